@@ -1,0 +1,142 @@
+# canrig - one non-recursive Makefile for the library, tools and tests.
+# Targets: all deps test check-unit check-vcan demo bench asan fuzz install
+#          uninstall clean format
+.SUFFIXES:
+
+VERSION   = 0.1.0
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BINDIR    = $(PREFIX)/bin
+LIBDIR    = $(PREFIX)/lib
+INCDIR    = $(PREFIX)/include/canrig
+MANDIR    = $(PREFIX)/share/man
+PKGDIR    = $(LIBDIR)/pkgconfig
+
+CC       ?= cc
+AR       ?= ar
+PKG_CONFIG ?= pkg-config
+B        ?= build
+
+CFLAGS   ?= -O2 -g
+WARN      = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wpointer-arith -Wcast-qual -Wsign-compare
+ifeq ($(CI),true)
+WARN     += -Werror
+endif
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -Ilib -DCANRIG_VERSION='"$(VERSION)"'
+ALL_LDFLAGS = $(LDFLAGS)
+
+# CUnit is found through pkg-config; a missing .pc file is a deps problem.
+CUNIT_CFLAGS = $(shell $(PKG_CONFIG) --cflags cunit 2>/dev/null)
+CUNIT_LIBS   = $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null || echo -lcunit)
+
+LIB_SRC  = lib/cf.c lib/cio.c lib/clog.c lib/clog_asc.c
+LIB_HDR  = lib/cf.h lib/cio.h lib/clog.h
+LIB_OBJ  = $(LIB_SRC:%.c=$(B)/%.o)
+TOOL_SRC = tools/canrig.c tools/cmd_dump.c tools/cmd_send.c tools/cmd_replay.c \
+           tools/cmd_log.c
+TOOL_OBJ = $(TOOL_SRC:%.c=$(B)/%.o)
+TEST_SRC = tests/unit.c tests/test_cf.c tests/test_clog.c tests/test_cio.c
+TEST_OBJ = $(TEST_SRC:%.c=$(B)/%.o)
+FUZZERS  = fuzz_cf_parse fuzz_clog_read
+
+all: $(B)/libcanrig.a $(B)/canrig $(B)/canrig.pc
+
+$(B)/%.o: %.c $(LIB_HDR) tools/cli.h tests/unit.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(if $(filter tests/%,$<),$(CUNIT_CFLAGS)) -c $< -o $@
+
+$(B)/libcanrig.a: $(LIB_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $(LIB_OBJ)
+
+$(B)/canrig: $(TOOL_OBJ) $(B)/libcanrig.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(TOOL_OBJ) $(B)/libcanrig.a -lm
+
+$(B)/test_unit: $(TEST_OBJ) $(B)/libcanrig.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(TEST_OBJ) $(B)/libcanrig.a $(CUNIT_LIBS)
+
+$(B)/canrig.pc: canrig.pc.in Makefile
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	    -e 's|@INCDIR@|$(PREFIX)/include|g' -e 's|@VERSION@|$(VERSION)|g' \
+	    canrig.pc.in > $@
+
+# --- dependencies: installs missing Debian packages as root, else says how
+deps:
+	@scripts/deps.sh
+
+# --- tests
+test: deps
+	@$(MAKE) --no-print-directory all $(B)/test_unit
+	@$(MAKE) --no-print-directory check-unit
+	@$(MAKE) --no-print-directory check-vcan
+
+check-unit: $(B)/test_unit
+	$(B)/test_unit
+
+# Native when this host can make vcan interfaces, else inside a qemu guest.
+check-vcan: all
+	@CANRIG=$(CURDIR)/$(B)/canrig tests/vcan/check.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@CANRIG=$(CURDIR)/$(B)/canrig tests/vcan/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@CANRIG=$(CURDIR)/$(B)/canrig bench/run.sh
+
+# --- sanitizers: the whole suite on an ASan+UBSan build
+ASAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+             -fno-sanitize-recover=undefined
+asan: deps
+	@$(MAKE) --no-print-directory B=build-asan CFLAGS="$(ASAN_FLAGS)" \
+	    LDFLAGS="$(ASAN_FLAGS)" all build-asan/test_unit
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 build-asan/test_unit
+	@CANRIG=$(CURDIR)/build-asan/canrig ASAN_OPTIONS=detect_leaks=1 \
+	    tests/vcan/check.sh
+
+# --- fuzzing: each target for FUZZ_SECONDS, corpus seeded from tests/data
+FUZZ_SECONDS ?= 60
+FUZZ_CC = clang
+FUZZ_FLAGS = -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -Ilib
+fuzz: $(FUZZERS:%=$(B)/fuzz/%)
+	@for f in $(FUZZERS); do \
+	    mkdir -p $(B)/fuzz/corpus-$$f; \
+	    cp tests/fuzz/seeds/$$f/* $(B)/fuzz/corpus-$$f/ 2>/dev/null; \
+	    echo "fuzz: $$f for $(FUZZ_SECONDS)s"; \
+	    $(B)/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	        -print_final_stats=1 $(B)/fuzz/corpus-$$f \
+	        2>&1 | grep -E 'stat::number_of_executed_units|ERROR|SUMMARY|Done' ; \
+	    test $${PIPESTATUS:-0} -eq 0 || exit 1; \
+	done
+
+$(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC)
+
+# --- install
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(PKGDIR)
+	install -m 755 $(B)/canrig $(DESTDIR)$(BINDIR)/canrig
+	install -m 644 $(B)/libcanrig.a $(DESTDIR)$(LIBDIR)/libcanrig.a
+	install -m 644 $(LIB_HDR) $(DESTDIR)$(INCDIR)/
+	install -m 644 man/canrig.1 $(DESTDIR)$(MANDIR)/man1/canrig.1
+	install -m 644 $(B)/canrig.pc $(DESTDIR)$(PKGDIR)/canrig.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/canrig $(DESTDIR)$(LIBDIR)/libcanrig.a \
+	    $(DESTDIR)$(MANDIR)/man1/canrig.1 $(DESTDIR)$(PKGDIR)/canrig.pc
+	rm -f $(LIB_HDR:lib/%=$(DESTDIR)$(INCDIR)/%)
+	-rmdir $(DESTDIR)$(INCDIR) 2>/dev/null
+
+format:
+	clang-format -i lib/*.[ch] tools/*.[ch] tests/*.[ch] tests/fuzz/*.c
+
+clean:
+	rm -rf build build-asan
+
+.PHONY: all deps test check-unit check-vcan demo bench asan fuzz install \
+	uninstall format clean

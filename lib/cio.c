@@ -1,0 +1,476 @@
+/* SPDX-License-Identifier: MIT */
+/* cio.c - SocketCAN raw sockets with batched, non-blocking I/O. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <net/if_arp.h>
+#include <sys/ioctl.h>
+#include <linux/can/raw.h>
+
+#include "cio.h"
+
+_Static_assert(sizeof(struct cio_mmsg) == sizeof(struct mmsghdr) &&
+		       offsetof(struct cio_mmsg, msg_len) == offsetof(struct mmsghdr, msg_len),
+	       "struct cio_mmsg must mirror struct mmsghdr");
+
+#ifndef SO_RXQ_OVFL
+#define SO_RXQ_OVFL 40
+#endif
+#ifndef CANFD_FDF
+#define CANFD_FDF 0x04
+#endif
+
+/* Room for SCM_TIMESTAMPNS and SO_RXQ_OVFL per message. */
+#define CIO_CTRL_LEN (CMSG_SPACE(sizeof(struct timespec)) + CMSG_SPACE(sizeof(uint32_t)) + 64)
+
+int cio_ring_init(struct cio_ring *r, unsigned int cap)
+{
+	unsigned int i;
+
+	memset(r, 0, sizeof(*r));
+	if (cap < 1)
+		cap = 1;
+	if (cap > 1024)
+		cap = 1024;
+	r->cap = cap;
+	r->ctrl_len = CIO_CTRL_LEN;
+	r->views = calloc(cap, sizeof(*r->views));
+	r->bufs = calloc(cap, sizeof(*r->bufs));
+	r->msgs = calloc(cap, sizeof(*r->msgs));
+	r->iov = calloc(cap, sizeof(*r->iov));
+	r->addrs = calloc(cap, sizeof(*r->addrs));
+	r->ctrl = calloc(cap, r->ctrl_len);
+	if (!r->views || !r->bufs || !r->msgs || !r->iov || !r->addrs || !r->ctrl)
+		goto out_nomem;
+	for (i = 0; i < cap; i++) {
+		r->iov[i].iov_base = &r->bufs[i];
+		r->iov[i].iov_len = sizeof(r->bufs[i]);
+		r->msgs[i].msg_hdr.msg_iov = &r->iov[i];
+		r->msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	return 0;
+
+out_nomem:
+	cio_ring_fini(r);
+	return -ENOMEM;
+}
+
+void cio_ring_fini(struct cio_ring *r)
+{
+	free(r->views);
+	free(r->bufs);
+	free(r->msgs);
+	free(r->iov);
+	free(r->addrs);
+	free(r->ctrl);
+	memset(r, 0, sizeof(*r));
+}
+
+void cio_opts_init(struct cio_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+}
+
+static int parse_hex32(const char *s, const char *end, uint32_t *v)
+{
+	uint32_t x = 0;
+	const char *p;
+
+	if (s == end || end - s > 8)
+		return -EINVAL;
+	for (p = s; p < end; p++) {
+		int d;
+
+		if (*p >= '0' && *p <= '9')
+			d = *p - '0';
+		else if (*p >= 'a' && *p <= 'f')
+			d = *p - 'a' + 10;
+		else if (*p >= 'A' && *p <= 'F')
+			d = *p - 'A' + 10;
+		else
+			return -EINVAL;
+		x = x << 4 | (uint32_t)d;
+	}
+	*v = x;
+	return 0;
+}
+
+int cio_filter_add(struct cio_opts *o, const char *s, const char **msg)
+{
+	const char *sep;
+	uint32_t id, mask;
+	struct can_filter *f;
+
+	if (!strcmp(s, "j") || !strcmp(s, "J")) {
+		o->join_filters = 1;
+		return 0;
+	}
+	if (s[0] == '#') {
+		if (parse_hex32(s + 1, s + strlen(s), &o->err_mask)) {
+			*msg = "error mask must be '#' and up to 8 hex digits";
+			return -EINVAL;
+		}
+		return 0;
+	}
+	sep = strpbrk(s, ":~");
+	if (!sep || parse_hex32(s, sep, &id) ||
+	    parse_hex32(sep + 1, s + strlen(s), &mask)) {
+		*msg = "filter must be <id>:<mask>, <id>~<mask>, #<errmask> or j";
+		return -EINVAL;
+	}
+	if (o->nfilters >= CIO_MAX_FILTERS) {
+		*msg = "too many filters";
+		return -E2BIG;
+	}
+	f = &o->filters[o->nfilters++];
+	/* as candump: an 8-digit id means a 29-bit id */
+	f->can_id = id;
+	f->can_mask = mask & ~CAN_ERR_FLAG;
+	if (sep - s == 8)
+		f->can_id |= CAN_EFF_FLAG;
+	if (*sep == '~')
+		f->can_id |= CAN_INV_FILTER;
+	return 0;
+}
+
+static int set_int(int fd, int level, int opt, int val)
+{
+	return setsockopt(fd, level, opt, &val, sizeof(val)) < 0 ? -errno : 0;
+}
+
+static int if_check(int fd, const char *ifname, int *ifindex)
+{
+	struct ifreq ifr;
+
+	if (strlen(ifname) >= IF_NAMESIZE)
+		return -ENAMETOOLONG;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCGIFINDEX, &ifr) < 0)
+		return -errno;
+	*ifindex = ifr.ifr_ifindex;
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) == 0 &&
+	    ifr.ifr_hwaddr.sa_family != ARPHRD_CAN)
+		return -EMEDIUMTYPE;
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0 && !(ifr.ifr_flags & IFF_UP))
+		return -ENETDOWN;
+	return 0;
+}
+
+int cio_if_lookup(const struct cio_sock *s, const char *ifname, int *ifindex)
+{
+	return if_check(s->fd, ifname, ifindex);
+}
+
+int cio_open(struct cio_sock *s, const char *ifname, const struct cio_opts *o)
+{
+	struct sockaddr_can addr;
+	int fd, err;
+
+	memset(s, 0, sizeof(*s));
+	s->fd = -1;
+	if (strlen(ifname) >= IF_NAMESIZE)
+		return -ENAMETOOLONG;
+	snprintf(s->ifname, sizeof(s->ifname), "%s", ifname);
+
+	fd = socket(PF_CAN, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, CAN_RAW);
+	if (fd < 0)
+		return -errno;
+
+	memset(&addr, 0, sizeof(addr));
+	addr.can_family = AF_CAN;
+	if (strcmp(ifname, "any") != 0) {
+		err = if_check(fd, ifname, &addr.can_ifindex);
+		if (err)
+			goto out_close;
+	}
+	s->ifindex = addr.can_ifindex;
+
+	err = set_int(fd, SOL_CAN_RAW, CAN_RAW_FD_FRAMES, 1);
+	if (err)
+		goto out_close;
+	if (o->no_rx) {
+		if (setsockopt(fd, SOL_CAN_RAW, CAN_RAW_FILTER, NULL, 0) < 0) {
+			err = -errno;
+			goto out_close;
+		}
+	} else if (o->nfilters &&
+		   setsockopt(fd, SOL_CAN_RAW, CAN_RAW_FILTER, o->filters,
+			      (socklen_t)(o->nfilters * sizeof(o->filters[0]))) < 0) {
+		err = -errno;
+		goto out_close;
+	}
+	if (o->err_mask && !o->no_rx) {
+		can_err_mask_t m = o->err_mask & CAN_ERR_MASK;
+
+		if (setsockopt(fd, SOL_CAN_RAW, CAN_RAW_ERR_FILTER, &m, sizeof(m)) < 0) {
+			err = -errno;
+			goto out_close;
+		}
+	}
+	if (o->join_filters &&
+	    (err = set_int(fd, SOL_CAN_RAW, CAN_RAW_JOIN_FILTERS, 1)))
+		goto out_close;
+	if (o->recv_own && (err = set_int(fd, SOL_CAN_RAW, CAN_RAW_RECV_OWN_MSGS, 1)))
+		goto out_close;
+	if (o->no_loopback && (err = set_int(fd, SOL_CAN_RAW, CAN_RAW_LOOPBACK, 0)))
+		goto out_close;
+	if (o->rcvbuf) {
+		/* FORCE needs CAP_NET_ADMIN; fall back to the rmem_max-capped one */
+		if (set_int(fd, SOL_SOCKET, SO_RCVBUFFORCE, o->rcvbuf) &&
+		    (err = set_int(fd, SOL_SOCKET, SO_RCVBUF, o->rcvbuf)))
+			goto out_close;
+	}
+	if (!o->no_rx) {
+		if ((err = set_int(fd, SOL_SOCKET, SO_TIMESTAMPNS, 1)))
+			goto out_close;
+		/* best effort: old kernels lack it, and drops are then unknown */
+		set_int(fd, SOL_SOCKET, SO_RXQ_OVFL, 1);
+	}
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		err = -errno;
+		goto out_close;
+	}
+	s->fd = fd;
+	return 0;
+
+out_close:
+	close(fd);
+	return err;
+}
+
+void cio_close(struct cio_sock *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+}
+
+const char *cio_open_strerror(int err, const char *ifname, char *buf, size_t n)
+{
+	switch (err) {
+	case -EAFNOSUPPORT:
+		snprintf(buf, n, "%s: this kernel has no SocketCAN (AF_CAN); "
+			 "load the 'can' module, or run under tests/vm/run-in-guest.sh",
+			 ifname);
+		break;
+	case -ENODEV:
+		snprintf(buf, n, "%s: no such interface; run ./vcan-setup.sh "
+			 "(or check 'ip link show')", ifname);
+		break;
+	case -ENETDOWN:
+		snprintf(buf, n, "%s: interface is down; run 'ip link set %s up'",
+			 ifname, ifname);
+		break;
+	case -EMEDIUMTYPE:
+		snprintf(buf, n, "%s: not a CAN interface", ifname);
+		break;
+	case -ENAMETOOLONG:
+		snprintf(buf, n, "%s: interface name too long (max %d characters)",
+			 ifname, IF_NAMESIZE - 1);
+		break;
+	default:
+		snprintf(buf, n, "%s: %s", ifname, strerror(-err));
+		break;
+	}
+	return buf;
+}
+
+static void view_from_kernel(struct cf_frame *v, const struct canfd_frame *k,
+			     size_t nbytes)
+{
+	v->data = k->data;
+	v->flags = 0;
+	v->fd_raw_flags = 0;
+	if (k->can_id & CAN_ERR_FLAG) {
+		v->flags |= CF_ERR;
+		v->id = k->can_id & CAN_ERR_MASK;
+	} else if (k->can_id & CAN_EFF_FLAG) {
+		v->flags |= CF_EFF;
+		v->id = k->can_id & CAN_EFF_MASK;
+	} else {
+		v->id = k->can_id & CAN_SFF_MASK;
+	}
+	if (nbytes == CANFD_MTU) {
+		v->flags |= CF_FD;
+		v->fd_raw_flags = k->flags;
+		if (k->flags & CANFD_BRS)
+			v->flags |= CF_BRS;
+		if (k->flags & CANFD_ESI)
+			v->flags |= CF_ESI;
+		v->len = k->len > CANFD_MAX_DLEN ? CANFD_MAX_DLEN : k->len;
+	} else {
+		if ((k->can_id & CAN_RTR_FLAG) && !(v->flags & CF_ERR))
+			v->flags |= CF_RTR;
+		v->len = k->len > CAN_MAX_DLEN ? CAN_MAX_DLEN : k->len;
+	}
+}
+
+int cio_recv(struct cio_sock *s, struct cio_ring *r)
+{
+	unsigned int i;
+	int n;
+
+	for (i = 0; i < r->cap; i++) {
+		struct msghdr *h = &r->msgs[i].msg_hdr;
+
+		h->msg_name = &r->addrs[i];
+		h->msg_namelen = sizeof(r->addrs[i]);
+		h->msg_control = r->ctrl + (size_t)i * r->ctrl_len;
+		h->msg_controllen = r->ctrl_len;
+		h->msg_flags = 0;
+	}
+	n = recvmmsg(s->fd, (struct mmsghdr *)r->msgs, r->cap, MSG_DONTWAIT, NULL);
+	if (n < 0) {
+		r->count = 0;
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	}
+	if (n == 0) {
+		r->count = 0;
+		return -EAGAIN;
+	}
+	r->count = (unsigned int)n;
+	for (i = 0; i < (unsigned int)n; i++) {
+		struct msghdr *h = &r->msgs[i].msg_hdr;
+		struct cf_frame *v = &r->views[i];
+		struct cmsghdr *c;
+		size_t nb = r->msgs[i].msg_len;
+
+		if (nb != CAN_MTU && nb != CANFD_MTU) {
+			/* the kernel only delivers whole frames; be paranoid */
+			nb = CAN_MTU;
+			r->bufs[i].len = 0;
+		}
+		view_from_kernel(v, &r->bufs[i], nb);
+		v->ifindex = r->addrs[i].can_ifindex;
+		v->dir = (h->msg_flags & MSG_DONTROUTE) ? CF_DIR_TX : CF_DIR_RX;
+		v->ts_ns = 0;
+		for (c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c)) {
+			if (c->cmsg_level != SOL_SOCKET)
+				continue;
+			if (c->cmsg_type == SCM_TIMESTAMPNS) {
+				struct timespec ts;
+
+				memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+				v->ts_ns = (uint64_t)ts.tv_sec * 1000000000ull +
+					   (uint64_t)ts.tv_nsec;
+			} else if (c->cmsg_type == SO_RXQ_OVFL) {
+				memcpy(&s->kernel_drops, CMSG_DATA(c),
+				       sizeof(s->kernel_drops));
+			}
+		}
+	}
+	return n;
+}
+
+static void frame_to_kernel(struct canfd_frame *k, const struct cf_frame *f)
+{
+	memset(k, 0, sizeof(*k));
+	if (f->flags & CF_ERR)
+		k->can_id = (f->id & CAN_ERR_MASK) | CAN_ERR_FLAG;
+	else if (f->flags & CF_EFF)
+		k->can_id = (f->id & CAN_EFF_MASK) | CAN_EFF_FLAG;
+	else
+		k->can_id = f->id & CAN_SFF_MASK;
+	if (f->flags & CF_RTR)
+		k->can_id |= CAN_RTR_FLAG;
+	k->len = f->len;
+	if (f->flags & CF_FD) {
+		k->flags = (uint8_t)(f->fd_raw_flags & ~CANFD_FDF);
+		if (f->flags & CF_BRS)
+			k->flags |= CANFD_BRS;
+		if (f->flags & CF_ESI)
+			k->flags |= CANFD_ESI;
+	}
+	if (f->len && f->data && !(f->flags & CF_RTR))
+		memcpy(k->data, f->data, f->len);
+}
+
+int cio_send(struct cio_sock *s, const struct cf_frame *frames, unsigned int n,
+	     unsigned int *sent)
+{
+	unsigned int done = 0, i, batch;
+	int r;
+
+	*sent = 0;
+	for (i = 0; i < n; i++)
+		if (cf_validate(&frames[i]))
+			return -EINVAL;
+	while (done < n) {
+		batch = n - done > CIO_TX_BATCH ? CIO_TX_BATCH : n - done;
+		for (i = 0; i < batch; i++) {
+			const struct cf_frame *f = &frames[done + i];
+			struct msghdr *h = &s->txmsg[i].msg_hdr;
+
+			frame_to_kernel(&s->tx[i], f);
+			s->txiov[i].iov_base = &s->tx[i];
+			s->txiov[i].iov_len = (f->flags & CF_FD) ? CANFD_MTU : CAN_MTU;
+			memset(h, 0, sizeof(*h));
+			h->msg_iov = &s->txiov[i];
+			h->msg_iovlen = 1;
+			if (f->ifindex && f->ifindex != s->ifindex) {
+				memset(&s->txaddr[i], 0, sizeof(s->txaddr[i]));
+				s->txaddr[i].can_family = AF_CAN;
+				s->txaddr[i].can_ifindex = f->ifindex;
+				h->msg_name = &s->txaddr[i];
+				h->msg_namelen = sizeof(s->txaddr[i]);
+			}
+		}
+		r = sendmmsg(s->fd, (struct mmsghdr *)s->txmsg, batch, MSG_DONTWAIT);
+		if (r < 0) {
+			*sent = done;
+			return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+		}
+		done += (unsigned int)r;
+		if ((unsigned int)r < batch) {
+			/* partial batch: learn why from the next frame */
+			continue;
+		}
+	}
+	*sent = done;
+	return 0;
+}
+
+int cio_wait_writable(struct cio_sock *s, int timeout_ms)
+{
+	struct pollfd p = { .fd = s->fd, .events = POLLOUT };
+	int r;
+
+	r = poll(&p, 1, timeout_ms);
+	if (r < 0)
+		return errno == EINTR ? 0 : -errno;
+	/* even when POLLOUT is reported at once, wait a little before the
+	 * retry: the driver queue, not the socket, was full */
+	if (r > 0 && timeout_ms > 0) {
+		struct timespec ts = { 0, 200000 };
+
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
+const char *cio_ifname(struct cio_names *c, int ifindex)
+{
+	unsigned int i;
+	int l;
+
+	for (i = 0; i < c->n; i++)
+		if (c->idx[i] == ifindex)
+			return c->name[i];
+	/* full: reuse a slot; a stale name costs one ioctl, never a wrong one */
+	i = c->n < CIO_NAMES_MAX ? c->n++ : (unsigned int)ifindex % CIO_NAMES_MAX;
+	c->idx[i] = ifindex;
+	if (!ifindex || !if_indextoname((unsigned int)ifindex, c->name[i]))
+		snprintf(c->name[i], sizeof(c->name[i]), "?");
+	l = (int)strlen(c->name[i]);
+	if (l > c->maxlen)
+		c->maxlen = l;
+	return c->name[i];
+}

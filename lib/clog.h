@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * clog.h - CAN log formats: a small format layer with streaming readers that
+ * yield cf_frame views and buffered writers.
+ *
+ * Formats today: "candump" (can-utils compact log, read+write) and "asc"
+ * (Vector ASCII, read+write).  A format is a struct clog_format with a probe
+ * for autodetection and optional read / write callbacks, so binary formats
+ * (BLF, pcap) slot in later without touching callers.
+ *
+ * Readers mmap regular files and stream pipes/stdin through a bounded
+ * buffer; records are views into that buffer plus a small per-reader payload
+ * buffer, valid until the next clog_read() call.
+ */
+#ifndef CANRIG_CLOG_H
+#define CANRIG_CLOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cf.h"
+
+#define CLOG_IFNAME_MAX 32
+#define CLOG_ERRMSG_MAX 512
+#define CLOG_STREAM_BUF (1u << 20) /* longest line accepted from a stream */
+
+/* One log record.  Borrowed pointers live until the next clog_read(). */
+struct clog_rec {
+	struct cf_frame f;   /* f.data points into the reader */
+	const char *ifname;  /* not NUL-terminated: use ifname_len */
+	size_t ifname_len;
+	const char *extra;   /* trailing candump -x info ("R", "T"), or NULL */
+	size_t extra_len;
+	uint8_t ts_digits;   /* fractional digits seen/wanted: 6 or 9 */
+	unsigned int channel; /* ASC channel number (1-based) if known, else 0 */
+};
+
+struct clog_reader;
+struct clog_writer;
+
+struct clog_format {
+	const char *name;
+	/* Returns a confidence 0..100 that buf (file start, n bytes) is ours. */
+	int (*probe)(const char *buf, size_t n);
+	/* Returns 1 with a record, 0 at end, -EINVAL for a bad line, -errno. */
+	int (*read)(struct clog_reader *r, struct clog_rec *rec);
+	int (*write_begin)(struct clog_writer *w, const struct clog_rec *first);
+	int (*write)(struct clog_writer *w, const struct clog_rec *rec);
+	int (*write_end)(struct clog_writer *w);
+};
+
+extern const struct clog_format clog_fmt_candump;
+extern const struct clog_format clog_fmt_asc;
+
+/* Returns the format called name ("candump"/"log", "asc"), or NULL. */
+const struct clog_format *clog_format_find(const char *name);
+
+/* Returns a static, comma separated list of known format names. */
+const char *clog_format_names(void);
+
+struct clog_reader {
+	const struct clog_format *fmt;
+	const char *path; /* borrowed, for messages; "-" or "<stdin>" */
+	int fd;
+	int mapped;	  /* buf is an mmap of the whole file */
+	const char *buf;
+	size_t len, pos;
+	char *sbuf;	  /* owned stream buffer when not mapped */
+	size_t scap;
+	int eof;
+	uint64_t line;	  /* 1-based number of the current/last line */
+	uint64_t nread;	  /* records returned */
+	uint64_t nbad;	  /* malformed lines seen */
+	char err[CLOG_ERRMSG_MAX]; /* "file:line:col: message" of the last error */
+	uint8_t data[CF_MAX_LEN];  /* payload of the current record */
+	/* ASC state */
+	uint64_t asc_base_ns;
+	int asc_hex;	  /* base hex (1) or dec (0) */
+	int asc_relative; /* timestamps relative (delta) */
+	uint64_t asc_last_ns;
+	char asc_ifname[CLOG_IFNAME_MAX];
+};
+
+/*
+ * Open path ("-" = stdin) for reading.  fmt NULL autodetects.  Returns 0,
+ * -ENOENT etc. from open/mmap, -ENOMEM, or -EPROTO when autodetection fails
+ * (r->err says why).  On success call clog_reader_close() when done.
+ */
+int clog_reader_open(struct clog_reader *r, const char *path,
+		     const struct clog_format *fmt);
+
+/* Same as clog_reader_open() on an in-memory buffer (borrowed). */
+int clog_reader_open_mem(struct clog_reader *r, const char *name,
+			 const char *buf, size_t len,
+			 const struct clog_format *fmt);
+
+/*
+ * Read the next record.  Returns 1 (rec filled), 0 (end of input), -EINVAL
+ * (malformed line: r->err holds "file:line:col: message"; the reader has
+ * moved past the line, so the caller may skip it and go on), or -errno.
+ */
+int clog_read(struct clog_reader *r, struct clog_rec *rec);
+
+/* Releases the reader's buffers and closes its file (not stdin). */
+void clog_reader_close(struct clog_reader *r);
+
+/*
+ * Text-format helper for format implementations: returns the next line
+ * (without its newline or CR) in *line and *n, 1 on success, 0 at end, -errno.
+ * Increments r->line.
+ */
+int clog_next_line(struct clog_reader *r, const char **line, size_t *n);
+
+/* Record a "file:line:col: msg" error in r and return -EINVAL. */
+int clog_fail(struct clog_reader *r, size_t col, const char *msg);
+
+/* Writer options. */
+struct clog_wopts {
+	const char *const *channels; /* ASC: interface per channel 1..n, or NULL */
+	unsigned int nchannels;	     /* 0 = number channels by first appearance */
+	int ts_digits;		     /* candump: 6 or 9; 0 = keep each record's */
+};
+
+#define CLOG_WBUF 65536
+#define CLOG_MAX_CHANNELS 64
+
+struct clog_writer {
+	const struct clog_format *fmt;
+	struct clog_wopts o;
+	int fd;
+	int began;
+	int ifname_width; /* candump: right-align names to this width */
+	uint64_t first_ns; /* ASC: time base */
+	unsigned int nchan;
+	char chan[CLOG_MAX_CHANNELS][CLOG_IFNAME_MAX];
+	size_t wlen;
+	int werr;	   /* sticky -errno from write(2) */
+	uint64_t nwritten; /* records written */
+	uint64_t nskipped; /* records the format cannot hold */
+	char wbuf[CLOG_WBUF];
+};
+
+/*
+ * Start a writer on fd (not owned: the caller closes it).  o may be NULL.
+ * Returns 0 or -EINVAL when fmt cannot write.
+ */
+int clog_writer_init(struct clog_writer *w, int fd, const struct clog_format *fmt,
+		     const struct clog_wopts *o);
+
+/* Buffer one record.  Returns 0, or a sticky -errno from an earlier flush. */
+int clog_write(struct clog_writer *w, const struct clog_rec *rec);
+
+/* Write out buffered bytes.  Returns 0 or -errno (EPIPE included). */
+int clog_writer_flush(struct clog_writer *w);
+
+/* Finish the format (trailer), flush.  Returns 0 or -errno. */
+int clog_writer_fini(struct clog_writer *w);
+
+/* Reserve n bytes in the output buffer, flushing first if needed. */
+char *clog_wreserve(struct clog_writer *w, size_t n);
+
+/* Commit n bytes of the last reservation. */
+void clog_wcommit(struct clog_writer *w, size_t n);
+
+/*
+ * Format "(SSSSSSSSSS.FFFFFF)" for ts_ns with digits 6 or 9 into out
+ * (>= 32 bytes).  Returns the length.
+ */
+size_t clog_format_ts(uint64_t ts_ns, int digits, char *out);
+
+#endif /* CANRIG_CLOG_H */

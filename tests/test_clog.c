@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: MIT */
+/* test_clog.c - log formats: exact round trips, errors, streaming, ASC. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clog.h"
+#include "unit.h"
+
+/* Convert buf with format `to` into a malloc'd string via a pipe-less tmpfile. */
+static char *convert_mem(const char *buf, const struct clog_format *from,
+			 const struct clog_format *to, int *bad)
+{
+	static struct clog_writer w;
+	struct clog_reader r;
+	struct clog_rec rec;
+	FILE *tmp = tmpfile();
+	char *out;
+	long n;
+	int e;
+
+	*bad = 0;
+	if (!tmp || clog_reader_open_mem(&r, "mem", buf, strlen(buf), from))
+		return NULL;
+	clog_writer_init(&w, fileno(tmp), to, NULL);
+	while ((e = clog_read(&r, &rec)) != 0) {
+		if (e < 0) {
+			(*bad)++;
+			continue;
+		}
+		clog_write(&w, &rec);
+	}
+	clog_writer_fini(&w);
+	clog_reader_close(&r);
+	n = lseek(fileno(tmp), 0, SEEK_END);
+	out = calloc(1, (size_t)n + 1);
+	if (out && pread(fileno(tmp), out, (size_t)n, 0) != n) {
+		free(out);
+		out = NULL;
+	}
+	fclose(tmp);
+	return out;
+}
+
+static void test_candump_roundtrip(void)
+{
+	const char *in =
+		"(1700000000.000123) vcan0 123#DEADBEEF\n"
+		"(1700000000.000200) vcan1 12345678#11223344 T\n"
+		"(1700000000.000300) vcan0 123#R\n"
+		"(1700000000.000400) vcan0 123#R4\n"
+		"(1700000000.000500) vcan0 456##5112233445566778899AABBCC\n"
+		"(1700000000.000600) vcan0 456##7\n"
+		"(1700000000.001000) vcan0 20000080#0000000000000000\n"
+		"(1700000000.123456789) can10 7FF#\n"
+		"(0000000001.000000) x 000#00 R\n";
+	char *out;
+	int bad;
+
+	out = convert_mem(in, &clog_fmt_candump, &clog_fmt_candump, &bad);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_STRING_EQUAL(out, in);
+	free(out);
+}
+
+static void test_candump_normalises(void)
+{
+	char *out;
+	int bad;
+
+	/* dotted, lower case, CRLF, blank and comment lines, extra spaces */
+	out = convert_mem("# comment\r\n\r\n(1700000000.000001)  vcan0   123#de.ad\r\n"
+			  "(1700000000.000002) vcan0 1bc##1aa.bb",
+			  &clog_fmt_candump, &clog_fmt_candump, &bad);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_STRING_EQUAL(out, "(1700000000.000001) vcan0 123#DEAD\n"
+				    "(1700000000.000002) vcan0 1BC##1AABB\n");
+	free(out);
+}
+
+static void expect_error(const char *line, const char *want)
+{
+	struct clog_reader r;
+	struct clog_rec rec;
+
+	CU_ASSERT_EQUAL_FATAL(clog_reader_open_mem(&r, "f.log", line, strlen(line),
+						   &clog_fmt_candump), 0);
+	CU_ASSERT_EQUAL(clog_read(&r, &rec), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(r.err, want);
+	clog_reader_close(&r);
+}
+
+static void test_candump_errors(void)
+{
+	expect_error("vcan0 123#11", "f.log:1:1: expected '(' and a timestamp");
+	expect_error("(1700000000.123) vcan0 123#11",
+		     "f.log:1:16: timestamp needs 6 or 9 fractional digits");
+	expect_error("(1700000000.000001 vcan0 123#11",
+		     "f.log:1:19: expected ')' after timestamp");
+	expect_error("(1700000000.000001) vcan0 123#1G",
+		     "f.log:1:32: bad hex digit in data");
+	expect_error("(1700000000.000001) vcan0",
+		     "f.log:1:26: missing CAN frame");
+	expect_error("\n\n(1700000000.000001) vcan0 800#11",
+		     "f.log:3:31: identifier out of range for its format");
+	expect_error("(x.000001) vcan0 123#11", "f.log:1:2: bad timestamp seconds");
+}
+
+static void test_skip_bad_goes_on(void)
+{
+	const char *in = "(1700000000.000001) vcan0 123#11\n"
+			 "garbage\n"
+			 "(1700000000.000002) vcan0 123#1\n"
+			 "(1700000000.000003) vcan0 124#22\n";
+	struct clog_reader r;
+	struct clog_rec rec;
+
+	clog_reader_open_mem(&r, "f", in, strlen(in), NULL);
+	CU_ASSERT_PTR_EQUAL(r.fmt, &clog_fmt_candump);
+	CU_ASSERT_EQUAL(clog_read(&r, &rec), 1);
+	CU_ASSERT_EQUAL(clog_read(&r, &rec), -EINVAL);
+	CU_ASSERT_EQUAL(clog_read(&r, &rec), -EINVAL);
+	CU_ASSERT_EQUAL(clog_read(&r, &rec), 1);
+	CU_ASSERT_EQUAL(rec.f.id, 0x124);
+	CU_ASSERT_EQUAL(rec.f.data[0], 0x22);
+	CU_ASSERT_EQUAL(rec.f.ts_ns, 1700000000000003000ull);
+	CU_ASSERT_EQUAL(r.line, 4);
+	CU_ASSERT_EQUAL(clog_read(&r, &rec), 0);
+	CU_ASSERT_EQUAL(r.nbad, 2);
+	CU_ASSERT_EQUAL(r.nread, 2);
+	clog_reader_close(&r);
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *b;
+	long n;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	b = calloc(1, (size_t)n + 1);
+	if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
+		free(b);
+		b = NULL;
+	}
+	fclose(f);
+	return b;
+}
+
+static void test_asc_write_matches_log2asc(void)
+{
+	char *log = slurp(test_data("sample.log"));
+	char *asc = slurp(test_data("sample.asc"));
+	char *out;
+	int bad;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(log);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(asc);
+	/* the golden file was written by can-utils log2asc with TZ=UTC */
+	setenv("TZ", "UTC", 1);
+	out = convert_mem(log, NULL, &clog_fmt_asc, &bad);
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_STRING_EQUAL(out, asc);
+	free(out);
+	free(log);
+	free(asc);
+}
+
+static void test_asc_read(void)
+{
+	char *asc = slurp(test_data("sample.asc"));
+	struct clog_reader r;
+	struct clog_rec rec;
+	int n = 0, e;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(asc);
+	setenv("TZ", "UTC", 1);
+	CU_ASSERT_EQUAL_FATAL(clog_reader_open_mem(&r, "a", asc, strlen(asc), NULL), 0);
+	CU_ASSERT_PTR_EQUAL(r.fmt, &clog_fmt_asc);
+	while ((e = clog_read(&r, &rec)) == 1) {
+		n++;
+		if (n == 1) {
+			CU_ASSERT_EQUAL(rec.f.ts_ns, 1700000000000000000ull);
+			CU_ASSERT_EQUAL(rec.f.id, 0x123);
+			CU_ASSERT_EQUAL(rec.f.len, 4);
+			CU_ASSERT_EQUAL(rec.f.data[3], 0xEF);
+			CU_ASSERT_EQUAL(rec.ifname_len, 4);
+			CU_ASSERT_NSTRING_EQUAL(rec.ifname, "can0", 4);
+		} else if (n == 2) {
+			CU_ASSERT_EQUAL(rec.f.flags, CF_EFF);
+			CU_ASSERT_EQUAL(rec.f.dir, CF_DIR_TX);
+		} else if (n == 4) {
+			CU_ASSERT_EQUAL(rec.f.flags, CF_RTR);
+			CU_ASSERT_EQUAL(rec.f.len, 4);
+		} else if (n == 5) {
+			CU_ASSERT_EQUAL(rec.f.flags, CF_FD | CF_BRS);
+			CU_ASSERT_EQUAL(rec.f.len, 12);
+		} else if (n == 7) {
+			CU_ASSERT(rec.f.flags & CF_ERR);
+		} else if (n == 9) {
+			CU_ASSERT_EQUAL(rec.f.len, 64);
+			CU_ASSERT_EQUAL(rec.f.data[63], (63 * 7) & 0xFF);
+			CU_ASSERT_EQUAL(rec.f.ts_ns, 1700000001999877000ull);
+		}
+	}
+	CU_ASSERT_EQUAL(e, 0);
+	CU_ASSERT_EQUAL(n, 10);
+	clog_reader_close(&r);
+	free(asc);
+}
+
+static void test_detect(void)
+{
+	struct clog_reader r;
+
+	CU_ASSERT_EQUAL(clog_reader_open_mem(&r, "x", "hello\nworld\n", 12, NULL), -EPROTO);
+	CU_ASSERT(strstr(r.err, "unknown log format") != NULL);
+	CU_ASSERT_PTR_EQUAL(clog_format_find("asc"), &clog_fmt_asc);
+	CU_ASSERT_PTR_EQUAL(clog_format_find("log"), &clog_fmt_candump);
+	CU_ASSERT_PTR_NULL(clog_format_find("blf"));
+}
+
+/* The stream path (pipes, stdin) must give the same records as mmap. */
+static void test_stream(void)
+{
+	struct clog_reader r;
+	struct clog_rec rec;
+	char path[64], *big;
+	int p[2], n = 0, e;
+	pid_t pid;
+	size_t i;
+
+	CU_ASSERT_EQUAL_FATAL(pipe(p), 0);
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		big = malloc(CLOG_STREAM_BUF + 10);
+		memset(big, 'x', CLOG_STREAM_BUF + 9);
+		big[CLOG_STREAM_BUF + 9] = '\n';
+		for (i = 0; i < 5000; i++) {
+			char l[64];
+			int k = snprintf(l, sizeof(l), "(1700000000.%06zu) vcan0 123#%02zX\n",
+					 i, i & 0xFF);
+
+			if (write(p[1], l, (size_t)k) != k)
+				_exit(1);
+			if (i == 2500 && write(p[1], big, CLOG_STREAM_BUF + 10) < 0)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	close(p[1]);
+	snprintf(path, sizeof(path), "/dev/fd/%d", p[0]);
+	CU_ASSERT_EQUAL_FATAL(clog_reader_open(&r, path, NULL), 0);
+	CU_ASSERT_EQUAL(r.mapped, 0);
+	while ((e = clog_read(&r, &rec)) != 0) {
+		if (e < 0) {
+			CU_ASSERT(strstr(r.err, "line too long") != NULL);
+			continue;
+		}
+		CU_ASSERT_EQUAL(rec.f.data[0], (uint8_t)n);
+		n++;
+	}
+	CU_ASSERT_EQUAL(n, 5000);
+	CU_ASSERT_EQUAL(r.nbad, 1);
+	clog_reader_close(&r);
+	close(p[0]);
+}
+
+static void test_format_ts(void)
+{
+	char b[32];
+
+	clog_format_ts(1700000000123456789ull, 6, b);
+	CU_ASSERT_STRING_EQUAL(b, "(1700000000.123456)");
+	clog_format_ts(1700000000123456789ull, 9, b);
+	CU_ASSERT_STRING_EQUAL(b, "(1700000000.123456789)");
+	clog_format_ts(5000000001ull, 6, b);
+	CU_ASSERT_STRING_EQUAL(b, "(0000000005.000000)");
+}
+
+int register_clog_tests(void)
+{
+	CU_pSuite s = CU_add_suite("clog (log formats)", NULL, NULL);
+
+	if (!s || !CU_add_test(s, "candump exact round trip", test_candump_roundtrip) ||
+	    !CU_add_test(s, "candump input variants", test_candump_normalises) ||
+	    !CU_add_test(s, "malformed lines: file:line:col", test_candump_errors) ||
+	    !CU_add_test(s, "bad lines can be skipped", test_skip_bad_goes_on) ||
+	    !CU_add_test(s, "ASC output equals log2asc", test_asc_write_matches_log2asc) ||
+	    !CU_add_test(s, "ASC input", test_asc_read) ||
+	    !CU_add_test(s, "format detection", test_detect) ||
+	    !CU_add_test(s, "streaming from a pipe", test_stream) ||
+	    !CU_add_test(s, "timestamp text", test_format_ts))
+		return CU_get_error();
+	return 0;
+}

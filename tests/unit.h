@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+/* unit.h - suite registration for the single CUnit runner. */
+#ifndef CANRIG_TESTS_UNIT_H
+#define CANRIG_TESTS_UNIT_H
+
+#include <CUnit/CUnit.h>
+
+/* Each adds its suite to the CUnit registry; returns 0 or a CUnit error. */
+int register_cf_tests(void);
+int register_clog_tests(void);
+int register_cio_tests(void);
+
+/* Path of a file under tests/data (static buffer). */
+const char *test_data(const char *name);
+
+#endif

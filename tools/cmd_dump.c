@@ -1,0 +1,432 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_dump.c - "canrig dump": candump's everyday behaviour and output,
+ * with batched receive and one write per batch instead of a flush per frame.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cio.h"
+#include "clog.h"
+#include "cli.h"
+
+#define MAXSOCK 16
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void dump_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: canrig dump [options] IF[,filter]...\n"
+		"\n"
+		"Print CAN and CAN FD frames received on the given interfaces ('any' for\n"
+		"all), in candump's screen format or, with -L, its log format.\n"
+		"\n"
+		"Options:\n"
+		"  -t a|d|z|A   timestamps: absolute, delta, from zero, absolute with date\n"
+		"  -L           candump log format: (time) IF FRAME\n"
+		"  -n COUNT     exit after COUNT frames\n"
+		"  -x           extra info: RX/TX and BRS/ESI flags\n"
+		"  -e           describe error frames in words\n"
+		"  -a           add printable ASCII after the data\n"
+		"  -d           report kernel drops (DROPCOUNT lines)\n"
+		"  -r SIZE      socket receive buffer in bytes\n"
+		"  -T MSECS     exit after MSECS without a frame\n"
+		"  -D           don't exit when an interface goes down\n"
+		"  -9           nanosecond timestamps in -L and -t a output\n"
+		"  --stats      print received and dropped counts to stderr at exit\n"
+		"  -h, --help   this text\n"
+		"\n"
+		"Filters (hex), comma separated after the interface, as in candump:\n"
+		"  id:mask      pass when received_id & mask == id & mask\n"
+		"  id~mask      pass when received_id & mask != id & mask\n"
+		"  #errmask     receive error frames of these classes\n"
+		"  j            all filters must match (join)\n"
+		"An 8-digit id means a 29-bit id.\n"
+		"\n"
+		"Example: canrig dump -L vcan0,123:7FF,400~700 any,#FFFFFFFF\n");
+}
+
+struct dump {
+	struct cio_sock sock[MAXSOCK];
+	unsigned int nsock;
+	struct cio_names names;
+	struct cio_ring ring;
+	struct clog_writer *w;
+	char tsmode;
+	int logfmt, extra, errtext, ascii, dropmon, down_ok, ns;
+	unsigned int view;
+	uint64_t last_ts;
+	uint64_t count, limit;
+	uint32_t last_drops[MAXSOCK];
+	uint64_t drops;
+};
+
+static void put_ts(struct dump *d, const struct cf_frame *f)
+{
+	char *p = clog_wreserve(d->w, 64);
+	uint64_t ts = f->ts_ns ? f->ts_ns : cli_real_ns(), diff;
+	int k = 0;
+
+	switch (d->tsmode) {
+	case 'a':
+		k = (int)clog_format_ts(ts, d->ns ? 9 : 6, p);
+		p[k++] = ' ';
+		break;
+	case 'A': {
+		time_t t = (time_t)(ts / 1000000000ull);
+		struct tm tm;
+
+		localtime_r(&t, &tm);
+		k = (int)strftime(p, 32, "(%Y-%m-%d %H:%M:%S", &tm);
+		k += sprintf(p + k, ".%06llu) ",
+			     (unsigned long long)(ts % 1000000000ull / 1000));
+		break;
+	}
+	case 'd':
+	case 'z':
+		/* as candump: microsecond arithmetic, never negative */
+		if (!d->last_ts)
+			d->last_ts = ts;
+		diff = ts / 1000 >= d->last_ts / 1000 ? ts / 1000 - d->last_ts / 1000 : 0;
+		k = sprintf(p, "(%03llu.%06llu) ", (unsigned long long)(diff / 1000000),
+			    (unsigned long long)(diff % 1000000));
+		if (d->tsmode == 'd')
+			d->last_ts = ts;
+		break;
+	default:
+		break;
+	}
+	clog_wcommit(d->w, (size_t)k);
+}
+
+static void out_frame(struct dump *d, const struct cf_frame *f)
+{
+	const char *name = cio_ifname(&d->names, f->ifindex);
+	size_t nl = strlen(name);
+	char *p, *s;
+	static const char *const xinfo[4] = { "- -", "B -", "- E", "B E" };
+	unsigned int fx = ((f->flags & CF_BRS) ? 1 : 0) | ((f->flags & CF_ESI) ? 2 : 0);
+
+	if (f->flags & CF_EFF)
+		d->view |= CF_LONG_INDENT_SFF;
+	d->w->ifname_width = d->names.maxlen;
+	if (d->logfmt) {
+		struct clog_rec rec;
+
+		memset(&rec, 0, sizeof(rec));
+		rec.f = *f;
+		if (!rec.f.ts_ns)
+			rec.f.ts_ns = cli_real_ns();
+		rec.ifname = name;
+		rec.ifname_len = nl;
+		rec.ts_digits = d->ns ? 9 : 6;
+		if (d->extra) {
+			rec.extra = f->dir == CF_DIR_TX ? "T" : "R";
+			rec.extra_len = 1;
+		}
+		clog_write(d->w, &rec);
+		return;
+	}
+	p = s = clog_wreserve(d->w, 8);
+	*p++ = ' ';
+	clog_wcommit(d->w, (size_t)(p - s));
+	if (d->tsmode)
+		put_ts(d, f);
+	p = s = clog_wreserve(d->w, CF_LONG_MAX + CF_ERRTEXT_MAX + 64);
+	*p++ = ' ';
+	if ((int)nl < d->names.maxlen) {
+		memset(p, ' ', (size_t)d->names.maxlen - nl);
+		p += d->names.maxlen - (int)nl;
+	}
+	memcpy(p, name, nl);
+	p += nl;
+	if (d->extra)
+		p += sprintf(p, "  %s %s", f->dir == CF_DIR_TX ? "TX" : "RX", xinfo[fx]);
+	*p++ = ' ';
+	*p++ = ' ';
+	p += cf_format_long(f, d->view, p);
+	if (d->errtext && (f->flags & CF_ERR)) {
+		*p++ = '\n';
+		*p++ = '\t';
+		p += cf_format_error(f, "\n\t", p, CF_ERRTEXT_MAX);
+	}
+	*p++ = '\n';
+	clog_wcommit(d->w, (size_t)(p - s));
+}
+
+static void check_drops(struct dump *d, unsigned int i)
+{
+	struct cio_sock *s = &d->sock[i];
+	uint32_t n = s->kernel_drops - d->last_drops[i];
+	char *p;
+	int k;
+
+	if (!n)
+		return;
+	d->drops += n;
+	d->last_drops[i] = s->kernel_drops;
+	if (!d->dropmon)
+		return;
+	p = clog_wreserve(d->w, 160);
+	k = snprintf(p, 160, "DROPCOUNT: dropped %u CAN frame%s on '%s' socket (total drops %u)\n",
+		     n, n > 1 ? "s" : "", s->ifname, s->kernel_drops);
+	clog_wcommit(d->w, (size_t)k);
+}
+
+/* Returns 0 to go on, 1 when done, or an exit code + 100 on error. */
+static int drain(struct dump *d, unsigned int i)
+{
+	int n, k;
+
+	for (;;) {
+		n = cio_recv(&d->sock[i], &d->ring);
+		if (n == -EAGAIN)
+			return 0;
+		if (n == -EINTR)
+			continue;
+		if (n < 0) {
+			if (n == -ENETDOWN) {
+				if (d->down_ok) {
+					fprintf(stderr, "%s: interface down\n", d->sock[i].ifname);
+					return 0;
+				}
+				cli_err("dump", "%s: interface went down", d->sock[i].ifname);
+			} else {
+				cli_err("dump", "%s: receive: %s", d->sock[i].ifname, strerror(-n));
+			}
+			return 100 + EXIT_RUNTIME;
+		}
+		check_drops(d, i);
+		for (k = 0; k < n; k++) {
+			out_frame(d, &d->ring.views[k]);
+			if (d->limit && ++d->count >= d->limit)
+				return 1;
+			if (!d->limit)
+				d->count++;
+		}
+		if (d->w->werr)
+			return d->w->werr == -EPIPE ? 1 : 100 + EXIT_RUNTIME;
+	}
+}
+
+static int open_arg(struct dump *d, const char *arg, int rcvbuf)
+{
+	char ifname[64], buf[256];
+	const char *comma = strchr(arg, ','), *msg;
+	size_t nl = comma ? (size_t)(comma - arg) : strlen(arg);
+	struct cio_opts o;
+	char *list, *tok, *save = NULL;
+	int e;
+
+	if (!nl || nl >= sizeof(ifname)) {
+		cli_err("dump", "'%s': bad interface name", arg);
+		return EXIT_USAGE;
+	}
+	memcpy(ifname, arg, nl);
+	ifname[nl] = '\0';
+	cio_opts_init(&o);
+	o.rcvbuf = rcvbuf;
+	if (comma) {
+		list = strdup(comma + 1);
+		if (!list)
+			return EXIT_RUNTIME;
+		for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			if (cio_filter_add(&o, tok, &msg)) {
+				cli_err("dump", "%s: filter '%s': %s", ifname, tok, msg);
+				free(list);
+				return EXIT_USAGE;
+			}
+		}
+		free(list);
+	}
+	e = cio_open(&d->sock[d->nsock], ifname, &o);
+	if (e) {
+		fprintf(stderr, "canrig dump: %s\n", cio_open_strerror(e, ifname, buf, sizeof(buf)));
+		return e == -EAFNOSUPPORT ? EXIT_RUNTIME : EXIT_USAGE;
+	}
+	if ((int)nl > d->names.maxlen)
+		d->names.maxlen = (int)nl;
+	d->nsock++;
+	return 0;
+}
+
+int cmd_dump(int argc, char **argv)
+{
+	static const struct option lo[] = { { "help", no_argument, NULL, 'h' },
+					    { "stats", no_argument, NULL, 1 },
+					    { NULL, 0, NULL, 0 } };
+	static struct clog_writer w;
+	struct dump *d;
+	struct pollfd pfd[MAXSOCK];
+	uint64_t v, timeout_ms = 0;
+	int opt, rc = EXIT_OK, stats = 0, rcvbuf = 0, r, done = 0;
+	unsigned int i;
+	struct sigaction sa;
+
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return EXIT_RUNTIME;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "t:Ln:xeadr:T:D9h", lo, NULL)) != -1) {
+		switch (opt) {
+		case 't':
+			if (strlen(optarg) != 1 || !strchr("adzA", optarg[0])) {
+				cli_err("dump", "-t takes a, d, z or A");
+				rc = EXIT_USAGE;
+				goto out;
+			}
+			d->tsmode = optarg[0];
+			break;
+		case 'L':
+			d->logfmt = 1;
+			break;
+		case 'n':
+			if (cli_parse_u64(optarg, &d->limit) || !d->limit) {
+				cli_err("dump", "-n takes a positive count");
+				rc = EXIT_USAGE;
+				goto out;
+			}
+			break;
+		case 'x':
+			d->extra = 1;
+			break;
+		case 'e':
+			d->errtext = 1;
+			break;
+		case 'a':
+			d->ascii = 1;
+			d->view |= CF_LONG_ASCII;
+			break;
+		case 'd':
+			d->dropmon = 1;
+			break;
+		case 'r':
+			if (cli_parse_u64(optarg, &v) || !v || v > (1u << 30)) {
+				cli_err("dump", "-r takes a buffer size in bytes");
+				rc = EXIT_USAGE;
+				goto out;
+			}
+			rcvbuf = (int)v;
+			break;
+		case 'T':
+			if (cli_parse_u64(optarg, &timeout_ms) || !timeout_ms ||
+			    timeout_ms > 86400000u) {
+				cli_err("dump", "-T takes milliseconds");
+				rc = EXIT_USAGE;
+				goto out;
+			}
+			break;
+		case 'D':
+			d->down_ok = 1;
+			break;
+		case '9':
+			d->ns = 1;
+			break;
+		case 1:
+			stats = 1;
+			break;
+		case 'h':
+			dump_usage(stdout);
+			goto out;
+		default:
+			dump_usage(stderr);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+	}
+	if (d->logfmt && (d->errtext || d->ascii)) {
+		cli_err("dump", "-L cannot be combined with -e or -a");
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (optind == argc) {
+		cli_err("dump", "no interface given; try 'canrig dump --help'");
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (argc - optind > MAXSOCK) {
+		cli_err("dump", "at most %d interfaces", MAXSOCK);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	for (r = optind; r < argc; r++)
+		if ((rc = open_arg(d, argv[r], rcvbuf)))
+			goto out_close;
+	if (cio_ring_init(&d->ring, 64)) {
+		rc = EXIT_RUNTIME;
+		goto out_close;
+	}
+	clog_writer_init(&w, STDOUT_FILENO, &clog_fmt_candump, NULL);
+	d->w = &w;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	for (i = 0; i < d->nsock; i++) {
+		pfd[i].fd = d->sock[i].fd;
+		pfd[i].events = POLLIN;
+	}
+	while (!stop && !done) {
+		r = poll(pfd, d->nsock, timeout_ms ? (int)timeout_ms : -1);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			cli_err("dump", "poll: %s", strerror(errno));
+			rc = EXIT_RUNTIME;
+			break;
+		}
+		if (r == 0)
+			break; /* -T: quiet for long enough */
+		for (i = 0; i < d->nsock && !done; i++) {
+			if (!(pfd[i].revents & (POLLIN | POLLERR)))
+				continue;
+			r = drain(d, i);
+			if (r >= 100) {
+				rc = r - 100;
+				done = 1;
+			} else if (r == 1) {
+				done = 1;
+			}
+		}
+		/* one write per wake-up keeps output live without a flush per frame */
+		if (clog_writer_flush(&w)) {
+			if (w.werr != -EPIPE) {
+				cli_err("dump", "write: %s", strerror(-w.werr));
+				rc = EXIT_RUNTIME;
+			}
+			break;
+		}
+	}
+	clog_writer_flush(&w);
+	if (stats) {
+		for (i = 0; i < d->nsock; i++)
+			check_drops(d, i);
+		fprintf(stderr, "canrig dump: %llu frames received, %llu dropped by the kernel\n",
+			(unsigned long long)d->count, (unsigned long long)d->drops);
+	}
+	cio_ring_fini(&d->ring);
+out_close:
+	for (i = 0; i < d->nsock; i++)
+		cio_close(&d->sock[i]);
+out:
+	free(d);
+	return rc;
+}

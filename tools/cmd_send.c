@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+/* cmd_send.c - "canrig send": cansend syntax, several frames per call. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cio.h"
+#include "cli.h"
+
+static void send_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: canrig send [options] IF FRAME...\n"
+		"\n"
+		"Send frames in cansend syntax, in order, with one system call per batch.\n"
+		"\n"
+		"FRAME:\n"
+		"  <id>#{data}            classic frame, 0-8 bytes: 123#DEADBEEF\n"
+		"  <id>#R{len}            remote request: 123#R, 123#R4\n"
+		"  <id>##<flags>{data}    CAN FD, 0-64 bytes; flags 1=BRS 2=ESI: 123##1AABB\n"
+		"  ids: 3 hex digits (11-bit) or 8 (29-bit; 2xxxxxxx = error frame)\n"
+		"  bytes may be separated by '.': 123#11.22.33\n"
+		"\n"
+		"Options:\n"
+		"  -x           don't loop frames back to local sockets\n"
+		"  -h, --help   this text\n");
+}
+
+/* Waits out a full queue; gives up only after many quiet retries. */
+static int send_all(struct cio_sock *s, const struct cf_frame *f, unsigned int n)
+{
+	unsigned int done = 0, sent, tries = 0;
+	int e;
+
+	while (done < n) {
+		e = cio_send(s, f + done, n - done, &sent);
+		done += sent;
+		if (!e)
+			break;
+		if ((e == -ENOBUFS || e == -EAGAIN) && tries++ < 1000) {
+			cio_wait_writable(s, 10);
+			continue;
+		}
+		return e;
+	}
+	return 0;
+}
+
+int cmd_send(int argc, char **argv)
+{
+	static const struct option lo[] = { { "help", no_argument, NULL, 'h' },
+					    { NULL, 0, NULL, 0 } };
+	struct cio_sock *s = NULL;
+	struct cf_frame *fr = NULL;
+	uint8_t *bufs = NULL;
+	struct cio_opts o;
+	struct cf_perr pe;
+	char ebuf[256];
+	const char *ifname;
+	int opt, rc = EXIT_OK, e, i, n;
+
+	cio_opts_init(&o);
+	o.no_rx = 1;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "xh", lo, NULL)) != -1) {
+		switch (opt) {
+		case 'x':
+			o.no_loopback = 1;
+			break;
+		case 'h':
+			send_usage(stdout);
+			return EXIT_OK;
+		default:
+			send_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (argc - optind < 2) {
+		cli_err("send", "need an interface and at least one frame; try 'canrig send --help'");
+		return EXIT_USAGE;
+	}
+	ifname = argv[optind++];
+	n = argc - optind;
+	fr = calloc((size_t)n, sizeof(*fr));
+	bufs = calloc((size_t)n, CF_MAX_LEN);
+	s = calloc(1, sizeof(*s));
+	if (!fr || !bufs || !s) {
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
+	/* parse everything first: a bad frame must not leave half a batch sent */
+	for (i = 0; i < n; i++) {
+		const char *a = argv[optind + i];
+
+		if (cf_parse(&fr[i], bufs + (size_t)i * CF_MAX_LEN, a, strlen(a), &pe)) {
+			cli_err("send", "'%s':%zu: %s", a, pe.col + 1, pe.msg);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+	}
+	if (!strcmp(ifname, "any")) {
+		cli_err("send", "cannot send on 'any'; name an interface");
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	e = cio_open(s, ifname, &o);
+	if (e) {
+		fprintf(stderr, "canrig send: %s\n", cio_open_strerror(e, ifname, ebuf, sizeof(ebuf)));
+		rc = e == -EAFNOSUPPORT ? EXIT_RUNTIME : EXIT_USAGE;
+		goto out;
+	}
+	e = send_all(s, fr, (unsigned int)n);
+	if (e) {
+		if (e == -EINVAL)
+			cli_err("send", "%s: frame rejected by the interface (CAN FD on a "
+				"classic interface? set 'mtu 72')", ifname);
+		else
+			cli_err("send", "%s: %s", ifname, strerror(-e));
+		rc = EXIT_RUNTIME;
+	}
+	cio_close(s);
+out:
+	free(s);
+	free(bufs);
+	free(fr);
+	return rc;
+}
