@@ -16,6 +16,7 @@ CC       ?= cc
 AR       ?= ar
 PKG_CONFIG ?= pkg-config
 B        ?= build
+SHELL     = /bin/bash
 
 CFLAGS   ?= -O2 -g
 WARN      = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -100,16 +101,16 @@ asan: deps
 # --- fuzzing: each target for FUZZ_SECONDS, corpus seeded from tests/data
 FUZZ_SECONDS ?= 60
 FUZZ_CC = clang
-FUZZ_FLAGS = -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -Ilib
+FUZZ_FLAGS = -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Ilib
 fuzz: $(FUZZERS:%=$(B)/fuzz/%)
-	@for f in $(FUZZERS); do \
+	@set -o pipefail; for f in $(FUZZERS); do \
 	    mkdir -p $(B)/fuzz/corpus-$$f; \
 	    cp tests/fuzz/seeds/$$f/* $(B)/fuzz/corpus-$$f/ 2>/dev/null; \
 	    echo "fuzz: $$f for $(FUZZ_SECONDS)s"; \
 	    $(B)/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 	        -print_final_stats=1 $(B)/fuzz/corpus-$$f \
-	        2>&1 | grep -E 'stat::number_of_executed_units|ERROR|SUMMARY|Done' ; \
-	    test $${PIPESTATUS:-0} -eq 0 || exit 1; \
+	        2>&1 | grep -E 'stat::number_of_executed_units|ERROR|SUMMARY|Done' \
+	        || { echo "fuzz: $$f FAILED (crash input saved in the current directory)"; exit 1; }; \
 	done
 
 $(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(LIB_HDR)

@@ -143,7 +143,7 @@ int cf_parse(struct cf_frame *f, uint8_t *buf, const char *s, size_t n,
 			f->len = (uint8_t)v;
 		}
 		f->data = NULL;
-		return cf_validate(f);
+		goto out_validate;
 	}
 	if (pos < n && s[pos] == '#') {
 		if (f->flags & CF_ERR)
@@ -180,6 +180,7 @@ int cf_parse(struct cf_frame *f, uint8_t *buf, const char *s, size_t n,
 		buf[f->len++] = (uint8_t)(hi << 4 | lo);
 		pos += 2;
 	}
+out_validate:
 	v = cf_validate(f);
 	if (v && err) {
 		err->col = idlen + 1;

@@ -465,7 +465,8 @@ static int candump_write(struct clog_writer *w, const struct clog_rec *rec)
 		memset(p, ' ', pad);
 		p += pad;
 	}
-	memcpy(p, rec->ifname, rec->ifname_len);
+	if (rec->ifname_len)
+		memcpy(p, rec->ifname, rec->ifname_len);
 	p += rec->ifname_len;
 	*p++ = ' ';
 	p += cf_format_compact(&rec->f, p);

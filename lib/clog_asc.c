@@ -234,7 +234,7 @@ static int asc_fd_line(struct clog_reader *r, struct tok *t, struct clog_rec *re
 	if (!next_tok(t, &s, &n))
 		return clog_fail(r, (size_t)(t->p - t->l) + 1, "expected Rx or Tx");
 	if ((e = set_dir(r, s, n, t->l, rec)))
-		return e;
+		return e > 0 ? 2 : e; /* TxRq: no frame on the bus */
 	if (!next_tok(t, &s, &n) || (e = parse_id(r, s, n, t->l, rec)))
 		return e ? e : clog_fail(r, (size_t)(t->p - t->l) + 1, "missing CAN id");
 	/* optional symbolic name before the BRS column */

@@ -141,6 +141,7 @@ static void test_parse_bad(void)
 		{ "123##1112233445566778899", -EMSGSIZE, 4 },
 		{ "20000001#R", -EINVAL, 9 },
 		{ "C0000000#11", -EINVAL, 0 },
+		{ "ccc#R", -ERANGE, 4 }, /* fuzz: RTR path left msg unset */
 	};
 	uint8_t buf[CF_MAX_LEN];
 	struct cf_frame f;

@@ -289,6 +289,41 @@ static void test_format_ts(void)
 	CU_ASSERT_STRING_EQUAL(b, "(0000000005.000000)");
 }
 
+/* Inputs that once crashed a fuzzer: each must now fail cleanly. */
+static void test_regressions(void)
+{
+	static const char *const files[] = { "regress/rtr-bad-id.txt",
+					     "regress/asc-rtr-bad-id.txt",
+					     "regress/asc-fd-txrq.txt" };
+	const struct clog_format *fmts[] = { NULL, &clog_fmt_candump, &clog_fmt_asc };
+	struct clog_reader r;
+	struct clog_rec rec;
+	unsigned int i, k;
+	int e, errors;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char *buf = slurp(test_data(files[i]));
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+		for (k = 0; k < 3; k++) {
+			if (clog_reader_open_mem(&r, files[i], buf, strlen(buf), fmts[k]))
+				continue;
+			errors = 0;
+			while ((e = clog_read(&r, &rec)) != 0) {
+				if (e < 0) {
+					errors++;
+					CU_ASSERT(strstr(r.err, files[i]) == r.err);
+				} else {
+					CU_ASSERT_PTR_NOT_NULL(rec.ifname);
+				}
+			}
+			CU_ASSERT(errors > 0 || k == 2 || i == 2);
+			clog_reader_close(&r);
+		}
+		free(buf);
+	}
+}
+
 int register_clog_tests(void)
 {
 	CU_pSuite s = CU_add_suite("clog (log formats)", NULL, NULL);
@@ -301,7 +336,8 @@ int register_clog_tests(void)
 	    !CU_add_test(s, "ASC input", test_asc_read) ||
 	    !CU_add_test(s, "format detection", test_detect) ||
 	    !CU_add_test(s, "streaming from a pipe", test_stream) ||
-	    !CU_add_test(s, "timestamp text", test_format_ts))
+	    !CU_add_test(s, "timestamp text", test_format_ts) ||
+	    !CU_add_test(s, "fuzzer crash inputs", test_regressions))
 		return CU_get_error();
 	return 0;
 }

@@ -1,0 +1,40 @@
+#!/bin/sh
+# deps.sh - install the Debian packages canrig needs, or say exactly how.
+#
+# As root it runs apt-get; otherwise it prints the command and fails, so
+# "make test" never half-works on a machine that lacks a tool.
+# CANRIG_DEPS_EXTRA adds packages (e.g. "clang" for make fuzz).
+set -eu
+
+# build + unit tests
+PKGS="gcc make pkg-config libev-dev libyaml-dev libcunit1-dev"
+# integration peer
+PKGS="$PKGS can-utils iproute2 kmod"
+# the qemu vcan guest, needed where the host kernel has no AF_CAN
+PKGS="$PKGS qemu-system-x86 busybox-static cpio"
+PKGS="$PKGS ${CANRIG_DEPS_EXTRA:-}"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+		missing="$missing $p"
+	fi
+done
+
+if [ -z "$missing" ]; then
+	echo "deps: all packages present"
+	exit 0
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+	echo "deps: installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing
+	exit 0
+fi
+
+echo "deps: missing Debian packages:$missing" >&2
+echo "deps: run: sudo apt-get install -y$missing" >&2
+exit 1

@@ -1,0 +1,86 @@
+# lib.sh - helpers for the vcan integration tests (sourced by run.sh).
+#
+# Synchronisation is by frames, never by sleeping: listeners are "ready"
+# once they have printed a sync frame (7FE#5359) that we keep sending, and
+# "done" once they have printed the end frame (7FE#454E44).  Poll loops only
+# wait for those conditions, with a generous deadline for TCG emulation.
+
+SYNC=7FE#5359
+END=7FE#454E44
+WAIT_SECS=${CANRIG_VCAN_WAIT:-90}
+
+: "${CANRIG:?CANRIG must point at the canrig binary}"
+
+# wait_for FILE PATTERN: until FILE contains PATTERN (fixed string).
+wait_for() {
+	_i=0
+	while ! grep -qF -- "$2" "$1" 2>/dev/null; do
+		_i=$((_i + 1))
+		if [ "$_i" -gt $((WAIT_SECS * 20)) ]; then
+			echo "timeout waiting for '$2' in $1" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+# sync_listeners IF FILE...: send sync frames on IF until every FILE has one.
+sync_listeners() {
+	_if=$1
+	shift
+	_n=0
+	while :; do
+		_all=1
+		for _f in "$@"; do
+			grep -qF 5359 "$_f" 2>/dev/null || _all=0
+		done
+		[ "$_all" = 1 ] && return 0
+		_n=$((_n + 1))
+		if [ "$_n" -gt $((WAIT_SECS * 5)) ]; then
+			echo "listeners never became ready: $*" >&2
+			return 1
+		fi
+		cansend "$_if" "$SYNC"
+		sleep 0.2
+	done
+}
+
+# finish IF FILE...: send the end frame on IF, wait for it in every FILE.
+finish() {
+	_if=$1
+	shift
+	cansend "$_if" "$END"
+	for _f in "$@"; do
+		wait_for "$_f" 454E44 || return 1
+	done
+}
+
+# strip FILE: drop log timestamps and the sync/end frames.
+strip() {
+	sed -e 's/^([0-9.]*) //' "$1" | grep -vE '(^| )7FE(#|  )' || true
+}
+
+# same FILE1 FILE2: compare stripped captures, show a diff on mismatch.
+same() {
+	strip "$1" >"$1.s"
+	strip "$2" >"$2.s"
+	if ! cmp -s "$1.s" "$2.s"; then
+		echo "--- $1 vs $2 differ:" >&2
+		diff "$1.s" "$2.s" | head -20 >&2
+		return 1
+	fi
+	if [ ! -s "$1.s" ]; then
+		echo "--- $1: empty capture" >&2
+		return 1
+	fi
+}
+
+# stop PID...: interrupt listeners and reap them.
+stop() {
+	for _p in "$@"; do
+		kill -INT "$_p" 2>/dev/null || true
+	done
+	for _p in "$@"; do
+		wait "$_p" 2>/dev/null || true
+	done
+}

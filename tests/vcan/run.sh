@@ -1,0 +1,244 @@
+#!/bin/bash
+# run.sh - vcan integration tests against can-utils.  Needs vcan0..vcan3 up
+# (./vcan-setup.sh), can-utils on PATH and CANRIG pointing at the binary.
+# Prints one PASS/FAIL line per test and "N passed, N failed" at the end.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+CANRIG=${CANRIG:-$PWD/build/canrig}
+export CANRIG
+. tests/vcan/lib.sh
+
+# captures go to tmpfs: in the guest /tmp is the host's over 9p, and a
+# listener that flushes every frame there falls far behind the bus
+if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+	WORK=$(mktemp -d /dev/shm/canrig-vcan.XXXXXX)
+else
+	WORK=$(mktemp -d /tmp/canrig-vcan.XXXXXX)
+fi
+trap 'rm -rf "$WORK"' EXIT
+pass=0
+fail=0
+failed=""
+ONLY=${1:-}
+
+run() {
+	name=$1
+	[ -n "$ONLY" ] && [ "$ONLY" != "$name" ] && return
+	dir="$WORK/$name"
+	mkdir -p "$dir"
+	start=$(date +%s)
+	if (cd "$dir" && set -e && "t_$name") >"$dir/out" 2>&1; then
+		pass=$((pass + 1))
+		echo "PASS $name ($(($(date +%s) - start))s)"
+	else
+		fail=$((fail + 1))
+		failed="$failed $name"
+		echo "FAIL $name"
+		sed 's/^/    /' "$dir/out" | tail -30
+	fi
+	pkill -INT -f "candump.*vcan" 2>/dev/null
+	pkill -INT -f "canrig dump" 2>/dev/null
+	return 0
+}
+
+# 1. cansend/cangen frames: canrig dump -L == candump -L, and the default
+#    screen format too; classic, FD, extended, RTR and error frames.
+t_dump_matches_candump() {
+	candump -L -r 8388608 vcan0,0:0,#FFFFFFFF >cd.log &
+	p1=$!
+	"$CANRIG" dump -L -r 8388608 vcan0,0:0,#FFFFFFFF >cr.log &
+	p2=$!
+	candump -r 8388608 vcan0,0:0,#FFFFFFFF >cd.txt &
+	p3=$!
+	"$CANRIG" dump -r 8388608 vcan0,0:0,#FFFFFFFF >cr.txt &
+	p4=$!
+	candump -x -L -r 8388608 vcan0,0:0,#FFFFFFFF >cdx.log &
+	p5=$!
+	"$CANRIG" dump -x -L -r 8388608 vcan0,0:0,#FFFFFFFF >crx.log &
+	p6=$!
+	sync_listeners vcan0 cd.log cr.log cd.txt cr.txt cdx.log crx.log
+	for f in 123#DEADBEEF 000# 7FF#0102030405060708 12345678#11 00000000#AABB \
+		1FFFFFFF#R 123#R 123#R4 456#R8 123##0 123##1AABB 123##2 \
+		123##311223344556677889900AABB 1ABCDEF0##1$(printf '%0128d' 7) \
+		20000080#0000000000000000 20000004#0004000000000000 \
+		2000008A#0A00080A00000305 123#11.22.33; do
+		cansend vcan0 "$f"
+	done
+	cangen vcan0 -m -g 1 -n 300 -p 100
+	cangen vcan0 -e -f -b -g 1 -n 100 -L i -p 100
+	finish vcan0 cd.log cr.log cd.txt cr.txt cdx.log crx.log
+	stop $p1 $p2 $p3 $p4 $p5 $p6
+	same cd.log cr.log
+	same cd.txt cr.txt
+	same cdx.log crx.log
+	# every class of frame was really there
+	grep -q '##' cd.log.s && grep -q '#R' cd.log.s && grep -q '^vcan0 20000' cd.log.s
+	test "$(wc -l <cd.log.s)" -ge 418
+}
+
+# 1b. error frames in words (-e), compared with candump -e.
+t_dump_error_text() {
+	candump -e vcan0,0:0,#FFFFFFFF >cd.txt &
+	p1=$!
+	"$CANRIG" dump -e vcan0,0:0,#FFFFFFFF >cr.txt &
+	p2=$!
+	sync_listeners vcan0 cd.txt cr.txt
+	cansend vcan0 20000004#0004000000000000
+	cansend vcan0 2000008A#0A00080A00000305
+	cansend vcan0 20000040#0000000000000000
+	finish vcan0 cd.txt cr.txt
+	stop $p1 $p2
+	same cd.txt cr.txt
+	grep -q 'controller-problem{rx-error-warning}' cr.txt
+}
+
+# 2. canrig send: candump sees exactly these frames, in order.
+t_send_seen_by_candump() {
+	frames="123#DEADBEEF 12345678#0102 7FF#R 123#R3 321##1AABBCCDD 321##0 \
+		1ABCDEF0##3$(printf 'A5%.0s' $(seq 64)) 000# 20000080#0000000000000000"
+	candump -L -r 8388608 vcan1,0:0,#FFFFFFFF >cd.log &
+	p1=$!
+	sync_listeners vcan1 cd.log
+	# shellcheck disable=SC2086
+	"$CANRIG" send vcan1 $frames
+	"$CANRIG" send vcan1 5AA#01 5AA#02 5AA#03
+	finish vcan1 cd.log
+	stop $p1
+	strip cd.log | sed 's/^vcan1 //' >got
+	# the 6.1 kernel adds FDF (0x04) to the FD flags nibble
+	printf '%s\n' 123#DEADBEEF 12345678#0102 7FF#R 123#R3 321##5AABBCCDD \
+		321##4 "1ABCDEF0##7$(printf 'A5%.0s' $(seq 64))" 000# \
+		20000080#0000000000000000 5AA#01 5AA#02 5AA#03 >want
+	sed -i 's/##1/##5/;s/##3/##7/;s/##0$/##4/' want
+	diff want got
+}
+
+# 2b. canrig replay: real-time pacing, mapping, loops and fast mode.
+t_replay_seen_by_candump() {
+	: >in.log
+	for i in $(seq 0 199); do
+		printf '(1700000000.%06d) vcan0 %03X#%04X\n' $((i * 1000)) $((i % 0x7F0)) "$i" >>in.log
+	done
+	printf '(1700000000.200000) vcan0 12345678##1%s\n' "$(printf '%0128d' 1)" >>in.log
+	printf '(1700000000.200001) vcan2 111#22\n' >>in.log
+	candump -L -r 8388608 vcan1 >cd1.log &
+	p1=$!
+	candump -L -r 8388608 vcan0 >cd0.log &
+	p0=$!
+	sync_listeners vcan1 cd1.log
+	sync_listeners vcan0 cd0.log
+	# mapped: vcan0's frames go out on vcan1; vcan2's are skipped
+	"$CANRIG" replay in.log vcan1=vcan0
+	# unmapped, as fast as possible, three loops
+	"$CANRIG" replay -t -l 3 in.log vcan0=vcan0
+	finish vcan1 cd1.log
+	finish vcan0 cd0.log
+	stop $p1 $p0
+	grep -v '^(1700000000.200001)' in.log | sed 's/^([0-9.]*) vcan0 //' | sed 's/##1/##5/' >want1
+	strip cd1.log | sed 's/^vcan1 //' >got1
+	diff want1 got1
+	for k in 1 2 3; do cat want1; done >want0
+	strip cd0.log | sed 's/^vcan0 //' >got0
+	diff want0 got0
+	# real-time pacing: 200 ms of log took at least ~200 ms on the bus
+	first=$(grep -m1 ' 000#0000' cd1.log | sed 's/^(\([0-9.]*\)).*/\1/')
+	last=$(grep -m1 '12345678##' cd1.log | sed 's/^(\([0-9.]*\)).*/\1/')
+	awk -v a="$first" -v b="$last" 'BEGIN { exit !(b - a >= 0.19) }'
+}
+
+# 3. 'any' with filters: exactly what candump shows with the same filters.
+t_any_filters() {
+	flt="any,123:7FF,7FE:7FF,400~700,12345678:1FFFFFFF,#00000004"
+	candump -L -r 8388608 "$flt" >cd.log &
+	p1=$!
+	"$CANRIG" dump -L -r 8388608 "$flt" >cr.log &
+	p2=$!
+	candump -L -r 8388608 any,7FE:7FF,0~0,#FFFFFFFF >cde.log &
+	p3=$!
+	"$CANRIG" dump -L -r 8388608 any,7FE:7FF,0~0,#FFFFFFFF >cre.log &
+	p4=$!
+	sync_listeners vcan0 cd.log cr.log cde.log cre.log
+	for ifc in vcan0 vcan1 vcan2 vcan3; do
+		for f in 123#01 124#02 523#03 423#04 12345678#05 12345679#06 123##1AA \
+			20000004#0004000000000000 20000080#0000000000000000 00000123#07; do
+			cansend "$ifc" "$f"
+		done
+	done
+	cangen vcan2 -g 1 -n 100 -I i -p 100
+	finish vcan0 cd.log cr.log cde.log cre.log
+	stop $p1 $p2 $p3 $p4
+	same cd.log cr.log
+	same cde.log cre.log
+	# the filters really filtered, on several interfaces
+	! grep -q ' 124#02' cr.log.s
+	grep -q '^vcan3 123#01' cr.log.s
+	grep -q '^vcan1 12345678#05' cr.log.s
+	! grep -q '12345679#06' cr.log.s
+	grep -q '20000004#' cr.log.s
+	! grep -q '20000080#' cr.log.s
+	# the error-only listener saw error frames and no data frames
+	test "$(grep -vc '#0004000000000000\|#0000000000000000' cre.log.s)" -eq 0
+}
+
+# 4. bad interface / bad frame: documented one-line error and exit code 2.
+t_bad_input_exit_2() {
+	set +e
+	"$CANRIG" dump nosuch0 2>err1
+	r1=$?
+	"$CANRIG" send nosuch0 123#11 2>err2
+	r2=$?
+	"$CANRIG" send vcan0 123#1G 2>err3
+	r3=$?
+	"$CANRIG" dump vcan0,12x:7FF 2>err4
+	r4=$?
+	"$CANRIG" send vcan0 123##1$(printf '11%.0s' $(seq 13)) 2>err5
+	r5=$?
+	ip link set vcan3 down
+	"$CANRIG" dump vcan3 2>err6
+	r6=$?
+	ip link set vcan3 up
+	"$CANRIG" replay /dev/null nosuch1=vcan0 2>err7
+	r7=$?
+	"$CANRIG" dump lo 2>err8
+	r8=$?
+	set -e
+	cat err1 err2 err3 err4 err5 err6 err7 err8
+	test "$r1$r2$r3$r4$r5$r6$r7$r8" = 22222222
+	grep -qx 'canrig dump: nosuch0: no such interface; run ./vcan-setup.sh (or check .ip link show.)' err1
+	grep -q 'nosuch0: no such interface; run ./vcan-setup.sh' err2
+	grep -qx "canrig send: '123#1G':6: bad hex digit in data" err3
+	grep -q "filter '12x:7FF'" err4
+	grep -q 'invalid payload length' err5
+	grep -qx "canrig dump: vcan3: interface is down; run 'ip link set vcan3 up'" err6
+	grep -q 'nosuch1: no such interface' err7
+	grep -q 'lo: not a CAN interface' err8
+	for f in err1 err2 err3 err4 err5 err6 err7 err8; do test "$(wc -l <$f)" -eq 1; done
+}
+
+# 5. kernel drop counter and -n: capture a burst, count exactly.
+t_count_and_stats() {
+	"$CANRIG" dump -L -n 500 --stats -r 8388608 vcan2 >cr.log 2>stats &
+	p1=$!
+	candump -L -r 8388608 vcan2 >cd.log &
+	p2=$!
+	sync_listeners vcan2 cd.log
+	# the sync frames count toward -n: subtract what canrig already saw
+	wait_for cr.log 5359
+	cangen vcan2 -g 0 -p 10 -n 1000 -I 5A5 -L 8 -D i
+	wait $p1
+	stop $p2
+	test "$(wc -l <cr.log)" -eq 500
+	grep -q 'frames received, 0 dropped by the kernel' stats
+}
+
+run dump_matches_candump
+run dump_error_text
+run send_seen_by_candump
+run replay_seen_by_candump
+run any_filters
+run bad_input_exit_2
+run count_and_stats
+
+echo "vcan: $pass passed, $fail failed${failed:+ (failed:$failed)}"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
