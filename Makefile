@@ -70,8 +70,7 @@ deps:
 # --- tests
 test: deps
 	@$(MAKE) --no-print-directory all $(B)/test_unit
-	@$(MAKE) --no-print-directory check-unit
-	@$(MAKE) --no-print-directory check-vcan
+	@B=$(B) tests/run-all.sh
 
 check-unit: $(B)/test_unit
 	$(B)/test_unit

@@ -7,14 +7,17 @@
 
 SYNC=7FE#5359
 END=7FE#454E44
+# patterns that match both the log format and the screen format
+SYNC_RE='5359|53 59'
+END_RE='454E44|45 4E 44'
 WAIT_SECS=${CANRIG_VCAN_WAIT:-90}
 
 : "${CANRIG:?CANRIG must point at the canrig binary}"
 
-# wait_for FILE PATTERN: until FILE contains PATTERN (fixed string).
+# wait_for FILE PATTERN: until FILE contains PATTERN (extended regex).
 wait_for() {
 	_i=0
-	while ! grep -qF -- "$2" "$1" 2>/dev/null; do
+	while ! grep -qE -- "$2" "$1" 2>/dev/null; do
 		_i=$((_i + 1))
 		if [ "$_i" -gt $((WAIT_SECS * 20)) ]; then
 			echo "timeout waiting for '$2' in $1" >&2
@@ -32,7 +35,7 @@ sync_listeners() {
 	while :; do
 		_all=1
 		for _f in "$@"; do
-			grep -qF 5359 "$_f" 2>/dev/null || _all=0
+			grep -qE "$SYNC_RE" "$_f" 2>/dev/null || _all=0
 		done
 		[ "$_all" = 1 ] && return 0
 		_n=$((_n + 1))
@@ -51,7 +54,7 @@ finish() {
 	shift
 	cansend "$_if" "$END"
 	for _f in "$@"; do
-		wait_for "$_f" 454E44 || return 1
+		wait_for "$_f" "$END_RE" || return 1
 	done
 }
 

@@ -223,7 +223,7 @@ t_count_and_stats() {
 	p2=$!
 	sync_listeners vcan2 cd.log
 	# the sync frames count toward -n: subtract what canrig already saw
-	wait_for cr.log 5359
+	wait_for cr.log "$SYNC_RE"
 	cangen vcan2 -g 0 -p 10 -n 1000 -I 5A5 -L 8 -D i
 	wait $p1
 	stop $p2

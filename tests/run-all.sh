@@ -1,0 +1,25 @@
+#!/bin/bash
+# run-all.sh - "make test" after the build: vcan integration tests (native or
+# in the qemu guest), then the CUnit suites, and last the vcan totals line,
+# so the output ends with the CUnit summary and "N passed, N failed".
+set -u
+cd "$(dirname "$0")/.."
+B=${B:-build}
+mkdir -p "$B"
+
+CANRIG=${CANRIG:-$PWD/$B/canrig} tests/vcan/check.sh 2>&1 | tee "$B/vcan.log"
+vrc=${PIPESTATUS[0]}
+summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$B/vcan.log" | tail -1)
+if [ -z "$summary" ]; then
+	# the harness itself failed (no guest, no vcan): count it, loudly
+	summary="0 passed, 1 failed"
+	vrc=1
+fi
+
+"$B/test_unit"
+urc=$?
+
+echo
+echo "vcan integration: $summary"
+echo "$summary"
+[ "$vrc" -eq 0 ] && [ "$urc" -eq 0 ]
