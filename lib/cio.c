@@ -54,7 +54,10 @@ int cio_ring_init(struct cio_ring *r, unsigned int cap)
 		r->iov[i].iov_len = sizeof(r->bufs[i]);
 		r->msgs[i].msg_hdr.msg_iov = &r->iov[i];
 		r->msgs[i].msg_hdr.msg_iovlen = 1;
+		r->msgs[i].msg_hdr.msg_name = &r->addrs[i];
+		r->msgs[i].msg_hdr.msg_control = r->ctrl + (size_t)i * r->ctrl_len;
 	}
+	r->dirty = cap;
 	return 0;
 
 out_nomem:
@@ -318,15 +321,15 @@ int cio_recv(struct cio_sock *s, struct cio_ring *r)
 	unsigned int i;
 	int n;
 
-	for (i = 0; i < r->cap; i++) {
+	/* the kernel only touched the slots it filled last time */
+	for (i = 0; i < r->dirty; i++) {
 		struct msghdr *h = &r->msgs[i].msg_hdr;
 
-		h->msg_name = &r->addrs[i];
 		h->msg_namelen = sizeof(r->addrs[i]);
-		h->msg_control = r->ctrl + (size_t)i * r->ctrl_len;
 		h->msg_controllen = r->ctrl_len;
 		h->msg_flags = 0;
 	}
+	r->dirty = 0;
 	n = recvmmsg(s->fd, (struct mmsghdr *)r->msgs, r->cap, MSG_DONTWAIT, NULL);
 	if (n < 0) {
 		r->count = 0;
@@ -337,6 +340,7 @@ int cio_recv(struct cio_sock *s, struct cio_ring *r)
 		return -EAGAIN;
 	}
 	r->count = (unsigned int)n;
+	r->dirty = (unsigned int)n;
 	for (i = 0; i < (unsigned int)n; i++) {
 		struct msghdr *h = &r->msgs[i].msg_hdr;
 		struct cf_frame *v = &r->views[i];

@@ -66,6 +66,7 @@ struct cio_sock {
 struct cio_ring {
 	unsigned int cap;
 	unsigned int count; /* frames filled by the last cio_recv() */
+	unsigned int dirty; /* slots whose headers need resetting */
 	struct cf_frame *views;
 	struct canfd_frame *bufs;
 	struct cio_mmsg *msgs;

@@ -322,11 +322,20 @@ static char *put_dec(char *p, uint64_t v, int width)
 
 size_t clog_format_ts(uint64_t ts_ns, int digits, char *out)
 {
+	/* seconds change rarely on a busy bus: keep their digits */
+	static __thread uint64_t last_sec = UINT64_MAX;
+	static __thread char sec_txt[24];
+	static __thread size_t sec_len;
 	char *p = out;
-	uint64_t frac = ts_ns % 1000000000ull;
+	uint64_t frac = ts_ns % 1000000000ull, sec = ts_ns / 1000000000ull;
 
 	*p++ = '(';
-	p = put_dec(p, ts_ns / 1000000000ull, 10);
+	if (sec != last_sec) {
+		sec_len = (size_t)(put_dec(sec_txt, sec, 10) - sec_txt);
+		last_sec = sec;
+	}
+	memcpy(p, sec_txt, sec_len);
+	p += sec_len;
 	*p++ = '.';
 	if (digits == 9)
 		p = put_dec(p, frac, 9);
