@@ -87,3 +87,13 @@ stop() {
 		wait "$_p" 2>/dev/null || true
 	done
 }
+
+# absent PATTERN FILE: fail if FILE has a line matching PATTERN (ERE).
+# ("! grep" would not do: set -e ignores negated commands.)
+absent() {
+	if grep -qE -- "$1" "$2"; then
+		echo "unexpected '$1' in $2:" >&2
+		grep -E -- "$1" "$2" | head -3 >&2
+		return 1
+	fi
+}
