@@ -1,12 +1,13 @@
 # lib.sh - helpers for the vcan integration tests (sourced by run.sh).
 #
 # Synchronisation is by frames, never by sleeping: listeners are "ready"
-# once they have printed a sync frame (7FE#5359) that we keep sending, and
-# "done" once they have printed the end frame (7FE#454E44).  Poll loops only
+# once they have printed a sync frame (1FFFFFFE#5359) that we keep sending,
+# and "done" once they have printed the end frame (1FFFFFFE#454E44).  A
+# 29-bit id, so that cangen's random ids practically never collide with it.  Poll loops only
 # wait for those conditions, with a generous deadline for TCG emulation.
 
-SYNC=7FE#5359
-END=7FE#454E44
+SYNC=1FFFFFFE#5359
+END=1FFFFFFE#454E44
 # patterns that match both the log format and the screen format
 SYNC_RE='5359|53 59'
 END_RE='454E44|45 4E 44'
@@ -60,7 +61,7 @@ finish() {
 
 # strip FILE: drop log timestamps and the sync/end frames.
 strip() {
-	sed -e 's/^([0-9.]*) //' "$1" | grep -vE '(^| )7FE(#|  )' || true
+	sed -e 's/^([0-9.]*) //' "$1" | grep -vE '(^| )1FFFFFFE(#|  )' || true
 }
 
 # same FILE1 FILE2: compare stripped captures, show a diff on mismatch.
