@@ -57,11 +57,14 @@ $(B)/canrig: $(TOOL_OBJ) $(B)/libcanrig.a
 $(B)/test_unit: $(TEST_OBJ) $(B)/libcanrig.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(TEST_OBJ) $(B)/libcanrig.a $(CUNIT_LIBS)
 
-$(B)/canrig.pc: canrig.pc.in Makefile
+PC_SED = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	    -e 's|@INCDIR@|$(PREFIX)/include|g' -e 's|@VERSION@|$(VERSION)|g'
+
+# regenerated on every build: PREFIX may differ from the last one
+$(B)/canrig.pc: canrig.pc.in FORCE
 	@mkdir -p $(@D)
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
-	    -e 's|@INCDIR@|$(PREFIX)/include|g' -e 's|@VERSION@|$(VERSION)|g' \
-	    canrig.pc.in > $@
+	@$(PC_SED) canrig.pc.in > $@
+FORCE:
 
 # --- dependencies: installs missing Debian packages as root, else says how
 deps:
@@ -138,5 +141,5 @@ format:
 clean:
 	rm -rf build build-asan
 
-.PHONY: all deps test check-unit check-vcan demo bench asan fuzz install \
+.PHONY: FORCE all deps test check-unit check-vcan demo bench asan fuzz install \
 	uninstall format clean
