@@ -353,6 +353,17 @@ static int is_space(char c)
 	return c == ' ' || c == '\t';
 }
 
+/* Skips blanks, sets *tok to the next field; returns the end of it. */
+static const char *next_field(const char *p, const char *end, const char **tok)
+{
+	while (p < end && is_space(*p))
+		p++;
+	*tok = p;
+	while (p < end && !is_space(*p))
+		p++;
+	return p;
+}
+
 static int candump_probe(const char *buf, size_t n)
 {
 	size_t i = 0;
@@ -420,22 +431,14 @@ static int candump_read(struct clog_reader *r, struct clog_rec *rec)
 	p++;
 	if (p == end || !is_space(*p))
 		return clog_fail(r, (size_t)(p - l) + 1, "expected space after timestamp");
-	while (p < end && is_space(*p))
-		p++;
-	tok = p;
-	while (p < end && !is_space(*p))
-		p++;
+	p = next_field(p, end, &tok);
 	if (p == tok)
 		return clog_fail(r, (size_t)(p - l) + 1, "missing interface name");
 	if ((size_t)(p - tok) >= CLOG_IFNAME_MAX)
 		return clog_fail(r, (size_t)(tok - l) + 1, "interface name too long");
 	rec->ifname = tok;
 	rec->ifname_len = (size_t)(p - tok);
-	while (p < end && is_space(*p))
-		p++;
-	tok = p;
-	while (p < end && !is_space(*p))
-		p++;
+	p = next_field(p, end, &tok);
 	if (p == tok)
 		return clog_fail(r, (size_t)(p - l) + 1, "missing CAN frame");
 	e = cf_parse(&rec->f, r->data, tok, (size_t)(p - tok), &pe);
