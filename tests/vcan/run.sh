@@ -161,6 +161,36 @@ t_replay_seen_by_candump() {
 	awk -v a="$first" -v b="$last" 'BEGIN { exit !(b - a >= 0.19) }'
 }
 
+# 2c. pacing options: --rate, --speed and -s.  Only lower bounds on time
+#     (load can slow a replay down, never speed it up), plus a hang guard.
+t_replay_pacing() {
+	: >in.log
+	for i in $(seq 0 10); do
+		printf '(1700000000.%06d) vcan0 321#%02X\n' $((i * 80000)) "$i" >>in.log
+	done
+	printf '(1700000100.000000) vcan0 321#FF\n' >>in.log
+	candump -L -r 8388608 vcan3 >cd.log &
+	p1=$!
+	sync_listeners vcan3 cd.log
+	"$CANRIG" replay --rate 50 in.log vcan3=vcan0        # 12 frames, 50/s
+	cansend vcan3 5A5#01
+	"$CANRIG" replay --speed 4 -s 1 in.log vcan3=vcan0   # 0.8 s / 4, gap skipped
+	cansend vcan3 5A5#02
+	timeout 60 "$CANRIG" replay -s 2 in.log vcan3=vcan0  # 100 s gap skipped
+	finish vcan3 cd.log
+	stop $p1
+	# spans between the first 321#00 and the last 321#0A of each replay;
+	# the cansend markers 5A5#.. separate the replays
+	read -r rate speed < <(awk 'BEGIN { seg = 0 }
+		$3 ~ /^5A5#/ { seg++; next }
+		$3 == "321#00" && !(seg in a) { a[seg] = substr($1, 2) + 0 }
+		$3 == "321#0A" { b[seg] = substr($1, 2) + 0 }
+		END { printf "%.3f %.3f\n", b[0] - a[0], b[1] - a[1] }' cd.log)
+	echo "rate span $rate s (>= 0.19), speed span $speed s (>= 0.19)"
+	awk -v a="$rate" -v b="$speed" 'BEGIN { exit !(a >= 0.19 && b >= 0.19) }'
+	test "$(grep -c ' 321#' cd.log)" -eq 36
+}
+
 # 3. 'any' with filters: exactly what candump shows with the same filters.
 t_any_filters() {
 	flt="any,123:7FF,1FFFFFFE:1FFFFFFF,400~700,12345678:1FFFFFFF,#00000004"
@@ -195,6 +225,30 @@ t_any_filters() {
 	absent '20000080#' cr.log.s
 	# the error-only listener saw error frames and no data frames
 	test "$(grep -vc '#0004000000000000\|#0000000000000000' cre.log.s)" -eq 0
+}
+
+# 3b. timestamp modes and extra info look like candump's.
+t_timestamp_modes() {
+	for m in a d z A; do
+		"$CANRIG" dump -t $m -n 3 vcan1 >"t$m.txt" &
+	done
+	candump -t z -n 3 vcan1 >cdz.txt &
+	sleep 0.1
+	for _ in $(seq 100); do
+		n=$(cat t?.txt cdz.txt 2>/dev/null | wc -l)
+		[ "$n" -ge 15 ] && break
+		cansend vcan1 1FFFFFFE#5359
+		sleep 0.2
+	done
+	wait
+	grep -qE '^ \([0-9]{10}\.[0-9]{6}\)  vcan1  1FFFFFFE   \[2\]  53 59$' ta.txt
+	grep -qE '^ \(000\.000000\)  vcan1  1FFFFFFE   \[2\]  53 59$' tz.txt
+	grep -qE '^ \(000\.000000\)  vcan1  1FFFFFFE' td.txt
+	grep -qE '^ \([0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}\)  vcan1  ' tA.txt
+	# the zero-based column has the same shape as candump's
+	sed 's/([0-9.]*)/(T)/' tz.txt | head -1 >a
+	sed 's/([0-9.]*)/(T)/' cdz.txt | head -1 >b
+	diff a b
 }
 
 # 4. bad interface / bad frame: documented one-line error and exit code 2.
@@ -252,7 +306,9 @@ run dump_matches_candump
 run dump_error_text
 run send_seen_by_candump
 run replay_seen_by_candump
+run replay_pacing
 run any_filters
+run timestamp_modes
 run bad_input_exit_2
 run count_and_stats
 
