@@ -177,7 +177,10 @@ int clog_reader_open(struct clog_reader *r, const char *path,
 			return -errno;
 	}
 	if (fstat(r->fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-		m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
+		/* prefault what fits comfortably: one call instead of a
+		 * page fault per 4 KiB */
+		m = mmap(NULL, (size_t)st.st_size, PROT_READ,
+			 MAP_PRIVATE | (st.st_size <= (256 << 20) ? MAP_POPULATE : 0),
 			 r->fd, 0);
 		if (m != MAP_FAILED) {
 			madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
@@ -356,12 +359,17 @@ static int is_space(char c)
 /* Skips blanks, sets *tok to the next field; returns the end of it. */
 static const char *next_field(const char *p, const char *end, const char **tok)
 {
+	const char *e, *t;
+
 	while (p < end && is_space(*p))
 		p++;
 	*tok = p;
-	while (p < end && !is_space(*p))
-		p++;
-	return p;
+	/* fields run to 140 characters (FD frames): let memchr find the end */
+	e = memchr(p, ' ', (size_t)(end - p));
+	if (!e)
+		e = end;
+	t = memchr(p, '\t', (size_t)(e - p));
+	return t ? t : e;
 }
 
 static int candump_probe(const char *buf, size_t n)

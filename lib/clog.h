@@ -121,7 +121,7 @@ struct clog_wopts {
 	int ts_digits;		     /* candump: 6 or 9; 0 = keep each record's */
 };
 
-#define CLOG_WBUF 65536
+#define CLOG_WBUF (256 * 1024)
 #define CLOG_MAX_CHANNELS 64
 
 struct clog_writer {
@@ -133,6 +133,7 @@ struct clog_writer {
 	uint64_t first_ns; /* ASC: time base */
 	unsigned int nchan;
 	char chan[CLOG_MAX_CHANNELS][CLOG_IFNAME_MAX];
+	uint8_t chan_len[CLOG_MAX_CHANNELS];
 	size_t wlen;
 	int werr;	   /* sticky -errno from write(2) */
 	uint64_t nwritten; /* records written */

@@ -393,21 +393,24 @@ static unsigned int channel_of(struct clog_writer *w, const struct clog_rec *rec
 {
 	unsigned int i;
 
-	if (w->o.nchannels) {
-		for (i = 0; i < w->o.nchannels; i++)
-			if (strlen(w->o.channels[i]) == rec->ifname_len &&
-			    !memcmp(w->o.channels[i], rec->ifname, rec->ifname_len))
-				return i + 1;
-		return 0;
+	if (!w->nchan && w->o.nchannels) {
+		/* copy the fixed list once; unknown names then map to 0 */
+		for (i = 0; i < w->o.nchannels && i < CLOG_MAX_CHANNELS; i++) {
+			snprintf(w->chan[i], CLOG_IFNAME_MAX, "%s", w->o.channels[i]);
+			w->chan_len[i] = (uint8_t)strlen(w->chan[i]);
+		}
+		w->nchan = i;
 	}
 	for (i = 0; i < w->nchan; i++)
-		if (strlen(w->chan[i]) == rec->ifname_len &&
+		if (w->chan_len[i] == rec->ifname_len &&
 		    !memcmp(w->chan[i], rec->ifname, rec->ifname_len))
 			return i + 1;
-	if (w->nchan == CLOG_MAX_CHANNELS || rec->ifname_len >= CLOG_IFNAME_MAX)
+	if (w->o.nchannels || w->nchan == CLOG_MAX_CHANNELS ||
+	    rec->ifname_len >= CLOG_IFNAME_MAX)
 		return 0;
 	memcpy(w->chan[w->nchan], rec->ifname, rec->ifname_len);
 	w->chan[w->nchan][rec->ifname_len] = '\0';
+	w->chan_len[w->nchan] = (uint8_t)rec->ifname_len;
 	return ++w->nchan;
 }
 
@@ -550,15 +553,16 @@ static int asc_write(struct clog_writer *w, const struct clog_rec *rec)
 		*p++ = hx[f->data[i] & 0xF];
 	}
 	{
-		unsigned int fl = ASC_F_FDF;
-		int k;
+		/* " %8d %4d %8X 0 0 0 0 0" with log2asc's fixed duration and
+		 * bit count: only the flags vary, so the four tails are constants */
+		static const char *const tail[4] = {
+			"   130000  130     1000 0 0 0 0 0", "   130000  130     3000 0 0 0 0 0",
+			"   130000  130     5000 0 0 0 0 0", "   130000  130     7000 0 0 0 0 0",
+		};
+		unsigned int t = ((f->flags & CF_BRS) ? 1 : 0) | ((f->flags & CF_ESI) ? 2 : 0);
 
-		if (f->flags & CF_BRS)
-			fl |= ASC_F_BRS;
-		if (f->flags & CF_ESI)
-			fl |= ASC_F_ESI;
-		k = sprintf(p, " %8d %4d %8X 0 0 0 0 0", 130000, 130, fl);
-		p += k;
+		memcpy(p, tail[t], 33);
+		p += 33;
 	}
 out_eol:
 	*p++ = '\n';
