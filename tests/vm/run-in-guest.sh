@@ -344,6 +344,12 @@ prepare_kernel() {
 		# e.g. linux-image-6.1.0-56-amd64.
 		pkgs=("$(apt-cache depends linux-image-amd64 2>/dev/null |
 			sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -n 1)")
+		# a fresh machine may have no package lists yet; root can fetch them
+		if [ -z "${pkgs[0]}" ] && [ "$(id -u)" -eq 0 ]; then
+			apt-get update -qq >/dev/null 2>&1 || true
+			pkgs=("$(apt-cache depends linux-image-amd64 2>/dev/null |
+				sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*\)$/\1/p' | head -n 1)")
+		fi
 		[ -n "${pkgs[0]}" ] ||
 			die "apt-cache knows no linux-image-amd64 (run apt-get update, or set CANRIG_VM_KERNEL_PKG)"
 	fi
