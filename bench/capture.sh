@@ -58,8 +58,9 @@ one_run() { # $1 = label, $2 = receive buffer option ("" for default)
 	cat "$W/cr.stats"
 	awk -v c1="$c1" -v c2="$c2" -v r1="$r1" -v r2="$r2" -v l="$1" 'BEGIN {
 		if (r1 && r2 && c1 > 0)
-			printf "%s: canrig/candump cpu per frame = %.2f (target <= 0.5); canrig got %s frames candump got\n",
-				l, (c2 / r2) / (c1 / r1), (r2 >= r1 ? "every" : "FEWER")
+			printf "%s: canrig/candump cpu per frame = %.2f (target <= 0.5); canrig received %s\n",
+				l, (c2 / r2) / (c1 / r1),
+				(r2 >= r1 ? "at least as many frames as candump" : "FEWER frames than candump")
 	}'
 }
 
