@@ -83,7 +83,7 @@ static const uint8_t hexval1[256] = {
 	['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
 };
 
-static int nibble(char c)
+int cf_hexval(char c)
 {
 	return (int)hexval1[(unsigned char)c] - 1;
 }
@@ -115,7 +115,7 @@ int cf_parse(struct cf_frame *f, uint8_t *buf, const char *s, size_t n,
 	if (idlen != 3 && idlen != 8)
 		return parse_fail(err, 0, "CAN id must have 3 (11-bit) or 8 (29-bit) hex digits");
 	for (i = 0; i < idlen; i++) {
-		v = nibble(s[i]);
+		v = cf_hexval(s[i]);
 		if (v < 0)
 			return parse_fail(err, i, "bad hex digit in CAN id");
 		id = id << 4 | (uint32_t)v;
@@ -139,7 +139,7 @@ int cf_parse(struct cf_frame *f, uint8_t *buf, const char *s, size_t n,
 		f->flags |= CF_RTR;
 		pos++;
 		if (pos < n) {
-			v = nibble(s[pos]);
+			v = cf_hexval(s[pos]);
 			if (v < 0 || v > 8 || pos + 1 != n)
 				return parse_fail(err, pos, "RTR length must be one digit 0-8");
 			f->len = (uint8_t)v;
@@ -151,7 +151,7 @@ int cf_parse(struct cf_frame *f, uint8_t *buf, const char *s, size_t n,
 		if (f->flags & CF_ERR)
 			return parse_fail(err, pos, "error frames cannot be CAN FD");
 		pos++;
-		if (pos >= n || (v = nibble(s[pos])) < 0)
+		if (pos >= n || (v = cf_hexval(s[pos])) < 0)
 			return parse_fail(err, pos, "CAN FD flags must be one hex digit after '##'");
 		f->flags |= CF_FD;
 		f->fd_raw_flags = (uint8_t)v;
@@ -171,12 +171,12 @@ int cf_parse(struct cf_frame *f, uint8_t *buf, const char *s, size_t n,
 			return parse_fail(err, pos, maxlen == CF_MAX_LEN ?
 						"more than 64 data bytes" :
 						"more than 8 data bytes in a classic frame");
-		hi = nibble(s[pos]);
+		hi = cf_hexval(s[pos]);
 		if (hi < 0)
 			return parse_fail(err, pos, "bad hex digit in data");
 		if (pos + 1 >= n)
 			return parse_fail(err, pos + 1, "data bytes need two hex digits");
-		lo = nibble(s[pos + 1]);
+		lo = cf_hexval(s[pos + 1]);
 		if (lo < 0)
 			return parse_fail(err, pos + 1, "bad hex digit in data");
 		buf[f->len++] = (uint8_t)(hi << 4 | lo);

@@ -72,6 +72,9 @@ int cf_fd_len_valid(unsigned int len);
  */
 int cf_validate(const struct cf_frame *f);
 
+/* Returns the value 0..15 of hex digit c (either case), or -1. */
+int cf_hexval(char c);
+
 /* Returns a static English string for a cf_validate() result. */
 const char *cf_strerror(int err);
 

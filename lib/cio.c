@@ -89,15 +89,9 @@ static int parse_hex32(const char *s, const char *end, uint32_t *v)
 	if (s == end || end - s > 8)
 		return -EINVAL;
 	for (p = s; p < end; p++) {
-		int d;
+		int d = cf_hexval(*p);
 
-		if (*p >= '0' && *p <= '9')
-			d = *p - '0';
-		else if (*p >= 'a' && *p <= 'f')
-			d = *p - 'a' + 10;
-		else if (*p >= 'A' && *p <= 'F')
-			d = *p - 'A' + 10;
-		else
+		if (d < 0)
 			return -EINVAL;
 		x = x << 4 | (uint32_t)d;
 	}

@@ -306,8 +306,7 @@ int clog_writer_fini(struct clog_writer *w)
 	return e;
 }
 
-/* Writes v in decimal, zero padded to at least width digits. */
-static char *put_dec(char *p, uint64_t v, int width)
+char *clog_put_dec(char *p, uint64_t v, int width, char pad)
 {
 	char tmp[24];
 	int n = 0;
@@ -317,7 +316,7 @@ static char *put_dec(char *p, uint64_t v, int width)
 		v /= 10;
 	} while (v);
 	while (n < width)
-		tmp[n++] = '0';
+		tmp[n++] = pad;
 	while (n)
 		*p++ = tmp[--n];
 	return p;
@@ -334,16 +333,16 @@ size_t clog_format_ts(uint64_t ts_ns, int digits, char *out)
 
 	*p++ = '(';
 	if (sec != last_sec) {
-		sec_len = (size_t)(put_dec(sec_txt, sec, 10) - sec_txt);
+		sec_len = (size_t)(clog_put_dec(sec_txt, sec, 10, '0') - sec_txt);
 		last_sec = sec;
 	}
 	memcpy(p, sec_txt, sec_len);
 	p += sec_len;
 	*p++ = '.';
 	if (digits == 9)
-		p = put_dec(p, frac, 9);
+		p = clog_put_dec(p, frac, 9, '0');
 	else
-		p = put_dec(p, frac / 1000, 6);
+		p = clog_put_dec(p, frac / 1000, 6, '0');
 	*p++ = ')';
 	*p = '\0';
 	return (size_t)(p - out);

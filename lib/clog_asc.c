@@ -83,15 +83,9 @@ static int parse_num(const char *s, size_t n, int base, uint64_t *v)
 	if (!n || n > 16)
 		return -1;
 	for (i = 0; i < n; i++) {
-		int d;
+		int d = cf_hexval(s[i]);
 
-		if (s[i] >= '0' && s[i] <= '9')
-			d = s[i] - '0';
-		else if (base == 16 && s[i] >= 'a' && s[i] <= 'f')
-			d = s[i] - 'a' + 10;
-		else if (base == 16 && s[i] >= 'A' && s[i] <= 'F')
-			d = s[i] - 'A' + 10;
-		else
+		if (d < 0 || d >= base)
 			return -1;
 		x = x * (uint64_t)base + (uint64_t)d;
 	}
@@ -432,22 +426,6 @@ static int asc_begin(struct clog_writer *w, const struct clog_rec *first)
 
 static const char hx[] = "0123456789ABCDEF";
 
-static char *put_u(char *p, uint64_t v, int width, char padc)
-{
-	char tmp[24];
-	int n = 0;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n < width)
-		tmp[n++] = padc;
-	while (n)
-		*p++ = tmp[--n];
-	return p;
-}
-
 /* "%X" then 'x' or ' ' for extended */
 static size_t put_asc_id(char *p, const struct cf_frame *f)
 {
@@ -481,14 +459,14 @@ static int asc_write(struct clog_writer *w, const struct clog_rec *rec)
 	}
 	us = us > us0 ? us - us0 : 0;
 	p = s = clog_wreserve(w, 512);
-	p = put_u(p, us / 1000000, 4, ' ');
+	p = clog_put_dec(p, us / 1000000, 4, ' ');
 	*p++ = '.';
-	p = put_u(p, us % 1000000, 6, '0');
+	p = clog_put_dec(p, us % 1000000, 6, '0');
 	*p++ = ' ';
 	idl = put_asc_id(id, f);
 	if (!(f->flags & CF_FD)) {
 		/* "%-2d " channel */
-		char *q = put_u(p, ch, 1, ' ');
+		char *q = clog_put_dec(p, ch, 1, ' ');
 
 		if (q - p < 2)
 			*q++ = ' ';
@@ -511,12 +489,12 @@ static int asc_write(struct clog_writer *w, const struct clog_rec *rec)
 		if (f->flags & CF_RTR) {
 			*p++ = 'r';
 			*p++ = ' ';
-			p = put_u(p, len, 1, ' ');
+			p = clog_put_dec(p, len, 1, ' ');
 			goto out_eol;
 		}
 		*p++ = 'd';
 		*p++ = ' ';
-		p = put_u(p, len, 1, ' ');
+		p = clog_put_dec(p, len, 1, ' ');
 		for (i = 0; i < len; i++) {
 			*p++ = ' ';
 			*p++ = hx[f->data[i] >> 4];
@@ -526,7 +504,7 @@ static int asc_write(struct clog_writer *w, const struct clog_rec *rec)
 	}
 	/* "CANFD %3d %s " channel, dir */
 	memcpy(p, "CANFD ", 6);
-	p = put_u(p + 6, ch, 3, ' ');
+	p = clog_put_dec(p + 6, ch, 3, ' ');
 	*p++ = ' ';
 	memcpy(p, dir, 2);
 	p += 2;
@@ -546,7 +524,7 @@ static int asc_write(struct clog_writer *w, const struct clog_rec *rec)
 	*p++ = ' ';
 	*p++ = "0123456789abcdef"[cf_len2dlc(len)];
 	*p++ = ' ';
-	p = put_u(p, len, 2, ' ');
+	p = clog_put_dec(p, len, 2, ' ');
 	for (i = 0; i < len; i++) {
 		*p++ = ' ';
 		*p++ = hx[f->data[i] >> 4];

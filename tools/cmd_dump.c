@@ -225,16 +225,8 @@ static int drain(struct dump *d, unsigned int i)
 		}
 		if (d->w->werr)
 			return d->w->werr == -EPIPE ? 1 : 100 + EXIT_RUNTIME;
-		if ((unsigned int)n < d->ring.cap) {
-			/*
-			 * Queue drained.  Under load frames arrive one by one,
-			 * and waking per frame costs a poll, a recvmmsg and a
-			 * write each; a short pause lets the next batch build
-			 * up (the kernel timestamps frames, so nothing shifts).
-			 */
-			nanosleep(&(struct timespec){ 0, COALESCE_NS }, NULL);
-			return 0;
-		}
+		if ((unsigned int)n < d->ring.cap)
+			return 0; /* queue drained */
 	}
 }
 
@@ -420,6 +412,14 @@ int cmd_dump(int argc, char **argv)
 				done = 1;
 			}
 		}
+		/*
+		 * Under load frames arrive one by one, and waking per frame
+		 * costs a poll, a recvmmsg and a write each, as in candump.
+		 * One short pause per wake-up lets the next batch build up
+		 * (the kernel timestamps frames, so nothing shifts).
+		 */
+		if (!done && !stop)
+			nanosleep(&(struct timespec){ 0, COALESCE_NS }, NULL);
 		/* one write per wake-up keeps output live without a flush per frame */
 		if (clog_writer_flush(&w)) {
 			if (w.werr != -EPIPE) {

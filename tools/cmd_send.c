@@ -21,7 +21,7 @@ static void send_usage(FILE *f)
 		"  <id>#{data}            classic frame, 0-8 bytes: 123#DEADBEEF\n"
 		"  <id>#R{len}            remote request: 123#R, 123#R4\n"
 		"  <id>##<flags>{data}    CAN FD, 0-64 bytes; flags 1=BRS 2=ESI: 123##1AABB\n"
-		"  ids: 3 hex digits (11-bit) or 8 (29-bit; 2xxxxxxx = error frame)\n"
+		"  ids: 3 hex digits (11-bit) or 8 (29-bit; bit 0x20000000 set = error frame)\n"
 		"  bytes may be separated by '.': 123#11.22.33\n"
 		"\n"
 		"Options:\n"
