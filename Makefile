@@ -24,18 +24,19 @@ WARN      = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 ifeq ($(CI),true)
 WARN     += -Werror
 endif
-ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -Ilib -DCANRIG_VERSION='"$(VERSION)"'
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -Ilib -Idbc -DCANRIG_VERSION='"$(VERSION)"'
 ALL_LDFLAGS = $(LDFLAGS)
 
 # CUnit is found through pkg-config; a missing .pc file is a deps problem.
 CUNIT_CFLAGS = $(shell $(PKG_CONFIG) --cflags cunit 2>/dev/null)
 CUNIT_LIBS   = $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null || echo -lcunit)
 
-LIB_SRC  = lib/cf.c lib/cio.c lib/clog.c lib/clog_asc.c
-LIB_HDR  = lib/cf.h lib/cio.h lib/clog.h
+LIB_SRC  = lib/cf.c lib/cio.c lib/clog.c lib/clog_asc.c \
+           dbc/dbc_parse.c dbc/dbc.c
+LIB_HDR  = lib/cf.h lib/cio.h lib/clog.h dbc/dbc.h dbc/dbc_priv.h
 LIB_OBJ  = $(LIB_SRC:%.c=$(B)/%.o)
 TOOL_SRC = tools/canrig.c tools/cmd_dump.c tools/cmd_send.c tools/cmd_replay.c \
-           tools/cmd_log.c
+           tools/cmd_log.c tools/cmd_dbc.c tools/dbcout.c
 TOOL_OBJ = $(TOOL_SRC:%.c=$(B)/%.o)
 TEST_SRC = tests/unit.c tests/test_cf.c tests/test_clog.c tests/test_cio.c
 TEST_OBJ = $(TEST_SRC:%.c=$(B)/%.o)
@@ -43,7 +44,7 @@ FUZZERS  = fuzz_cf_parse fuzz_clog_read
 
 all: $(B)/libcanrig.a $(B)/canrig $(B)/canrig.pc
 
-$(B)/%.o: %.c $(LIB_HDR) tools/cli.h tests/unit.h
+$(B)/%.o: %.c $(LIB_HDR) tools/cli.h tools/dbcout.h tests/unit.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(if $(filter tests/%,$<),$(CUNIT_CFLAGS)) -c $< -o $@
 

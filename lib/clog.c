@@ -381,6 +381,11 @@ static int candump_probe(const char *buf, size_t n)
 		size_t len = e ? (size_t)(e - l) : n - i;
 
 		i += len + 1;
+		/* the reader skips leading blanks (cantools' examples have one) */
+		while (len && is_space(*l)) {
+			l++;
+			len--;
+		}
 		if (!len || l[0] == '#')
 			continue;
 		lines++;

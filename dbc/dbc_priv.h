@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/* dbc_priv.h - internals shared by the DBC parser and the plan compiler. */
+#ifndef CANRIG_DBC_PRIV_H
+#define CANRIG_DBC_PRIV_H
+
+#include "dbc.h"
+
+/* Open-addressing table of 32-bit indices; the caller compares keys. */
+struct dbc_htab {
+	uint32_t *slot; /* index + 1, 0 = empty */
+	uint32_t *hash; /* low 32 bits of the key hash, to skip most compares */
+	uint32_t cap, n;
+};
+
+struct dbc_chunk;
+
+struct dbc_priv {
+	struct dbc_chunk *arena;
+	struct dbc_htab by_id;   /* id | ext << 31 -> message */
+	struct dbc_htab by_pgn;  /* J1939 PGN -> message (DBC_J1939 only) */
+	struct dbc_htab by_name; /* message name -> message */
+	/* owned arrays behind the public pointers */
+	struct dbc_signal *sigs;
+	struct dbc_choice *choices;
+	struct dbc_range *ranges;
+	const char **strs;  /* enum labels of attribute definitions */
+	const char **recv;  /* signal receivers */
+	unsigned int *order;
+	/* attribute values, for dbc_attr() */
+	struct dbc_attrval *vals;
+	unsigned int nvals;
+	struct dbc_htab attr_by_obj; /* (def, kind, obj) -> value */
+	struct dbc_htab def_by_name;
+};
+
+struct dbc_attrval {
+	uint32_t def;      /* index in db->attr_defs */
+	uint8_t kind;      /* enum dbc_obj */
+	uint32_t obj;      /* node/message/signal index */
+	const char *defname;
+	int is_str;
+	double num;
+	const char *str;
+};
+
+void dbc_arena_free(struct dbc_chunk *c);
+uint64_t dbc_hash_bytes(const void *p, size_t n, uint64_t seed);
+int dbc_htab_init(struct dbc_htab *t, uint32_t want);
+void dbc_htab_fini(struct dbc_htab *t);
+/* Inserts idx under hash h (duplicates allowed); returns 0 or -ENOMEM. */
+int dbc_htab_put(struct dbc_htab *t, uint64_t h, uint32_t idx);
+/* Iterates candidates for h: pass *it = 0 first; returns idx or -1. */
+long dbc_htab_next(const struct dbc_htab *t, uint64_t h, uint32_t *it);
+
+/* Compiles the extraction steps of s; returns 0 or -EINVAL if it does not
+ * fit in CF_MAX_LEN bytes. */
+int dbc_compile_signal(struct dbc_signal *s);
+
+#endif /* CANRIG_DBC_PRIV_H */

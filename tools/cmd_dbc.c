@@ -1,0 +1,383 @@
+/* SPDX-License-Identifier: MIT */
+/* cmd_dbc.c - "canrig dbc": dump, decode, encode and check DBC files. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "clog.h"
+#include "dbc.h"
+#include "dbcout.h"
+
+static void dbc_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: canrig dbc COMMAND [options] FILE.dbc ...\n"
+		"\n"
+		"Commands:\n"
+		"  dump FILE.dbc [MSG]            messages, signals, choices and bit layouts\n"
+		"  decode FILE.dbc [LOG|-]        decode a candump log (or ASC) to signals\n"
+		"  encode FILE.dbc MSG SIG=V...   print a frame in cansend syntax\n"
+		"  check FILE.dbc                 lint: overlaps, lengths, ranges, choices\n"
+		"\n"
+		"Options (all commands):\n"
+		"  --strict       any parser warning is an error\n"
+		"  --j1939        match 29-bit ids by J1939 PGN\n"
+		"Options (decode):\n"
+		"  --json         one JSON object per frame\n"
+		"  --raw          with --json: add raw values\n"
+		"  -s, --single-line   one line per frame\n"
+		"  -c, --no-decode-choices   numbers instead of choice labels\n"
+		"\n"
+		"Exit status: 0 ok, 1 runtime error or findings (check) or bad log\n"
+		"lines (decode), 2 usage error or unreadable DBC.\n");
+}
+
+/* ---- dump */
+
+static const char sym[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+static void layout(const struct dbc_message *m)
+{
+	unsigned int len = m->length ? m->length : 1, b, bit, i;
+	char (*cell)[8] = calloc(len, 8);
+
+	if (!cell)
+		return;
+	memset(cell, '.', (size_t)len * 8);
+	for (i = 0; i < m->nsigs; i++) {
+		const struct dbc_signal *s = &m->sigs[i];
+		char c = i < sizeof(sym) - 1 ? sym[i] : '#';
+		unsigned int k;
+
+		for (k = 0; k < s->nsteps; k++) {
+			const struct dbc_step *st = &s->steps[k];
+
+			if (st->byte >= len)
+				continue;
+			for (bit = 0; bit < 8; bit++)
+				if ((st->mask << st->rshift) & (1u << bit)) {
+					char *x = &cell[st->byte][bit];
+
+					*x = *x == '.' ? c : '*';
+				}
+		}
+	}
+	printf("  Layout (bit 7 left; '*' = signals sharing the bit through "
+	       "multiplexing):\n\n");
+	printf("            7 6 5 4 3 2 1 0\n");
+	for (b = 0; b < len; b++) {
+		printf("     %4u | ", b);
+		for (bit = 8; bit-- > 0;)
+			printf("%c ", cell[b][bit]);
+		printf("|\n");
+	}
+	printf("\n");
+	free(cell);
+}
+
+static void dump_msg(const struct dbc_db *db, const struct dbc_message *m)
+{
+	unsigned int i, k;
+
+	printf("  ------------------------------------------------------------\n\n");
+	printf("  Name:       %s\n", m->name);
+	if (m->long_name != m->name)
+		printf("  Long name:  %s\n", m->long_name);
+	printf("  Id:         0x%x (%s)\n", m->id, m->ext ? "extended" : "standard");
+	printf("  Length:     %u bytes%s\n", m->length,
+	       m->fd ? (m->brs ? " (CAN FD, BRS)" : " (CAN FD)") : "");
+	if (m->cycle_time)
+		printf("  Cycle time: %lld ms\n", (long long)m->cycle_time);
+	else
+		printf("  Cycle time: - ms\n");
+	if (m->send_type)
+		printf("  Send type:  %s\n", m->send_type);
+	printf("  Senders:   ");
+	for (i = 0; i < m->nsenders; i++)
+		printf("%s %s", i ? "," : "", m->senders[i]);
+	printf("\n");
+	if (m->comment)
+		printf("  Comment:    %s\n", m->comment);
+	printf("\n");
+	layout(m);
+	printf("  Signals:\n\n");
+	for (i = 0; i < m->nsigs; i++) {
+		const struct dbc_signal *s = &m->sigs[i];
+		char sc[40], of[40];
+
+		dbc_fmt_double(s->scale, sc);
+		dbc_fmt_double(s->offset, of);
+		printf("    %c %s\n", i < sizeof(sym) - 1 ? sym[i] : '#', s->name);
+		printf("        Bits:     start %u, %u bit%s, %s, %s%s\n", s->start,
+		       s->size, s->size == 1 ? "" : "s",
+		       s->big_endian ? "big endian (Motorola)"
+				     : "little endian (Intel)",
+		       s->kind == DBC_FLOAT32 ? "float32" :
+		       s->kind == DBC_FLOAT64 ? "float64" :
+		       s->is_signed ? "signed" : "unsigned",
+		       (s->mux & DBC_MUX_SELECTOR) ? ", multiplexer" : "");
+		printf("        Scale:    %s, offset %s", sc, of);
+		if (s->min != 0 || s->max != 0)
+			printf(", range [%g|%g]", s->min, s->max);
+		printf("%s%s\n", s->unit[0] ? ", unit " : "", s->unit);
+		if (s->selector) {
+			printf("        Present:  when %s is", s->selector->name);
+			for (k = 0; k < s->nranges; k++) {
+				if (s->ranges[k].lo == s->ranges[k].hi)
+					printf("%s %llu", k ? "," : "",
+					       (unsigned long long)s->ranges[k].lo);
+				else
+					printf("%s %llu-%llu", k ? "," : "",
+					       (unsigned long long)s->ranges[k].lo,
+					       (unsigned long long)s->ranges[k].hi);
+			}
+			printf("\n");
+		}
+		if (s->start_raw != 0)
+			printf("        Initial:  %g (raw)\n", s->start_raw);
+		if (s->nreceivers) {
+			printf("        Receivers:");
+			for (k = 0; k < s->nreceivers; k++)
+				printf("%s %s", k ? "," : "", s->receivers[k]);
+			printf("\n");
+		}
+		if (s->comment)
+			printf("        Comment:  %s\n", s->comment);
+		for (k = 0; k < s->nchoices; k++)
+			printf("        %s %lld %s\n", k ? "         " : "Choices:",
+			       (long long)s->choices[k].value,
+			       s->choices[k].label);
+		printf("\n");
+	}
+	(void)db;
+}
+
+static int do_dump(struct dbc_db *db, const char *only)
+{
+	unsigned int i;
+
+	if (only) {
+		const struct dbc_message *m = dbc_find_msg(db, only);
+
+		if (!m) {
+			cli_err("dbc", "no message '%s' in %s", only, db->path);
+			return EXIT_USAGE;
+		}
+		dump_msg(db, m);
+		return EXIT_OK;
+	}
+	printf("File:     %s\n", db->path);
+	if (db->version && db->version[0])
+		printf("Version:  %s\n", db->version);
+	if (db->baudrate)
+		printf("Baudrate: %llu\n", (unsigned long long)db->baudrate);
+	printf("Nodes:    ");
+	for (i = 0; i < db->nnodes; i++)
+		printf("%s%s", i ? ", " : "", db->nodes[i].name);
+	printf("\nMessages: %u\n\n", db->nmsgs);
+	for (i = 0; i < db->nmsgs; i++)
+		dump_msg(db, &db->msgs[i]);
+	return EXIT_OK;
+}
+
+/* ---- decode */
+
+static int do_decode(struct dbc_db *db, const char *path, unsigned int mode)
+{
+	struct clog_reader r;
+	struct clog_writer w;
+	struct clog_rec rec;
+	struct dbcout *o;
+	int e, rc = EXIT_OK;
+	uint64_t bad = 0;
+
+	o = dbcout_new(db, mode);
+	if (!o) {
+		cli_err("dbc", "out of memory");
+		return EXIT_RUNTIME;
+	}
+	e = clog_reader_open(&r, path, NULL);
+	if (e) {
+		if (e == -EPROTO)
+			cli_err("dbc", "%s", r.err);
+		else
+			cli_err("dbc", "%s: %s", path, strerror(-e));
+		dbcout_free(o);
+		return e == -EPROTO || e == -ENOENT ? EXIT_USAGE : EXIT_RUNTIME;
+	}
+	clog_writer_init(&w, STDOUT_FILENO, &clog_fmt_candump, NULL);
+	for (;;) {
+		e = clog_read(&r, &rec);
+		if (e == 0)
+			break;
+		if (e == -EINVAL) {
+			/* report, keep going: one bad line costs no other data */
+			clog_writer_flush(&w);
+			fprintf(stderr, "canrig dbc: %s\n", r.err);
+			bad++;
+			continue;
+		}
+		if (e < 0) {
+			cli_err("dbc", "%s: %s", path, strerror(-e));
+			rc = EXIT_RUNTIME;
+			break;
+		}
+		dbcout_frame(o, &w, &rec);
+		if (w.werr)
+			break;
+	}
+	if (clog_writer_flush(&w) && w.werr != -EPIPE) {
+		cli_err("dbc", "write: %s", strerror(-w.werr));
+		rc = EXIT_RUNTIME;
+	}
+	if (bad && rc == EXIT_OK) {
+		cli_err("dbc", "%llu malformed line%s skipped",
+			(unsigned long long)bad, bad == 1 ? "" : "s");
+		rc = EXIT_RUNTIME;
+	}
+	clog_reader_close(&r);
+	dbcout_free(o);
+	return rc;
+}
+
+/* ---- check */
+
+static void print_finding(void *ctx, const char *msg)
+{
+	(void)ctx;
+	printf("%s\n", msg);
+}
+
+static int do_check(const char *path, unsigned int flags)
+{
+	struct dbc_opts o = { flags, print_finding, NULL };
+	struct dbc_db *db;
+	char err[DBC_ERRMSG_MAX];
+	unsigned int n;
+	int e;
+
+	e = dbc_load_file(path, &o, &db, err, sizeof(err));
+	if (e) {
+		fprintf(stderr, "canrig dbc: %s\n", err);
+		return e == -ENOMEM ? EXIT_RUNTIME : EXIT_USAGE;
+	}
+	n = dbc_check(db, print_finding, NULL) + db->nwarnings;
+	fprintf(stderr, "%s: %u messages, %u finding%s\n", path, db->nmsgs, n,
+		n == 1 ? "" : "s");
+	dbc_free(db);
+	return n ? EXIT_RUNTIME : EXIT_OK;
+}
+
+int cmd_dbc(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "strict", no_argument, NULL, 1 },
+		{ "j1939", no_argument, NULL, 2 },
+		{ "json", no_argument, NULL, 3 },
+		{ "raw", no_argument, NULL, 4 },
+		{ "single-line", no_argument, NULL, 's' },
+		{ "no-decode-choices", no_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 }
+	};
+	unsigned int flags = 0, mode = DBCOUT_HUMAN, extra = 0;
+	struct dbc_db *db = NULL;
+	const char *sub;
+	int opt, rc;
+
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		dbc_usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_USAGE : EXIT_OK;
+	}
+	sub = argv[1];
+	argc--;
+	argv++;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "+hsc", lo, NULL)) != -1) {
+		switch (opt) {
+		case 1:
+			flags |= DBC_STRICT;
+			break;
+		case 2:
+			flags |= DBC_J1939;
+			break;
+		case 3:
+			mode = DBCOUT_JSON;
+			break;
+		case 4:
+			extra |= DBCOUT_RAW;
+			break;
+		case 's':
+			mode = DBCOUT_SINGLE;
+			break;
+		case 'c':
+			extra |= DBCOUT_NOCHOICE;
+			break;
+		case 'h':
+			dbc_usage(stdout);
+			return EXIT_OK;
+		default:
+			dbc_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		cli_err("dbc", "%s: no DBC file given; try 'canrig dbc --help'", sub);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(sub, "check")) {
+		if (argc - optind != 1) {
+			cli_err("dbc", "check takes one file");
+			return EXIT_USAGE;
+		}
+		return do_check(argv[optind], flags);
+	}
+	if (strcmp(sub, "dump") && strcmp(sub, "decode") && strcmp(sub, "encode")) {
+		cli_err("dbc", "unknown command '%s'; try 'canrig dbc --help'", sub);
+		return EXIT_USAGE;
+	}
+	rc = dbccli_load("dbc", argv[optind], flags, &db);
+	if (rc)
+		return rc;
+	if (!strcmp(sub, "dump")) {
+		if (argc - optind > 2) {
+			cli_err("dbc", "dump takes a file and at most one message");
+			rc = EXIT_USAGE;
+		} else {
+			rc = do_dump(db, argc - optind == 2 ? argv[optind + 1] : NULL);
+		}
+	} else if (!strcmp(sub, "decode")) {
+		if (argc - optind > 2) {
+			cli_err("dbc", "decode takes a file and at most one log");
+			rc = EXIT_USAGE;
+		} else {
+			rc = do_decode(db, argc - optind == 2 ? argv[optind + 1] : "-",
+				       mode | extra);
+		}
+	} else {
+		uint8_t buf[CF_MAX_LEN];
+		struct cf_frame f;
+		char out[CF_COMPACT_MAX];
+
+		if (argc - optind < 2) {
+			cli_err("dbc", "encode needs a message name");
+			rc = EXIT_USAGE;
+		} else {
+			rc = dbccli_encode("dbc", db, argv[optind + 1],
+					   argc - optind - 2, argv + optind + 2,
+					   buf, &f);
+			if (!rc) {
+				out[cf_format_compact(&f, out)] = 0;
+				printf("%s\n", out);
+			}
+		}
+	}
+	dbc_free(db);
+	return rc;
+}
