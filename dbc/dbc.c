@@ -401,8 +401,8 @@ const struct dbc_message *dbc_lookup(const struct dbc_db *db,
 	return m;
 }
 
-const struct dbc_message *dbc_find_msg(const struct dbc_db *db,
-				       const char *name)
+const struct dbc_message *dbc_find_msg_exact(const struct dbc_db *db,
+					     const char *name)
 {
 	uint64_t h = dbc_hash_bytes(name, strlen(name), 3);
 	uint32_t it = 0;
@@ -414,6 +414,22 @@ const struct dbc_message *dbc_find_msg(const struct dbc_db *db,
 	return NULL;
 }
 
+const struct dbc_message *dbc_find_msg(const struct dbc_db *db,
+				       const char *name)
+{
+	const struct dbc_message *m = dbc_find_msg_exact(db, name);
+	unsigned int k;
+
+	if (m)
+		return m;
+	/* long names (SystemMessageLongSymbol) are rare: a scan will do */
+	for (k = 0; k < db->nmsgs; k++)
+		if (db->msgs[k].long_name != db->msgs[k].name &&
+		    !strcmp(db->msgs[k].long_name, name))
+			return &db->msgs[k];
+	return NULL;
+}
+
 const struct dbc_signal *dbc_find_sig(const struct dbc_message *m,
 				      const char *name)
 {
@@ -421,6 +437,9 @@ const struct dbc_signal *dbc_find_sig(const struct dbc_message *m,
 
 	for (i = 0; i < m->nsigs; i++)
 		if (!strcmp(m->sigs[i].name, name))
+			return &m->sigs[i];
+	for (i = 0; i < m->nsigs; i++)
+		if (!strcmp(m->sigs[i].long_name, name))
 			return &m->sigs[i];
 	return NULL;
 }
@@ -745,8 +764,11 @@ unsigned int dbc_check(const struct dbc_db *db, dbc_warn_fn fn, void *ctx)
 	for (i = 0; i < db->nmsgs; i++) {
 		const struct dbc_message *m = &db->msgs[i];
 		const struct dbc_message *o = dbc_find_id(db, m->id, m->ext);
-		const struct dbc_message *on = dbc_find_msg(db, m->name);
+		const struct dbc_message *on = dbc_find_msg_exact(db, m->name);
 
+		/* Vector's holder of unplaced signals is no frame */
+		if (!strcmp(m->name, "VECTOR__INDEPENDENT_SIG_MSG"))
+			continue;
 		if (o && o != m)
 			report(&fd, m->line, "message %s: id 0x%X also used by "
 			       "%s (line %u)", m->name, m->id, o->name, o->line);

@@ -635,6 +635,26 @@ static int eol(struct parser *p)
 	return at_end(p) || cur(p) == '\n';
 }
 
+static long section_of(const char *s, size_t n);
+
+/*
+ * Is the parser at the first token of a line, and is it a section
+ * keyword?  Lists that should end in ';' stop here (with a warning), as
+ * real files forget the ';' now and then.
+ */
+static int at_new_stmt(struct parser *p)
+{
+	size_t i, e;
+
+	skip_ws(p, 1);
+	for (i = p->line_start; i < p->pos; i++)
+		if (p->b[i] != ' ' && p->b[i] != '\t' && p->b[i] != '\r')
+			return 0;
+	for (e = p->pos; e < p->n && !is_space(p->b[e]) && !is_punct(p->b[e]); e++)
+		;
+	return e > p->pos && section_of(p->b + p->pos, e - p->pos) >= 0;
+}
+
 /* ---- lookups used while parsing */
 
 static uint64_t name_hash(const char *s, size_t n, uint64_t seed)
@@ -826,6 +846,36 @@ static int p_bu(struct parser *p)
 		if (lex_ident(p, &s, &n) < 0 || add_node(p, s, n, p->line) < 0)
 			return -1;
 	}
+	/* some generators put one node per line below "BU_:" */
+	while (p->pos < p->n) {
+		size_t save = p->pos, sls = p->line_start, e;
+		unsigned int sl = p->line;
+		const char *s;
+		size_t n;
+
+		p->pos++;
+		newline(p);
+		skip_ws(p, 0);
+		for (e = p->pos; e < p->n && !is_space(p->b[e]) &&
+		     !is_punct(p->b[e]); e++)
+			;
+		if (p->pos == p->line_start || e == p->pos ||
+		    section_of(p->b + p->pos, e - p->pos) >= 0) {
+			p->pos = save;
+			p->line = sl;
+			p->line_start = sls;
+			return 0;
+		}
+		while (!eol(p)) {
+			if (cur(p) == ',' || cur(p) == ';') {
+				p->pos++;
+				continue;
+			}
+			if (lex_ident(p, &s, &n) < 0 ||
+			    add_node(p, s, n, p->line) < 0)
+				return -1;
+		}
+	}
 	return 0;
 }
 
@@ -881,7 +931,8 @@ static int p_bo(struct parser *p)
 				"exceeds 29 bits", name, m->id);
 	} else {
 		m->id = (uint32_t)id;
-		if (id > CF_SFF_MASK) {
+		if (id > CF_SFF_MASK &&
+		    strcmp(name, "VECTOR__INDEPENDENT_SIG_MSG")) {
 			/* cantools matches these as extended; so do we */
 			m->ext = 1;
 			warn_at(p, line, col_of(p, st), "message %s: standard id "
@@ -904,6 +955,13 @@ static int parse_mux(struct parser *p, const char *s, size_t n, size_t pos,
 	uint64_t v = 0;
 
 	if (n == 1 && s[0] == 'M') {
+		sg->mux = DBC_MUX_SELECTOR;
+		return 0;
+	}
+	if (n == 1 && s[0] == 'm') {
+		/* seen in real files; cantools reads it as "M" too */
+		warn_at(p, p->line, col_of(p, pos), "signal %s: multiplexer "
+			"indicator 'm' read as 'M'", sg->name);
 		sg->mux = DBC_MUX_SELECTOR;
 		return 0;
 	}
@@ -1047,7 +1105,7 @@ static int p_bo_tx_bu(struct parser *p)
 		struct pref *r;
 
 		skip_ws(p, 1);
-		if (cur(p) == ';' || at_end(p))
+		if (cur(p) == ';' || at_end(p) || at_new_stmt(p))
 			break;
 		if (cur(p) == ',') {
 			p->pos++;
@@ -1121,7 +1179,7 @@ static int choice_list(struct parser *p, long si)
 		struct pchoice *c;
 
 		skip_ws(p, 1);
-		if (cur(p) == ';' || at_end(p))
+		if (cur(p) == ';' || at_end(p) || at_new_stmt(p))
 			break;
 		if (inum(p, &v, &neg) < 0 || string(p, &label) < 0)
 			return -1;
@@ -1219,7 +1277,7 @@ static int p_sg_mul_val(struct parser *p)
 		size_t st;
 
 		skip_ws(p, 1);
-		if (cur(p) == ';' || at_end(p))
+		if (cur(p) == ';' || at_end(p) || at_new_stmt(p))
 			break;
 		if (cur(p) == ',') {
 			p->pos++;
@@ -1346,7 +1404,7 @@ static int p_ba_def(struct parser *p, int rel)
 			const char **e;
 
 			skip_ws(p, 1);
-			if (cur(p) == ';' || at_end(p))
+			if (cur(p) == ';' || at_end(p) || at_new_stmt(p))
 				break;
 			if (cur(p) == ',') {
 				p->pos++;
@@ -1949,7 +2007,7 @@ static int finalize(struct parser *p)
 				old->name, old->line);
 		if (dbc_htab_put(&pv->by_id, hash_u64(key), (uint32_t)i) < 0)
 			goto out;
-		if (dbc_find_msg(db, m->name))
+		if (dbc_find_msg_exact(db, m->name))
 			warn_at(p, m->line, 0, "duplicate message name %s",
 				m->name);
 		if (dbc_htab_put(&pv->by_name,

@@ -52,6 +52,10 @@ int dbc_htab_put(struct dbc_htab *t, uint64_t h, uint32_t idx);
 /* Iterates candidates for h: pass *it = 0 first; returns idx or -1. */
 long dbc_htab_next(const struct dbc_htab *t, uint64_t h, uint32_t *it);
 
+/* Message by its DBC name only (no long names). */
+const struct dbc_message *dbc_find_msg_exact(const struct dbc_db *db,
+					     const char *name);
+
 /* Compiles the extraction steps of s; returns 0 or -EINVAL if it does not
  * fit in CF_MAX_LEN bytes. */
 int dbc_compile_signal(struct dbc_signal *s);

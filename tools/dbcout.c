@@ -84,9 +84,9 @@ struct dbcout *dbcout_new(const struct dbc_db *db, unsigned int mode)
 		if (m->nsigs > maxs)
 			maxs = m->nsigs;
 		nsig += m->nsigs;
-		cap += strlen(m->name) * 6 + 4;
+		cap += strlen(m->long_name) * 6 + 4;
 		for (j = 0; j < m->nsigs; j++)
-			cap += strlen(m->sigs[j].name) * 6 + 4;
+			cap += strlen(m->sigs[j].long_name) * 6 + 4;
 	}
 	o->vals = calloc(maxs, sizeof(*o->vals));
 	o->keys = malloc(cap);
@@ -101,14 +101,14 @@ struct dbcout *dbcout_new(const struct dbc_db *db, unsigned int mode)
 
 		o->msg_off[i] = pos;
 		o->keys[pos++] = '"';
-		pos += json_escape(m->name, o->keys + pos);
+		pos += json_escape(m->long_name, o->keys + pos);
 		o->keys[pos++] = '"';
 		o->keys[pos++] = 0;
 		o->base[i] = nsig;
 		for (j = 0; j < m->nsigs; j++) {
 			o->sig_off[nsig++] = pos;
 			o->keys[pos++] = '"';
-			pos += json_escape(m->sigs[j].name, o->keys + pos);
+			pos += json_escape(m->sigs[j].long_name, o->keys + pos);
 			o->keys[pos++] = '"';
 			o->keys[pos++] = ':';
 			o->keys[pos++] = 0;
@@ -263,7 +263,7 @@ static size_t out_bound(const struct dbcout *o, const struct dbc_message *m)
 
 	if (!m)
 		return n;
-	n += strlen(o->keys + o->msg_off[m - o->db->msgs]) + strlen(m->name) + 16;
+	n += strlen(o->keys + o->msg_off[m - o->db->msgs]) + strlen(m->long_name) + 16;
 	for (i = 0; i < m->nsigs; i++) {
 		const struct dbc_signal *s = &m->sigs[i];
 		size_t lab = 0;
@@ -275,7 +275,7 @@ static size_t out_bound(const struct dbcout *o, const struct dbc_message *m)
 			if (l > lab)
 				lab = l;
 		}
-		n += 3 * (strlen(s->name) * 6 + 8) + 2 * 48 + lab * 6 +
+		n += 3 * (strlen(s->long_name) * 6 + 8) + 2 * 48 + lab * 6 +
 		     strlen(s->unit) + 16;
 	}
 	return n;
@@ -303,7 +303,7 @@ static size_t text_frame(struct dbcout *o, const struct clog_rec *rec,
 		p += sprintf(p, " (0x%x)\n", (unsigned int)f->id);
 		return (size_t)(p - out);
 	}
-	p = put(p, m->name);
+	p = put(p, m->long_name);
 	p = put(p, single ? "(" : "(\n");
 	for (i = 0; i < m->nsigs; i++) {
 		const struct dbc_value *v = &o->vals[i];
@@ -316,7 +316,7 @@ static size_t text_frame(struct dbcout *o, const struct clog_rec *rec,
 		first = 0;
 		if (!single)
 			p = put(p, "    ");
-		p = put(p, s->name);
+		p = put(p, s->long_name);
 		*p++ = ':';
 		*p++ = ' ';
 		if (v->label && !(o->mode & DBCOUT_NOCHOICE)) {
