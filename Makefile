@@ -38,7 +38,8 @@ LIB_OBJ  = $(LIB_SRC:%.c=$(B)/%.o)
 TOOL_SRC = tools/canrig.c tools/cmd_dump.c tools/cmd_send.c tools/cmd_replay.c \
            tools/cmd_log.c tools/cmd_dbc.c tools/dbcout.c
 TOOL_OBJ = $(TOOL_SRC:%.c=$(B)/%.o)
-TEST_SRC = tests/unit.c tests/test_cf.c tests/test_clog.c tests/test_cio.c
+TEST_SRC = tests/unit.c tests/test_cf.c tests/test_clog.c tests/test_cio.c \
+           tests/test_dbc.c
 TEST_OBJ = $(TEST_SRC:%.c=$(B)/%.o)
 FUZZERS  = fuzz_cf_parse fuzz_clog_read
 
@@ -56,7 +57,7 @@ $(B)/canrig: $(TOOL_OBJ) $(B)/libcanrig.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(TOOL_OBJ) $(B)/libcanrig.a -lm
 
 $(B)/test_unit: $(TEST_OBJ) $(B)/libcanrig.a
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(TEST_OBJ) $(B)/libcanrig.a $(CUNIT_LIBS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(TEST_OBJ) $(B)/libcanrig.a $(CUNIT_LIBS) -lm
 
 PC_SED = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 	    -e 's|@INCDIR@|$(PREFIX)/include|g' -e 's|@VERSION@|$(VERSION)|g'

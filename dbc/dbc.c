@@ -721,19 +721,34 @@ static void report(struct finding *fd, unsigned int line, const char *fmt, ...)
 		fd->fn(fd->ctx, full);
 }
 
-/* Can two signals be present in the same frame? */
-static int may_coexist(const struct dbc_signal *a, const struct dbc_signal *b)
+static int ranges_meet(const struct dbc_signal *a, const struct dbc_signal *b)
 {
 	unsigned int i, j;
 
-	if (!a->selector || !b->selector || a->selector != b->selector)
-		return 1;
 	for (i = 0; i < a->nranges; i++)
 		for (j = 0; j < b->nranges; j++)
 			if (a->ranges[i].lo <= b->ranges[j].hi &&
 			    b->ranges[j].lo <= a->ranges[i].hi)
 				return 1;
 	return 0;
+}
+
+/*
+ * Can two signals be present in the same frame?  Not when, below the
+ * first selector their chains share, they hang off disjoint values.
+ */
+static int may_coexist(const struct dbc_signal *a, const struct dbc_signal *b,
+		       unsigned int depth)
+{
+	const struct dbc_signal *x, *y;
+	unsigned int i, j;
+
+	for (x = a, i = 0; x->selector && i <= depth; x = x->selector, i++)
+		for (y = b, j = 0; y->selector && j <= depth;
+		     y = y->selector, j++)
+			if (x->selector == y->selector)
+				return x == y || ranges_meet(x, y);
+	return 1;
 }
 
 static void raw_span(const struct dbc_signal *s, double *lo, double *hi)
@@ -793,8 +808,7 @@ unsigned int dbc_check(const struct dbc_db *db, dbc_warn_fn fn, void *ctx)
 					report(&fd, s->line, "signal %s.%s: "
 					       "duplicate name", m->name,
 					       s->name);
-				if (!may_coexist(s, t) || s->selector == t ||
-				    t->selector == s)
+				if (!may_coexist(s, t, m->nsigs))
 					continue;
 				for (a = 0; a < s->nsteps && !clash; a++)
 					for (b = 0; b < t->nsteps; b++)

@@ -1,0 +1,659 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_dbc.c - DBC parser, decode and encode, against values worked out by
+ * hand from the bit layouts in tests/data/test.dbc.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dbc.h"
+#include "unit.h"
+
+struct warns {
+	unsigned int n;
+	char msg[16][DBC_ERRMSG_MAX];
+};
+
+static void collect(void *ctx, const char *msg)
+{
+	struct warns *w = ctx;
+
+	if (w->n < 16)
+		snprintf(w->msg[w->n], DBC_ERRMSG_MAX, "%s", msg);
+	w->n++;
+}
+
+static struct dbc_db *load_test(unsigned int flags, struct warns *w)
+{
+	struct dbc_opts o = { flags, collect, w };
+	struct dbc_db *db = NULL;
+	char err[DBC_ERRMSG_MAX];
+	int e;
+
+	memset(w, 0, sizeof(*w));
+	e = dbc_load_file(test_data("test.dbc"), &o, &db, err, sizeof(err));
+	CU_ASSERT_EQUAL(e, 0);
+	if (e)
+		fprintf(stderr, "load: %s\n", err);
+	return db;
+}
+
+static struct dbc_db *load_str(const char *s, unsigned int flags, struct warns *w)
+{
+	struct dbc_opts o = { flags, collect, w };
+	struct dbc_db *db = NULL;
+	char err[DBC_ERRMSG_MAX];
+
+	memset(w, 0, sizeof(*w));
+	if (dbc_load_mem("mem.dbc", s, strlen(s), &o, &db, err, sizeof(err)))
+		snprintf(w->msg[0], DBC_ERRMSG_MAX, "%s", err);
+	return db;
+}
+
+/* A frame over an exact-size heap copy, so ASan sees any over-read. */
+static struct cf_frame *frame(uint32_t id, int ext, const uint8_t *d,
+			      unsigned int len)
+{
+	struct cf_frame *f = calloc(1, sizeof(*f) + (len ? len : 1));
+	uint8_t *buf = (uint8_t *)(f + 1);
+
+	memcpy(buf, d, len);
+	f->id = id;
+	f->len = (uint8_t)len;
+	f->data = buf;
+	f->flags = (uint8_t)((ext ? CF_EFF : 0) | (len > 8 ? CF_FD : 0));
+	return f;
+}
+
+static const uint8_t D[8] = { 0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF };
+static const uint8_t FF[8] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
+
+/* Decodes d as message id; vals must hold the message's signals. */
+static const struct dbc_message *dec(const struct dbc_db *db, uint32_t id,
+				     int ext, const uint8_t *d, unsigned int len,
+				     struct dbc_value *vals, unsigned int *rf)
+{
+	struct cf_frame *f = frame(id, ext, d, len);
+	const struct dbc_message *m = dbc_lookup(db, f);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	dbc_decode(m, f, DBC_DEC_LABELS, vals, rf);
+	free(f);
+	return m;
+}
+
+static int sig(const struct dbc_message *m, const char *name)
+{
+	const struct dbc_signal *s = dbc_find_sig(m, name);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	return (int)s->index;
+}
+
+static void test_load_sections(void)
+{
+	struct warns w;
+	struct dbc_db *db = load_test(0, &w);
+	const struct dbc_message *m;
+	const struct dbc_signal *s;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+	CU_ASSERT_EQUAL(db->nmsgs, 12);
+	CU_ASSERT_STRING_EQUAL(db->version, "1.0");
+	CU_ASSERT_EQUAL(db->baudrate, 500000);
+	CU_ASSERT_EQUAL(db->nnodes, 3);
+	CU_ASSERT_STRING_EQUAL(db->nodes[2].name, "3rdNode");
+	CU_ASSERT_STRING_EQUAL(db->nodes[0].comment, "Engine ECU");
+	CU_ASSERT_STRING_EQUAL(db->comment, "Network comment");
+	/* two warnings, each with file:line:col */
+	CU_ASSERT_EQUAL(w.n, 2);
+	CU_ASSERT(strstr(w.msg[0], "test.dbc:69:5: ") != NULL);
+	CU_ASSERT(strstr(w.msg[0], "0x800") != NULL);
+	CU_ASSERT(strstr(w.msg[1], "test.dbc:82:1: unknown section 'FOO_'") != NULL);
+
+	m = dbc_find_msg(db, "Intel");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_STRING_EQUAL(m->comment, "A message comment\nspanning two lines "
+			       "with \"quotes\"");
+	CU_ASSERT_EQUAL(m->nsenders, 3);
+	CU_ASSERT_STRING_EQUAL(m->senders[2], "3rdNode");
+	CU_ASSERT_EQUAL(m->cycle_time, 100);
+	CU_ASSERT_STRING_EQUAL(m->send_type, "Cyclic");
+	s = dbc_find_sig(m, "s12");
+	CU_ASSERT_DOUBLE_EQUAL(s->scale, 0.25, 0);
+	CU_ASSERT_STRING_EQUAL(s->unit, "\xb0" "C"); /* raw Latin-1 byte */
+	CU_ASSERT_EQUAL(dbc_find_sig(m, "b7")->nreceivers, 2);
+	CU_ASSERT_STRING_EQUAL(dbc_find_sig(m, "u8")->comment, "byte one");
+	s = dbc_find_sig(m, "u27_with_a_really_long_name_over_32_chars");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+	CU_ASSERT_STRING_EQUAL(s->name, "u27");
+	CU_ASSERT_STRING_EQUAL(dbc_find_msg(db, "Moto")->comment,
+			       "comment with no signal name");
+	/* defaults apply where no BA_ is given */
+	CU_ASSERT_STRING_EQUAL(dbc_find_msg(db, "Moto")->send_type, "Event");
+	CU_ASSERT_EQUAL(dbc_find_msg(db, "Moto")->cycle_time, 0);
+	m = dbc_find_msg(db, "FdMsg");
+	CU_ASSERT(m->ext && m->fd && m->id == 0x400 && m->length == 64);
+	CU_ASSERT_STRING_EQUAL(m->frame_format, "ExtendedCAN_FD");
+	CU_ASSERT(dbc_find_msg(db, "Floats")->fd); /* 12 bytes */
+	CU_ASSERT(!dbc_find_msg(db, "Moto")->fd);
+	CU_ASSERT_DOUBLE_EQUAL(dbc_find_sig(dbc_find_msg(db, "Mux"), "common")->start_raw,
+			       42, 0);
+	m = dbc_find_msg(db, "NoExtBit");
+	CU_ASSERT(m->ext && m->id == 0x800);
+	{
+		const char *str = NULL;
+
+		CU_ASSERT_EQUAL(dbc_attr(db, DBC_OBJ_NET, NULL, "BusType", NULL, &str), 1);
+		CU_ASSERT_STRING_EQUAL(str, "CAN FD");
+		CU_ASSERT_EQUAL(dbc_attr(db, DBC_OBJ_NET, NULL, "NoSuch", NULL, &str), 0);
+	}
+	dbc_free(db);
+	dbc_free(NULL);
+
+	/* strict: the first warning fails the load, with its position */
+	{
+		struct dbc_opts o = { DBC_STRICT, NULL, NULL };
+		char err[DBC_ERRMSG_MAX];
+
+		CU_ASSERT_EQUAL(dbc_load_file(test_data("test.dbc"), &o, &db, err,
+					      sizeof(err)), -EINVAL);
+		CU_ASSERT_PTR_NULL(db);
+		CU_ASSERT(strstr(err, "test.dbc:69:5: ") != NULL);
+	}
+}
+
+static void test_intel(void)
+{
+	struct warns w;
+	struct dbc_db *db = load_test(0, &w);
+	struct dbc_value v[8];
+	const struct dbc_message *m;
+	unsigned int rf;
+
+	m = dec(db, 0x100, 0, D, 8, v, &rf);
+	CU_ASSERT_EQUAL(rf, 0);
+	CU_ASSERT_EQUAL(v[sig(m, "b1")].raw.u, 1);       /* byte0 bit0 */
+	CU_ASSERT_EQUAL(v[sig(m, "b7")].raw.u, 0);       /* 0x01 >> 1 */
+	CU_ASSERT_EQUAL(v[sig(m, "u8")].raw.u, 0x23);
+	CU_ASSERT_EQUAL(v[sig(m, "u9")].raw.u, 0x145);   /* 0x45 | (0x67&1)<<8 */
+	/* bits 25..36: 0x67>>1 = 0x33, then (0x89 & 0x1F) << 7 */
+	CU_ASSERT_EQUAL(v[sig(m, "s12")].raw.i, 0x33 + (0x09 << 7));
+	CU_ASSERT_DOUBLE_EQUAL(v[sig(m, "s12")].phys, 1203 * 0.25 - 10, 1e-12);
+	/* bits 37..63: 0x89>>5, 0xAB<<3, 0xCD<<11, 0xEF<<19 */
+	CU_ASSERT_EQUAL(v[sig(m, "u27")].raw.u,
+			4 + (0xABu << 3) + (0xCDu << 11) + (0xEFu << 19));
+
+	m = dec(db, 0x100, 0, FF, 8, v, NULL);
+	CU_ASSERT_EQUAL(v[sig(m, "s12")].raw.i, -1);
+	CU_ASSERT_DOUBLE_EQUAL(v[sig(m, "s12")].phys, -10.25, 0);
+	CU_ASSERT_EQUAL(v[sig(m, "u9")].raw.u, 511);
+	CU_ASSERT_EQUAL(v[sig(m, "b7")].raw.u, 127);
+	dbc_free(db);
+}
+
+static void test_motorola(void)
+{
+	struct warns w;
+	struct dbc_db *db = load_test(0, &w);
+	struct dbc_value v[8];
+	const struct dbc_message *m;
+
+	m = dec(db, 0x101, 0, D, 8, v, NULL);
+	CU_ASSERT_EQUAL(v[sig(m, "m1")].raw.u, 0);      /* byte0 bit7 */
+	CU_ASSERT_EQUAL(v[sig(m, "m7")].raw.u, 1);      /* byte0 bits 6..0 */
+	/* MSB at byte1 bit7: all of byte1, then byte2 bits 7..4 */
+	CU_ASSERT_EQUAL(v[sig(m, "m12")].raw.i, (0x23 << 4) | (0x45 >> 4));
+	/* MSB at byte2 bit3: byte2 bits 3..0, then byte3 bits 7..3 */
+	CU_ASSERT_EQUAL(v[sig(m, "m9")].raw.u, ((0x45 & 0xF) << 5) | (0x67 >> 3));
+	m = dec(db, 0x101, 0, FF, 8, v, NULL);
+	CU_ASSERT_EQUAL(v[sig(m, "m12")].raw.i, -1);
+	CU_ASSERT_EQUAL(v[sig(m, "m9")].raw.u, 511);
+	dbc_free(db);
+}
+
+static void test_wide(void)
+{
+	struct warns w;
+	struct dbc_db *db = load_test(0, &w);
+	struct dbc_value v[2];
+	const struct dbc_message *m;
+	char out[40];
+
+	m = dec(db, 0x102, 0, D, 8, v, NULL);
+	CU_ASSERT_EQUAL(v[0].raw.u, 0xEFCDAB8967452301ull);
+	CU_ASSERT(v[0].raw.i < 0);
+	dbc_fmt_phys(&m->sigs[0], &v[0], out);
+	CU_ASSERT_STRING_EQUAL(out, "-1167088121787636991"); /* exact, no double */
+	m = dec(db, 0x103, 0, D, 8, v, NULL);
+	CU_ASSERT_EQUAL(v[0].raw.u, 0x0123456789ABCDEFull);
+	dbc_fmt_phys(&m->sigs[0], &v[0], out);
+	CU_ASSERT_STRING_EQUAL(out, "81985529216486895");
+	m = dec(db, 0x104, 0, D, 8, v, NULL);
+	CU_ASSERT_EQUAL(v[0].raw.u, 0xEFCDAB8967452301ull >> 1);
+	m = dec(db, 0x103, 0, FF, 8, v, NULL);
+	dbc_fmt_phys(&m->sigs[0], &v[0], out);
+	CU_ASSERT_STRING_EQUAL(out, "18446744073709551615");
+	dbc_free(db);
+}
+
+static void test_float(void)
+{
+	struct warns w;
+	struct dbc_db *db = load_test(0, &w);
+	struct dbc_value v[2];
+	/* 1.5f little endian, then -2.25 big endian from byte 4 */
+	static const uint8_t d[12] = { 0x00, 0x00, 0xC0, 0x3F, 0xC0, 0x02, 0, 0,
+				       0, 0, 0, 0 };
+	const struct dbc_message *m = dec(db, 0x105, 0, d, 12, v, NULL);
+
+	CU_ASSERT_EQUAL(m->sigs[0].kind, DBC_FLOAT32);
+	CU_ASSERT_EQUAL(m->sigs[1].kind, DBC_FLOAT64);
+	CU_ASSERT_DOUBLE_EQUAL(v[0].phys, 1.5, 0);
+	CU_ASSERT_DOUBLE_EQUAL(v[1].phys, -2.25, 0);
+	dbc_free(db);
+}
+
+static void test_choices(void)
+{
+	struct warns w;
+	struct dbc_db *db = load_test(0, &w);
+	struct dbc_value v[2];
+	static const uint8_t d[2] = { 0x0F, 0x03 };
+	const struct dbc_message *m = dec(db, 0x106, 0, d, 2, v, NULL);
+
+	CU_ASSERT_EQUAL(v[0].raw.i, -1);
+	CU_ASSERT_STRING_EQUAL(v[0].label, "Error"); /* negative VAL_ */
+	CU_ASSERT_STRING_EQUAL(v[1].label, "D");
+	CU_ASSERT_EQUAL(m->sigs[0].nchoices, 3);
+	CU_ASSERT_EQUAL(m->sigs[0].choices[0].value, -1); /* sorted */
+	CU_ASSERT_PTR_NULL(dbc_label(&m->sigs[0], 5));
+	CU_ASSERT_STRING_EQUAL(dbc_label(&m->sigs[0], 3), "Run");
+	dbc_free(db);
+}
+
+static void test_mux(void)
+{
+	struct warns w;
+	struct dbc_db *db = load_test(0, &w);
+	struct dbc_value v[4];
+	const struct dbc_message *m;
+	static const uint8_t d1[8] = { 0x01, 0x10, 0x20, 0, 0, 0, 0, 0x07 };
+	static const uint8_t x1[2] = { 0x54, 0x99 }, x2[2] = { 0x53, 0x99 },
+			     x3[2] = { 0x52, 0x99 }, x4[2] = { 0x32, 0x99 };
+	uint8_t x[8] = { 0 };
+	unsigned int n;
+
+	m = dec(db, 0x107, 0, d1, 8, v, NULL);
+	CU_ASSERT_EQUAL(v[sig(m, "sel")].raw.u, 1);
+	CU_ASSERT(!v[sig(m, "a")].present);
+	CU_ASSERT(v[sig(m, "b")].present);
+	CU_ASSERT_DOUBLE_EQUAL(v[sig(m, "b")].phys, 0x2010 * 0.5, 0);
+	CU_ASSERT_EQUAL(v[sig(m, "common")].raw.u, 7);
+
+	/* extended: top -> mid (2, 4-6) -> leaf (5); other on top = 3 */
+	memcpy(x, x1, 2);
+	m = dec(db, 0x108, 0, x, 8, v, NULL);
+	CU_ASSERT(v[sig(m, "mid")].present && v[sig(m, "leaf")].present);
+	CU_ASSERT(!v[sig(m, "other")].present);
+	CU_ASSERT_EQUAL(v[sig(m, "leaf")].raw.u, 0x99);
+	memcpy(x, x2, 2);
+	m = dec(db, 0x108, 0, x, 8, v, NULL);
+	CU_ASSERT(!v[sig(m, "mid")].present && !v[sig(m, "leaf")].present);
+	CU_ASSERT(v[sig(m, "other")].present);
+	memcpy(x, x3, 2);
+	m = dec(db, 0x108, 0, x, 8, v, NULL);
+	CU_ASSERT(v[sig(m, "leaf")].present);
+	memcpy(x, x4, 2);
+	m = dec(db, 0x108, 0, x, 8, v, NULL);
+	CU_ASSERT(v[sig(m, "mid")].present && !v[sig(m, "leaf")].present);
+	/* a 1-byte frame: selectors present, leaf not; nothing read past */
+	{
+		struct cf_frame *f = frame(0x108, 0, x1, 1);
+		unsigned int rf;
+
+		n = dbc_decode(m, f, 0, v, &rf);
+		CU_ASSERT_EQUAL(n, 2);
+		CU_ASSERT_EQUAL(rf, DBC_TRUNCATED);
+		free(f);
+	}
+	dbc_free(db);
+}
+
+static void test_fd_truncated(void)
+{
+	struct warns w;
+	struct dbc_db *db = load_test(0, &w);
+	struct dbc_value v[3];
+	uint8_t d[64];
+	const struct dbc_message *m;
+	unsigned int rf, i;
+
+	for (i = 0; i < 64; i++)
+		d[i] = (uint8_t)i;
+	m = dec(db, 0x400, 1, d, 64, v, &rf);
+	CU_ASSERT_EQUAL(rf, 0);
+	CU_ASSERT_EQUAL(v[0].raw.u, 0);
+	CU_ASSERT_EQUAL(v[1].raw.u, (31u << 8) | 32u); /* bytes 31, 32 BE */
+	CU_ASSERT_EQUAL(v[2].raw.u, 63);
+	/* 32 bytes: "first" only; mid16 needs byte 32 */
+	m = dec(db, 0x400, 1, d, 32, v, &rf);
+	CU_ASSERT_EQUAL(rf, DBC_TRUNCATED);
+	CU_ASSERT(v[0].present && !v[1].present && !v[2].present);
+	/* 0 bytes and RTR: nothing, and no read at all */
+	{
+		struct cf_frame f;
+
+		memset(&f, 0, sizeof(f));
+		f.id = 0x400;
+		f.flags = CF_EFF;
+		CU_ASSERT_EQUAL(dbc_decode(m, &f, 0, v, &rf), 0);
+		f.flags |= CF_RTR;
+		f.len = 8;
+		CU_ASSERT_PTR_NULL(dbc_lookup(db, &f));
+		CU_ASSERT_EQUAL(dbc_decode(m, &f, 0, v, &rf), 0);
+	}
+	/* the 11-bit id 0x400 is another frame */
+	{
+		struct cf_frame *f = frame(0x400, 0, d, 8);
+
+		CU_ASSERT_PTR_NULL(dbc_lookup(db, f));
+		free(f);
+	}
+	dbc_free(db);
+}
+
+static void test_j1939(void)
+{
+	struct warns w;
+	struct dbc_db *db = load_test(0, &w), *dj;
+	struct cf_frame *f = frame(0x0CF00400, 1, D, 8); /* prio 3, SA 0 */
+	struct cf_frame *g = frame(0x18FEF100, 1, D, 8); /* other PGN */
+
+	CU_ASSERT_PTR_NULL(dbc_lookup(db, f));
+	dbc_free(db);
+	dj = load_test(DBC_J1939, &w);
+	CU_ASSERT_PTR_NOT_NULL(dbc_lookup(dj, f));
+	CU_ASSERT_STRING_EQUAL(dbc_lookup(dj, f)->name, "EEC1");
+	CU_ASSERT_PTR_NULL(dbc_lookup(dj, g));
+	CU_ASSERT_EQUAL(dbc_j1939_pgn(0x18EA00FE), 0xEA00); /* PDU1: DA cleared */
+	CU_ASSERT_EQUAL(dbc_j1939_pgn(0x18EA55FE), 0xEA00);
+	CU_ASSERT_EQUAL(dbc_j1939_pgn(0x18FEF1FE), 0xFEF1); /* PDU2 */
+	dbc_free(dj);
+	free(f);
+	free(g);
+}
+
+static void test_encode(void)
+{
+	struct warns w;
+	struct dbc_db *db = load_test(0, &w);
+	const struct dbc_message *m = dbc_find_msg(db, "Mux");
+	uint64_t raw[4] = { 0 };
+	uint8_t set[4] = { 0 }, buf[CF_MAX_LEN];
+	struct cf_frame f;
+	unsigned int bad;
+	const struct dbc_signal *b = dbc_find_sig(m, "b");
+
+	/* rounds to nearest: 4104.3 / 0.5 = 8208.6 -> 8209 */
+	CU_ASSERT_EQUAL(dbc_to_raw(b, 4104.3, &raw[b->index]), 0);
+	CU_ASSERT_EQUAL(raw[b->index], 8209);
+	CU_ASSERT_EQUAL(dbc_to_raw(b, 4104.2, &raw[b->index]), 0);
+	CU_ASSERT_EQUAL(raw[b->index], 8208);
+	CU_ASSERT_EQUAL(dbc_to_raw(b, 32768, &raw[b->index]), -ERANGE);
+	CU_ASSERT_EQUAL(dbc_to_raw(b, -1, &raw[b->index]), -ERANGE);
+	CU_ASSERT_EQUAL(dbc_to_raw(b, NAN, &raw[b->index]), -EDOM);
+	raw[b->index] = 0x2010;
+	set[b->index] = 1;
+	CU_ASSERT_EQUAL(dbc_encode(m, raw, set, buf, &f, &bad), 0);
+	/* sel set to 1 for b; common takes GenSigStartValue 42 */
+	CU_ASSERT_EQUAL(f.len, 8);
+	CU_ASSERT_EQUAL(f.id, 0x107);
+	CU_ASSERT_EQUAL(buf[0], 1);
+	CU_ASSERT_EQUAL(buf[1], 0x10);
+	CU_ASSERT_EQUAL(buf[2], 0x20);
+	CU_ASSERT_EQUAL(buf[7], 42);
+	/* a and b need different selector values */
+	set[dbc_find_sig(m, "a")->index] = 1;
+	CU_ASSERT_EQUAL(dbc_encode(m, raw, set, buf, &f, &bad), -EINVAL);
+
+	/* range check against [min|max] */
+	m = dbc_find_msg(db, "Intel");
+	CU_ASSERT_EQUAL(dbc_to_raw(dbc_find_sig(m, "s12"), 501.75, raw), 0);
+	CU_ASSERT_EQUAL(dbc_to_raw(dbc_find_sig(m, "s12"), 502, raw), -ERANGE);
+	CU_ASSERT_EQUAL(dbc_to_raw(dbc_find_sig(m, "s12"), -10.25, raw), 0);
+	CU_ASSERT_EQUAL(*raw, 0xFFF); /* -1 in 12 bits */
+
+	/* extended mux: leaf pins mid = 5 and top = 2 */
+	m = dbc_find_msg(db, "XMux");
+	memset(set, 0, sizeof(set));
+	set[dbc_find_sig(m, "leaf")->index] = 1;
+	raw[dbc_find_sig(m, "leaf")->index] = 0x99;
+	CU_ASSERT_EQUAL(dbc_encode(m, raw, set, buf, &f, &bad), 0);
+	CU_ASSERT_EQUAL(buf[0], 0x52);
+	CU_ASSERT_EQUAL(buf[1], 0x99);
+
+	/* FD and extended flags */
+	m = dbc_find_msg(db, "FdMsg");
+	memset(set, 0, sizeof(set));
+	CU_ASSERT_EQUAL(dbc_encode(m, raw, set, buf, &f, &bad), 0);
+	CU_ASSERT_EQUAL(f.flags & (CF_FD | CF_EFF), CF_FD | CF_EFF);
+	CU_ASSERT_EQUAL(f.len, 64);
+	dbc_free(db);
+}
+
+/* decode(encode(x)) == x within one LSB, for random values of every signal */
+static void test_roundtrip(void)
+{
+	struct warns w;
+	struct dbc_db *db = load_test(0, &w);
+	unsigned int i, j, k, checked = 0;
+	uint64_t seed = 0x9E3779B97F4A7C15ull;
+
+	for (i = 0; i < db->nmsgs; i++) {
+		const struct dbc_message *m = &db->msgs[i];
+		uint64_t *raw = calloc(m->nsigs + 1, sizeof(*raw));
+		uint8_t *set = calloc(m->nsigs + 1, 1), buf[CF_MAX_LEN];
+		struct dbc_value *v = calloc(m->nsigs + 1, sizeof(*v));
+
+		for (j = 0; j < m->nsigs; j++) {
+			const struct dbc_signal *s = &m->sigs[j];
+
+			for (k = 0; k < 200; k++) {
+				struct cf_frame f;
+				uint64_t r, back;
+				double phys;
+
+				seed ^= seed << 13;
+				seed ^= seed >> 7;
+				seed ^= seed << 17;
+				r = s->size < 64 ? seed & (((uint64_t)1 << s->size) - 1)
+						 : seed;
+				if (s->kind == DBC_FLOAT32) {
+					float fl = (float)((double)(int32_t)seed / 1024);
+					uint32_t u;
+
+					memcpy(&u, &fl, 4);
+					r = u;
+				} else if (s->kind == DBC_FLOAT64) {
+					double d = (double)(int64_t)seed / 4096;
+
+					memcpy(&r, &d, 8);
+				}
+				phys = dbc_phys(s, r);
+				if ((s->min != 0 || s->max != 0) &&
+				    (phys < s->min || phys > s->max))
+					continue;
+				memset(set, 0, m->nsigs);
+				set[j] = 1;
+				CU_ASSERT_EQUAL_FATAL(dbc_to_raw(s, phys, &raw[j]), 0);
+				CU_ASSERT_EQUAL_FATAL(dbc_encode(m, raw, set, buf, &f,
+								 NULL), 0);
+				dbc_decode(m, &f, 0, v, NULL);
+				CU_ASSERT_FATAL(v[j].present);
+				back = v[j].raw.u;
+				if (s->kind == DBC_INT && s->is_signed && s->size < 64)
+					back &= ((uint64_t)1 << s->size) - 1;
+				if (s->kind == DBC_INT && s->size > 53) {
+					/* phys is a double: 53 bits survive */
+					CU_ASSERT(fabs(v[j].phys - phys) <=
+						  fabs(phys) * 2.3e-16 + fabs(s->scale));
+				} else {
+					CU_ASSERT(fabs(v[j].phys - phys) <=
+						  fabs(s->scale) * 1.0001);
+					if (s->kind == DBC_INT)
+						CU_ASSERT_EQUAL(back, r);
+				}
+				checked++;
+			}
+		}
+		free(raw);
+		free(set);
+		free(v);
+	}
+	CU_ASSERT(checked > 3000);
+	dbc_free(db);
+}
+
+static void test_tolerant(void)
+{
+	struct warns w;
+	struct dbc_db *db;
+	/* CRLF, a bad SG_ line in the middle, no final newline */
+	const char *s =
+		"VERSION \"\"\r\n\r\nBU_: A\r\n"
+		"BO_ 1 M1: 8 A\r\n"
+		" SG_ ok1 : 0|8@1+ (1,0) [0|0] \"\" A\r\n"
+		" SG_ bad : 8|@1+ (1,0) [0|0] \"\" A\r\n"
+		" SG_ ok2 : 16|8@1+ (.5,-.25) [0|0] \"\" A\r\n"
+		"BO_ 2 M2: 8 A\r\n"
+		" SG_ 9lives : 0|8@1+ (1,0) [0|0] \"\" A\r\n"
+		"VAL_ 1 ok1 1 \"one\" 2 \"two\" ;\r\n"
+		"CM_ SG_ 1 nosuch \"x\";\r\n"
+		"VAL_ 2 9lives 0 \"zero\"";
+
+	db = load_str(s, 0, &w);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+	CU_ASSERT_EQUAL(db->nmsgs, 2);
+	CU_ASSERT_EQUAL(db->msgs[0].nsigs, 2);
+	CU_ASSERT_DOUBLE_EQUAL(db->msgs[0].sigs[1].scale, 0.5, 0);
+	CU_ASSERT_DOUBLE_EQUAL(db->msgs[0].sigs[1].offset, -0.25, 0);
+	CU_ASSERT_EQUAL(db->msgs[0].sigs[0].nchoices, 2);
+	CU_ASSERT_STRING_EQUAL(db->msgs[1].sigs[0].name, "9lives");
+	CU_ASSERT_EQUAL(db->msgs[1].sigs[0].nchoices, 1);
+	CU_ASSERT_EQUAL(w.n, 3);
+	CU_ASSERT(strstr(w.msg[0], "mem.dbc:6:14: SG_: expected a number") != NULL);
+	CU_ASSERT(strstr(w.msg[1], "mem.dbc:11:11: CM_: no signal 'nosuch'") != NULL);
+	CU_ASSERT(strstr(w.msg[2], "mem.dbc:12:") != NULL); /* missing ';' */
+	dbc_free(db);
+
+	/* strict turns the first into an error */
+	db = load_str(s, DBC_STRICT, &w);
+	CU_ASSERT_PTR_NULL(db);
+	CU_ASSERT(strstr(w.msg[0], "mem.dbc:6:14:") != NULL);
+
+	/* empty input and garbage load (with warnings), never crash */
+	db = load_str("", 0, &w);
+	CU_ASSERT_PTR_NOT_NULL(db);
+	CU_ASSERT_EQUAL(db->nmsgs, 0);
+	dbc_free(db);
+	db = load_str("\"unterminated\nBO_ 5 X: 8 A\n", 0, &w);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+	CU_ASSERT_EQUAL(db->nmsgs, 1);
+	CU_ASSERT(w.n >= 1);
+	dbc_free(db);
+	db = load_str("BO_ 5 X: 8 A\n SG_ s : 600|8@1+ (1,0) [0|0] \"\" A\n"
+		      " SG_ t : 0|65@1+ (1,0) [0|0] \"\" A\n", 0, &w);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+	CU_ASSERT_EQUAL(db->msgs[0].nsigs, 0);
+	CU_ASSERT_EQUAL(w.n, 2);
+	dbc_free(db);
+}
+
+static void check_collect(void *ctx, const char *msg)
+{
+	collect(ctx, msg);
+}
+
+static void test_check(void)
+{
+	struct warns w, f;
+	struct dbc_db *db;
+	const char *s =
+		"BO_ 1 A: 2 X\n"
+		" SG_ s1 : 0|8@1+ (1,0) [0|0] \"\" X\n"
+		" SG_ s2 : 4|8@1+ (1,0) [0|0] \"\" X\n"          /* overlaps s1 */
+		" SG_ s3 : 16|8@1+ (1,0) [0|0] \"\" X\n"         /* past 2 bytes */
+		"BO_ 2 B: 8 X\n"
+		" SG_ r : 0|4@1+ (1,0) [0|100] \"\" X\n"         /* 0..15 only */
+		" SG_ c : 8|2@1+ (1,0) [0|3] \"\" X\n"
+		"BO_ 1 A2: 8 X\n"                                  /* dup id */
+		"VAL_ 2 c 0 \"zero\" 7 \"seven\" ;\n";             /* 7 > 3 */
+	unsigned int n;
+
+	db = load_str(s, 0, &w);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+	memset(&f, 0, sizeof(f));
+	n = dbc_check(db, check_collect, &f);
+	CU_ASSERT_EQUAL(n, 5);
+	CU_ASSERT(strstr(f.msg[0], "mem.dbc:1: message A: id 0x1 also used by A2") != NULL);
+	CU_ASSERT(strstr(f.msg[1], "mem.dbc:3: signal A.s2: overlaps s1") != NULL);
+	CU_ASSERT(strstr(f.msg[2], "mem.dbc:4: signal A.s3: ends in byte 2") != NULL);
+	CU_ASSERT(strstr(f.msg[3], "mem.dbc:6: signal B.r: range") != NULL);
+	CU_ASSERT(strstr(f.msg[4], "mem.dbc:9: signal B.c: choice 7") != NULL);
+	/* the duplicate id is a load warning too */
+	CU_ASSERT_EQUAL(w.n, 1);
+	CU_ASSERT(strstr(w.msg[0], "mem.dbc:8: message A2: id 0x1 already used") != NULL);
+	dbc_free(db);
+
+	/* the test database has mux branches sharing bits: not an overlap */
+	db = load_test(0, &w);
+	memset(&f, 0, sizeof(f));
+	CU_ASSERT_EQUAL(dbc_check(db, check_collect, &f), 0);
+	dbc_free(db);
+}
+
+static void test_fmt_double(void)
+{
+	static const struct { double d; const char *s; } t[] = {
+		{ 0.1, "0.1" }, { 12.5, "12.5" }, { 247.51, "247.51" },
+		{ 3.0, "3.0" }, { -0.25, "-0.25" }, { 1e-5, "1e-05" },
+		{ 1.0 / 3, "0.3333333333333333" }, { 0.1 + 0.2, "0.30000000000000004" },
+		{ 1e16, "1e+16" }, { 123456789.125, "123456789.125" },
+		{ 0.0, "0.0" }, { 2.5e-7, "2.5e-07" },
+	};
+	char out[40];
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		dbc_fmt_double(t[i].d, out);
+		CU_ASSERT_STRING_EQUAL(out, t[i].s);
+		CU_ASSERT_EQUAL(strtod(out, NULL), t[i].d);
+	}
+}
+
+int register_dbc_tests(void)
+{
+	CU_pSuite s = CU_add_suite("dbc (DBC parser, decode, encode)", NULL, NULL);
+
+	if (!s || !CU_add_test(s, "all sections, attributes, comments", test_load_sections) ||
+	    !CU_add_test(s, "Intel signals, 1-27 bits, signed", test_intel) ||
+	    !CU_add_test(s, "Motorola sawtooth signals", test_motorola) ||
+	    !CU_add_test(s, "63/64-bit signals exact", test_wide) ||
+	    !CU_add_test(s, "float32/float64", test_float) ||
+	    !CU_add_test(s, "choices, negative values", test_choices) ||
+	    !CU_add_test(s, "simple and extended multiplexing", test_mux) ||
+	    !CU_add_test(s, "FD 64 bytes, truncated frames", test_fd_truncated) ||
+	    !CU_add_test(s, "J1939 PGN lookup", test_j1939) ||
+	    !CU_add_test(s, "encode: rounding, ranges, mux", test_encode) ||
+	    !CU_add_test(s, "decode(encode(x)) round trip", test_roundtrip) ||
+	    !CU_add_test(s, "tolerant parsing, strict mode", test_tolerant) ||
+	    !CU_add_test(s, "lint findings", test_check) ||
+	    !CU_add_test(s, "shortest round-trip doubles", test_fmt_double))
+		return CU_get_error();
+	return 0;
+}
