@@ -41,7 +41,7 @@ TOOL_OBJ = $(TOOL_SRC:%.c=$(B)/%.o)
 TEST_SRC = tests/unit.c tests/test_cf.c tests/test_clog.c tests/test_cio.c \
            tests/test_dbc.c
 TEST_OBJ = $(TEST_SRC:%.c=$(B)/%.o)
-FUZZERS  = fuzz_cf_parse fuzz_clog_read
+FUZZERS  = fuzz_cf_parse fuzz_clog_read fuzz_dbc_parse fuzz_dbc_decode
 
 all: $(B)/libcanrig.a $(B)/canrig $(B)/canrig.pc
 
@@ -127,7 +127,7 @@ fuzz: $(FUZZERS:%=$(B)/fuzz/%)
 
 $(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(LIB_HDR)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Idbc -o $@ $< $(LIB_SRC) -lm
 
 # --- install
 install: all

@@ -1051,8 +1051,12 @@ static int p_sg(struct parser *p)
 			continue;
 		}
 		VEC_PUSH(p, p->strs, r);
-		if (!r || ident(p, r) < 0)
+		if (!r)
 			return -1;
+		if (ident(p, r) < 0) {
+			p->strs.n--;
+			return -1;
+		}
 		ps.nr++;
 	}
 	if (size == 0 || size > 64)
@@ -1115,8 +1119,10 @@ static int p_bo_tx_bu(struct parser *p)
 		if (!r)
 			return -1;
 		r->owner = (uint32_t)mi;
-		if (ident(p, &r->s) < 0)
+		if (ident(p, &r->s) < 0) {
+			p->senders.n--;
 			return -1;
+		}
 	}
 	end_stmt(p);
 	return 0;
@@ -1513,6 +1519,7 @@ static int p_ba(struct parser *p)
 		if (!dst)
 			return -1;
 		*dst = av;
+		dst->line = p->line;
 		dst->defname = name;
 		dst->kind = kind;
 		dst->obj = (uint32_t)idx;
@@ -1706,7 +1713,8 @@ static int finalize(struct parser *p)
 		if (d->type == DBC_AT_ENUM) {
 			size_t k = (uintptr_t)d->enums - 1;
 
-			d->enums = p->enums.v + p->enum_first.v[k];
+			d->enums = d->nenums ? p->enums.v + p->enum_first.v[k]
+					     : NULL;
 		} else {
 			d->enums = NULL;
 		}
@@ -1725,7 +1733,8 @@ static int finalize(struct parser *p)
 		struct dbc_message *m = &db->msgs[i];
 		struct pmsg *pm = &p->pm.v[i];
 
-		m->sigs = pv->sigs + pm->first;
+		/* no pointer arithmetic on NULL: a file may have no signals */
+		m->sigs = pm->n ? pv->sigs + pm->first : NULL;
 		m->nsigs = pm->n;
 		m->long_name = m->name;
 		for (j = 0; j < m->nsigs; j++) {
@@ -1735,10 +1744,8 @@ static int finalize(struct parser *p)
 			s->msg = m;
 			s->index = (unsigned int)j;
 			s->long_name = s->name;
-			s->receivers = p->strs.v + ps->rfirst;
+			s->receivers = ps->nr ? p->strs.v + ps->rfirst : NULL;
 			s->nreceivers = ps->nr;
-			if (!ps->nr)
-				s->receivers = NULL;
 		}
 	}
 
@@ -1785,7 +1792,9 @@ static int finalize(struct parser *p)
 	}
 
 	/* choices: the latest VAL_ per signal, sorted for binary search */
-	qsort(p->choices.v, p->choices.n, sizeof(*p->choices.v), cmp_choice);
+	if (p->choices.n)
+		qsort(p->choices.v, p->choices.n, sizeof(*p->choices.v),
+		      cmp_choice);
 	pv->choices = malloc((p->choices.n + 1) * sizeof(*pv->choices));
 	if (!pv->choices)
 		goto out;
@@ -1949,6 +1958,12 @@ static int finalize(struct parser *p)
 			for (j = 0; j < db->attr_defs[di].nenums; j++)
 				if (!strcmp(db->attr_defs[di].enums[j], v->str))
 					v->num = (double)j;
+		} else if (db->attr_defs[di].type == DBC_AT_ENUM &&
+			   (v->num < 0 || v->num >= db->attr_defs[di].nenums)) {
+			warn_at(p, v->line, 0, "attribute \"%s\": value %g is "
+				"not an index of its %u enum labels; ignored",
+				v->defname, v->num, db->attr_defs[di].nenums);
+			continue;
 		}
 		key = ((uint64_t)di << 36) ^ ((uint64_t)v->kind << 32) ^ v->obj;
 		if (dbc_htab_put(&pv->attr_by_obj, hash_u64(key), (uint32_t)i) < 0)

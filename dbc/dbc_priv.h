@@ -38,6 +38,7 @@ struct dbc_attrval {
 	uint8_t kind;      /* enum dbc_obj */
 	uint32_t obj;      /* node/message/signal index */
 	const char *defname;
+	unsigned int line;
 	int is_str;
 	double num;
 	const char *str;

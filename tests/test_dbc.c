@@ -4,6 +4,7 @@
  * hand from the bit layouts in tests/data/test.dbc.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -636,6 +637,32 @@ static void test_fmt_double(void)
 	}
 }
 
+/* inputs that once crashed the fuzzers load cleanly now */
+static void test_regressions(void)
+{
+	DIR *dir = opendir(test_data("regress"));
+	struct dirent *e;
+	unsigned int n = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+	while ((e = readdir(dir)) != NULL) {
+		struct dbc_opts o = { 0, NULL, NULL };
+		struct dbc_db *db = NULL;
+		char path[512], err[DBC_ERRMSG_MAX];
+
+		if (strncmp(e->d_name, "dbc-", 4))
+			continue;
+		snprintf(path, sizeof(path), "regress/%s", e->d_name);
+		dbc_load_file(test_data(path), &o, &db, err, sizeof(err));
+		if (db)
+			dbc_check(db, NULL, NULL);
+		dbc_free(db);
+		n++;
+	}
+	closedir(dir);
+	CU_ASSERT(n >= 1);
+}
+
 int register_dbc_tests(void)
 {
 	CU_pSuite s = CU_add_suite("dbc (DBC parser, decode, encode)", NULL, NULL);
@@ -653,7 +680,8 @@ int register_dbc_tests(void)
 	    !CU_add_test(s, "decode(encode(x)) round trip", test_roundtrip) ||
 	    !CU_add_test(s, "tolerant parsing, strict mode", test_tolerant) ||
 	    !CU_add_test(s, "lint findings", test_check) ||
-	    !CU_add_test(s, "shortest round-trip doubles", test_fmt_double))
+	    !CU_add_test(s, "shortest round-trip doubles", test_fmt_double) ||
+	    !CU_add_test(s, "fuzzer crash inputs", test_regressions))
 		return CU_get_error();
 	return 0;
 }

@@ -17,6 +17,7 @@
 #include "cio.h"
 #include "clog.h"
 #include "cli.h"
+#include "dbcout.h"
 
 #define MAXSOCK 16
 #define RING_SLOTS 256
@@ -45,7 +46,10 @@ static void dump_usage(FILE *f)
 		"  -x           extra info: RX/TX and BRS/ESI flags\n"
 		"  -e           describe error frames in words\n"
 		"  -a           add printable ASCII after the data\n"
-		"  -d           report kernel drops (DROPCOUNT lines)\n"
+		"  -d FILE.dbc  decode frames with a DBC (as 'canrig dbc decode')\n"
+		"  --json, --single-line, --raw, --no-decode-choices, --j1939\n"
+		"               decoded output options, with -d\n"
+		"  --drops      report kernel drops (DROPCOUNT lines; candump's -d)\n"
 		"  -r SIZE      socket receive buffer in bytes\n"
 		"  -T MSECS     exit after MSECS without a frame\n"
 		"  -D           don't exit when an interface goes down\n"
@@ -69,6 +73,7 @@ struct dump {
 	struct cio_names names;
 	struct cio_ring ring;
 	struct clog_writer *w;
+	struct dbcout *dbc;
 	char tsmode;
 	int logfmt, extra, errtext, ascii, dropmon, down_ok, ns;
 	unsigned int view;
@@ -128,7 +133,7 @@ static void out_frame(struct dump *d, const struct cf_frame *f)
 	if (f->flags & CF_EFF)
 		d->view |= CF_LONG_INDENT_SFF;
 	d->w->ifname_width = d->names.maxlen;
-	if (d->logfmt) {
+	if (d->logfmt || d->dbc) {
 		struct clog_rec rec;
 
 		memset(&rec, 0, sizeof(rec));
@@ -142,7 +147,10 @@ static void out_frame(struct dump *d, const struct cf_frame *f)
 			rec.extra = f->dir == CF_DIR_TX ? "T" : "R";
 			rec.extra_len = 1;
 		}
-		clog_write(d->w, &rec);
+		if (d->dbc)
+			dbcout_frame(d->dbc, d->w, &rec);
+		else
+			clog_write(d->w, &rec);
 		return;
 	}
 	p = s = clog_wreserve(d->w, 8);
@@ -275,7 +283,17 @@ int cmd_dump(int argc, char **argv)
 {
 	static const struct option lo[] = { { "help", no_argument, NULL, 'h' },
 					    { "stats", no_argument, NULL, 1 },
+					    { "drops", no_argument, NULL, 2 },
+					    { "json", no_argument, NULL, 3 },
+					    { "single-line", no_argument, NULL, 4 },
+					    { "raw", no_argument, NULL, 5 },
+					    { "no-decode-choices", no_argument, NULL, 6 },
+					    { "j1939", no_argument, NULL, 7 },
+					    { "dbc", required_argument, NULL, 'd' },
 					    { NULL, 0, NULL, 0 } };
+	const char *dbcpath = NULL;
+	unsigned int dmode = DBCOUT_HUMAN, dextra = 0, dflags = 0;
+	struct dbc_db *db = NULL;
 	static struct clog_writer w;
 	struct dump *d;
 	struct pollfd pfd[MAXSOCK];
@@ -288,7 +306,7 @@ int cmd_dump(int argc, char **argv)
 	if (!d)
 		return EXIT_RUNTIME;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "t:Ln:xeadr:T:D9h", lo, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "t:Ln:xead:r:T:D9h", lo, NULL)) != -1) {
 		switch (opt) {
 		case 't':
 			if (strlen(optarg) != 1 || !strchr("adzA", optarg[0])) {
@@ -319,7 +337,25 @@ int cmd_dump(int argc, char **argv)
 			d->view |= CF_LONG_ASCII;
 			break;
 		case 'd':
+			dbcpath = optarg;
+			break;
+		case 2:
 			d->dropmon = 1;
+			break;
+		case 3:
+			dmode = DBCOUT_JSON;
+			break;
+		case 4:
+			dmode = DBCOUT_SINGLE;
+			break;
+		case 5:
+			dextra |= DBCOUT_RAW;
+			break;
+		case 6:
+			dextra |= DBCOUT_NOCHOICE;
+			break;
+		case 7:
+			dflags |= DBC_J1939;
 			break;
 		case 'r':
 			if (cli_parse_u64(optarg, &v) || !v || v > (1u << 30)) {
@@ -359,6 +395,26 @@ int cmd_dump(int argc, char **argv)
 		cli_err("dump", "-L cannot be combined with -e or -a");
 		rc = EXIT_USAGE;
 		goto out;
+	}
+	if (dbcpath && (d->logfmt || d->errtext || d->ascii)) {
+		cli_err("dump", "-d prints decoded frames: no -L, -e or -a with it");
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (!dbcpath && (dmode != DBCOUT_HUMAN || dextra || dflags)) {
+		cli_err("dump", "decoding options need -d FILE.dbc");
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (dbcpath) {
+		rc = dbccli_load("dump", dbcpath, dflags, &db);
+		if (rc)
+			goto out;
+		d->dbc = dbcout_new(db, dmode | dextra);
+		if (!d->dbc) {
+			rc = EXIT_RUNTIME;
+			goto out;
+		}
 	}
 	if (optind == argc) {
 		cli_err("dump", "no interface given; try 'canrig dump --help'");
@@ -443,6 +499,8 @@ out_close:
 	for (i = 0; i < d->nsock; i++)
 		cio_close(&d->sock[i]);
 out:
+	dbcout_free(d->dbc);
+	dbc_free(db);
 	free(d);
 	return rc;
 }

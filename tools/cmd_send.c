@@ -9,11 +9,13 @@
 
 #include "cio.h"
 #include "cli.h"
+#include "dbcout.h"
 
 static void send_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: canrig send [options] IF FRAME...\n"
+		"       canrig send [options] IF --dbc FILE.dbc MSG SIG=VALUE...\n"
 		"\n"
 		"Send frames in cansend syntax, in order, with one system call per batch.\n"
 		"\n"
@@ -26,6 +28,8 @@ static void send_usage(FILE *f)
 		"\n"
 		"Options:\n"
 		"  -x           don't loop frames back to local sockets\n"
+		"  --dbc FILE   encode one frame of message MSG from physical signal\n"
+		"               values or choice labels (as 'canrig dbc encode')\n"
 		"  -h, --help   this text\n");
 }
 
@@ -52,7 +56,10 @@ static int send_all(struct cio_sock *s, const struct cf_frame *f, unsigned int n
 int cmd_send(int argc, char **argv)
 {
 	static const struct option lo[] = { { "help", no_argument, NULL, 'h' },
+					    { "dbc", required_argument, NULL, 1 },
 					    { NULL, 0, NULL, 0 } };
+	const char *dbcpath = NULL;
+	struct dbc_db *db = NULL;
 	struct cio_sock *s = NULL;
 	struct cf_frame *fr = NULL;
 	uint8_t *bufs = NULL;
@@ -69,6 +76,9 @@ int cmd_send(int argc, char **argv)
 		switch (opt) {
 		case 'x':
 			o.no_loopback = 1;
+			break;
+		case 1:
+			dbcpath = optarg;
 			break;
 		case 'h':
 			send_usage(stdout);
@@ -92,7 +102,16 @@ int cmd_send(int argc, char **argv)
 		goto out;
 	}
 	/* parse everything first: a bad frame must not leave half a batch sent */
-	for (i = 0; i < n; i++) {
+	if (dbcpath) {
+		rc = dbccli_load("send", dbcpath, 0, &db);
+		if (!rc)
+			rc = dbccli_encode("send", db, argv[optind], n - 1,
+					   argv + optind + 1, bufs, &fr[0]);
+		if (rc)
+			goto out;
+		n = 1;
+	}
+	for (i = 0; i < n && !dbcpath; i++) {
 		const char *a = argv[optind + i];
 
 		if (cf_parse(&fr[i], bufs + (size_t)i * CF_MAX_LEN, a, strlen(a), &pe)) {
@@ -123,6 +142,7 @@ int cmd_send(int argc, char **argv)
 	}
 	cio_close(s);
 out:
+	dbc_free(db);
 	free(s);
 	free(bufs);
 	free(fr);
