@@ -99,6 +99,7 @@ asan: deps
 	@$(MAKE) --no-print-directory B=build-asan CFLAGS="$(ASAN_FLAGS)" \
 	    LDFLAGS="$(ASAN_FLAGS)" all build-asan/test_unit
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 build-asan/test_unit
+	CANRIG=$(CURDIR)/build-asan/canrig tests/dbc-corpus.sh
 	@rm -f build-asan/san.*
 	@# listeners are stopped with SIGINT and their status is not checked,
 	@# so sanitizer reports go to files that must not exist afterwards

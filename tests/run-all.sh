@@ -19,6 +19,9 @@ fi
 "$B/test_unit"
 urc=$?
 
+# optional: the shared DBC corpus beside the checkout (never in a clone)
+CANRIG=${CANRIG:-$PWD/$B/canrig} tests/dbc-corpus.sh || urc=1
+
 echo
 echo "vcan integration: $summary"
 echo "$summary"
