@@ -89,8 +89,12 @@ demo: deps
 	@CANRIG=$(CURDIR)/$(B)/canrig tests/vcan/demo.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(B)/dbc_bench
 	@CANRIG=$(CURDIR)/$(B)/canrig bench/run.sh
+	@CANRIG=$(CURDIR)/$(B)/canrig DBCB=$(CURDIR)/$(B)/dbc_bench bench/dbc.sh
+
+$(B)/dbc_bench: bench/dbc_bench.c $(B)/libcanrig.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/libcanrig.a -lm
 
 # --- sanitizers: the whole suite on an ASan+UBSan build
 ASAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \

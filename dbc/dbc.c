@@ -136,7 +136,7 @@ double dbc_phys(const struct dbc_signal *s, uint64_t v)
 	return phys_of(s, s->kind == DBC_INT ? sext(s, v) : v);
 }
 
-const char *dbc_label(const struct dbc_signal *s, uint64_t v)
+int dbc_choice_find(const struct dbc_signal *s, uint64_t v)
 {
 	int64_t key = (int64_t)(s->kind == DBC_INT ? sext(s, v) : v);
 	unsigned int lo = 0, hi = s->nchoices;
@@ -145,13 +145,20 @@ const char *dbc_label(const struct dbc_signal *s, uint64_t v)
 		unsigned int mid = lo + (hi - lo) / 2;
 
 		if (s->choices[mid].value == key)
-			return s->choices[mid].label;
+			return (int)mid;
 		if (s->choices[mid].value < key)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return NULL;
+	return -1;
+}
+
+const char *dbc_label(const struct dbc_signal *s, uint64_t v)
+{
+	int i = dbc_choice_find(s, v);
+
+	return i < 0 ? NULL : s->choices[i].label;
 }
 
 static int in_ranges(const struct dbc_signal *s, uint64_t v)
@@ -547,9 +554,6 @@ void dbc_free(struct dbc_db *db)
 
 /* ---- number formatting */
 
-static const double pow10tab[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
-				   1e8, 1e9 };
-
 static size_t put_u64(uint64_t v, char *out)
 {
 	char tmp[24];
@@ -574,9 +578,140 @@ static size_t put_i64(int64_t v, char *out)
 	return put_u64((uint64_t)v, out);
 }
 
+typedef unsigned __int128 u128;
+
+/*
+ * Shortest decimal that reads back as d, in fixed notation, for
+ * 1e-4 <= |d| < 1e16 (where Python's repr uses fixed notation too).
+ * d = m * 2^e; every number strictly inside half an ulp either side reads
+ * back as d (the bounds too when m is even, as strtod rounds half to even).
+ * For k = 0, 1, ... decimals, look for an integer N with N / 10^k in that
+ * interval, all in exact 128-bit integer arithmetic scaled by 2^(2-e).
+ * Returns the length, or 0 when d is outside the range handled here.
+ */
+static const u128 p10[22] = {
+	1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull,
+	10000000ull, 100000000ull, 1000000000ull, 10000000000ull,
+	100000000000ull, 1000000000000ull, 10000000000000ull,
+	100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+	100000000000000000ull, 1000000000000000000ull,
+	10000000000000000000ull, (u128)10000000000000000000ull * 10,
+	(u128)10000000000000000000ull * 100,
+};
+
+/* Candidates with k decimals: [*nlo, *nhi]; empty when *nlo > *nhi. */
+static void cand(u128 lo, u128 hi, int sh, int incl, int k, u128 *nlo,
+		 u128 *nhi)
+{
+	u128 l = lo * p10[k], h = hi * p10[k], one = (u128)1 << sh;
+
+	*nlo = incl ? (l + one - 1) >> sh : (l >> sh) + 1;
+	*nhi = incl ? h >> sh : (h - 1) >> sh;
+}
+
+static size_t shortest_fixed(double d, char *out)
+{
+	double a = fabs(d);
+	uint64_t m;
+	int ex, e, sh, k, kl, kh, incl;
+	u128 lo, hi, nlo, nhi, n, x, rem, one;
+	char digs[48];
+	size_t nd = 0, o = 0, i;
+
+	if (!(a >= 1e-4 && a < 1e16))
+		return 0;
+	/* one to three decimals (12.5, 0.35): cheap, and exact because
+	 * the division is correctly rounded; here a * 10^k is so far from
+	 * a half-integer that round() finds the candidate if there is one */
+	if (a < 1e9) {
+		static const double pk[4] = { 1, 10, 100, 1000 };
+
+		for (k = 1; k <= 3; k++) {
+			double r = round(a * pk[k]);
+
+			if (r / pk[k] == a) {
+				n = (u128)r;
+				goto print;
+			}
+		}
+	}
+	{
+		uint64_t bits;
+
+		memcpy(&bits, &a, sizeof(bits));
+		ex = (int)(bits >> 52);
+		m = (bits & (((uint64_t)1 << 52) - 1)) | ((uint64_t)1 << 52);
+		e = ex - 1075; /* normal numbers only: a >= 1e-4 */
+	}
+	if (e >= 0)
+		return 0;
+	sh = 2 - e;
+	one = (u128)1 << sh;
+	/* the gap below a power of two is half the one above */
+	lo = (u128)4 * m - (m == (uint64_t)1 << 52 ? 1 : 2);
+	hi = (u128)4 * m + 2;
+	incl = !(m & 1);
+	/* a candidate with k decimals gives one with k+1 (append a zero):
+	 * binary search for the fewest; 21 always has one at this range */
+	kl = 0;
+	kh = 21;
+	while (kl < kh) {
+		k = (kl + kh) / 2;
+		cand(lo, hi, sh, incl, k, &nlo, &nhi);
+		if (nlo <= nhi)
+			kh = k;
+		else
+			kl = k + 1;
+	}
+	k = kl;
+	cand(lo, hi, sh, incl, k, &nlo, &nhi);
+	/* of several candidates, the one nearest d; ties to even */
+	x = (u128)4 * m * p10[k];
+	n = x >> sh;
+	rem = x - (n << sh);
+	if (rem > (one >> 1) || (rem == (one >> 1) && (n & 1)))
+		n++;
+	if (n < nlo)
+		n = nlo;
+	if (n > nhi)
+		n = nhi;
+print:
+	/* at most 17 significant digits: N fits 64 bits, and 64-bit
+	 * division by 10 is much cheaper than 128-bit */
+	{
+		uint64_t v = (uint64_t)n;
+
+		do {
+			digs[nd++] = (char)('0' + (int)(v % 10));
+			v /= 10;
+		} while (v);
+	}
+	if (d < 0)
+		out[o++] = '-';
+	if (nd <= (size_t)k) {
+		out[o++] = '0';
+		out[o++] = '.';
+		for (i = nd; i < (size_t)k; i++)
+			out[o++] = '0';
+		while (nd)
+			out[o++] = digs[--nd];
+	} else {
+		while (nd > (size_t)k)
+			out[o++] = digs[--nd];
+		out[o++] = '.';
+		if (!k)
+			out[o++] = '0';
+		while (nd)
+			out[o++] = digs[--nd];
+	}
+	out[o] = 0;
+	return o;
+}
+
 size_t dbc_fmt_double(double d, char *out)
 {
-	int k, p;
+	size_t n;
+	int p;
 
 	if (isnan(d))
 		return (size_t)sprintf(out, "nan");
@@ -585,59 +720,32 @@ size_t dbc_fmt_double(double d, char *out)
 	if (d == 0)
 		return (size_t)sprintf(out, signbit(d) ? "-0.0" : "0.0");
 	if (fabs(d) < 1e16 && d == floor(d)) {
-		size_t n = put_i64((int64_t)d, out);
-
+		n = put_i64((int64_t)d, out);
 		out[n++] = '.';
 		out[n++] = '0';
 		out[n] = 0;
 		return n;
 	}
-	/* fast path: few decimals, checked to read back exactly */
-	if (fabs(d) >= 1e-4 && fabs(d) < 1e9) {
-		for (k = 1; k <= 9; k++) {
-			double r = round(d * pow10tab[k]);
-
-			if (fabs(r) < 9007199254740992.0 && r / pow10tab[k] == d) {
-				char digs[24];
-				int64_t iv = (int64_t)r;
-				uint64_t a = iv < 0 ? (uint64_t)-iv : (uint64_t)iv;
-				size_t n = put_u64(a, digs), o = 0, i;
-
-				if (iv < 0)
-					out[o++] = '-';
-				if (n <= (size_t)k) {
-					out[o++] = '0';
-					out[o++] = '.';
-					for (i = n; i < (size_t)k; i++)
-						out[o++] = '0';
-					memcpy(out + o, digs, n);
-					o += n;
-				} else {
-					memcpy(out + o, digs, n - (size_t)k);
-					o += n - (size_t)k;
-					out[o++] = '.';
-					memcpy(out + o, digs + n - (size_t)k,
-					       (size_t)k);
-					o += (size_t)k;
-				}
-				out[o] = 0;
-				return o;
-			}
-		}
-	}
+	n = shortest_fixed(d, out);
+	if (n)
+		return n;
+	/* exponent notation, as Python's repr outside [1e-4, 1e16); the
+	 * correctly rounded 15/16/17 digits, trailing zeros dropped */
 	for (p = 15; p <= 17; p++) {
-		int n = snprintf(out, 32, "%.*g", p, d);
+		char *e, *z;
 
-		if (p == 17 || strtod(out, NULL) == d) {
-			if (!strpbrk(out, ".en")) {
-				out[n++] = '.';
-				out[n++] = '0';
-				out[n] = 0;
-			}
-			return (size_t)n;
-		}
+		n = (size_t)snprintf(out, 40, "%.*e", p - 1, d);
+		if (p < 17 && strtod(out, NULL) != d)
+			continue;
+		e = strchr(out, 'e');
+		for (z = e; z[-1] == '0'; z--)
+			;
+		if (z[-1] == '.')
+			z--;
+		memmove(z, e, strlen(e) + 1);
+		return strlen(out);
 	}
-	return 0;
+	return n;
 }
 
 int dbc_is_integral(const struct dbc_signal *s)

@@ -230,6 +230,9 @@ uint64_t dbc_extract(const struct dbc_signal *s, const uint8_t *data,
 /* Returns the physical value of raw bits v. */
 double dbc_phys(const struct dbc_signal *s, uint64_t v);
 
+/* Returns the index in s->choices of raw value v, or -1. */
+int dbc_choice_find(const struct dbc_signal *s, uint64_t v);
+
 /* Returns the label of raw value v (raw bits as extracted), or NULL. */
 const char *dbc_label(const struct dbc_signal *s, uint64_t v);
 

@@ -74,7 +74,11 @@ uint64_t dbc_hash_bytes(const void *p, size_t n, uint64_t seed)
 		h ^= *s++;
 		h *= 0x100000001b3ull;
 	}
-	return h ^ (h >> 29);
+	/* FNV's low bits mix poorly, and they pick the slot: finish well */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return h;
 }
 
 static uint64_t hash_u64(uint64_t x)
@@ -92,12 +96,11 @@ int dbc_htab_init(struct dbc_htab *t, uint32_t want)
 
 	while (cap < want * 2 && cap < (1u << 30))
 		cap <<= 1;
-	t->slot = calloc(cap, sizeof(*t->slot));
-	t->hash = calloc(cap, sizeof(*t->hash));
+	t->s = calloc(cap, sizeof(*t->s));
 	t->cap = cap;
 	t->n = 0;
-	if (!t->slot || !t->hash) {
-		dbc_htab_fini(t);
+	if (!t->s) {
+		t->cap = 0;
 		return -ENOMEM;
 	}
 	return 0;
@@ -105,10 +108,8 @@ int dbc_htab_init(struct dbc_htab *t, uint32_t want)
 
 void dbc_htab_fini(struct dbc_htab *t)
 {
-	free(t->slot);
-	free(t->hash);
-	t->slot = NULL;
-	t->hash = NULL;
+	free(t->s);
+	t->s = NULL;
 	t->cap = t->n = 0;
 }
 
@@ -122,13 +123,12 @@ static int htab_grow(struct dbc_htab *t)
 	for (i = 0; i < t->cap; i++) {
 		uint32_t j;
 
-		if (!t->slot[i])
+		if (!t->s[i].idx)
 			continue;
-		for (j = t->hash[i] & (nt.cap - 1); nt.slot[j];
+		for (j = t->s[i].tag & (nt.cap - 1); nt.s[j].idx;
 		     j = (j + 1) & (nt.cap - 1))
 			;
-		nt.slot[j] = t->slot[i];
-		nt.hash[j] = t->hash[i];
+		nt.s[j] = t->s[i];
 		nt.n++;
 	}
 	dbc_htab_fini(t);
@@ -142,10 +142,10 @@ int dbc_htab_put(struct dbc_htab *t, uint64_t h, uint32_t idx)
 
 	if ((t->n + 1) * 2 > t->cap && htab_grow(t) < 0)
 		return -ENOMEM;
-	for (j = (uint32_t)h & (t->cap - 1); t->slot[j]; j = (j + 1) & (t->cap - 1))
+	for (j = (uint32_t)h & (t->cap - 1); t->s[j].idx; j = (j + 1) & (t->cap - 1))
 		;
-	t->slot[j] = idx + 1;
-	t->hash[j] = (uint32_t)h;
+	t->s[j].idx = idx + 1;
+	t->s[j].tag = (uint32_t)h;
 	t->n++;
 	return 0;
 }
@@ -158,10 +158,10 @@ long dbc_htab_next(const struct dbc_htab *t, uint64_t h, uint32_t *it)
 		return -1;
 	/* *it counts probes made so far */
 	j = ((uint32_t)h + *it) & (t->cap - 1);
-	while (t->slot[j] && *it < t->cap) {
+	while (t->s[j].idx && *it < t->cap) {
 		(*it)++;
-		if (t->hash[j] == (uint32_t)h)
-			return (long)t->slot[j] - 1;
+		if (t->s[j].tag == (uint32_t)h)
+			return (long)t->s[j].idx - 1;
 		j = (j + 1) & (t->cap - 1);
 	}
 	return -1;
@@ -464,6 +464,41 @@ static int lex_num_text(struct parser *p, char *buf, size_t bufsz)
 	return (int)st;
 }
 
+/*
+ * Plain decimals with at most 15 digits are exact as digits / 10^k, and a
+ * division of two exact doubles is correctly rounded: the same result as
+ * strtod, without its cost.  Anything else goes to strtod.
+ */
+static int fast_decimal(const char *s, double *v)
+{
+	static const double p10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8,
+				      1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15 };
+	uint64_t m = 0;
+	int neg = 0, digits = 0, frac = -1;
+
+	if (*s == '-' || *s == '+')
+		neg = *s++ == '-';
+	for (; *s; s++) {
+		if (*s == '.' && frac < 0) {
+			frac = 0;
+			continue;
+		}
+		if (*s < '0' || *s > '9' || ++digits > 15)
+			return 0;
+		m = m * 10 + (uint64_t)(*s - '0');
+		if (frac >= 0)
+			frac++;
+	}
+	if (!digits)
+		return 0;
+	*v = (double)m;
+	if (frac > 0)
+		*v /= p10[frac];
+	if (neg)
+		*v = -*v;
+	return 1;
+}
+
 static int num(struct parser *p, double *v)
 {
 	char buf[80], *end;
@@ -471,6 +506,8 @@ static int num(struct parser *p, double *v)
 
 	if (st < 0)
 		return -1;
+	if (fast_decimal(buf, v))
+		return 0;
 	*v = strtod(buf, &end);
 	if (*end || end == buf) {
 		p->pos = (size_t)st;
@@ -1694,6 +1731,20 @@ static int finalize(struct parser *p)
 	uint32_t *cnt = NULL;
 	int ret = -ENOMEM;
 
+	/* the vectors grew by doubling: give the slack back, before any
+	 * pointer into them is taken */
+	if (p->sigs.n && p->sigs.n < p->sigs.cap) {
+		void *v = realloc(p->sigs.v, p->sigs.n * sizeof(*p->sigs.v));
+
+		if (v)
+			p->sigs.v = v;
+	}
+	if (p->msgs.n && p->msgs.n < p->msgs.cap) {
+		void *v = realloc(p->msgs.v, p->msgs.n * sizeof(*p->msgs.v));
+
+		if (v)
+			p->msgs.v = v;
+	}
 	/* move ownership of the vectors into the database */
 	db->msgs = p->msgs.v;
 	db->nmsgs = (unsigned int)p->msgs.n;

@@ -5,10 +5,15 @@
 
 #include "dbc.h"
 
-/* Open-addressing table of 32-bit indices; the caller compares keys. */
+/* Open-addressing table of 32-bit indices; the caller compares keys.  A
+ * slot keeps the index next to a hash tag, so a probe is one cache line. */
+struct dbc_hslot {
+	uint32_t idx;  /* index + 1, 0 = empty */
+	uint32_t tag;  /* low 32 bits of the key hash */
+};
+
 struct dbc_htab {
-	uint32_t *slot; /* index + 1, 0 = empty */
-	uint32_t *hash; /* low 32 bits of the key hash, to skip most compares */
+	struct dbc_hslot *s;
 	uint32_t cap, n;
 };
 

@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* dbcout.c - decoded-frame printers (text as cantools decode, JSON lines). */
+/*
+ * dbcout.c - decoded-frame printers (text as cantools decode, JSON lines).
+ *
+ * Every name, key and label that JSON output needs is escaped once, at
+ * setup, with its length: per frame there is only copying and numbers.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,18 +13,25 @@
 #include "cli.h"
 #include "dbcout.h"
 
+struct ostr {
+	uint32_t off, len; /* in pool */
+};
+
 struct dbcout {
 	const struct dbc_db *db;
 	unsigned int mode;
 	struct dbc_value *vals;
-	/* JSON keys ("name":) per signal and message names, escaped once */
-	char *keys;
-	size_t *sig_off;   /* per global signal index: offset into keys */
-	size_t *msg_off;   /* per message: escaped "name" */
-	unsigned int *base; /* per message: global index of its first signal */
-	size_t *bound;     /* per message: worst-case output bytes */
+	char *pool;
+	struct ostr *msgkey;   /* per message: "name" */
+	struct ostr *sigkey;   /* per global signal: "name": */
+	struct ostr *labels;   /* per global choice: "label" */
+	unsigned int *base;    /* per message: global index of its first signal */
+	unsigned int *labbase; /* per global signal: first of its labels */
+	uint8_t *integral;     /* per global signal: print as an exact integer */
+	int16_t **direct;      /* per global signal: raw -> choice, small ones */
+	size_t *bound;         /* per message: worst-case output bytes */
 	size_t maxbound;
-	char *scratch;     /* for records too big for the writer's buffer */
+	char *scratch;         /* for records too big for the writer's buffer */
 };
 
 /* JSON string body: UTF-8 passes, other bytes become \u00XX (Latin-1),
@@ -66,12 +78,30 @@ static size_t json_escape(const char *s, char *out)
 	return o;
 }
 
+/* Appends "s" (+ suffix) to the pool; returns where it is. */
+static struct ostr pool_add(char *pool, size_t *pos, const char *s,
+			    const char *suffix)
+{
+	struct ostr r;
+	size_t st = *pos, n;
+
+	pool[(*pos)++] = '"';
+	*pos += json_escape(s, pool + *pos);
+	pool[(*pos)++] = '"';
+	n = strlen(suffix);
+	memcpy(pool + *pos, suffix, n);
+	*pos += n;
+	r.off = (uint32_t)st;
+	r.len = (uint32_t)(*pos - st);
+	return r;
+}
+
 static size_t out_bound(const struct dbcout *o, const struct dbc_message *m);
 
 struct dbcout *dbcout_new(const struct dbc_db *db, unsigned int mode)
 {
 	struct dbcout *o = calloc(1, sizeof(*o));
-	unsigned int i, j, maxs = 1, nsig = 0;
+	unsigned int i, j, k, maxs = 1, nsig = 0, nlab = 0;
 	size_t cap = 1, pos = 0;
 
 	if (!o)
@@ -85,38 +115,55 @@ struct dbcout *dbcout_new(const struct dbc_db *db, unsigned int mode)
 			maxs = m->nsigs;
 		nsig += m->nsigs;
 		cap += strlen(m->long_name) * 6 + 4;
-		for (j = 0; j < m->nsigs; j++)
-			cap += strlen(m->sigs[j].long_name) * 6 + 4;
+		for (j = 0; j < m->nsigs; j++) {
+			const struct dbc_signal *s = &m->sigs[j];
+
+			cap += strlen(s->long_name) * 6 + 4;
+			nlab += s->nchoices;
+			for (k = 0; k < s->nchoices; k++)
+				cap += strlen(s->choices[k].label) * 6 + 4;
+		}
 	}
 	o->vals = calloc(maxs, sizeof(*o->vals));
-	o->keys = malloc(cap);
-	o->sig_off = calloc(nsig + 1, sizeof(*o->sig_off));
-	o->msg_off = calloc(db->nmsgs + 1, sizeof(*o->msg_off));
+	o->pool = malloc(cap + 64); /* slack for fixed-size copies */
+	o->msgkey = calloc(db->nmsgs + 1, sizeof(*o->msgkey));
+	o->sigkey = calloc(nsig + 1, sizeof(*o->sigkey));
+	o->labels = calloc(nlab + 1, sizeof(*o->labels));
 	o->base = calloc(db->nmsgs + 1, sizeof(*o->base));
-	if (!o->vals || !o->keys || !o->sig_off || !o->msg_off || !o->base)
+	o->labbase = calloc(nsig + 1, sizeof(*o->labbase));
+	o->integral = calloc(nsig + 1, 1);
+	o->direct = calloc(nsig + 1, sizeof(*o->direct));
+	o->bound = calloc(db->nmsgs + 1, sizeof(*o->bound));
+	if (!o->vals || !o->pool || !o->msgkey || !o->sigkey || !o->labels ||
+	    !o->base || !o->labbase || !o->integral || !o->bound || !o->direct)
 		goto out_free;
-	nsig = 0;
+	nsig = nlab = 0;
 	for (i = 0; i < db->nmsgs; i++) {
 		const struct dbc_message *m = &db->msgs[i];
 
-		o->msg_off[i] = pos;
-		o->keys[pos++] = '"';
-		pos += json_escape(m->long_name, o->keys + pos);
-		o->keys[pos++] = '"';
-		o->keys[pos++] = 0;
+		o->msgkey[i] = pool_add(o->pool, &pos, m->long_name, "");
 		o->base[i] = nsig;
-		for (j = 0; j < m->nsigs; j++) {
-			o->sig_off[nsig++] = pos;
-			o->keys[pos++] = '"';
-			pos += json_escape(m->sigs[j].long_name, o->keys + pos);
-			o->keys[pos++] = '"';
-			o->keys[pos++] = ':';
-			o->keys[pos++] = 0;
+		for (j = 0; j < m->nsigs; j++, nsig++) {
+			const struct dbc_signal *s = &m->sigs[j];
+
+			o->sigkey[nsig] = pool_add(o->pool, &pos, s->long_name, ":");
+			o->integral[nsig] = (uint8_t)dbc_is_integral(s);
+			o->labbase[nsig] = nlab;
+			for (k = 0; k < s->nchoices; k++)
+				o->labels[nlab++] = pool_add(o->pool, &pos,
+							     s->choices[k].label, "");
+			/* enums are mostly a few bits: index them directly */
+			if (s->nchoices && s->kind == DBC_INT && s->size <= 8) {
+				int16_t *t = malloc(sizeof(*t) << s->size);
+
+				if (!t)
+					goto out_free;
+				for (k = 0; k < 1u << s->size; k++)
+					t[k] = (int16_t)dbc_choice_find(s, k);
+				o->direct[nsig] = t;
+			}
 		}
 	}
-	o->bound = calloc(db->nmsgs + 1, sizeof(*o->bound));
-	if (!o->bound)
-		goto out_free;
 	o->maxbound = out_bound(o, NULL);
 	for (i = 0; i < db->nmsgs; i++) {
 		o->bound[i] = out_bound(o, &db->msgs[i]);
@@ -139,21 +186,86 @@ void dbcout_free(struct dbcout *o)
 	if (!o)
 		return;
 	free(o->vals);
-	free(o->keys);
-	free(o->sig_off);
-	free(o->msg_off);
+	free(o->pool);
+	free(o->msgkey);
+	free(o->sigkey);
+	free(o->labels);
 	free(o->base);
+	free(o->labbase);
+	free(o->integral);
+	if (o->direct) {
+		unsigned int i, j, g = 0;
+
+		for (i = 0; i < o->db->nmsgs; i++)
+			for (j = 0; j < o->db->msgs[i].nsigs; j++)
+				free(o->direct[g++]);
+	}
+	free(o->direct);
 	free(o->bound);
 	free(o->scratch);
 	free(o);
 }
 
-static char *put(char *p, const char *s)
+static inline char *put(char *p, const char *s, size_t n)
 {
-	size_t n = strlen(s);
-
 	memcpy(p, s, n);
 	return p + n;
+}
+
+#define PUT(p, lit) put(p, lit, sizeof(lit) - 1)
+
+/* Pool strings are padded and the output has slack: most take one
+ * fixed-size copy, which the compiler inlines. */
+static inline char *put_str(const struct dbcout *o, char *p, struct ostr s)
+{
+	if (s.len <= 32)
+		memcpy(p, o->pool + s.off, 32);
+	else
+		memcpy(p, o->pool + s.off, s.len);
+	return p + s.len;
+}
+
+static inline int is_finite(double d)
+{
+	return d - d == 0;
+}
+
+/* Comma-separated members of one JSON object; which = 0 phys, 1 raw. */
+static char *json_values(const struct dbcout *o, const struct dbc_message *m,
+			 unsigned int gi, int which, char *p)
+{
+	unsigned int i;
+	int first = 1;
+
+	for (i = 0; i < m->nsigs; i++) {
+		const struct dbc_value *v = &o->vals[i];
+		const struct dbc_signal *s = &m->sigs[i];
+
+		if (!v->present)
+			continue;
+		if (!first)
+			*p++ = ',';
+		first = 0;
+		p = put_str(o, p, o->sigkey[gi + i]);
+		if (which == 0 && o->integral[gi + i] && s->scale == 1 &&
+		    s->offset == 0) {
+			p += dbc_fmt_raw(s, v, p); /* the common case, exact */
+		} else if (which == 0) {
+			if (!is_finite(v->phys))
+				p = PUT(p, "null"); /* JSON has no NaN */
+			else
+				p += dbc_fmt_phys(s, v, p);
+		} else {
+			char tmp[48];
+			size_t n = dbc_fmt_raw(s, v, tmp);
+
+			if (tmp[0] == 'n' || tmp[n - 1] == 'f')
+				p = PUT(p, "null");
+			else
+				p = put(p, tmp, n);
+		}
+	}
+	return p;
 }
 
 static size_t json_frame(struct dbcout *o, const struct clog_rec *rec,
@@ -161,109 +273,84 @@ static size_t json_frame(struct dbcout *o, const struct clog_rec *rec,
 			 char *out)
 {
 	char *p = out;
-	unsigned int i, first, gi = 0;
+	unsigned int i, gi;
 	const struct cf_frame *f = &rec->f;
+	int first = 1;
+	char ts[40];
+	size_t n;
 
-	p = put(p, "{\"t\":");
-	{
-		char ts[40];
-		size_t n = clog_format_ts(f->ts_ns, rec->ts_digits ? rec->ts_digits
-								 : 6, ts);
-
-		memcpy(p, ts + 1, n - 2); /* without the parentheses */
-		p += n - 2;
-	}
-	p = put(p, ",\"bus\":\"");
+	p = PUT(p, "{\"t\":");
+	n = clog_format_ts(f->ts_ns, rec->ts_digits ? rec->ts_digits : 6, ts);
+	p = put(p, ts + 1, n - 2); /* without the parentheses */
+	p = PUT(p, ",\"bus\":\"");
 	{
 		char name[CLOG_IFNAME_MAX + 1];
-		size_t n = rec->ifname_len < CLOG_IFNAME_MAX ? rec->ifname_len
-							     : CLOG_IFNAME_MAX;
 
+		n = rec->ifname_len < CLOG_IFNAME_MAX ? rec->ifname_len
+						      : CLOG_IFNAME_MAX;
 		memcpy(name, rec->ifname, n);
 		name[n] = 0;
 		p += json_escape(name, p);
 	}
-	p = put(p, "\",\"id\":");
+	p = PUT(p, "\",\"id\":");
 	p = clog_put_dec(p, f->id, 0, 0);
-	p = put(p, (f->flags & CF_EFF) ? ",\"ext\":true,\"msg\":"
-				       : ",\"ext\":false,\"msg\":");
+	if (f->flags & CF_EFF)
+		p = PUT(p, ",\"ext\":true,\"msg\":");
+	else
+		p = PUT(p, ",\"ext\":false,\"msg\":");
 	if (!m) {
-		p = put(p, "null,\"sig\":{},\"label\":{},\"truncated\":false}\n");
+		if (o->mode & DBCOUT_RAW)
+			p = PUT(p, "null,\"sig\":{},\"raw\":{},\"label\":{},"
+				   "\"truncated\":false}\n");
+		else
+			p = PUT(p, "null,\"sig\":{},\"label\":{},"
+				   "\"truncated\":false}\n");
 		return (size_t)(p - out);
 	}
 	gi = o->base[m - o->db->msgs];
-	p = put(p, o->keys + o->msg_off[m - o->db->msgs]);
-	p = put(p, ",\"sig\":{");
-	first = 1;
-	for (i = 0; i < m->nsigs; i++) {
-		const struct dbc_value *v = &o->vals[i];
-
-		if (!v->present)
-			continue;
-		if (!first)
-			*p++ = ',';
-		first = 0;
-		p = put(p, o->keys + o->sig_off[gi + i]);
-		if (v->phys != v->phys || v->phys - v->phys != 0)
-			p = put(p, "null"); /* JSON has no NaN or infinity */
-		else
-			p += dbc_fmt_phys(&m->sigs[i], v, p);
-	}
+	p = put_str(o, p, o->msgkey[m - o->db->msgs]);
+	p = PUT(p, ",\"sig\":{");
+	p = json_values(o, m, gi, 0, p);
 	if (o->mode & DBCOUT_RAW) {
-		p = put(p, "},\"raw\":{");
-		first = 1;
-		for (i = 0; i < m->nsigs; i++) {
-			const struct dbc_value *v = &o->vals[i];
-
-			if (!v->present)
-				continue;
-			if (!first)
-				*p++ = ',';
-			first = 0;
-			p = put(p, o->keys + o->sig_off[gi + i]);
-			{
-				char tmp[40];
-				size_t n = dbc_fmt_raw(&m->sigs[i], v, tmp);
-
-				if (tmp[0] == 'n' || tmp[0] == 'i' ||
-				    (tmp[0] == '-' && tmp[1] == 'i'))
-					p = put(p, "null");
-				else {
-					memcpy(p, tmp, n);
-					p += n;
-				}
-			}
-		}
+		p = PUT(p, "},\"raw\":{");
+		p = json_values(o, m, gi, 1, p);
 	}
-	p = put(p, "},\"label\":{");
-	first = 1;
+	p = PUT(p, "},\"label\":{");
 	for (i = 0; i < m->nsigs; i++) {
 		const struct dbc_value *v = &o->vals[i];
+		const struct dbc_signal *s = &m->sigs[i];
+		int c;
 
-		if (!v->present || !v->label)
+		if (!v->present || !s->nchoices)
+			continue;
+		if (o->direct[gi + i])
+			c = o->direct[gi + i][v->raw.u & ((1u << s->size) - 1)];
+		else
+			c = dbc_choice_find(s, v->raw.u);
+		if (c < 0)
 			continue;
 		if (!first)
 			*p++ = ',';
 		first = 0;
-		p = put(p, o->keys + o->sig_off[gi + i]);
-		*p++ = '"';
-		p += json_escape(v->label, p);
-		*p++ = '"';
+		p = put_str(o, p, o->sigkey[gi + i]);
+		p = put_str(o, p, o->labels[o->labbase[gi + i] + (unsigned int)c]);
 	}
-	p = put(p, (rflags & DBC_TRUNCATED) ? "},\"truncated\":true}\n"
-					    : "},\"truncated\":false}\n");
+	if (rflags & DBC_TRUNCATED)
+		p = PUT(p, "},\"truncated\":true}\n");
+	else
+		p = PUT(p, "},\"truncated\":false}\n");
 	return (size_t)(p - out);
 }
 
 /* Worst case size of one output record. */
 static size_t out_bound(const struct dbcout *o, const struct dbc_message *m)
 {
-	size_t n = 256 + 8 * CF_MAX_LEN;
+	size_t n = 256 + 8 * CF_MAX_LEN + 64;
 	unsigned int i;
 
 	if (!m)
 		return n;
-	n += strlen(o->keys + o->msg_off[m - o->db->msgs]) + strlen(m->long_name) + 16;
+	n += o->msgkey[m - o->db->msgs].len + strlen(m->long_name) + 16;
 	for (i = 0; i < m->nsigs; i++) {
 		const struct dbc_signal *s = &m->sigs[i];
 		size_t lab = 0;
@@ -292,44 +379,46 @@ static size_t text_frame(struct dbcout *o, const struct clog_rec *rec,
 
 	p += clog_format_ts(f->ts_ns, rec->ts_digits ? rec->ts_digits : 6, p);
 	*p++ = ' ';
-	memcpy(p, rec->ifname, rec->ifname_len);
-	p += rec->ifname_len;
+	p = put(p, rec->ifname, rec->ifname_len);
 	*p++ = ' ';
 	p += cf_format_compact(f, p);
-	p = put(p, " :: ");
+	p = PUT(p, " :: ");
 	if (!m) {
-		p = put(p, "Unknown frame id ");
+		p = PUT(p, "Unknown frame id ");
 		p = clog_put_dec(p, f->id, 0, 0);
 		p += sprintf(p, " (0x%x)\n", (unsigned int)f->id);
 		return (size_t)(p - out);
 	}
-	p = put(p, m->long_name);
-	p = put(p, single ? "(" : "(\n");
+	p = put(p, m->long_name, strlen(m->long_name));
+	p = single ? PUT(p, "(") : PUT(p, "(\n");
 	for (i = 0; i < m->nsigs; i++) {
 		const struct dbc_value *v = &o->vals[i];
 		const struct dbc_signal *s = &m->sigs[i];
+		const char *label;
 
 		if (!v->present)
 			continue;
 		if (!first)
-			p = put(p, single ? ", " : ",\n");
+			p = single ? PUT(p, ", ") : PUT(p, ",\n");
 		first = 0;
 		if (!single)
-			p = put(p, "    ");
-		p = put(p, s->long_name);
+			p = PUT(p, "    ");
+		p = put(p, s->long_name, strlen(s->long_name));
 		*p++ = ':';
 		*p++ = ' ';
-		if (v->label && !(o->mode & DBCOUT_NOCHOICE)) {
-			p = put(p, v->label);
+		label = s->nchoices && !(o->mode & DBCOUT_NOCHOICE) ?
+			dbc_label(s, v->raw.u) : NULL;
+		if (label) {
+			p = put(p, label, strlen(label));
 			continue;
 		}
 		p += dbc_fmt_phys(s, v, p);
 		if (s->unit[0]) {
 			*p++ = ' ';
-			p = put(p, s->unit);
+			p = put(p, s->unit, strlen(s->unit));
 		}
 	}
-	p = put(p, single ? ")" : "\n)");
+	p = single ? PUT(p, ")") : PUT(p, "\n)");
 	if (rflags & DBC_TRUNCATED)
 		p += sprintf(p, " [truncated: %u of %u bytes]", f->len,
 			     m->length);
@@ -346,7 +435,7 @@ int dbcout_frame(struct dbcout *o, struct clog_writer *w,
 	size_t n, bound;
 
 	if (m)
-		dbc_decode(m, &rec->f, DBC_DEC_LABELS, o->vals, &rflags);
+		dbc_decode(m, &rec->f, 0, o->vals, &rflags);
 	bound = (m ? o->bound[m - o->db->msgs] : o->maxbound) + rec->ifname_len;
 	p = bound > CLOG_WBUF / 2 ? o->scratch : clog_wreserve(w, bound);
 	if (mode == DBCOUT_JSON)
