@@ -528,10 +528,23 @@ static int inum(struct parser *p, uint64_t *v, int *neg)
 	if (*s == '-' || *s == '+')
 		minus = *s++ == '-';
 	errno = 0;
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
 		*v = strtoull(s + 2, &end, 16);
-	else
-		*v = strtoull(s, &end, 10);
+	} else {
+		/* plain decimal, the common case, without strtoull */
+		uint64_t x = 0;
+
+		for (end = s; *end >= '0' && *end <= '9'; end++) {
+			if (x > (UINT64_MAX - 9) / 10 &&
+			    (x > UINT64_MAX / 10 ||
+			     (uint64_t)(*end - '0') > UINT64_MAX - x * 10)) {
+				errno = ERANGE;
+				break;
+			}
+			x = x * 10 + (uint64_t)(*end - '0');
+		}
+		*v = x;
+	}
 	if (*end == '.' || *end == 'e' || *end == 'E') {
 		/* "1.0" where an integer belongs: accept integral values */
 		double d = strtod(buf, &end);
@@ -728,12 +741,28 @@ static int msg_ref(struct parser *p, long *mi)
 	return 0;
 }
 
+/*
+ * Signals of a message are contiguous and usually few: a scan over them
+ * is cache-hot, where a global hash costs a cache miss per lookup.  Only
+ * messages with more than SCAN_MAX signals go into the hash.
+ */
+#define SCAN_MAX 32
+
 static long find_sig(struct parser *p, long mi, const char *s, size_t n)
 {
-	uint64_t h = name_hash(s, n, (uint64_t)mi);
+	const struct pmsg *pm = &p->pm.v[mi];
+	uint64_t h;
 	uint32_t it = 0;
 	long i;
 
+	if (pm->n <= SCAN_MAX) {
+		for (i = (long)pm->first; i < (long)(pm->first + pm->n); i++)
+			if (!strncmp(p->sigs.v[i].name, s, n) &&
+			    !p->sigs.v[i].name[n])
+				return i;
+		return -1;
+	}
+	h = name_hash(s, n, (uint64_t)mi);
 	while ((i = dbc_htab_next(&p->sig_by_name, h, &it)) >= 0)
 		if (p->ps.v[i].msg == (uint32_t)mi &&
 		    !strncmp(p->sigs.v[i].name, s, n) && !p->sigs.v[i].name[n])
@@ -1126,12 +1155,20 @@ static int p_sg(struct parser *p)
 		*pdst = ps;
 	}
 	/* a message's signals are contiguous: SG_ attaches to the last BO_ */
-	p->pm.v[mi].n++;
-	if (dbc_htab_put(&p->sig_by_name, name_hash(sg.name, strlen(sg.name),
-						    (uint64_t)mi),
-			 (uint32_t)(p->sigs.n - 1)) < 0) {
-		p->oom = 1;
-		return -1;
+	if (++p->pm.v[mi].n > SCAN_MAX) {
+		uint32_t k = p->pm.v[mi].n == SCAN_MAX + 1 ? p->pm.v[mi].first
+							 : (uint32_t)p->sigs.n - 1;
+
+		for (; k < p->sigs.n; k++) {
+			const char *nm = p->sigs.v[k].name;
+
+			if (dbc_htab_put(&p->sig_by_name,
+					 name_hash(nm, strlen(nm), (uint64_t)mi),
+					 k) < 0) {
+				p->oom = 1;
+				return -1;
+			}
+		}
 	}
 	return 0;
 }
@@ -1723,6 +1760,106 @@ static int cmp_choice(const void *a, const void *b)
 	return 0;
 }
 
+/* The value an attribute def gives by default, as number and label. */
+static int attr_default(const struct dbc_attr_def *d, double *num,
+			const char **str)
+{
+	if (!d || !d->has_default)
+		return 0;
+	*num = d->def_num;
+	*str = d->def_str;
+	if (d->type == DBC_AT_ENUM && d->def_num >= 0 && d->def_num < d->nenums)
+		*str = d->enums[(unsigned int)d->def_num];
+	return 1;
+}
+
+static void apply_msg_attr(struct dbc_message *m, const char *name,
+			   double num, const char *str)
+{
+	if (!strcmp(name, "GenMsgCycleTime"))
+		m->cycle_time = (int64_t)num;
+	else if (!strcmp(name, "GenMsgSendType"))
+		m->send_type = str;
+	else if (!strcmp(name, "VFrameFormat"))
+		m->frame_format = str;
+	else if (!strcmp(name, "CANFD_BRS"))
+		m->brs = str ? !strcmp(str, "1") : num == 1;
+	else if (!strcmp(name, "SystemMessageLongSymbol") && str && *str)
+		m->long_name = str;
+}
+
+static void apply_sig_attr(struct dbc_signal *s, const char *name, double num,
+			   const char *str)
+{
+	if (!strcmp(name, "GenSigStartValue"))
+		s->start_raw = num;
+	else if (!strcmp(name, "SystemSignalLongSymbol") && str && *str)
+		s->long_name = str;
+}
+
+/*
+ * The attributes decoding uses, in one pass: defaults first, then every
+ * BA_ in file order (the last one wins), with no per-object lookups.
+ */
+static void apply_known_attrs(struct parser *p)
+{
+	static const char *const msg_attrs[] = {
+		"GenMsgCycleTime", "GenMsgSendType", "VFrameFormat",
+		"CANFD_BRS", "SystemMessageLongSymbol",
+	};
+	static const char *const sig_attrs[] = {
+		"GenSigStartValue", "SystemSignalLongSymbol",
+	};
+	struct dbc_db *db = p->db;
+	struct dbc_priv *pv = db->priv;
+	unsigned int i, k;
+	size_t j;
+
+	for (k = 0; k < sizeof(msg_attrs) / sizeof(msg_attrs[0]); k++) {
+		long di = find_def(p, msg_attrs[k]);
+		double num;
+		const char *str;
+
+		if (di < 0 || !attr_default(&db->attr_defs[di], &num, &str))
+			continue;
+		for (i = 0; i < db->nmsgs; i++)
+			apply_msg_attr(&db->msgs[i], msg_attrs[k], num, str);
+	}
+	for (k = 0; k < sizeof(sig_attrs) / sizeof(sig_attrs[0]); k++) {
+		long di = find_def(p, sig_attrs[k]);
+		double num;
+		const char *str;
+
+		if (di < 0 || !attr_default(&db->attr_defs[di], &num, &str))
+			continue;
+		for (j = 0; j < p->ps.n; j++)
+			apply_sig_attr(&pv->sigs[j], sig_attrs[k], num, str);
+	}
+	for (i = 0; i < pv->nvals; i++) {
+		const struct dbc_attrval *v = &pv->vals[i];
+		const struct dbc_attr_def *d;
+		const char *str;
+
+		if (v->def == UINT32_MAX)
+			continue;
+		d = &db->attr_defs[v->def];
+		str = v->is_str ? v->str : NULL;
+		if (d->type == DBC_AT_ENUM && v->num >= 0 && v->num < d->nenums)
+			str = d->enums[(unsigned int)v->num];
+		if (v->kind == DBC_OBJ_MSG)
+			apply_msg_attr(&db->msgs[v->obj], d->name, v->num, str);
+		else if (v->kind == DBC_OBJ_SIG)
+			apply_sig_attr(&pv->sigs[v->obj], d->name, v->num, str);
+	}
+	for (i = 0; i < db->nmsgs; i++) {
+		struct dbc_message *m = &db->msgs[i];
+
+		if (m->length > 8 || (m->frame_format &&
+				       strstr(m->frame_format, "CAN_FD")))
+			m->fd = 1;
+	}
+}
+
 static int finalize(struct parser *p)
 {
 	struct dbc_db *db = p->db;
@@ -2014,47 +2151,14 @@ static int finalize(struct parser *p)
 			warn_at(p, v->line, 0, "attribute \"%s\": value %g is "
 				"not an index of its %u enum labels; ignored",
 				v->defname, v->num, db->attr_defs[di].nenums);
+			v->def = UINT32_MAX;
 			continue;
 		}
 		key = ((uint64_t)di << 36) ^ ((uint64_t)v->kind << 32) ^ v->obj;
 		if (dbc_htab_put(&pv->attr_by_obj, hash_u64(key), (uint32_t)i) < 0)
 			goto out;
 	}
-	for (i = 0; i < db->nmsgs; i++) {
-		struct dbc_message *m = &db->msgs[i];
-		double v;
-		const char *s;
-		size_t k;
-
-		if (dbc_attr(db, DBC_OBJ_MSG, m, "GenMsgCycleTime", &v, NULL) > 0)
-			m->cycle_time = (int64_t)v;
-		if (dbc_attr(db, DBC_OBJ_MSG, m, "GenMsgSendType", NULL, &s) > 0)
-			m->send_type = s;
-		if (dbc_attr(db, DBC_OBJ_MSG, m, "VFrameFormat", NULL, &s) > 0) {
-			m->frame_format = s;
-			if (s && strstr(s, "CAN_FD"))
-				m->fd = 1;
-		}
-		if (dbc_attr(db, DBC_OBJ_MSG, m, "CANFD_BRS", &v, &s) > 0 &&
-		    ((s && !strcmp(s, "1")) || (!s && v == 1)))
-			m->brs = 1;
-		if (m->length > 8)
-			m->fd = 1;
-		if (dbc_attr(db, DBC_OBJ_MSG, m, "SystemMessageLongSymbol", NULL,
-			     &s) > 0 && s && *s)
-			m->long_name = s;
-		for (k = 0; k < m->nsigs; k++) {
-			struct dbc_signal *sg = &m->sigs[k];
-
-			if (dbc_attr(db, DBC_OBJ_SIG, sg, "GenSigStartValue", &v,
-				     NULL) > 0)
-				sg->start_raw = v;
-			if (dbc_attr(db, DBC_OBJ_SIG, sg,
-				     "SystemSignalLongSymbol", NULL, &s) > 0 &&
-			    s && *s)
-				sg->long_name = s;
-		}
-	}
+	apply_known_attrs(p);
 
 	/* public lookup tables */
 	if (dbc_htab_init(&pv->by_id, db->nmsgs) < 0 ||
@@ -2162,7 +2266,7 @@ int dbc_load_mem(const char *name, const char *buf, size_t len,
 	db->flags = p.flags;
 	p.db = db;
 	if (dbc_htab_init(&p.msg_by_rawid, (uint32_t)(guess / 8)) < 0 ||
-	    dbc_htab_init(&p.sig_by_name, (uint32_t)guess) < 0 ||
+	    dbc_htab_init(&p.sig_by_name, 64) < 0 ||
 	    dbc_htab_init(&p.node_by_name, 64) < 0 ||
 	    dbc_htab_init(&p.def_by_name, 64) < 0)
 		goto out_oom;

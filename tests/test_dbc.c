@@ -575,6 +575,34 @@ static void test_tolerant(void)
 	dbc_free(db);
 }
 
+/* Messages past 32 signals switch from a scan to the hash: both resolve. */
+static void test_many_signals(void)
+{
+	char *buf = malloc(16384), *q = buf;
+	struct warns w;
+	struct dbc_db *db;
+	unsigned int i;
+
+	q += sprintf(q, "BO_ 1 Big: 64 X\n");
+	for (i = 0; i < 40; i++)
+		q += sprintf(q, " SG_ s%u : %u|8@1+ (1,0) [0|0] \"\" X\n", i, i * 8);
+	q += sprintf(q, " SG_ s35 : 400|8@1+ (1,0) [0|0] \"\" X\n"); /* dup */
+	q += sprintf(q, "BO_ 2 Small: 8 X\n SG_ s35 : 0|8@1+ (1,0) [0|0] \"\" X\n");
+	q += sprintf(q, "CM_ SG_ 1 s35 \"big\";\nCM_ SG_ 1 s3 \"three\";\n"
+		     "CM_ SG_ 2 s35 \"small\";\nVAL_ 1 s39 1 \"one\";\n");
+	db = load_str(buf, 0, &w);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+	CU_ASSERT_EQUAL(db->msgs[0].nsigs, 40);
+	CU_ASSERT_EQUAL(w.n, 1);
+	CU_ASSERT(strstr(w.msg[0], "mem.dbc:42:6: SG_: duplicate signal 's35'") != NULL);
+	CU_ASSERT_STRING_EQUAL(db->msgs[0].sigs[35].comment, "big");
+	CU_ASSERT_STRING_EQUAL(db->msgs[0].sigs[3].comment, "three");
+	CU_ASSERT_STRING_EQUAL(db->msgs[1].sigs[0].comment, "small");
+	CU_ASSERT_EQUAL(db->msgs[0].sigs[39].nchoices, 1);
+	dbc_free(db);
+	free(buf);
+}
+
 static void check_collect(void *ctx, const char *msg)
 {
 	collect(ctx, msg);
@@ -680,6 +708,7 @@ int register_dbc_tests(void)
 	    !CU_add_test(s, "decode(encode(x)) round trip", test_roundtrip) ||
 	    !CU_add_test(s, "tolerant parsing, strict mode", test_tolerant) ||
 	    !CU_add_test(s, "lint findings", test_check) ||
+	    !CU_add_test(s, "messages with many signals", test_many_signals) ||
 	    !CU_add_test(s, "shortest round-trip doubles", test_fmt_double) ||
 	    !CU_add_test(s, "fuzzer crash inputs", test_regressions))
 		return CU_get_error();
