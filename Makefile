@@ -33,7 +33,8 @@ CUNIT_LIBS   = $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null || echo -lcunit)
 
 LIB_SRC  = lib/cf.c lib/cio.c lib/clog.c lib/clog_asc.c \
            dbc/dbc_parse.c dbc/dbc.c
-LIB_HDR  = lib/cf.h lib/cio.h lib/clog.h dbc/dbc.h dbc/dbc_priv.h
+PUB_HDR  = lib/cf.h lib/cio.h lib/clog.h dbc/dbc.h
+LIB_HDR  = $(PUB_HDR) dbc/dbc_priv.h
 LIB_OBJ  = $(LIB_SRC:%.c=$(B)/%.o)
 TOOL_SRC = tools/canrig.c tools/cmd_dump.c tools/cmd_send.c tools/cmd_replay.c \
            tools/cmd_log.c tools/cmd_dbc.c tools/dbcout.c
@@ -140,14 +141,14 @@ install: all
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(PKGDIR)
 	install -m 755 $(B)/canrig $(DESTDIR)$(BINDIR)/canrig
 	install -m 644 $(B)/libcanrig.a $(DESTDIR)$(LIBDIR)/libcanrig.a
-	install -m 644 $(LIB_HDR) $(DESTDIR)$(INCDIR)/
+	install -m 644 $(PUB_HDR) $(DESTDIR)$(INCDIR)/
 	install -m 644 man/canrig.1 $(DESTDIR)$(MANDIR)/man1/canrig.1
 	install -m 644 $(B)/canrig.pc $(DESTDIR)$(PKGDIR)/canrig.pc
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/canrig $(DESTDIR)$(LIBDIR)/libcanrig.a \
 	    $(DESTDIR)$(MANDIR)/man1/canrig.1 $(DESTDIR)$(PKGDIR)/canrig.pc
-	rm -f $(LIB_HDR:lib/%=$(DESTDIR)$(INCDIR)/%)
+	rm -f $(addprefix $(DESTDIR)$(INCDIR)/,$(notdir $(PUB_HDR)))
 	-rmdir $(DESTDIR)$(INCDIR) 2>/dev/null
 
 format:

@@ -27,7 +27,7 @@ one_run() { # $1 = label, $2 = receive buffer option ("" for default)
 	candump -d -L $rb vcan0 >"$W/cd.log" &
 	p1=$!
 	# shellcheck disable=SC2086
-	"$CANRIG" dump --stats -d -L $rb vcan0 >"$W/cr.log" 2>"$W/cr.stats" &
+	"$CANRIG" dump --stats --drops -L $rb vcan0 >"$W/cr.log" 2>"$W/cr.stats" &
 	p2=$!
 	until grep -q 5359 "$W/cd.log" 2>/dev/null && grep -q 5359 "$W/cr.log" 2>/dev/null; do
 		cansend vcan0 7FE#5359

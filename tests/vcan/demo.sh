@@ -38,4 +38,19 @@ echo
 echo "\$ canrig log convert --to asc tests/data/demo.log | head -6"
 "$CANRIG" log convert --to asc tests/data/demo.log | head -6
 echo
+echo "\$ canrig dbc decode -s tests/data/demo.dbc tests/data/demo.log | head -6   # with a bundled DBC"
+"$CANRIG" dbc decode -s tests/data/demo.dbc tests/data/demo.log | head -6
+echo
+echo "\$ canrig dump -d tests/data/demo.dbc -n 3 vcan2 &     # live decoding"
+echo "\$ canrig send vcan2 --dbc tests/data/demo.dbc EngineData Throttle=42 CoolantTemp=90 EngineState=Running"
+echo "\$ canrig send vcan2 --dbc tests/data/demo.dbc DoorStatus DriverDoor=Open"
+echo "\$ canrig send vcan2 --dbc tests/data/demo.dbc BatteryCells Cell1=3.71 Cell2=3.69"
+"$CANRIG" dump -d tests/data/demo.dbc --single-line -n 3 vcan2 &
+d3=$!
+sleep 1
+"$CANRIG" send vcan2 --dbc tests/data/demo.dbc EngineData Throttle=42 CoolantTemp=90 EngineState=Running
+"$CANRIG" send vcan2 --dbc tests/data/demo.dbc DoorStatus DriverDoor=Open
+"$CANRIG" send vcan2 --dbc tests/data/demo.dbc BatteryCells Cell1=3.71 Cell2=3.69
+wait $d3 || true
+echo
 echo "demo: done.  Next: 'make test', 'man ./man/canrig.1', README.md."
