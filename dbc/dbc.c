@@ -355,15 +355,6 @@ out:
 
 /* ---- lookups */
 
-static uint64_t hash_u64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ull;
-	return x ^ (x >> 33);
-}
-
 uint32_t dbc_j1939_pgn(uint32_t id)
 {
 	uint32_t pgn = (id >> 8) & 0x3FFFF;
@@ -377,7 +368,7 @@ const struct dbc_message *dbc_find_id(const struct dbc_db *db, uint32_t id,
 				      int ext)
 {
 	uint64_t key = id | ((uint64_t)(ext ? 1 : 0) << 31);
-	uint64_t h = hash_u64(key);
+	uint64_t h = dbc_hash_u64(key);
 	uint32_t it = 0;
 	long i, found = -1;
 
@@ -400,7 +391,7 @@ const struct dbc_message *dbc_lookup(const struct dbc_db *db,
 		uint32_t pgn = dbc_j1939_pgn(f->id), it = 0;
 		long i;
 
-		while ((i = dbc_htab_next(&db->priv->by_pgn, hash_u64(pgn),
+		while ((i = dbc_htab_next(&db->priv->by_pgn, dbc_hash_u64(pgn),
 					  &it)) >= 0)
 			if (dbc_j1939_pgn(db->msgs[i].id) == pgn)
 				return &db->msgs[i];
@@ -484,7 +475,7 @@ int dbc_attr(const struct dbc_db *db, enum dbc_obj kind, const void *obj,
 		uint64_t key = ((uint64_t)di << 36) ^ ((uint64_t)kind << 32) ^ idx;
 
 		it = 0;
-		while ((i = dbc_htab_next(&pv->attr_by_obj, hash_u64(key),
+		while ((i = dbc_htab_next(&pv->attr_by_obj, dbc_hash_u64(key),
 					  &it)) >= 0) {
 			const struct dbc_attrval *v = &pv->vals[i];
 

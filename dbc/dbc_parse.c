@@ -75,13 +75,10 @@ uint64_t dbc_hash_bytes(const void *p, size_t n, uint64_t seed)
 		h *= 0x100000001b3ull;
 	}
 	/* FNV's low bits mix poorly, and they pick the slot: finish well */
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	return h;
+	return dbc_hash_u64(h);
 }
 
-static uint64_t hash_u64(uint64_t x)
+uint64_t dbc_hash_u64(uint64_t x)
 {
 	x ^= x >> 33;
 	x *= 0xff51afd7ed558ccdull;
@@ -705,6 +702,22 @@ static int at_new_stmt(struct parser *p)
 	return e > p->pos && section_of(p->b + p->pos, e - p->pos) >= 0;
 }
 
+/*
+ * Lists ending in ';': skips separating commas; returns 1 when another
+ * item follows, 0 at the ';' (not consumed), the end, or a new statement.
+ */
+static int list_more(struct parser *p)
+{
+	for (;;) {
+		skip_ws(p, 1);
+		if (cur(p) == ';' || at_end(p) || at_new_stmt(p))
+			return 0;
+		if (cur(p) != ',')
+			return 1;
+		p->pos++;
+	}
+}
+
 /* ---- lookups used while parsing */
 
 static uint64_t name_hash(const char *s, size_t n, uint64_t seed)
@@ -714,7 +727,7 @@ static uint64_t name_hash(const char *s, size_t n, uint64_t seed)
 
 static long find_msg(struct parser *p, uint32_t rawid)
 {
-	uint64_t h = hash_u64(rawid);
+	uint64_t h = dbc_hash_u64(rawid);
 	uint32_t it = 0;
 	long i, found = -1;
 
@@ -1006,7 +1019,7 @@ static int p_bo(struct parser *p)
 				name, (unsigned long long)id);
 		}
 	}
-	if (dbc_htab_put(&p->msg_by_rawid, hash_u64(pm->rawid),
+	if (dbc_htab_put(&p->msg_by_rawid, dbc_hash_u64(pm->rawid),
 			 (uint32_t)(p->msgs.n - 1)) < 0) {
 		p->oom = 1;
 		return -1;
@@ -1179,16 +1192,9 @@ static int p_bo_tx_bu(struct parser *p)
 
 	if (msg_ref(p, &mi) < 0 || expect(p, ':') < 0)
 		return -1;
-	for (;;) {
+	while (list_more(p)) {
 		struct pref *r;
 
-		skip_ws(p, 1);
-		if (cur(p) == ';' || at_end(p) || at_new_stmt(p))
-			break;
-		if (cur(p) == ',') {
-			p->pos++;
-			continue;
-		}
 		VEC_PUSH(p, p->senders, r);
 		if (!r)
 			return -1;
@@ -1252,15 +1258,12 @@ static int p_cm(struct parser *p)
 static int choice_list(struct parser *p, long si)
 {
 	p->stmt++;
-	for (;;) {
+	while (list_more(p)) {
 		uint64_t v;
 		int neg;
 		const char *label;
 		struct pchoice *c;
 
-		skip_ws(p, 1);
-		if (cur(p) == ';' || at_end(p) || at_new_stmt(p))
-			break;
 		if (inum(p, &v, &neg) < 0 || string(p, &label) < 0)
 			return -1;
 		if (si < 0)
@@ -1351,19 +1354,11 @@ static int p_sg_mul_val(struct parser *p)
 	    sig_ref(p, mi, &sel) < 0)
 		return -1;
 	p->stmt++;
-	for (;;) {
+	while (list_more(p)) {
 		uint64_t lo, hi;
 		struct prange *r;
-		size_t st;
+		size_t st = p->pos;
 
-		skip_ws(p, 1);
-		if (cur(p) == ';' || at_end(p) || at_new_stmt(p))
-			break;
-		if (cur(p) == ',') {
-			p->pos++;
-			continue;
-		}
-		st = p->pos;
 		if (unum(p, &lo) < 0)
 			return -1;
 		/* "3-5": the '-' was not taken as part of the number */
@@ -1480,16 +1475,9 @@ static int p_ba_def(struct parser *p, int rel)
 		if (!ef)
 			return -1;
 		*ef = (uint32_t)p->enums.n;
-		for (;;) {
+		while (list_more(p)) {
 			const char **e;
 
-			skip_ws(p, 1);
-			if (cur(p) == ';' || at_end(p) || at_new_stmt(p))
-				break;
-			if (cur(p) == ',') {
-				p->pos++;
-				continue;
-			}
 			VEC_PUSH(p, p->enums, e);
 			if (!e)
 				return -1;
@@ -2155,7 +2143,7 @@ static int finalize(struct parser *p)
 			continue;
 		}
 		key = ((uint64_t)di << 36) ^ ((uint64_t)v->kind << 32) ^ v->obj;
-		if (dbc_htab_put(&pv->attr_by_obj, hash_u64(key), (uint32_t)i) < 0)
+		if (dbc_htab_put(&pv->attr_by_obj, dbc_hash_u64(key), (uint32_t)i) < 0)
 			goto out;
 	}
 	apply_known_attrs(p);
@@ -2175,7 +2163,7 @@ static int finalize(struct parser *p)
 			warn_at(p, m->line, 0, "message %s: id 0x%X already used "
 				"by %s (line %u); this one wins", m->name, m->id,
 				old->name, old->line);
-		if (dbc_htab_put(&pv->by_id, hash_u64(key), (uint32_t)i) < 0)
+		if (dbc_htab_put(&pv->by_id, dbc_hash_u64(key), (uint32_t)i) < 0)
 			goto out;
 		if (dbc_find_msg_exact(db, m->name))
 			warn_at(p, m->line, 0, "duplicate message name %s",
@@ -2185,7 +2173,7 @@ static int finalize(struct parser *p)
 				 (uint32_t)i) < 0)
 			goto out;
 		if ((db->flags & DBC_J1939) && m->ext &&
-		    dbc_htab_put(&pv->by_pgn, hash_u64(dbc_j1939_pgn(m->id)),
+		    dbc_htab_put(&pv->by_pgn, dbc_hash_u64(dbc_j1939_pgn(m->id)),
 				 (uint32_t)i) < 0)
 			goto out;
 	}

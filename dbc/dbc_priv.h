@@ -50,6 +50,7 @@ struct dbc_attrval {
 };
 
 void dbc_arena_free(struct dbc_chunk *c);
+uint64_t dbc_hash_u64(uint64_t x);
 uint64_t dbc_hash_bytes(const void *p, size_t n, uint64_t seed);
 int dbc_htab_init(struct dbc_htab *t, uint32_t want);
 void dbc_htab_fini(struct dbc_htab *t);
