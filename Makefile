@@ -24,7 +24,7 @@ WARN      = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 ifeq ($(CI),true)
 WARN     += -Werror
 endif
-ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -Ilib -Idbc -DCANRIG_VERSION='"$(VERSION)"'
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -Ilib -Idbc -Iuds -DCANRIG_VERSION='"$(VERSION)"'
 ALL_LDFLAGS = $(LDFLAGS)
 
 # CUnit is found through pkg-config; a missing .pc file is a deps problem.
@@ -32,15 +32,15 @@ CUNIT_CFLAGS = $(shell $(PKG_CONFIG) --cflags cunit 2>/dev/null)
 CUNIT_LIBS   = $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null || echo -lcunit)
 
 LIB_SRC  = lib/cf.c lib/cio.c lib/clog.c lib/clog_asc.c \
-           dbc/dbc_parse.c dbc/dbc.c
-PUB_HDR  = lib/cf.h lib/cio.h lib/clog.h dbc/dbc.h
+           dbc/dbc_parse.c dbc/dbc.c uds/isotp.c
+PUB_HDR  = lib/cf.h lib/cio.h lib/clog.h dbc/dbc.h uds/isotp.h
 LIB_HDR  = $(PUB_HDR) dbc/dbc_priv.h
 LIB_OBJ  = $(LIB_SRC:%.c=$(B)/%.o)
 TOOL_SRC = tools/canrig.c tools/cmd_dump.c tools/cmd_send.c tools/cmd_replay.c \
            tools/cmd_log.c tools/cmd_dbc.c tools/dbcout.c
 TOOL_OBJ = $(TOOL_SRC:%.c=$(B)/%.o)
 TEST_SRC = tests/unit.c tests/test_cf.c tests/test_clog.c tests/test_cio.c \
-           tests/test_dbc.c
+           tests/test_dbc.c tests/test_isotp.c
 TEST_OBJ = $(TEST_SRC:%.c=$(B)/%.o)
 FUZZERS  = fuzz_cf_parse fuzz_clog_read fuzz_dbc_parse fuzz_dbc_decode
 
@@ -133,7 +133,7 @@ fuzz: $(FUZZERS:%=$(B)/fuzz/%)
 
 $(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(LIB_HDR)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -Idbc -o $@ $< $(LIB_SRC) -lm
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Idbc -Iuds -o $@ $< $(LIB_SRC) -lm
 
 # --- install
 install: all

@@ -10,6 +10,7 @@ int register_cf_tests(void);
 int register_clog_tests(void);
 int register_cio_tests(void);
 int register_dbc_tests(void);
+int register_isotp_tests(void);
 
 /* Path of a file under tests/data (static buffer). */
 const char *test_data(const char *name);

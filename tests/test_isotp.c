@@ -1,0 +1,574 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_isotp.c - the ISO-TP engine on an in-memory bus with a fake clock:
+ * every length edge, flow control, timers, padding and addressing.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "isotp.h"
+#include "unit.h"
+
+#define MS 1000000ull
+
+/* A bus log: every frame put on the bus, with the time it was sent. */
+struct bus {
+	struct isotp_frame fr[4096];
+	uint64_t t[4096];
+	unsigned int n;
+	unsigned int ev_a, ev_b;
+	int drop_fc;     /* the receiver's FCs are lost */
+	int no_confirm;  /* A's frames are never confirmed */
+};
+
+static void note(struct bus *bus, const struct isotp_frame *f, uint64_t now)
+{
+	if (bus->n < 4096) {
+		bus->fr[bus->n] = *f;
+		bus->fr[bus->n].f.data = bus->fr[bus->n].data;
+		bus->t[bus->n] = now;
+	}
+	bus->n++;
+}
+
+/* Moves frames both ways until neither side has anything due at now. */
+static void pump(struct bus *bus, struct isotp *a, struct isotp *b, uint64_t now)
+{
+	struct isotp_frame out[64];
+	unsigned int n, i, moved;
+
+	do {
+		moved = 0;
+		n = isotp_output(a, now, out, 64);
+		for (i = 0; i < n; i++) {
+			note(bus, &out[i], now);
+			bus->ev_b |= isotp_input(b, &out[i].f, now);
+		}
+		if (n && !bus->no_confirm)
+			bus->ev_a |= isotp_sent(a, n, now);
+		moved += n;
+		n = isotp_output(b, now, out, 64);
+		for (i = 0; i < n; i++) {
+			note(bus, &out[i], now);
+			if (!bus->drop_fc)
+				bus->ev_a |= isotp_input(a, &out[i].f, now);
+		}
+		if (n)
+			bus->ev_b |= isotp_sent(b, n, now);
+		moved += n;
+	} while (moved);
+	bus->ev_a |= isotp_timers(a, now);
+	bus->ev_b |= isotp_timers(b, now);
+}
+
+/* Runs until both are idle or until limit; returns the end time. */
+static uint64_t run(struct bus *bus, struct isotp *a, struct isotp *b,
+		    uint64_t now, uint64_t limit)
+{
+	while (now < limit) {
+		uint64_t da, db, d;
+
+		pump(bus, a, b, now);
+		da = isotp_deadline(a);
+		db = isotp_deadline(b);
+		d = da < db ? da : db;
+		if (d == UINT64_MAX)
+			break;
+		now = d > now ? d : now + 1;
+	}
+	return now;
+}
+
+static void pair(struct isotp *a, struct isotp *b, struct isotp_cfg *ca,
+		 uint8_t *buf_b, size_t cap_b)
+{
+	struct isotp_cfg cb = *ca;
+
+	cb.tx_id = ca->rx_id;
+	cb.rx_id = ca->tx_id;
+	cb.tx_eff = ca->rx_eff;
+	cb.rx_eff = ca->tx_eff;
+	cb.tx_ae = ca->rx_ae;
+	cb.rx_ae = ca->tx_ae;
+	isotp_init(a, ca, NULL, 0);
+	isotp_init(b, &cb, buf_b, cap_b);
+}
+
+static void cfg_classic(struct isotp_cfg *c)
+{
+	isotp_cfg_init(c);
+	c->tx_id = 0x7E0;
+	c->rx_id = 0x7E8;
+}
+
+/* Sends len bytes A -> B; checks B got them intact. Returns frames used. */
+static unsigned int transfer(struct isotp_cfg *cfg, size_t len, struct bus *bus)
+{
+	static uint8_t msg[1 << 20 | 64], got[1 << 20 | 64];
+	struct isotp a, b;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		msg[i] = (uint8_t)(i * 7 + (i >> 8));
+	memset(bus, 0, sizeof(*bus));
+	pair(&a, &b, cfg, got, sizeof(got));
+	CU_ASSERT_EQUAL_FATAL(isotp_send(&a, msg, len, 0), 0);
+	run(bus, &a, &b, 0, 600 * 1000 * MS);
+	CU_ASSERT(bus->ev_a & ISOTP_EV_TX_DONE);
+	CU_ASSERT(bus->ev_b & ISOTP_EV_RX);
+	CU_ASSERT_EQUAL(b.rx_len, len);
+	CU_ASSERT(!memcmp(got, msg, len));
+	CU_ASSERT_EQUAL(a.tx_state, ISOTP_TX_IDLE);
+	return bus->n;
+}
+
+static struct bus bus;
+
+static void test_lengths_classic(void)
+{
+	struct isotp_cfg c;
+	static const size_t lens[] = { 1, 6, 7, 8, 13, 14, 62, 63, 64, 4094, 4095 };
+	size_t i;
+
+	cfg_classic(&c);
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		unsigned int frames = transfer(&c, lens[i], &bus);
+		/* SF up to 7; else FF (6 bytes) + CFs of 7 + one FC */
+		unsigned int want = lens[i] <= 7 ? 1 :
+			1 + (unsigned int)((lens[i] - 6 + 6) / 7) + 1;
+
+		CU_ASSERT_EQUAL(frames, want);
+		if (frames != want)
+			fprintf(stderr, "len %zu: %u frames, want %u\n", lens[i],
+				frames, want);
+	}
+	/* single frame layout, padded to 8 with 0xCC */
+	transfer(&c, 3, &bus);
+	CU_ASSERT_EQUAL(bus.fr[0].f.len, 8);
+	CU_ASSERT_EQUAL(bus.fr[0].data[0], 0x03);
+	CU_ASSERT_EQUAL(bus.fr[0].data[4], 0xCC);
+	CU_ASSERT_EQUAL(bus.fr[0].data[7], 0xCC);
+	/* first frame: 1L LL, then a 30 00 00 flow control from B */
+	transfer(&c, 4095, &bus);
+	CU_ASSERT_EQUAL(bus.fr[0].data[0], 0x1F);
+	CU_ASSERT_EQUAL(bus.fr[0].data[1], 0xFF);
+	CU_ASSERT_EQUAL(bus.fr[1].f.id, 0x7E8);
+	CU_ASSERT_EQUAL(bus.fr[1].data[0], 0x30);
+	CU_ASSERT_EQUAL(bus.fr[2].data[0], 0x21);
+	CU_ASSERT_EQUAL(bus.fr[16].data[0], 0x2F);
+	CU_ASSERT_EQUAL(bus.fr[17].data[0], 0x20); /* SN wraps 15 -> 0 */
+	/* classic links stop at 4095 */
+	{
+		struct isotp a;
+		static uint8_t m[4096];
+
+		isotp_init(&a, &c, NULL, 0);
+		CU_ASSERT_EQUAL(isotp_send(&a, m, 4096, 0), -EMSGSIZE);
+		CU_ASSERT_EQUAL(isotp_send(&a, m, 0, 0), -EMSGSIZE);
+		CU_ASSERT_EQUAL(isotp_send(&a, m, 10, 0), 0);
+		CU_ASSERT_EQUAL(isotp_send(&a, m, 10, 0), -EBUSY);
+	}
+	/* padding off: frames as short as their content */
+	c.pad = 0;
+	transfer(&c, 3, &bus);
+	CU_ASSERT_EQUAL(bus.fr[0].f.len, 4);
+	transfer(&c, 20, &bus); /* FF 6 + CF 7 + CF 7 */
+	CU_ASSERT_EQUAL(bus.fr[1].f.len, 3); /* FC unpadded */
+	CU_ASSERT_EQUAL(bus.fr[3].f.len, 8);
+	CU_ASSERT_EQUAL(bus.fr[3].data[0], 0x22);
+	CU_ASSERT_EQUAL(bus.n, 4);
+}
+
+static void test_lengths_fd(void)
+{
+	struct isotp_cfg c;
+	static const size_t lens[] = { 1, 7, 8, 62, 63, 64, 4095, 4096, 65536,
+				       1 << 20 };
+	size_t i;
+
+	cfg_classic(&c);
+	c.tx_dl = 64;
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++)
+		transfer(&c, lens[i], &bus);
+	/* 7 bytes: classic-style SF in an 8-byte FD frame */
+	transfer(&c, 7, &bus);
+	CU_ASSERT_EQUAL(bus.fr[0].f.len, 8);
+	CU_ASSERT(bus.fr[0].f.flags & CF_FD);
+	CU_ASSERT_EQUAL(bus.fr[0].data[0], 0x07);
+	/* 8..62 bytes: escape SF 00 LL, padded to an FD length */
+	transfer(&c, 62, &bus);
+	CU_ASSERT_EQUAL(bus.n, 1);
+	CU_ASSERT_EQUAL(bus.fr[0].data[0], 0x00);
+	CU_ASSERT_EQUAL(bus.fr[0].data[1], 62);
+	CU_ASSERT_EQUAL(bus.fr[0].f.len, 64);
+	transfer(&c, 10, &bus);
+	CU_ASSERT_EQUAL(bus.fr[0].f.len, 12);
+	/* 63: FF with 62 bytes, then one CF */
+	transfer(&c, 63, &bus);
+	CU_ASSERT_EQUAL(bus.n, 3);
+	CU_ASSERT_EQUAL(bus.fr[0].data[0], 0x10);
+	CU_ASSERT_EQUAL(bus.fr[0].data[1], 63);
+	/* over 4095: escape FF 10 00 + 32-bit length */
+	transfer(&c, 4096, &bus);
+	CU_ASSERT_EQUAL(bus.fr[0].data[0], 0x10);
+	CU_ASSERT_EQUAL(bus.fr[0].data[1], 0x00);
+	CU_ASSERT_EQUAL(bus.fr[0].data[4], 0x10);
+	CU_ASSERT_EQUAL(bus.fr[0].data[5], 0x00);
+	/* last CF of an unpadded FD message: a valid FD length */
+	c.pad = 0;
+	transfer(&c, 62 + 63 + 10, &bus); /* FF 62, CF 63, CF 10 -> 12 */
+	CU_ASSERT_EQUAL(bus.fr[bus.n - 1].f.len, 12);
+}
+
+static void test_addressing(void)
+{
+	struct isotp_cfg c;
+
+	/* extended: address byte first, one byte less per frame */
+	cfg_classic(&c);
+	c.tx_ae = 0x55;
+	c.rx_ae = 0xAA;
+	transfer(&c, 6, &bus);
+	CU_ASSERT_EQUAL(bus.n, 1);
+	CU_ASSERT_EQUAL(bus.fr[0].data[0], 0x55);
+	CU_ASSERT_EQUAL(bus.fr[0].data[1], 0x06);
+	transfer(&c, 7, &bus);
+	CU_ASSERT_EQUAL(bus.n, 3); /* FF + FC + CF */
+	CU_ASSERT_EQUAL(bus.fr[1].data[0], 0xAA);
+	transfer(&c, 300, &bus);
+	/* normal fixed 29-bit */
+	cfg_classic(&c);
+	isotp_cfg_fixed(&c, 0x33, 0xF1, 0);
+	CU_ASSERT_EQUAL(c.tx_id, 0x18DA33F1);
+	CU_ASSERT_EQUAL(c.rx_id, 0x18DAF133);
+	transfer(&c, 100, &bus);
+	CU_ASSERT(bus.fr[0].f.flags & CF_EFF);
+	isotp_cfg_fixed(&c, 0x33, 0xF1, 1);
+	CU_ASSERT_EQUAL(c.tx_id, 0x18DB33F1);
+	/* mixed 29-bit: 18CE with an address extension byte */
+	cfg_classic(&c);
+	c.tx_id = 0x18CE33F1;
+	c.rx_id = 0x18CEF133;
+	c.tx_eff = c.rx_eff = 1;
+	c.tx_ae = c.rx_ae = 0x07;
+	transfer(&c, 50, &bus);
+	/* frames for another address byte are not ours */
+	{
+		struct isotp b;
+		uint8_t buf[64];
+		uint8_t d[8] = { 0x08, 0x02, 0x11, 0x22, 0xCC, 0xCC, 0xCC, 0xCC };
+		struct cf_frame f = { .data = d, .id = 0x18CEF133, .len = 8,
+				      .flags = CF_EFF };
+
+		isotp_init(&b, &c, buf, sizeof(buf));
+		CU_ASSERT_EQUAL(isotp_input(&b, &f, 0), 0);
+		d[0] = 0x07;
+		CU_ASSERT_EQUAL(isotp_input(&b, &f, 0), ISOTP_EV_RX);
+		CU_ASSERT_EQUAL(b.rx_len, 2);
+		f.flags = 0; /* an 11-bit frame with the same number */
+		CU_ASSERT_EQUAL(isotp_input(&b, &f, 0), 0);
+	}
+}
+
+/* A receiver driven by hand: inject a frame into a. */
+static unsigned int inject(struct isotp *a, uint32_t id, const uint8_t *d,
+			   unsigned int len, uint64_t now)
+{
+	struct cf_frame f = { .data = d, .id = id, .len = (uint8_t)len };
+
+	return isotp_input(a, &f, now);
+}
+
+static void test_flow_control(void)
+{
+	struct isotp_cfg c;
+	struct isotp a;
+	struct isotp_frame out[64];
+	static uint8_t msg[100];
+	static const uint8_t wait[8] = { 0x31, 0, 0, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC };
+	static const uint8_t cts[8] = { 0x30, 2, 0, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC };
+	static const uint8_t ovf[8] = { 0x32, 0, 0, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC };
+	static const uint8_t bad[8] = { 0x35, 0, 0, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC };
+	unsigned int i, n;
+
+	cfg_classic(&c);
+	c.wftmax = 3;
+	isotp_init(&a, &c, NULL, 0);
+	isotp_send(&a, msg, sizeof(msg), 0);
+	CU_ASSERT_EQUAL(isotp_output(&a, 0, out, 64), 1); /* FF */
+	isotp_sent(&a, 1, 0);
+	/* WAITs restart N_Bs; up to WFTmax are fine */
+	for (i = 0; i < 3; i++) {
+		CU_ASSERT_EQUAL(inject(&a, 0x7E8, wait, 8, (i + 1) * 900 * MS), 0);
+		CU_ASSERT_EQUAL(isotp_timers(&a, (i + 1) * 900 * MS + 999 * MS), 0);
+	}
+	CU_ASSERT_EQUAL(inject(&a, 0x7E8, cts, 8, 3000 * MS), 0);
+	/* BS 2: two CFs, then wait for the next FC */
+	n = isotp_output(&a, 3000 * MS, out, 64);
+	CU_ASSERT_EQUAL(n, 2);
+	isotp_sent(&a, n, 3000 * MS);
+	CU_ASSERT_EQUAL(isotp_output(&a, 3000 * MS, out, 64), 0);
+	CU_ASSERT_EQUAL(a.tx_state, ISOTP_TX_WAIT_FC);
+	/* one WAIT too many aborts */
+	for (i = 0; i < 3; i++)
+		CU_ASSERT_EQUAL(inject(&a, 0x7E8, wait, 8, 3001 * MS), 0);
+	CU_ASSERT_EQUAL(inject(&a, 0x7E8, wait, 8, 3001 * MS), ISOTP_EV_TX_ERR);
+	CU_ASSERT_EQUAL(a.tx_err, -ECONNABORTED);
+	CU_ASSERT_EQUAL(a.tx_state, ISOTP_TX_IDLE);
+
+	/* OVFLW from the peer */
+	isotp_send(&a, msg, sizeof(msg), 0);
+	isotp_sent(&a, isotp_output(&a, 0, out, 64), 0);
+	CU_ASSERT_EQUAL(inject(&a, 0x7E8, ovf, 8, 1), ISOTP_EV_TX_ERR);
+	CU_ASSERT_EQUAL(a.tx_err, -EOVERFLOW);
+	/* an invalid flow status */
+	isotp_send(&a, msg, sizeof(msg), 0);
+	isotp_sent(&a, isotp_output(&a, 0, out, 64), 0);
+	CU_ASSERT_EQUAL(inject(&a, 0x7E8, bad, 8, 1), ISOTP_EV_TX_ERR);
+	CU_ASSERT_EQUAL(a.tx_err, -EPROTO);
+	/* an FC nobody waits for is ignored */
+	CU_ASSERT_EQUAL(inject(&a, 0x7E8, cts, 8, 1), 0);
+
+	/* our receiver answers OVFLW to a message larger than its buffer */
+	{
+		struct isotp b;
+		uint8_t small[50];
+		static const uint8_t ff[8] = { 0x10, 100, 1, 2, 3, 4, 5, 6 };
+
+		isotp_init(&b, &c, small, sizeof(small));
+		b.cfg.rx_id = 0x7E8;
+		CU_ASSERT_EQUAL(inject(&b, 0x7E8, ff, 8, 0), ISOTP_EV_RX_ERR);
+		CU_ASSERT_EQUAL(b.rx_err, -EMSGSIZE);
+		CU_ASSERT_EQUAL(isotp_output(&b, 0, out, 64), 1);
+		CU_ASSERT_EQUAL(out[0].data[0], 0x32);
+	}
+}
+
+static void test_sequence_and_restart(void)
+{
+	struct isotp_cfg c;
+	struct isotp b;
+	uint8_t buf[256];
+	struct isotp_frame out[4];
+	static const uint8_t ff[8] = { 0x10, 20, 1, 2, 3, 4, 5, 6 };
+	static const uint8_t cf1[8] = { 0x21, 7, 8, 9, 10, 11, 12, 13 };
+	static const uint8_t cf3[8] = { 0x23, 7, 8, 9, 10, 11, 12, 13 };
+	static const uint8_t sf[8] = { 0x02, 0xAA, 0xBB, 0, 0, 0, 0, 0 };
+
+	cfg_classic(&c);
+	c.tx_id = 0x7E8;
+	c.rx_id = 0x7E0;
+	isotp_init(&b, &c, buf, sizeof(buf));
+	CU_ASSERT_EQUAL(inject(&b, 0x7E0, ff, 8, 0), ISOTP_EV_RX_FF);
+	CU_ASSERT_EQUAL(b.rx_len, 20);
+	CU_ASSERT_EQUAL(isotp_output(&b, 0, out, 4), 1);
+	isotp_sent(&b, 1, 0);
+	CU_ASSERT_EQUAL(inject(&b, 0x7E0, cf1, 8, 1), 0);
+	/* SN 3 where 2 is due */
+	CU_ASSERT_EQUAL(inject(&b, 0x7E0, cf3, 8, 2), ISOTP_EV_RX_ERR);
+	CU_ASSERT_EQUAL(b.rx_err, -EILSEQ);
+	CU_ASSERT_EQUAL(b.rx_state, ISOTP_RX_IDLE);
+	/* a stray CF is ignored */
+	CU_ASSERT_EQUAL(inject(&b, 0x7E0, cf1, 8, 3), 0);
+	/* a new SF during a reception ends the old one, delivers the new */
+	CU_ASSERT_EQUAL(inject(&b, 0x7E0, ff, 8, 4), ISOTP_EV_RX_FF);
+	isotp_sent(&b, isotp_output(&b, 4, out, 4), 4);
+	CU_ASSERT_EQUAL(inject(&b, 0x7E0, sf, 8, 5), ISOTP_EV_RX_ERR | ISOTP_EV_RX);
+	CU_ASSERT_EQUAL(b.rx_err, -ECONNRESET);
+	CU_ASSERT_EQUAL(b.rx_len, 2);
+	CU_ASSERT_EQUAL(buf[1], 0xBB);
+	/* malformed single frames: SF_DL 0, SF_DL past the frame */
+	{
+		static const uint8_t z[8] = { 0x00, 1, 2, 3, 4, 5, 6, 7 };
+		static const uint8_t l[4] = { 0x05, 1, 2, 3 };
+		static const uint8_t ffshort[8] = { 0x10, 5, 1, 2, 3, 4, 5, 6 };
+
+		CU_ASSERT_EQUAL(inject(&b, 0x7E0, z, 8, 6), 0);
+		CU_ASSERT_EQUAL(inject(&b, 0x7E0, l, 4, 6), 0);
+		CU_ASSERT_EQUAL(inject(&b, 0x7E0, ffshort, 8, 6), 0);
+		CU_ASSERT_EQUAL(inject(&b, 0x7E0, ff, 5, 6), 0);
+	}
+}
+
+static void test_timeouts(void)
+{
+	struct isotp_cfg c;
+	struct isotp a, b;
+	static uint8_t msg[100], got[200];
+	struct isotp_frame out[64];
+
+	cfg_classic(&c);
+	/* N_Bs: the receiver's FC never arrives */
+	memset(&bus, 0, sizeof(bus));
+	pair(&a, &b, &c, got, sizeof(got));
+	bus.drop_fc = 1;
+	isotp_send(&a, msg, sizeof(msg), 0);
+	pump(&bus, &a, &b, 0);
+	pump(&bus, &a, &b, 999 * MS);
+	CU_ASSERT_EQUAL(bus.ev_a & ISOTP_EV_TX_ERR, 0);
+	CU_ASSERT_EQUAL(bus.ev_b & ISOTP_EV_RX_ERR, 0);
+	CU_ASSERT_EQUAL(isotp_deadline(&a), 1000 * MS);
+	/* N_Cr: the receiver saw the FF and waits for CFs in vain */
+	CU_ASSERT_EQUAL(isotp_deadline(&b), 1000 * MS);
+	pump(&bus, &a, &b, 1000 * MS);
+	CU_ASSERT(bus.ev_a & ISOTP_EV_TX_ERR);
+	CU_ASSERT_EQUAL(a.tx_err, -ETIMEDOUT);
+	CU_ASSERT_STRING_EQUAL(a.timer, "N_Bs");
+	CU_ASSERT(bus.ev_b & ISOTP_EV_RX_ERR);
+	CU_ASSERT_EQUAL(b.rx_err, -ETIMEDOUT);
+	CU_ASSERT_STRING_EQUAL(b.timer, "N_Cr");
+
+	/* N_As: frames handed out but never confirmed */
+	isotp_init(&a, &c, NULL, 0);
+	isotp_send(&a, msg, 5, 0);
+	CU_ASSERT_EQUAL(isotp_output(&a, 0, out, 64), 1);
+	CU_ASSERT_EQUAL(isotp_output(&a, 0, out, 64), 0); /* unconfirmed */
+	CU_ASSERT_EQUAL(isotp_timers(&a, 999 * MS), 0);
+	CU_ASSERT_EQUAL(isotp_timers(&a, 1000 * MS), ISOTP_EV_TX_ERR);
+	CU_ASSERT_STRING_EQUAL(a.timer, "N_As");
+	/* N_Ar: our FC never confirmed */
+	{
+		static const uint8_t ff[8] = { 0x10, 20, 1, 2, 3, 4, 5, 6 };
+
+		c.tx_id = 0x7E8;
+		c.rx_id = 0x7E0;
+		c.n_ar = 50;
+		c.n_as = 50;
+		isotp_init(&b, &c, got, sizeof(got));
+		inject(&b, 0x7E0, ff, 8, 0);
+		CU_ASSERT_EQUAL(isotp_output(&b, 0, out, 64), 1);
+		CU_ASSERT_EQUAL(isotp_timers(&b, 50 * MS), ISOTP_EV_RX_ERR);
+		CU_ASSERT_STRING_EQUAL(b.timer, "N_Ar");
+	}
+	/* N_Cs: a CF due and not handed out in time */
+	cfg_classic(&c);
+	c.n_cs = 100;
+	memset(&bus, 0, sizeof(bus));
+	pair(&a, &b, &c, got, sizeof(got));
+	isotp_send(&a, msg, sizeof(msg), 0);
+	CU_ASSERT_EQUAL(isotp_output(&a, 0, out, 64), 1);
+	isotp_input(&b, &out[0].f, 0);
+	isotp_sent(&a, 1, 0);
+	isotp_output(&b, 0, out, 64);
+	isotp_input(&a, &out[0].f, 0);
+	isotp_sent(&b, 1, 0);
+	CU_ASSERT_EQUAL(isotp_timers(&a, 99 * MS), 0);
+	CU_ASSERT_EQUAL(isotp_timers(&a, 100 * MS), ISOTP_EV_TX_ERR);
+	CU_ASSERT_STRING_EQUAL(a.timer, "N_Cs");
+}
+
+static void test_stmin(void)
+{
+	struct isotp_cfg c;
+	unsigned int i, cfs = 0;
+
+	CU_ASSERT_EQUAL(isotp_stmin_ns(0), 0);
+	CU_ASSERT_EQUAL(isotp_stmin_ns(0x7F), 127 * MS);
+	CU_ASSERT_EQUAL(isotp_stmin_ns(0xF1), 100000);
+	CU_ASSERT_EQUAL(isotp_stmin_ns(0xF9), 900000);
+	CU_ASSERT_EQUAL(isotp_stmin_ns(0x80), 127 * MS); /* reserved */
+	CU_ASSERT_EQUAL(isotp_stmin_ns(0xFA), 127 * MS);
+	/* STmin 5 ms, BS 4: CF gaps never below 5 ms */
+	cfg_classic(&c);
+	c.stmin = 5;
+	c.bs = 4;
+	transfer(&c, 200, &bus);
+	for (i = 1; i < bus.n; i++) {
+		if ((bus.fr[i].data[0] >> 4) != 2 || (bus.fr[i - 1].data[0] >> 4) != 2)
+			continue;
+		CU_ASSERT(bus.t[i] - bus.t[i - 1] >= 5 * MS);
+		cfs++;
+	}
+	CU_ASSERT(cfs > 20);
+	/* 0xF3 = 300 us */
+	c.stmin = 0xF3;
+	transfer(&c, 100, &bus);
+	for (i = 3; i < bus.n; i++)
+		if ((bus.fr[i - 1].data[0] >> 4) == 2 && (bus.fr[i].data[0] >> 4) == 2)
+			CU_ASSERT(bus.t[i] - bus.t[i - 1] >= 300000);
+	/* forcing our own STmin overrides the peer's */
+	c.force_stmin_us = 2000;
+	transfer(&c, 100, &bus);
+	for (i = 3; i < bus.n; i++)
+		if ((bus.fr[i - 1].data[0] >> 4) == 2 && (bus.fr[i].data[0] >> 4) == 2)
+			CU_ASSERT(bus.t[i] - bus.t[i - 1] >= 2 * MS);
+}
+
+static void test_padding_checks(void)
+{
+	struct isotp_cfg c;
+	struct isotp b;
+	uint8_t buf[64];
+	static const uint8_t good[8] = { 0x02, 1, 2, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC };
+	static const uint8_t badpad[8] = { 0x02, 1, 2, 0xCC, 0x00, 0xCC, 0xCC, 0xCC };
+	static const uint8_t shortf[3] = { 0x02, 1, 2 };
+
+	cfg_classic(&c);
+	c.rx_pad_check = ISOTP_CHK_LEN | ISOTP_CHK_DATA;
+	isotp_init(&b, &c, buf, sizeof(buf));
+	CU_ASSERT_EQUAL(inject(&b, 0x7E8, good, 8, 0), ISOTP_EV_RX);
+	CU_ASSERT_EQUAL(inject(&b, 0x7E8, badpad, 8, 0), ISOTP_EV_RX_ERR);
+	CU_ASSERT_EQUAL(b.rx_err, -EBADMSG);
+	CU_ASSERT_EQUAL(inject(&b, 0x7E8, shortf, 3, 0), ISOTP_EV_RX_ERR);
+	b.cfg.rx_pad_check = 0;
+	CU_ASSERT_EQUAL(inject(&b, 0x7E8, badpad, 8, 0), ISOTP_EV_RX);
+	CU_ASSERT_EQUAL(inject(&b, 0x7E8, shortf, 3, 0), ISOTP_EV_RX);
+}
+
+/* Random frames at a receiver: never a crash, never a bad state. */
+static void test_garbage(void)
+{
+	struct isotp_cfg c;
+	struct isotp b;
+	static uint8_t buf[4096];
+	uint8_t d[64];
+	uint64_t x = 0x1234567887654321ull, t = 0;
+	unsigned int i, k;
+	struct isotp_frame out[8];
+
+	cfg_classic(&c);
+	c.tx_dl = 64;
+	isotp_init(&b, &c, buf, sizeof(buf));
+	for (i = 0; i < 200000; i++) {
+		struct cf_frame f;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		memset(&f, 0, sizeof(f));
+		f.id = 0x7E8;
+		f.len = (uint8_t)cf_dlc2len((unsigned int)(x & 15));
+		f.flags = f.len > 8 || (x & 16) ? CF_FD : 0;
+		for (k = 0; k < f.len; k++)
+			d[k] = (uint8_t)(x >> (k % 8 * 8)) ^ (uint8_t)k;
+		/* bias towards protocol frames */
+		d[0] = (uint8_t)((d[0] & 0x3F) | (x & 0x100 ? 0x20 : 0));
+		f.data = d;
+		t += (x >> 20) & 0xFFFFF;
+		isotp_input(&b, &f, t);
+		isotp_sent(&b, isotp_output(&b, t, out, 8), t);
+		isotp_timers(&b, t);
+		CU_ASSERT_FATAL(b.rx_pos <= b.rx_len || b.rx_state == ISOTP_RX_IDLE);
+		CU_ASSERT_FATAL(b.rx_len <= sizeof(buf) || b.rx_state == ISOTP_RX_IDLE);
+	}
+}
+
+int register_isotp_tests(void)
+{
+	CU_pSuite s = CU_add_suite("isotp (ISO 15765-2 engine)", NULL, NULL);
+
+	if (!s || !CU_add_test(s, "classic: every length edge", test_lengths_classic) ||
+	    !CU_add_test(s, "FD: escape SF/FF, up to 1 MiB", test_lengths_fd) ||
+	    !CU_add_test(s, "extended, fixed and mixed addressing", test_addressing) ||
+	    !CU_add_test(s, "FC WAIT, BS, OVFLW", test_flow_control) ||
+	    !CU_add_test(s, "sequence numbers, restarts, bad SF/FF", test_sequence_and_restart) ||
+	    !CU_add_test(s, "N_As N_Ar N_Bs N_Cs N_Cr", test_timeouts) ||
+	    !CU_add_test(s, "STmin ms and us, forced", test_stmin) ||
+	    !CU_add_test(s, "receive padding checks", test_padding_checks) ||
+	    !CU_add_test(s, "garbage frames", test_garbage))
+		return CU_get_error();
+	return 0;
+}

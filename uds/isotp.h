@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * isotp.h - ISO 15765-2:2016 transport (ISO-TP) as an I/O-free state
+ * machine.
+ *
+ * One struct isotp is one channel: a pair of CAN ids (plus an optional
+ * address byte) towards one peer, full duplex.  The caller feeds it
+ * received frames with isotp_input(), asks for frames to send with
+ * isotp_output(), confirms them with isotp_sent(), and calls
+ * isotp_timers() when isotp_deadline() has passed.  All times are
+ * monotonic nanoseconds given by the caller, so a fake clock drives the
+ * unit tests exactly.  Nothing here allocates: the caller owns the
+ * receive buffer and the message being sent.
+ *
+ * Each call returns a mask of ISOTP_EV_* events.  After ISOTP_EV_RX the
+ * message is c->rx_buf[0 .. c->rx_len); it stays valid until the next
+ * isotp_input().  Errors are in c->tx_err / c->rx_err (negative errno
+ * values, see isotp_strerror()).
+ */
+#ifndef CANRIG_ISOTP_H
+#define CANRIG_ISOTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cf.h"
+
+/* Receive padding checks (struct isotp_cfg.rx_pad_check). */
+#define ISOTP_CHK_LEN  0x01 /* classic frames must be 8 bytes long */
+#define ISOTP_CHK_DATA 0x02 /* padding bytes must equal rx_pad_byte */
+
+struct isotp_cfg {
+	uint32_t tx_id, rx_id;  /* CAN ids, no flag bits */
+	uint8_t tx_eff, rx_eff; /* 29-bit ids */
+	int16_t tx_ae, rx_ae;   /* extended (N_TA) / mixed (N_AE) address
+				 * byte sent / expected first, -1: none */
+	uint8_t tx_dl;          /* link data length: 8 classic, 12..64 FD */
+	uint8_t brs;            /* FD: bit rate switch */
+	uint8_t pad;            /* pad frames to full length */
+	uint8_t pad_byte;
+	uint8_t rx_pad_check;   /* ISOTP_CHK_* */
+	uint8_t rx_pad_byte;
+	uint8_t bs;             /* block size we ask for in FC; 0 = none */
+	uint8_t stmin;          /* STmin we ask for, raw (0-7F ms, F1-F9) */
+	uint8_t wftmax;         /* FC WAIT frames accepted in a row */
+	int32_t force_stmin_us; /* >= 0: ignore the peer's STmin, use this */
+	/* ISO 15765-2 timers, milliseconds */
+	uint32_t n_as;          /* our frame sent (confirmed) after output */
+	uint32_t n_ar;          /* our FC sent (confirmed) after output */
+	uint32_t n_bs;          /* sender: FC received after FF / block */
+	uint32_t n_br;          /* receiver: FC due after FF / block end */
+	uint32_t n_cs;          /* sender: CF sent once it is due */
+	uint32_t n_cr;          /* receiver: next CF received */
+};
+
+/*
+ * Defaults: classic 11-bit, no address bytes, padding on with 0xCC, BS 0,
+ * STmin 0, WFTmax 10, all timers 1000 ms (N_Br, N_Cs: 0 = immediately).
+ */
+void isotp_cfg_init(struct isotp_cfg *c);
+
+/* Normal fixed addressing: 29-bit 18DA<TA><SA> (18DB for functional). */
+void isotp_cfg_fixed(struct isotp_cfg *c, uint8_t ta, uint8_t sa,
+		     int functional);
+
+/* Events. */
+#define ISOTP_EV_RX      0x01 /* a message was received (rx_buf, rx_len) */
+#define ISOTP_EV_TX_DONE 0x02 /* the message being sent was sent */
+#define ISOTP_EV_RX_ERR  0x04 /* a reception was aborted (rx_err) */
+#define ISOTP_EV_TX_ERR  0x08 /* a transmission was aborted (tx_err) */
+#define ISOTP_EV_RX_FF   0x10 /* a first frame arrived (rx_len = total) */
+
+enum isotp_tx_state { ISOTP_TX_IDLE, ISOTP_TX_FIRST, ISOTP_TX_WAIT_FC,
+		      ISOTP_TX_CF, ISOTP_TX_LAST };
+enum isotp_rx_state { ISOTP_RX_IDLE, ISOTP_RX_CF };
+
+/* One frame to send; data lives in the struct. */
+struct isotp_frame {
+	struct cf_frame f;
+	uint8_t data[CF_MAX_LEN];
+};
+
+struct isotp {
+	struct isotp_cfg cfg;
+
+	/* sender */
+	enum isotp_tx_state tx_state;
+	const uint8_t *tx_buf;  /* borrowed until TX_DONE / TX_ERR */
+	size_t tx_len, tx_pos;
+	uint8_t tx_sn;
+	uint8_t tx_bs;          /* peer's block size; 0 = unlimited */
+	unsigned int tx_bs_left;
+	uint64_t tx_stmin_ns;   /* peer's STmin */
+	unsigned int tx_wft;    /* FC WAITs in a row */
+	uint64_t tx_due;        /* next CF not before this */
+	uint64_t tx_deadline;   /* N_Bs (waiting for FC) or 0 */
+	int tx_err;
+
+	/* receiver */
+	enum isotp_rx_state rx_state;
+	uint8_t *rx_buf;        /* caller's, rx_cap bytes */
+	size_t rx_cap, rx_len, rx_pos;
+	uint8_t rx_sn;
+	uint8_t rx_dl;          /* CAN_DL of the first frame */
+	unsigned int rx_bs_count;
+	uint64_t rx_deadline;   /* N_Cr */
+	int rx_err;
+	int fc_pending;         /* an FC to send: 0 none, else 0x30|FS + 1 */
+
+	/* frames handed out but not confirmed by isotp_sent() */
+	unsigned int unconfirmed;
+	unsigned int unconfirmed_tx; /* of them, sender frames */
+	uint64_t confirm_deadline;
+	const char *timer;      /* which timer expired last ("N_Bs" ...) */
+
+	/* statistics */
+	uint64_t frames_in, frames_out, frames_ignored;
+};
+
+/* Sets up c with cfg (copied) and a receive buffer (borrowed). */
+void isotp_init(struct isotp *c, const struct isotp_cfg *cfg, uint8_t *rx_buf,
+		size_t rx_cap);
+
+/* Largest message the configuration can send: 4095 bytes, or 2^32-1 on FD
+ * links (escape first frame); 7 (or TX_DL-2) for functional use. */
+size_t isotp_max_len(const struct isotp *c);
+
+/*
+ * Starts sending msg (borrowed until ISOTP_EV_TX_DONE or _TX_ERR).
+ * Returns 0, -EBUSY while a message is being sent, -EMSGSIZE if len is 0
+ * or too long.
+ */
+int isotp_send(struct isotp *c, const uint8_t *msg, size_t len, uint64_t now);
+
+/* Aborts the transmission in progress (no event). */
+void isotp_tx_abort(struct isotp *c);
+
+/*
+ * Feeds one received frame.  Frames for other ids (or address bytes) are
+ * ignored.  Returns events.
+ */
+unsigned int isotp_input(struct isotp *c, const struct cf_frame *f,
+			 uint64_t now);
+
+/*
+ * Hands out up to max frames due now into out[].  Returns the number; the
+ * caller sends them in order and confirms with isotp_sent().  Nothing more
+ * comes out until the batch is confirmed.  With STmin 0 a whole block
+ * comes out in one call.
+ */
+unsigned int isotp_output(struct isotp *c, uint64_t now,
+			  struct isotp_frame *out, unsigned int max);
+
+/*
+ * Confirms that the first n frames handed out were sent at time now (the
+ * time STmin counts from).  Returns events (TX_DONE after the last one).
+ */
+unsigned int isotp_sent(struct isotp *c, unsigned int n, uint64_t now);
+
+/* Checks the timers at time now.  Returns events (RX_ERR/TX_ERR). */
+unsigned int isotp_timers(struct isotp *c, uint64_t now);
+
+/*
+ * Returns when isotp_output() or isotp_timers() next has work: 0 for now,
+ * UINT64_MAX for never (until the next input or send).
+ */
+uint64_t isotp_deadline(const struct isotp *c);
+
+/* STmin byte to nanoseconds (reserved values count as 127 ms). */
+uint64_t isotp_stmin_ns(uint8_t stmin);
+
+/* Returns a static English text for an isotp error (c->tx_err/rx_err). */
+const char *isotp_strerror(int err);
+
+#endif /* CANRIG_ISOTP_H */
