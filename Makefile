@@ -27,17 +27,20 @@ endif
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -Ilib -Idbc -Iuds -DCANRIG_VERSION='"$(VERSION)"'
 ALL_LDFLAGS = $(LDFLAGS)
 
+# libev ships no .pc file: plain -lev (its header is <ev.h>)
+LIBS     = -lev -lm
+
 # CUnit is found through pkg-config; a missing .pc file is a deps problem.
 CUNIT_CFLAGS = $(shell $(PKG_CONFIG) --cflags cunit 2>/dev/null)
 CUNIT_LIBS   = $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null || echo -lcunit)
 
 LIB_SRC  = lib/cf.c lib/cio.c lib/clog.c lib/clog_asc.c \
-           dbc/dbc_parse.c dbc/dbc.c uds/isotp.c
-PUB_HDR  = lib/cf.h lib/cio.h lib/clog.h dbc/dbc.h uds/isotp.h
+           dbc/dbc_parse.c dbc/dbc.c uds/isotp.c uds/isotp_io.c
+PUB_HDR  = lib/cf.h lib/cio.h lib/clog.h dbc/dbc.h uds/isotp.h uds/isotp_io.h
 LIB_HDR  = $(PUB_HDR) dbc/dbc_priv.h
 LIB_OBJ  = $(LIB_SRC:%.c=$(B)/%.o)
 TOOL_SRC = tools/canrig.c tools/cmd_dump.c tools/cmd_send.c tools/cmd_replay.c \
-           tools/cmd_log.c tools/cmd_dbc.c tools/dbcout.c
+           tools/cmd_log.c tools/cmd_dbc.c tools/dbcout.c tools/cmd_isotp.c
 TOOL_OBJ = $(TOOL_SRC:%.c=$(B)/%.o)
 TEST_SRC = tests/unit.c tests/test_cf.c tests/test_clog.c tests/test_cio.c \
            tests/test_dbc.c tests/test_isotp.c
@@ -55,10 +58,10 @@ $(B)/libcanrig.a: $(LIB_OBJ)
 	$(AR) rcs $@ $(LIB_OBJ)
 
 $(B)/canrig: $(TOOL_OBJ) $(B)/libcanrig.a
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(TOOL_OBJ) $(B)/libcanrig.a -lm
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(TOOL_OBJ) $(B)/libcanrig.a $(LIBS)
 
 $(B)/test_unit: $(TEST_OBJ) $(B)/libcanrig.a
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(TEST_OBJ) $(B)/libcanrig.a $(CUNIT_LIBS) -lm
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(TEST_OBJ) $(B)/libcanrig.a $(CUNIT_LIBS) $(LIBS)
 
 PC_SED = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 	    -e 's|@INCDIR@|$(PREFIX)/include|g' -e 's|@VERSION@|$(VERSION)|g'
@@ -95,7 +98,7 @@ bench: deps
 	@CANRIG=$(CURDIR)/$(B)/canrig DBCB=$(CURDIR)/$(B)/dbc_bench bench/dbc.sh
 
 $(B)/dbc_bench: bench/dbc_bench.c $(B)/libcanrig.a
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/libcanrig.a -lm
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/libcanrig.a $(LIBS)
 
 # --- sanitizers: the whole suite on an ASan+UBSan build
 ASAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
@@ -133,7 +136,7 @@ fuzz: $(FUZZERS:%=$(B)/fuzz/%)
 
 $(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(LIB_HDR)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -Idbc -Iuds -o $@ $< $(LIB_SRC) -lm
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Idbc -Iuds -o $@ $< $(LIB_SRC) $(LIBS)
 
 # --- install
 install: all

@@ -160,13 +160,19 @@ static void test_lengths_classic(void)
 	CU_ASSERT_EQUAL(bus.fr[2].data[0], 0x21);
 	CU_ASSERT_EQUAL(bus.fr[16].data[0], 0x2F);
 	CU_ASSERT_EQUAL(bus.fr[17].data[0], 0x20); /* SN wraps 15 -> 0 */
-	/* classic links stop at 4095 */
+	/* past 4095 on classic: the 2016 escape first frame, 10 00 + 32 bits */
+	transfer(&c, 4096, &bus);
+	CU_ASSERT_EQUAL(bus.fr[0].data[0], 0x10);
+	CU_ASSERT_EQUAL(bus.fr[0].data[1], 0x00);
+	CU_ASSERT_EQUAL(bus.fr[0].data[4], 0x10);
+	CU_ASSERT_EQUAL(bus.fr[0].data[5], 0x00);
+	CU_ASSERT_EQUAL(bus.n, 1 + 1 + (4096 - 2 + 6) / 7);
+	transfer(&c, 100000, &bus);
 	{
 		struct isotp a;
 		static uint8_t m[4096];
 
 		isotp_init(&a, &c, NULL, 0);
-		CU_ASSERT_EQUAL(isotp_send(&a, m, 4096, 0), -EMSGSIZE);
 		CU_ASSERT_EQUAL(isotp_send(&a, m, 0, 0), -EMSGSIZE);
 		CU_ASSERT_EQUAL(isotp_send(&a, m, 10, 0), 0);
 		CU_ASSERT_EQUAL(isotp_send(&a, m, 10, 0), -EBUSY);
@@ -380,6 +386,17 @@ static void test_sequence_and_restart(void)
 	CU_ASSERT_EQUAL(b.rx_err, -ECONNRESET);
 	CU_ASSERT_EQUAL(b.rx_len, 2);
 	CU_ASSERT_EQUAL(buf[1], 0xBB);
+	/* an unpadded last CF carries exactly what is left */
+	{
+		static const uint8_t ff8[8] = { 0x10, 8, 1, 2, 3, 4, 5, 6 };
+		static const uint8_t last[3] = { 0x21, 7, 8 };
+
+		CU_ASSERT_EQUAL(inject(&b, 0x7E0, ff8, 8, 10), ISOTP_EV_RX_FF);
+		isotp_sent(&b, isotp_output(&b, 10, out, 4), 10);
+		CU_ASSERT_EQUAL(inject(&b, 0x7E0, last, 3, 11), ISOTP_EV_RX);
+		CU_ASSERT_EQUAL(b.rx_len, 8);
+		CU_ASSERT_EQUAL(buf[7], 8);
+	}
 	/* malformed single frames: SF_DL 0, SF_DL past the frame */
 	{
 		static const uint8_t z[8] = { 0x00, 1, 2, 3, 4, 5, 6, 7 };

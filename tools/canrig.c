@@ -88,6 +88,7 @@ static void usage(FILE *f)
 		"  replay FILE [dst=src]   replay a candump log like canplayer\n"
 		"  log convert ...         convert between candump log and Vector ASC\n"
 		"  dbc dump|decode|encode|check FILE.dbc ...   DBC signal database tools\n"
+		"  isotp send|recv|dump ...  ISO-TP like isotpsend/isotprecv/isotpdump\n"
 		"\n"
 		"Run 'canrig COMMAND --help' for a command's options, 'man canrig' for more.\n"
 		"Exit status: 0 ok, 1 runtime error, 2 usage error.\n");
@@ -122,6 +123,8 @@ int main(int argc, char **argv)
 		return cmd_log(argc - 1, argv + 1);
 	if (!strcmp(cmd, "dbc"))
 		return cmd_dbc(argc - 1, argv + 1);
+	if (!strcmp(cmd, "isotp"))
+		return cmd_isotp(argc - 1, argv + 1);
 	fprintf(stderr, "canrig: unknown command '%s'; try 'canrig --help'\n", cmd);
 	return EXIT_USAGE;
 }

@@ -76,8 +76,10 @@ static size_t sf_max(const struct isotp *c)
 
 size_t isotp_max_len(const struct isotp *c)
 {
-	/* the kernel's classic links stop at 4095 too; FD has the escape */
-	return c->cfg.tx_dl > 8 ? 0xFFFFFFFFu : 4095;
+	/* ISO 15765-2:2016 allows the escape first frame on classic links
+	 * too, as the kernel's can-isotp does */
+	(void)c;
+	return 0xFFFFFFFFu;
 }
 
 /* Starts a frame to send: address byte, returns where the PCI goes. */
@@ -337,6 +339,8 @@ static unsigned int in_fc(struct isotp *c, const uint8_t *p, size_t n,
 		c->tx_stmin_ns = c->cfg.force_stmin_us >= 0 ?
 			(uint64_t)c->cfg.force_stmin_us * 1000 :
 			isotp_stmin_ns(p[2]);
+		if (c->tx_stmin_ns < (uint64_t)c->cfg.min_gap_us * 1000)
+			c->tx_stmin_ns = (uint64_t)c->cfg.min_gap_us * 1000;
 		c->tx_wft = 0;
 		c->tx_state = ISOTP_TX_CF;
 		c->tx_due = now;
@@ -437,12 +441,10 @@ static unsigned int in_cf(struct isotp *c, const struct cf_frame *f,
 	if ((p[0] & 0x0F) != c->rx_sn)
 		return rx_fail(c, -EILSEQ, NULL);
 	take = n - 1;
-	if (take > c->rx_len - c->rx_pos)
-		take = c->rx_len - c->rx_pos;
-	else if (f->len != c->rx_dl)
+	if (take >= c->rx_len - c->rx_pos)
+		take = c->rx_len - c->rx_pos; /* the last CF may be short */
+	else if (f->len != c->rx_dl || !take)
 		return 0; /* not the last CF: must be as long as the FF */
-	if (c->rx_pos + take < c->rx_len && !take)
-		return 0;
 	if (!pad_ok(c, f, (size_t)(p - f->data) + 1 + take))
 		return rx_fail(c, -EBADMSG, NULL);
 	memcpy(c->rx_buf + c->rx_pos, p + 1, take);

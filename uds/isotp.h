@@ -44,6 +44,7 @@ struct isotp_cfg {
 	uint8_t stmin;          /* STmin we ask for, raw (0-7F ms, F1-F9) */
 	uint8_t wftmax;         /* FC WAIT frames accepted in a row */
 	int32_t force_stmin_us; /* >= 0: ignore the peer's STmin, use this */
+	uint32_t min_gap_us;    /* never less than this between our CFs */
 	/* ISO 15765-2 timers, milliseconds */
 	uint32_t n_as;          /* our frame sent (confirmed) after output */
 	uint32_t n_ar;          /* our FC sent (confirmed) after output */
@@ -121,8 +122,8 @@ struct isotp {
 void isotp_init(struct isotp *c, const struct isotp_cfg *cfg, uint8_t *rx_buf,
 		size_t rx_cap);
 
-/* Largest message the configuration can send: 4095 bytes, or 2^32-1 on FD
- * links (escape first frame); 7 (or TX_DL-2) for functional use. */
+/* Largest message the configuration can send: 2^32-1 (escape first frame
+ * beyond 4095, on classic and FD links alike). */
 size_t isotp_max_len(const struct isotp *c);
 
 /*

@@ -98,3 +98,32 @@ absent() {
 		return 1
 	fi
 }
+
+# wait_rx IF ID: until some socket on IF receives ID (hex), as the kernel's
+# receive lists show; how a receiver (isotprecv, canrig isotp recv) says
+# "ready" without a frame of its own.
+wait_rx() {
+	_i=0
+	while ! cat /proc/net/can/rcvlist_sff /proc/net/can/rcvlist_eff 2>/dev/null |
+		grep -qiE "^ +$1 +0*$2 "; do
+		_i=$((_i + 1))
+		if [ "$_i" -gt $((WAIT_SECS * 20)) ]; then
+			echo "nothing ever listened for $2 on $1" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+# hexmsg N: N bytes "01 02 .. FF 00 01 .." as isotpsend reads them
+hexmsg() {
+	awk -v n="$1" 'BEGIN { for (i = 1; i <= n; i++) printf "%02X ", i % 256; print "" }'
+}
+
+# samebytes A B: the same hex bytes, whatever the spacing
+samebytes() {
+	if [ "$(tr -d ' \n' <"$1")" != "$(tr -d ' \n' <"$2")" ]; then
+		echo "--- $1 and $2 differ ($(wc -c <"$1") vs $(wc -c <"$2") chars)" >&2
+		return 1
+	fi
+}
