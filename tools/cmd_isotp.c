@@ -562,15 +562,14 @@ static int do_dump(int argc, char **argv)
 		}
 		for (i = 0; i < n; i++) {
 			const struct cf_frame *f = &ring.views[i];
-			int ext = 0, want;
+			int is_src = f->id == src && !(f->flags & CF_EFF) == !seff;
+			int want = is_src ? sx : dx;
 
-			want = f->id == src && !(f->flags & CF_EFF) == !seff ? sx : dx;
-			if (want != -2) {
-				ext = 1;
-				if (want >= 0 && (!f->len || f->data[0] != want))
-					continue;
-			}
-			dump_frame(f, argv[optind], ext, asc, tsmode, &last);
+			/* as isotpdump: -x puts every frame in extended
+			 * addressing; each side filters on its own address */
+			if (want >= 0 && (!f->len || f->data[0] != want))
+				continue;
+			dump_frame(f, argv[optind], sx != -2, asc, tsmode, &last);
 		}
 		fflush(stdout);
 	}

@@ -99,13 +99,16 @@ absent() {
 	fi
 }
 
-# wait_rx IF ID: until some socket on IF receives ID (hex), as the kernel's
-# receive lists show; how a receiver (isotprecv, canrig isotp recv) says
-# "ready" without a frame of its own.
+# wait_rx IF ID [N]: until N (default 1) sockets on IF receive ID (hex),
+# as the kernel's receive lists show; how a receiver (isotprecv, canrig
+# isotp recv) says "ready" without a frame of its own.
 wait_rx() {
 	_i=0
-	while ! cat /proc/net/can/rcvlist_sff /proc/net/can/rcvlist_eff 2>/dev/null |
-		grep -qiE "^ +$1 +0*$2 "; do
+	_id=$2
+	# 29-bit ids are listed with the EFF flag (bit 31) set
+	[ ${#_id} -eq 8 ] && _id=$(printf '%08x' $((0x$_id | 0x80000000)))
+	while [ "$(cat /proc/net/can/rcvlist_sff /proc/net/can/rcvlist_eff 2>/dev/null |
+		grep -ciE "^ +$1 +0*$_id ")" -lt "${3:-1}" ]; do
 		_i=$((_i + 1))
 		if [ "$_i" -gt $((WAIT_SECS * 20)) ]; then
 			echo "nothing ever listened for $2 on $1" >&2
