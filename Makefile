@@ -45,7 +45,7 @@ TOOL_OBJ = $(TOOL_SRC:%.c=$(B)/%.o)
 TEST_SRC = tests/unit.c tests/test_cf.c tests/test_clog.c tests/test_cio.c \
            tests/test_dbc.c tests/test_isotp.c
 TEST_OBJ = $(TEST_SRC:%.c=$(B)/%.o)
-FUZZERS  = fuzz_cf_parse fuzz_clog_read fuzz_dbc_parse fuzz_dbc_decode
+FUZZERS  = fuzz_cf_parse fuzz_clog_read fuzz_dbc_parse fuzz_dbc_decode fuzz_isotp_rx
 
 all: $(B)/libcanrig.a $(B)/canrig $(B)/canrig.pc
 

@@ -403,6 +403,11 @@ static void test_sequence_and_restart(void)
 		static const uint8_t l[4] = { 0x05, 1, 2, 3 };
 		static const uint8_t ffshort[8] = { 0x10, 5, 1, 2, 3, 4, 5, 6 };
 
+		uint8_t *one = malloc(1); /* exact size: ASan sees over-reads */
+
+		one[0] = 0x10; /* a first frame cut to its PCI byte (fuzzer find) */
+		CU_ASSERT_EQUAL(inject(&b, 0x7E0, one, 1, 6), 0);
+		free(one);
 		CU_ASSERT_EQUAL(inject(&b, 0x7E0, z, 8, 6), 0);
 		CU_ASSERT_EQUAL(inject(&b, 0x7E0, l, 4, 6), 0);
 		CU_ASSERT_EQUAL(inject(&b, 0x7E0, ffshort, 8, 6), 0);

@@ -393,12 +393,13 @@ static unsigned int in_ff(struct isotp *c, const struct cf_frame *f,
 			  const uint8_t *p, size_t n, uint64_t now)
 {
 	unsigned int ev = 0;
-	size_t len = (size_t)(p[0] & 0x0F) << 8 | p[1], hdr = 2;
+	size_t len, hdr = 2;
 	size_t a = (size_t)(p - f->data);
 
 	/* a first frame fills its frame: 8 bytes, or an FD length > 8 */
 	if (f->len < 8 || n < 2)
 		return 0;
+	len = (size_t)(p[0] & 0x0F) << 8 | p[1];
 	if (!len) {
 		if (n < 6)
 			return 0;
