@@ -4,6 +4,7 @@
 #     1,000,000-line candump log (outputs must be byte-identical).
 #  2. capture without loss: canrig dump vs candump under a cangen flood on
 #     vcan (natively, or in the qemu guest).
+#  3-6. DBC (bench/dbc.sh), 7-8. ISO-TP (bench/isotp.sh): see those files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CANRIG=${CANRIG:-$PWD/build/canrig}
@@ -57,4 +58,11 @@ if tests/vm/run-in-guest.sh --check-native && [ "$(id -u)" -eq 0 ]; then
 else
 	echo "(no AF_CAN here: measuring inside the qemu guest, under TCG emulation)"
 	tests/vm/run-in-guest.sh bench/capture.sh
+fi
+
+echo
+if tests/vm/run-in-guest.sh --check-native && [ "$(id -u)" -eq 0 ]; then
+	bench/isotp.sh
+else
+	tests/vm/run-in-guest.sh bench/isotp.sh
 fi

@@ -45,6 +45,7 @@ static void isotp_usage(FILE *f)
 		"  -f NSECS     ignore the receiver's STmin, wait NSECS between frames\n"
 		"  -t NSECS     at least NSECS between our consecutive frames\n"
 		"  -b           wait until the PDU is sent (always done; accepted)\n"
+		"  --count N    send the PDU N times, one after the other\n"
 		"recv:\n"
 		"  -b BS        block size we ask for (hex), 0 = off\n"
 		"  -m STMIN     STmin we ask for (hex: 00-7F ms, F1-F9 = 100-900 us)\n"
@@ -101,6 +102,7 @@ struct opts {
 	struct isotp_cfg cfg;
 	int have_s, have_d, loop;
 	long fixed_len;
+	unsigned long count;
 	uint64_t gap_ns;
 	const char *ifname;
 };
@@ -310,14 +312,16 @@ static int do_send(struct opts *o)
 	rc = open_io(&r, o, NULL, 0);
 	if (rc)
 		goto out;
-	e = isotp_io_send(&r.io, msg, (size_t)n);
-	if (e) {
-		cli_err("isotp", "send: %zu bytes: %s (at most %zu on this link)",
-			(size_t)n, e == -EMSGSIZE ? "cannot send" : strerror(-e),
-			isotp_max_len(&r.io.tp));
-		rc = EXIT_USAGE;
-	} else {
-		rc = run_loop(&r);
+	for (i = 0; i < (long)o->count && !rc; i++) {
+		r.done = 0;
+		e = isotp_io_send(&r.io, msg, (size_t)n);
+		if (e) {
+			cli_err("isotp", "send: %zu bytes: %s", (size_t)n,
+				e == -EMSGSIZE ? "empty or too long" : strerror(-e));
+			rc = EXIT_USAGE;
+		} else {
+			rc = run_loop(&r);
+		}
 	}
 	isotp_io_close(&r.io);
 out:
@@ -588,6 +592,9 @@ int cmd_isotp(int argc, char **argv)
 	int opt, r;
 	const char *optstr;
 	struct sigaction sa;
+	static const struct option lo[] = { { "count", required_argument, NULL, 1 },
+					    { "help", no_argument, NULL, 'h' },
+					    { NULL, 0, NULL, 0 } };
 
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		isotp_usage(argc < 2 ? stderr : stdout);
@@ -606,10 +613,11 @@ int cmd_isotp(int argc, char **argv)
 	isotp_cfg_init(&o.cfg);
 	o.cfg.pad = 0; /* as can-utils: padding only with -p */
 	o.fixed_len = -1;
+	o.count = 1;
 	optstr = !strcmp(sub, "send") ? "s:d:x:p:P:t:f:D:bL:h" :
 					"s:d:x:p:P:b:m:w:lL:h";
 	optind = 1;
-	while ((opt = getopt(argc, argv, optstr)) != -1) {
+	while ((opt = getopt_long(argc, argv, optstr, lo, NULL)) != -1) {
 		char *end;
 		unsigned long v;
 
@@ -652,6 +660,12 @@ int cmd_isotp(int argc, char **argv)
 			break;
 		case 'l':
 			o.loop = 1;
+			break;
+		case 1:
+			v = strtoul(optarg, &end, 10);
+			if (errno || *end || !v || strcmp(sub, "send"))
+				goto bad;
+			o.count = v;
 			break;
 		case 'h':
 			isotp_usage(stdout);

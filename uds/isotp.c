@@ -298,9 +298,14 @@ unsigned int isotp_sent(struct isotp *c, unsigned int n, uint64_t now)
 	c->unconfirmed_tx -= tx;
 	c->confirm_deadline = c->unconfirmed ?
 		now + (c->cfg.n_as ? c->cfg.n_as : 1) * MS : 0;
-	/* STmin counts from when the previous CF really went out */
-	if (tx && c->tx_state == ISOTP_TX_CF)
-		c->tx_due = now + c->tx_stmin_ns;
+	/* STmin counts from when the previous CF really went out, plus a
+	 * sixteenth (at most 200 us): receivers timestamp frames with some
+	 * jitter, and must never see a gap below STmin */
+	if (tx && c->tx_state == ISOTP_TX_CF) {
+		uint64_t guard = c->tx_stmin_ns / 16;
+
+		c->tx_due = now + c->tx_stmin_ns + (guard > 200000 ? 200000 : guard);
+	}
 	if (c->tx_state == ISOTP_TX_LAST && !c->unconfirmed_tx) {
 		c->tx_state = ISOTP_TX_IDLE;
 		c->tx_buf = NULL;
