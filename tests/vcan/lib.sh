@@ -15,17 +15,27 @@ WAIT_SECS=${CANRIG_VCAN_WAIT:-90}
 
 : "${CANRIG:?CANRIG must point at the canrig binary}"
 
-# wait_for FILE PATTERN: until FILE contains PATTERN (extended regex).
-wait_for() {
+# poll WHAT CMD...: run CMD every 50 ms until it succeeds; after WAIT_SECS
+# say that WHAT never happened and fail.
+poll() {
+	_what=$1
+	shift
 	_i=0
-	while ! grep -qE -- "$2" "$1" 2>/dev/null; do
+	until "$@"; do
 		_i=$((_i + 1))
 		if [ "$_i" -gt $((WAIT_SECS * 20)) ]; then
-			echo "timeout waiting for '$2' in $1" >&2
+			echo "$_what" >&2
 			return 1
 		fi
 		sleep 0.05
 	done
+}
+
+has_re() { grep -qE -- "$2" "$1" 2>/dev/null; }
+
+# wait_for FILE PATTERN: until FILE contains PATTERN (extended regex).
+wait_for() {
+	poll "timeout waiting for '$2' in $1" has_re "$1" "$2"
 }
 
 # sync_listeners IF FILE...: send sync frames on IF until every FILE has one.
@@ -103,19 +113,15 @@ absent() {
 # as the kernel's receive lists show; how a receiver (isotprecv, canrig
 # isotp recv) says "ready" without a frame of its own.
 wait_rx() {
-	_i=0
 	_id=$2
 	# 29-bit ids are listed with the EFF flag (bit 31) set
 	[ ${#_id} -eq 8 ] && _id=$(printf '%08x' $((0x$_id | 0x80000000)))
-	while [ "$(cat /proc/net/can/rcvlist_sff /proc/net/can/rcvlist_eff 2>/dev/null |
-		grep -ciE "^ +$1 +0*$_id ")" -lt "${3:-1}" ]; do
-		_i=$((_i + 1))
-		if [ "$_i" -gt $((WAIT_SECS * 20)) ]; then
-			echo "nothing ever listened for $2 on $1" >&2
-			return 1
-		fi
-		sleep 0.05
-	done
+	poll "nothing ever listened for $2 on $1" rx_listeners "$1" "$_id" "${3:-1}"
+}
+
+rx_listeners() { # IF ID N: at least N receivers of ID on IF
+	[ "$(cat /proc/net/can/rcvlist_sff /proc/net/can/rcvlist_eff 2>/dev/null |
+		grep -ciE "^ +$1 +0*$2 ")" -ge "$3" ]
 }
 
 # hexmsg N: N bytes "01 02 .. FF 00 01 .." as isotpsend reads them
