@@ -275,6 +275,10 @@ int dbc_encode(const struct dbc_message *m, const uint64_t *raw,
 		} else if (s->kind == DBC_INT) {
 			double r = s->start_raw;
 
+			/* a start value is a double from the file: out of
+			 * range or NaN starts at 0 rather than being UB */
+			if (!(r > -9.2e18 && r < 1.8e19))
+				r = 0;
 			v[i] = r < 0 ? (uint64_t)(int64_t)r : (uint64_t)r;
 			if (s->size < 64)
 				v[i] &= ((uint64_t)1 << s->size) - 1;

@@ -1765,7 +1765,9 @@ static void apply_msg_attr(struct dbc_message *m, const char *name,
 			   double num, const char *str)
 {
 	if (!strcmp(name, "GenMsgCycleTime"))
-		m->cycle_time = (int64_t)num;
+		/* attribute values are doubles from the file: keep the cast
+		 * defined (a fuzzer found 1.8e51) */
+		m->cycle_time = num > 0 && num < 9.2e18 ? (int64_t)num : 0;
 	else if (!strcmp(name, "GenMsgSendType"))
 		m->send_type = str;
 	else if (!strcmp(name, "VFrameFormat"))

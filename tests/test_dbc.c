@@ -682,8 +682,23 @@ static void test_regressions(void)
 			continue;
 		snprintf(path, sizeof(path), "regress/%s", e->d_name);
 		dbc_load_file(test_data(path), &o, &db, err, sizeof(err));
-		if (db)
+		if (db) {
+			unsigned int k;
+
 			dbc_check(db, NULL, NULL);
+			/* and encode every message from its start values */
+			for (k = 0; k < db->nmsgs; k++) {
+				const struct dbc_message *m = &db->msgs[k];
+				uint64_t *raw = calloc(m->nsigs + 1, sizeof(*raw));
+				uint8_t *set = calloc(m->nsigs + 1, 1);
+				uint8_t buf[CF_MAX_LEN];
+				struct cf_frame f;
+
+				CU_ASSERT_EQUAL(dbc_encode(m, raw, set, buf, &f, NULL), 0);
+				free(raw);
+				free(set);
+			}
+		}
 		dbc_free(db);
 		n++;
 	}
