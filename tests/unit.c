@@ -22,7 +22,8 @@ int main(void)
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
 	if (register_cf_tests() || register_clog_tests() || register_cio_tests() ||
-	    register_dbc_tests() || register_isotp_tests()) {
+	    register_dbc_tests() || register_isotp_tests() ||
+	    register_uds_tests()) {
 		fprintf(stderr, "unit: cannot register suites: %s\n", CU_get_error_msg());
 		CU_cleanup_registry();
 		return 1;

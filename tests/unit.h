@@ -11,6 +11,7 @@ int register_clog_tests(void);
 int register_cio_tests(void);
 int register_dbc_tests(void);
 int register_isotp_tests(void);
+int register_uds_tests(void);
 
 /* Path of a file under tests/data (static buffer). */
 const char *test_data(const char *name);
