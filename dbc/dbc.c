@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clog.h"
 #include "dbc_priv.h"
 
 /* Frame bit (byte*8 + bit-in-byte) of signal bit j (0 = LSB). */
@@ -549,19 +550,13 @@ void dbc_free(struct dbc_db *db)
 
 /* ---- number formatting */
 
+/* The library's one decimal writer, NUL-terminated for these callers. */
 static size_t put_u64(uint64_t v, char *out)
 {
-	char tmp[24];
-	size_t n = 0, i;
+	char *e = clog_put_dec(out, v, 0, 0);
 
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	for (i = 0; i < n; i++)
-		out[i] = tmp[n - 1 - i];
-	out[n] = 0;
-	return n;
+	*e = 0;
+	return (size_t)(e - out);
 }
 
 static size_t put_i64(int64_t v, char *out)
@@ -745,9 +740,7 @@ size_t dbc_fmt_double(double d, char *out)
 
 int dbc_is_integral(const struct dbc_signal *s)
 {
-	return s->kind == DBC_INT && s->scale == floor(s->scale) &&
-	       s->offset == floor(s->offset) && fabs(s->scale) < 9.2e18 &&
-	       fabs(s->offset) < 9.2e18;
+	return s->integral;
 }
 
 size_t dbc_fmt_raw(const struct dbc_signal *s, const struct dbc_value *v,

@@ -73,6 +73,8 @@ struct dbc_signal {
 	uint8_t is_signed;
 	uint8_t kind;           /* enum dbc_kind */
 	uint8_t mux;            /* DBC_MUX_* */
+	uint8_t integral;       /* integer kind, integral scale and offset:
+				 * physical values are exact integers */
 	double scale, offset, min, max;
 
 	/* Decoded only when selector is present and its raw value is in one
@@ -97,7 +99,8 @@ struct dbc_message {
 	const char *name;
 	const char *long_name;  /* SystemMessageLongSymbol, else name */
 	const char *comment;
-	const char *sender;     /* NULL if none ("Vector__XXX" is kept) */
+	const char *sender;     /* NULL if none; Vector's placeholder node is
+				 * kept as written */
 	const char *const *senders; /* BO_ sender then BO_TX_BU_ ones */
 	unsigned int nsenders;
 	uint32_t id;            /* 11 or 29-bit id, no flag bits */

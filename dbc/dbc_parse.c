@@ -1924,6 +1924,12 @@ static int finalize(struct parser *p)
 			s->long_name = s->name;
 			s->receivers = ps->nr ? p->strs.v + ps->rfirst : NULL;
 			s->nreceivers = ps->nr;
+			/* decided once here, not per printed value */
+			s->integral = s->kind == DBC_INT &&
+				      s->scale == floor(s->scale) &&
+				      s->offset == floor(s->offset) &&
+				      fabs(s->scale) < 9.2e18 &&
+				      fabs(s->offset) < 9.2e18;
 		}
 	}
 

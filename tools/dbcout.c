@@ -27,7 +27,6 @@ struct dbcout {
 	struct ostr *labels;   /* per global choice: "label" */
 	unsigned int *base;    /* per message: global index of its first signal */
 	unsigned int *labbase; /* per global signal: first of its labels */
-	uint8_t *integral;     /* per global signal: print as an exact integer */
 	int16_t **direct;      /* per global signal: raw -> choice, small ones */
 	size_t *bound;         /* per message: worst-case output bytes */
 	size_t maxbound;
@@ -131,11 +130,10 @@ struct dbcout *dbcout_new(const struct dbc_db *db, unsigned int mode)
 	o->labels = calloc(nlab + 1, sizeof(*o->labels));
 	o->base = calloc(db->nmsgs + 1, sizeof(*o->base));
 	o->labbase = calloc(nsig + 1, sizeof(*o->labbase));
-	o->integral = calloc(nsig + 1, 1);
 	o->direct = calloc(nsig + 1, sizeof(*o->direct));
 	o->bound = calloc(db->nmsgs + 1, sizeof(*o->bound));
 	if (!o->vals || !o->pool || !o->msgkey || !o->sigkey || !o->labels ||
-	    !o->base || !o->labbase || !o->integral || !o->bound || !o->direct)
+	    !o->base || !o->labbase || !o->bound || !o->direct)
 		goto out_free;
 	nsig = nlab = 0;
 	for (i = 0; i < db->nmsgs; i++) {
@@ -147,7 +145,6 @@ struct dbcout *dbcout_new(const struct dbc_db *db, unsigned int mode)
 			const struct dbc_signal *s = &m->sigs[j];
 
 			o->sigkey[nsig] = pool_add(o->pool, &pos, s->long_name, ":");
-			o->integral[nsig] = (uint8_t)dbc_is_integral(s);
 			o->labbase[nsig] = nlab;
 			for (k = 0; k < s->nchoices; k++)
 				o->labels[nlab++] = pool_add(o->pool, &pos,
@@ -192,7 +189,6 @@ void dbcout_free(struct dbcout *o)
 	free(o->labels);
 	free(o->base);
 	free(o->labbase);
-	free(o->integral);
 	if (o->direct) {
 		unsigned int i, j, g = 0;
 
@@ -247,7 +243,7 @@ static char *json_values(const struct dbcout *o, const struct dbc_message *m,
 			*p++ = ',';
 		first = 0;
 		p = put_str(o, p, o->sigkey[gi + i]);
-		if (which == 0 && o->integral[gi + i] && s->scale == 1 &&
+		if (which == 0 && s->integral && s->scale == 1 &&
 		    s->offset == 0) {
 			p += dbc_fmt_raw(s, v, p); /* the common case, exact */
 		} else if (which == 0) {
