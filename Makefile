@@ -35,9 +35,10 @@ CUNIT_CFLAGS = $(shell $(PKG_CONFIG) --cflags cunit 2>/dev/null)
 CUNIT_LIBS   = $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null || echo -lcunit)
 
 LIB_SRC  = lib/cf.c lib/cio.c lib/clog.c lib/clog_asc.c \
-           dbc/dbc_parse.c dbc/dbc.c uds/isotp.c uds/isotp_io.c uds/uds.c
+           dbc/dbc_parse.c dbc/dbc.c uds/isotp.c uds/isotp_io.c uds/uds.c \
+           uds/uds_client.c uds/uds_io.c
 PUB_HDR  = lib/cf.h lib/cio.h lib/clog.h dbc/dbc.h uds/isotp.h uds/isotp_io.h \
-           uds/uds.h
+           uds/uds.h uds/uds_client.h uds/uds_io.h
 LIB_HDR  = $(PUB_HDR) dbc/dbc_priv.h
 LIB_OBJ  = $(LIB_SRC:%.c=$(B)/%.o)
 TOOL_SRC = tools/canrig.c tools/cmd_dump.c tools/cmd_send.c tools/cmd_replay.c \

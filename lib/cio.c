@@ -166,6 +166,20 @@ int cio_if_lookup(const struct cio_sock *s, const char *ifname, int *ifindex)
 	return if_check(s->fd, ifname, ifindex);
 }
 
+static int set_filters(int fd, const struct can_filter *f, unsigned int n)
+{
+	if (setsockopt(fd, SOL_CAN_RAW, CAN_RAW_FILTER, n ? f : NULL,
+		       (socklen_t)(n * sizeof(*f))) < 0)
+		return -errno;
+	return 0;
+}
+
+int cio_set_filters(struct cio_sock *s, const struct can_filter *f,
+		    unsigned int n)
+{
+	return set_filters(s->fd, f, n);
+}
+
 int cio_open(struct cio_sock *s, const char *ifname, const struct cio_opts *o)
 {
 	struct sockaddr_can addr;
@@ -193,16 +207,10 @@ int cio_open(struct cio_sock *s, const char *ifname, const struct cio_opts *o)
 	err = set_int(fd, SOL_CAN_RAW, CAN_RAW_FD_FRAMES, 1);
 	if (err)
 		goto out_close;
-	if (o->no_rx) {
-		if (setsockopt(fd, SOL_CAN_RAW, CAN_RAW_FILTER, NULL, 0) < 0) {
-			err = -errno;
+	if (o->no_rx || o->nfilters) {
+		err = set_filters(fd, o->filters, o->no_rx ? 0 : o->nfilters);
+		if (err)
 			goto out_close;
-		}
-	} else if (o->nfilters &&
-		   setsockopt(fd, SOL_CAN_RAW, CAN_RAW_FILTER, o->filters,
-			      (socklen_t)(o->nfilters * sizeof(o->filters[0]))) < 0) {
-		err = -errno;
-		goto out_close;
 	}
 	if (o->err_mask && !o->no_rx) {
 		can_err_mask_t m = o->err_mask & CAN_ERR_MASK;

@@ -106,6 +106,13 @@ int cio_filter_add(struct cio_opts *o, const char *s, const char **msg);
 int cio_open(struct cio_sock *s, const char *ifname, const struct cio_opts *o);
 
 /*
+ * Replace the socket's receive filters with f[0..n) (n 0: receive
+ * nothing).  Returns 0 or -errno from setsockopt.
+ */
+int cio_set_filters(struct cio_sock *s, const struct can_filter *f,
+		    unsigned int n);
+
+/*
  * Look up a CAN interface for sending on a socket bound to "any".  Returns
  * 0 with *ifindex set, or -ENODEV / -EMEDIUMTYPE / -ENETDOWN /
  * -ENAMETOOLONG as cio_open() does.

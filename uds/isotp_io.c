@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* isotp_io.c - ISO-TP engine on a cio socket in a libev loop. */
+/* isotp_io.c - ISO-TP engines on one cio socket in a libev loop. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <string.h>
@@ -17,12 +17,10 @@ uint64_t isotp_io_now(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static void kick(struct isotp_io *io);
-
-static void deliver(struct isotp_io *io, unsigned int ev)
+static void deliver(struct isotp_io *io, unsigned int i, unsigned int ev)
 {
-	if (ev && io->cb)
-		io->cb(io, ev, io->ctx);
+	if (ev && io->ch_cb[i])
+		io->ch_cb[i](io, ev, io->ch_ctx[i]);
 }
 
 /* Pushes the rest of the current batch; returns 1 when it is all out. */
@@ -39,7 +37,8 @@ static int flush(struct isotp_io *io)
 	e = cio_send(&io->sock, fv, n, &sent);
 	io->next += sent;
 	if (sent)
-		deliver(io, isotp_sent(&io->tp, sent, isotp_io_now()));
+		deliver(io, io->owner,
+			isotp_sent(io->ch[io->owner], sent, isotp_io_now()));
 	if (!e)
 		return 1;
 	if (e == -ENOBUFS || e == -EAGAIN) {
@@ -53,8 +52,15 @@ static int flush(struct isotp_io *io)
 
 static void arm_timer(struct isotp_io *io)
 {
-	uint64_t d = isotp_deadline(&io->tp), now;
+	uint64_t d = UINT64_MAX, now;
+	unsigned int i;
 
+	for (i = 0; i < io->nch; i++) {
+		uint64_t t = isotp_deadline(io->ch[i]);
+
+		if (t < d)
+			d = t;
+	}
 	ev_timer_stop(io->loop, &io->tm);
 	if (d == UINT64_MAX)
 		return;
@@ -65,22 +71,35 @@ static void arm_timer(struct isotp_io *io)
 	ev_timer_start(io->loop, &io->tm);
 }
 
-/* Hands frames from the engine to the socket until nothing is due. */
+/*
+ * Hands frames from the engines to the socket until nothing is due.  One
+ * batch is out at a time; channels take turns so that one long transfer
+ * cannot starve another channel's flow control.
+ */
 static void kick(struct isotp_io *io)
 {
 	unsigned int guard = 0;
 
 	while (!io->err && guard++ < 1024) {
+		unsigned int k, i = 0;
 		uint64_t now;
 
 		if (io->next < io->nout && !flush(io))
 			break;
+		io->nout = io->next = 0;
 		now = isotp_io_now();
-		deliver(io, isotp_timers(&io->tp, now));
-		io->nout = isotp_output(&io->tp, now, io->out, ISOTP_IO_BATCH);
-		io->next = 0;
+		for (k = 0; k < io->nch; k++) {
+			i = (io->rr + k) % io->nch;
+			deliver(io, i, isotp_timers(io->ch[i], now));
+			io->nout = isotp_output(io->ch[i], now, io->out,
+						ISOTP_IO_BATCH);
+			if (io->nout)
+				break;
+		}
 		if (!io->nout)
 			break;
+		io->owner = i;
+		io->rr = (i + 1) % io->nch;
 	}
 	if (io->err) {
 		ev_io_stop(io->loop, &io->wr);
@@ -88,6 +107,21 @@ static void kick(struct isotp_io *io)
 		return;
 	}
 	arm_timer(io);
+}
+
+static int dispatch(struct isotp_io *io, const struct cf_frame *f, uint64_t now)
+{
+	unsigned int i;
+
+	for (i = 0; i < io->nch; i++) {
+		const struct isotp_cfg *c = &io->ch[i]->cfg;
+
+		if (c->rx_id == f->id && !c->rx_eff == !(f->flags & CF_EFF)) {
+			deliver(io, i, isotp_input(io->ch[i], f, now));
+			return 1;
+		}
+	}
+	return 0;
 }
 
 static void on_read(struct ev_loop *loop, ev_io *w, int revents)
@@ -101,15 +135,20 @@ static void on_read(struct ev_loop *loop, ev_io *w, int revents)
 	while ((n = cio_recv(&io->sock, &io->ring)) > 0) {
 		uint64_t now = isotp_io_now();
 
-		for (i = 0; i < (unsigned int)n; i++)
-			deliver(io, isotp_input(&io->tp, &io->ring.views[i], now));
+		for (i = 0; i < (unsigned int)n; i++) {
+			const struct cf_frame *f = &io->ring.views[i];
+
+			if (!dispatch(io, f, now) && io->other)
+				io->other(io, f, io->other_ctx);
+		}
 		if ((unsigned int)n < io->ring.cap)
 			break;
 	}
 	if (n < 0 && n != -EAGAIN) {
 		io->err = n;
 		ev_io_stop(io->loop, &io->rd);
-		deliver(io, ISOTP_EV_RX_ERR | ISOTP_EV_TX_ERR);
+		for (i = 0; i < io->nch; i++)
+			deliver(io, i, ISOTP_EV_RX_ERR | ISOTP_EV_TX_ERR);
 		return;
 	}
 	kick(io);
@@ -133,6 +172,16 @@ static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 	kick(io);
 }
 
+static struct can_filter exact(uint32_t id, int eff)
+{
+	struct can_filter f;
+
+	f.can_id = id | (eff ? CAN_EFF_FLAG : 0);
+	f.can_mask = (eff ? CAN_EFF_MASK : CAN_SFF_MASK) | CAN_EFF_FLAG |
+		     CAN_RTR_FLAG;
+	return f;
+}
+
 int isotp_io_open(struct isotp_io *io, struct ev_loop *loop, const char *ifname,
 		  const struct isotp_cfg *cfg, uint8_t *rx_buf, size_t rx_cap,
 		  isotp_io_cb cb, void *ctx)
@@ -146,11 +195,15 @@ int isotp_io_open(struct isotp_io *io, struct ev_loop *loop, const char *ifname,
 	io->cb = cb;
 	io->ctx = ctx;
 	isotp_init(&io->tp, cfg, rx_buf, rx_cap);
+	io->ch[0] = &io->tp;
+	io->ch_cb[0] = cb;
+	io->ch_ctx[0] = ctx;
+	io->nch = 1;
 	cio_opts_init(&o);
-	/* only our peer's id reaches us: the kernel filters, not us */
-	o.filters[0].can_id = cfg->rx_id | (cfg->rx_eff ? CAN_EFF_FLAG : 0);
-	o.filters[0].can_mask = (cfg->rx_eff ? CAN_EFF_MASK : CAN_SFF_MASK) |
-				CAN_EFF_FLAG | CAN_RTR_FLAG;
+	/* only our peers' ids reach us: the kernel filters, not us */
+	io->filt[0] = exact(cfg->rx_id, cfg->rx_eff);
+	io->nfilt = 1;
+	o.filters[0] = io->filt[0];
 	o.nfilters = 1;
 	o.rcvbuf = 1 << 20;
 	e = cio_open(&io->sock, ifname, &o);
@@ -169,24 +222,82 @@ int isotp_io_open(struct isotp_io *io, struct ev_loop *loop, const char *ifname,
 	return 0;
 }
 
-int isotp_io_send(struct isotp_io *io, const uint8_t *msg, size_t len)
+static int add_filter(struct isotp_io *io, struct can_filter f)
+{
+	int e;
+
+	if (io->nfilt == sizeof(io->filt) / sizeof(io->filt[0]))
+		return -ENOSPC;
+	io->filt[io->nfilt] = f;
+	e = cio_set_filters(&io->sock, io->filt, io->nfilt + 1);
+	if (!e)
+		io->nfilt++;
+	return e;
+}
+
+int isotp_io_add(struct isotp_io *io, struct isotp *c, int rx_any,
+		 isotp_io_cb cb, void *ctx)
+{
+	int e;
+
+	if (io->nch == ISOTP_IO_MAX_CH)
+		return -ENOSPC;
+	if (!rx_any) {
+		e = add_filter(io, exact(c->cfg.rx_id, c->cfg.rx_eff));
+		if (e)
+			return e;
+	}
+	io->ch[io->nch] = c;
+	io->ch_cb[io->nch] = cb;
+	io->ch_ctx[io->nch] = ctx;
+	io->nch++;
+	return 0;
+}
+
+int isotp_io_filter(struct isotp_io *io, uint32_t id, uint32_t mask,
+		    isotp_io_other_cb other, void *ctx)
+{
+	struct can_filter f = { .can_id = id, .can_mask = mask };
+
+	io->other = other;
+	io->other_ctx = ctx;
+	return add_filter(io, f);
+}
+
+void isotp_io_input(struct isotp_io *io, struct isotp *c,
+		    const struct cf_frame *f)
+{
+	unsigned int i;
+
+	for (i = 0; i < io->nch; i++)
+		if (io->ch[i] == c)
+			deliver(io, i, isotp_input(c, f, isotp_io_now()));
+}
+
+int isotp_io_send_on(struct isotp_io *io, struct isotp *c, const uint8_t *msg,
+		     size_t len)
 {
 	int e;
 
 	if (io->err)
 		return io->err;
-	e = isotp_send(&io->tp, msg, len, isotp_io_now());
+	e = isotp_send(c, msg, len, isotp_io_now());
 	if (!e)
 		kick(io);
 	return e;
+}
+
+int isotp_io_send(struct isotp_io *io, const uint8_t *msg, size_t len)
+{
+	return isotp_io_send_on(io, &io->tp, msg, len);
 }
 
 void isotp_io_close(struct isotp_io *io)
 {
 	if (!io->loop)
 		return;
-	ev_io_stop(io->loop, &io->rd);
 	ev_io_stop(io->loop, &io->wr);
+	ev_io_stop(io->loop, &io->rd);
 	ev_timer_stop(io->loop, &io->tm);
 	cio_ring_fini(&io->ring);
 	cio_close(&io->sock);

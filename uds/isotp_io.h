@@ -17,6 +17,7 @@
 #include "isotp.h"
 
 #define ISOTP_IO_BATCH 64
+#define ISOTP_IO_MAX_CH 32 /* channels on one socket */
 
 struct isotp_io;
 
@@ -27,8 +28,12 @@ struct isotp_io;
 typedef void (*isotp_io_cb)(struct isotp_io *io, unsigned int events,
 			    void *ctx);
 
+/* Called for a received frame that no channel's rx_id matches. */
+typedef void (*isotp_io_other_cb)(struct isotp_io *io,
+				  const struct cf_frame *f, void *ctx);
+
 struct isotp_io {
-	struct isotp tp;
+	struct isotp tp;        /* the channel of isotp_io_open() */
 	struct cio_sock sock;
 	struct cio_ring ring;
 	struct ev_loop *loop;
@@ -36,8 +41,18 @@ struct isotp_io {
 	ev_timer tm;
 	isotp_io_cb cb;
 	void *ctx;
+	/* channels: [0] is tp, more come from isotp_io_add() */
+	struct isotp *ch[ISOTP_IO_MAX_CH];
+	isotp_io_cb ch_cb[ISOTP_IO_MAX_CH];
+	void *ch_ctx[ISOTP_IO_MAX_CH];
+	unsigned int nch, rr;
+	isotp_io_other_cb other;
+	void *other_ctx;
+	struct can_filter filt[ISOTP_IO_MAX_CH + 1];
+	unsigned int nfilt;
 	struct isotp_frame out[ISOTP_IO_BATCH];
 	unsigned int nout, next; /* batch handed out, frames taken so far */
+	unsigned int owner;      /* channel the batch came from */
 	int err;                 /* socket error that stopped the channel */
 };
 
@@ -55,6 +70,34 @@ int isotp_io_open(struct isotp_io *io, struct ev_loop *loop, const char *ifname,
 
 /* Starts sending msg (borrowed until TX_DONE/TX_ERR); see isotp_send(). */
 int isotp_io_send(struct isotp_io *io, const uint8_t *msg, size_t len);
+
+/*
+ * Adds channel c (set up by the caller with isotp_init(), borrowed until
+ * isotp_io_close()) on the same socket: frames with its rx_id go to it and
+ * its frames go out through the socket; cb gets its events with ctx.  The
+ * kernel filter is widened to its rx_id unless rx_any is set (a wider
+ * filter from isotp_io_filter() already covers it, or it only sends).
+ * Returns 0, -ENOSPC (ISOTP_IO_MAX_CH) or a setsockopt error.
+ */
+int isotp_io_add(struct isotp_io *io, struct isotp *c, int rx_any,
+		 isotp_io_cb cb, void *ctx);
+
+/* Starts sending msg on channel c of io; see isotp_send(). */
+int isotp_io_send_on(struct isotp_io *io, struct isotp *c, const uint8_t *msg,
+		     size_t len);
+
+/*
+ * Also receives frames matching id/mask (kernel struct can_filter form);
+ * those that no channel takes go to other(io, frame, ctx), which may add a
+ * channel for them with isotp_io_add() and feed the frame with
+ * isotp_io_input().  Returns 0 or a setsockopt error.
+ */
+int isotp_io_filter(struct isotp_io *io, uint32_t id, uint32_t mask,
+		    isotp_io_other_cb other, void *ctx);
+
+/* Feeds frame f to channel c now, as if it had just been received. */
+void isotp_io_input(struct isotp_io *io, struct isotp *c,
+		    const struct cf_frame *f);
 
 /* Stops the watchers and closes the socket; safe to call twice. */
 void isotp_io_close(struct isotp_io *io);

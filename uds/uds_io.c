@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: MIT */
+/* uds_io.c - UDS client over ISO-TP channels in a libev loop. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/can.h>
+
+#include "uds_io.h"
+
+void uds_io_cfg_11bit(struct uds_io_cfg *c, uint32_t tx, uint32_t rx)
+{
+	memset(c, 0, sizeof(*c));
+	isotp_cfg_init(&c->tp);
+	c->tp.tx_id = tx;
+	c->tp.rx_id = rx;
+	c->functional = 1;
+	c->func_id = 0x7DF;
+	c->resp_id = 0x7E8;
+	c->resp_mask = 0x7F8;
+	c->rx_cap = 65536;
+}
+
+void uds_io_cfg_29bit(struct uds_io_cfg *c, uint8_t ta, uint8_t sa)
+{
+	memset(c, 0, sizeof(*c));
+	isotp_cfg_init(&c->tp);
+	isotp_cfg_fixed(&c->tp, ta, sa, 0);
+	c->functional = 1;
+	c->func_id = 0x18DB0000u | 0x33u << 8 | sa;
+	c->func_eff = 1;
+	c->resp_id = 0x18DA0000u | (uint32_t)sa << 8;
+	c->resp_mask = 0x1FFFFF00u;
+	c->rx_cap = 65536;
+}
+
+uint32_t uds_io_request_id(const struct uds_io_cfg *c, uint32_t resp)
+{
+	if (c->tp.rx_eff)
+		return (resp & 0x1FFF0000u) | (resp & 0xFF) << 8 |
+		       ((resp >> 8) & 0xFF);
+	return resp - 8;
+}
+
+static void pump(struct uds_io *u);
+
+static void report(struct uds_io *u, unsigned int ev)
+{
+	if (ev && u->cb)
+		u->cb(u, ev, u->ctx);
+}
+
+/* ISO-TP events of one channel, turned into client input. */
+static void on_tp(struct isotp_io *io, unsigned int ev, void *ctx)
+{
+	struct uds_io_peer *p = ctx;
+	struct uds_io *u = p->u;
+	/* the physical channel's engine is the adapter's own io.tp */
+	struct isotp *tp = p == &u->phys ? &io->tp : &p->tp;
+	uint64_t now = isotp_io_now();
+	uint32_t src = tp->cfg.rx_id;
+
+	if (ev & ISOTP_EV_TX_DONE && p->tx_kind) {
+		report(u, uds_client_sent(&u->cl, p->tx_kind, now));
+		p->tx_kind = 0;
+	}
+	if (ev & ISOTP_EV_TX_ERR && p->tx_kind) {
+		report(u, uds_client_tx_error(&u->cl, p->tx_kind,
+					      io->err ? io->err : tp->tx_err, now));
+		p->tx_kind = 0;
+	}
+	if (ev & ISOTP_EV_RX_FF)
+		report(u, uds_client_rx_start(&u->cl, src, now));
+	if (ev & ISOTP_EV_RX)
+		report(u, uds_client_input(&u->cl, src, tp->rx_buf, tp->rx_len,
+					   now));
+	if (ev & ISOTP_EV_RX_ERR)
+		report(u, uds_client_rx_error(&u->cl, src,
+					      io->err ? io->err : tp->rx_err, now));
+	if (io->err)
+		u->err = io->err;
+	pump(u);
+}
+
+/* A frame from an ECU we have no channel for yet: one is made for it. */
+static void on_other(struct isotp_io *io, const struct cf_frame *f, void *ctx)
+{
+	struct uds_io *u = ctx;
+	struct uds_io_peer *p;
+	struct isotp_cfg c;
+
+	if (u->npeers == UDS_IO_MAX_PEERS)
+		return;
+	if (!(u->cl.flags & UDS_REQ_FUNCTIONAL) || u->cl.state == UDS_IDLE)
+		return;
+	p = &u->peer[u->npeers];
+	if (!p->buf) {
+		p->buf = malloc(u->cfg.rx_cap);
+		if (!p->buf)
+			return;
+	}
+	c = u->cfg.tp;
+	c.rx_id = f->id;
+	c.tx_id = uds_io_request_id(&u->cfg, f->id);
+	isotp_init(&p->tp, &c, p->buf, u->cfg.rx_cap);
+	p->u = u;
+	p->tx_kind = 0;
+	if (isotp_io_add(io, &p->tp, 1, on_tp, p))
+		return;
+	u->npeers++;
+	isotp_io_input(io, &p->tp, f);
+}
+
+static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	pump(w->data);
+}
+
+static void send_one(struct uds_io *u, const struct uds_tx *tx)
+{
+	struct uds_io_peer *p = tx->functional ? &u->func : &u->phys;
+	struct isotp *tp = tx->functional ? &u->func.tp : &u->io.tp;
+	int e;
+
+	if (p->tx_kind) {
+		/* a keep-alive may wait for the next period; a request may
+		 * not be stuck behind one */
+		if (tx->kind == UDS_TX_TESTER)
+			return;
+		isotp_tx_abort(tp);
+	}
+	p->tx_kind = tx->kind;
+	e = isotp_io_send_on(&u->io, tp, tx->data, tx->len);
+	if (e) {
+		p->tx_kind = 0;
+		report(u, uds_client_tx_error(&u->cl, tx->kind, e,
+					      isotp_io_now()));
+	}
+}
+
+/*
+ * Runs the client until it has nothing more to do now, then arms its
+ * timer.  Events may come back in while we send (a single frame is
+ * confirmed at once): those only mark another round.
+ */
+static void pump(struct uds_io *u)
+{
+	struct uds_tx tx;
+	unsigned int guard = 0;
+	uint64_t now, d;
+
+	if (u->in_pump) {
+		u->again = 1;
+		return;
+	}
+	u->in_pump = 1;
+	do {
+		unsigned int ev;
+
+		u->again = 0;
+		now = isotp_io_now();
+		while ((ev = uds_client_timers(&u->cl, now)) != 0) {
+			report(u, ev);
+			if (++guard > 4 * UDS_CLIENT_MAX_PEERS)
+				break;
+		}
+		while (uds_client_output(&u->cl, now, &tx) && guard++ < 64)
+			send_one(u, &tx);
+	} while (u->again && guard++ < 256);
+	u->in_pump = 0;
+	ev_timer_stop(u->loop, &u->tm);
+	d = uds_client_deadline(&u->cl);
+	if (d == UINT64_MAX)
+		return;
+	ev_now_update(u->loop);
+	now = isotp_io_now();
+	ev_timer_set(&u->tm, d > now ? (double)(d - now) / 1e9 : 0, 0);
+	ev_timer_start(u->loop, &u->tm);
+}
+
+int uds_io_open(struct uds_io *u, struct ev_loop *loop, const char *ifname,
+		const struct uds_io_cfg *cfg, const struct uds_client_cfg *ccfg,
+		uds_io_cb cb, void *ctx)
+{
+	struct isotp_cfg fc;
+	int e;
+
+	memset(u, 0, sizeof(*u));
+	u->cfg = *cfg;
+	if (!u->cfg.rx_cap)
+		u->cfg.rx_cap = 65536;
+	u->loop = loop;
+	u->cb = cb;
+	u->ctx = ctx;
+	u->phys.u = u->func.u = u;
+	uds_client_init(&u->cl, ccfg);
+	u->phys.buf = malloc(u->cfg.rx_cap);
+	if (!u->phys.buf)
+		return -ENOMEM;
+	e = isotp_io_open(&u->io, loop, ifname, &cfg->tp, u->phys.buf,
+			  u->cfg.rx_cap, on_tp, &u->phys);
+	if (e)
+		goto out_free;
+	/* the functional channel only sends single frames */
+	fc = cfg->tp;
+	fc.tx_id = cfg->func_id;
+	fc.tx_eff = cfg->func_eff;
+	fc.rx_id = cfg->func_id;
+	fc.rx_eff = cfg->func_eff;
+	isotp_init(&u->func.tp, &fc, NULL, 0);
+	e = isotp_io_add(&u->io, &u->func.tp, 1, on_tp, &u->func);
+	if (!e && cfg->functional)
+		e = isotp_io_filter(&u->io,
+				    cfg->resp_id | (cfg->tp.rx_eff ? CAN_EFF_FLAG : 0),
+				    cfg->resp_mask | CAN_EFF_FLAG | CAN_RTR_FLAG,
+				    on_other, u);
+	if (e)
+		goto out_close;
+	ev_timer_init(&u->tm, on_timer, 0, 0);
+	u->tm.data = u;
+	return 0;
+out_close:
+	isotp_io_close(&u->io);
+out_free:
+	free(u->phys.buf);
+	u->phys.buf = NULL;
+	return e;
+}
+
+/* Largest single frame payload on the functional channel. */
+static size_t sf_max(const struct isotp_cfg *c)
+{
+	size_t ae = c->tx_ae >= 0;
+
+	return c->tx_dl > 8 ? (size_t)c->tx_dl - 2 - ae : 7 - ae;
+}
+
+int uds_io_request(struct uds_io *u, const uint8_t *req, size_t len,
+		   unsigned int flags)
+{
+	int e;
+
+	if (u->err)
+		return u->err;
+	if (flags & UDS_REQ_FUNCTIONAL) {
+		if (!u->cfg.functional)
+			return -EINVAL;
+		if (len > sf_max(&u->func.tp.cfg))
+			return -EMSGSIZE;
+	}
+	e = uds_client_request(&u->cl, req, len, flags, isotp_io_now());
+	if (!e)
+		pump(u);
+	return e;
+}
+
+void uds_io_close(struct uds_io *u)
+{
+	unsigned int i;
+
+	if (!u->loop)
+		return;
+	ev_timer_stop(u->loop, &u->tm);
+	isotp_io_close(&u->io);
+	free(u->phys.buf);
+	for (i = 0; i < UDS_IO_MAX_PEERS; i++)
+		free(u->peer[i].buf);
+	u->loop = NULL;
+}
