@@ -187,10 +187,12 @@ int uds_req_sub(uint8_t *buf, size_t cap, uint8_t sid, uint8_t sub, int spr)
 {
 	uint8_t b[2] = { sid, (uint8_t)((sub & 0x7F) | (spr ? UDS_SUPPRESS_POS : 0)) };
 	size_t pos = 0;
+	int e;
 
 	if (sub & 0x80)
 		return -EINVAL;
-	return done(put(buf, cap, &pos, b, 2), pos);
+	e = put(buf, cap, &pos, b, 2);
+	return done(e, pos);
 }
 
 int uds_req_clear_dtc(uint8_t *buf, size_t cap, uint32_t group)
@@ -286,13 +288,14 @@ int uds_req_security(uint8_t *buf, size_t cap, uint8_t sub,
 int uds_req_comm_control(uint8_t *buf, size_t cap, uint8_t ctl, uint8_t comm,
 			 int spr)
 {
-	int n = uds_req_sub(buf, cap, 0x28, ctl, spr);
+	int n = uds_req_sub(buf, cap, 0x28, ctl, spr), e;
 	size_t pos;
 
 	if (n < 0)
 		return n;
 	pos = (size_t)n;
-	return done(put(buf, cap, &pos, &comm, 1), pos);
+	e = put(buf, cap, &pos, &comm, 1);
+	return done(e, pos);
 }
 
 static unsigned int nbytes(uint32_t v)

@@ -171,6 +171,19 @@ int uds_parse_dtc_records(const uint8_t *rsp, size_t len, struct uds_dtc *dtc,
 /* DTC status bit i (0..7) name, e.g. "testFailed". */
 const char *uds_dtc_status_name(unsigned int bit);
 
+/*
+ * The seed-to-key plug-in of `canrig diag unlock --key-lib FILE.so`: the
+ * shared object exports
+ *   int canrig_seed_key(uint8_t level, const uint8_t *seed, size_t n,
+ *                       uint8_t *key, size_t cap);
+ * which writes the key for security level (the odd requestSeed value) and
+ * returns its length (1..cap), or a negative errno to refuse.  seed is
+ * borrowed for the call.
+ */
+#define UDS_SEEDKEY_SYMBOL "canrig_seed_key"
+typedef int (*uds_seedkey_fn)(uint8_t level, const uint8_t *seed, size_t n,
+			      uint8_t *key, size_t cap);
+
 /* CRC-32 (IEEE 802.3, as zlib's crc32()): pass 0 first, then the
  * previous result to continue over more data. */
 uint32_t uds_crc32(uint32_t crc, const uint8_t *p, size_t n);

@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: MIT */
+/* test_uds_client.c - the UDS client engine on a fake clock: P2, 0x78
+ * chains and the cap, suppressed answers, functional collection,
+ * TesterPresent, and malformed answers each giving the documented error. */
+#include <errno.h>
+#include <string.h>
+
+#include "uds_client.h"
+#include "unit.h"
+
+#define MS 1000000ull
+
+static struct uds_client cl;
+static struct uds_client_cfg cfg;
+
+static void setup(void)
+{
+	uds_client_cfg_init(&cfg);
+	uds_client_init(&cl, &cfg);
+}
+
+/* Starts req at now and confirms it sent; returns the output seen. */
+static struct uds_tx start(const uint8_t *req, size_t len, unsigned int flags,
+			   uint64_t now)
+{
+	struct uds_tx tx;
+
+	memset(&tx, 0, sizeof(tx));
+	CU_ASSERT_EQUAL(uds_client_request(&cl, req, len, flags, now), 0);
+	CU_ASSERT_EQUAL(uds_client_deadline(&cl), 0);
+	CU_ASSERT_EQUAL(uds_client_output(&cl, now, &tx), 1);
+	CU_ASSERT_EQUAL(tx.kind, UDS_TX_REQUEST);
+	CU_ASSERT_EQUAL(uds_client_sent(&cl, UDS_TX_REQUEST, now), 0);
+	return tx;
+}
+
+static const uint8_t rdid[] = { 0x22, 0xF1, 0x90 };
+static const uint8_t pos[] = { 0x62, 0xF1, 0x90, 'W' };
+static const uint8_t pend[] = { 0x7F, 0x22, 0x78 };
+
+static void test_physical(void)
+{
+	struct uds_tx tx;
+
+	setup();
+	tx = start(rdid, 3, 0, 0);
+	CU_ASSERT(tx.data == rdid && tx.len == 3 && !tx.functional);
+	CU_ASSERT_EQUAL(uds_client_request(&cl, rdid, 3, 0, 0), -EBUSY);
+	CU_ASSERT_EQUAL(uds_client_deadline(&cl), 1000 * MS);
+	CU_ASSERT_EQUAL(uds_client_timers(&cl, 999 * MS), 0);
+	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8, pos, 4, 10 * MS),
+			UDS_EV_RESPONSE | UDS_EV_DONE);
+	CU_ASSERT_EQUAL(cl.result, 0);
+	CU_ASSERT(cl.rsp == pos && cl.rsp_len == 4 && cl.rsp_src == 0x7E8);
+	/* a late second answer changes nothing */
+	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8, pos, 4, 11 * MS), 0);
+	CU_ASSERT_EQUAL(uds_client_deadline(&cl), UINT64_MAX);
+
+	/* nothing at all: P2 */
+	start(rdid, 3, 0, 0);
+	CU_ASSERT_EQUAL(uds_client_timers(&cl, 1000 * MS), UDS_EV_DONE);
+	CU_ASSERT_EQUAL(cl.result, -ETIMEDOUT);
+	CU_ASSERT_STRING_EQUAL(cl.timeout, "P2");
+
+	/* an answer before the transport confirmed the request */
+	CU_ASSERT_EQUAL(uds_client_request(&cl, rdid, 3, 0, 0), 0);
+	CU_ASSERT_EQUAL(uds_client_output(&cl, 0, &tx), 1);
+	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8, pos, 4, MS),
+			UDS_EV_RESPONSE | UDS_EV_DONE);
+	CU_ASSERT_EQUAL(uds_client_sent(&cl, UDS_TX_REQUEST, 2 * MS), 0);
+	CU_ASSERT_EQUAL(cl.state, UDS_IDLE);
+}
+
+static void test_pending_chain(void)
+{
+	uint64_t t = 0;
+	int i;
+
+	setup();
+	/* TesterPresent would be the nearest deadline here */
+	cfg.tp_ms = 0;
+	uds_client_init(&cl, &cfg);
+	start(rdid, 3, 0, 0);
+	/* five 0x78 in a row, each just before P2* runs out */
+	for (i = 0; i < 5; i++) {
+		t += (i ? 4900 : 900) * MS;
+		CU_ASSERT_EQUAL(uds_client_timers(&cl, t), 0);
+		CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8, pend, 3, t),
+				UDS_EV_PENDING);
+		CU_ASSERT_EQUAL(uds_client_deadline(&cl), t + 5000 * MS);
+	}
+	CU_ASSERT_EQUAL(cl.npending, 5);
+	t += 4999 * MS;
+	CU_ASSERT_EQUAL(uds_client_timers(&cl, t), 0);
+	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8, pos, 4, t),
+			UDS_EV_RESPONSE | UDS_EV_DONE);
+	CU_ASSERT_EQUAL(cl.result, 0);
+
+	/* 0x78, then silence: P2* */
+	start(rdid, 3, 0, 0);
+	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8, pend, 3, 100 * MS),
+			UDS_EV_PENDING);
+	CU_ASSERT_EQUAL(uds_client_timers(&cl, 5099 * MS), 0);
+	CU_ASSERT_EQUAL(uds_client_timers(&cl, 5100 * MS), UDS_EV_DONE);
+	CU_ASSERT_EQUAL(cl.result, -ETIMEDOUT);
+	CU_ASSERT_STRING_EQUAL(cl.timeout, "P2*");
+
+	/* 0x78 forever: the cap ends it */
+	cfg.cap_ms = 12000;
+	uds_client_init(&cl, &cfg);
+	start(rdid, 3, 0, 0);
+	for (t = 0; t < 20000 * MS; t += 1000 * MS) {
+		unsigned int ev = uds_client_timers(&cl, t);
+
+		if (ev) {
+			CU_ASSERT_EQUAL(ev, UDS_EV_DONE);
+			break;
+		}
+		CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8, pend, 3, t),
+				UDS_EV_PENDING);
+	}
+	CU_ASSERT_EQUAL(t, 12000 * MS);
+	CU_ASSERT_EQUAL(cl.result, -ETIMEDOUT);
+	CU_ASSERT_STRING_EQUAL(cl.timeout, "cap");
+	/* a 0x78 for another service is no reason to wait */
+	start(rdid, 3, 0, 0);
+	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8,
+					 (const uint8_t *)"\x7F\x2E\x78", 3, MS),
+			UDS_EV_RESPONSE | UDS_EV_DONE);
+	CU_ASSERT_EQUAL(cl.result, -EPROTO);
+}
+
+static void test_suppress(void)
+{
+	const uint8_t req[2] = { 0x10, 0x83 };
+
+	setup();
+	start(req, 2, 0, 0);
+	CU_ASSERT_EQUAL(uds_client_timers(&cl, 1000 * MS), UDS_EV_DONE);
+	CU_ASSERT_EQUAL(cl.result, 0);
+	CU_ASSERT_EQUAL(cl.answers, 0);
+	/* negative answers still come, and count */
+	start(req, 2, 0, 0);
+	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8,
+					 (const uint8_t *)"\x7F\x10\x22", 3, MS),
+			UDS_EV_RESPONSE | UDS_EV_DONE);
+	CU_ASSERT_EQUAL(cl.result, 0x22);
+	/* after 0x78 the final answer is owed even with the bit set */
+	start(req, 2, 0, 0);
+	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8,
+					 (const uint8_t *)"\x7F\x10\x78", 3, MS),
+			UDS_EV_PENDING);
+	CU_ASSERT_EQUAL(uds_client_timers(&cl, 1000 * MS), 0);
+	CU_ASSERT_EQUAL(uds_client_timers(&cl, 5001 * MS), UDS_EV_DONE);
+	CU_ASSERT_EQUAL(cl.result, -ETIMEDOUT);
+}
+
+static void test_functional(void)
+{
+	const uint8_t vin[] = { 0x22, 0xF1, 0x90 };
+	uint32_t got[4];
+	unsigned int ev, n = 0;
+	struct uds_tx tx;
+
+	setup();
+	cfg.tp_ms = 0;
+	uds_client_init(&cl, &cfg);
+	tx = start(vin, 3, UDS_REQ_FUNCTIONAL, 0);
+	CU_ASSERT(tx.functional);
+	/* 7E8 at once, 7E9 busy (0x78), 7EA multi-frame in progress */
+	ev = uds_client_input(&cl, 0x7E8, pos, 4, 5 * MS);
+	CU_ASSERT_EQUAL(ev, UDS_EV_RESPONSE);
+	got[n++] = cl.rsp_src;
+	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E9, pend, 3, 6 * MS), UDS_EV_PENDING);
+	CU_ASSERT_EQUAL(uds_client_rx_start(&cl, 0x7EA, 7 * MS), 0);
+	/* the window closes; two ECUs are still owed */
+	CU_ASSERT_EQUAL(uds_client_timers(&cl, 1000 * MS), 0);
+	CU_ASSERT_EQUAL(uds_client_deadline(&cl), 5006 * MS);
+	ev = uds_client_input(&cl, 0x7EA, pos, 4, 1200 * MS);
+	CU_ASSERT_EQUAL(ev, UDS_EV_RESPONSE);
+	got[n++] = cl.rsp_src;
+	/* the same ECU again: ignored */
+	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8, pos, 4, 1300 * MS), 0);
+	ev = uds_client_input(&cl, 0x7E9, (const uint8_t *)"\x7F\x22\x31", 3,
+			      2000 * MS);
+	CU_ASSERT_EQUAL(ev, UDS_EV_RESPONSE | UDS_EV_DONE);
+	CU_ASSERT_EQUAL(cl.rsp_result, 0x31);
+	got[n++] = cl.rsp_src;
+	CU_ASSERT(n == 3 && got[0] == 0x7E8 && got[1] == 0x7EA && got[2] == 0x7E9);
+	CU_ASSERT_EQUAL(cl.result, 0);
+	CU_ASSERT_EQUAL(cl.answers, 3);
+
+	/* an ECU that says 0x78 and goes quiet gets its own timeout */
+	start(vin, 3, UDS_REQ_FUNCTIONAL, 0);
+	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8, pend, 3, MS), UDS_EV_PENDING);
+	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E9, pos, 4, MS), UDS_EV_RESPONSE);
+	CU_ASSERT_EQUAL(uds_client_timers(&cl, 1000 * MS), 0);
+	ev = uds_client_timers(&cl, 5001 * MS);
+	CU_ASSERT_EQUAL(ev, UDS_EV_RESPONSE | UDS_EV_DONE);
+	CU_ASSERT_EQUAL(cl.rsp_src, 0x7E8);
+	CU_ASSERT_EQUAL(cl.rsp_result, -ETIMEDOUT);
+	CU_ASSERT_EQUAL(cl.result, 0);
+
+	/* nobody there */
+	start(vin, 3, UDS_REQ_FUNCTIONAL, 0);
+	CU_ASSERT_EQUAL(uds_client_deadline(&cl), 1000 * MS);
+	CU_ASSERT_EQUAL(uds_client_timers(&cl, 1000 * MS), UDS_EV_DONE);
+	CU_ASSERT_EQUAL(cl.result, -ETIMEDOUT);
+
+	/* a broken multi-frame answer is that ECU's error only */
+	start(vin, 3, UDS_REQ_FUNCTIONAL, 0);
+	CU_ASSERT_EQUAL(uds_client_rx_start(&cl, 0x7E8, MS), 0);
+	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E9, pos, 4, MS), UDS_EV_RESPONSE);
+	CU_ASSERT_EQUAL(uds_client_rx_error(&cl, 0x7E8, -ETIMEDOUT, 1100 * MS),
+			UDS_EV_RESPONSE | UDS_EV_DONE);
+	CU_ASSERT_EQUAL(cl.rsp_result, -ECOMM);
+	CU_ASSERT_EQUAL(cl.transport_err, -ETIMEDOUT);
+	CU_ASSERT_EQUAL(cl.result, 0);
+}
+
+static void test_session_and_tester(void)
+{
+	const uint8_t ext[2] = { 0x10, 0x03 };
+	const uint8_t ans[6] = { 0x50, 0x03, 0x00, 0x32, 0x01, 0xF4 };
+	struct uds_tx tx;
+	uint64_t t;
+	unsigned int tps = 0;
+
+	setup();
+	start(ext, 2, 0, 0);
+	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8, ans, 6, 10 * MS),
+			UDS_EV_RESPONSE | UDS_EV_DONE);
+	/* the ECU's 50 ms / 5000 ms plus the margin */
+	CU_ASSERT_EQUAL(cl.p2_ns, 250 * MS);
+	CU_ASSERT_EQUAL(cl.p2star_ns, 5200 * MS);
+	CU_ASSERT(cl.nondefault);
+	/* idle in a non-default session: TesterPresent every 2 s */
+	CU_ASSERT_EQUAL(uds_client_output(&cl, 1000 * MS, &tx), 0);
+	CU_ASSERT_EQUAL(uds_client_deadline(&cl), 2010 * MS);
+	CU_ASSERT_EQUAL(uds_client_output(&cl, 2010 * MS, &tx), 1);
+	CU_ASSERT(tx.kind == UDS_TX_TESTER && tx.functional && tx.len == 2 &&
+		  tx.data[0] == 0x3E && tx.data[1] == 0x80);
+	CU_ASSERT_EQUAL(uds_client_deadline(&cl), 4010 * MS);
+
+	/* waiting through a long 0x78 chain keeps it going too */
+	start(rdid, 3, 0, 5000 * MS);
+	for (t = 5000 * MS; t < 14000 * MS; t += 100 * MS) {
+		if (uds_client_output(&cl, t, &tx)) {
+			CU_ASSERT_EQUAL(tx.kind, UDS_TX_TESTER);
+			tps++;
+		}
+		if (t % (4000 * MS) == 0)
+			uds_client_input(&cl, 0x7E8, pend, 3, t);
+	}
+	CU_ASSERT_EQUAL(tps, 4);
+	/* an ECU that answers our 3E 80 anyway is not taken for the answer */
+	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8, (const uint8_t *)"\x7E\x00", 2, t), 0);
+	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8, pos, 4, t),
+			UDS_EV_RESPONSE | UDS_EV_DONE);
+	/* ECUReset ends the session: no more keep-alive */
+	start((const uint8_t *)"\x11\x01", 2, 0, t);
+	uds_client_input(&cl, 0x7E8, (const uint8_t *)"\x51\x01", 2, t);
+	CU_ASSERT(!cl.nondefault);
+	CU_ASSERT_EQUAL(uds_client_deadline(&cl), UINT64_MAX);
+	CU_ASSERT_EQUAL(uds_client_output(&cl, t + 60000 * MS, &tx), 0);
+
+	/* switched off */
+	cfg.tp_ms = 0;
+	uds_client_init(&cl, &cfg);
+	uds_client_set_session(&cl, 1, 0);
+	CU_ASSERT_EQUAL(uds_client_output(&cl, 60000 * MS, &tx), 0);
+	/* fixed timing is not adopted */
+	cfg.adopt_timing = 0;
+	uds_client_init(&cl, &cfg);
+	start(ext, 2, 0, 0);
+	uds_client_input(&cl, 0x7E8, ans, 6, MS);
+	CU_ASSERT_EQUAL(cl.p2_ns, 1000 * MS);
+}
+
+static void test_transport_errors(void)
+{
+	struct uds_tx tx;
+
+	setup();
+	CU_ASSERT_EQUAL(uds_client_request(&cl, rdid, 3, 0, 0), 0);
+	CU_ASSERT_EQUAL(uds_client_output(&cl, 0, &tx), 1);
+	CU_ASSERT_EQUAL(uds_client_tx_error(&cl, UDS_TX_REQUEST, -ETIMEDOUT, MS),
+			UDS_EV_DONE);
+	CU_ASSERT_EQUAL(cl.result, -ECOMM);
+	CU_ASSERT_EQUAL(cl.transport_err, -ETIMEDOUT);
+	start(rdid, 3, 0, 0);
+	CU_ASSERT_EQUAL(uds_client_rx_start(&cl, 0x7E8, MS), 0);
+	/* P2 no longer applies once the answer is on its way */
+	CU_ASSERT_EQUAL(uds_client_timers(&cl, 2000 * MS), 0);
+	CU_ASSERT_EQUAL(uds_client_rx_error(&cl, 0x7E8, -EILSEQ, 2100 * MS),
+			UDS_EV_RESPONSE | UDS_EV_DONE);
+	CU_ASSERT_EQUAL(cl.result, -ECOMM);
+	CU_ASSERT_EQUAL(uds_client_request(&cl, rdid, 0, 0, 0), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(uds_client_strerror(0x33), "securityAccessDenied");
+	CU_ASSERT_STRING_EQUAL(uds_client_strerror(-ETIMEDOUT), "no response (timeout)");
+}
+
+/* Malformed answers from a fuzz-like table: each ends the request with
+ * its documented error, none crashes or leaves the client waiting. */
+static void test_malformed(void)
+{
+	static const struct {
+		uint8_t req[4];
+		size_t reqlen;
+		uint8_t rsp[8];
+		size_t rsplen;
+		int want;
+	} t[] = {
+		{ { 0x22, 0xF1, 0x90 }, 3, { 0 }, 0, -EBADMSG },
+		{ { 0x22, 0xF1, 0x90 }, 3, { 0x7F }, 1, -EBADMSG },
+		{ { 0x22, 0xF1, 0x90 }, 3, { 0x7F, 0x22 }, 2, -EBADMSG },
+		{ { 0x22, 0xF1, 0x90 }, 3, { 0x7F, 0x22, 0x05 }, 3, -EBADMSG },
+		{ { 0x22, 0xF1, 0x90 }, 3, { 0x7F, 0x19, 0x31 }, 3, -EPROTO },
+		{ { 0x22, 0xF1, 0x90 }, 3, { 0x59, 0x02, 0xFF }, 3, -EPROTO },
+		{ { 0x22, 0xF1, 0x90 }, 3, { 0xFF, 0xFF, 0xFF, 0xFF }, 4, -EPROTO },
+		{ { 0x10, 0x03 }, 2, { 0x50 }, 1, -EBADMSG },
+		{ { 0x10, 0x03 }, 2, { 0x50, 0x01, 0, 0x32, 1, 0xF4 }, 6, -EILSEQ },
+		{ { 0x27, 0x01 }, 2, { 0x67, 0x03, 1, 2 }, 4, -EILSEQ },
+		{ { 0x31, 0x01, 0xFF, 0x00 }, 4, { 0x71 }, 1, -EBADMSG },
+		{ { 0x11, 0x01 }, 2, { 0x7F, 0x11, 0x10 }, 3, 0x10 },
+	};
+	size_t i;
+
+	setup();
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		start(t[i].req, t[i].reqlen, 0, 0);
+		CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8, t[i].rsp, t[i].rsplen, MS),
+				UDS_EV_RESPONSE | UDS_EV_DONE);
+		CU_ASSERT_EQUAL(cl.result, t[i].want);
+		CU_ASSERT_EQUAL(cl.state, UDS_IDLE);
+	}
+	/* a session answer too short for timing changes nothing else */
+	start((const uint8_t *)"\x10\x03", 2, 0, 0);
+	uds_client_input(&cl, 0x7E8, (const uint8_t *)"\x50\x03", 2, MS);
+	CU_ASSERT_EQUAL(cl.result, 0);
+	CU_ASSERT_EQUAL(cl.p2_ns, 1000 * MS);
+}
+
+int register_uds_client_tests(void)
+{
+	CU_pSuite s = CU_add_suite("uds_client (fake clock)", NULL, NULL);
+
+	if (!s || !CU_add_test(s, "physical request, P2", test_physical) ||
+	    !CU_add_test(s, "0x78 chains, P2*, cap", test_pending_chain) ||
+	    !CU_add_test(s, "suppressed positive response", test_suppress) ||
+	    !CU_add_test(s, "functional collection", test_functional) ||
+	    !CU_add_test(s, "session timing, TesterPresent", test_session_and_tester) ||
+	    !CU_add_test(s, "transport errors", test_transport_errors) ||
+	    !CU_add_test(s, "malformed answers table", test_malformed))
+		return CU_get_error();
+	return 0;
+}

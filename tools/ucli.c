@@ -1,0 +1,428 @@
+/* SPDX-License-Identifier: MIT */
+/* ucli.c - shared runtime of canrig diag and canrig obd. */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cio.h"
+#include "cli.h"
+#include "ucli.h"
+#include "uds.h"
+
+const char ucli_opts_help[] =
+	"Addressing and transport:\n"
+	"  -i, --interface IF     CAN interface (required)\n"
+	"  -e, --ecu ID           ECU request id, hex: 7E0 answers on 7E8 (id + 8);\n"
+	"                         a 29-bit 18DA<TA><SA> answers on 18DA<SA><TA>\n"
+	"      --tx ID --rx ID    explicit request and answer ids (hex; > 7FF: 29-bit)\n"
+	"      --29bit TA         normal fixed 29-bit addressing to ECU TA (hex)\n"
+	"      --sa SA            tester address for --29bit (default F1)\n"
+	"      --functional-id ID functional request id (default 7DF / 18DB33<SA>)\n"
+	"  -p, --pad BYTE         ISO-TP padding byte (default CC)\n"
+	"      --no-pad           send frames unpadded\n"
+	"      --fd[=DL]          CAN FD frames, TX_DL 64 (or DL)\n"
+	"Timing (milliseconds):\n"
+	"      --p2 MS            first answer due (default 1000, or the ECU's P2 +\n"
+	"                         200 after a session change)\n"
+	"      --p2star MS        next answer due after 0x78 (default 5000)\n"
+	"      --timeout MS       cap on one request, 0x78 chains included (60000)\n"
+	"      --no-tester-present  never send TesterPresent (3E 80)\n"
+	"Output:\n"
+	"      --json             one JSON object per result on stdout\n";
+
+static volatile sig_atomic_t stop;
+
+void ucli_init(struct ucli *c, const char *cmd)
+{
+	memset(c, 0, sizeof(*c));
+	c->cmd = cmd;
+	c->ecu = c->tx = c->rx = c->func = -1;
+	c->ta = -1;
+	c->sa = 0xF1;
+	c->pad = -1;
+	uds_io_cfg_11bit(&c->cfg, 0x7E0, 0x7E8);
+	uds_client_cfg_init(&c->ccfg);
+}
+
+int ucli_hexnum(const char *s, uint32_t max, uint32_t *v)
+{
+	char *end;
+	unsigned long long x;
+
+	if (!s || !*s || *s == '-' || *s == '+' || isspace((unsigned char)*s))
+		return -1;
+	errno = 0;
+	x = strtoull(s, &end, 16);
+	if (errno || *end || x > max)
+		return -1;
+	*v = (uint32_t)x;
+	return 0;
+}
+
+static int decnum(const char *s, uint32_t max, uint32_t *v)
+{
+	uint64_t x;
+
+	if (cli_parse_u64(s, &x) || x > max)
+		return -1;
+	*v = (uint32_t)x;
+	return 0;
+}
+
+int ucli_opt(struct ucli *c, int opt, const char *arg)
+{
+	uint32_t v;
+	const char *what;
+
+	switch (opt) {
+	case 'i':
+		c->ifname = arg;
+		return 1;
+	case 'e':
+	case UCLI_OPT_TX:
+	case UCLI_OPT_RX:
+	case UCLI_OPT_FUNC:
+		what = opt == 'e' ? "-e" : opt == UCLI_OPT_TX ? "--tx" :
+		       opt == UCLI_OPT_RX ? "--rx" : "--functional-id";
+		if (ucli_hexnum(arg, 0x1FFFFFFF, &v))
+			goto bad;
+		*(opt == 'e' ? &c->ecu : opt == UCLI_OPT_TX ? &c->tx :
+		  opt == UCLI_OPT_RX ? &c->rx : &c->func) = v;
+		return 1;
+	case UCLI_OPT_29:
+	case UCLI_OPT_SA:
+		what = opt == UCLI_OPT_29 ? "--29bit" : "--sa";
+		if (ucli_hexnum(arg, 0xFF, &v))
+			goto bad;
+		*(opt == UCLI_OPT_29 ? &c->ta : &c->sa) = (int)v;
+		return 1;
+	case 'p':
+		what = "--pad";
+		if (ucli_hexnum(arg, 0xFF, &v))
+			goto bad;
+		c->pad = 1;
+		c->pad_byte = (uint8_t)v;
+		return 1;
+	case UCLI_OPT_NOPAD:
+		c->pad = 0;
+		return 1;
+	case UCLI_OPT_FD:
+		what = "--fd";
+		v = 64;
+		if (arg && decnum(arg, 64, &v))
+			goto bad;
+		if (v != 8 && v != 12 && v != 16 && v != 20 && v != 24 &&
+		    v != 32 && v != 48 && v != 64)
+			goto bad;
+		c->tx_dl = (uint8_t)v;
+		return 1;
+	case UCLI_OPT_P2:
+	case UCLI_OPT_P2STAR:
+	case UCLI_OPT_TIMEOUT:
+		what = opt == UCLI_OPT_P2 ? "--p2" :
+		       opt == UCLI_OPT_P2STAR ? "--p2star" : "--timeout";
+		if (decnum(arg, 3600000, &v) || !v)
+			goto bad;
+		if (opt == UCLI_OPT_P2)
+			c->ccfg.p2_ms = v;
+		else if (opt == UCLI_OPT_P2STAR)
+			c->ccfg.p2star_ms = v;
+		else
+			c->ccfg.cap_ms = v;
+		/* an explicit value wins over what the ECU says */
+		if (opt != UCLI_OPT_TIMEOUT)
+			c->ccfg.adopt_timing = 0;
+		return 1;
+	case UCLI_OPT_NOTP:
+		c->ccfg.tp_ms = 0;
+		return 1;
+	case UCLI_OPT_JSON:
+		c->json = 1;
+		return 1;
+	default:
+		return 0;
+	}
+bad:
+	cli_err(c->cmd, "bad value '%s' for %s; try 'canrig %s --help'",
+		arg ? arg : "", what, c->cmd);
+	return -1;
+}
+
+/* 29-bit normal fixed: 18DA<TA><SA> -> 18DA<SA><TA> */
+static uint32_t swap_ta_sa(uint32_t id)
+{
+	return (id & 0x1FFF0000u) | (id & 0xFF) << 8 | ((id >> 8) & 0xFF);
+}
+
+int ucli_check(struct ucli *c)
+{
+	struct uds_io_cfg *g = &c->cfg;
+	int n = (c->ecu >= 0) + (c->tx >= 0 || c->rx >= 0) + (c->ta >= 0);
+
+	if (!c->ifname) {
+		cli_err(c->cmd, "no interface: give -i IF");
+		return -1;
+	}
+	if (n > 1) {
+		cli_err(c->cmd, "give only one of -e, --tx/--rx and --29bit");
+		return -1;
+	}
+	if ((c->tx >= 0) != (c->rx >= 0)) {
+		cli_err(c->cmd, "--tx and --rx go together");
+		return -1;
+	}
+	if (c->ta >= 0) {
+		uds_io_cfg_29bit(g, (uint8_t)c->ta, (uint8_t)c->sa);
+	} else {
+		uint32_t tx = c->ecu >= 0 ? (uint32_t)c->ecu :
+			      c->tx >= 0 ? (uint32_t)c->tx : 0x7E0;
+		uint32_t rx = c->rx >= 0 ? (uint32_t)c->rx :
+			      tx > 0x7FF ? swap_ta_sa(tx) : tx + 8;
+
+		if (tx > 0x7FF)
+			uds_io_cfg_29bit(g, (uint8_t)(tx >> 8), (uint8_t)tx);
+		else
+			uds_io_cfg_11bit(g, tx, rx);
+		g->tp.tx_id = tx;
+		g->tp.tx_eff = tx > 0x7FF;
+		g->tp.rx_id = rx;
+		g->tp.rx_eff = rx > 0x7FF;
+		if (rx > 0x7FF && tx <= 0x7FF) {
+			/* mixed id sizes: no functional range to listen on */
+			g->functional = 0;
+		}
+	}
+	if (c->func >= 0) {
+		g->func_id = (uint32_t)c->func;
+		g->func_eff = c->func > 0x7FF;
+	}
+	if (g->tp.tx_id == g->tp.rx_id && g->tp.tx_eff == g->tp.rx_eff) {
+		cli_err(c->cmd, "request and answer ids are the same");
+		return -1;
+	}
+	if (c->pad >= 0) {
+		g->tp.pad = (uint8_t)c->pad;
+		g->tp.pad_byte = c->pad_byte;
+	}
+	if (c->tx_dl)
+		g->tp.tx_dl = c->tx_dl;
+	return 0;
+}
+
+static void on_uds(struct uds_io *u, unsigned int ev, void *ctx)
+{
+	struct ucli *c = ctx;
+
+	if (ev & UDS_EV_PENDING) {
+		c->pending++;
+		if (c->verbose)
+			fprintf(stderr, "canrig %s: ECU busy (0x78 responsePending), waiting\n",
+				c->cmd);
+	}
+	if (ev & UDS_EV_RESPONSE) {
+		if (c->nrsp < UCLI_MAX_RSP) {
+			struct ucli_rsp *r = &c->rsp[c->nrsp];
+
+			r->src = u->cl.rsp_src;
+			r->result = u->cl.rsp_result;
+			r->len = u->cl.rsp_len;
+			r->data = malloc(r->len ? r->len : 1);
+			if (r->data) {
+				if (r->len)
+					memcpy(r->data, u->cl.rsp, r->len);
+				c->nrsp++;
+			} else {
+				c->dropped++;
+			}
+		} else {
+			c->dropped++;
+		}
+	}
+	if (ev & UDS_EV_DONE) {
+		c->done = 1;
+		ev_break(c->loop, EVBREAK_ONE);
+	}
+}
+
+static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	(void)w;
+	(void)revents;
+	stop = 1;
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static ev_signal sig_int, sig_term;
+
+int ucli_open(struct ucli *c)
+{
+	char ebuf[256];
+	int e;
+
+	c->loop = ev_default_loop(0);
+	e = uds_io_open(&c->u, c->loop, c->ifname, &c->cfg, &c->ccfg, on_uds, c);
+	if (e) {
+		fprintf(stderr, "canrig %s: %s\n", c->cmd,
+			cio_open_strerror(e, c->ifname, ebuf, sizeof(ebuf)));
+		return e == -EAFNOSUPPORT || e == -ENOMEM ? EXIT_RUNTIME : EXIT_USAGE;
+	}
+	ev_signal_init(&sig_int, on_signal, SIGINT);
+	ev_signal_init(&sig_term, on_signal, SIGTERM);
+	ev_signal_start(c->loop, &sig_int);
+	ev_signal_start(c->loop, &sig_term);
+	c->open = 1;
+	return 0;
+}
+
+void ucli_rsp_clear(struct ucli *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->nrsp; i++)
+		free(c->rsp[i].data);
+	c->nrsp = 0;
+	c->dropped = 0;
+}
+
+void ucli_close(struct ucli *c)
+{
+	ucli_rsp_clear(c);
+	if (!c->open)
+		return;
+	ev_signal_stop(c->loop, &sig_int);
+	ev_signal_stop(c->loop, &sig_term);
+	uds_io_close(&c->u);
+	c->open = 0;
+}
+
+int ucli_xfer(struct ucli *c, const uint8_t *req, size_t len,
+	      unsigned int flags)
+{
+	int e;
+
+	ucli_rsp_clear(c);
+	c->done = 0;
+	c->pending = 0;
+	if (stop)
+		return -EINTR;
+	e = uds_io_request(&c->u, req, len, flags);
+	if (e)
+		return e == -EBUSY ? -EBUSY : e;
+	while (!c->done && !stop)
+		ev_run(c->loop, EVRUN_ONCE);
+	if (!c->done) {
+		uds_client_cancel(&c->u.cl);
+		return -EINTR;
+	}
+	return c->u.cl.result;
+}
+
+const struct ucli_rsp *ucli_answer(const struct ucli *c)
+{
+	return c->nrsp && c->rsp[0].result == 0 ? &c->rsp[0] : NULL;
+}
+
+int ucli_fail(const struct ucli *c, const char *what, int result)
+{
+	const struct uds_client *cl = &c->u.cl;
+	char msg[256];
+	int rc = EXIT_RUNTIME;
+
+	if (result >= 0x10 && result <= 0xFF) {
+		snprintf(msg, sizeof(msg), "negative response 0x%02X %s", result,
+			 uds_client_strerror(result));
+		rc = EXIT_NRC;
+	} else if (result == -ETIMEDOUT) {
+		snprintf(msg, sizeof(msg), "no response (%s timeout)",
+			 cl->timeout ? cl->timeout : "P2");
+	} else if (result == -ECOMM) {
+		const char *t = c->u.io.tp.timer;
+
+		if (cl->transport_err == -ETIMEDOUT && t)
+			snprintf(msg, sizeof(msg), "ISO-TP error: %s timeout", t);
+		else
+			snprintf(msg, sizeof(msg), "ISO-TP error: %s",
+				 isotp_strerror(cl->transport_err));
+	} else if (result == -EINTR) {
+		snprintf(msg, sizeof(msg), "interrupted");
+	} else if (result == -EMSGSIZE) {
+		snprintf(msg, sizeof(msg), "request too long for this transport");
+	} else {
+		snprintf(msg, sizeof(msg), "%s", uds_client_strerror(result));
+	}
+	cli_err(c->cmd, "%s: %s", what, msg);
+	if (c->json) {
+		printf("{\"command\":");
+		ucli_json_str(stdout, what, strlen(what));
+		printf(",\"error\":");
+		ucli_json_str(stdout, msg, strlen(msg));
+		if (rc == EXIT_NRC)
+			printf(",\"nrc\":%d,\"nrc_name\":\"%s\"", result,
+			       uds_nrc_name((uint8_t)result));
+		printf("}\n");
+	}
+	return rc;
+}
+
+long ucli_hex(const char *s, uint8_t *buf, size_t cap)
+{
+	size_t n = 0;
+	int hi = -1;
+
+	for (; *s; s++) {
+		int v;
+
+		if (*s == ' ' || *s == ':' || *s == '.' || *s == '\t') {
+			if (hi >= 0)
+				return -1;
+			continue;
+		}
+		if (!isxdigit((unsigned char)*s))
+			return -1;
+		v = isdigit((unsigned char)*s) ? *s - '0'
+					       : (tolower((unsigned char)*s) - 'a' + 10);
+		if (hi < 0) {
+			hi = v;
+			continue;
+		}
+		if (n == cap)
+			return -1;
+		buf[n++] = (uint8_t)(hi << 4 | v);
+		hi = -1;
+	}
+	return hi >= 0 ? -1 : (long)n;
+}
+
+void ucli_print_hex(FILE *f, const uint8_t *p, size_t n, char sep)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (i && sep)
+			fputc(sep, f);
+		fprintf(f, "%02X", p[i]);
+	}
+}
+
+void ucli_json_str(FILE *f, const char *s, size_t n)
+{
+	size_t i;
+
+	fputc('"', f);
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20 || ch >= 0x7F)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
