@@ -30,40 +30,53 @@ ALL_LDFLAGS = $(LDFLAGS)
 # libev ships no .pc file: plain -lev (its header is <ev.h>)
 LIBS     = -lev -lm
 
+# libyaml (configuration files) is found through pkg-config
+YAML_CFLAGS = $(shell $(PKG_CONFIG) --cflags yaml-0.1 2>/dev/null)
+YAML_LIBS   = $(shell $(PKG_CONFIG) --libs yaml-0.1 2>/dev/null || echo -lyaml)
+
 # CUnit is found through pkg-config; a missing .pc file is a deps problem.
 CUNIT_CFLAGS = $(shell $(PKG_CONFIG) --cflags cunit 2>/dev/null)
 CUNIT_LIBS   = $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null || echo -lcunit)
 
 LIB_SRC  = lib/cf.c lib/cio.c lib/clog.c lib/clog_asc.c \
            dbc/dbc_parse.c dbc/dbc.c uds/isotp.c uds/isotp_io.c uds/uds.c \
-           uds/uds_client.c uds/uds_io.c
+           uds/uds_client.c uds/uds_io.c uds/uds_sim.c
 PUB_HDR  = lib/cf.h lib/cio.h lib/clog.h dbc/dbc.h uds/isotp.h uds/isotp_io.h \
-           uds/uds.h uds/uds_client.h uds/uds_io.h
+           uds/uds.h uds/uds_client.h uds/uds_io.h uds/uds_sim.h
 LIB_HDR  = $(PUB_HDR) dbc/dbc_priv.h
 LIB_OBJ  = $(LIB_SRC:%.c=$(B)/%.o)
 TOOL_SRC = tools/canrig.c tools/cmd_dump.c tools/cmd_send.c tools/cmd_replay.c \
-           tools/cmd_log.c tools/cmd_dbc.c tools/dbcout.c tools/cmd_isotp.c
+           tools/cmd_log.c tools/cmd_dbc.c tools/dbcout.c tools/cmd_isotp.c \
+           tools/ucli.c tools/cmd_diag.c tools/cmd_obd.c tools/diddict.c tools/keycmd.c tools/yml.c \
+           tools/cmd_ecusim.c tools/ecusim_cfg.c
 TOOL_OBJ = $(TOOL_SRC:%.c=$(B)/%.o)
 TEST_SRC = tests/unit.c tests/test_cf.c tests/test_clog.c tests/test_cio.c \
-           tests/test_dbc.c tests/test_isotp.c tests/test_uds.c
+           tests/test_dbc.c tests/test_isotp.c tests/test_uds.c tests/test_uds_client.c \
+           tests/test_uds_sim.c
 TEST_OBJ = $(TEST_SRC:%.c=$(B)/%.o)
-FUZZERS  = fuzz_cf_parse fuzz_clog_read fuzz_dbc_parse fuzz_dbc_decode fuzz_isotp_rx
+# tool sources the unit tests link (the ecu-sim YAML loader)
+TEST_TOOL_OBJ = $(B)/tools/yml.o $(B)/tools/ecusim_cfg.o
+FUZZERS  = fuzz_cf_parse fuzz_clog_read fuzz_dbc_parse fuzz_dbc_decode fuzz_isotp_rx \
+           fuzz_uds_sim fuzz_ecusim_cfg fuzz_uds_rsp
 
 all: $(B)/libcanrig.a $(B)/canrig $(B)/canrig.pc
 
-$(B)/%.o: %.c $(LIB_HDR) tools/cli.h tools/dbcout.h tests/unit.h
+$(B)/%.o: %.c $(LIB_HDR) $(wildcard tools/*.h) tests/unit.h
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(if $(filter tests/%,$<),$(CUNIT_CFLAGS)) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(if $(filter tests/%,$<),$(CUNIT_CFLAGS) -Itools) \
+	    $(if $(filter tools/% tests/%,$<),$(YAML_CFLAGS)) -c $< -o $@
 
 $(B)/libcanrig.a: $(LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $(LIB_OBJ)
 
 $(B)/canrig: $(TOOL_OBJ) $(B)/libcanrig.a
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(TOOL_OBJ) $(B)/libcanrig.a $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(TOOL_OBJ) $(B)/libcanrig.a \
+	    $(YAML_LIBS) $(LIBS) -ldl
 
-$(B)/test_unit: $(TEST_OBJ) $(B)/libcanrig.a
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(TEST_OBJ) $(B)/libcanrig.a $(CUNIT_LIBS) $(LIBS)
+$(B)/test_unit: $(TEST_OBJ) $(TEST_TOOL_OBJ) $(B)/libcanrig.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(TEST_OBJ) $(TEST_TOOL_OBJ) \
+	    $(B)/libcanrig.a $(CUNIT_LIBS) $(YAML_LIBS) $(LIBS)
 
 PC_SED = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 	    -e 's|@INCDIR@|$(PREFIX)/include|g' -e 's|@VERSION@|$(VERSION)|g'
@@ -80,15 +93,20 @@ deps:
 
 # --- tests
 test: deps
-	@$(MAKE) --no-print-directory all $(B)/test_unit
+	@$(MAKE) --no-print-directory all $(B)/test_unit $(B)/seedkey_example.so
 	@B=$(B) tests/run-all.sh
 
 check-unit: $(B)/test_unit
 	$(B)/test_unit
 
 # Native when this host can make vcan interfaces, else inside a qemu guest.
-check-vcan: all
+check-vcan: all $(B)/seedkey_example.so
 	@CANRIG=$(CURDIR)/$(B)/canrig tests/vcan/check.sh
+
+# the example seed/key plug-in of canrig diag --key-lib
+$(B)/seedkey_example.so: tests/plugin/seedkey_example.c uds/uds.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -fPIC -shared $(ALL_LDFLAGS) -o $@ $<
 
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -107,7 +125,8 @@ ASAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
              -fno-sanitize-recover=undefined
 asan: deps
 	@$(MAKE) --no-print-directory B=build-asan CFLAGS="$(ASAN_FLAGS)" \
-	    LDFLAGS="$(ASAN_FLAGS)" all build-asan/test_unit
+	    LDFLAGS="$(ASAN_FLAGS)" all build-asan/test_unit \
+	    build-asan/seedkey_example.so
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 build-asan/test_unit
 	CANRIG=$(CURDIR)/build-asan/canrig tests/dbc-corpus.sh
 	@rm -f build-asan/san.*
@@ -139,6 +158,13 @@ fuzz: $(FUZZERS:%=$(B)/fuzz/%)
 $(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(LIB_HDR)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -Idbc -Iuds -o $@ $< $(LIB_SRC) $(LIBS)
+
+# the ecu-sim config fuzzer also needs the YAML loader from tools/
+$(B)/fuzz/fuzz_ecusim_cfg: tests/fuzz/fuzz_ecusim_cfg.c tools/yml.c tools/ecusim_cfg.c \
+    tools/yml.h tools/ecusim_cfg.h $(LIB_SRC) $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Idbc -Iuds -Itools $(YAML_CFLAGS) -o $@ $< \
+	    tools/yml.c tools/ecusim_cfg.c $(LIB_SRC) $(YAML_LIBS) $(LIBS)
 
 # --- install
 install: all

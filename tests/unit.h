@@ -12,6 +12,8 @@ int register_cio_tests(void);
 int register_dbc_tests(void);
 int register_isotp_tests(void);
 int register_uds_tests(void);
+int register_uds_client_tests(void);
+int register_uds_sim_tests(void);
 
 /* Path of a file under tests/data (static buffer). */
 const char *test_data(const char *name);

@@ -89,6 +89,9 @@ static void usage(FILE *f)
 		"  log convert ...         convert between candump log and Vector ASC\n"
 		"  dbc dump|decode|encode|check FILE.dbc ...   DBC signal database tools\n"
 		"  isotp send|recv|dump ...  ISO-TP like isotpsend/isotprecv/isotpdump\n"
+		"  diag -i IF -e ECU CMD...  UDS (ISO 14229) tester: DIDs, DTCs, flashing\n"
+		"  obd -i IF CMD...        OBD-II: PIDs, DTCs, VIN, per ECU\n"
+		"  ecu-sim -i IF -c FILE.yaml  simulated UDS / OBD-II ECUs from a YAML file\n"
 		"\n"
 		"Run 'canrig COMMAND --help' for a command's options, 'man canrig' for more.\n"
 		"Exit status: 0 ok, 1 runtime error, 2 usage error.\n");
@@ -125,6 +128,12 @@ int main(int argc, char **argv)
 		return cmd_dbc(argc - 1, argv + 1);
 	if (!strcmp(cmd, "isotp"))
 		return cmd_isotp(argc - 1, argv + 1);
+	if (!strcmp(cmd, "diag"))
+		return cmd_diag(argc - 1, argv + 1);
+	if (!strcmp(cmd, "obd"))
+		return cmd_obd(argc - 1, argv + 1);
+	if (!strcmp(cmd, "ecu-sim"))
+		return cmd_ecusim(argc - 1, argv + 1);
 	fprintf(stderr, "canrig: unknown command '%s'; try 'canrig --help'\n", cmd);
 	return EXIT_USAGE;
 }

@@ -17,6 +17,9 @@ int cmd_replay(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_dbc(int argc, char **argv);
 int cmd_isotp(int argc, char **argv);
+int cmd_diag(int argc, char **argv);
+int cmd_obd(int argc, char **argv);
+int cmd_ecusim(int argc, char **argv);
 
 /* Prints "canrig CMD: message" and a newline to stderr. */
 void cli_err(const char *cmd, const char *fmt, ...)

@@ -5,23 +5,20 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "diddict.h"
+#include "keycmd.h"
 #include "ucli.h"
 #include "uds.h"
 
 #define MAX_REQ 4096
 #define MAX_DIDS 64
-#define KEY_CMD_MS 5000
 
 struct diag {
 	struct ucli c;
@@ -33,6 +30,7 @@ struct diag {
 	uint32_t mask;         /* --mask for io, as given */
 	const char *mask_hex;
 	int progress;
+	uint64_t last_draw;
 	uint8_t req[MAX_REQ];
 };
 
@@ -439,7 +437,7 @@ static int dtc_records(struct diag *d, uint8_t sub, int argc, char **argv)
 	struct uds_dtc t;
 	uint8_t p[4];
 	uint32_t code, rec = 0xFF;
-	int len, rc;
+	int len, rc, raw;
 
 	if (argc < 3 || argc > 4 || ucli_hexnum(argv[2], 0xFFFFFF, &code) ||
 	    (argc == 4 && ucli_hexnum(argv[3], 0xFF, &rec)))
@@ -453,15 +451,33 @@ static int dtc_records(struct diag *d, uint8_t sub, int argc, char **argv)
 	if (rc)
 		return rc;
 	a = ucli_answer(&d->c);
-	if (uds_parse_dtc_records(a->data, a->len, &t,
-				  sub == 0x04 ? did_len : NULL, &d->dict, NULL, NULL))
+	if (a->len < 6 || a->data[1] != sub)
 		return ucli_fail(&d->c, "dtc", -EBADMSG);
+	/* a snapshot can be split only where every DID's length is known;
+	 * otherwise its records are shown as they came */
+	raw = uds_parse_dtc_records(a->data, a->len, &t,
+				    sub == 0x04 ? did_len : NULL, &d->dict,
+				    NULL, NULL) != 0;
+	t.code = (uint32_t)a->data[2] << 16 | (uint32_t)a->data[3] << 8 | a->data[4];
+	t.status = a->data[5];
 	if (d->c.json) {
 		printf("{\"command\":\"dtc\",\"sub\":%u,\"dtc\":\"%06X\",", sub, t.code);
 		print_status(t.status, 1);
+		if (raw) {
+			printf(",\"records_hex\":");
+			json_hex(a->data + 6, a->len - 6);
+			printf("}\n");
+			return 0;
+		}
 		printf(",\"records\":[");
 	} else {
 		print_dtc(&t, 0, 1);
+		if (raw) {
+			printf("  records (DID lengths unknown, see --dids): ");
+			ucli_print_hex(stdout, a->data + 6, a->len - 6, ' ');
+			printf("\n");
+			return 0;
+		}
 	}
 	uds_parse_dtc_records(a->data, a->len, &t, sub == 0x04 ? did_len : NULL,
 			      &d->dict, on_rec, &o);
@@ -549,78 +565,6 @@ static int c_dtc(struct diag *d, int argc, char **argv)
 
 /* ---- security access ---- */
 
-/* Runs the key command with {level} and {seed} filled in; reads its
- * stdout as hex.  Bounded: the command gets KEY_CMD_MS, then SIGKILL. */
-static long key_from_cmd(const char *tmpl, uint8_t level, const uint8_t *seed,
-			 size_t n, uint8_t *key, size_t cap)
-{
-	char cmd[4096], out[4096];
-	size_t o = 0, i;
-	const char *p;
-	int fd[2], st;
-	size_t got = 0;
-	long k = -1;
-	pid_t pid;
-	uint64_t end = cli_mono_ns() + (uint64_t)KEY_CMD_MS * 1000000ull;
-
-	for (p = tmpl; *p && o + 2 * n + 8 < sizeof(cmd); p++) {
-		if (!strncmp(p, "{level}", 7)) {
-			o += (size_t)snprintf(cmd + o, sizeof(cmd) - o, "%u", level);
-			p += 6;
-		} else if (!strncmp(p, "{seed}", 6)) {
-			for (i = 0; i < n; i++)
-				o += (size_t)snprintf(cmd + o, sizeof(cmd) - o, "%02X", seed[i]);
-			p += 5;
-		} else {
-			cmd[o++] = *p;
-		}
-	}
-	if (*p)
-		return -1;
-	cmd[o] = 0;
-	if (pipe(fd))
-		return -1;
-	pid = fork();
-	if (pid < 0) {
-		close(fd[0]);
-		close(fd[1]);
-		return -1;
-	}
-	if (!pid) {
-		dup2(fd[1], 1);
-		close(fd[0]);
-		close(fd[1]);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	close(fd[1]);
-	for (;;) {
-		struct pollfd pf = { .fd = fd[0], .events = POLLIN };
-		uint64_t now = cli_mono_ns();
-		ssize_t r;
-
-		if (now >= end || poll(&pf, 1, (int)((end - now) / 1000000 + 1)) <= 0)
-			break;
-		r = read(fd[0], out + got, sizeof(out) - 1 - got);
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-		if (got == sizeof(out) - 1)
-			break;
-	}
-	close(fd[0]);
-	if (cli_mono_ns() >= end)
-		kill(pid, SIGKILL);
-	waitpid(pid, &st, 0);
-	out[got] = 0;
-	while (got && (out[got - 1] == '\n' || out[got - 1] == '\r' ||
-		       out[got - 1] == ' '))
-		out[--got] = 0;
-	if (WIFEXITED(st) && !WEXITSTATUS(st))
-		k = ucli_hex(out, key, cap);
-	return k;
-}
-
 static long key_from_lib(const char *path, uint8_t level, const uint8_t *seed,
 			 size_t n, uint8_t *key, size_t cap)
 {
@@ -672,12 +616,21 @@ static int c_unlock(struct diag *d, int argc, char **argv)
 		return 0;
 	}
 	memcpy(sv, seed, n);
-	k = d->key_lib ? key_from_lib(d->key_lib, (uint8_t)lvl, sv, n, key, sizeof(key))
-		       : key_from_cmd(d->key_cmd, (uint8_t)lvl, sv, n, key, sizeof(key));
-	if (k <= 0) {
-		cli_err(CMD, "unlock: the key %s gave no key (hex on stdout, exit 0)",
-			d->key_lib ? "library" : "command");
-		return EXIT_RUNTIME;
+	if (d->key_lib) {
+		k = key_from_lib(d->key_lib, (uint8_t)lvl, sv, n, key, sizeof(key));
+		if (k <= 0) {
+			cli_err(CMD, "unlock: the key library gave no key");
+			return EXIT_RUNTIME;
+		}
+	} else {
+		size_t kl;
+		int e = keycmd_run(d->key_cmd, (uint8_t)lvl, sv, n, key, sizeof(key), &kl);
+
+		if (e) {
+			cli_err(CMD, "unlock: key command: %s", keycmd_strerror(e));
+			return EXIT_RUNTIME;
+		}
+		k = (long)kl;
 	}
 	len = uds_req_security(d->req, sizeof(d->req), (uint8_t)(lvl + 1), key,
 			       (size_t)k);
@@ -857,15 +810,18 @@ static int c_memory(struct diag *d, int argc, char **argv)
 
 /* ---- flash ---- */
 
-static void progress(const struct diag *d, size_t done, size_t total,
+static void progress(struct diag *d, size_t done, size_t total,
 		     uint64_t t0, int last)
 {
-	double s = (double)(cli_mono_ns() - t0) / 1e9;
+	uint64_t now = cli_mono_ns();
+	double s = (double)(now - t0) / 1e9;
 	unsigned int pct = total ? (unsigned int)(done * 100 / total) : 100;
 	int bar = (int)(pct * 30 / 100);
 
-	if (!d->progress)
+	/* a terminal redraw per block would cost more than the block */
+	if (!d->progress || (!last && now - d->last_draw < 100000000ull))
 		return;
+	d->last_draw = now;
 	fprintf(stderr, "\rflash [%-30.*s] %3u%% %zu/%zu B %.1f kB/s", bar,
 		"##############################", pct, done, total,
 		s > 0 ? (double)done / s / 1000 : 0.0);
@@ -1138,6 +1094,17 @@ static int c_scan(struct diag *d, int argc, char **argv)
 	return n ? 0 : EXIT_RUNTIME;
 }
 
+static int c_sleep(struct diag *d, int argc, char **argv)
+{
+	double s;
+
+	if (argc != 2 || cli_parse_pos_double(argv[1], &s) || s > 86400)
+		return usage_err("sleep SECONDS");
+	if (ucli_sleep(&d->c, (uint32_t)(s * 1000)))
+		return ucli_fail(&d->c, "sleep", -EINTR);
+	return 0;
+}
+
 /* ---- command table, options ---- */
 
 struct command {
@@ -1150,7 +1117,8 @@ static const struct command commands[] = {
 	{ "write", c_write }, { "dtc", c_dtc }, { "unlock", c_unlock },
 	{ "routine", c_routine }, { "io", c_io }, { "memory", c_memory },
 	{ "flash", c_flash }, { "raw", c_raw }, { "scan", c_scan },
-	{ "tester", c_tester }, { "comm", c_comm }, { NULL, NULL },
+	{ "tester", c_tester }, { "comm", c_comm }, { "sleep", c_sleep },
+	{ NULL, NULL },
 };
 
 static void usage(FILE *f)
@@ -1181,6 +1149,7 @@ static void usage(FILE *f)
 		"  memory read ADDR LEN | memory write ADDR HEX        0x23 / 0x3D\n"
 		"  flash FILE --address ADDR [--format DFI]            0x34 / 0x36 / 0x37\n"
 		"  tester                      0x3E\n"
+		"  sleep SECONDS               wait; TesterPresent keeps the session\n"
 		"  raw HEX [--functional]      any request; every answer printed\n"
 		"  scan                        functional discovery of ECUs and VINs\n"
 		"\n"

@@ -322,6 +322,28 @@ int ucli_xfer(struct ucli *c, const uint8_t *req, size_t len,
 	return c->u.cl.result;
 }
 
+static void on_wake(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)revents;
+	*(int *)w->data = 1;
+	ev_break(loop, EVBREAK_ONE);
+}
+
+int ucli_sleep(struct ucli *c, uint32_t ms)
+{
+	ev_timer t;
+	int woke = 0;
+
+	ev_now_update(c->loop);
+	ev_timer_init(&t, on_wake, ms / 1000.0, 0);
+	t.data = &woke;
+	ev_timer_start(c->loop, &t);
+	while (!woke && !stop)
+		ev_run(c->loop, EVRUN_ONCE);
+	ev_timer_stop(c->loop, &t);
+	return woke ? 0 : -EINTR;
+}
+
 const struct ucli_rsp *ucli_answer(const struct ucli *c)
 {
 	return c->nrsp && c->rsp[0].result == 0 ? &c->rsp[0] : NULL;

@@ -103,6 +103,10 @@ void ucli_close(struct ucli *c);
 int ucli_xfer(struct ucli *c, const uint8_t *req, size_t len,
 	      unsigned int flags);
 
+/* Runs the loop for ms milliseconds (TesterPresent goes on meanwhile).
+ * Returns 0, or -EINTR on a signal. */
+int ucli_sleep(struct ucli *c, uint32_t ms);
+
 /* Frees the answers of the last ucli_xfer(). */
 void ucli_rsp_clear(struct ucli *c);
 

@@ -183,6 +183,9 @@ const char *uds_dtc_status_name(unsigned int bit);
 #define UDS_SEEDKEY_SYMBOL "canrig_seed_key"
 typedef int (*uds_seedkey_fn)(uint8_t level, const uint8_t *seed, size_t n,
 			      uint8_t *key, size_t cap);
+/* Declared for plug-ins to define; canrig itself never defines it. */
+int canrig_seed_key(uint8_t level, const uint8_t *seed, size_t n,
+		    uint8_t *key, size_t cap);
 
 /* CRC-32 (IEEE 802.3, as zlib's crc32()): pass 0 first, then the
  * previous result to continue over more data. */

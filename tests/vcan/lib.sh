@@ -136,3 +136,36 @@ samebytes() {
 		return 1
 	fi
 }
+
+# xrc WANT OUT ARGS...: run canrig ARGS with stdout and stderr in OUT; fail
+# unless it exits WANT.
+xrc() {
+	_want=$1
+	_out=$2
+	shift 2
+	_rc=0
+	"$CANRIG" "$@" >"$_out" 2>&1 || _rc=$?
+	if [ "$_rc" -ne "$_want" ]; then
+		echo "canrig $*: exit $_rc, wanted $_want:" >&2
+		cat "$_out" >&2
+		return 1
+	fi
+}
+
+# has FILE STRING: FILE has a line containing STRING (fixed), or fail
+# showing FILE.
+has() {
+	if ! grep -qF -- "$2" "$1"; then
+		echo "no '$2' in $1:" >&2
+		head -20 "$1" >&2
+		return 1
+	fi
+}
+
+# start_sim IF FILE RXID: canrig ecu-sim on IF with its download files in
+# the current directory; ready once something listens on RXID (hex).
+start_sim() {
+	ECUSIM_DIR=$PWD "$CANRIG" ecu-sim -i "$1" -c "$2" -v 2>sim.log &
+	SIM=$!
+	wait_rx "$1" "$3"
+}

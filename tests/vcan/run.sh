@@ -52,6 +52,10 @@ run() {
 	fi
 	pkill -INT -f "candump.*vcan" 2>/dev/null
 	pkill -INT -f "canrig dump" 2>/dev/null
+	# a failed test leaves its simulator behind: it must not answer the
+	# next test's requests too
+	pkill -TERM -f "canrig ecu-sim" 2>/dev/null
+	pkill -TERM -f "isotprecv" 2>/dev/null
 	return 0
 }
 
@@ -456,6 +460,247 @@ t_isotp_dump_matches() {
 	test "$(wc -l <idump.txt)" -gt 5
 }
 
+# --- UDS: canrig diag against canrig ecu-sim, and the kernel's ISO-TP
+SIMCFG=$DATA/ecu-sim/three-ecus.yaml
+SEEDKEY=$(dirname "$CANRIG")/seedkey_example.so
+# the engine ECU's level 1: key = seed XOR 12345678
+KEY1='printf "%08X" $((0x{seed} ^ 0x12345678))'
+
+# 13. Every service, and the session and security rules with their NRCs.
+t_diag_services() {
+	candump -L -r 8388608 vcan0 >cd.log &
+	p1=$!
+	sync_listeners vcan0 cd.log
+	start_sim vcan0 "$SIMCFG" 7e2
+	D="diag -i vcan0 -e 7E0"
+	xrc 0 read $D read F190 F18C
+	has read 'F190 VIN: "WVWZZZ1JZXW000001"'
+	has read 'F18C ECUSerialNumber: "SN-0000042"'
+	xrc 0 json $D --json read F190
+	[ "$(cat json)" = '{"command":"read","dids":[{"did":"F190","name":"VIN","hex":"5756575A5A5A314A5A5857303030303031","value":"WVWZZZ1JZXW000001"}]}' ]
+	# computed DIDs: the counter counts reads
+	xrc 0 cnt $D --dids "$DATA/diag-dids.yaml" read 0200 + read ReadCounter
+	has cnt '0200 ReadCounter: 0'
+	has cnt '0200 ReadCounter: 1'
+	# session and security rules
+	xrc 3 nrc31 $D write 0100 1234
+	has nrc31 'write: negative response 0x31 requestOutOfRange'
+	xrc 3 nrc7f $D raw 34004411000000000100
+	has nrc7f 'negative response 0x7F serviceNotSupportedInActiveSession'
+	xrc 3 nrc33 $D session extended + write 0100 1234
+	has nrc33 'negative response 0x33 securityAccessDenied'
+	xrc 3 nrc24 $D session extended + raw 2702
+	has nrc24 'negative response 0x24 requestSequenceError'
+	xrc 3 unk $D read 1234
+	has unk 'negative response 0x31'
+	xrc 0 wr $D session extended + unlock 1 --key-cmd "$KEY1" + write 0100 1234 + read 0100
+	has wr 'level 0x01: unlocked'
+	has wr '0100: written, 2 bytes'
+	has wr '0100: 12 34'
+	xrc 3 nrc13 $D session extended + unlock 1 --key-cmd "$KEY1" + write 0100 12
+	has nrc13 'negative response 0x13 incorrectMessageLengthOrInvalidFormat'
+	xrc 0 lib $D session extended + unlock 3 --key-lib "$SEEDKEY" + read 0300
+	has lib 'level 0x03: unlocked'
+	has lib '0300: CA FE'
+	# DTCs, with a DID dictionary for the snapshot
+	xrc 0 dtc $D --dids "$DATA/diag-dids.yaml" dtc read + dtc count 08 + \
+		dtc snapshot 042011 + dtc extended 042011 02
+	has dtc '042011 P0420-11 status 0x2F testFailed,testFailedThisOperationCycle,pendingDTC,confirmedDTC,testFailedSinceLastClear'
+	has dtc 'C10000 U0100-00 status 0x08 confirmedDTC'
+	has dtc '3 DTCs (status availability mask 0xFF)'
+	has dtc '2 DTCs match mask 0x08'
+	has dtc 'record 0x01 010C EngineSpeed: 750 rpm'
+	has dtc 'record 0x01 0105 CoolantTemp: 50 degC'
+	has dtc 'record 0x02 010C EngineSpeed: 1000 rpm'
+	has dtc 'record 0x02: 00 10'
+	xrc 0 dtcj $D --json dtc read 04
+	[ "$(cat dtcj)" = '{"command":"dtc","sub":2,"availability":255,"count":2,"dtcs":[{"dtc":"042011","sae":"P0420-11","status":47,"status_bits":["testFailed","testFailedThisOperationCycle","pendingDTC","confirmedDTC","testFailedSinceLastClear"]},{"dtc":"012345","sae":"P0123-45","status":4,"status_bits":["pendingDTC"]}]}' ]
+	# routines: one answers 0x78 first, one needs security
+	xrc 0 rt $D -v routine start FF00 + routine result FF00
+	has rt 'ECU busy (0x78 responsePending)'
+	has rt 'routine FF00: ok, 00'
+	xrc 3 rt33 $D routine result 0203
+	has rt33 'negative response 0x33'
+	xrc 0 rt2 $D session extended + unlock 1 --key-cmd "$KEY1" + routine start 0203 + routine result 0203
+	has rt2 'routine 0203: ok, AA BB'
+	# IO control, memory, communication control, DTC setting
+	xrc 0 io $D session extended + io 4F10 adjust 05 + io 4F10 return
+	has io 'io 4F10: ok, 03 05'
+	xrc 0 mem $D session extended + memory read 20000000 8 + memory write 20000000 01020304 + memory read 20000000 4
+	has mem '20000000  DE AD BE EF 00 00 00 00'
+	has mem '20000000: written, 4 bytes'
+	has mem '20000000  01 02 03 04'
+	xrc 3 mem31 $D session extended + memory read 40000000 4
+	has mem31 'negative response 0x31'
+	xrc 0 cc $D comm disable + dtc off + dtc on + comm enable + tester
+	has cc 'comm 0x03 type 0x01: ok'
+	has cc 'dtc-setting 0x02: ok'
+	# clearing answers 0x78 first; then nothing is left
+	xrc 0 clr $D dtc clear + dtc read
+	has clr 'DTCs cleared (group FFFFFF)'
+	has clr '0 DTCs'
+	# a reset ends the session: writing is refused again
+	xrc 3 rst $D session extended + unlock 1 --key-cmd "$KEY1" + reset hard + write 0100 1234
+	has rst 'reset 0x01: ok'
+	has rst 'negative response 0x31'
+	# an idle extended session outlives S3 (5 s): TesterPresent
+	xrc 0 s3 $D session extended + unlock 1 --key-cmd "$KEY1" + sleep 6.5 + write 0100 5678
+	has s3 '0100: written, 2 bytes'
+	# the suppress bit: no answer is success
+	xrc 0 spr $D raw 1081
+	has spr 'no answer (suppressed positive response)'
+	# three wrong keys lock the level out: 0x35, 0x35, 0x36, then 0x37
+	for want in 35 35 36; do
+		xrc 3 bad$want $D session extended + unlock 1 --key-cmd 'echo 00000000'
+		has bad$want "negative response 0x$want"
+	done
+	xrc 3 delay $D session extended + unlock 1 --key-cmd "$KEY1"
+	has delay 'negative response 0x37 requiredTimeDelayNotExpired'
+	finish vcan0 cd.log
+	stop $p1
+	kill -TERM $SIM
+	wait $SIM
+	# on the wire: padded requests, 0x78 answers
+	has cd.log ' vcan0 7E0#0322F190CCCCCCCC'
+	has cd.log ' vcan0 7E8#037F3178'
+	has cd.log ' vcan0 7E8#037F1478'
+	[ "$(grep -c ' vcan0 7DF#023E80CCCCCCCCCC$' cd.log)" -ge 3 ]
+}
+
+# 14. A 1 MiB download: block counter wraps, CRC-32 checked, TesterPresent
+#     keeps the programming session alive meanwhile.
+t_diag_flash_1mib() {
+	candump -L -r 8388608 vcan0 >cd.log &
+	p1=$!
+	sync_listeners vcan0 cd.log
+	start_sim vcan0 "$SIMCFG" 7e2
+	head -c 1048576 /dev/urandom >img.bin
+	xrc 0 flash diag -i vcan0 -e 7E0 session programming + \
+		unlock 1 --key-cmd "$KEY1" + flash img.bin --address 100000 --check-crc
+	has flash 'flash: 1048576 bytes in 1024 blocks of up to 1024'
+	cmp img.bin engine-flash.bin
+	crc=$(grep -o 'CRC32 [0-9A-F]*' flash | cut -d' ' -f2)
+	has flash "ECU answered $crc"
+	# flashing outside the programming session is refused (the reset
+	# ends the session that TesterPresent kept alive so far)
+	xrc 3 nrc diag -i vcan0 -e 7E0 reset hard + flash img.bin --address 100000
+	has nrc 'RequestDownload: negative response 0x7F'
+	finish vcan0 cd.log
+	stop $p1
+	kill -TERM $SIM
+	wait $SIM
+	# block 256 carries counter 00 (FF 0x402 bytes: 36 00 ...)
+	has cd.log ' vcan0 7E0#14023600'
+}
+
+# 15. Functional requests: scan finds three ECUs and their VINs, each
+#     multi-frame answer gets flow control on its own ECU's id; OBD-II.
+t_diag_scan_three() {
+	candump -L -r 8388608 vcan0 >cd.log &
+	p1=$!
+	sync_listeners vcan0 cd.log
+	start_sim vcan0 "$SIMCFG" 7e2
+	xrc 0 scan diag -i vcan0 scan
+	for e in 7E8:7E0 7E9:7E1 7EA:7E2; do
+		has scan "${e%:*} (requests on ${e#*:})  VIN WVWZZZ1JZXW000001"
+	done
+	has scan '3 ECUs answered'
+	xrc 0 scanj diag -i vcan0 --json scan
+	[ "$(grep -o '"id":"7E[89A]"' scanj | sort | tr -d '\n')" = '"id":"7E8""id":"7E9""id":"7EA"' ]
+	xrc 0 vin obd -i vcan0 vin
+	for e in 7E8 7E9 7EA; do has vin "$e: VIN WVWZZZ1JZXW000001"; done
+	xrc 0 live obd -i vcan0 live
+	has live '0C EngineRPM 1726 rpm'
+	has live '05 CoolantTemperature 83 degC'
+	has live '04 EngineLoad 50.1961 %'
+	has live '11 ThrottlePosition 25.098 %'
+	[ "$(grep -c '0D VehicleSpeed' live)" = 3 ]
+	xrc 0 pids obd -i vcan0 pids
+	has pids '7E8: 04 05 0C 0D 11'
+	has pids '7E9: 0D 20 40 60 80 A0 A4'
+	xrc 0 dtc obd -i vcan0 dtc
+	has dtc '7E8: P0420 U0100'
+	has dtc '7E9: P0730'
+	xrc 0 clr obd -i vcan0 clear
+	has clr '7E8: DTCs cleared'
+	xrc 0 dtc2 obd -i vcan0 dtc
+	has dtc2 '7E9: no DTCs'
+	# physical OBD to one ECU
+	xrc 0 one obd -i vcan0 -e 7E1 vin
+	has one '7E9: VIN WVWZZZ1JZXW000001'
+	finish vcan0 cd.log
+	stop $p1
+	kill -TERM $SIM
+	wait $SIM
+	has cd.log ' vcan0 7DF#0322F190CCCCCCCC'
+	for id in 7E0 7E1 7E2; do has cd.log " vcan0 $id#300000CCCCCCCCCC"; done
+}
+
+# 16. Normal fixed 29-bit addressing.
+t_diag_29bit() {
+	candump -L -r 8388608 vcan1 >cd.log &
+	p1=$!
+	sync_listeners vcan1 cd.log
+	start_sim vcan1 "$DATA/ecu-sim/engine29.yaml" 18da10f1
+	xrc 0 rd diag -i vcan1 --29bit 10 read F190 + session extended
+	has rd 'F190 VIN: "WVWZZZ1JZXW000029"'
+	xrc 0 scan diag -i vcan1 --29bit 10 scan
+	has scan '18DAF110 (requests on 18DA10F1)  VIN WVWZZZ1JZXW000029'
+	xrc 0 vin obd -i vcan1 --29bit-functional vin
+	has vin '18DAF110: VIN WVWZZZ1JZXW000029'
+	finish vcan1 cd.log
+	stop $p1
+	kill -TERM $SIM
+	wait $SIM
+	has cd.log ' vcan1 18DA10F1#0322F190CCCCCCCC'
+	has cd.log ' vcan1 18DB33F1#0322F190CCCCCCCC'
+}
+
+# bg_rc NAME ARGS...: canrig ARGS, output in NAME, exit status in NAME.rc
+bg_rc() {
+	_n=$1
+	shift
+	_rc=0
+	"$CANRIG" "$@" >"$_n" 2>&1 || _rc=$?
+	echo "$_rc" >"$_n.rc"
+}
+
+# 17. An ECU (the kernel's ISO-TP) that is missing, answers garbage or
+#     answers 0x78 forever: every wait ends, with its own error.
+t_diag_bad_ecu() {
+	D="diag -i vcan2 -e 7E0"
+	xrc 1 none $D --p2 300 read F190
+	has none 'read: no response (P2 timeout)'
+	isotprecv -s 7E8 -d 7E0 vcan2 >req.txt &
+	wait_rx vcan2 7e0
+	bg_rc garbage $D read F190 &
+	wait_for req.txt '22 F1 90'
+	echo "6E F1 90" | isotpsend -s 7E8 -d 7E0 vcan2
+	poll "diag never ended" test -s garbage.rc
+	[ "$(cat garbage.rc)" = 1 ]
+	has garbage 'wrong SID echo'
+	# 0x78 again and again: the --timeout cap ends it
+	isotprecv -s 7E8 -d 7E0 vcan2 >req2.txt &
+	wait_rx vcan2 7e0
+	bg_rc pending $D --timeout 1500 read F190 &
+	wait_for req2.txt '22 F1 90'
+	while [ ! -s pending.rc ]; do
+		echo "7F 22 78" | isotpsend -s 7E8 -d 7E0 vcan2
+		sleep 0.3
+	done
+	[ "$(cat pending.rc)" = 1 ]
+	has pending 'no response (cap timeout)'
+	# a multi-frame answer that stops half-way: N_Cr
+	isotprecv -s 7E8 -d 7E0 vcan2 >req3.txt &
+	wait_rx vcan2 7e0
+	bg_rc broken $D read F190 &
+	wait_for req3.txt '22 F1 90'
+	cansend vcan2 7E8#101462F190575657
+	poll "diag never ended" test -s broken.rc
+	[ "$(cat broken.rc)" = 1 ]
+	has broken 'ISO-TP error: N_Cr timeout'
+}
+
 run dump_matches_candump
 run dump_error_text
 run send_seen_by_candump
@@ -468,6 +713,11 @@ run count_and_stats
 run dbc_live_decode
 run isotp_kernel_interop
 run isotp_dump_matches
+run diag_services
+run diag_flash_1mib
+run diag_scan_three
+run diag_29bit
+run diag_bad_ecu
 
 echo "vcan: $pass passed, $fail failed${failed:+ (failed:$failed)}"
 echo "$pass passed, $fail failed"
