@@ -51,6 +51,7 @@ struct cf_frame {
 	uint8_t len;         /* payload bytes; for RTR the requested length */
 	uint8_t fd_raw_flags; /* FD flags byte exactly as seen (kernel may set FDF 0x04) */
 	uint8_t dir;         /* enum cf_dir */
+	uint8_t own;         /* sent by the very socket that received it */
 };
 
 /* Returns the payload length for a 4-bit DLC (0..15); higher bits ignored. */

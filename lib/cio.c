@@ -357,6 +357,7 @@ int cio_recv(struct cio_sock *s, struct cio_ring *r)
 		view_from_kernel(v, &r->bufs[i], nb);
 		v->ifindex = r->addrs[i].can_ifindex;
 		v->dir = (h->msg_flags & MSG_DONTROUTE) ? CF_DIR_TX : CF_DIR_RX;
+		v->own = !!(h->msg_flags & MSG_CONFIRM);
 		v->ts_ns = 0;
 		for (c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c)) {
 			if (c->cmsg_level != SOL_SOCKET)

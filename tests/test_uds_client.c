@@ -3,9 +3,14 @@
  * chains and the cap, suppressed answers, functional collection,
  * TesterPresent, and malformed answers each giving the documented error. */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "ecusim_cfg.h"
+#include "isotp.h"
 #include "uds_client.h"
+#include "uds_sim.h"
 #include "unit.h"
 
 #define MS 1000000ull
@@ -341,6 +346,277 @@ static void test_malformed(void)
 	CU_ASSERT_EQUAL(cl.p2_ns, 1000 * MS);
 }
 
+/* ---- the client over ISO-TP against three simulated ECUs, on an
+ * in-memory bus with a fake clock ---- */
+
+#define NECU 3
+#define TCH 4 /* tester channels: 7E0/7E8, 7DF, 7E1/7E9, 7E2/7EA */
+
+struct bus {
+	struct ecusim_cfg cfg;
+	struct {
+		struct uds_sim sim;
+		struct isotp phys, func;
+		uint8_t rxp[4096], rxf[64], out[4096];
+		size_t out_len;            /* answer waiting for the channel */
+	} ecu[NECU];
+	struct isotp ch[TCH];
+	uint8_t buf[TCH][4096];
+	int kind[TCH];
+	struct uds_client cl;
+	uint64_t now;
+	unsigned int answers, done, tps;
+	uint32_t src[8];
+	int res[8];
+	uint8_t first[8][24];
+	size_t len[8];
+};
+
+static struct bus *bus;
+
+static void client_ev(unsigned int ev)
+{
+	if (ev & UDS_EV_RESPONSE && bus->answers < 8) {
+		unsigned int i = bus->answers++;
+
+		bus->src[i] = bus->cl.rsp_src;
+		bus->res[i] = bus->cl.rsp_result;
+		bus->len[i] = bus->cl.rsp_len;
+		memcpy(bus->first[i], bus->cl.rsp,
+		       bus->cl.rsp_len < 24 ? bus->cl.rsp_len : 24);
+	}
+	if (ev & UDS_EV_DONE)
+		bus->done = 1;
+}
+
+static void tester_ev(int i, unsigned int ev)
+{
+	struct isotp *c = &bus->ch[i];
+
+	if (ev & ISOTP_EV_TX_DONE && bus->kind[i]) {
+		client_ev(uds_client_sent(&bus->cl, bus->kind[i], bus->now));
+		bus->kind[i] = 0;
+	}
+	if (ev & ISOTP_EV_RX_FF)
+		client_ev(uds_client_rx_start(&bus->cl, c->cfg.rx_id, bus->now));
+	if (ev & ISOTP_EV_RX)
+		client_ev(uds_client_input(&bus->cl, c->cfg.rx_id, c->rx_buf,
+					   c->rx_len, bus->now));
+	if (ev & ISOTP_EV_RX_ERR)
+		client_ev(uds_client_rx_error(&bus->cl, c->cfg.rx_id, c->rx_err,
+					      bus->now));
+}
+
+static void ecu_ev(int e, int functional, unsigned int ev)
+{
+	struct isotp *c = functional ? &bus->ecu[e].func : &bus->ecu[e].phys;
+
+	if (ev & ISOTP_EV_RX)
+		uds_sim_request(&bus->ecu[e].sim, c->rx_buf, c->rx_len,
+				functional, bus->now);
+}
+
+/* Every engine on the bus, the tester's channels first. */
+static struct isotp *engine(int k, int *e, int *func)
+{
+	if (k < TCH)
+		return &bus->ch[k];
+	k -= TCH;
+	*e = k / 2;
+	*func = k % 2;
+	return *func ? &bus->ecu[*e].func : &bus->ecu[*e].phys;
+}
+
+static void deliver(int k, unsigned int ev)
+{
+	int e = 0, f = 0;
+
+	engine(k, &e, &f);
+	if (k < TCH)
+		tester_ev(k, ev);
+	else
+		ecu_ev(e, f, ev);
+}
+
+/* One millisecond of bus time. */
+static void bus_step(void)
+{
+	struct isotp_frame q[256];
+	int from[256];
+	unsigned int nq = 0, i, n;
+	int k, e, f;
+	struct uds_tx tx;
+
+	for (k = 0; k < TCH + 2 * NECU; k++) {
+		struct isotp *c = engine(k, &e, &f);
+
+		deliver(k, isotp_timers(c, bus->now));
+		n = isotp_output(c, bus->now, q + nq, 256 - nq);
+		for (i = 0; i < n; i++)
+			from[nq + i] = k;
+		nq += n;
+		if (n)
+			deliver(k, isotp_sent(c, n, bus->now));
+	}
+	/* like SocketCAN, a sender does not hear its own frames */
+	for (i = 0; i < nq; i++)
+		for (k = 0; k < TCH + 2 * NECU; k++)
+			if (k != from[i])
+				deliver(k, isotp_input(engine(k, &e, &f), &q[i].f,
+						       bus->now));
+	client_ev(uds_client_timers(&bus->cl, bus->now));
+	while (uds_client_output(&bus->cl, bus->now, &tx)) {
+		int ch = tx.functional ? 1 : 0;
+
+		if (!isotp_send(&bus->ch[ch], tx.data, tx.len, bus->now)) {
+			bus->kind[ch] = tx.kind;
+			if (tx.kind == UDS_TX_TESTER)
+				bus->tps++;
+		}
+	}
+	for (e = 0; e < NECU; e++) {
+		struct isotp *c = &bus->ecu[e].phys;
+
+		uds_sim_timers(&bus->ecu[e].sim, bus->now);
+		if (c->tx_state != ISOTP_TX_IDLE)
+			continue;
+		if (uds_sim_output(&bus->ecu[e].sim, bus->now, bus->ecu[e].out,
+				   sizeof(bus->ecu[e].out), &bus->ecu[e].out_len) == 1)
+			isotp_send(c, bus->ecu[e].out, bus->ecu[e].out_len, bus->now);
+	}
+	bus->now += MS;
+}
+
+/* level 3 of the engine ECU: the seed reversed */
+static int rev_key(void *ctx, uint8_t level, const uint8_t *seed, size_t n,
+		   uint8_t *key, size_t cap, size_t *keylen)
+{
+	size_t i;
+
+	(void)ctx;
+	(void)level;
+	if (n > cap)
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		key[i] = seed[n - 1 - i];
+	*keylen = n;
+	return 0;
+}
+
+static int bus_up(uint32_t tp_ms)
+{
+	static const uint32_t tx[TCH] = { 0x7E0, 0x7DF, 0x7E1, 0x7E2 };
+	static const uint32_t rx[TCH] = { 0x7E8, 0x7DF, 0x7E9, 0x7EA };
+	struct uds_client_cfg cc;
+	char err[512];
+	int i;
+
+	bus = calloc(1, sizeof(*bus));
+	setenv("ECUSIM_DIR", "/tmp", 1);
+	if (ecusim_cfg_load_file(&bus->cfg, test_data("ecu-sim/three-ecus.yaml"),
+				 err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	for (i = 0; i < NECU; i++) {
+		struct ecusim_ecu *c = &bus->cfg.ecus[i];
+
+		c->sim.sink_fn = NULL;
+		c->sim.key_fn = rev_key;
+		if (uds_sim_init(&bus->ecu[i].sim, &c->sim, 0)) {
+			fprintf(stderr, "uds_sim_init failed for %s\n", c->name);
+			return -1;
+		}
+		isotp_init(&bus->ecu[i].phys, &c->phys, bus->ecu[i].rxp, 4096);
+		isotp_init(&bus->ecu[i].func, &c->func, bus->ecu[i].rxf, 64);
+	}
+	for (i = 0; i < TCH; i++) {
+		struct isotp_cfg c;
+
+		isotp_cfg_init(&c);
+		c.tx_id = tx[i];
+		c.rx_id = rx[i];
+		isotp_init(&bus->ch[i], &c, bus->buf[i], 4096);
+	}
+	uds_client_cfg_init(&cc);
+	cc.tp_ms = tp_ms;
+	uds_client_init(&bus->cl, &cc);
+	return 0;
+}
+
+static void bus_down(void)
+{
+	int i;
+
+	for (i = 0; i < NECU; i++)
+		uds_sim_fini(&bus->ecu[i].sim);
+	ecusim_cfg_fini(&bus->cfg);
+	free(bus);
+}
+
+/* Runs req to the end (at most 20 s of bus time). */
+static int bus_request(const char *req, size_t len, unsigned int flags)
+{
+	uint64_t end = bus->now + 20000 * MS;
+
+	bus->answers = bus->done = 0;
+	if (uds_client_request(&bus->cl, (const uint8_t *)req, len, flags, bus->now))
+		return -1;
+	while (!bus->done && bus->now < end)
+		bus_step();
+	return bus->done ? bus->cl.result : -1;
+}
+
+static void test_bus(void)
+{
+	static const char vin[] = "WVWZZZ1JZXW000001";
+	uint64_t t0;
+	unsigned int i, seen = 0;
+
+	if (bus_up(2000)) {
+		CU_FAIL("three-ecus.yaml does not load");
+		return;
+	}
+	/* functional VIN: three multi-frame answers, each on its own */
+	CU_ASSERT_EQUAL(bus_request("\x22\xF1\x90", 3, UDS_REQ_FUNCTIONAL), 0);
+	CU_ASSERT_EQUAL(bus->answers, 3);
+	for (i = 0; i < bus->answers && i < 3; i++) {
+		CU_ASSERT_EQUAL(bus->res[i], 0);
+		CU_ASSERT_EQUAL(bus->len[i], 20);
+		CU_ASSERT(!memcmp(bus->first[i] + 3, vin, 17));
+		seen |= 1u << (bus->src[i] - 0x7E8);
+	}
+	CU_ASSERT_EQUAL(seen, 7);
+	/* the routine answers 0x78 for 300 ms, every 100 ms */
+	t0 = bus->now;
+	CU_ASSERT_EQUAL(bus_request("\x31\x01\xFF\x00", 4, 0), 0);
+	CU_ASSERT(bus->cl.npending >= 2);
+	CU_ASSERT(bus->now - t0 >= 300 * MS && bus->now - t0 < 400 * MS);
+	CU_ASSERT(bus->answers == 1 && bus->len[0] == 5);
+	/* NRCs come through as such */
+	CU_ASSERT_EQUAL(bus_request("\x22\x12\x34", 3, 0), 0x31);
+	CU_ASSERT_EQUAL(bus_request("\x2E\x01\x00\x12\x34", 5, 0), 0x31);
+	/* the extended session survives 8 s idle thanks to TesterPresent */
+	CU_ASSERT_EQUAL(bus_request("\x10\x03", 2, 0), 0);
+	t0 = bus->now;
+	while (bus->now < t0 + 8000 * MS)
+		bus_step();
+	CU_ASSERT(bus->tps >= 3);
+	CU_ASSERT_EQUAL(uds_sim_session(&bus->ecu[0].sim), 0x03);
+	bus_down();
+
+	/* without it the ECU falls back to the default session (S3) */
+	if (bus_up(0))
+		return;
+	CU_ASSERT_EQUAL(bus_request("\x10\x03", 2, 0), 0);
+	t0 = bus->now;
+	while (bus->now < t0 + 8000 * MS)
+		bus_step();
+	CU_ASSERT_EQUAL(bus->tps, 0);
+	CU_ASSERT_EQUAL(uds_sim_session(&bus->ecu[0].sim), 0x01);
+	bus_down();
+}
+
 int register_uds_client_tests(void)
 {
 	CU_pSuite s = CU_add_suite("uds_client (fake clock)", NULL, NULL);
@@ -351,7 +627,8 @@ int register_uds_client_tests(void)
 	    !CU_add_test(s, "functional collection", test_functional) ||
 	    !CU_add_test(s, "session timing, TesterPresent", test_session_and_tester) ||
 	    !CU_add_test(s, "transport errors", test_transport_errors) ||
-	    !CU_add_test(s, "malformed answers table", test_malformed))
+	    !CU_add_test(s, "malformed answers table", test_malformed) ||
+	    !CU_add_test(s, "over ISO-TP against 3 simulated ECUs", test_bus))
 		return CU_get_error();
 	return 0;
 }

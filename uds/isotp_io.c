@@ -23,22 +23,54 @@ static void deliver(struct isotp_io *io, unsigned int i, unsigned int ev)
 		io->ch_cb[i](io, ev, io->ch_ctx[i]);
 }
 
+/* A lone consecutive frame with more to follow after STmin: its
+ * confirmation waits for its echo. */
+static int wants_echo(const struct isotp_io *io, unsigned int n)
+{
+	const struct isotp *c = io->ch[io->owner];
+	const struct isotp_frame *f = &io->out[io->next];
+	unsigned int pci = c->cfg.tx_ae >= 0;
+
+	return n == 1 && io->echo[io->owner] && c->tx_stmin_ns &&
+	       c->tx_state == ISOTP_TX_CF && f->f.len > pci &&
+	       (f->f.data[pci] >> 4) == 2;
+}
+
+/* Our frame's echo, stamped at time ts (CLOCK_REALTIME ns), in the
+ * engine's monotonic time. */
+static uint64_t echo_time(uint64_t ts)
+{
+	struct timespec r;
+	uint64_t mono = isotp_io_now(), real;
+
+	clock_gettime(CLOCK_REALTIME, &r);
+	real = (uint64_t)r.tv_sec * 1000000000ull + (uint64_t)r.tv_nsec;
+	if (!ts || ts > real || real - ts > mono)
+		return mono;
+	return mono - (real - ts);
+}
+
 /* Pushes the rest of the current batch; returns 1 when it is all out. */
 static int flush(struct isotp_io *io)
 {
 	struct cf_frame fv[ISOTP_IO_BATCH];
 	unsigned int i, n = io->nout - io->next, sent = 0;
-	int e;
+	int e, echo;
 
 	if (!n)
 		return 1;
+	echo = wants_echo(io, n);
 	for (i = 0; i < n; i++)
 		fv[i] = io->out[io->next + i].f;
 	e = cio_send(&io->sock, fv, n, &sent);
 	io->next += sent;
-	if (sent)
+	if (sent && echo) {
+		io->await_echo = 1;
+		io->await_id = fv[0].id;
+	} else if (sent) {
 		deliver(io, io->owner,
 			isotp_sent(io->ch[io->owner], sent, isotp_io_now()));
+	}
 	if (!e)
 		return 1;
 	if (e == -ENOBUFS || e == -EAGAIN) {
@@ -84,6 +116,15 @@ static void kick(struct isotp_io *io)
 		unsigned int k, i = 0;
 		uint64_t now;
 
+		/* given up by the engine (N_As) while the echo was awaited */
+		if (io->await_echo && !io->ch[io->owner]->unconfirmed)
+			io->await_echo = 0;
+		if (io->await_echo) {
+			now = isotp_io_now();
+			for (k = 0; k < io->nch; k++)
+				deliver(io, k, isotp_timers(io->ch[k], now));
+			break;
+		}
 		if (io->next < io->nout && !flush(io))
 			break;
 		io->nout = io->next = 0;
@@ -138,6 +179,16 @@ static void on_read(struct ev_loop *loop, ev_io *w, int revents)
 		for (i = 0; i < (unsigned int)n; i++) {
 			const struct cf_frame *f = &io->ring.views[i];
 
+			if (f->own) {
+				/* only the echo we wait for means anything */
+				if (io->await_echo && f->id == io->await_id) {
+					io->await_echo = 0;
+					deliver(io, io->owner,
+						isotp_sent(io->ch[io->owner], 1,
+							   echo_time(f->ts_ns)));
+				}
+				continue;
+			}
 			if (!dispatch(io, f, now) && io->other)
 				io->other(io, f, io->other_ctx);
 		}
@@ -200,11 +251,16 @@ int isotp_io_open(struct isotp_io *io, struct ev_loop *loop, const char *ifname,
 	io->ch_ctx[0] = ctx;
 	io->nch = 1;
 	cio_opts_init(&o);
-	/* only our peers' ids reach us: the kernel filters, not us */
+	/* only our peers' ids reach us, and our own frames' echoes: the
+	 * kernel filters, not us */
 	io->filt[0] = exact(cfg->rx_id, cfg->rx_eff);
-	io->nfilt = 1;
+	io->filt[1] = exact(cfg->tx_id, cfg->tx_eff);
+	io->nfilt = 2;
+	io->echo[0] = 1;
 	o.filters[0] = io->filt[0];
-	o.nfilters = 1;
+	o.filters[1] = io->filt[1];
+	o.nfilters = 2;
+	o.recv_own = 1;
 	o.rcvbuf = 1 << 20;
 	e = cio_open(&io->sock, ifname, &o);
 	if (e)
@@ -244,9 +300,12 @@ int isotp_io_add(struct isotp_io *io, struct isotp *c, int rx_any,
 		return -ENOSPC;
 	if (!rx_any) {
 		e = add_filter(io, exact(c->cfg.rx_id, c->cfg.rx_eff));
+		if (!e)
+			e = add_filter(io, exact(c->cfg.tx_id, c->cfg.tx_eff));
 		if (e)
 			return e;
 	}
+	io->echo[io->nch] = !rx_any;
 	io->ch[io->nch] = c;
 	io->ch_cb[io->nch] = cb;
 	io->ch_ctx[io->nch] = ctx;

@@ -6,7 +6,10 @@
  * The adapter owns the socket and its watchers; the engine does the
  * protocol.  Frames go out in batches with sendmmsg; a full queue
  * (ENOBUFS) parks the rest of a batch behind a write watcher, never a
- * spin.  STmin counts from when the kernel took the previous frame.
+ * spin.  With STmin, each consecutive frame waits for the echo of the
+ * previous one (CAN_RAW_RECV_OWN_MSGS) and STmin counts from that echo's
+ * timestamp, the very time every listener on the bus stamps it with: no
+ * receiver can then measure a gap below STmin.
  */
 #ifndef CANRIG_ISOTP_IO_H
 #define CANRIG_ISOTP_IO_H
@@ -45,14 +48,17 @@ struct isotp_io {
 	struct isotp *ch[ISOTP_IO_MAX_CH];
 	isotp_io_cb ch_cb[ISOTP_IO_MAX_CH];
 	void *ch_ctx[ISOTP_IO_MAX_CH];
+	uint8_t echo[ISOTP_IO_MAX_CH]; /* its own frames come back to us */
 	unsigned int nch, rr;
 	isotp_io_other_cb other;
 	void *other_ctx;
-	struct can_filter filt[ISOTP_IO_MAX_CH + 1];
+	struct can_filter filt[2 * ISOTP_IO_MAX_CH + 1];
 	unsigned int nfilt;
 	struct isotp_frame out[ISOTP_IO_BATCH];
 	unsigned int nout, next; /* batch handed out, frames taken so far */
 	unsigned int owner;      /* channel the batch came from */
+	int await_echo;          /* a CF's confirmation waits for its echo */
+	uint32_t await_id;
 	int err;                 /* socket error that stopped the channel */
 };
 

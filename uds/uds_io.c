@@ -89,6 +89,10 @@ static void on_other(struct isotp_io *io, const struct cf_frame *f, void *ctx)
 	struct uds_io_peer *p;
 	struct isotp_cfg c;
 
+	/* the socket also hears our own request id (echoes, other testers) */
+	if ((f->id & u->cfg.resp_mask) != (u->cfg.resp_id & u->cfg.resp_mask) ||
+	    !(f->flags & CF_EFF) != !u->cfg.tp.rx_eff)
+		return;
 	if (u->npeers == UDS_IO_MAX_PEERS)
 		return;
 	if (!(u->cl.flags & UDS_REQ_FUNCTIONAL) || u->cl.state == UDS_IDLE)

@@ -52,5 +52,36 @@ sleep 1
 "$CANRIG" send vcan2 --dbc tests/data/demo.dbc DoorStatus DriverDoor=Open
 "$CANRIG" send vcan2 --dbc tests/data/demo.dbc BatteryCells Cell1=3.71 Cell2=3.69
 wait $d3 || true
+
+# a diagnostic session against the bundled ECU simulator
+DL=$(mktemp -d /tmp/canrig-demo.XXXXXX)
+echo
+echo "\$ ECUSIM_DIR=$DL canrig ecu-sim -i vcan3 -c tests/data/ecu-sim/three-ecus.yaml &"
+ECUSIM_DIR=$DL "$CANRIG" ecu-sim -i vcan3 -c tests/data/ecu-sim/three-ecus.yaml &
+sim=$!
+sleep 1
+C=canrig
+cr() { "$CANRIG" "$@"; }
+echo; echo "\$ $C diag -i vcan3 scan                  # who is on the bus (functional 7DF)"
+cr diag -i vcan3 scan || true
+echo; echo "\$ $C diag -i vcan3 -e 7E0 read F190 F18C"
+cr diag -i vcan3 -e 7E0 read F190 F18C || true
+echo; echo "\$ $C diag -i vcan3 -e 7E0 dtc read"
+cr diag -i vcan3 -e 7E0 dtc read || true
+echo; echo "\$ $C diag -i vcan3 -e 7E0 write 0100 1234    # refused in the default session"
+cr diag -i vcan3 -e 7E0 write 0100 1234 || echo "(exit status $?)"
+KEY='printf "%08X" $((0x{seed} ^ 0x12345678))'
+echo; echo "\$ $C diag -i vcan3 -e 7E0 session extended + unlock 1 --key-cmd '$KEY' + write 0100 1234 + read 0100"
+cr diag -i vcan3 -e 7E0 session extended + unlock 1 --key-cmd "$KEY" + write 0100 1234 + read 0100 || true
+echo; echo "\$ $C diag -i vcan3 -e 7E0 -v routine start FF00   # the ECU answers 0x78 first"
+cr diag -i vcan3 -e 7E0 -v routine start FF00 || true
+head -c 65536 /dev/urandom >"$DL/image.bin"
+echo; echo "\$ $C diag -i vcan3 -e 7E0 session programming + unlock 1 --key-cmd '...' + flash image.bin --address 100000 --check-crc"
+cr diag -i vcan3 -e 7E0 session programming + unlock 1 --key-cmd "$KEY" + flash "$DL/image.bin" --address 100000 --check-crc 2>/dev/null || true
+echo; echo "\$ $C obd -i vcan3 live"
+cr obd -i vcan3 live || true
+kill -TERM $sim
+wait $sim || true
+rm -rf "$DL"
 echo
 echo "demo: done.  Next: 'make test', 'man ./man/canrig.1', README.md."
