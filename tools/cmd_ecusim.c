@@ -336,7 +336,10 @@ static int open_ecu(struct run *r, struct ecu_rt *e, const char *ifname)
 	if (err) {
 		fprintf(stderr, "canrig ecu-sim: %s\n",
 			cio_open_strerror(err, ifname, ebuf, sizeof(ebuf)));
-		return EXIT_RUNTIME;
+		/* as every canrig command: a missing, down or non-CAN
+		 * interface is the caller's to fix (2), no AF_CAN is not */
+		return err == -EAFNOSUPPORT || err == -ENOMEM ? EXIT_RUNTIME
+							       : EXIT_USAGE;
 	}
 	if (r->verbose)
 		fprintf(stderr, "%s: on %s, requests %X, answers %X, functional %X\n", e->cfg->name,
