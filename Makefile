@@ -24,7 +24,7 @@ WARN      = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 ifeq ($(CI),true)
 WARN     += -Werror
 endif
-ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -Ilib -Idbc -Iuds -DCANRIG_VERSION='"$(VERSION)"'
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -Ilib -Idbc -Iuds -Igateway -DCANRIG_VERSION='"$(VERSION)"'
 ALL_LDFLAGS = $(LDFLAGS)
 
 # libev ships no .pc file: plain -lev (its header is <ev.h>)
@@ -40,9 +40,9 @@ CUNIT_LIBS   = $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null || echo -lcunit)
 
 LIB_SRC  = lib/cf.c lib/cio.c lib/clog.c lib/clog_asc.c \
            dbc/dbc_parse.c dbc/dbc.c uds/isotp.c uds/isotp_io.c uds/uds.c \
-           uds/uds_client.c uds/uds_io.c uds/uds_sim.c
+           uds/uds_client.c uds/uds_io.c uds/uds_sim.c gateway/gw_csum.c
 PUB_HDR  = lib/cf.h lib/cio.h lib/clog.h dbc/dbc.h uds/isotp.h uds/isotp_io.h \
-           uds/uds.h uds/uds_client.h uds/uds_io.h uds/uds_sim.h
+           uds/uds.h uds/uds_client.h uds/uds_io.h uds/uds_sim.h gateway/gw_csum.h
 LIB_HDR  = $(PUB_HDR) dbc/dbc_priv.h
 LIB_OBJ  = $(LIB_SRC:%.c=$(B)/%.o)
 TOOL_SRC = tools/canrig.c tools/cmd_dump.c tools/cmd_send.c tools/cmd_replay.c \
@@ -52,12 +52,12 @@ TOOL_SRC = tools/canrig.c tools/cmd_dump.c tools/cmd_send.c tools/cmd_replay.c \
 TOOL_OBJ = $(TOOL_SRC:%.c=$(B)/%.o)
 TEST_SRC = tests/unit.c tests/test_cf.c tests/test_clog.c tests/test_cio.c \
            tests/test_dbc.c tests/test_isotp.c tests/test_uds.c tests/test_uds_client.c \
-           tests/test_uds_sim.c
+           tests/test_uds_sim.c tests/test_gw_csum.c
 TEST_OBJ = $(TEST_SRC:%.c=$(B)/%.o)
 # tool sources the unit tests link (the ecu-sim YAML loader)
 TEST_TOOL_OBJ = $(B)/tools/yml.o $(B)/tools/ecusim_cfg.o
 FUZZERS  = fuzz_cf_parse fuzz_clog_read fuzz_dbc_parse fuzz_dbc_decode fuzz_isotp_rx \
-           fuzz_uds_sim fuzz_ecusim_cfg fuzz_uds_rsp
+           fuzz_uds_sim fuzz_ecusim_cfg fuzz_uds_rsp fuzz_gw_csum
 
 all: $(B)/libcanrig.a $(B)/canrig $(B)/canrig.pc
 
@@ -157,7 +157,7 @@ fuzz: $(FUZZERS:%=$(B)/fuzz/%)
 
 $(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(LIB_HDR)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -Idbc -Iuds -o $@ $< $(LIB_SRC) $(LIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Idbc -Iuds -Igateway -o $@ $< $(LIB_SRC) $(LIBS)
 
 # the ecu-sim config fuzzer also needs the YAML loader from tools/
 $(B)/fuzz/fuzz_ecusim_cfg: tests/fuzz/fuzz_ecusim_cfg.c tools/yml.c tools/ecusim_cfg.c \

@@ -23,7 +23,8 @@ int main(void)
 		return 1;
 	if (register_cf_tests() || register_clog_tests() || register_cio_tests() ||
 	    register_dbc_tests() || register_isotp_tests() ||
-	    register_uds_tests() || register_uds_client_tests() || register_uds_sim_tests()) {
+	    register_uds_tests() || register_uds_client_tests() || register_uds_sim_tests() ||
+	    register_gw_csum_tests()) {
 		fprintf(stderr, "unit: cannot register suites: %s\n", CU_get_error_msg());
 		CU_cleanup_registry();
 		return 1;
