@@ -40,9 +40,9 @@ CUNIT_LIBS   = $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null || echo -lcunit)
 
 LIB_SRC  = lib/cf.c lib/cio.c lib/clog.c lib/clog_asc.c \
            dbc/dbc_parse.c dbc/dbc.c uds/isotp.c uds/isotp_io.c uds/uds.c \
-           uds/uds_client.c uds/uds_io.c uds/uds_sim.c gateway/gw_csum.c
+           uds/uds_client.c uds/uds_io.c uds/uds_sim.c gateway/gw_csum.c gateway/gw.c
 PUB_HDR  = lib/cf.h lib/cio.h lib/clog.h dbc/dbc.h uds/isotp.h uds/isotp_io.h \
-           uds/uds.h uds/uds_client.h uds/uds_io.h uds/uds_sim.h gateway/gw_csum.h
+           uds/uds.h uds/uds_client.h uds/uds_io.h uds/uds_sim.h gateway/gw_csum.h gateway/gw.h
 LIB_HDR  = $(PUB_HDR) dbc/dbc_priv.h
 LIB_OBJ  = $(LIB_SRC:%.c=$(B)/%.o)
 TOOL_SRC = tools/canrig.c tools/cmd_dump.c tools/cmd_send.c tools/cmd_replay.c \
@@ -52,7 +52,7 @@ TOOL_SRC = tools/canrig.c tools/cmd_dump.c tools/cmd_send.c tools/cmd_replay.c \
 TOOL_OBJ = $(TOOL_SRC:%.c=$(B)/%.o)
 TEST_SRC = tests/unit.c tests/test_cf.c tests/test_clog.c tests/test_cio.c \
            tests/test_dbc.c tests/test_isotp.c tests/test_uds.c tests/test_uds_client.c \
-           tests/test_uds_sim.c tests/test_gw_csum.c
+           tests/test_uds_sim.c tests/test_gw_csum.c tests/test_gw.c
 TEST_OBJ = $(TEST_SRC:%.c=$(B)/%.o)
 # tool sources the unit tests link (the ecu-sim YAML loader)
 TEST_TOOL_OBJ = $(B)/tools/yml.o $(B)/tools/ecusim_cfg.o

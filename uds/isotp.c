@@ -574,3 +574,57 @@ const char *isotp_strerror(int err)
 		return "ISO-TP error";
 	}
 }
+
+int isotp_classify(const struct cf_frame *f, unsigned int ae,
+		   struct isotp_pci *pci)
+{
+	const uint8_t *p = f->data + ae;
+	unsigned int n = f->len > ae ? f->len - ae : 0;
+
+	memset(pci, 0, sizeof(*pci));
+	pci->type = ISOTP_PCI_BAD;
+	if (!n || (f->flags & (CF_RTR | CF_ERR)))
+		return pci->type;
+	switch (p[0] >> 4) {
+	case 0:
+		if (p[0] & 0x0F) {
+			pci->total = p[0] & 0x0F;
+			pci->off = (uint8_t)(ae + 1);
+		} else if (n >= 2 && p[1] > 7) {
+			/* the escape SF of CAN FD */
+			pci->total = p[1];
+			pci->off = (uint8_t)(ae + 2);
+		} else {
+			return pci->type;
+		}
+		if (pci->total > n - (pci->off - ae))
+			return pci->type;
+		pci->type = ISOTP_PCI_SF;
+		break;
+	case 1:
+		if (n < 2)
+			return pci->type;
+		pci->total = (uint32_t)(p[0] & 0x0F) << 8 | p[1];
+		pci->off = (uint8_t)(ae + 2);
+		if (!pci->total) {
+			if (n < 6)
+				return pci->type;
+			pci->total = (uint32_t)p[2] << 24 | (uint32_t)p[3] << 16 |
+				     (uint32_t)p[4] << 8 | p[5];
+			pci->off = (uint8_t)(ae + 6);
+		}
+		pci->type = ISOTP_PCI_FF;
+		break;
+	case 2:
+		pci->sn = p[0] & 0x0F;
+		pci->type = ISOTP_PCI_CF;
+		break;
+	case 3:
+		pci->sn = p[0] & 0x0F;
+		pci->type = ISOTP_PCI_FC;
+		break;
+	default:
+		break;
+	}
+	return pci->type;
+}

@@ -167,6 +167,27 @@ unsigned int isotp_timers(struct isotp *c, uint64_t now);
  */
 uint64_t isotp_deadline(const struct isotp *c);
 
+/* What one frame of an ISO-TP exchange is, read without state (for
+ * observers such as the gateway's firewall). */
+enum isotp_pci_type { ISOTP_PCI_SF, ISOTP_PCI_FF, ISOTP_PCI_CF, ISOTP_PCI_FC,
+		      ISOTP_PCI_BAD };
+
+struct isotp_pci {
+	uint8_t type;      /* enum isotp_pci_type */
+	uint32_t total;    /* SF/FF: message length */
+	uint8_t off;       /* SF/FF: first payload byte in f->data */
+	uint8_t sn;        /* CF: sequence number; FC: flow status */
+};
+
+/*
+ * Classifies f, whose PCI follows ae address bytes (0 or 1), into pci.
+ * Returns pci->type; ISOTP_PCI_BAD for frames too short or with invalid
+ * lengths.  For SF/FF, f->data[pci->off] is the first payload byte (the
+ * UDS SID) when pci->off < f->len.
+ */
+int isotp_classify(const struct cf_frame *f, unsigned int ae,
+		   struct isotp_pci *pci);
+
 /* STmin byte to nanoseconds (reserved values count as 127 ms). */
 uint64_t isotp_stmin_ns(uint8_t stmin);
 

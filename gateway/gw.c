@@ -1,0 +1,972 @@
+/* SPDX-License-Identifier: MIT */
+/* gw.c - the gateway's rule engine: compiled routes, one call per frame. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gw.h"
+#include "isotp.h"
+#include "uds.h"
+
+#define RATE_SLOTS 1024 /* ids tracked per rate-limited route */
+#define FW_SLOTS 16     /* ids with a blocked multi-frame request */
+
+struct rate_slot {
+	uint32_t key;           /* id | eff << 31, 0xFFFFFFFF: free */
+	uint64_t last;          /* last forwarded (interval) */
+	uint64_t tokens;        /* bucket, in 1e-9 tokens */
+	uint64_t refilled;      /* bucket: when tokens were computed */
+	uint64_t due;           /* held frame: when it may go */
+	uint8_t held;
+	uint8_t next_act;       /* action after the rate limit */
+	struct cf_frame f;
+	uint8_t data[CF_MAX_LEN];
+};
+
+struct route {
+	struct gw_route_spec s;
+	struct gw_counters ctr;
+	struct gw_e2e_state *e2e;       /* one per CSUM action */
+	struct rate_slot *rate;         /* RATE_SLOTS, if a rate action */
+	unsigned int held;
+	uint32_t fw_blocked[FW_SLOTS];  /* id | 1 << 31 valid, | eff << 30 */
+	unsigned int fw_next;
+	uint8_t classic_dst;            /* some destination is classic */
+};
+
+/* Per source interface: exact ids -> route lists, and the rest. */
+struct lookup {
+	uint32_t *key;          /* id | eff << 31 | 1 << 30 (used) */
+	uint32_t *first, *count;/* into the list pool */
+	uint32_t cap;           /* power of two */
+	uint32_t *fallback;     /* routes not found by exact id */
+	uint32_t nfallback;
+	int all;                /* some route takes every id */
+};
+
+struct gw_engine {
+	struct gw_spec spec;    /* interfaces, options; routes moved below */
+	struct route *r;
+	size_t nr;
+	struct lookup lk[GW_MAX_IFS];
+	uint32_t *pool;
+	int workshop;
+	unsigned int held;      /* frames held by keep-latest limits */
+};
+
+const char *gw_drop_name(enum gw_drop d)
+{
+	static const char *const n[GW_DROP_N] = {
+		"filtered", "rate-limited", "firewall", "stale",
+		"destination-down", "queue-full", "loop", "action", "too-long",
+	};
+
+	return (unsigned int)d < GW_DROP_N ? n[d] : "?";
+}
+
+static uint32_t key_of(uint32_t id, int eff)
+{
+	return id | (eff ? 1u << 31 : 0) | 1u << 30;
+}
+
+static uint32_t hash32(uint32_t k)
+{
+	k ^= k >> 16;
+	k *= 0x7feb352dU;
+	k ^= k >> 15;
+	k *= 0x846ca68bU;
+	k ^= k >> 16;
+	return k;
+}
+
+/* ---- building ---- */
+
+static void free_spec_route(struct gw_route_spec *s)
+{
+	free(s->sel);
+	free(s->data);
+	free(s->act);
+	free(s->fw);
+}
+
+void gw_engine_free(struct gw_engine *e)
+{
+	size_t i;
+
+	if (!e)
+		return;
+	for (i = 0; i < e->nr; i++) {
+		free_spec_route(&e->r[i].s);
+		free(e->r[i].e2e);
+		free(e->r[i].rate);
+	}
+	for (i = 0; i < GW_MAX_IFS; i++) {
+		free(e->lk[i].key);
+		free(e->lk[i].first);
+		free(e->lk[i].count);
+		free(e->lk[i].fallback);
+	}
+	free(e->pool);
+	free(e->r);
+	free(e);
+}
+
+static int fail(char *msg, size_t cap, const char *fmt, const char *a,
+		const char *b)
+{
+	snprintf(msg, cap, fmt, a, b);
+	errno = EINVAL;
+	return -EINVAL;
+}
+
+static int sel_ok(const struct gw_idsel *s)
+{
+	uint32_t max = s->eff ? CF_EFF_MASK : CF_SFF_MASK;
+
+	if (s->kind == GW_SEL_EXACT)
+		return s->lo <= max;
+	if (s->kind == GW_SEL_RANGE)
+		return s->lo <= s->hi && s->hi <= max;
+	return s->kind == GW_SEL_MASK && s->lo <= max && s->hi <= max;
+}
+
+static int check_route(const struct gw_spec *sp, const struct gw_route_spec *r,
+		       char *msg, size_t cap)
+{
+	const struct gw_if_spec *src;
+	size_t i, maxlen;
+	unsigned int d;
+	const char *why;
+
+	if (r->src >= sp->nifs)
+		return fail(msg, cap, "route '%s': no such source interface%s", r->name, "");
+	src = &sp->ifs[r->src];
+	if (!r->dst)
+		return fail(msg, cap, "route '%s': no destination%s", r->name, "");
+	if (sp->nifs < 64 && (r->dst >> sp->nifs))
+		return fail(msg, cap, "route '%s': no such destination interface%s",
+			    r->name, "");
+	if ((r->dst >> r->src & 1) && !r->allow_same)
+		return fail(msg, cap, "route '%s': routes back onto its source %s; "
+			    "set allow_same_interface: true if that is meant",
+			    r->name, src->name);
+	for (i = 0; i < r->nsel; i++)
+		if (!sel_ok(&r->sel[i]))
+			return fail(msg, cap, "route '%s': id selection %s out of range",
+				    r->name, "");
+	if (r->len_min > r->len_max || r->len_max > CF_MAX_LEN)
+		return fail(msg, cap, "route '%s': bad length range%s", r->name, "");
+	for (i = 0; i < r->ndata; i++)
+		if (r->data[i].byte >= CF_MAX_LEN)
+			return fail(msg, cap, "route '%s': payload match past byte 63%s",
+				    r->name, "");
+	/* FD frames can reach this route unless they cannot exist here */
+	maxlen = src->fd && r->type != GW_CLASSIC_ONLY ? CF_MAX_LEN : 8;
+	for (d = 0; d < sp->nifs; d++) {
+		if (!(r->dst >> d & 1) || sp->ifs[d].fd || maxlen == 8)
+			continue;
+		if (r->fd2classic == GW_FD2C_REJECT)
+			return fail(msg, cap, "route '%s': CAN FD frames can reach "
+				    "classic interface %s; set fd_to_classic: drop, "
+				    "or type: classic", r->name, sp->ifs[d].name);
+	}
+	for (i = 0; i < r->nact; i++) {
+		const struct gw_action *a = &r->act[i];
+
+		if (a->kind == GW_ACT_CSUM &&
+		    gw_csum_check(&a->u.csum, maxlen, &why))
+			return fail(msg, cap, "route '%s': checksum: %s", r->name, why);
+		if (a->kind == GW_ACT_RATE && !a->u.rate.interval_ms &&
+		    (!a->u.rate.rate_per_s || !a->u.rate.burst))
+			return fail(msg, cap, "route '%s': rate limit needs an interval "
+				    "or a rate and a burst%s", r->name, "");
+		if (a->kind == GW_ACT_MOD && (a->u.mod.fields & GW_MOD_LEN) &&
+		    a->u.mod.op == GW_MOD_SET && a->u.mod.len > maxlen)
+			return fail(msg, cap, "route '%s': set length beyond the frame's "
+				    "maximum%s", r->name, "");
+	}
+	return 0;
+}
+
+/* Depth-first search for a cycle in the interface graph. */
+static int cycle_from(const struct gw_spec *sp, unsigned int v, uint8_t *state,
+		      unsigned int *path, unsigned int depth, char *msg, size_t cap)
+{
+	size_t i;
+
+	state[v] = 1;
+	path[depth] = v;
+	for (i = 0; i < sp->nroutes; i++) {
+		const struct gw_route_spec *r = &sp->routes[i];
+		unsigned int w;
+
+		if (r->src != v)
+			continue;
+		for (w = 0; w < sp->nifs; w++) {
+			if (!(r->dst >> w & 1) || w == v)
+				continue;
+			if (state[w] == 1) {
+				char p[512];
+				size_t n = 0;
+				unsigned int k, start = 0;
+
+				for (k = 0; k <= depth; k++)
+					if (path[k] == w)
+						start = k;
+				for (k = start; k <= depth && n < sizeof(p) - 80; k++)
+					n += (size_t)snprintf(p + n, sizeof(p) - n, "%s -> ",
+							      sp->ifs[path[k]].name);
+				snprintf(p + n, sizeof(p) - n, "%s", sp->ifs[w].name);
+				return fail(msg, cap, "routes form a cycle: %s; set "
+					    "hop_limit if it is meant%s", p, "");
+			}
+			if (!state[w] && cycle_from(sp, w, state, path, depth + 1,
+						    msg, cap))
+				return -EINVAL;
+		}
+	}
+	state[v] = 2;
+	return 0;
+}
+
+static int check_loops(const struct gw_spec *sp, char *msg, size_t cap)
+{
+	uint8_t state[GW_MAX_IFS] = { 0 };
+	unsigned int path[GW_MAX_IFS + 1], v;
+
+	if (sp->hop_limit)
+		return 0;
+	for (v = 0; v < sp->nifs; v++)
+		if (!state[v] && cycle_from(sp, v, state, path, 0, msg, cap))
+			return -EINVAL;
+	return 0;
+}
+
+static int only_exact(const struct gw_route_spec *r)
+{
+	size_t i;
+
+	if (!r->nsel)
+		return 0;
+	for (i = 0; i < r->nsel; i++)
+		if (r->sel[i].kind != GW_SEL_EXACT)
+			return 0;
+	return 1;
+}
+
+static int build_lookup(struct gw_engine *e, unsigned int src)
+{
+	struct lookup *lk = &e->lk[src];
+	size_t i, j, nexact = 0, pos;
+	uint32_t h;
+
+	for (i = 0; i < e->nr; i++) {
+		const struct gw_route_spec *r = &e->r[i].s;
+
+		if (r->src != src)
+			continue;
+		for (j = 0; j < r->nsel; j++)
+			nexact += r->sel[j].kind == GW_SEL_EXACT;
+		if (!only_exact(r))
+			lk->nfallback++;
+		if (!r->nsel)
+			lk->all = 1;
+	}
+	lk->cap = 16;
+	while (lk->cap < 2 * nexact)
+		lk->cap <<= 1;
+	lk->key = calloc(lk->cap, sizeof(*lk->key));
+	lk->first = calloc(lk->cap, sizeof(*lk->first));
+	lk->count = calloc(lk->cap, sizeof(*lk->count));
+	lk->fallback = calloc(lk->nfallback + 1, sizeof(*lk->fallback));
+	if (!lk->key || !lk->first || !lk->count || !lk->fallback)
+		return -ENOMEM;
+	/* first pass: count routes per key; second: fill the pool */
+	lk->nfallback = 0;
+	for (i = 0; i < e->nr; i++) {
+		const struct gw_route_spec *r = &e->r[i].s;
+
+		if (r->src != src)
+			continue;
+		if (!only_exact(r))
+			lk->fallback[lk->nfallback++] = (uint32_t)i;
+		for (j = 0; j < r->nsel; j++) {
+			uint32_t k;
+
+			if (r->sel[j].kind != GW_SEL_EXACT)
+				continue;
+			k = key_of(r->sel[j].lo, r->sel[j].eff);
+			for (h = hash32(k) & (lk->cap - 1); lk->key[h] && lk->key[h] != k;
+			     h = (h + 1) & (lk->cap - 1))
+				;
+			lk->key[h] = k;
+			/* the same id twice in one route counts once */
+			if (!lk->count[h] || lk->first[h] != i + 1) {
+				lk->count[h]++;
+				lk->first[h] = (uint32_t)i + 1;
+			}
+		}
+	}
+	pos = 0;
+	for (h = 0; h < lk->cap; h++) {
+		uint32_t n = lk->count[h];
+
+		lk->first[h] = (uint32_t)pos;
+		lk->count[h] = 0;
+		pos += n;
+	}
+	return (int)pos;
+}
+
+static void fill_lookup(struct gw_engine *e, unsigned int src, uint32_t base)
+{
+	struct lookup *lk = &e->lk[src];
+	size_t i, j;
+	uint32_t h;
+
+	for (h = 0; h < lk->cap; h++)
+		lk->first[h] += base;
+	for (i = 0; i < e->nr; i++) {
+		const struct gw_route_spec *r = &e->r[i].s;
+
+		if (r->src != src)
+			continue;
+		for (j = 0; j < r->nsel; j++) {
+			uint32_t k, *list;
+
+			if (r->sel[j].kind != GW_SEL_EXACT)
+				continue;
+			k = key_of(r->sel[j].lo, r->sel[j].eff);
+			for (h = hash32(k) & (lk->cap - 1); lk->key[h] != k;
+			     h = (h + 1) & (lk->cap - 1))
+				;
+			list = e->pool + lk->first[h];
+			if (lk->count[h] && list[lk->count[h] - 1] == i)
+				continue;
+			list[lk->count[h]++] = (uint32_t)i;
+		}
+	}
+}
+
+struct gw_engine *gw_engine_new(struct gw_spec *spec, char *msg, size_t cap)
+{
+	struct gw_engine *e = calloc(1, sizeof(*e));
+	size_t i, k, total = 0;
+	int n[GW_MAX_IFS] = { 0 };
+
+	if (cap)
+		msg[0] = 0;
+	if (!e)
+		goto out_nomem;
+	e->spec = *spec;
+	e->nr = spec->nroutes;
+	e->r = calloc(e->nr + 1, sizeof(*e->r));
+	if (!e->r)
+		goto out_nomem;
+	for (i = 0; i < e->nr; i++)
+		e->r[i].s = spec->routes[i];
+	free(spec->routes);
+	spec->routes = NULL;
+	spec->nroutes = 0;
+	e->spec.routes = NULL;
+	if (e->spec.nifs > GW_MAX_IFS || !e->spec.nifs) {
+		fail(msg, cap, "%sbetween 1 and 32 interfaces are needed%s", "", "");
+		goto out_free;
+	}
+	for (i = 0; i < e->nr; i++) {
+		struct route *r = &e->r[i];
+		unsigned int d;
+
+		for (k = 0; k < i; k++)
+			if (!strcmp(e->r[k].s.name, r->s.name)) {
+				fail(msg, cap, "route '%s' is defined twice%s", r->s.name, "");
+				goto out_free;
+			}
+		if (check_route(&e->spec, &r->s, msg, cap))
+			goto out_free;
+		for (d = 0; d < e->spec.nifs; d++)
+			if ((r->s.dst >> d & 1) && !e->spec.ifs[d].fd)
+				r->classic_dst = 1;
+		r->e2e = calloc(r->s.nact + 1, sizeof(*r->e2e));
+		if (!r->e2e)
+			goto out_nomem;
+		for (k = 0; k < r->s.nact; k++)
+			if (r->s.act[k].kind == GW_ACT_RATE && !r->rate) {
+				r->rate = malloc(RATE_SLOTS * sizeof(*r->rate));
+				if (!r->rate)
+					goto out_nomem;
+				for (size_t m = 0; m < RATE_SLOTS; m++)
+					r->rate[m].key = 0xFFFFFFFFu;
+			}
+	}
+	{
+		struct gw_spec tmp = e->spec;
+
+		tmp.routes = NULL;
+		tmp.nroutes = e->nr;
+		/* the loop check walks the routes through a view of them */
+		tmp.routes = malloc((e->nr + 1) * sizeof(*tmp.routes));
+		if (!tmp.routes)
+			goto out_nomem;
+		for (i = 0; i < e->nr; i++)
+			tmp.routes[i] = e->r[i].s;
+		k = (size_t)check_loops(&tmp, msg, cap);
+		free(tmp.routes);
+		if (k)
+			goto out_free;
+	}
+	for (i = 0; i < e->spec.nifs; i++) {
+		n[i] = build_lookup(e, (unsigned int)i);
+		if (n[i] < 0)
+			goto out_nomem;
+		total += (size_t)n[i];
+	}
+	e->pool = calloc(total + 1, sizeof(*e->pool));
+	if (!e->pool)
+		goto out_nomem;
+	total = 0;
+	for (i = 0; i < e->spec.nifs; i++) {
+		fill_lookup(e, (unsigned int)i, (uint32_t)total);
+		total += (size_t)n[i];
+	}
+	return e;
+out_nomem:
+	if (cap)
+		snprintf(msg, cap, "out of memory");
+	errno = ENOMEM;
+out_free:
+	if (!e || !e->r) {
+		for (i = 0; i < spec->nroutes; i++)
+			free_spec_route(&spec->routes[i]);
+		free(spec->routes);
+		spec->routes = NULL;
+	}
+	k = (size_t)errno;
+	gw_engine_free(e);
+	errno = (int)k;
+	return NULL;
+}
+
+/* ---- per frame ---- */
+
+static int sel_match(const struct gw_idsel *s, uint32_t id, int eff)
+{
+	int m;
+
+	if (!s->eff != !eff)
+		return s->kind == GW_SEL_MASK && s->invert;
+	switch (s->kind) {
+	case GW_SEL_EXACT:
+		return id == s->lo;
+	case GW_SEL_RANGE:
+		return id >= s->lo && id <= s->hi;
+	default:
+		m = (id & s->hi) == (s->lo & s->hi);
+		return s->invert ? !m : m;
+	}
+}
+
+static int ids_match(const struct gw_route_spec *r, const struct cf_frame *f)
+{
+	size_t i;
+
+	if (!r->nsel)
+		return 1;
+	for (i = 0; i < r->nsel; i++)
+		if (sel_match(&r->sel[i], f->id, f->flags & CF_EFF))
+			return 1;
+	return 0;
+}
+
+static int filters_match(const struct gw_route_spec *r, const struct cf_frame *f)
+{
+	size_t i;
+
+	if ((r->frame == GW_SFF_ONLY && (f->flags & CF_EFF)) ||
+	    (r->frame == GW_EFF_ONLY && !(f->flags & CF_EFF)))
+		return 0;
+	if ((r->type == GW_CLASSIC_ONLY && (f->flags & CF_FD)) ||
+	    (r->type == GW_FD_ONLY && !(f->flags & CF_FD)))
+		return 0;
+	if (f->len < r->len_min || f->len > r->len_max)
+		return 0;
+	for (i = 0; i < r->ndata; i++) {
+		const struct gw_datamatch *d = &r->data[i];
+
+		if (d->byte >= f->len || (f->data[d->byte] & d->mask) != (d->value & d->mask))
+			return 0;
+	}
+	return 1;
+}
+
+static int fw_sub_ok(const struct gw_firewall *fw, uint8_t sid, uint8_t sub)
+{
+	unsigned int i;
+
+	for (i = 0; i < fw->nsub; i++)
+		if (fw->sub[i].sid == sid)
+			return fw->sub[i].subs[(sub & 0x7F) >> 3] >> (sub & 7) & 1;
+	return 1;
+}
+
+static int fw_blocked_find(struct route *r, uint32_t k)
+{
+	unsigned int i;
+
+	for (i = 0; i < FW_SLOTS; i++)
+		if (r->fw_blocked[i] == k)
+			return (int)i;
+	return -1;
+}
+
+/* Returns 1 if the firewall lets f through. */
+static int firewall(struct gw_engine *e, struct route *r, const struct cf_frame *f)
+{
+	const struct gw_firewall *fw = r->s.fw;
+	struct isotp_pci pci;
+	uint32_t k = (f->id & 0x3FFFFFFF) | (f->flags & CF_EFF ? 1u << 30 : 0) | 1u << 31;
+	int slot = fw_blocked_find(r, k), ok;
+	uint8_t sid, sub = 0;
+
+	switch (isotp_classify(f, fw->ae >= 0, &pci)) {
+	case ISOTP_PCI_CF:
+		/* the rest of a request whose first frame was refused */
+		return slot < 0;
+	case ISOTP_PCI_FC:
+		return 1;
+	case ISOTP_PCI_SF:
+	case ISOTP_PCI_FF:
+		break;
+	default:
+		return 0; /* not a valid first frame: not a request we allow */
+	}
+	if (pci.off >= f->len || !pci.total)
+		return 0;
+	sid = f->data[pci.off];
+	if (pci.total >= 2 && pci.off + 1 < f->len)
+		sub = f->data[pci.off + 1];
+	ok = (fw->allow[sid >> 3] >> (sid & 7) & 1) ||
+	     (e->workshop && (fw->workshop[sid >> 3] >> (sid & 7) & 1));
+	if (ok && uds_has_subfunction(sid) && pci.total >= 2)
+		ok = fw_sub_ok(fw, sid, sub);
+	if (ok && slot >= 0)
+		r->fw_blocked[slot] = 0;
+	if (!ok && pci.type == ISOTP_PCI_FF && slot < 0) {
+		r->fw_blocked[r->fw_next] = k;
+		r->fw_next = (r->fw_next + 1) % FW_SLOTS;
+	}
+	return ok;
+}
+
+static void apply_mod(const struct gw_mod *m, struct cf_frame *f, uint8_t *data)
+{
+	unsigned int i, n = f->flags & CF_FD ? CF_MAX_LEN : 8;
+	uint32_t idmask = f->flags & CF_EFF ? CF_EFF_MASK : CF_SFF_MASK;
+
+	if (m->fields & GW_MOD_ID) {
+		switch (m->op) {
+		case GW_MOD_AND: f->id &= m->id; break;
+		case GW_MOD_OR:  f->id |= m->id; break;
+		case GW_MOD_XOR: f->id ^= m->id; break;
+		default:         f->id = m->id; break;
+		}
+		f->id &= idmask;
+	}
+	if (m->fields & GW_MOD_LEN) {
+		switch (m->op) {
+		case GW_MOD_AND: f->len &= m->len; break;
+		case GW_MOD_OR:  f->len |= m->len; break;
+		case GW_MOD_XOR: f->len ^= m->len; break;
+		default:         f->len = m->len; break;
+		}
+	}
+	if (m->fields & GW_MOD_DATA)
+		for (i = 0; i < n; i++) {
+			switch (m->op) {
+			case GW_MOD_AND: data[i] &= m->data[i]; break;
+			case GW_MOD_OR:  data[i] |= m->data[i]; break;
+			case GW_MOD_XOR: data[i] ^= m->data[i]; break;
+			default:         data[i] = m->data[i]; break;
+			}
+		}
+}
+
+static int len_valid(const struct cf_frame *f)
+{
+	if (!(f->flags & CF_FD))
+		return f->len <= 8;
+	return f->len <= CF_MAX_LEN && cf_dlc2len(cf_len2dlc(f->len)) == f->len;
+}
+
+static struct rate_slot *rate_slot(struct route *r, uint32_t k)
+{
+	uint32_t h = hash32(k) & (RATE_SLOTS - 1), i;
+
+	for (i = 0; i < RATE_SLOTS; i++, h = (h + 1) & (RATE_SLOTS - 1)) {
+		if (r->rate[h].key == k)
+			return &r->rate[h];
+		if (r->rate[h].key == 0xFFFFFFFFu) {
+			memset(&r->rate[h], 0, sizeof(r->rate[h]));
+			r->rate[h].key = k;
+			return &r->rate[h];
+		}
+	}
+	/* full: the ids beyond share one slot, so they are still limited */
+	return &r->rate[0];
+}
+
+#define NS 1000000000ull
+
+/* 1: pass now; 0: dropped or held (the slot keeps it). */
+static int rate_pass(struct gw_engine *e, struct route *r, const struct gw_rate *rt,
+		     const struct cf_frame *f, const uint8_t *data, unsigned int next,
+		     uint64_t now)
+{
+	struct rate_slot *s = rate_slot(r, key_of(f->id, f->flags & CF_EFF));
+	uint64_t wait;
+
+	if (rt->interval_ms) {
+		uint64_t iv = (uint64_t)rt->interval_ms * 1000000ull;
+
+		if (!s->last || now >= s->last + iv) {
+			s->last = now ? now : 1;
+			return 1;
+		}
+		wait = s->last + iv;
+	} else {
+		uint64_t full = (uint64_t)rt->burst * NS;
+
+		if (!s->refilled) {
+			s->tokens = full;
+		} else {
+			uint64_t add = (now - s->refilled) * rt->rate_per_s;
+
+			s->tokens = s->tokens + add > full ? full : s->tokens + add;
+		}
+		s->refilled = now;
+		if (s->tokens >= NS) {
+			s->tokens -= NS;
+			return 1;
+		}
+		wait = now + (NS - s->tokens + rt->rate_per_s - 1) / rt->rate_per_s;
+	}
+	if (rt->keep == GW_KEEP_FIRST) {
+		r->ctr.dropped[GW_DROP_RATE]++;
+		return 0;
+	}
+	/* keep the latest: it replaces what was held */
+	if (s->held)
+		r->ctr.dropped[GW_DROP_RATE]++;
+	else {
+		r->held++;
+		e->held++;
+	}
+	s->held = 1;
+	s->due = wait;
+	s->next_act = (uint8_t)next;
+	s->f = *f;
+	memcpy(s->data, data, f->len);
+	s->f.data = s->data;
+	return 0;
+}
+
+/* Runs actions from a onwards and emits the copies. */
+static unsigned int finish(struct gw_engine *e, unsigned int ri,
+			   struct cf_frame *f, uint8_t *data, size_t a,
+			   uint64_t now, struct gw_emit *out, unsigned int max)
+{
+	struct route *r = &e->r[ri];
+	unsigned int n = 0, d;
+
+	for (; a < r->s.nact; a++) {
+		const struct gw_action *ac = &r->s.act[a];
+		uint32_t idmask = f->flags & CF_EFF ? CF_EFF_MASK : CF_SFF_MASK;
+
+		switch (ac->kind) {
+		case GW_ACT_ID_SET:
+			f->id = ac->u.id & CF_EFF_MASK;
+			if (f->id > CF_SFF_MASK)
+				f->flags |= CF_EFF;
+			break;
+		case GW_ACT_ID_ADD:
+			f->id = (f->id + ac->u.id) & idmask;
+			break;
+		case GW_ACT_MOD:
+			apply_mod(&ac->u.mod, f, data);
+			if (!len_valid(f)) {
+				r->ctr.dropped[GW_DROP_ACTION]++;
+				return 0;
+			}
+			break;
+		case GW_ACT_CSUM:
+			if (gw_csum_apply(&ac->u.csum, &r->e2e[a], f->id, data, f->len)) {
+				r->ctr.dropped[GW_DROP_ACTION]++;
+				return 0;
+			}
+			break;
+		case GW_ACT_RATE:
+			if (!rate_pass(e, r, &ac->u.rate, f, data, (unsigned int)a + 1, now))
+				return 0;
+			break;
+		default:
+			r->ctr.dropped[GW_DROP_ACTION]++;
+			return 0;
+		}
+	}
+	for (d = 0; d < e->spec.nifs; d++) {
+		struct gw_emit *o;
+
+		if (!(r->s.dst >> d & 1))
+			continue;
+		if (!e->spec.ifs[d].fd && (f->flags & CF_FD) && f->len > 8) {
+			r->ctr.dropped[GW_DROP_TOO_LONG]++;
+			continue;
+		}
+		if (n == max) {
+			r->ctr.dropped[GW_DROP_QUEUE]++;
+			continue;
+		}
+		o = &out[n++];
+		o->dst = (uint8_t)d;
+		o->route = (uint16_t)ri;
+		o->f = *f;
+		memcpy(o->data, data, f->len);
+		o->f.data = o->data;
+		o->f.ifindex = 0;
+		o->f.dir = CF_DIR_TX;
+		o->f.own = 0;
+		if (!e->spec.ifs[d].fd)
+			o->f.flags &= (uint8_t)~(CF_FD | CF_BRS | CF_ESI);
+		r->ctr.forwarded++;
+	}
+	return n;
+}
+
+/* One route that selected f; returns frames emitted, *matched set. */
+static unsigned int route_frame(struct gw_engine *e, unsigned int ri,
+				const struct cf_frame *f, uint64_t now,
+				struct gw_emit *out, unsigned int max, int *matched)
+{
+	struct route *r = &e->r[ri];
+	struct cf_frame w;
+	uint8_t data[CF_MAX_LEN];
+
+	if (!filters_match(&r->s, f)) {
+		r->ctr.dropped[GW_DROP_FILTERED]++;
+		return 0;
+	}
+	*matched = 1;
+	r->ctr.matched++;
+	if (r->s.fw && !firewall(e, r, f)) {
+		r->ctr.dropped[GW_DROP_FIREWALL]++;
+		return 0;
+	}
+	w = *f;
+	memset(data, 0, sizeof(data));
+	memcpy(data, f->data, f->len);
+	w.data = data;
+	return finish(e, ri, &w, data, 0, now, out, max);
+}
+
+unsigned int gw_engine_input(struct gw_engine *e, unsigned int src,
+			     const struct cf_frame *f, uint64_t now,
+			     struct gw_emit *out, unsigned int max)
+{
+	const struct lookup *lk;
+	const uint32_t *a = NULL, *b;
+	uint32_t na = 0, nb, i = 0, j = 0, h;
+	unsigned int n = 0;
+	int matched = 0;
+
+	if (src >= e->spec.nifs || (f->flags & CF_ERR))
+		return 0;
+	lk = &e->lk[src];
+	if (lk->cap) {
+		uint32_t k = key_of(f->id, f->flags & CF_EFF);
+
+		for (h = hash32(k) & (lk->cap - 1); lk->key[h];
+		     h = (h + 1) & (lk->cap - 1))
+			if (lk->key[h] == k) {
+				a = e->pool + lk->first[h];
+				na = lk->count[h];
+				break;
+			}
+	}
+	b = lk->fallback;
+	nb = lk->nfallback;
+	/* visit both candidate lists in route order */
+	while (i < na || j < nb) {
+		uint32_t ri;
+
+		if (j >= nb || (i < na && a[i] <= b[j])) {
+			ri = a[i++];
+			if (j < nb && b[j] == ri)
+				j++;
+		} else {
+			ri = b[j++];
+			if (!ids_match(&e->r[ri].s, f))
+				continue;
+		}
+		n += route_frame(e, ri, f, now, out + n, max - n, &matched);
+		if (matched && e->spec.first_match)
+			break;
+	}
+	return n;
+}
+
+unsigned int gw_engine_timers(struct gw_engine *e, uint64_t now,
+			      struct gw_emit *out, unsigned int max)
+{
+	unsigned int n = 0;
+	size_t i, k;
+
+	if (!e->held)
+		return 0;
+	for (i = 0; i < e->nr && n < max; i++) {
+		struct route *r = &e->r[i];
+
+		for (k = 0; r->held && k < RATE_SLOTS && n < max; k++) {
+			struct rate_slot *s = &r->rate[k];
+			struct cf_frame f;
+			uint8_t data[CF_MAX_LEN];
+
+			if (!s->held || s->due > now)
+				continue;
+			s->held = 0;
+			r->held--;
+			e->held--;
+			/* it goes now: that is the interval's new start */
+			s->last = now;
+			if (s->refilled && s->tokens >= NS)
+				s->tokens -= NS;
+			f = s->f;
+			memcpy(data, s->data, f.len);
+			f.data = data;
+			n += finish(e, (unsigned int)i, &f, data, s->next_act, now,
+				    out + n, max - n);
+		}
+	}
+	return n;
+}
+
+uint64_t gw_engine_deadline(const struct gw_engine *e)
+{
+	uint64_t d = UINT64_MAX;
+	size_t i, k;
+
+	if (!e->held)
+		return d;
+	for (i = 0; i < e->nr; i++)
+		for (k = 0; e->r[i].held && k < RATE_SLOTS; k++)
+			if (e->r[i].rate[k].held && e->r[i].rate[k].due < d)
+				d = e->r[i].rate[k].due;
+	return d;
+}
+
+void gw_engine_workshop(struct gw_engine *e, int on)
+{
+	e->workshop = !!on;
+}
+
+size_t gw_engine_nroutes(const struct gw_engine *e)
+{
+	return e->nr;
+}
+
+const char *gw_engine_route_name(const struct gw_engine *e, size_t i)
+{
+	return i < e->nr ? e->r[i].s.name : NULL;
+}
+
+struct gw_counters *gw_engine_counters(struct gw_engine *e, size_t i)
+{
+	return i < e->nr ? &e->r[i].ctr : NULL;
+}
+
+void gw_engine_adopt(struct gw_engine *e, const struct gw_engine *old)
+{
+	size_t i, k;
+
+	for (i = 0; i < e->nr; i++)
+		for (k = 0; k < old->nr; k++)
+			if (!strcmp(e->r[i].s.name, old->r[k].s.name)) {
+				e->r[i].ctr = old->r[k].ctr;
+				break;
+			}
+	e->workshop = old->workshop;
+}
+
+/* Aligned blocks covering lo..hi (prefix decomposition), kernel form. */
+static int add_range(uint32_t lo, uint32_t hi, uint32_t full, uint32_t flag,
+		     uint32_t *id, uint32_t *mask, unsigned int max, int n)
+{
+	uint64_t at = lo;
+
+	while (at <= hi) {
+		uint64_t size = 1;
+
+		while (size <= full && !(at & ((size << 1) - 1)) &&
+		       at + (size << 1) - 1 <= hi)
+			size <<= 1;
+		if ((unsigned int)n < max) {
+			id[n] = (uint32_t)at | flag;
+			mask[n] = (full & ~(uint32_t)(size - 1)) | 0x80000000u;
+		}
+		n++;
+		at += size;
+	}
+	return n;
+}
+
+int gw_engine_filters(const struct gw_engine *e, unsigned int src,
+		      uint32_t *id, uint32_t *mask, unsigned int max)
+{
+	const struct lookup *lk;
+	uint32_t h, i;
+	size_t k;
+	int n = 0;
+
+	if (src >= e->spec.nifs)
+		return 0;
+	lk = &e->lk[src];
+	if (lk->all)
+		return -1;
+	/* kernel form: CAN_EFF_FLAG 0x80000000 in id and mask (so 11- and
+	 * 29-bit ids stay apart), CAN_INV_FILTER 0x20000000 in the id;
+	 * remote frames pass like data frames, as through can-gw */
+	for (h = 0; h < lk->cap; h++) {
+		uint32_t key = lk->key[h];
+		int eff;
+
+		if (!key)
+			continue;
+		eff = !!(key & 1u << 31);
+		if ((unsigned int)n < max) {
+			id[n] = (key & CF_EFF_MASK) | (eff ? 0x80000000u : 0);
+			mask[n] = (eff ? CF_EFF_MASK : CF_SFF_MASK) | 0x80000000u;
+		}
+		n++;
+	}
+	for (i = 0; i < lk->nfallback; i++) {
+		const struct gw_route_spec *r = &e->r[lk->fallback[i]].s;
+
+		for (k = 0; k < r->nsel; k++) {
+			const struct gw_idsel *s = &r->sel[k];
+			uint32_t full = s->eff ? CF_EFF_MASK : CF_SFF_MASK;
+			uint32_t flag = s->eff ? 0x80000000u : 0;
+
+			if (s->kind == GW_SEL_RANGE) {
+				n = add_range(s->lo, s->hi, full, flag, id, mask, max, n);
+			} else if (s->kind == GW_SEL_MASK) {
+				if ((unsigned int)n < max) {
+					id[n] = (s->lo & s->hi) | flag |
+						(s->invert ? 0x20000000u : 0);
+					mask[n] = s->hi | 0x80000000u;
+				}
+				n++;
+			}
+		}
+	}
+	return n;
+}
