@@ -52,19 +52,20 @@ TOOL_SRC = tools/canrig.c tools/cmd_dump.c tools/cmd_send.c tools/cmd_replay.c \
 TOOL_OBJ = $(TOOL_SRC:%.c=$(B)/%.o)
 TEST_SRC = tests/unit.c tests/test_cf.c tests/test_clog.c tests/test_cio.c \
            tests/test_dbc.c tests/test_isotp.c tests/test_uds.c tests/test_uds_client.c \
-           tests/test_uds_sim.c tests/test_gw_csum.c tests/test_gw.c
+           tests/test_uds_sim.c tests/test_gw_csum.c tests/test_gw.c tests/test_gw_conf.c
 TEST_OBJ = $(TEST_SRC:%.c=$(B)/%.o)
 # tool sources the unit tests link (the ecu-sim YAML loader)
-TEST_TOOL_OBJ = $(B)/tools/yml.o $(B)/tools/ecusim_cfg.o
+TEST_TOOL_OBJ = $(B)/tools/yml.o $(B)/tools/ecusim_cfg.o $(B)/gateway/gw_conf.o
 FUZZERS  = fuzz_cf_parse fuzz_clog_read fuzz_dbc_parse fuzz_dbc_decode fuzz_isotp_rx \
            fuzz_uds_sim fuzz_ecusim_cfg fuzz_uds_rsp fuzz_gw_csum
 
 all: $(B)/libcanrig.a $(B)/canrig $(B)/canrig.pc
 
-$(B)/%.o: %.c $(LIB_HDR) $(wildcard tools/*.h) tests/unit.h
+$(B)/%.o: %.c $(LIB_HDR) $(wildcard tools/*.h gateway/*.h) tests/unit.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(if $(filter tests/%,$<),$(CUNIT_CFLAGS) -Itools) \
-	    $(if $(filter tools/% tests/%,$<),$(YAML_CFLAGS)) -c $< -o $@
+	    $(if $(filter tools/% tests/% gateway/gw_conf.c,$<),$(YAML_CFLAGS) -Itools) \
+	    -c $< -o $@
 
 $(B)/libcanrig.a: $(LIB_OBJ)
 	rm -f $@

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gw_conf.h - canrigd's YAML configuration: loaded, checked completely and
+ * compiled into a rule engine (gw.h), or refused with one
+ * "FILE:LINE:COL: message" line.  The schema is in docs/gateway.md.
+ */
+#ifndef CANRIG_GW_CONF_H
+#define CANRIG_GW_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gw.h"
+
+#define GW_PATH_MAX 256
+
+/* Per interface runtime policy (the engine does not need it). */
+struct gw_ifpolicy {
+	uint32_t queue_frames;  /* bounded queue towards the interface */
+	uint32_t max_age_ms;    /* frames older than this are dropped */
+};
+
+struct gw_conf {
+	struct gw_engine *engine;           /* owned */
+	struct gw_ifpolicy pol[GW_MAX_IFS];
+	char ifname[GW_MAX_IFS][GW_NAME_MAX];
+	size_t nifs;
+	char control[GW_PATH_MAX];          /* control socket path */
+	char user[GW_NAME_MAX];             /* drop to this user; "" none */
+	int workshop;                       /* initial workshop mode */
+	int offload_kernel;                 /* offload: kernel */
+};
+
+/*
+ * Loads path (or buf of len bytes, named name in messages) into c.
+ * Returns 0, or -EINVAL / -errno with the message in err (cap bytes).  On
+ * failure c holds nothing to free.
+ */
+int gw_conf_load_file(struct gw_conf *c, const char *path, char *err,
+		      size_t cap);
+int gw_conf_load_mem(struct gw_conf *c, const char *name, const void *buf,
+		     size_t len, char *err, size_t cap);
+
+/* Frees c's engine; safe on a zeroed or finished struct. */
+void gw_conf_fini(struct gw_conf *c);
+
+#endif /* CANRIG_GW_CONF_H */
