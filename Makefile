@@ -59,12 +59,18 @@ TEST_TOOL_OBJ = $(B)/tools/yml.o $(B)/tools/ecusim_cfg.o $(B)/gateway/gw_conf.o
 FUZZERS  = fuzz_cf_parse fuzz_clog_read fuzz_dbc_parse fuzz_dbc_decode fuzz_isotp_rx \
            fuzz_uds_sim fuzz_ecusim_cfg fuzz_uds_rsp fuzz_gw_csum
 
-all: $(B)/libcanrig.a $(B)/canrig $(B)/canrig.pc
+all: $(B)/libcanrig.a $(B)/canrig $(B)/canrigd $(B)/canrig.pc
+
+# the gateway daemon: the engine is in the library, the YAML loader not
+CANRIGD_OBJ = $(B)/gateway/canrigd.o $(B)/gateway/gw_conf.o $(B)/tools/yml.o
+$(B)/canrigd: $(CANRIGD_OBJ) $(B)/libcanrig.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(CANRIGD_OBJ) $(B)/libcanrig.a \
+	    $(YAML_LIBS) $(LIBS)
 
 $(B)/%.o: %.c $(LIB_HDR) $(wildcard tools/*.h gateway/*.h) tests/unit.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(if $(filter tests/%,$<),$(CUNIT_CFLAGS) -Itools) \
-	    $(if $(filter tools/% tests/% gateway/gw_conf.c,$<),$(YAML_CFLAGS) -Itools) \
+	    $(if $(filter tools/% tests/% gateway/gw_conf.c gateway/canrigd.c,$<),$(YAML_CFLAGS) -Itools) \
 	    -c $< -o $@
 
 $(B)/libcanrig.a: $(LIB_OBJ)

@@ -933,8 +933,10 @@ int gw_engine_filters(const struct gw_engine *e, unsigned int src,
 	if (lk->all)
 		return -1;
 	/* kernel form: CAN_EFF_FLAG 0x80000000 in id and mask (so 11- and
-	 * 29-bit ids stay apart), CAN_INV_FILTER 0x20000000 in the id;
-	 * remote frames pass like data frames, as through can-gw */
+	 * 29-bit ids stay apart), CAN_INV_FILTER 0x20000000 in the id.  An
+	 * exact id also has CAN_RTR_FLAG 0x40000000 in its mask: only that
+	 * form takes the kernel's constant-time path; remote frames then
+	 * come through one extra filter of their own */
 	for (h = 0; h < lk->cap; h++) {
 		uint32_t key = lk->key[h];
 		int eff;
@@ -944,7 +946,14 @@ int gw_engine_filters(const struct gw_engine *e, unsigned int src,
 		eff = !!(key & 1u << 31);
 		if ((unsigned int)n < max) {
 			id[n] = (key & CF_EFF_MASK) | (eff ? 0x80000000u : 0);
-			mask[n] = (eff ? CF_EFF_MASK : CF_SFF_MASK) | 0x80000000u;
+			mask[n] = (eff ? CF_EFF_MASK : CF_SFF_MASK) | 0xC0000000u;
+		}
+		n++;
+	}
+	if (n) {
+		if ((unsigned int)n < max) {
+			id[n] = 0x40000000u;
+			mask[n] = 0x40000000u;
 		}
 		n++;
 	}

@@ -504,10 +504,11 @@ static void test_kernel_filters(void)
 	e = gw_engine_new(&spec, err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
 	n = gw_engine_filters(e, 0, id, mask, 64);
-	/* 123 exact, 200-2FF one block, 101-106: 101, 102-103, 104-105, 106 */
-	CU_ASSERT_EQUAL(n, 6);
+	/* 123 exact (+ the remote frame filter), 200-2FF one block,
+	 * 101-106: 101, 102-103, 104-105, 106 */
+	CU_ASSERT_EQUAL(n, 7);
 	for (i = 0; i < n && i < 64; i++) {
-		if (id[i] == 0x123 && mask[i] == (0x7FF | 0x80000000u))
+		if (id[i] == 0x123 && mask[i] == (0x7FF | 0xC0000000u))
 			got123 = 1;
 		if (id[i] == 0x200 && mask[i] == (0x700 | 0x80000000u))
 			got200 = 1;

@@ -60,6 +60,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		f.data = p;
 		f.len = (uint8_t)len;
 		isotp_input(&c, &f, now);
+		{
+			/* the stateless classifier the gateway firewall uses */
+			struct isotp_pci pci;
+
+			if (isotp_classify(&f, len & 1, &pci) <= ISOTP_PCI_FF &&
+			    (pci.off > f.len || pci.total > 0xFFFFFFFFu))
+				__builtin_trap();
+		}
 		free(p);
 		n = isotp_output(&c, now, out, 16);
 		if (n > 16)

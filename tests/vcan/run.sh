@@ -737,6 +737,93 @@ t_diag_bad_input() {
 	absent ' vcan0 7[0-9A-F]{2}#' cd.log
 }
 
+# --- the gateway, canrigd
+CANRIGD=$(dirname "$CANRIG")/canrigd
+
+# start_gw FILE IF ID: canrigd in the foreground, ready once it listens
+# for ID on IF.
+start_gw() {
+	"$CANRIGD" -f -v -c "$1" 2>gw.log &
+	GW=$!
+	wait_rx "$2" "$3"
+}
+
+# 19. The issue's minimal file: exactly 0x123 and 0x200-0x2FF cross from
+#     vcan0 to vcan1, nothing else, nothing lost; a bad reload keeps them.
+t_gw_minimal() {
+	candump -L -r 8388608 vcan0 >in.log &
+	p1=$!
+	candump -L -r 8388608 vcan1 >out.log &
+	p2=$!
+	sync_listeners vcan0 in.log
+	sync_listeners vcan1 out.log
+	cp "$DATA/gw/minimal.yaml" gw.yaml
+	start_gw gw.yaml vcan0 123
+	cangen vcan0 -g 0 -I i -L 8 -D i -n 2000 -p 10
+	for id in 123 200 2FF 300 7FF 1FF 12345678; do cansend vcan0 "$id#01"; done
+	# a file with a mistake is refused; the old rules stay
+	echo "  - {name: x, from: vcan9, to: [vcan1]}" >>gw.yaml
+	kill -HUP $GW
+	wait_for gw.log 'reload refused'
+	for id in 123 2AB; do cansend vcan0 "$id#02"; done
+	finish vcan0 in.log
+	finish vcan1 out.log
+	kill -USR1 $GW
+	sleep 0.3
+	kill -TERM $GW
+	wait $GW
+	stop $p1 $p2
+	# what crossed: every vcan0 frame with a selected id, in order
+	strip in.log | grep -E '^vcan0 (123|2[0-9A-F]{2})#' | sed 's/^vcan0 /vcan1 /' >want
+	strip out.log >got
+	if ! cmp -s want got; then
+		diff want got | head
+		false
+	fi
+	[ "$(wc -l <got)" -ge 16 ]
+	has gw.log 'route pt-to-body: matched'
+	has gw.log "reload refused, old rules kept: gw.yaml:9:21: unknown interface 'vcan9'"
+}
+
+# 20. The diagnostics firewall: canrig diag on the OBD bus (vcan2), the
+#     ECU simulator on the powertrain bus (vcan0) behind canrigd; reading
+#     passes (multi-frame answers and flow control included), writing and
+#     unlocking do not, and the blocked write never reaches vcan0.
+t_gw_firewall() {
+	candump -L -r 8388608 vcan0 >pt.log &
+	p1=$!
+	sync_listeners vcan0 pt.log
+	start_sim vcan0 "$SIMCFG" 7e2
+	start_gw "$DATA/gw/firewall.yaml" vcan2 7e0
+	D="diag -i vcan2 -e 7E0 --p2 1500"
+	xrc 0 rd $D read F190 + session extended + dtc read
+	has rd 'F190 VIN: "WVWZZZ1JZXW000001"'
+	has rd '042011 P0420-11'
+	xrc 1 wr $D write 0100 1234
+	has wr 'write: no response (P2 timeout)'
+	xrc 1 un $D unlock 1 --key-cmd "$KEY1"
+	has un 'unlock: no response (P2 timeout)'
+	# a long request is blocked frame by frame: FF and CFs
+	xrc 1 lw $D raw 2E0100000102030405060708090A0B0C0D0E0F
+	xrc 0 scan diag -i vcan2 scan
+	has scan '7E8 (requests on 7E0)  VIN WVWZZZ1JZXW000001'
+	finish vcan0 pt.log
+	kill -USR1 $GW
+	sleep 0.3
+	kill -TERM $GW
+	wait $GW
+	stop $p1
+	kill -TERM $SIM
+	wait $SIM
+	absent ' vcan0 7E0#[0-9A-F]{2}2E' pt.log
+	absent ' vcan0 7E0#1[0-9A-F]{3}2E' pt.log
+	absent ' vcan0 7E0#2[0-9A-F]0102' pt.log
+	absent ' vcan0 7E0#[0-9A-F]{2}27' pt.log
+	has pt.log ' vcan0 7E0#0322F190'
+	has gw.log 'route obd-requests: matched'
+	grep -E 'route obd-requests: .*firewall [0-9]+' gw.log
+}
+
 run dump_matches_candump
 run dump_error_text
 run send_seen_by_candump
@@ -755,6 +842,8 @@ run diag_scan_three
 run diag_29bit
 run diag_bad_ecu
 run diag_bad_input
+run gw_minimal
+run gw_firewall
 
 echo "vcan: $pass passed, $fail failed${failed:+ (failed:$failed)}"
 echo "$pass passed, $fail failed"

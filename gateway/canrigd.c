@@ -1,0 +1,595 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * canrigd.c - the gateway daemon: one raw socket per interface, the rule
+ * engine (gw.h) in between, a bounded queue per destination, libev.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ev.h>
+#include <linux/can.h>
+
+#include "cio.h"
+#include "gw.h"
+#include "gw_conf.h"
+
+#ifndef CANRIG_VERSION
+#define CANRIG_VERSION "0.1.0"
+#endif
+
+#define BATCH 64
+#define MAX_FILTERS 512 /* the kernel's per-socket limit for CAN_RAW */
+
+struct qent {
+	struct cf_frame f;
+	uint8_t data[CF_MAX_LEN];
+	uint64_t t;          /* enqueued */
+	uint16_t route;
+};
+
+struct gif {
+	struct gwd *d;
+	unsigned int idx;
+	int open;
+	struct cio_sock sock;
+	struct cio_ring ring;
+	ev_io rd, wr;
+	struct qent *q;
+	uint32_t cap, head, n;
+	uint64_t rx, tx, lost_down;
+};
+
+struct gwd {
+	struct ev_loop *loop;
+	struct gw_conf conf;
+	struct gif ifs[GW_MAX_IFS];
+	ev_timer rate_tm, retry_tm;
+	ev_signal sig[5];
+	const char *path;
+	int verbose, foreground;
+	struct gw_emit out[256];
+};
+
+static int use_syslog;
+
+static void logmsg(int prio, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void logmsg(int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (use_syslog) {
+		vsyslog(prio, fmt, ap);
+	} else {
+		fputs("canrigd: ", stderr);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	}
+	va_end(ap);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* A frame the engine counted as forwarded did not make it after all. */
+static void undo(struct gwd *d, uint16_t route, enum gw_drop why)
+{
+	struct gw_counters *c = gw_engine_counters(d->conf.engine, route);
+
+	if (!c)
+		return;
+	if (c->forwarded)
+		c->forwarded--;
+	c->dropped[why]++;
+}
+
+static void flush(struct gif *g);
+
+static void enqueue(struct gwd *d, const struct gw_emit *o, uint64_t now)
+{
+	struct gif *g = &d->ifs[o->dst];
+	struct qent *e;
+
+	if (!g->open) {
+		g->lost_down++;
+		undo(d, o->route, GW_DROP_DOWN);
+		return;
+	}
+	if (g->n == g->cap) {
+		undo(d, o->route, GW_DROP_QUEUE);
+		return;
+	}
+	e = &g->q[(g->head + g->n++) % g->cap];
+	e->f = o->f;
+	memcpy(e->data, o->data, o->f.len);
+	e->f.data = e->data;
+	e->t = now;
+	e->route = o->route;
+}
+
+static void close_if(struct gif *g)
+{
+	struct gwd *d = g->d;
+
+	if (!g->open)
+		return;
+	ev_io_stop(d->loop, &g->rd);
+	ev_io_stop(d->loop, &g->wr);
+	cio_close(&g->sock);
+	cio_ring_fini(&g->ring);
+	g->open = 0;
+	/* what waited for this interface is lost with it, and counted */
+	while (g->n) {
+		undo(d, g->q[g->head].route, GW_DROP_DOWN);
+		g->lost_down++;
+		g->head = (g->head + 1) % g->cap;
+		g->n--;
+	}
+}
+
+static void set_filters(struct gwd *d, struct gif *g)
+{
+	static uint32_t id[MAX_FILTERS + 1], mask[MAX_FILTERS + 1];
+	static struct can_filter f[MAX_FILTERS];
+	int n = gw_engine_filters(d->conf.engine, g->idx, id, mask, MAX_FILTERS), i;
+
+	/* too many for the kernel: take everything and let the engine sort */
+	if (n < 0 || n > MAX_FILTERS) {
+		f[0].can_id = 0;
+		f[0].can_mask = 0;
+		n = 1;
+	} else {
+		for (i = 0; i < n; i++) {
+			f[i].can_id = id[i];
+			f[i].can_mask = mask[i];
+		}
+	}
+	if (cio_set_filters(&g->sock, f, (unsigned int)n))
+		logmsg(LOG_WARNING, "%s: cannot set kernel filters", d->conf.ifname[g->idx]);
+}
+
+static void on_read(struct ev_loop *loop, ev_io *w, int revents);
+static void on_write(struct ev_loop *loop, ev_io *w, int revents);
+
+static int open_if(struct gwd *d, struct gif *g, int quiet)
+{
+	struct cio_opts o;
+	char eb[256];
+	int e;
+
+	cio_opts_init(&o);
+	o.rcvbuf = 4 << 20;
+	o.no_rx = 1; /* filters come right after, from the rules */
+	e = cio_open(&g->sock, d->conf.ifname[g->idx], &o);
+	if (e) {
+		if (!quiet)
+			logmsg(LOG_WARNING, "%s", cio_open_strerror(e, d->conf.ifname[g->idx],
+								  eb, sizeof(eb)));
+		return e;
+	}
+	e = cio_ring_init(&g->ring, BATCH);
+	if (e) {
+		cio_close(&g->sock);
+		return e;
+	}
+	set_filters(d, g);
+	ev_io_init(&g->rd, on_read, g->sock.fd, EV_READ);
+	ev_io_init(&g->wr, on_write, g->sock.fd, EV_WRITE);
+	g->rd.data = g->wr.data = g;
+	ev_io_start(d->loop, &g->rd);
+	g->open = 1;
+	return 0;
+}
+
+static void flush(struct gif *g)
+{
+	struct gwd *d = g->d;
+	struct cf_frame fv[BATCH];
+	uint64_t now = now_ns(), age = (uint64_t)d->conf.pol[g->idx].max_age_ms * 1000000ull;
+
+	while (g->n && g->open) {
+		unsigned int k = 0, sent = 0, i;
+		int e;
+
+		/* stale frames (after a bus-off, say) are not sent late */
+		while (g->n && age && now - g->q[g->head].t > age) {
+			undo(d, g->q[g->head].route, GW_DROP_STALE);
+			g->head = (g->head + 1) % g->cap;
+			g->n--;
+		}
+		for (i = 0; i < g->n && k < BATCH; i++)
+			fv[k++] = g->q[(g->head + i) % g->cap].f;
+		if (!k)
+			break;
+		e = cio_send(&g->sock, fv, k, &sent);
+		g->tx += sent;
+		g->head = (g->head + sent) % g->cap;
+		g->n -= sent;
+		if (!e)
+			continue;
+		if (e == -ENOBUFS || e == -EAGAIN) {
+			/* the device queue is full: wait, never spin */
+			ev_io_start(d->loop, &g->wr);
+			return;
+		}
+		if (e == -EINVAL && g->n) {
+			/* a frame the interface cannot carry: drop just it */
+			undo(d, g->q[g->head].route, GW_DROP_ACTION);
+			g->head = (g->head + 1) % g->cap;
+			g->n--;
+			continue;
+		}
+		logmsg(LOG_WARNING, "%s: send: %s; reopening", d->conf.ifname[g->idx],
+		       strerror(-e));
+		close_if(g);
+	}
+}
+
+static void flush_all(struct gwd *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->conf.nifs; i++)
+		if (d->ifs[i].n && !ev_is_active(&d->ifs[i].wr))
+			flush(&d->ifs[i]);
+}
+
+static void arm_rate(struct gwd *d)
+{
+	uint64_t t = gw_engine_deadline(d->conf.engine), now;
+
+	ev_timer_stop(d->loop, &d->rate_tm);
+	if (t == UINT64_MAX)
+		return;
+	ev_now_update(d->loop);
+	now = now_ns();
+	ev_timer_set(&d->rate_tm, t > now ? (double)(t - now) / 1e9 : 0, 0);
+	ev_timer_start(d->loop, &d->rate_tm);
+}
+
+static void on_read(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct gif *g = w->data;
+	struct gwd *d = g->d;
+	int n, i, rounds = 0;
+
+	(void)loop;
+	(void)revents;
+	/* a few batches, then the other interfaces get their turn */
+	while (rounds++ < 8 && (n = cio_recv(&g->sock, &g->ring)) > 0) {
+		uint64_t now = now_ns();
+
+		g->rx += (uint64_t)n;
+		for (i = 0; i < n; i++) {
+			unsigned int k, m = gw_engine_input(d->conf.engine, g->idx,
+							    &g->ring.views[i], now,
+							    d->out, 256);
+
+			for (k = 0; k < m; k++)
+				enqueue(d, &d->out[k], now);
+		}
+		flush_all(d);
+		if ((unsigned int)n < g->ring.cap)
+			break;
+	}
+	if (rounds && n < 0 && n != -EAGAIN) {
+		logmsg(LOG_WARNING, "%s: %s; waiting for it to come back",
+		       d->conf.ifname[g->idx], strerror(-n));
+		close_if(g);
+	}
+	arm_rate(d);
+}
+
+static void on_write(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct gif *g = w->data;
+
+	(void)revents;
+	ev_io_stop(loop, &g->wr);
+	flush(g);
+}
+
+static void on_rate(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct gwd *d = w->data;
+	unsigned int n, k;
+	uint64_t now = now_ns();
+
+	(void)loop;
+	(void)revents;
+	n = gw_engine_timers(d->conf.engine, now, d->out, 256);
+	for (k = 0; k < n; k++)
+		enqueue(d, &d->out[k], now);
+	flush_all(d);
+	arm_rate(d);
+}
+
+/* Interfaces that went away are tried again once a second. */
+static void on_retry(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct gwd *d = w->data;
+	unsigned int i;
+
+	(void)loop;
+	(void)revents;
+	for (i = 0; i < d->conf.nifs; i++)
+		if (!d->ifs[i].open && !open_if(d, &d->ifs[i], 1))
+			logmsg(LOG_NOTICE, "%s: back", d->conf.ifname[i]);
+}
+
+static int alloc_queues(struct gwd *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->conf.nifs; i++) {
+		struct gif *g = &d->ifs[i];
+
+		g->d = d;
+		g->idx = i;
+		g->cap = d->conf.pol[i].queue_frames ? d->conf.pol[i].queue_frames : 1024;
+		g->q = calloc(g->cap, sizeof(*g->q));
+		if (!g->q)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void close_all(struct gwd *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < GW_MAX_IFS; i++) {
+		close_if(&d->ifs[i]);
+		free(d->ifs[i].q);
+		memset(&d->ifs[i], 0, sizeof(d->ifs[i]));
+	}
+}
+
+static void print_stats(struct gwd *d, FILE *f)
+{
+	size_t i, k, n = gw_engine_nroutes(d->conf.engine);
+
+	for (i = 0; i < d->conf.nifs; i++)
+		fprintf(f, "interface %s: %s, rx %llu, tx %llu, queued %u, lost while down %llu\n",
+			d->conf.ifname[i], d->ifs[i].open ? "up" : "DOWN",
+			(unsigned long long)d->ifs[i].rx, (unsigned long long)d->ifs[i].tx,
+			d->ifs[i].n, (unsigned long long)d->ifs[i].lost_down);
+	for (i = 0; i < n; i++) {
+		const struct gw_counters *c = gw_engine_counters(d->conf.engine, i);
+
+		fprintf(f, "route %s: matched %llu, forwarded %llu",
+			gw_engine_route_name(d->conf.engine, i),
+			(unsigned long long)c->matched, (unsigned long long)c->forwarded);
+		for (k = 0; k < GW_DROP_N; k++)
+			if (c->dropped[k])
+				fprintf(f, ", %s %llu", gw_drop_name((enum gw_drop)k),
+					(unsigned long long)c->dropped[k]);
+		fputc('\n', f);
+	}
+	fflush(f);
+}
+
+static int same_interfaces(const struct gw_conf *a, const struct gw_conf *b)
+{
+	size_t i;
+
+	if (a->nifs != b->nifs)
+		return 0;
+	for (i = 0; i < a->nifs; i++)
+		if (strcmp(a->ifname[i], b->ifname[i]) ||
+		    a->pol[i].queue_frames != b->pol[i].queue_frames)
+			return 0;
+	return 1;
+}
+
+/*
+ * Parses and checks the new file completely, then swaps.  Between two
+ * batches of the one loop: no frame is in flight in user space, and the
+ * sockets stay open meanwhile, so the kernel keeps what arrives.
+ */
+static void reload(struct gwd *d)
+{
+	struct gw_conf nc;
+	char err[512];
+	unsigned int i;
+	uint64_t t0 = now_ns();
+
+	if (gw_conf_load_file(&nc, d->path, err, sizeof(err))) {
+		logmsg(LOG_ERR, "reload refused, old rules kept: %s", err);
+		return;
+	}
+	gw_engine_adopt(nc.engine, d->conf.engine);
+	if (same_interfaces(&nc, &d->conf)) {
+		struct gw_engine *old = d->conf.engine;
+
+		d->conf = nc;
+		for (i = 0; i < d->conf.nifs; i++)
+			if (d->ifs[i].open)
+				set_filters(d, &d->ifs[i]);
+		gw_engine_free(old);
+	} else {
+		/* other interfaces: their sockets are made anew */
+		close_all(d);
+		gw_conf_fini(&d->conf);
+		d->conf = nc;
+		if (alloc_queues(d))
+			logmsg(LOG_ERR, "reload: out of memory");
+		for (i = 0; i < d->conf.nifs; i++)
+			open_if(d, &d->ifs[i], 0);
+	}
+	logmsg(LOG_NOTICE, "reloaded %s: %zu routes in %.3f ms", d->path,
+	       gw_engine_nroutes(d->conf.engine), (double)(now_ns() - t0) / 1e6);
+	arm_rate(d);
+}
+
+static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct gwd *d = w->data;
+
+	(void)revents;
+	if (w->signum == SIGHUP)
+		reload(d);
+	else if (w->signum == SIGUSR1)
+		print_stats(d, stderr);
+	else
+		ev_break(loop, EVBREAK_ALL);
+}
+
+/* systemd's readiness protocol, without libsystemd. */
+static void sd_notify_ready(void)
+{
+	const char *p = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un a;
+	socklen_t len;
+	int fd;
+
+	if (!p || (p[0] != '/' && p[0] != '@') || strlen(p) >= sizeof(a.sun_path))
+		return;
+	memset(&a, 0, sizeof(a));
+	a.sun_family = AF_UNIX;
+	strcpy(a.sun_path, p);
+	if (p[0] == '@')
+		a.sun_path[0] = 0;
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(p));
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	sendto(fd, "READY=1", 7, 0, (struct sockaddr *)&a, len);
+	close(fd);
+}
+
+static int drop_privileges(const char *user)
+{
+	struct passwd *pw;
+
+	if (!user[0] || geteuid() != 0)
+		return 0;
+	pw = getpwnam(user);
+	if (!pw) {
+		logmsg(LOG_ERR, "user '%s' does not exist", user);
+		return -1;
+	}
+	if (setgroups(0, NULL) || setgid(pw->pw_gid) || setuid(pw->pw_uid)) {
+		logmsg(LOG_ERR, "cannot become '%s': %s", user, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: canrigd [-f] [-n] [-v] -c FILE.yaml\n"
+		"\n"
+		"CAN / CAN FD gateway: routes, filters and rewrites frames between\n"
+		"interfaces following FILE.yaml (see docs/gateway.md).\n"
+		"\n"
+		"  -c FILE   configuration\n"
+		"  -n        check the configuration and exit\n"
+		"  -f        stay in the foreground, log to stderr (else syslog)\n"
+		"  -v        more log lines\n"
+		"  -V        version\n"
+		"\n"
+		"Signals: HUP reloads the file (an invalid file is refused and the old\n"
+		"rules keep running), USR1 prints the counters, INT/TERM stop.\n"
+		"Exit status: 0 ok, 1 runtime error, 2 bad usage or configuration.\n");
+}
+
+int main(int argc, char **argv)
+{
+	static struct gwd d;
+	static const int sigs[5] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, 0 };
+	char err[512];
+	int opt, check = 0, i;
+	unsigned int k, up = 0;
+
+	signal(SIGPIPE, SIG_IGN);
+	while ((opt = getopt(argc, argv, "c:fnvVh")) != -1) {
+		switch (opt) {
+		case 'c': d.path = optarg; break;
+		case 'f': d.foreground = 1; break;
+		case 'n': check = 1; break;
+		case 'v': d.verbose = 1; break;
+		case 'V': printf("canrigd %s\n", CANRIG_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!d.path || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (gw_conf_load_file(&d.conf, d.path, err, sizeof(err))) {
+		fprintf(stderr, "canrigd: %s\n", err);
+		return 2;
+	}
+	if (check) {
+		printf("%s: ok, %zu interfaces, %zu routes\n", d.path, d.conf.nifs,
+		       gw_engine_nroutes(d.conf.engine));
+		gw_conf_fini(&d.conf);
+		return 0;
+	}
+	if (!d.foreground) {
+		if (daemon(0, 0)) {
+			perror("canrigd: daemon");
+			return 1;
+		}
+		use_syslog = 1;
+		openlog("canrigd", LOG_PID, LOG_DAEMON);
+	}
+	gw_engine_workshop(d.conf.engine, d.conf.workshop);
+	d.loop = ev_default_loop(0);
+	if (alloc_queues(&d)) {
+		logmsg(LOG_ERR, "out of memory");
+		return 1;
+	}
+	for (k = 0; k < d.conf.nifs; k++)
+		up += !open_if(&d, &d.ifs[k], 0);
+	if (!up) {
+		logmsg(LOG_ERR, "no interface could be opened");
+		return 1;
+	}
+	if (drop_privileges(d.conf.user))
+		return 1;
+	ev_timer_init(&d.rate_tm, on_rate, 0, 0);
+	d.rate_tm.data = &d;
+	ev_timer_init(&d.retry_tm, on_retry, 1, 1);
+	d.retry_tm.data = &d;
+	ev_timer_start(d.loop, &d.retry_tm);
+	for (i = 0; sigs[i]; i++) {
+		ev_signal_init(&d.sig[i], on_signal, sigs[i]);
+		d.sig[i].data = &d;
+		ev_signal_start(d.loop, &d.sig[i]);
+	}
+	logmsg(LOG_NOTICE, "running: %zu interfaces (%u open), %zu routes",
+	       d.conf.nifs, up, gw_engine_nroutes(d.conf.engine));
+	sd_notify_ready();
+	ev_run(d.loop, 0);
+	if (d.verbose)
+		print_stats(&d, stderr);
+	close_all(&d);
+	gw_conf_fini(&d.conf);
+	logmsg(LOG_NOTICE, "stopped");
+	return 0;
+}
