@@ -57,7 +57,7 @@ TEST_OBJ = $(TEST_SRC:%.c=$(B)/%.o)
 # tool sources the unit tests link (the ecu-sim YAML loader)
 TEST_TOOL_OBJ = $(B)/tools/yml.o $(B)/tools/ecusim_cfg.o $(B)/gateway/gw_conf.o
 FUZZERS  = fuzz_cf_parse fuzz_clog_read fuzz_dbc_parse fuzz_dbc_decode fuzz_isotp_rx \
-           fuzz_uds_sim fuzz_ecusim_cfg fuzz_uds_rsp fuzz_gw_csum
+           fuzz_uds_sim fuzz_ecusim_cfg fuzz_uds_rsp fuzz_gw_csum fuzz_gw_conf
 
 all: $(B)/libcanrig.a $(B)/canrig $(B)/canrigd $(B)/canrig.pc
 
@@ -167,6 +167,12 @@ $(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(LIB_HDR)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -Idbc -Iuds -Igateway -o $@ $< $(LIB_SRC) $(LIBS)
 
 # the ecu-sim config fuzzer also needs the YAML loader from tools/
+$(B)/fuzz/fuzz_gw_conf: tests/fuzz/fuzz_gw_conf.c tools/yml.c gateway/gw_conf.c \
+    tools/yml.h gateway/gw_conf.h $(LIB_SRC) $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Idbc -Iuds -Igateway -Itools $(YAML_CFLAGS) -o $@ $< \
+	    tools/yml.c gateway/gw_conf.c $(LIB_SRC) $(YAML_LIBS) $(LIBS)
+
 $(B)/fuzz/fuzz_ecusim_cfg: tests/fuzz/fuzz_ecusim_cfg.c tools/yml.c tools/ecusim_cfg.c \
     tools/yml.h tools/ecusim_cfg.h $(LIB_SRC) $(LIB_HDR)
 	@mkdir -p $(@D)

@@ -192,13 +192,25 @@ static void test_errors(void)
 	}
 }
 
+/* Fuzzer find: carriage returns inside a scalar broke the message into
+ * several lines. */
+static void test_regress(void)
+{
+	CU_ASSERT_EQUAL(gw_conf_load_file(&conf, test_data("regress/gw-conf-cr-in-scalar.yaml"),
+					  err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":11:26: expected a number"));
+	CU_ASSERT_PTR_NULL(strchr(err, '\n'));
+	CU_ASSERT_PTR_NULL(strchr(err, '\r'));
+}
+
 int register_gw_conf_tests(void)
 {
 	CU_pSuite s = CU_add_suite("gw_conf (canrigd YAML)", NULL, NULL);
 
 	if (!s || !CU_add_test(s, "the issue's minimal file", test_minimal) ||
 	    !CU_add_test(s, "every key", test_full) ||
-	    !CU_add_test(s, "every error, one line with file:line:col", test_errors))
+	    !CU_add_test(s, "every error, one line with file:line:col", test_errors) ||
+	    !CU_add_test(s, "fuzzer regressions", test_regress))
 		return CU_get_error();
 	return 0;
 }

@@ -21,10 +21,15 @@ static void verr(struct yml *y, size_t line, size_t col, const char *fmt, va_lis
 {
 	int n = snprintf(y->err, sizeof(y->err), "%s:%zu:%zu: ", y->name ? y->name : "-", line,
 			 col);
+	char *p;
 
 	if (n < 0 || (size_t)n >= sizeof(y->err))
 		return;
 	vsnprintf(y->err + n, sizeof(y->err) - (size_t)n, fmt, ap);
+	/* messages quote the file's text: it must not break the one line */
+	for (p = y->err; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7F)
+			*p = '?';
 }
 
 int yml_error(struct yml *y, const yaml_node_t *n, const char *fmt, ...)
