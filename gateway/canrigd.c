@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
@@ -59,8 +60,12 @@ struct gwd {
 	struct gif ifs[GW_MAX_IFS];
 	ev_timer rate_tm, retry_tm;
 	ev_signal sig[5];
+	ev_io ctl;
+	int ctl_fd;
+	char ctl_path[GW_PATH_MAX];
 	const char *path;
 	int verbose, foreground;
+	uint64_t started;
 	struct gw_emit out[256];
 };
 
@@ -408,7 +413,7 @@ static int same_interfaces(const struct gw_conf *a, const struct gw_conf *b)
  * batches of the one loop: no frame is in flight in user space, and the
  * sockets stay open meanwhile, so the kernel keeps what arrives.
  */
-static void reload(struct gwd *d)
+static int reload(struct gwd *d, char *res, size_t cap)
 {
 	struct gw_conf nc;
 	char err[512];
@@ -417,7 +422,8 @@ static void reload(struct gwd *d)
 
 	if (gw_conf_load_file(&nc, d->path, err, sizeof(err))) {
 		logmsg(LOG_ERR, "reload refused, old rules kept: %s", err);
-		return;
+		snprintf(res, cap, "error: reload refused, old rules kept: %s", err);
+		return -1;
 	}
 	gw_engine_adopt(nc.engine, d->conf.engine);
 	if (same_interfaces(&nc, &d->conf)) {
@@ -438,22 +444,221 @@ static void reload(struct gwd *d)
 		for (i = 0; i < d->conf.nifs; i++)
 			open_if(d, &d->ifs[i], 0);
 	}
-	logmsg(LOG_NOTICE, "reloaded %s: %zu routes in %.3f ms", d->path,
-	       gw_engine_nroutes(d->conf.engine), (double)(now_ns() - t0) / 1e6);
+	snprintf(res, cap, "reloaded %s: %zu routes in %.3f ms", d->path,
+		 gw_engine_nroutes(d->conf.engine), (double)(now_ns() - t0) / 1e6);
+	logmsg(LOG_NOTICE, "%s", res);
 	arm_rate(d);
+	return 0;
 }
 
 static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	struct gwd *d = w->data;
 
+	char res[768];
+
 	(void)revents;
 	if (w->signum == SIGHUP)
-		reload(d);
+		reload(d, res, sizeof(res));
 	else if (w->signum == SIGUSR1)
 		print_stats(d, stderr);
 	else
 		ev_break(loop, EVBREAK_ALL);
+}
+
+
+/* ---- the control socket ----
+ * One command line in, the answer out, then the connection closes.  Who
+ * may talk to canrigd is whoever may write to the socket file: it is
+ * created 0660, owned by the user canrigd runs as; operators get its
+ * group.  Every command that changes something is logged with the
+ * caller's uid and pid (SO_PEERCRED). */
+
+static void put_counters_json(FILE *f, const struct gw_counters *c)
+{
+	size_t k;
+
+	fprintf(f, "\"matched\":%llu,\"forwarded\":%llu,\"dropped\":{",
+		(unsigned long long)c->matched, (unsigned long long)c->forwarded);
+	for (k = 0; k < GW_DROP_N; k++)
+		fprintf(f, "%s\"%s\":%llu", k ? "," : "", gw_drop_name((enum gw_drop)k),
+			(unsigned long long)c->dropped[k]);
+	fputc('}', f);
+}
+
+static void stats_json(struct gwd *d, FILE *f)
+{
+	size_t i, n = gw_engine_nroutes(d->conf.engine);
+
+	fprintf(f, "{\"interfaces\":[");
+	for (i = 0; i < d->conf.nifs; i++)
+		fprintf(f, "%s{\"name\":\"%s\",\"up\":%s,\"rx\":%llu,\"tx\":%llu,\"queued\":%u,\"lost_down\":%llu}",
+			i ? "," : "", d->conf.ifname[i], d->ifs[i].open ? "true" : "false",
+			(unsigned long long)d->ifs[i].rx, (unsigned long long)d->ifs[i].tx,
+			d->ifs[i].n, (unsigned long long)d->ifs[i].lost_down);
+	fprintf(f, "],\"routes\":[");
+	for (i = 0; i < n; i++) {
+		fprintf(f, "%s{\"name\":\"%s\",", i ? "," : "",
+			gw_engine_route_name(d->conf.engine, i));
+		put_counters_json(f, gw_engine_counters(d->conf.engine, i));
+		fputc('}', f);
+	}
+	fprintf(f, "]}\n");
+}
+
+static void routes_text(struct gwd *d, FILE *f)
+{
+	const struct gw_spec *sp = gw_engine_spec(d->conf.engine);
+	size_t i, k, n = gw_engine_nroutes(d->conf.engine);
+
+	for (i = 0; i < n; i++) {
+		const struct gw_route_spec *r = gw_engine_route(d->conf.engine, i);
+
+		fprintf(f, "%s: %s ->", r->name, sp->ifs[r->src].name);
+		for (k = 0; k < sp->nifs; k++)
+			if (r->dst >> k & 1)
+				fprintf(f, " %s", sp->ifs[k].name);
+		fprintf(f, ", %zu id selections%s, %zu actions%s, user space\n",
+			r->nsel, r->nsel ? "" : " (every id)", r->nact,
+			r->fw ? ", firewall" : "");
+	}
+}
+
+static void status_text(struct gwd *d, FILE *f)
+{
+	size_t i, up = 0;
+
+	for (i = 0; i < d->conf.nifs; i++)
+		up += d->ifs[i].open;
+	fprintf(f, "canrigd %s: running %.0f s, config %s, %zu interfaces (%zu up), "
+		"%zu routes, workshop %s\n", CANRIG_VERSION,
+		(double)(now_ns() - d->started) / 1e9, d->path, d->conf.nifs, up,
+		gw_engine_nroutes(d->conf.engine),
+		gw_engine_workshop_on(d->conf.engine) ? "on" : "off");
+	for (i = 0; i < d->conf.nifs; i++)
+		fprintf(f, "  %s (%s): %s\n", d->conf.ifname[i],
+			gw_engine_spec(d->conf.engine)->ifs[i].domain,
+			d->ifs[i].open ? "up" : "DOWN");
+}
+
+static void command(struct gwd *d, char *line, FILE *f, const struct ucred *who)
+{
+	char res[768];
+
+	line[strcspn(line, "\r\n")] = 0;
+	if (!strcmp(line, "status")) {
+		status_text(d, f);
+	} else if (!strcmp(line, "stats")) {
+		print_stats(d, f);
+	} else if (!strcmp(line, "stats --json")) {
+		stats_json(d, f);
+	} else if (!strcmp(line, "routes")) {
+		routes_text(d, f);
+	} else if (!strcmp(line, "reload")) {
+		logmsg(LOG_NOTICE, "reload asked by uid %u pid %d", who->uid, who->pid);
+		reload(d, res, sizeof(res));
+		fprintf(f, "%s\n", res);
+	} else if (!strcmp(line, "workshop on") || !strcmp(line, "workshop off")) {
+		int on = line[10] == 'n';
+
+		gw_engine_workshop(d->conf.engine, on);
+		logmsg(LOG_NOTICE, "workshop mode %s by uid %u pid %d", on ? "on" : "off",
+		       who->uid, who->pid);
+		fprintf(f, "workshop mode %s\n", on ? "on" : "off");
+	} else {
+		fprintf(f, "error: unknown command '%.64s' (status, stats [--json], routes, "
+			"reload, workshop on|off)\n", line);
+	}
+}
+
+static void on_ctl(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct gwd *d = w->data;
+	struct timeval tv = { 1, 0 };
+	struct ucred who;
+	socklen_t wl = sizeof(who);
+	char line[128];
+	ssize_t n;
+	FILE *f;
+	int fd;
+
+	(void)loop;
+	(void)revents;
+	fd = accept4(d->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	/* a slow client may hold the loop for a second at most */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	memset(&who, 0, sizeof(who));
+	getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &who, &wl);
+	n = read(fd, line, sizeof(line) - 1);
+	if (n <= 0) {
+		close(fd);
+		return;
+	}
+	line[n] = 0;
+	f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		return;
+	}
+	command(d, line, f, &who);
+	fclose(f);
+}
+
+static int open_control(struct gwd *d)
+{
+	struct sockaddr_un a;
+	mode_t old;
+	int fd;
+
+	memset(&a, 0, sizeof(a));
+	a.sun_family = AF_UNIX;
+	if (strlen(d->conf.control) >= sizeof(a.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(a.sun_path, d->conf.control, strlen(d->conf.control) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* its directory (/run/canrigd by default) is made if missing */
+	{
+		char dir[sizeof(a.sun_path)], *sl;
+
+		memcpy(dir, a.sun_path, sizeof(dir));
+		sl = strrchr(dir, '/');
+		if (sl && sl != dir) {
+			*sl = 0;
+			mkdir(dir, 0755);
+		}
+	}
+	/* a socket left by a previous run that died is replaced */
+	unlink(a.sun_path);
+	old = umask(0117);
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 8)) {
+		int e = -errno;
+
+		umask(old);
+		close(fd);
+		return e;
+	}
+	umask(old);
+	d->ctl_fd = fd;
+	snprintf(d->ctl_path, sizeof(d->ctl_path), "%s", d->conf.control);
+	ev_io_init(&d->ctl, on_ctl, fd, EV_READ);
+	d->ctl.data = d;
+	ev_io_start(d->loop, &d->ctl);
+	return 0;
+}
+
+static void close_control(struct gwd *d)
+{
+	if (d->ctl_fd < 0)
+		return;
+	ev_io_stop(d->loop, &d->ctl);
+	close(d->ctl_fd);
+	unlink(d->ctl_path);
+	d->ctl_fd = -1;
 }
 
 /* systemd's readiness protocol, without libsystemd. */
@@ -513,6 +718,8 @@ static void usage(FILE *f)
 		"\n"
 		"Signals: HUP reloads the file (an invalid file is refused and the old\n"
 		"rules keep running), USR1 prints the counters, INT/TERM stop.\n"
+		"Control: canrig gw status|stats [--json]|routes|reload|workshop on|off\n"
+		"through the control socket (options: control:).\n"
 		"Exit status: 0 ok, 1 runtime error, 2 bad usage or configuration.\n");
 }
 
@@ -570,6 +777,20 @@ int main(int argc, char **argv)
 		logmsg(LOG_ERR, "no interface could be opened");
 		return 1;
 	}
+	d.ctl_fd = -1;
+	d.started = now_ns();
+	i = open_control(&d);
+	if (i)
+		/* routing matters more than being controllable */
+		logmsg(LOG_WARNING, "no control socket: %s: %s", d.conf.control,
+		       strerror(-i));
+	if (d.conf.user[0] && geteuid() == 0) {
+		struct passwd *pw = getpwnam(d.conf.user);
+
+		/* the socket belongs to the user canrigd becomes */
+		if (pw && d.ctl_fd >= 0 && chown(d.ctl_path, pw->pw_uid, pw->pw_gid))
+			logmsg(LOG_WARNING, "chown %s: %s", d.ctl_path, strerror(errno));
+	}
 	if (drop_privileges(d.conf.user))
 		return 1;
 	ev_timer_init(&d.rate_tm, on_rate, 0, 0);
@@ -588,6 +809,7 @@ int main(int argc, char **argv)
 	ev_run(d.loop, 0);
 	if (d.verbose)
 		print_stats(&d, stderr);
+	close_control(&d);
 	close_all(&d);
 	gw_conf_fini(&d.conf);
 	logmsg(LOG_NOTICE, "stopped");

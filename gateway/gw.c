@@ -884,6 +884,21 @@ struct gw_counters *gw_engine_counters(struct gw_engine *e, size_t i)
 	return i < e->nr ? &e->r[i].ctr : NULL;
 }
 
+const struct gw_route_spec *gw_engine_route(const struct gw_engine *e, size_t i)
+{
+	return i < e->nr ? &e->r[i].s : NULL;
+}
+
+const struct gw_spec *gw_engine_spec(const struct gw_engine *e)
+{
+	return &e->spec;
+}
+
+int gw_engine_workshop_on(const struct gw_engine *e)
+{
+	return e->workshop;
+}
+
 void gw_engine_adopt(struct gw_engine *e, const struct gw_engine *old)
 {
 	size_t i, k;

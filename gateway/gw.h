@@ -215,6 +215,13 @@ size_t gw_engine_nroutes(const struct gw_engine *e);
 const char *gw_engine_route_name(const struct gw_engine *e, size_t i);
 struct gw_counters *gw_engine_counters(struct gw_engine *e, size_t i);
 
+/* Route i as configured (NULL past the end); valid until gw_engine_free(). */
+const struct gw_route_spec *gw_engine_route(const struct gw_engine *e, size_t i);
+
+/* The interfaces as configured, and the workshop mode. */
+const struct gw_spec *gw_engine_spec(const struct gw_engine *e);
+int gw_engine_workshop_on(const struct gw_engine *e);
+
 /* Copies the counters of routes with the same name from old (a reload
  * keeps them). */
 void gw_engine_adopt(struct gw_engine *e, const struct gw_engine *old);

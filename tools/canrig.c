@@ -91,6 +91,7 @@ static void usage(FILE *f)
 		"  isotp send|recv|dump ...  ISO-TP like isotpsend/isotprecv/isotpdump\n"
 		"  diag -i IF -e ECU CMD...  UDS (ISO 14229) tester: DIDs, DTCs, flashing\n"
 		"  obd -i IF CMD...        OBD-II: PIDs, DTCs, VIN, per ECU\n"
+		"  gw status|stats|routes|reload|workshop   control a running canrigd\n"
 		"  ecu-sim -i IF -c FILE.yaml  simulated UDS / OBD-II ECUs from a YAML file\n"
 		"\n"
 		"Run 'canrig COMMAND --help' for a command's options, 'man canrig' for more.\n"
@@ -132,6 +133,8 @@ int main(int argc, char **argv)
 		return cmd_diag(argc - 1, argv + 1);
 	if (!strcmp(cmd, "obd"))
 		return cmd_obd(argc - 1, argv + 1);
+	if (!strcmp(cmd, "gw"))
+		return cmd_gw(argc - 1, argv + 1);
 	if (!strcmp(cmd, "ecu-sim"))
 		return cmd_ecusim(argc - 1, argv + 1);
 	fprintf(stderr, "canrig: unknown command '%s'; try 'canrig --help'\n", cmd);

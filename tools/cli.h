@@ -19,6 +19,7 @@ int cmd_dbc(int argc, char **argv);
 int cmd_isotp(int argc, char **argv);
 int cmd_diag(int argc, char **argv);
 int cmd_obd(int argc, char **argv);
+int cmd_gw(int argc, char **argv);
 int cmd_ecusim(int argc, char **argv);
 
 /* Prints "canrig CMD: message" and a newline to stderr. */

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/* cmd_gw.c - canrig gw: talks to canrigd over its control socket. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define DEFAULT_SOCKET "/run/canrigd/control.sock"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: canrig gw [-s SOCKET] status | stats [--json] | routes | reload |\n"
+		"                 workshop on|off\n"
+		"\n"
+		"Asks the running canrigd through its control socket (default\n"
+		DEFAULT_SOCKET ", or $CANRIGD_CONTROL).\n"
+		"Exit status: 0 ok, 1 canrigd unreachable or refused, 2 usage error.\n");
+}
+
+int cmd_gw(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = getenv("CANRIGD_CONTROL");
+	char line[64], buf[4096];
+	struct sockaddr_un a;
+	int opt, json = 0, fd, rc = EXIT_OK, first = 1;
+	ssize_t n;
+
+	if (!path)
+		path = DEFAULT_SOCKET;
+	while ((opt = getopt_long(argc, argv, "s:h", lo, NULL)) != -1) {
+		if (opt == 's')
+			path = optarg;
+		else if (opt == 'j')
+			json = 1;
+		else if (opt == 'h') {
+			usage(stdout);
+			return EXIT_OK;
+		} else {
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind == argc - 1 && (!strcmp(argv[optind], "status") ||
+				   !strcmp(argv[optind], "stats") ||
+				   !strcmp(argv[optind], "routes") ||
+				   !strcmp(argv[optind], "reload"))) {
+		if (json && strcmp(argv[optind], "stats")) {
+			cli_err("gw", "--json goes with stats only");
+			return EXIT_USAGE;
+		}
+		snprintf(line, sizeof(line), "%s%s\n", argv[optind], json ? " --json" : "");
+	} else if (optind == argc - 2 && !strcmp(argv[optind], "workshop") &&
+		   (!strcmp(argv[optind + 1], "on") || !strcmp(argv[optind + 1], "off"))) {
+		snprintf(line, sizeof(line), "workshop %s\n", argv[optind + 1]);
+	} else {
+		cli_err("gw", "expected status, stats [--json], routes, reload or "
+			"workshop on|off; try 'canrig gw --help'");
+		return EXIT_USAGE;
+	}
+	memset(&a, 0, sizeof(a));
+	a.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(a.sun_path)) {
+		cli_err("gw", "%s: socket path too long", path);
+		return EXIT_USAGE;
+	}
+	memcpy(a.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+		cli_err("gw", "cannot reach canrigd at %s: %s (is it running? -s or "
+			"$CANRIGD_CONTROL name another socket)", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return EXIT_RUNTIME;
+	}
+	if (write(fd, line, strlen(line)) != (ssize_t)strlen(line)) {
+		cli_err("gw", "%s: %s", path, strerror(errno));
+		close(fd);
+		return EXIT_RUNTIME;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		if (first && n >= 6 && !memcmp(buf, "error:", 6))
+			rc = EXIT_RUNTIME;
+		first = 0;
+		fwrite(buf, 1, (size_t)n, rc ? stderr : stdout);
+	}
+	close(fd);
+	return rc;
+}
