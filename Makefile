@@ -11,6 +11,7 @@ LIBDIR    = $(PREFIX)/lib
 INCDIR    = $(PREFIX)/include/canrig
 MANDIR    = $(PREFIX)/share/man
 PKGDIR    = $(LIBDIR)/pkgconfig
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
 
 CC       ?= cc
 AR       ?= ar
@@ -182,21 +183,27 @@ $(B)/fuzz/fuzz_ecusim_cfg: tests/fuzz/fuzz_ecusim_cfg.c tools/yml.c tools/ecusim
 # --- install
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) \
-	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(PKGDIR)
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(PKGDIR) \
+	    $(DESTDIR)$(UNITDIR)
 	install -m 755 $(B)/canrig $(DESTDIR)$(BINDIR)/canrig
+	install -m 755 $(B)/canrigd $(DESTDIR)$(BINDIR)/canrigd
+	install -m 644 man/canrigd.8 $(DESTDIR)$(MANDIR)/man8/canrigd.8
+	sed 's|@BINDIR@|$(BINDIR)|g' dist/canrigd.service.in >$(DESTDIR)$(UNITDIR)/canrigd.service
 	install -m 644 $(B)/libcanrig.a $(DESTDIR)$(LIBDIR)/libcanrig.a
 	install -m 644 $(PUB_HDR) $(DESTDIR)$(INCDIR)/
 	install -m 644 man/canrig.1 $(DESTDIR)$(MANDIR)/man1/canrig.1
 	install -m 644 $(B)/canrig.pc $(DESTDIR)$(PKGDIR)/canrig.pc
 
 uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/canrigd $(DESTDIR)$(MANDIR)/man8/canrigd.8 \
+	    $(DESTDIR)$(UNITDIR)/canrigd.service
 	rm -f $(DESTDIR)$(BINDIR)/canrig $(DESTDIR)$(LIBDIR)/libcanrig.a \
 	    $(DESTDIR)$(MANDIR)/man1/canrig.1 $(DESTDIR)$(PKGDIR)/canrig.pc
 	rm -f $(addprefix $(DESTDIR)$(INCDIR)/,$(notdir $(PUB_HDR)))
 	-rmdir $(DESTDIR)$(INCDIR) 2>/dev/null
 
 format:
-	clang-format -i lib/*.[ch] tools/*.[ch] tests/*.[ch] tests/fuzz/*.c
+	clang-format -i lib/*.[ch] dbc/*.[ch] uds/*.[ch] gateway/*.[ch] tools/*.[ch] tests/*.[ch] tests/fuzz/*.c
 
 clean:
 	rm -rf build build-asan
