@@ -41,6 +41,32 @@ static int get_int(struct ld *l, yaml_node_t *n, long lo, long hi, long *v)
 	return 0;
 }
 
+/* An optional number: *v is left alone when key is absent.  Returns 0 or
+ * -EINVAL. */
+static int opt_u32(struct ld *l, yaml_node_t *n, const char *key, uint32_t max,
+		   uint32_t *v)
+{
+	yaml_node_t *x = yml_get(&l->y, n, key);
+	uint64_t t;
+
+	if (!x)
+		return 0;
+	if (get_uint(l, x, max, &t))
+		return -EINVAL;
+	*v = (uint32_t)t;
+	return 0;
+}
+
+static int opt_u16(struct ld *l, yaml_node_t *n, const char *key, uint16_t *v)
+{
+	uint32_t t = *v;
+
+	if (opt_u32(l, n, key, 0xFFFF, &t))
+		return -EINVAL;
+	*v = (uint16_t)t;
+	return 0;
+}
+
 static int choice(struct ld *l, yaml_node_t *n, const char *const *words,
 		  int *v)
 {
@@ -106,12 +132,7 @@ static int queue_policy(struct ld *l, yaml_node_t *n, struct gw_ifpolicy *p)
 			return E(v, "a queue needs room for at least one frame");
 		p->queue_frames = (uint32_t)x;
 	}
-	if ((v = yml_get(&l->y, n, "max_age_ms"))) {
-		if (get_uint(l, v, 3600000, &x))
-			return -EINVAL;
-		p->max_age_ms = (uint32_t)x;
-	}
-	return 0;
+	return opt_u32(l, n, "max_age_ms", 3600000, &p->max_age_ms);
 }
 
 static int options(struct ld *l, yaml_node_t *n, struct gw_ifpolicy *def)
@@ -469,7 +490,6 @@ static int csum_crc16(struct ld *l, yaml_node_t *n, struct gw_csum *c)
 	static const char *const orders[] = { "big", "little", NULL };
 	struct gw_crc16 *k = &c->u.crc16;
 	yaml_node_t *v;
-	uint64_t x;
 	int o;
 
 	c->kind = GW_CSUM_CRC16;
@@ -477,16 +497,9 @@ static int csum_crc16(struct ld *l, yaml_node_t *n, struct gw_csum *c)
 	if (yml_map_check(&l->y, n, keys) || idx8(l, n, "from", &k->from_idx, 1) ||
 	    idx8(l, n, "to", &k->to_idx, 1) || idx8(l, n, "result", &k->result_idx, 1))
 		return -EINVAL;
-	if ((v = yml_get(&l->y, n, "init"))) {
-		if (get_uint(l, v, 0xFFFF, &x))
-			return -EINVAL;
-		k->init_val = (uint16_t)x;
-	}
-	if ((v = yml_get(&l->y, n, "xor"))) {
-		if (get_uint(l, v, 0xFFFF, &x))
-			return -EINVAL;
-		k->final_xor_val = (uint16_t)x;
-	}
+	if (opt_u16(l, n, "init", &k->init_val) ||
+	    opt_u16(l, n, "xor", &k->final_xor_val))
+		return -EINVAL;
 	if ((v = yml_get(&l->y, n, "order"))) {
 		if (choice(l, v, orders, &o))
 			return -EINVAL;
@@ -526,22 +539,12 @@ static int csum_e2e(struct ld *l, yaml_node_t *n, struct gw_csum *c)
 				return -EINVAL;
 			p->mode = (uint8_t)i;
 		}
-		if ((v = yml_get(&l->y, n, "crc_offset"))) {
-			if (get_uint(l, v, 511, &x))
-				return -EINVAL;
-			p->crc_offset = (uint16_t)x;
-		}
-		if ((v = yml_get(&l->y, n, "counter_offset"))) {
-			if (get_uint(l, v, 511, &x))
-				return -EINVAL;
-			p->counter_offset = (uint16_t)x;
-		}
-		if ((v = yml_get(&l->y, n, "nibble_offset"))) {
-			if (get_uint(l, v, 511, &x))
-				return -EINVAL;
-			p->nibble_offset = (uint16_t)x;
-		}
-		if (u8key(l, n, "length", &p->data_len))
+		/* bit offsets: the checksum toolbox checks them against the
+		 * frame length at compile time */
+		if (opt_u16(l, n, "crc_offset", &p->crc_offset) ||
+		    opt_u16(l, n, "counter_offset", &p->counter_offset) ||
+		    opt_u16(l, n, "nibble_offset", &p->nibble_offset) ||
+		    u8key(l, n, "length", &p->data_len))
 			return -EINVAL;
 		if ((v = yml_get(&l->y, n, "counter"))) {
 			if (choice(l, v, ctr, &i))
@@ -577,26 +580,14 @@ static int rate(struct ld *l, yaml_node_t *n, struct gw_rate *r)
 	static const char *const keys[] = { "interval_ms", "rate", "burst", "keep", NULL };
 	static const char *const keeps[] = { "first", "latest", NULL };
 	yaml_node_t *v;
-	uint64_t x;
 	int k;
 
 	if (yml_map_check(&l->y, n, keys))
 		return -EINVAL;
-	if ((v = yml_get(&l->y, n, "interval_ms"))) {
-		if (get_uint(l, v, 3600000, &x))
-			return -EINVAL;
-		r->interval_ms = (uint32_t)x;
-	}
-	if ((v = yml_get(&l->y, n, "rate"))) {
-		if (get_uint(l, v, 1000000, &x))
-			return -EINVAL;
-		r->rate_per_s = (uint32_t)x;
-	}
-	if ((v = yml_get(&l->y, n, "burst"))) {
-		if (get_uint(l, v, 1000000, &x))
-			return -EINVAL;
-		r->burst = (uint32_t)x;
-	}
+	if (opt_u32(l, n, "interval_ms", 3600000, &r->interval_ms) ||
+	    opt_u32(l, n, "rate", 1000000, &r->rate_per_s) ||
+	    opt_u32(l, n, "burst", 1000000, &r->burst))
+		return -EINVAL;
 	if ((v = yml_get(&l->y, n, "keep"))) {
 		if (choice(l, v, keeps, &k))
 			return -EINVAL;
