@@ -909,8 +909,9 @@ static void defaults(struct gw_conf *c)
 	strcpy(c->control, "/run/canrigd/control.sock");
 }
 
-int gw_conf_load_mem(struct gw_conf *c, const char *name, const void *buf,
-		     size_t len, char *err, size_t cap)
+/* Loads from a file (buf NULL: name is its path) or from buf. */
+static int load_any(struct gw_conf *c, const char *name, const void *buf,
+		    size_t len, char *err, size_t cap)
 {
 	struct ld *l = calloc(1, sizeof(*l));
 	int e;
@@ -921,32 +922,7 @@ int gw_conf_load_mem(struct gw_conf *c, const char *name, const void *buf,
 		return -ENOMEM;
 	}
 	l->c = c;
-	e = yml_load_mem(&l->y, name, buf, len);
-	if (e)
-		snprintf(err, cap, "%s", yml_errmsg(&l->y));
-	else
-		e = load(l, err, cap);
-	yml_fini(&l->y);
-	free(l->route_node);
-	free(l->names);
-	free(l);
-	if (e)
-		defaults(c);
-	return e;
-}
-
-int gw_conf_load_file(struct gw_conf *c, const char *path, char *err, size_t cap)
-{
-	struct ld *l = calloc(1, sizeof(*l));
-	int e;
-
-	defaults(c);
-	if (!l) {
-		snprintf(err, cap, "out of memory");
-		return -ENOMEM;
-	}
-	l->c = c;
-	e = yml_load_file(&l->y, path);
+	e = buf ? yml_load_mem(&l->y, name, buf, len) : yml_load_file(&l->y, name);
 	if (e)
 		snprintf(err, cap, "%s", yml_errmsg(&l->y)[0] ? yml_errmsg(&l->y) :
 			 strerror(-e));
@@ -959,6 +935,18 @@ int gw_conf_load_file(struct gw_conf *c, const char *path, char *err, size_t cap
 	if (e)
 		defaults(c);
 	return e;
+}
+
+int gw_conf_load_mem(struct gw_conf *c, const char *name, const void *buf,
+		     size_t len, char *err, size_t cap)
+{
+	/* an empty buffer is still a buffer, not a path */
+	return load_any(c, name, buf ? buf : "", len, err, cap);
+}
+
+int gw_conf_load_file(struct gw_conf *c, const char *path, char *err, size_t cap)
+{
+	return load_any(c, path, NULL, 0, err, cap);
 }
 
 void gw_conf_fini(struct gw_conf *c)
