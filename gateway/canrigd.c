@@ -23,6 +23,9 @@
 
 #include <ev.h>
 #include <linux/can.h>
+#include <linux/can/error.h>
+#include <linux/can/netlink.h>
+#include <linux/can/raw.h>
 
 #include "cio.h"
 #include "gw.h"
@@ -51,8 +54,16 @@ struct gif {
 	ev_io rd, wr;
 	struct qent *q;
 	uint32_t cap, head, n;
-	uint64_t rx, tx, lost_down;
+	int held;            /* bus-off or carrier off: the queue waits */
+	uint64_t rx, tx, lost_down, busoff;
+	uint64_t overflow_old;  /* kernel receive drops of closed sockets */
 };
+
+/* Frames the kernel dropped because our receive buffer was full. */
+static uint64_t rx_overflow(const struct gif *g)
+{
+	return g->overflow_old + (g->open ? g->sock.kernel_drops : 0);
+}
 
 struct gwd {
 	struct ev_loop *loop;
@@ -60,8 +71,8 @@ struct gwd {
 	struct gif ifs[GW_MAX_IFS];
 	ev_timer rate_tm, retry_tm;
 	ev_signal sig[5];
-	ev_io ctl;
-	int ctl_fd;
+	ev_io ctl, link;
+	int ctl_fd, link_fd;
 	char ctl_path[GW_PATH_MAX];
 	const char *path;
 	int verbose, foreground;
@@ -141,6 +152,7 @@ static void close_if(struct gif *g)
 		return;
 	ev_io_stop(d->loop, &g->rd);
 	ev_io_stop(d->loop, &g->wr);
+	g->overflow_old += g->sock.kernel_drops;
 	cio_close(&g->sock);
 	cio_ring_fini(&g->ring);
 	g->open = 0;
@@ -179,6 +191,8 @@ static void on_write(struct ev_loop *loop, ev_io *w, int revents);
 
 static int open_if(struct gwd *d, struct gif *g, int quiet)
 {
+	static const can_err_mask_t err_mask = CAN_ERR_BUSOFF | CAN_ERR_RESTARTED;
+	static const int one = 1;
 	struct cio_opts o;
 	char eb[256];
 	int e;
@@ -199,6 +213,11 @@ static int open_if(struct gwd *d, struct gif *g, int quiet)
 		return e;
 	}
 	set_filters(d, g);
+	/* bus-off and restart arrive as error frames (real controllers) */
+	setsockopt(g->sock.fd, SOL_CAN_RAW, CAN_RAW_ERR_FILTER, &err_mask, sizeof(err_mask));
+	/* frames lost before we read them are counted too (rx-overflow) */
+	setsockopt(g->sock.fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
+	g->held = 0;
 	ev_io_init(&g->rd, on_read, g->sock.fd, EV_READ);
 	ev_io_init(&g->wr, on_write, g->sock.fd, EV_WRITE);
 	g->rd.data = g->wr.data = g;
@@ -213,7 +232,7 @@ static void flush(struct gif *g)
 	struct cf_frame fv[BATCH];
 	uint64_t now = now_ns(), age = (uint64_t)d->conf.pol[g->idx].max_age_ms * 1000000ull;
 
-	while (g->n && g->open) {
+	while (g->n && g->open && !g->held) {
 		unsigned int k = 0, sent = 0, i;
 		int e;
 
@@ -273,6 +292,35 @@ static void arm_rate(struct gwd *d)
 	ev_timer_start(d->loop, &d->rate_tm);
 }
 
+/*
+ * A held interface keeps its queue: frames wait for the restart and go out
+ * then, unless they grew older than max_age_ms meanwhile (dropped as
+ * stale), or the queue filled up (dropped as queue-full).
+ */
+static void hold(struct gif *g, int on, const char *why)
+{
+	struct gwd *d = g->d;
+
+	if (g->held == on)
+		return;
+	g->held = on;
+	if (on) {
+		g->busoff++;
+		logmsg(LOG_WARNING, "%s: %s; holding its queue", d->conf.ifname[g->idx], why);
+	} else {
+		logmsg(LOG_NOTICE, "%s: %s; sending again", d->conf.ifname[g->idx], why);
+		flush(g);
+	}
+}
+
+static void on_error_frame(struct gif *g, const struct cf_frame *f)
+{
+	if (f->id & CAN_ERR_BUSOFF)
+		hold(g, 1, "bus-off");
+	else if (f->id & CAN_ERR_RESTARTED)
+		hold(g, 0, "controller restarted");
+}
+
 static void on_read(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct gif *g = w->data;
@@ -287,10 +335,14 @@ static void on_read(struct ev_loop *loop, ev_io *w, int revents)
 
 		g->rx += (uint64_t)n;
 		for (i = 0; i < n; i++) {
-			unsigned int k, m = gw_engine_input(d->conf.engine, g->idx,
-							    &g->ring.views[i], now,
-							    d->out, 256);
+			unsigned int k, m;
 
+			if (g->ring.views[i].flags & CF_ERR) {
+				on_error_frame(g, &g->ring.views[i]);
+				continue;
+			}
+			m = gw_engine_input(d->conf.engine, g->idx, &g->ring.views[i], now,
+					    d->out, 256);
 			for (k = 0; k < m; k++)
 				enqueue(d, &d->out[k], now);
 		}
@@ -330,7 +382,11 @@ static void on_rate(struct ev_loop *loop, ev_timer *w, int revents)
 	arm_rate(d);
 }
 
-/* Interfaces that went away are tried again once a second. */
+/*
+ * Interfaces that went away are tried once a second: rtnetlink brings
+ * them back at once, this catches what it cannot tell (no netlink, a
+ * socket closed after a send error on a link that never changed).
+ */
 static void on_retry(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct gwd *d = w->data;
@@ -341,6 +397,57 @@ static void on_retry(struct ev_loop *loop, ev_timer *w, int revents)
 	for (i = 0; i < d->conf.nifs; i++)
 		if (!d->ifs[i].open && !open_if(d, &d->ifs[i], 1))
 			logmsg(LOG_NOTICE, "%s: back", d->conf.ifname[i]);
+}
+
+/* An interface appeared, changed or went away (rtnetlink). */
+static void on_link_ev(void *arg, const struct cio_link_ev *ev)
+{
+	struct gwd *d = arg;
+	struct gif *g = NULL;
+	unsigned int i;
+
+	for (i = 0; i < d->conf.nifs; i++)
+		if (!strcmp(d->conf.ifname[i], ev->ifname) ||
+		    (d->ifs[i].open && d->ifs[i].sock.ifindex == ev->ifindex)) {
+			g = &d->ifs[i];
+			break;
+		}
+	if (!g)
+		return;
+	if (g->open && (ev->deleted || !ev->up || g->sock.ifindex != ev->ifindex ||
+			strcmp(d->conf.ifname[i], ev->ifname))) {
+		logmsg(LOG_WARNING, "%s: %s; waiting for it to come back", d->conf.ifname[i],
+		       ev->deleted ? "deleted" : !ev->up ? "down" : "replaced");
+		close_if(g);
+	}
+	if (ev->deleted || !ev->up || strcmp(d->conf.ifname[i], ev->ifname))
+		return;
+	if (!g->open) {
+		if (open_if(d, g, 1))
+			return;
+		logmsg(LOG_NOTICE, "%s: back", d->conf.ifname[i]);
+	}
+	if (!ev->running || ev->can_state == CAN_STATE_BUS_OFF)
+		hold(g, 1, ev->can_state == CAN_STATE_BUS_OFF ? "bus-off" : "no carrier");
+	else if (ev->can_state < 0 || ev->can_state <= CAN_STATE_ERROR_PASSIVE)
+		hold(g, 0, "carrier back");
+}
+
+static void on_link(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct gwd *d = w->data;
+	int e;
+
+	(void)loop;
+	(void)revents;
+	e = cio_link_read(d->link_fd, on_link_ev, d);
+	if (e == -ENOBUFS) {
+		/* events were lost: ask for every link's state */
+		logmsg(LOG_WARNING, "link events lost; asking for a full dump");
+		cio_link_dump(d->link_fd);
+	} else if (e < 0 && e != -EAGAIN) {
+		logmsg(LOG_WARNING, "link events: %s", strerror(-e));
+	}
 }
 
 static int alloc_queues(struct gwd *d)
@@ -371,15 +478,23 @@ static void close_all(struct gwd *d)
 	}
 }
 
+static const char *if_state(const struct gif *g)
+{
+	return !g->open ? "DOWN" : g->held ? "HELD" : "up";
+}
+
 static void print_stats(struct gwd *d, FILE *f)
 {
 	size_t i, k, n = gw_engine_nroutes(d->conf.engine);
 
 	for (i = 0; i < d->conf.nifs; i++)
-		fprintf(f, "interface %s: %s, rx %llu, tx %llu, queued %u, lost while down %llu\n",
-			d->conf.ifname[i], d->ifs[i].open ? "up" : "DOWN",
+		fprintf(f, "interface %s: %s, rx %llu, tx %llu, queued %u, lost while down %llu, "
+			"rx-overflow %llu, bus-off %llu\n",
+			d->conf.ifname[i], if_state(&d->ifs[i]),
 			(unsigned long long)d->ifs[i].rx, (unsigned long long)d->ifs[i].tx,
-			d->ifs[i].n, (unsigned long long)d->ifs[i].lost_down);
+			d->ifs[i].n, (unsigned long long)d->ifs[i].lost_down,
+			(unsigned long long)rx_overflow(&d->ifs[i]),
+			(unsigned long long)d->ifs[i].busoff);
 	for (i = 0; i < n; i++) {
 		const struct gw_counters *c = gw_engine_counters(d->conf.engine, i);
 
@@ -492,10 +607,14 @@ static void stats_json(struct gwd *d, FILE *f)
 
 	fprintf(f, "{\"interfaces\":[");
 	for (i = 0; i < d->conf.nifs; i++)
-		fprintf(f, "%s{\"name\":\"%s\",\"up\":%s,\"rx\":%llu,\"tx\":%llu,\"queued\":%u,\"lost_down\":%llu}",
+		fprintf(f, "%s{\"name\":\"%s\",\"up\":%s,\"held\":%s,\"rx\":%llu,\"tx\":%llu,"
+			"\"queued\":%u,\"lost_down\":%llu,\"rx_overflow\":%llu,\"busoff\":%llu}",
 			i ? "," : "", d->conf.ifname[i], d->ifs[i].open ? "true" : "false",
+			d->ifs[i].held ? "true" : "false",
 			(unsigned long long)d->ifs[i].rx, (unsigned long long)d->ifs[i].tx,
-			d->ifs[i].n, (unsigned long long)d->ifs[i].lost_down);
+			d->ifs[i].n, (unsigned long long)d->ifs[i].lost_down,
+			(unsigned long long)rx_overflow(&d->ifs[i]),
+			(unsigned long long)d->ifs[i].busoff);
 	fprintf(f, "],\"routes\":[");
 	for (i = 0; i < n; i++) {
 		fprintf(f, "%s{\"name\":\"%s\",", i ? "," : "",
@@ -537,8 +656,7 @@ static void status_text(struct gwd *d, FILE *f)
 		gw_engine_workshop_on(d->conf.engine) ? "on" : "off");
 	for (i = 0; i < d->conf.nifs; i++)
 		fprintf(f, "  %s (%s): %s\n", d->conf.ifname[i],
-			gw_engine_spec(d->conf.engine)->ifs[i].domain,
-			d->ifs[i].open ? "up" : "DOWN");
+			gw_engine_spec(d->conf.engine)->ifs[i].domain, if_state(&d->ifs[i]));
 }
 
 static void command(struct gwd *d, char *line, FILE *f, const struct ucred *who)
@@ -798,6 +916,15 @@ int main(int argc, char **argv)
 	ev_timer_init(&d.retry_tm, on_retry, 1, 1);
 	d.retry_tm.data = &d;
 	ev_timer_start(d.loop, &d.retry_tm);
+	d.link_fd = cio_link_open();
+	if (d.link_fd >= 0) {
+		ev_io_init(&d.link, on_link, d.link_fd, EV_READ);
+		d.link.data = &d;
+		ev_io_start(d.loop, &d.link);
+	} else {
+		logmsg(LOG_WARNING, "no link events (%s); polling interfaces once a second",
+		       strerror(-d.link_fd));
+	}
 	for (i = 0; sigs[i]; i++) {
 		ev_signal_init(&d.sig[i], on_signal, sigs[i]);
 		d.sig[i].data = &d;
@@ -810,6 +937,8 @@ int main(int argc, char **argv)
 	if (d.verbose)
 		print_stats(&d, stderr);
 	close_control(&d);
+	if (d.link_fd >= 0)
+		close(d.link_fd);
 	close_all(&d);
 	gw_conf_fini(&d.conf);
 	logmsg(LOG_NOTICE, "stopped");

@@ -12,7 +12,10 @@
 #include <unistd.h>
 #include <net/if_arp.h>
 #include <sys/ioctl.h>
+#include <linux/can/netlink.h>
 #include <linux/can/raw.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 
 #include "cio.h"
 
@@ -480,4 +483,173 @@ const char *cio_ifname(struct cio_names *c, int ifindex)
 	if (l > c->maxlen)
 		c->maxlen = l;
 	return c->name[i];
+}
+
+/* ---- link monitoring ---------------------------------------------------- */
+
+int cio_link_open(void)
+{
+	struct sockaddr_nl sa;
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	if (fd < 0)
+		return -errno;
+	memset(&sa, 0, sizeof(sa));
+	sa.nl_family = AF_NETLINK;
+	sa.nl_groups = RTMGRP_LINK;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+int cio_link_dump(int fd)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+	} req;
+
+	memset(&req, 0, sizeof(req));
+	req.nh.nlmsg_len = sizeof(req);
+	req.nh.nlmsg_type = RTM_GETLINK;
+	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	req.ifi.ifi_family = AF_UNSPEC;
+	return send(fd, &req, sizeof(req), 0) < 0 ? -errno : 0;
+}
+
+/*
+ * Next attribute of [*p, *p + *rem): NULL at the end, or (*bad set) if one
+ * runs past it.  The RTA_* macros would underflow on an unaligned last
+ * attribute, so the bounds are kept here.
+ */
+static const struct rtattr *rta_next(const unsigned char **p, size_t *rem, int *bad)
+{
+	const struct rtattr *a = (const void *)*p;
+	size_t step;
+
+	if (*rem < sizeof(*a))
+		return NULL;
+	if (a->rta_len < sizeof(*a) || a->rta_len > *rem) {
+		*bad = 1;
+		return NULL;
+	}
+	step = RTA_ALIGN(a->rta_len);
+	if (step > *rem)
+		step = *rem;
+	*p += step;
+	*rem -= step;
+	return a;
+}
+
+/* IFLA_LINKINFO -> IFLA_INFO_DATA -> IFLA_CAN_STATE, if the link is CAN. */
+static int link_can_state(const struct rtattr *li, int *bad)
+{
+	const unsigned char *p = RTA_DATA(li);
+	size_t rem = RTA_PAYLOAD(li);
+	const struct rtattr *a, *b;
+
+	while ((a = rta_next(&p, &rem, bad))) {
+		const unsigned char *q = RTA_DATA(a);
+		size_t qrem = RTA_PAYLOAD(a);
+
+		if (a->rta_type != IFLA_INFO_DATA)
+			continue;
+		while ((b = rta_next(&q, &qrem, bad)))
+			if (b->rta_type == IFLA_CAN_STATE && RTA_PAYLOAD(b) >= sizeof(uint32_t)) {
+				uint32_t v;
+
+				memcpy(&v, RTA_DATA(b), sizeof(v));
+				return v > 0xffff ? -1 : (int)v;
+			}
+	}
+	return -1;
+}
+
+int cio_link_parse(const void *buf, size_t len, cio_link_cb cb, void *arg)
+{
+	const unsigned char *p = buf;
+	size_t rem = len;
+	int n = 0, bad = 0;
+
+	while (rem >= sizeof(struct nlmsghdr)) {
+		const struct nlmsghdr *nh = (const void *)p;
+		const struct ifinfomsg *ifi;
+		const struct rtattr *a;
+		const unsigned char *ap;
+		struct cio_link_ev ev;
+		size_t arem, step;
+
+		if (nh->nlmsg_len < sizeof(*nh) || nh->nlmsg_len > rem)
+			return -EBADMSG;
+		step = NLMSG_ALIGN(nh->nlmsg_len);
+		if (step > rem)
+			step = rem;
+		p += step;
+		rem -= step;
+		if (nh->nlmsg_type != RTM_NEWLINK && nh->nlmsg_type != RTM_DELLINK)
+			continue;
+		if (nh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
+			return -EBADMSG;
+		ifi = NLMSG_DATA(nh);
+		memset(&ev, 0, sizeof(ev));
+		ev.ifindex = ifi->ifi_index;
+		ev.deleted = nh->nlmsg_type == RTM_DELLINK;
+		ev.up = !!(ifi->ifi_flags & IFF_UP);
+		ev.running = !!(ifi->ifi_flags & IFF_RUNNING);
+		ev.can_state = -1;
+		ap = (const unsigned char *)IFLA_RTA(ifi);
+		arem = nh->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi));
+		while ((a = rta_next(&ap, &arem, &bad))) {
+			size_t pl = RTA_PAYLOAD(a);
+
+			if (a->rta_type == IFLA_IFNAME) {
+				size_t k = strnlen(RTA_DATA(a), pl);
+
+				if (k >= IF_NAMESIZE)
+					k = IF_NAMESIZE - 1;
+				memcpy(ev.ifname, RTA_DATA(a), k);
+				ev.ifname[k] = 0;
+			} else if (a->rta_type == IFLA_LINKINFO) {
+				ev.can_state = link_can_state(a, &bad);
+			}
+		}
+		if (bad)
+			return -EBADMSG;
+		cb(arg, &ev);
+		n++;
+	}
+	return rem ? -EBADMSG : n;
+}
+
+int cio_link_read(int fd, cio_link_cb cb, void *arg)
+{
+	/* netlink messages are aligned: keep the buffer aligned for them */
+	static union {
+		struct nlmsghdr nh;
+		char b[32768];
+	} u;
+	int total = 0;
+
+	for (;;) {
+		ssize_t r = recv(fd, u.b, sizeof(u.b), 0);
+		int n;
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return total;
+			return -errno;
+		}
+		if (r == 0)
+			return total;
+		n = cio_link_parse(u.b, (size_t)r, cb, arg);
+		if (n < 0)
+			return n;
+		total += n;
+	}
 }

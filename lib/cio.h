@@ -169,4 +169,50 @@ struct cio_names {
  */
 const char *cio_ifname(struct cio_names *c, int ifindex);
 
+/* ---- link monitoring (rtnetlink) -------------------------------------- */
+
+/*
+ * One link event: an interface appeared, changed state or went away.  A
+ * CAN controller that goes bus-off turns its carrier off (running 0) until
+ * it restarts, and reports the state in IFLA_CAN_STATE.
+ */
+struct cio_link_ev {
+	int ifindex;
+	char ifname[IF_NAMESIZE];	/* "" if the message had none */
+	int deleted;			/* RTM_DELLINK */
+	int up;				/* IFF_UP */
+	int running;			/* IFF_RUNNING: carrier on */
+	int can_state;			/* enum can_state, or -1: not reported */
+};
+
+typedef void (*cio_link_cb)(void *arg, const struct cio_link_ev *ev);
+
+/*
+ * Opens a non-blocking NETLINK_ROUTE socket subscribed to link events.
+ * Returns the descriptor (the caller closes it) or -errno.
+ */
+int cio_link_open(void);
+
+/*
+ * Asks for the state of every link; the answers arrive on fd as events.
+ * Used after -ENOBUFS from cio_link_read(), when events were lost.
+ * Returns 0 or -errno.
+ */
+int cio_link_dump(int fd);
+
+/*
+ * Parses len bytes of netlink messages, calling cb for each RTM_NEWLINK /
+ * RTM_DELLINK; other messages are skipped.  ev is valid during the call
+ * only.  Returns the number of events, or -EBADMSG if a message header or
+ * attribute runs past the buffer (events before it were delivered).
+ */
+int cio_link_parse(const void *buf, size_t len, cio_link_cb cb, void *arg);
+
+/*
+ * Reads and parses everything queued on fd.  Returns the number of events
+ * (0 when none were queued), -ENOBUFS when the kernel dropped events (ask
+ * for a dump), or another -errno.
+ */
+int cio_link_read(int fd, cio_link_cb cb, void *arg);
+
 #endif /* CANRIG_CIO_H */

@@ -6,6 +6,9 @@
 #include <errno.h>
 #include <string.h>
 
+#include <linux/can/netlink.h>
+#include <linux/rtnetlink.h>
+
 #include "cio.h"
 #include "unit.h"
 
@@ -79,13 +82,120 @@ static void test_ring(void)
 	cio_ring_fini(&r); /* twice is fine */
 }
 
+/* ---- link events: messages built the way the kernel lays them out ---- */
+
+struct nlbuf {
+	union {
+		struct nlmsghdr nh;
+		unsigned char b[1024];
+	} u;
+	size_t len;
+};
+
+static struct rtattr *put_attr(struct nlbuf *m, unsigned short type, const void *data,
+			       size_t n)
+{
+	struct rtattr *a = (struct rtattr *)(m->u.b + m->len);
+
+	a->rta_type = type;
+	a->rta_len = (unsigned short)RTA_LENGTH(n);
+	if (n)
+		memcpy(RTA_DATA(a), data, n);
+	m->len += RTA_ALIGN(a->rta_len);
+	return a;
+}
+
+/* One link message appended; state < 0: no CAN linkinfo. */
+static void put_link(struct nlbuf *m, int type, int ifindex, unsigned int flags,
+		     const char *name, int state)
+{
+	size_t start = m->len;
+	struct nlmsghdr *nh = (struct nlmsghdr *)(m->u.b + start);
+	struct ifinfomsg *ifi;
+
+	memset(nh, 0, NLMSG_LENGTH(sizeof(*ifi)));
+	nh->nlmsg_type = (unsigned short)type;
+	ifi = NLMSG_DATA(nh);
+	ifi->ifi_index = ifindex;
+	ifi->ifi_flags = flags;
+	m->len += NLMSG_LENGTH(sizeof(*ifi));
+	put_attr(m, IFLA_IFNAME, name, strlen(name) + 1);
+	if (state >= 0) {
+		struct rtattr *li = put_attr(m, IFLA_LINKINFO, NULL, 0);
+		struct rtattr *data;
+		uint32_t v = (uint32_t)state;
+
+		put_attr(m, IFLA_INFO_KIND, "can", 4);
+		data = put_attr(m, IFLA_INFO_DATA, NULL, 0);
+		put_attr(m, IFLA_CAN_STATE, &v, sizeof(v));
+		data->rta_len = (unsigned short)(m->u.b + m->len - (unsigned char *)data);
+		li->rta_len = (unsigned short)(m->u.b + m->len - (unsigned char *)li);
+	}
+	nh->nlmsg_len = (uint32_t)(m->len - start);
+}
+
+static struct cio_link_ev evs[8];
+static int nevs;
+
+static void collect(void *arg, const struct cio_link_ev *ev)
+{
+	(void)arg;
+	if (nevs < 8)
+		evs[nevs++] = *ev;
+}
+
+static void test_link_parse(void)
+{
+	struct nlbuf m;
+	struct nlmsghdr *other;
+
+	memset(&m, 0, sizeof(m));
+	put_link(&m, RTM_NEWLINK, 7, IFF_UP | IFF_RUNNING, "vcan1", -1);
+	/* a message of another kind is skipped */
+	other = (struct nlmsghdr *)(m.u.b + m.len);
+	other->nlmsg_len = NLMSG_LENGTH(4);
+	other->nlmsg_type = RTM_NEWADDR;
+	m.len += NLMSG_ALIGN(other->nlmsg_len);
+	put_link(&m, RTM_NEWLINK, 9, IFF_UP, "can0", CAN_STATE_BUS_OFF);
+	put_link(&m, RTM_DELLINK, 7, 0, "vcan1", -1);
+	nevs = 0;
+	CU_ASSERT_EQUAL(cio_link_parse(m.u.b, m.len, collect, NULL), 3);
+	CU_ASSERT_EQUAL(nevs, 3);
+	CU_ASSERT_STRING_EQUAL(evs[0].ifname, "vcan1");
+	CU_ASSERT(evs[0].up && evs[0].running && !evs[0].deleted);
+	CU_ASSERT_EQUAL(evs[0].ifindex, 7);
+	CU_ASSERT_EQUAL(evs[0].can_state, -1);
+	CU_ASSERT_STRING_EQUAL(evs[1].ifname, "can0");
+	CU_ASSERT(evs[1].up && !evs[1].running);
+	CU_ASSERT_EQUAL(evs[1].can_state, CAN_STATE_BUS_OFF);
+	CU_ASSERT(evs[2].deleted && !evs[2].up);
+
+	/* cut anywhere: an error or fewer events, never a read past the end */
+	for (size_t cut = 1; cut < m.len; cut++) {
+		int n;
+
+		nevs = 0;
+		n = cio_link_parse(m.u.b, cut, collect, NULL);
+		CU_ASSERT(n == -EBADMSG || (n >= 0 && n < 3));
+	}
+	/* an attribute claiming more than its message holds */
+	memset(&m, 0, sizeof(m));
+	put_link(&m, RTM_NEWLINK, 3, IFF_UP, "vcan0", CAN_STATE_ERROR_ACTIVE);
+	((struct rtattr *)(m.u.b + NLMSG_LENGTH(sizeof(struct ifinfomsg))))->rta_len = 200;
+	nevs = 0;
+	CU_ASSERT_EQUAL(cio_link_parse(m.u.b, m.len, collect, NULL), -EBADMSG);
+	CU_ASSERT_EQUAL(nevs, 0);
+	CU_ASSERT_EQUAL(cio_link_parse(m.u.b, 0, collect, NULL), 0);
+}
+
 int register_cio_tests(void)
 {
 	CU_pSuite s = CU_add_suite("cio (SocketCAN I/O)", NULL, NULL);
 
 	if (!s || !CU_add_test(s, "candump filter syntax", test_filters) ||
 	    !CU_add_test(s, "open errors are actionable", test_open_errors) ||
-	    !CU_add_test(s, "receive ring", test_ring))
+	    !CU_add_test(s, "receive ring", test_ring) ||
+	    !CU_add_test(s, "rtnetlink link events", test_link_parse))
 		return CU_get_error();
 	return 0;
 }
