@@ -53,17 +53,21 @@ TOOL_SRC = tools/canrig.c tools/cmd_dump.c tools/cmd_send.c tools/cmd_replay.c \
 TOOL_OBJ = $(TOOL_SRC:%.c=$(B)/%.o)
 TEST_SRC = tests/unit.c tests/test_cf.c tests/test_clog.c tests/test_cio.c \
            tests/test_dbc.c tests/test_isotp.c tests/test_uds.c tests/test_uds_client.c \
-           tests/test_uds_sim.c tests/test_gw_csum.c tests/test_gw.c tests/test_gw_conf.c
+           tests/test_uds_sim.c tests/test_gw_csum.c tests/test_gw.c tests/test_gw_conf.c \
+           tests/test_gw_cgw.c
 TEST_OBJ = $(TEST_SRC:%.c=$(B)/%.o)
 # tool sources the unit tests link (the ecu-sim YAML loader)
-TEST_TOOL_OBJ = $(B)/tools/yml.o $(B)/tools/ecusim_cfg.o $(B)/gateway/gw_conf.o
+TEST_TOOL_OBJ = $(B)/tools/yml.o $(B)/tools/ecusim_cfg.o $(B)/gateway/gw_conf.o \
+                $(B)/gateway/gw_cgw.o
 FUZZERS  = fuzz_cf_parse fuzz_clog_read fuzz_dbc_parse fuzz_dbc_decode fuzz_isotp_rx \
-           fuzz_uds_sim fuzz_ecusim_cfg fuzz_uds_rsp fuzz_gw_csum fuzz_gw_conf
+           fuzz_uds_sim fuzz_ecusim_cfg fuzz_uds_rsp fuzz_gw_csum fuzz_gw_conf fuzz_cio_link \
+           fuzz_gw_cgw
 
 all: $(B)/libcanrig.a $(B)/canrig $(B)/canrigd $(B)/canrig.pc
 
 # the gateway daemon: the engine is in the library, the YAML loader not
-CANRIGD_OBJ = $(B)/gateway/canrigd.o $(B)/gateway/gw_conf.o $(B)/tools/yml.o
+CANRIGD_OBJ = $(B)/gateway/canrigd.o $(B)/gateway/gw_conf.o $(B)/gateway/gw_cgw.o \
+              $(B)/tools/yml.o
 $(B)/canrigd: $(CANRIGD_OBJ) $(B)/libcanrig.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(CANRIGD_OBJ) $(B)/libcanrig.a \
 	    $(YAML_LIBS) $(LIBS)
@@ -121,12 +125,17 @@ demo: deps
 	@CANRIG=$(CURDIR)/$(B)/canrig tests/vcan/demo.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory all $(B)/dbc_bench
+	@$(MAKE) --no-print-directory all $(B)/dbc_bench $(B)/gw_lat
 	@CANRIG=$(CURDIR)/$(B)/canrig bench/run.sh
 	@CANRIG=$(CURDIR)/$(B)/canrig DBCB=$(CURDIR)/$(B)/dbc_bench bench/dbc.sh
 
 $(B)/dbc_bench: bench/dbc_bench.c $(B)/libcanrig.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/libcanrig.a $(LIBS)
+
+# the gateway benchmarks' frame source, sink and latency probe (bench/gw.sh)
+$(B)/gw_lat: bench/gw_lat.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
 
 # --- sanitizers: the whole suite on an ASan+UBSan build
 ASAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
@@ -173,6 +182,12 @@ $(B)/fuzz/fuzz_gw_conf: tests/fuzz/fuzz_gw_conf.c tools/yml.c gateway/gw_conf.c 
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -Idbc -Iuds -Igateway -Itools $(YAML_CFLAGS) -o $@ $< \
 	    tools/yml.c gateway/gw_conf.c $(LIB_SRC) $(YAML_LIBS) $(LIBS)
+
+# the can-gw dump parser is not in the library either
+$(B)/fuzz/fuzz_gw_cgw: tests/fuzz/fuzz_gw_cgw.c gateway/gw_cgw.c gateway/gw_cgw.h \
+    $(LIB_SRC) $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Idbc -Iuds -Igateway -o $@ $< gateway/gw_cgw.c $(LIB_SRC) $(LIBS)
 
 $(B)/fuzz/fuzz_ecusim_cfg: tests/fuzz/fuzz_ecusim_cfg.c tools/yml.c tools/ecusim_cfg.c \
     tools/yml.h tools/ecusim_cfg.h $(LIB_SRC) $(LIB_HDR)

@@ -4,7 +4,8 @@
 #     1,000,000-line candump log (outputs must be byte-identical).
 #  2. capture without loss: canrig dump vs candump under a cangen flood on
 #     vcan (natively, or in the qemu guest).
-#  3-6. DBC (bench/dbc.sh), 7-8. ISO-TP (bench/isotp.sh): see those files.
+#  3-6. DBC (bench/dbc.sh), 7-8. ISO-TP (bench/isotp.sh), 9-12. gateway
+#  (bench/gw.sh): see those files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CANRIG=${CANRIG:-$PWD/build/canrig}
@@ -65,4 +66,14 @@ if tests/vm/run-in-guest.sh --check-native && [ "$(id -u)" -eq 0 ]; then
 	bench/isotp.sh
 else
 	tests/vm/run-in-guest.sh bench/isotp.sh
+fi
+
+echo
+# canrigd and the helper next to CANRIG; the guest gets only CANRIG_* and
+# what CANRIG_VM_ENV names
+export CANRIGD=${CANRIGD:-$(dirname "$CANRIG")/canrigd}
+if tests/vm/run-in-guest.sh --check-native && [ "$(id -u)" -eq 0 ]; then
+	bench/gw.sh
+else
+	CANRIG_VM_ENV="CANRIG CANRIGD ${CANRIG_VM_ENV:-}" tests/vm/run-in-guest.sh bench/gw.sh
 fi

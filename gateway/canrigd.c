@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <syslog.h>
@@ -26,9 +28,12 @@
 #include <linux/can/error.h>
 #include <linux/can/netlink.h>
 #include <linux/can/raw.h>
+#include <linux/capability.h>
+#include <linux/rtnetlink.h>
 
 #include "cio.h"
 #include "gw.h"
+#include "gw_cgw.h"
 #include "gw_conf.h"
 
 #ifndef CANRIG_VERSION
@@ -65,8 +70,21 @@ static uint64_t rx_overflow(const struct gif *g)
 	return g->overflow_old + (g->open ? g->sock.kernel_drops : 0);
 }
 
+/* Routes offloaded to the kernel's can-gw (offload: kernel). */
+struct offload {
+	struct gw_cgw nl;
+	int open;
+	unsigned int gen;
+	size_t n;                       /* routes of the engine they belong to */
+	struct gw_cgw_route *rt;        /* the plan, one per route */
+	struct gw_cgw_inst *inst;       /* installed jobs, one per route */
+	struct gw_cgw_ctr *seen;        /* kernel totals already counted */
+	ev_timer poll_tm;
+};
+
 struct gwd {
 	struct ev_loop *loop;
+	struct offload off;
 	struct gw_conf conf;
 	struct gif ifs[GW_MAX_IFS];
 	ev_timer rate_tm, retry_tm;
@@ -121,6 +139,8 @@ static void undo(struct gwd *d, uint16_t route, enum gw_drop why)
 }
 
 static void flush(struct gif *g);
+static void offload_fold(struct gwd *d);
+static void offload_install(struct gwd *d);
 
 static void enqueue(struct gwd *d, const struct gw_emit *o, uint64_t now)
 {
@@ -395,8 +415,11 @@ static void on_retry(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)revents;
 	for (i = 0; i < d->conf.nifs; i++)
-		if (!d->ifs[i].open && !open_if(d, &d->ifs[i], 1))
+		if (!d->ifs[i].open && !open_if(d, &d->ifs[i], 1)) {
 			logmsg(LOG_NOTICE, "%s: back", d->conf.ifname[i]);
+			offload_fold(d);
+			offload_install(d);
+		}
 }
 
 /* An interface appeared, changed or went away (rtnetlink). */
@@ -426,6 +449,9 @@ static void on_link_ev(void *arg, const struct cio_link_ev *ev)
 		if (open_if(d, g, 1))
 			return;
 		logmsg(LOG_NOTICE, "%s: back", d->conf.ifname[i]);
+		/* the kernel dropped the jobs of the old interface */
+		offload_fold(d);
+		offload_install(d);
 	}
 	if (!ev->running || ev->can_state == CAN_STATE_BUS_OFF)
 		hold(g, 1, ev->can_state == CAN_STATE_BUS_OFF ? "bus-off" : "no carrier");
@@ -540,7 +566,10 @@ static int reload(struct gwd *d, char *res, size_t cap)
 		snprintf(res, cap, "error: reload refused, old rules kept: %s", err);
 		return -1;
 	}
+	/* the kernel's share of the counters first, so they carry over */
+	offload_fold(d);
 	gw_engine_adopt(nc.engine, d->conf.engine);
+	nc.offload_kernel = d->conf.offload_kernel; /* decided at start */
 	if (same_interfaces(&nc, &d->conf)) {
 		struct gw_engine *old = d->conf.engine;
 
@@ -548,16 +577,21 @@ static int reload(struct gwd *d, char *res, size_t cap)
 		for (i = 0; i < d->conf.nifs; i++)
 			if (d->ifs[i].open)
 				set_filters(d, &d->ifs[i]);
+		/* old still holds the routes the installed jobs were planned from */
+		offload_install(d);
 		gw_engine_free(old);
 	} else {
+		struct gw_conf old = d->conf;
+
 		/* other interfaces: their sockets are made anew */
 		close_all(d);
-		gw_conf_fini(&d->conf);
 		d->conf = nc;
 		if (alloc_queues(d))
 			logmsg(LOG_ERR, "reload: out of memory");
 		for (i = 0; i < d->conf.nifs; i++)
 			open_if(d, &d->ifs[i], 0);
+		offload_install(d);
+		gw_conf_fini(&old);
 	}
 	snprintf(res, cap, "reloaded %s: %zu routes in %.3f ms", d->path,
 		 gw_engine_nroutes(d->conf.engine), (double)(now_ns() - t0) / 1e6);
@@ -581,6 +615,270 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 		ev_break(loop, EVBREAK_ALL);
 }
 
+
+/* ---- kernel offload ----
+ * Routes can-gw computes exactly (gw_cgw.h) are installed there and taken
+ * out of the engine; the rest stays in user space.  Their can-gw counters
+ * are folded into the routes' own every 10 s and on every stats request:
+ * handled is forwarded, can-gw's dropped (destination down or its queue
+ * full) counts as destination-down, its deleted (hop limit) as loop. */
+
+static void offload_fold(struct gwd *d)
+{
+	struct offload *o = &d->off;
+	size_t i;
+	int e;
+
+	if (!o->open || !o->n)
+		return;
+	e = gw_cgw_poll(&o->nl, o->inst, o->n);
+	if (e) {
+		logmsg(LOG_WARNING, "offload: reading can-gw counters: %s", strerror(-e));
+		return;
+	}
+	for (i = 0; i < o->n && i < gw_engine_nroutes(d->conf.engine); i++) {
+		struct gw_counters *c = gw_engine_counters(d->conf.engine, i);
+		const struct gw_cgw_ctr *t = &o->inst[i].total;
+		uint64_t h = t->handled - o->seen[i].handled;
+		uint64_t dr = t->dropped - o->seen[i].dropped;
+		uint64_t de = t->deleted - o->seen[i].deleted;
+		unsigned int ndst = o->rt[i].ndst ? o->rt[i].ndst : 1;
+
+		/* every destination's job sees the same frames */
+		c->matched += (h + dr + de) / ndst;
+		c->forwarded += h;
+		c->dropped[GW_DROP_DOWN] += dr;
+		c->dropped[GW_DROP_LOOP] += de;
+		o->seen[i] = *t;
+	}
+}
+
+static void offload_free(struct gw_cgw_route *rt, struct gw_cgw_inst *inst,
+			 struct gw_cgw_ctr *seen)
+{
+	free(rt);
+	free(inst);
+	free(seen);
+}
+
+/* Takes the jobs out of the kernel (counters folded first). */
+static void offload_remove(struct gwd *d)
+{
+	struct offload *o = &d->off;
+	int e;
+
+	if (!o->n)
+		return;
+	offload_fold(d);
+	e = gw_cgw_remove(&o->nl, o->inst, o->n);
+	if (e)
+		logmsg(LOG_WARNING, "offload: removing can-gw jobs: %s", strerror(-e));
+	offload_free(o->rt, o->inst, o->seen);
+	o->rt = NULL;
+	o->inst = NULL;
+	o->seen = NULL;
+	o->n = 0;
+}
+
+static void refilter(struct gwd *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->conf.nifs; i++)
+		if (d->ifs[i].open)
+			set_filters(d, &d->ifs[i]);
+}
+
+/* Do two plans make the same can-gw jobs (uids aside)? */
+static int same_jobs(const struct gw_cgw_route *a, size_t na, const struct gw_cgw_route *b,
+		     size_t nb, const uint32_t *ifindex)
+{
+	static uint8_t ma[GW_CGW_MSG_MAX], mb[GW_CGW_MSG_MAX];
+	struct gw_cgw_job ja, jb;
+	size_t i, k;
+
+	if (na != nb)
+		return 0;
+	for (i = 0; i < na; i++) {
+		if (!a[i].why != !b[i].why || a[i].njobs != b[i].njobs)
+			return 0;
+		for (k = 0; !a[i].why && k < a[i].njobs; k++) {
+			int la, lb;
+
+			if (gw_cgw_route_job(&a[i], k, ifindex, &ja) ||
+			    gw_cgw_route_job(&b[i], k, ifindex, &jb))
+				return 0;
+			la = gw_cgw_encode(ma, sizeof(ma), RTM_NEWROUTE, 0, &ja);
+			lb = gw_cgw_encode(mb, sizeof(mb), RTM_NEWROUTE, 0, &jb);
+			if (la < 0 || la != lb || memcmp(ma, mb, (size_t)la))
+				return 0;
+		}
+	}
+	return 1;
+}
+
+/*
+ * Plans the current engine's offload and makes the kernel match it.  The
+ * jobs installed before (for the engine whose routes 'prev' points into,
+ * still valid) stay when the new plan makes the same jobs: a reload that
+ * changes nothing offloaded touches nothing in the kernel.  Otherwise the
+ * new jobs go in before the old ones come out, so no frame goes
+ * unrouted; for that moment a frame may be routed by both.  Routes whose
+ * interfaces are missing stay in user space until they come back.  On an
+ * error every route runs in user space.
+ */
+static void offload_install(struct gwd *d)
+{
+	struct offload *o = &d->off, old = d->off;
+	const struct gw_spec *sp;
+	const struct gw_route_spec **routes = NULL;
+	uint32_t ifindex[GW_MAX_IFS];
+	uint8_t *kernel = NULL;
+	size_t i, n, nk = 0, jobs = 0;
+	int e = -ENOMEM;
+
+	if (!o->open)
+		return;
+	o->rt = NULL;
+	o->inst = NULL;
+	o->seen = NULL;
+	o->n = 0;
+	sp = gw_engine_spec(d->conf.engine);
+	n = gw_engine_nroutes(d->conf.engine);
+	for (i = 0; i < sp->nifs; i++)
+		ifindex[i] = if_nametoindex(sp->ifs[i].name);
+	routes = calloc(n + 1, sizeof(*routes));
+	kernel = calloc(n + 1, 1);
+	o->rt = calloc(n + 1, sizeof(*o->rt));
+	if (!routes || !kernel || !o->rt)
+		goto out_fail;
+	for (i = 0; i < n; i++)
+		routes[i] = gw_engine_route(d->conf.engine, i);
+	gw_cgw_plan(sp, routes, n, o->rt);
+	for (i = 0; i < n; i++) {
+		const struct gw_route_spec *r = routes[i];
+		unsigned int k;
+
+		if (o->rt[i].why)
+			continue;
+		for (k = 0; k < sp->nifs; k++)
+			if ((k == r->src || (r->dst >> k & 1)) && !ifindex[k])
+				o->rt[i].why = "interface missing";
+	}
+	if (old.n && same_jobs(old.rt, old.n, o->rt, n, ifindex)) {
+		/* keep the jobs and their counters; only the plan is new */
+		free(old.rt);
+		o->inst = old.inst;
+		o->seen = old.seen;
+		old.n = 0;
+	} else {
+		o->inst = calloc(n + 1, sizeof(*o->inst));
+		o->seen = calloc(n + 1, sizeof(*o->seen));
+		if (!o->inst || !o->seen)
+			goto out_fail;
+		/* two generations take turns: the new jobs never meet the old uids */
+		o->gen ^= 1;
+		gw_cgw_generation(&o->nl, o->gen);
+		e = gw_cgw_install(&o->nl, o->rt, n, ifindex, o->inst);
+		if (e)
+			goto out_fail;
+	}
+	o->n = n;
+	for (i = 0; i < n; i++) {
+		kernel[i] = !o->rt[i].why && o->rt[i].njobs;
+		nk += kernel[i];
+		jobs += kernel[i] ? o->rt[i].njobs : 0;
+		if (!kernel[i] && d->verbose)
+			logmsg(LOG_INFO, "offload: route %s stays in user space: %s",
+			       routes[i]->name, o->rt[i].why ? o->rt[i].why : "matches nothing");
+	}
+	e = gw_engine_offload(d->conf.engine, kernel);
+	if (e)
+		goto out_fail;
+	refilter(d);
+	if (old.n) {
+		e = gw_cgw_remove(&o->nl, old.inst, old.n);
+		if (e)
+			logmsg(LOG_WARNING, "offload: removing old can-gw jobs: %s", strerror(-e));
+		offload_free(old.rt, old.inst, old.seen);
+	}
+	logmsg(LOG_NOTICE, "offload: %zu of %zu routes in the kernel's can-gw (%zu jobs)", nk, n,
+	       jobs);
+	free(routes);
+	free(kernel);
+	return;
+
+out_fail:
+	logmsg(LOG_WARNING, "offload: %s; every route runs in user space", strerror(-e));
+	if (o->n)
+		offload_remove(d);
+	offload_free(o->rt, o->inst, o->seen);
+	o->rt = NULL;
+	o->inst = NULL;
+	o->seen = NULL;
+	o->n = 0;
+	if (old.n) {
+		gw_cgw_remove(&o->nl, old.inst, old.n);
+		offload_free(old.rt, old.inst, old.seen);
+	}
+	gw_engine_offload(d->conf.engine, NULL);
+	refilter(d);
+	free(routes);
+	free(kernel);
+}
+
+static void on_offload_poll(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct gwd *d = w->data;
+	size_t i;
+
+	(void)loop;
+	(void)revents;
+	offload_fold(d);
+	/* the kernel drops a job whose interface goes away: put it back */
+	for (i = 0; i < d->off.n; i++)
+		if (d->off.inst[i].missing) {
+			logmsg(LOG_NOTICE, "offload: can-gw lost jobs of route %s; reinstalling",
+			       gw_engine_route_name(d->conf.engine, i));
+			offload_remove(d);
+			offload_install(d);
+			break;
+		}
+}
+
+static void offload_start(struct gwd *d)
+{
+	struct offload *o = &d->off;
+	int e;
+
+	if (!d->conf.offload_kernel)
+		return;
+	e = gw_cgw_open(&o->nl, 0);
+	if (e) {
+		logmsg(LOG_WARNING, "offload: netlink: %s; every route runs in user space",
+		       strerror(-e));
+		return;
+	}
+	o->open = 1;
+	/* jobs a killed instance left behind would route twice */
+	e = gw_cgw_flush(&o->nl, -1);
+	if (e > 0)
+		logmsg(LOG_NOTICE, "offload: removed %d can-gw jobs left from before", e);
+	offload_install(d);
+	ev_timer_init(&o->poll_tm, on_offload_poll, 10, 10);
+	o->poll_tm.data = d;
+	ev_timer_start(d->loop, &o->poll_tm);
+}
+
+static void offload_stop(struct gwd *d)
+{
+	if (!d->off.open)
+		return;
+	ev_timer_stop(d->loop, &d->off.poll_tm);
+	offload_remove(d);
+	gw_cgw_close(&d->off.nl);
+	d->off.open = 0;
+}
 
 /* ---- the control socket ----
  * One command line in, the answer out, then the connection closes.  Who
@@ -637,9 +935,14 @@ static void routes_text(struct gwd *d, FILE *f)
 		for (k = 0; k < sp->nifs; k++)
 			if (r->dst >> k & 1)
 				fprintf(f, " %s", sp->ifs[k].name);
-		fprintf(f, ", %zu id selections%s, %zu actions%s, user space\n",
-			r->nsel, r->nsel ? "" : " (every id)", r->nact,
-			r->fw ? ", firewall" : "");
+		fprintf(f, ", %zu id selections%s, %zu actions%s, ", r->nsel,
+			r->nsel ? "" : " (every id)", r->nact, r->fw ? ", firewall" : "");
+		if (gw_engine_route_kernel(d->conf.engine, i))
+			fprintf(f, "kernel can-gw (%zu jobs)\n", d->off.rt[i].njobs);
+		else if (d->off.n > i && d->off.rt[i].why)
+			fprintf(f, "user space (not offloaded: %s)\n", d->off.rt[i].why);
+		else
+			fprintf(f, "user space\n");
 	}
 }
 
@@ -667,8 +970,10 @@ static void command(struct gwd *d, char *line, FILE *f, const struct ucred *who)
 	if (!strcmp(line, "status")) {
 		status_text(d, f);
 	} else if (!strcmp(line, "stats")) {
+		offload_fold(d);
 		print_stats(d, f);
 	} else if (!strcmp(line, "stats --json")) {
+		offload_fold(d);
 		stats_json(d, f);
 	} else if (!strcmp(line, "routes")) {
 		routes_text(d, f);
@@ -802,7 +1107,22 @@ static void sd_notify_ready(void)
 	close(fd);
 }
 
-static int drop_privileges(const char *user)
+/*
+ * Keeps CAP_NET_ADMIN across the user switch: can-gw checks it on every
+ * change, and offloaded routes must still come out at reload and exit.
+ */
+static int keep_net_admin(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct c[_LINUX_CAPABILITY_U32S_3];
+
+	memset(c, 0, sizeof(c));
+	c[CAP_TO_INDEX(CAP_NET_ADMIN)].effective = CAP_TO_MASK(CAP_NET_ADMIN);
+	c[CAP_TO_INDEX(CAP_NET_ADMIN)].permitted = CAP_TO_MASK(CAP_NET_ADMIN);
+	return syscall(SYS_capset, &h, c) ? -errno : 0;
+}
+
+static int drop_privileges(const char *user, int net_admin)
 {
 	struct passwd *pw;
 
@@ -813,10 +1133,15 @@ static int drop_privileges(const char *user)
 		logmsg(LOG_ERR, "user '%s' does not exist", user);
 		return -1;
 	}
+	if (net_admin && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0))
+		logmsg(LOG_WARNING, "cannot keep CAP_NET_ADMIN: %s", strerror(errno));
 	if (setgroups(0, NULL) || setgid(pw->pw_gid) || setuid(pw->pw_uid)) {
 		logmsg(LOG_ERR, "cannot become '%s': %s", user, strerror(errno));
 		return -1;
 	}
+	if (net_admin && keep_net_admin())
+		logmsg(LOG_WARNING, "offload: CAP_NET_ADMIN lost with the user switch; "
+		       "offloaded routes can no longer change");
 	return 0;
 }
 
@@ -909,7 +1234,8 @@ int main(int argc, char **argv)
 		if (pw && d.ctl_fd >= 0 && chown(d.ctl_path, pw->pw_uid, pw->pw_gid))
 			logmsg(LOG_WARNING, "chown %s: %s", d.ctl_path, strerror(errno));
 	}
-	if (drop_privileges(d.conf.user))
+	offload_start(&d);
+	if (drop_privileges(d.conf.user, d.off.open))
 		return 1;
 	ev_timer_init(&d.rate_tm, on_rate, 0, 0);
 	d.rate_tm.data = &d;
@@ -937,6 +1263,7 @@ int main(int argc, char **argv)
 	if (d.verbose)
 		print_stats(&d, stderr);
 	close_control(&d);
+	offload_stop(&d);
 	if (d.link_fd >= 0)
 		close(d.link_fd);
 	close_all(&d);

@@ -33,6 +33,7 @@ struct route {
 	uint32_t fw_blocked[FW_SLOTS];  /* id | 1 << 31 valid, | eff << 30 */
 	unsigned int fw_next;
 	uint8_t classic_dst;            /* some destination is classic */
+	uint8_t kernel;                 /* offloaded to can-gw: not looked up */
 };
 
 /* Per source interface: exact ids -> route lists, and the rest. */
@@ -90,6 +91,19 @@ static void free_spec_route(struct gw_route_spec *s)
 	free(s->fw);
 }
 
+static void free_lookups(struct lookup *lk, uint32_t *pool)
+{
+	size_t i;
+
+	for (i = 0; i < GW_MAX_IFS; i++) {
+		free(lk[i].key);
+		free(lk[i].first);
+		free(lk[i].count);
+		free(lk[i].fallback);
+	}
+	free(pool);
+}
+
 void gw_engine_free(struct gw_engine *e)
 {
 	size_t i;
@@ -101,13 +115,7 @@ void gw_engine_free(struct gw_engine *e)
 		free(e->r[i].e2e);
 		free(e->r[i].rate);
 	}
-	for (i = 0; i < GW_MAX_IFS; i++) {
-		free(e->lk[i].key);
-		free(e->lk[i].first);
-		free(e->lk[i].count);
-		free(e->lk[i].fallback);
-	}
-	free(e->pool);
+	free_lookups(e->lk, e->pool);
 	free(e->r);
 	free(e);
 }
@@ -264,7 +272,7 @@ static int build_lookup(struct gw_engine *e, unsigned int src)
 	for (i = 0; i < e->nr; i++) {
 		const struct gw_route_spec *r = &e->r[i].s;
 
-		if (r->src != src)
+		if (r->src != src || e->r[i].kernel)
 			continue;
 		for (j = 0; j < r->nsel; j++)
 			nexact += r->sel[j].kind == GW_SEL_EXACT;
@@ -287,7 +295,7 @@ static int build_lookup(struct gw_engine *e, unsigned int src)
 	for (i = 0; i < e->nr; i++) {
 		const struct gw_route_spec *r = &e->r[i].s;
 
-		if (r->src != src)
+		if (r->src != src || e->r[i].kernel)
 			continue;
 		if (!only_exact(r))
 			lk->fallback[lk->nfallback++] = (uint32_t)i;
@@ -330,7 +338,7 @@ static void fill_lookup(struct gw_engine *e, unsigned int src, uint32_t base)
 	for (i = 0; i < e->nr; i++) {
 		const struct gw_route_spec *r = &e->r[i].s;
 
-		if (r->src != src)
+		if (r->src != src || e->r[i].kernel)
 			continue;
 		for (j = 0; j < r->nsel; j++) {
 			uint32_t k, *list;
@@ -349,11 +357,69 @@ static void fill_lookup(struct gw_engine *e, unsigned int src, uint32_t base)
 	}
 }
 
+/* The lookup tables of every interface, from routes not offloaded. */
+static int build_lookups(struct gw_engine *e)
+{
+	int n[GW_MAX_IFS] = { 0 };
+	size_t i, total = 0;
+
+	for (i = 0; i < e->spec.nifs; i++) {
+		n[i] = build_lookup(e, (unsigned int)i);
+		if (n[i] < 0)
+			return -ENOMEM;
+		total += (size_t)n[i];
+	}
+	e->pool = calloc(total + 1, sizeof(*e->pool));
+	if (!e->pool)
+		return -ENOMEM;
+	total = 0;
+	for (i = 0; i < e->spec.nifs; i++) {
+		fill_lookup(e, (unsigned int)i, (uint32_t)total);
+		total += (size_t)n[i];
+	}
+	return 0;
+}
+
+int gw_engine_offload(struct gw_engine *e, const uint8_t *kernel)
+{
+	struct lookup old[GW_MAX_IFS];
+	uint32_t *old_pool = e->pool;
+	uint8_t *was = malloc(e->nr + 1);
+	size_t i;
+
+	if (!was)
+		return -ENOMEM;
+	memcpy(old, e->lk, sizeof(old));
+	memset(e->lk, 0, sizeof(e->lk));
+	e->pool = NULL;
+	for (i = 0; i < e->nr; i++) {
+		was[i] = e->r[i].kernel;
+		e->r[i].kernel = kernel ? !!kernel[i] : 0;
+	}
+	if (build_lookups(e)) {
+		/* all as before: the old tables with the old flags */
+		free_lookups(e->lk, e->pool);
+		memcpy(e->lk, old, sizeof(old));
+		e->pool = old_pool;
+		for (i = 0; i < e->nr; i++)
+			e->r[i].kernel = was[i];
+		free(was);
+		return -ENOMEM;
+	}
+	free_lookups(old, old_pool);
+	free(was);
+	return 0;
+}
+
+int gw_engine_route_kernel(const struct gw_engine *e, size_t i)
+{
+	return i < e->nr && e->r[i].kernel;
+}
+
 struct gw_engine *gw_engine_new(struct gw_spec *spec, char *msg, size_t cap)
 {
 	struct gw_engine *e = calloc(1, sizeof(*e));
-	size_t i, k, total = 0;
-	int n[GW_MAX_IFS] = { 0 };
+	size_t i, k;
 
 	if (cap)
 		msg[0] = 0;
@@ -416,20 +482,8 @@ struct gw_engine *gw_engine_new(struct gw_spec *spec, char *msg, size_t cap)
 		if (k)
 			goto out_free;
 	}
-	for (i = 0; i < e->spec.nifs; i++) {
-		n[i] = build_lookup(e, (unsigned int)i);
-		if (n[i] < 0)
-			goto out_nomem;
-		total += (size_t)n[i];
-	}
-	e->pool = calloc(total + 1, sizeof(*e->pool));
-	if (!e->pool)
+	if (build_lookups(e))
 		goto out_nomem;
-	total = 0;
-	for (i = 0; i < e->spec.nifs; i++) {
-		fill_lookup(e, (unsigned int)i, (uint32_t)total);
-		total += (size_t)n[i];
-	}
 	return e;
 out_nomem:
 	if (cap)

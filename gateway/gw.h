@@ -233,4 +233,16 @@ void gw_engine_adopt(struct gw_engine *e, const struct gw_engine *old);
 int gw_engine_filters(const struct gw_engine *e, unsigned int src,
 		      uint32_t *id, uint32_t *mask, unsigned int max);
 
+/*
+ * Marks the routes with kernel[i] != 0 as offloaded (to can-gw, see
+ * gw_cgw.h): the engine no longer routes them nor asks kernel filters for
+ * them; their counters stay and are the caller's to update.  kernel NULL
+ * takes every route back.  Returns 0, or -ENOMEM with everything as
+ * before.  Not to be called from inside gw_engine_input().
+ */
+int gw_engine_offload(struct gw_engine *e, const uint8_t *kernel);
+
+/* 1 if route i is offloaded, else 0. */
+int gw_engine_route_kernel(const struct gw_engine *e, size_t i);
+
 #endif /* CANRIG_GW_H */

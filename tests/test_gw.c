@@ -519,6 +519,49 @@ static void test_kernel_filters(void)
 	gw_engine_free(e);
 }
 
+static void test_offload(void)
+{
+	struct gw_route_spec *r;
+	struct gw_engine *e;
+	uint32_t id[64], mask[64];
+	uint8_t kernel[3] = { 1, 0, 0 };
+
+	spec_init();
+	r = route("kernel", 0, 1u << 1);
+	sel(r, GW_SEL_EXACT, 0x123, 0, 0, 0);
+	r = route("user", 0, 1u << 2);
+	sel(r, GW_SEL_EXACT, 0x123, 0, 0, 0);
+	sel(r, GW_SEL_EXACT, 0x124, 0, 0, 0);
+	r = route("masked", 0, 1u << 2);
+	sel(r, GW_SEL_MASK, 0x300, 0x700, 0, 0);
+	e = gw_engine_new(&spec, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_EQUAL(in(e, 0, 0x123, 0, "01", 0), 2);
+	/* offloaded: the kernel routes it, the engine only the other one */
+	CU_ASSERT_EQUAL(gw_engine_offload(e, kernel), 0);
+	CU_ASSERT(gw_engine_route_kernel(e, 0) && !gw_engine_route_kernel(e, 1));
+	CU_ASSERT_EQUAL(in(e, 0, 0x123, 0, "01", 0), 1);
+	CU_ASSERT_EQUAL(out[0].dst, 2);
+	CU_ASSERT_EQUAL(gw_engine_counters(e, 0)->matched, 1);
+	/* 123 and 124 still wanted by "user", plus RTR and the mask */
+	CU_ASSERT_EQUAL(gw_engine_filters(e, 0, id, mask, 64), 4);
+	kernel[0] = 0;
+	kernel[1] = 1;
+	kernel[2] = 1;
+	CU_ASSERT_EQUAL(gw_engine_offload(e, kernel), 0);
+	CU_ASSERT_EQUAL(gw_engine_filters(e, 0, id, mask, 64), 2);
+	CU_ASSERT_EQUAL(in(e, 0, 0x124, 0, "01", 0), 0);
+	CU_ASSERT_EQUAL(in(e, 0, 0x301, 0, "01", 0), 0);
+	CU_ASSERT_EQUAL(in(e, 0, 0x123, 0, "01", 0), 1);
+	CU_ASSERT_EQUAL(out[0].dst, 1);
+	/* all back in user space */
+	CU_ASSERT_EQUAL(gw_engine_offload(e, NULL), 0);
+	CU_ASSERT_EQUAL(in(e, 0, 0x123, 0, "01", 0), 2);
+	CU_ASSERT_EQUAL(in(e, 0, 0x301, 0, "01", 0), 1);
+	CU_ASSERT(!gw_engine_route_kernel(e, 1));
+	gw_engine_free(e);
+}
+
 static void test_adopt(void)
 {
 	struct gw_route_spec *r;
@@ -558,6 +601,7 @@ int register_gw_tests(void)
 	    !CU_add_test(s, "diagnostics firewall", test_firewall) ||
 	    !CU_add_test(s, "load errors, loop check", test_load_errors) ||
 	    !CU_add_test(s, "kernel filters", test_kernel_filters) ||
+	    !CU_add_test(s, "routes offloaded to can-gw", test_offload) ||
 	    !CU_add_test(s, "counters across a reload", test_adopt))
 		return CU_get_error();
 	return 0;

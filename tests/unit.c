@@ -24,7 +24,8 @@ int main(void)
 	if (register_cf_tests() || register_clog_tests() || register_cio_tests() ||
 	    register_dbc_tests() || register_isotp_tests() ||
 	    register_uds_tests() || register_uds_client_tests() || register_uds_sim_tests() ||
-	    register_gw_csum_tests() || register_gw_tests() || register_gw_conf_tests()) {
+	    register_gw_csum_tests() || register_gw_tests() || register_gw_conf_tests() ||
+	    register_gw_cgw_tests()) {
 		fprintf(stderr, "unit: cannot register suites: %s\n", CU_get_error_msg());
 		CU_cleanup_registry();
 		return 1;

@@ -17,6 +17,7 @@ int register_uds_sim_tests(void);
 int register_gw_csum_tests(void);
 int register_gw_tests(void);
 int register_gw_conf_tests(void);
+int register_gw_cgw_tests(void);
 
 /* Path of a file under tests/data (static buffer). */
 const char *test_data(const char *name);

@@ -1002,6 +1002,77 @@ sent_all() { # N: canrigd has sent N frames on vcan1
 	"$CANRIG" gw -s "$PWD/ctl.sock" stats 2>/dev/null | grep -q "^interface vcan1: up, rx 0, tx $1,"
 }
 
+# 23. Kernel offload: a route can-gw expresses exactly (an id rewrite and
+#     an XOR on a byte) goes into the kernel, a rate-limited one stays in
+#     user space; cangw -L shows exactly one job of ours, frames on the
+#     wire carry the rewrite, the kernel's counters show in the stats, a
+#     reload that changes nothing offloaded keeps the job, and exit
+#     removes it.
+t_gw_offload() {
+	cangw -F || true
+	cat >gw.yaml <<EOF
+interfaces:
+  - {name: vcan0, domain: powertrain}
+  - {name: vcan1, domain: body}
+  - {name: vcan2, domain: chassis}
+routes:
+  - name: fast
+    from: vcan0
+    to: [vcan1]
+    ids: [0x123]
+    actions:
+      - set_id: 0x321
+      - xor: {data: "00 FF"}
+  - name: slow
+    from: vcan0
+    to: [vcan2]
+    ids: [0x200]
+    actions:
+      - rate: {interval_ms: 10000, keep: first}
+options:
+  offload: kernel
+  control: $PWD/ctl.sock
+EOF
+	S="gw -s $PWD/ctl.sock"
+	start_gw gw.yaml vcan0 200
+	wait_for gw.log 'offload: 1 of 2 routes'
+	cangw -L >L1 || true # it exits 1 after listing
+	[ "$(grep -c -- '-s vcan0' L1)" = 1 ]
+	grep -qE -- '-s vcan0 -d vcan1 .*-u C4A[0-9A-F]{5} .*-f 123:' L1
+	xrc 0 ro $S routes
+	has ro 'fast: vcan0 -> vcan1, 1 id selections, 2 actions, kernel can-gw (1 jobs)'
+	has ro 'slow: vcan0 -> vcan2, 1 id selections, 1 actions, user space (not offloaded: '
+	candump -L vcan1 >b.log &
+	p1=$!
+	candump -L vcan2 >c.log &
+	p2=$!
+	sync_listeners vcan1 b.log
+	sync_listeners vcan2 c.log
+	for i in 1 2 3; do cansend vcan0 123#11223344; cansend vcan0 200#0$i; done
+	cansend vcan0 124#00
+	finish vcan1 b.log
+	finish vcan2 c.log
+	stop $p1 $p2
+	[ "$(grep -c ' vcan1 321#11DD3344' b.log)" = 3 ]
+	absent ' vcan1 (123|124|200)#' b.log
+	[ "$(grep -c ' vcan2 200#' c.log)" = 1 ]
+	xrc 0 st $S stats
+	has st 'route fast: matched 3, forwarded 3'
+	has st 'route slow: matched 3, forwarded 1, rate-limited 2'
+	# nothing offloaded changes: the same job stays
+	kill -HUP $GW
+	wait_for gw.log 'reloaded'
+	cangw -L >L2 || true # it exits 1 after listing
+	[ "$(grep -o -- '-u C4A[0-9A-F]*' L1)" = "$(grep -o -- '-u C4A[0-9A-F]*' L2)" ]
+	has L2 '# 3 handled 0 dropped 0 deleted'
+	xrc 0 st2 $S stats
+	has st2 'route fast: matched 3, forwarded 3'
+	kill -TERM $GW
+	wait $GW
+	cangw -L >L3 || true # it exits 1 after listing
+	absent 'C4A' L3
+}
+
 run dump_matches_candump
 run dump_error_text
 run send_seen_by_candump
@@ -1024,6 +1095,7 @@ run gw_minimal
 run gw_firewall
 run gw_lifecycle
 run gw_reload_load
+run gw_offload
 
 echo "vcan: $pass passed, $fail failed${failed:+ (failed:$failed)}"
 echo "$pass passed, $fail failed"
