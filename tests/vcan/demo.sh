@@ -1,6 +1,8 @@
 #!/bin/bash
 # demo.sh - "make demo": bring up vcan (natively, or in the qemu guest),
-# replay a short bundled log in real time and show it live in canrig dump.
+# replay a short bundled log in real time and show it live in canrig dump,
+# decode with a DBC, run a diagnostic session against the ECU simulator,
+# then put canrigd between three domains with the ECU behind it.
 set -eu
 cd "$(dirname "$0")/../.."
 CANRIG=${CANRIG:-$PWD/build/canrig}
@@ -82,6 +84,35 @@ echo; echo "\$ $C obd -i vcan3 live"
 cr obd -i vcan3 live || true
 kill -TERM $sim
 wait $sim || true
+
+# the gateway: three domains, the same ECU now behind canrigd
+CANRIGD=${CANRIGD:-$(dirname "$CANRIG")/canrigd}
+GW="gw -s /dev/shm/canrig-demo-gw.sock"
+echo
+echo "---- the gateway: powertrain (vcan0, with the ECU), body (vcan1), OBD port (vcan2)"
+echo "\$ canrigd -f -c tests/data/gw/demo.yaml &"
+"$CANRIGD" -f -c tests/data/gw/demo.yaml &
+gwd=$!
+ECUSIM_DIR=$DL "$CANRIG" ecu-sim -i vcan0 -c tests/data/ecu-sim/three-ecus.yaml &
+sim=$!
+sleep 1.5
+echo; echo "\$ $C dump -d tests/data/demo.dbc --single-line -n 1 vcan1 &   # the body domain"
+echo "\$ $C send vcan0 --dbc tests/data/demo.dbc EngineData Throttle=42 CoolantTemp=90 EngineState=Running"
+"$CANRIG" dump -d tests/data/demo.dbc --single-line -n 1 vcan1 &
+d4=$!
+sleep 1
+cr send vcan0 --dbc tests/data/demo.dbc EngineData Throttle=42 CoolantTemp=90 EngineState=Running
+wait $d4 || true
+echo; echo "\$ $C diag -i vcan2 -e 7E0 read F190      # from the OBD port, through the gateway"
+cr diag -i vcan2 -e 7E0 read F190 || true
+echo; echo "\$ $C diag -i vcan2 -e 7E0 --p2 500 write 0100 1234   # the firewall blocks 0x2E"
+cr diag -i vcan2 -e 7E0 --p2 500 write 0100 1234 || echo "(exit status $?)"
+echo; echo "\$ $C $GW routes"
+cr $GW routes || true
+echo; echo "\$ $C $GW stats                # live counters, a reason for every drop"
+cr $GW stats || true
+kill -TERM $gwd $sim
+wait $gwd $sim || true
 rm -rf "$DL"
 echo
 echo "demo: done.  Next: 'make test', 'man ./man/canrig.1', README.md."
