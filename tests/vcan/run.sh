@@ -930,9 +930,10 @@ busoffs() { # N: canrigd has seen N bus-offs on vcan1
 	"$CANRIG" $S stats 2>/dev/null | grep -q "^interface vcan1: .*bus-off $1\$"
 }
 
-# 22. Reloads under load: 100,000 frames of cansequence's format paced at
-#     10 kframe/s through canrigd while its rules are reloaded ten times
-#     (SIGHUP and the control socket, kernel filters changing each time);
+# 22. Reloads under load: 10 s of cansequence's format paced at
+#     10 kframe/s (5 in the emulated guest) through canrigd while its
+#     rules are reloaded ten times (SIGHUP and the control socket, kernel
+#     filters changing each time);
 #     cansequence -r on the destination quits at the first gap, and
 #     canrigd's counters show every frame read (no socket overflow) and
 #     forwarded.  (No candump here: under emulation a third reader of
@@ -952,7 +953,12 @@ t_gw_reload_load() {
 	done
 	cp gw-a.yaml gw.yaml
 	start_gw gw.yaml vcan0 2
-	N=100000
+	# 10 kframe/s on a real kernel; the TCG guest runs some 10x slower and
+	# its two CPUs are shared by sender, gateway and checker, so there half
+	# of that (docs/gateway.md, "Tests")
+	RATE=${CANRIG_RELOAD_RATE:-10000}
+	grep -q 'canrig.job=' /proc/cmdline && RATE=${CANRIG_RELOAD_RATE:-5000}
+	N=$((RATE * 10))
 	awk -v n=$N 'BEGIN { for (i = 0; i < n; i++)
 		printf "(0.%06d) vcan0 002#%02X\n", i, i % 256 }' >seq.log
 	# cansequence cannot size its socket buffer; under emulation the
@@ -964,7 +970,7 @@ t_gw_reload_load() {
 	# it filters with a mask, so the kernel lists it under rcvlist_fil
 	poll "cansequence never listened" grep -qE '^ +vcan1 +0*2 ' /proc/net/can/rcvlist_fil
 	echo "$rmem" >/proc/sys/net/core/rmem_default
-	"$CANRIG" replay --rate 10000 seq.log &
+	"$CANRIG" replay --rate $RATE seq.log &
 	r=$!
 	t0=$(date +%s.%N)
 	for i in 1 2 3 4 5 6 7 8 9 10; do
@@ -980,9 +986,9 @@ t_gw_reload_load() {
 	# the sender was still going: every reload happened under load
 	kill -0 $r
 	wait $r
-	echo "    $N frames sent in $(echo "$(date +%s.%N) - $t0" | bc) s"
-	# the last frames have left canrigd once vcan1 sent them all
-	poll "canrigd never sent them all" sent_all $N
+	echo "    $N frames at $RATE/s sent in $(echo "$(date +%s.%N) - $t0" | bc) s"
+	# the last frames have left canrigd once its tx count stops moving
+	settle
 	xrc 0 st gw -s $PWD/ctl.sock stats
 	sed 's/^/    /' st
 	kill -TERM $GW
@@ -998,8 +1004,14 @@ t_gw_reload_load() {
 	grep -h 'reloaded' gw.log | sed 's/^/    /' | head -3
 }
 
-sent_all() { # N: canrigd has sent N frames on vcan1
-	"$CANRIG" gw -s "$PWD/ctl.sock" stats 2>/dev/null | grep -q "^interface vcan1: up, rx 0, tx $1,"
+settle() { # until canrigd's vcan1 tx count is the same twice, 0.3 s apart
+	_prev=x
+	for _i in $(seq 40); do
+		_tx=$("$CANRIG" gw -s "$PWD/ctl.sock" stats | sed -n 's/^interface vcan1: .* tx \([0-9]*\),.*/\1/p')
+		[ "$_tx" = "$_prev" ] && return 0
+		_prev=$_tx
+		sleep 0.3
+	done
 }
 
 # 23. Kernel offload: a route can-gw expresses exactly (an id rewrite and
@@ -1073,6 +1085,91 @@ EOF
 	absent 'C4A' L3
 }
 
+# 24. Three domains and every kind of action, on the wire: a 2,048-frame
+#     cangen sweep on the powertrain reaches body and chassis exactly as
+#     selected (nothing lost, nothing extra), and single frames check an
+#     id set with AND/OR, an id add with an XOR checksum, a CRC8 (SAE
+#     J1850, golden value from the check polynomial) and a rate limit.
+t_gw_actions() {
+	cat >gw.yaml <<EOF
+interfaces:
+  - {name: vcan0, domain: powertrain}
+  - {name: vcan1, domain: body}
+  - {name: vcan2, domain: chassis}
+routes:
+  - {name: pt-body, from: vcan0, to: [vcan1], ids: [0x500-0x5FF]}
+  - {name: pt-chassis, from: vcan0, to: [vcan2], masks: [{id: 0x600, mask: 0x700}]}
+  - name: rewrite
+    from: vcan0
+    to: [vcan1]
+    ids: [0x10000100]
+    actions:
+      - set_id: 0x10000321
+      - and: {data: "F0 FF FF FF"}
+      - or: {data: "00 80"}
+  - name: xor
+    from: vcan0
+    to: [vcan2]
+    ids: [0x10000200]
+    actions:
+      - add_id: 0x10
+      - xor_checksum: {from: 0, to: 6, result: 7}
+  - name: crc
+    from: vcan1
+    to: [vcan2]
+    ids: [0x300]
+    actions:
+      - crc8: {from: 0, to: 6, result: 7, poly: 0x1D, init: 0xFF, xor: 0xFF, profile: none}
+  - name: limited
+    from: vcan2
+    to: [vcan0]
+    ids: [0x400]
+    actions:
+      - rate: {interval_ms: 60000, keep: first}
+options:
+  hop_limit: 1
+  control: $PWD/ctl.sock
+EOF
+	for i in 0 1 2; do
+		candump -L -r 8388608 vcan$i >c$i.log &
+		eval p$i=\$!
+	done
+	for i in 0 1 2; do sync_listeners vcan$i c$i.log; done
+	start_gw gw.yaml vcan0 10000100
+	cangen vcan0 -g 1 -I i -L 8 -D i -n 2048
+	cansend vcan0 10000100#12345678
+	cansend vcan0 10000200#1122334455667000
+	cansend vcan1 300#0102030405060700
+	for i in 1 2 3; do cansend vcan2 400#0$i; done
+	for i in 0 1 2; do finish vcan$i c$i.log; done
+	stop $p0 $p1 $p2
+	xrc 0 st gw -s $PWD/ctl.sock stats
+	kill -TERM $GW
+	wait $GW
+	for i in 0 1 2; do strip c$i.log >s$i; done
+	# the sweep: every selected id, in order, and nothing else
+	grep -E '^vcan0 5[0-9A-F]{2}#' s0 | sed 's/^vcan0/vcan1/' >want1
+	grep -E '^vcan1 5[0-9A-F]{2}#' s1 >got1
+	grep -E '^vcan0 6[0-9A-F]{2}#' s0 | sed 's/^vcan0/vcan2/' >want2
+	grep -E '^vcan2 6[0-9A-F]{2}#' s2 >got2
+	[ "$(wc -l <want1)" = 256 ] && [ "$(wc -l <want2)" = 256 ]
+	cmp want1 got1
+	cmp want2 got2
+	# the actions
+	has s1 'vcan1 10000321#10B45678'
+	has s2 'vcan2 10000210#1122334455667007'
+	has s2 'vcan2 300#0102030405060744'
+	# (the sweep's own 0x400 on vcan0 has 8 bytes)
+	[ "$(grep -c '^vcan0 400#0[1-3]$' s0)" = 1 ]
+	has s0 'vcan0 400#01'
+	# nothing extra anywhere
+	absent '^vcan1 ([0-46-9A-F][0-9A-F]{2}|1.......)#' <(grep -vE '^vcan1 (300|10000321)#' s1)
+	absent '^vcan2 ([0-57-9A-F][0-9A-F]{2}|1.......)#' <(grep -vE '^vcan2 (300|400|10000210)#' s2)
+	[ "$(grep -c '^vcan2 300#' s2)" = 1 ]
+	has st 'route limited: matched 3, forwarded 1, rate-limited 2'
+	has st 'route pt-body: matched 256, forwarded 256'
+}
+
 run dump_matches_candump
 run dump_error_text
 run send_seen_by_candump
@@ -1096,6 +1193,7 @@ run gw_firewall
 run gw_lifecycle
 run gw_reload_load
 run gw_offload
+run gw_actions
 
 echo "vcan: $pass passed, $fail failed${failed:+ (failed:$failed)}"
 echo "$pass passed, $fail failed"
