@@ -416,6 +416,41 @@ int gw_engine_route_kernel(const struct gw_engine *e, size_t i)
 	return i < e->nr && e->r[i].kernel;
 }
 
+struct name_ref {
+	const char *name;
+	size_t idx;
+};
+
+static int cmp_name(const void *a, const void *b)
+{
+	const struct name_ref *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+/*
+ * Index of the later of two routes with one name, e->nr if none, or
+ * (size_t)-1 without memory.  Sorted, not pairwise: with 500 routes the
+ * pairwise check was a sixth of a reload.
+ */
+static size_t dup_name(const struct gw_engine *e)
+{
+	struct name_ref *v = malloc((e->nr + 1) * sizeof(*v));
+	size_t i, found = e->nr;
+
+	if (!v)
+		return (size_t)-1;
+	for (i = 0; i < e->nr; i++)
+		v[i] = (struct name_ref){ e->r[i].s.name, i };
+	qsort(v, e->nr, sizeof(*v), cmp_name);
+	for (i = 1; i < e->nr; i++)
+		if (!strcmp(v[i - 1].name, v[i].name) && (found == e->nr || v[i].idx < found))
+			found = v[i].idx;
+	free(v);
+	return found;
+}
+
 struct gw_engine *gw_engine_new(struct gw_spec *spec, char *msg, size_t cap)
 {
 	struct gw_engine *e = calloc(1, sizeof(*e));
@@ -440,15 +475,17 @@ struct gw_engine *gw_engine_new(struct gw_spec *spec, char *msg, size_t cap)
 		fail(msg, cap, "%sbetween 1 and 32 interfaces are needed%s", "", "");
 		goto out_free;
 	}
+	k = (size_t)dup_name(e);
+	if (k < e->nr) {
+		fail(msg, cap, "route '%s' is defined twice%s", e->r[k].s.name, "");
+		goto out_free;
+	}
+	if (k == (size_t)-1)
+		goto out_nomem;
 	for (i = 0; i < e->nr; i++) {
 		struct route *r = &e->r[i];
 		unsigned int d;
 
-		for (k = 0; k < i; k++)
-			if (!strcmp(e->r[k].s.name, r->s.name)) {
-				fail(msg, cap, "route '%s' is defined twice%s", r->s.name, "");
-				goto out_free;
-			}
 		if (check_route(&e->spec, &r->s, msg, cap))
 			goto out_free;
 		for (d = 0; d < e->spec.nifs; d++)
