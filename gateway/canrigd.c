@@ -206,6 +206,15 @@ static void set_filters(struct gwd *d, struct gif *g)
 		logmsg(LOG_WARNING, "%s: cannot set kernel filters", d->conf.ifname[g->idx]);
 }
 
+static void refilter(struct gwd *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->conf.nifs; i++)
+		if (d->ifs[i].open)
+			set_filters(d, &d->ifs[i]);
+}
+
 static void on_read(struct ev_loop *loop, ev_io *w, int revents);
 static void on_write(struct ev_loop *loop, ev_io *w, int revents);
 
@@ -574,9 +583,7 @@ static int reload(struct gwd *d, char *res, size_t cap)
 		struct gw_engine *old = d->conf.engine;
 
 		d->conf = nc;
-		for (i = 0; i < d->conf.nifs; i++)
-			if (d->ifs[i].open)
-				set_filters(d, &d->ifs[i]);
+		refilter(d);
 		/* old still holds the routes the installed jobs were planned from */
 		offload_install(d);
 		gw_engine_free(old);
@@ -678,15 +685,6 @@ static void offload_remove(struct gwd *d)
 	o->inst = NULL;
 	o->seen = NULL;
 	o->n = 0;
-}
-
-static void refilter(struct gwd *d)
-{
-	unsigned int i;
-
-	for (i = 0; i < d->conf.nifs; i++)
-		if (d->ifs[i].open)
-			set_filters(d, &d->ifs[i]);
 }
 
 /* Do two plans make the same can-gw jobs (uids aside)? */
