@@ -79,6 +79,7 @@ struct offload {
 	struct gw_cgw_route *rt;        /* the plan, one per route */
 	struct gw_cgw_inst *inst;       /* installed jobs, one per route */
 	struct gw_cgw_ctr *seen;        /* kernel totals already counted */
+	char saved[GW_PATH_MAX + 8];   /* plain jobs' list: control path + .jobs */
 	ev_timer poll_tm;
 };
 
@@ -138,7 +139,7 @@ static void undo(struct gwd *d, uint16_t route, enum gw_drop why)
 	c->dropped[why]++;
 }
 
-static void flush(struct gif *g);
+static void flush(struct gif *g, uint64_t now);
 static void offload_fold(struct gwd *d);
 static void offload_install(struct gwd *d);
 
@@ -255,11 +256,13 @@ static int open_if(struct gwd *d, struct gif *g, int quiet)
 	return 0;
 }
 
-static void flush(struct gif *g)
+/* now: the caller's clock reading, one per wakeup (reads are not free
+ * everywhere: a system call on clock sources without a vDSO path) */
+static void flush(struct gif *g, uint64_t now)
 {
 	struct gwd *d = g->d;
 	struct cf_frame fv[BATCH];
-	uint64_t now = now_ns(), age = (uint64_t)d->conf.pol[g->idx].max_age_ms * 1000000ull;
+	uint64_t age = (uint64_t)d->conf.pol[g->idx].max_age_ms * 1000000ull;
 
 	while (g->n && g->open && !g->held) {
 		unsigned int k = 0, sent = 0, i;
@@ -299,13 +302,13 @@ static void flush(struct gif *g)
 	}
 }
 
-static void flush_all(struct gwd *d)
+static void flush_all(struct gwd *d, uint64_t now)
 {
 	unsigned int i;
 
 	for (i = 0; i < d->conf.nifs; i++)
 		if (d->ifs[i].n && !ev_is_active(&d->ifs[i].wr))
-			flush(&d->ifs[i]);
+			flush(&d->ifs[i], now);
 }
 
 static void arm_rate(struct gwd *d)
@@ -338,7 +341,7 @@ static void hold(struct gif *g, int on, const char *why)
 		logmsg(LOG_WARNING, "%s: %s; holding its queue", d->conf.ifname[g->idx], why);
 	} else {
 		logmsg(LOG_NOTICE, "%s: %s; sending again", d->conf.ifname[g->idx], why);
-		flush(g);
+		flush(g, now_ns());
 	}
 }
 
@@ -375,7 +378,7 @@ static void on_read(struct ev_loop *loop, ev_io *w, int revents)
 			for (k = 0; k < m; k++)
 				enqueue(d, &d->out[k], now);
 		}
-		flush_all(d);
+		flush_all(d, now);
 		if ((unsigned int)n < g->ring.cap)
 			break;
 	}
@@ -393,7 +396,7 @@ static void on_write(struct ev_loop *loop, ev_io *w, int revents)
 
 	(void)revents;
 	ev_io_stop(loop, &g->wr);
-	flush(g);
+	flush(g, now_ns());
 }
 
 static void on_rate(struct ev_loop *loop, ev_timer *w, int revents)
@@ -407,7 +410,7 @@ static void on_rate(struct ev_loop *loop, ev_timer *w, int revents)
 	n = gw_engine_timers(d->conf.engine, now, d->out, 256);
 	for (k = 0; k < n; k++)
 		enqueue(d, &d->out[k], now);
-	flush_all(d);
+	flush_all(d, now);
 	arm_rate(d);
 }
 
@@ -668,6 +671,16 @@ static void offload_free(struct gw_cgw_route *rt, struct gw_cgw_inst *inst,
 	free(seen);
 }
 
+/* Lists the plain jobs of inst for the next instance (gw_cgw_save()). */
+static void offload_save(struct gwd *d, const struct gw_cgw_inst *inst, size_t n)
+{
+	int e = gw_cgw_save(d->off.saved, inst, n);
+
+	if (e)
+		logmsg(LOG_WARNING, "offload: %s: %s (should canrigd be killed, its plain "
+		       "can-gw jobs would stay)", d->off.saved, strerror(-e));
+}
+
 /* Takes the jobs out of the kernel (counters folded first). */
 static void offload_remove(struct gwd *d)
 {
@@ -680,6 +693,7 @@ static void offload_remove(struct gwd *d)
 	e = gw_cgw_remove(&o->nl, o->inst, o->n);
 	if (e)
 		logmsg(LOG_WARNING, "offload: removing can-gw jobs: %s", strerror(-e));
+	offload_save(d, NULL, 0);
 	offload_free(o->rt, o->inst, o->seen);
 	o->rt = NULL;
 	o->inst = NULL;
@@ -777,9 +791,11 @@ static void offload_install(struct gwd *d)
 		/* two generations take turns: the new jobs never meet the old uids */
 		o->gen ^= 1;
 		gw_cgw_generation(&o->nl, o->gen);
-		e = gw_cgw_install(&o->nl, o->rt, n, ifindex, o->inst);
+		/* plain jobs that stay the same are taken over, not doubled */
+		e = gw_cgw_install(&o->nl, o->rt, n, ifindex, o->inst, old.inst, old.n);
 		if (e)
 			goto out_fail;
+		offload_save(d, o->inst, n);
 	}
 	o->n = n;
 	for (i = 0; i < n; i++) {
@@ -819,6 +835,7 @@ out_fail:
 		gw_cgw_remove(&o->nl, old.inst, old.n);
 		offload_free(old.rt, old.inst, old.seen);
 	}
+	offload_save(d, NULL, 0);
 	gw_engine_offload(d->conf.engine, NULL);
 	refilter(d);
 	free(routes);
@@ -858,10 +875,18 @@ static void offload_start(struct gwd *d)
 		return;
 	}
 	o->open = 1;
-	/* jobs a killed instance left behind would route twice */
+	/* jobs a killed instance left behind would route twice: those with
+	 * our uid, and the plain ones it listed next to its control socket */
+	snprintf(o->saved, sizeof(o->saved), "%s.jobs", d->conf.control);
 	e = gw_cgw_flush(&o->nl, -1);
 	if (e > 0)
 		logmsg(LOG_NOTICE, "offload: removed %d can-gw jobs left from before", e);
+	e = gw_cgw_flush_saved(&o->nl, o->saved);
+	if (e > 0)
+		logmsg(LOG_NOTICE, "offload: removed %d plain can-gw jobs listed in %s", e,
+		       o->saved);
+	else if (e < 0)
+		logmsg(LOG_WARNING, "offload: %s: %s", o->saved, strerror(-e));
 	offload_install(d);
 	ev_timer_init(&o->poll_tm, on_offload_poll, 10, 10);
 	o->poll_tm.data = d;

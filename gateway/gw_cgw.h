@@ -20,8 +20,13 @@
  * What a route becomes: one can-gw job per (id selector) x (frame type:
  * classic, plus CAN FD when the source is FD and the route admits FD) x
  * (destination).  A route without selectors has one filter for every id.
- * Every job carries CGW_FLAGS_CAN_ECHO, CGW_LIM_HOPS 1, a modification (a
- * no-op one if the route has none) and a uid of our own (GW_CGW_UID()).
+ * Every job carries CGW_FLAGS_CAN_ECHO and CGW_LIM_HOPS 1.  A job with a
+ * modification or a checksum also carries a uid of our own (GW_CGW_UID();
+ * can-gw reads a uid only next to a modification, so a checksum-only job
+ * gets a no-op one).  A job with neither stays "plain": any modification
+ * would make can-gw copy each frame where it now clones it.  Plain jobs
+ * are known by their content; gw_cgw_save() lists them in a file so that
+ * the next instance can remove what a killed one left.
  * See docs/gateway.md, "Kernel offload", for the refusal reasons.
  */
 #ifndef CANRIG_GW_CGW_H
@@ -151,6 +156,12 @@ int gw_cgw_route_job(const struct gw_cgw_route *rt, size_t k, const uint32_t *if
 		     struct gw_cgw_job *job);
 
 /*
+ * Is job plain: no modification and no checksum?  Plain jobs get no uid
+ * (gw_cgw_install()).  Returns 1 or 0.
+ */
+int gw_cgw_job_plain(const struct gw_cgw_job *job);
+
+/*
  * Writes the RTM_NEWROUTE (nltype) or RTM_DELROUTE message of job, with
  * sequence number seq, NLM_F_REQUEST | NLM_F_ACK, into buf (cap bytes,
  * caller owned; GW_CGW_MSG_MAX is enough).  Attributes: the modifications
@@ -165,7 +176,8 @@ int gw_cgw_encode(void *buf, size_t cap, uint16_t nltype, uint32_t seq,
 /*
  * The RTM_DELROUTE message of the job key identifies (from a dump, say):
  * can-gw reads a uid only when the message has a modification, so a no-op
- * one goes with it.  Returns as gw_cgw_encode().
+ * one goes with a uid; a plain job (uid 0) is matched by its content, with
+ * no modification.  Returns as gw_cgw_encode().
  */
 int gw_cgw_encode_del(void *buf, size_t cap, uint32_t seq, const struct gw_cgw_key *key);
 
@@ -209,9 +221,11 @@ struct gw_cgw_ctr {
 };
 
 struct gw_cgw_jobstate {
-	struct gw_cgw_key key;
-	uint32_t last[3]; /* handled, dropped, deleted as last seen */
-	uint8_t seen;     /* found by the last poll */
+	struct gw_cgw_key key; /* key.uid 0: a plain job */
+	uint32_t last[3];      /* handled, dropped, deleted as last seen */
+	uint8_t seen;          /* found by the last poll */
+	uint8_t adopted;       /* taken over from an earlier install */
+	uint8_t moved;         /* taken over by a later install: not ours */
 };
 
 /*
@@ -231,10 +245,12 @@ struct gw_cgw_inst {
 };
 
 /*
- * Folds dumped job d into the route among inst[0..n) that owns its uid:
- * each counter grows by (new - last) mod 2^32, so a wrap between two
- * polls is counted right (more than 2^32 frames between polls are not).
- * Returns 1 if d was one of inst's jobs, else 0.
+ * Folds dumped job d into the route among inst[0..n) that owns its uid,
+ * or for a job without uid, the plain job with its key not yet seen (the
+ * first of identical twins counts; gw_cgw_poll() clears seen): each
+ * counter grows by (new - last) mod 2^32, so a wrap between two polls is
+ * counted right (more than 2^32 frames between polls are not).  Returns 1
+ * if d was one of inst's jobs, else 0.
  */
 int gw_cgw_fold(struct gw_cgw_inst *inst, size_t n, const struct gw_cgw_dumped *d);
 
@@ -265,8 +281,12 @@ void gw_cgw_generation(struct gw_cgw *c, unsigned int gen);
  * Installs every job of the offloadable routes among rt[0..n) (refused
  * ones are skipped, their inst left empty), one message and one ACK per
  * job; ifindex as for gw_cgw_route_job().  inst[0..n) must hold no jobs
- * (zeroed, or after gw_cgw_remove()); their totals are kept.  All or nothing: on error the
- * jobs installed by this call are removed again.  Returns 0, or the
+ * (zeroed, or after gw_cgw_remove()); their totals are kept.  A plain job
+ * identical to one of the installed prev[0..nprev) (NULL: none) is not
+ * added again but taken over, counters and all, and marked moved in prev,
+ * so that gw_cgw_remove(prev) leaves it.  All or nothing: on error the
+ * jobs added by this call are removed again and those taken over go back
+ * to prev.  Returns 0, or the
  * kernel's -errno: -EPERM without CAP_NET_ADMIN, -EOPNOTSUPP when can-gw
  * is not loaded (or the kernel has no AF_CAN), -ENODEV for an interface
  * that is missing or not CAN, -EINVAL for a uid in use by a job with
@@ -274,11 +294,13 @@ void gw_cgw_generation(struct gw_cgw *c, unsigned int gen);
  * left; -ETIMEDOUT when the kernel did not answer.
  */
 int gw_cgw_install(struct gw_cgw *c, const struct gw_cgw_route *rt, size_t n,
-		   const uint32_t *ifindex, struct gw_cgw_inst *inst);
+		   const uint32_t *ifindex, struct gw_cgw_inst *inst, struct gw_cgw_inst *prev,
+		   size_t nprev);
 
 /*
- * Removes the jobs of inst[0..n) and frees their state (total stays).
- * A job the kernel no longer has (-EINVAL from can-gw) counts as removed.
+ * Removes the jobs of inst[0..n), except those a later install took over,
+ * and frees their state (total stays).  A job the kernel no longer has
+ * (-EINVAL from can-gw) counts as removed.
  * Returns 0, or the first other -errno (the remaining jobs are still
  * tried).
  */
@@ -297,5 +319,28 @@ int gw_cgw_poll(struct gw_cgw *c, struct gw_cgw_inst *inst, size_t n);
  * Returns how many were removed, or -errno.
  */
 int gw_cgw_flush(struct gw_cgw *c, int keep_gen);
+
+/*
+ * The list of plain jobs, one per line: source and destination ifindex
+ * (decimal), filter id, filter mask and flags (hex), hop limit (decimal);
+ * '#' starts a comment line.
+ *
+ * gw_cgw_save() writes the plain jobs of inst[0..n) (not those marked
+ * moved) to path, through path.tmp and rename(); with none it removes
+ * path.  Returns 0 or -errno.
+ *
+ * gw_cgw_parse_saved() reads buf[0..len) (any bytes; not NUL-terminated)
+ * into keys[0..cap) (caller owned; NULL with cap 0 to count).  Malformed
+ * lines are skipped and counted in *bad.  Returns the number of jobs
+ * listed, which may exceed cap.
+ *
+ * gw_cgw_flush_saved() removes from the kernel the jobs listed in path
+ * (the file of an instance that was killed), then the file.  Returns how
+ * many it removed (0 without a file), or -errno.
+ */
+int gw_cgw_save(const char *path, const struct gw_cgw_inst *inst, size_t n);
+size_t gw_cgw_parse_saved(const char *buf, size_t len, struct gw_cgw_key *keys, size_t cap,
+			  unsigned int *bad);
+int gw_cgw_flush_saved(struct gw_cgw *c, const char *path);
 
 #endif /* CANRIG_GW_CGW_H */

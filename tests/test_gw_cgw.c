@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/socket.h>
 #include <linux/can.h>
 #include <linux/can/gw.h>
@@ -130,8 +131,8 @@ static void test_jobs(void)
 {
 	struct gw_cgw_job j;
 
-	/* one exact 11-bit id, classic to classic: one job; the no-op AND
-	 * is there so that can-gw keeps the uid */
+	/* one exact 11-bit id, classic to classic: one plain job (nothing
+	 * modified, no checksum: can-gw clones the frame, no uid) */
 	setup(1, 1u << 3);
 	add_sel(GW_SEL_EXACT, 0x123, 0x123, 0, 0);
 	CU_ASSERT_STRING_EQUAL(why(), "ok");
@@ -143,9 +144,10 @@ static void test_jobs(void)
 	CU_ASSERT_EQUAL(j.key.flags, CGW_FLAGS_CAN_ECHO);
 	CU_ASSERT_EQUAL(j.key.lim_hops, 1);
 	CU_ASSERT(j.key.src_ifindex == 12 && j.key.dst_ifindex == 14 && !j.fd && !j.key.uid);
-	CU_ASSERT(j.mod[GW_CGW_AND].type == CGW_MOD_ID && j.mod[GW_CGW_AND].can_id == 0xFFFFFFFFu);
-	CU_ASSERT(!j.mod[GW_CGW_OR].type && !j.mod[GW_CGW_XOR].type && !j.mod[GW_CGW_SET].type);
+	CU_ASSERT(!j.mod[GW_CGW_AND].type && !j.mod[GW_CGW_OR].type && !j.mod[GW_CGW_XOR].type &&
+		  !j.mod[GW_CGW_SET].type);
 	CU_ASSERT(!j.crc8 && !j.xsum);
+	CU_ASSERT_EQUAL(gw_cgw_job_plain(&j), 1);
 	CU_ASSERT_EQUAL(gw_cgw_route_job(&rt, 1, ifx, &j), -EINVAL);
 
 	/* three selectors times two destinations (classic source: classic jobs) */
@@ -337,6 +339,7 @@ static void test_mods(void)
 	CU_ASSERT(j.mod[GW_CGW_OR].type == (CGW_MOD_ID | CGW_MOD_DATA) &&
 		  j.mod[GW_CGW_OR].data[0] == 0x5A);
 	CU_ASSERT(j.crc8 == &acts[2].u.csum.u.crc8 && j.xsum == &acts[3].u.csum.u.xsum);
+	CU_ASSERT_EQUAL(gw_cgw_job_plain(&j), 0);
 	/* XOR listed first but on bytes the CRC8 does not touch: same result */
 	setup(1, 1u << 3);
 	add_set_len(8);
@@ -774,6 +777,14 @@ static void test_encode(void)
 	j.key.flags |= CGW_FLAGS_CAN_FD;
 	len = gw_cgw_encode_del(msg, sizeof(msg), 79, &j.key);
 	CU_ASSERT(attr(msg, (size_t)len, CGW_FDMOD_AND, &pl) && pl == 73);
+	/* a plain job is deleted by its content: no modification, no uid */
+	j.key.uid = 0;
+	len = gw_cgw_encode_del(msg, sizeof(msg), 81, &j.key);
+	CU_ASSERT_EQUAL_FATAL(len, 16 + 4 + 8 + 12 + 8 + 8);
+	CU_ASSERT_PTR_NULL(attr(msg, (size_t)len, CGW_FDMOD_AND, &pl));
+	CU_ASSERT_PTR_NULL(attr(msg, (size_t)len, CGW_MOD_AND, &pl));
+	CU_ASSERT_PTR_NULL(attr(msg, (size_t)len, CGW_MOD_UID, &pl));
+	CU_ASSERT(attr_is(msg, (size_t)len, CGW_LIM_HOPS, &u8, 1));
 
 	/* the dump request */
 	len = gw_cgw_encode_dump(msg, sizeof(msg), 80);
@@ -1090,6 +1101,119 @@ static void test_fold(void)
 	d.handled = 1000;
 	CU_ASSERT_EQUAL(gw_cgw_fold(in, 2, &d), 0);
 	CU_ASSERT_EQUAL(in[1].total.handled, 0x300000015ull);
+
+	/* plain jobs (no uid) are known by their content, once per poll:
+	 * an identical twin dumped after ours is someone else's */
+	memset(&in[0], 0, sizeof(in[0]));
+	js[0].key.uid = js[1].key.uid = 0;
+	js[1].key.filter_id = 0x124;
+	js[0].seen = js[1].seen = 0;
+	in[1].total = (struct gw_cgw_ctr){ 0, 0, 0 };
+	memset(js[0].last, 0, sizeof(js[0].last));
+	memset(js[1].last, 0, sizeof(js[1].last));
+	memset(&d, 0, sizeof(d));
+	d.key = js[1].key;
+	d.handled = 40;
+	CU_ASSERT_EQUAL(gw_cgw_fold(in, 2, &d), 1);
+	CU_ASSERT(js[1].seen && !js[0].seen && in[1].total.handled == 40);
+	d.handled = 1000;
+	CU_ASSERT_EQUAL(gw_cgw_fold(in, 2, &d), 0);
+	CU_ASSERT_EQUAL(in[1].total.handled, 40);
+	/* a uid job's dump never matches a plain job, nor another filter */
+	d.key = js[0].key;
+	d.key.uid = GW_CGW_UID(3, 10);
+	d.has_uid = 1;
+	CU_ASSERT_EQUAL(gw_cgw_fold(in, 2, &d), 0);
+	d.key = js[0].key;
+	d.has_uid = 0;
+	d.key.filter_mask ^= 1;
+	CU_ASSERT_EQUAL(gw_cgw_fold(in, 2, &d), 0);
+	/* a job taken over by a later install is no longer this route's */
+	d.key = js[0].key;
+	js[0].moved = 1;
+	CU_ASSERT_EQUAL(gw_cgw_fold(in, 2, &d), 0);
+	js[0].moved = 0;
+	d.handled = 2;
+	CU_ASSERT_EQUAL(gw_cgw_fold(in, 2, &d), 1);
+	CU_ASSERT_EQUAL(in[1].total.handled, 42);
+}
+
+/* ---- the plain jobs' list ---------------------------------------------- */
+
+static void test_saved(void)
+{
+	static const char text[] = "# a comment\n"
+				   "3 4 123 c00007ff 1 1\n"
+				   "\n"
+				   "3 4 123 c00007ff 1\n"         /* a field short */
+				   "3 4 123 c00007ff 1 1 9\n"     /* one too many */
+				   "0 4 123 7ff 1 1\n"            /* no ifindex 0 */
+				   "3 4 1x3 7ff 1 1\n"            /* not hex */
+				   "3 4 123 7ff 10000 1\n"        /* flags over 16 bits */
+				   "3 4 123 7ff 1 256\n"          /* hops over 8 bits */
+				   "3 4 100000000 7ff 1 1\n"      /* id over 32 bits */
+				   "3  4 123 7ff 1 1\n"           /* two spaces */
+				   "12 11 80000000 0 9 1";       /* FD job, no newline */
+	struct gw_cgw_key k[4];
+	struct gw_cgw_jobstate js[3];
+	struct gw_cgw_inst in[2];
+	char path[64], buf[512];
+	unsigned int bad;
+	size_t n;
+	FILE *f;
+
+	n = gw_cgw_parse_saved(text, strlen(text), k, 4, &bad);
+	CU_ASSERT_EQUAL(n, 2);
+	CU_ASSERT_EQUAL(bad, 8);
+	CU_ASSERT(k[0].src_ifindex == 3 && k[0].dst_ifindex == 4 && k[0].filter_id == 0x123 &&
+		  k[0].filter_mask == 0xC00007FF && k[0].flags == 1 && k[0].lim_hops == 1 &&
+		  !k[0].uid);
+	CU_ASSERT(k[1].src_ifindex == 12 && k[1].dst_ifindex == 11 &&
+		  k[1].filter_id == 0x80000000u && k[1].filter_mask == 0 && k[1].flags == 9);
+	/* counting only; a cut anywhere never reads past the length */
+	CU_ASSERT_EQUAL(gw_cgw_parse_saved(text, strlen(text), NULL, 0, &bad), 2);
+	CU_ASSERT_EQUAL(gw_cgw_parse_saved(text, 13, k, 4, &bad), 0);
+	CU_ASSERT_EQUAL(bad, 1);
+	CU_ASSERT_EQUAL(gw_cgw_parse_saved(text, 0, k, 4, &bad), 0);
+
+	/* written: plain jobs only, not those taken over; read back the same */
+	memset(js, 0, sizeof(js));
+	memset(in, 0, sizeof(in));
+	js[0].key = (struct gw_cgw_key){ .src_ifindex = 3, .dst_ifindex = 4, .filter_id = 0x123,
+					 .filter_mask = 0xC00007FF, .flags = CGW_FLAGS_CAN_ECHO,
+					 .lim_hops = 1 };
+	js[1].key = js[0].key;
+	js[1].key.uid = GW_CGW_UID(0, 1);
+	js[2].key = js[0].key;
+	js[2].key.filter_id = 0x124;
+	in[1].job = js;
+	in[1].njobs = 3;
+	snprintf(path, sizeof(path), "/tmp/canrig-saved-%d", (int)getpid());
+	CU_ASSERT_EQUAL_FATAL(gw_cgw_save(path, in, 2), 0);
+	f = fopen(path, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	CU_ASSERT_EQUAL(gw_cgw_parse_saved(buf, n, k, 4, &bad), 2);
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT(k[0].filter_id == 0x123 && k[1].filter_id == 0x124 &&
+		  k[0].filter_mask == 0xC00007FF && k[1].lim_hops == 1 &&
+		  k[1].flags == CGW_FLAGS_CAN_ECHO && k[1].src_ifindex == 3);
+	js[2].moved = 1;
+	CU_ASSERT_EQUAL(gw_cgw_save(path, in, 2), 0);
+	f = fopen(path, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	CU_ASSERT_EQUAL(gw_cgw_parse_saved(buf, n, k, 4, &bad), 1);
+	/* nothing plain left: no file */
+	js[0].moved = 1;
+	CU_ASSERT_EQUAL(gw_cgw_save(path, in, 2), 0);
+	CU_ASSERT(access(path, F_OK) && errno == ENOENT);
+	CU_ASSERT_EQUAL(gw_cgw_save(path, in, 2), 0);
+	CU_ASSERT_EQUAL(gw_cgw_save("/nonexistent-dir/x", in, 0), 0);
+	js[0].moved = 0;
+	CU_ASSERT_EQUAL(gw_cgw_save("/nonexistent-dir/x", in, 2), -ENOENT);
 }
 
 /* ---- the engine against a model of can-gw ------------------------------ */
@@ -1466,6 +1590,7 @@ int register_gw_cgw_tests(void)
 	    !CU_add_test(s, "message bytes", test_encode) ||
 	    !CU_add_test(s, "dump parser, broken replies", test_parse) ||
 	    !CU_add_test(s, "counter folding across wraps", test_fold) ||
+	    !CU_add_test(s, "plain jobs' list", test_saved) ||
 	    !CU_add_test(s, "engine against a can-gw model", test_model) ||
 	    !CU_add_test(s, "socket", test_io))
 		return CU_get_error();

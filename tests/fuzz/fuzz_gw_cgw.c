@@ -6,7 +6,9 @@
  *   1: the rest is the attribute area of one well-framed AF_CAN job, so
  *      attribute parsing is reached at once;
  *   2: the rest fills a job that gw_cgw_encode() writes and the parser
- *      reads back: it must come back as exactly that job's key.
+ *      reads back: it must come back as exactly that job's key;
+ *   3: the rest is a plain jobs' list (gw_cgw_parse_saved()), read from
+ *      an exact-size heap copy; counting and filling must agree.
  * Replies are parsed from exact-size heap copies (ASan sees overreads),
  * aligned and one byte off.  Parsed jobs are folded into installed routes
  * whose totals may only grow.
@@ -103,6 +105,26 @@ static void setup(void)
 	}
 }
 
+static void saved(const uint8_t *data, size_t size)
+{
+	struct gw_cgw_key k[8];
+	unsigned int bad, bad2;
+	char *p = malloc(size + 1);
+	size_t n, m, i;
+
+	if (!p)
+		return;
+	memcpy(p, data, size);
+	n = gw_cgw_parse_saved(p, size, NULL, 0, &bad);
+	m = gw_cgw_parse_saved(p, size, k, 8, &bad2);
+	free(p);
+	if (n != m || bad != bad2)
+		__builtin_trap();
+	for (i = 0; i < m && i < 8; i++)
+		if (!k[i].src_ifindex || !k[i].dst_ifindex || k[i].uid)
+			__builtin_trap();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t buf[8192];
@@ -117,7 +139,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!size)
 		return 0;
 	setup();
-	switch (data[0] % 3) {
+	switch (data[0] % 4) {
 	case 0:
 		parse_both(data + 1, size - 1);
 		break;
@@ -136,6 +158,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		buf[19] = 0;
 		memcpy(buf + 20, data + 1, n);
 		parse_both(buf, 20 + n);
+		break;
+	case 3:
+		saved(data + 1, size - 1);
 		break;
 	default:
 		memset(&job, 0, sizeof(job));
