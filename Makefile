@@ -70,7 +70,7 @@ CANRIGD_OBJ = $(B)/gateway/canrigd.o $(B)/gateway/gw_conf.o $(B)/gateway/gw_cgw.
               $(B)/tools/yml.o
 $(B)/canrigd: $(CANRIGD_OBJ) $(B)/libcanrig.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(CANRIGD_OBJ) $(B)/libcanrig.a \
-	    $(YAML_LIBS) $(LIBS)
+	    $(YAML_LIBS) $(LIBS) -pthread
 
 $(B)/%.o: %.c $(LIB_HDR) $(wildcard tools/*.h gateway/*.h) tests/unit.h
 	@mkdir -p $(@D)

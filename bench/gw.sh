@@ -164,7 +164,7 @@ canrigd_up() { # VARIANT RULES OPTIONS
 		echo "$1: canrigd refuses its file, not measured: $(cat "$W/err")"
 		return 1
 	fi
-	LOG0=$(wc -l <"$W/canrigd.log" 2>/dev/null || echo 0)
+	LOG0=$({ wc -l <"$W/canrigd.log"; } 2>/dev/null || echo 0)
 	"$CANRIGD" -f -c "$W/$1-$2.yaml" 2>>"$W/canrigd.log" &
 	GW=$!
 	GWCTL=1
@@ -333,7 +333,7 @@ for v in "${ALL[@]}"; do
 done
 
 # zero_loss VARIANT HI [STEPS]: highest offered rate <= HI (HI itself, then
-# STEPS bisection steps, default 4: within HI/16) at which no frame is
+# STEPS bisection steps, default 4: within HI/2^STEPS) at which no frame is
 # lost; ZRATE = the rate delivered on vcan1 at that step
 zero_loss() {
 	local v=$1 hi=$2 lo=0 r step n best=0
@@ -362,12 +362,29 @@ if [ "$need_paced" = 1 ]; then
 	echo
 	echo "-- frames were lost at -g 0; paced pass: highest offered rate without loss (bench/gw_lat send)"
 	HI=$(awk -v r="${RATE1[can-gw]}" 'BEGIN { printf "%d", r * 1.2 }')
-	for v in "${REF[@]}"; do
-		[ -n "${LOST1[$v]:-}" ] || [ "$v" = relay ] || continue
-		up "$v" rules1 || continue
-		# the reference needs less precision: within HI/8
-		zero_loss "$v" "$HI" "$([ "$v" = relay ] && echo 3 || echo 4)"
-		gw_down
+	# can-gw and offload are the same kernel code, so their ratio is judged
+	# against 0.95: within HI/64, and each twice, alternately, the higher
+	# rate counting (a busy host only ever lowers a zero-loss rate). The
+	# reference needs less precision: within HI/8.
+	declare -A BEST
+	for round in 1 2; do
+		for v in "${REF[@]}"; do
+			[ -n "${LOST1[$v]:-}" ] || [ "$v" = relay ] || continue
+			case $v in
+			can-gw | offload) steps=6 ;;
+			relay) steps=3 ;;
+			*) steps=4 ;;
+			esac
+			[ "$round" = 1 ] || [ "$steps" = 6 ] || continue
+			up "$v" rules1 || continue
+			[ "$round" = 1 ] || echo "  (round 2)"
+			zero_loss "$v" "$HI" "$steps"
+			gw_down
+			if awk -v a="${ZRATE[$v]}" -v b="${BEST[$v]:-0}" 'BEGIN { exit !(a > b) }'; then
+				BEST[$v]=${ZRATE[$v]}
+			fi
+			ZRATE[$v]=${BEST[$v]:-0}
+		done
 	done
 else
 	for v in "${ALL[@]}"; do
@@ -496,13 +513,18 @@ reload_run() {
 		ms=$(sed -n 's/.*ms=\([0-9.]*\).*/\1/p' "$W/reload.out")
 		what="flush + 500 rtnetlink adds"
 	else
-		ms=$(sed -n 's/.* in \([0-9.]*\) ms$/\1/p' "$W/reload.out")
-		what="reload ($(head -1 "$W/reload.out" | sed 's/ in [0-9.]* ms$//; s/^reloaded [^:]*: //'))"
+		ms=$(sed -n 's/.* in \([0-9.]*\) ms, .*/\1/p' "$W/reload.out")
+		paused=$(sed -n 's/.* routing paused \([0-9.]*\) ms$/\1/p' "$W/reload.out")
+		what="reload ($(head -1 "$W/reload.out" | sed 's/ in [0-9.]* ms, .*$//; s/^reloaded [^:]*: //'))"
 	fi
 	RMS[$v]=$(echo "$ms" | sort -n | tail -1)
 	RMED[$v]=$(echo "$ms" | sort -n | sed -n 3p)
 	printf '%-8s %s x5: %s ms (median %s, max %s); frames lost %d of %d, sequence gaps %d (receiver drops %d)\n' \
 		"$v" "$what" "$(echo $ms | sed 's/ /, /g')" "${RMED[$v]}" "${RMS[$v]}" "$lost" "$sent" "$c_missing" "$c_drops"
+	if [ "$v" != can-gw ]; then
+		RPAUSE[$v]=$(echo "$paused" | sort -n | tail -1)
+		echo "         of which routing paused (the swap, on the loop; parsing runs on a thread): $(echo $paused | sed 's/ /, /g') ms"
+	fi
 	[ "$v" = can-gw ] || [ "$lost" = 0 ] || loss_detail "$v"
 	if [ "$v" = can-gw ]; then
 		# what the cangw tool costs: one process (and one rule) per call
@@ -515,13 +537,13 @@ reload_run() {
 	fi
 	gw_down
 }
-declare -A RMS RMED
+declare -A RMS RMED RPAUSE
 for v in "${ALL[@]}"; do
 	reload_run "$v"
 done
 for v in "${ALL[@]}"; do
 	[ "$v" != can-gw ] && [ -n "${RMS[$v]:-}" ] || continue
-	echo "reload $v: max ${RMS[$v]} ms, median ${RMED[$v]} ms (target < 10 ms, judged on the max): $(verdict "${RMS[$v]}" '<' 10)"
+	echo "reload $v: max ${RMS[$v]} ms, median ${RMED[$v]} ms (target < 10 ms, judged on the max, whole reload): $(verdict "${RMS[$v]}" '<' 10); routing paused at most ${RPAUSE[$v]} ms"
 done
 # the same reload of the 1-route file, no traffic: the part that does not
 # grow with the routes
@@ -530,7 +552,7 @@ for v in "${ALL[@]}"; do
 	up "$v" rules1 || continue
 	for i in 1 2 3; do
 		"$CANRIG" gw -s "$CTL" reload
-	done | sed -n 's/.* in \([0-9.]*\) ms$/\1/p' | tr '\n' ' ' >"$W/reload1.out"
+	done | sed -n 's/.* in \([0-9.]*\) ms, .*/\1/p' | tr '\n' ' ' >"$W/reload1.out"
 	gw_down
 	echo "  for comparison, $v reloading the 1-route file (no traffic) x3: $(sed 's/ $//; s/ /, /g' "$W/reload1.out") ms"
 done

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -83,9 +84,41 @@ struct offload {
 	ev_timer poll_tm;
 };
 
+/* A control connection: one command line in, the answer out. */
+struct ctl_conn {
+	struct gwd *d;
+	ev_io io;
+	ev_timer tm;            /* a client too slow to ask or to read is dropped */
+	struct ucred who;
+	char in[128];
+	size_t nin;
+	char *out;              /* the answer, being written */
+	size_t nout, off;
+	struct ctl_conn *next;  /* every connection */
+	struct ctl_conn *wnext; /* waiting for a reload */
+};
+
+/*
+ * A reload parses and compiles the file on a thread of its own, so the
+ * loop goes on routing meanwhile; only the swap runs on the loop.
+ */
+struct reload_job {
+	pthread_t th;
+	int busy, again;
+	ev_async done;
+	struct gw_conf nc;     /* the thread's result */
+	int rc;
+	char err[512];
+	uint64_t t0;
+	struct ctl_conn *wait_cur;  /* answered when the running one ends */
+	struct ctl_conn *wait_next; /* asked meanwhile: answered after the next */
+};
+
 struct gwd {
 	struct ev_loop *loop;
 	struct offload off;
+	struct reload_job rl;
+	struct ctl_conn *conns;
 	struct gw_conf conf;
 	struct gif ifs[GW_MAX_IFS];
 	ev_timer rate_tm, retry_tm;
@@ -566,17 +599,17 @@ static int same_interfaces(const struct gw_conf *a, const struct gw_conf *b)
  * batches of the one loop: no frame is in flight in user space, and the
  * sockets stay open meanwhile, so the kernel keeps what arrives.
  */
-static int reload(struct gwd *d, char *res, size_t cap)
+/* Swaps in the configuration the reload thread made; runs on the loop. */
+static void reload_apply(struct gwd *d, char *res, size_t cap)
 {
-	struct gw_conf nc;
-	char err[512];
+	struct gw_conf nc = d->rl.nc;
 	unsigned int i;
-	uint64_t t0 = now_ns();
+	uint64_t t1 = now_ns();
 
-	if (gw_conf_load_file(&nc, d->path, err, sizeof(err))) {
-		logmsg(LOG_ERR, "reload refused, old rules kept: %s", err);
-		snprintf(res, cap, "error: reload refused, old rules kept: %s", err);
-		return -1;
+	if (d->rl.rc) {
+		logmsg(LOG_ERR, "reload refused, old rules kept: %s", d->rl.err);
+		snprintf(res, cap, "error: reload refused, old rules kept: %s", d->rl.err);
+		return;
 	}
 	/* the kernel's share of the counters first, so they carry over */
 	offload_fold(d);
@@ -603,22 +636,94 @@ static int reload(struct gwd *d, char *res, size_t cap)
 		offload_install(d);
 		gw_conf_fini(&old);
 	}
-	snprintf(res, cap, "reloaded %s: %zu routes in %.3f ms", d->path,
-		 gw_engine_nroutes(d->conf.engine), (double)(now_ns() - t0) / 1e6);
+	snprintf(res, cap, "reloaded %s: %zu routes in %.3f ms, routing paused %.3f ms",
+		 d->path, gw_engine_nroutes(d->conf.engine),
+		 (double)(now_ns() - d->rl.t0) / 1e6, (double)(now_ns() - t1) / 1e6);
 	logmsg(LOG_NOTICE, "%s", res);
 	arm_rate(d);
-	return 0;
+}
+
+static void *reload_main(void *arg)
+{
+	struct gwd *d = arg;
+
+	d->rl.rc = gw_conf_load_file(&d->rl.nc, d->path, d->rl.err, sizeof(d->rl.err));
+	ev_async_send(d->loop, &d->rl.done);
+	return NULL;
+}
+
+static void ctl_answer(struct ctl_conn *c, const char *text);
+
+/* Starts a reload, or asks for another one after the one running. */
+static void reload_start(struct gwd *d)
+{
+	sigset_t all, old;
+	int e;
+
+	if (d->rl.busy) {
+		d->rl.again = 1;
+		return;
+	}
+	d->rl.busy = 1;
+	d->rl.t0 = now_ns();
+	/* signals stay the loop's */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	e = pthread_create(&d->rl.th, NULL, reload_main, d);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e) {
+		/* no thread: the loop pauses for the parse instead */
+		reload_main(d);
+		d->rl.th = pthread_self();
+	}
+}
+
+/* The reload thread is done: swap, answer who asked, go again if asked. */
+static void on_reload_done(struct ev_loop *loop, ev_async *w, int revents)
+{
+	struct gwd *d = w->data;
+	struct ctl_conn *c;
+	char res[768];
+
+	(void)loop;
+	(void)revents;
+	if (!d->rl.busy)
+		return;
+	if (!pthread_equal(d->rl.th, pthread_self()))
+		pthread_join(d->rl.th, NULL);
+	d->rl.busy = 0;
+	reload_apply(d, res, sizeof(res));
+	while ((c = d->rl.wait_cur)) {
+		d->rl.wait_cur = c->wnext;
+		ctl_answer(c, res);
+	}
+	d->rl.wait_cur = d->rl.wait_next;
+	d->rl.wait_next = NULL;
+	if (d->rl.again || d->rl.wait_cur) {
+		d->rl.again = 0;
+		reload_start(d);
+	}
+}
+
+/* At exit: a reload still parsing is waited for and dropped. */
+static void reload_stop(struct gwd *d)
+{
+	if (!d->rl.busy)
+		return;
+	if (!pthread_equal(d->rl.th, pthread_self()))
+		pthread_join(d->rl.th, NULL);
+	if (!d->rl.rc)
+		gw_conf_fini(&d->rl.nc);
+	d->rl.busy = 0;
 }
 
 static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	struct gwd *d = w->data;
 
-	char res[768];
-
 	(void)revents;
 	if (w->signum == SIGHUP)
-		reload(d, res, sizeof(res));
+		reload_start(d);
 	else if (w->signum == SIGUSR1)
 		print_stats(d, stderr);
 	else
@@ -985,11 +1090,8 @@ static void status_text(struct gwd *d, FILE *f)
 			gw_engine_spec(d->conf.engine)->ifs[i].domain, if_state(&d->ifs[i]));
 }
 
-static void command(struct gwd *d, char *line, FILE *f, const struct ucred *who)
+static void command(struct gwd *d, const char *line, FILE *f, const struct ucred *who)
 {
-	char res[768];
-
-	line[strcspn(line, "\r\n")] = 0;
 	if (!strcmp(line, "status")) {
 		status_text(d, f);
 	} else if (!strcmp(line, "stats")) {
@@ -1000,10 +1102,6 @@ static void command(struct gwd *d, char *line, FILE *f, const struct ucred *who)
 		stats_json(d, f);
 	} else if (!strcmp(line, "routes")) {
 		routes_text(d, f);
-	} else if (!strcmp(line, "reload")) {
-		logmsg(LOG_NOTICE, "reload asked by uid %u pid %d", who->uid, who->pid);
-		reload(d, res, sizeof(res));
-		fprintf(f, "%s\n", res);
 	} else if (!strcmp(line, "workshop on") || !strcmp(line, "workshop off")) {
 		int on = line[10] == 'n';
 
@@ -1017,40 +1115,171 @@ static void command(struct gwd *d, char *line, FILE *f, const struct ucred *who)
 	}
 }
 
+static void ctl_close(struct ctl_conn *c)
+{
+	struct gwd *d = c->d;
+	struct ctl_conn **p;
+
+	for (p = &d->conns; *p; p = &(*p)->next)
+		if (*p == c) {
+			*p = c->next;
+			break;
+		}
+	ev_io_stop(d->loop, &c->io);
+	ev_timer_stop(d->loop, &c->tm);
+	close(c->io.fd);
+	free(c->out);
+	free(c);
+}
+
+/* Writes what it can of the answer; the rest when the socket takes it. */
+static void ctl_write(struct ctl_conn *c)
+{
+	ssize_t n;
+
+	while (c->off < c->nout) {
+		n = write(c->io.fd, c->out + c->off, c->nout - c->off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0)
+			break;
+		c->off += (size_t)n;
+	}
+	ctl_close(c);
+}
+
+static void ctl_send(struct ctl_conn *c)
+{
+	struct gwd *d = c->d;
+
+	ev_io_stop(d->loop, &c->io);
+	ev_io_set(&c->io, c->io.fd, EV_WRITE);
+	ev_io_start(d->loop, &c->io);
+	ev_timer_stop(d->loop, &c->tm);
+	ev_timer_set(&c->tm, 5, 0);
+	ev_timer_start(d->loop, &c->tm);
+	ctl_write(c);
+}
+
+static void ctl_answer(struct ctl_conn *c, const char *text)
+{
+	free(c->out);
+	c->nout = strlen(text) + 1;
+	c->out = malloc(c->nout);
+	if (!c->out) {
+		ctl_close(c);
+		return;
+	}
+	memcpy(c->out, text, c->nout);
+	c->out[c->nout - 1] = '\n';
+	c->off = 0;
+	ctl_send(c);
+}
+
+/* A whole command line arrived: run it; a reload answers when it is done. */
+static void ctl_line(struct ctl_conn *c)
+{
+	struct gwd *d = c->d;
+	FILE *f;
+
+	c->in[strcspn(c->in, "\r\n")] = 0;
+	ev_io_stop(d->loop, &c->io);
+	ev_timer_stop(d->loop, &c->tm);
+	if (!strcmp(c->in, "reload")) {
+		struct ctl_conn **q = d->rl.busy ? &d->rl.wait_next : &d->rl.wait_cur;
+
+		logmsg(LOG_NOTICE, "reload asked by uid %u pid %d", c->who.uid, c->who.pid);
+		while (*q)
+			q = &(*q)->wnext;
+		*q = c;
+		c->wnext = NULL;
+		reload_start(d);
+		return;
+	}
+	f = open_memstream(&c->out, &c->nout);
+	if (!f) {
+		ctl_close(c);
+		return;
+	}
+	command(d, c->in, f, &c->who);
+	if (fclose(f)) {
+		ctl_close(c);
+		return;
+	}
+	c->off = 0;
+	ctl_send(c);
+}
+
+static void on_ctl_io(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct ctl_conn *c = w->data;
+	ssize_t n;
+
+	(void)loop;
+	if (revents & EV_WRITE) {
+		ctl_write(c);
+		return;
+	}
+	n = read(w->fd, c->in + c->nin, sizeof(c->in) - 1 - c->nin);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		ctl_close(c);
+		return;
+	}
+	c->nin += (size_t)n;
+	c->in[c->nin] = 0;
+	if (memchr(c->in, '\n', c->nin)) {
+		ctl_line(c);
+	} else if (c->nin == sizeof(c->in) - 1) {
+		ev_io_stop(c->d->loop, &c->io);
+		ctl_answer(c, "error: command line too long");
+	}
+}
+
+static void on_ctl_tm(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	ctl_close(w->data);
+}
+
+/*
+ * New control connections.  Nothing here waits for a client: a client
+ * that is slow to ask or to read its answer only holds its own
+ * connection, for 5 s at most.
+ */
 static void on_ctl(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct gwd *d = w->data;
-	struct timeval tv = { 1, 0 };
-	struct ucred who;
-	socklen_t wl = sizeof(who);
-	char line[128];
-	ssize_t n;
-	FILE *f;
-	int fd;
+	socklen_t wl;
+	struct ctl_conn *c;
+	int fd, k;
 
-	(void)loop;
 	(void)revents;
-	fd = accept4(d->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
-	if (fd < 0)
-		return;
-	/* a slow client may hold the loop for a second at most */
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	memset(&who, 0, sizeof(who));
-	getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &who, &wl);
-	n = read(fd, line, sizeof(line) - 1);
-	if (n <= 0) {
-		close(fd);
-		return;
+	for (k = 0; k < 16; k++) {
+		fd = accept4(d->ctl_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return;
+		c = calloc(1, sizeof(*c));
+		if (!c) {
+			close(fd);
+			continue;
+		}
+		c->d = d;
+		wl = sizeof(c->who);
+		getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->who, &wl);
+		ev_io_init(&c->io, on_ctl_io, fd, EV_READ);
+		c->io.data = c;
+		ev_timer_init(&c->tm, on_ctl_tm, 5, 0);
+		c->tm.data = c;
+		ev_io_start(loop, &c->io);
+		ev_timer_start(loop, &c->tm);
+		c->next = d->conns;
+		d->conns = c;
 	}
-	line[n] = 0;
-	f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
-		return;
-	}
-	command(d, line, f, &who);
-	fclose(f);
 }
 
 static int open_control(struct gwd *d)
@@ -1099,6 +1328,9 @@ static int open_control(struct gwd *d)
 
 static void close_control(struct gwd *d)
 {
+	while (d->conns)
+		ctl_close(d->conns);
+	d->rl.wait_cur = d->rl.wait_next = NULL;
 	if (d->ctl_fd < 0)
 		return;
 	ev_io_stop(d->loop, &d->ctl);
@@ -1274,6 +1506,9 @@ int main(int argc, char **argv)
 		logmsg(LOG_WARNING, "no link events (%s); polling interfaces once a second",
 		       strerror(-d.link_fd));
 	}
+	ev_async_init(&d.rl.done, on_reload_done);
+	d.rl.done.data = &d;
+	ev_async_start(d.loop, &d.rl.done);
 	for (i = 0; sigs[i]; i++) {
 		ev_signal_init(&d.sig[i], on_signal, sigs[i]);
 		d.sig[i].data = &d;
@@ -1283,6 +1518,7 @@ int main(int argc, char **argv)
 	       d.conf.nifs, up, gw_engine_nroutes(d.conf.engine));
 	sd_notify_ready();
 	ev_run(d.loop, 0);
+	reload_stop(&d);
 	if (d.verbose)
 		print_stats(&d, stderr);
 	close_control(&d);
