@@ -990,17 +990,42 @@ int gw_engine_workshop_on(const struct gw_engine *e)
 	return e->workshop;
 }
 
+static int cmp_name_only(const void *a, const void *b)
+{
+	return strcmp(((const struct name_ref *)a)->name, ((const struct name_ref *)b)->name);
+}
+
+/*
+ * Sorted and searched, not pairwise: it runs on the loop while routing
+ * waits, and with 500 routes the pairwise search took 8-12 ms in the
+ * guest.  Names are unique within an engine (gw_engine_new()).
+ */
 void gw_engine_adopt(struct gw_engine *e, const struct gw_engine *old)
 {
+	struct name_ref *v = malloc((old->nr + 1) * sizeof(*v)), key, *hit;
 	size_t i, k;
 
-	for (i = 0; i < e->nr; i++)
-		for (k = 0; k < old->nr; k++)
-			if (!strcmp(e->r[i].s.name, old->r[k].s.name)) {
-				e->r[i].ctr = old->r[k].ctr;
-				break;
-			}
 	e->workshop = old->workshop;
+	if (!v) {
+		/* without memory, slowly */
+		for (i = 0; i < e->nr; i++)
+			for (k = 0; k < old->nr; k++)
+				if (!strcmp(e->r[i].s.name, old->r[k].s.name)) {
+					e->r[i].ctr = old->r[k].ctr;
+					break;
+				}
+		return;
+	}
+	for (k = 0; k < old->nr; k++)
+		v[k] = (struct name_ref){ old->r[k].s.name, k };
+	qsort(v, old->nr, sizeof(*v), cmp_name_only);
+	for (i = 0; i < e->nr; i++) {
+		key.name = e->r[i].s.name;
+		hit = bsearch(&key, v, old->nr, sizeof(*v), cmp_name_only);
+		if (hit)
+			e->r[i].ctr = old->r[hit->idx].ctr;
+	}
+	free(v);
 }
 
 /* Aligned blocks covering lo..hi (prefix decomposition), kernel form. */

@@ -29,7 +29,7 @@ static void spec_init(void)
 	}
 	spec.ifs[0].fd = 1;
 	spec.nifs = 3;
-	spec.routes = calloc(8, sizeof(*spec.routes));
+	spec.routes = calloc(64, sizeof(*spec.routes));
 }
 
 static struct gw_route_spec *route(const char *name, unsigned int src,
@@ -586,6 +586,43 @@ static void test_adopt(void)
 	gw_engine_free(a);
 	gw_engine_free(b);
 	gw_engine_free(NULL);
+
+	/* many routes, the new file in another order with some names new:
+	 * each keeps its own counters, the new ones start at 0 */
+	{
+		static char names[2][48][8];
+		unsigned int i, k;
+
+		spec_init();
+		for (i = 0; i < 40; i++) {
+			snprintf(names[0][i], sizeof(names[0][i]), "r%02u", i);
+			r = route(names[0][i], 0, 1u << 1);
+			sel(r, GW_SEL_EXACT, 0x100 + i, 0, 0, 0);
+		}
+		a = gw_engine_new(&spec, err, sizeof(err));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+		for (i = 0; i < 40; i++)
+			for (k = 0; k <= i; k++)
+				in(a, 0, 0x100 + i, 0, "01", 0);
+		spec_init();
+		for (i = 0; i < 48; i++) {
+			/* r47 .. r00, then r08 .. r47 were not there */
+			snprintf(names[1][i], sizeof(names[1][i]), "r%02u", 47 - i);
+			r = route(names[1][i], 0, 1u << 1);
+			sel(r, GW_SEL_EXACT, 0x100 + i, 0, 0, 0);
+		}
+		b = gw_engine_new(&spec, err, sizeof(err));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+		gw_engine_adopt(b, a);
+		for (i = 0; i < 48; i++) {
+			unsigned int was = 47 - i;
+
+			CU_ASSERT_EQUAL(gw_engine_counters(b, i)->forwarded, was < 40 ? was + 1 : 0);
+			CU_ASSERT_EQUAL(gw_engine_counters(b, i)->matched, was < 40 ? was + 1 : 0);
+		}
+		gw_engine_free(a);
+		gw_engine_free(b);
+	}
 }
 
 int register_gw_tests(void)
