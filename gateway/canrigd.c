@@ -107,6 +107,8 @@ struct reload_job {
 	int busy, again;
 	ev_async done;
 	struct gw_conf nc;     /* the thread's result */
+	struct gw_cgw_route *plan; /* and its offload plan (offload: kernel) */
+	int offload;           /* make one */
 	int rc;
 	char err[512];
 	uint64_t t0;
@@ -174,7 +176,8 @@ static void undo(struct gwd *d, uint16_t route, enum gw_drop why)
 
 static void flush(struct gif *g, uint64_t now);
 static void offload_fold(struct gwd *d);
-static void offload_install(struct gwd *d);
+static void offload_install(struct gwd *d, struct gw_cgw_route *plan);
+static struct gw_cgw_route *offload_plan(const struct gw_engine *e);
 
 static void enqueue(struct gwd *d, const struct gw_emit *o, uint64_t now)
 {
@@ -463,7 +466,7 @@ static void on_retry(struct ev_loop *loop, ev_timer *w, int revents)
 		if (!d->ifs[i].open && !open_if(d, &d->ifs[i], 1)) {
 			logmsg(LOG_NOTICE, "%s: back", d->conf.ifname[i]);
 			offload_fold(d);
-			offload_install(d);
+			offload_install(d, NULL);
 		}
 }
 
@@ -496,7 +499,7 @@ static void on_link_ev(void *arg, const struct cio_link_ev *ev)
 		logmsg(LOG_NOTICE, "%s: back", d->conf.ifname[i]);
 		/* the kernel dropped the jobs of the old interface */
 		offload_fold(d);
-		offload_install(d);
+		offload_install(d, NULL);
 	}
 	if (!ev->running || ev->can_state == CAN_STATE_BUS_OFF)
 		hold(g, 1, ev->can_state == CAN_STATE_BUS_OFF ? "bus-off" : "no carrier");
@@ -621,7 +624,8 @@ static void reload_apply(struct gwd *d, char *res, size_t cap)
 		d->conf = nc;
 		refilter(d);
 		/* old still holds the routes the installed jobs were planned from */
-		offload_install(d);
+		offload_install(d, d->rl.plan);
+		d->rl.plan = NULL;
 		gw_engine_free(old);
 	} else {
 		struct gw_conf old = d->conf;
@@ -633,7 +637,8 @@ static void reload_apply(struct gwd *d, char *res, size_t cap)
 			logmsg(LOG_ERR, "reload: out of memory");
 		for (i = 0; i < d->conf.nifs; i++)
 			open_if(d, &d->ifs[i], 0);
-		offload_install(d);
+		offload_install(d, d->rl.plan);
+		d->rl.plan = NULL;
 		gw_conf_fini(&old);
 	}
 	snprintf(res, cap, "reloaded %s: %zu routes in %.3f ms, routing paused %.3f ms",
@@ -648,6 +653,7 @@ static void *reload_main(void *arg)
 	struct gwd *d = arg;
 
 	d->rl.rc = gw_conf_load_file(&d->rl.nc, d->path, d->rl.err, sizeof(d->rl.err));
+	d->rl.plan = !d->rl.rc && d->rl.offload ? offload_plan(d->rl.nc.engine) : NULL;
 	ev_async_send(d->loop, &d->rl.done);
 	return NULL;
 }
@@ -666,6 +672,7 @@ static void reload_start(struct gwd *d)
 	}
 	d->rl.busy = 1;
 	d->rl.t0 = now_ns();
+	d->rl.offload = d->off.open;
 	/* signals stay the loop's */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -714,6 +721,8 @@ static void reload_stop(struct gwd *d)
 		pthread_join(d->rl.th, NULL);
 	if (!d->rl.rc)
 		gw_conf_fini(&d->rl.nc);
+	free(d->rl.plan);
+	d->rl.plan = NULL;
 	d->rl.busy = 0;
 }
 
@@ -835,7 +844,31 @@ static int same_jobs(const struct gw_cgw_route *a, size_t na, const struct gw_cg
 }
 
 /*
- * Plans the current engine's offload and makes the kernel match it.  The
+ * The offload plan of engine e, one gw_cgw_route per route (it borrows
+ * e's routes), or NULL without memory.  Pure: a reload runs it on its
+ * thread, so that routing does not wait for it.
+ */
+static struct gw_cgw_route *offload_plan(const struct gw_engine *e)
+{
+	size_t i, n = gw_engine_nroutes(e);
+	const struct gw_route_spec **routes = calloc(n + 1, sizeof(*routes));
+	struct gw_cgw_route *rt = calloc(n + 1, sizeof(*rt));
+
+	if (!routes || !rt) {
+		free(routes);
+		free(rt);
+		return NULL;
+	}
+	for (i = 0; i < n; i++)
+		routes[i] = gw_engine_route(e, i);
+	gw_cgw_plan(gw_engine_spec(e), routes, n, rt);
+	free(routes);
+	return rt;
+}
+
+/*
+ * Plans the current engine's offload (or takes plan, made by
+ * offload_plan() for it, and owns it) and makes the kernel match it.  The
  * jobs installed before (for the engine whose routes 'prev' points into,
  * still valid) stay when the new plan makes the same jobs: a reload that
  * changes nothing offloaded touches nothing in the kernel.  Otherwise the
@@ -844,18 +877,19 @@ static int same_jobs(const struct gw_cgw_route *a, size_t na, const struct gw_cg
  * interfaces are missing stay in user space until they come back.  On an
  * error every route runs in user space.
  */
-static void offload_install(struct gwd *d)
+static void offload_install(struct gwd *d, struct gw_cgw_route *plan)
 {
 	struct offload *o = &d->off, old = d->off;
 	const struct gw_spec *sp;
-	const struct gw_route_spec **routes = NULL;
 	uint32_t ifindex[GW_MAX_IFS];
 	uint8_t *kernel = NULL;
 	size_t i, n, nk = 0, jobs = 0;
 	int e = -ENOMEM;
 
-	if (!o->open)
+	if (!o->open) {
+		free(plan);
 		return;
+	}
 	o->rt = NULL;
 	o->inst = NULL;
 	o->seen = NULL;
@@ -864,16 +898,12 @@ static void offload_install(struct gwd *d)
 	n = gw_engine_nroutes(d->conf.engine);
 	for (i = 0; i < sp->nifs; i++)
 		ifindex[i] = if_nametoindex(sp->ifs[i].name);
-	routes = calloc(n + 1, sizeof(*routes));
 	kernel = calloc(n + 1, 1);
-	o->rt = calloc(n + 1, sizeof(*o->rt));
-	if (!routes || !kernel || !o->rt)
+	o->rt = plan ? plan : offload_plan(d->conf.engine);
+	if (!kernel || !o->rt)
 		goto out_fail;
-	for (i = 0; i < n; i++)
-		routes[i] = gw_engine_route(d->conf.engine, i);
-	gw_cgw_plan(sp, routes, n, o->rt);
 	for (i = 0; i < n; i++) {
-		const struct gw_route_spec *r = routes[i];
+		const struct gw_route_spec *r = gw_engine_route(d->conf.engine, i);
 		unsigned int k;
 
 		if (o->rt[i].why)
@@ -909,7 +939,8 @@ static void offload_install(struct gwd *d)
 		jobs += kernel[i] ? o->rt[i].njobs : 0;
 		if (!kernel[i] && d->verbose)
 			logmsg(LOG_INFO, "offload: route %s stays in user space: %s",
-			       routes[i]->name, o->rt[i].why ? o->rt[i].why : "matches nothing");
+			       gw_engine_route(d->conf.engine, i)->name,
+			       o->rt[i].why ? o->rt[i].why : "matches nothing");
 	}
 	e = gw_engine_offload(d->conf.engine, kernel);
 	if (e)
@@ -923,7 +954,6 @@ static void offload_install(struct gwd *d)
 	}
 	logmsg(LOG_NOTICE, "offload: %zu of %zu routes in the kernel's can-gw (%zu jobs)", nk, n,
 	       jobs);
-	free(routes);
 	free(kernel);
 	return;
 
@@ -943,7 +973,6 @@ out_fail:
 	offload_save(d, NULL, 0);
 	gw_engine_offload(d->conf.engine, NULL);
 	refilter(d);
-	free(routes);
 	free(kernel);
 }
 
@@ -961,7 +990,7 @@ static void on_offload_poll(struct ev_loop *loop, ev_timer *w, int revents)
 			logmsg(LOG_NOTICE, "offload: can-gw lost jobs of route %s; reinstalling",
 			       gw_engine_route_name(d->conf.engine, i));
 			offload_remove(d);
-			offload_install(d);
+			offload_install(d, NULL);
 			break;
 		}
 }
@@ -992,7 +1021,7 @@ static void offload_start(struct gwd *d)
 		       o->saved);
 	else if (e < 0)
 		logmsg(LOG_WARNING, "offload: %s: %s", o->saved, strerror(-e));
-	offload_install(d);
+	offload_install(d, NULL);
 	ev_timer_init(&o->poll_tm, on_offload_poll, 10, 10);
 	o->poll_tm.data = d;
 	ev_timer_start(d->loop, &o->poll_tm);
