@@ -33,13 +33,15 @@ struct route {
 	uint32_t fw_blocked[FW_SLOTS];  /* id | 1 << 31 valid, | eff << 30 */
 	unsigned int fw_next;
 	uint8_t classic_dst;            /* some destination is classic */
-	uint8_t kernel;                 /* offloaded to can-gw: not looked up */
+	uint8_t kernel;                 /* offloaded to can-gw: looked up for
+					 * remote frames of its exact ids only */
 };
 
 /* Per source interface: exact ids -> route lists, and the rest. */
 struct lookup {
 	uint32_t *key;          /* id | eff << 31 | 1 << 30 (used) */
 	uint32_t *first, *count;/* into the list pool */
+	uint8_t *user;          /* some route of the id is not offloaded */
 	uint32_t cap;           /* power of two */
 	uint32_t *fallback;     /* routes not found by exact id */
 	uint32_t nfallback;
@@ -99,6 +101,7 @@ static void free_lookups(struct lookup *lk, uint32_t *pool)
 		free(lk[i].key);
 		free(lk[i].first);
 		free(lk[i].count);
+		free(lk[i].user);
 		free(lk[i].fallback);
 	}
 	free(pool);
@@ -272,10 +275,13 @@ static int build_lookup(struct gw_engine *e, unsigned int src)
 	for (i = 0; i < e->nr; i++) {
 		const struct gw_route_spec *r = &e->r[i].s;
 
-		if (r->src != src || e->r[i].kernel)
+		if (r->src != src)
 			continue;
 		for (j = 0; j < r->nsel; j++)
 			nexact += r->sel[j].kind == GW_SEL_EXACT;
+		/* can-gw takes an offloaded route's masks and ranges whole */
+		if (e->r[i].kernel)
+			continue;
 		if (!only_exact(r))
 			lk->nfallback++;
 		if (!r->nsel)
@@ -287,17 +293,18 @@ static int build_lookup(struct gw_engine *e, unsigned int src)
 	lk->key = calloc(lk->cap, sizeof(*lk->key));
 	lk->first = calloc(lk->cap, sizeof(*lk->first));
 	lk->count = calloc(lk->cap, sizeof(*lk->count));
+	lk->user = calloc(lk->cap, sizeof(*lk->user));
 	lk->fallback = calloc(lk->nfallback + 1, sizeof(*lk->fallback));
-	if (!lk->key || !lk->first || !lk->count || !lk->fallback)
+	if (!lk->key || !lk->first || !lk->count || !lk->user || !lk->fallback)
 		return -ENOMEM;
 	/* first pass: count routes per key; second: fill the pool */
 	lk->nfallback = 0;
 	for (i = 0; i < e->nr; i++) {
 		const struct gw_route_spec *r = &e->r[i].s;
 
-		if (r->src != src || e->r[i].kernel)
+		if (r->src != src)
 			continue;
-		if (!only_exact(r))
+		if (!e->r[i].kernel && !only_exact(r))
 			lk->fallback[lk->nfallback++] = (uint32_t)i;
 		for (j = 0; j < r->nsel; j++) {
 			uint32_t k;
@@ -309,6 +316,7 @@ static int build_lookup(struct gw_engine *e, unsigned int src)
 			     h = (h + 1) & (lk->cap - 1))
 				;
 			lk->key[h] = k;
+			lk->user[h] |= !e->r[i].kernel;
 			/* the same id twice in one route counts once */
 			if (!lk->count[h] || lk->first[h] != i + 1) {
 				lk->count[h]++;
@@ -338,7 +346,7 @@ static void fill_lookup(struct gw_engine *e, unsigned int src, uint32_t base)
 	for (i = 0; i < e->nr; i++) {
 		const struct gw_route_spec *r = &e->r[i].s;
 
-		if (r->src != src || e->r[i].kernel)
+		if (r->src != src)
 			continue;
 		for (j = 0; j < r->nsel; j++) {
 			uint32_t k, *list;
@@ -894,6 +902,11 @@ unsigned int gw_engine_input(struct gw_engine *e, unsigned int src,
 			ri = a[i++];
 			if (j < nb && b[j] == ri)
 				j++;
+			/* can-gw routes the data frames of an offloaded exact id
+			 * (the kernel's hashed filter path takes no remote
+			 * frames); its remote frames are ours */
+			if (e->r[ri].kernel && !(f->flags & CF_RTR))
+				continue;
 		} else {
 			ri = b[j++];
 			if (!ids_match(&e->r[ri].s, f))
@@ -1056,7 +1069,7 @@ int gw_engine_filters(const struct gw_engine *e, unsigned int src,
 	const struct lookup *lk;
 	uint32_t h, i;
 	size_t k;
-	int n = 0;
+	int n = 0, any = 0;
 
 	if (src >= e->spec.nifs)
 		return 0;
@@ -1074,6 +1087,10 @@ int gw_engine_filters(const struct gw_engine *e, unsigned int src,
 
 		if (!key)
 			continue;
+		any = 1;
+		/* an offloaded id's data frames are the kernel's */
+		if (!lk->user[h])
+			continue;
 		eff = !!(key & 1u << 31);
 		if ((unsigned int)n < max) {
 			id[n] = (key & CF_EFF_MASK) | (eff ? 0x80000000u : 0);
@@ -1081,7 +1098,7 @@ int gw_engine_filters(const struct gw_engine *e, unsigned int src,
 		}
 		n++;
 	}
-	if (n) {
+	if (any) {
 		if ((unsigned int)n < max) {
 			id[n] = 0x40000000u;
 			mask[n] = 0x40000000u;

@@ -96,8 +96,11 @@ static int sel_filter(const struct gw_route_spec *r, const struct gw_idsel *s, s
 
 	switch (s->kind) {
 	case GW_SEL_EXACT:
+		/* data frames only: that form takes the kernel's hashed
+		 * receive path, not the list every frame walks; the engine
+		 * keeps the remote frames of the id (gw_engine_offload()) */
 		v = s->lo;
-		m = full;
+		m = full | CAN_RTR_FLAG;
 		break;
 	case GW_SEL_RANGE:
 		/* only a range that is one aligned block is one id/mask pair */

@@ -543,15 +543,36 @@ static void test_offload(void)
 	CU_ASSERT_EQUAL(in(e, 0, 0x123, 0, "01", 0), 1);
 	CU_ASSERT_EQUAL(out[0].dst, 2);
 	CU_ASSERT_EQUAL(gw_engine_counters(e, 0)->matched, 1);
+	/* its remote frames stay in user space (the kernel job takes data
+	 * frames only): both routes */
+	CU_ASSERT_EQUAL(in(e, 0, 0x123, CF_RTR, "", 0), 2);
+	CU_ASSERT_EQUAL(gw_engine_counters(e, 0)->matched, 2);
 	/* 123 and 124 still wanted by "user", plus RTR and the mask */
 	CU_ASSERT_EQUAL(gw_engine_filters(e, 0, id, mask, 64), 4);
 	kernel[0] = 0;
 	kernel[1] = 1;
 	kernel[2] = 1;
 	CU_ASSERT_EQUAL(gw_engine_offload(e, kernel), 0);
+	/* 123 for "kernel" and every remote frame; not 124, whose data
+	 * frames only the kernel wants */
 	CU_ASSERT_EQUAL(gw_engine_filters(e, 0, id, mask, 64), 2);
+	CU_ASSERT(id[0] == 0x123 && mask[0] == 0xC00007FFu);
+	CU_ASSERT(id[1] == 0x40000000u && mask[1] == 0x40000000u);
 	CU_ASSERT_EQUAL(in(e, 0, 0x124, 0, "01", 0), 0);
 	CU_ASSERT_EQUAL(in(e, 0, 0x301, 0, "01", 0), 0);
+	CU_ASSERT_EQUAL(in(e, 0, 0x124, CF_RTR, "", 0), 1);
+	CU_ASSERT_EQUAL(out[0].dst, 2);
+	/* can-gw takes a mask's remote frames as well */
+	CU_ASSERT_EQUAL(in(e, 0, 0x301, CF_RTR, "", 0), 0);
+	/* everything offloaded: canrigd wants the remote frames only */
+	kernel[0] = 1;
+	CU_ASSERT_EQUAL(gw_engine_offload(e, kernel), 0);
+	CU_ASSERT_EQUAL(gw_engine_filters(e, 0, id, mask, 64), 1);
+	CU_ASSERT(id[0] == 0x40000000u && mask[0] == 0x40000000u);
+	CU_ASSERT_EQUAL(in(e, 0, 0x123, 0, "01", 0), 0);
+	CU_ASSERT_EQUAL(in(e, 0, 0x123, CF_RTR, "", 0), 2);
+	kernel[0] = 0;
+	CU_ASSERT_EQUAL(gw_engine_offload(e, kernel), 0);
 	CU_ASSERT_EQUAL(in(e, 0, 0x123, 0, "01", 0), 1);
 	CU_ASSERT_EQUAL(out[0].dst, 1);
 	/* all back in user space */

@@ -140,7 +140,8 @@ static void test_jobs(void)
 	CU_ASSERT_EQUAL(rt.njobs, 1);
 	CU_ASSERT_EQUAL_FATAL(gw_cgw_route_job(&rt, 0, ifx, &j), 0);
 	CU_ASSERT_EQUAL(j.key.filter_id, 0x123);
-	CU_ASSERT_EQUAL(j.key.filter_mask, CAN_SFF_MASK | CAN_EFF_FLAG);
+	/* data frames only: the kernel's hashed path; remote ones stay ours */
+	CU_ASSERT_EQUAL(j.key.filter_mask, CAN_SFF_MASK | CAN_EFF_FLAG | CAN_RTR_FLAG);
 	CU_ASSERT_EQUAL(j.key.flags, CGW_FLAGS_CAN_ECHO);
 	CU_ASSERT_EQUAL(j.key.lim_hops, 1);
 	CU_ASSERT(j.key.src_ifindex == 12 && j.key.dst_ifindex == 14 && !j.fd && !j.key.uid);
@@ -161,7 +162,7 @@ static void test_jobs(void)
 	CU_ASSERT(j.key.filter_id == 0x123 && j.key.dst_ifindex == 14);
 	gw_cgw_route_job(&rt, 2, ifx, &j);
 	CU_ASSERT(j.key.filter_id == (0x18DA10F1 | CAN_EFF_FLAG) && j.key.dst_ifindex == 11);
-	CU_ASSERT_EQUAL(j.key.filter_mask, CAN_EFF_MASK | CAN_EFF_FLAG);
+	CU_ASSERT_EQUAL(j.key.filter_mask, CAN_EFF_MASK | CAN_EFF_FLAG | CAN_RTR_FLAG);
 	gw_cgw_route_job(&rt, 5, ifx, &j);
 	CU_ASSERT(j.key.filter_id == 0x400 && j.key.filter_mask == (0x700 | CAN_EFF_FLAG));
 	CU_ASSERT_EQUAL(j.key.dst_ifindex, 14);
@@ -1495,10 +1496,12 @@ static uint32_t can_id_of(const struct cf_frame *f)
 
 static void test_model(void)
 {
-	static struct gw_emit eo[16];
-	unsigned int routes, accepted = 0, outputs = 0, frames = 0, bad = 0, i, n, m;
+	static struct gw_emit eo[16], eu[16];
+	static const uint8_t one = 1;
+	unsigned int routes, accepted = 0, outputs = 0, frames = 0, bad = 0, i, n, m, nu;
+	unsigned int user_rtr = 0;
 	struct gw_cgw_job j;
-	struct gw_engine *e;
+	struct gw_engine *e, *eoff;
 	struct cf_frame f;
 	struct kf k, ko;
 	uint8_t data[64];
@@ -1512,6 +1515,14 @@ static void test_model(void)
 		e = engine();
 		if (!e)
 			continue; /* the engine refuses it (a checksum past the frame...) */
+		/* the same route offloaded: what user space still does */
+		eoff = engine();
+		if (!eoff || gw_engine_offload(eoff, &one)) {
+			bad++;
+			gw_engine_free(e);
+			gw_engine_free(eoff);
+			break;
+		}
 		accepted++;
 		with_csum += rt.crc8 && rt.xsum;
 		with_fd += rt.ntypes == 2;
@@ -1543,10 +1554,24 @@ static void test_model(void)
 					bad++;
 				m++;
 			}
+			/* what the kernel leaves (remote frames of exact ids),
+			 * user space does, and never both */
+			nu = gw_engine_input(eoff, rs.src, &f, 0, eu, 16);
+			if (nu) {
+				user_rtr++;
+				if (m || nu != n || !(f.flags & CF_RTR))
+					bad++;
+				for (m = 0; m < nu && m < n; m++)
+					if (eu[m].dst != eo[m].dst ||
+					    can_id_of(&eu[m].f) != can_id_of(&eo[m].f) ||
+					    eu[m].f.len != eo[m].f.len)
+						bad++;
+			}
 			if (m != n)
 				bad++;
 		}
 		gw_engine_free(e);
+		gw_engine_free(eoff);
 		if (bad) {
 			printf("\nmodel mismatch on route %u (%zu actions)\n", routes, rs.nact);
 			break;
@@ -1557,6 +1582,7 @@ static void test_model(void)
 	CU_ASSERT(accepted > 300);
 	CU_ASSERT(outputs > frames / 10);
 	CU_ASSERT(with_csum > 50 && with_fd > 50 && with_inv > 20 && with_id > 300);
+	CU_ASSERT(user_rtr > 50);
 }
 
 /* ---- I/O that works anywhere -------------------------------------------- */

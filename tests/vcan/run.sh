@@ -1056,7 +1056,7 @@ EOF
 	cangw -L >L1 || true # it exits 1 after listing
 	[ "$(grep -c -- '-s vcan0' L1)" = 2 ]
 	grep -qE -- '-s vcan0 -d vcan1 .*-u C4A[0-9A-F]{5} .*-f 123:' L1
-	grep -qE -- '^cangw -A -s vcan0 -d vcan1 -e -l 1 -f 125:[0-9A-F]+ #' L1
+	grep -qE -- '^cangw -A -s vcan0 -d vcan1 -e -l 1 -f 125:C00007FF #' L1
 	[ "$(grep -c . ctl.sock.jobs)" = 2 ] # a comment and the plain job
 	xrc 0 ro $S routes
 	has ro 'fast: vcan0 -> vcan1, 1 id selections, 2 actions, kernel can-gw (1 jobs)'
@@ -1071,17 +1071,21 @@ EOF
 	cansend vcan0 124#00
 	cansend vcan0 125#AA
 	cansend vcan0 125#BB
+	# a remote frame: the kernel job takes data frames only (its hashed
+	# path); canrigd routes this one
+	cansend vcan0 125#R
 	finish vcan1 b.log
 	finish vcan2 c.log
 	stop $p1 $p2
 	[ "$(grep -c ' vcan1 321#11DD3344' b.log)" = 3 ]
 	[ "$(grep -cE ' vcan1 125#(AA|BB)$' b.log)" = 2 ]
+	[ "$(grep -cE ' vcan1 125#R' b.log)" = 1 ]
 	absent ' vcan1 (123|124|200)#' b.log
 	[ "$(grep -c ' vcan2 200#' c.log)" = 1 ]
 	xrc 0 st $S stats
 	has st 'route fast: matched 3, forwarded 3'
 	has st 'route slow: matched 3, forwarded 1, rate-limited 2'
-	has st 'route plain: matched 2, forwarded 2'
+	has st 'route plain: matched 3, forwarded 3'
 	# nothing offloaded changes: the same jobs stay
 	kill -HUP $GW
 	wait_for gw.log 'reloaded'
@@ -1100,7 +1104,7 @@ EOF
 	grep -qE -- '-f 125:[0-9A-F]+ # 2 handled' L4
 	cansend vcan0 125#CC
 	xrc 0 st3 $S stats
-	has st3 'route plain: matched 3, forwarded 3'
+	has st3 'route plain: matched 4, forwarded 4'
 	has st3 'route fast: matched 3, forwarded 3'
 	# killed: its jobs stay in the kernel, and the next canrigd removes them
 	kill -KILL $GW
