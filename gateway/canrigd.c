@@ -108,7 +108,6 @@ struct reload_job {
 	ev_async done;
 	struct gw_conf nc;     /* the thread's result */
 	struct gw_cgw_route *plan; /* and its offload plan (offload: kernel) */
-	int offload;           /* make one */
 	int rc;
 	char err[512];
 	uint64_t t0;
@@ -178,6 +177,7 @@ static void flush(struct gif *g, uint64_t now);
 static void offload_fold(struct gwd *d);
 static void offload_install(struct gwd *d, struct gw_cgw_route *plan);
 static struct gw_cgw_route *offload_plan(const struct gw_engine *e);
+static void offload_reload(struct gwd *d);
 
 static void enqueue(struct gwd *d, const struct gw_emit *o, uint64_t now)
 {
@@ -617,15 +617,13 @@ static void reload_apply(struct gwd *d, char *res, size_t cap)
 	/* the kernel's share of the counters first, so they carry over */
 	offload_fold(d);
 	gw_engine_adopt(nc.engine, d->conf.engine);
-	nc.offload_kernel = d->conf.offload_kernel; /* decided at start */
 	if (same_interfaces(&nc, &d->conf)) {
 		struct gw_engine *old = d->conf.engine;
 
 		d->conf = nc;
 		refilter(d);
 		/* old still holds the routes the installed jobs were planned from */
-		offload_install(d, d->rl.plan);
-		d->rl.plan = NULL;
+		offload_reload(d);
 		gw_engine_free(old);
 	} else {
 		struct gw_conf old = d->conf;
@@ -637,8 +635,7 @@ static void reload_apply(struct gwd *d, char *res, size_t cap)
 			logmsg(LOG_ERR, "reload: out of memory");
 		for (i = 0; i < d->conf.nifs; i++)
 			open_if(d, &d->ifs[i], 0);
-		offload_install(d, d->rl.plan);
-		d->rl.plan = NULL;
+		offload_reload(d);
 		gw_conf_fini(&old);
 	}
 	snprintf(res, cap, "reloaded %s: %zu routes in %.3f ms, routing paused %.3f ms",
@@ -653,7 +650,7 @@ static void *reload_main(void *arg)
 	struct gwd *d = arg;
 
 	d->rl.rc = gw_conf_load_file(&d->rl.nc, d->path, d->rl.err, sizeof(d->rl.err));
-	d->rl.plan = !d->rl.rc && d->rl.offload ? offload_plan(d->rl.nc.engine) : NULL;
+	d->rl.plan = !d->rl.rc && d->rl.nc.offload_kernel ? offload_plan(d->rl.nc.engine) : NULL;
 	ev_async_send(d->loop, &d->rl.done);
 	return NULL;
 }
@@ -672,7 +669,6 @@ static void reload_start(struct gwd *d)
 	}
 	d->rl.busy = 1;
 	d->rl.t0 = now_ns();
-	d->rl.offload = d->off.open;
 	/* signals stay the loop's */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -995,17 +991,21 @@ static void on_offload_poll(struct ev_loop *loop, ev_timer *w, int revents)
 		}
 }
 
-static void offload_start(struct gwd *d)
+/* Starts offloading (plan as for offload_install(), owned). */
+static void offload_start(struct gwd *d, struct gw_cgw_route *plan)
 {
 	struct offload *o = &d->off;
 	int e;
 
-	if (!d->conf.offload_kernel)
+	if (!d->conf.offload_kernel) {
+		free(plan);
 		return;
+	}
 	e = gw_cgw_open(&o->nl, 0);
 	if (e) {
 		logmsg(LOG_WARNING, "offload: netlink: %s; every route runs in user space",
 		       strerror(-e));
+		free(plan);
 		return;
 	}
 	o->open = 1;
@@ -1021,7 +1021,7 @@ static void offload_start(struct gwd *d)
 		       o->saved);
 	else if (e < 0)
 		logmsg(LOG_WARNING, "offload: %s: %s", o->saved, strerror(-e));
-	offload_install(d, NULL);
+	offload_install(d, plan);
 	ev_timer_init(&o->poll_tm, on_offload_poll, 10, 10);
 	o->poll_tm.data = d;
 	ev_timer_start(d->loop, &o->poll_tm);
@@ -1035,6 +1035,44 @@ static void offload_stop(struct gwd *d)
 	offload_remove(d);
 	gw_cgw_close(&d->off.nl);
 	d->off.open = 0;
+}
+
+/*
+ * After a reload's swap: offload: kernel turned on, turned off, or kept
+ * (then the jobs follow the new plan).  Turned off, the new engine
+ * already routes everything and canrigd's filters take it all, so the
+ * jobs come out last: a frame may be routed twice, none goes unrouted.
+ * The jobs' counters were folded before the swap.
+ */
+static void offload_reload(struct gwd *d)
+{
+	struct offload *o = &d->off;
+	struct gw_cgw_route *plan = d->rl.plan;
+	int e;
+
+	d->rl.plan = NULL;
+	if (d->conf.offload_kernel && !o->open) {
+		offload_start(d, plan);
+		return;
+	}
+	if (d->conf.offload_kernel || !o->open) {
+		offload_install(d, plan);
+		return;
+	}
+	free(plan);
+	ev_timer_stop(d->loop, &o->poll_tm);
+	e = gw_cgw_remove(&o->nl, o->inst, o->n);
+	if (e)
+		logmsg(LOG_WARNING, "offload: removing can-gw jobs: %s", strerror(-e));
+	offload_save(d, NULL, 0);
+	offload_free(o->rt, o->inst, o->seen);
+	o->rt = NULL;
+	o->inst = NULL;
+	o->seen = NULL;
+	o->n = 0;
+	gw_cgw_close(&o->nl);
+	o->open = 0;
+	logmsg(LOG_NOTICE, "offload: off; every route runs in user space");
 }
 
 /* ---- the control socket ----
@@ -1518,7 +1556,7 @@ int main(int argc, char **argv)
 		if (pw && d.ctl_fd >= 0 && chown(d.ctl_path, pw->pw_uid, pw->pw_gid))
 			logmsg(LOG_WARNING, "chown %s: %s", d.ctl_path, strerror(errno));
 	}
-	offload_start(&d);
+	offload_start(&d, NULL);
 	if (drop_privileges(d.conf.user, d.off.open))
 		return 1;
 	ev_timer_init(&d.rate_tm, on_rate, 0, 0);

@@ -1106,6 +1106,30 @@ EOF
 	xrc 0 st3 $S stats
 	has st3 'route plain: matched 4, forwarded 4'
 	has st3 'route fast: matched 3, forwarded 3'
+	# offload turned off by a reload: no job left, canrigd routes it all,
+	# the counters go on; turned on again: the jobs are back
+	sed -i 's/^  offload: kernel$/  offload: none/' gw.yaml
+	xrc 0 off $S reload
+	cangw -L >L7 || true # it exits 1 after listing
+	absent '-s vcan0' L7
+	[ ! -e ctl.sock.jobs ]
+	xrc 0 ro2 $S routes
+	has ro2 'plain: vcan0 -> vcan1, 1 id selections, 0 actions, user space'
+	candump -L vcan1 >b2.log &
+	p1=$!
+	sync_listeners vcan1 b2.log
+	cansend vcan0 125#DD
+	cansend vcan0 123#11223344
+	finish vcan1 b2.log
+	stop $p1
+	[ "$(grep -cE ' vcan1 (125#DD|321#11D23344)$' b2.log)" = 2 ]
+	xrc 0 st4 $S stats
+	has st4 'route plain: matched 5, forwarded 5'
+	has st4 'route fast: matched 4, forwarded 4'
+	sed -i 's/^  offload: none$/  offload: kernel/' gw.yaml
+	xrc 0 on $S reload
+	cangw -L >L8 || true # it exits 1 after listing
+	[ "$(grep -c -- '-s vcan0' L8)" = 2 ]
 	# killed: its jobs stay in the kernel, and the next canrigd removes them
 	kill -KILL $GW
 	wait $GW || true
