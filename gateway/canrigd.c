@@ -792,14 +792,12 @@ static void offload_save(struct gwd *d, const struct gw_cgw_inst *inst, size_t n
 }
 
 /* Takes the jobs out of the kernel (counters folded first). */
-static void offload_remove(struct gwd *d)
+/* Takes the jobs out of the kernel, counters not folded. */
+static void offload_drop(struct gwd *d)
 {
 	struct offload *o = &d->off;
 	int e;
 
-	if (!o->n)
-		return;
-	offload_fold(d);
 	e = gw_cgw_remove(&o->nl, o->inst, o->n);
 	if (e)
 		logmsg(LOG_WARNING, "offload: removing can-gw jobs: %s", strerror(-e));
@@ -809,6 +807,14 @@ static void offload_remove(struct gwd *d)
 	o->inst = NULL;
 	o->seen = NULL;
 	o->n = 0;
+}
+
+static void offload_remove(struct gwd *d)
+{
+	if (!d->off.n)
+		return;
+	offload_fold(d);
+	offload_drop(d);
 }
 
 /* Do two plans make the same can-gw jobs (uids aside)? */
@@ -1048,7 +1054,6 @@ static void offload_reload(struct gwd *d)
 {
 	struct offload *o = &d->off;
 	struct gw_cgw_route *plan = d->rl.plan;
-	int e;
 
 	d->rl.plan = NULL;
 	if (d->conf.offload_kernel && !o->open) {
@@ -1061,15 +1066,7 @@ static void offload_reload(struct gwd *d)
 	}
 	free(plan);
 	ev_timer_stop(d->loop, &o->poll_tm);
-	e = gw_cgw_remove(&o->nl, o->inst, o->n);
-	if (e)
-		logmsg(LOG_WARNING, "offload: removing can-gw jobs: %s", strerror(-e));
-	offload_save(d, NULL, 0);
-	offload_free(o->rt, o->inst, o->seen);
-	o->rt = NULL;
-	o->inst = NULL;
-	o->seen = NULL;
-	o->n = 0;
+	offload_drop(d);
 	gw_cgw_close(&o->nl);
 	o->open = 0;
 	logmsg(LOG_NOTICE, "offload: off; every route runs in user space");

@@ -1178,28 +1178,16 @@ static int dump(struct gw_cgw *c, gw_cgw_dump_cb cb, void *arg, struct gw_cgw_ps
 	return err;
 }
 
-/* prev's plain job with key k that an install took over, or NULL */
-static struct gw_cgw_jobstate *moved_of(struct gw_cgw_inst *prev, size_t nprev,
-					const struct gw_cgw_key *k)
-{
-	size_t i, j;
-
-	for (i = 0; prev && i < nprev; i++)
-		for (j = 0; j < prev[i].njobs; j++)
-			if (prev[i].job[j].moved && key_same(&prev[i].job[j].key, k))
-				return &prev[i].job[j];
-	return NULL;
-}
-
-/* prev's plain job with key k that is still prev's, or NULL */
+/* prev's plain job with key k that an install took over (moved 1) or
+ * that is still prev's (moved 0), or NULL */
 static struct gw_cgw_jobstate *prev_plain(struct gw_cgw_inst *prev, size_t nprev,
-					  const struct gw_cgw_key *k)
+					  const struct gw_cgw_key *k, int moved)
 {
 	size_t i, j;
 
 	for (i = 0; prev && i < nprev; i++)
 		for (j = 0; j < prev[i].njobs; j++)
-			if (!prev[i].job[j].key.uid && !prev[i].job[j].moved &&
+			if (!prev[i].job[j].key.uid && prev[i].job[j].moved == moved &&
 			    key_same(&prev[i].job[j].key, k))
 				return &prev[i].job[j];
 	return NULL;
@@ -1253,7 +1241,7 @@ int gw_cgw_install(struct gw_cgw *c, const struct gw_cgw_route *rt, size_t n,
 			if (!gw_cgw_job_plain(&job))
 				job.key.uid = inst[i].uid0 + (uint32_t)k;
 			/* the same plain job installed before: taken over as it is */
-			pj = job.key.uid ? NULL : prev_plain(prev, nprev, &job.key);
+			pj = job.key.uid ? NULL : prev_plain(prev, nprev, &job.key, 0);
 			if (pj) {
 				inst[i].job[k] = *pj;
 				inst[i].job[k].adopted = 1;
@@ -1274,7 +1262,8 @@ out_undo:
 	/* adopted jobs go back to prev, the rest out of the kernel */
 	for (i = 0; i < n; i++)
 		for (k = 0; k < inst[i].njobs; k++)
-			if (inst[i].job[k].adopted && (pj = moved_of(prev, nprev, &inst[i].job[k].key)))
+			if (inst[i].job[k].adopted &&
+			    (pj = prev_plain(prev, nprev, &inst[i].job[k].key, 1)))
 				pj->moved = 0;
 			else
 				del_job(c, &inst[i].job[k].key);
