@@ -598,11 +598,11 @@ static int same_interfaces(const struct gw_conf *a, const struct gw_conf *b)
 }
 
 /*
- * Parses and checks the new file completely, then swaps.  Between two
- * batches of the one loop: no frame is in flight in user space, and the
- * sockets stay open meanwhile, so the kernel keeps what arrives.
+ * Swaps in the configuration the reload thread parsed and checked
+ * completely.  It runs on the loop, between two batches: no frame is in
+ * flight in user space, and the sockets stay open meanwhile, so the
+ * kernel keeps what arrives.
  */
-/* Swaps in the configuration the reload thread made; runs on the loop. */
 static void reload_apply(struct gwd *d, char *res, size_t cap)
 {
 	struct gw_conf nc = d->rl.nc;
@@ -791,7 +791,6 @@ static void offload_save(struct gwd *d, const struct gw_cgw_inst *inst, size_t n
 		       "can-gw jobs would stay)", d->off.saved, strerror(-e));
 }
 
-/* Takes the jobs out of the kernel (counters folded first). */
 /* Takes the jobs out of the kernel, counters not folded. */
 static void offload_drop(struct gwd *d)
 {
@@ -809,6 +808,7 @@ static void offload_drop(struct gwd *d)
 	o->n = 0;
 }
 
+/* Takes the jobs out of the kernel (counters folded first). */
 static void offload_remove(struct gwd *d)
 {
 	if (!d->off.n)

@@ -1193,15 +1193,16 @@ static struct gw_cgw_jobstate *prev_plain(struct gw_cgw_inst *prev, size_t nprev
 	return NULL;
 }
 
-/* Deletes one job.  Returns 0 (also when it was gone already) or -errno. */
+/*
+ * Deletes one job.  Returns 0, or the kernel's -errno: can-gw answers
+ * -EINVAL when no job matches, i.e. it was gone already.
+ */
 static int del_job(struct gw_cgw *c, const struct gw_cgw_key *key)
 {
 	uint8_t msg[GW_CGW_MSG_MAX];
-	int len = gw_cgw_encode_del(msg, sizeof(msg), ++c->seq, key), r;
+	int len = gw_cgw_encode_del(msg, sizeof(msg), ++c->seq, key);
 
-	r = nl_request(c, msg, len, c->seq);
-	/* can-gw answers EINVAL when no job matches: already gone */
-	return r == -EINVAL ? 0 : r;
+	return nl_request(c, msg, len, c->seq);
 }
 
 int gw_cgw_install(struct gw_cgw *c, const struct gw_cgw_route *rt, size_t n,
@@ -1287,7 +1288,7 @@ int gw_cgw_remove(struct gw_cgw *c, struct gw_cgw_inst *inst, size_t n)
 			if (inst[i].job[k].moved)
 				continue;
 			r = del_job(c, &inst[i].job[k].key);
-			if (r && !err)
+			if (r && r != -EINVAL && !err)
 				err = r;
 		}
 		free(inst[i].job);
@@ -1415,11 +1416,10 @@ static void flush_cb(void *arg, const struct gw_cgw_dumped *d)
 
 int gw_cgw_flush(struct gw_cgw *c, int keep_gen)
 {
-	uint8_t msg[GW_CGW_MSG_MAX];
 	struct gw_cgw_pstat st;
 	struct flush_ctx *f;
 	size_t i, done;
-	int total = 0, err, r, len;
+	int total = 0, err, r;
 
 	f = malloc(sizeof(*f));
 	if (!f)
@@ -1432,8 +1432,7 @@ int gw_cgw_flush(struct gw_cgw *c, int keep_gen)
 		if (err || !f->n)
 			break;
 		for (i = done = 0; i < f->n; i++) {
-			len = gw_cgw_encode_del(msg, sizeof(msg), ++c->seq, &f->key[i]);
-			r = nl_request(c, msg, len, c->seq);
+			r = del_job(c, &f->key[i]);
 			if (!r)
 				done++;
 			else if (r != -EINVAL)
@@ -1606,9 +1605,7 @@ int gw_cgw_flush_saved(struct gw_cgw *c, const char *path)
 	}
 	n = gw_cgw_parse_saved(buf, len, keys, n, &bad);
 	for (i = 0; i < n; i++) {
-		uint8_t msg[GW_CGW_MSG_MAX];
-		int ml = gw_cgw_encode_del(msg, sizeof(msg), ++c->seq, &keys[i]);
-		int e = nl_request(c, msg, ml, c->seq);
+		int e = del_job(c, &keys[i]);
 
 		if (!e)
 			done++;
