@@ -931,9 +931,8 @@ busoffs() { # N: canrigd has seen N bus-offs on vcan1
 }
 
 # 22. Reloads under load: 10 s of cansequence's format paced at
-#     10 kframe/s (5 in the emulated guest) through canrigd while its
-#     rules are reloaded ten times (SIGHUP and the control socket, kernel
-#     filters changing each time);
+#     10 kframe/s through canrigd while its rules are reloaded ten times
+#     (SIGHUP and the control socket, kernel filters changing each time);
 #     cansequence -r on the destination quits at the first gap, and
 #     canrigd's counters show every frame read (no socket overflow) and
 #     forwarded.  (No candump here: under emulation a third reader of
@@ -953,11 +952,7 @@ t_gw_reload_load() {
 	done
 	cp gw-a.yaml gw.yaml
 	start_gw gw.yaml vcan0 2
-	# 10 kframe/s on a real kernel; the TCG guest runs some 10x slower and
-	# its two CPUs are shared by sender, gateway and checker, so there half
-	# of that (docs/gateway.md, "Tests")
 	RATE=${CANRIG_RELOAD_RATE:-10000}
-	grep -q 'canrig.job=' /proc/cmdline && RATE=${CANRIG_RELOAD_RATE:-5000}
 	N=$((RATE * 10))
 	awk -v n=$N 'BEGIN { for (i = 0; i < n; i++)
 		printf "(0.%06d) vcan0 002#%02X\n", i, i % 256 }' >seq.log

@@ -49,6 +49,9 @@ Environment:
                       what linux-image-amd64 depends on, first time only)
   CANRIG_VM_MEM, CANRIG_VM_SMP  guest memory in MiB (2048) and CPUs (2)
   CANRIG_VM_ENV       extra variable names to pass into the guest
+  CANRIG_VM_CPU       qemu -cpu model (default max,-erms,-fsrm)
+  CANRIG_VM_APPEND    more guest kernel arguments (after the defaults:
+                      clocksource=tsc tsc=reliable idle=poll)
   CANRIG_VM_9P_CACHE  9p cache mode of the guest's view of the host: loose
                       (default; fast, but changes the host makes to files
                       while the guest runs may go unseen) or none
@@ -496,7 +499,20 @@ EOF
 chmod 755 "$job/stage2"
 
 # ---- qemu ------------------------------------------------------------------------
-append="console=ttyS0 panic=-1 canrig.job=$job canrig.cache=$p9_cache"
+# Without ERMS/FSRM the kernel copies and clears memory (every skb) with
+# plain loops instead of rep movs/stos, which TCG emulates slowly:
+# memset_erms led the kernel profile of canrigd under load.
+cpu=${CANRIG_VM_CPU:-max,-erms,-fsrm}
+# TCG emulates the TSC from qemu's own clock, the same for every vCPU, so
+# it is safe as the guest's clock source; the kernel still calls it
+# unstable and falls back to the emulated HPET, where every clock read
+# (clock_gettime, every frame's rx timestamp) is a trap into qemu.
+# idle=poll: an idle vCPU spins instead of halting; waking a halted one
+# costs TCG some 50 us (a pipe round trip between two processes on two
+# vCPUs: 72 us halting, 26 us polling, 21 us on the host itself), and a
+# gateway's every frame is such a wake-up. The price: both vCPUs keep the
+# host's cores busy, so the suite as a whole runs about a third slower.
+append="console=ttyS0 panic=-1 clocksource=tsc tsc=reliable idle=poll canrig.job=$job canrig.cache=$p9_cache${CANRIG_VM_APPEND:+ $CANRIG_VM_APPEND}"
 if [ "$verbose" = 1 ]; then
 	# Kernel console live on our stderr (append: never truncate a file).
 	console=(-chardev "file,id=con,path=/dev/stderr,append=on")
@@ -513,7 +529,7 @@ sec_model=none
 # decompressed. -display none rather than -nographic, which would try to put
 # a monitor on stdio. stdin is /dev/null: nothing is read from it, and qemu
 # must not touch the terminal's settings.
-qemu=(qemu-system-x86_64 -accel tcg -cpu max -m "$mem" -smp "$smp"
+qemu=(qemu-system-x86_64 -accel tcg -cpu "$cpu" -m "$mem" -smp "$smp"
 	-display none -nodefaults -no-user-config -no-reboot -net none
 	"${console[@]}" -serial chardev:con
 	-chardev "stdio,id=out,signal=off" -serial chardev:out
