@@ -621,7 +621,13 @@ static void reload_apply(struct gwd *d, char *res, size_t cap)
 		struct gw_engine *old = d->conf.engine;
 
 		d->conf = nc;
-		refilter(d);
+		/* With offload staying on, offload_install() marks the kernel's
+		 * routes in the new engine and then filters; filtering here as
+		 * well would take every offloaded id into user space for a
+		 * moment (frames the engine then skips): one more round of
+		 * filter changes while routing waits. */
+		if (!nc.offload_kernel || !d->off.open)
+			refilter(d);
 		/* old still holds the routes the installed jobs were planned from */
 		offload_reload(d);
 		gw_engine_free(old);
