@@ -264,7 +264,7 @@ static int open_if(struct gwd *d, struct gif *g, int quiet)
 	int e;
 
 	cio_opts_init(&o);
-	o.rcvbuf = 4 << 20;
+	o.rcvbuf = (int)d->conf.pol[g->idx].rcvbuf;
 	o.no_rx = 1; /* filters come right after, from the rules */
 	e = cio_open(&g->sock, d->conf.ifname[g->idx], &o);
 	if (e) {
@@ -592,7 +592,8 @@ static int same_interfaces(const struct gw_conf *a, const struct gw_conf *b)
 		return 0;
 	for (i = 0; i < a->nifs; i++)
 		if (strcmp(a->ifname[i], b->ifname[i]) ||
-		    a->pol[i].queue_frames != b->pol[i].queue_frames)
+		    a->pol[i].queue_frames != b->pol[i].queue_frames ||
+		    a->pol[i].rcvbuf != b->pol[i].rcvbuf)
 			return 0;
 	return 1;
 }

@@ -185,7 +185,8 @@ static int options(struct ld *l, yaml_node_t *n, struct gw_ifpolicy *def)
 static int interfaces(struct ld *l, yaml_node_t *list,
 		      const struct gw_ifpolicy *def)
 {
-	static const char *const keys[] = { "name", "domain", "fd", "txqueue", NULL };
+	static const char *const keys[] = { "name", "domain", "fd", "txqueue", "rcvbuf",
+					    NULL };
 	size_t n, i, k;
 
 	if (yml_seq(&l->y, list, &n))
@@ -218,6 +219,15 @@ static int interfaces(struct ld *l, yaml_node_t *list,
 		l->c->pol[i] = *def;
 		if ((v = yml_get(&l->y, it, "txqueue")) && queue_policy(l, v, &l->c->pol[i]))
 			return -EINVAL;
+		if ((v = yml_get(&l->y, it, "rcvbuf"))) {
+			uint64_t x;
+
+			if (get_uint(l, v, GW_RCVBUF_MAX, &x))
+				return -EINVAL;
+			if (x < GW_RCVBUF_MIN)
+				return E(v, "rcvbuf: at least %u bytes", GW_RCVBUF_MIN);
+			l->c->pol[i].rcvbuf = (uint32_t)x;
+		}
 		strcpy(l->c->ifname[i], f->name);
 		l->spec.nifs = i + 1;
 	}
@@ -854,7 +864,7 @@ static void place(struct ld *l, size_t nroutes, const char *msg, char *err,
 static int load(struct ld *l, char *err, size_t cap)
 {
 	static const char *const top[] = { "options", "interfaces", "routes", NULL };
-	struct gw_ifpolicy def = { 1024, 100 };
+	struct gw_ifpolicy def = { 1024, 100, GW_RCVBUF_DEFAULT };
 	yaml_node_t *root, *v;
 	char msg[512];
 	size_t i;

@@ -69,7 +69,7 @@ static const char full[] =
 	"  queue: {frames: 256, max_age_ms: 50}\n"
 	"interfaces:\n"
 	"  - {name: vcan0, domain: powertrain, fd: true}\n"
-	"  - {name: vcan1, domain: body, txqueue: {frames: 64}}\n"
+	"  - {name: vcan1, domain: body, txqueue: {frames: 64}, rcvbuf: 0x1000000}\n"
 	"  - {name: vcan2, domain: obd}\n"
 	"routes:\n"
 	"  - name: diag\n"
@@ -120,6 +120,8 @@ static void test_full(void)
 	CU_ASSERT_EQUAL(conf.pol[0].queue_frames, 256);
 	CU_ASSERT_EQUAL(conf.pol[1].queue_frames, 64);
 	CU_ASSERT_EQUAL(conf.pol[1].max_age_ms, 50);
+	CU_ASSERT_EQUAL(conf.pol[0].rcvbuf, GW_RCVBUF_DEFAULT);
+	CU_ASSERT_EQUAL(conf.pol[1].rcvbuf, 16u << 20);
 	CU_ASSERT_EQUAL(gw_engine_nroutes(conf.engine), 5);
 	CU_ASSERT_EQUAL(route(0, 0x100, 0, out), 1);
 	CU_ASSERT_EQUAL(out[0].f.id, 0x321);
@@ -175,6 +177,10 @@ static void test_errors(void)
 		  "t.yaml:5:49: length: N or MIN-MAX, 0 to 64 bytes (found '9-2')" },
 		{ "interfaces:\n  - {name: vcan0}\n  - {name: vcan0}\nroutes: []\n",
 		  "t.yaml:3:12: interface 'vcan0' is listed twice" },
+		{ "interfaces:\n  - {name: vcan0, rcvbuf: 4096}\nroutes: []\n",
+		  "t.yaml:2:27: rcvbuf: at least 65536 bytes" },
+		{ "interfaces:\n  - {name: vcan0, rcvbuf: 2147483648}\nroutes: []\n",
+		  "t.yaml:2:27: " },
 		{ "interfaces: [\n", "t.yaml:2:1: " },
 		{ "", "t.yaml:1:1: empty file: expected interfaces: and routes:" },
 		{ "routes: []\n", "t.yaml:1:1: missing required key 'interfaces'" },
