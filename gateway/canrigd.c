@@ -80,6 +80,14 @@ struct offload {
 	struct gw_cgw_route *rt;        /* the plan, one per route */
 	struct gw_cgw_inst *inst;       /* installed jobs, one per route */
 	struct gw_cgw_ctr *seen;        /* kernel totals already counted */
+	/* Handover of routes moving from user space into the kernel: until
+	 * their source socket shows a frame stamped after the jobs went in
+	 * (or runs dry), canrigd still routes them, so frames that arrived
+	 * before the jobs are neither lost nor skipped. */
+	uint8_t *final;                 /* the engine's marks once handed over */
+	uint8_t *moving;                /* routed by user space before the jobs */
+	uint32_t pending;               /* source interfaces not handed over yet */
+	uint64_t t_real;                /* CLOCK_REALTIME after the jobs went in */
 	char saved[GW_PATH_MAX + 8];   /* plain jobs' list: control path + .jobs */
 	ev_timer poll_tm;
 };
@@ -178,6 +186,8 @@ static void offload_fold(struct gwd *d);
 static void offload_install(struct gwd *d, struct gw_cgw_route *plan);
 static struct gw_cgw_route *offload_plan(const struct gw_engine *e);
 static void offload_reload(struct gwd *d);
+static void handover(struct gwd *d, struct gif *g);
+static void handover_clear(struct offload *o);
 
 static void enqueue(struct gwd *d, const struct gw_emit *o, uint64_t now)
 {
@@ -278,6 +288,9 @@ static int open_if(struct gwd *d, struct gif *g, int quiet)
 		cio_close(&g->sock);
 		return e;
 	}
+	/* rx stamps, before any frame can arrive: the offload handover
+	 * tells by them which frames came after can-gw's jobs */
+	setsockopt(g->sock.fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
 	set_filters(d, g);
 	/* bus-off and restart arrive as error frames (real controllers) */
 	setsockopt(g->sock.fd, SOL_CAN_RAW, CAN_RAW_ERR_FILTER, &err_mask, sizeof(err_mask));
@@ -409,15 +422,26 @@ static void on_read(struct ev_loop *loop, ev_io *w, int revents)
 				on_error_frame(g, &g->ring.views[i]);
 				continue;
 			}
+			/* stamped after the jobs went in: the kernel routes it */
+			if ((d->off.pending >> g->idx & 1) &&
+			    g->ring.views[i].ts_ns > d->off.t_real)
+				handover(d, g);
 			m = gw_engine_input(d->conf.engine, g->idx, &g->ring.views[i], now,
 					    d->out, 256);
 			for (k = 0; k < m; k++)
 				enqueue(d, &d->out[k], now);
 		}
 		flush_all(d, now);
-		if ((unsigned int)n < g->ring.cap)
+		if ((unsigned int)n < g->ring.cap) {
+			/* ran dry after the jobs went in: what comes now, they route */
+			if (d->off.pending >> g->idx & 1)
+				handover(d, g);
 			break;
+		}
 	}
+	/* nothing waiting: the handover is done (see offload_install()) */
+	if (n == -EAGAIN && (d->off.pending >> g->idx & 1))
+		handover(d, g);
 	if (rounds && n < 0 && n != -EAGAIN) {
 		logmsg(LOG_WARNING, "%s: %s; waiting for it to come back",
 		       d->conf.ifname[g->idx], strerror(-n));
@@ -635,8 +659,10 @@ static void reload_apply(struct gwd *d, char *res, size_t cap)
 	} else {
 		struct gw_conf old = d->conf;
 
-		/* other interfaces: their sockets are made anew */
+		/* other interfaces: their sockets are made anew, and what they
+		 * receive came after every job in the kernel: no handover */
 		close_all(d);
+		handover_clear(&d->off);
 		d->conf = nc;
 		if (alloc_queues(d))
 			logmsg(LOG_ERR, "reload: out of memory");
@@ -750,34 +776,63 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
  * handled is forwarded, can-gw's dropped (destination down or its queue
  * full) counts as destination-down, its deleted (hop limit) as loop. */
 
-static void offload_fold(struct gwd *d)
+/*
+ * The index in the current engine of the route named as route i of the
+ * plan rt (of another engine, still valid), or -1 when it has none.
+ */
+static long route_now(struct gwd *d, const struct gw_cgw_route *rt, size_t i)
 {
-	struct offload *o = &d->off;
+	size_t j, n = gw_engine_nroutes(d->conf.engine);
+	const char *name = rt[i].r->name;
+
+	if (i < n && !strcmp(gw_engine_route_name(d->conf.engine, i), name))
+		return (long)i;
+	for (j = 0; j < n; j++)
+		if (!strcmp(gw_engine_route_name(d->conf.engine, j), name))
+			return (long)j;
+	return -1;
+}
+
+/*
+ * Adds what can-gw counted for the jobs of o since the last time into the
+ * current engine's counters: route for route, or by name when o's plan
+ * belongs to the engine a reload replaced (its jobs about to go).
+ */
+static void fold(struct gwd *d, struct offload *o, int by_name)
+{
 	size_t i;
 	int e;
 
-	if (!o->open || !o->n)
+	if (!d->off.open || !o->n)
 		return;
-	e = gw_cgw_poll(&o->nl, o->inst, o->n);
+	e = gw_cgw_poll(&d->off.nl, o->inst, o->n);
 	if (e) {
 		logmsg(LOG_WARNING, "offload: reading can-gw counters: %s", strerror(-e));
 		return;
 	}
-	for (i = 0; i < o->n && i < gw_engine_nroutes(d->conf.engine); i++) {
-		struct gw_counters *c = gw_engine_counters(d->conf.engine, i);
+	for (i = 0; i < o->n; i++) {
+		long r = by_name ? route_now(d, o->rt, i) : (long)i;
+		struct gw_counters *c = r < 0 ? NULL : gw_engine_counters(d->conf.engine, (size_t)r);
 		const struct gw_cgw_ctr *t = &o->inst[i].total;
 		uint64_t h = t->handled - o->seen[i].handled;
 		uint64_t dr = t->dropped - o->seen[i].dropped;
 		uint64_t de = t->deleted - o->seen[i].deleted;
 		unsigned int ndst = o->rt[i].ndst ? o->rt[i].ndst : 1;
 
+		o->seen[i] = *t;
+		if (!c)
+			continue;
 		/* every destination's job sees the same frames */
 		c->matched += (h + dr + de) / ndst;
 		c->forwarded += h;
 		c->dropped[GW_DROP_DOWN] += dr;
 		c->dropped[GW_DROP_LOOP] += de;
-		o->seen[i] = *t;
 	}
+}
+
+static void offload_fold(struct gwd *d)
+{
+	fold(d, &d->off, 0);
 }
 
 static void offload_free(struct gw_cgw_route *rt, struct gw_cgw_inst *inst,
@@ -786,6 +841,85 @@ static void offload_free(struct gw_cgw_route *rt, struct gw_cgw_inst *inst,
 	free(rt);
 	free(inst);
 	free(seen);
+}
+
+static uint64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Forgets a handover (the routes it was for are gone or all in user space). */
+static void handover_clear(struct offload *o)
+{
+	free(o->final);
+	free(o->moving);
+	o->final = NULL;
+	o->moving = NULL;
+	o->pending = 0;
+}
+
+/*
+ * Gives the engine the offload marks: every kernel route, except those
+ * still being handed over.  Returns 0 or -ENOMEM (marks as before).
+ */
+static int handover_marks(struct gwd *d)
+{
+	struct offload *o = &d->off;
+	size_t i, n = gw_engine_nroutes(d->conf.engine);
+	uint8_t *k;
+	int e;
+
+	if (!o->pending)
+		return gw_engine_offload(d->conf.engine, o->final);
+	k = malloc(n + 1);
+	if (!k)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		k[i] = o->final[i] &&
+		       !(o->moving[i] && (o->pending >> gw_engine_route(d->conf.engine, i)->src & 1));
+	e = gw_engine_offload(d->conf.engine, k);
+	free(k);
+	return e;
+}
+
+/*
+ * Interface g's moving routes are the kernel's from now on: the engine
+ * leaves them, and g's filters drop their ids.  Not called from inside
+ * gw_engine_input().
+ */
+static void handover(struct gwd *d, struct gif *g)
+{
+	struct offload *o = &d->off;
+
+	o->pending &= ~(1u << g->idx);
+	if (handover_marks(d)) {
+		/* the engine keeps routing them: doubled frames, none lost */
+		logmsg(LOG_WARNING, "offload: %s: out of memory handing routes to the kernel",
+		       d->conf.ifname[g->idx]);
+		o->pending |= 1u << g->idx;
+		return;
+	}
+	set_filters(d, g);
+	if (!o->pending)
+		handover_clear(o);
+}
+
+/*
+ * Was route r in user space before the jobs planned in old (of the
+ * engine being replaced, still valid) went in: not offloaded, or still
+ * being handed over?  Routes are matched by name, as counters are.
+ */
+static int was_user(const struct offload *old, const struct gw_route_spec *r, size_t i)
+{
+	if (i >= old->n || strcmp(old->rt[i].r->name, r->name))
+		for (i = 0; i < old->n && strcmp(old->rt[i].r->name, r->name); i++)
+			;
+	if (i == old->n || old->rt[i].why || !old->rt[i].njobs)
+		return 1;
+	return old->moving && old->moving[i] && (old->pending >> old->rt[i].r->src & 1);
 }
 
 /* Lists the plain jobs of inst for the next instance (gw_cgw_save()). */
@@ -813,6 +947,7 @@ static void offload_drop(struct gwd *d)
 	o->inst = NULL;
 	o->seen = NULL;
 	o->n = 0;
+	handover_clear(o);
 }
 
 /* Takes the jobs out of the kernel (counters folded first). */
@@ -878,13 +1013,17 @@ static struct gw_cgw_route *offload_plan(const struct gw_engine *e)
 /*
  * Plans the current engine's offload (or takes plan, made by
  * offload_plan() for it, and owns it) and makes the kernel match it.  The
- * jobs installed before (for the engine whose routes 'prev' points into,
- * still valid) stay when the new plan makes the same jobs: a reload that
- * changes nothing offloaded touches nothing in the kernel.  Otherwise the
- * new jobs go in before the old ones come out, so no frame goes
- * unrouted; for that moment a frame may be routed by both.  Routes whose
- * interfaces are missing stay in user space until they come back.  On an
- * error every route runs in user space.
+ * jobs installed before (for the engine whose routes the old plan points
+ * into, still valid) stay when the new plan makes the same jobs: a reload
+ * that changes nothing offloaded touches nothing in the kernel.
+ * Otherwise the new jobs go in before the old ones come out, so no frame
+ * goes unrouted; a route leaving the kernel may have a frame routed by
+ * both.  A route entering it is handed over (see struct offload): frames
+ * stamped before its jobs went in are still routed here, so none is
+ * lost, and one stamped between the request and the kernel's answer may
+ * be routed twice.  Routes whose interfaces are missing stay in user
+ * space until they come back.  On an error every route runs in user
+ * space.
  */
 static void offload_install(struct gwd *d, struct gw_cgw_route *plan)
 {
@@ -893,7 +1032,7 @@ static void offload_install(struct gwd *d, struct gw_cgw_route *plan)
 	uint32_t ifindex[GW_MAX_IFS];
 	uint8_t *kernel = NULL;
 	size_t i, n, nk = 0, jobs = 0;
-	int e = -ENOMEM;
+	int e = -ENOMEM, installed = 0;
 
 	if (!o->open) {
 		free(plan);
@@ -903,6 +1042,9 @@ static void offload_install(struct gwd *d, struct gw_cgw_route *plan)
 	o->inst = NULL;
 	o->seen = NULL;
 	o->n = 0;
+	o->final = NULL;
+	o->moving = NULL;
+	o->pending = 0;
 	sp = gw_engine_spec(d->conf.engine);
 	n = gw_engine_nroutes(d->conf.engine);
 	for (i = 0; i < sp->nifs; i++)
@@ -926,11 +1068,16 @@ static void offload_install(struct gwd *d, struct gw_cgw_route *plan)
 		free(old.rt);
 		o->inst = old.inst;
 		o->seen = old.seen;
+		/* a handover under way goes on: the same jobs, route for route */
+		o->moving = old.moving;
+		o->pending = old.pending;
+		old.moving = NULL;
 		old.n = 0;
 	} else {
 		o->inst = calloc(n + 1, sizeof(*o->inst));
 		o->seen = calloc(n + 1, sizeof(*o->seen));
-		if (!o->inst || !o->seen)
+		o->moving = calloc(n + 1, 1);
+		if (!o->inst || !o->seen || !o->moving)
 			goto out_fail;
 		/* two generations take turns: the new jobs never meet the old uids */
 		o->gen ^= 1;
@@ -939,31 +1086,49 @@ static void offload_install(struct gwd *d, struct gw_cgw_route *plan)
 		e = gw_cgw_install(&o->nl, o->rt, n, ifindex, o->inst, old.inst, old.n);
 		if (e)
 			goto out_fail;
+		/* after the kernel's answer: a frame stamped later met the jobs */
+		o->t_real = realtime_ns();
+		installed = 1;
 		offload_save(d, o->inst, n);
 	}
 	o->n = n;
 	for (i = 0; i < n; i++) {
+		const struct gw_route_spec *r = gw_engine_route(d->conf.engine, i);
+
 		kernel[i] = !o->rt[i].why && o->rt[i].njobs;
 		nk += kernel[i];
 		jobs += kernel[i] ? o->rt[i].njobs : 0;
+		if (installed && kernel[i] && was_user(&old, r, i)) {
+			o->moving[i] = 1;
+			o->pending |= 1u << r->src;
+		}
 		if (!kernel[i] && d->verbose)
-			logmsg(LOG_INFO, "offload: route %s stays in user space: %s",
-			       gw_engine_route(d->conf.engine, i)->name,
+			logmsg(LOG_INFO, "offload: route %s stays in user space: %s", r->name,
 			       o->rt[i].why ? o->rt[i].why : "matches nothing");
 	}
-	e = gw_engine_offload(d->conf.engine, kernel);
+	o->final = kernel;
+	kernel = NULL;
+	e = handover_marks(d);
 	if (e)
 		goto out_fail;
 	refilter(d);
 	if (old.n) {
+		/* what they routed since the reload's fold counts too */
+		fold(d, &old, 1);
 		e = gw_cgw_remove(&o->nl, old.inst, old.n);
 		if (e)
 			logmsg(LOG_WARNING, "offload: removing old can-gw jobs: %s", strerror(-e));
 		offload_free(old.rt, old.inst, old.seen);
 	}
+	handover_clear(&old);
+	if (!o->pending)
+		handover_clear(o);
+	/* a source with nothing to read must not wait for its next frame */
+	for (i = 0; i < d->conf.nifs; i++)
+		if ((o->pending >> i & 1) && d->ifs[i].open)
+			ev_feed_event(d->loop, &d->ifs[i].rd, EV_READ);
 	logmsg(LOG_NOTICE, "offload: %zu of %zu routes in the kernel's can-gw (%zu jobs)", nk, n,
 	       jobs);
-	free(kernel);
 	return;
 
 out_fail:
@@ -975,10 +1140,12 @@ out_fail:
 	o->inst = NULL;
 	o->seen = NULL;
 	o->n = 0;
+	handover_clear(o);
 	if (old.n) {
 		gw_cgw_remove(&o->nl, old.inst, old.n);
 		offload_free(old.rt, old.inst, old.seen);
 	}
+	handover_clear(&old);
 	offload_save(d, NULL, 0);
 	gw_engine_offload(d->conf.engine, NULL);
 	refilter(d);
@@ -1136,7 +1303,8 @@ static void routes_text(struct gwd *d, FILE *f)
 				fprintf(f, " %s", sp->ifs[k].name);
 		fprintf(f, ", %zu id selections%s, %zu actions%s, ", r->nsel,
 			r->nsel ? "" : " (every id)", r->nact, r->fw ? ", firewall" : "");
-		if (gw_engine_route_kernel(d->conf.engine, i))
+		/* a route being handed over is the kernel's already */
+		if (gw_engine_route_kernel(d->conf.engine, i) || (d->off.final && d->off.final[i]))
 			fprintf(f, "kernel can-gw (%zu jobs)\n", d->off.rt[i].njobs);
 		else if (d->off.n > i && d->off.rt[i].why)
 			fprintf(f, "user space (not offloaded: %s)\n", d->off.rt[i].why);
