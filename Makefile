@@ -12,6 +12,7 @@ INCDIR    = $(PREFIX)/include/canrig
 MANDIR    = $(PREFIX)/share/man
 PKGDIR    = $(LIBDIR)/pkgconfig
 UNITDIR  ?= $(PREFIX)/lib/systemd/system
+SHAREDIR  = $(PREFIX)/share/canrig
 
 CC       ?= cc
 AR       ?= ar
@@ -199,11 +200,12 @@ $(B)/fuzz/fuzz_ecusim_cfg: tests/fuzz/fuzz_ecusim_cfg.c tools/yml.c tools/ecusim
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) \
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(PKGDIR) \
-	    $(DESTDIR)$(UNITDIR)
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SHAREDIR)
 	install -m 755 $(B)/canrig $(DESTDIR)$(BINDIR)/canrig
 	install -m 755 $(B)/canrigd $(DESTDIR)$(BINDIR)/canrigd
 	install -m 644 man/canrigd.8 $(DESTDIR)$(MANDIR)/man8/canrigd.8
 	sed 's|@BINDIR@|$(BINDIR)|g' dist/canrigd.service.in >$(DESTDIR)$(UNITDIR)/canrigd.service
+	install -m 644 dist/canrigd-offload.conf $(DESTDIR)$(SHAREDIR)/canrigd-offload.conf
 	install -m 644 $(B)/libcanrig.a $(DESTDIR)$(LIBDIR)/libcanrig.a
 	install -m 644 $(PUB_HDR) $(DESTDIR)$(INCDIR)/
 	install -m 644 man/canrig.1 $(DESTDIR)$(MANDIR)/man1/canrig.1
@@ -211,7 +213,8 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/canrigd $(DESTDIR)$(MANDIR)/man8/canrigd.8 \
-	    $(DESTDIR)$(UNITDIR)/canrigd.service
+	    $(DESTDIR)$(UNITDIR)/canrigd.service $(DESTDIR)$(SHAREDIR)/canrigd-offload.conf
+	-rmdir $(DESTDIR)$(SHAREDIR) 2>/dev/null
 	rm -f $(DESTDIR)$(BINDIR)/canrig $(DESTDIR)$(LIBDIR)/libcanrig.a \
 	    $(DESTDIR)$(MANDIR)/man1/canrig.1 $(DESTDIR)$(PKGDIR)/canrig.pc
 	rm -f $(addprefix $(DESTDIR)$(INCDIR)/,$(notdir $(PUB_HDR)))
