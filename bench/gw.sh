@@ -519,8 +519,8 @@ reload_run() {
 	fi
 	RMS[$v]=$(echo "$ms" | sort -n | tail -1)
 	RMED[$v]=$(echo "$ms" | sort -n | sed -n 3p)
-	printf '%-8s %s x5: %s ms (median %s, max %s); frames lost %d of %d, sequence gaps %d (receiver drops %d)\n' \
-		"$v" "$what" "$(echo $ms | sed 's/ /, /g')" "${RMED[$v]}" "${RMS[$v]}" "$lost" "$sent" "$c_missing" "$c_drops"
+	printf '%-8s %s x5: %s ms (median %s, max %s); frames lost %d of %d, sequence gaps %d: never arrived %d, late %d, twice %d (receiver drops %d)\n' \
+		"$v" "$what" "$(echo $ms | sed 's/ /, /g')" "${RMED[$v]}" "${RMS[$v]}" "$lost" "$sent" "$c_missing" "$c_never" "$c_reorder" "$c_dup" "$c_drops"
 	if [ "$v" != can-gw ]; then
 		RPAUSE[$v]=$(echo "$paused" | sort -n | tail -1)
 		echo "         of which routing paused (the swap, on the loop; parsing runs on a thread): $(echo $paused | sed 's/ /, /g') ms"

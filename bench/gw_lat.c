@@ -14,8 +14,11 @@
  *       SO_TIMESTAMPNS) until EXPECT arrived, an end frame (payload all
  *       FF) came, IDLE_MS (default 3000) passed without a frame after the
  *       first, or SIGINT/SIGTERM.  Sequence gaps after the first frame
- *       are "missing"; the rate runs from the first frame's kernel
- *       timestamp to the last one's.
+ *       are "missing", frames older than one before them "reorder";
+ *       "never" counts the numbers between the first and the highest
+ *       that did not come at all, "dup" those that came more than once.
+ *       The rate runs from the first frame's kernel timestamp to the
+ *       last one's.
  *   gw_lat lat SRC DST ID RATE COUNT
  *       sends like "send" on SRC and receives each frame on SRC and on DST
  *       with kernel timestamps; the latency of a frame is its DST stamp
@@ -59,6 +62,7 @@
 #define BATCH 256
 #define RCVBUF (8 << 20)
 #define END_SEQ UINT64_MAX
+#define SEEN_MAX (1ull << 24) /* sequence numbers tracked one by one */
 
 static volatile sig_atomic_t stop;
 
@@ -335,10 +339,13 @@ static int do_count(int ac, char **av)
 	uint64_t expect = ac > 2 ? strtoull(av[2], NULL, 10) : 0;
 	int idle = ac > 3 ? atoi(av[3]) : 3000;
 	uint64_t n = 0, next = 1, missing = 0, reorder = 0, maxseq = 0, firstseq = 0;
+	/* which numbers came, to tell a gap from a late or doubled frame */
+	uint8_t *seen = calloc(SEEN_MAX / 8, 1);
+	uint64_t uniq = 0, dup = 0, never;
 	int64_t first = 0, last = 0;
 	int end = 0;
 
-	if (!r)
+	if (!r || !seen)
 		die("malloc");
 	rx_init(r, open_sock(av[0], id, 1));
 	while (!stop && !end && (!expect || n < expect)) {
@@ -369,6 +376,14 @@ static int do_count(int ac, char **av)
 			n++;
 			if (s > maxseq)
 				maxseq = s;
+			if (s < SEEN_MAX) {
+				if (seen[s / 8] >> (s % 8) & 1) {
+					dup++;
+				} else {
+					seen[s / 8] |= (uint8_t)(1u << (s % 8));
+					uniq++;
+				}
+			}
 			if (s >= next) {
 				missing += s - next;
 				next = s + 1;
@@ -377,16 +392,20 @@ static int do_count(int ac, char **av)
 			}
 		}
 	}
-	printf("frames=%llu drops=%u missing=%llu reorder=%llu firstseq=%llu maxseq=%llu secs=%.6f "
-	       "rate=%.0f first=%.6f last=%.6f\n",
+	/* numbers past SEEN_MAX are not tracked: counted as arrived */
+	never = n && maxseq < SEEN_MAX ? maxseq - firstseq + 1 - uniq : 0;
+	printf("frames=%llu drops=%u missing=%llu reorder=%llu never=%llu dup=%llu firstseq=%llu "
+	       "maxseq=%llu secs=%.6f rate=%.0f first=%.6f last=%.6f\n",
 	       (unsigned long long)n, r->drops, (unsigned long long)missing,
-	       (unsigned long long)reorder, (unsigned long long)firstseq,
+	       (unsigned long long)reorder, (unsigned long long)never, (unsigned long long)dup,
+	       (unsigned long long)firstseq,
 	       (unsigned long long)maxseq,
 	       (double)(last - first) / 1e9,
 	       last > first ? (double)(n - 1) * 1e9 / (double)(last - first) : 0.0,
 	       (double)first / 1e9, (double)last / 1e9);
 	close(r->fd);
 	free(r);
+	free(seen);
 	return 0;
 }
 
