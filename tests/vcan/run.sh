@@ -997,6 +997,9 @@ reload10() {
 		if [ $((_i % 2)) = 1 ]; then
 			cp gw-b.yaml gw.yaml
 			kill -HUP $GW
+			# done before the next copy, or its parse could read that one
+			poll "reload $_i never finished" \
+				test "$(grep -c 'reloaded ' gw.log)" -ge "$_i"
 		else
 			cp gw-a.yaml gw.yaml
 			xrc 0 rl$_i gw -s $PWD/ctl.sock reload
@@ -1060,6 +1063,7 @@ t_gw_offload_reload() {
 	wait_for gw.log 'reloaded .* 1 routes'
 	[ "$(grep -c 'reloaded ' gw.log)" = 10 ]
 	# each reload moved the route: 5 times in, 5 times out (and the start)
+	grep -E 'offload: [01] of 1 routes' gw.log | uniq -c | sed 's/^/    /'
 	[ "$(grep -c 'offload: 1 of 1 routes' gw.log)" = 5 ]
 	[ "$(grep -c 'offload: 0 of 1 routes' gw.log)" = 6 ]
 	absent 'DROPCOUNT' rx.log
@@ -1082,8 +1086,9 @@ t_gw_offload_reload() {
 	# than came, and what fell between poll and removal is shown
 	got=$(grep -c ' vcan1 002#' rx.log)
 	fw=$(sed -n 's/^route sequence: matched \([0-9]*\), forwarded \1$/\1/p' st)
+	echo "    counted ${fw:-?} forwarded of $got on vcan1 ($((got - ${fw:-0}))" \
+		"routed by can-gw between its last poll and its removal)"
 	[ -n "$fw" ] && [ "$fw" -le "$got" ]
-	echo "    counted $fw forwarded of $got on vcan1 ($((got - fw)) routed by can-gw between its last poll and its removal)"
 }
 
 settle() { # until canrigd's vcan1 tx count is the same twice, 0.3 s apart
