@@ -930,6 +930,19 @@ busoffs() { # N: canrigd has seen N bus-offs on vcan1
 	"$CANRIG" $S stats 2>/dev/null | grep -q "^interface vcan1: .*bus-off $1\$"
 }
 
+# reload_yaml FILE ROUTES OPTIONS: vcan0 (64 MiB rcvbuf) and vcan1, the
+# route lines given, options OPTIONS plus the test's control socket.
+reload_yaml() {
+	{
+		echo "interfaces:"
+		echo "  - {name: vcan0, domain: powertrain, rcvbuf: 0x4000000}"
+		echo "  - {name: vcan1, domain: body}"
+		echo "routes:"
+		printf '%s\n' "$2"
+		echo "options: {$3control: $PWD/ctl.sock}"
+	} >"$1"
+}
+
 # 22. Reloads under load: 10 s of cansequence's format paced at
 #     10 kframe/s through canrigd while its rules are reloaded ten times
 #     (SIGHUP and the control socket, kernel filters changing each time);
@@ -938,18 +951,10 @@ busoffs() { # N: canrigd has seen N bus-offs on vcan1
 #     forwarded.  (No candump here: under emulation a third reader of
 #     10 kframe/s starves the guest's two CPUs.)
 t_gw_reload_load() {
-	for v in a b; do
-		{
-			echo "interfaces:"
-			echo "  - {name: vcan0, domain: powertrain, rcvbuf: 0x4000000}"
-			echo "  - {name: vcan1, domain: body}"
-			echo "routes:"
-			echo "  - {name: sequence, from: vcan0, to: [vcan1], ids: [0x002]}"
-			[ $v = a ] ||
-				echo "  - {name: extra, from: vcan0, to: [vcan1], ids: [0x3F0-0x3FF]}"
-			echo "options: {control: $PWD/ctl.sock}"
-		} >gw-$v.yaml
-	done
+	seq="  - {name: sequence, from: vcan0, to: [vcan1], ids: [0x002]}"
+	reload_yaml gw-a.yaml "$seq" ""
+	reload_yaml gw-b.yaml "$seq
+  - {name: extra, from: vcan0, to: [vcan1], ids: [0x3F0-0x3FF]}" ""
 	cp gw-a.yaml gw.yaml
 	start_gw gw.yaml vcan0 2
 	# The qemu guest keeps 10 kframe/s only just (bench 9: 4,930-15,769
@@ -1023,20 +1028,11 @@ reload10() {
 #     may come twice, and the count of those is printed.
 t_gw_offload_reload() {
 	cangw -F || true
-	for v in a b; do
-		{
-			echo "interfaces:"
-			echo "  - {name: vcan0, domain: powertrain, rcvbuf: 0x4000000}"
-			echo "  - {name: vcan1, domain: body}"
-			echo "routes:"
-			if [ $v = a ]; then
-				echo "  - {name: sequence, from: vcan0, to: [vcan1], ids: [0x002], length: 1-8}"
-			else
-				echo "  - {name: sequence, from: vcan0, to: [vcan1], ids: [0x002]}"
-			fi
-			echo "options: {offload: kernel, control: $PWD/ctl.sock}"
-		} >gw-$v.yaml
-	done
+	reload_yaml gw-a.yaml \
+		"  - {name: sequence, from: vcan0, to: [vcan1], ids: [0x002], length: 1-8}" \
+		"offload: kernel, "
+	reload_yaml gw-b.yaml "  - {name: sequence, from: vcan0, to: [vcan1], ids: [0x002]}" \
+		"offload: kernel, "
 	cp gw-a.yaml gw.yaml
 	start_gw gw.yaml vcan0 2
 	wait_for gw.log 'offload: 0 of 1 routes'
