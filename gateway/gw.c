@@ -504,7 +504,9 @@ struct gw_engine *gw_engine_new(struct gw_spec *spec, char *msg, size_t cap)
 			goto out_nomem;
 		for (k = 0; k < r->s.nact; k++)
 			if (r->s.act[k].kind == GW_ACT_RATE && !r->rate) {
-				r->rate = malloc(RATE_SLOTS * sizeof(*r->rate));
+				/* zeroed: the timer scan reads every slot's
+				 * held flag, claimed or not */
+				r->rate = calloc(RATE_SLOTS, sizeof(*r->rate));
 				if (!r->rate)
 					goto out_nomem;
 				for (size_t m = 0; m < RATE_SLOTS; m++)
