@@ -524,19 +524,19 @@ void dbc_free(struct dbc_db *db)
 	if (!db)
 		return;
 	pv = db->priv;
-	free(db->msgs);
-	free(db->nodes);
-	free(db->attr_defs);
 	if (pv) {
 		struct dbc_chunk *c = pv->arena;
 
-		free(pv->sigs);
+		dbc_big_free(db->msgs, pv->msgs_map);
+		dbc_big_free(db->nodes, pv->nodes_map);
+		dbc_big_free(db->attr_defs, pv->defs_map);
+		dbc_big_free(pv->sigs, pv->sigs_map);
 		free(pv->choices);
 		free(pv->ranges);
-		free(pv->strs);
-		free(pv->recv);
+		dbc_big_free(pv->strs, pv->strs_map);
+		dbc_big_free(pv->recv, pv->recv_map);
 		free(pv->order);
-		free(pv->vals);
+		dbc_big_free(pv->vals, pv->vals_map);
 		dbc_htab_fini(&pv->by_id);
 		dbc_htab_fini(&pv->by_pgn);
 		dbc_htab_fini(&pv->by_name);

@@ -26,6 +26,9 @@ struct dbc_priv {
 	struct dbc_htab by_name; /* message name -> message */
 	/* owned arrays behind the public pointers */
 	struct dbc_signal *sigs;
+	/* each block's mapping length, 0: malloc's (dbc_big_free()) */
+	size_t msgs_map, nodes_map, defs_map, sigs_map, strs_map, recv_map,
+		vals_map;
 	struct dbc_choice *choices;
 	struct dbc_range *ranges;
 	const char **strs;  /* enum labels of attribute definitions */
@@ -50,6 +53,8 @@ struct dbc_attrval {
 };
 
 void dbc_arena_free(struct dbc_chunk *c);
+/* Frees a vector that may be a mapping of map bytes (0: malloc's). */
+void dbc_big_free(void *v, size_t map);
 uint64_t dbc_hash_u64(uint64_t x);
 uint64_t dbc_hash_bytes(const void *p, size_t n, uint64_t seed);
 int dbc_htab_init(struct dbc_htab *t, uint32_t want);

@@ -603,6 +603,54 @@ static void test_many_signals(void)
 	free(buf);
 }
 
+/*
+ * A file big enough that its vectors and string arena outgrow the heap
+ * and move into mappings of their own (4 MiB up): everything must still
+ * be where the small path puts it.
+ */
+static void test_big_database(void)
+{
+	enum { NM = 4000, NS = 8 };
+	size_t cap = (size_t)NM * (NS * 64 + 1400) + 64;
+	char *buf = malloc(cap), *q = buf, note[1201];
+	const struct dbc_message *m;
+	struct warns w;
+	struct dbc_db *db;
+	unsigned int i, k, nsig = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	memset(note, 'n', sizeof(note) - 1);
+	note[sizeof(note) - 1] = 0;
+	for (i = 0; i < NM; i++) {
+		q += sprintf(q, "BO_ %u M%u: 8 X\n", 0x80000000u + i + 1, i);
+		for (k = 0; k < NS; k++)
+			q += sprintf(q, " SG_ s%u_%u : %u|8@1+ (1,%u) [0|0] \"\" Y\n",
+				     i, k, k * 8, i);
+		q += sprintf(q, "CM_ BO_ %u \"%u %s\";\n", 0x80000000u + i + 1, i, note);
+	}
+	CU_ASSERT_FATAL((size_t)(q - buf) < cap);
+	db = load_str(buf, 0, &w);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+	CU_ASSERT_EQUAL(w.n, 0);
+	CU_ASSERT_EQUAL(db->nmsgs, NM);
+	for (i = 0; i < db->nmsgs; i++)
+		nsig += db->msgs[i].nsigs;
+	CU_ASSERT_EQUAL(nsig, NM * NS);
+	m = dbc_find_id(db, NM, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_STRING_EQUAL(m->name, "M3999");
+	CU_ASSERT_EQUAL(m->nsigs, NS);
+	CU_ASSERT_STRING_EQUAL(m->sigs[NS - 1].name, "s3999_7");
+	CU_ASSERT_EQUAL(m->sigs[NS - 1].offset, 3999.0);
+	CU_ASSERT_STRING_EQUAL(m->sigs[0].receivers[0], "Y");
+	CU_ASSERT(m->comment && !strncmp(m->comment, "3999 nnn", 8) &&
+		  strlen(m->comment) == 5 + sizeof(note) - 1);
+	CU_ASSERT(db->msgs[0].comment && !strncmp(db->msgs[0].comment, "0 nnn", 5));
+	CU_ASSERT_PTR_EQUAL(dbc_find_sig(&db->msgs[17], "s17_3"), &db->msgs[17].sigs[3]);
+	dbc_free(db);
+	free(buf);
+}
+
 static void check_collect(void *ctx, const char *msg)
 {
 	collect(ctx, msg);
@@ -724,6 +772,7 @@ int register_dbc_tests(void)
 	    !CU_add_test(s, "tolerant parsing, strict mode", test_tolerant) ||
 	    !CU_add_test(s, "lint findings", test_check) ||
 	    !CU_add_test(s, "messages with many signals", test_many_signals) ||
+	    !CU_add_test(s, "a database past the big-block size", test_big_database) ||
 	    !CU_add_test(s, "shortest round-trip doubles", test_fmt_double) ||
 	    !CU_add_test(s, "fuzzer crash inputs", test_regressions))
 		return CU_get_error();
