@@ -93,6 +93,7 @@ struct dbc_chunk {
 	struct dbc_chunk *next;
 	size_t used, cap;
 	size_t map;     /* length of its own mapping, 0: malloc's */
+	size_t total;   /* cap of this chunk and all before it */
 	char mem[];
 };
 
@@ -103,9 +104,10 @@ static void *arena_alloc(struct dbc_chunk **a, size_t n)
 
 	n = (n + 7) & ~(size_t)7;
 	if (!c || c->cap - c->used < n) {
-		/* chunks double up to 8 MiB: a big file needs few of them,
-		 * and those are mappings like the big vectors' */
-		size_t cap = !c ? 65536 : c->cap < ((size_t)8 << 20) ? c->cap * 2 : c->cap;
+		/* 64 KiB chunks from malloc (reused load after load), and
+		 * past BIG_MIN in all 8 MiB mappings like the big vectors' */
+		size_t total = c ? c->total : 0;
+		size_t cap = total < BIG_MIN ? 65536 : ((size_t)8 << 20) - sizeof(*c);
 		size_t map = 0;
 
 		if (cap < n)
@@ -122,6 +124,7 @@ static void *arena_alloc(struct dbc_chunk **a, size_t n)
 		c->used = 0;
 		c->cap = cap;
 		c->map = map;
+		c->total = total + cap;
 		c->next = *a;
 		*a = c;
 	}
