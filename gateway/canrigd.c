@@ -36,6 +36,7 @@
 #include "gw.h"
 #include "gw_cgw.h"
 #include "gw_conf.h"
+#include "yml.h"
 
 #ifndef CANRIG_VERSION
 #define CANRIG_VERSION "0.1.0"
@@ -119,6 +120,7 @@ struct reload_job {
 	int rc;
 	char err[512];
 	uint64_t t0;
+	uint64_t yaml_ns, rules_ns; /* the thread's two parts */
 	struct ctl_conn *wait_cur;  /* answered when the running one ends */
 	struct ctl_conn *wait_next; /* asked meanwhile: answered after the next */
 };
@@ -671,19 +673,34 @@ static void reload_apply(struct gwd *d, char *res, size_t cap)
 		offload_reload(d);
 		gw_conf_fini(&old);
 	}
-	snprintf(res, cap, "reloaded %s: %zu routes in %.3f ms, routing paused %.3f ms",
+	snprintf(res, cap, "reloaded %s: %zu routes in %.3f ms (YAML %.3f ms, rules %.3f ms), "
+		 "routing paused %.3f ms",
 		 d->path, gw_engine_nroutes(d->conf.engine),
-		 (double)(now_ns() - d->rl.t0) / 1e6, (double)(now_ns() - t1) / 1e6);
+		 (double)(now_ns() - d->rl.t0) / 1e6, (double)d->rl.yaml_ns / 1e6,
+		 (double)d->rl.rules_ns / 1e6, (double)(now_ns() - t1) / 1e6);
 	logmsg(LOG_NOTICE, "%s", res);
 	arm_rate(d);
 }
 
+/* Parses and compiles on the reload thread; times both parts, since
+ * libyaml's share is not ours to make faster. */
 static void *reload_main(void *arg)
 {
 	struct gwd *d = arg;
+	struct yml y;
+	uint64_t t0 = now_ns(), t1;
 
-	d->rl.rc = gw_conf_load_file(&d->rl.nc, d->path, d->rl.err, sizeof(d->rl.err));
+	d->rl.rc = yml_load_file(&y, d->path);
+	t1 = now_ns();
+	if (d->rl.rc)
+		snprintf(d->rl.err, sizeof(d->rl.err), "%s",
+			 yml_errmsg(&y)[0] ? yml_errmsg(&y) : strerror(-d->rl.rc));
+	else
+		d->rl.rc = gw_conf_load_yml(&d->rl.nc, &y, d->rl.err, sizeof(d->rl.err));
+	yml_fini(&y);
 	d->rl.plan = !d->rl.rc && d->rl.nc.offload_kernel ? offload_plan(d->rl.nc.engine) : NULL;
+	d->rl.yaml_ns = t1 - t0;
+	d->rl.rules_ns = now_ns() - t1;
 	ev_async_send(d->loop, &d->rl.done);
 	return NULL;
 }

@@ -10,7 +10,7 @@
 #include "yml.h"
 
 struct ld {
-	struct yml y;
+	struct yml *y;           /* borrowed */
 	struct gw_spec spec;
 	struct gw_conf *c;
 	yaml_node_t **route_node;       /* each route's mapping, for messages */
@@ -18,11 +18,11 @@ struct ld {
 	yaml_node_t *routes_key;
 };
 
-#define E(n, ...) yml_error(&l->y, (n), __VA_ARGS__)
+#define E(n, ...) yml_error(l->y, (n), __VA_ARGS__)
 
 static int get_uint(struct ld *l, yaml_node_t *n, uint64_t max, uint64_t *v)
 {
-	return yml_uint(&l->y, n, max, v);
+	return yml_uint(l->y, n, max, v);
 }
 
 static int get_int(struct ld *l, yaml_node_t *n, long lo, long hi, long *v)
@@ -30,7 +30,7 @@ static int get_int(struct ld *l, yaml_node_t *n, long lo, long hi, long *v)
 	const char *s;
 	char *end;
 
-	if (yml_str(&l->y, n, &s))
+	if (yml_str(l->y, n, &s))
 		return -EINVAL;
 	errno = 0;
 	*v = strtol(s, &end, 0);
@@ -46,7 +46,7 @@ static int get_int(struct ld *l, yaml_node_t *n, long lo, long hi, long *v)
 static int opt_u32(struct ld *l, yaml_node_t *n, const char *key, uint32_t max,
 		   uint32_t *v)
 {
-	yaml_node_t *x = yml_get(&l->y, n, key);
+	yaml_node_t *x = yml_get(l->y, n, key);
 	uint64_t t;
 
 	if (!x)
@@ -74,7 +74,7 @@ static int choice(struct ld *l, yaml_node_t *n, const char *const *words,
 	char list[256] = "";
 	int i;
 
-	if (yml_str(&l->y, n, &s))
+	if (yml_str(l->y, n, &s))
 		return -EINVAL;
 	for (i = 0; words[i]; i++) {
 		if (!strcmp(s, words[i])) {
@@ -91,7 +91,7 @@ static int name_into(struct ld *l, yaml_node_t *n, char *dst, size_t cap)
 {
 	const char *s;
 
-	if (yml_str(&l->y, n, &s))
+	if (yml_str(l->y, n, &s))
 		return -EINVAL;
 	if (!*s || strlen(s) >= cap || strpbrk(s, " \t\n'\""))
 		return E(n, "'%s' is not a usable name (1..%zu characters, no blanks or quotes)",
@@ -105,7 +105,7 @@ static int find_if(struct ld *l, yaml_node_t *n, uint8_t *idx)
 	const char *s;
 	size_t i;
 
-	if (yml_str(&l->y, n, &s))
+	if (yml_str(l->y, n, &s))
 		return -EINVAL;
 	for (i = 0; i < l->spec.nifs; i++)
 		if (!strcmp(l->spec.ifs[i].name, s)) {
@@ -123,9 +123,9 @@ static int queue_policy(struct ld *l, yaml_node_t *n, struct gw_ifpolicy *p)
 	yaml_node_t *v;
 	uint64_t x;
 
-	if (yml_map_check(&l->y, n, keys))
+	if (yml_map_check(l->y, n, keys))
 		return -EINVAL;
-	if ((v = yml_get(&l->y, n, "frames"))) {
+	if ((v = yml_get(l->y, n, "frames"))) {
 		if (get_uint(l, v, 1u << 20, &x))
 			return -EINVAL;
 		if (!x)
@@ -146,35 +146,35 @@ static int options(struct ld *l, yaml_node_t *n, struct gw_ifpolicy *def)
 	uint64_t x;
 	int i;
 
-	if (yml_map_check(&l->y, n, keys))
+	if (yml_map_check(l->y, n, keys))
 		return -EINVAL;
-	if ((v = yml_get(&l->y, n, "match"))) {
+	if ((v = yml_get(l->y, n, "match"))) {
 		if (choice(l, v, matches, &i))
 			return -EINVAL;
 		l->spec.first_match = (uint8_t)i;
 	}
-	if ((v = yml_get(&l->y, n, "hop_limit"))) {
+	if ((v = yml_get(l->y, n, "hop_limit"))) {
 		if (get_uint(l, v, 255, &x))
 			return -EINVAL;
 		l->spec.hop_limit = (uint8_t)x;
 	}
-	if ((v = yml_get(&l->y, n, "workshop")) && yml_bool(&l->y, v, &l->c->workshop))
+	if ((v = yml_get(l->y, n, "workshop")) && yml_bool(l->y, v, &l->c->workshop))
 		return -EINVAL;
-	if ((v = yml_get(&l->y, n, "control"))) {
+	if ((v = yml_get(l->y, n, "control"))) {
 		const char *s;
 
-		if (yml_str(&l->y, v, &s))
+		if (yml_str(l->y, v, &s))
 			return -EINVAL;
 		if (s[0] != '/' || strlen(s) >= 108)
 			return E(v, "control socket: an absolute path under 108 bytes");
 		strcpy(l->c->control, s);
 	}
-	if ((v = yml_get(&l->y, n, "user")) &&
+	if ((v = yml_get(l->y, n, "user")) &&
 	    name_into(l, v, l->c->user, sizeof(l->c->user)))
 		return -EINVAL;
-	if ((v = yml_get(&l->y, n, "queue")) && queue_policy(l, v, def))
+	if ((v = yml_get(l->y, n, "queue")) && queue_policy(l, v, def))
 		return -EINVAL;
-	if ((v = yml_get(&l->y, n, "offload"))) {
+	if ((v = yml_get(l->y, n, "offload"))) {
 		if (choice(l, v, offl, &i))
 			return -EINVAL;
 		l->c->offload_kernel = i;
@@ -189,16 +189,16 @@ static int interfaces(struct ld *l, yaml_node_t *list,
 					    NULL };
 	size_t n, i, k;
 
-	if (yml_seq(&l->y, list, &n))
+	if (yml_seq(l->y, list, &n))
 		return -EINVAL;
 	if (!n || n > GW_MAX_IFS)
 		return E(list, "1 to %d interfaces are needed", GW_MAX_IFS);
 	for (i = 0; i < n; i++) {
-		yaml_node_t *it = yml_seq_item(&l->y, list, i), *v;
+		yaml_node_t *it = yml_seq_item(l->y, list, i), *v;
 		struct gw_if_spec *f = &l->spec.ifs[i];
 		int b;
 
-		if (yml_map_check(&l->y, it, keys) || yml_need(&l->y, it, "name", &v) ||
+		if (yml_map_check(l->y, it, keys) || yml_need(l->y, it, "name", &v) ||
 		    name_into(l, v, f->name, sizeof(f->name)))
 			return -EINVAL;
 		if (strlen(f->name) >= 16)
@@ -208,18 +208,18 @@ static int interfaces(struct ld *l, yaml_node_t *list,
 			if (!strcmp(l->spec.ifs[k].name, f->name))
 				return E(v, "interface '%s' is listed twice", f->name);
 		strcpy(f->domain, f->name);
-		if ((v = yml_get(&l->y, it, "domain")) &&
+		if ((v = yml_get(l->y, it, "domain")) &&
 		    name_into(l, v, f->domain, sizeof(f->domain)))
 			return -EINVAL;
-		if ((v = yml_get(&l->y, it, "fd"))) {
-			if (yml_bool(&l->y, v, &b))
+		if ((v = yml_get(l->y, it, "fd"))) {
+			if (yml_bool(l->y, v, &b))
 				return -EINVAL;
 			f->fd = (uint8_t)b;
 		}
 		l->c->pol[i] = *def;
-		if ((v = yml_get(&l->y, it, "txqueue")) && queue_policy(l, v, &l->c->pol[i]))
+		if ((v = yml_get(l->y, it, "txqueue")) && queue_policy(l, v, &l->c->pol[i]))
 			return -EINVAL;
-		if ((v = yml_get(&l->y, it, "rcvbuf"))) {
+		if ((v = yml_get(l->y, it, "rcvbuf"))) {
 			uint64_t x;
 
 			if (get_uint(l, v, GW_RCVBUF_MAX, &x))
@@ -254,7 +254,7 @@ static int ids(struct ld *l, struct gw_route_spec *r, yaml_node_t *list, int ext
 {
 	size_t n, i;
 
-	if (yml_seq(&l->y, list, &n))
+	if (yml_seq(l->y, list, &n))
 		return -EINVAL;
 	if (!n)
 		return E(list, "an empty id list selects nothing; leave ids: out to route every id");
@@ -262,12 +262,12 @@ static int ids(struct ld *l, struct gw_route_spec *r, yaml_node_t *list, int ext
 	if (!r->sel)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
-		yaml_node_t *it = yml_seq_item(&l->y, list, i);
+		yaml_node_t *it = yml_seq_item(l->y, list, i);
 		struct gw_idsel *s = &r->sel[r->nsel++];
 		char buf[64], *dash;
 		const char *str;
 
-		if (yml_str(&l->y, it, &str))
+		if (yml_str(l->y, it, &str))
 			return -EINVAL;
 		if (strlen(str) >= sizeof(buf))
 			return E(it, "bad CAN id '%s'", str);
@@ -300,28 +300,28 @@ static int masks(struct ld *l, struct gw_route_spec *r, yaml_node_t *list, int e
 	size_t n, i;
 	struct gw_idsel *ns;
 
-	if (yml_seq(&l->y, list, &n))
+	if (yml_seq(l->y, list, &n))
 		return -EINVAL;
 	ns = realloc(r->sel, (r->nsel + n + 1) * sizeof(*r->sel));
 	if (!ns)
 		return -ENOMEM;
 	r->sel = ns;
 	for (i = 0; i < n; i++) {
-		yaml_node_t *it = yml_seq_item(&l->y, list, i), *v;
+		yaml_node_t *it = yml_seq_item(l->y, list, i), *v;
 		struct gw_idsel *s = &r->sel[r->nsel++];
 		uint64_t x;
 		int b = 0;
 
 		memset(s, 0, sizeof(*s));
 		s->kind = GW_SEL_MASK;
-		if (yml_map_check(&l->y, it, keys) || yml_need(&l->y, it, "id", &v) ||
+		if (yml_map_check(l->y, it, keys) || yml_need(l->y, it, "id", &v) ||
 		    get_uint(l, v, CF_EFF_MASK, &x))
 			return -EINVAL;
 		s->lo = (uint32_t)x;
-		if (yml_need(&l->y, it, "mask", &v) || get_uint(l, v, CF_EFF_MASK, &x))
+		if (yml_need(l->y, it, "mask", &v) || get_uint(l, v, CF_EFF_MASK, &x))
 			return -EINVAL;
 		s->hi = (uint32_t)x;
-		if ((v = yml_get(&l->y, it, "invert")) && yml_bool(&l->y, v, &b))
+		if ((v = yml_get(l->y, it, "invert")) && yml_bool(l->y, v, &b))
 			return -EINVAL;
 		s->invert = (uint8_t)b;
 		s->eff = (uint8_t)(ext || s->lo > CF_SFF_MASK || s->hi > CF_SFF_MASK);
@@ -335,7 +335,7 @@ static int length(struct ld *l, struct gw_route_spec *r, yaml_node_t *n)
 	unsigned int a, b;
 	char c;
 
-	if (yml_str(&l->y, n, &s))
+	if (yml_str(l->y, n, &s))
 		return -EINVAL;
 	if (sscanf(s, "%u-%u%c", &a, &b, &c) == 2 || sscanf(s, "%u%c", &a, &c) == 1) {
 		if (!strchr(s, '-'))
@@ -354,25 +354,25 @@ static int datamatch(struct ld *l, struct gw_route_spec *r, yaml_node_t *list)
 	static const char *const keys[] = { "byte", "value", "mask", NULL };
 	size_t n, i;
 
-	if (yml_seq(&l->y, list, &n))
+	if (yml_seq(l->y, list, &n))
 		return -EINVAL;
 	r->data = calloc(n + 1, sizeof(*r->data));
 	if (!r->data)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
-		yaml_node_t *it = yml_seq_item(&l->y, list, i), *v;
+		yaml_node_t *it = yml_seq_item(l->y, list, i), *v;
 		struct gw_datamatch *d = &r->data[r->ndata++];
 		uint64_t x;
 
-		if (yml_map_check(&l->y, it, keys) || yml_need(&l->y, it, "byte", &v) ||
+		if (yml_map_check(l->y, it, keys) || yml_need(l->y, it, "byte", &v) ||
 		    get_uint(l, v, CF_MAX_LEN - 1, &x))
 			return -EINVAL;
 		d->byte = (uint8_t)x;
-		if (yml_need(&l->y, it, "value", &v) || get_uint(l, v, 255, &x))
+		if (yml_need(l->y, it, "value", &v) || get_uint(l, v, 255, &x))
 			return -EINVAL;
 		d->value = (uint8_t)x;
 		d->mask = 0xFF;
-		if ((v = yml_get(&l->y, it, "mask"))) {
+		if ((v = yml_get(l->y, it, "mask"))) {
 			if (get_uint(l, v, 255, &x))
 				return -EINVAL;
 			d->mask = (uint8_t)x;
@@ -389,25 +389,25 @@ static int modification(struct ld *l, yaml_node_t *n, uint8_t op, struct gw_mod 
 	uint64_t x;
 	size_t len;
 
-	if (yml_map_check(&l->y, n, keys))
+	if (yml_map_check(l->y, n, keys))
 		return -EINVAL;
 	m->op = op;
-	if ((v = yml_get(&l->y, n, "id"))) {
+	if ((v = yml_get(l->y, n, "id"))) {
 		if (get_uint(l, v, CF_EFF_MASK, &x))
 			return -EINVAL;
 		m->id = (uint32_t)x;
 		m->fields |= GW_MOD_ID;
 	}
-	if ((v = yml_get(&l->y, n, "len"))) {
+	if ((v = yml_get(l->y, n, "len"))) {
 		if (get_uint(l, v, CF_MAX_LEN, &x))
 			return -EINVAL;
 		m->len = (uint8_t)x;
 		m->fields |= GW_MOD_LEN;
 	}
-	if ((v = yml_get(&l->y, n, "data"))) {
+	if ((v = yml_get(l->y, n, "data"))) {
 		/* bytes not given act as identity: AND FF, others 00 */
 		memset(m->data, op == GW_MOD_AND ? 0xFF : 0, sizeof(m->data));
-		if (yml_hex(&l->y, v, m->data, sizeof(m->data), &len))
+		if (yml_hex(l->y, v, m->data, sizeof(m->data), &len))
 			return -EINVAL;
 		if (op == GW_MOD_SET && len != 8 && len != CF_MAX_LEN)
 			return E(v, "set: data gives all 8 (or 64) bytes, as can-gw does");
@@ -420,7 +420,7 @@ static int modification(struct ld *l, yaml_node_t *n, uint8_t op, struct gw_mod 
 
 static int idx8(struct ld *l, yaml_node_t *n, const char *key, int8_t *v, int need)
 {
-	yaml_node_t *x = yml_get(&l->y, n, key);
+	yaml_node_t *x = yml_get(l->y, n, key);
 	long t;
 
 	if (!x)
@@ -433,7 +433,7 @@ static int idx8(struct ld *l, yaml_node_t *n, const char *key, int8_t *v, int ne
 
 static int u8key(struct ld *l, yaml_node_t *n, const char *key, uint8_t *v)
 {
-	yaml_node_t *x = yml_get(&l->y, n, key);
+	yaml_node_t *x = yml_get(l->y, n, key);
 	uint64_t t;
 
 	if (!x)
@@ -449,7 +449,7 @@ static int csum_xor(struct ld *l, yaml_node_t *n, struct gw_csum *c)
 	static const char *const keys[] = { "from", "to", "result", "init", NULL };
 
 	c->kind = GW_CSUM_XOR;
-	if (yml_map_check(&l->y, n, keys) ||
+	if (yml_map_check(l->y, n, keys) ||
 	    idx8(l, n, "from", &c->u.xsum.from_idx, 1) ||
 	    idx8(l, n, "to", &c->u.xsum.to_idx, 1) ||
 	    idx8(l, n, "result", &c->u.xsum.result_idx, 1) ||
@@ -472,19 +472,19 @@ static int csum_crc8(struct ld *l, yaml_node_t *n, struct gw_csum *c)
 	c->kind = GW_CSUM_CRC8;
 	k->init_crc_val = 0xFF;
 	k->final_xor_val = 0xFF;
-	if (yml_map_check(&l->y, n, keys) || idx8(l, n, "from", &k->from_idx, 1) ||
+	if (yml_map_check(l->y, n, keys) || idx8(l, n, "from", &k->from_idx, 1) ||
 	    idx8(l, n, "to", &k->to_idx, 1) || idx8(l, n, "result", &k->result_idx, 1) ||
 	    u8key(l, n, "init", &k->init_crc_val) || u8key(l, n, "xor", &k->final_xor_val) ||
 	    u8key(l, n, "poly", &poly))
 		return -EINVAL;
 	gw_crc8_table(k->crctab, poly);
-	if ((v = yml_get(&l->y, n, "profile"))) {
+	if ((v = yml_get(l->y, n, "profile"))) {
 		if (choice(l, v, profs, &p))
 			return -EINVAL;
 		k->profile = (uint8_t)p;
 	}
-	if ((v = yml_get(&l->y, n, "profile_data"))) {
-		if (yml_hex(&l->y, v, k->profile_data, sizeof(k->profile_data), &len))
+	if ((v = yml_get(l->y, n, "profile_data"))) {
+		if (yml_hex(l->y, v, k->profile_data, sizeof(k->profile_data), &len))
 			return -EINVAL;
 		if ((k->profile == GW_CRC8PRF_1U8 && len != 1) ||
 		    (k->profile == GW_CRC8PRF_16U8 && len != 16))
@@ -504,13 +504,13 @@ static int csum_crc16(struct ld *l, yaml_node_t *n, struct gw_csum *c)
 
 	c->kind = GW_CSUM_CRC16;
 	k->init_val = 0xFFFF;
-	if (yml_map_check(&l->y, n, keys) || idx8(l, n, "from", &k->from_idx, 1) ||
+	if (yml_map_check(l->y, n, keys) || idx8(l, n, "from", &k->from_idx, 1) ||
 	    idx8(l, n, "to", &k->to_idx, 1) || idx8(l, n, "result", &k->result_idx, 1))
 		return -EINVAL;
 	if (opt_u16(l, n, "init", &k->init_val) ||
 	    opt_u16(l, n, "xor", &k->final_xor_val))
 		return -EINVAL;
-	if ((v = yml_get(&l->y, n, "order"))) {
+	if ((v = yml_get(l->y, n, "order"))) {
 		if (choice(l, v, orders, &o))
 			return -EINVAL;
 		k->order = (uint8_t)o;
@@ -530,7 +530,7 @@ static int csum_e2e(struct ld *l, yaml_node_t *n, struct gw_csum *c)
 	size_t len;
 	int i;
 
-	if (yml_map_check(&l->y, n, keys) || yml_need(&l->y, n, "profile", &v) ||
+	if (yml_map_check(l->y, n, keys) || yml_need(l->y, n, "profile", &v) ||
 	    get_uint(l, v, 2, &prof))
 		return -EINVAL;
 	if (prof == 1) {
@@ -541,10 +541,10 @@ static int csum_e2e(struct ld *l, yaml_node_t *n, struct gw_csum *c)
 		p->counter_offset = 8;
 		p->nibble_offset = 12;
 		p->data_len = 8;
-		if (yml_need(&l->y, n, "data_id", &v) || get_uint(l, v, 0xFFFF, &x))
+		if (yml_need(l->y, n, "data_id", &v) || get_uint(l, v, 0xFFFF, &x))
 			return -EINVAL;
 		p->data_id = (uint16_t)x;
-		if ((v = yml_get(&l->y, n, "mode"))) {
+		if ((v = yml_get(l->y, n, "mode"))) {
 			if (choice(l, v, modes, &i))
 				return -EINVAL;
 			p->mode = (uint8_t)i;
@@ -556,7 +556,7 @@ static int csum_e2e(struct ld *l, yaml_node_t *n, struct gw_csum *c)
 		    opt_u16(l, n, "nibble_offset", &p->nibble_offset) ||
 		    u8key(l, n, "length", &p->data_len))
 			return -EINVAL;
-		if ((v = yml_get(&l->y, n, "counter"))) {
+		if ((v = yml_get(l->y, n, "counter"))) {
 			if (choice(l, v, ctr, &i))
 				return -EINVAL;
 			p->counter_mode = (uint8_t)i;
@@ -568,14 +568,14 @@ static int csum_e2e(struct ld *l, yaml_node_t *n, struct gw_csum *c)
 
 		c->kind = GW_CSUM_E2E_P02;
 		p->data_len = 8;
-		if (yml_need(&l->y, n, "data_ids", &v) ||
-		    yml_hex(&l->y, v, p->data_id_list, 16, &len))
+		if (yml_need(l->y, n, "data_ids", &v) ||
+		    yml_hex(l->y, v, p->data_id_list, 16, &len))
 			return -EINVAL;
 		if (len != 16)
 			return E(v, "data_ids: 16 bytes, one per counter value");
 		if (u8key(l, n, "length", &p->data_len))
 			return -EINVAL;
-		if ((v = yml_get(&l->y, n, "counter"))) {
+		if ((v = yml_get(l->y, n, "counter"))) {
 			if (choice(l, v, ctr, &i))
 				return -EINVAL;
 			p->counter_mode = (uint8_t)i;
@@ -592,13 +592,13 @@ static int rate(struct ld *l, yaml_node_t *n, struct gw_rate *r)
 	yaml_node_t *v;
 	int k;
 
-	if (yml_map_check(&l->y, n, keys))
+	if (yml_map_check(l->y, n, keys))
 		return -EINVAL;
 	if (opt_u32(l, n, "interval_ms", 3600000, &r->interval_ms) ||
 	    opt_u32(l, n, "rate", 1000000, &r->rate_per_s) ||
 	    opt_u32(l, n, "burst", 1000000, &r->burst))
 		return -EINVAL;
-	if ((v = yml_get(&l->y, n, "keep"))) {
+	if ((v = yml_get(l->y, n, "keep"))) {
 		if (choice(l, v, keeps, &k))
 			return -EINVAL;
 		r->keep = (uint8_t)k;
@@ -618,13 +618,13 @@ static int actions(struct ld *l, struct gw_route_spec *r, yaml_node_t *list)
 	};
 	size_t n, i;
 
-	if (yml_seq(&l->y, list, &n))
+	if (yml_seq(l->y, list, &n))
 		return -EINVAL;
 	r->act = calloc(n + 1, sizeof(*r->act));
 	if (!r->act)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
-		yaml_node_t *it = yml_seq_item(&l->y, list, i), *key, *v;
+		yaml_node_t *it = yml_seq_item(l->y, list, i), *key, *v;
 		struct gw_action *a = &r->act[r->nact++];
 		const char *k;
 		uint64_t x;
@@ -633,9 +633,9 @@ static int actions(struct ld *l, struct gw_route_spec *r, yaml_node_t *list)
 		if (!yml_is_map(it) || yml_map_len(it) != 1)
 			return E(it, "an action is a mapping with one key (%s)",
 				 "set_id, add_id, and, or, xor, set, xor_checksum, crc8, crc16, e2e, rate, drop");
-		if (yml_map_check(&l->y, it, kinds))
+		if (yml_map_check(l->y, it, kinds))
 			return -EINVAL;
-		yml_map_pair(&l->y, it, 0, &key, &k, &v);
+		yml_map_pair(l->y, it, 0, &key, &k, &v);
 		for (w = 0; strcmp(kinds[w], k); w++)
 			;
 		switch (w) {
@@ -664,7 +664,7 @@ static int actions(struct ld *l, struct gw_route_spec *r, yaml_node_t *list)
 			break;
 		default:
 			a->kind = GW_ACT_DROP;
-			if (yml_bool(&l->y, v, &b))
+			if (yml_bool(l->y, v, &b))
 				return -EINVAL;
 			if (!b)
 				r->nact--;
@@ -681,24 +681,24 @@ static int fw_list(struct ld *l, struct gw_firewall *fw, yaml_node_t *list,
 	static const char *const keys[] = { "sid", "subs", NULL };
 	size_t n, i, k, ns;
 
-	if (yml_seq(&l->y, list, &n))
+	if (yml_seq(l->y, list, &n))
 		return -EINVAL;
 	for (i = 0; i < n; i++) {
-		yaml_node_t *it = yml_seq_item(&l->y, list, i), *v, *subs;
+		yaml_node_t *it = yml_seq_item(l->y, list, i), *v, *subs;
 		uint64_t sid, sub;
 
 		if (yml_is_map(it)) {
-			if (yml_map_check(&l->y, it, keys) || yml_need(&l->y, it, "sid", &v) ||
+			if (yml_map_check(l->y, it, keys) || yml_need(l->y, it, "sid", &v) ||
 			    get_uint(l, v, 0xFF, &sid))
 				return -EINVAL;
-			if ((subs = yml_get(&l->y, it, "subs"))) {
+			if ((subs = yml_get(l->y, it, "subs"))) {
 				if (fw->nsub == sizeof(fw->sub) / sizeof(fw->sub[0]))
 					return E(it, "at most 8 services with sub-function lists");
-				if (yml_seq(&l->y, subs, &ns))
+				if (yml_seq(l->y, subs, &ns))
 					return -EINVAL;
 				fw->sub[fw->nsub].sid = (uint8_t)sid;
 				for (k = 0; k < ns; k++) {
-					if (get_uint(l, yml_seq_item(&l->y, subs, k), 0x7F, &sub))
+					if (get_uint(l, yml_seq_item(l->y, subs, k), 0x7F, &sub))
 						return -EINVAL;
 					fw->sub[fw->nsub].subs[sub >> 3] |= (uint8_t)(1u << (sub & 7));
 				}
@@ -718,18 +718,18 @@ static int firewall(struct ld *l, struct gw_route_spec *r, yaml_node_t *n)
 	yaml_node_t *v;
 	uint64_t x;
 
-	if (yml_map_check(&l->y, n, keys))
+	if (yml_map_check(l->y, n, keys))
 		return -EINVAL;
 	r->fw = calloc(1, sizeof(*r->fw));
 	if (!r->fw)
 		return -ENOMEM;
 	r->fw->ae = -1;
-	if (yml_need(&l->y, n, "allow", &v) || fw_list(l, r->fw, v, r->fw->allow))
+	if (yml_need(l->y, n, "allow", &v) || fw_list(l, r->fw, v, r->fw->allow))
 		return -EINVAL;
-	if ((v = yml_get(&l->y, n, "workshop")) &&
+	if ((v = yml_get(l->y, n, "workshop")) &&
 	    fw_list(l, r->fw, v, r->fw->workshop))
 		return -EINVAL;
-	if ((v = yml_get(&l->y, n, "address_byte"))) {
+	if ((v = yml_get(l->y, n, "address_byte"))) {
 		if (get_uint(l, v, 255, &x))
 			return -EINVAL;
 		r->fw->ae = (int16_t)x;
@@ -752,10 +752,10 @@ static int one_route(struct ld *l, yaml_node_t *n, struct gw_route_spec *r)
 	int i, b;
 
 	r->len_max = CF_MAX_LEN;
-	if (yml_map_check(&l->y, n, keys) || yml_need(&l->y, n, "name", &v) ||
+	if (yml_map_check(l->y, n, keys) || yml_need(l->y, n, "name", &v) ||
 	    name_into(l, v, r->name, sizeof(r->name)) ||
-	    yml_need(&l->y, n, "from", &v) || find_if(l, v, &r->src) ||
-	    yml_need(&l->y, n, "to", &v))
+	    yml_need(l->y, n, "from", &v) || find_if(l, v, &r->src) ||
+	    yml_need(l->y, n, "to", &v))
 		return -EINVAL;
 	if (yml_is_scalar(v)) {
 		uint8_t d;
@@ -764,7 +764,7 @@ static int one_route(struct ld *l, yaml_node_t *n, struct gw_route_spec *r)
 			return -EINVAL;
 		r->dst = 1ull << d;
 	} else {
-		if (yml_seq(&l->y, v, &nd))
+		if (yml_seq(l->y, v, &nd))
 			return -EINVAL;
 		if (!nd)
 			return E(v, "route '%s' goes nowhere: list at least one interface",
@@ -772,42 +772,42 @@ static int one_route(struct ld *l, yaml_node_t *n, struct gw_route_spec *r)
 		for (k = 0; k < nd; k++) {
 			uint8_t d;
 
-			if (find_if(l, yml_seq_item(&l->y, v, k), &d))
+			if (find_if(l, yml_seq_item(l->y, v, k), &d))
 				return -EINVAL;
 			r->dst |= 1ull << d;
 		}
 	}
-	if ((v = yml_get(&l->y, n, "frame"))) {
+	if ((v = yml_get(l->y, n, "frame"))) {
 		if (choice(l, v, frames, &i))
 			return -EINVAL;
 		r->frame = (uint8_t)i;
 	}
-	if ((v = yml_get(&l->y, n, "ids")) &&
+	if ((v = yml_get(l->y, n, "ids")) &&
 	    ids(l, r, v, r->frame == GW_EFF_ONLY))
 		return -EINVAL;
-	if ((v = yml_get(&l->y, n, "masks")) &&
+	if ((v = yml_get(l->y, n, "masks")) &&
 	    masks(l, r, v, r->frame == GW_EFF_ONLY))
 		return -EINVAL;
-	if ((v = yml_get(&l->y, n, "type"))) {
+	if ((v = yml_get(l->y, n, "type"))) {
 		if (choice(l, v, types, &i))
 			return -EINVAL;
 		r->type = (uint8_t)i;
 	}
-	if ((v = yml_get(&l->y, n, "length")) && length(l, r, v))
+	if ((v = yml_get(l->y, n, "length")) && length(l, r, v))
 		return -EINVAL;
-	if ((v = yml_get(&l->y, n, "data")) && datamatch(l, r, v))
+	if ((v = yml_get(l->y, n, "data")) && datamatch(l, r, v))
 		return -EINVAL;
-	if ((v = yml_get(&l->y, n, "actions")) && actions(l, r, v))
+	if ((v = yml_get(l->y, n, "actions")) && actions(l, r, v))
 		return -EINVAL;
-	if ((v = yml_get(&l->y, n, "firewall")) && firewall(l, r, v))
+	if ((v = yml_get(l->y, n, "firewall")) && firewall(l, r, v))
 		return -EINVAL;
-	if ((v = yml_get(&l->y, n, "fd_to_classic"))) {
+	if ((v = yml_get(l->y, n, "fd_to_classic"))) {
 		if (choice(l, v, fd2c, &i))
 			return -EINVAL;
 		r->fd2classic = (uint8_t)i;
 	}
-	if ((v = yml_get(&l->y, n, "allow_same_interface"))) {
-		if (yml_bool(&l->y, v, &b))
+	if ((v = yml_get(l->y, n, "allow_same_interface"))) {
+		if (yml_bool(l->y, v, &b))
 			return -EINVAL;
 		r->allow_same = (uint8_t)b;
 	}
@@ -819,7 +819,7 @@ static int routes(struct ld *l, yaml_node_t *list)
 	size_t n, i;
 	int e;
 
-	if (yml_seq(&l->y, list, &n))
+	if (yml_seq(l->y, list, &n))
 		return -EINVAL;
 	if (n > 4096)
 		return E(list, "%zu routes: at most 4096", n);
@@ -829,7 +829,7 @@ static int routes(struct ld *l, yaml_node_t *list)
 	if (!l->spec.routes || !l->route_node || !l->names)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
-		yaml_node_t *it = yml_seq_item(&l->y, list, i);
+		yaml_node_t *it = yml_seq_item(l->y, list, i);
 
 		l->spec.nroutes = i + 1;
 		l->route_node[i] = it;
@@ -857,8 +857,8 @@ static void place(struct ld *l, size_t nroutes, const char *msg, char *err,
 			break;
 		}
 	}
-	yml_error(&l->y, at, "%s", msg);
-	snprintf(err, cap, "%s", yml_errmsg(&l->y));
+	yml_error(l->y, at, "%s", msg);
+	snprintf(err, cap, "%s", yml_errmsg(l->y));
 }
 
 static int load(struct ld *l, char *err, size_t cap)
@@ -870,20 +870,20 @@ static int load(struct ld *l, char *err, size_t cap)
 	size_t i;
 	int e;
 
-	root = yml_root(&l->y);
+	root = yml_root(l->y);
 	if (!root) {
-		e = yml_error(&l->y, NULL, "empty file: expected interfaces: and routes:");
+		e = yml_error(l->y, NULL, "empty file: expected interfaces: and routes:");
 		goto out;
 	}
-	e = yml_map_check(&l->y, root, top);
-	if (!e && (v = yml_get(&l->y, root, "options")))
+	e = yml_map_check(l->y, root, top);
+	if (!e && (v = yml_get(l->y, root, "options")))
 		e = options(l, v, &def);
 	if (!e)
-		e = yml_need(&l->y, root, "interfaces", &v);
+		e = yml_need(l->y, root, "interfaces", &v);
 	if (!e)
 		e = interfaces(l, v, &def);
 	if (!e)
-		e = yml_need(&l->y, root, "routes", &v);
+		e = yml_need(l->y, root, "routes", &v);
 	if (!e) {
 		l->routes_key = v;
 		e = routes(l, v);
@@ -908,7 +908,7 @@ out:
 	}
 	free(l->spec.routes);
 	l->spec.routes = NULL;
-	snprintf(err, cap, "%s", yml_errmsg(&l->y)[0] ? yml_errmsg(&l->y) :
+	snprintf(err, cap, "%s", yml_errmsg(l->y)[0] ? yml_errmsg(l->y) :
 		 strerror(-e));
 	return e;
 }
@@ -919,9 +919,7 @@ static void defaults(struct gw_conf *c)
 	strcpy(c->control, "/run/canrigd/control.sock");
 }
 
-/* Loads from a file (buf NULL: name is its path) or from buf. */
-static int load_any(struct gw_conf *c, const char *name, const void *buf,
-		    size_t len, char *err, size_t cap)
+int gw_conf_load_yml(struct gw_conf *c, struct yml *y, char *err, size_t cap)
 {
 	struct ld *l = calloc(1, sizeof(*l));
 	int e;
@@ -932,18 +930,32 @@ static int load_any(struct gw_conf *c, const char *name, const void *buf,
 		return -ENOMEM;
 	}
 	l->c = c;
-	e = buf ? yml_load_mem(&l->y, name, buf, len) : yml_load_file(&l->y, name);
-	if (e)
-		snprintf(err, cap, "%s", yml_errmsg(&l->y)[0] ? yml_errmsg(&l->y) :
-			 strerror(-e));
-	else
-		e = load(l, err, cap);
-	yml_fini(&l->y);
+	l->y = y;
+	e = load(l, err, cap);
 	free(l->route_node);
 	free(l->names);
 	free(l);
 	if (e)
 		defaults(c);
+	return e;
+}
+
+/* Loads from a file (buf NULL: name is its path) or from buf. */
+static int load_any(struct gw_conf *c, const char *name, const void *buf,
+		    size_t len, char *err, size_t cap)
+{
+	struct yml y;
+	int e;
+
+	e = buf ? yml_load_mem(&y, name, buf, len) : yml_load_file(&y, name);
+	if (e) {
+		defaults(c);
+		snprintf(err, cap, "%s",
+			 yml_errmsg(&y)[0] ? yml_errmsg(&y) : strerror(-e));
+	} else {
+		e = gw_conf_load_yml(c, &y, err, cap);
+	}
+	yml_fini(&y);
 	return e;
 }
 

@@ -49,6 +49,16 @@ int gw_conf_load_file(struct gw_conf *c, const char *path, char *err,
 int gw_conf_load_mem(struct gw_conf *c, const char *name, const void *buf,
 		     size_t len, char *err, size_t cap);
 
+struct yml;
+
+/*
+ * The second half of gw_conf_load_file(): builds c from y, a document
+ * yml_load_file() or yml_load_mem() parsed.  y is borrowed and stays the
+ * caller's to yml_fini(); c keeps no pointer into it.  Returns as
+ * gw_conf_load_file().
+ */
+int gw_conf_load_yml(struct gw_conf *c, struct yml *y, char *err, size_t cap);
+
 /* Frees c's engine; safe on a zeroed or finished struct. */
 void gw_conf_fini(struct gw_conf *c);
 

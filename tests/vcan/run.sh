@@ -1293,7 +1293,11 @@ PY
 		rp+=($!)
 	done
 	wait "${rp[@]}"
-	for i in 1 2 3; do has rl$i.out 'reloaded'; has rl$i.out 'routing paused'; done
+	for i in 1 2 3; do
+		has rl$i.out 'reloaded'
+		has_re rl$i.out 'ms \(YAML [0-9.]+ ms, rules [0-9.]+ ms\), routing paused' ||
+			{ cat rl$i.out >&2; false; }
+	done
 	# a file with a mistake: refused, with file:line:col, old rules kept
 	echo "  - {name: x, from: vcan9, to: [vcan1]}" >>gw.yaml
 	xrc 1 bad $S reload
