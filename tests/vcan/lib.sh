@@ -16,14 +16,15 @@ WAIT_SECS=${CANRIG_VCAN_WAIT:-90}
 : "${CANRIG:?CANRIG must point at the canrig binary}"
 
 # poll WHAT CMD...: run CMD every 50 ms until it succeeds; after WAIT_SECS
-# say that WHAT never happened and fail.
+# say that WHAT never happened and fail.  CMD's arguments are expanded
+# once, by the caller: a condition on live state (a count in a log) must
+# be a function that reads it on every call.
 poll() {
-	_what=$1
+	local _what=$1 _n=0
 	shift
-	_i=0
 	until "$@"; do
-		_i=$((_i + 1))
-		if [ "$_i" -gt $((WAIT_SECS * 20)) ]; then
+		_n=$((_n + 1))
+		if [ "$_n" -gt $((WAIT_SECS * 20)) ]; then
 			echo "$_what" >&2
 			return 1
 		fi

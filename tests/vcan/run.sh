@@ -49,7 +49,18 @@ run() {
 		failed="$failed $name"
 		echo "FAIL $name"
 		sed 's/^/    /' "$dir/out" | tail -30
+		# a daemon still alive says where it is stuck (per thread)
+		for g in $(pgrep -x canrigd); do
+			for t in /proc/$g/task/*; do
+				echo "    canrigd $g thread ${t##*/}: $(cut -d' ' -f3 $t/stat) in $(cat $t/wchan 2>/dev/null)," \
+					$(grep -E '^(SigPnd|ShdPnd|SigBlk)' $t/status)
+			done
+		done
 	fi
+	# and must not route, nor leave can-gw jobs, in the next test
+	pkill -TERM -x canrigd 2>/dev/null && sleep 1
+	pkill -KILL -x canrigd 2>/dev/null
+	cangw -F >/dev/null 2>&1
 	pkill -INT -f "candump.*vcan" 2>/dev/null
 	pkill -INT -f "canrig dump" 2>/dev/null
 	# a failed test leaves its simulator behind: it must not answer the
@@ -991,6 +1002,9 @@ t_gw_reload_load() {
 	grep -h 'reloaded' gw.log | sed 's/^/    /' | head -3
 }
 
+# reloads_ge N: gw.log reports at least N finished reloads.
+reloads_ge() { [ "$(grep -c 'reloaded ' gw.log)" -ge "$1" ]; }
+
 # reload10 LOG: replays LOG at $RATE frames/s and meanwhile swaps gw.yaml
 # between gw-b.yaml and gw-a.yaml 10 times, by SIGHUP and by canrig gw
 # reload in turn; returns once canrigd has sent what it was given.
@@ -1003,8 +1017,7 @@ reload10() {
 			cp gw-b.yaml gw.yaml
 			kill -HUP $GW
 			# done before the next copy, or its parse could read that one
-			poll "reload $_i never finished" \
-				test "$(grep -c 'reloaded ' gw.log)" -ge "$_i"
+			poll "reload $_i never finished" reloads_ge "$_i"
 		else
 			cp gw-a.yaml gw.yaml
 			xrc 0 rl$_i gw -s $PWD/ctl.sock reload
