@@ -1,5 +1,5 @@
 # canrig - one non-recursive Makefile for the library, tools and tests.
-# Targets: all deps test check-unit check-vcan demo bench asan fuzz install
+# Targets: all deps test headers check-unit check-vcan demo bench asan fuzz install
 #          uninstall clean format
 .SUFFIXES:
 
@@ -106,8 +106,16 @@ deps:
 
 # --- tests
 test: deps
-	@$(MAKE) --no-print-directory all $(B)/test_unit $(B)/seedkey_example.so
+	@$(MAKE) --no-print-directory all headers $(B)/test_unit $(B)/seedkey_example.so
 	@B=$(B) tests/run-all.sh
+
+# every header compiles on its own, as the first include of a file
+ALL_HDR = $(sort $(wildcard lib/*.h dbc/*.h uds/*.h gateway/*.h tools/*.h))
+headers: $(ALL_HDR:%.h=$(B)/hdr/%.ok)
+$(B)/hdr/%.ok: %.h
+	@mkdir -p $(@D)
+	@echo '#include "$<"' | $(CC) $(ALL_CFLAGS) $(YAML_CFLAGS) -Itools -fsyntax-only -x c - \
+	    && touch $@
 
 check-unit: $(B)/test_unit
 	$(B)/test_unit
