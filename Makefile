@@ -134,7 +134,7 @@ demo: deps
 	@CANRIG=$(CURDIR)/$(B)/canrig tests/vcan/demo.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory all $(B)/dbc_bench $(B)/gw_lat
+	@$(MAKE) --no-print-directory all $(B)/dbc_bench $(B)/gw_lat $(B)/gw_reload
 	@CANRIG=$(CURDIR)/$(B)/canrig bench/run.sh
 	@CANRIG=$(CURDIR)/$(B)/canrig DBCB=$(CURDIR)/$(B)/dbc_bench bench/dbc.sh
 
@@ -145,6 +145,12 @@ $(B)/dbc_bench: bench/dbc_bench.c $(B)/libcanrig.a
 $(B)/gw_lat: bench/gw_lat.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
+
+# a reload's CPU work, timed natively (no CAN needed)
+GW_RELOAD_OBJ = $(B)/gateway/gw_conf.o $(B)/tools/yml.o
+$(B)/gw_reload: bench/gw_reload.c $(GW_RELOAD_OBJ) $(B)/libcanrig.a
+	$(CC) $(ALL_CFLAGS) $(YAML_CFLAGS) -Itools $(ALL_LDFLAGS) -o $@ $< $(GW_RELOAD_OBJ) \
+	    $(B)/libcanrig.a $(YAML_LIBS) $(LIBS)
 
 # --- sanitizers: the whole suite on an ASan+UBSan build
 ASAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \

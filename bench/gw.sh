@@ -16,6 +16,19 @@
 #     Bench 9's paced pass and bench 10 also show "relay", a bare
 #     read/write loop in user space: a reference for what any user-space
 #     gateway pays on this machine, not a contender.
+#
+# Placement. A gateway that is a process (canrigd, relay) runs on the last
+# CPU and the harness (sender, counter, probe) on the others, as on an ECU
+# where the gateway has a core (systemd CPUAffinity=) and the bus peers
+# are other boxes. can-gw, and canrigd's offloaded routes, forward inside
+# the sender's own system call, so for them the harness may use every
+# CPU: pinned to one, can-gw loses half its rate to its own counter.
+# Each gateway so gets the placement that suits it, on the same CPUs.
+# The flood pass also shows canrigd sharing all CPUs with the harness.
+# CANRIG_BENCH_GW_PIN=0 turns placement off. Counters sleep 1 ms after
+# each read that emptied their socket (gw_lat count NAP_US): woken per
+# frame, they took a context switch per frame from whichever CPU
+# forwarded it (can-gw: 73k frames/s with such a counter, 88-91k without).
 # 11. CPU per frame with 1 route and with 500 routes: canrigd's CPU time
 #     (/proc/PID/schedstat, else utime+stime) over the frames it read,
 #     same paced load (50% of its zero-loss rate), alternately twice each,
@@ -36,7 +49,8 @@
 # (the helper; default next to CANRIG, else built from bench/gw_lat.c),
 # CANRIG_BENCH_GW_FRAMES (flood size, 200000), CANRIG_BENCH_GW_VARIANTS
 # (gateways measured besides the anchor; default "canrigd offload": offload is
-# canrigd with offload: kernel, see gw_up). Through run-in-guest.sh pass
+# canrigd with offload: kernel, see gw_up), CANRIG_BENCH_GW_PIN (0: no CPU
+# placement, see "Placement"). Through run-in-guest.sh pass
 # CANRIG and CANRIGD with CANRIG_VM_ENV="CANRIG CANRIGD".
 # Figures and ratios only; no pass/fail on timings.
 set -euo pipefail
@@ -45,6 +59,11 @@ CANRIG=${CANRIG:-$PWD/build/canrig}
 CANRIGD=${CANRIGD:-$(dirname "$CANRIG")/canrigd}
 GW_LAT=${CANRIG_GW_LAT:-$(dirname "$CANRIG")/gw_lat}
 N=${CANRIG_BENCH_GW_FRAMES:-200000}
+NAP=1000
+PIN=${CANRIG_BENCH_GW_PIN:-1}
+NCPU=$(nproc)
+GP=()   # prefix of the gateway process
+HP=()   # prefix of the harness: sender, counter, probe
 VARIANTS=${CANRIG_BENCH_GW_VARIANTS:-canrigd offload}
 ID=123
 . tests/vcan/lib.sh
@@ -89,39 +108,19 @@ if pidof canrigd >/dev/null; then
 fi
 
 # ---- rule sets ----------------------------------------------------------------
-# "ID MASK" lines in can-gw's filter form (EFF and RTR flags in the mask:
-# the kernel's exact-match path); rules500 as described at the top.
-echo "$ID C00007FF" >"$W/rules1"
-awk 'BEGIN { # decimal: not every awk reads 0x
-	for (i = 0; i < 480; i++) printf "%X C00007FF\n", 291 - 240 + i   # 0x033..0x212
-	for (k = 0; k < 10; k++) printf "%X C00007F0\n", 1536 + 16 * k    # 0x600..
-	for (k = 0; k < 10; k++) printf "%X C00007F0\n", 1792 + 16 * k    # 0x700..
-}' >"$W/rules500"
-if [ "$(sed -n 241p "$W/rules500")" != "$ID C00007FF" ]; then
+. bench/gw-rules.sh
+rules_file 1 >"$W/rules1"
+rules_file 500 >"$W/rules500"
+if [ "$(sed -n 241p "$W/rules500")" != "$ID C00007FF" ] || [ "$(cat "$W/rules1")" != "$ID C00007FF" ]; then
 	echo "gw.sh: rule set broken: route 241 is not 0x$ID" >&2
 	exit 1
 fi
-
-# yaml RULES EXTRA-OPTIONS: canrigd's file for a rule set
-yaml() {
-	echo "options: {control: $CTL${2:+, $2}}"
-	echo "interfaces:"
-	echo "  - {name: vcan0, domain: a}"
-	echo "  - {name: vcan1, domain: b}"
-	echo "routes:"
-	awk '{
-		id = $1; m = $2
-		if (m == "C00007FF") sel = "ids: [0x" id "]"
-		else if (id ~ /^6/) sel = "ids: [0x" id "-0x" substr(id, 1, length(id) - 1) "F]"
-		else sel = "masks: [{id: 0x" id ", mask: 0x7F0}]"
-		printf "  - {name: r%03d, from: vcan0, to: [vcan1], %s}\n", NR - 1, sel
-	}' "$1"
-}
 
 # ---- the gateways under test -----------------------------------------------
 # gw_up VARIANT RULES: bring up one gateway with rule set RULES (rules1 or
 # rules500); gw_down takes it away. A variant is one case line here.
 gw_up() {
+	place "$1"
 	case $1 in
 	can-gw)
 		if [ "$2" = rules1 ]; then
@@ -130,11 +129,11 @@ gw_up() {
 			"$GW_LAT" cangw vcan0 vcan1 "$W/$2" >/dev/null
 		fi
 		;;
-	canrigd) canrigd_up "$1" "$2" "" ;;
+	canrigd | canrigd-shared) canrigd_up "$1" "$2" "" ;;
 	# reference, not a contender: the simplest user-space forwarder (one
 	# read, one write per frame), i.e. this machine's floor for any daemon
 	relay)
-		"$GW_LAT" relay vcan0 vcan1 "$ID" &
+		"${GP[@]}" "$GW_LAT" relay vcan0 vcan1 "$ID" &
 		GW=$!
 		wait_rx vcan0 "$ID"
 		;;
@@ -145,6 +144,20 @@ gw_up() {
 	*)
 		echo "gw.sh: unknown variant '$1'" >&2
 		return 1
+		;;
+	esac
+}
+
+# place VARIANT: GP and HP for it (see "Placement" above)
+place() {
+	GP=()
+	HP=()
+	case $1 in
+	canrigd | relay)
+		if [ "$PIN" = 1 ] && [ "$NCPU" -ge 2 ]; then
+			GP=(taskset -c $((NCPU - 1)))
+			HP=(taskset -c 0-$((NCPU - 2)))
+		fi
 		;;
 	esac
 }
@@ -160,13 +173,13 @@ gw_down() {
 }
 
 canrigd_up() { # VARIANT RULES OPTIONS
-	yaml "$W/$2" "$3" >"$W/$1-$2.yaml"
+	rules_yaml "$W/$2" "$CTL" "$3" >"$W/$1-$2.yaml"
 	if ! "$CANRIGD" -n -c "$W/$1-$2.yaml" >/dev/null 2>"$W/err"; then
 		echo "$1: canrigd refuses its file, not measured: $(cat "$W/err")"
 		return 1
 	fi
 	LOG0=$({ wc -l <"$W/canrigd.log"; } 2>/dev/null || echo 0)
-	"$CANRIGD" -f -c "$W/$1-$2.yaml" 2>>"$W/canrigd.log" &
+	"${GP[@]}" "$CANRIGD" -f -c "$W/$1-$2.yaml" 2>>"$W/canrigd.log" &
 	GW=$!
 	GWCTL=1
 	poll "no control socket" test -S "$CTL"
@@ -248,7 +261,7 @@ end_count() {
 flow() {
 	local n=$1 cp s0 s1 t0 t1
 	shift
-	"$GW_LAT" count vcan1 "$ID" "$n" 3000 >"$W/count.out" &
+	"${HP[@]}" "$GW_LAT" count vcan1 "$ID" "$n" 3000 "$NAP" >"$W/count.out" &
 	cp=$!
 	BG=("$cp")
 	wait_rx vcan1 "$ID"
@@ -267,8 +280,8 @@ flow() {
 		print ($5 - $1 > m ? $5 - $1 - m : 0), ($6 - $2 > m ? $6 - $2 - m : 0), $7 - $3, $8 - $4 }')
 }
 
-flood() { cangen vcan0 -g 0 -n "$1" -I "$ID" -L 8 -D i -p 10; }
-paced() { "$GW_LAT" send vcan0 "$ID" "$1" "$2"; }
+flood() { "${HP[@]}" cangen vcan0 -g 0 -n "$1" -I "$ID" -L 8 -D i -p 10; }
+paced() { "${HP[@]}" "$GW_LAT" send vcan0 "$ID" "$1" "$2"; }
 
 # loss_detail VARIANT: where canrigd's lost frames went
 loss_detail() {
@@ -324,6 +337,14 @@ for v in "${ALL[@]}"; do
 	loss_detail "$v"
 	gw_down
 done
+# the same flood with canrigd sharing every CPU with the harness: what
+# placement is worth (information only, not a contender)
+if [ "$PIN" = 1 ] && [ "$NCPU" -ge 2 ] && [[ " ${ALL[*]} " == *" canrigd "* ]] && up canrigd-shared rules1; then
+	flow "$N" flood "$N"
+	printf '%-8s %7d/%d frames on vcan1 in %.3f s: %6.0f frames/s, lost %d (canrigd unpinned, harness on every CPU; information)\n' \
+		"shared" "$c_frames" "$N" "$c_secs" "$c_rate" "$lost"
+	gw_down
+fi
 need_paced=0
 for v in "${ALL[@]}"; do
 	[ -n "${LOST1[$v]:-}" ] || continue
@@ -424,7 +445,7 @@ for rate in "$LRATE" 1000; do
 	fi
 	for v in "${REF[@]}"; do
 		up "$v" rules1 || continue
-		load l "$("$GW_LAT" lat vcan0 vcan1 "$ID" "$rate" "$n")"
+		load l "$("${HP[@]}" "$GW_LAT" lat vcan0 vcan1 "$ID" "$rate" "$n")"
 		gw_down
 		printf '%-8s p50 %7.1f us  p90 %7.1f us  p99 %7.1f us  max %8.1f us  (min %.1f, mean %.1f; %d/%d arrived, receiver drops %d/%d)\n' \
 			"$v" "$l_p50" "$l_p90" "$l_p99" "$l_max" "$l_min" "$l_mean" "$l_dst" "$l_sent" "$l_drops_src" "$l_drops_dst"
@@ -481,11 +502,11 @@ echo "== bench 12: replacing 500 routes while $RRATE frames/s of id 0x$ID flow (
 reload_run() {
 	local v=$1 sp cp i
 	up "$v" rules500 || return 0
-	"$GW_LAT" count vcan1 "$ID" 0 3000 >"$W/count.out" &
+	"${HP[@]}" "$GW_LAT" count vcan1 "$ID" 0 3000 "$NAP" >"$W/count.out" &
 	cp=$!
 	wait_rx vcan1 "$ID"
 	s0=$(gw_snap)
-	"$GW_LAT" send vcan0 "$ID" "$RRATE" 1000000 >"$W/send.out" &
+	"${HP[@]}" "$GW_LAT" send vcan0 "$ID" "$RRATE" 1000000 >"$W/send.out" &
 	sp=$!
 	BG=("$cp" "$sp")
 	sleep 1

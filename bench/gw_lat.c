@@ -9,7 +9,7 @@
  *       little-endian sequence number 1..COUNT (as cangen -D i); RATE
  *       frames/s on absolute deadlines (0: as fast as the socket takes
  *       them). ENOBUFS is waited out, never a lost frame.
- *   gw_lat count IF ID [EXPECT [IDLE_MS]]
+ *   gw_lat count IF ID [EXPECT [IDLE_MS [NAP_US]]]
  *       counts frames with id ID on IF (8 MiB SO_RCVBUFFORCE, SO_RXQ_OVFL,
  *       SO_TIMESTAMPNS) until EXPECT arrived, an end frame (payload all
  *       FF) came, IDLE_MS (default 3000) passed without a frame after the
@@ -18,7 +18,12 @@
  *       "never" counts the numbers between the first and the highest
  *       that did not come at all, "dup" those that came more than once.
  *       The rate runs from the first frame's kernel timestamp to the
- *       last one's.
+ *       last one's. NAP_US > 0: after a read that emptied the socket,
+ *       sleep that long before the next, so that a flood wakes the
+ *       counter once per nap, not once per frame. Every wake-up is a
+ *       context switch on a CPU the gateway under test may need (and
+ *       under TCG a dear one); the figures come from kernel timestamps,
+ *       so when the counter reads does not change them.
  *   gw_lat lat SRC DST ID RATE COUNT
  *       sends like "send" on SRC and receives each frame on SRC and on DST
  *       with kernel timestamps; the latency of a frame is its DST stamp
@@ -344,6 +349,7 @@ static int do_count(int ac, char **av)
 	uint64_t uniq = 0, dup = 0, never;
 	int64_t first = 0, last = 0;
 	int end = 0;
+	unsigned int nap = ac > 4 ? (unsigned int)atoi(av[4]) : 0;
 
 	if (!r || !seen)
 		die("malloc");
@@ -359,6 +365,8 @@ static int do_count(int ac, char **av)
 			continue;
 		}
 		k = rx_read(r);
+		if (nap && k < BATCH)
+			usleep(nap);
 		for (i = 0; i < k; i++) {
 			uint64_t s = seq_of(&r->fr[i]);
 
@@ -621,7 +629,7 @@ static int do_cangw(char **av)
 static void usage(void)
 {
 	fputs("Usage: gw_lat send IF ID RATE COUNT\n"
-	      "       gw_lat count IF ID [EXPECT [IDLE_MS]]\n"
+	      "       gw_lat count IF ID [EXPECT [IDLE_MS [NAP_US]]]\n"
 	      "       gw_lat lat SRC DST ID RATE COUNT\n"
 	      "       gw_lat relay SRC DST ID\n"
 	      "       gw_lat cangw SRC DST FILE\n",
@@ -640,7 +648,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 6 && !strcmp(argv[1], "send"))
 		return do_send(argv + 2);
-	if (argc >= 4 && argc <= 6 && !strcmp(argv[1], "count"))
+	if (argc >= 4 && argc <= 7 && !strcmp(argv[1], "count"))
 		return do_count(argc - 2, argv + 2);
 	if (argc == 7 && !strcmp(argv[1], "lat"))
 		return do_lat(argv + 2);
