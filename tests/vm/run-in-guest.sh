@@ -59,7 +59,8 @@ Environment:
 
 Passed into the guest: PATH, HOME, USER, LANG, LC_*, TZ, CI, GITHUB_ACTIONS,
 TMPDIR, CC, CFLAGS, CPPFLAGS, LDFLAGS, LDLIBS, PKG_CONFIG_PATH, PYTHONPATH,
-*SAN_OPTIONS, V, VERBOSE, all CANRIG_* and those in CANRIG_VM_ENV; TERM is
+*SAN_OPTIONS, V, VERBOSE, every CANRIG* (CANRIG and CANRIGD, the binaries
+under test, too) and those in CANRIG_VM_ENV; TERM is
 set to dumb.
 EOF
 }
@@ -450,7 +451,7 @@ pass_vars=(PATH HOME USER LOGNAME LANG LANGUAGE TZ CI GITHUB_ACTIONS TMPDIR
 	CC CFLAGS CPPFLAGS LDFLAGS LDLIBS PKG_CONFIG_PATH PYTHONPATH
 	ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS MSAN_OPTIONS TSAN_OPTIONS V VERBOSE)
 read -r -a extra_vars <<<"${CANRIG_VM_ENV:-}"
-for var in "${pass_vars[@]}" "${extra_vars[@]}" $(compgen -v LC_) $(compgen -v CANRIG_); do
+for var in "${pass_vars[@]}" "${extra_vars[@]}" $(compgen -v LC_) $(compgen -v CANRIG); do
 	if [ -n "${!var+set}" ]; then
 		env_args+=("$var=${!var}")
 	fi
