@@ -7,8 +7,9 @@
 #
 #  9. throughput: a cangen -g 0 flood of N frames of id 0x123 through one
 #     route; frames/s = frames on vcan1 / (last - first kernel timestamp on
-#     vcan1), with every lost frame counted. If a gateway loses frames, a
-#     second, paced pass (gw_lat send) bisects the offered rate for the
+#     vcan1), with every lost frame counted; each gateway twice,
+#     alternately, its better pass counting. If a gateway lost frames in
+#     both, a paced pass (gw_lat send) bisects the offered rate for the
 #     highest one at zero loss, for the anchor and canrigd.
 # 10. latency: kernel rx timestamp on vcan1 minus kernel rx timestamp of
 #     the same frame (sequence number in its payload) on vcan0, at 50% of
@@ -324,18 +325,34 @@ up() {
 
 declare -A RATE1 LOST1 ZRATE
 
+# better_pass VARIANT: the pass just measured (lost, c_rate) beats the one
+# kept for VARIANT: a lossless pass beats a lossy one, among equals the
+# faster
+better_pass() {
+	local kl=${LOST1[$1]:-}
+	[ -n "$kl" ] || return 0
+	if [ "$lost" = 0 ] && [ "$kl" != 0 ]; then return 0; fi
+	if [ "$lost" != 0 ] && [ "$kl" = 0 ]; then return 1; fi
+	awk -v a="$c_rate" -v b="${RATE1[$1]}" 'BEGIN { exit !(a > b) }'
+}
+
 echo "== bench 9: gateway throughput, one route vcan0 -> vcan1, cangen -g 0 flood of $N frames (id 0x$ID, 8 bytes)"
-for v in "${ALL[@]}"; do
-	up "$v" rules1 || continue
-	flow "$N" flood "$N"
-	RATE1[$v]=$c_rate
-	LOST1[$v]=$lost
-	cpu=""
-	[ "$v" = can-gw ] || cpu=$(awk -v c="$g_cpu" -v n="$g_rx" 'BEGIN { printf ", canrigd cpu %.2f us/frame", n ? c / n / 1e3 : 0 }')
-	printf '%-8s %7d/%d frames on vcan1 in %.3f s: %6.0f frames/s, lost %d (sender %.3f s%s)\n' \
-		"$v" "$c_frames" "$N" "$c_secs" "$c_rate" "$lost" "$wall" "$cpu"
-	loss_detail "$v"
-	gw_down
+echo "   every gateway twice, alternately; a pass without loss at the higher rate counts (a busy host only lowers a rate)"
+for round in 1 2; do
+	for v in "${ALL[@]}"; do
+		up "$v" rules1 || continue
+		flow "$N" flood "$N"
+		if better_pass "$v"; then
+			RATE1[$v]=$c_rate
+			LOST1[$v]=$lost
+		fi
+		cpu=""
+		[ "$v" = can-gw ] || cpu=$(awk -v c="$g_cpu" -v n="$g_rx" 'BEGIN { printf ", canrigd cpu %.2f us/frame", n ? c / n / 1e3 : 0 }')
+		printf '%-8s %7d/%d frames on vcan1 in %.3f s: %6.0f frames/s, lost %d (sender %.3f s%s)\n' \
+			"$v" "$c_frames" "$N" "$c_secs" "$c_rate" "$lost" "$wall" "$cpu"
+		loss_detail "$v"
+		gw_down
+	done
 done
 # the same flood with canrigd sharing every CPU with the harness: what
 # placement is worth (information only, not a contender)
