@@ -17,6 +17,21 @@
 #     Bench 9's paced pass and bench 10 also show "relay", a bare
 #     read/write loop in user space: a reference for what any user-space
 #     gateway pays on this machine, not a contender.
+# 11. CPU per frame with 1 route and with 500 routes: canrigd's CPU time
+#     (/proc/PID/schedstat, else utime+stime) over the frames it read,
+#     same paced load (50% of its zero-loss rate), alternately twice each,
+#     the lower figure counting.
+# 12. reload of the 500-route file (5 times, 0.4 s apart) while frames flow
+#     at 10,000/s or 40% of canrigd's zero-loss rate, whichever is lower:
+#     the time canrigd reports (whole, and the share libyaml took to parse
+#     the file), and the frames lost (sequence numbers).
+#     The anchor replaces its 500 rules the fastest way can-gw allows
+#     (flush, then 500 adds over rtnetlink from one process).
+#
+# The 500-route set (bench/gw-rules.sh): 480 exact ids 0x033..0x212, then 10 ranges
+# 0x600-0x60F.. and 10 masks 0x700/0x7F0..; the flooded id 0x123 is the
+# 241st route, an exact id in the middle, and with "match: all" the 20
+# range/mask routes after it are checked for every frame as well.
 #
 # Placement. A gateway that is a process (canrigd, relay) runs on the last
 # CPU and the harness (sender, counter, probe) on the others, as on an ECU
@@ -30,29 +45,14 @@
 # each read that emptied their socket (gw_lat count NAP_US): woken per
 # frame, they took a context switch per frame from whichever CPU
 # forwarded it (can-gw: 73k frames/s with such a counter, 88-91k without).
-# 11. CPU per frame with 1 route and with 500 routes: canrigd's CPU time
-#     (/proc/PID/schedstat, else utime+stime) over the frames it read,
-#     same paced load (50% of its zero-loss rate), alternately twice each,
-#     the lower figure counting.
-# 12. reload of the 500-route file (5 times, 0.4 s apart) while frames flow
-#     at 10,000/s or 40% of canrigd's zero-loss rate, whichever is lower:
-#     the time canrigd reports (whole, and the share libyaml took to parse
-#     the file), and the frames lost (sequence numbers).
-#     The anchor replaces its 500 rules the fastest way can-gw allows
-#     (flush, then 500 adds over rtnetlink from one process).
-#
-# The 500-route set: 480 exact ids 0x033..0x212, then 10 ranges
-# 0x600-0x60F.. and 10 masks 0x700/0x7F0..; the flooded id 0x123 is the
-# 241st route, an exact id in the middle, and with "match: all" the 20
-# range/mask routes after it are checked for every frame as well.
 #
 # Environment: CANRIG, CANRIGD (default: next to CANRIG), CANRIG_GW_LAT
 # (the helper; default next to CANRIG, else built from bench/gw_lat.c),
 # CANRIG_BENCH_GW_FRAMES (flood size, 200000), CANRIG_BENCH_GW_VARIANTS
 # (gateways measured besides the anchor; default "canrigd offload": offload is
 # canrigd with offload: kernel, see gw_up), CANRIG_BENCH_GW_PIN (0: no CPU
-# placement, see "Placement"). Through run-in-guest.sh pass
-# CANRIG and CANRIGD with CANRIG_VM_ENV="CANRIG CANRIGD".
+# placement, see "Placement"). run-in-guest.sh passes every CANRIG*
+# variable into the guest.
 # Figures and ratios only; no pass/fail on timings.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -70,13 +70,13 @@ else
 fi
 
 echo
-# canrigd and the helper next to CANRIG; the guest gets only CANRIG_* and
-# what CANRIG_VM_ENV names
+# canrigd and the helper next to CANRIG; the guest gets every CANRIG*
+# variable
 export CANRIGD=${CANRIGD:-$(dirname "$CANRIG")/canrigd}
 if tests/vm/run-in-guest.sh --check-native && [ "$(id -u)" -eq 0 ]; then
 	bench/gw.sh
 else
-	CANRIG_VM_ENV="CANRIG CANRIGD ${CANRIG_VM_ENV:-}" tests/vm/run-in-guest.sh bench/gw.sh
+	tests/vm/run-in-guest.sh bench/gw.sh
 fi
 
 echo
