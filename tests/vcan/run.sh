@@ -25,11 +25,12 @@ fi
 pass=0
 fail=0
 failed=""
-ONLY=${1:-}
+# arguments: run only the tests so named
+ONLY=" $* "
 
 run() {
 	name=$1
-	[ -n "$ONLY" ] && [ "$ONLY" != "$name" ] && return
+	[ "$ONLY" != "  " ] && [ "${ONLY#* "$name" }" = "$ONLY" ] && return
 	dir="$WORK/$name"
 	mkdir -p "$dir"
 	start=$(date +%s)
@@ -1444,6 +1445,12 @@ run gw_offload_reload
 run gw_offload
 run gw_actions
 run gw_control
+
+# the gateway's trust boundaries (storms, spoofed bus-off, workshop mode,
+# control socket, privileges): tests/vcan/gw_trust*.sh
+for f in tests/vcan/gw_trust*.sh; do
+	. "$f"
+done
 
 echo "vcan: $pass passed, $fail failed${failed:+ (failed:$failed)}"
 echo "$pass passed, $fail failed"
