@@ -3,8 +3,9 @@
  * clog.h - CAN log formats: a small format layer with streaming readers that
  * yield cf_frame views and buffered writers.
  *
- * Formats today: "candump" (can-utils compact log, read+write) and "asc"
- * (Vector ASCII, read+write).  A format is a struct clog_format with a probe
+ * Formats today: "candump" (can-utils compact log, read+write), "asc"
+ * (Vector ASCII, read+write) and "candump-screen" (what candump prints
+ * without -L, with any -t a|d|z|A, -x, -a or -e; read only).  A format is a struct clog_format with a probe
  * for autodetection and optional read / write callbacks, so binary formats
  * (BLF, pcap) slot in later without touching callers.
  *
@@ -32,7 +33,21 @@ struct clog_rec {
 	const char *extra;   /* trailing candump -x info ("R", "T"), or NULL */
 	size_t extra_len;
 	uint8_t ts_digits;   /* fractional digits seen/wanted: 6 or 9 */
+	uint8_t ts_kind;     /* enum clog_ts_kind: where f.ts_ns came from */
 	unsigned int channel; /* ASC channel number (1-based) if known, else 0 */
+};
+
+/*
+ * Where a record's time came from.  Only the screen format has lines
+ * without an absolute time (candump without -t, or -t d / -t z).
+ */
+enum clog_ts_kind {
+	CLOG_TS_ABS = 0, /* absolute, from the line (seconds since the epoch) */
+	CLOG_TS_REL,	 /* relative, from the line: seconds since the first
+			  * frame (-t z, or -t d deltas added up) */
+	CLOG_TS_NONE,	 /* the line has none: the wall-clock time the line was
+			  * read on a pipe or terminal (a live capture), 0 from
+			  * a regular file (so decoding a file is repeatable) */
 };
 
 struct clog_reader;
@@ -51,8 +66,12 @@ struct clog_format {
 
 extern const struct clog_format clog_fmt_candump;
 extern const struct clog_format clog_fmt_asc;
+extern const struct clog_format clog_fmt_screen;
 
-/* Returns the format called name ("candump"/"log", "asc"), or NULL. */
+/*
+ * Returns the format called name ("candump"/"log", "asc",
+ * "candump-screen"/"screen"), or NULL.
+ */
 const struct clog_format *clog_format_find(const char *name);
 
 /* Returns a static, comma separated list of known format names. */
@@ -79,12 +98,30 @@ struct clog_reader {
 	int asc_relative; /* timestamps relative (delta) */
 	uint64_t asc_last_ns;
 	char asc_ifname[CLOG_IFNAME_MAX];
+	/* set by the caller before the first clog_read() */
+	unsigned int flags; /* CLOG_RD_* */
+	/* screen state */
+	uint64_t scr_rel_ns; /* -t d: the deltas added up so far */
+	char scr_lt_key[16]; /* -t A: "YYYY-MM-DD HH:MM" of scr_lt_sec */
+	int64_t scr_lt_sec;  /* its epoch seconds (mktime is slow per line) */
 };
+
+/*
+ * Reader flag: relative screen timestamps "(000.010000)" are candump -t d
+ * deltas, to be added up.  Without it they are read as -t z (time since the
+ * first frame): the two print the same way and a line cannot tell them apart.
+ */
+#define CLOG_RD_DELTA 0x01
 
 /*
  * Open path ("-" = stdin) for reading.  fmt NULL autodetects.  Returns 0,
  * -ENOENT etc. from open/mmap, -ENOMEM, or -EPROTO when autodetection fails
- * (r->err says why).  On success call clog_reader_close() when done.
+ * (r->err says why; the caller adds how to name the format).  On success
+ * call clog_reader_close() when done.
+ *
+ * On a pipe or terminal, detection decides on the first line that holds
+ * anything, and each record is returned as soon as its line has arrived:
+ * nothing waits for a buffer to fill, so a live capture streams.
  */
 int clog_reader_open(struct clog_reader *r, const char *path,
 		     const struct clog_format *fmt);

@@ -3,10 +3,13 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include "clog.h"
 #include "unit.h"
@@ -228,6 +231,8 @@ static void test_detect(void)
 	CU_ASSERT_PTR_EQUAL(clog_format_find("asc"), &clog_fmt_asc);
 	CU_ASSERT_PTR_EQUAL(clog_format_find("log"), &clog_fmt_candump);
 	CU_ASSERT_PTR_NULL(clog_format_find("blf"));
+	CU_ASSERT_PTR_EQUAL(clog_format_find("candump-screen"), &clog_fmt_screen);
+	CU_ASSERT_PTR_EQUAL(clog_format_find("screen"), &clog_fmt_screen);
 }
 
 /* The stream path (pipes, stdin) must give the same records as mmap. */
@@ -275,6 +280,223 @@ static void test_stream(void)
 	CU_ASSERT_EQUAL(r.nbad, 1);
 	clog_reader_close(&r);
 	close(p[0]);
+}
+
+/*
+ * A live pipe: each record comes back as soon as its line is there, while
+ * the writer keeps the pipe open (candump -L can0 | canrig dbc decode ...).
+ * The writer waits for the reader's go-ahead; if it never comes, it sends
+ * a late line and closes, which the reader must then not see.
+ */
+static void live_one(const char *line, uint32_t id)
+{
+	static const char late[] = "(1700000000.000002) vcan0 7FF#\n";
+	struct clog_reader r;
+	struct clog_rec rec;
+	void (*old)(int);
+	int data[2], ack[2], st;
+	char path[64];
+	pid_t pid;
+
+	CU_ASSERT_EQUAL_FATAL(pipe(data), 0);
+	CU_ASSERT_EQUAL_FATAL(pipe(ack), 0);
+	old = signal(SIGPIPE, SIG_IGN);
+	pid = fork();
+	if (pid == 0) {
+		struct pollfd p = { .fd = ack[0], .events = POLLIN };
+
+		close(data[0]);
+		close(ack[1]);
+		if (write(data[1], line, strlen(line)) < 0)
+			_exit(1);
+		if (poll(&p, 1, 10000) != 1 &&
+		    write(data[1], late, sizeof(late) - 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(data[1]);
+	close(ack[0]);
+	snprintf(path, sizeof(path), "/dev/fd/%d", data[0]);
+	CU_ASSERT_EQUAL_FATAL(clog_reader_open(&r, path, NULL), 0);
+	CU_ASSERT_EQUAL(clog_read(&r, &rec), 1);
+	CU_ASSERT_EQUAL(rec.f.id, id);
+	CU_ASSERT_EQUAL(write(ack[1], "k", 1), 1);
+	close(ack[1]);
+	/* only the end: the late line would mean we had waited for it */
+	CU_ASSERT_EQUAL(clog_read(&r, &rec), 0);
+	clog_reader_close(&r);
+	close(data[0]);
+	waitpid(pid, &st, 0);
+	signal(SIGPIPE, old);
+}
+
+static void test_stream_live(void)
+{
+	live_one("(1700000000.000001) vcan0 123#11\n", 0x123);
+	live_one("  vcan0  456   [1]  11\n", 0x456);
+	live_one(" (1700000000.000001)  can0  TX - -  12345678   [1]  11\n", 0x12345678);
+}
+
+/*
+ * The golden captures in tests/data/screen/ are the same 23 frames (classic,
+ * FD with BRS/ESI, 29-bit, remote, error frames, the DBC demo's messages)
+ * as printed at once by can-utils 2020.11 candump in the qemu guest with
+ * TZ=UTC: -L, -L -x, and the screen format with no -t, -t a|d|z|A, -x,
+ * -t a -x, and -e -a.
+ */
+static void screen_vs_log(const char *screen, const char *log, unsigned int flags)
+{
+	char *sb = slurp(test_data(screen)), *lb = slurp(test_data(log));
+	struct clog_reader rs, rl;
+	struct clog_rec a, b;
+	uint64_t first = 0;
+	int n = 0, es, el, x = strstr(screen, "-x") != NULL;
+	char ta = strstr(screen, "-ta") ? 'a' : strstr(screen, "-tA") ? 'A' :
+		  strstr(screen, "-td") ? 'd' : strstr(screen, "-tz") ? 'z' : 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sb);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(lb);
+	CU_ASSERT_EQUAL_FATAL(clog_reader_open_mem(&rs, screen, sb, strlen(sb), NULL), 0);
+	CU_ASSERT_PTR_EQUAL(rs.fmt, &clog_fmt_screen);
+	rs.flags = flags;
+	CU_ASSERT_EQUAL_FATAL(clog_reader_open_mem(&rl, log, lb, strlen(lb), NULL), 0);
+	CU_ASSERT_PTR_EQUAL(rl.fmt, &clog_fmt_candump);
+	for (;;) {
+		es = clog_read(&rs, &a);
+		el = clog_read(&rl, &b);
+		CU_ASSERT_EQUAL(es, el);
+		if (es != 1 || el != 1) {
+			if (es < 0)
+				fprintf(stderr, "%s\n", rs.err);
+			break;
+		}
+		if (!n)
+			first = b.f.ts_ns;
+		n++;
+		CU_ASSERT_EQUAL(a.f.id, b.f.id);
+		CU_ASSERT_EQUAL(a.f.len, b.f.len);
+		/* only -x shows BRS and ESI */
+		CU_ASSERT_EQUAL(a.f.flags, x ? b.f.flags : b.f.flags & ~(CF_BRS | CF_ESI));
+		if (a.f.len && !(a.f.flags & CF_RTR))
+			CU_ASSERT(a.f.data && !memcmp(a.f.data, b.f.data, a.f.len));
+		CU_ASSERT(a.ifname_len == b.ifname_len &&
+			  !memcmp(a.ifname, b.ifname, a.ifname_len));
+		CU_ASSERT_EQUAL(a.f.dir, b.f.dir);
+		CU_ASSERT_EQUAL(a.extra_len, b.extra_len);
+		if (a.extra_len == b.extra_len && a.extra_len)
+			CU_ASSERT(!memcmp(a.extra, b.extra, a.extra_len));
+		CU_ASSERT_EQUAL(a.ts_digits, 6);
+		switch (ta) {
+		case 'a':
+		case 'A':
+			CU_ASSERT_EQUAL(a.ts_kind, CLOG_TS_ABS);
+			CU_ASSERT_EQUAL(a.f.ts_ns, b.f.ts_ns);
+			break;
+		case 'd':
+		case 'z':
+			CU_ASSERT_EQUAL(a.ts_kind, CLOG_TS_REL);
+			CU_ASSERT_EQUAL(a.f.ts_ns, b.f.ts_ns - first);
+			break;
+		default:
+			/* a file without times reads as 0: repeatable output */
+			CU_ASSERT_EQUAL(a.ts_kind, CLOG_TS_NONE);
+			CU_ASSERT_EQUAL(a.f.ts_ns, 0);
+		}
+	}
+	CU_ASSERT_EQUAL(n, 23);
+	CU_ASSERT_EQUAL(rs.nbad, 0);
+	clog_reader_close(&rs);
+	clog_reader_close(&rl);
+	free(sb);
+	free(lb);
+}
+
+static void test_screen_golden(void)
+{
+	setenv("TZ", "UTC", 1); /* -t A prints local time; captured with TZ=UTC */
+	screen_vs_log("screen/screen.txt", "screen/L.log", 0);
+	screen_vs_log("screen/screen-ta.txt", "screen/L.log", 0);
+	screen_vs_log("screen/screen-tA.txt", "screen/L.log", 0);
+	screen_vs_log("screen/screen-tz.txt", "screen/L.log", 0);
+	screen_vs_log("screen/screen-td.txt", "screen/L.log", CLOG_RD_DELTA);
+	screen_vs_log("screen/screen-x.txt", "screen/Lx.log", 0);
+	screen_vs_log("screen/screen-ta-x.txt", "screen/Lx.log", 0);
+	screen_vs_log("screen/screen-e-a.txt", "screen/L.log", 0);
+}
+
+static void expect_screen_error(const char *line, const char *want)
+{
+	struct clog_reader r;
+	struct clog_rec rec;
+
+	CU_ASSERT_EQUAL_FATAL(clog_reader_open_mem(&r, "s.txt", line, strlen(line),
+						   &clog_fmt_screen), 0);
+	CU_ASSERT_EQUAL(clog_read(&r, &rec), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(r.err, want);
+	if (strcmp(r.err, want))
+		fprintf(stderr, "\n  got  %s\n  want %s\n", r.err, want);
+	clog_reader_close(&r);
+}
+
+static void test_screen_errors(void)
+{
+	expect_screen_error("  vcan0  123   [9]  01 02 03 04 05 06 07 08 09",
+			    "s.txt:1:16: length must be 0-8 in [N] or a CAN FD length in [NN]");
+	expect_screen_error("  vcan0  123  [09]  01",
+			    "s.txt:1:15: length must be 0-8 in [N] or a CAN FD length in [NN]");
+	expect_screen_error("  vcan0  123   [3]  DE AD",
+			    "s.txt:1:26: fewer data bytes than the length says");
+	expect_screen_error("  vcan0  123   [2]  DE AD BE",
+			    "s.txt:1:27: unexpected text after the data");
+	expect_screen_error("  vcan0  12   [1]  11",
+			    "s.txt:1:10: CAN id must have 3 (11-bit) or 8 (29-bit) hex digits");
+	expect_screen_error("  vcan0  123   [1]  1G",
+			    "s.txt:1:21: bad hex byte in data");
+	expect_screen_error(" (1700000000.05)  vcan0  123   [1]  11",
+			    "s.txt:1:16: timestamp needs 6 or 9 fractional digits");
+	expect_screen_error(" (1700000000.050000  vcan0  123   [1]  11",
+			    "s.txt:1:2: expected ')' after timestamp");
+	expect_screen_error("  vcan0  TX X -  123   [1]  11",
+			    "s.txt:1:13: expected 'B' or '-' (candump -x BRS column)");
+	expect_screen_error("  vcan0  TX B -  123   [1]  11",
+			    "s.txt:1:18: BRS or ESI (candump -x) on a classic frame");
+	expect_screen_error("  vcan0", "s.txt:1:8: missing CAN id");
+	expect_screen_error("\n\n  vcan0  800   [1]  11",
+			    "s.txt:3:10: identifier out of range for its format");
+}
+
+/* -t d and -t z print alike: the reader adds deltas up only when told. */
+static void test_screen_delta(void)
+{
+	static const char in[] = " (000.000000)  can0  123   [0] \n"
+				 " (000.010000)  can0  123   [0] \n"
+				 " (001.020000)  can0  123   [0] \n";
+	static const char ns[] = " (1700000000.123456789)  can0  123   [0] \n";
+	static const uint64_t want[2][3] = { { 0, 10000000, 1020000000 },
+					     { 0, 10000000, 1030000000 } };
+	struct clog_reader r;
+	struct clog_rec rec;
+	int d, i;
+
+	for (d = 0; d < 2; d++) {
+		CU_ASSERT_EQUAL_FATAL(clog_reader_open_mem(&r, "d", in, sizeof(in) - 1, NULL), 0);
+		CU_ASSERT_PTR_EQUAL(r.fmt, &clog_fmt_screen);
+		r.flags = d ? CLOG_RD_DELTA : 0;
+		for (i = 0; i < 3; i++) {
+			CU_ASSERT_EQUAL(clog_read(&r, &rec), 1);
+			CU_ASSERT_EQUAL(rec.f.ts_ns, want[d][i]);
+			CU_ASSERT_EQUAL(rec.ts_kind, CLOG_TS_REL);
+		}
+		CU_ASSERT_EQUAL(clog_read(&r, &rec), 0);
+		clog_reader_close(&r);
+	}
+	/* canrig dump -9 -t a keeps nanoseconds */
+	CU_ASSERT_EQUAL_FATAL(clog_reader_open_mem(&r, "n", ns, sizeof(ns) - 1, NULL), 0);
+	CU_ASSERT_EQUAL(clog_read(&r, &rec), 1);
+	CU_ASSERT_EQUAL(rec.f.ts_ns, 1700000000123456789ull);
+	CU_ASSERT_EQUAL(rec.ts_digits, 9);
+	CU_ASSERT_EQUAL(rec.ts_kind, CLOG_TS_ABS);
+	clog_reader_close(&r);
 }
 
 static void test_format_ts(void)
@@ -336,6 +558,10 @@ int register_clog_tests(void)
 	    !CU_add_test(s, "ASC input", test_asc_read) ||
 	    !CU_add_test(s, "format detection", test_detect) ||
 	    !CU_add_test(s, "streaming from a pipe", test_stream) ||
+	    !CU_add_test(s, "a live pipe streams line by line", test_stream_live) ||
+	    !CU_add_test(s, "candump screen captures = -L", test_screen_golden) ||
+	    !CU_add_test(s, "screen format errors: file:line:col", test_screen_errors) ||
+	    !CU_add_test(s, "screen -t d deltas add up", test_screen_delta) ||
 	    !CU_add_test(s, "timestamp text", test_format_ts) ||
 	    !CU_add_test(s, "fuzzer crash inputs", test_regressions))
 		return CU_get_error();
