@@ -20,7 +20,8 @@ static void dbc_usage(FILE *f)
 		"\n"
 		"Commands:\n"
 		"  dump FILE.dbc [MSG]            messages, signals, choices and bit layouts\n"
-		"  decode FILE.dbc [LOG|-]        decode a candump log (or ASC) to signals\n"
+		"  decode FILE.dbc [LOG|-]        decode a log to signals: candump -L,\n"
+		"                                 candump's screen output, or ASC\n"
 		"  encode FILE.dbc MSG SIG=V...   print a frame in cansend syntax\n"
 		"  check FILE.dbc                 lint: overlaps, lengths, ranges, choices\n"
 		"\n"
@@ -32,9 +33,18 @@ static void dbc_usage(FILE *f)
 		"  --raw          with --json: add raw values\n"
 		"  -s, --single-line   one line per frame\n"
 		"  -c, --no-decode-choices   numbers instead of choice labels\n"
+		"  --from FMT     input format (default: detected from the first line):\n"
+		"                 %s\n"
+		"  --delta        relative input times are candump -t d deltas\n"
+		"                 (default: -t z, time since the first frame)\n"
+		"  --line-buffered  write out every decoded frame at once, also into\n"
+		"                 a pipe (always so on a terminal)\n"
+		"Lines without a time (candump without -t) are timed on arrival when\n"
+		"read from a pipe, and at 0 when read from a file.\n"
 		"\n"
 		"Exit status: 0 ok, 1 runtime error or findings (check) or bad log\n"
-		"lines (decode), 2 usage error or unreadable DBC.\n");
+		"lines (decode), 2 usage error or unreadable DBC.\n",
+		clog_format_names());
 }
 
 /* ---- dump */
@@ -188,13 +198,21 @@ static int do_dump(struct dbc_db *db, const char *only)
 
 /* ---- decode */
 
-static int do_decode(struct dbc_db *db, const char *path, unsigned int mode)
+/* Decoding options beside the output mode. */
+struct decode_opts {
+	const struct clog_format *from; /* NULL: detect */
+	unsigned int rflags;		/* CLOG_RD_* */
+	int line_buffered;
+};
+
+static int do_decode(struct dbc_db *db, const char *path, unsigned int mode,
+		     const struct decode_opts *d)
 {
 	struct clog_reader r;
 	struct clog_writer w;
 	struct clog_rec rec;
 	struct dbcout *o;
-	int e, rc = EXIT_OK;
+	int e, rc = EXIT_OK, line;
 	uint64_t bad = 0;
 
 	o = dbcout_new(db, mode);
@@ -202,15 +220,18 @@ static int do_decode(struct dbc_db *db, const char *path, unsigned int mode)
 		cli_err("dbc", "out of memory");
 		return EXIT_RUNTIME;
 	}
-	e = clog_reader_open(&r, path, NULL);
+	e = clog_reader_open(&r, path, d->from);
 	if (e) {
 		if (e == -EPROTO)
-			cli_err("dbc", "%s", r.err);
+			cli_err("dbc", "%s; name it with --from FMT", r.err);
 		else
 			cli_err("dbc", "%s: %s", path, strerror(-e));
 		dbcout_free(o);
 		return e == -EPROTO || e == -ENOENT ? EXIT_USAGE : EXIT_RUNTIME;
 	}
+	r.flags = d->rflags;
+	/* a person watching, or --line-buffered: each frame as it comes */
+	line = d->line_buffered || isatty(STDOUT_FILENO);
 	clog_writer_init(&w, STDOUT_FILENO, &clog_fmt_candump, NULL);
 	for (;;) {
 		e = clog_read(&r, &rec);
@@ -229,6 +250,8 @@ static int do_decode(struct dbc_db *db, const char *path, unsigned int mode)
 			break;
 		}
 		dbcout_frame(o, &w, &rec);
+		if (line)
+			clog_writer_flush(&w);
 		if (w.werr)
 			break;
 	}
@@ -284,8 +307,12 @@ int cmd_dbc(int argc, char **argv)
 		{ "raw", no_argument, NULL, 4 },
 		{ "single-line", no_argument, NULL, 's' },
 		{ "no-decode-choices", no_argument, NULL, 'c' },
+		{ "from", required_argument, NULL, 5 },
+		{ "delta", no_argument, NULL, 6 },
+		{ "line-buffered", no_argument, NULL, 7 },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct decode_opts dopt = { NULL, 0, 0 };
 	unsigned int flags = 0, mode = DBCOUT_HUMAN, extra = 0;
 	struct dbc_db *db = NULL;
 	const char *sub;
@@ -318,6 +345,20 @@ int cmd_dbc(int argc, char **argv)
 			break;
 		case 'c':
 			extra |= DBCOUT_NOCHOICE;
+			break;
+		case 5:
+			dopt.from = clog_format_find(optarg);
+			if (!dopt.from) {
+				cli_err("dbc", "unknown format '%s' (known: %s)", optarg,
+					clog_format_names());
+				return EXIT_USAGE;
+			}
+			break;
+		case 6:
+			dopt.rflags |= CLOG_RD_DELTA;
+			break;
+		case 7:
+			dopt.line_buffered = 1;
 			break;
 		case 'h':
 			dbc_usage(stdout);
@@ -358,7 +399,7 @@ int cmd_dbc(int argc, char **argv)
 			rc = EXIT_USAGE;
 		} else {
 			rc = do_decode(db, argc - optind == 2 ? argv[optind + 1] : "-",
-				       mode | extra);
+				       mode | extra, &dopt);
 		}
 	} else {
 		uint8_t buf[CF_MAX_LEN];

@@ -21,6 +21,8 @@ static void log_usage(FILE *f)
 		"\n"
 		"Convert CAN logs.  Formats: %s.  The input format is detected\n"
 		"unless --from is given.  ASC output matches can-utils log2asc.\n"
+		"candump-screen is what candump prints without -L (any -t, -x, -a, -e);\n"
+		"its lines without a time get the time they arrive on a pipe, 0 from a file.\n"
 		"\n"
 		"Options:\n"
 		"  --from FMT           input format\n"
@@ -31,6 +33,8 @@ static void log_usage(FILE *f)
 		"  --ns | --us          candump output: 9 or 6 fractional digits\n"
 		"                       (default: as read)\n"
 		"  --skip-bad           skip malformed lines (reported, counted)\n"
+		"  --delta              relative input times are candump -t d deltas\n"
+		"                       (default: -t z, time since the first frame)\n"
 		"  -h, --help           this text\n",
 		clog_format_names());
 }
@@ -45,6 +49,7 @@ static int convert(int argc, char **argv)
 					    { "ns", no_argument, NULL, 4 },
 					    { "us", no_argument, NULL, 5 },
 					    { "skip-bad", no_argument, NULL, 6 },
+					    { "delta", no_argument, NULL, 7 },
 					    { NULL, 0, NULL, 0 } };
 	static struct clog_writer w;
 	const struct clog_format *from = NULL, *to = NULL;
@@ -55,7 +60,7 @@ static int convert(int argc, char **argv)
 	struct clog_reader rd;
 	struct clog_rec rec;
 	uint64_t bad = 0;
-	int opt, rc = EXIT_OK, fd = STDOUT_FILENO, e, skip_bad = 0;
+	int opt, rc = EXIT_OK, fd = STDOUT_FILENO, e, skip_bad = 0, delta = 0;
 
 	memset(&wo, 0, sizeof(wo));
 	optind = 1;
@@ -65,9 +70,15 @@ static int convert(int argc, char **argv)
 		case 2: {
 			const struct clog_format *f = clog_format_find(optarg);
 
-			if (!f || (opt == 2 && !f->write)) {
+			if (!f) {
 				cli_err("log", "unknown format '%s' (known: %s)", optarg,
 					clog_format_names());
+				rc = EXIT_USAGE;
+				goto out;
+			}
+			if (opt == 2 && !f->write) {
+				cli_err("log", "%s is read only; --to takes candump or asc",
+					f->name);
 				rc = EXIT_USAGE;
 				goto out;
 			}
@@ -108,6 +119,9 @@ static int convert(int argc, char **argv)
 		case 6:
 			skip_bad = 1;
 			break;
+		case 7:
+			delta = 1;
+			break;
 		case 'h':
 			log_usage(stdout);
 			goto out;
@@ -132,7 +146,7 @@ static int convert(int argc, char **argv)
 	e = clog_reader_open(&rd, in, from);
 	if (e) {
 		if (e == -EPROTO)
-			fprintf(stderr, "canrig log: %s\n", rd.err);
+			fprintf(stderr, "canrig log: %s; name it with --from FMT\n", rd.err);
 		else
 			cli_err("log", "%s: %s", in, strerror(-e));
 		rc = EXIT_RUNTIME;
@@ -154,6 +168,8 @@ static int convert(int argc, char **argv)
 			goto out_close;
 		}
 	}
+	if (delta)
+		rd.flags |= CLOG_RD_DELTA;
 	clog_writer_init(&w, fd, to, &wo);
 	while ((e = clog_read(&rd, &rec)) != 0) {
 		if (e == -EINVAL) {

@@ -35,7 +35,8 @@ static void replay_usage(FILE *f)
 	fprintf(f,
 		"Usage: canrig replay [options] FILE|- [DST=SRC]...\n"
 		"\n"
-		"Send the frames of a candump log (or ASC log) with their original timing.\n"
+		"Send the frames of a candump log (-L, or candump's screen output with\n"
+		"-t a, d, z or A; or an ASC log) with their original timing.\n"
 		"DST=SRC sends frames logged on interface SRC out on DST, as canplayer's\n"
 		"<write-if>=<log-if>; with mappings, frames of unmapped interfaces are\n"
 		"skipped.  Without mappings frames go out where they were logged.\n"
@@ -49,7 +50,10 @@ static void replay_usage(FILE *f)
 		"  -s SECONDS              skip gaps in the log longer than SECONDS\n"
 		"  -x                      don't loop sent frames back to local sockets\n"
 		"  -v                      print each frame sent (log format)\n"
-		"      --from FMT          input format (candump, asc); default: detect\n"
+		"      --from FMT          input format (candump, asc, candump-screen);\n"
+		"                          default: detect\n"
+		"      --delta             relative times are candump -t d deltas\n"
+		"                          (default: -t z, time since the first frame)\n"
 		"      --skip-bad          skip malformed lines (counted) instead of stopping\n"
 		"  -h, --help              this text\n");
 }
@@ -161,6 +165,7 @@ int cmd_replay(int argc, char **argv)
 		{ "speed", required_argument, NULL, 2 },
 		{ "from", required_argument, NULL, 3 },
 		{ "skip-bad", no_argument, NULL, 4 },
+		{ "delta", no_argument, NULL, 5 },
 		{ NULL, 0, NULL, 0 }
 	};
 	static struct clog_writer vw;
@@ -175,6 +180,7 @@ int cmd_replay(int argc, char **argv)
 	uint64_t loops = 1, skip_ns = 0, v, start, first_ts = 0, prev_ts = 0,
 		 skipped = 0, idx = 0, due, bad = 0;
 	int opt, rc = EXIT_OK, afap = 0, forever = 0, skip_bad = 0, e, t, i, first;
+	unsigned int rflags = 0;
 	struct sigaction sa;
 
 	r = calloc(1, sizeof(*r));
@@ -226,6 +232,9 @@ int cmd_replay(int argc, char **argv)
 			break;
 		case 4:
 			skip_bad = 1;
+			break;
+		case 5:
+			rflags |= CLOG_RD_DELTA;
 			break;
 		case 's':
 			if (cli_parse_u64(optarg, &v) || !v) {
@@ -303,12 +312,14 @@ int cmd_replay(int argc, char **argv)
 		e = clog_reader_open(&rd, in, fmt);
 		if (e) {
 			if (e == -EPROTO)
-				fprintf(stderr, "canrig replay: %s\n", rd.err);
+				fprintf(stderr, "canrig replay: %s; name it with --from FMT\n",
+					rd.err);
 			else
 				cli_err("replay", "%s: %s", in, strerror(-e));
 			rc = EXIT_RUNTIME;
 			break;
 		}
+		rd.flags = rflags;
 		start = cli_mono_ns();
 		first = 1;
 		skipped = 0;
@@ -325,6 +336,14 @@ int cmd_replay(int argc, char **argv)
 			if (e < 0) {
 				cli_err("replay", "%s: %s", in, strerror(-e));
 				rc = EXIT_RUNTIME;
+				break;
+			}
+			if (rec.ts_kind == CLOG_TS_NONE && !afap && rate <= 0) {
+				/* canplayer has no timing to go by either: say what does */
+				fprintf(stderr, "canrig replay: %s:%llu: no timestamp (candump "
+					"without -t): use --rate FPS or -t\n", rd.path,
+					(unsigned long long)rd.line);
+				rc = EXIT_USAGE;
 				break;
 			}
 			t = target(r, &rec);

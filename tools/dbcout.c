@@ -273,11 +273,15 @@ static size_t json_frame(struct dbcout *o, const struct clog_rec *rec,
 	const struct cf_frame *f = &rec->f;
 	int first = 1;
 	char ts[40];
-	size_t n;
+	size_t n, k;
 
 	p = PUT(p, "{\"t\":");
 	n = clog_format_ts(f->ts_ns, rec->ts_digits ? rec->ts_digits : 6, ts);
-	p = put(p, ts + 1, n - 2); /* without the parentheses */
+	/* without the parentheses, nor leading zeros (invalid in JSON), which
+	 * relative times (candump -t d/z) and untimed lines would have */
+	for (k = 1; ts[k] == '0' && ts[k + 1] != '.'; k++)
+		;
+	p = put(p, ts + k, n - 1 - k);
 	p = PUT(p, ",\"bus\":\"");
 	{
 		char name[CLOG_IFNAME_MAX + 1];
