@@ -22,6 +22,9 @@ urc=$?
 # optional: the shared DBC corpus beside the checkout (never in a clone)
 CANRIG=${CANRIG:-$PWD/$B/canrig} tests/dbc-corpus.sh || urc=1
 
+# captures piped into the decoder, live (needs no bus)
+CANRIG=${CANRIG:-$PWD/$B/canrig} tests/pipe_stream.sh || urc=1
+
 echo
 echo "vcan integration: $summary"
 echo "$summary"
