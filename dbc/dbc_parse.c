@@ -176,6 +176,7 @@ int dbc_htab_init(struct dbc_htab *t, uint32_t want)
 	t->s = calloc(cap, sizeof(*t->s));
 	t->cap = cap;
 	t->n = 0;
+	t->probes = 0;
 	if (!t->s) {
 		t->cap = 0;
 		return -ENOMEM;
@@ -208,6 +209,7 @@ static int htab_grow(struct dbc_htab *t)
 		nt.s[j] = t->s[i];
 		nt.n++;
 	}
+	nt.probes = t->probes;
 	dbc_htab_fini(t);
 	*t = nt;
 	return 0;
@@ -220,7 +222,8 @@ int dbc_htab_put(struct dbc_htab *t, uint64_t h, uint32_t idx)
 	if ((t->n + 1) * 2 > t->cap && htab_grow(t) < 0)
 		return -ENOMEM;
 	for (j = (uint32_t)h & (t->cap - 1); t->s[j].idx; j = (j + 1) & (t->cap - 1))
-		;
+		t->probes++;
+	t->probes++;
 	t->s[j].idx = idx + 1;
 	t->s[j].tag = (uint32_t)h;
 	t->n++;
@@ -242,6 +245,12 @@ long dbc_htab_next(const struct dbc_htab *t, uint64_t h, uint32_t *it)
 		j = (j + 1) & (t->cap - 1);
 	}
 	return -1;
+}
+
+void dbc_htab_set(struct dbc_htab *t, uint64_t h, uint32_t it, uint32_t idx)
+{
+	if (t->cap && it)
+		t->s[((uint32_t)h + it - 1) & (t->cap - 1)].idx = idx + 1;
 }
 
 /* ---- parse state */
@@ -810,6 +819,72 @@ static uint64_t name_hash(const char *s, size_t n, uint64_t seed)
 	return dbc_hash_bytes(s, n, seed);
 }
 
+typedef int (*same_fn)(const void *ctx, uint32_t a, uint32_t b);
+
+/*
+ * Indexes idx under h with one entry per key: an entry that same() says
+ * has idx's key is replaced (the later definition wins) or, with
+ * keep_first, kept.  n repeats of a key thus cost n short probes, not a
+ * cluster of n that every later insert and lookup walks.  Returns 0 or
+ * -ENOMEM.
+ */
+static int index_once(struct dbc_htab *t, uint64_t h, uint32_t idx, same_fn same,
+		      const void *ctx, int keep_first)
+{
+	uint32_t it = 0;
+	long i;
+
+	while ((i = dbc_htab_next(t, h, &it)) >= 0)
+		if (same(ctx, (uint32_t)i, idx)) {
+			if (!keep_first)
+				dbc_htab_set(t, h, it, idx);
+			return 0;
+		}
+	return dbc_htab_put(t, h, idx);
+}
+
+static int same_rawid(const void *ctx, uint32_t a, uint32_t b)
+{
+	const struct parser *p = ctx;
+
+	return p->pm.v[a].rawid == p->pm.v[b].rawid;
+}
+
+static int same_def(const void *ctx, uint32_t a, uint32_t b)
+{
+	const struct dbc_attr_def *d = ctx;
+
+	return !strcmp(d[a].name, d[b].name);
+}
+
+static int same_obj(const void *ctx, uint32_t a, uint32_t b)
+{
+	const struct dbc_attrval *v = ctx;
+
+	return v[a].def == v[b].def && v[a].kind == v[b].kind && v[a].obj == v[b].obj;
+}
+
+static int same_id(const void *ctx, uint32_t a, uint32_t b)
+{
+	const struct dbc_message *m = ctx;
+
+	return m[a].id == m[b].id && m[a].ext == m[b].ext;
+}
+
+static int same_name(const void *ctx, uint32_t a, uint32_t b)
+{
+	const struct dbc_message *m = ctx;
+
+	return !strcmp(m[a].name, m[b].name);
+}
+
+static int same_pgn(const void *ctx, uint32_t a, uint32_t b)
+{
+	const struct dbc_message *m = ctx;
+
+	return dbc_j1939_pgn(m[a].id) == dbc_j1939_pgn(m[b].id);
+}
+
 static long find_msg(struct parser *p, uint32_t rawid)
 {
 	uint64_t h = dbc_hash_u64(rawid);
@@ -1104,8 +1179,8 @@ static int p_bo(struct parser *p)
 				name, (unsigned long long)id);
 		}
 	}
-	if (dbc_htab_put(&p->msg_by_rawid, dbc_hash_u64(pm->rawid),
-			 (uint32_t)(p->msgs.n - 1)) < 0) {
+	if (index_once(&p->msg_by_rawid, dbc_hash_u64(pm->rawid),
+		       (uint32_t)(p->msgs.n - 1), same_rawid, p, 0) < 0) {
 		p->oom = 1;
 		return -1;
 	}
@@ -1575,8 +1650,8 @@ static int p_ba_def(struct parser *p, int rel)
 		/* enums pointer fixed up at the end: the vector may move */
 		d->enums = (const char *const *)(uintptr_t)(p->enum_first.n);
 	}
-	if (dbc_htab_put(&p->def_by_name, name_hash(name, strlen(name), 2),
-			 (uint32_t)(p->defs.n - 1)) < 0) {
+	if (index_once(&p->def_by_name, name_hash(name, strlen(name), 2),
+		       (uint32_t)(p->defs.n - 1), same_def, p->defs.v, 0) < 0) {
 		p->oom = 1;
 		return -1;
 	}
@@ -1935,6 +2010,160 @@ static void apply_known_attrs(struct parser *p)
 	}
 }
 
+/*
+ * The entry of t under h that is one of arr[lo..hi) and equal to str, or
+ * -1; *it (0 to start) is left for dbc_htab_set().  For the per-owner sets
+ * of finalize(): an owner's strings are the contiguous block [lo, hi).
+ */
+static long find_in(const struct dbc_htab *t, uint64_t h, const char *const *arr,
+		    size_t lo, size_t hi, const char *str, uint32_t *it)
+{
+	long i;
+
+	while ((i = dbc_htab_next(t, h, it)) >= 0)
+		if ((size_t)i >= lo && (size_t)i < hi && !strcmp(arr[i], str))
+			return i;
+	return -1;
+}
+
+/* Indexes every enum label by (definition, label), the last one of
+ * repeated labels winning, as a scan from the first would find it. */
+static int index_labels(struct parser *p, struct dbc_htab *t)
+{
+	struct dbc_db *db = p->db;
+	const char *const *strs = p->db->priv->strs;
+	size_t i, j;
+
+	if (dbc_htab_init(t, (uint32_t)p->enums.n) < 0)
+		return -ENOMEM;
+	for (i = 0; i < db->nattr_defs; i++) {
+		const struct dbc_attr_def *d = &db->attr_defs[i];
+		size_t lo;
+
+		if (d->type != DBC_AT_ENUM || !d->nenums)
+			continue;
+		lo = (size_t)(d->enums - strs);
+		for (j = 0; j < d->nenums; j++) {
+			uint64_t h = name_hash(d->enums[j], strlen(d->enums[j]), i);
+			uint32_t it = 0;
+
+			if (find_in(t, h, strs, lo, lo + d->nenums, d->enums[j], &it) >= 0)
+				dbc_htab_set(t, h, it, (uint32_t)(lo + j));
+			else if (dbc_htab_put(t, h, (uint32_t)(lo + j)) < 0)
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* Work space of order_signals(): one entry per signal of a message. */
+struct ordws {
+	long *t;
+	unsigned int *depth, *path, *cnt;
+	uint8_t *state, *cut;
+};
+
+enum { ORD_NEW, ORD_PATH, ORD_DONE };
+
+static unsigned int sel_of(const struct dbc_message *m, unsigned int x)
+{
+	return (unsigned int)(m->sigs[x].selector - m->sigs);
+}
+
+/*
+ * Decode order of m's signals into order[]: by depth (selector steps to
+ * the top), file order within a depth.  Signals are taken in file order,
+ * and one whose selector chain then runs into a cycle is cut loose
+ * (warned, decoded always); a cut signal ends the chains through it.
+ * Walking every chain for that is quadratic in a long chain.  Instead
+ * t[x], the first signal at whose turn x's chain ends for good (-1: it
+ * always ends), follows from x's selector's in one walk: x is cut iff
+ * x < t[selector], and a cycle is cut at its first member only.  The
+ * depths of the cut graph are then memoised too: each signal is walked
+ * twice, counted in *steps.
+ */
+static void order_signals(struct parser *p, struct dbc_message *m, unsigned int *order,
+			  const struct ordws *w, uint64_t *steps)
+{
+	unsigned int n = m->nsigs, k, x, np, i, j, m0, maxd = 0;
+
+	memset(w->state, ORD_NEW, n);
+	memset(w->cut, 0, n);
+	for (k = 0; k < n; k++) {
+		if (w->state[k] != ORD_NEW)
+			continue;
+		for (np = 0, x = k;;) {
+			(*steps)++;
+			w->state[x] = ORD_PATH;
+			w->path[np++] = x;
+			if (!m->sigs[x].selector)
+				break;
+			x = sel_of(m, x);
+			if (w->state[x] != ORD_NEW)
+				break;
+		}
+		if (!m->sigs[w->path[np - 1]].selector) {
+			x = w->path[--np];
+			w->t[x] = -1;
+			w->state[x] = ORD_DONE;
+		} else if (w->state[x] == ORD_PATH) {
+			/* a cycle, path[i..np) */
+			m0 = x;
+			for (i = np; w->path[--i] != x;)
+				if (w->path[i] < m0)
+					m0 = w->path[i];
+			for (j = i; j < np; j++) {
+				w->t[w->path[j]] = (long)m0;
+				w->state[w->path[j]] = ORD_DONE;
+			}
+			w->cut[m0] = 1;
+			np = i;
+		}
+		while (np--) {
+			long t;
+
+			x = w->path[np];
+			t = w->t[sel_of(m, x)];
+			w->cut[x] = (long)x < t;
+			w->t[x] = w->cut[x] ? (long)x : t;
+			w->state[x] = ORD_DONE;
+		}
+	}
+	for (k = 0; k < n; k++) {
+		if (!w->cut[k])
+			continue;
+		warn_at(p, m->sigs[k].line, 0, "signal %s: multiplexer cycle; "
+			"decoded always", m->sigs[k].name);
+		m->sigs[k].selector = NULL;
+		m->sigs[k].nranges = 0;
+	}
+	memset(w->state, ORD_NEW, n);
+	for (k = 0; k < n; k++) {
+		for (np = 0, x = k; w->state[x] == ORD_NEW;) {
+			(*steps)++;
+			w->state[x] = ORD_PATH;
+			w->path[np++] = x;
+			if (!m->sigs[x].selector)
+				break;
+			x = sel_of(m, x);
+		}
+		while (np--) {
+			x = w->path[np];
+			w->depth[x] = m->sigs[x].selector ? w->depth[sel_of(m, x)] + 1 : 0;
+			w->state[x] = ORD_DONE;
+			if (w->depth[x] > maxd)
+				maxd = w->depth[x];
+		}
+	}
+	memset(w->cnt, 0, (maxd + 2) * sizeof(*w->cnt));
+	for (k = 0; k < n; k++)
+		w->cnt[w->depth[k] + 1]++;
+	for (i = 1; i <= maxd; i++)
+		w->cnt[i] += w->cnt[i - 1];
+	for (k = 0; k < n; k++)
+		order[w->cnt[w->depth[k]]++] = k;
+}
+
 static int finalize(struct parser *p)
 {
 	struct dbc_db *db = p->db;
@@ -1942,6 +2171,9 @@ static int finalize(struct parser *p)
 	size_t i, j;
 	uint32_t *cnt = NULL;
 	int ret = -ENOMEM;
+	/* senders per message, enum labels per definition (lazily) */
+	struct dbc_htab snd = { 0 }, lab = { 0 };
+	uint64_t steps = 0; /* of order_signals() */
 
 	/* the vectors grew by doubling: give the slack back, before any
 	 * pointer into them is taken */
@@ -2031,15 +2263,24 @@ static int finalize(struct parser *p)
 		if (!arr)
 			goto out;
 		fill = calloc(db->nmsgs + 1, sizeof(*fill));
-		if (!fill)
+		if (!fill || dbc_htab_init(&snd, (uint32_t)total) < 0) {
+			free(fill);
 			goto out;
+		}
 		for (i = 0; i < db->nmsgs; i++) {
 			struct dbc_message *m = &db->msgs[i];
 
 			fill[i] = (uint32_t)pos;
 			m->senders = arr + pos;
-			if (m->sender)
+			if (m->sender) {
+				if (dbc_htab_put(&snd, name_hash(m->sender,
+								 strlen(m->sender), i),
+						 (uint32_t)pos) < 0) {
+					free(fill);
+					goto out;
+				}
 				arr[pos++] = m->sender;
+			}
 			m->nsenders = (unsigned int)(pos - fill[i]);
 			fill[i] = (uint32_t)pos;
 			pos += cnt[i];
@@ -2047,12 +2288,17 @@ static int finalize(struct parser *p)
 		for (i = 0; i < p->senders.n; i++) {
 			struct pref *r = &p->senders.v[i];
 			struct dbc_message *m = &db->msgs[r->owner];
+			size_t lo = (size_t)(m->senders - arr);
+			uint64_t h = name_hash(r->s, strlen(r->s), r->owner);
+			uint32_t it = 0;
 
-			for (j = 0; j < m->nsenders; j++)
-				if (!strcmp(m->senders[j], r->s))
-					break;
-			if (j < m->nsenders)
+			/* each name once per message, in first-seen order */
+			if (find_in(&snd, h, arr, lo, lo + m->nsenders, r->s, &it) >= 0)
 				continue;
+			if (dbc_htab_put(&snd, h, fill[r->owner]) < 0) {
+				free(fill);
+				goto out;
+			}
 			arr[fill[r->owner]++] = r->s;
 			m->nsenders++;
 		}
@@ -2161,42 +2407,33 @@ static int finalize(struct parser *p)
 	if (!pv->order)
 		goto out;
 	{
-		unsigned int *depth = calloc(p->sigs.n + 1, sizeof(*depth));
+		size_t ns = p->sigs.n + 2;
+		struct ordws w;
 		unsigned int base = 0;
+		int ok;
 
-		if (!depth)
-			goto out;
-		for (i = 0; i < db->nmsgs; i++) {
+		w.t = malloc(ns * sizeof(*w.t));
+		w.depth = malloc(ns * sizeof(*w.depth));
+		w.path = malloc(ns * sizeof(*w.path));
+		w.cnt = malloc(ns * sizeof(*w.cnt));
+		w.state = malloc(ns);
+		w.cut = malloc(ns);
+		ok = w.t && w.depth && w.path && w.cnt && w.state && w.cut;
+		for (i = 0; ok && i < db->nmsgs; i++) {
 			struct dbc_message *m = &db->msgs[i];
-			unsigned int maxd = 0, d, k;
 
-			for (k = 0; k < m->nsigs; k++) {
-				const struct dbc_signal *s = &m->sigs[k];
-
-				for (d = 0; s->selector && d <= m->nsigs; d++)
-					s = s->selector;
-				if (d > m->nsigs) {
-					warn_at(p, m->sigs[k].line, 0, "signal "
-						"%s: multiplexer cycle; "
-						"decoded always",
-						m->sigs[k].name);
-					m->sigs[k].selector = NULL;
-					m->sigs[k].nranges = 0;
-					d = 0;
-				}
-				depth[base + k] = d;
-				if (d > maxd)
-					maxd = d;
-			}
 			m->order = pv->order + base;
-			j = 0;
-			for (d = 0; d <= maxd; d++)
-				for (k = 0; k < m->nsigs; k++)
-					if (depth[base + k] == d)
-						pv->order[base + j++] = k;
+			order_signals(p, m, pv->order + base, &w, &steps);
 			base += m->nsigs;
 		}
-		free(depth);
+		free(w.t);
+		free(w.depth);
+		free(w.path);
+		free(w.cnt);
+		free(w.state);
+		free(w.cut);
+		if (!ok)
+			goto out;
 	}
 
 	/* attributes: resolve names, index by object, apply known ones */
@@ -2208,10 +2445,10 @@ static int finalize(struct parser *p)
 	    dbc_htab_init(&pv->def_by_name, db->nattr_defs) < 0)
 		goto out;
 	for (i = 0; i < db->nattr_defs; i++)
-		if (dbc_htab_put(&pv->def_by_name,
-				 name_hash(db->attr_defs[i].name,
-					   strlen(db->attr_defs[i].name), 2),
-				 (uint32_t)i) < 0)
+		if (index_once(&pv->def_by_name,
+			       name_hash(db->attr_defs[i].name,
+					 strlen(db->attr_defs[i].name), 2),
+			       (uint32_t)i, same_def, db->attr_defs, 0) < 0)
 			goto out;
 	for (i = 0; i < pv->nvals; i++) {
 		struct dbc_attrval *v = &pv->vals[i];
@@ -2224,9 +2461,19 @@ static int finalize(struct parser *p)
 		}
 		v->def = (uint32_t)di;
 		if (v->is_str && db->attr_defs[di].type == DBC_AT_ENUM) {
-			for (j = 0; j < db->attr_defs[di].nenums; j++)
-				if (!strcmp(db->attr_defs[di].enums[j], v->str))
-					v->num = (double)j;
+			const struct dbc_attr_def *d = &db->attr_defs[di];
+			size_t lo = d->nenums ? (size_t)(d->enums - pv->strs) : 0;
+			uint32_t it = 0;
+			long g = -1;
+
+			if (d->nenums && !lab.s && index_labels(p, &lab) < 0)
+				goto out;
+			if (d->nenums)
+				g = find_in(&lab, name_hash(v->str, strlen(v->str),
+							    (uint64_t)di),
+					    pv->strs, lo, lo + d->nenums, v->str, &it);
+			if (g >= 0)
+				v->num = (double)((size_t)g - lo);
 		} else if (db->attr_defs[di].type == DBC_AT_ENUM &&
 			   (v->num < 0 || v->num >= db->attr_defs[di].nenums)) {
 			warn_at(p, v->line, 0, "attribute \"%s\": value %g is "
@@ -2236,7 +2483,8 @@ static int finalize(struct parser *p)
 			continue;
 		}
 		key = ((uint64_t)di << 36) ^ ((uint64_t)v->kind << 32) ^ v->obj;
-		if (dbc_htab_put(&pv->attr_by_obj, dbc_hash_u64(key), (uint32_t)i) < 0)
+		if (index_once(&pv->attr_by_obj, dbc_hash_u64(key), (uint32_t)i,
+			       same_obj, pv->vals, 0) < 0)
 			goto out;
 	}
 	apply_known_attrs(p);
@@ -2256,20 +2504,26 @@ static int finalize(struct parser *p)
 			warn_at(p, m->line, 0, "message %s: id 0x%X already used "
 				"by %s (line %u); this one wins", m->name, m->id,
 				old->name, old->line);
-		if (dbc_htab_put(&pv->by_id, dbc_hash_u64(key), (uint32_t)i) < 0)
+		if (index_once(&pv->by_id, dbc_hash_u64(key), (uint32_t)i,
+			       same_id, db->msgs, 0) < 0)
 			goto out;
 		if (dbc_find_msg_exact(db, m->name))
 			warn_at(p, m->line, 0, "duplicate message name %s",
 				m->name);
-		if (dbc_htab_put(&pv->by_name,
-				 name_hash(m->name, strlen(m->name), 3),
-				 (uint32_t)i) < 0)
+		/* by name and by PGN the first message stays */
+		if (index_once(&pv->by_name, name_hash(m->name, strlen(m->name), 3),
+			       (uint32_t)i, same_name, db->msgs, 1) < 0)
 			goto out;
 		if ((db->flags & DBC_J1939) && m->ext &&
-		    dbc_htab_put(&pv->by_pgn, dbc_hash_u64(dbc_j1939_pgn(m->id)),
-				 (uint32_t)i) < 0)
+		    index_once(&pv->by_pgn, dbc_hash_u64(dbc_j1939_pgn(m->id)),
+			       (uint32_t)i, same_pgn, db->msgs, 1) < 0)
 			goto out;
 	}
+	pv->load_probes = p->msg_by_rawid.probes + p->sig_by_name.probes +
+			  p->node_by_name.probes + p->def_by_name.probes +
+			  pv->by_id.probes + pv->by_name.probes + pv->by_pgn.probes +
+			  pv->attr_by_obj.probes + pv->def_by_name.probes +
+			  snd.probes + lab.probes + steps;
 	pv->arena = p->arena;
 	p->arena = NULL;
 	/* receivers point into strs: the database keeps it */
@@ -2279,6 +2533,8 @@ static int finalize(struct parser *p)
 	ret = 0;
 out:
 	free(cnt);
+	dbc_htab_fini(&snd);
+	dbc_htab_fini(&lab);
 	return ret;
 }
 

@@ -15,6 +15,8 @@ struct dbc_hslot {
 struct dbc_htab {
 	struct dbc_hslot *s;
 	uint32_t cap, n;
+	uint64_t probes; /* slots dbc_htab_put() looked at: a test's measure
+			  * of clustering, which would make loads quadratic */
 };
 
 struct dbc_chunk;
@@ -39,6 +41,9 @@ struct dbc_priv {
 	unsigned int nvals;
 	struct dbc_htab attr_by_obj; /* (def, kind, obj) -> value */
 	struct dbc_htab def_by_name;
+	/* slots examined by every insert of the load (dbc_htab.probes of all
+	 * its tables): linear in the file when every key is inserted once */
+	uint64_t load_probes;
 };
 
 struct dbc_attrval {
@@ -59,10 +64,17 @@ uint64_t dbc_hash_u64(uint64_t x);
 uint64_t dbc_hash_bytes(const void *p, size_t n, uint64_t seed);
 int dbc_htab_init(struct dbc_htab *t, uint32_t want);
 void dbc_htab_fini(struct dbc_htab *t);
-/* Inserts idx under hash h (duplicates allowed); returns 0 or -ENOMEM. */
+/*
+ * Inserts idx under hash h; returns 0 or -ENOMEM.  The table takes
+ * duplicate keys, but every key must go in once: n entries of one key
+ * make a cluster that each insert and lookup walks, quadratic in n.  A
+ * later definition replaces the entry with dbc_htab_set() instead.
+ */
 int dbc_htab_put(struct dbc_htab *t, uint64_t h, uint32_t idx);
 /* Iterates candidates for h: pass *it = 0 first; returns idx or -1. */
 long dbc_htab_next(const struct dbc_htab *t, uint64_t h, uint32_t *it);
+/* Replaces the candidate dbc_htab_next(t, h, &it) returned last by idx. */
+void dbc_htab_set(struct dbc_htab *t, uint64_t h, uint32_t it, uint32_t idx);
 
 /* Message by its DBC name only (no long names). */
 const struct dbc_message *dbc_find_msg_exact(const struct dbc_db *db,

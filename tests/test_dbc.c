@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "dbc.h"
+#include "dbc_priv.h"
 #include "unit.h"
 
 struct warns {
@@ -754,6 +755,163 @@ static void test_regressions(void)
 	CU_ASSERT(n >= 1);
 }
 
+/*
+ * Repeated keys at scale: 20000 messages on one id, 20000 definitions of
+ * one attribute and 20000 values of it for one message, 20000 messages
+ * of one name, of one J1939 PGN, 20000 senders and enum labels.  The
+ * right one must win, and the load must stay linear: the slots its hash
+ * inserts looked at (a count, not a time) stay a small multiple of the
+ * statements, where one cluster per repeated key made them ~N^2/2.
+ */
+static void test_repeats_linear(void)
+{
+	enum { N = 20000 };
+	size_t cap = (size_t)N * 400 + 4096;
+	char *buf = malloc(cap), *q = buf;
+	const struct dbc_message *m;
+	struct warns w;
+	struct dbc_opts o = { DBC_J1939, collect, &w };
+	struct dbc_db *db = NULL;
+	const char *str = NULL;
+	char err[DBC_ERRMSG_MAX];
+	struct cf_frame *f;
+	double num = -1;
+	unsigned int i;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	q += sprintf(q, "BU_: A\n");
+	for (i = 0; i < N; i++)
+		q += sprintf(q, "BO_ 256 Same%u: 8 A\n SG_ s : 0|8@1+ (1,0) [0|0] \"\" A\n", i);
+	for (i = 0; i < N; i++)
+		q += sprintf(q, "BO_ %u Dup: 8 A\n", 0x80100000u + i);
+	/* PGN 0xEA00 (request) to N destination and source addresses */
+	for (i = 0; i < N; i++)
+		q += sprintf(q, "BO_ %u J%u: 8 A\n", 0x80000000u | 0x18EA0000u | i, i);
+	q += sprintf(q, "BO_TX_BU_ 256 :");
+	for (i = 0; i < N; i++)
+		q += sprintf(q, "%sN%u", i ? "," : " ", i % (N / 2));
+	q += sprintf(q, ";\nBA_DEF_ BO_ \"E\" ENUM");
+	for (i = 0; i < N; i++)
+		q += sprintf(q, "%s\"e%u\"", i ? "," : " ", i % (N / 2));
+	q += sprintf(q, ";\n");
+	for (i = 0; i < N; i++)
+		q += sprintf(q, "BA_DEF_ BO_ \"GenMsgCycleTime\" INT 0 100000;\n"
+			     "BA_DEF_DEF_ \"GenMsgCycleTime\" 5;\n");
+	for (i = 0; i < N; i++)
+		q += sprintf(q, "BA_ \"GenMsgCycleTime\" BO_ 256 %u;\n"
+			     "BA_ \"E\" BO_ 256 \"e%u\";\n", i + 1, i % 50);
+	CU_ASSERT_FATAL((size_t)(q - buf) < cap);
+	memset(&w, 0, sizeof(w));
+	CU_ASSERT_EQUAL_FATAL(dbc_load_mem("rep.dbc", buf, (size_t)(q - buf), &o, &db, err,
+					   sizeof(err)), 0);
+	CU_ASSERT_EQUAL(db->nmsgs, 3 * N);
+	/* N-1 repeated ids, N-1 repeated names */
+	CU_ASSERT_EQUAL(w.n, 2 * (N - 1));
+	CU_ASSERT(strstr(w.msg[0], "rep.dbc:4: message Same1: id 0x100 already used by "
+			 "Same0 (line 2); this one wins") != NULL);
+	if (w.n != 2 * (N - 1))
+		fprintf(stderr, "%u: %s / %s\n", w.n, w.msg[0], w.msg[15]);
+	m = dbc_find_id(db, 256, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_STRING_EQUAL(m->name, "Same19999");
+	/* the last BA_ wins, whichever of the repeated definitions */
+	CU_ASSERT_EQUAL(m->cycle_time, N);
+	CU_ASSERT_EQUAL(dbc_attr(db, DBC_OBJ_MSG, m, "GenMsgCycleTime", &num, NULL), 1);
+	CU_ASSERT_EQUAL(num, N);
+	CU_ASSERT_EQUAL(dbc_attr(db, DBC_OBJ_MSG, &db->msgs[0], "GenMsgCycleTime", &num,
+				 NULL), 1);
+	CU_ASSERT_EQUAL(num, 5);
+	/* enum labels by name: "e49" is label 49 and again N/2+49 */
+	CU_ASSERT_EQUAL(dbc_attr(db, DBC_OBJ_MSG, m, "E", &num, &str), 1);
+	CU_ASSERT_EQUAL(num, N / 2 + 49);
+	CU_ASSERT_STRING_EQUAL(str, "e49");
+	/* the BO_ sender, then each BO_TX_BU_ name once */
+	CU_ASSERT_EQUAL(m->nsenders, 1 + N / 2);
+	CU_ASSERT_STRING_EQUAL(m->senders[1], "N0");
+	CU_ASSERT_STRING_EQUAL(m->senders[N / 2], "N9999");
+	/* by name and by PGN the first stays */
+	m = dbc_find_msg(db, "Dup");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL(m->id, 0x100000);
+	f = frame(0x18EAFFFE, 1, D, 8);
+	m = dbc_lookup(db, f);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_STRING_EQUAL(m->name, "J0");
+	free(f);
+	/* about 9N statements and 17N index entries */
+	CU_ASSERT(db->priv->load_probes < (uint64_t)N * 100);
+	if (db->priv->load_probes >= (uint64_t)N * 100)
+		fprintf(stderr, "load probes %llu\n", (unsigned long long)db->priv->load_probes);
+	dbc_free(db);
+	free(buf);
+}
+
+/*
+ * Multiplexer chains: a chain of N selectors orders linearly (steps are
+ * counted with the hash probes), and cycles are cut as a walk in file
+ * order cuts them: a signal whose chain then runs into a cycle, including
+ * one that leads into it (S0, S1), not one whose chain meets a signal cut
+ * before it (S2 after S1, S4 after S3).
+ */
+static void test_mux_chain_linear(void)
+{
+	enum { N = 20000 };
+	size_t cap = (size_t)N * 96 + 1024;
+	char *buf = malloc(cap), *q = buf;
+	const struct dbc_message *m;
+	struct warns w;
+	struct dbc_db *db;
+	unsigned int i;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	q += sprintf(q, "BO_ 1 Chain: 8 X\n");
+	for (i = 0; i < N; i++)
+		q += sprintf(q, " SG_ S%u %s : 0|8@1+ (1,0) [0|0] \"\" X\n", i,
+			     i ? "m0M" : "M");
+	for (i = 1; i < N; i++)
+		q += sprintf(q, "SG_MUL_VAL_ 1 S%u S%u 0-0;\n", i, i - 1);
+	CU_ASSERT_FATAL((size_t)(q - buf) < cap);
+	db = load_str(buf, 0, &w);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+	CU_ASSERT_EQUAL(w.n, 0);
+	m = &db->msgs[0];
+	CU_ASSERT_EQUAL_FATAL(m->nsigs, N);
+	for (i = 0; i < N; i++)
+		if (m->order[i] != i)
+			break;
+	CU_ASSERT_EQUAL(i, N);
+	CU_ASSERT_PTR_EQUAL(m->sigs[N - 1].selector, &m->sigs[N - 2]);
+	CU_ASSERT(db->priv->load_probes < (uint64_t)N * 20);
+	dbc_free(db);
+
+	/* S0 -> S2 -> S1 -> S3 <-> S4 */
+	db = load_str("BO_ 1 Cyc: 8 X\n"
+		      " SG_ S0 m0M : 0|8@1+ (1,0) [0|0] \"\" X\n"
+		      " SG_ S1 m0M : 0|8@1+ (1,0) [0|0] \"\" X\n"
+		      " SG_ S2 m0M : 0|8@1+ (1,0) [0|0] \"\" X\n"
+		      " SG_ S3 m0M : 0|8@1+ (1,0) [0|0] \"\" X\n"
+		      " SG_ S4 m0M : 0|8@1+ (1,0) [0|0] \"\" X\n"
+		      "SG_MUL_VAL_ 1 S0 S2 0-0;\nSG_MUL_VAL_ 1 S2 S1 0-0;\n"
+		      "SG_MUL_VAL_ 1 S1 S3 0-0;\nSG_MUL_VAL_ 1 S3 S4 0-0;\n"
+		      "SG_MUL_VAL_ 1 S4 S3 0-0;\n", 0, &w);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+	CU_ASSERT_EQUAL(w.n, 3);
+	CU_ASSERT(strstr(w.msg[0], "mem.dbc:2: signal S0: multiplexer cycle") != NULL);
+	CU_ASSERT(strstr(w.msg[1], "mem.dbc:3: signal S1: multiplexer cycle") != NULL);
+	CU_ASSERT(strstr(w.msg[2], "mem.dbc:5: signal S3: multiplexer cycle") != NULL);
+	m = &db->msgs[0];
+	CU_ASSERT_PTR_NULL(m->sigs[0].selector);
+	CU_ASSERT_PTR_NULL(m->sigs[1].selector);
+	CU_ASSERT_PTR_EQUAL(m->sigs[2].selector, &m->sigs[1]);
+	CU_ASSERT_PTR_NULL(m->sigs[3].selector);
+	CU_ASSERT_PTR_EQUAL(m->sigs[4].selector, &m->sigs[3]);
+	/* depth 0: S0 S1 S3, then S2 S4 */
+	CU_ASSERT(m->order[0] == 0 && m->order[1] == 1 && m->order[2] == 3 &&
+		  m->order[3] == 2 && m->order[4] == 4);
+	dbc_free(db);
+	free(buf);
+}
+
 int register_dbc_tests(void)
 {
 	CU_pSuite s = CU_add_suite("dbc (DBC parser, decode, encode)", NULL, NULL);
@@ -774,7 +932,9 @@ int register_dbc_tests(void)
 	    !CU_add_test(s, "messages with many signals", test_many_signals) ||
 	    !CU_add_test(s, "a database past the big-block size", test_big_database) ||
 	    !CU_add_test(s, "shortest round-trip doubles", test_fmt_double) ||
-	    !CU_add_test(s, "fuzzer crash inputs", test_regressions))
+	    !CU_add_test(s, "fuzzer crash inputs", test_regressions) ||
+	    !CU_add_test(s, "repeated ids, names, attributes: linear", test_repeats_linear) ||
+	    !CU_add_test(s, "multiplexer chains and cycles: linear", test_mux_chain_linear))
 		return CU_get_error();
 	return 0;
 }
