@@ -164,6 +164,25 @@ static int if_check(int fd, const char *ifname, int *ifindex)
 	return 0;
 }
 
+/* The interface's MTU, or -errno. */
+static int if_mtu(int fd, const char *ifname)
+{
+	struct ifreq ifr;
+
+	if (strlen(ifname) >= IF_NAMESIZE)
+		return -ENAMETOOLONG;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCGIFMTU, &ifr) < 0)
+		return -errno;
+	return ifr.ifr_mtu;
+}
+
+int cio_if_mtu(const struct cio_sock *s, const char *ifname)
+{
+	return if_mtu(s->fd, ifname);
+}
+
 int cio_if_lookup(const struct cio_sock *s, const char *ifname, int *ifindex)
 {
 	return if_check(s->fd, ifname, ifindex);
@@ -204,6 +223,14 @@ int cio_open(struct cio_sock *s, const char *ifname, const struct cio_opts *o)
 		err = if_check(fd, ifname, &addr.can_ifindex);
 		if (err)
 			goto out_close;
+		/* CAN XL interfaces (larger mtu) carry FD frames too */
+		if (o->need_fd) {
+			err = if_mtu(fd, ifname);
+			if (err >= 0)
+				err = err < (int)CANFD_MTU ? -EMSGSIZE : 0;
+			if (err)
+				goto out_close;
+		}
 	}
 	s->ifindex = addr.can_ifindex;
 
@@ -284,10 +311,35 @@ const char *cio_open_strerror(int err, const char *ifname, char *buf, size_t n)
 		snprintf(buf, n, "%s: interface name too long (max %d characters)",
 			 ifname, IF_NAMESIZE - 1);
 		break;
+	case -EMSGSIZE:
+		/* the kernel knows only these two MTUs for a CAN interface */
+		snprintf(buf, n, "%s: interface is classic CAN (mtu 16); CAN FD needs "
+			 "an FD interface (mtu 72)", ifname);
+		break;
 	default:
 		snprintf(buf, n, "%s: %s", ifname, strerror(-err));
 		break;
 	}
+	return buf;
+}
+
+const char *cio_send_strerror(const struct cio_sock *s, const struct cf_frame *f,
+			      int err, char *buf, size_t n)
+{
+	char name[IF_NAMESIZE];
+	const char *ifn = s->ifname;
+	int mtu;
+
+	if (f && f->ifindex && f->ifindex != s->ifindex &&
+	    if_indextoname((unsigned int)f->ifindex, name))
+		ifn = name;
+	/* the kernel says only EINVAL; the interface's MTU says why */
+	if (err == -EINVAL && f && (f->flags & CF_FD)) {
+		mtu = if_mtu(s->fd, ifn);
+		if (mtu >= 0 && mtu < (int)CANFD_MTU)
+			return cio_open_strerror(-EMSGSIZE, ifn, buf, n);
+	}
+	snprintf(buf, n, "%s: %s", ifn, strerror(-err));
 	return buf;
 }
 

@@ -45,6 +45,10 @@ struct cio_opts {
 	int recv_own;	       /* receive our own sent frames */
 	int no_loopback;       /* don't echo our frames to other local sockets */
 	int rcvbuf;	       /* SO_RCVBUF(FORCE) bytes, 0 = kernel default */
+	int need_fd;	       /* CAN FD frames will be sent: refuse a classic
+				* interface at open (-EMSGSIZE), since the
+				* kernel accepts CAN_RAW_FD_FRAMES there and
+				* only each FD frame's send fails (EINVAL) */
 };
 
 struct cio_sock {
@@ -101,6 +105,7 @@ int cio_filter_add(struct cio_opts *o, const char *s, const char **msg);
  *   -EMEDIUMTYPE   interface exists but is not a CAN interface
  *   -ENETDOWN      interface is down
  *   -ENAMETOOLONG  name too long
+ *   -EMSGSIZE      o->need_fd, but the interface is classic CAN (mtu 16)
  *   other -errno from socket calls.
  */
 int cio_open(struct cio_sock *s, const char *ifname, const struct cio_opts *o);
@@ -128,6 +133,21 @@ void cio_close(struct cio_sock *s);
  * The text lives in buf (size n) and is returned.
  */
 const char *cio_open_strerror(int err, const char *ifname, char *buf, size_t n);
+
+/*
+ * Returns the MTU of interface ifname (CAN_MTU 16: classic, CANFD_MTU 72:
+ * FD), looked up through s's socket, or -errno (-ENODEV ...).
+ */
+int cio_if_mtu(const struct cio_sock *s, const char *ifname);
+
+/*
+ * Returns a one-line description of cio_send() error err for frame f,
+ * the first one not sent: an FD frame refused (-EINVAL) by a classic
+ * interface gets the same text as cio_open()'s -EMSGSIZE, anything else
+ * "IF: strerror".  The text lives in buf (size n) and is returned.
+ */
+const char *cio_send_strerror(const struct cio_sock *s, const struct cf_frame *f,
+			      int err, char *buf, size_t n);
 
 /*
  * Receive up to r->cap frames without blocking.  Returns the number of

@@ -188,6 +188,36 @@ static void test_link_parse(void)
 	CU_ASSERT_EQUAL(cio_link_parse(m.u.b, 0, collect, NULL), 0);
 }
 
+/* FD asked of a classic interface: one text at open and at send */
+static void test_fd_on_classic_text(void)
+{
+	struct cio_sock s;
+	struct cf_frame f;
+	char buf[256];
+
+	CU_ASSERT_STRING_EQUAL(cio_open_strerror(-EMSGSIZE, "vcan3", buf, sizeof(buf)),
+			       "vcan3: interface is classic CAN (mtu 16); CAN FD needs "
+			       "an FD interface (mtu 72)");
+	/* an interface that carries FD (lo: mtu 65536), or none: the
+	 * kernel's word stands */
+	memset(&s, 0, sizeof(s));
+	memset(&f, 0, sizeof(f));
+	f.flags = CF_FD;
+	s.fd = socket(AF_INET, SOCK_DGRAM, 0);
+	CU_ASSERT_FATAL(s.fd >= 0);
+	CU_ASSERT(cio_if_mtu(&s, "lo") > 72);
+	CU_ASSERT(cio_if_mtu(&s, "canrig-nope0") < 0);
+	snprintf(s.ifname, sizeof(s.ifname), "lo");
+	CU_ASSERT_STRING_EQUAL(cio_send_strerror(&s, &f, -EINVAL, buf, sizeof(buf)),
+			       "lo: Invalid argument");
+	CU_ASSERT_STRING_EQUAL(cio_send_strerror(&s, NULL, -ENETDOWN, buf, sizeof(buf)),
+			       "lo: Network is down");
+	snprintf(s.ifname, sizeof(s.ifname), "canrig-nope0");
+	CU_ASSERT_STRING_EQUAL(cio_send_strerror(&s, &f, -EINVAL, buf, sizeof(buf)),
+			       "canrig-nope0: Invalid argument");
+	cio_close(&s);
+}
+
 int register_cio_tests(void)
 {
 	CU_pSuite s = CU_add_suite("cio (SocketCAN I/O)", NULL, NULL);
@@ -195,7 +225,8 @@ int register_cio_tests(void)
 	if (!s || !CU_add_test(s, "candump filter syntax", test_filters) ||
 	    !CU_add_test(s, "open errors are actionable", test_open_errors) ||
 	    !CU_add_test(s, "receive ring", test_ring) ||
-	    !CU_add_test(s, "rtnetlink link events", test_link_parse))
+	    !CU_add_test(s, "rtnetlink link events", test_link_parse) ||
+	    !CU_add_test(s, "CAN FD on a classic interface", test_fd_on_classic_text))
 		return CU_get_error();
 	return 0;
 }

@@ -219,9 +219,18 @@ static void on_ev(struct isotp_io *io, unsigned int ev, void *ctx)
 	if (ev & (ISOTP_EV_TX_ERR | ISOTP_EV_RX_ERR)) {
 		int err = (ev & ISOTP_EV_TX_ERR) ? io->tp.tx_err : io->tp.rx_err;
 
-		if (io->err)
-			cli_err("isotp", "%s: %s", r->what, strerror(-io->err));
-		else if (err == -ETIMEDOUT && io->tp.timer)
+		if (io->err) {
+			/* the socket failed: say the kernel's reason */
+			struct cf_frame f;
+			char ebuf[200];
+
+			memset(&f, 0, sizeof(f));
+			if (io->tp.cfg.tx_dl > 8)
+				f.flags = CF_FD;
+			cli_err("isotp", "%s: %s", r->what,
+				cio_send_strerror(&io->sock, &f, io->err, ebuf,
+						  sizeof(ebuf)));
+		} else if (err == -ETIMEDOUT && io->tp.timer)
 			cli_err("isotp", "%s: timeout (%s)", r->what, io->tp.timer);
 		else
 			cli_err("isotp", "%s: %s", r->what, isotp_strerror(err));

@@ -120,6 +120,7 @@ static int target(struct replay *r, const struct clog_rec *rec)
 static int flush_batch(struct replay *r)
 {
 	unsigned int done = 0, sent, i, quiet = 0;
+	char ebuf[256];
 	int e;
 
 	while (done < r->nb && !stop) {
@@ -134,7 +135,9 @@ static int flush_batch(struct replay *r)
 			cio_wait_writable(&r->sock, 5);
 			continue;
 		}
-		cli_err("replay", "send: %s", strerror(-e));
+		/* say why (an FD frame to a classic interface, say), not EINVAL */
+		cli_err("replay", "%s",
+			cio_send_strerror(&r->sock, &r->batch[done], e, ebuf, sizeof(ebuf)));
 		return -1;
 	}
 	if (r->verbose) {

@@ -33,15 +33,18 @@ static void send_usage(FILE *f)
 		"  -h, --help   this text\n");
 }
 
-/* Waits out a full queue; gives up only after many quiet retries. */
-static int send_all(struct cio_sock *s, const struct cf_frame *f, unsigned int n)
+/* Waits out a full queue; gives up only after many quiet retries.  On
+ * error *done is the index of the frame that was not sent. */
+static int send_all(struct cio_sock *s, const struct cf_frame *f, unsigned int n,
+		    unsigned int *done)
 {
-	unsigned int done = 0, sent, tries = 0;
+	unsigned int sent, tries = 0;
 	int e;
 
-	while (done < n) {
-		e = cio_send(s, f + done, n - done, &sent);
-		done += sent;
+	*done = 0;
+	while (*done < n) {
+		e = cio_send(s, f + *done, n - *done, &sent);
+		*done += sent;
 		if (!e)
 			break;
 		if ((e == -ENOBUFS || e == -EAGAIN) && tries++ < 1000) {
@@ -67,6 +70,7 @@ int cmd_send(int argc, char **argv)
 	struct cf_perr pe;
 	char ebuf[256];
 	const char *ifname;
+	unsigned int done;
 	int opt, rc = EXIT_OK, e, i, n;
 
 	cio_opts_init(&o);
@@ -125,19 +129,21 @@ int cmd_send(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	/* FD frames for a classic interface: refused before any frame goes */
+	for (i = 0; i < n; i++)
+		if (fr[i].flags & CF_FD)
+			o.need_fd = 1;
 	e = cio_open(s, ifname, &o);
 	if (e) {
 		fprintf(stderr, "canrig send: %s\n", cio_open_strerror(e, ifname, ebuf, sizeof(ebuf)));
 		rc = e == -EAFNOSUPPORT ? EXIT_RUNTIME : EXIT_USAGE;
 		goto out;
 	}
-	e = send_all(s, fr, (unsigned int)n);
+	e = send_all(s, fr, (unsigned int)n, &done);
 	if (e) {
-		if (e == -EINVAL)
-			cli_err("send", "%s: frame rejected by the interface (CAN FD on a "
-				"classic interface? set 'mtu 72')", ifname);
-		else
-			cli_err("send", "%s: %s", ifname, strerror(-e));
+		fprintf(stderr, "canrig send: %s\n",
+			cio_send_strerror(s, done < (unsigned int)n ? &fr[done] : NULL, e,
+					  ebuf, sizeof(ebuf)));
 		rc = EXIT_RUNTIME;
 	}
 	cio_close(s);

@@ -362,6 +362,16 @@ int ucli_fail(const struct ucli *c, const char *what, int result)
 	} else if (result == -ETIMEDOUT) {
 		snprintf(msg, sizeof(msg), "no response (%s timeout)",
 			 cl->timeout ? cl->timeout : "P2");
+	} else if (c->u.io.err && (result == -ECOMM || result == c->u.io.err)) {
+		/* the socket failed: the kernel's reason, not ISO-TP's */
+		struct cf_frame f;
+		char ebuf[200];
+
+		memset(&f, 0, sizeof(f));
+		if (c->cfg.tp.tx_dl > 8)
+			f.flags = CF_FD;
+		snprintf(msg, sizeof(msg), "%s", cio_send_strerror(&c->u.io.sock, &f,
+				c->u.io.err, ebuf, sizeof(ebuf)));
 	} else if (result == -ECOMM) {
 		const char *t = c->u.io.tp.timer;
 

@@ -50,6 +50,26 @@ static uint64_t echo_time(uint64_t ts)
 	return mono - (real - ts);
 }
 
+/*
+ * The socket failed (io->err): nothing more goes in or out, and every
+ * channel hears it now, rather than waiting for a confirmation or a timer
+ * that will never come (the timer stops with the socket).  Transmissions
+ * end, so their buffers are the caller's again.
+ */
+static void fail_all(struct isotp_io *io)
+{
+	unsigned int i;
+
+	ev_io_stop(io->loop, &io->rd);
+	ev_io_stop(io->loop, &io->wr);
+	ev_timer_stop(io->loop, &io->tm);
+	io->await_echo = 0;
+	for (i = 0; i < io->nch; i++) {
+		isotp_tx_abort(io->ch[i]);
+		deliver(io, i, ISOTP_EV_RX_ERR | ISOTP_EV_TX_ERR);
+	}
+}
+
 /* Pushes the rest of the current batch; returns 1 when it is all out. */
 static int flush(struct isotp_io *io)
 {
@@ -79,6 +99,7 @@ static int flush(struct isotp_io *io)
 		return 0;
 	}
 	io->err = e;
+	fail_all(io);
 	return 0;
 }
 
@@ -262,6 +283,8 @@ int isotp_io_open(struct isotp_io *io, struct ev_loop *loop, const char *ifname,
 	o.nfilters = 2;
 	o.recv_own = 1;
 	o.rcvbuf = 1 << 20;
+	/* a classic interface is refused now, not at the first FD frame */
+	o.need_fd = cfg->tx_dl > 8;
 	e = cio_open(&io->sock, ifname, &o);
 	if (e)
 		return e;

@@ -68,7 +68,10 @@ uint64_t isotp_io_now(void);
 /*
  * Opens a raw socket on ifname that receives only cfg->rx_id, and starts
  * watching it on loop.  rx_buf (rx_cap bytes) is borrowed for the life of
- * io.  Returns 0 or a cio_open() error (-ENODEV, -EAFNOSUPPORT, ...).
+ * io.  Returns 0 or a cio_open() error (-ENODEV, -EAFNOSUPPORT, ...;
+ * -EMSGSIZE when cfg->tx_dl > 8 asks for CAN FD of a classic interface).
+ * A socket error later (io->err, sticky) stops the socket and gives every
+ * channel ISOTP_EV_RX_ERR | ISOTP_EV_TX_ERR at once.
  */
 int isotp_io_open(struct isotp_io *io, struct ev_loop *loop, const char *ifname,
 		  const struct isotp_cfg *cfg, uint8_t *rx_buf, size_t rx_cap,
