@@ -20,6 +20,17 @@
 #define MAX_REQ 4096
 #define MAX_DIDS 64
 
+struct command;
+
+/* One command of a '+' chain. */
+struct step {
+	const struct command *cmd;
+	int argc;
+	char **argv;
+	uint8_t *img;          /* flash: the image, read in the check pass */
+	size_t img_len;
+};
+
 struct diag {
 	struct ucli c;
 	const char *key_cmd, *key_lib;
@@ -31,6 +42,11 @@ struct diag {
 	const char *mask_hex;
 	int progress;
 	uint64_t last_draw;
+	/* The whole chain is checked before anything is sent: every command
+	 * runs once with checking set, parses and checks its arguments (and
+	 * reads its files) and returns before its first request. */
+	int checking;
+	struct step *step;     /* the command being checked or run */
 	uint8_t req[MAX_REQ];
 };
 
@@ -112,6 +128,8 @@ static int c_session(struct diag *d, int argc, char **argv)
 
 	if (argc != 2 || word_or_hex(sessions, argv[1], 0x7F, &t))
 		return usage_err("session default|programming|extended|safety|HEX");
+	if (d->checking)
+		return 0;
 	n = uds_req_sub(d->req, sizeof(d->req), 0x10, t, 0);
 	rc = xfer(d, "session", (size_t)n, 0);
 	if (rc)
@@ -138,8 +156,11 @@ static const struct word resets[] = {
 
 static int simple(struct diag *d, const char *what, uint8_t sid, uint8_t sub)
 {
-	int rc, n = uds_req_sub(d->req, sizeof(d->req), sid, sub, 0);
+	int rc, n;
 
+	if (d->checking)
+		return 0;
+	n = uds_req_sub(d->req, sizeof(d->req), sid, sub, 0);
 	rc = xfer(d, what, (size_t)n, 0);
 	if (rc)
 		return rc;
@@ -180,6 +201,8 @@ static int c_comm(struct diag *d, int argc, char **argv)
 	if (argc < 2 || argc > 3 || word_or_hex(comms, argv[1], 0x7F, &ctl) ||
 	    (argc == 3 && word_or_hex(NULL, argv[2], 0xFF, &type)))
 		return usage_err("comm enable|disable|rx-only|tx-only|HEX [TYPE]");
+	if (d->checking)
+		return 0;
 	n = uds_req_comm_control(d->req, sizeof(d->req), ctl, type, 0);
 	rc = xfer(d, "comm", (size_t)n, 0);
 	if (rc)
@@ -219,6 +242,7 @@ static int did_len(void *ctx, uint16_t did)
 struct read_out {
 	struct diag *d;
 	unsigned int n;
+	int raw;               /* the answer does not fit the dictionary */
 };
 
 static void on_did(void *ctx, uint16_t did, const uint8_t *data, size_t n)
@@ -237,25 +261,39 @@ static void on_did(void *ctx, uint16_t did, const uint8_t *data, size_t n)
 		printf(",");
 		json_key("hex");
 		json_hex(data, n);
-		printf(",");
-		json_key("value");
-		diddict_print_value(stdout, e, data, n, 1);
-		printf("}");
+		if (o->raw) {
+			printf(",\"raw\":true}");
+		} else {
+			printf(",");
+			json_key("value");
+			diddict_print_value(stdout, e, data, n, 1);
+			printf("}");
+		}
 	} else {
 		printf("%04X", did);
 		if (e && e->name)
 			printf(" %s", e->name);
 		printf(": ");
-		diddict_print_value(stdout, e, data, n, 0);
+		if (o->raw)
+			ucli_print_hex(stdout, data, n, ' ');
+		else
+			diddict_print_value(stdout, e, data, n, 0);
 		printf("\n");
 	}
 	o->n++;
 }
 
-/* Reads dids[0..n) in one request. */
+#define READ_SPLIT_FAILED (-1000) /* read_some(): try one DID at a time */
+
+/*
+ * Reads dids[0..n) in one request.  Returns 0, an exit code, or
+ * READ_SPLIT_FAILED when several DIDs' answer does not split at the
+ * dictionary's lengths (nothing printed then).
+ */
 static int read_some(struct diag *d, const uint16_t *dids, size_t n,
 		     struct read_out *o)
 {
+	const struct diddict_entry *e;
 	const struct ucli_rsp *a;
 	int len, rc;
 
@@ -264,17 +302,34 @@ static int read_some(struct diag *d, const uint16_t *dids, size_t n,
 	if (rc)
 		return rc;
 	a = ucli_answer(&d->c);
-	if (uds_parse_read_did(a->data, a->len, dids, n, did_len, &d->dict,
-			       NULL, NULL))
+	if (!uds_parse_read_did(a->data, a->len, dids, n, did_len, &d->dict,
+				NULL, NULL)) {
+		uds_parse_read_did(a->data, a->len, dids, n, did_len, &d->dict,
+				   on_did, o);
+		return 0;
+	}
+	if (n > 1)
+		return READ_SPLIT_FAILED;
+	/* One DID, echoed right, but not the length the dictionary says
+	 * (ECUs differ from ISO 14229-1 and from each other): its bytes as
+	 * they came, and a warning. */
+	if (uds_parse_read_did(a->data, a->len, dids, 1, NULL, NULL, NULL, NULL))
 		return ucli_fail(&d->c, "read", -EBADMSG);
-	uds_parse_read_did(a->data, a->len, dids, n, did_len, &d->dict, on_did, o);
+	e = diddict_find(&d->dict, dids[0]);
+	fflush(stdout);
+	cli_err(CMD, "warning: read %04X%s%s: the ECU answered %zu bytes, the dictionary "
+		"says %d; shown raw", dids[0], e && e->name ? " " : "", e && e->name ? e->name : "",
+		a->len - 3, e ? e->len : -1);
+	o->raw = 1;
+	uds_parse_read_did(a->data, a->len, dids, 1, NULL, NULL, on_did, o);
+	o->raw = 0;
 	return 0;
 }
 
 static int c_read(struct diag *d, int argc, char **argv)
 {
 	uint16_t dids[MAX_DIDS];
-	struct read_out o = { d, 0 };
+	struct read_out o = { d, 0, 0 };
 	size_t n = (size_t)argc - 1, i;
 	int rc = 0, known = 1;
 
@@ -289,12 +344,20 @@ static int c_read(struct diag *d, int argc, char **argv)
 		if (i + 1 < n && did_len(&d->dict, dids[i]) < 0)
 			known = 0;
 	}
+	if (d->checking)
+		return 0;
 	if (d->c.json)
 		printf("{\"command\":\"read\",\"dids\":[");
 	/* several DIDs share a request only when every length but the last
 	 * is known; otherwise the answer cannot be split */
 	if (known)
 		rc = read_some(d, dids, n, &o);
+	if (rc == READ_SPLIT_FAILED) {
+		cli_err(CMD, "warning: read: the answer does not split at the dictionary's "
+			"DID lengths; reading one DID at a time");
+		known = 0;
+		rc = 0;
+	}
 	for (i = 0; !known && !rc && i < n; i++)
 		rc = read_some(d, &dids[i], 1, &o);
 	if (d->c.json && !rc)
@@ -318,6 +381,8 @@ static int c_write(struct diag *d, int argc, char **argv)
 	n = diddict_encode(diddict_find(&d->dict, did), argv[2], data, sizeof(data));
 	if (n <= 0)
 		return usage_err("write: bad data (hex bytes, or a value the dictionary can encode)");
+	if (d->checking)
+		return 0;
 	len = uds_req_did_data(d->req, sizeof(d->req), 0x2E, did, data, (size_t)n);
 	rc = xfer(d, "write", (size_t)len, 0);
 	if (rc)
@@ -375,6 +440,8 @@ static int dtc_list(struct diag *d, uint8_t sub, const uint8_t *p, size_t np)
 	uint8_t avail;
 	int len, rc;
 
+	if (d->checking)
+		return 0;
 	len = uds_req_read_dtc(d->req, sizeof(d->req), sub, p, np);
 	rc = xfer(d, "dtc", (size_t)len, 0);
 	if (rc)
@@ -432,7 +499,7 @@ static void on_rec(void *ctx, uint8_t rec, int did, const uint8_t *data,
 
 static int dtc_records(struct diag *d, uint8_t sub, int argc, char **argv)
 {
-	struct read_out o = { d, 0 };
+	struct read_out o = { d, 0, 0 };
 	const struct ucli_rsp *a;
 	struct uds_dtc t;
 	uint8_t p[4];
@@ -442,6 +509,8 @@ static int dtc_records(struct diag *d, uint8_t sub, int argc, char **argv)
 	if (argc < 3 || argc > 4 || ucli_hexnum(argv[2], 0xFFFFFF, &code) ||
 	    (argc == 4 && ucli_hexnum(argv[3], 0xFF, &rec)))
 		return usage_err("dtc snapshot|extended DTC [RECORD]");
+	if (d->checking)
+		return 0;
 	p[0] = (uint8_t)(code >> 16);
 	p[1] = (uint8_t)(code >> 8);
 	p[2] = (uint8_t)code;
@@ -503,6 +572,8 @@ static int c_dtc(struct diag *d, int argc, char **argv)
 		p[0] = (uint8_t)v;
 		if (argv[1][0] == 'r')
 			return dtc_list(d, 0x02, p, 1);
+		if (d->checking)
+			return 0;
 		len = uds_req_read_dtc(d->req, sizeof(d->req), 0x01, p, 1);
 		rc = xfer(d, "dtc", (size_t)len, 0);
 		if (rc)
@@ -528,6 +599,8 @@ static int c_dtc(struct diag *d, int argc, char **argv)
 		v = 0xFFFFFF;
 		if (argc > 3 || (argc == 3 && ucli_hexnum(argv[2], 0xFFFFFF, &v)))
 			return usage_err("dtc clear [GROUP]");
+		if (d->checking)
+			return 0;
 		len = uds_req_clear_dtc(d->req, sizeof(d->req), v);
 		rc = xfer(d, "dtc clear", (size_t)len, 0);
 		if (rc)
@@ -545,6 +618,8 @@ static int c_dtc(struct diag *d, int argc, char **argv)
 		if (ucli_hexnum(argv[2], 0x7F, &v) ||
 		    (argc == 4 && (n = ucli_hex(argv[3], p, sizeof(p))) < 0))
 			return usage_err("dtc raw SUB [HEX]");
+		if (d->checking)
+			return 0;
 		len = uds_req_read_dtc(d->req, sizeof(d->req), (uint8_t)v, p, (size_t)n);
 		rc = xfer(d, "dtc", (size_t)len, 0);
 		if (rc)
@@ -587,6 +662,25 @@ static long key_from_lib(const char *path, uint8_t level, const uint8_t *seed,
 	return k > 0 && (size_t)k <= cap ? k : -1;
 }
 
+/* The key library loads and has its symbol: known before the chain starts. */
+static int key_lib_check(const char *path)
+{
+	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	int ok;
+
+	if (!h) {
+		cli_err(CMD, "unlock: %s", dlerror());
+		return EXIT_USAGE;
+	}
+	ok = dlsym(h, UDS_SEEDKEY_SYMBOL) != NULL;
+	dlclose(h);
+	if (!ok) {
+		cli_err(CMD, "unlock: %s has no symbol %s", path, UDS_SEEDKEY_SYMBOL);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
 static int c_unlock(struct diag *d, int argc, char **argv)
 {
 	const struct ucli_rsp *a;
@@ -601,6 +695,13 @@ static int c_unlock(struct diag *d, int argc, char **argv)
 		return usage_err("unlock LEVEL (odd, 01-41) with --key-cmd or --key-lib");
 	if (!d->key_cmd && !d->key_lib)
 		return usage_err("unlock needs --key-cmd 'PROG {level} {seed}' or --key-lib FILE.so");
+	if (d->checking) {
+		if (d->key_lib)
+			return key_lib_check(d->key_lib);
+		if (!d->key_cmd[strspn(d->key_cmd, " \t")])
+			return usage_err("unlock: --key-cmd is empty");
+		return 0;
+	}
 	len = uds_req_security(d->req, sizeof(d->req), (uint8_t)lvl, NULL, 0);
 	rc = xfer(d, "unlock", (size_t)len, 0);
 	if (rc)
@@ -686,6 +787,8 @@ static int c_routine(struct diag *d, int argc, char **argv)
 	    ucli_hexnum(argv[2], 0xFFFF, &rid) ||
 	    (argc == 4 && (n = ucli_hex(argv[3], rec, sizeof(rec))) < 0))
 		return usage_err("routine start|stop|result ID [HEX]");
+	if (d->checking)
+		return 0;
 	len = uds_req_routine(d->req, sizeof(d->req), sub, (uint16_t)rid, rec,
 			      (size_t)n);
 	rc = xfer(d, "routine", (size_t)len, 0);
@@ -718,6 +821,8 @@ static int c_io(struct diag *d, int argc, char **argv)
 	if (d->mask_hex &&
 	    (m = ucli_hex(d->mask_hex, rec + 1 + n, sizeof(rec) - 1 - (size_t)n)) < 0)
 		return usage_err("io: bad --mask hex");
+	if (d->checking)
+		return 0;
 	len = uds_req_did_data(d->req, sizeof(d->req), 0x2F, did, rec,
 			       (size_t)(1 + n + m));
 	rc = xfer(d, "io", (size_t)len, 0);
@@ -770,6 +875,8 @@ static int c_memory(struct diag *d, int argc, char **argv)
 		size = (uint32_t)sz;
 		if (d->alfid >= 0 && uds_alfid_check((uint8_t)d->alfid, addr, size))
 			return usage_err("memory: --alfid too small for the address or length");
+		if (d->checking)
+			return 0;
 		len = uds_req_memory(d->req, sizeof(d->req), 0x23,
 				     alfid_for(d, addr, size), addr, size, NULL, 0);
 		rc = xfer(d, "memory read", (size_t)len, 0);
@@ -792,6 +899,8 @@ static int c_memory(struct diag *d, int argc, char **argv)
 		if (d->alfid >= 0 &&
 		    uds_alfid_check((uint8_t)d->alfid, addr, (uint32_t)n))
 			return usage_err("memory: --alfid too small for the address or length");
+		if (d->checking)
+			return 0;
 		len = uds_req_memory(d->req, sizeof(d->req), 0x3D,
 				     alfid_for(d, addr, (uint32_t)n), addr,
 				     (uint32_t)n, data, (size_t)n);
@@ -829,23 +938,21 @@ static void progress(struct diag *d, size_t done, size_t total,
 		fputc('\n', stderr);
 }
 
-static int c_flash(struct diag *d, int argc, char **argv)
+/*
+ * Reads the image of flash FILE whole into st->img (the step owns it).
+ * Returns 0 or the exit code (message printed).
+ */
+static int load_image(struct diag *d, struct step *sp, const char *path)
 {
-	const struct ucli_rsp *a;
 	struct stat st;
-	uint8_t *img = NULL, *blk = NULL;
-	uint32_t max_block, crc;
-	size_t size, off = 0, chunk, blocks = 0;
-	uint8_t bsc = 1;
-	uint64_t t0;
+	uint8_t *img;
+	size_t size, off;
 	ssize_t r;
-	int fd, len, rc = EXIT_RUNTIME;
+	int fd;
 
-	if (argc != 2 || !d->have_addr)
-		return usage_err("flash FILE --address ADDR [--format DFI] [--alfid XX]");
-	fd = open(argv[1], O_RDONLY);
+	fd = open(path, O_RDONLY);
 	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		cli_err(CMD, "flash: %s: %s", argv[1],
+		cli_err(CMD, "flash: %s: %s", path,
 			fd < 0 ? strerror(errno) : "not a regular file");
 		if (fd >= 0)
 			close(fd);
@@ -854,7 +961,7 @@ static int c_flash(struct diag *d, int argc, char **argv)
 	size = (size_t)st.st_size;
 	if (!size || size > 0xFFFFFFFFu) {
 		close(fd);
-		cli_err(CMD, "flash: %s: size %zu out of range", argv[1], size);
+		cli_err(CMD, "flash: %s: size %zu out of range", path, size);
 		return EXIT_USAGE;
 	}
 	if (d->alfid >= 0 &&
@@ -863,15 +970,46 @@ static int c_flash(struct diag *d, int argc, char **argv)
 		return usage_err("flash: --alfid too small for the address or size");
 	}
 	img = malloc(size);
-	if (!img)
-		goto out_close;
+	if (!img) {
+		close(fd);
+		cli_err(CMD, "flash: %s: out of memory for %zu bytes", path, size);
+		return EXIT_RUNTIME;
+	}
 	for (off = 0; off < size; off += (size_t)r) {
 		r = read(fd, img + off, size - off);
 		if (r <= 0) {
-			cli_err(CMD, "flash: %s: read failed", argv[1]);
-			goto out_free;
+			cli_err(CMD, "flash: %s: read failed", path);
+			free(img);
+			close(fd);
+			return EXIT_RUNTIME;
 		}
 	}
+	close(fd);
+	sp->img = img;
+	sp->img_len = size;
+	return 0;
+}
+
+static int c_flash(struct diag *d, int argc, char **argv)
+{
+	const struct ucli_rsp *a;
+	uint8_t *img, *blk = NULL;
+	uint32_t max_block, crc;
+	size_t size, off = 0, chunk, blocks = 0;
+	uint8_t bsc = 1;
+	uint64_t t0;
+	int len, rc = EXIT_RUNTIME;
+
+	if (argc != 2 || !d->have_addr)
+		return usage_err("flash FILE --address ADDR [--format DFI] [--alfid XX]");
+	/* read in the check pass: a missing or unreadable file must stop
+	 * the chain before it changes the ECU's session */
+	if (!d->step->img && (rc = load_image(d, d->step, argv[1])))
+		return rc;
+	if (d->checking)
+		return 0;
+	img = d->step->img;
+	size = d->step->img_len;
 	crc = uds_crc32(0, img, size);
 	len = uds_req_download(d->req, sizeof(d->req),
 			       (uint8_t)(d->dfi >= 0 ? d->dfi : 0),
@@ -955,9 +1093,6 @@ static int c_flash(struct diag *d, int argc, char **argv)
 	}
 out_free:
 	free(blk);
-	free(img);
-out_close:
-	close(fd);
 	return rc;
 }
 
@@ -998,6 +1133,8 @@ static int c_raw(struct diag *d, int argc, char **argv)
 
 	if (argc != 2 || (n = ucli_hex(argv[1], d->req, sizeof(d->req))) <= 0)
 		return usage_err("raw HEX (e.g. '22 F1 90')");
+	if (d->checking)
+		return 0;
 	r = ucli_xfer(&d->c, d->req, (size_t)n, flags);
 	if (d->c.json)
 		printf("{\"command\":\"raw\",\"answers\":[");
@@ -1032,6 +1169,8 @@ static int c_scan(struct diag *d, int argc, char **argv)
 		return usage_err("scan takes no arguments");
 	if (!d->c.cfg.functional)
 		return usage_err("scan needs functional addressing (11-bit or --29bit)");
+	if (d->checking)
+		return 0;
 	/* who is there: everybody answers a functional TesterPresent */
 	memcpy(d->req, tp, 2);
 	r = ucli_xfer(&d->c, d->req, 2, UDS_REQ_FUNCTIONAL);
@@ -1100,6 +1239,8 @@ static int c_sleep(struct diag *d, int argc, char **argv)
 
 	if (argc != 2 || cli_parse_pos_double(argv[1], &s) || s > 86400)
 		return usage_err("sleep SECONDS");
+	if (d->checking)
+		return 0;
 	if (ucli_sleep(&d->c, (uint32_t)(s * 1000)))
 		return ucli_fail(&d->c, "sleep", -EINTR);
 	return 0;
@@ -1134,7 +1275,7 @@ static void usage(FILE *f)
 		"  session default|programming|extended|safety|HEX   0x10\n"
 		"  reset hard|soft|key|HEX                             0x11\n"
 		"  read DID...                 0x22, DIDs in hex or dictionary names\n"
-		"  write DID HEX|VALUE         0x2E\n"
+		"  write DID HEX|VALUE         0x2E, hex bytes as given, else a dictionary value\n"
 		"  dtc read|count [MASK]       0x19 02 / 01 (mask default FF)\n"
 		"  dtc supported               0x19 0A\n"
 		"  dtc snapshot DTC [REC]      0x19 04 (record default FF: all)\n"
@@ -1260,7 +1401,8 @@ static const struct command *find_cmd(const char *s)
 int cmd_diag(int argc, char **argv)
 {
 	struct diag *d = calloc(1, sizeof(*d));
-	int opt, rc = 0, i, start;
+	struct step *steps = NULL;
+	int opt, rc = 0, i, k, n = 0, start;
 
 	if (!d)
 		return EXIT_RUNTIME;
@@ -1277,34 +1419,59 @@ int cmd_diag(int argc, char **argv)
 		rc = usage_err("no command");
 		goto out;
 	}
-	/* check every command of the chain before sending anything */
-	for (i = optind; i < argc; i++)
-		if ((i == optind || !strcmp(argv[i - 1], "+")) && strcmp(argv[i], "+") &&
-		    !find_cmd(argv[i])) {
+	/* the chain, split at '+' */
+	for (n = 1, i = optind; i < argc; i++)
+		n += !strcmp(argv[i], "+");
+	steps = calloc((size_t)n, sizeof(*steps));
+	if (!steps) {
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
+	for (k = 0, start = optind; k < n; k++, start = i + 1) {
+		for (i = start; i < argc && strcmp(argv[i], "+"); i++)
+			;
+		if (i == start) {
+			rc = usage_err("empty command before or after '+'");
+			goto out;
+		}
+		steps[k].cmd = find_cmd(argv[start]);
+		if (!steps[k].cmd) {
 			cli_err(CMD, "unknown command '%s'; try 'canrig diag --help'",
-				argv[i]);
+				argv[start]);
 			rc = EXIT_USAGE;
 			goto out;
 		}
+		steps[k].argc = i - start;
+		steps[k].argv = argv + start;
+	}
 	if (ucli_check(&d->c)) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	/* check every command of the chain (arguments, names, files) before
+	 * the first request: a chain must not stop half-way on a typo,
+	 * leaving the ECU in another session */
+	d->checking = 1;
+	for (k = 0; k < n && !rc; k++) {
+		d->step = &steps[k];
+		rc = steps[k].cmd->fn(d, steps[k].argc, steps[k].argv);
+	}
+	d->checking = 0;
+	if (rc)
+		goto out;
 	rc = ucli_open(&d->c);
 	if (rc)
 		goto out;
-	for (start = optind; start < argc && !rc; start = i + 1) {
-		for (i = start; i < argc && strcmp(argv[i], "+"); i++)
-			;
-		if (i == start) {
-			rc = usage_err("empty command between '+'");
-			break;
-		}
-		rc = find_cmd(argv[start])->fn(d, i - start, argv + start);
+	for (k = 0; k < n && !rc; k++) {
+		d->step = &steps[k];
+		rc = steps[k].cmd->fn(d, steps[k].argc, steps[k].argv);
 		fflush(stdout);
 	}
 	ucli_close(&d->c);
 out:
+	for (k = 0; steps && k < n; k++)
+		free(steps[k].img);
+	free(steps);
 	diddict_fini(&d->dict);
 	free(d);
 	return rc < 0 ? 0 : rc;

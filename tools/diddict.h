@@ -57,8 +57,9 @@ void diddict_print_value(FILE *f, const struct diddict_entry *e,
 			 const uint8_t *data, size_t n, int json);
 
 /*
- * Encodes the text s for e (ascii: the text; uint/int: a physical value;
- * otherwise hex bytes) into buf.  Returns the byte count or -1.
+ * Encodes the text s for e into buf: hex bytes ("0102AB", "01 02 ab") as
+ * they are, whatever e says; anything else as e says (ascii: the text;
+ * uint/int: a physical value).  Returns the byte count or -1.
  */
 long diddict_encode(const struct diddict_entry *e, const char *s, uint8_t *buf,
 		    size_t cap);
