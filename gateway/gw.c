@@ -10,10 +10,12 @@
 #include "uds.h"
 
 #define RATE_SLOTS 1024 /* ids tracked per rate-limited route */
-#define FW_SLOTS 16     /* ids with a blocked multi-frame request */
+#define RATE_PROBE 32   /* slots an id may live in, from its hash on */
+#define FW_SLOTS 16     /* open multi-frame requests per firewalled route */
 
 struct rate_slot {
 	uint32_t key;           /* id | eff << 31, 0xFFFFFFFF: free */
+	uint64_t seen;          /* last frame of this id (eviction age) */
 	uint64_t last;          /* last forwarded (interval) */
 	uint64_t tokens;        /* bucket, in 1e-9 tokens */
 	uint64_t refilled;      /* bucket: when tokens were computed */
@@ -24,14 +26,22 @@ struct rate_slot {
 	uint8_t data[CF_MAX_LEN];
 };
 
+/* A multi-frame request the firewall let start: its CFs may follow. */
+struct fw_open {
+	uint32_t key;           /* key_of(id, eff), 0: free */
+	int16_t ae;             /* address byte, -1: normal addressing */
+	uint8_t sn;             /* next sequence number */
+	uint32_t left;          /* payload bytes still to come */
+	uint64_t deadline;      /* N_Cr: the next CF by then */
+};
+
 struct route {
 	struct gw_route_spec s;
 	struct gw_counters ctr;
 	struct gw_e2e_state *e2e;       /* one per CSUM action */
 	struct rate_slot *rate;         /* RATE_SLOTS, if a rate action */
 	unsigned int held;
-	uint32_t fw_blocked[FW_SLOTS];  /* id | 1 << 31 valid, | eff << 30 */
-	unsigned int fw_next;
+	struct fw_open *fw_open;        /* FW_SLOTS, if a firewall */
 	uint8_t classic_dst;            /* some destination is classic */
 	uint8_t kernel;                 /* offloaded to can-gw: looked up for
 					 * remote frames of its exact ids only */
@@ -117,6 +127,7 @@ void gw_engine_free(struct gw_engine *e)
 		free_spec_route(&e->r[i].s);
 		free(e->r[i].e2e);
 		free(e->r[i].rate);
+		free(e->r[i].fw_open);
 	}
 	free_lookups(e->lk, e->pool);
 	free(e->r);
@@ -162,6 +173,12 @@ static int check_route(const struct gw_spec *sp, const struct gw_route_spec *r,
 		return fail(msg, cap, "route '%s': routes back onto its source %s; "
 			    "set allow_same_interface: true if that is meant",
 			    r->name, src->name);
+	if (src->untrusted && !r->fw)
+		return fail(msg, cap, "route '%s': %s is untrusted: every route from "
+			    "it needs a firewall", r->name, src->name);
+	if (r->fw && r->fw->nae > GW_FW_AE_MAX)
+		return fail(msg, cap, "route '%s': firewall: more than 8 address "
+			    "bytes%s", r->name, "");
 	for (i = 0; i < r->nsel; i++)
 		if (!sel_ok(&r->sel[i]))
 			return fail(msg, cap, "route '%s': id selection %s out of range",
@@ -196,8 +213,297 @@ static int check_route(const struct gw_spec *sp, const struct gw_route_spec *r,
 		    a->u.mod.op == GW_MOD_SET && a->u.mod.len > maxlen)
 			return fail(msg, cap, "route '%s': set length beyond the frame's "
 				    "maximum%s", r->name, "");
+		/* the firewall judges the frame as received: what it lets
+		 * through must be what is sent */
+		if (r->fw && ((a->kind == GW_ACT_MOD &&
+			       (a->u.mod.fields & (GW_MOD_LEN | GW_MOD_DATA))) ||
+			      a->kind == GW_ACT_CSUM))
+			return fail(msg, cap, "route '%s': a firewalled route may not "
+				    "change data or length (%s)", r->name,
+				    a->kind == GW_ACT_CSUM ? "checksum" : "modification");
 	}
 	return 0;
+}
+
+/* ---- firewall coverage of a path (source, destination) ---- */
+
+/*
+ * 1 if some frame may match both a and b.  Conservative: "may" is
+ * enough, so a mask is taken as the interval between its smallest and
+ * largest id, and an inverted mask overlaps everything.
+ */
+static int sel_overlap(const struct gw_idsel *a, const struct gw_idsel *b)
+{
+	uint32_t alo, ahi, blo, bhi, full;
+
+	if ((a->kind == GW_SEL_MASK && a->invert) || (b->kind == GW_SEL_MASK && b->invert))
+		return 1;
+	if (!a->eff != !b->eff)
+		return 0;
+	full = a->eff ? CF_EFF_MASK : CF_SFF_MASK;
+	if (a->kind == GW_SEL_MASK && b->kind == GW_SEL_MASK)
+		return !((a->lo ^ b->lo) & a->hi & b->hi);
+	alo = a->kind == GW_SEL_MASK ? a->lo & a->hi : a->lo;
+	ahi = a->kind == GW_SEL_MASK ? alo | (~a->hi & full) : a->hi;
+	blo = b->kind == GW_SEL_MASK ? b->lo & b->hi : b->lo;
+	bhi = b->kind == GW_SEL_MASK ? blo | (~b->hi & full) : b->hi;
+	if (a->kind == GW_SEL_EXACT)
+		ahi = alo;
+	if (b->kind == GW_SEL_EXACT)
+		bhi = blo;
+	return alo <= bhi && blo <= ahi;
+}
+
+/* An id set: nsel selections, or every id (all). */
+struct idset {
+	const struct gw_idsel *sel;
+	size_t nsel;
+	int all;
+	struct gw_idsel own[2];
+};
+
+/*
+ * An id set compiled for overlap tests: exact ids and ranges as spans
+ * sorted by (eff, lo), masks apart.  Sorted, not pairwise: a firewalled
+ * route of 4,096 ids beside 15 others of as many took 0.7 s pairwise.
+ */
+struct span {
+	uint64_t lo, hi;        /* eff << 32 | id */
+};
+
+struct rset {
+	int all;
+	struct span *sp;
+	size_t nsp;
+	const struct gw_idsel **mk;
+	size_t nmk;
+	const struct gw_idsel *sel;     /* every selection, for masks */
+	size_t nsel;
+};
+
+static int cmp_span(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	return (x->lo > y->lo) - (x->lo < y->lo);
+}
+
+static void rset_fini(struct rset *r)
+{
+	free(r->sp);
+	free(r->mk);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Returns 0 or -ENOMEM. */
+static int rset_init(struct rset *r, const struct idset *s)
+{
+	size_t i;
+
+	memset(r, 0, sizeof(*r));
+	r->all = s->all;
+	r->sel = s->sel;
+	r->nsel = s->nsel;
+	if (r->all)
+		return 0;
+	r->sp = malloc((s->nsel + 1) * sizeof(*r->sp));
+	r->mk = malloc((s->nsel + 1) * sizeof(*r->mk));
+	if (!r->sp || !r->mk) {
+		rset_fini(r);
+		return -ENOMEM;
+	}
+	for (i = 0; i < s->nsel; i++) {
+		const struct gw_idsel *x = &s->sel[i];
+		uint64_t e = (uint64_t)!!x->eff << 32;
+
+		if (x->kind == GW_SEL_MASK && x->invert) {
+			/* overlaps everything (sets are never empty) */
+			r->all = 1;
+		} else if (x->kind == GW_SEL_MASK) {
+			r->mk[r->nmk++] = x;
+		} else {
+			r->sp[r->nsp].lo = e | x->lo;
+			r->sp[r->nsp].hi = e | (x->kind == GW_SEL_EXACT ? x->lo : x->hi);
+			r->nsp++;
+		}
+	}
+	qsort(r->sp, r->nsp, sizeof(*r->sp), cmp_span);
+	return 0;
+}
+
+/* 1 if some frame may be in both a and b. */
+static int rset_overlap(const struct rset *a, const struct rset *b)
+{
+	size_t i = 0, j = 0, k;
+
+	if (a->all || b->all)
+		return 1;
+	/* both sorted by lo: the span that ends first cannot meet a later one */
+	while (i < a->nsp && j < b->nsp) {
+		if (a->sp[i].lo <= b->sp[j].hi && b->sp[j].lo <= a->sp[i].hi)
+			return 1;
+		if (a->sp[i].hi < b->sp[j].hi)
+			i++;
+		else
+			j++;
+	}
+	/* masks are rare: each against the other set's every selection */
+	for (k = 0; k < a->nmk; k++)
+		for (i = 0; i < b->nsel; i++)
+			if (sel_overlap(a->mk[k], &b->sel[i]))
+				return 1;
+	for (k = 0; k < b->nmk; k++)
+		for (i = 0; i < a->nsel; i++)
+			if (a->sel[i].kind != GW_SEL_MASK && sel_overlap(b->mk[k], &a->sel[i]))
+				return 1;
+	return 0;
+}
+
+static void ids_in(const struct gw_route_spec *r, struct idset *s)
+{
+	s->sel = r->sel;
+	s->nsel = r->nsel;
+	s->all = !r->nsel;
+}
+
+/* The ids r may send with: its own, one set_id value, or (any other id
+ * action) every id. */
+static void ids_out(const struct gw_route_spec *r, struct idset *s)
+{
+	size_t i;
+	int set = 0;
+	uint32_t v = 0;
+
+	ids_in(r, s);
+	for (i = 0; i < r->nact; i++) {
+		const struct gw_action *a = &r->act[i];
+
+		if (a->kind == GW_ACT_ID_SET) {
+			set = 1;
+			v = a->u.id & CF_EFF_MASK;
+		} else if (a->kind == GW_ACT_ID_ADD ||
+			   (a->kind == GW_ACT_MOD && (a->u.mod.fields & GW_MOD_ID))) {
+			s->all = 1;
+			return;
+		}
+	}
+	if (!set)
+		return;
+	/* an 11-bit value keeps a 29-bit frame 29-bit */
+	s->own[0] = (struct gw_idsel){ .kind = GW_SEL_EXACT, .eff = 1, .lo = v, .hi = v };
+	s->own[1] = (struct gw_idsel){ .kind = GW_SEL_EXACT, .eff = 0, .lo = v, .hi = v };
+	s->sel = s->own;
+	s->nsel = v > CF_SFF_MASK ? 1 : 2;
+	s->all = 0;
+}
+
+/* The first destination of both routes' (b after a for the message). */
+static const char *shared_dst(const struct gw_spec *sp, const struct gw_route_spec *a,
+			      const struct gw_route_spec *b)
+{
+	unsigned int d;
+
+	for (d = 0; d < sp->nifs; d++)
+		if ((a->dst & b->dst) >> d & 1)
+			return sp->ifs[d].name;
+	return NULL;
+}
+
+/* Every route's id sets, as received and as sent. */
+struct route_sets {
+	struct idset in, out;
+	struct rset rin, rout;
+};
+
+static void free_route_sets(struct route_sets *v, size_t n)
+{
+	size_t i;
+
+	if (!v)
+		return;
+	for (i = 0; i < n; i++) {
+		rset_fini(&v[i].rin);
+		rset_fini(&v[i].rout);
+	}
+	free(v);
+}
+
+/*
+ * The firewall belongs to the path: once a firewalled route carries an id
+ * from S to D (as received or as sent), every other route from S to D
+ * that may send that id needs a firewall too, in the same addressing
+ * mode.  Checked at load, conservatively, so that neither match: all
+ * (a second route), match: first (falling through a firewalled route's
+ * other filters) nor an id rewrite gets a frame past it.
+ */
+static int check_paths(const struct gw_engine *e, char *msg, size_t cap)
+{
+	struct route_sets *v;
+	size_t i, j;
+	int rc = 0, any = 0;
+
+	for (i = 0; i < e->nr; i++)
+		any |= e->r[i].s.fw != NULL;
+	if (!any)
+		return 0;
+	v = calloc(e->nr + 1, sizeof(*v));
+	if (!v)
+		goto out_nomem;
+	for (i = 0; i < e->nr; i++) {
+		ids_in(&e->r[i].s, &v[i].in);
+		ids_out(&e->r[i].s, &v[i].out);
+		if (rset_init(&v[i].rin, &v[i].in) || rset_init(&v[i].rout, &v[i].out))
+			goto out_nomem;
+	}
+	for (i = 0; i < e->nr; i++) {
+		const struct gw_route_spec *a = &e->r[i].s;
+		const struct rset *ain = &v[i].rin, *aout = &v[i].rout;
+
+		if (!a->fw)
+			continue;
+		for (j = 0; j < e->nr; j++) {
+			const struct gw_route_spec *b = &e->r[j].s;
+			const struct rset *bin = &v[j].rin, *bout = &v[j].rout;
+			const char *d;
+
+			if (j == i || b->src != a->src || !(d = shared_dst(&e->spec, a, b)))
+				continue;
+			if (!b->fw && (rset_overlap(bout, ain) || rset_overlap(bout, aout))) {
+				/* "route 'x'" names only b: the loader places the
+				 * message at the first route so named */
+				snprintf(msg, cap, "route '%s': may send ids that the "
+					 "firewall of '%s' guards from %s to %s, without a "
+					 "firewall of its own; give it one, or keep its ids "
+					 "apart", b->name, a->name,
+					 e->spec.ifs[b->src].name, d);
+				rc = -EINVAL;
+				goto out;
+			}
+			if (!b->fw || j < i || !a->fw->nae == !b->fw->nae)
+				continue;
+			if (rset_overlap(bin, ain) || rset_overlap(bout, aout) ||
+			    rset_overlap(bin, aout) || rset_overlap(bout, ain)) {
+				snprintf(msg, cap, "route '%s': its firewall reads %s "
+					 "addressing, that of route '%s' %s, for the same ids "
+					 "from %s to %s; one path, one addressing mode",
+					 a->name, a->fw->nae ? "extended" : "normal", b->name,
+					 b->fw->nae ? "extended" : "normal",
+					 e->spec.ifs[a->src].name, d);
+				rc = -EINVAL;
+				goto out;
+			}
+		}
+	}
+out:
+	free_route_sets(v, e->nr);
+	if (rc)
+		errno = -rc;
+	return rc;
+out_nomem:
+	free_route_sets(v, e->nr);
+	snprintf(msg, cap, "out of memory");
+	errno = ENOMEM;
+	return -ENOMEM;
 }
 
 /* Depth-first search for a cycle in the interface graph. */
@@ -502,6 +808,8 @@ struct gw_engine *gw_engine_new(struct gw_spec *spec, char *msg, size_t cap)
 		r->e2e = calloc(r->s.nact + 1, sizeof(*r->e2e));
 		if (!r->e2e)
 			goto out_nomem;
+		if (r->s.fw && !(r->fw_open = calloc(FW_SLOTS, sizeof(*r->fw_open))))
+			goto out_nomem;
 		for (k = 0; k < r->s.nact; k++)
 			if (r->s.act[k].kind == GW_ACT_RATE && !r->rate) {
 				/* zeroed: the timer scan reads every slot's
@@ -529,6 +837,8 @@ struct gw_engine *gw_engine_new(struct gw_spec *spec, char *msg, size_t cap)
 		if (k)
 			goto out_free;
 	}
+	if (check_paths(e, msg, cap))
+		goto out_free;
 	if (build_lookups(e))
 		goto out_nomem;
 	return e;
@@ -601,41 +911,98 @@ static int filters_match(const struct gw_route_spec *r, const struct cf_frame *f
 	return 1;
 }
 
-static int fw_sub_ok(const struct gw_firewall *fw, uint8_t sid, uint8_t sub)
+/* 1 if the list bits (the workshop list if ws) lets sid (and sub, if
+ * has_sub) through. */
+static int fw_list_ok(const struct gw_firewall *fw, const uint8_t *bits, int ws,
+		      uint8_t sid, int has_sub, uint8_t sub)
 {
 	unsigned int i;
 
+	if (!(bits[sid >> 3] >> (sid & 7) & 1))
+		return 0;
+	if (!has_sub)
+		return 1;
 	for (i = 0; i < fw->nsub; i++)
-		if (fw->sub[i].sid == sid)
+		if (fw->sub[i].sid == sid && !fw->sub[i].workshop == !ws)
 			return fw->sub[i].subs[(sub & 0x7F) >> 3] >> (sub & 7) & 1;
 	return 1;
 }
 
-static int fw_blocked_find(struct route *r, uint32_t k)
+/* The open request of (k, ae), if any and not past N_Cr; an expired one is
+ * freed. */
+static struct fw_open *fw_find(struct route *r, uint32_t k, int ae, uint64_t now)
+{
+	unsigned int i;
+
+	for (i = 0; i < FW_SLOTS; i++) {
+		struct fw_open *o = &r->fw_open[i];
+
+		if (o->key != k || o->ae != ae)
+			continue;
+		if (now > o->deadline) {
+			o->key = 0;
+			return NULL;
+		}
+		return o;
+	}
+	return NULL;
+}
+
+static struct fw_open *fw_claim(struct route *r, uint64_t now)
 {
 	unsigned int i;
 
 	for (i = 0; i < FW_SLOTS; i++)
-		if (r->fw_blocked[i] == k)
-			return (int)i;
-	return -1;
+		if (!r->fw_open[i].key || now > r->fw_open[i].deadline)
+			return &r->fw_open[i];
+	return NULL;
 }
 
-/* Returns 1 if the firewall lets f through. */
-static int firewall(struct gw_engine *e, struct route *r, const struct cf_frame *f)
+/*
+ * Returns 1 if the firewall lets f through.  Single and first frames are
+ * judged by their SID (and sub-function); consecutive frames pass only
+ * in sequence, within N_Cr, and while bytes remain of a first frame it
+ * let through on the same id and address byte; flow control only in
+ * valid form.  The state is positive: what was not opened is closed.
+ */
+static int firewall(struct gw_engine *e, struct route *r, const struct cf_frame *f,
+		    uint64_t now)
 {
 	const struct gw_firewall *fw = r->s.fw;
+	unsigned int ae = fw->nae ? 1 : 0, i, take;
+	uint32_t k = key_of(f->id, f->flags & CF_EFF), total, have;
+	int a = -1, ok, has_sub;
 	struct isotp_pci pci;
-	uint32_t k = (f->id & 0x3FFFFFFF) | (f->flags & CF_EFF ? 1u << 30 : 0) | 1u << 31;
-	int slot = fw_blocked_find(r, k), ok;
+	struct fw_open *o;
 	uint8_t sid, sub = 0;
 
-	switch (isotp_classify(f, fw->ae >= 0, &pci)) {
+	if (ae) {
+		if (!f->len)
+			return 0;
+		for (i = 0; i < fw->nae && fw->ae[i] != f->data[0]; i++)
+			;
+		if (i == fw->nae)
+			return 0; /* another target, or another addressing mode */
+		a = f->data[0];
+	}
+	o = fw_find(r, k, a, now);
+	switch (isotp_classify(f, ae, &pci)) {
 	case ISOTP_PCI_CF:
-		/* the rest of a request whose first frame was refused */
-		return slot < 0;
-	case ISOTP_PCI_FC:
+		take = f->len - ae - 1;
+		if (!o || pci.sn != o->sn || !take) {
+			if (o)
+				o->key = 0; /* out of sequence: the request ends */
+			return 0;
+		}
+		o->left = take >= o->left ? 0 : o->left - take;
+		o->sn = (uint8_t)((o->sn + 1) & 0x0F);
+		o->deadline = now + GW_FW_N_CR_MS * 1000000ull;
+		if (!o->left)
+			o->key = 0;
 		return 1;
+	case ISOTP_PCI_FC:
+		/* FS 0 CTS, 1 WAIT, 2 OVFLW, with BS and STmin */
+		return f->len - ae >= 3 && pci.sn <= 2;
 	case ISOTP_PCI_SF:
 	case ISOTP_PCI_FF:
 		break;
@@ -645,19 +1012,36 @@ static int firewall(struct gw_engine *e, struct route *r, const struct cf_frame 
 	if (pci.off >= f->len || !pci.total)
 		return 0;
 	sid = f->data[pci.off];
-	if (pci.total >= 2 && pci.off + 1 < f->len)
+	has_sub = uds_has_subfunction(sid) && pci.total >= 2 && pci.off + 1 < f->len;
+	if (has_sub)
 		sub = f->data[pci.off + 1];
-	ok = (fw->allow[sid >> 3] >> (sid & 7) & 1) ||
-	     (e->workshop && (fw->workshop[sid >> 3] >> (sid & 7) & 1));
-	if (ok && uds_has_subfunction(sid) && pci.total >= 2)
-		ok = fw_sub_ok(fw, sid, sub);
-	if (ok && slot >= 0)
-		r->fw_blocked[slot] = 0;
-	if (!ok && pci.type == ISOTP_PCI_FF && slot < 0) {
-		r->fw_blocked[r->fw_next] = k;
-		r->fw_next = (r->fw_next + 1) % FW_SLOTS;
+	ok = fw_list_ok(fw, fw->allow, 0, sid, has_sub, sub) ||
+	     (e->workshop && fw_list_ok(fw, fw->workshop, 1, sid, has_sub, sub));
+	if (pci.type == ISOTP_PCI_SF) {
+		/* an SF ends the receiver's request in progress */
+		if (ok && o)
+			o->key = 0;
+		return ok;
 	}
-	return ok;
+	/* any first frame ends the previous request: the receiver restarts on
+	 * an allowed one, and the refused one's CFs must not pass */
+	if (o)
+		o->key = 0;
+	if (!ok)
+		return 0;
+	total = pci.total;
+	have = f->len - pci.off;
+	if (total <= have)
+		return 0; /* fits a single frame: no receiver takes it */
+	o = fw_claim(r, now);
+	if (!o)
+		return 0; /* FW_SLOTS requests open: refusing is the safe side */
+	o->key = k;
+	o->ae = (int16_t)a;
+	o->sn = 1;
+	o->left = total - have;
+	o->deadline = now + GW_FW_N_CR_MS * 1000000ull;
+	return 1;
 }
 
 static void apply_mod(const struct gw_mod *m, struct cf_frame *f, uint8_t *data)
@@ -700,33 +1084,70 @@ static int len_valid(const struct cf_frame *f)
 	return f->len <= CF_MAX_LEN && cf_dlc2len(cf_len2dlc(f->len)) == f->len;
 }
 
-static struct rate_slot *rate_slot(struct route *r, uint32_t k)
-{
-	uint32_t h = hash32(k) & (RATE_SLOTS - 1), i;
+#define NS 1000000000ull
 
-	for (i = 0; i < RATE_SLOTS; i++, h = (h + 1) & (RATE_SLOTS - 1)) {
-		if (r->rate[h].key == k)
-			return &r->rate[h];
-		if (r->rate[h].key == 0xFFFFFFFFu) {
-			memset(&r->rate[h], 0, sizeof(r->rate[h]));
-			r->rate[h].key = k;
-			return &r->rate[h];
-		}
-	}
-	/* full: the ids beyond share one slot, so they are still limited */
-	return &r->rate[0];
+/* 1 if slot s is as good as new at now: reusing it for another id
+ * changes nothing for the id it had. */
+static int rate_idle(const struct gw_rate *rt, const struct rate_slot *s, uint64_t now)
+{
+	if (s->held)
+		return 0;
+	if (rt->interval_ms)
+		return !s->last || now >= s->last + (uint64_t)rt->interval_ms * 1000000ull;
+	return !s->refilled || (now >= s->refilled &&
+				now - s->refilled >= ((uint64_t)rt->burst * NS - s->tokens) /
+				rt->rate_per_s + 1);
 }
 
-#define NS 1000000000ull
+/*
+ * The slot of id key k: it lives within RATE_PROBE slots of its hash.  An
+ * id not there takes a free slot, else an idle one, else the one whose id
+ * was seen longest ago (a flood of new ids must not starve the next id,
+ * so ids age out).  NULL only when every slot in reach holds a frame.
+ */
+static struct rate_slot *rate_slot(struct route *r, const struct gw_rate *rt,
+				   uint32_t k, uint64_t now)
+{
+	uint32_t h = hash32(k) & (RATE_SLOTS - 1), i;
+	struct rate_slot *s, *free_s = NULL, *idle = NULL, *old = NULL;
+
+	for (i = 0; i < RATE_PROBE; i++, h = (h + 1) & (RATE_SLOTS - 1)) {
+		s = &r->rate[h];
+		if (s->key == k) {
+			s->seen = now;
+			return s;
+		}
+		if (s->key == 0xFFFFFFFFu) {
+			if (!free_s)
+				free_s = s;
+		} else if (!idle && rate_idle(rt, s, now)) {
+			idle = s;
+		} else if (!s->held && (!old || s->seen < old->seen)) {
+			old = s;
+		}
+	}
+	s = free_s ? free_s : idle ? idle : old;
+	if (!s)
+		return NULL;
+	memset(s, 0, sizeof(*s));
+	s->key = k;
+	s->seen = now;
+	return s;
+}
 
 /* 1: pass now; 0: dropped or held (the slot keeps it). */
 static int rate_pass(struct gw_engine *e, struct route *r, const struct gw_rate *rt,
 		     const struct cf_frame *f, const uint8_t *data, unsigned int next,
 		     uint64_t now)
 {
-	struct rate_slot *s = rate_slot(r, key_of(f->id, f->flags & CF_EFF));
+	struct rate_slot *s = rate_slot(r, rt, key_of(f->id, f->flags & CF_EFF), now);
 	uint64_t wait;
 
+	if (!s) {
+		/* every slot in reach holds a frame: a flood, limited */
+		r->ctr.dropped[GW_DROP_RATE]++;
+		return 0;
+	}
 	if (rt->interval_ms) {
 		uint64_t iv = (uint64_t)rt->interval_ms * 1000000ull;
 
@@ -741,11 +1162,16 @@ static int rate_pass(struct gw_engine *e, struct route *r, const struct gw_rate 
 		if (!s->refilled) {
 			s->tokens = full;
 		} else {
-			uint64_t add = (now - s->refilled) * rt->rate_per_s;
+			uint64_t dt = now > s->refilled ? now - s->refilled : 0;
 
-			s->tokens = s->tokens + add > full ? full : s->tokens + add;
+			/* (dt * rate) would overflow after hours idle: a bucket
+			 * that has had time to fill is full */
+			if (dt > (full - s->tokens) / rt->rate_per_s)
+				s->tokens = full;
+			else
+				s->tokens += dt * rt->rate_per_s;
 		}
-		s->refilled = now;
+		s->refilled = now ? now : 1;
 		if (s->tokens >= NS) {
 			s->tokens -= NS;
 			return 1;
@@ -859,7 +1285,7 @@ static unsigned int route_frame(struct gw_engine *e, unsigned int ri,
 	}
 	*matched = 1;
 	r->ctr.matched++;
-	if (r->s.fw && !firewall(e, r, f)) {
+	if (r->s.fw && !firewall(e, r, f, now)) {
 		r->ctr.dropped[GW_DROP_FIREWALL]++;
 		return 0;
 	}
@@ -972,6 +1398,27 @@ uint64_t gw_engine_deadline(const struct gw_engine *e)
 
 void gw_engine_workshop(struct gw_engine *e, int on)
 {
+	size_t i;
+
+	/* what workshop mode let through must not go on after it: the
+	 * requests in progress end, and frames a rate limit holds back are
+	 * dropped */
+	if (e->workshop && !on)
+		for (i = 0; i < e->nr; i++) {
+			struct route *r = &e->r[i];
+			size_t k;
+
+			if (!r->fw_open)
+				continue;
+			memset(r->fw_open, 0, FW_SLOTS * sizeof(*r->fw_open));
+			for (k = 0; r->held && k < RATE_SLOTS; k++)
+				if (r->rate[k].held) {
+					r->rate[k].held = 0;
+					r->held--;
+					e->held--;
+					r->ctr.dropped[GW_DROP_FIREWALL]++;
+				}
+		}
 	e->workshop = !!on;
 }
 

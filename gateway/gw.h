@@ -117,18 +117,27 @@ struct gw_datamatch {
 #define GW_FD2C_REJECT 0 /* refuse the route at load if FD frames can reach it */
 #define GW_FD2C_DROP   1 /* drop FD frames over 8 bytes, send the others classic */
 
-/* Diagnostics firewall of a route. */
+/* Diagnostics firewall of a route (docs/gateway.md, "Firewall"). */
+#define GW_FW_AE_MAX 8    /* address bytes per firewall */
+#define GW_FW_N_CR_MS 1000 /* ISO 15765-2 N_Cr: longest gap between CFs */
 struct gw_firewall {
 	uint8_t allow[32];      /* SIDs always allowed (bitmap) */
 	uint8_t workshop[32];   /* SIDs allowed in workshop mode only */
-	/* sub-functions allowed per SID with sub-functions; a SID absent
-	 * here allows every sub-function */
+	/* sub-function lists: a SID with an entry of its list allows only
+	 * those sub-functions through that list, without one every one; a
+	 * request passes if the allow list or (workshop mode on) the
+	 * workshop list lets it */
 	struct {
 		uint8_t sid;
+		uint8_t workshop;   /* entry of the workshop list */
 		uint8_t subs[16];   /* bitmap of sub-functions 0x00..0x7F */
-	} sub[8];
+	} sub[16];
 	uint8_t nsub;
-	int16_t ae;             /* extended/mixed address byte before the PCI */
+	/* addressing: nae 0 is normal addressing (PCI first); else every
+	 * frame starts with one of the nae extended/mixed address bytes
+	 * ae[] and others are refused */
+	uint8_t nae;
+	uint8_t ae[GW_FW_AE_MAX];
 };
 
 struct gw_route_spec {
@@ -153,6 +162,7 @@ struct gw_if_spec {
 	char name[GW_NAME_MAX];
 	char domain[GW_NAME_MAX];
 	uint8_t fd;                     /* carries CAN FD */
+	uint8_t untrusted;              /* every route from it needs a firewall */
 };
 
 /* A configuration to compile (the loader's product; gw_conf.h). */
@@ -177,7 +187,9 @@ struct gw_engine;
 
 /*
  * Checks spec completely and compiles it: *errmsg (buf of cap bytes) says
- * what is wrong and with which route ("route 'x': ...").  Returns the
+ * what is wrong and with which route ("route 'x': ..."), including the
+ * firewall rules between routes (a path whose ids a firewall covers is
+ * firewalled on every route; see docs/gateway.md).  Returns the
  * engine, or NULL with errno set (EINVAL, ENOMEM).  The routes' pointers
  * are taken over: gw_engine_free() frees sel, data, act and fw of every
  * route (they must come from malloc), the route array too.  On failure
@@ -207,7 +219,8 @@ unsigned int gw_engine_timers(struct gw_engine *e, uint64_t now,
 /* When gw_engine_timers() has work next, or UINT64_MAX. */
 uint64_t gw_engine_deadline(const struct gw_engine *e);
 
-/* Workshop mode opens the firewall's workshop lists. */
+/* Workshop mode opens the firewall's workshop lists.  Turning it off
+ * also ends the multi-frame requests the firewalls let start. */
 void gw_engine_workshop(struct gw_engine *e, int on);
 
 /* Number of routes, a route's name, its counters (live, owned by e). */

@@ -378,7 +378,6 @@ static void test_firewall(void)
 	sel(r, GW_SEL_EXACT, 0x7E0, 0, 0, 0);
 	sel(r, GW_SEL_EXACT, 0x7DF, 0, 0, 0);
 	fw = calloc(1, sizeof(*fw));
-	fw->ae = -1;
 	fw->allow[0x22 >> 3] |= 1 << (0x22 & 7);
 	fw->allow[0x19 >> 3] |= 1 << (0x19 & 7);
 	fw->allow[0x3E >> 3] |= 1 << (0x3E & 7);
@@ -416,6 +415,369 @@ static void test_firewall(void)
 	CU_ASSERT_EQUAL(in(e, 2, 0x7E0, 0, "052E01001234CCCC", 0), 1);
 	gw_engine_workshop(e, 0);
 	CU_ASSERT_EQUAL(in(e, 2, 0x7E0, 0, "052E01001234CCCC", 0), 0);
+	gw_engine_free(e);
+}
+
+
+#define BIT(a, v) ((a)[(v) >> 3] |= (uint8_t)(1u << ((v) & 7)))
+
+/* A firewall allowing 0x22, 0x3E, 0x10 (01, 03), workshop 0x2E, 0x10 (02). */
+static struct gw_firewall *fw_new(void)
+{
+	struct gw_firewall *fw = calloc(1, sizeof(*fw));
+
+	BIT(fw->allow, 0x22);
+	BIT(fw->allow, 0x3E);
+	BIT(fw->allow, 0x10);
+	BIT(fw->workshop, 0x2E);
+	BIT(fw->workshop, 0x10);
+	fw->sub[0].sid = 0x10;
+	fw->sub[0].subs[0] = (1 << 1) | (1 << 3);
+	fw->sub[1].sid = 0x10;
+	fw->sub[1].workshop = 1;
+	fw->sub[1].subs[0] = 1 << 2;
+	fw->nsub = 2;
+	return fw;
+}
+
+/* Consecutive frames pass only inside a request the firewall let start
+ * (issue 18, item 4): in sequence, while bytes remain, within N_Cr. */
+static void test_fw_cf_state(void)
+{
+	struct gw_route_spec *r;
+	struct gw_engine *e;
+	unsigned int i;
+
+	spec_init();
+	r = route("diag", 2, 1u << 0);
+	sel(r, GW_SEL_RANGE, 0x700, 0x7FF, 0, 0);
+	r->fw = fw_new();
+	e = gw_engine_new(&spec, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	/* a CF with nothing open; an SF that the ECU would read as 0x2E
+	 * behind an address byte 0x21 */
+	CU_ASSERT_EQUAL(in(e, 2, 0x7E0, 0, "21032E0100CCCCCC", 0), 0);
+	CU_ASSERT_EQUAL(in(e, 2, 0x7E0, 0, "2000000000000000", 0), 0);
+	/* an allowed 20-byte read: FF 6 bytes, CF1 7, CF2 7, then nothing */
+	CU_ASSERT_EQUAL(in(e, 2, 0x7E0, 0, "101422F190F18CF1", 0), 1);
+	CU_ASSERT_EQUAL(in(e, 2, 0x7E0, 0, "2101020304050607", MS), 1);
+	CU_ASSERT_EQUAL(in(e, 2, 0x7E0, 0, "2201020304050607", 2 * MS), 1);
+	CU_ASSERT_EQUAL(in(e, 2, 0x7E0, 0, "2301020304050607", 3 * MS), 0);
+	/* out of sequence ends it */
+	CU_ASSERT_EQUAL(in(e, 2, 0x7E0, 0, "101422F190F18CF1", 10 * MS), 1);
+	CU_ASSERT_EQUAL(in(e, 2, 0x7E0, 0, "2201020304050607", 11 * MS), 0);
+	CU_ASSERT_EQUAL(in(e, 2, 0x7E0, 0, "2101020304050607", 12 * MS), 0);
+	/* N_Cr: 1000 ms between frames at most */
+	CU_ASSERT_EQUAL(in(e, 2, 0x7E0, 0, "101422F190F18CF1", 100 * MS), 1);
+	CU_ASSERT_EQUAL(in(e, 2, 0x7E0, 0, "2101020304050607", 1100 * MS), 1);
+	CU_ASSERT_EQUAL(in(e, 2, 0x7E0, 0, "2201020304050607", 2101 * MS), 0);
+	/* a refused FF ends the allowed one before it; an allowed SF does not
+	 * open what a refused FF left */
+	CU_ASSERT_EQUAL(in(e, 2, 0x7E0, 0, "101422F190F18CF1", 3000 * MS), 1);
+	CU_ASSERT_EQUAL(in(e, 2, 0x7E0, 0, "10142E0100010203", 3000 * MS), 0);
+	CU_ASSERT_EQUAL(in(e, 2, 0x7E0, 0, "2104050607080910", 3000 * MS), 0);
+	CU_ASSERT_EQUAL(in(e, 2, 0x7E0, 0, "0322F190CCCCCCCC", 3000 * MS), 1);
+	CU_ASSERT_EQUAL(in(e, 2, 0x7E0, 0, "2104050607080910", 3000 * MS), 0);
+	/* flow control: only valid FC frames */
+	CU_ASSERT_EQUAL(in(e, 2, 0x7E0, 0, "300000CCCCCCCCCC", 0), 1);
+	CU_ASSERT_EQUAL(in(e, 2, 0x7E0, 0, "320000", 0), 1);
+	CU_ASSERT_EQUAL(in(e, 2, 0x7E0, 0, "3300002E01000102", 0), 0);
+	CU_ASSERT_EQUAL(in(e, 2, 0x7E0, 0, "3000", 0), 0);
+	/* 16 refused FFs do not make room for a refused request's CFs, as the
+	 * old list of blocked ids did */
+	CU_ASSERT_EQUAL(in(e, 2, 0x7E1, 0, "10142E0100010203", 0), 0);
+	for (i = 0; i < 16; i++)
+		in(e, 2, 0x710 + i, 0, "10142E0100010203", 0);
+	CU_ASSERT_EQUAL(in(e, 2, 0x7E1, 0, "2104050607080910", 0), 0);
+	/* 16 requests open at once: the 17th is refused until one ends */
+	for (i = 0; i < 16; i++)
+		CU_ASSERT_EQUAL(in(e, 2, 0x720 + i, 0, "101422F190F18CF1", 5000 * MS), 1);
+	CU_ASSERT_EQUAL(in(e, 2, 0x730, 0, "101422F190F18CF1", 5000 * MS), 0);
+	CU_ASSERT_EQUAL(in(e, 2, 0x730, 0, "101422F190F18CF1", 6001 * MS), 1);
+	CU_ASSERT_EQUAL(in(e, 2, 0x730, 0, "2101020304050607", 6001 * MS), 1);
+	/* workshop off ends what workshop mode let start */
+	gw_engine_workshop(e, 1);
+	CU_ASSERT_EQUAL(in(e, 2, 0x7E2, 0, "10142E0100010203", 7000 * MS), 1);
+	CU_ASSERT_EQUAL(in(e, 2, 0x7E2, 0, "2104050607080910", 7000 * MS), 1);
+	gw_engine_workshop(e, 0);
+	CU_ASSERT_EQUAL(in(e, 2, 0x7E2, 0, "2204050607080910", 7000 * MS), 0);
+	gw_engine_free(e);
+}
+
+/* address_byte: the byte is checked, from a list (issue 18, item 4). */
+static void test_fw_address(void)
+{
+	struct gw_route_spec *r;
+	struct gw_engine *e;
+
+	spec_init();
+	r = route("diag", 2, 1u << 0);
+	sel(r, GW_SEL_EXACT, 0x6F1, 0, 0, 0);
+	r->fw = fw_new();
+	r->fw->nae = 2;
+	r->fw->ae[0] = 0xF1;
+	r->fw->ae[1] = 0x55;
+	e = gw_engine_new(&spec, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_EQUAL(in(e, 2, 0x6F1, 0, "F10322F190CCCCCC", 0), 1);
+	CU_ASSERT_EQUAL(in(e, 2, 0x6F1, 0, "550322F190CCCCCC", 0), 1);
+	CU_ASSERT_EQUAL(in(e, 2, 0x6F1, 0, "F1052E01001234CC", 0), 0);
+	/* not a listed target */
+	CU_ASSERT_EQUAL(in(e, 2, 0x6F1, 0, "120322F190CCCCCC", 0), 0);
+	/* normal-addressed requests read one byte late looked like CFs and
+	 * FCs: 2E, 27, 31, 3D, 2F, 28 */
+	CU_ASSERT_EQUAL(in(e, 2, 0x6F1, 0, "032E0100CCCCCCCC", 0), 0);
+	CU_ASSERT_EQUAL(in(e, 2, 0x6F1, 0, "022701CCCCCCCCCC", 0), 0);
+	CU_ASSERT_EQUAL(in(e, 2, 0x6F1, 0, "0431010203CCCCCC", 0), 0);
+	CU_ASSERT_EQUAL(in(e, 2, 0x6F1, 0, "063D010203040506", 0), 0);
+	CU_ASSERT_EQUAL(in(e, 2, 0x6F1, 0, "032F0100CCCCCCCC", 0), 0);
+	CU_ASSERT_EQUAL(in(e, 2, 0x6F1, 0, "032803CCCCCCCCCC", 0), 0);
+	/* an FF per target: their CFs are kept apart */
+	CU_ASSERT_EQUAL(in(e, 2, 0x6F1, 0, "F1101022F190F18C", 0), 1);
+	CU_ASSERT_EQUAL(in(e, 2, 0x6F1, 0, "5521010203040506", 0), 0);
+	CU_ASSERT_EQUAL(in(e, 2, 0x6F1, 0, "F121010203040506", 0), 1);
+	/* FC behind the address byte */
+	CU_ASSERT_EQUAL(in(e, 2, 0x6F1, 0, "F1300000", 0), 1);
+	CU_ASSERT_EQUAL(in(e, 2, 0x6F1, 0, "F13000", 0), 0);
+	gw_engine_free(e);
+}
+
+/* Sub-function lists: workshop widens allow (issue 18, item 11). */
+static void test_fw_subs(void)
+{
+	struct gw_route_spec *r;
+	struct gw_engine *e;
+
+	spec_init();
+	r = route("diag", 2, 1u << 0);
+	sel(r, GW_SEL_EXACT, 0x7E0, 0, 0, 0);
+	r->fw = fw_new();
+	e = gw_engine_new(&spec, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_EQUAL(in(e, 2, 0x7E0, 0, "021001", 0), 1);
+	CU_ASSERT_EQUAL(in(e, 2, 0x7E0, 0, "021002", 0), 0);
+	gw_engine_workshop(e, 1);
+	CU_ASSERT_EQUAL(in(e, 2, 0x7E0, 0, "021002", 0), 1);
+	CU_ASSERT_EQUAL(in(e, 2, 0x7E0, 0, "021082", 0), 1);
+	CU_ASSERT_EQUAL(in(e, 2, 0x7E0, 0, "021003", 0), 1);
+	CU_ASSERT_EQUAL(in(e, 2, 0x7E0, 0, "021004", 0), 0);
+	gw_engine_free(e);
+}
+
+static int loads(void)
+{
+	struct gw_engine *e = gw_engine_new(&spec, err, sizeof(err));
+
+	gw_engine_free(e);
+	return e != NULL;
+}
+
+/* The firewall belongs to the path from source to destination (issue 18,
+ * item 5): what another route could carry past it is refused at load. */
+static void test_fw_paths(void)
+{
+	struct gw_route_spec *r;
+	struct gw_action *a;
+	struct gw_engine *e;
+
+	/* a catch-all to the same destination */
+	spec_init();
+	r = route("diag", 2, 1u << 0);
+	sel(r, GW_SEL_EXACT, 0x7E0, 0, 0, 0);
+	r->fw = fw_new();
+	route("all", 2, 1u << 0 | 1u << 1);
+	CU_ASSERT(!loads());
+	CU_ASSERT_STRING_EQUAL(err, "route 'all': may send ids that the firewall of "
+			       "'diag' guards from obd to pt, without a firewall of its "
+			       "own; give it one, or keep its ids apart");
+	/* ... to another destination, or with ids apart: fine */
+	spec_init();
+	r = route("diag", 2, 1u << 0);
+	sel(r, GW_SEL_EXACT, 0x7E0, 0, 0, 0);
+	r->fw = fw_new();
+	route("all", 2, 1u << 1);
+	r = route("other", 2, 1u << 0);
+	sel(r, GW_SEL_RANGE, 0x7E8, 0x7EF, 0, 0);
+	sel(r, GW_SEL_MASK, 0x100, 0x700, 0, 0);
+	sel(r, GW_SEL_EXACT, 0x7E0, 0, 1, 0); /* 29-bit */
+	CU_ASSERT(loads());
+	/* a wider mask, an inverted one, a range across it */
+	spec_init();
+	r = route("diag", 2, 1u << 0);
+	sel(r, GW_SEL_EXACT, 0x7E0, 0, 0, 0);
+	r->fw = fw_new();
+	r = route("wide", 2, 1u << 0);
+	sel(r, GW_SEL_MASK, 0x700, 0x700, 0, 0);
+	CU_ASSERT(!loads());
+	spec_init();
+	r = route("diag", 2, 1u << 0);
+	sel(r, GW_SEL_EXACT, 0x7E0, 0, 0, 0);
+	r->fw = fw_new();
+	r = route("inv", 2, 1u << 0);
+	sel(r, GW_SEL_MASK, 0x100, 0x700, 1, 1);
+	CU_ASSERT(!loads());
+	spec_init();
+	r = route("diag", 2, 1u << 0);
+	sel(r, GW_SEL_EXACT, 0x7E0, 0, 0, 0);
+	r->fw = fw_new();
+	r = route("range", 2, 1u << 0);
+	sel(r, GW_SEL_RANGE, 0x700, 0x7E0, 0, 0);
+	CU_ASSERT(!loads());
+	/* an id rewrite onto the firewalled id, or any add */
+	spec_init();
+	r = route("diag", 2, 1u << 0);
+	sel(r, GW_SEL_EXACT, 0x7E0, 0, 0, 0);
+	r->fw = fw_new();
+	r = route("rewrite", 2, 1u << 0);
+	sel(r, GW_SEL_EXACT, 0x100, 0, 0, 0);
+	act(r, GW_ACT_ID_SET)->u.id = 0x7E0;
+	CU_ASSERT(!loads());
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "route 'rewrite': may send ids that the firewall of 'diag'"));
+	spec_init();
+	r = route("diag", 2, 1u << 0);
+	sel(r, GW_SEL_EXACT, 0x7E0, 0, 0, 0);
+	r->fw = fw_new();
+	r = route("rewrite", 2, 1u << 0);
+	sel(r, GW_SEL_EXACT, 0x100, 0, 0, 0);
+	act(r, GW_ACT_ID_SET)->u.id = 0x200;
+	CU_ASSERT(loads());
+	spec_init();
+	r = route("diag", 2, 1u << 0);
+	sel(r, GW_SEL_EXACT, 0x7E0, 0, 0, 0);
+	r->fw = fw_new();
+	r = route("add", 2, 1u << 0);
+	sel(r, GW_SEL_EXACT, 0x100, 0, 0, 0);
+	act(r, GW_ACT_ID_ADD)->u.id = 1;
+	CU_ASSERT(!loads());
+	/* two firewalls on one path: fine in one addressing mode only */
+	spec_init();
+	r = route("diag", 2, 1u << 0);
+	sel(r, GW_SEL_EXACT, 0x7E0, 0, 0, 0);
+	r->fw = fw_new();
+	r = route("ext", 2, 1u << 0);
+	r->fw = fw_new();
+	r->fw->nae = 1;
+	r->fw->ae[0] = 0xF1;
+	CU_ASSERT(!loads());
+	CU_ASSERT_STRING_EQUAL(err, "route 'diag': its firewall reads normal addressing, "
+			       "that of route 'ext' extended, for the same ids from obd "
+			       "to pt; one path, one addressing mode");
+	spec_init();
+	r = route("diag", 2, 1u << 0);
+	sel(r, GW_SEL_EXACT, 0x7E0, 0, 0, 0);
+	r->fw = fw_new();
+	r = route("all", 2, 1u << 0);
+	r->fw = fw_new();
+	CU_ASSERT(loads());
+	/* many ids, sorted not paired: interleaved ids stay apart, one
+	 * shared id (the last, in a nested range) is found */
+	{
+		struct gw_route_spec *o;
+		uint32_t k;
+		int pass;
+
+		for (pass = 0; pass < 2; pass++) {
+			spec_init();
+			r = route("diag", 2, 1u << 0);
+			r->fw = fw_new();
+			o = route("many", 2, 1u << 0);
+			for (k = 0; k < 3000; k++) {
+				sel(r, GW_SEL_EXACT, 0x100000 + 2 * (2999 - k), 0, 1, 0);
+				sel(o, GW_SEL_EXACT, 0x100001 + 2 * k, 0, 1, 0);
+			}
+			sel(o, GW_SEL_RANGE, 0x200000, 0x300000, 1, 0);
+			sel(o, GW_SEL_RANGE, 0x200010, 0x200011, 1, 0);
+			/* odd and even ids: masks that never meet */
+			sel(r, GW_SEL_MASK, 0x1, 0x1, 0, 0);
+			sel(o, GW_SEL_MASK, 0x0, 0x1, 0, 0);
+			if (pass)
+				sel(r, GW_SEL_EXACT, 0x2FFFFF, 0, 1, 0);
+			CU_ASSERT(loads() == !pass);
+		}
+	}
+	/* a firewalled route changes no data or length; id rewrites are fine */
+	spec_init();
+	r = route("diag", 2, 1u << 0);
+	r->fw = fw_new();
+	a = act(r, GW_ACT_MOD);
+	a->u.mod.op = GW_MOD_XOR;
+	a->u.mod.fields = GW_MOD_DATA;
+	a->u.mod.data[1] = 0x0C;
+	CU_ASSERT(!loads());
+	CU_ASSERT_STRING_EQUAL(err, "route 'diag': a firewalled route may not change "
+			       "data or length (modification)");
+	spec_init();
+	r = route("diag", 2, 1u << 0);
+	r->fw = fw_new();
+	a = act(r, GW_ACT_CSUM);
+	a->u.csum.kind = GW_CSUM_XOR;
+	a->u.csum.u.xsum = (struct gw_xor){ .from_idx = 0, .to_idx = 6, .result_idx = 7 };
+	CU_ASSERT(!loads());
+	spec_init();
+	r = route("diag", 2, 1u << 0);
+	r->fw = fw_new();
+	act(r, GW_ACT_ID_SET)->u.id = 0x7E1;
+	CU_ASSERT(loads());
+	/* an untrusted interface: every route from it has a firewall */
+	spec_init();
+	spec.ifs[2].untrusted = 1;
+	r = route("diag", 2, 1u << 0);
+	r->fw = fw_new();
+	route("bare", 2, 1u << 1);
+	CU_ASSERT(!loads());
+	CU_ASSERT_STRING_EQUAL(err, "route 'bare': obd is untrusted: every route from "
+			       "it needs a firewall");
+	/* match: first, a frame failing the firewalled route's other filters
+	 * meets the next route's firewall, not an open road */
+	spec_init();
+	spec.first_match = 1;
+	r = route("diag8", 2, 1u << 0);
+	sel(r, GW_SEL_EXACT, 0x7E0, 0, 0, 0);
+	r->len_min = r->len_max = 8;
+	r->fw = fw_new();
+	r = route("rest", 2, 1u << 0);
+	r->fw = fw_new();
+	e = gw_engine_new(&spec, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_EQUAL(in(e, 2, 0x7E0, 0, "052E01001234", 0), 0);
+	CU_ASSERT_EQUAL(gw_engine_counters(e, 1)->dropped[GW_DROP_FIREWALL], 1);
+	CU_ASSERT_EQUAL(in(e, 2, 0x7E0, 0, "0322F190", 0), 1);
+	gw_engine_free(e);
+}
+
+/* Rate limiter: hours idle, and a flood of new ids (issue 18, item 9). */
+static void test_rate_limits(void)
+{
+	struct gw_route_spec *r;
+	struct gw_action *a;
+	struct gw_engine *e;
+	uint64_t t0 = 1000 * MS, t;
+	unsigned int i, sent = 0;
+
+	spec_init();
+	spec.first_match = 1;
+	r = route("fast", 1, 1u << 2);
+	sel(r, GW_SEL_EXACT, 0x100, 0, 0, 0);
+	a = act(r, GW_ACT_RATE);
+	a->u.rate = (struct gw_rate){ .rate_per_s = 1000000, .burst = 1 };
+	r = route("slow", 1, 1u << 2);
+	a = act(r, GW_ACT_RATE);
+	a->u.rate = (struct gw_rate){ .rate_per_s = 10, .burst = 1 };
+	e = gw_engine_new(&spec, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_EQUAL(in(e, 1, 0x100, 0, "01", t0), 1);
+	CU_ASSERT_EQUAL(in(e, 1, 0x100, 0, "01", t0), 0);
+	/* 2^64 / 1e6 ns (5.1 h) later: elapsed * rate wraps to almost 0 */
+	CU_ASSERT_EQUAL(in(e, 1, 0x100, 0, "01", t0 + 18446744073710ull), 1);
+	/* 4096 new ids in 100 ms, then 0x123 at its 10/s: all 20 pass */
+	for (i = 0; i < 4096; i++)
+		in(e, 1, 0x200 + i % 0x600, (uint8_t)(i >= 0x600 ? CF_EFF : 0), "01",
+		   t0 + i * 25000ull);
+	for (i = 0, t = t0 + 100 * MS; i < 20; i++, t += 100 * MS)
+		sent += in(e, 1, 0x123, 0, "01", t);
+	CU_ASSERT_EQUAL(sent, 20);
+	/* and the flood's ids are still limited while they last */
+	CU_ASSERT_EQUAL(in(e, 1, 0x7FF, CF_EFF, "01", t0 + 100 * MS), 0);
 	gw_engine_free(e);
 }
 
@@ -657,6 +1019,12 @@ int register_gw_tests(void)
 	    !CU_add_test(s, "checksums and E2E", test_checksums) ||
 	    !CU_add_test(s, "rate limits, fake clock", test_rate) ||
 	    !CU_add_test(s, "diagnostics firewall", test_firewall) ||
+	    !CU_add_test(s, "firewall: CFs only inside an allowed request",
+			 test_fw_cf_state) ||
+	    !CU_add_test(s, "firewall: address bytes", test_fw_address) ||
+	    !CU_add_test(s, "firewall: sub-function lists", test_fw_subs) ||
+	    !CU_add_test(s, "firewall: the path, not the route", test_fw_paths) ||
+	    !CU_add_test(s, "rate limits: long idle, id flood", test_rate_limits) ||
 	    !CU_add_test(s, "load errors, loop check", test_load_errors) ||
 	    !CU_add_test(s, "kernel filters", test_kernel_filters) ||
 	    !CU_add_test(s, "routes offloaded to can-gw", test_offload) ||
