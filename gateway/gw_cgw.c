@@ -49,6 +49,7 @@ static const char R_UNKNOWN[] = "unknown action";
 static const char R_FIRST[] = "first match";
 static const char R_FED[] = "fed by a user-space route";
 static const char R_FEEDS[] = "feeds a user-space route";
+static const char R_NOMEM[] = "out of memory";
 
 #define FMT_SFF 1
 #define FMT_EFF 2
@@ -169,6 +170,87 @@ static int filt_overlap(const struct filt *a, const struct filt *b)
 	o = i == a ? b : a;
 	/* disjoint only if o lies inside the one block i leaves out */
 	return !((i->mask & ~o->mask) == 0 && (o->id & i->mask) == (i->id & ~CAN_INV_FILTER));
+}
+
+/* A filter that is one aligned block of ids of one format: [lo, hi]. */
+struct span {
+	uint32_t lo, hi;
+	uint32_t eff;
+};
+
+/*
+ * Is f one aligned block of one format's ids (an exact id, an aligned
+ * range, a mask of high bits, a whole format)?  Then *sp gets it, and
+ * two such filters overlap exactly when their blocks meet.
+ */
+static int filt_span(const struct filt *f, struct span *sp)
+{
+	uint32_t eff = f->id & CAN_EFF_FLAG;
+	uint32_t full = eff ? CAN_EFF_MASK : CAN_SFF_MASK, low;
+
+	if ((f->id & CAN_INV_FILTER) || !(f->mask & CAN_EFF_FLAG) ||
+	    (f->mask & ~(full | CAN_EFF_FLAG | CAN_RTR_FLAG)) ||
+	    (f->id & f->mask & CAN_RTR_FLAG))
+		return 0;
+	low = ~f->mask & full;
+	if (low & (low + 1))
+		return 0;
+	sp->lo = f->id & f->mask & full;
+	sp->hi = sp->lo | low;
+	sp->eff = eff;
+	return 1;
+}
+
+static int span_cmp(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	if (x->eff != y->eff)
+		return x->eff < y->eff ? -1 : 1;
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/*
+ * Do any two of f[0..n) overlap?  Pairwise is quadratic, seconds for
+ * thousands of ids: the blocks (exact ids, ranges) are sorted and swept
+ * instead, and only the rest (inverted filters, masks with holes) is
+ * compared with everything.  Without memory for the sort, pairwise.
+ */
+static int any_overlap(const struct filt *f, size_t n, size_t *ncmp)
+{
+	struct span *sp;
+	size_t i, j, ns = 0;
+	int hit = 0;
+
+	if (n < 2)
+		return 0;
+	sp = malloc(n * sizeof(*sp));
+	if (!sp) {
+		for (i = 1; i < n && !hit; i++)
+			for (j = 0; j < i && !hit; j++, (*ncmp)++)
+				hit = filt_overlap(&f[i], &f[j]);
+		return hit;
+	}
+	for (i = 0; i < n && !hit; i++) {
+		if (filt_span(&f[i], &sp[ns])) {
+			ns++;
+			continue;
+		}
+		for (j = 0; j < n && !hit; j++, (*ncmp)++)
+			hit = j != i && filt_overlap(&f[i], &f[j]);
+	}
+	if (!hit && ns > 1) {
+		uint32_t top = 0;
+
+		qsort(sp, ns, sizeof(*sp), span_cmp);
+		for (i = 0; i < ns && !hit; i++, (*ncmp)++) {
+			hit = i && sp[i].eff == sp[i - 1].eff && sp[i].lo <= top;
+			if (!i || sp[i].eff != sp[i - 1].eff || sp[i].hi > top)
+				top = sp[i].hi;
+		}
+	}
+	free(sp);
+	return hit;
 }
 
 /* A length a SET may give every frame type the route has. */
@@ -474,11 +556,11 @@ int gw_cgw_route_check(const struct gw_spec *spec, const struct gw_route_spec *r
 		       struct gw_cgw_route *out)
 {
 	const struct gw_if_spec *src;
-	const char *why = NULL;
-	struct filt f, g;
+	const char *why = NULL, *bad = NULL;
+	struct filt f, *fl = NULL;
 	unsigned int d, maxlen;
-	size_t i, j;
-	int rc;
+	size_t i;
+	int rc, ovl;
 
 	memset(out, 0, sizeof(*out));
 	out->r = r;
@@ -512,20 +594,31 @@ int gw_cgw_route_check(const struct gw_spec *spec, const struct gw_route_spec *r
 		all_filter(r, &f);
 		out->nfilt = 1;
 		out->filt_fmts = (uint8_t)(1u << f.fmts);
+	} else {
+		fl = malloc(r->nsel * sizeof(*fl));
+		if (!fl)
+			return refuse(out, R_NOMEM, -ENOMEM);
 	}
 	for (i = 0; i < r->nsel; i++) {
-		rc = sel_filter(r, &r->sel[i], &f, &why);
+		rc = sel_filter(r, &r->sel[i], &fl[out->nfilt], &bad);
 		if (rc < 0)
-			return refuse(out, why, why == R_INVALID ? -EINVAL : -EOPNOTSUPP);
+			break;
 		if (!rc)
 			continue;
-		/* a frame the engine routes once per route must match one job */
-		for (j = 0; j < i; j++)
-			if (sel_filter(r, &r->sel[j], &g, &why) == 1 && filt_overlap(&f, &g))
-				return refuse(out, R_OVERLAP, -EOPNOTSUPP);
+		out->filt_fmts |= (uint8_t)(1u << fl[out->nfilt].fmts);
 		out->nfilt++;
-		out->filt_fmts |= (uint8_t)(1u << f.fmts);
 	}
+	/*
+	 * A frame the engine routes once per route must match one job.  Of
+	 * the reasons, the one the first offending selector gives: an
+	 * overlap among those before a selector can-gw cannot express.
+	 */
+	ovl = any_overlap(fl, out->nfilt, &out->ncmp);
+	free(fl);
+	if (ovl)
+		return refuse(out, R_OVERLAP, -EOPNOTSUPP);
+	if (i < r->nsel)
+		return refuse(out, bad, bad == R_INVALID ? -EINVAL : -EOPNOTSUPP);
 	why = compile_actions(r, out);
 	if (why)
 		return refuse(out, why, -EOPNOTSUPP);
@@ -533,33 +626,68 @@ int gw_cgw_route_check(const struct gw_spec *spec, const struct gw_route_spec *r
 	return 0;
 }
 
+/* Notes that route j stays in user space: per interface, the lowest such
+ * route sending there (fed[]) and reading there (src[]). */
+static void user_route(const struct gw_route_spec *r, size_t j, size_t *fed, size_t *src)
+{
+	unsigned int x;
+
+	for (x = 0; x < GW_MAX_IFS; x++)
+		if ((r->dst >> x & 1) && j < fed[x])
+			fed[x] = j;
+	if (r->src < GW_MAX_IFS && j < src[r->src])
+		src[r->src] = j;
+}
+
 size_t gw_cgw_plan(const struct gw_spec *spec, const struct gw_route_spec *const *routes,
 		   size_t n, struct gw_cgw_route *out)
 {
-	size_t i, j, ok = 0;
+	size_t i, ok = 0, fed[GW_MAX_IFS], src[GW_MAX_IFS], nsrc[GW_MAX_IFS] = { 0 };
+	unsigned int x;
 	int changed = 1;
 
 	for (i = 0; i < n; i++)
 		gw_cgw_route_check(spec, routes[i], &out[i]);
 	/* can-gw has no notion of "first": every job takes its frames */
-	if (spec && spec->first_match)
+	if (spec && spec->first_match) {
 		for (i = 0; i < n; i++)
-			for (j = 0; j < n && !out[i].why; j++)
-				if (j != i && routes[j]->src == routes[i]->src)
-					refuse(&out[i], R_FIRST, -EOPNOTSUPP);
-	/* each refusal can make another route's offload wrong: to a fixed point */
+			if (routes[i]->src < GW_MAX_IFS)
+				nsrc[routes[i]->src]++;
+		for (i = 0; i < n; i++)
+			if (!out[i].why && routes[i]->src < GW_MAX_IFS &&
+			    nsrc[routes[i]->src] > 1)
+				refuse(&out[i], R_FIRST, -EOPNOTSUPP);
+	}
+	/*
+	 * Each refusal can make another route's offload wrong: to a fixed
+	 * point.  A route's reason is the one the lowest user-space route
+	 * involved gives (fed by it, else feeding it), as a walk over every
+	 * pair would find it, but from per-interface minima: linear in the
+	 * routes per pass, and a pass only repeats when an interface gains
+	 * a user-space route, so at most 2 * GW_MAX_IFS + 1 passes.
+	 */
+	for (x = 0; x < GW_MAX_IFS; x++)
+		fed[x] = src[x] = SIZE_MAX;
+	for (i = 0; i < n; i++)
+		if (out[i].why)
+			user_route(routes[i], i, fed, src);
 	while (changed) {
 		changed = 0;
 		for (i = 0; i < n; i++) {
-			for (j = 0; j < n && !out[i].why; j++) {
-				if (j == i || !out[j].why)
-					continue;
-				if (routes[j]->dst >> routes[i]->src & 1)
-					refuse(&out[i], R_FED, -EOPNOTSUPP);
-				else if (routes[i]->dst >> routes[j]->src & 1)
-					refuse(&out[i], R_FEEDS, -EOPNOTSUPP);
-				changed |= out[i].why != NULL;
-			}
+			const struct gw_route_spec *r = routes[i];
+			size_t jfed, jfeeds = SIZE_MAX;
+
+			if (out[i].why)
+				continue;
+			jfed = r->src < GW_MAX_IFS ? fed[r->src] : SIZE_MAX;
+			for (x = 0; x < GW_MAX_IFS; x++)
+				if ((r->dst >> x & 1) && src[x] < jfeeds)
+					jfeeds = src[x];
+			if (jfed == SIZE_MAX && jfeeds == SIZE_MAX)
+				continue;
+			refuse(&out[i], jfed <= jfeeds ? R_FED : R_FEEDS, -EOPNOTSUPP);
+			user_route(r, i, fed, src);
+			changed = 1;
 		}
 	}
 	for (i = 0; i < n; i++)
@@ -589,6 +717,11 @@ int gw_cgw_route_job(const struct gw_cgw_route *rt, size_t k, const uint32_t *if
 			break;
 	if (!r->nsel) {
 		all_filter(r, &f);
+	} else if (rt->nfilt == r->nsel) {
+		/* every selector is a filter: job k's is fi's, no walk (a walk
+		 * per job is quadratic in the ids) */
+		if (sel_filter(r, &r->sel[fi], &f, &why) != 1)
+			return -EINVAL;
 	} else {
 		for (i = 0, left = fi; i < r->nsel; i++)
 			if (sel_filter(r, &r->sel[i], &f, &why) == 1 && !left--)
@@ -1536,7 +1669,11 @@ int gw_cgw_save(const char *path, const struct gw_cgw_inst *inst, size_t n)
 		return unlink(path) && errno != ENOENT ? -errno : 0;
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
 		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/* a new file of our own: a stale one (a crash between open and
+	 * rename) goes first, and nothing planted there is followed */
+	if (unlink(tmp) && errno != ENOENT)
+		return -errno;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
 	f = fdopen(fd, "w");

@@ -113,6 +113,8 @@ struct gw_cgw_route {
 	uint8_t dataop[2][3][CF_MAX_LEN]; /* classic, FD: AND, OR, XOR */
 	const struct gw_crc8 *crc8;
 	const struct gw_xor *xsum;
+	size_t ncmp;       /* filters the overlap check compared or swept: a
+			    * count for tests, linear in the selectors */
 };
 
 /*
@@ -121,7 +123,8 @@ struct gw_cgw_route {
  * owned) either way.  Returns 0 when it can (out->njobs jobs, possibly 0
  * for a route that matches nothing), -EOPNOTSUPP with out->why set when
  * it cannot, -EINVAL (out->why "invalid route") for a route gw_engine_new()
- * would refuse.  Only conditions local to the route are checked here; see
+ * would refuse, -ENOMEM (out->why "out of memory"; the route stays in
+ * user space).  Only conditions local to the route are checked here; see
  * gw_cgw_plan() for those between routes.
  */
 int gw_cgw_route_check(const struct gw_spec *spec, const struct gw_route_spec *r,

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <linux/can.h>
 #include <linux/can/gw.h>
 #include <linux/netlink.h>
@@ -562,6 +563,78 @@ static struct gw_route_spec *proute(unsigned int i, unsigned int src, uint64_t d
 static const char *reason(const struct gw_cgw_route *r)
 {
 	return r->why ? r->why : "ok";
+}
+
+/*
+ * Many ids: the overlap check sorts the blocks instead of comparing every
+ * pair (8 million pairs for 4096 ids; 64,000 took seconds), so the count
+ * of filters it looked at stays linear; jobs are still exact, and the
+ * reason is still the first offending selector's.
+ */
+static void test_many_ids(void)
+{
+	enum { N = 4096 };
+	struct gw_idsel *big = calloc(N + 2, sizeof(*big));
+	struct gw_cgw_job job;
+	size_t k;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+	setup(1, 1u << 3);
+	rs.sel = big;
+	for (k = 0; k < N; k++) {
+		big[k].kind = GW_SEL_EXACT;
+		big[k].lo = big[k].hi = 0x100000u + (uint32_t)k * 7;
+		big[k].eff = 1;
+	}
+	rs.nsel = N;
+	CU_ASSERT_STRING_EQUAL(why(), "ok");
+	CU_ASSERT_EQUAL(rt.njobs, N);
+	CU_ASSERT(rt.ncmp <= 2 * N);
+	CU_ASSERT_EQUAL(gw_cgw_route_job(&rt, N - 1, ifx, &job), 0);
+	CU_ASSERT_EQUAL(job.key.filter_id, (0x100000u + (N - 1) * 7) | CAN_EFF_FLAG);
+	CU_ASSERT_EQUAL(job.key.filter_mask, CAN_EFF_MASK | CAN_EFF_FLAG | CAN_RTR_FLAG);
+	CU_ASSERT_EQUAL(gw_cgw_route_job(&rt, 17, ifx, &job), 0);
+	CU_ASSERT_EQUAL(job.key.filter_id, (0x100000u + 17 * 7) | CAN_EFF_FLAG);
+	CU_ASSERT_EQUAL(gw_cgw_route_job(&rt, N, ifx, &job), -EINVAL);
+
+	/* the first id again, last: routed twice */
+	big[N] = big[0];
+	rs.nsel = N + 1;
+	CU_ASSERT_STRING_EQUAL(why(), "overlapping ids");
+	CU_ASSERT(rt.ncmp <= 2 * (N + 1));
+	/* an aligned block over an id in the middle */
+	big[N].kind = GW_SEL_RANGE;
+	big[N].lo = (0x100000u + 2048 * 7 - 3) & ~3u; /* 0x1037FC-0x1037FF */
+	big[N].hi = big[N].lo + 3;
+	CU_ASSERT_STRING_EQUAL(why(), "ok");
+	big[N].lo &= ~15u;
+	big[N].hi = big[N].lo + 15;
+	CU_ASSERT_STRING_EQUAL(why(), "overlapping ids");
+	/* a mask with holes is compared with every filter: ids ending in
+	 * 0xF (0x10003F, k = 9), then those with bit 28 too (none) */
+	big[N].kind = GW_SEL_MASK;
+	big[N].lo = 0x0F;
+	big[N].hi = 0x0F;
+	CU_ASSERT_STRING_EQUAL(why(), "overlapping ids");
+	big[N].lo = 0x1000000F;
+	big[N].hi = 0x1000000F;
+	CU_ASSERT_STRING_EQUAL(why(), "ok");
+	CU_ASSERT_EQUAL(rt.njobs, N + 1);
+
+	/* the first offending selector decides: an id range that is no
+	 * aligned block before the overlap, or after it */
+	big[N].kind = GW_SEL_RANGE;
+	big[N].lo = 0x100001;
+	big[N].hi = 0x100003;
+	big[N + 1] = big[0];
+	rs.nsel = N + 2;
+	CU_ASSERT_STRING_EQUAL(why(), "id range");
+	big[N] = big[0];
+	big[N + 1].kind = GW_SEL_RANGE;
+	big[N + 1].lo = 0x100001;
+	big[N + 1].hi = 0x100003;
+	CU_ASSERT_STRING_EQUAL(why(), "overlapping ids");
+	free(big);
 }
 
 static void test_plan(void)
@@ -1217,6 +1290,47 @@ static void test_saved(void)
 	CU_ASSERT_EQUAL(gw_cgw_save("/nonexistent-dir/x", in, 2), -ENOENT);
 }
 
+/* The temporary list is a new file of our own: a symlink planted at
+ * PATH.tmp (the control directory was writable by someone else, or a
+ * crash left one) is neither followed nor renamed into place. */
+static void test_saved_tmp(void)
+{
+	struct gw_cgw_jobstate js[1];
+	struct gw_cgw_inst in[1];
+	char path[64], tmp[80], victim[64], buf[64];
+	struct stat st;
+	FILE *f;
+	size_t n;
+
+	memset(js, 0, sizeof(js));
+	memset(in, 0, sizeof(in));
+	js[0].key = (struct gw_cgw_key){ .src_ifindex = 3, .dst_ifindex = 4, .filter_id = 0x123,
+					 .filter_mask = 0xC00007FF, .lim_hops = 1 };
+	in[0].job = js;
+	in[0].njobs = 1;
+	snprintf(path, sizeof(path), "/tmp/canrig-savedl-%d", (int)getpid());
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	snprintf(victim, sizeof(victim), "/tmp/canrig-victim-%d", (int)getpid());
+	f = fopen(victim, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs("precious\n", f);
+	fclose(f);
+	unlink(tmp);
+	CU_ASSERT_EQUAL_FATAL(symlink(victim, tmp), 0);
+	CU_ASSERT_EQUAL(gw_cgw_save(path, in, 1), 0);
+	f = fopen(victim, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	CU_ASSERT_STRING_EQUAL(buf, "precious\n");
+	CU_ASSERT(lstat(path, &st) == 0 && S_ISREG(st.st_mode));
+	CU_ASSERT(lstat(tmp, &st) && errno == ENOENT);
+	unlink(path);
+	unlink(tmp);
+	unlink(victim);
+}
+
 /* ---- the engine against a model of can-gw ------------------------------ */
 
 static uint32_t rnd_s = 0x2545F491;
@@ -1613,10 +1727,12 @@ int register_gw_cgw_tests(void)
 	    !CU_add_test(s, "modifications compiled", test_mods) ||
 	    !CU_add_test(s, "every refusal reason", test_refusals) ||
 	    !CU_add_test(s, "whole configuration plan", test_plan) ||
+	    !CU_add_test(s, "many ids: linear overlap check", test_many_ids) ||
 	    !CU_add_test(s, "message bytes", test_encode) ||
 	    !CU_add_test(s, "dump parser, broken replies", test_parse) ||
 	    !CU_add_test(s, "counter folding across wraps", test_fold) ||
 	    !CU_add_test(s, "plain jobs' list", test_saved) ||
+	    !CU_add_test(s, "plain jobs' list: no symlink followed", test_saved_tmp) ||
 	    !CU_add_test(s, "engine against a can-gw model", test_model) ||
 	    !CU_add_test(s, "socket", test_io))
 		return CU_get_error();
