@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "gw_conf.h"
+#include "uds.h"
 #include "yml.h"
 
 struct ld {
@@ -139,7 +140,7 @@ static int options(struct ld *l, yaml_node_t *n, struct gw_ifpolicy *def)
 {
 	static const char *const keys[] = { "match", "hop_limit", "workshop",
 					    "control", "user", "queue", "offload",
-					    NULL };
+					    "control_group", "control_users", NULL };
 	static const char *const matches[] = { "all", "first", NULL };
 	static const char *const offl[] = { "none", "kernel", NULL };
 	yaml_node_t *v;
@@ -174,6 +175,22 @@ static int options(struct ld *l, yaml_node_t *n, struct gw_ifpolicy *def)
 		return -EINVAL;
 	if ((v = yml_get(l->y, n, "queue")) && queue_policy(l, v, def))
 		return -EINVAL;
+	if ((v = yml_get(l->y, n, "control_group")) &&
+	    name_into(l, v, l->c->control_group, sizeof(l->c->control_group)))
+		return -EINVAL;
+	if ((v = yml_get(l->y, n, "control_users"))) {
+		size_t k, nu;
+
+		if (yml_seq(l->y, v, &nu))
+			return -EINVAL;
+		if (nu > GW_CTL_USERS_MAX)
+			return E(v, "at most %d control_users", GW_CTL_USERS_MAX);
+		for (k = 0; k < nu; k++)
+			if (name_into(l, yml_seq_item(l->y, v, k), l->c->control_users[k],
+				      sizeof(l->c->control_users[k])))
+				return -EINVAL;
+		l->c->ncontrol_users = nu;
+	}
 	if ((v = yml_get(l->y, n, "offload"))) {
 		if (choice(l, v, offl, &i))
 			return -EINVAL;
@@ -186,7 +203,7 @@ static int interfaces(struct ld *l, yaml_node_t *list,
 		      const struct gw_ifpolicy *def)
 {
 	static const char *const keys[] = { "name", "domain", "fd", "txqueue", "rcvbuf",
-					    NULL };
+					    "untrusted", NULL };
 	size_t n, i, k;
 
 	if (yml_seq(l->y, list, &n))
@@ -204,6 +221,10 @@ static int interfaces(struct ld *l, yaml_node_t *list,
 		if (strlen(f->name) >= 16)
 			return E(v, "'%s': interface names are at most 15 characters",
 				 f->name);
+		/* to the kernel "any" is every CAN interface at once */
+		if (!strcmp(f->name, "any"))
+			return E(v, "'any' is not an interface: a socket bound to it "
+				 "receives from every CAN interface");
 		for (k = 0; k < i; k++)
 			if (!strcmp(l->spec.ifs[k].name, f->name))
 				return E(v, "interface '%s' is listed twice", f->name);
@@ -215,6 +236,11 @@ static int interfaces(struct ld *l, yaml_node_t *list,
 			if (yml_bool(l->y, v, &b))
 				return -EINVAL;
 			f->fd = (uint8_t)b;
+		}
+		if ((v = yml_get(l->y, it, "untrusted"))) {
+			if (yml_bool(l->y, v, &b))
+				return -EINVAL;
+			f->untrusted = (uint8_t)b;
 		}
 		l->c->pol[i] = *def;
 		if ((v = yml_get(l->y, it, "txqueue")) && queue_policy(l, v, &l->c->pol[i]))
@@ -250,6 +276,38 @@ static int parse_id(struct ld *l, yaml_node_t *n, const char *s, uint32_t *v)
 	return 0;
 }
 
+/*
+ * Id selections (ids: and masks: items) per route and in the file.  Far
+ * above real configurations (a big DBC has some 2,000 messages), they
+ * bound what a file can cost: the engine walks a route's ranges and
+ * masks per frame, the kernel filters give up past 512 anyway, and each
+ * offloaded selection is a can-gw job (65,536 uids per generation).
+ */
+#define GW_SEL_PER_ROUTE 4096
+#define GW_SEL_TOTAL     65536
+
+/*
+ * Refuses n more selections for route r, at the first item past a cap.
+ * Counts the routes before r (at most 4096 of them) each time rather
+ * than keep a total that every other path would have to maintain.
+ */
+static int sel_cap(struct ld *l, const struct gw_route_spec *r, yaml_node_t *list, size_t n)
+{
+	size_t k, before = 0;
+
+	for (k = 0; k < l->spec.nroutes && &l->spec.routes[k] != r; k++)
+		before += l->spec.routes[k].nsel;
+	if (r->nsel + n > GW_SEL_PER_ROUTE)
+		return E(yml_seq_item(l->y, list, GW_SEL_PER_ROUTE - r->nsel),
+			 "route '%s': more than %d id selections (ids: and masks: "
+			 "items) in one route", r->name, GW_SEL_PER_ROUTE);
+	if (before + r->nsel + n > GW_SEL_TOTAL)
+		return E(yml_seq_item(l->y, list, GW_SEL_TOTAL - before - r->nsel),
+			 "route '%s': more than %d id selections (ids: and masks: "
+			 "items) in all routes", r->name, GW_SEL_TOTAL);
+	return 0;
+}
+
 static int ids(struct ld *l, struct gw_route_spec *r, yaml_node_t *list, int ext)
 {
 	size_t n, i;
@@ -258,6 +316,8 @@ static int ids(struct ld *l, struct gw_route_spec *r, yaml_node_t *list, int ext
 		return -EINVAL;
 	if (!n)
 		return E(list, "an empty id list selects nothing; leave ids: out to route every id");
+	if (sel_cap(l, r, list, n))
+		return -EINVAL;
 	r->sel = calloc(n + 8, sizeof(*r->sel));
 	if (!r->sel)
 		return -ENOMEM;
@@ -300,7 +360,7 @@ static int masks(struct ld *l, struct gw_route_spec *r, yaml_node_t *list, int e
 	size_t n, i;
 	struct gw_idsel *ns;
 
-	if (yml_seq(l->y, list, &n))
+	if (yml_seq(l->y, list, &n) || sel_cap(l, r, list, n))
 		return -EINVAL;
 	ns = realloc(r->sel, (r->nsel + n + 1) * sizeof(*r->sel));
 	if (!ns)
@@ -674,9 +734,14 @@ static int actions(struct ld *l, struct gw_route_spec *r, yaml_node_t *list)
 	return 0;
 }
 
-/* A SID list item: 0x22, or {sid: 0x10, subs: [0x01, 0x03]}. */
+/*
+ * A SID list item: 0x22, or {sid: 0x10, subs: [0x01, 0x03]}; ws: the
+ * workshop list.  A SID once per list; subs: only on SIDs that have
+ * sub-functions (elsewhere it would be ignored, and every request of the
+ * SID pass).
+ */
 static int fw_list(struct ld *l, struct gw_firewall *fw, yaml_node_t *list,
-		   uint8_t *bits)
+		   uint8_t *bits, int ws)
 {
 	static const char *const keys[] = { "sid", "subs", NULL };
 	size_t n, i, k, ns;
@@ -684,7 +749,7 @@ static int fw_list(struct ld *l, struct gw_firewall *fw, yaml_node_t *list,
 	if (yml_seq(l->y, list, &n))
 		return -EINVAL;
 	for (i = 0; i < n; i++) {
-		yaml_node_t *it = yml_seq_item(l->y, list, i), *v, *subs;
+		yaml_node_t *it = yml_seq_item(l->y, list, i), *v = it, *subs;
 		uint64_t sid, sub;
 
 		if (yml_is_map(it)) {
@@ -692,11 +757,18 @@ static int fw_list(struct ld *l, struct gw_firewall *fw, yaml_node_t *list,
 			    get_uint(l, v, 0xFF, &sid))
 				return -EINVAL;
 			if ((subs = yml_get(l->y, it, "subs"))) {
+				if (!uds_has_subfunction((uint8_t)sid))
+					return E(subs, "SID 0x%02X has no sub-functions: subs: "
+						 "would be ignored", (unsigned int)sid);
 				if (fw->nsub == sizeof(fw->sub) / sizeof(fw->sub[0]))
-					return E(it, "at most 8 services with sub-function lists");
+					return E(it, "at most 16 services with sub-function lists");
 				if (yml_seq(l->y, subs, &ns))
 					return -EINVAL;
+				if (!ns)
+					return E(subs, "an empty subs: list allows no sub-function; "
+						 "leave the SID out");
 				fw->sub[fw->nsub].sid = (uint8_t)sid;
+				fw->sub[fw->nsub].workshop = (uint8_t)ws;
 				for (k = 0; k < ns; k++) {
 					if (get_uint(l, yml_seq_item(l->y, subs, k), 0x7F, &sub))
 						return -EINVAL;
@@ -707,7 +779,34 @@ static int fw_list(struct ld *l, struct gw_firewall *fw, yaml_node_t *list,
 		} else if (get_uint(l, it, 0xFF, &sid)) {
 			return -EINVAL;
 		}
+		if (bits[sid >> 3] >> (sid & 7) & 1)
+			return E(v, "SID 0x%02X is listed twice in %s", (unsigned int)sid,
+				 ws ? "workshop" : "allow");
 		bits[sid >> 3] |= (uint8_t)(1u << (sid & 7));
+	}
+	return 0;
+}
+
+/* address_byte: one number or a list (one per target on these ids). */
+static int fw_ae(struct ld *l, struct gw_firewall *fw, yaml_node_t *v)
+{
+	size_t n = 1, i, k;
+	uint64_t x;
+
+	if (!yml_is_scalar(v) && yml_seq(l->y, v, &n))
+		return -EINVAL;
+	if (!n || n > GW_FW_AE_MAX)
+		return E(v, "address_byte: 1 to %d address bytes", GW_FW_AE_MAX);
+	for (i = 0; i < n; i++) {
+		yaml_node_t *it = yml_is_scalar(v) ? v : yml_seq_item(l->y, v, i);
+
+		if (get_uint(l, it, 255, &x))
+			return -EINVAL;
+		for (k = 0; k < fw->nae; k++)
+			if (fw->ae[k] == x)
+				return E(it, "address byte 0x%02X is listed twice",
+					 (unsigned int)x);
+		fw->ae[fw->nae++] = (uint8_t)x;
 	}
 	return 0;
 }
@@ -716,24 +815,19 @@ static int firewall(struct ld *l, struct gw_route_spec *r, yaml_node_t *n)
 {
 	static const char *const keys[] = { "allow", "workshop", "address_byte", NULL };
 	yaml_node_t *v;
-	uint64_t x;
 
 	if (yml_map_check(l->y, n, keys))
 		return -EINVAL;
 	r->fw = calloc(1, sizeof(*r->fw));
 	if (!r->fw)
 		return -ENOMEM;
-	r->fw->ae = -1;
-	if (yml_need(l->y, n, "allow", &v) || fw_list(l, r->fw, v, r->fw->allow))
+	if (yml_need(l->y, n, "allow", &v) || fw_list(l, r->fw, v, r->fw->allow, 0))
 		return -EINVAL;
 	if ((v = yml_get(l->y, n, "workshop")) &&
-	    fw_list(l, r->fw, v, r->fw->workshop))
+	    fw_list(l, r->fw, v, r->fw->workshop, 1))
 		return -EINVAL;
-	if ((v = yml_get(l->y, n, "address_byte"))) {
-		if (get_uint(l, v, 255, &x))
-			return -EINVAL;
-		r->fw->ae = (int16_t)x;
-	}
+	if ((v = yml_get(l->y, n, "address_byte")) && fw_ae(l, r->fw, v))
+		return -EINVAL;
 	return 0;
 }
 

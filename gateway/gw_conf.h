@@ -13,6 +13,7 @@
 #include "gw.h"
 
 #define GW_PATH_MAX 256
+#define GW_CTL_USERS_MAX 16    /* options: control_users: */
 
 /* Receive buffer per interface socket.  The kernel doubles the value and
  * charges each queued frame its whole buffer: 4 MiB held 10,923 classic
@@ -37,6 +38,13 @@ struct gw_conf {
 	char user[GW_NAME_MAX];             /* drop to this user; "" none */
 	int workshop;                       /* initial workshop mode */
 	int offload_kernel;                 /* offload: kernel */
+	/* control socket rights (canrigd.c resolves the names): members of
+	 * control_group may read (status, stats, routes), control_users may
+	 * also change (workshop, reload); root and canrigd's own user may
+	 * always do both */
+	char control_group[GW_NAME_MAX];    /* "" none */
+	char control_users[GW_CTL_USERS_MAX][GW_NAME_MAX];
+	size_t ncontrol_users;
 };
 
 /*

@@ -4,6 +4,7 @@
  * one-line FILE:LINE:COL message. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gw_conf.h"
@@ -132,6 +133,9 @@ static void test_full(void)
 	gw_conf_fini(&conf);
 }
 
+#define FW_HEAD "interfaces:\n  - {name: vcan0}\n  - {name: vcan2}\nroutes:\n" \
+	"  - name: diag\n    from: vcan2\n    to: vcan0\n    firewall:\n"
+
 static void test_errors(void)
 {
 	static const struct {
@@ -184,6 +188,34 @@ static void test_errors(void)
 		{ "interfaces: [\n", "t.yaml:2:1: " },
 		{ "", "t.yaml:1:1: empty file: expected interfaces: and routes:" },
 		{ "routes: []\n", "t.yaml:1:1: missing required key 'interfaces'" },
+		/* issue 18: "any" is every interface to the kernel */
+		{ "interfaces:\n  - {name: vcan0}\n  - {name: any}\nroutes: []\n",
+		  "t.yaml:3:12: 'any' is not an interface: a socket bound to it receives "
+		  "from every CAN interface" },
+		/* firewall lists that failed silently */
+		{ FW_HEAD "      allow: [{sid: 0x22, subs: [0x01]}]\n",
+		  "t.yaml:9:33: SID 0x22 has no sub-functions: subs: would be ignored" },
+		{ FW_HEAD "      allow: [0x22, {sid: 0x22}]\n",
+		  "t.yaml:9:27: SID 0x22 is listed twice in allow" },
+		{ FW_HEAD "      allow: [{sid: 0x10, subs: []}]\n",
+		  "t.yaml:9:33: an empty subs: list allows no sub-function; leave the SID out" },
+		{ FW_HEAD "      allow: [0x22]\n      address_byte: []\n",
+		  "t.yaml:10:21: address_byte: 1 to 8 address bytes" },
+		{ FW_HEAD "      allow: [0x22]\n      address_byte: [0xF1, 0x55, 0xF1]\n",
+		  "t.yaml:10:34: address byte 0xF1 is listed twice" },
+		/* the firewall belongs to the path */
+		{ FW_HEAD "      allow: [0x22]\n"
+		  "  - {name: all, from: vcan2, to: vcan0, masks: [{id: 0x700, mask: 0x700}]}\n",
+		  "t.yaml:10:5: route 'all': may send ids that the firewall of 'diag' guards "
+		  "from vcan2 to vcan0, without a firewall of its own; give it one, or keep "
+		  "its ids apart" },
+		{ FW_HEAD "      allow: [0x22]\n    actions: [{xor: {data: \"00 0C\"}}]\n",
+		  "t.yaml:5:5: route 'diag': a firewalled route may not change data or "
+		  "length (modification)" },
+		{ "interfaces:\n  - {name: vcan0}\n  - {name: vcan2, untrusted: true}\n"
+		  "routes:\n  - {name: obd, from: vcan2, to: vcan0, ids: [0x7DF]}\n",
+		  "t.yaml:5:5: route 'obd': vcan2 is untrusted: every route from it needs "
+		  "a firewall" },
 	};
 	size_t i;
 
@@ -198,6 +230,86 @@ static void test_errors(void)
 	}
 }
 
+/* The control socket's rights: names kept for canrigd to resolve. */
+static void test_control_rights(void)
+{
+	static const char yaml[] =
+		"options:\n"
+		"  control_group: canrig\n"
+		"  control_users: [alice, bob]\n"
+		"interfaces:\n  - {name: vcan0}\n  - {name: vcan1}\n"
+		"routes:\n  - {name: r, from: vcan0, to: vcan1}\n";
+	static const char many[] =
+		"options:\n"
+		"  control_users: [a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q]\n"
+		"interfaces:\n  - {name: vcan0}\n  - {name: vcan1}\n"
+		"routes:\n  - {name: r, from: vcan0, to: vcan1}\n";
+
+	CU_ASSERT_EQUAL_FATAL(load(yaml), 0);
+	CU_ASSERT_STRING_EQUAL(conf.control_group, "canrig");
+	CU_ASSERT_EQUAL(conf.ncontrol_users, 2);
+	CU_ASSERT_STRING_EQUAL(conf.control_users[1], "bob");
+	gw_conf_fini(&conf);
+	CU_ASSERT_EQUAL_FATAL(load(minimal), 0);
+	CU_ASSERT_STRING_EQUAL(conf.control_group, "");
+	CU_ASSERT_EQUAL(conf.ncontrol_users, 0);
+	gw_conf_fini(&conf);
+	CU_ASSERT_EQUAL(load(many), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "t.yaml:2:18: at most 16 control_users");
+	CU_ASSERT_EQUAL(load("options: {control_users: [\"a b\"]}\n"), -EINVAL);
+	CU_ASSERT_EQUAL(load("options: {control_group: []}\n"), -EINVAL);
+}
+
+static unsigned int send_hex(unsigned int src, uint32_t id, const char *hex,
+			     struct gw_emit *out)
+{
+	uint8_t d[64];
+	struct cf_frame f;
+	unsigned int i, v;
+
+	memset(&f, 0, sizeof(f));
+	for (i = 0; hex[2 * i]; i++) {
+		sscanf(hex + 2 * i, "%2x", &v);
+		d[i] = (uint8_t)v;
+	}
+	f.id = id;
+	f.len = (uint8_t)i;
+	f.data = d;
+	return gw_engine_input(conf.engine, src, &f, 0, out, 8);
+}
+
+/* Issue 18: an untrusted interface, address byte lists, workshop lists
+ * that widen allow, match: first falling through to a firewall. */
+static void test_trust(void)
+{
+	struct gw_emit out[8];
+
+	CU_ASSERT_EQUAL_FATAL(gw_conf_load_file(&conf, test_data("gw/fw_trust.yaml"),
+						err, sizeof(err)), 0);
+	CU_ASSERT(gw_engine_spec(conf.engine)->ifs[1].untrusted);
+	CU_ASSERT(!gw_engine_spec(conf.engine)->ifs[0].untrusted);
+	CU_ASSERT_EQUAL(send_hex(1, 0x7E0, "0322F190CCCCCCCC", out), 1);
+	CU_ASSERT_EQUAL(send_hex(1, 0x7E0, "021003CCCCCCCCCC", out), 1);
+	CU_ASSERT_EQUAL(send_hex(1, 0x7E0, "021002CCCCCCCCCC", out), 0);
+	/* not 8 bytes: the next route's firewall, not an open road */
+	CU_ASSERT_EQUAL(send_hex(1, 0x7E0, "0322F190", out), 1);
+	CU_ASSERT_EQUAL(send_hex(1, 0x7E0, "042E0100", out), 0);
+	CU_ASSERT_EQUAL(gw_engine_counters(conf.engine, 1)->dropped[GW_DROP_FIREWALL], 1);
+	/* both address bytes; others and normal addressing refused */
+	CU_ASSERT_EQUAL(send_hex(1, 0x6F1, "210322F190CCCCCC", out), 1);
+	CU_ASSERT_EQUAL(out[0].f.id, 0x6F2);
+	CU_ASSERT_EQUAL(send_hex(1, 0x6F1, "F10322F190CCCCCC", out), 1);
+	CU_ASSERT_EQUAL(send_hex(1, 0x6F1, "550322F190CCCCCC", out), 0);
+	CU_ASSERT_EQUAL(send_hex(1, 0x6F1, "032E0100CCCCCCCC", out), 0);
+	CU_ASSERT_EQUAL(send_hex(1, 0x6F1, "21032E0100CCCCCC", out), 0);
+	/* workshop mode: allow's 10 01/03 or workshop's 10 02 */
+	gw_engine_workshop(conf.engine, 1);
+	CU_ASSERT_EQUAL(send_hex(1, 0x7E0, "021002CCCCCCCCCC", out), 1);
+	CU_ASSERT_EQUAL(send_hex(1, 0x7E0, "021001CCCCCCCCCC", out), 1);
+	CU_ASSERT_EQUAL(send_hex(1, 0x7E0, "021004CCCCCCCCCC", out), 0);
+	gw_conf_fini(&conf);
+}
+
 /* Fuzzer find: carriage returns inside a scalar broke the message into
  * several lines. */
 static void test_regress(void)
@@ -209,6 +321,80 @@ static void test_regress(void)
 	CU_ASSERT_PTR_NULL(strchr(err, '\r'));
 }
 
+/*
+ * A file of nr routes, each with nids exact ids and nmasks masks, one
+ * per line, in a new buffer: route r's first id is on line
+ * 9 + r * (4 + nids + (nmasks ? 1 + nmasks : 0)), column 9.
+ */
+static char *many_ids(unsigned int nr, unsigned int nids, unsigned int nmasks)
+{
+	size_t cap = 256 + (size_t)nr * (128 + (nids + nmasks) * 40);
+	char *buf = malloc(cap), *q = buf;
+	unsigned int r, k;
+
+	if (!buf)
+		return NULL;
+	q += sprintf(q, "interfaces:\n  - {name: vcan0}\n  - {name: vcan1}\nroutes:\n");
+	for (r = 0; r < nr; r++) {
+		q += sprintf(q, "  - name: r%u\n    from: vcan0\n    to: vcan1\n    ids:\n", r);
+		for (k = 0; k < nids; k++)
+			q += sprintf(q, "      - 0x%X\n", 0x100000u + k);
+		if (nmasks)
+			q += sprintf(q, "    masks:\n");
+		for (k = 0; k < nmasks; k++)
+			q += sprintf(q, "      - {id: 0x%X, mask: 0x1FFFFFFF}\n", 0x200000u + k);
+	}
+	return buf;
+}
+
+/* Id selections are capped per route (4096) and in all (65536), at the
+ * first item past the cap; the caps themselves load. */
+static void test_id_caps(void)
+{
+	struct gw_emit out[8];
+	char *y;
+
+	/* ids: on lines 9 to 9 + 4095 */
+	y = many_ids(1, 4096, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(y);
+	CU_ASSERT_EQUAL(load(y), 0);
+	CU_ASSERT_EQUAL(route(0, 0x100FFF, CF_EFF, out), 1);
+	gw_conf_fini(&conf);
+	free(y);
+	y = many_ids(1, 4097, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(y);
+	CU_ASSERT_EQUAL(load(y), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "t.yaml:4105:9: route 'r0': more than 4096 id "
+			       "selections (ids: and masks: items) in one route");
+	free(y);
+	/* ids: and masks: together: the second mask (line 9 + 4095 + 1 + 2) */
+	y = many_ids(1, 4095, 2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(y);
+	CU_ASSERT_EQUAL(load(y), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "t.yaml:4106:9: route 'r0': more than 4096 id "
+			       "selections (ids: and masks: items) in one route");
+	free(y);
+	y = many_ids(1, 4095, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(y);
+	CU_ASSERT_EQUAL(load(y), 0);
+	gw_conf_fini(&conf);
+	free(y);
+	/* 16 routes of 4096 load; a 17th route's first id is one too many:
+	 * route r's ids start on line 9 + r * 4100 */
+	y = many_ids(16, 4096, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(y);
+	CU_ASSERT_EQUAL(load(y), 0);
+	CU_ASSERT(route(0, 0x100000, CF_EFF, out) >= 1);
+	gw_conf_fini(&conf);
+	free(y);
+	y = many_ids(17, 4096, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(y);
+	CU_ASSERT_EQUAL(load(y), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "t.yaml:65609:9: route 'r16': more than 65536 id "
+			       "selections (ids: and masks: items) in all routes");
+	free(y);
+}
+
 int register_gw_conf_tests(void)
 {
 	CU_pSuite s = CU_add_suite("gw_conf (canrigd YAML)", NULL, NULL);
@@ -216,7 +402,10 @@ int register_gw_conf_tests(void)
 	if (!s || !CU_add_test(s, "the issue's minimal file", test_minimal) ||
 	    !CU_add_test(s, "every key", test_full) ||
 	    !CU_add_test(s, "every error, one line with file:line:col", test_errors) ||
-	    !CU_add_test(s, "fuzzer regressions", test_regress))
+	    !CU_add_test(s, "control socket rights", test_control_rights) ||
+	    !CU_add_test(s, "fuzzer regressions", test_regress) ||
+	    !CU_add_test(s, "id selections capped per route and in all", test_id_caps) ||
+	    !CU_add_test(s, "trust boundaries (issue 18)", test_trust))
 		return CU_get_error();
 	return 0;
 }
