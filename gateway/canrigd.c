@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
 #include <pthread.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -44,6 +46,9 @@
 
 #define BATCH 64
 #define MAX_FILTERS 512 /* the kernel's per-socket limit for CAN_RAW */
+#define CTL_MAX_CONNS 32 /* control connections at once; more wait in the backlog */
+#define WS_DEFAULT_MIN 60 /* workshop on: closes by itself after this */
+#define WS_MAX_MIN 1440
 
 struct qent {
 	struct cf_frame f;
@@ -64,6 +69,10 @@ struct gif {
 	int held;            /* bus-off or carrier off: the queue waits */
 	uint64_t rx, tx, lost_down, busoff;
 	uint64_t overflow_old;  /* kernel receive drops of closed sockets */
+	uint64_t same_dev;      /* times refused: its device was open already */
+	uint64_t err_local;     /* error frames a local process sent: ignored */
+	unsigned int dup_of;    /* 1 + the interface whose device it named, or 0 */
+	char note[GW_NAME_MAX + 24]; /* why it stays closed, for status */
 };
 
 /* Frames the kernel dropped because our receive buffer was full. */
@@ -99,6 +108,7 @@ struct ctl_conn {
 	ev_io io;
 	ev_timer tm;            /* a client too slow to ask or to read is dropped */
 	struct ucred who;
+	int in_group;           /* the peer is in the control group */
 	char in[128];
 	size_t nin;
 	char *out;              /* the answer, being written */
@@ -141,6 +151,20 @@ struct gwd {
 	int verbose, foreground;
 	uint64_t started;
 	struct gw_emit out[256];
+	/* workshop mode opened by command closes by itself; from the file
+	 * it stays open until a reload says otherwise */
+	ev_timer ws_tm;
+	uint64_t ws_until;          /* now_ns() deadline; 0: off or from the file */
+	/* control socket: rights resolved from conf (start, reload) */
+	uid_t ctl_uids[GW_CTL_USERS_MAX];
+	size_t nctl_uids;
+	gid_t ctl_gid;              /* members may read */
+	unsigned int nconns;
+	ev_timer ctl_resume;        /* the listener paused on EMFILE */
+	int ctl_starved;            /* and said so */
+	int lock_fd;
+	char lock_path[GW_PATH_MAX + 8];
+	uid_t start_uid;            /* who started canrigd (owns the config) */
 };
 
 static int use_syslog;
@@ -183,6 +207,36 @@ static void undo(struct gwd *d, uint16_t route, enum gw_drop why)
 	c->dropped[why]++;
 }
 
+/*
+ * Queued frames are not forwarded yet (a held destination may keep them
+ * long, and lose them as stale): enqueue() takes back the engine's count,
+ * sent() counts them again when the kernel took them, and a frame dropped
+ * from a queue is only counted as dropped.
+ */
+static void queued(struct gwd *d, uint16_t route)
+{
+	struct gw_counters *c = gw_engine_counters(d->conf.engine, route);
+
+	if (c && c->forwarded)
+		c->forwarded--;
+}
+
+static void sent(struct gwd *d, uint16_t route)
+{
+	struct gw_counters *c = gw_engine_counters(d->conf.engine, route);
+
+	if (c)
+		c->forwarded++;
+}
+
+static void drop_queued(struct gwd *d, uint16_t route, enum gw_drop why)
+{
+	struct gw_counters *c = gw_engine_counters(d->conf.engine, route);
+
+	if (c)
+		c->dropped[why]++;
+}
+
 static void flush(struct gif *g, uint64_t now);
 static void offload_fold(struct gwd *d);
 static void offload_install(struct gwd *d, struct gw_cgw_route *plan);
@@ -211,6 +265,34 @@ static void enqueue(struct gwd *d, const struct gw_emit *o, uint64_t now)
 	e->f.data = e->data;
 	e->t = now;
 	e->route = o->route;
+	queued(d, o->route);
+}
+
+/*
+ * After a reload's swap with the queues kept: their frames name a route by
+ * its index in old, and the new engine may number the routes otherwise.
+ * A frame whose route is gone still goes out, counted nowhere.
+ */
+static void requeue(struct gwd *d, const struct gw_engine *old)
+{
+	const struct gw_engine *e = d->conf.engine;
+	size_t nn = gw_engine_nroutes(e), j;
+	unsigned int i, k;
+
+	for (i = 0; i < d->conf.nifs; i++) {
+		struct gif *g = &d->ifs[i];
+
+		for (k = 0; k < g->n; k++) {
+			struct qent *q = &g->q[(g->head + k) % g->cap];
+			const char *name = gw_engine_route_name(old, q->route);
+
+			j = q->route;
+			if (name && (j >= nn || strcmp(gw_engine_route_name(e, j), name)))
+				for (j = 0; j < nn && strcmp(gw_engine_route_name(e, j), name); j++)
+					;
+			q->route = name && j < nn ? (uint16_t)j : UINT16_MAX;
+		}
+	}
 }
 
 static void close_if(struct gif *g)
@@ -227,7 +309,7 @@ static void close_if(struct gif *g)
 	g->open = 0;
 	/* what waited for this interface is lost with it, and counted */
 	while (g->n) {
-		undo(d, g->q[g->head].route, GW_DROP_DOWN);
+		drop_queued(d, g->q[g->head].route, GW_DROP_DOWN);
 		g->lost_down++;
 		g->head = (g->head + 1) % g->cap;
 		g->n--;
@@ -271,20 +353,55 @@ static int open_if(struct gwd *d, struct gif *g, int quiet)
 {
 	static const can_err_mask_t err_mask = CAN_ERR_BUSOFF | CAN_ERR_RESTARTED;
 	static const int one = 1;
+	const char *name = d->conf.ifname[g->idx];
 	struct cio_opts o;
 	char eb[256];
+	unsigned int i;
 	int e;
 
+	/* bound to ifindex 0 a CAN_RAW socket receives what canrigd sends on
+	 * every interface: never, whatever the file says (gw_conf refuses it;
+	 * cio_open() binds 0 for this name only) */
+	if (!strcmp(name, "any")) {
+		if (!quiet)
+			logmsg(LOG_ERR, "any: refused: canrigd binds one device per interface");
+		return -EINVAL;
+	}
 	cio_opts_init(&o);
 	o.rcvbuf = (int)d->conf.pol[g->idx].rcvbuf;
 	o.no_rx = 1; /* filters come right after, from the rules */
-	e = cio_open(&g->sock, d->conf.ifname[g->idx], &o);
+	e = cio_open(&g->sock, name, &o);
 	if (e) {
 		if (!quiet)
-			logmsg(LOG_WARNING, "%s", cio_open_strerror(e, d->conf.ifname[g->idx],
-								  eb, sizeof(eb)));
+			logmsg(LOG_WARNING, "%s", cio_open_strerror(e, name, eb, sizeof(eb)));
+		g->dup_of = 0;
 		return e;
 	}
+	/*
+	 * Two sockets of canrigd on one device (an altname, say) would each
+	 * receive what the other sends, and route it again: a storm no
+	 * check of names can see.  The device's first interface keeps it;
+	 * this one stays closed (its empty filter took nothing meanwhile),
+	 * counted and logged once per refusal, and is tried again later.
+	 */
+	for (i = 0; i < d->conf.nifs; i++)
+		if (d->ifs[i].open && d->ifs[i].sock.ifindex == g->sock.ifindex)
+			break;
+	if (i < d->conf.nifs) {
+		int ifindex = g->sock.ifindex;
+
+		cio_close(&g->sock);
+		if (g->dup_of != i + 1) {
+			g->dup_of = i + 1;
+			g->same_dev++;
+			snprintf(g->note, sizeof(g->note), "DOWN (same device as %s)",
+				 d->conf.ifname[i]);
+			logmsg(LOG_WARNING, "%s: same device (ifindex %d) as %s: refused, "
+			       "stays closed", name, ifindex, d->conf.ifname[i]);
+		}
+		return -EEXIST;
+	}
+	g->dup_of = 0;
 	e = cio_ring_init(&g->ring, BATCH);
 	if (e) {
 		cio_close(&g->sock);
@@ -316,12 +433,12 @@ static void flush(struct gif *g, uint64_t now)
 	uint64_t age = (uint64_t)d->conf.pol[g->idx].max_age_ms * 1000000ull;
 
 	while (g->n && g->open && !g->held) {
-		unsigned int k = 0, sent = 0, i;
+		unsigned int k = 0, nsent = 0, i;
 		int e;
 
 		/* stale frames (after a bus-off, say) are not sent late */
 		while (g->n && age && now - g->q[g->head].t > age) {
-			undo(d, g->q[g->head].route, GW_DROP_STALE);
+			drop_queued(d, g->q[g->head].route, GW_DROP_STALE);
 			g->head = (g->head + 1) % g->cap;
 			g->n--;
 		}
@@ -329,10 +446,12 @@ static void flush(struct gif *g, uint64_t now)
 			fv[k++] = g->q[(g->head + i) % g->cap].f;
 		if (!k)
 			break;
-		e = cio_send(&g->sock, fv, k, &sent);
-		g->tx += sent;
-		g->head = (g->head + sent) % g->cap;
-		g->n -= sent;
+		e = cio_send(&g->sock, fv, k, &nsent);
+		g->tx += nsent;
+		for (i = 0; i < nsent; i++)
+			sent(d, g->q[(g->head + i) % g->cap].route);
+		g->head = (g->head + nsent) % g->cap;
+		g->n -= nsent;
 		if (!e)
 			continue;
 		if (e == -ENOBUFS || e == -EAGAIN) {
@@ -342,7 +461,7 @@ static void flush(struct gif *g, uint64_t now)
 		}
 		if (e == -EINVAL && g->n) {
 			/* a frame the interface cannot carry: drop just it */
-			undo(d, g->q[g->head].route, GW_DROP_ACTION);
+			drop_queued(d, g->q[g->head].route, GW_DROP_ACTION);
 			g->head = (g->head + 1) % g->cap;
 			g->n--;
 			continue;
@@ -396,8 +515,22 @@ static void hold(struct gif *g, int on, const char *why)
 	}
 }
 
+/*
+ * Only the controller's error frames count.  Any local process may open
+ * CAN_RAW and send one (no privilege needed), and the kernel echoes it to
+ * canrigd's socket marked as sent on this host (MSG_DONTROUTE, dir TX):
+ * believing it would let anyone hold a domain's queue.  A device without
+ * a controller (vcan) can then only be held by its link state.
+ */
 static void on_error_frame(struct gif *g, const struct cf_frame *f)
 {
+	if (f->dir != CF_DIR_RX) {
+		if (!g->err_local++)
+			logmsg(LOG_WARNING, "%s: error frame sent by a local process (id "
+			       "0x%08X): ignored; only the controller's count (further ones "
+			       "only counted)", g->d->conf.ifname[g->idx], (unsigned int)f->id);
+		return;
+	}
 	if (f->id & CAN_ERR_BUSOFF)
 		hold(g, 1, "bus-off");
 	else if (f->id & CAN_ERR_RESTARTED)
@@ -496,33 +629,32 @@ static void on_retry(struct ev_loop *loop, ev_timer *w, int revents)
 		}
 }
 
-/* An interface appeared, changed or went away (rtnetlink). */
-static void on_link_ev(void *arg, const struct cio_link_ev *ev)
+/* Does the configured name lead to ev's device: its name, an altname? */
+static int names_dev(const char *name, const struct cio_link_ev *ev)
 {
-	struct gwd *d = arg;
-	struct gif *g = NULL;
-	unsigned int i;
+	return !strcmp(name, ev->ifname) || if_nametoindex(name) == (unsigned int)ev->ifindex;
+}
 
-	for (i = 0; i < d->conf.nifs; i++)
-		if (!strcmp(d->conf.ifname[i], ev->ifname) ||
-		    (d->ifs[i].open && d->ifs[i].sock.ifindex == ev->ifindex)) {
-			g = &d->ifs[i];
-			break;
-		}
-	if (!g)
+/* What a link event means for interface g. */
+static void link_ev_if(struct gwd *d, struct gif *g, const struct cio_link_ev *ev)
+{
+	const char *name = d->conf.ifname[g->idx], *why = NULL;
+
+	if (g->open && g->sock.ifindex == ev->ifindex)
+		why = ev->deleted ? "deleted" : !ev->up ? "down" :
+		      !names_dev(name, ev) ? "renamed" : NULL;
+	else if (g->open && !ev->deleted && !strcmp(name, ev->ifname))
+		why = "replaced"; /* its name went to another device */
+	else if (g->open)
 		return;
-	if (g->open && (ev->deleted || !ev->up || g->sock.ifindex != ev->ifindex ||
-			strcmp(d->conf.ifname[i], ev->ifname))) {
-		logmsg(LOG_WARNING, "%s: %s; waiting for it to come back", d->conf.ifname[i],
-		       ev->deleted ? "deleted" : !ev->up ? "down" : "replaced");
+	if (why) {
+		logmsg(LOG_WARNING, "%s: %s; waiting for it to come back", name, why);
 		close_if(g);
 	}
-	if (ev->deleted || !ev->up || strcmp(d->conf.ifname[i], ev->ifname))
-		return;
 	if (!g->open) {
-		if (open_if(d, g, 1))
+		if (ev->deleted || !ev->up || !names_dev(name, ev) || open_if(d, g, 1))
 			return;
-		logmsg(LOG_NOTICE, "%s: back", d->conf.ifname[i]);
+		logmsg(LOG_NOTICE, "%s: back", name);
 		/* the kernel dropped the jobs of the old interface */
 		offload_fold(d);
 		offload_install(d, NULL);
@@ -531,6 +663,21 @@ static void on_link_ev(void *arg, const struct cio_link_ev *ev)
 		hold(g, 1, ev->can_state == CAN_STATE_BUS_OFF ? "bus-off" : "no carrier");
 	else if (ev->can_state < 0 || ev->can_state <= CAN_STATE_ERROR_PASSIVE)
 		hold(g, 0, "carrier back");
+}
+
+/*
+ * An interface appeared, changed or went away (rtnetlink).  Every
+ * configured interface is asked, in the file's order: one event may close
+ * one and bring back another, and of two that name one device (an
+ * altname) the first keeps it, as at start.
+ */
+static void on_link_ev(void *arg, const struct cio_link_ev *ev)
+{
+	struct gwd *d = arg;
+	unsigned int i;
+
+	for (i = 0; i < d->conf.nifs; i++)
+		link_ev_if(d, &d->ifs[i], ev);
 }
 
 static void on_link(struct ev_loop *loop, ev_io *w, int revents)
@@ -580,7 +727,7 @@ static void close_all(struct gwd *d)
 
 static const char *if_state(const struct gif *g)
 {
-	return !g->open ? "DOWN" : g->held ? "HELD" : "up";
+	return !g->open ? (g->dup_of ? g->note : "DOWN") : g->held ? "HELD" : "up";
 }
 
 static void print_stats(struct gwd *d, FILE *f)
@@ -589,12 +736,13 @@ static void print_stats(struct gwd *d, FILE *f)
 
 	for (i = 0; i < d->conf.nifs; i++)
 		fprintf(f, "interface %s: %s, rx %llu, tx %llu, queued %u, lost while down %llu, "
-			"rx-overflow %llu, bus-off %llu\n",
+			"rx-overflow %llu, bus-off %llu, same device %llu, local error frames %llu\n",
 			d->conf.ifname[i], if_state(&d->ifs[i]),
 			(unsigned long long)d->ifs[i].rx, (unsigned long long)d->ifs[i].tx,
 			d->ifs[i].n, (unsigned long long)d->ifs[i].lost_down,
 			(unsigned long long)rx_overflow(&d->ifs[i]),
-			(unsigned long long)d->ifs[i].busoff);
+			(unsigned long long)d->ifs[i].busoff, (unsigned long long)d->ifs[i].same_dev,
+			(unsigned long long)d->ifs[i].err_local);
 	for (i = 0; i < n; i++) {
 		const struct gw_counters *c = gw_engine_counters(d->conf.engine, i);
 
@@ -624,6 +772,80 @@ static int same_interfaces(const struct gw_conf *a, const struct gw_conf *b)
 	return 1;
 }
 
+static void ctl_rights_resolve(struct gwd *d);
+
+/*
+ * Refuses a configuration file that someone else could change: writable
+ * by others, by a group other than root's when started as root (as root,
+ * the file decides options.user; a user's own file may be shared with
+ * their private group), or owned by anyone but root and the user who
+ * started canrigd.  Returns 0, or -EPERM / -errno with the message in err.
+ */
+static int config_file_ok(const char *path, uid_t starter, char *err, size_t cap)
+{
+	struct stat st;
+
+	if (stat(path, &st)) {
+		snprintf(err, cap, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if ((st.st_mode & S_IWOTH) || (!starter && (st.st_mode & S_IWGRP) && st.st_gid)) {
+		snprintf(err, cap, "%s: writable by %s: refused (chmod go-w)", path,
+			 st.st_mode & S_IWOTH ? "everyone" : "its group");
+		return -EPERM;
+	}
+	if (st.st_uid != 0 && st.st_uid != starter) {
+		snprintf(err, cap, "%s: owned by uid %u, not root%s: refused", path,
+			 (unsigned int)st.st_uid, starter ? " nor canrigd's user" : "");
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* ---- workshop mode ----
+ * Opened by command it closes by itself (WS_DEFAULT_MIN, or the minutes
+ * asked for); opened by the file (workshop: true) it stays open as long as
+ * the file says so: every reload sets it to the file's value, so a file
+ * saying false closes what a command opened. */
+
+static void on_ws_expire(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct gwd *d = w->data;
+
+	(void)loop;
+	(void)revents;
+	d->ws_until = 0;
+	gw_engine_workshop(d->conf.engine, 0);
+	logmsg(LOG_NOTICE, "workshop mode expired: closed");
+}
+
+/* Opens (for minutes > 0, 0: no expiry) or closes workshop mode. */
+static void workshop_set(struct gwd *d, int on, double minutes)
+{
+	ev_timer_stop(d->loop, &d->ws_tm);
+	d->ws_until = 0;
+	gw_engine_workshop(d->conf.engine, on);
+	if (on && minutes > 0) {
+		d->ws_until = now_ns() + (uint64_t)(minutes * 60e9);
+		ev_timer_set(&d->ws_tm, minutes * 60, 0);
+		ev_timer_start(d->loop, &d->ws_tm);
+	}
+}
+
+/* After a reload's swap: the file decides (the engine adopted the old mode). */
+static void workshop_follow_file(struct gwd *d)
+{
+	int was = gw_engine_workshop_on(d->conf.engine);
+
+	workshop_set(d, d->conf.workshop, 0);
+	if (d->conf.workshop)
+		logmsg(LOG_NOTICE, "workshop mode on from %s (no expiry; a reload with "
+		       "workshop: false closes it)", d->path);
+	else if (was)
+		logmsg(LOG_NOTICE, "workshop mode closed by the reload: %s says workshop: false",
+		       d->path);
+}
+
 /*
  * Swaps in the configuration the reload thread parsed and checked
  * completely.  It runs on the loop, between two batches: no frame is in
@@ -648,6 +870,7 @@ static void reload_apply(struct gwd *d, char *res, size_t cap)
 		struct gw_engine *old = d->conf.engine;
 
 		d->conf = nc;
+		requeue(d, old);
 		/* With offload staying on, offload_install() marks the kernel's
 		 * routes in the new engine and then filters; filtering here as
 		 * well would take every offloaded id into user space for a
@@ -673,6 +896,8 @@ static void reload_apply(struct gwd *d, char *res, size_t cap)
 		offload_reload(d);
 		gw_conf_fini(&old);
 	}
+	workshop_follow_file(d);
+	ctl_rights_resolve(d);
 	snprintf(res, cap, "reloaded %s: %zu routes in %.3f ms (YAML %.3f ms, rules %.3f ms), "
 		 "routing paused %.3f ms",
 		 d->path, gw_engine_nroutes(d->conf.engine),
@@ -690,6 +915,13 @@ static void *reload_main(void *arg)
 	struct yml y;
 	uint64_t t0 = now_ns(), t1;
 
+	d->rl.rc = config_file_ok(d->path, d->start_uid, d->rl.err, sizeof(d->rl.err));
+	if (d->rl.rc) {
+		d->rl.plan = NULL;
+		d->rl.yaml_ns = d->rl.rules_ns = 0;
+		ev_async_send(d->loop, &d->rl.done);
+		return NULL;
+	}
 	d->rl.rc = yml_load_file(&y, d->path);
 	t1 = now_ns();
 	if (d->rl.rc)
@@ -1064,8 +1296,9 @@ static void offload_install(struct gwd *d, struct gw_cgw_route *plan)
 	o->pending = 0;
 	sp = gw_engine_spec(d->conf.engine);
 	n = gw_engine_nroutes(d->conf.engine);
+	/* a second name for an open device is missing here too (open_if()) */
 	for (i = 0; i < sp->nifs; i++)
-		ifindex[i] = if_nametoindex(sp->ifs[i].name);
+		ifindex[i] = d->ifs[i].dup_of ? 0 : if_nametoindex(sp->ifs[i].name);
 	kernel = calloc(n + 1, 1);
 	o->rt = plan ? plan : offload_plan(d->conf.engine);
 	if (!kernel || !o->rt)
@@ -1264,11 +1497,16 @@ static void offload_reload(struct gwd *d)
 }
 
 /* ---- the control socket ----
- * One command line in, the answer out, then the connection closes.  Who
- * may talk to canrigd is whoever may write to the socket file: it is
- * created 0660, owned by the user canrigd runs as; operators get its
- * group.  Every command that changes something is logged with the
- * caller's uid and pid (SO_PEERCRED). */
+ * One command line in, the answer out, then the connection closes.  Two
+ * gates: the socket file (0660, owned by the user canrigd runs as, group
+ * options.control_group or that user's group) decides who may connect;
+ * the peer's credentials (SO_PEERCRED, SO_PEERGROUPS) decide what it may
+ * do.  Reading (status, stats, routes): root, canrigd's own user,
+ * control_users and members of the socket's group.  Changing (workshop,
+ * reload): root, canrigd's own user and control_users.  Every change, and
+ * every refusal, is logged with the caller's uid and pid. */
+
+enum { CTL_READ = 1, CTL_WRITE = 2 };
 
 static void put_counters_json(FILE *f, const struct gw_counters *c)
 {
@@ -1289,13 +1527,15 @@ static void stats_json(struct gwd *d, FILE *f)
 	fprintf(f, "{\"interfaces\":[");
 	for (i = 0; i < d->conf.nifs; i++)
 		fprintf(f, "%s{\"name\":\"%s\",\"up\":%s,\"held\":%s,\"rx\":%llu,\"tx\":%llu,"
-			"\"queued\":%u,\"lost_down\":%llu,\"rx_overflow\":%llu,\"busoff\":%llu}",
+			"\"queued\":%u,\"lost_down\":%llu,\"rx_overflow\":%llu,\"busoff\":%llu,"
+			"\"same_device\":%llu,\"err_local\":%llu}",
 			i ? "," : "", d->conf.ifname[i], d->ifs[i].open ? "true" : "false",
 			d->ifs[i].held ? "true" : "false",
 			(unsigned long long)d->ifs[i].rx, (unsigned long long)d->ifs[i].tx,
 			d->ifs[i].n, (unsigned long long)d->ifs[i].lost_down,
 			(unsigned long long)rx_overflow(&d->ifs[i]),
-			(unsigned long long)d->ifs[i].busoff);
+			(unsigned long long)d->ifs[i].busoff, (unsigned long long)d->ifs[i].same_dev,
+			(unsigned long long)d->ifs[i].err_local);
 	fprintf(f, "],\"routes\":[");
 	for (i = 0; i < n; i++) {
 		fprintf(f, "%s{\"name\":\"%s\",", i ? "," : "",
@@ -1337,10 +1577,18 @@ static void status_text(struct gwd *d, FILE *f)
 	for (i = 0; i < d->conf.nifs; i++)
 		up += d->ifs[i].open;
 	fprintf(f, "canrigd %s: running %.0f s, config %s, %zu interfaces (%zu up), "
-		"%zu routes, workshop %s\n", CANRIG_VERSION,
+		"%zu routes, workshop %s", CANRIG_VERSION,
 		(double)(now_ns() - d->started) / 1e9, d->path, d->conf.nifs, up,
 		gw_engine_nroutes(d->conf.engine),
 		gw_engine_workshop_on(d->conf.engine) ? "on" : "off");
+	if (gw_engine_workshop_on(d->conf.engine) && d->ws_until) {
+		uint64_t t = now_ns();
+
+		fprintf(f, " (%.1f min left)", d->ws_until > t ? (double)(d->ws_until - t) / 60e9 : 0);
+	} else if (gw_engine_workshop_on(d->conf.engine)) {
+		fprintf(f, " (from the file, no expiry)");
+	}
+	fputc('\n', f);
 	for (i = 0; i < d->conf.nifs; i++)
 		fprintf(f, "  %s (%s): %s\n", d->conf.ifname[i],
 			gw_engine_spec(d->conf.engine)->ifs[i].domain, if_state(&d->ifs[i]));
@@ -1358,17 +1606,103 @@ static void command(struct gwd *d, const char *line, FILE *f, const struct ucred
 		stats_json(d, f);
 	} else if (!strcmp(line, "routes")) {
 		routes_text(d, f);
-	} else if (!strcmp(line, "workshop on") || !strcmp(line, "workshop off")) {
-		int on = line[10] == 'n';
+	} else if (!strcmp(line, "workshop off")) {
+		workshop_set(d, 0, 0);
+		logmsg(LOG_NOTICE, "workshop mode off by uid %u pid %d", who->uid, who->pid);
+		fprintf(f, "workshop mode off\n");
+	} else if (!strncmp(line, "workshop on", 11) && (!line[11] || line[11] == ' ')) {
+		double m = WS_DEFAULT_MIN;
+		char *end;
 
-		gw_engine_workshop(d->conf.engine, on);
-		logmsg(LOG_NOTICE, "workshop mode %s by uid %u pid %d", on ? "on" : "off",
-		       who->uid, who->pid);
-		fprintf(f, "workshop mode %s\n", on ? "on" : "off");
+		/* minutes, fractions too (a test waits seconds, not minutes) */
+		if (line[11]) {
+			m = strtod(line + 12, &end);
+			if (end == line + 12 || *end || !(m > 0 && m <= WS_MAX_MIN)) {
+				fprintf(f, "error: workshop on [MINUTES]: 0 < MINUTES <= %d\n",
+					WS_MAX_MIN);
+				return;
+			}
+		}
+		workshop_set(d, 1, m);
+		logmsg(LOG_NOTICE, "workshop mode on for %g min by uid %u pid %d", m, who->uid,
+		       who->pid);
+		fprintf(f, "workshop mode on for %g min\n", m);
 	} else {
 		fprintf(f, "error: unknown command '%.64s' (status, stats [--json], routes, "
-			"reload, workshop on|off)\n", line);
+			"reload, workshop on [MINUTES]|off)\n", line);
 	}
+}
+
+/* Changes something: only for those allowed to (see above). */
+static int ctl_is_write(const char *line)
+{
+	return !strcmp(line, "reload") || !strncmp(line, "workshop", 8);
+}
+
+static unsigned int ctl_rights(struct gwd *d, const struct ctl_conn *c)
+{
+	size_t i;
+
+	if (c->who.uid == 0 || c->who.uid == geteuid())
+		return CTL_READ | CTL_WRITE;
+	for (i = 0; i < d->nctl_uids; i++)
+		if (c->who.uid == d->ctl_uids[i])
+			return CTL_READ | CTL_WRITE;
+	return c->in_group ? CTL_READ : 0;
+}
+
+/*
+ * The names of options.control_group and control_users as ids.  A name
+ * that does not resolve gives no rights (logged); the group defaults to
+ * the group canrigd runs as.
+ */
+static void ctl_rights_resolve(struct gwd *d)
+{
+	size_t i;
+
+	d->ctl_gid = getegid();
+	if (d->conf.control_group[0]) {
+		struct group *gr = getgrnam(d->conf.control_group);
+
+		if (gr)
+			d->ctl_gid = gr->gr_gid;
+		else
+			logmsg(LOG_WARNING, "control_group '%s' does not exist",
+			       d->conf.control_group);
+	}
+	d->nctl_uids = 0;
+	for (i = 0; i < d->conf.ncontrol_users; i++) {
+		struct passwd *pw = getpwnam(d->conf.control_users[i]);
+
+		if (pw)
+			d->ctl_uids[d->nctl_uids++] = pw->pw_uid;
+		else
+			logmsg(LOG_WARNING, "control_users: '%s' does not exist",
+			       d->conf.control_users[i]);
+	}
+}
+
+/* Is the peer on fd in group g: its primary group or a supplementary one? */
+static int peer_in_group(int fd, gid_t primary, gid_t g)
+{
+	gid_t small[64], *v = small;
+	socklen_t len = sizeof(small);
+	int in = primary == g;
+	size_t i;
+
+	if (in)
+		return 1;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, v, &len)) {
+		if (errno != ERANGE || !(v = malloc(len)))
+			return 0;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, v, &len))
+			len = 0;
+	}
+	for (i = 0; i < len / sizeof(gid_t); i++)
+		in |= v[i] == g;
+	if (v != small)
+		free(v);
+	return in;
 }
 
 static void ctl_close(struct ctl_conn *c)
@@ -1386,6 +1720,12 @@ static void ctl_close(struct ctl_conn *c)
 	close(c->io.fd);
 	free(c->out);
 	free(c);
+	d->nconns--;
+	/* room again (a connection, and an fd): the paused listener goes on */
+	if (d->ctl_fd >= 0 && !ev_is_active(&d->ctl)) {
+		ev_timer_stop(d->loop, &d->ctl_resume);
+		ev_io_start(d->loop, &d->ctl);
+	}
 }
 
 /* Writes what it can of the answer; the rest when the socket takes it. */
@@ -1443,6 +1783,12 @@ static void ctl_line(struct ctl_conn *c)
 	c->in[strcspn(c->in, "\r\n")] = 0;
 	ev_io_stop(d->loop, &c->io);
 	ev_timer_stop(d->loop, &c->tm);
+	if (!(ctl_rights(d, c) & (ctl_is_write(c->in) ? CTL_WRITE : CTL_READ))) {
+		logmsg(LOG_WARNING, "control: '%.32s' refused to uid %u pid %d: permission denied",
+		       c->in, c->who.uid, c->who.pid);
+		ctl_answer(c, "error: permission denied");
+		return;
+	}
 	if (!strcmp(c->in, "reload")) {
 		struct ctl_conn **q = d->rl.busy ? &d->rl.wait_next : &d->rl.wait_cur;
 
@@ -1502,10 +1848,22 @@ static void on_ctl_tm(struct ev_loop *loop, ev_timer *w, int revents)
 	ctl_close(w->data);
 }
 
+static void on_ctl_resume(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct gwd *d = w->data;
+
+	(void)revents;
+	if (d->ctl_fd >= 0 && d->nconns < CTL_MAX_CONNS)
+		ev_io_start(loop, &d->ctl);
+}
+
 /*
  * New control connections.  Nothing here waits for a client: a client
  * that is slow to ask or to read its answer only holds its own
- * connection, for 5 s at most.
+ * connection, for 5 s at most.  At CTL_MAX_CONNS, or when accept() finds
+ * no fd (EMFILE, ENFILE) or memory, the listener pauses: its watcher is
+ * level-triggered and would fire forever on the waiting connection.  It
+ * goes on when a connection closes, or after a second.
  */
 static void on_ctl(struct ev_loop *loop, ev_io *w, int revents)
 {
@@ -1516,17 +1874,42 @@ static void on_ctl(struct ev_loop *loop, ev_io *w, int revents)
 
 	(void)revents;
 	for (k = 0; k < 16; k++) {
-		fd = accept4(d->ctl_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0)
+		if (d->nconns >= CTL_MAX_CONNS) {
+			ev_io_stop(loop, &d->ctl);
 			return;
+		}
+		fd = accept4(d->ctl_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
+				return;
+			/* EMFILE, ENFILE, ENOBUFS, ENOMEM: try again later (said
+			 * once until an accept works again) */
+			if (!d->ctl_starved)
+				logmsg(LOG_WARNING, "control: accept: %s; pausing the listener",
+				       strerror(errno));
+			d->ctl_starved = 1;
+			ev_io_stop(loop, &d->ctl);
+			ev_timer_stop(loop, &d->ctl_resume);
+			ev_timer_set(&d->ctl_resume, 1, 0);
+			ev_timer_start(loop, &d->ctl_resume);
+			return;
+		}
+		d->ctl_starved = 0;
 		c = calloc(1, sizeof(*c));
 		if (!c) {
 			close(fd);
 			continue;
 		}
 		c->d = d;
+		/* no credentials, no rights: never take a zeroed uid for root */
 		wl = sizeof(c->who);
-		getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->who, &wl);
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->who, &wl) || wl != sizeof(c->who)) {
+			close(fd);
+			free(c);
+			continue;
+		}
+		c->in_group = peer_in_group(fd, c->who.gid, d->ctl_gid);
+		d->nconns++;
 		ev_io_init(&c->io, on_ctl_io, fd, EV_READ);
 		c->io.data = c;
 		ev_timer_init(&c->tm, on_ctl_tm, 5, 0);
@@ -1538,9 +1921,15 @@ static void on_ctl(struct ev_loop *loop, ev_io *w, int revents)
 	}
 }
 
-static int open_control(struct gwd *d)
+/*
+ * The control socket, owned by uid:gid (-1: as created).  Its directory
+ * was checked and the instance lock taken (control_prepare()), so what
+ * is at the path now was left by a previous run that died.
+ */
+static int open_control(struct gwd *d, uid_t uid, gid_t gid)
 {
 	struct sockaddr_un a;
+	struct stat st;
 	mode_t old;
 	int fd;
 
@@ -1549,21 +1938,12 @@ static int open_control(struct gwd *d)
 	if (strlen(d->conf.control) >= sizeof(a.sun_path))
 		return -ENAMETOOLONG;
 	memcpy(a.sun_path, d->conf.control, strlen(d->conf.control) + 1);
+	/* a socket left by a previous run that died is replaced; nothing else */
+	if (!lstat(a.sun_path, &st) && !S_ISSOCK(st.st_mode))
+		return -EEXIST;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	/* its directory (/run/canrigd by default) is made if missing */
-	{
-		char dir[sizeof(a.sun_path)], *sl;
-
-		memcpy(dir, a.sun_path, sizeof(dir));
-		sl = strrchr(dir, '/');
-		if (sl && sl != dir) {
-			*sl = 0;
-			mkdir(dir, 0755);
-		}
-	}
-	/* a socket left by a previous run that died is replaced */
 	unlink(a.sun_path);
 	old = umask(0117);
 	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 8)) {
@@ -1574,11 +1954,19 @@ static int open_control(struct gwd *d)
 		return e;
 	}
 	umask(old);
+	/* the user canrigd becomes owns it; operators get its group (not
+	 * asked for when it is so already: the unit's filter refuses chown) */
+	if (!stat(a.sun_path, &st) && ((uid != (uid_t)-1 && st.st_uid != uid) ||
+				       (gid != (gid_t)-1 && st.st_gid != gid)) &&
+	    chown(a.sun_path, uid, gid))
+		logmsg(LOG_WARNING, "chown %s: %s", a.sun_path, strerror(errno));
 	d->ctl_fd = fd;
 	snprintf(d->ctl_path, sizeof(d->ctl_path), "%s", d->conf.control);
 	ev_io_init(&d->ctl, on_ctl, fd, EV_READ);
 	d->ctl.data = d;
 	ev_io_start(d->loop, &d->ctl);
+	ev_timer_init(&d->ctl_resume, on_ctl_resume, 1, 0);
+	d->ctl_resume.data = d;
 	return 0;
 }
 
@@ -1590,8 +1978,12 @@ static void close_control(struct gwd *d)
 	if (d->ctl_fd < 0)
 		return;
 	ev_io_stop(d->loop, &d->ctl);
+	ev_timer_stop(d->loop, &d->ctl_resume);
 	close(d->ctl_fd);
-	unlink(d->ctl_path);
+	/* the directory is writable by the user canrigd runs as (see
+	 * control_prepare()), so this works after the privileges are gone */
+	if (unlink(d->ctl_path))
+		logmsg(LOG_WARNING, "%s: %s", d->ctl_path, strerror(errno));
 	d->ctl_fd = -1;
 }
 
@@ -1618,42 +2010,229 @@ static void sd_notify_ready(void)
 	close(fd);
 }
 
-/*
- * Keeps CAP_NET_ADMIN across the user switch: can-gw checks it on every
- * change, and offloaded routes must still come out at reload and exit.
- */
-static int keep_net_admin(void)
+/* ---- privileges ----
+ * Started as root, canrigd opens its sockets and then becomes
+ * options.user; without user:, the user "canrigd" if it exists, else
+ * "nobody".  It keeps CAP_NET_ADMIN alone, and only when offload is on
+ * (can-gw checks it on every change, and offloaded routes must still
+ * come out at reload and exit).  Whatever it runs as: no new privileges
+ * through exec, an empty bounding set and no ambient capabilities. */
+
+/* Does this process have cap in its permitted set? */
+static int have_cap(int cap)
 {
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct c[_LINUX_CAPABILITY_U32S_3];
 
 	memset(c, 0, sizeof(c));
-	c[CAP_TO_INDEX(CAP_NET_ADMIN)].effective = CAP_TO_MASK(CAP_NET_ADMIN);
-	c[CAP_TO_INDEX(CAP_NET_ADMIN)].permitted = CAP_TO_MASK(CAP_NET_ADMIN);
+	if (syscall(SYS_capget, &h, c))
+		return 0;
+	return !!(c[CAP_TO_INDEX(cap)].permitted & CAP_TO_MASK(cap));
+}
+
+/*
+ * Exactly CAP_NET_ADMIN (net_admin) or nothing, effective and permitted.
+ * Already so (the service manager gave just that), capset() is not
+ * called: the shipped unit's system call filter refuses it.
+ */
+static int set_caps(int net_admin)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct c[_LINUX_CAPABILITY_U32S_3], now[_LINUX_CAPABILITY_U32S_3];
+	int i, same = 1;
+
+	memset(c, 0, sizeof(c));
+	if (net_admin) {
+		c[CAP_TO_INDEX(CAP_NET_ADMIN)].effective = CAP_TO_MASK(CAP_NET_ADMIN);
+		c[CAP_TO_INDEX(CAP_NET_ADMIN)].permitted = CAP_TO_MASK(CAP_NET_ADMIN);
+	}
+	memset(now, 0, sizeof(now));
+	if (syscall(SYS_capget, &h, now))
+		same = 0;
+	for (i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
+		same &= now[i].effective == c[i].effective && now[i].permitted == c[i].permitted;
+	if (same)
+		return 0;
+	h.version = _LINUX_CAPABILITY_VERSION_3;
+	h.pid = 0;
 	return syscall(SYS_capset, &h, c) ? -errno : 0;
 }
 
-static int drop_privileges(const char *user, int net_admin)
+/*
+ * Becomes pw (NULL: stays who it is) keeping CAP_NET_ADMIN if net_admin
+ * (and it has it).  Returns 0, or -1 logged: the caller stops, since
+ * routing untrusted frames with privileges it meant to drop is worse than
+ * not routing.
+ */
+static int drop_privileges(const struct passwd *pw, int net_admin)
 {
-	struct passwd *pw;
+	int c;
 
-	if (!user[0] || geteuid() != 0)
-		return 0;
-	pw = getpwnam(user);
-	if (!pw) {
-		logmsg(LOG_ERR, "user '%s' does not exist", user);
+	net_admin = net_admin && have_cap(CAP_NET_ADMIN);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
+		logmsg(LOG_ERR, "no_new_privs: %s", strerror(errno));
 		return -1;
 	}
-	if (net_admin && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0))
-		logmsg(LOG_WARNING, "cannot keep CAP_NET_ADMIN: %s", strerror(errno));
-	if (setgroups(0, NULL) || setgid(pw->pw_gid) || setuid(pw->pw_uid)) {
-		logmsg(LOG_ERR, "cannot become '%s': %s", user, strerror(errno));
+	/* nothing for an exec either (EINVAL: a kernel without ambient caps) */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) && errno != EINVAL) {
+		logmsg(LOG_ERR, "clearing ambient capabilities: %s", strerror(errno));
 		return -1;
 	}
-	if (net_admin && keep_net_admin())
-		logmsg(LOG_WARNING, "offload: CAP_NET_ADMIN lost with the user switch; "
-		       "offloaded routes can no longer change");
+	/* the bounding set needs CAP_SETPCAP, so before the user switch;
+	 * without it (started unprivileged) the service manager's is kept */
+	if (have_cap(CAP_SETPCAP))
+		for (c = 0; prctl(PR_CAPBSET_READ, c, 0, 0, 0) >= 0; c++)
+			if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0)) {
+				logmsg(LOG_ERR, "bounding set: %s", strerror(errno));
+				return -1;
+			}
+	if (pw) {
+		if (net_admin && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0)) {
+			logmsg(LOG_ERR, "keepcaps: %s", strerror(errno));
+			return -1;
+		}
+		if (setgroups(0, NULL) || setgid(pw->pw_gid) || setuid(pw->pw_uid)) {
+			logmsg(LOG_ERR, "cannot become '%s': %s", pw->pw_name, strerror(errno));
+			return -1;
+		}
+		if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0)) {
+			logmsg(LOG_ERR, "keepcaps: %s", strerror(errno));
+			return -1;
+		}
+		/* for good: there is no way back */
+		if (pw->pw_uid && (!setuid(0) || !seteuid(0))) {
+			logmsg(LOG_ERR, "uid 0 still reachable after the switch to '%s'",
+			       pw->pw_name);
+			return -1;
+		}
+	}
+	if (set_caps(net_admin)) {
+		logmsg(LOG_ERR, "capset: %s", strerror(errno));
+		return -1;
+	}
 	return 0;
+}
+
+/* Could uid (in group gid) create and remove entries in the directory st? */
+static int dir_writable_by(const struct stat *st, uid_t uid, gid_t gid)
+{
+	if (uid == 0)
+		return 1;
+	if (st->st_uid == uid)
+		return (st->st_mode & S_IWUSR) && (st->st_mode & S_IXUSR);
+	if (st->st_gid == gid)
+		return (st->st_mode & S_IWGRP) && (st->st_mode & S_IXGRP);
+	return (st->st_mode & S_IWOTH) && (st->st_mode & S_IXOTH);
+}
+
+/* Can uid (in group gid) reach dir: search permission on every ancestor? */
+static int dir_reachable_by(const char *dir, uid_t uid, gid_t gid)
+{
+	char p[GW_PATH_MAX];
+	struct stat st;
+	size_t i, n = strlen(dir);
+
+	if (uid == 0 || n >= sizeof(p))
+		return uid == 0;
+	for (i = 1; i <= n; i++) {
+		if (i < n && dir[i] != '/')
+			continue;
+		memcpy(p, dir, i);
+		p[i] = 0;
+		if (stat(p, &st))
+			return 0;
+		if (st.st_uid == uid ? !(st.st_mode & S_IXUSR) :
+		    st.st_gid == gid ? !(st.st_mode & S_IXGRP) : !(st.st_mode & S_IXOTH))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Before anything touches the control socket's path or can-gw: its
+ * directory, and the instance lock.  The directory is made if missing,
+ * owned by uid:gid (the user canrigd becomes and its group; -1: as it
+ * is) with the operators' group sock_gid, mode 0750.  It is refused when anyone but root and that user could
+ * change what is in it: owned by another user, writable by everyone, or
+ * writable by a group other than root's and gid.  *dir_ok says whether
+ * uid can reach it and create and remove entries there (the socket at
+ * exit, offload's CONTROL.jobs).  Then CONTROL.lock is locked: a second canrigd on the
+ * same socket stops here, before it could replace the first one's socket
+ * or flush its can-gw jobs.  Returns 0, or 1 (printed on stderr).
+ */
+static int control_prepare(struct gwd *d, uid_t uid, gid_t gid, gid_t sock_gid, int *dir_ok)
+{
+	char dir[GW_PATH_MAX], *sl, pid[32];
+	struct stat st;
+	ssize_t n;
+
+	snprintf(dir, sizeof(dir), "%s", d->conf.control);
+	sl = strrchr(dir, '/');
+	if (sl == dir)
+		sl[1] = 0;
+	else if (sl)
+		*sl = 0;
+	if (mkdir(dir, 0750) == 0) {
+		/* made here: for the user canrigd becomes, and its operators */
+		if ((uid != (uid_t)-1 || sock_gid != (gid_t)-1) && chown(dir, uid, sock_gid))
+			fprintf(stderr, "canrigd: chown %s: %s\n", dir, strerror(errno));
+		chmod(dir, 0750);
+	} else if (errno != EEXIST) {
+		fprintf(stderr, "canrigd: control directory %s: %s\n", dir, strerror(errno));
+		return 1;
+	}
+	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "canrigd: control directory %s: %s\n", dir,
+			errno ? strerror(errno) : "not a directory");
+		return 1;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid() && st.st_uid != uid) {
+		fprintf(stderr, "canrigd: control directory %s: owned by uid %u, neither root "
+			"nor canrigd's user: refused\n", dir, (unsigned int)st.st_uid);
+		return 1;
+	}
+	if ((st.st_mode & S_IWOTH) ||
+	    ((st.st_mode & S_IWGRP) && st.st_gid != 0 && st.st_gid != gid)) {
+		fprintf(stderr, "canrigd: control directory %s: writable by %s: refused (others "
+			"could replace the socket or the offload job list)\n", dir,
+			st.st_mode & S_IWOTH ? "everyone" : "group");
+		return 1;
+	}
+	if (uid == (uid_t)-1)
+		uid = geteuid();
+	if (gid == (gid_t)-1)
+		gid = getegid();
+	*dir_ok = dir_writable_by(&st, uid, gid) && dir_reachable_by(dir, uid, gid);
+	snprintf(d->lock_path, sizeof(d->lock_path), "%s.lock", d->conf.control);
+	d->lock_fd = open(d->lock_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (d->lock_fd < 0 || fstat(d->lock_fd, &st) || !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "canrigd: %s: %s\n", d->lock_path,
+			d->lock_fd < 0 ? strerror(errno) : "not a regular file");
+		return 1;
+	}
+	if (flock(d->lock_fd, LOCK_EX | LOCK_NB)) {
+		if (errno != EWOULDBLOCK) {
+			fprintf(stderr, "canrigd: %s: %s\n", d->lock_path, strerror(errno));
+			return 1;
+		}
+		n = pread(d->lock_fd, pid, sizeof(pid) - 1, 0);
+		pid[n > 0 ? n : 0] = 0;
+		pid[strcspn(pid, "\n")] = 0;
+		fprintf(stderr, "canrigd: already running as pid %s (lock %s)\n",
+			pid[0] ? pid : "?", d->lock_path);
+		return 1;
+	}
+	return 0;
+}
+
+/* The lock names the pid that holds it (after daemon(): the one that stays). */
+static void lock_write_pid(struct gwd *d)
+{
+	char b[32];
+	int n = snprintf(b, sizeof(b), "%ld\n", (long)getpid());
+
+	if (ftruncate(d->lock_fd, 0) || pwrite(d->lock_fd, b, (size_t)n, 0) != n)
+		logmsg(LOG_WARNING, "%s: %s", d->lock_path, strerror(errno));
 }
 
 static void usage(FILE *f)
@@ -1672,18 +2251,52 @@ static void usage(FILE *f)
 		"\n"
 		"Signals: HUP reloads the file (an invalid file is refused and the old\n"
 		"rules keep running), USR1 prints the counters, INT/TERM stop.\n"
-		"Control: canrig gw status|stats [--json]|routes|reload|workshop on|off\n"
-		"through the control socket (options: control:).\n"
+		"Control: canrig gw status|stats [--json]|routes|reload|\n"
+		"workshop on [MINUTES]|off through the control socket (options: control:,\n"
+		"control_group:, control_users:); one canrigd per socket (CONTROL.lock).\n"
+		"Started as root it runs as options.user (default: canrigd, else nobody)\n"
+		"with no capabilities but CAP_NET_ADMIN for offload: kernel.\n"
 		"Exit status: 0 ok, 1 runtime error, 2 bad usage or configuration.\n");
+}
+
+/*
+ * Whom canrigd becomes once its sockets are open (NULL: nobody else).
+ * Not started as root: itself.  As root: options.user ("root" stays uid
+ * 0, capabilities dropped all the same); without user:, "canrigd" if it
+ * exists, else "nobody" (*dflt set).  Returns 0, or 2 (printed).
+ */
+static int whom(struct gwd *d, struct passwd **pw, int *dflt)
+{
+	*pw = NULL;
+	*dflt = 0;
+	if (geteuid() != 0)
+		return 0;
+	if (!strcmp(d->conf.user, "root"))
+		return 0;
+	if (d->conf.user[0]) {
+		*pw = getpwnam(d->conf.user);
+		if (!*pw) {
+			fprintf(stderr, "canrigd: user '%s' does not exist\n", d->conf.user);
+			return 2;
+		}
+		return 0;
+	}
+	*dflt = 1;
+	*pw = getpwnam("canrigd");
+	if (!*pw)
+		*pw = getpwnam("nobody");
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	static struct gwd d;
 	static const int sigs[5] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, 0 };
-	char err[512];
-	int opt, check = 0, i;
+	struct passwd *pw, pwc;
+	char err[512], pw_name[GW_NAME_MAX];
+	int opt, check = 0, i, dflt, dir_ok = 0;
 	unsigned int k, up = 0;
+	gid_t sock_gid;
 
 	signal(SIGPIPE, SIG_IGN);
 	while ((opt = getopt(argc, argv, "c:fnvVh")) != -1) {
@@ -1701,7 +2314,10 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (gw_conf_load_file(&d.conf, d.path, err, sizeof(err))) {
+	d.start_uid = geteuid();
+	d.ctl_fd = d.lock_fd = -1;
+	if (config_file_ok(d.path, d.start_uid, err, sizeof(err)) ||
+	    gw_conf_load_file(&d.conf, d.path, err, sizeof(err))) {
 		fprintf(stderr, "canrigd: %s\n", err);
 		return 2;
 	}
@@ -1711,6 +2327,32 @@ int main(int argc, char **argv)
 		gw_conf_fini(&d.conf);
 		return 0;
 	}
+	i = whom(&d, &pw, &dflt);
+	if (i)
+		return i;
+	if (pw) {
+		/* getpwnam()'s buffer is not ours to keep */
+		pwc = *pw;
+		snprintf(pw_name, sizeof(pw_name), "%s", pw->pw_name);
+		pwc.pw_name = pw_name;
+		pw = &pwc;
+	}
+	/* the socket's group: its operators' */
+	sock_gid = pw ? pw->pw_gid : (gid_t)-1;
+	if (d.conf.control_group[0]) {
+		struct group *gr = getgrnam(d.conf.control_group);
+
+		if (!gr) {
+			fprintf(stderr, "canrigd: control_group '%s' does not exist\n",
+				d.conf.control_group);
+			return 2;
+		}
+		sock_gid = gr->gr_gid;
+	}
+	/* before anything touches the socket's path or can-gw */
+	if (control_prepare(&d, pw ? pw->pw_uid : (uid_t)-1, pw ? pw->pw_gid : (gid_t)-1,
+			    sock_gid, &dir_ok))
+		return 1;
 	if (!d.foreground) {
 		if (daemon(0, 0)) {
 			perror("canrigd: daemon");
@@ -1719,8 +2361,32 @@ int main(int argc, char **argv)
 		use_syslog = 1;
 		openlog("canrigd", LOG_PID, LOG_DAEMON);
 	}
-	gw_engine_workshop(d.conf.engine, d.conf.workshop);
+	lock_write_pid(&d);
+	if (pw && !dir_ok && dflt) {
+		/* as that user it could neither remove its socket at exit nor
+		 * list offload's jobs: uid 0 then, but without capabilities */
+		logmsg(LOG_WARNING, "staying uid 0 (capabilities dropped): '%s' cannot write "
+		       "the control directory of %s; set options.user or give canrigd a "
+		       "directory of its own", pw->pw_name, d.conf.control);
+		pw = NULL;
+		if (!d.conf.control_group[0])
+			sock_gid = (gid_t)-1; /* root's, as the rights check assumes */
+	} else if (pw && !dir_ok) {
+		logmsg(LOG_WARNING, "'%s' cannot write the control directory of %s: the "
+		       "socket stays after exit, offload cannot list its jobs", pw->pw_name,
+		       d.conf.control);
+	} else if (!pw && geteuid() == 0) {
+		logmsg(LOG_WARNING, "%s: staying uid 0 (capabilities dropped)",
+		       d.conf.user[0] ? "options.user: root" : "no user canrigd or nobody");
+	}
 	d.loop = ev_default_loop(0);
+	ev_timer_init(&d.ws_tm, on_ws_expire, 0, 0);
+	d.ws_tm.data = &d;
+	if (d.conf.workshop) {
+		workshop_set(&d, 1, 0);
+		logmsg(LOG_NOTICE, "workshop mode on from %s (no expiry; a reload with "
+		       "workshop: false closes it)", d.path);
+	}
 	if (alloc_queues(&d)) {
 		logmsg(LOG_ERR, "out of memory");
 		return 1;
@@ -1731,23 +2397,19 @@ int main(int argc, char **argv)
 		logmsg(LOG_ERR, "no interface could be opened");
 		return 1;
 	}
-	d.ctl_fd = -1;
 	d.started = now_ns();
-	i = open_control(&d);
+	i = open_control(&d, pw ? pw->pw_uid : (uid_t)-1, sock_gid);
 	if (i)
 		/* routing matters more than being controllable */
 		logmsg(LOG_WARNING, "no control socket: %s: %s", d.conf.control,
 		       strerror(-i));
-	if (d.conf.user[0] && geteuid() == 0) {
-		struct passwd *pw = getpwnam(d.conf.user);
-
-		/* the socket belongs to the user canrigd becomes */
-		if (pw && d.ctl_fd >= 0 && chown(d.ctl_path, pw->pw_uid, pw->pw_gid))
-			logmsg(LOG_WARNING, "chown %s: %s", d.ctl_path, strerror(errno));
-	}
 	offload_start(&d, NULL);
-	if (drop_privileges(d.conf.user, d.off.open))
+	if (drop_privileges(pw, d.off.open))
 		return 1;
+	ctl_rights_resolve(&d);
+	logmsg(LOG_NOTICE, "running as uid %u gid %u%s", (unsigned int)getuid(),
+	       (unsigned int)getgid(), have_cap(CAP_NET_ADMIN) ? ", with CAP_NET_ADMIN" :
+	       ", no capabilities");
 	ev_timer_init(&d.rate_tm, on_rate, 0, 0);
 	d.rate_tm.data = &d;
 	ev_timer_init(&d.retry_tm, on_retry, 1, 1);

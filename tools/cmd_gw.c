@@ -18,10 +18,14 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: canrig gw [-s SOCKET] status | stats [--json] | routes | reload |\n"
-		"                 workshop on|off\n"
+		"                 workshop on [MINUTES] | workshop off\n"
 		"\n"
 		"Asks the running canrigd through its control socket (default\n"
 		DEFAULT_SOCKET ", or $CANRIGD_CONTROL).\n"
+		"workshop on closes by itself after MINUTES (default 60, at most 1440,\n"
+		"fractions allowed); a reload sets it to what the file says.\n"
+		"status, stats and routes need read rights, workshop and reload write\n"
+		"rights (canrigd(8), CONTROL).\n"
 		"Exit status: 0 ok, 1 canrigd unreachable or refused, 2 usage error.\n");
 }
 
@@ -66,9 +70,21 @@ int cmd_gw(int argc, char **argv)
 	} else if (optind == argc - 2 && !strcmp(argv[optind], "workshop") &&
 		   (!strcmp(argv[optind + 1], "on") || !strcmp(argv[optind + 1], "off"))) {
 		snprintf(line, sizeof(line), "workshop %s\n", argv[optind + 1]);
+	} else if (optind == argc - 3 && !strcmp(argv[optind], "workshop") &&
+		   !strcmp(argv[optind + 1], "on")) {
+		char *end;
+		double m = strtod(argv[optind + 2], &end);
+
+		/* canrigd checks too; this only spares a round trip */
+		if (end == argv[optind + 2] || *end || !(m > 0 && m <= 1440) ||
+		    strlen(argv[optind + 2]) > 20) {
+			cli_err("gw", "workshop on MINUTES: a number above 0, at most 1440");
+			return EXIT_USAGE;
+		}
+		snprintf(line, sizeof(line), "workshop on %s\n", argv[optind + 2]);
 	} else {
 		cli_err("gw", "expected status, stats [--json], routes, reload or "
-			"workshop on|off; try 'canrig gw --help'");
+			"workshop on [MINUTES]|off; try 'canrig gw --help'");
 		return EXIT_USAGE;
 	}
 	memset(&a, 0, sizeof(a));

@@ -87,7 +87,7 @@ wait $sim || true
 
 # the gateway: three domains, the same ECU now behind canrigd
 CANRIGD=${CANRIGD:-$(dirname "$CANRIG")/canrigd}
-GW="gw -s /dev/shm/canrig-demo-gw.sock"
+GW="gw -s /dev/shm/canrig-demo/control.sock"
 echo
 echo "---- the gateway: powertrain (vcan0, with the ECU), body (vcan1), OBD port (vcan2)"
 echo "\$ canrigd -f -c tests/data/gw/demo.yaml &"

@@ -859,15 +859,31 @@ t_gw_firewall() {
 
 # 21. Interface lifecycle: the destination deleted and re-added, the source
 #     too, and a bus-off (error frames, as a controller sends them) with
-#     the queue held, stale frames dropped and fresh ones sent on restart.
-#     Every frame lost meanwhile is counted with its reason.
+#     the queue held, stale frames dropped and fresh ones sent on restart,
+#     then no carrier (held as well).  Every frame lost meanwhile is
+#     counted with its reason; held frames count as queued, not forwarded.
+#     vcan has no controller, and canrigd believes no error frame a local
+#     process sends (t_gw_spoofed_busoff): the bus-off part uses a vxcan
+#     pair, whose far end (vxbus) is the bus its near end (vxbody) sees,
+#     and the carrier part another (vxfar down: vxtrunk has no carrier),
+#     without a max age, so that how long the guest takes cannot matter.
 t_gw_lifecycle() {
+	for p in vxbody:vxbus vxtrunk:vxfar; do
+		ip link del ${p%:*} 2>/dev/null || true
+		ip link add ${p%:*} type vxcan peer name ${p#*:}
+		ip link set ${p%:*} up
+		ip link set ${p#*:} up
+	done
 	cat >gw.yaml <<EOF
 interfaces:
   - {name: vcan0, domain: powertrain}
-  - {name: vcan1, domain: body, txqueue: {frames: 64, max_age_ms: 2000}}
+  - {name: vcan1, domain: body}
+  - {name: vxbody, domain: chassis, txqueue: {frames: 64, max_age_ms: 2000}}
+  - {name: vxtrunk, domain: trunk, txqueue: {frames: 64, max_age_ms: 0}}
 routes:
   - {name: pt-to-body, from: vcan0, to: [vcan1], ids: [0x123]}
+  - {name: pt-to-chassis, from: vcan0, to: [vxbody], ids: [0x124]}
+  - {name: pt-to-trunk, from: vcan0, to: [vxtrunk], ids: [0x125]}
 options:
   control: $PWD/ctl.sock
 EOF
@@ -905,41 +921,84 @@ EOF
 	wait_rx vcan0 123
 	cansend vcan0 123#04
 	wait_for b.log '123#04'
-	# bus-off on vcan1: its queue waits; frames older than max_age_ms
-	# are dropped as stale when the controller restarts
-	cansend vcan1 20000040#0000000000000000
-	wait_for gw.log 'vcan1: bus-off; holding its queue'
-	cansend vcan0 123#05
-	cansend vcan0 123#06
-	xrc 0 st2 $S status
-	has st2 'vcan1 (body): HELD'
-	sleep 2.5
-	cansend vcan1 20000100#0000000000000000
-	wait_for gw.log 'vcan1: controller restarted; sending again'
-	# a short bus-off: what waited goes out on restart, in order
-	cansend vcan1 20000040#0000000000000000
-	poll "no second bus-off" busoffs 2
-	cansend vcan0 123#07
-	cansend vcan0 123#08
-	cansend vcan1 20000100#0000000000000000
-	wait_for b.log '123#08'
 	finish vcan1 b.log
 	stop $p1
+	# canrigd's frames on vxbody reach candump there as the local echo
+	candump -L vxbody >c.log &
+	p2=$!
+	sync_listeners vxbody c.log
+	cansend vcan0 124#04
+	wait_for c.log '124#04'
+	# bus-off on vxbody: its queue waits; frames older than max_age_ms
+	# are dropped as stale when the controller restarts
+	cansend vxbus 20000040#0000000000000000
+	wait_for gw.log 'vxbody: bus-off; holding its queue'
+	cansend vcan0 124#05
+	cansend vcan0 124#06
+	xrc 0 st2 $S status
+	has st2 'vxbody (chassis): HELD'
+	# waiting in the queue is not forwarded yet
+	poll "the held frames never queued" queued_vx vxbody 2
+	xrc 0 s3 $S stats
+	has s3 'route pt-to-chassis: matched 3, forwarded 1'
+	sleep 2.5
+	cansend vxbus 20000100#0000000000000000
+	wait_for gw.log 'vxbody: controller restarted; sending again'
+	# a short bus-off: what waited goes out on restart, in order
+	cansend vxbus 20000040#0000000000000000
+	poll "no second bus-off" busoffs 2
+	cansend vcan0 124#07
+	cansend vcan0 124#08
+	cansend vxbus 20000100#0000000000000000
+	wait_for c.log '124#08'
+	finish vxbody c.log
+	stop $p2
+	# no carrier (the far end down): held too, sent when it comes back
+	candump -L vxtrunk >d.log &
+	p2=$!
+	sync_listeners vxtrunk d.log
+	ip link set vxfar down
+	wait_for gw.log 'vxtrunk: no carrier; holding its queue'
+	cansend vcan0 125#09
+	poll "the frame never queued" queued_vx vxtrunk 1
+	xrc 0 s4 $S stats
+	has s4 'route pt-to-trunk: matched 1, forwarded 0'
+	ip link set vxfar up
+	wait_for gw.log 'vxtrunk: carrier back; sending again'
+	wait_for d.log '125#09'
+	finish vxtrunk d.log
+	stop $p2
 	xrc 0 s2 $S stats
 	kill -TERM $GW
 	wait $GW
+	ip link del vxbody
+	ip link del vxtrunk
 	strip b.log | grep -v '^vcan1 2' >got
-	printf 'vcan1 123#03\nvcan1 123#04\nvcan1 123#07\nvcan1 123#08\n' >want
+	printf 'vcan1 123#03\nvcan1 123#04\n' >want
 	if ! cmp -s want got; then
 		diff want got
 		false
 	fi
-	has s2 'route pt-to-body: matched 12, forwarded 5, stale 2, destination-down 5'
-	has s2 'bus-off 2'
+	strip c.log | grep -v '^vxbody 2' >got
+	printf 'vxbody 124#04\nvxbody 124#07\nvxbody 124#08\n' >want
+	if ! cmp -s want got; then
+		diff want got
+		false
+	fi
+	[ "$(strip d.log)" = 'vxtrunk 125#09' ]
+	has s2 'route pt-to-body: matched 8, forwarded 3, destination-down 5'
+	has s2 'route pt-to-chassis: matched 5, forwarded 3, stale 2'
+	has s2 'route pt-to-trunk: matched 1, forwarded 1'
+	has s2 'interface vxbody: up, rx 4, tx 3, queued 0, lost while down 0, rx-overflow 0, bus-off 2,'
+	has s2 'interface vxtrunk: up, rx 0, tx 1, queued 0, lost while down 0, rx-overflow 0, bus-off 1,'
 }
 
-busoffs() { # N: canrigd has seen N bus-offs on vcan1
-	"$CANRIG" $S stats 2>/dev/null | grep -q "^interface vcan1: .*bus-off $1\$"
+queued_vx() { # IF N: N frames wait in IF's queue
+	"$CANRIG" $S stats 2>/dev/null | grep -q "^interface $1: .*queued $2,"
+}
+
+busoffs() { # N: canrigd has seen N bus-offs on vxbody
+	"$CANRIG" $S stats 2>/dev/null | grep -q "^interface vxbody: .*bus-off $1,"
 }
 
 # reload_yaml FILE ROUTES OPTIONS: vcan0 (64 MiB rcvbuf) and vcan1, the
@@ -1451,6 +1510,7 @@ run gw_control
 for f in tests/vcan/gw_trust*.sh; do
 	. "$f"
 done
+for f in tests/vcan/ux_*.sh; do [ -e "$f" ] || continue; . "$f"; done
 
 echo "vcan: $pass passed, $fail failed${failed:+ (failed:$failed)}"
 echo "$pass passed, $fail failed"
