@@ -12,6 +12,7 @@ INCDIR    = $(PREFIX)/include/canrig
 MANDIR    = $(PREFIX)/share/man
 PKGDIR    = $(LIBDIR)/pkgconfig
 UNITDIR  ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 SHAREDIR  = $(PREFIX)/share/canrig
 
 CC       ?= cc
@@ -62,7 +63,7 @@ TEST_TOOL_OBJ = $(B)/tools/yml.o $(B)/tools/ecusim_cfg.o $(B)/gateway/gw_conf.o 
                 $(B)/gateway/gw_cgw.o
 FUZZERS  = fuzz_cf_parse fuzz_clog_read fuzz_dbc_parse fuzz_dbc_decode fuzz_isotp_rx \
            fuzz_uds_sim fuzz_ecusim_cfg fuzz_uds_rsp fuzz_gw_csum fuzz_gw_conf fuzz_cio_link \
-           fuzz_gw_cgw
+           fuzz_gw_cgw fuzz_gw_fw
 
 all: $(B)/libcanrig.a $(B)/canrig $(B)/canrigd $(B)/canrig.pc
 
@@ -214,12 +215,13 @@ $(B)/fuzz/fuzz_ecusim_cfg: tests/fuzz/fuzz_ecusim_cfg.c tools/yml.c tools/ecusim
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) \
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(PKGDIR) \
-	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SHAREDIR)
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SHAREDIR) $(DESTDIR)$(SYSUSERSDIR)
 	install -m 755 $(B)/canrig $(DESTDIR)$(BINDIR)/canrig
 	install -m 755 $(B)/canrigd $(DESTDIR)$(BINDIR)/canrigd
 	install -m 644 man/canrigd.8 $(DESTDIR)$(MANDIR)/man8/canrigd.8
 	sed 's|@BINDIR@|$(BINDIR)|g' dist/canrigd.service.in >$(DESTDIR)$(UNITDIR)/canrigd.service
 	install -m 644 dist/canrigd-offload.conf $(DESTDIR)$(SHAREDIR)/canrigd-offload.conf
+	install -m 644 dist/canrigd.sysusers $(DESTDIR)$(SYSUSERSDIR)/canrigd.conf
 	install -m 644 $(B)/libcanrig.a $(DESTDIR)$(LIBDIR)/libcanrig.a
 	install -m 644 $(PUB_HDR) $(DESTDIR)$(INCDIR)/
 	install -m 644 man/canrig.1 $(DESTDIR)$(MANDIR)/man1/canrig.1
@@ -227,7 +229,8 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/canrigd $(DESTDIR)$(MANDIR)/man8/canrigd.8 \
-	    $(DESTDIR)$(UNITDIR)/canrigd.service $(DESTDIR)$(SHAREDIR)/canrigd-offload.conf
+	    $(DESTDIR)$(UNITDIR)/canrigd.service $(DESTDIR)$(SHAREDIR)/canrigd-offload.conf \
+	    $(DESTDIR)$(SYSUSERSDIR)/canrigd.conf
 	-rmdir $(DESTDIR)$(SHAREDIR) 2>/dev/null
 	rm -f $(DESTDIR)$(BINDIR)/canrig $(DESTDIR)$(LIBDIR)/libcanrig.a \
 	    $(DESTDIR)$(MANDIR)/man1/canrig.1 $(DESTDIR)$(PKGDIR)/canrig.pc
