@@ -235,7 +235,15 @@ int dbc_to_raw(const struct dbc_signal *s, double phys, uint64_t *raw)
 		memcpy(raw, &r, sizeof(r));
 		return 0;
 	}
-	r = round(r);
+	/*
+	 * Ties to even, as Python's round() in cantools, whose encoding we
+	 * claim to match.  round() takes ties away from zero; r - round(r) is
+	 * exact here, and r / 2 is exact, so the tie case costs no precision.
+	 */
+	if (fabs(r - round(r)) == 0.5)
+		r = 2.0 * round(r / 2.0);
+	else
+		r = round(r);
 	if (s->is_signed) {
 		double lim = ldexp(1.0, s->size - 1);
 

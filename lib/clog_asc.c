@@ -22,6 +22,7 @@
 #define ASC_F_FDF 0x00001000u
 #define ASC_F_BRS 0x00002000u
 #define ASC_F_ESI 0x00004000u
+#define ASC_ERR_BUSERROR 0x00000080u /* linux/can/error.h CAN_ERR_BUSERROR */
 
 static int sp(char c)
 {
@@ -123,19 +124,25 @@ static void parse_date(struct clog_reader *r, const char *l, size_t n)
 	const char *fmts[] = { "%a %b %d %H:%M:%S %Y", "%a %b %d %I:%M:%S %p %Y",
 			       "%a %b %d %H:%M:%S.%%3 %Y" };
 	unsigned int i;
+	uint64_t frac = 0;
 	char *ms;
 
 	if (n - 5 >= sizeof(tmp))
 		return;
 	memcpy(tmp, l + 5, n - 5);
 	tmp[n - 5] = '\0';
-	/* Vector writes "10:11:12.123 am"; drop the milliseconds */
+	/*
+	 * Vector writes "10:11:12.123 am".  strptime has no fraction, so cut
+	 * it out and add it back: asc2log keeps these milliseconds too, and
+	 * dropping them would shift every frame time.
+	 */
 	ms = strchr(tmp, '.');
 	if (ms && ms[1] >= '0' && ms[1] <= '9') {
+		uint64_t scale = 100000000ull;
 		char *e = ms + 1;
 
-		while (*e >= '0' && *e <= '9')
-			e++;
+		for (; *e >= '0' && *e <= '9'; e++, scale /= 10)
+			frac += (uint64_t)(*e - '0') * scale;
 		memmove(ms, e, strlen(e) + 1);
 	}
 	for (i = 0; i < 2; i++) {
@@ -145,7 +152,7 @@ static void parse_date(struct clog_reader *r, const char *l, size_t n)
 			time_t t = mktime(&tm);
 
 			if (t != (time_t)-1)
-				r->asc_base_ns = (uint64_t)t * 1000000000ull;
+				r->asc_base_ns = (uint64_t)t * 1000000000ull + frac;
 			return;
 		}
 	}
@@ -332,9 +339,14 @@ static int asc_read_line(struct clog_reader *r, struct clog_rec *rec)
 	if (!next_tok(&t, &s, &tn))
 		return clog_fail(r, n + 1, "missing CAN id");
 	if (tn == 10 && !strncmp(s, "ErrorFrame", 10)) {
+		/*
+		 * ASC does not say which error: asc2log writes CAN_ERR_BUSERROR
+		 * (0x80), and readers such as python-can take an error frame
+		 * without a class bit for a 29-bit frame with id 0.
+		 */
 		memset(r->data, 0, 8);
 		rec->f.flags = CF_ERR;
-		rec->f.id = 0;
+		rec->f.id = ASC_ERR_BUSERROR;
 		rec->f.len = 8;
 		rec->f.data = r->data;
 		set_ifname(r, rec, ch);

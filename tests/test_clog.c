@@ -546,6 +546,30 @@ static void test_regressions(void)
 	}
 }
 
+/*
+ * ASC -> candump equals can-utils asc2log: the golden .log is asc2log's own
+ * output (TZ=UTC, en_US locale so it parses the "pm" date).  Error frames
+ * must carry CAN_ERR_BUSERROR and the date's milliseconds must be kept.
+ */
+static void test_asc_matches_asc2log(void)
+{
+	char *asc = slurp(test_data("asc2log-err.asc"));
+	char *log = slurp(test_data("asc2log-err.log"));
+	char *out;
+	int bad;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(asc);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(log);
+	setenv("TZ", "UTC", 1);
+	out = convert_mem(asc, NULL, &clog_fmt_candump, &bad);
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	CU_ASSERT_STRING_EQUAL(out, log);
+	free(out);
+	free(log);
+	free(asc);
+}
+
 int register_clog_tests(void)
 {
 	CU_pSuite s = CU_add_suite("clog (log formats)", NULL, NULL);
@@ -563,7 +587,8 @@ int register_clog_tests(void)
 	    !CU_add_test(s, "screen format errors: file:line:col", test_screen_errors) ||
 	    !CU_add_test(s, "screen -t d deltas add up", test_screen_delta) ||
 	    !CU_add_test(s, "timestamp text", test_format_ts) ||
-	    !CU_add_test(s, "fuzzer crash inputs", test_regressions))
+	    !CU_add_test(s, "fuzzer crash inputs", test_regressions) ||
+	    !CU_add_test(s, "ASC to candump equals asc2log", test_asc_matches_asc2log))
 		return CU_get_error();
 	return 0;
 }

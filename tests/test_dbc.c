@@ -912,6 +912,55 @@ static void test_mux_chain_linear(void)
 	free(buf);
 }
 
+/*
+ * Encoding rounds like cantools: Python's round() (ties to even) of the double
+ * (phys - offset) / scale.  Expected raws are what Python gives; 0.6 / 0.4 is
+ * 1.4999999999999998 as a double, so it is no tie and must stay 1.
+ */
+static void test_encode_ties_even(void)
+{
+	static const struct {
+		const char *sig;
+		double phys;
+		int64_t raw;
+	} c[] = {
+		{ "u", 0.2, 0 },   { "u", 0.6, 1 },   { "u", 1.0, 2 },   { "u", 1.4, 3 },
+		{ "u", 1.8, 4 },   { "s", 1.25, 2 },  { "s", 1.75, 4 },  { "s", -1.25, -2 },
+		{ "s", -1.75, -4 }, { "s", 0.25, 0 }, { "s", -0.25, 0 }, { "s", -0.75, -2 },
+		{ "o", 0, 0 },     { "o", 1, 2 },     { "o", 2, 2 },     { "o", -1, 0 },
+		{ "t", 0.25, 2 },  { "t", 0.35, 3 },  { "t", 0.45, 4 },
+	};
+	const char *dbc =
+		"VERSION \"\"\nBU_: A\n"
+		"BO_ 1 M: 8 A\n"
+		" SG_ u : 0|8@1+ (0.4,0) [0|100] \"\" A\n"
+		" SG_ s : 8|16@1- (0.5,0) [0|0] \"\" A\n"
+		" SG_ o : 24|8@1- (1,-0.5) [0|0] \"\" A\n"
+		" SG_ t : 32|8@1+ (0.1,0) [0|0] \"\" A\n";
+	struct warns w;
+	struct dbc_db *db = load_str(dbc, 0, &w);
+	const struct dbc_message *m;
+	unsigned int i;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+	m = dbc_find_msg(db, "M");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		const struct dbc_signal *sg = dbc_find_sig(m, c[i].sig);
+		uint64_t raw = 0, want = (uint64_t)c[i].raw;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(sg);
+		if (sg->size < 64)
+			want &= ((uint64_t)1 << sg->size) - 1;
+		CU_ASSERT_EQUAL(dbc_to_raw(sg, c[i].phys, &raw), 0);
+		if (raw != want)
+			fprintf(stderr, "%s=%g: raw %llu, want %llu\n", c[i].sig, c[i].phys,
+				(unsigned long long)raw, (unsigned long long)want);
+		CU_ASSERT_EQUAL(raw, want);
+	}
+	dbc_free(db);
+}
+
 int register_dbc_tests(void)
 {
 	CU_pSuite s = CU_add_suite("dbc (DBC parser, decode, encode)", NULL, NULL);
@@ -934,7 +983,8 @@ int register_dbc_tests(void)
 	    !CU_add_test(s, "shortest round-trip doubles", test_fmt_double) ||
 	    !CU_add_test(s, "fuzzer crash inputs", test_regressions) ||
 	    !CU_add_test(s, "repeated ids, names, attributes: linear", test_repeats_linear) ||
-	    !CU_add_test(s, "multiplexer chains and cycles: linear", test_mux_chain_linear))
+	    !CU_add_test(s, "multiplexer chains and cycles: linear", test_mux_chain_linear) ||
+	    !CU_add_test(s, "encode rounds ties to even (cantools)", test_encode_ties_even))
 		return CU_get_error();
 	return 0;
 }
