@@ -359,6 +359,10 @@ int cmd_replay(int argc, char **argv)
 			if (first) {
 				first_ts = prev_ts = rec.f.ts_ns;
 				first = 0;
+				/* the schedule starts with the first frame sent: time
+				 * spent opening and reading up to it (slow on a busy
+				 * host) would otherwise shorten the first gaps */
+				start = cli_mono_ns();
 			}
 			if (skip_ns && rec.f.ts_ns > prev_ts + skip_ns)
 				skipped += rec.f.ts_ns - prev_ts;
