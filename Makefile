@@ -163,8 +163,9 @@ asan: deps
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 build-asan/test_unit
 	CANRIG=$(CURDIR)/build-asan/canrig tests/dbc-corpus.sh
 	@rm -f build-asan/san.*
-	@CANRIG=$(CURDIR)/build-asan/canrig ASAN_OPTIONS=detect_leaks=1:log_path=$(CURDIR)/build-asan/san \
-	    UBSAN_OPTIONS=print_stacktrace=1:log_path=$(CURDIR)/build-asan/san tests/pipe_stream.sh
+	@set -e; for t in tests/cli_*.sh; do \
+	    CANRIG=$(CURDIR)/build-asan/canrig ASAN_OPTIONS=detect_leaks=1:log_path=$(CURDIR)/build-asan/san \
+	    UBSAN_OPTIONS=print_stacktrace=1:log_path=$(CURDIR)/build-asan/san $$t; done
 	@# listeners are stopped with SIGINT and their status is not checked,
 	@# so sanitizer reports go to files that must not exist afterwards
 	@CANRIG=$(CURDIR)/build-asan/canrig \

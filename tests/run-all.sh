@@ -22,8 +22,10 @@ urc=$?
 # optional: the shared DBC corpus beside the checkout (never in a clone)
 CANRIG=${CANRIG:-$PWD/$B/canrig} tests/dbc-corpus.sh || urc=1
 
-# captures piped into the decoder, live (needs no bus)
-CANRIG=${CANRIG:-$PWD/$B/canrig} tests/pipe_stream.sh || urc=1
+# command-line behaviour that needs no bus: tests/cli_*.sh, one per topic
+for t in tests/cli_*.sh; do
+	CANRIG=${CANRIG:-$PWD/$B/canrig} "$t" || urc=1
+done
 
 echo
 echo "vcan integration: $summary"

@@ -1,10 +1,10 @@
 #!/bin/bash
-# pipe_stream.sh - "a capture can be piped into the decoder" (issue 19),
+# cli_pipe.sh - "a capture can be piped into the decoder" (issue 19),
 # without a bus: candump's screen captures decode like their -L twin, a live
 # pipe decodes each line while the writer keeps it open (--line-buffered into
 # a file, and on a terminal), JSON stays JSON for relative times, and the
 # format hint names an option that exists.  Prints one PASS/FAIL line per
-# check and "pipe_stream: N passed, N failed"; exits 1 on any failure.
+# check and "cli_pipe: N passed, N failed"; exits 1 on any failure.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 CANRIG=${CANRIG:-$PWD/build/canrig}
@@ -133,5 +133,5 @@ check live_line_buffered live_line_buffered
 check live_terminal live_terminal
 check json_is_json json_is_json
 check hints_name_real_options hints_name_real_options
-echo "pipe_stream: $pass passed, $fail failed"
+echo "cli_pipe: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
