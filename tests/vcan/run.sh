@@ -28,6 +28,17 @@ failed=""
 # arguments: run only the tests so named
 ONLY=" $* "
 
+# cangw_clear: delete the kernel's can-gw jobs between test interfaces
+# (vcan0-3, the vx* vxcan pairs); `cangw -L` prints each job as the -A
+# command that made it, so the same line with -D removes it
+cangw_clear() {
+	cangw -L 2>/dev/null | sed -n 's/^cangw -A \(.*-s \(vcan[0-3]\|vx[a-z]*\) .*-d \(vcan[0-3]\|vx[a-z]*\) [^#]*\).*/\1/p' |
+		while read -r _job; do
+			# shellcheck disable=SC2086
+			cangw -D $_job >/dev/null 2>&1
+		done
+}
+
 run() {
 	name=$1
 	[ "$ONLY" != "  " ] && [ "${ONLY#* "$name" }" = "$ONLY" ] && return
@@ -35,12 +46,19 @@ run() {
 	mkdir -p "$dir"
 	start=$(date +%s)
 	# not inside 'if' or '&&': bash ignores set -e in such contexts, and
-	# then only a test's last command could fail it
+	# then only a test's last command could fail it.  The test runs as a
+	# job of its own (set -m), so everything it starts shares its process
+	# group, and the cleanup below signals that group only: a native run
+	# never touches the user's own canrigd, candump or simulator.
+	set -m
 	(
 		cd "$dir" || exit 1
 		set -e
 		"t_$name"
-	) >"$dir/out" 2>&1
+	) </dev/null >"$dir/out" 2>&1 &
+	tpg=$!
+	set +m
+	wait "$tpg"
 	rc=$?
 	if [ "$rc" -eq 0 ]; then
 		pass=$((pass + 1))
@@ -51,23 +69,26 @@ run() {
 		echo "FAIL $name"
 		sed 's/^/    /' "$dir/out" | tail -30
 		# a daemon still alive says where it is stuck (per thread)
-		for g in $(pgrep -x canrigd); do
+		for g in $(pgrep -g "$tpg" -x canrigd); do
 			for t in /proc/$g/task/*; do
 				echo "    canrigd $g thread ${t##*/}: $(cut -d' ' -f3 $t/stat) in $(cat $t/wchan 2>/dev/null)," \
 					$(grep -E '^(SigPnd|ShdPnd|SigBlk)' $t/status)
 			done
 		done
 	fi
-	# and must not route, nor leave can-gw jobs, in the next test
-	pkill -TERM -x canrigd 2>/dev/null && sleep 1
-	pkill -KILL -x canrigd 2>/dev/null
-	cangw -F >/dev/null 2>&1
-	pkill -INT -f "candump.*vcan" 2>/dev/null
-	pkill -INT -f "canrig dump" 2>/dev/null
-	# a failed test leaves its simulator behind: it must not answer the
-	# next test's requests too
-	pkill -TERM -f "canrig ecu-sim" 2>/dev/null
-	pkill -TERM -f "isotprecv" 2>/dev/null
+	# what the test left running must not route, capture or answer in the
+	# next test: TERM first (canrigd removes its can-gw jobs), then KILL
+	if pgrep -g "$tpg" >/dev/null; then
+		kill -TERM -- -"$tpg" 2>/dev/null
+		for _i in 1 2 3 4 5 6 7 8 9 10; do
+			pgrep -g "$tpg" >/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL -- -"$tpg" 2>/dev/null
+	fi
+	# a killed canrigd leaves its can-gw jobs in the kernel: remove those
+	# on the test interfaces only, not every job of the host
+	cangw_clear
 	return 0
 }
 
