@@ -17,7 +17,14 @@ pass=0
 fail=0
 
 check() { # NAME FUNC
-	if (cd "$WORK" && set -e && "$2") >"$WORK/$1.out" 2>&1; then
+	# not inside 'if': bash ignores set -e there, and then only a check's
+	# last command could fail it
+	(
+		cd "$WORK" || exit 1
+		set -e
+		"$2"
+	) >"$WORK/$1.out" 2>&1
+	if [ $? -eq 0 ]; then
 		pass=$((pass + 1))
 		echo "PASS $1"
 	else
@@ -42,7 +49,15 @@ wait_for() {
 }
 
 # the signals of each frame: what follows " :: " in single-line output
-sigs() { "$CANRIG" dbc decode -s "$@" "$DBC" | sed 's/^.* :: //'; }
+# (options first, then the log: sigs [--delta] LOG)
+sigs() {
+	local o=()
+	while [ "${1#-}" != "$1" ]; do
+		o+=("$1")
+		shift
+	done
+	"$CANRIG" dbc decode -s "${o[@]}" "$DBC" "$@" | sed 's/^.* :: //'
+}
 
 screen_decodes_like_log() {
 	sigs "$G/L.log" >want
