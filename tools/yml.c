@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "yml.h"
 
@@ -122,6 +123,25 @@ static int check_tree(struct yml *y)
 	return e;
 }
 
+/* Whether the character libyaml stopped at is a tab: its messages for a
+ * tab ("cannot start any token", "violates indentation") do not say so.
+ * Columns count characters, so UTF-8 continuation bytes are skipped. */
+static int tab_at(const char *buf, size_t len, yaml_mark_t m)
+{
+	size_t i = 0, line = 0, col = 0;
+
+	while (i < len && line < m.line)
+		if (buf[i++] == '\n')
+			line++;
+	for (; i < len && buf[i] != '\n'; i++) {
+		if (((unsigned char)buf[i] & 0xC0) == 0x80)
+			continue;
+		if (col++ == m.column)
+			return buf[i] == '\t';
+	}
+	return 0;
+}
+
 int yml_load_mem(struct yml *y, const char *name, const void *buf, size_t len)
 {
 	yaml_parser_t p;
@@ -140,6 +160,9 @@ int yml_load_mem(struct yml *y, const char *name, const void *buf, size_t len)
 	if (!yaml_parser_load(&p, &y->doc)) {
 		if (p.error == YAML_MEMORY_ERROR)
 			e = -ENOMEM;
+		else if (tab_at(buf, len, p.problem_mark))
+			e = mark_error(y, p.problem_mark,
+				       "tabs are not allowed for indentation");
 		else if (p.context)
 			e = mark_error(y, p.problem_mark, "%s %s",
 				       p.problem ? p.problem : "syntax error", p.context);
@@ -177,6 +200,7 @@ int yml_load_file(struct yml *y, const char *path)
 	FILE *f = fopen(path, "rb");
 	char *buf = NULL;
 	size_t len = 0, cap = 0, n;
+	struct stat st;
 	int e;
 
 	memset(y, 0, sizeof(*y));
@@ -185,6 +209,14 @@ int yml_load_file(struct yml *y, const char *path)
 		snprintf(y->err, sizeof(y->err), "%s: %s", path, strerror(-e));
 		return e;
 	}
+	/* fopen() opens a directory and only the read fails: name the
+	 * reason, not "read error" */
+	if (!fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
+		e = -EISDIR;
+		snprintf(y->err, sizeof(y->err), "%s: %s", path, strerror(-e));
+		goto out;
+	}
+	errno = 0;
 	for (;;) {
 		if (len == cap) {
 			char *nb;
@@ -204,8 +236,8 @@ int yml_load_file(struct yml *y, const char *path)
 			break;
 	}
 	if (ferror(f)) {
-		e = -EIO;
-		snprintf(y->err, sizeof(y->err), "%s: read error", path);
+		e = errno ? -errno : -EIO;
+		snprintf(y->err, sizeof(y->err), "%s: %s", path, strerror(-e));
 		goto out;
 	}
 	e = yml_load_mem(y, path, buf, len);
