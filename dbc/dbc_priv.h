@@ -5,6 +5,10 @@
 
 #include "dbc.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Open-addressing table of 32-bit indices; the caller compares keys.  A
  * slot keeps the index next to a hash tag, so a probe is one cache line. */
 struct dbc_hslot {
@@ -83,5 +87,9 @@ const struct dbc_message *dbc_find_msg_exact(const struct dbc_db *db,
 /* Compiles the extraction steps of s; returns 0 or -EINVAL if it does not
  * fit in CF_MAX_LEN bytes. */
 int dbc_compile_signal(struct dbc_signal *s);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* CANRIG_DBC_PRIV_H */

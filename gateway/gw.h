@@ -28,6 +28,10 @@
 #include "cf.h"
 #include "gw_csum.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define GW_MAX_IFS 32
 #define GW_NAME_MAX 64
 
@@ -257,5 +261,9 @@ int gw_engine_offload(struct gw_engine *e, const uint8_t *kernel);
 
 /* 1 if route i is offloaded, else 0. */
 int gw_engine_route_kernel(const struct gw_engine *e, size_t i);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* CANRIG_GW_H */

@@ -37,6 +37,10 @@
 
 #include "gw.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /*
  * Our uids: 0xC4A then a 4-bit generation then a 16-bit job number.  A
  * generation is one set of installed routes (a reload installs the next
@@ -345,5 +349,9 @@ int gw_cgw_save(const char *path, const struct gw_cgw_inst *inst, size_t n);
 size_t gw_cgw_parse_saved(const char *buf, size_t len, struct gw_cgw_key *keys, size_t cap,
 			  unsigned int *bad);
 int gw_cgw_flush_saved(struct gw_cgw *c, const char *path);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* CANRIG_GW_CGW_H */

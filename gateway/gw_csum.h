@@ -24,6 +24,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* ---- CRC primitives ------------------------------------------------- */
 
 /*
@@ -241,5 +245,9 @@ int gw_e2e_p01_check(const struct gw_e2e_p01 *p, const uint8_t *data, size_t len
 		     uint8_t *counter);
 int gw_e2e_p02_check(const struct gw_e2e_p02 *p, const uint8_t *data, size_t len,
 		     uint8_t *counter);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* CANRIG_GW_CSUM_H */

@@ -13,6 +13,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define CF_SFF_MASK 0x000007FFu
 #define CF_EFF_MASK 0x1FFFFFFFu
 #define CF_ERR_MASK 0x1FFFFFFFu
@@ -120,5 +124,9 @@ size_t cf_format_long(const struct cf_frame *f, unsigned int opts, char *out);
  */
 size_t cf_format_error(const struct cf_frame *f, const char *sep, char *out,
 		       size_t outsz);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* CANRIG_CF_H */

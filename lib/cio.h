@@ -23,6 +23,10 @@
 
 #include "cf.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define CIO_MAX_FILTERS 64
 
 /*
@@ -234,5 +238,9 @@ int cio_link_parse(const void *buf, size_t len, cio_link_cb cb, void *arg);
  * for a dump), or another -errno.
  */
 int cio_link_read(int fd, cio_link_cb cb, void *arg);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* CANRIG_CIO_H */

@@ -8,6 +8,8 @@ set -eu
 
 # build + unit tests
 PKGS="gcc make pkg-config libev-dev libyaml-dev libcunit1-dev"
+# C++ programs against the installed library (tests/cli_lib.sh)
+PKGS="$PKGS g++"
 # integration peer
 PKGS="$PKGS can-utils iproute2 kmod"
 # the qemu vcan guest, needed where the host kernel has no AF_CAN

@@ -1,0 +1,197 @@
+#!/bin/bash
+# cli_lib.sh - "the library from outside" (issue 19): the built tree is
+# installed into a temporary root with 'make install DESTDIR=', and a C and
+# a C++ program are built against it with nothing but
+# 'pkg-config --cflags --libs canrig' (and --static), then run.  The
+# program calls a function of every installed header, so a header without
+# its extern "C" guard fails the C++ link.  Prints one PASS/FAIL line per
+# check and "cli_lib: N passed, N failed"; exits 1 on any failure.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+ROOT=$PWD
+CANRIG=${CANRIG:-$PWD/build/canrig}
+# the build directory the tested canrig came from: installed as it is,
+# nothing is rebuilt (an asan tree stays an asan tree)
+B=$(cd "$(dirname "$CANRIG")" && pwd)
+WORK=$(mktemp -d /tmp/canrig-lib.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+pass=0
+fail=0
+
+# the first line of the command that failed, with its line number
+failed() { echo "failed: line $1: ${2%%$'\n'*}"; }
+
+check() { # NAME FUNC
+	# not inside 'if': bash ignores set -e there, even in a subshell, and
+	# only the last command of FUNC would count
+	local rc=0
+	(cd "$WORK" && set -eE && trap 'failed $LINENO "$BASH_COMMAND"' ERR && "$2") \
+		>"$WORK/$1.out" 2>&1
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
+		pass=$((pass + 1))
+		echo "PASS $1"
+	else
+		fail=$((fail + 1))
+		echo "FAIL $1"
+		sed 's/^/    /' "$WORK/$1.out" | tail -20
+	fi
+}
+
+DEST=$WORK/root
+# a sanitized tree (make asan) needs its runtime in every program it links
+SAN=
+if nm "$B/libcanrig.a" 2>/dev/null | grep -q ' U __asan_\| U __ubsan_'; then
+	SAN=-fsanitize=address,undefined
+fi
+export PKG_CONFIG_SYSROOT_DIR=$DEST
+# only the installed tree: a canrig.pc elsewhere on the system must not count
+export PKG_CONFIG_LIBDIR=$DEST/usr/lib/pkgconfig
+unset PKG_CONFIG_PATH
+
+# one function of every public header; the same source is C and C++
+cat >"$WORK/prog.c" <<'EOF'
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cf.h"
+#include "cio.h"
+#include "clog.h"
+#include "dbc.h"
+#include "isotp.h"
+#include "isotp_io.h"
+#include "uds.h"
+#include "uds_client.h"
+#include "uds_io.h"
+#include "uds_sim.h"
+#include "gw_csum.h"
+#include "gw.h"
+
+static const char text[] =
+	"VERSION \"\"\n"
+	"BO_ 100 M: 8 X\n"
+	" SG_ volts : 0|16@1+ (0.1,0) [0|0] \"V\" X\n";
+
+int main(void)
+{
+	struct dbc_db *db = NULL;
+	const struct dbc_message *m;
+	struct dbc_value v;
+	struct cf_frame f;
+	struct cio_ring ring;
+	struct isotp_cfg icfg;
+	struct uds_client_cfg ucfg;
+	struct uds_io_cfg iocfg;
+	struct uds_sim_cfg *scfg;
+	char err[DBC_ERRMSG_MAX], out[CF_COMPACT_MAX], num[64];
+	uint8_t buf[CF_MAX_LEN];
+	uint64_t raw = 0;
+
+	if (dbc_load_mem("t.dbc", text, sizeof(text) - 1, NULL, &db, err,
+			 sizeof(err))) {
+		printf("load: %s\n", err);
+		return 1;
+	}
+	m = dbc_find_id(db, 100, 0);
+	/* rounds the raw value: needs libm */
+	if (!m || dbc_to_raw(&m->sigs[0], 12.3, &raw))
+		return 1;
+	memset(buf, 0, sizeof(buf));
+	dbc_insert(&m->sigs[0], buf, raw);
+	memset(&f, 0, sizeof(f));
+	f.id = 100;
+	f.len = 8;
+	f.data = buf;
+	out[cf_format_compact(&f, out)] = 0;
+	dbc_decode(m, &f, 0, &v, NULL);
+	num[dbc_fmt_phys(&m->sigs[0], &v, num)] = 0;
+	printf("%s %s=%s %s\n", out, m->sigs[0].name, num, m->sigs[0].unit);
+	dbc_free(db);
+
+	printf("dlc 9 = %u bytes\n", cf_dlc2len(9));
+	if (cio_ring_init(&ring, 4))
+		return 1;
+	cio_ring_fini(&ring);
+	printf("asc: %s\n", clog_format_find("asc") ? "yes" : "no");
+	isotp_cfg_init(&icfg);
+	/* the ev-loop part: needs libev */
+	printf("clock: %s\n", isotp_io_now() ? "yes" : "no");
+	printf("nrc 0x31: %s\n", uds_nrc_name(0x31));
+	uds_client_cfg_init(&ucfg);
+	uds_io_cfg_11bit(&iocfg, 0x7E0, 0x7E8);
+	printf("request id of 0x7E8: 0x%X\n", (unsigned int)uds_io_request_id(&iocfg, 0x7E8));
+	scfg = (struct uds_sim_cfg *)calloc(1, sizeof(*scfg));
+	if (!scfg)
+		return 1;
+	uds_sim_cfg_init(scfg);
+	free(scfg);
+	printf("crc8 j1850: 0x%02X\n",
+	       gw_crc8_sae_j1850((const uint8_t *)"123456789", 9, 0, 1));
+	printf("drop: %s\n", gw_drop_name(GW_DROP_RATE));
+	return 0;
+}
+EOF
+cat >"$WORK/want" <<'EOF'
+064#7B00000000000000 volts=12.3 V
+dlc 9 = 12 bytes
+asc: yes
+clock: yes
+nrc 0x31: requestOutOfRange
+request id of 0x7E8: 0x7E0
+crc8 j1850: 0x4B
+drop: rate-limited
+EOF
+
+installs() {
+	[ -f "$B/libcanrig.a" ] || { echo "no $B/libcanrig.a: build first"; return 1; }
+	# -o: install what is built, never remake it from here
+	MAKEFLAGS='' make -C "$ROOT" --no-print-directory B="$B" PREFIX=/usr \
+		DESTDIR="$DEST" -o "$B/libcanrig.a" -o "$B/canrig" -o "$B/canrigd" \
+		install >install.log
+	[ -f "$DEST/usr/lib/libcanrig.a" ]
+	[ -f "$DEST/usr/lib/pkgconfig/canrig.pc" ]
+	pkg-config --exists canrig
+	[ "$(pkg-config --modversion canrig)" = \
+		"$(sed -n 's/^VERSION *= *//p' "$ROOT/Makefile")" ]
+	# the program covers every installed header
+	local h
+	for h in "$DEST"/usr/include/canrig/*.h; do
+		grep -qx "#include \"${h##*/}\"" prog.c ||
+			{ echo "prog.c does not use ${h##*/}: add a call"; return 1; }
+	done
+}
+
+# plain --libs: a static-only library must name what it needs there
+c_links() {
+	# shellcheck disable=SC2046
+	cc -std=c99 -Wall -Werror $SAN -o prog-c prog.c $(pkg-config --cflags --libs canrig)
+	./prog-c >got
+	diff want got
+}
+
+cxx_links() {
+	command -v g++ >/dev/null || { echo "g++ missing: scripts/deps.sh installs it"; return 1; }
+	# shellcheck disable=SC2046
+	g++ -x c++ -std=c++11 -Wall -Wextra -Werror $SAN -o prog-cxx prog.c -x none \
+		$(pkg-config --cflags --libs canrig)
+	./prog-cxx >got
+	diff want got
+}
+
+static_links() {
+	local libs
+	libs=$(pkg-config --static --libs canrig)
+	echo "$libs" | grep -qw -- -lev
+	echo "$libs" | grep -qw -- -lm
+	# shellcheck disable=SC2046,SC2086
+	cc $SAN -o prog-s prog.c $(pkg-config --cflags canrig) $libs
+	./prog-s >got
+	diff want got
+}
+
+check installs installs
+check c_links c_links
+check cxx_links cxx_links
+check static_links static_links
+echo "cli_lib: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
