@@ -65,7 +65,7 @@ static int refill(struct clog_reader *r)
 		return -ENOBUFS;
 	do
 		n = read(r->fd, r->sbuf + r->len, r->scap - r->len);
-	while (n < 0 && errno == EINTR);
+	while (n < 0 && errno == EINTR && !(r->stop && *r->stop));
 	if (n < 0)
 		return -errno;
 	if (n == 0)

@@ -16,10 +16,15 @@
 #ifndef CANRIG_CLOG_H
 #define CANRIG_CLOG_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "cf.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 #define CLOG_IFNAME_MAX 32
 #define CLOG_ERRMSG_MAX 512
@@ -100,6 +105,13 @@ struct clog_reader {
 	char asc_ifname[CLOG_IFNAME_MAX];
 	/* set by the caller before the first clog_read() */
 	unsigned int flags; /* CLOG_RD_* */
+	/*
+	 * Optional (NULL: none): a signal handler's flag.  When a read of a
+	 * pipe or terminal is interrupted by a signal (a handler installed
+	 * without SA_RESTART) and *stop is then non-zero, clog_read() returns
+	 * -EINTR instead of waiting on for the next line: Ctrl-C ends it.
+	 */
+	const volatile sig_atomic_t *stop;
 	/* screen state */
 	uint64_t scr_rel_ns; /* -t d: the deltas added up so far */
 	char scr_lt_key[16]; /* -t A: "YYYY-MM-DD HH:MM" of scr_lt_sec */
@@ -134,7 +146,8 @@ int clog_reader_open_mem(struct clog_reader *r, const char *name,
 /*
  * Read the next record.  Returns 1 (rec filled), 0 (end of input), -EINVAL
  * (malformed line: r->err holds "file:line:col: message"; the reader has
- * moved past the line, so the caller may skip it and go on), or -errno.
+ * moved past the line, so the caller may skip it and go on), -EINTR (see
+ * stop), or -errno.
  */
 int clog_read(struct clog_reader *r, struct clog_rec *rec);
 
@@ -211,5 +224,9 @@ char *clog_put_dec(char *p, uint64_t v, int width, char pad);
  * (>= 32 bytes).  Returns the length.
  */
 size_t clog_format_ts(uint64_t ts_ns, int digits, char *out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* CANRIG_CLOG_H */

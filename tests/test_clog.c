@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 
 #include "clog.h"
@@ -337,6 +338,55 @@ static void test_stream_live(void)
 	live_one(" (1700000000.000001)  can0  TX - -  12345678   [1]  11\n", 0x12345678);
 }
 
+/* stop_tick: SIGALRM sets the stop flag; if a reader ignores it, the 20th
+ * tick writes a line so that the read ends (and the test fails, not hangs) */
+static volatile sig_atomic_t stop_flag, stop_ticks;
+static int stop_wfd = -1;
+
+static void stop_tick(int sig)
+{
+	static const char line[] = "(1700000000.000002) vcan0 456#22\n";
+
+	(void)sig;
+	stop_flag = 1;
+	if (++stop_ticks == 20 && write(stop_wfd, line, sizeof(line) - 1) < 0)
+		stop_flag = 2;
+}
+
+/* A signal with the stop flag set ends a read that waits on a pipe. */
+static void test_stream_stop(void)
+{
+	static const char first[] = "(1700000000.000001) vcan0 123#11\n";
+	struct itimerval it = { { 0, 20000 }, { 0, 20000 } }, off = { { 0, 0 }, { 0, 0 } };
+	struct sigaction sa, old;
+	struct clog_reader r;
+	struct clog_rec rec;
+	char path[64];
+	int p[2], e;
+
+	CU_ASSERT_EQUAL_FATAL(pipe(p), 0);
+	CU_ASSERT_EQUAL_FATAL(write(p[1], first, sizeof(first) - 1),
+			      (ssize_t)sizeof(first) - 1);
+	snprintf(path, sizeof(path), "/dev/fd/%d", p[0]);
+	CU_ASSERT_EQUAL_FATAL(clog_reader_open(&r, path, NULL), 0);
+	r.stop = &stop_flag;
+	CU_ASSERT_EQUAL(clog_read(&r, &rec), 1);
+	stop_wfd = p[1];
+	stop_flag = stop_ticks = 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = stop_tick; /* no SA_RESTART: read() sees EINTR */
+	sigaction(SIGALRM, &sa, &old);
+	setitimer(ITIMER_REAL, &it, NULL);
+	e = clog_read(&r, &rec); /* nothing more on the pipe: waits */
+	setitimer(ITIMER_REAL, &off, NULL);
+	sigaction(SIGALRM, &old, NULL);
+	CU_ASSERT_EQUAL(e, -EINTR);
+	CU_ASSERT(stop_ticks < 20);
+	clog_reader_close(&r);
+	close(p[0]);
+	close(p[1]);
+}
+
 /*
  * The golden captures in tests/data/screen/ are the same 23 frames (classic,
  * FD with BRS/ESI, 29-bit, remote, error frames, the DBC demo's messages)
@@ -583,6 +633,7 @@ int register_clog_tests(void)
 	    !CU_add_test(s, "format detection", test_detect) ||
 	    !CU_add_test(s, "streaming from a pipe", test_stream) ||
 	    !CU_add_test(s, "a live pipe streams line by line", test_stream_live) ||
+	    !CU_add_test(s, "a signal with stop set ends a waiting read", test_stream_stop) ||
 	    !CU_add_test(s, "candump screen captures = -L", test_screen_golden) ||
 	    !CU_add_test(s, "screen format errors: file:line:col", test_screen_errors) ||
 	    !CU_add_test(s, "screen -t d deltas add up", test_screen_delta) ||
