@@ -578,6 +578,63 @@ static void test_garbage(void)
 	}
 }
 
+/* A functional channel (1:n) takes single frames only: a first frame or
+ * consecutive frame gets no flow control and starts no N_Cr (issue 19). */
+static void test_functional(void)
+{
+	struct isotp_cfg c;
+	struct isotp b;
+	static uint8_t buf[4096];
+	static const uint8_t ff[8] = { 0x10, 0x0A, 0x22, 0xF1, 0x90, 0xF1, 0x8C, 0x55 };
+	static const uint8_t cf[8] = { 0x21, 0x01, 0x02, 0x03, 0xCC, 0xCC, 0xCC, 0xCC };
+	static const uint8_t sf[8] = { 0x03, 0x22, 0xF1, 0x90, 0xCC, 0xCC, 0xCC, 0xCC };
+	static const uint8_t msg[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	struct isotp_frame out[8];
+	struct cf_frame f;
+
+	cfg_classic(&c);
+	c.rx_id = 0x7DF;
+	c.functional = 1;
+	isotp_init(&b, &c, buf, sizeof(buf));
+	memset(&f, 0, sizeof(f));
+	f.id = 0x7DF;
+	f.len = 8;
+	f.data = ff;
+	CU_ASSERT_EQUAL(isotp_input(&b, &f, 0), 0);
+	CU_ASSERT_EQUAL(isotp_output(&b, 0, out, 8), 0);
+	CU_ASSERT_EQUAL(b.rx_state, ISOTP_RX_IDLE);
+	CU_ASSERT_EQUAL(isotp_deadline(&b), UINT64_MAX);
+	f.data = cf;
+	CU_ASSERT_EQUAL(isotp_input(&b, &f, MS), 0);
+	CU_ASSERT_EQUAL(isotp_timers(&b, 5000 * MS), 0);
+	CU_ASSERT_EQUAL(b.frames_ignored, 2);
+	/* a single frame is a request as ever */
+	f.data = sf;
+	CU_ASSERT_EQUAL(isotp_input(&b, &f, 6000 * MS), ISOTP_EV_RX);
+	CU_ASSERT(b.rx_len == 3 && b.rx_buf[0] == 0x22);
+	/* and nothing longer than one single frame is sent */
+	CU_ASSERT_EQUAL(isotp_max_len(&b), 7);
+	CU_ASSERT_EQUAL(isotp_send(&b, msg, 8, 0), -EMSGSIZE);
+	CU_ASSERT_EQUAL(isotp_send(&b, msg, 7, 0), 0);
+
+	/* the same frames on a physical channel: FC at once */
+	c.rx_id = 0x7E0;
+	c.functional = 0;
+	isotp_init(&b, &c, buf, sizeof(buf));
+	f.id = 0x7E0;
+	f.data = ff;
+	CU_ASSERT_EQUAL(isotp_input(&b, &f, 0), ISOTP_EV_RX_FF);
+	CU_ASSERT_EQUAL(isotp_output(&b, 0, out, 8), 1);
+	CU_ASSERT_EQUAL(out[0].data[0], 0x30);
+	isotp_sent(&b, 1, 0);
+	/* a stall of our own pushes N_Cr back: the peer is not blamed */
+	CU_ASSERT_EQUAL(isotp_deadline(&b), 1000 * MS);
+	isotp_stalled(&b, 500 * MS);
+	CU_ASSERT_EQUAL(isotp_deadline(&b), 1500 * MS);
+	CU_ASSERT_EQUAL(isotp_timers(&b, 1499 * MS), 0);
+	CU_ASSERT_EQUAL(isotp_timers(&b, 1500 * MS), ISOTP_EV_RX_ERR);
+}
+
 int register_isotp_tests(void)
 {
 	CU_pSuite s = CU_add_suite("isotp (ISO 15765-2 engine)", NULL, NULL);
@@ -590,7 +647,8 @@ int register_isotp_tests(void)
 	    !CU_add_test(s, "N_As N_Ar N_Bs N_Cs N_Cr", test_timeouts) ||
 	    !CU_add_test(s, "STmin ms and us, forced", test_stmin) ||
 	    !CU_add_test(s, "receive padding checks", test_padding_checks) ||
-	    !CU_add_test(s, "garbage frames", test_garbage))
+	    !CU_add_test(s, "garbage frames", test_garbage) ||
+	    !CU_add_test(s, "functional channel: single frames only", test_functional))
 		return CU_get_error();
 	return 0;
 }

@@ -235,8 +235,9 @@ static void test_session_and_tester(void)
 	start(ext, 2, 0, 0);
 	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8, ans, 6, 10 * MS),
 			UDS_EV_RESPONSE | UDS_EV_DONE);
-	/* the ECU's 50 ms / 5000 ms plus the margin */
-	CU_ASSERT_EQUAL(cl.p2_ns, 250 * MS);
+	/* the ECU's 50 ms + margin is below the 1000 ms floor; its 5000 ms
+	 * P2* plus the margin is above it */
+	CU_ASSERT_EQUAL(cl.p2_ns, 1000 * MS);
 	CU_ASSERT_EQUAL(cl.p2star_ns, 5200 * MS);
 	CU_ASSERT(cl.nondefault);
 	/* idle in a non-default session: TesterPresent every 2 s */
@@ -280,6 +281,132 @@ static void test_session_and_tester(void)
 	start(ext, 2, 0, 0);
 	uds_client_input(&cl, 0x7E8, ans, 6, MS);
 	CU_ASSERT_EQUAL(cl.p2_ns, 1000 * MS);
+}
+
+/*
+ * Which timer runs after a session change (issue 19): the ECU's announced
+ * P2/P2* plus the margin, never below the configured values (the floor);
+ * the timeout names the timer and its value; a late answer to a request
+ * that timed out is not taken for the next request's answer.
+ */
+static void test_timeout_choice(void)
+{
+	const uint8_t prog[2] = { 0x10, 0x02 };
+	/* P2 50 ms, P2* 5000 ms (500 x 10 ms): the bundled simulator's */
+	const uint8_t fast[6] = { 0x50, 0x02, 0x00, 0x32, 0x01, 0xF4 };
+	/* P2 3000 ms, P2* 8000 ms */
+	const uint8_t slow[6] = { 0x50, 0x02, 0x0B, 0xB8, 0x03, 0x20 };
+	/* P2* 100 ms */
+	const uint8_t short_star[6] = { 0x50, 0x02, 0x00, 0x0A, 0x00, 0x0A };
+	const uint8_t td[4] = { 0x36, 0x01, 0xAA, 0xBB };
+	const uint8_t td_pend[3] = { 0x7F, 0x36, 0x78 };
+	const uint8_t td_ok[2] = { 0x76, 0x01 };
+	const uint8_t exit_req[1] = { 0x37 };
+	const uint8_t exit_ok[1] = { 0x77 };
+	uint64_t t;
+
+	setup();
+	cfg.tp_ms = 0;
+	uds_client_init(&cl, &cfg);
+	start(prog, 2, 0, 0);
+	uds_client_input(&cl, 0x7E8, fast, 6, MS);
+	CU_ASSERT(cl.ecu_timing && cl.ecu_p2_ms == 50 && cl.ecu_p2star_ms == 5000);
+	/* a 36 answered after 900 ms is in time: 50 + 200 would have failed */
+	t = 10 * MS;
+	start(td, 4, 0, t);
+	CU_ASSERT_EQUAL(uds_client_deadline(&cl), t + 1000 * MS);
+	CU_ASSERT_EQUAL(uds_client_timers(&cl, t + 900 * MS), 0);
+	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8, td_ok, 2, t + 900 * MS),
+			UDS_EV_RESPONSE | UDS_EV_DONE);
+	CU_ASSERT_EQUAL(cl.result, 0);
+	/* after 0x78: P2* = 5000 + 200 */
+	t = 2000 * MS;
+	start(td, 4, 0, t);
+	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8, td_pend, 3, t + 10 * MS),
+			UDS_EV_PENDING);
+	CU_ASSERT_EQUAL(uds_client_deadline(&cl), t + 5210 * MS);
+	CU_ASSERT_EQUAL(uds_client_timers(&cl, t + 5210 * MS), UDS_EV_DONE);
+	CU_ASSERT_EQUAL(cl.result, -ETIMEDOUT);
+	CU_ASSERT_STRING_EQUAL(cl.timeout, "P2*");
+	CU_ASSERT_EQUAL(cl.timeout_ms, 5200);
+
+	/* an ECU announcing more than the floor gets it, plus the margin */
+	uds_client_init(&cl, &cfg);
+	start(prog, 2, 0, 0);
+	uds_client_input(&cl, 0x7E8, slow, 6, MS);
+	t = 10 * MS;
+	start(td, 4, 0, t);
+	CU_ASSERT_EQUAL(uds_client_deadline(&cl), t + 3200 * MS);
+	CU_ASSERT_EQUAL(uds_client_timers(&cl, t + 3199 * MS), 0);
+	CU_ASSERT_EQUAL(uds_client_timers(&cl, t + 3200 * MS), UDS_EV_DONE);
+	CU_ASSERT_STRING_EQUAL(cl.timeout, "P2");
+	CU_ASSERT_EQUAL(cl.timeout_ms, 3200);
+	/* its late answer is dropped while 0x37 waits for its own */
+	t += 3300 * MS;
+	start(exit_req, 1, 0, t);
+	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8, td_ok, 2, t + MS), 0);
+	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8,
+					 (const uint8_t *)"\x7F\x36\x24", 3, t + MS), 0);
+	CU_ASSERT_EQUAL(cl.stale_drops, 2);
+	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8, exit_ok, 1, t + 2 * MS),
+			UDS_EV_RESPONSE | UDS_EV_DONE);
+	CU_ASSERT_EQUAL(cl.result, 0);
+	/* answered: the next wrong echo is an error again */
+	start(exit_req, 1, 0, t + 3 * MS);
+	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8, td_ok, 2, t + 4 * MS),
+			UDS_EV_RESPONSE | UDS_EV_DONE);
+	CU_ASSERT_EQUAL(cl.result, -EPROTO);
+
+	/* a P2* below the floor: the floor (5000) */
+	uds_client_init(&cl, &cfg);
+	start(prog, 2, 0, 0);
+	uds_client_input(&cl, 0x7E8, short_star, 6, MS);
+	CU_ASSERT_EQUAL(cl.p2_ns, 1000 * MS);
+	CU_ASSERT_EQUAL(cl.p2star_ns, 5000 * MS);
+
+	/* a raised configured P2 is the floor too */
+	cfg.p2_ms = 4000;
+	uds_client_init(&cl, &cfg);
+	start(prog, 2, 0, 0);
+	uds_client_input(&cl, 0x7E8, slow, 6, MS);
+	CU_ASSERT_EQUAL(cl.p2_ns, 4000 * MS);
+	/* canrig diag --p2 500: P2 exactly that, P2* still the ECU's */
+	cfg.p2_ms = 500;
+	cfg.adopt_timing = UDS_ADOPT_P2STAR;
+	uds_client_init(&cl, &cfg);
+	start(prog, 2, 0, 0);
+	uds_client_input(&cl, 0x7E8, slow, 6, MS);
+	CU_ASSERT_EQUAL(cl.p2_ns, 500 * MS);
+	CU_ASSERT_EQUAL(cl.p2star_ns, 8200 * MS);
+	/* the cap names itself */
+	cfg.cap_ms = 300;
+	uds_client_init(&cl, &cfg);
+	start(td, 4, 0, 0);
+	uds_client_input(&cl, 0x7E8, td_pend, 3, MS);
+	CU_ASSERT_EQUAL(uds_client_timers(&cl, 300 * MS), UDS_EV_DONE);
+	CU_ASSERT_STRING_EQUAL(cl.timeout, "cap");
+	CU_ASSERT_EQUAL(cl.timeout_ms, 300);
+
+	/* a stall of the tester's own (its timer fired 700 ms late) is not
+	 * charged to the ECU; the cap is */
+	setup();
+	cfg.tp_ms = 0;
+	cfg.cap_ms = 2000;
+	uds_client_init(&cl, &cfg);
+	start(rdid, 3, 0, 0);
+	uds_client_stalled(&cl, 700 * MS);
+	CU_ASSERT_EQUAL(uds_client_deadline(&cl), 1700 * MS);
+	CU_ASSERT_EQUAL(uds_client_timers(&cl, 1699 * MS), 0);
+	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8, pos, 4, 1699 * MS),
+			UDS_EV_RESPONSE | UDS_EV_DONE);
+	start(rdid, 3, 0, 0);
+	uds_client_stalled(&cl, 5000 * MS);
+	CU_ASSERT_EQUAL(uds_client_deadline(&cl), 2000 * MS);
+	CU_ASSERT_EQUAL(uds_client_timers(&cl, 2000 * MS), UDS_EV_DONE);
+	CU_ASSERT_STRING_EQUAL(cl.timeout, "cap");
+	/* idle: nothing to push */
+	uds_client_stalled(&cl, 5000 * MS);
+	CU_ASSERT_EQUAL(uds_client_deadline(&cl), UINT64_MAX);
 }
 
 static void test_transport_errors(void)
@@ -626,6 +753,8 @@ int register_uds_client_tests(void)
 	    !CU_add_test(s, "suppressed positive response", test_suppress) ||
 	    !CU_add_test(s, "functional collection", test_functional) ||
 	    !CU_add_test(s, "session timing, TesterPresent", test_session_and_tester) ||
+	    !CU_add_test(s, "timeout choice: ECU's P2/P2*, floor, late answers",
+			 test_timeout_choice) ||
 	    !CU_add_test(s, "transport errors", test_transport_errors) ||
 	    !CU_add_test(s, "malformed answers table", test_malformed) ||
 	    !CU_add_test(s, "over ISO-TP against 3 simulated ECUs", test_bus))

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ecusim_cfg.h"
 #include "uds.h"
@@ -771,6 +772,27 @@ static void test_download(void)
 	X("10 02", "50 02 00 32 01 F4");
 	X("36 01 00", "7F 36 24");
 	X("34 00 44 00 10 00 00 00 00 00 10", "7F 34 33");
+
+	/* download.fail_block: the second new block fails (a repeat of the
+	 * first is no new block) and the transfer ends */
+	start();
+	cfg.download.fail_block = 2;
+	cfg.download.fail_nrc = 0x72;
+	X("10 02", "50 02 00 32 01 F4");
+	unlock1();
+	X("34 00 44 00 10 00 00 00 00 00 10", "74 20 04 02");
+	X("36 01 AA", "76 01");
+	X("36 01 AA", "76 01");
+	X("36 02 BB", "7F 36 72");
+	CU_ASSERT_EQUAL(sk.bytes, 1);
+	X("36 02 BB", "7F 36 24");
+	X("37", "7F 37 24");
+	/* the next download fails the same way, with another NRC */
+	cfg.download.fail_nrc = 0x71;
+	X("34 00 44 00 10 00 00 00 00 00 10", "74 20 04 02");
+	X("36 01 AA", "76 01");
+	X("36 02 BB", "7F 36 71");
+	cfg.download.fail_block = 0;
 }
 
 static void test_functional(void)
@@ -932,6 +954,9 @@ static void test_yaml_errors(void)
 			  "3:9: expected a number (decimal or 0x hex), found '0x7G0'");
 	load_expect_error("ecu-sim/bad-missing.yaml", "6:9: missing required key 'id'");
 	mem_expect_error("", "t.yaml:1:1: empty configuration; expected 'ecus:'");
+	mem_expect_error("ecus:\n  - {name: a, rx: 1, tx: 2, download: {address: 0, size: 9,\n"
+			 "      fail_block: 1, fail_nrc: 0x78}}\n",
+			 "t.yaml:3:32: fail_nrc is a negative response code 0x10..0xFF, not 0x78");
 	mem_expect_error("ecus: [\n", "t.yaml:2:1: did not find expected node content "
 				      "while parsing a flow node");
 	mem_expect_error("ecus:\n  - name: a\n    rx: 0x800000000\n    tx: 1\n",
@@ -1069,6 +1094,31 @@ static void test_yml_accessors(void)
 	yml_fini(&y);
 }
 
+/* libyaml's messages for a tab do not say "tab"; columns count
+ * characters, so a stop after "é" (2 bytes) is not taken for the tab
+ * one byte before it */
+static void test_yml_tabs_dirs(void)
+{
+	static const char tab[] = "ecus:\n\t- name: x\n", deep[] = "a:\n  - x\n  -\tb\n",
+			  utf8[] = "ab:\n  - {\xC3\xA9: 1}\t@\n";
+	char dir[] = "/tmp/canrig-yml.XXXXXX";
+	struct yml y;
+
+	CU_ASSERT(yml_load_mem(&y, "t.yaml", tab, strlen(tab)) == -EINVAL);
+	CU_ASSERT_STRING_EQUAL(yml_errmsg(&y), "t.yaml:2:1: tabs are not allowed for indentation");
+	CU_ASSERT(yml_load_mem(&y, "t.yaml", deep, strlen(deep)) == -EINVAL);
+	CU_ASSERT_STRING_EQUAL(yml_errmsg(&y), "t.yaml:3:4: tabs are not allowed for indentation");
+	CU_ASSERT(yml_load_mem(&y, "u.yaml", utf8, strlen(utf8)) == -EINVAL);
+	CU_ASSERT_STRING_EQUAL(yml_errmsg(&y), "u.yaml:2:12: found character that cannot start "
+					       "any token while scanning for the next token");
+	/* a directory opens with fopen(); the read fails with EISDIR */
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	CU_ASSERT(yml_load_file(&y, dir) == -EISDIR);
+	CU_ASSERT(!strncmp(yml_errmsg(&y), dir, strlen(dir)) &&
+		  !strcmp(yml_errmsg(&y) + strlen(dir), ": Is a directory"));
+	rmdir(dir);
+}
+
 int register_uds_sim_tests(void)
 {
 	CU_pSuite s = CU_add_suite("uds_sim (simulated ECU engine, ecu-sim YAML)", NULL, NULL);
@@ -1089,7 +1139,8 @@ int register_uds_sim_tests(void)
 	    !CU_add_test(s, "bad engine configurations", test_bad_config) ||
 	    !CU_add_test(s, "YAML errors: file:line:col", test_yaml_errors) ||
 	    !CU_add_test(s, "YAML files: three ECUs, 29-bit", test_yaml_files) ||
-	    !CU_add_test(s, "yml accessors", test_yml_accessors))
+	    !CU_add_test(s, "yml accessors", test_yml_accessors) ||
+	    !CU_add_test(s, "yml: tabs, directories", test_yml_tabs_dirs))
 		return CU_get_error();
 	return 0;
 }

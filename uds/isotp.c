@@ -76,9 +76,10 @@ static size_t sf_max(const struct isotp *c)
 
 size_t isotp_max_len(const struct isotp *c)
 {
+	if (c->cfg.functional)
+		return sf_max(c);
 	/* ISO 15765-2:2016 allows the escape first frame on classic links
 	 * too, as the kernel's can-isotp does */
-	(void)c;
 	return 0xFFFFFFFFu;
 }
 
@@ -489,6 +490,12 @@ unsigned int isotp_input(struct isotp *c, const struct cf_frame *f,
 	if (!n)
 		return 0;
 	c->frames_in++;
+	/* segmented messages are physical only (ISO 15765-2 9.6.1); the
+	 * kernel's can-isotp in this role stays silent too */
+	if (c->cfg.functional && (p[0] >> 4 == 1 || p[0] >> 4 == 2)) {
+		c->frames_ignored++;
+		return 0;
+	}
 	switch (p[0] >> 4) {
 	case 0:
 		return in_sf(c, f, p, n);
@@ -530,6 +537,16 @@ unsigned int isotp_timers(struct isotp *c, uint64_t now)
 	if (c->rx_state == ISOTP_RX_CF && c->rx_deadline && now >= c->rx_deadline)
 		ev |= rx_fail(c, -ETIMEDOUT, "N_Cr");
 	return ev;
+}
+
+void isotp_stalled(struct isotp *c, uint64_t ns)
+{
+	if (c->tx_state == ISOTP_TX_WAIT_FC && c->tx_deadline)
+		c->tx_deadline += ns;
+	if (c->rx_state == ISOTP_RX_CF && c->rx_deadline)
+		c->rx_deadline += ns;
+	if (c->unconfirmed && c->confirm_deadline)
+		c->confirm_deadline += ns;
 }
 
 uint64_t isotp_deadline(const struct isotp *c)

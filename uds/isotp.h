@@ -25,6 +25,10 @@
 
 #include "cf.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Receive padding checks (struct isotp_cfg.rx_pad_check). */
 #define ISOTP_CHK_LEN  0x01 /* classic frames must be 8 bytes long */
 #define ISOTP_CHK_DATA 0x02 /* padding bytes must equal rx_pad_byte */
@@ -45,6 +49,10 @@ struct isotp_cfg {
 	uint8_t wftmax;         /* FC WAIT frames accepted in a row */
 	int32_t force_stmin_us; /* >= 0: ignore the peer's STmin, use this */
 	uint32_t min_gap_us;    /* never less than this between our CFs */
+	uint8_t functional;     /* a functional (1:n) channel: ISO 15765-2
+				 * allows single frames only, so FF and CF
+				 * received are ignored (no FC, no N_Cr) and
+				 * longer messages are not sent (-EMSGSIZE) */
 	/* ISO 15765-2 timers, milliseconds */
 	uint32_t n_as;          /* our frame sent (confirmed) after output */
 	uint32_t n_ar;          /* our FC sent (confirmed) after output */
@@ -123,7 +131,8 @@ void isotp_init(struct isotp *c, const struct isotp_cfg *cfg, uint8_t *rx_buf,
 		size_t rx_cap);
 
 /* Largest message the configuration can send: 2^32-1 (escape first frame
- * beyond 4095, on classic and FD links alike). */
+ * beyond 4095, on classic and FD links alike), one single frame's payload
+ * on a functional channel. */
 size_t isotp_max_len(const struct isotp *c);
 
 /*
@@ -191,7 +200,18 @@ int isotp_classify(const struct cf_frame *f, unsigned int ae,
 /* STmin byte to nanoseconds (reserved values count as 127 ms). */
 uint64_t isotp_stmin_ns(uint8_t stmin);
 
+/*
+ * The caller could not run for ns (its timer fired that late, the host
+ * stalled it): every running timeout (N_As/N_Ar, N_Bs, N_Cr) is pushed
+ * back by ns, so that a stall of our own is not charged to the peer.
+ */
+void isotp_stalled(struct isotp *c, uint64_t ns);
+
 /* Returns a static English text for an isotp error (c->tx_err/rx_err). */
 const char *isotp_strerror(int err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* CANRIG_ISOTP_H */

@@ -115,11 +115,15 @@ static void arm_timer(struct isotp_io *io)
 			d = t;
 	}
 	ev_timer_stop(io->loop, &io->tm);
+	io->tm_due = d;
 	if (d == UINT64_MAX)
 		return;
 	/* libev counts from its cached time: refresh it, or we fire early */
 	ev_now_update(io->loop);
 	now = isotp_io_now();
+	/* lateness counts from when it could fire at the earliest */
+	if (d < now)
+		io->tm_due = now;
 	ev_timer_set(&io->tm, d > now ? (double)(d - now) / 1e9 : 0, 0);
 	ev_timer_start(io->loop, &io->tm);
 }
@@ -186,14 +190,12 @@ static int dispatch(struct isotp_io *io, const struct cf_frame *f, uint64_t now)
 	return 0;
 }
 
-static void on_read(struct ev_loop *loop, ev_io *w, int revents)
+/* Takes every frame received so far; returns -1 if the socket failed. */
+static int rx_drain(struct isotp_io *io)
 {
-	struct isotp_io *io = w->data;
 	unsigned int i;
 	int n;
 
-	(void)loop;
-	(void)revents;
 	while ((n = cio_recv(&io->sock, &io->ring)) > 0) {
 		uint64_t now = isotp_io_now();
 
@@ -221,9 +223,25 @@ static void on_read(struct ev_loop *loop, ev_io *w, int revents)
 		ev_io_stop(io->loop, &io->rd);
 		for (i = 0; i < io->nch; i++)
 			deliver(io, i, ISOTP_EV_RX_ERR | ISOTP_EV_TX_ERR);
-		return;
+		return -1;
 	}
-	kick(io);
+	return 0;
+}
+
+static void on_read(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct isotp_io *io = w->data;
+
+	(void)loop;
+	(void)revents;
+	if (!rx_drain(io))
+		kick(io);
+}
+
+void isotp_io_poll(struct isotp_io *io)
+{
+	if (!io->err && !rx_drain(io))
+		kick(io);
 }
 
 static void on_write(struct ev_loop *loop, ev_io *w, int revents)
@@ -238,9 +256,22 @@ static void on_write(struct ev_loop *loop, ev_io *w, int revents)
 static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct isotp_io *io = w->data;
+	uint64_t now = isotp_io_now(), due = io->tm_due;
+	unsigned int i;
 
 	(void)loop;
 	(void)revents;
+	/* a frame that came in time but was not read yet is in time; libev
+	 * runs timers before the reads of the same wakeup */
+	if (rx_drain(io))
+		return;
+	/* a wakeup this late means we could not run (a loaded host): the
+	 * peer had the time, we did not look */
+	if (due != UINT64_MAX && now > due + ISOTP_IO_STALL_NS) {
+		io->stalls++;
+		for (i = 0; i < io->nch; i++)
+			isotp_stalled(io->ch[i], now - due);
+	}
 	kick(io);
 }
 

@@ -19,6 +19,10 @@
 #include "cio.h"
 #include "isotp.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define ISOTP_IO_BATCH 64
 #define ISOTP_IO_MAX_CH 32 /* channels on one socket */
 
@@ -60,7 +64,13 @@ struct isotp_io {
 	int await_echo;          /* a CF's confirmation waits for its echo */
 	uint32_t await_id;
 	int err;                 /* socket error that stopped the channel */
+	uint64_t tm_due;         /* when the timer was meant to fire */
+	uint64_t stalls;         /* times it fired ISOTP_IO_STALL_NS late */
 };
+
+/* A timer firing this late means this process could not run: the time is
+ * not charged to the peer (isotp_stalled()). */
+#define ISOTP_IO_STALL_NS 20000000ull
 
 /* Monotonic time in nanoseconds, the engine's clock. */
 uint64_t isotp_io_now(void);
@@ -104,11 +114,20 @@ int isotp_io_send_on(struct isotp_io *io, struct isotp *c, const uint8_t *msg,
 int isotp_io_filter(struct isotp_io *io, uint32_t id, uint32_t mask,
 		    isotp_io_other_cb other, void *ctx);
 
+/* Takes every frame already received, then does what is due; for a
+ * timer of the caller's own that must not judge the peer before reading
+ * what it sent. */
+void isotp_io_poll(struct isotp_io *io);
+
 /* Feeds frame f to channel c now, as if it had just been received. */
 void isotp_io_input(struct isotp_io *io, struct isotp *c,
 		    const struct cf_frame *f);
 
 /* Stops the watchers and closes the socket; safe to call twice. */
 void isotp_io_close(struct isotp_io *io);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* CANRIG_ISOTP_IO_H */

@@ -17,6 +17,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define UDS_NEGATIVE_RESPONSE 0x7F
 #define UDS_POSITIVE_OFFSET   0x40
 #define UDS_SUPPRESS_POS      0x80 /* suppressPosRspMsgIndicationBit */
@@ -193,5 +197,9 @@ uint32_t uds_crc32(uint32_t crc, const uint8_t *p, size_t n);
 
 /* The SAE J2012 form of a 24-bit DTC ("P0420-11") into buf (>= 9 bytes). */
 void uds_dtc_str(uint32_t code, char *buf);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* CANRIG_UDS_H */

@@ -16,7 +16,7 @@ void uds_client_cfg_init(struct uds_client_cfg *c)
 	c->p2_ms = 1000;
 	c->p2star_ms = 5000;
 	c->margin_ms = 200;
-	c->adopt_timing = 1;
+	c->adopt_timing = UDS_ADOPT_P2 | UDS_ADOPT_P2STAR;
 	c->cap_ms = 60000;
 	/* ISO 14229-2 S3server is 5 s; half of it leaves room for jitter */
 	c->tp_ms = 2000;
@@ -53,14 +53,29 @@ int uds_client_request(struct uds_client *c, const uint8_t *req, size_t len,
 	c->npending = 0;
 	c->result = 0;
 	c->timeout = NULL;
+	c->timeout_ms = 0;
 	c->transport_err = 0;
 	c->cap_end = now + (uint64_t)c->cfg.cap_ms * MS;
 	c->state = UDS_SEND;
 	return 0;
 }
 
+static int functional(const struct uds_client *c)
+{
+	return !!(c->flags & UDS_REQ_FUNCTIONAL);
+}
+
+/* The request ends without its answer: one may still come, late. */
+static void went_stale(struct uds_client *c)
+{
+	if (!functional(c))
+		c->stale_sid = c->req[0];
+}
+
 void uds_client_cancel(struct uds_client *c)
 {
+	if (c->state == UDS_WAIT || (c->state == UDS_SEND && c->handed))
+		went_stale(c);
 	c->state = UDS_IDLE;
 }
 
@@ -126,11 +141,6 @@ unsigned int uds_client_tx_error(struct uds_client *c, int kind, int err,
 	return finish(c, -ECOMM);
 }
 
-static int functional(const struct uds_client *c)
-{
-	return !!(c->flags & UDS_REQ_FUNCTIONAL);
-}
-
 /* The peer record for src; NULL once the table is full. */
 static struct uds_peer *peer_of(struct uds_client *c, uint32_t src,
 				uint64_t now)
@@ -191,6 +201,16 @@ static unsigned int functional_end(struct uds_client *c)
 	return finish(c, c->answers || c->suppress ? 0 : -ETIMEDOUT);
 }
 
+/* The ECU's value plus the margin, but at least floor_ms: ISO 14229-2's
+ * P2client_max is P2server_max plus the network's delay, and a tester on a
+ * loaded host cannot honour an ECU's 50 ms (udsoncan's 1 s is the floor). */
+static uint64_t floored(uint32_t ecu_ms, uint32_t margin_ms, uint32_t floor_ms)
+{
+	uint64_t v = (uint64_t)ecu_ms + margin_ms;
+
+	return (v > floor_ms ? v : floor_ms) * MS;
+}
+
 /* Learns session and timing from a positive answer. */
 static void learn(struct uds_client *c, const uint8_t *rsp, size_t len,
 		  uint64_t now)
@@ -204,8 +224,14 @@ static void learn(struct uds_client *c, const uint8_t *rsp, size_t len,
 			c->tp_due = now + (uint64_t)c->cfg.tp_ms * MS;
 		c->nondefault = nd;
 		if (c->cfg.adopt_timing && !uds_parse_session(rsp, len, &p2, &p2s)) {
-			c->p2_ns = (uint64_t)(p2 + c->cfg.margin_ms) * MS;
-			c->p2star_ns = (uint64_t)(p2s + c->cfg.margin_ms) * MS;
+			c->ecu_p2_ms = p2;
+			c->ecu_p2star_ms = p2s;
+			c->ecu_timing = 1;
+			if (c->cfg.adopt_timing & UDS_ADOPT_P2)
+				c->p2_ns = floored(p2, c->cfg.margin_ms, c->cfg.p2_ms);
+			if (c->cfg.adopt_timing & UDS_ADOPT_P2STAR)
+				c->p2star_ns = floored(p2s, c->cfg.margin_ms,
+						       c->cfg.p2star_ms);
 		}
 	} else if (c->req[0] == 0x11) {
 		/* a reset ends every non-default session */
@@ -222,6 +248,17 @@ static int is_tester_echo(const struct uds_client *c, const uint8_t *rsp,
 	       (rsp[0] == UDS_NEGATIVE_RESPONSE && len >= 2 && rsp[1] == 0x3E);
 }
 
+/* The late answer to the request that went stale (and not to this one). */
+static int is_stale(const struct uds_client *c, const uint8_t *rsp, size_t len)
+{
+	uint8_t s = c->stale_sid;
+
+	if (!s || functional(c) || s == c->req[0])
+		return 0;
+	return rsp[0] == (uint8_t)(s + 0x40) ||
+	       (rsp[0] == UDS_NEGATIVE_RESPONSE && len >= 2 && rsp[1] == s);
+}
+
 unsigned int uds_client_input(struct uds_client *c, uint32_t src,
 			      const uint8_t *rsp, size_t len, uint64_t now)
 {
@@ -233,6 +270,10 @@ unsigned int uds_client_input(struct uds_client *c, uint32_t src,
 	/* an ECU that ignores the suppress bit of our keep-alive */
 	if (len && is_tester_echo(c, rsp, len))
 		return 0;
+	if (len && is_stale(c, rsp, len)) {
+		c->stale_drops++;
+		return 0;
+	}
 	p = peer_of(c, src, now);
 	if (!p || p->done)
 		return 0;
@@ -245,6 +286,9 @@ unsigned int uds_client_input(struct uds_client *c, uint32_t src,
 	}
 	p->done = 1;
 	c->answers++;
+	/* an ECU answers one request at a time: the old one is over */
+	if (!functional(c))
+		c->stale_sid = 0;
 	if (!rc)
 		learn(c, rsp, len, now);
 	c->rsp = rsp;
@@ -285,8 +329,10 @@ unsigned int uds_client_timers(struct uds_client *c, uint64_t now)
 		return 0;
 	if (now >= c->cap_end) {
 		c->timeout = "cap";
+		c->timeout_ms = c->cfg.cap_ms;
 		if (functional(c))
 			return functional_end(c);
+		went_stale(c);
 		return finish(c, -ETIMEDOUT);
 	}
 	if (!functional(c)) {
@@ -295,6 +341,8 @@ unsigned int uds_client_timers(struct uds_client *c, uint64_t now)
 		if (c->suppress && !c->phys.pending)
 			return finish(c, 0);
 		c->timeout = c->phys.pending ? "P2*" : "P2";
+		c->timeout_ms = (uint32_t)((c->phys.pending ? c->p2star_ns : c->p2_ns) / MS);
+		went_stale(c);
 		return finish(c, -ETIMEDOUT);
 	}
 	if (now >= c->window_end)
@@ -307,6 +355,7 @@ unsigned int uds_client_timers(struct uds_client *c, uint64_t now)
 			continue;
 		p->done = 1;
 		c->timeout = p->pending ? "P2*" : "P2";
+		c->timeout_ms = (uint32_t)((p->pending ? c->p2star_ns : c->p2_ns) / MS);
 		c->rsp = NULL;
 		c->rsp_len = 0;
 		c->rsp_src = p->src;
@@ -314,6 +363,21 @@ unsigned int uds_client_timers(struct uds_client *c, uint64_t now)
 		return UDS_EV_RESPONSE | (all_settled(c, now) ? functional_end(c) : 0);
 	}
 	return all_settled(c, now) ? functional_end(c) : 0;
+}
+
+void uds_client_stalled(struct uds_client *c, uint64_t ns)
+{
+	unsigned int i;
+
+	if (c->state != UDS_WAIT)
+		return;
+	if (c->phys.deadline != UINT64_MAX)
+		c->phys.deadline += ns;
+	if (c->window_open)
+		c->window_end += ns;
+	for (i = 0; i < c->npeers; i++)
+		if (!c->peer[i].done && c->peer[i].deadline != UINT64_MAX)
+			c->peer[i].deadline += ns;
 }
 
 uint64_t uds_client_deadline(const struct uds_client *c)

@@ -10,7 +10,11 @@
  *   - P2 after the request went out, P2* after each NRC 0x78, and an
  *     overall cap so that an ECU answering 0x78 forever cannot hang us;
  *   - P2 / P2* adopted from DiagnosticSessionControl answers (plus a
- *     margin for the network);
+ *     margin for the network), never below the configured P2 / P2*: an
+ *     ECU's 50 ms is its own processing time, not what a tester on a
+ *     loaded host and a busy bus can promise to wait;
+ *   - a late answer to a request that timed out or was cancelled is
+ *     dropped, not taken for the answer to the next request;
  *   - the suppress-positive-response bit: no answer within P2 is success;
  *   - functional requests: every ECU that answers within P2 (or keeps
  *     answering 0x78, or is sending a multi-frame answer) is reported
@@ -31,17 +35,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define UDS_CLIENT_MAX_PEERS 32
 
 struct uds_client_cfg {
-	uint32_t p2_ms;        /* first answer due; default 1000 */
-	uint32_t p2star_ms;    /* next answer due after 0x78; default 5000 */
+	uint32_t p2_ms;        /* first answer due; default 1000; with
+				* adopt_timing also the floor */
+	uint32_t p2star_ms;    /* next answer due after 0x78; default 5000;
+				* with adopt_timing also the floor */
 	uint32_t margin_ms;    /* added to the ECU's P2/P2*; default 200 */
-	uint8_t adopt_timing;  /* take P2/P2* from 0x50 answers; default 1 */
+	uint8_t adopt_timing;  /* UDS_ADOPT_*: raise P2 / P2* to a 0x50
+				* answer's values + margin; default both */
 	uint32_t cap_ms;       /* whole request at most; default 60000 */
 	uint32_t tp_ms;        /* TesterPresent period, 0: off; default 2000 */
 	uint8_t tp_functional; /* send TesterPresent functionally; default 1 */
 };
+
+#define UDS_ADOPT_P2     0x01
+#define UDS_ADOPT_P2STAR 0x02
 
 /* Fills c with the defaults above. */
 void uds_client_cfg_init(struct uds_client_cfg *c);
@@ -88,6 +102,12 @@ struct uds_client {
 	uint64_t tp_due;
 	uint8_t tp_msg[2];
 	int nondefault;            /* a non-default session is active */
+	uint32_t ecu_p2_ms, ecu_p2star_ms; /* as the ECU announced them */
+	int ecu_timing;            /* ecu_p2*_ms are valid */
+	uint8_t stale_sid;         /* the SID of a request that ended with
+				    * no answer (0: none); its late answer
+				    * is dropped */
+	uint64_t stale_drops;      /* late answers dropped */
 	struct uds_peer peer[UDS_CLIENT_MAX_PEERS];
 	unsigned int npeers;
 	struct uds_peer phys;      /* the one peer of a physical request */
@@ -103,6 +123,7 @@ struct uds_client {
 				    * if any ECU answered, else -ETIMEDOUT */
 	unsigned int answers;      /* final answers received */
 	const char *timeout;       /* "P2", "P2*" or "cap" */
+	uint32_t timeout_ms;       /* the value of that timer */
 	int transport_err;         /* with -ECOMM: the ISO-TP error */
 	unsigned int npending;     /* 0x78 seen during the request */
 };
@@ -152,6 +173,14 @@ unsigned int uds_client_rx_error(struct uds_client *c, uint32_t src, int err,
 /* Checks the timers; returns events. */
 unsigned int uds_client_timers(struct uds_client *c, uint64_t now);
 
+/*
+ * The caller could not run for ns (its timer fired that late): P2, P2* and
+ * the functional window are pushed back by ns, so that a stall of the
+ * tester's host is not charged to the ECU (the cap is not: it bounds the
+ * user's wait).
+ */
+void uds_client_stalled(struct uds_client *c, uint64_t ns);
+
 /* Returns when uds_client_timers() or _output() next has work, or
  * UINT64_MAX. */
 uint64_t uds_client_deadline(const struct uds_client *c);
@@ -163,5 +192,9 @@ void uds_client_set_session(struct uds_client *c, int nondefault,
 
 /* Static English text for a result (NRC name, errno text). */
 const char *uds_client_strerror(int result);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* CANRIG_UDS_CLIENT_H */

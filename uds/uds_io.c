@@ -117,9 +117,22 @@ static void on_other(struct isotp_io *io, const struct cf_frame *f, void *ctx)
 
 static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
+	struct uds_io *u = w->data;
+	uint64_t now = isotp_io_now(), due = u->tm_due;
+
 	(void)loop;
 	(void)revents;
-	pump(w->data);
+	/* an answer already received is in time: read it before P2 judges
+	 * (libev runs timers before the reads of the same wakeup) */
+	isotp_io_poll(&u->io);
+	if (u->io.err)
+		return;
+	/* and time we could not run is not the ECU's */
+	if (due != UINT64_MAX && now > due + ISOTP_IO_STALL_NS) {
+		u->stalls++;
+		uds_client_stalled(&u->cl, now - due);
+	}
+	pump(u);
 }
 
 static void send_one(struct uds_io *u, const struct uds_tx *tx)
@@ -176,10 +189,14 @@ static void pump(struct uds_io *u)
 	u->in_pump = 0;
 	ev_timer_stop(u->loop, &u->tm);
 	d = uds_client_deadline(&u->cl);
+	u->tm_due = d;
 	if (d == UINT64_MAX)
 		return;
 	ev_now_update(u->loop);
 	now = isotp_io_now();
+	/* lateness counts from when it could fire at the earliest */
+	if (d < now)
+		u->tm_due = now;
 	ev_timer_set(&u->tm, d > now ? (double)(d - now) / 1e9 : 0, 0);
 	ev_timer_start(u->loop, &u->tm);
 }
@@ -213,6 +230,8 @@ int uds_io_open(struct uds_io *u, struct ev_loop *loop, const char *ifname,
 	fc.tx_eff = cfg->func_eff;
 	fc.rx_id = cfg->func_id;
 	fc.rx_eff = cfg->func_eff;
+	/* nor answers another tester's first frame there with an FC */
+	fc.functional = 1;
 	isotp_init(&u->func.tp, &fc, NULL, 0);
 	e = isotp_io_add(&u->io, &u->func.tp, 1, on_tp, &u->func);
 	if (!e && cfg->functional)

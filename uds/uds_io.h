@@ -17,6 +17,10 @@
 #include "isotp_io.h"
 #include "uds_client.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define UDS_IO_MAX_PEERS 16
 
 struct uds_io_cfg {
@@ -70,6 +74,8 @@ struct uds_io {
 	unsigned int npeers;
 	struct uds_client cl;
 	ev_timer tm;
+	uint64_t tm_due;            /* when tm was meant to fire */
+	uint64_t stalls;            /* it fired ISOTP_IO_STALL_NS late */
 	uds_io_cb cb;
 	void *ctx;
 	int in_pump, again;
@@ -95,5 +101,9 @@ int uds_io_request(struct uds_io *u, const uint8_t *req, size_t len,
 
 /* Stops everything and frees the buffers; safe to call twice. */
 void uds_io_close(struct uds_io *u);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* CANRIG_UDS_IO_H */

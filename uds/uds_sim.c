@@ -916,6 +916,7 @@ static int svc_download(struct uds_sim *s, const uint8_t *req, size_t len,
 	s->dl_done = 0;
 	s->dl_bsc = 0;
 	s->dl_any = 0;
+	s->dl_blocks = 0;
 	s->dl_crc = 0;
 	nb = mb > 0xFFFFFF ? 4 : mb > 0xFFFF ? 3 : mb > 0xFF ? 2 : 1;
 	put8(w, 0x74);
@@ -940,6 +941,13 @@ static int svc_transfer(struct uds_sim *s, const uint8_t *req, size_t len,
 	if (req[1] == (uint8_t)(s->dl_bsc + 1)) {
 		if (!n)
 			return NRC_IMLOIF;
+		/* the configured failure: as a flash write that failed */
+		if (s->cfg->download.fail_block &&
+		    s->dl_blocks + 1 == s->cfg->download.fail_block) {
+			s->dl_active = 0;
+			return s->cfg->download.fail_nrc ? s->cfg->download.fail_nrc
+							 : NRC_GPF;
+		}
 		if (s->dl_done + n > s->dl_size) {
 			s->dl_active = 0;
 			return NRC_TDS;
@@ -952,6 +960,7 @@ static int svc_transfer(struct uds_sim *s, const uint8_t *req, size_t len,
 		s->dl_done += n;
 		s->dl_bsc = req[1];
 		s->dl_any = 1;
+		s->dl_blocks++;
 	} else if (!(s->dl_any && req[1] == s->dl_bsc)) {
 		return NRC_WBSC;
 	}

@@ -24,6 +24,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Bitmaps over session ids (0..127) and service ids (0..255). */
 #define UDS_SIM_SESSION_MAP 16
 #define UDS_SIM_SID_MAP     32
@@ -158,6 +162,10 @@ struct uds_sim_download {
 	uint32_t addr, size;
 	uint32_t max_block; /* maxNumberOfBlockLength, SID and counter included */
 	struct uds_sim_access access; /* session failure: NRC 0x22 */
+	uint32_t fail_block; /* this new block (1: the first) of every download
+			      * gets fail_nrc and ends it (0: never); for
+			      * testing a tester's recovery */
+	uint8_t fail_nrc;    /* 0: 0x72 generalProgrammingFailure */
 };
 
 /* A response pending delay for a whole service. */
@@ -278,6 +286,7 @@ struct uds_sim {
 	uint64_t dl_done;
 	uint8_t dl_bsc;         /* last accepted counter */
 	int dl_any;             /* a block was accepted */
+	uint32_t dl_blocks;     /* new blocks accepted */
 	uint32_t dl_crc;
 
 	/* answers: a final one (maybe delayed), a 0x78, a busy NRC */
@@ -335,5 +344,9 @@ uint64_t uds_sim_deadline(const struct uds_sim *s);
 
 /* Returns the active session id. */
 uint8_t uds_sim_session(const struct uds_sim *s);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* CANRIG_UDS_SIM_H */
