@@ -17,6 +17,10 @@
 
 #include "cf.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Load options (struct dbc_opts.flags). */
 #define DBC_STRICT 0x01 /* any warning fails the load */
 #define DBC_J1939  0x02 /* extended ids are looked up by PGN */
@@ -164,8 +168,12 @@ struct dbc_db {
 /*
  * Load path (mapped read-only).  On success *out holds a new database, to be
  * released with dbc_free().  Returns 0; -errno from open/mmap; -ENOMEM;
- * -EINVAL when DBC_STRICT is set and there was a warning.  On failure
- * err (errsz bytes, may be NULL) holds a one-line "file:line:col: message".
+ * -EINVAL when DBC_STRICT is set and there was a warning, or when the text
+ * is not a DBC file: no line starts with a section keyword (VERSION, NS_,
+ * BS_, BU_, BO_, SG_, CM_, BA_DEF_, BA_, VAL_, ... any keyword of the
+ * format), as in an empty file, a binary or a CAN log ("file: not a DBC
+ * file").  On failure err (errsz bytes, may be NULL) holds a one-line
+ * "file:line:col: message".
  */
 int dbc_load_file(const char *path, const struct dbc_opts *o,
 		  struct dbc_db **out, char *err, size_t errsz);
@@ -290,5 +298,9 @@ size_t dbc_fmt_double(double d, char *out);
  * number of findings.
  */
 unsigned int dbc_check(const struct dbc_db *db, dbc_warn_fn fn, void *ctx);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* CANRIG_DBC_H */

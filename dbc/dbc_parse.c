@@ -1842,6 +1842,33 @@ static void resync(struct parser *p)
 	}
 }
 
+/*
+ * Is this a DBC file at all: does the first word of some line (after
+ * blanks, and a UTF-8 byte order mark on the first) name a section?  An
+ * empty file, a binary or a CAN log has none, and loading it as an empty
+ * database would decode every frame as unknown without a word.  One such
+ * line is enough: bad lines around it stay warnings.  Scans only up to the
+ * first hit, which in a real file is its first line.
+ */
+static int any_section(const char *b, size_t n)
+{
+	size_t i = n >= 3 && !memcmp(b, "\xEF\xBB\xBF", 3) ? 3 : 0, st;
+
+	while (i < n) {
+		while (i < n && b[i] != '\n' && is_space(b[i]))
+			i++;
+		st = i;
+		while (i < n && !is_space(b[i]) && !is_punct(b[i]))
+			i++;
+		if (i > st && section_of(b + st, i - st) >= 0)
+			return 1;
+		while (i < n && b[i] != '\n')
+			i++;
+		i++;
+	}
+	return 0;
+}
+
 static void parse_all(struct parser *p)
 {
 	/* a UTF-8 byte order mark is not part of the first keyword */
@@ -2595,6 +2622,10 @@ int dbc_load_mem(const char *name, const char *buf, size_t len,
 	p.errsz = errsz;
 	if (err && errsz)
 		err[0] = 0;
+	if (!any_section(buf, len)) {
+		set_err(err, errsz, "%s: not a DBC file", name);
+		return -EINVAL;
+	}
 	db = calloc(1, sizeof(*db));
 	if (!db)
 		goto out_oom;
@@ -2656,6 +2687,11 @@ int dbc_load_file(const char *path, const struct dbc_opts *o,
 	if (fstat(fd, &st) < 0) {
 		ret = -errno;
 		set_err(err, errsz, "%s: %s", path, strerror(errno));
+		goto out_close;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		ret = -EISDIR;
+		set_err(err, errsz, "%s: %s", path, strerror(EISDIR));
 		goto out_close;
 	}
 	if (!S_ISREG(st.st_mode)) {

@@ -558,11 +558,7 @@ static void test_tolerant(void)
 	CU_ASSERT_PTR_NULL(db);
 	CU_ASSERT(strstr(w.msg[0], "mem.dbc:6:14:") != NULL);
 
-	/* empty input and garbage load (with warnings), never crash */
-	db = load_str("", 0, &w);
-	CU_ASSERT_PTR_NOT_NULL(db);
-	CU_ASSERT_EQUAL(db->nmsgs, 0);
-	dbc_free(db);
+	/* garbage around statements loads (with warnings), never crashes */
 	db = load_str("\"unterminated\nBO_ 5 X: 8 A\n", 0, &w);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(db);
 	CU_ASSERT_EQUAL(db->nmsgs, 1);
@@ -573,6 +569,74 @@ static void test_tolerant(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(db);
 	CU_ASSERT_EQUAL(db->msgs[0].nsigs, 0);
 	CU_ASSERT_EQUAL(w.n, 2);
+	dbc_free(db);
+}
+
+/* Loads len bytes of s; returns the result, err gets the message. */
+static int load_len(const char *s, size_t len, struct dbc_db **db, char *err)
+{
+	struct dbc_opts o = { 0, NULL, NULL };
+
+	return dbc_load_mem("x.dbc", s, len, &o, db, err, DBC_ERRMSG_MAX);
+}
+
+/*
+ * "Anything is a DBC" (issue 19): text where no line starts with a section
+ * keyword is not a DBC file, an error rather than an empty database; one
+ * such line makes the file a DBC, and bad lines stay warnings.
+ */
+static void test_not_dbc(void)
+{
+	static const char bin[] = "\x7f" "ELF\x02\x01\x01\0\0\0\0\0\0\0\0\0"
+				  "\x03\0>\0\x01\0\0\0\n\0BO_\0";
+	static const char *const nots[] = {
+		"",
+		"\n\n   \r\n",
+		"(1700000000.000100) vcan0 123#1122334455667788\n"
+		"(1700000000.000200) vcan0 1F334455#DEADBEEF\n",
+		"  vcan0  123   [8]  11 22 33 44 55 66 77 88\n",
+		"date Mon Dec 7 10:00:00.000 am 2026\nbase hex  timestamps absolute\n"
+		"   0.001000 1  123             Rx   d 2 01 02\n",
+		"BO 1 M: 8 A\nbo_ 1 M: 8 A\n",
+		"x BO_ 1 M: 8 A\n", /* a keyword not first on its line */
+		"\xEF\xBB\xBF\n",
+	};
+	struct dbc_db *db = NULL;
+	char err[DBC_ERRMSG_MAX];
+	struct warns w;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(nots) / sizeof(nots[0]); i++) {
+		CU_ASSERT_EQUAL(load_len(nots[i], strlen(nots[i]), &db, err), -EINVAL);
+		CU_ASSERT_PTR_NULL(db);
+		CU_ASSERT_STRING_EQUAL(err, "x.dbc: not a DBC file");
+	}
+	/* binary, with NUL bytes, even one right after a "BO_" */
+	CU_ASSERT_EQUAL(load_len(bin, sizeof(bin) - 1, &db, err), -EINVAL);
+	CU_ASSERT_PTR_NULL(db);
+	CU_ASSERT_STRING_EQUAL(err, "x.dbc: not a DBC file");
+
+	/* one keyword line is a DBC, indented, after a BOM or a bad line */
+	db = load_str("\xEF\xBB\xBFVERSION \"1\"\n", 0, &w);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+	CU_ASSERT_EQUAL(db->nmsgs, 0);
+	CU_ASSERT_EQUAL(w.n, 0);
+	dbc_free(db);
+	db = load_str("\t BU_: A\n", 0, &w);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+	CU_ASSERT_EQUAL(db->nnodes, 1);
+	dbc_free(db);
+	db = load_str("this is no statement\nBO_ 1 M: 8 A\n", 0, &w);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+	CU_ASSERT_EQUAL(db->nmsgs, 1);
+	CU_ASSERT_EQUAL(w.n, 1);
+	CU_ASSERT(strstr(w.msg[0], "mem.dbc:1:1: unknown section 'this'") != NULL);
+	dbc_free(db);
+	/* a keyword with a bad statement still marks the file as a DBC */
+	db = load_str("BO_ x\n", 0, &w);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(db);
+	CU_ASSERT_EQUAL(db->nmsgs, 0);
+	CU_ASSERT_EQUAL(w.n, 1);
 	dbc_free(db);
 }
 
@@ -977,6 +1041,7 @@ int register_dbc_tests(void)
 	    !CU_add_test(s, "encode: rounding, ranges, mux", test_encode) ||
 	    !CU_add_test(s, "decode(encode(x)) round trip", test_roundtrip) ||
 	    !CU_add_test(s, "tolerant parsing, strict mode", test_tolerant) ||
+	    !CU_add_test(s, "not a DBC file: empty, binary, logs", test_not_dbc) ||
 	    !CU_add_test(s, "lint findings", test_check) ||
 	    !CU_add_test(s, "messages with many signals", test_many_signals) ||
 	    !CU_add_test(s, "a database past the big-block size", test_big_database) ||

@@ -20,6 +20,7 @@ static void dbc_usage(FILE *f)
 		"\n"
 		"Commands:\n"
 		"  dump FILE.dbc [MSG]            messages, signals, choices and bit layouts\n"
+		"                                 (MSG: a name, or a hex id: C0, 0xC0)\n"
 		"  decode FILE.dbc [LOG|-]        decode a log to signals: candump -L,\n"
 		"                                 candump's screen output, or ASC\n"
 		"  encode FILE.dbc MSG SIG=V...   print a frame in cansend syntax\n"
@@ -28,8 +29,11 @@ static void dbc_usage(FILE *f)
 		"Options (all commands):\n"
 		"  --strict       any parser warning is an error\n"
 		"  --j1939        match 29-bit ids by J1939 PGN\n"
+		"  -h, --help     this text\n"
+		"  --json         dump: the tables as JSON; encode: the frame as JSON;\n"
+		"                 decode: one JSON object per frame\n"
+		"  -h, --help     this text\n"
 		"Options (decode):\n"
-		"  --json         one JSON object per frame\n"
 		"  --raw          with --json: add raw values\n"
 		"  -s, --single-line   one line per frame\n"
 		"  -c, --no-decode-choices   numbers instead of choice labels\n"
@@ -42,8 +46,9 @@ static void dbc_usage(FILE *f)
 		"Lines without a time (candump without -t) are timed on arrival when\n"
 		"read from a pipe, and at 0 when read from a file.\n"
 		"\n"
-		"Exit status: 0 ok, 1 runtime error or findings (check) or bad log\n"
-		"lines (decode), 2 usage error or unreadable DBC.\n",
+		"Exit status: 0 ok, 1 runtime error (a DBC that cannot be read or\n"
+		"loaded too) or findings (check) or bad log lines (decode), 2 usage\n"
+		"error.\n",
 		clog_format_names());
 }
 
@@ -168,18 +173,172 @@ static void dump_msg(const struct dbc_db *db, const struct dbc_message *m)
 	(void)db;
 }
 
-static int do_dump(struct dbc_db *db, const char *only)
+/* ---- dump --json: the tables as cantools names them, one document */
+
+/* A double, or null for NaN/inf which JSON cannot hold. */
+static void json_num(double d)
+{
+	char b[40];
+
+	if (d - d != 0) {
+		fputs("null", stdout);
+		return;
+	}
+	b[dbc_fmt_double(d, b)] = 0;
+	fputs(b, stdout);
+}
+
+static void json_strs(const char *const *v, unsigned int n)
+{
+	unsigned int i;
+
+	putchar('[');
+	for (i = 0; i < n; i++) {
+		if (i)
+			putchar(',');
+		dbcout_json_str(stdout, v[i]);
+	}
+	putchar(']');
+}
+
+static void json_sig(const struct dbc_signal *s)
+{
+	unsigned int k;
+
+	fputs("{\"name\":", stdout);
+	dbcout_json_str(stdout, s->name);
+	fputs(",\"long_name\":", stdout);
+	dbcout_json_str(stdout, s->long_name);
+	printf(",\"start\":%u,\"length\":%u,\"byte_order\":\"%s\",\"is_signed\":%s,"
+	       "\"is_float\":%s,\"scale\":", s->start, s->size,
+	       s->big_endian ? "big_endian" : "little_endian",
+	       s->is_signed ? "true" : "false", s->kind != DBC_INT ? "true" : "false");
+	json_num(s->scale);
+	fputs(",\"offset\":", stdout);
+	json_num(s->offset);
+	/* [0|0] in a DBC means no range */
+	if (s->min != 0 || s->max != 0) {
+		fputs(",\"minimum\":", stdout);
+		json_num(s->min);
+		fputs(",\"maximum\":", stdout);
+		json_num(s->max);
+	} else {
+		fputs(",\"minimum\":null,\"maximum\":null", stdout);
+	}
+	fputs(",\"unit\":", stdout);
+	dbcout_json_str(stdout, s->unit);
+	printf(",\"is_multiplexer\":%s,\"multiplexer_signal\":",
+	       s->mux & DBC_MUX_SELECTOR ? "true" : "false");
+	dbcout_json_str(stdout, s->selector ? s->selector->name : NULL);
+	/* ranges, not cantools' expanded list: SG_MUL_VAL_ may span 2^32 */
+	fputs(",\"multiplexer_ranges\":", stdout);
+	if (s->selector) {
+		putchar('[');
+		for (k = 0; k < s->nranges; k++)
+			printf("%s[%llu,%llu]", k ? "," : "",
+			       (unsigned long long)s->ranges[k].lo,
+			       (unsigned long long)s->ranges[k].hi);
+		putchar(']');
+	} else {
+		fputs("null", stdout);
+	}
+	fputs(",\"raw_initial\":", stdout);
+	json_num(s->start_raw);
+	fputs(",\"receivers\":", stdout);
+	json_strs(s->receivers, s->nreceivers);
+	fputs(",\"comment\":", stdout);
+	dbcout_json_str(stdout, s->comment);
+	fputs(",\"choices\":[", stdout);
+	for (k = 0; k < s->nchoices; k++) {
+		printf("%s{\"value\":%lld,\"label\":", k ? "," : "",
+		       (long long)s->choices[k].value);
+		dbcout_json_str(stdout, s->choices[k].label);
+		putchar('}');
+	}
+	fputs("]}", stdout);
+}
+
+static void json_msg(const struct dbc_message *m)
+{
+	unsigned int i;
+
+	fputs("{\"name\":", stdout);
+	dbcout_json_str(stdout, m->name);
+	fputs(",\"long_name\":", stdout);
+	dbcout_json_str(stdout, m->long_name);
+	printf(",\"frame_id\":%u,\"is_extended_frame\":%s,\"length\":%u,"
+	       "\"is_fd\":%s,\"brs\":%s,\"cycle_time\":", m->id,
+	       m->ext ? "true" : "false", m->length, m->fd ? "true" : "false",
+	       m->brs ? "true" : "false");
+	if (m->cycle_time)
+		printf("%lld", (long long)m->cycle_time);
+	else
+		fputs("null", stdout);
+	fputs(",\"send_type\":", stdout);
+	dbcout_json_str(stdout, m->send_type);
+	fputs(",\"senders\":", stdout);
+	json_strs(m->senders, m->nsenders);
+	fputs(",\"comment\":", stdout);
+	dbcout_json_str(stdout, m->comment);
+	fputs(",\"signals\":[", stdout);
+	for (i = 0; i < m->nsigs; i++) {
+		fputs(i ? ",\n" : "\n", stdout);
+		json_sig(&m->sigs[i]);
+	}
+	fputs("]}", stdout);
+}
+
+static void json_db(const struct dbc_db *db)
+{
+	unsigned int i;
+
+	fputs("{\"file\":", stdout);
+	dbcout_json_str(stdout, db->path);
+	fputs(",\"version\":", stdout);
+	dbcout_json_str(stdout, db->version);
+	fputs(",\"baudrate\":", stdout);
+	if (db->baudrate)
+		printf("%llu", (unsigned long long)db->baudrate);
+	else
+		fputs("null", stdout);
+	fputs(",\"nodes\":[", stdout);
+	for (i = 0; i < db->nnodes; i++) {
+		fputs(i ? "," : "", stdout);
+		fputs("{\"name\":", stdout);
+		dbcout_json_str(stdout, db->nodes[i].name);
+		fputs(",\"comment\":", stdout);
+		dbcout_json_str(stdout, db->nodes[i].comment);
+		putchar('}');
+	}
+	fputs("],\"messages\":[", stdout);
+	for (i = 0; i < db->nmsgs; i++) {
+		fputs(i ? ",\n" : "\n", stdout);
+		json_msg(&db->msgs[i]);
+	}
+	fputs("]}\n", stdout);
+}
+
+static int do_dump(struct dbc_db *db, const char *only, int json)
 {
 	unsigned int i;
 
 	if (only) {
-		const struct dbc_message *m = dbc_find_msg(db, only);
+		const struct dbc_message *m = dbccli_find_msg(db, only);
 
 		if (!m) {
-			cli_err("dbc", "no message '%s' in %s", only, db->path);
+			dbccli_no_msg("dbc", db, only);
 			return EXIT_USAGE;
 		}
-		dump_msg(db, m);
+		if (json) {
+			json_msg(m);
+			putchar('\n');
+		} else {
+			dump_msg(db, m);
+		}
+		return EXIT_OK;
+	}
+	if (json) {
+		json_db(db);
 		return EXIT_OK;
 	}
 	printf("File:     %s\n", db->path);
@@ -220,6 +379,7 @@ static int do_decode(struct dbc_db *db, const char *path, unsigned int mode,
 		cli_err("dbc", "out of memory");
 		return EXIT_RUNTIME;
 	}
+	cli_stdin_hint("dbc", path);
 	e = clog_reader_open(&r, path, d->from);
 	if (e) {
 		if (e == -EPROTO)
@@ -227,7 +387,7 @@ static int do_decode(struct dbc_db *db, const char *path, unsigned int mode,
 		else
 			cli_err("dbc", "%s: %s", path, strerror(-e));
 		dbcout_free(o);
-		return e == -EPROTO || e == -ENOENT ? EXIT_USAGE : EXIT_RUNTIME;
+		return e == -EPROTO ? EXIT_USAGE : EXIT_RUNTIME;
 	}
 	r.flags = d->rflags;
 	/* a person watching, or --line-buffered: each frame as it comes */
@@ -288,7 +448,7 @@ static int do_check(const char *path, unsigned int flags)
 	e = dbc_load_file(path, &o, &db, err, sizeof(err));
 	if (e) {
 		fprintf(stderr, "canrig dbc: %s\n", err);
-		return e == -ENOMEM ? EXIT_RUNTIME : EXIT_USAGE;
+		return EXIT_RUNTIME;
 	}
 	n = dbc_check(db, print_finding, NULL) + db->nwarnings;
 	fprintf(stderr, "%s: %u messages, %u finding%s\n", path, db->nmsgs, n,
@@ -315,18 +475,22 @@ int cmd_dbc(int argc, char **argv)
 	struct decode_opts dopt = { NULL, 0, 0 };
 	unsigned int flags = 0, mode = DBCOUT_HUMAN, extra = 0;
 	struct dbc_db *db = NULL;
-	const char *sub;
+	const char *sub, *dec_only = NULL; /* an option only decode reads */
 	int opt, rc;
 
-	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		dbc_usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? EXIT_USAGE : EXIT_OK;
+	if (argc < 2)
+		return cli_usage_err("dbc", "no command given (dump, decode, encode, check)");
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		dbc_usage(stdout);
+		return EXIT_OK;
 	}
 	sub = argv[1];
+	if (sub[0] == '-')
+		return cli_bad_option("dbc", sub);
 	argc--;
 	argv++;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "+hsc", lo, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, "+hsc", lo)) != -1) {
 		switch (opt) {
 		case 1:
 			flags |= DBC_STRICT;
@@ -339,14 +503,18 @@ int cmd_dbc(int argc, char **argv)
 			break;
 		case 4:
 			extra |= DBCOUT_RAW;
+			dec_only = "--raw";
 			break;
 		case 's':
 			mode = DBCOUT_SINGLE;
+			dec_only = "-s";
 			break;
 		case 'c':
 			extra |= DBCOUT_NOCHOICE;
+			dec_only = "-c";
 			break;
 		case 5:
+			dec_only = "--from";
 			dopt.from = clog_format_find(optarg);
 			if (!dopt.from) {
 				cli_err("dbc", "unknown format '%s' (known: %s)", optarg,
@@ -356,20 +524,33 @@ int cmd_dbc(int argc, char **argv)
 			break;
 		case 6:
 			dopt.rflags |= CLOG_RD_DELTA;
+			dec_only = "--delta";
 			break;
 		case 7:
 			dopt.line_buffered = 1;
+			dec_only = "--line-buffered";
 			break;
 		case 'h':
 			dbc_usage(stdout);
 			return EXIT_OK;
-		default:
-			dbc_usage(stderr);
-			return EXIT_USAGE;
+		default: {
+			char name[32];
+
+			snprintf(name, sizeof(name), "dbc %s", sub);
+			return cli_opt_error(name, opt, argv);
+		}
 		}
 	}
 	if (optind >= argc) {
 		cli_err("dbc", "%s: no DBC file given; try 'canrig dbc --help'", sub);
+		return EXIT_USAGE;
+	}
+	/* refused, not ignored: the output would not be what was asked for */
+	if ((!strcmp(sub, "check") || !strcmp(sub, "dump") || !strcmp(sub, "encode")) &&
+	    (dec_only || (mode == DBCOUT_JSON && !strcmp(sub, "check")))) {
+		cli_err("dbc", "%s does not take %s (%s)", sub,
+			dec_only ? dec_only : "--json",
+			dec_only ? "decode does" : "dump, decode and encode do");
 		return EXIT_USAGE;
 	}
 	if (!strcmp(sub, "check")) {
@@ -391,7 +572,8 @@ int cmd_dbc(int argc, char **argv)
 			cli_err("dbc", "dump takes a file and at most one message");
 			rc = EXIT_USAGE;
 		} else {
-			rc = do_dump(db, argc - optind == 2 ? argv[optind + 1] : NULL);
+			rc = do_dump(db, argc - optind == 2 ? argv[optind + 1] : NULL,
+				     mode == DBCOUT_JSON);
 		}
 	} else if (!strcmp(sub, "decode")) {
 		if (argc - optind > 2) {
@@ -404,7 +586,7 @@ int cmd_dbc(int argc, char **argv)
 	} else {
 		uint8_t buf[CF_MAX_LEN];
 		struct cf_frame f;
-		char out[CF_COMPACT_MAX];
+		char out[CF_COMPACT_MAX + DBCOUT_JSON_FRAME_MAX];
 
 		if (argc - optind < 2) {
 			cli_err("dbc", "encode needs a message name");
@@ -413,7 +595,18 @@ int cmd_dbc(int argc, char **argv)
 			rc = dbccli_encode("dbc", db, argv[optind + 1],
 					   argc - optind - 2, argv + optind + 2,
 					   buf, &f);
-			if (!rc) {
+			if (!rc && mode == DBCOUT_JSON) {
+				/* the decode --json members, and cansend's text */
+				const struct dbc_message *m =
+					dbccli_find_msg(db, argv[optind + 1]);
+
+				fputs("{\"msg\":", stdout);
+				dbcout_json_str(stdout, m->long_name);
+				out[dbcout_json_frame(&f, out)] = 0;
+				printf(",%s,\"frame\":\"", out);
+				out[cf_format_compact(&f, out)] = 0;
+				printf("%s\"}\n", out);
+			} else if (!rc) {
 				out[cf_format_compact(&f, out)] = 0;
 				printf("%s\n", out);
 			}

@@ -264,6 +264,45 @@ static char *json_values(const struct dbcout *o, const struct dbc_message *m,
 	return p;
 }
 
+/*
+ * The frame itself, whether or not the DBC knows it, so JSON loses nothing
+ * that text shows: "id":N,"ext":B,"len":N,"data":"HEX" (the requested
+ * length and "" for a remote frame), then "fd","brs","esi" for FD frames
+ * only, "rtr" and "err" only when set.  At most DBCOUT_JSON_FRAME_MAX.
+ */
+static char *json_frame_members(const struct cf_frame *f, char *p)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	unsigned int i, n = f->data && !(f->flags & CF_RTR) ? f->len : 0;
+
+	p = PUT(p, "\"id\":");
+	p = clog_put_dec(p, f->id, 0, 0);
+	p = f->flags & CF_EFF ? PUT(p, ",\"ext\":true") : PUT(p, ",\"ext\":false");
+	p = PUT(p, ",\"len\":");
+	p = clog_put_dec(p, f->len, 0, 0);
+	p = PUT(p, ",\"data\":\"");
+	for (i = 0; i < n; i++) {
+		*p++ = hex[f->data[i] >> 4];
+		*p++ = hex[f->data[i] & 15];
+	}
+	*p++ = '"';
+	if (f->flags & CF_FD) {
+		p = f->flags & CF_BRS ? PUT(p, ",\"fd\":true,\"brs\":true")
+				      : PUT(p, ",\"fd\":true,\"brs\":false");
+		p = f->flags & CF_ESI ? PUT(p, ",\"esi\":true") : PUT(p, ",\"esi\":false");
+	}
+	if (f->flags & CF_RTR)
+		p = PUT(p, ",\"rtr\":true");
+	if (f->flags & CF_ERR)
+		p = PUT(p, ",\"err\":true");
+	return p;
+}
+
+size_t dbcout_json_frame(const struct cf_frame *f, char *out)
+{
+	return (size_t)(json_frame_members(f, out) - out);
+}
+
 static size_t json_frame(struct dbcout *o, const struct clog_rec *rec,
 			 const struct dbc_message *m, unsigned int rflags,
 			 char *out)
@@ -292,12 +331,9 @@ static size_t json_frame(struct dbcout *o, const struct clog_rec *rec,
 		name[n] = 0;
 		p += json_escape(name, p);
 	}
-	p = PUT(p, "\",\"id\":");
-	p = clog_put_dec(p, f->id, 0, 0);
-	if (f->flags & CF_EFF)
-		p = PUT(p, ",\"ext\":true,\"msg\":");
-	else
-		p = PUT(p, ",\"ext\":false,\"msg\":");
+	p = PUT(p, "\",");
+	p = json_frame_members(f, p);
+	p = PUT(p, ",\"msg\":");
 	if (!m) {
 		if (o->mode & DBCOUT_RAW)
 			p = PUT(p, "null,\"sig\":{},\"raw\":{},\"label\":{},"
@@ -345,7 +381,8 @@ static size_t json_frame(struct dbcout *o, const struct clog_rec *rec,
 /* Worst case size of one output record. */
 static size_t out_bound(const struct dbcout *o, const struct dbc_message *m)
 {
-	size_t n = 256 + 8 * CF_MAX_LEN + 64;
+	/* fixed keys, time, escaped bus name, the frame (text or JSON) */
+	size_t n = 256 + 8 * CF_MAX_LEN + 64 + DBCOUT_JSON_FRAME_MAX;
 	unsigned int i;
 
 	if (!m)
@@ -475,6 +512,74 @@ static void show_warning(void *ctx, const char *msg)
 		fprintf(stderr, "canrig %s: warning: %s\n", w->cmd, msg);
 }
 
+void dbcout_json_str(FILE *f, const char *s)
+{
+	char *buf;
+
+	if (!s) {
+		fputs("null", f);
+		return;
+	}
+	buf = malloc(strlen(s) * 6 + 1);
+	if (!buf) { /* still valid JSON */
+		fputs("null", f);
+		return;
+	}
+	putc('"', f);
+	fwrite(buf, 1, json_escape(s, buf), f);
+	putc('"', f);
+	free(buf);
+}
+
+const struct dbc_message *dbccli_find_msg(const struct dbc_db *db, const char *arg)
+{
+	const struct dbc_message *m = dbc_find_msg(db, arg);
+	const char *h = arg;
+	unsigned long id;
+	size_t n;
+
+	if (m)
+		return m;
+	if (h[0] == '0' && (h[1] == 'x' || h[1] == 'X'))
+		h += 2;
+	n = strlen(h);
+	if (!n || n > 8 || strspn(h, "0123456789abcdefABCDEF") != n)
+		return NULL;
+	id = strtoul(h, NULL, 16);
+	if (id > CF_EFF_MASK)
+		return NULL;
+	/* cansend's rule: eight digits make an extended id */
+	if (id <= CF_SFF_MASK && n < 8) {
+		m = dbc_find_id(db, (uint32_t)id, 0);
+		if (m)
+			return m;
+	}
+	return dbc_find_id(db, (uint32_t)id, 1);
+}
+
+void dbccli_no_msg(const char *cmd, const struct dbc_db *db, const char *arg)
+{
+	const struct dbc_message *m = NULL;
+	unsigned long id;
+	size_t n = strlen(arg);
+
+	/* the decimal id of a BO_ line is the likely mistake: name the hex */
+	if (n && n <= 10 && strspn(arg, "0123456789") == n) {
+		id = strtoul(arg, NULL, 10);
+		if (id <= CF_EFF_MASK) {
+			m = dbc_find_id(db, (uint32_t)id, id > CF_SFF_MASK);
+			if (!m && id <= CF_SFF_MASK)
+				m = dbc_find_id(db, (uint32_t)id, 1);
+		}
+	}
+	if (m)
+		fprintf(stderr, "canrig %s: no message '%s' in %s; ids are hex: "
+			"%s is 0x%X\n", cmd, arg, db->path, m->name, (unsigned int)m->id);
+	else
+		fprintf(stderr, "canrig %s: no message '%s' in %s\n", cmd, arg,
+			db->path);
+}
+
 int dbccli_load(const char *cmd, const char *path, unsigned int flags,
 		struct dbc_db **db)
 {
@@ -485,8 +590,9 @@ int dbccli_load(const char *cmd, const char *path, unsigned int flags,
 
 	e = dbc_load_file(path, &o, db, err, sizeof(err));
 	if (e) {
+		/* a missing, unreadable or bad file: runtime, not usage */
 		fprintf(stderr, "canrig %s: %s\n", cmd, err);
-		return e == -ENOMEM ? EXIT_RUNTIME : EXIT_USAGE;
+		return EXIT_RUNTIME;
 	}
 	if (wc.n > WARN_SHOWN)
 		fprintf(stderr, "canrig %s: %u more warnings; 'canrig dbc check "
@@ -530,24 +636,15 @@ int dbccli_encode(const char *cmd, const struct dbc_db *db, const char *msg,
 		  int nargs, char *const *args, uint8_t *buf,
 		  struct cf_frame *f)
 {
-	const struct dbc_message *m = dbc_find_msg(db, msg);
+	const struct dbc_message *m = dbccli_find_msg(db, msg);
 	uint64_t *raw = NULL;
 	uint8_t *set = NULL;
 	unsigned int bad = 0;
 	int i, rc = EXIT_USAGE, e;
 
 	if (!m) {
-		char *end;
-		unsigned long id = strtoul(msg, &end, 16);
-
-		/* a hex id works as well as a name */
-		if (!*end && end != msg)
-			m = dbc_find_id(db, (uint32_t)id, id > CF_SFF_MASK);
-		if (!m) {
-			fprintf(stderr, "canrig %s: no message '%s' in %s\n", cmd,
-				msg, db->path);
-			return EXIT_USAGE;
-		}
+		dbccli_no_msg(cmd, db, msg);
+		return EXIT_USAGE;
 	}
 	raw = calloc(m->nsigs + 1, sizeof(*raw));
 	set = calloc(m->nsigs + 1, 1);

@@ -379,7 +379,7 @@ DBC
 	grep -q '"msg":"EngineData","sig":{"Counter":12,"Throttle":51.2,"CoolantTemp":24,"EngineState":2},"raw":{"Counter":12,"Throttle":128,"CoolantTemp":64,"EngineState":2},"label":{"EngineState":"Running"},"truncated":false}' dec.json
 	grep -q '"msg":"DoorStatus","sig":{"DriverDoor":1},"raw":{"DriverDoor":1},"label":{"DriverDoor":"Open"}' dec.json
 	grep -q '"msg":"EngineData","sig":{"Counter":12,"Throttle":51.2},.*"truncated":true}' dec.json
-	grep -q '"id":1365,"ext":false,"msg":null' dec.json
+	grep -q '"id":1365,"ext":false,"len":1,"data":"01","msg":null' dec.json
 	# 3300 * 0.001 is 3.3000000000000003 in binary, as cantools prints it
 	grep -q '"Cell1":3.3000000000000003,.*"Cell8":4.2' dec.json
 	grep -q 'CCVS(ParkingBrake: Set, WheelSpeed: 88.5 km/h)' dec.txt
