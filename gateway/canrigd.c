@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -27,6 +28,8 @@
 #include <unistd.h>
 
 #include <ev.h>
+#include <net/if.h>
+#include <net/if_arp.h>
 #include <linux/can.h>
 #include <linux/can/error.h>
 #include <linux/can/netlink.h>
@@ -147,7 +150,9 @@ struct gwd {
 	ev_io ctl, link;
 	int ctl_fd, link_fd;
 	char ctl_path[GW_PATH_MAX];
-	const char *path;
+	const char *path;           /* -c as given: what messages name */
+	int dirfd;                  /* where a relative -c is (else AT_FDCWD): reloads
+				     * run after daemon()'s chdir("/") */
 	int verbose, foreground;
 	uint64_t started;
 	struct gw_emit out[256];
@@ -781,6 +786,22 @@ static void ctl_rights_resolve(struct gwd *d);
  * their private group), or owned by anyone but root and the user who
  * started canrigd.  Returns 0, or -EPERM / -errno with the message in err.
  */
+static int config_stat_ok(const char *path, const struct stat *st, uid_t starter, char *err,
+			  size_t cap)
+{
+	if ((st->st_mode & S_IWOTH) || (!starter && (st->st_mode & S_IWGRP) && st->st_gid)) {
+		snprintf(err, cap, "%s: writable by %s: refused (chmod go-w)", path,
+			 st->st_mode & S_IWOTH ? "everyone" : "its group");
+		return -EPERM;
+	}
+	if (st->st_uid != 0 && st->st_uid != starter) {
+		snprintf(err, cap, "%s: owned by uid %u, not root%s: refused", path,
+			 (unsigned int)st->st_uid, starter ? " nor canrigd's user" : "");
+		return -EPERM;
+	}
+	return 0;
+}
+
 static int config_file_ok(const char *path, uid_t starter, char *err, size_t cap)
 {
 	struct stat st;
@@ -789,15 +810,128 @@ static int config_file_ok(const char *path, uid_t starter, char *err, size_t cap
 		snprintf(err, cap, "%s: %s", path, strerror(errno));
 		return -errno;
 	}
-	if ((st.st_mode & S_IWOTH) || (!starter && (st.st_mode & S_IWGRP) && st.st_gid)) {
-		snprintf(err, cap, "%s: writable by %s: refused (chmod go-w)", path,
-			 st.st_mode & S_IWOTH ? "everyone" : "its group");
-		return -EPERM;
+	return config_stat_ok(path, &st, starter, err, cap);
+}
+
+#define CONFIG_MAX (64u << 20) /* as yml_load_file(): a configuration, not data */
+
+/*
+ * Reads the configuration for a reload into y: opened relative to
+ * d->dirfd (a relative -c is relative to where canrigd started, not to
+ * "/" where daemon() went, and needs no more rights than it did there),
+ * checked on the open file as config_file_ok() does, then parsed.
+ * Messages name the file as given.  Returns 0, or -errno / -EPERM /
+ * -EINVAL with the message in err.
+ */
+static int reload_read(struct gwd *d, struct yml *y, char *err, size_t cap)
+{
+	struct stat st;
+	char *buf = NULL, *nb;
+	size_t len = 0, room = 0;
+	ssize_t n;
+	int fd, e;
+
+	memset(y, 0, sizeof(*y)); /* yml_fini()-able whatever happens */
+	fd = openat(d->dirfd, d->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0 || fstat(fd, &st)) {
+		e = -errno;
+		snprintf(err, cap, "%s: %s", d->path, strerror(-e));
+		goto out;
 	}
-	if (st.st_uid != 0 && st.st_uid != starter) {
-		snprintf(err, cap, "%s: owned by uid %u, not root%s: refused", path,
-			 (unsigned int)st.st_uid, starter ? " nor canrigd's user" : "");
-		return -EPERM;
+	e = config_stat_ok(d->path, &st, d->start_uid, err, cap);
+	if (e)
+		goto out;
+	for (;;) {
+		if (len == room) {
+			room = room ? room * 2 : (size_t)st.st_size + 1;
+			nb = room <= CONFIG_MAX ? realloc(buf, room) : NULL;
+			if (!nb) {
+				e = room > CONFIG_MAX ? -EFBIG : -ENOMEM;
+				snprintf(err, cap, "%s: %s", d->path, strerror(-e));
+				goto out;
+			}
+			buf = nb;
+		}
+		n = read(fd, buf + len, room - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			e = -errno;
+			snprintf(err, cap, "%s: %s", d->path, strerror(-e));
+			goto out;
+		}
+		if (!n)
+			break;
+		len += (size_t)n;
+	}
+	e = yml_load_mem(y, d->path, buf, len);
+	if (e)
+		snprintf(err, cap, "%s", yml_errmsg(y)[0] ? yml_errmsg(y) : strerror(-e));
+out:
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return e;
+}
+
+/*
+ * What the system has under an interface name: 0 a CAN device, -ENODEV
+ * none (yet), -EMEDIUMTYPE a device of another kind (*type its ARPHRD_),
+ * other -errno when it cannot tell.  A unix socket asks: it needs no
+ * AF_CAN, so -n says the same on a host without SocketCAN.
+ */
+static int if_kind(const char *name, int *type)
+{
+	struct ifreq ifr;
+	int fd, e = 0;
+
+	*type = -1;
+	if (strlen(name) >= sizeof(ifr.ifr_name))
+		return -ENAMETOOLONG;
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, name, strlen(name));
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr))
+		e = -errno;
+	else if (ifr.ifr_hwaddr.sa_family != ARPHRD_CAN)
+		e = -EMEDIUMTYPE;
+	*type = ifr.ifr_hwaddr.sa_family;
+	close(fd);
+	return e;
+}
+
+/*
+ * Checks the devices c's interfaces name (file: what messages call the
+ * configuration).  One that exists but is not CAN is refused: canrigd
+ * would send frames to it, or wait forever for it to become CAN.  An
+ * absent one is fine (it is opened when it appears); with warn, each
+ * absent one, and each that cannot be checked, gets a warning on stderr.
+ * Returns 0, or -EMEDIUMTYPE with the message in err.
+ */
+static int ifs_check(const struct gw_conf *c, const char *file, int warn, char *err,
+		     size_t cap)
+{
+	size_t i;
+	int e, type;
+
+	for (i = 0; i < c->nifs; i++) {
+		e = if_kind(c->ifname[i], &type);
+		if (e == -EMEDIUMTYPE) {
+			char t[32];
+
+			snprintf(t, sizeof(t), "link type %d", type);
+			snprintf(err, cap, "%s:%u:%u: %s: not a CAN interface (%s): refused",
+				 file, c->ifpos[i][0], c->ifpos[i][1], c->ifname[i],
+				 type == ARPHRD_LOOPBACK ? "loopback" :
+				 type == ARPHRD_ETHER ? "Ethernet" : t);
+			return e;
+		}
+		if (e && warn)
+			fprintf(stderr, "canrigd: warning: %s:%u:%u: %s: %s\n", file,
+				c->ifpos[i][0], c->ifpos[i][1], c->ifname[i], e == -ENODEV ?
+				"no such interface (yet): opened when it appears" : strerror(-e));
 	}
 	return 0;
 }
@@ -915,21 +1049,17 @@ static void *reload_main(void *arg)
 	struct yml y;
 	uint64_t t0 = now_ns(), t1;
 
-	d->rl.rc = config_file_ok(d->path, d->start_uid, d->rl.err, sizeof(d->rl.err));
-	if (d->rl.rc) {
-		d->rl.plan = NULL;
-		d->rl.yaml_ns = d->rl.rules_ns = 0;
-		ev_async_send(d->loop, &d->rl.done);
-		return NULL;
-	}
-	d->rl.rc = yml_load_file(&y, d->path);
+	d->rl.rc = reload_read(d, &y, d->rl.err, sizeof(d->rl.err));
 	t1 = now_ns();
-	if (d->rl.rc)
-		snprintf(d->rl.err, sizeof(d->rl.err), "%s",
-			 yml_errmsg(&y)[0] ? yml_errmsg(&y) : strerror(-d->rl.rc));
-	else
+	if (!d->rl.rc)
 		d->rl.rc = gw_conf_load_yml(&d->rl.nc, &y, d->rl.err, sizeof(d->rl.err));
 	yml_fini(&y);
+	/* an interface that is there but not CAN: refused, as at start */
+	if (!d->rl.rc) {
+		d->rl.rc = ifs_check(&d->rl.nc, d->path, 0, d->rl.err, sizeof(d->rl.err));
+		if (d->rl.rc)
+			gw_conf_fini(&d->rl.nc);
+	}
 	d->rl.plan = !d->rl.rc && d->rl.nc.offload_kernel ? offload_plan(d->rl.nc.engine) : NULL;
 	d->rl.yaml_ns = t1 - t0;
 	d->rl.rules_ns = now_ns() - t1;
@@ -1924,7 +2054,10 @@ static void on_ctl(struct ev_loop *loop, ev_io *w, int revents)
 /*
  * The control socket, owned by uid:gid (-1: as created).  Its directory
  * was checked and the instance lock taken (control_prepare()), so what
- * is at the path now was left by a previous run that died.
+ * is at the path now was left by a previous run that died.  Made before
+ * daemon(), so one that cannot be made stops the start where whoever
+ * started canrigd sees it.  Returns 0 (watch_control() serves it once
+ * the loop exists) or -errno.
  */
 static int open_control(struct gwd *d, uid_t uid, gid_t gid)
 {
@@ -1962,12 +2095,17 @@ static int open_control(struct gwd *d, uid_t uid, gid_t gid)
 		logmsg(LOG_WARNING, "chown %s: %s", a.sun_path, strerror(errno));
 	d->ctl_fd = fd;
 	snprintf(d->ctl_path, sizeof(d->ctl_path), "%s", d->conf.control);
-	ev_io_init(&d->ctl, on_ctl, fd, EV_READ);
+	return 0;
+}
+
+/* Serves the socket open_control() made, on d->loop. */
+static void watch_control(struct gwd *d)
+{
+	ev_io_init(&d->ctl, on_ctl, d->ctl_fd, EV_READ);
 	d->ctl.data = d;
 	ev_io_start(d->loop, &d->ctl);
 	ev_timer_init(&d->ctl_resume, on_ctl_resume, 1, 0);
 	d->ctl_resume.data = d;
-	return 0;
 }
 
 static void close_control(struct gwd *d)
@@ -1977,8 +2115,11 @@ static void close_control(struct gwd *d)
 	d->rl.wait_cur = d->rl.wait_next = NULL;
 	if (d->ctl_fd < 0)
 		return;
-	ev_io_stop(d->loop, &d->ctl);
-	ev_timer_stop(d->loop, &d->ctl_resume);
+	/* a start that failed after open_control() has no loop yet */
+	if (d->loop) {
+		ev_io_stop(d->loop, &d->ctl);
+		ev_timer_stop(d->loop, &d->ctl_resume);
+	}
 	close(d->ctl_fd);
 	/* the directory is writable by the user canrigd runs as (see
 	 * control_prepare()), so this works after the privileges are gone */
@@ -2239,24 +2380,46 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: canrigd [-f] [-n] [-v] -c FILE.yaml\n"
+		"       canrigd -h | --help | -V | --version\n"
 		"\n"
 		"CAN / CAN FD gateway: routes, filters and rewrites frames between\n"
-		"interfaces following FILE.yaml (see docs/gateway.md).\n"
+		"interfaces following FILE.yaml (see docs/gateway.md, canrigd(8)).\n"
 		"\n"
-		"  -c FILE   configuration\n"
-		"  -n        check the configuration and exit\n"
-		"  -f        stay in the foreground, log to stderr (else syslog)\n"
-		"  -v        more log lines\n"
-		"  -V        version\n"
+		"  -c FILE        configuration (a relative path stays relative to the\n"
+		"                 directory canrigd started in, for reloads too)\n"
+		"  -n             check the configuration and exit; warns about\n"
+		"                 interfaces that do not exist (yet)\n"
+		"  -f             stay in the foreground, log to stderr (else syslog)\n"
+		"  -v             print the counters when stopping, and why a route\n"
+		"                 stays out of the kernel (offload: kernel)\n"
+		"  -h, --help     this help\n"
+		"  -V, --version  print the version\n"
 		"\n"
 		"Signals: HUP reloads the file (an invalid file is refused and the old\n"
 		"rules keep running), USR1 prints the counters, INT/TERM stop.\n"
 		"Control: canrig gw status|stats [--json]|routes|reload|\n"
 		"workshop on [MINUTES]|off through the control socket (options: control:,\n"
 		"control_group:, control_users:); one canrigd per socket (CONTROL.lock).\n"
+		"A control socket that cannot be made, or an interface that is not CAN,\n"
+		"stops the start.\n"
 		"Started as root it runs as options.user (default: canrigd, else nobody)\n"
 		"with no capabilities but CAP_NET_ADMIN for offload: kernel.\n"
 		"Exit status: 0 ok, 1 runtime error, 2 bad usage or configuration.\n");
+}
+
+/* A usage error: one line naming it, one hint; returns 2. */
+static int usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("canrigd: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputs("\nTry 'canrigd --help'.\n", stderr);
+	va_end(ap);
+	return 2;
 }
 
 /*
@@ -2292,14 +2455,22 @@ int main(int argc, char **argv)
 {
 	static struct gwd d;
 	static const int sigs[5] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, 0 };
+	static const struct option lopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct passwd *pw, pwc;
 	char err[512], pw_name[GW_NAME_MAX];
-	int opt, check = 0, i, dflt, dir_ok = 0;
+	int opt, check = 0, i, dflt, dir_ok = 0, stay0 = 0, e;
 	unsigned int k, up = 0;
 	gid_t sock_gid;
 
 	signal(SIGPIPE, SIG_IGN);
-	while ((opt = getopt(argc, argv, "c:fnvVh")) != -1) {
+	opterr = 0; /* our own one-line messages */
+	while ((opt = getopt_long(argc, argv, ":c:fnvVh", lopts, NULL)) != -1) {
+		const char *a = argv[optind - 1];
+
 		switch (opt) {
 		case 'c': d.path = optarg; break;
 		case 'f': d.foreground = 1; break;
@@ -2307,25 +2478,53 @@ int main(int argc, char **argv)
 		case 'v': d.verbose = 1; break;
 		case 'V': printf("canrigd %s\n", CANRIG_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case ':': return usage_err("option -%c needs an argument", optopt);
+		default:
+			/* a long option is named as typed, without "=value" */
+			if (!optopt)
+				return usage_err("unknown option %.*s", (int)strcspn(a, "="), a);
+			if (optopt == 'h' || optopt == 'V')
+				return usage_err("option %.*s takes no argument",
+						 (int)strcspn(a, "="), a);
+			return usage_err("unknown option -%c", optopt);
 		}
 	}
-	if (!d.path || optind != argc) {
-		usage(stderr);
-		return 2;
-	}
+	if (optind != argc)
+		return usage_err("unexpected argument '%s'", argv[optind]);
+	if (!d.path)
+		return usage_err("no configuration: -c FILE.yaml is needed");
 	d.start_uid = geteuid();
 	d.ctl_fd = d.lock_fd = -1;
-	if (config_file_ok(d.path, d.start_uid, err, sizeof(err)) ||
-	    gw_conf_load_file(&d.conf, d.path, err, sizeof(err))) {
+	e = config_file_ok(d.path, d.start_uid, err, sizeof(err));
+	if (!e)
+		e = gw_conf_load_file(&d.conf, d.path, err, sizeof(err));
+	if (!e)
+		e = ifs_check(&d.conf, d.path, check, err, sizeof(err));
+	if (e) {
 		fprintf(stderr, "canrigd: %s\n", err);
-		return 2;
+		gw_conf_fini(&d.conf);
+		/* as in canrig: a file that cannot be read is 1, a wrong one 2 */
+		return e == -ENOENT || e == -EISDIR || e == -EACCES || e == -EIO ? 1 : 2;
 	}
 	if (check) {
 		printf("%s: ok, %zu interfaces, %zu routes\n", d.path, d.conf.nifs,
 		       gw_engine_nroutes(d.conf.engine));
 		gw_conf_fini(&d.conf);
 		return 0;
+	}
+	/* reloads run after daemon()'s chdir("/"): a relative -c is read
+	 * from here all the same (a directory fd, not an absolute path,
+	 * which would need every directory above to be searchable by the
+	 * user canrigd becomes) */
+	d.dirfd = AT_FDCWD;
+	if (d.path[0] != '/') {
+		d.dirfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (d.dirfd < 0) {
+			fprintf(stderr, "canrigd: the current directory (for %s): %s\n", d.path,
+				strerror(errno));
+			gw_conf_fini(&d.conf);
+			return 1;
+		}
 	}
 	i = whom(&d, &pw, &dflt);
 	if (i)
@@ -2353,24 +2552,40 @@ int main(int argc, char **argv)
 	if (control_prepare(&d, pw ? pw->pw_uid : (uid_t)-1, pw ? pw->pw_gid : (gid_t)-1,
 			    sock_gid, &dir_ok))
 		return 1;
+	/* whom the socket belongs to: settled before it is made (said once
+	 * canrigd runs, below) */
+	if (pw && !dir_ok && dflt) {
+		/* as that user it could neither remove its socket at exit nor
+		 * list offload's jobs: uid 0 then, but without capabilities */
+		stay0 = 1;
+		pw = NULL;
+		if (!d.conf.control_group[0])
+			sock_gid = (gid_t)-1; /* root's, as the rights check assumes */
+	}
+	/* a canrigd nobody can reach is not started: routing on without
+	 * control would leave every canrig gw failing, and the cause only
+	 * in a log */
+	i = open_control(&d, pw ? pw->pw_uid : (uid_t)-1, sock_gid);
+	if (i) {
+		fprintf(stderr, "canrigd: cannot create the control socket %s: %s; set "
+			"options: control: to a path in a writable local directory\n",
+			d.conf.control, strerror(-i));
+		return 1;
+	}
 	if (!d.foreground) {
 		if (daemon(0, 0)) {
-			perror("canrigd: daemon");
+			fprintf(stderr, "canrigd: cannot daemonize: %s\n", strerror(errno));
+			close_control(&d);
 			return 1;
 		}
 		use_syslog = 1;
 		openlog("canrigd", LOG_PID, LOG_DAEMON);
 	}
 	lock_write_pid(&d);
-	if (pw && !dir_ok && dflt) {
-		/* as that user it could neither remove its socket at exit nor
-		 * list offload's jobs: uid 0 then, but without capabilities */
+	if (stay0) {
 		logmsg(LOG_WARNING, "staying uid 0 (capabilities dropped): '%s' cannot write "
 		       "the control directory of %s; set options.user or give canrigd a "
-		       "directory of its own", pw->pw_name, d.conf.control);
-		pw = NULL;
-		if (!d.conf.control_group[0])
-			sock_gid = (gid_t)-1; /* root's, as the rights check assumes */
+		       "directory of its own", pw_name, d.conf.control);
 	} else if (pw && !dir_ok) {
 		logmsg(LOG_WARNING, "'%s' cannot write the control directory of %s: the "
 		       "socket stays after exit, offload cannot list its jobs", pw->pw_name,
@@ -2389,23 +2604,23 @@ int main(int argc, char **argv)
 	}
 	if (alloc_queues(&d)) {
 		logmsg(LOG_ERR, "out of memory");
+		close_control(&d);
 		return 1;
 	}
 	for (k = 0; k < d.conf.nifs; k++)
 		up += !open_if(&d, &d.ifs[k], 0);
 	if (!up) {
 		logmsg(LOG_ERR, "no interface could be opened");
+		close_control(&d);
 		return 1;
 	}
 	d.started = now_ns();
-	i = open_control(&d, pw ? pw->pw_uid : (uid_t)-1, sock_gid);
-	if (i)
-		/* routing matters more than being controllable */
-		logmsg(LOG_WARNING, "no control socket: %s: %s", d.conf.control,
-		       strerror(-i));
+	watch_control(&d);
 	offload_start(&d, NULL);
-	if (drop_privileges(pw, d.off.open))
+	if (drop_privileges(pw, d.off.open)) {
+		close_control(&d);
 		return 1;
+	}
 	ctl_rights_resolve(&d);
 	logmsg(LOG_NOTICE, "running as uid %u gid %u%s", (unsigned int)getuid(),
 	       (unsigned int)getgid(), have_cap(CAP_NET_ADMIN) ? ", with CAP_NET_ADMIN" :
@@ -2445,6 +2660,8 @@ int main(int argc, char **argv)
 		close(d.link_fd);
 	close_all(&d);
 	gw_conf_fini(&d.conf);
+	if (d.dirfd >= 0)
+		close(d.dirfd);
 	logmsg(LOG_NOTICE, "stopped");
 	return 0;
 }

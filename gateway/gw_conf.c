@@ -221,6 +221,8 @@ static int interfaces(struct ld *l, yaml_node_t *list,
 		if (strlen(f->name) >= 16)
 			return E(v, "'%s': interface names are at most 15 characters",
 				 f->name);
+		l->c->ifpos[i][0] = (uint32_t)v->start_mark.line + 1;
+		l->c->ifpos[i][1] = (uint32_t)v->start_mark.column + 1;
 		/* to the kernel "any" is every CAN interface at once */
 		if (!strcmp(f->name, "any"))
 			return E(v, "'any' is not an interface: a socket bound to it "

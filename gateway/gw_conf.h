@@ -12,6 +12,10 @@
 
 #include "gw.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define GW_PATH_MAX 256
 #define GW_CTL_USERS_MAX 16    /* options: control_users: */
 
@@ -33,6 +37,9 @@ struct gw_conf {
 	struct gw_engine *engine;           /* owned */
 	struct gw_ifpolicy pol[GW_MAX_IFS];
 	char ifname[GW_MAX_IFS][GW_NAME_MAX];
+	/* where each name is in the file (1-based line, column): canrigd's
+	 * messages about the device it names (absent, not CAN) point there */
+	uint32_t ifpos[GW_MAX_IFS][2];
 	size_t nifs;
 	char control[GW_PATH_MAX];          /* control socket path */
 	char user[GW_NAME_MAX];             /* drop to this user; "" none */
@@ -69,5 +76,9 @@ int gw_conf_load_yml(struct gw_conf *c, struct yml *y, char *err, size_t cap);
 
 /* Frees c's engine; safe on a zeroed or finished struct. */
 void gw_conf_fini(struct gw_conf *c);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* CANRIG_GW_CONF_H */

@@ -61,6 +61,25 @@ static void test_minimal(void)
 	gw_conf_fini(&conf);
 }
 
+/* where each interface's name is: canrigd points its messages about the
+ * device (absent, not CAN) there */
+static void test_ifpos(void)
+{
+	CU_ASSERT_EQUAL_FATAL(load(minimal), 0);
+	CU_ASSERT_EQUAL(conf.ifpos[0][0], 2);
+	CU_ASSERT_EQUAL(conf.ifpos[0][1], 12);
+	CU_ASSERT_EQUAL(conf.ifpos[1][0], 3);
+	CU_ASSERT_EQUAL(conf.ifpos[1][1], 12);
+	gw_conf_fini(&conf);
+	CU_ASSERT_EQUAL_FATAL(load("interfaces:\n  - domain: x\n    name:  lo\n"
+				   "  - name: vcan1\nroutes: []\n"), 0);
+	CU_ASSERT_EQUAL(conf.ifpos[0][0], 3);
+	CU_ASSERT_EQUAL(conf.ifpos[0][1], 12);
+	CU_ASSERT_EQUAL(conf.ifpos[1][0], 4);
+	CU_ASSERT_EQUAL(conf.ifpos[1][1], 11);
+	gw_conf_fini(&conf);
+}
+
 static const char full[] =
 	"options:\n"
 	"  match: first\n"
@@ -400,6 +419,7 @@ int register_gw_conf_tests(void)
 	CU_pSuite s = CU_add_suite("gw_conf (canrigd YAML)", NULL, NULL);
 
 	if (!s || !CU_add_test(s, "the issue's minimal file", test_minimal) ||
+	    !CU_add_test(s, "where each interface's name is", test_ifpos) ||
 	    !CU_add_test(s, "every key", test_full) ||
 	    !CU_add_test(s, "every error, one line with file:line:col", test_errors) ||
 	    !CU_add_test(s, "control socket rights", test_control_rights) ||

@@ -26,6 +26,12 @@ static void usage(FILE *f)
 		"fractions allowed); a reload sets it to what the file says.\n"
 		"status, stats and routes need read rights, workshop and reload write\n"
 		"rights (canrigd(8), CONTROL).\n"
+		"\n"
+		"Options:\n"
+		"  -s, --socket SOCKET  canrigd's control socket\n"
+		"      --json           stats: one JSON object\n"
+		"  -h, --help           this text\n"
+		"\n"
 		"Exit status: 0 ok, 1 canrigd unreachable or refused, 2 usage error.\n");
 }
 
@@ -40,12 +46,14 @@ int cmd_gw(int argc, char **argv)
 	const char *path = getenv("CANRIGD_CONTROL");
 	char line[64], buf[4096];
 	struct sockaddr_un a;
-	int opt, json = 0, fd, rc = EXIT_OK, first = 1;
+	int opt, json = 0, fd, rc = EXIT_OK;
+	size_t got = 0;
+	char *msg;
 	ssize_t n;
 
 	if (!path)
 		path = DEFAULT_SOCKET;
-	while ((opt = getopt_long(argc, argv, "s:h", lo, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, "s:h", lo)) != -1) {
 		if (opt == 's')
 			path = optarg;
 		else if (opt == 'j')
@@ -54,8 +62,7 @@ int cmd_gw(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		} else {
-			usage(stderr);
-			return EXIT_USAGE;
+			return cli_opt_error("gw", opt, argv);
 		}
 	}
 	if (optind == argc - 1 && (!strcmp(argv[optind], "status") ||
@@ -107,11 +114,27 @@ int cmd_gw(int argc, char **argv)
 		close(fd);
 		return EXIT_RUNTIME;
 	}
-	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		if (first && n >= 6 && !memcmp(buf, "error:", 6))
-			rc = EXIT_RUNTIME;
-		first = 0;
-		fwrite(buf, 1, (size_t)n, rc ? stderr : stdout);
+	/* enough of the answer to tell a refusal ("error: ...") from data */
+	while (got < 6 && (n = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0)
+		got += (size_t)n;
+	if (got >= 6 && !memcmp(buf, "error:", 6)) {
+		/* one line, as every other message of ours: "canrig gw: ..."
+		 * (canrigd's "error:" only marks the refusal on the wire) */
+		while (got < sizeof(buf) - 1 && (n = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0)
+			got += (size_t)n;
+		buf[got] = 0;
+		msg = buf + 6 + strspn(buf + 6, " ");
+		msg[strcspn(msg, "\n")] = 0;
+		cli_err("gw", "%s", msg);
+		close(fd);
+		return EXIT_RUNTIME;
+	}
+	fwrite(buf, 1, got, stdout);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		fwrite(buf, 1, (size_t)n, stdout);
+	if (n < 0) {
+		cli_err("gw", "%s: %s", path, strerror(errno));
+		rc = EXIT_RUNTIME;
 	}
 	close(fd);
 	return rc;

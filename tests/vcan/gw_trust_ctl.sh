@@ -358,9 +358,9 @@ EOF
 	[ "$rc" = 0 ] || { cat r4 >&2; false; }
 	# and changes nothing
 	as_uid 65534 1 w1 $S workshop on
-	has w1 'error: permission denied'
+	has w1 'canrig gw: permission denied'
 	as_uid 65534 1 w2 $S reload
-	has w2 'error: permission denied'
+	has w2 'canrig gw: permission denied'
 	has gw.log "'workshop on' refused to uid 65534 pid"
 	has gw.log "'reload' refused to uid 65534 pid"
 	xrc 0 st $S status
@@ -371,7 +371,7 @@ EOF
 	# ... and with the mode loosened, its credentials do
 	chmod 666 "$CD/ctl.sock"
 	as_uid 65533 1 o2 $S status
-	has o2 'error: permission denied'
+	has o2 'canrig gw: permission denied'
 	has gw.log "'status' refused to uid 65533 pid"
 	# control_users may change (read at reload), root may anything
 	echo "  control_users: [nobody]" >>gw.yaml

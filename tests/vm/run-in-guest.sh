@@ -7,7 +7,8 @@
 # (downloaded once with apt-get download, never installed), and its /init
 # mounts the host's whole / over virtio-9p and chroots into it. So inside the
 # guest every host path, tool and build product is where it is on the host,
-# and the command runs in the same working directory.
+# and the command runs in the same working directory; only /proc, /sys, /dev
+# and /run are the guest's own (/run a tmpfs: 9p cannot hold unix sockets).
 #
 # The job is handed over on the kernel command line (canrig.job=DIR): DIR is
 # a mktemp -d directory on the host, seen by the guest through the share. It
@@ -29,7 +30,8 @@ Usage: tests/vm/run-in-guest.sh CMD [ARGS...]
        tests/vm/run-in-guest.sh --help
 
 Run CMD inside a throwaway qemu guest (stock Debian kernel, the host's / as
-root filesystem over 9p) with vcan0..vcan3 up as CAN FD interfaces (mtu 72)
+root filesystem over 9p, /run an empty tmpfs of the guest's own, as unix
+sockets cannot live on 9p) with vcan0..vcan3 up as CAN FD interfaces (mtu 72)
 and the CAN modules can, can-raw, can-bcm, can-gw, can-isotp, vcan, vxcan
 loaded. CMD runs as root in the current directory with stdin from /dev/null;
 its stdout and stderr are streamed to stdout. The exit status is CMD's, or
@@ -200,6 +202,10 @@ mount -t tmpfs -o mode=1777 tmpfs /dev/shm
 for d in proc sys dev; do
 	mount -o rbind "/$d" "/host/$d" || fail "cannot bind /$d into /host"
 done
+# /run is the guest's own tmpfs, as on a real system: on the 9p share
+# bind() of a unix socket fails (ENXIO), and daemons put theirs there
+# (canrigd's default control socket is /run/canrigd/control.sock).
+mount -t tmpfs -o mode=755,nosuid,nodev tmpfs /host/run || fail "cannot mount a tmpfs on /run"
 # Done here with busybox, as every program started from the share costs
 # time: loopback up, and the second serial port (the command's output, the
 # host's stdout) raw, so bytes pass unchanged (no \r added before \n).
