@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,8 @@ struct diag {
 	const char *mask_hex;
 	int progress;
 	uint64_t last_draw;
+	uint8_t session;       /* set by this chain's last session/reset; 0:
+				* not changed (for messages) */
 	/* The whole chain is checked before anything is sent: every command
 	 * runs once with checking set, parses and checks its arguments (and
 	 * reads its files) and returns before its first request. */
@@ -137,6 +140,7 @@ static int c_session(struct diag *d, int argc, char **argv)
 	a = ucli_answer(&d->c);
 	if (uds_parse_session(a->data, a->len, &p2, &p2s))
 		p2 = p2s = 0;
+	d->session = t;
 	if (d->c.json) {
 		printf("{\"command\":\"session\",\"session\":%u,\"p2_ms\":%u,\"p2star_ms\":%u}\n",
 		       t, p2, p2s);
@@ -174,10 +178,15 @@ static int simple(struct diag *d, const char *what, uint8_t sid, uint8_t sub)
 static int c_reset(struct diag *d, int argc, char **argv)
 {
 	uint8_t t;
+	int rc;
 
 	if (argc != 2 || word_or_hex(resets, argv[1], 0x7F, &t))
 		return usage_err("reset hard|soft|key|HEX");
-	return simple(d, "reset", 0x11, t);
+	rc = simple(d, "reset", 0x11, t);
+	/* a reset ends every non-default session */
+	if (!rc && !d->checking)
+		d->session = 0x01;
+	return rc;
 }
 
 static int c_tester(struct diag *d, int argc, char **argv)
@@ -670,13 +679,13 @@ static int key_lib_check(const char *path)
 
 	if (!h) {
 		cli_err(CMD, "unlock: %s", dlerror());
-		return EXIT_USAGE;
+		return EXIT_RUNTIME;
 	}
 	ok = dlsym(h, UDS_SEEDKEY_SYMBOL) != NULL;
 	dlclose(h);
 	if (!ok) {
 		cli_err(CMD, "unlock: %s has no symbol %s", path, UDS_SEEDKEY_SYMBOL);
-		return EXIT_USAGE;
+		return EXIT_RUNTIME;
 	}
 	return 0;
 }
@@ -953,10 +962,12 @@ static int load_image(struct diag *d, struct step *sp, const char *path)
 	fd = open(path, O_RDONLY);
 	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
 		cli_err(CMD, "flash: %s: %s", path,
-			fd < 0 ? strerror(errno) : "not a regular file");
+			fd < 0		      ? strerror(errno)
+			: S_ISDIR(st.st_mode) ? strerror(EISDIR)
+					      : "not a regular file");
 		if (fd >= 0)
 			close(fd);
-		return EXIT_USAGE;
+		return EXIT_RUNTIME;
 	}
 	size = (size_t)st.st_size;
 	if (!size || size > 0xFFFFFFFFu) {
@@ -990,15 +1001,73 @@ static int load_image(struct diag *d, struct step *sp, const char *path)
 	return 0;
 }
 
+/* The session the ECU was last put in by this chain, for messages. */
+static void session_text(const struct diag *d, char *buf, size_t n)
+{
+	const struct word *w;
+
+	if (!d->session) {
+		snprintf(buf, n, "the session it was in before (not changed here)");
+		return;
+	}
+	for (w = sessions; w->s && w->v != d->session; w++)
+		;
+	snprintf(buf, n, "session 0x%02X%s%s", d->session, w->s ? " " : "",
+		 w->s ? w->s : "");
+}
+
+/*
+ * Ends a download that stopped half-way (a signal, a failed block): sends
+ * RequestTransferExit so that the ECU closes the transfer, and says in one
+ * line what was accepted and what state the ECU is left in.  Returns rc,
+ * or 128 + the signal.
+ */
+static int flash_abort(struct diag *d, const char *why, size_t done, size_t size,
+		       size_t blocks, size_t nblocks, int rc)
+{
+	char sess[64], ex[160];
+	int r, sig;
+
+	d->req[0] = 0x37;
+	r = ucli_xfer(&d->c, d->req, 1, UCLI_XFER_NOINTR);
+	sig = ucli_signal();
+	if (!r)
+		snprintf(ex, sizeof(ex), "RequestTransferExit accepted, the download is "
+			 "closed");
+	else if (r >= 0x10 && r <= 0xFF)
+		snprintf(ex, sizeof(ex), "RequestTransferExit refused (0x%02X %s), the "
+			 "download may still be open (ECUReset ends it)", r,
+			 uds_nrc_name((uint8_t)r));
+	else if (r == -ETIMEDOUT)
+		snprintf(ex, sizeof(ex), "RequestTransferExit unanswered (%s %u ms), the "
+			 "download may still be open (ECUReset ends it)",
+			 d->c.u.cl.timeout ? d->c.u.cl.timeout : "P2", d->c.u.cl.timeout_ms);
+	else
+		snprintf(ex, sizeof(ex), "RequestTransferExit not completed (%s), the "
+			 "download may still be open (ECUReset ends it)",
+			 r == -EINTR ? "interrupted again" : uds_client_strerror(r));
+	session_text(d, sess, sizeof(sess));
+	cli_err(CMD, "flash: %s after %zu of %zu blocks (%zu of %zu bytes accepted); "
+		"%s; the ECU stays in %s with an incomplete image at %X",
+		why, blocks, nblocks, done, size, ex, sess, d->addr);
+	if (d->c.json)
+		printf("{\"command\":\"flash\",\"error\":\"%s\",\"bytes_accepted\":%zu,"
+		       "\"bytes\":%zu,\"blocks_accepted\":%zu,\"blocks\":%zu,"
+		       "\"transfer_exit\":%d}\n", sig ? "interrupted" : "transfer failed",
+		       done, size, blocks, nblocks, r);
+	return sig ? 128 + sig : rc;
+}
+
 static int c_flash(struct diag *d, int argc, char **argv)
 {
 	const struct ucli_rsp *a;
 	uint8_t *img, *blk = NULL;
 	uint32_t max_block, crc;
-	size_t size, off = 0, chunk, blocks = 0;
+	size_t size, off = 0, chunk, blocks = 0, nblocks;
 	uint8_t bsc = 1;
 	uint64_t t0;
 	int len, rc = EXIT_RUNTIME;
+	char what[128], why[48];
 
 	if (argc != 2 || !d->have_addr)
 		return usage_err("flash FILE --address ADDR [--format DFI] [--alfid XX]");
@@ -1015,42 +1084,55 @@ static int c_flash(struct diag *d, int argc, char **argv)
 			       (uint8_t)(d->dfi >= 0 ? d->dfi : 0),
 			       alfid_for(d, d->addr, (uint32_t)size), d->addr,
 			       (uint32_t)size);
-	rc = xfer(d, "flash: RequestDownload", (size_t)len, 0);
+	/* a signal now must not leave a download open that the ECU
+	 * accepted after we stopped listening */
+	rc = ucli_xfer(&d->c, d->req, (size_t)len, UCLI_XFER_NOINTR);
 	if (rc)
-		goto out_free;
+		return ucli_fail(&d->c, "flash: RequestDownload", rc);
 	a = ucli_answer(&d->c);
-	if (uds_parse_download(a->data, a->len, &max_block)) {
+	if (uds_parse_download(a->data, a->len, &max_block) || max_block < 3) {
 		rc = ucli_fail(&d->c, "flash: RequestDownload", -EBADMSG);
-		goto out_free;
+		return flash_abort(d, "RequestDownload answer malformed", 0, size, 0, 0, rc);
 	}
 	/* the ECU's block length counts SID and counter; our buffer and
 	 * ISO-TP's single-message limit bound it too */
 	if (max_block > 1u << 20)
 		max_block = 1u << 20;
+	nblocks = (size + max_block - 3) / (max_block - 2);
 	blk = malloc(max_block);
 	if (!blk) {
-		rc = EXIT_RUNTIME;
-		goto out_free;
+		cli_err(CMD, "flash: out of memory for a block of %u bytes", max_block);
+		return flash_abort(d, "out of memory", 0, size, 0, nblocks, EXIT_RUNTIME);
 	}
 	t0 = cli_mono_ns();
 	for (off = 0; off < size; off += chunk) {
+		/* a signal between blocks: no further TransferData */
+		if (ucli_signal()) {
+			if (d->progress)
+				fputc('\n', stderr);
+			snprintf(why, sizeof(why), "interrupted by %s",
+				 ucli_signal() == SIGTERM ? "SIGTERM" : "SIGINT");
+			rc = flash_abort(d, why, off, size, blocks, nblocks, 0);
+			goto out_free;
+		}
 		chunk = size - off < max_block - 2 ? size - off : max_block - 2;
 		blk[0] = 0x36;
 		blk[1] = bsc;
 		memcpy(blk + 2, img + off, chunk);
-		rc = ucli_xfer(&d->c, blk, chunk + 2, 0);
+		/* a block half on the wire is finished and its answer taken:
+		 * the ECU then knows exactly how far it got */
+		rc = ucli_xfer(&d->c, blk, chunk + 2, UCLI_XFER_NOINTR);
+		/* 76 counter: the echo must match */
+		a = rc ? NULL : ucli_answer(&d->c);
+		if (!rc && (a->len < 2 || a->data[1] != bsc))
+			rc = -EBADMSG;
 		if (rc) {
 			if (d->progress)
 				fputc('\n', stderr);
-			cli_err(CMD, "flash: TransferData block %zu (counter 0x%02X) at offset %zu failed",
-				blocks + 1, bsc, off);
-			rc = ucli_fail(&d->c, "flash: TransferData", rc);
-			goto out_free;
-		}
-		/* 76 counter: the echo must match */
-		a = ucli_answer(&d->c);
-		if (a->len < 2 || a->data[1] != bsc) {
-			rc = ucli_fail(&d->c, "flash: TransferData", -EBADMSG);
+			snprintf(what, sizeof(what), "flash: TransferData block %zu (counter 0x%02X, "
+				 "offset %zu)", blocks + 1, bsc, off);
+			rc = ucli_fail(&d->c, what, rc);
+			rc = flash_abort(d, "stopped", off, size, blocks, nblocks, rc);
 			goto out_free;
 		}
 		blocks++;
@@ -1058,9 +1140,13 @@ static int c_flash(struct diag *d, int argc, char **argv)
 		progress(d, off + chunk, size, t0, off + chunk == size);
 	}
 	d->req[0] = 0x37;
-	rc = xfer(d, "flash: RequestTransferExit", 1, 0);
-	if (rc)
+	rc = ucli_xfer(&d->c, d->req, 1, UCLI_XFER_NOINTR);
+	if (rc) {
+		rc = ucli_fail(&d->c, "flash: RequestTransferExit", rc);
+		if (ucli_signal())
+			rc = 128 + ucli_signal();
 		goto out_free;
+	}
 	a = ucli_answer(&d->c);
 	{
 		double s = (double)(cli_mono_ns() - t0) / 1e9;
@@ -1090,6 +1176,10 @@ static int c_flash(struct diag *d, int argc, char **argv)
 				have ? "answer" : "(no 4-byte answer)", crc);
 			rc = EXIT_RUNTIME;
 		}
+		/* the download is complete: a signal during 0x37 changes
+		 * nothing on the ECU, but the user asked us to stop */
+		if (ucli_signal())
+			rc = 128 + ucli_signal();
 	}
 out_free:
 	free(blk);
@@ -1270,6 +1360,8 @@ static void usage(FILE *f)
 		"\n"
 		"UDS (ISO 14229) tester over canrig's ISO-TP.  Commands joined by '+' run\n"
 		"in order on one connection (TesterPresent keeps the session alive).\n"
+		"Without -e, --tx/--rx or --29bit the ECU is 7E0, answering on 7E8 (11-bit\n"
+		"physical, the engine ECU of ISO 15765-4); functional requests go to 7DF.\n"
 		"\n"
 		"Commands:\n"
 		"  session default|programming|extended|safety|HEX   0x10\n"
@@ -1295,6 +1387,7 @@ static void usage(FILE *f)
 		"  scan                        functional discovery of ECUs and VINs\n"
 		"\n"
 		"Options:\n"
+		"  -h, --help                 this text\n"
 		"      --key-cmd 'PROG {level} {seed}'  key from a command's stdout (hex)\n"
 		"      --key-lib FILE.so      key from FILE.so's canrig_seed_key()\n"
 		"      --dids FILE.yaml       DID dictionary: names, lengths, formats\n"
@@ -1309,7 +1402,9 @@ static void usage(FILE *f)
 		"%s"
 		"\n"
 		"Exit status: 0 ok, 1 runtime error or timeout, 2 usage error,\n"
-		"3 negative response (the NRC is named on stderr).\n",
+		"3 negative response (the NRC is named on stderr), 130 / 143 stopped by\n"
+		"SIGINT / SIGTERM (a download is ended with 0x37 first and what the ECU\n"
+		"accepted is said on stderr).\n",
 		ucli_opts_help);
 }
 
@@ -1349,7 +1444,9 @@ static int diag_opt(struct diag *d, int opt, const char *arg)
 		d->key_lib = arg;
 		return 0;
 	case O_DIDS:
-		return diddict_load(&d->dict, arg) ? EXIT_USAGE : 0;
+		/* a dictionary that cannot be read is 1, one that is wrong 2 */
+		r = diddict_load(&d->dict, arg);
+		return !r ? 0 : r == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 	case O_ADDR:
 		if (ucli_hexnum(arg, 0xFFFFFFFF, &d->addr))
 			break;
@@ -1381,8 +1478,7 @@ static int diag_opt(struct diag *d, int opt, const char *arg)
 		usage(stdout);
 		return -1;
 	default:
-		usage(stderr);
-		return EXIT_USAGE;
+		return cli_opt_error(CMD, opt, NULL);
 	}
 	cli_err(CMD, "bad value '%s'; try 'canrig diag --help'", arg);
 	return EXIT_USAGE;
@@ -1410,7 +1506,11 @@ int cmd_diag(int argc, char **argv)
 	diddict_init(&d->dict);
 	d->dfi = d->alfid = -1;
 	d->progress = isatty(2);
-	while ((opt = getopt_long(argc, argv, "i:e:p:vh", longopts, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, "i:e:p:vh", longopts)) != -1) {
+		if (opt == '?') {
+			rc = cli_opt_error(CMD, opt, argv);
+			goto out;
+		}
 		rc = diag_opt(d, opt, optarg);
 		if (rc)
 			goto out;

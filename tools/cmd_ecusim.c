@@ -417,7 +417,7 @@ int cmd_ecusim(int argc, char **argv)
 
 	memset(&r, 0, sizeof(r));
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "i:c:nvh", lo, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, "i:c:nvh", lo)) != -1) {
 		switch (opt) {
 		case 'i':
 			ifname = optarg;
@@ -435,8 +435,7 @@ int cmd_ecusim(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		default:
-			usage(stderr);
-			return EXIT_USAGE;
+			return cli_opt_error("ecu-sim", opt, argv);
 		}
 	}
 	if (optind != argc || !path || (!ifname && !check)) {
@@ -446,7 +445,8 @@ int cmd_ecusim(int argc, char **argv)
 	}
 	e = ecusim_cfg_load_file(&cfg, path, err, sizeof(err));
 	if (e) {
-		fprintf(stderr, "%s\n", err);
+		/* a file that cannot be read is 1, a wrong one 2 */
+		cli_err("ecu-sim", "%s", err);
 		return e == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 	}
 	if (check) {

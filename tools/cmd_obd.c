@@ -91,7 +91,8 @@ static int ask(struct obd *o, const char *what, size_t len)
 	unsigned int i, ok = 0;
 	int r = ucli_xfer(&o->c, o->req, len, o->functional ? UDS_REQ_FUNCTIONAL : 0);
 
-	if (r && !o->functional)
+	/* a signal ends it whatever the addressing: exit 128 + signal */
+	if (r && (!o->functional || r == -EINTR))
 		return ucli_fail(&o->c, what, r);
 	for (i = 0; i < o->c.nrsp; i++) {
 		const struct ucli_rsp *a = &o->c.rsp[i];
@@ -478,11 +479,12 @@ static void usage(FILE *f)
 		"  vin                  mode 09 PID 02\n"
 		"\n"
 		"Options:\n"
+		"  -h, --help             this text\n"
 		"      --29bit-functional  functional requests with 29-bit ids\n"
 		"%s"
 		"\n"
 		"Exit status: 0 ok, 1 runtime error or no ECU answered, 2 usage error,\n"
-		"3 negative response.\n",
+		"3 negative response, 130 / 143 stopped by SIGINT / SIGTERM.\n",
 		ucli_opts_help);
 }
 
@@ -504,7 +506,7 @@ int cmd_obd(int argc, char **argv)
 	if (!o)
 		return EXIT_RUNTIME;
 	ucli_init(&o->c, CMD);
-	while ((opt = getopt_long(argc, argv, "i:e:p:h", longopts, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, "i:e:p:h", longopts)) != -1) {
 		int r = ucli_opt(&o->c, opt, optarg);
 
 		if (r < 0) {
@@ -521,8 +523,7 @@ int cmd_obd(int argc, char **argv)
 			usage(stdout);
 			goto out;
 		}
-		usage(stderr);
-		rc = EXIT_USAGE;
+		rc = cli_opt_error(CMD, opt, argv);
 		goto out;
 	}
 	/* physical only when an ECU was named */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ecusim_cfg.h"
 #include "yml.h"
@@ -831,7 +832,8 @@ static int load_memory(struct ld *l, struct ecu_ld *el, const yaml_node_t *n)
 static int load_download(struct ld *l, struct ecu_ld *el, const yaml_node_t *m)
 {
 	static const char *const keys[] = {"address",  "size",	   "max_block", "file",
-					   "sessions", "security", NULL};
+					   "sessions", "security", "fail_block", "fail_nrc",
+					   NULL};
 	struct uds_sim_download *d = &el->ecu->sim.download;
 	yaml_node_t *v;
 	uint64_t x;
@@ -857,6 +859,14 @@ static int load_download(struct ld *l, struct ecu_ld *el, const yaml_node_t *m)
 	v = yml_get(&l->y, m, "file");
 	if (v && str_env(l, v, &el->ecu->download_file))
 		return -EINVAL;
+	d->fail_nrc = 0x72;
+	if (opt_u32(l, m, "fail_block", 0xFFFFFFFF, &d->fail_block) ||
+	    opt_u8(l, m, "fail_nrc", 0xFF, &d->fail_nrc))
+		return -EINVAL;
+	/* a final NRC: 0x78 would keep the tester waiting for nothing */
+	if (d->fail_nrc < 0x10 || d->fail_nrc == 0x78)
+		return yml_error(&l->y, yml_get(&l->y, m, "fail_nrc"),
+				 "fail_nrc is a negative response code 0x10..0xFF, not 0x78");
 	if (yml_get(&l->y, m, "sessions")) {
 		if (access_of(l, el, m, &d->access))
 			return -EINVAL;
@@ -1027,6 +1037,8 @@ static int load_addressing(struct ld *l, struct ecusim_ecu *e, const yaml_node_t
 		return yml_error(&l->y, yml_get(&l->y, m, "tx_dl"),
 				 "tx_dl must be 8 (classic) or 12, 16, 20, 24, 32, 48, 64");
 	*f = *p;
+	/* single frames only: a first frame to 7DF gets no flow control */
+	f->functional = 1;
 	fn = yml_get(&l->y, m, "functional");
 	if (fn) {
 		if (can_id(l, fn, &f->rx_id, &f->rx_eff))
@@ -1191,6 +1203,7 @@ int ecusim_cfg_load(struct ecusim_cfg *c, const char *name, const void *buf, siz
 int ecusim_cfg_load_file(struct ecusim_cfg *c, const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "rb");
+	struct stat st;
 	char *buf = NULL;
 	long size;
 	int e;
@@ -1199,6 +1212,15 @@ int ecusim_cfg_load_file(struct ecusim_cfg *c, const char *path, char *err, size
 	if (!f) {
 		e = -errno;
 		goto out_err;
+	}
+	/* a directory opens; its "size" would be a lie */
+	if (fstat(fileno(f), &st)) {
+		e = -errno;
+		goto out_close;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		e = -EISDIR;
+		goto out_close;
 	}
 	if (fseek(f, 0, SEEK_END) || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
 		e = -EIO;

@@ -28,14 +28,16 @@ const char ucli_opts_help[] =
 	"      --fd[=DL]          CAN FD frames, TX_DL 64 (or DL)\n"
 	"Timing (milliseconds):\n"
 	"      --p2 MS            first answer due (default 1000, or the ECU's P2 +\n"
-	"                         200 after a session change)\n"
-	"      --p2star MS        next answer due after 0x78 (default 5000)\n"
+	"                         200 if a session answer announces more); exact\n"
+	"      --p2star MS        next answer due after 0x78 (default 5000, or the\n"
+	"                         ECU's P2* + 200 if more); exact\n"
 	"      --timeout MS       cap on one request, 0x78 chains included (60000)\n"
 	"      --no-tester-present  never send TesterPresent (3E 80)\n"
 	"Output:\n"
 	"      --json             one JSON object per result on stdout\n";
 
-static volatile sig_atomic_t stop;
+/* the signal that asked us to stop (SIGINT, SIGTERM), and how many came */
+static volatile sig_atomic_t stop, nsig;
 
 void ucli_init(struct ucli *c, const char *cmd)
 {
@@ -135,8 +137,10 @@ int ucli_opt(struct ucli *c, int opt, const char *arg)
 		else
 			c->ccfg.cap_ms = v;
 		/* an explicit value wins over what the ECU says */
-		if (opt != UCLI_OPT_TIMEOUT)
-			c->ccfg.adopt_timing = 0;
+		if (opt == UCLI_OPT_P2)
+			c->ccfg.adopt_timing &= (uint8_t)~UDS_ADOPT_P2;
+		else if (opt == UCLI_OPT_P2STAR)
+			c->ccfg.adopt_timing &= (uint8_t)~UDS_ADOPT_P2STAR;
 		return 1;
 	case UCLI_OPT_NOTP:
 		c->ccfg.tp_ms = 0;
@@ -251,10 +255,16 @@ static void on_uds(struct uds_io *u, unsigned int ev, void *ctx)
 
 static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 {
-	(void)w;
 	(void)revents;
-	stop = 1;
+	if (!stop)
+		stop = w->signum;
+	nsig++;
 	ev_break(loop, EVBREAK_ALL);
+}
+
+int ucli_signal(void)
+{
+	return stop;
 }
 
 static ev_signal sig_int, sig_term;
@@ -303,23 +313,43 @@ void ucli_close(struct ucli *c)
 int ucli_xfer(struct ucli *c, const uint8_t *req, size_t len,
 	      unsigned int flags)
 {
-	int e;
+	int e, nointr = !!(flags & UCLI_XFER_NOINTR);
 
 	ucli_rsp_clear(c);
 	c->done = 0;
 	c->pending = 0;
-	if (stop)
+	if (stop && !nointr)
 		return -EINTR;
-	e = uds_io_request(&c->u, req, len, flags);
+	e = uds_io_request(&c->u, req, len, flags & ~UCLI_XFER_NOINTR);
 	if (e)
 		return e == -EBUSY ? -EBUSY : e;
-	while (!c->done && !stop)
+	/* NOINTR: the answer is waited for through the first signal (the
+	 * client's timers bound the wait); a second one gives up */
+	while (!c->done && (nointr ? nsig < 2 : !stop))
 		ev_run(c->loop, EVRUN_ONCE);
 	if (!c->done) {
 		uds_client_cancel(&c->u.cl);
 		return -EINTR;
 	}
+	/* answers come in whatever order the ECUs manage; lists are read
+	 * by id (as 7E8 7E9 ... in OBD-II scan tools) */
+	if (flags & UDS_REQ_FUNCTIONAL)
+		ucli_rsp_sort(c->rsp, c->nrsp);
 	return c->u.cl.result;
+}
+
+void ucli_rsp_sort(struct ucli_rsp *r, unsigned int n)
+{
+	unsigned int i, k;
+
+	/* insertion sort: a handful of ECUs, and stable */
+	for (i = 1; i < n; i++) {
+		struct ucli_rsp x = r[i];
+
+		for (k = i; k > 0 && r[k - 1].src > x.src; k--)
+			r[k] = r[k - 1];
+		r[k] = x;
+	}
 }
 
 static void on_wake(struct ev_loop *loop, ev_timer *w, int revents)
@@ -349,6 +379,27 @@ const struct ucli_rsp *ucli_answer(const struct ucli *c)
 	return c->nrsp && c->rsp[0].result == 0 ? &c->rsp[0] : NULL;
 }
 
+/* Which timer ran out, its value, and the option that raises it (the
+ * "no response (P2 timeout)" head is what scripts already match). */
+static void timeout_msg(const struct uds_client *cl, char *msg, size_t n)
+{
+	const char *t = cl->timeout ? cl->timeout : "P2";
+	int star = !strcmp(t, "P2*");
+
+	if (!strcmp(t, "cap")) {
+		snprintf(msg, n, "no response (cap timeout): no final answer in %u ms; "
+			 "--timeout MS raises it", cl->timeout_ms);
+		return;
+	}
+	if (cl->ecu_timing)
+		snprintf(msg, n, "no response (%s timeout): waited %u ms, the ECU announced "
+			 "%u ms; --%s MS raises it", t, cl->timeout_ms,
+			 star ? cl->ecu_p2star_ms : cl->ecu_p2_ms, star ? "p2star" : "p2");
+	else
+		snprintf(msg, n, "no response (%s timeout): waited %u ms; --%s MS raises it",
+			 t, cl->timeout_ms, star ? "p2star" : "p2");
+}
+
 int ucli_fail(const struct ucli *c, const char *what, int result)
 {
 	const struct uds_client *cl = &c->u.cl;
@@ -360,8 +411,7 @@ int ucli_fail(const struct ucli *c, const char *what, int result)
 			 uds_client_strerror(result));
 		rc = EXIT_NRC;
 	} else if (result == -ETIMEDOUT) {
-		snprintf(msg, sizeof(msg), "no response (%s timeout)",
-			 cl->timeout ? cl->timeout : "P2");
+		timeout_msg(cl, msg, sizeof(msg));
 	} else if (c->u.io.err && (result == -ECOMM || result == c->u.io.err)) {
 		/* the socket failed: the kernel's reason, not ISO-TP's */
 		struct cf_frame f;
@@ -381,7 +431,10 @@ int ucli_fail(const struct ucli *c, const char *what, int result)
 			snprintf(msg, sizeof(msg), "ISO-TP error: %s",
 				 isotp_strerror(cl->transport_err));
 	} else if (result == -EINTR) {
-		snprintf(msg, sizeof(msg), "interrupted");
+		snprintf(msg, sizeof(msg), "interrupted by %s",
+			 stop == SIGTERM ? "SIGTERM" : "SIGINT");
+		if (stop)
+			rc = 128 + stop;
 	} else if (result == -EMSGSIZE) {
 		snprintf(msg, sizeof(msg), "request too long for this transport");
 	} else {

@@ -94,11 +94,19 @@ extern const char ucli_opts_help[];
 int ucli_open(struct ucli *c);
 void ucli_close(struct ucli *c);
 
+/* ucli_xfer() flag: runs even after a signal, and waits for the answer
+ * through the first signal (P2, P2* and the cap still bound it); only a second
+ * signal ends the wait.  For a block that is half on the wire, and for
+ * the request that ends a transfer properly (0x37). */
+#define UCLI_XFER_NOINTR 0x100
+
 /*
- * Sends req and waits for the answer(s): c->rsp[0 .. c->nrsp).  Returns the
- * client's result: 0, an NRC (physical), or -errno.  For a functional
- * request 0 means at least one ECU answered; each answer has its own
- * result.  Signals (SIGINT, SIGTERM) end the wait with -EINTR.
+ * Sends req and waits for the answer(s): c->rsp[0 .. c->nrsp).  flags:
+ * UDS_REQ_FUNCTIONAL, UCLI_XFER_NOINTR.  Returns the client's result: 0,
+ * an NRC (physical), or -errno.  For a functional request 0 means at
+ * least one ECU answered; each answer has its own result.  Signals
+ * (SIGINT, SIGTERM) end the wait with -EINTR, and once one came every
+ * later call returns -EINTR at once (but see UCLI_XFER_NOINTR).
  */
 int ucli_xfer(struct ucli *c, const uint8_t *req, size_t len,
 	      unsigned int flags);
@@ -107,6 +115,13 @@ int ucli_xfer(struct ucli *c, const uint8_t *req, size_t len,
  * Returns 0, or -EINTR on a signal. */
 int ucli_sleep(struct ucli *c, uint32_t ms);
 
+/* The signal (SIGINT, SIGTERM) that asked us to stop, or 0. */
+int ucli_signal(void);
+
+/* Sorts n answers by answering id, keeping the order of equal ids
+ * (ucli_xfer() does it for functional requests). */
+void ucli_rsp_sort(struct ucli_rsp *r, unsigned int n);
+
 /* Frees the answers of the last ucli_xfer(). */
 void ucli_rsp_clear(struct ucli *c);
 
@@ -114,9 +129,10 @@ void ucli_rsp_clear(struct ucli *c);
 const struct ucli_rsp *ucli_answer(const struct ucli *c);
 
 /*
- * Prints the one-line error for result (NRC name and code, timeout,
- * transport error) to stderr, prefixed with what, and returns the exit
- * code: 3 for a negative response, 1 otherwise.
+ * Prints the one-line error for result (NRC name and code, timeout with
+ * the timer's value and the option that raises it, transport error) to
+ * stderr, prefixed with what, and returns the exit code: 3 for a negative
+ * response, 128 + the signal for -EINTR after a signal, 1 otherwise.
  */
 int ucli_fail(const struct ucli *c, const char *what, int result);
 

@@ -228,8 +228,210 @@ t_diag_read_off_dictionary() {
 	[ "$(grep -c '^2e' ecu.log)" = 4 ]
 }
 
+# --- issue 19 (helper A): flashing, signals, functional addressing, obd
+
+# flash_ok OUT: the README's flash example succeeded, the CRC checked
+flash_ok() {
+	if [ "$(cat "$1.rc")" != 0 ]; then
+		echo "$1: exit $(cat "$1.rc"):" >&2
+		cat "$1" >&2
+		return 1
+	fi
+	has "$1" 'flash: 65536 bytes in 64 blocks of up to 1024'
+}
+
+# 1. The README's flash example against ecu-sim -v, ten times in a row:
+#    every run must pass.  The session answer announces P2 50 ms; a
+#    tester that waits only that + 200 ms times out whenever the host is
+#    busy (5 of 7 in the issue).  The download goes to tmpfs, not the
+#    README's /tmp: in the guest /tmp is the host's over 9p, where one
+#    write can stall the simulator past ISO-TP's own N_Bs (1 s).
+t_diag_flash_readme_repeat() {
+	dl=$PWD
+	ECUSIM_DIR=$dl "$CANRIG" ecu-sim -v -i vcan0 -c "$SIMCFG" 2>sim.log &
+	SIM=$!
+	wait_rx vcan0 7e2
+	head -c 65536 /dev/urandom >app.bin
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		rc_in f$i diag -i vcan0 -e 7E0 session programming + \
+			unlock 1 --key-cmd "$KEY1" + flash app.bin --address 100000 --check-crc
+		flash_ok f$i
+		cmp app.bin "$dl/engine-flash.bin"
+		rm -f "$dl/engine-flash.bin"
+	done
+	kill -TERM $SIM
+	wait $SIM
+}
+
+# 1. A timeout names the timer, its value and the option that raises it.
+t_diag_timeout_message() {
+	# nothing answers 7E5
+	rc_in to diag -i vcan0 -e 7E5 --p2 300 read F190
+	want to 1
+	has to 'canrig diag: read: no response (P2 timeout): waited 300 ms; --p2 MS raises it'
+	rc_in cap diag -i vcan0 -e 7E5 --timeout 200 read F190
+	want cap 1
+	has cap 'canrig diag: read: no response (cap timeout): no final answer in 200 ms; --timeout MS raises it'
+}
+
+# sig_when PATTERN SIG PID: sends SIG to PID once the capture cd.log
+# shows PATTERN (frames, not time, say how far a transfer got)
+sig_when() {
+	wait_for cd.log "$1"
+	kill "-$2" "$3"
+}
+
+# 1, 2. SIGINT in the middle of a download: no TransferData after it,
+#    RequestTransferExit (0x37) on the bus, one line saying what the ECU
+#    accepted and where it is left, exit 130.
+t_diag_flash_sigint() {
+	candump -L -r 8388608 vcan0 >cd.log &
+	p1=$!
+	sync_listeners vcan0 cd.log
+	start_sim vcan0 "$SIMCFG" 7e2
+	head -c 1048576 /dev/urandom >img.bin
+	"$CANRIG" diag -i vcan0 -e 7E0 session programming + unlock 1 --key-cmd "$KEY1" + \
+		flash img.bin --address 100000 >fl.out 2>fl.err &
+	fl=$!
+	# the first frame of block 5 (0x402 bytes: 36 05 ...)
+	sig_when ' vcan0 7E0#14023605' INT $fl
+	rc=0
+	wait $fl || rc=$?
+	cat fl.err
+	[ "$rc" = 130 ]
+	has fl.err 'canrig diag: flash: interrupted by SIGINT after '
+	has fl.err ' of 1024 blocks ('
+	has fl.err 'bytes accepted); RequestTransferExit refused (0x24 requestSequenceError)'
+	has fl.err 'the ECU stays in session 0x02 programming with an incomplete image at 100000'
+	[ "$(wc -l <fl.err)" = 1 ]
+	finish vcan0 cd.log
+	stop $p1
+	# the ECU saw 0x37 and answered it; after it not one frame to 7E0
+	has cd.log ' vcan0 7E0#0137CCCCCCCCCCCC'
+	has cd.log ' vcan0 7E8#037F3724'
+	awk '/ vcan0 7E0#0137/ { x = 1; next } x && / vcan0 7E0#/' cd.log >after
+	[ ! -s after ] || { cat after; false; }
+	# the blocks the line says were accepted are the ECU's
+	n=$(sed -n 's/.*after \([0-9]*\) of 1024 blocks.*/\1/p' fl.err)
+	[ "$(grep -c 'engine -> 76 ' sim.log)" = "$n" ]
+	kill -TERM $SIM
+	wait $SIM
+}
+
+# 2. SIGTERM and SIGINT while diag waits: a clean end, exit 143 / 130,
+#    and nothing of the chain after it goes out.
+t_diag_signal_exit() {
+	candump -L -r 8388608 vcan0 >cd.log &
+	p1=$!
+	sync_listeners vcan0 cd.log
+	start_sim vcan0 "$SIMCFG" 7e2
+	for sig in TERM INT; do
+		"$CANRIG" diag -i vcan0 -e 7E0 session extended + sleep 60 + read F190 \
+			>s$sig.out 2>s$sig.err &
+		d=$!
+		wait_for s$sig.out 'session 0x03: ok'
+		kill -$sig $d
+		rc=0
+		wait $d || rc=$?
+		if [ $sig = TERM ]; then [ "$rc" = 143 ]; else [ "$rc" = 130 ]; fi
+		has s$sig.err "canrig diag: sleep: interrupted by SIG$sig"
+		[ "$(wc -l <s$sig.err)" = 1 ]
+	done
+	finish vcan0 cd.log
+	stop $p1
+	# the read after the sleep never went out
+	absent ' vcan0 7E0#0322F190' cd.log
+	kill -TERM $SIM
+	wait $SIM
+}
+
+# 1. The ECU refuses a TransferData (download.fail_block): 0x37 follows,
+#    and the state is said in one line; exit 3 with the NRC named.
+t_diag_flash_block_refused() {
+	printf '%s\n' 'ecus:' '  - name: boot' '    rx: 0x7E0' '    tx: 0x7E8' \
+		'    sessions: [{id: default}, {id: programming}]' \
+		'    download: {address: 0x100000, size: 0x10000, fail_block: 3}' >fail.yaml
+	candump -L -r 8388608 vcan0 >cd.log &
+	p1=$!
+	sync_listeners vcan0 cd.log
+	start_sim vcan0 fail.yaml 7e0
+	head -c 8192 /dev/urandom >img.bin
+	rc_in fl diag -i vcan0 -e 7E0 session programming + flash img.bin --address 100000
+	cat fl
+	[ "$(cat fl.rc)" = 3 ]
+	has fl 'canrig diag: flash: TransferData block 3 (counter 0x03, offset 2048): negative response 0x72 generalProgrammingFailure'
+	has fl 'canrig diag: flash: stopped after 2 of 8 blocks (2048 of 8192 bytes accepted); RequestTransferExit refused (0x24 requestSequenceError), the download may still be open (ECUReset ends it); the ECU stays in session 0x02 programming with an incomplete image at 100000'
+	finish vcan0 cd.log
+	stop $p1
+	has cd.log ' vcan0 7E8#037F3672'
+	awk '/ vcan0 7E8#037F3672/ { x = 1; next } x && / vcan0 7E0#/' cd.log >after
+	# the next request to the ECU is 0x37
+	[ "$(head -1 after | grep -c ' vcan0 7E0#0137CCCCCCCCCCCC')" = 1 ] || { cat after; false; }
+	kill -TERM $SIM
+	wait $SIM
+}
+
+# 3. ISO 15765-2 allows single frames only on functional addressing: a
+#    first frame to 7DF gets no flow control from any simulated ECU (as
+#    the kernel's can-isotp), while a functional single frame is still
+#    answered by every ECU.
+t_diag_functional_ff_ignored() {
+	candump -L -r 8388608 vcan0 >cd.log &
+	p1=$!
+	sync_listeners vcan0 cd.log
+	start_sim vcan0 "$SIMCFG" 7e2
+	cansend vcan0 7DF#100A22F190F18C55
+	cansend vcan0 7DF#023E00
+	# the ECUs handle frames in order: an FC to the first frame would
+	# be on the bus before these answers
+	wait_for cd.log ' vcan0 7E8#027E00'
+	wait_for cd.log ' vcan0 7E9#027E00'
+	wait_for cd.log ' vcan0 7EA#027E00'
+	finish vcan0 cd.log
+	stop $p1
+	absent ' vcan0 7E[89A]#3' cd.log
+	absent 'request dropped|N_Cr' sim.log
+	has sim.log 'engine <= func 3E 00'
+	kill -TERM $SIM
+	wait $SIM
+}
+
+# 4. obd lists ECUs by id, not in the order their answers arrived: here
+#    7E8 answers 0x78 first and 7E9 is done long before it.
+t_obd_sorted_by_id() {
+	printf '%s\n' 'ecus:' \
+		'  - {name: slow, rx: 0x7E0, tx: 0x7E8, pending: [{sid: 0x09, ms: 300}],' \
+		'     obd: {vin: "SLOW0000000000001"}}' \
+		'  - {name: fast, rx: 0x7E1, tx: 0x7E9, obd: {vin: "FAST0000000000002"}}' >two.yaml
+	candump -L -r 8388608 vcan0 >cd.log &
+	p1=$!
+	sync_listeners vcan0 cd.log
+	start_sim vcan0 two.yaml 7e1
+	rc_in vin obd -i vcan0 vin
+	cat vin
+	[ "$(cat vin.rc)" = 0 ]
+	finish vcan0 cd.log
+	stop $p1
+	# on the bus the fast ECU's answer came first ...
+	first=$(grep -m1 -oE ' vcan0 7E[89]#1014' cd.log)
+	[ "$first" = ' vcan0 7E9#1014' ]
+	# ... in the list the lower id is first
+	[ "$(grep -c VIN vin)" = 2 ]
+	[ "$(grep VIN vin | head -1 | grep -c SLOW0000000000001)" = 1 ]
+	[ "$(grep VIN vin | tail -1 | grep -c FAST0000000000002)" = 1 ]
+	kill -TERM $SIM
+	wait $SIM
+}
+
 run diag_fd_on_classic
 run diag_send_error_surfaces
 run diag_chain_checked_first
 run diag_chain_offline
 run diag_read_off_dictionary
+run diag_flash_readme_repeat
+run diag_timeout_message
+run diag_flash_sigint
+run diag_signal_exit
+run diag_flash_block_refused
+run diag_functional_ff_ignored
+run obd_sorted_by_id
