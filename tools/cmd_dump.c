@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <net/if.h>
 
 #include "cio.h"
 #include "clog.h"
@@ -23,12 +24,27 @@
 #define RING_SLOTS 256
 #define COALESCE_NS 1000000L /* 1 ms: invisible on screen; ~8 frames of a 1 Mbit/s bus */
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop; /* the signal that asks us to stop */
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop = 1;
+	stop = sig;
+}
+
+/*
+ * candump's -d is its drop monitor, ours a DBC: "-d vcan0" from candump
+ * habit.  An argument that is no file and reads as an interface name
+ * (or takes the only interface) gets that said instead of ENOENT.
+ */
+static int dbc_arg_is_candump_habit(const char *arg, int nifs)
+{
+	size_t n = strcspn(arg, ",");
+
+	if (!access(arg, F_OK))
+		return 0;
+	if (!nifs)
+		return 1;
+	return n && n < IF_NAMESIZE && !memchr(arg, '/', n) && !memchr(arg, '.', n);
 }
 
 static void dump_usage(FILE *f)
@@ -46,7 +62,8 @@ static void dump_usage(FILE *f)
 		"  -x           extra info: RX/TX and BRS/ESI flags\n"
 		"  -e           describe error frames in words\n"
 		"  -a           add printable ASCII after the data\n"
-		"  -d FILE.dbc  decode frames with a DBC (as 'canrig dbc decode')\n"
+		"  -d FILE.dbc  decode frames with a DBC (as 'canrig dbc decode');\n"
+		"               also --dbc FILE.dbc\n"
 		"  --json, --single-line, --raw, --no-decode-choices, --j1939\n"
 		"               decoded output options, with -d\n"
 		"  --drops      report kernel drops (DROPCOUNT lines; candump's -d)\n"
@@ -298,7 +315,7 @@ int cmd_dump(int argc, char **argv)
 	struct dump *d;
 	struct pollfd pfd[MAXSOCK];
 	uint64_t v, timeout_ms = 0;
-	int opt, rc = EXIT_OK, stats = 0, rcvbuf = 0, r, done = 0;
+	int opt, rc = EXIT_OK, stats = 0, rcvbuf = 0, r, done = 0, intr = 0;
 	unsigned int i;
 	struct sigaction sa;
 
@@ -306,7 +323,7 @@ int cmd_dump(int argc, char **argv)
 	if (!d)
 		return EXIT_RUNTIME;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "t:Ln:xead:r:T:D9h", lo, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, "t:Ln:xead:r:T:D9h", lo)) != -1) {
 		switch (opt) {
 		case 't':
 			if (strlen(optarg) != 1 || !strchr("adzA", optarg[0])) {
@@ -386,10 +403,14 @@ int cmd_dump(int argc, char **argv)
 			dump_usage(stdout);
 			goto out;
 		default:
-			dump_usage(stderr);
-			rc = EXIT_USAGE;
+			rc = cli_opt_error("dump", opt, argv);
 			goto out;
 		}
+	}
+	if (dbcpath && dbc_arg_is_candump_habit(dbcpath, argc - optind)) {
+		cli_err("dump", "-d takes a DBC file here; candump's -d is --drops");
+		rc = EXIT_USAGE;
+		goto out;
 	}
 	if (d->logfmt && (d->errtext || d->ascii)) {
 		cli_err("dump", "-L cannot be combined with -e or -a");
@@ -485,14 +506,34 @@ int cmd_dump(int argc, char **argv)
 			break;
 		}
 	}
-	clog_writer_flush(&w);
-	if (stats) {
-		for (i = 0; i < d->nsock; i++)
-			check_drops(d, i);
-		fprintf(stderr, "canrig dump: %llu frames received, %llu dropped by the kernel"
-			" (%llu receive batches)\n",
-			(unsigned long long)d->count, (unsigned long long)d->drops,
-			(unsigned long long)d->batches);
+	if (stop && !done && rc == EXIT_OK) {
+		/* what the kernel queued before the signal is the user's too:
+		 * a pipe reader gets every frame received until the stop */
+		for (i = 0; i < d->nsock && !done; i++) {
+			r = drain(d, i);
+			if (r >= 100)
+				rc = r - 100;
+			done = r != 0;
+		}
+		intr = rc == EXIT_OK;
+		if (intr)
+			rc = EXIT_SIGNAL(stop);
+	}
+	for (i = 0; i < d->nsock; i++)
+		check_drops(d, i); /* a DROPCOUNT line still goes out with the rest */
+	if (clog_writer_flush(&w) && w.werr != -EPIPE && rc == EXIT_OK) {
+		cli_err("dump", "write: %s", strerror(-w.werr));
+		rc = EXIT_RUNTIME;
+	}
+	if (stats || intr) {
+		fprintf(stderr, "canrig dump: %s%llu frame%s received, %llu dropped by the kernel",
+			intr ? "interrupted; " : "",
+			(unsigned long long)d->count, cli_plural(d->count),
+			(unsigned long long)d->drops);
+		if (stats)
+			fprintf(stderr, " (%llu receive batch%s)", (unsigned long long)d->batches,
+				d->batches == 1 ? "" : "es");
+		fputc('\n', stderr);
 	}
 	cio_ring_fini(&d->ring);
 out_close:

@@ -40,6 +40,7 @@ static void isotp_usage(FILE *f)
 		"  -p [T]:[R]   pad sent frames with T; expect padding R (see -P)\n"
 		"  -P l|c|a     check received padding: length, content, all\n"
 		"  -L MTU:DL:F  link layer: MTU 72 = CAN FD, DL = TX_DL (8..64), F 1 = BRS\n"
+		"  -h, --help   this text\n"
 		"send:\n"
 		"  -D LEN       send LEN bytes 01 02 .. instead of reading stdin\n"
 		"  -f NSECS     ignore the receiver's STmin, wait NSECS between frames\n"
@@ -60,12 +61,11 @@ static void isotp_usage(FILE *f)
 		"2 usage error.\n");
 }
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop; /* the signal that asks us to stop */
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop = 1;
+	stop = sig;
 }
 
 /* Hex id as can-utils reads it: 8+ digits mean a 29-bit id. */
@@ -199,6 +199,7 @@ struct run {
 	struct isotp_io io;
 	int done, rc, loop_rx;
 	const char *what;
+	uint64_t pdus, bytes; /* received */
 };
 
 static void on_ev(struct isotp_io *io, unsigned int ev, void *ctx)
@@ -207,6 +208,8 @@ static void on_ev(struct isotp_io *io, unsigned int ev, void *ctx)
 	size_t i;
 
 	if (ev & ISOTP_EV_RX) {
+		r->pdus++;
+		r->bytes += io->tp.rx_len;
 		for (i = 0; i < io->tp.rx_len; i++)
 			printf("%02X ", io->tp.rx_buf[i]);
 		printf("\n");
@@ -258,7 +261,7 @@ static int run_loop(struct run *r)
 	while (!r->done && !stop)
 		ev_run(r->loop, EVRUN_ONCE);
 	ev_timer_stop(r->loop, &tick);
-	return stop && !r->done ? EXIT_RUNTIME : r->rc;
+	return stop && !r->done ? EXIT_SIGNAL(stop) : r->rc;
 }
 
 static int open_io(struct run *r, struct opts *o, uint8_t *buf, size_t cap)
@@ -325,12 +328,25 @@ static int do_send(struct opts *o)
 		r.done = 0;
 		e = isotp_io_send(&r.io, msg, (size_t)n);
 		if (e) {
-			cli_err("isotp", "send: %zu bytes: %s", (size_t)n,
+			cli_err("isotp", "send: %zu byte%s: %s", (size_t)n, cli_plural((uint64_t)n),
 				e == -EMSGSIZE ? "empty or too long" : strerror(-e));
 			rc = EXIT_USAGE;
 		} else {
 			rc = run_loop(&r);
 		}
+	}
+	if (stop && rc == EXIT_SIGNAL(stop)) {
+		const struct isotp *tp = &r.io.tp;
+
+		/* a PDU cut short has no abort frame in ISO-TP: the receiver
+		 * times out (N_Cr); say how far it got */
+		i--;
+		fprintf(stderr, "canrig isotp: send: interrupted; %ld of %lu PDU%s sent", i,
+			o->count, cli_plural(o->count));
+		if (tp->tx_state != ISOTP_TX_IDLE)
+			fprintf(stderr, ", the next stopped after %zu of %zu bytes",
+				tp->tx_pos, tp->tx_len);
+		fputc('\n', stderr);
 	}
 	isotp_io_close(&r.io);
 out:
@@ -352,6 +368,15 @@ static int do_recv(struct opts *o)
 	rc = open_io(&r, o, buf, MAX_PDU);
 	if (!rc) {
 		rc = run_loop(&r);
+		if (stop && rc == EXIT_SIGNAL(stop)) {
+			fprintf(stderr, "canrig isotp: recv: interrupted; %llu PDU%s received "
+				"(%llu byte%s)", (unsigned long long)r.pdus, cli_plural(r.pdus),
+				(unsigned long long)r.bytes, cli_plural(r.bytes));
+			if (r.io.tp.rx_state == ISOTP_RX_CF)
+				fprintf(stderr, ", one stopped after %zu of %zu bytes",
+					r.io.tp.rx_pos, r.io.tp.rx_len);
+			fputc('\n', stderr);
+		}
 		isotp_io_close(&r.io);
 	}
 	free(buf);
@@ -474,6 +499,10 @@ static void dump_frame(const struct cf_frame *f, const char *ifname, int ext,
 	printf("\n");
 }
 
+/* isotpdump has no long options; --help is canrig's */
+static const struct option help_lo[] = { { "help", no_argument, NULL, 'h' },
+					 { NULL, 0, NULL, 0 } };
+
 static int do_dump(int argc, char **argv)
 {
 	struct cio_sock s;
@@ -483,11 +512,12 @@ static int do_dump(int argc, char **argv)
 	uint8_t seff = 0, deff = 0;
 	int opt, have_s = 0, have_d = 0, sx = -2, dx = -2, asc = 0, e;
 	char tsmode = 0, ebuf[256];
-	uint64_t last = 0;
+	uint64_t last = 0, shown = 0;
 	struct pollfd pfd;
+	int rc = EXIT_OK, final = 0;
 
 	optind = 1;
-	while ((opt = getopt(argc, argv, "s:d:x:X:cat:uh")) != -1) {
+	while ((opt = cli_getopt(argc, argv, "s:d:x:X:cat:uh", help_lo)) != -1) {
 		switch (opt) {
 		case 's':
 			if (parse_id(optarg, &src, &seff))
@@ -526,8 +556,7 @@ static int do_dump(int argc, char **argv)
 			isotp_usage(stdout);
 			return EXIT_OK;
 		default:
-			isotp_usage(stderr);
-			return EXIT_USAGE;
+			return cli_opt_error("isotp dump", opt, argv);
 		}
 	}
 	if (dx != -2 && sx == -2) {
@@ -561,16 +590,25 @@ static int do_dump(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	pfd.fd = s.fd;
 	pfd.events = POLLIN;
-	while (!stop) {
+	for (;;) {
 		int n, i;
 
-		if (poll(&pfd, 1, 200) <= 0)
+		/* after a signal, one last read: what the kernel queued
+		 * before it is shown too */
+		final = final || stop;
+		if (!final && poll(&pfd, 1, 200) <= 0)
 			continue;
 		n = cio_recv(&s, &ring);
-		if (n == -EAGAIN)
+		if (n == -EINTR)
 			continue;
+		if (n == -EAGAIN) {
+			if (final)
+				break;
+			continue;
+		}
 		if (n < 0) {
 			cli_err("isotp", "dump: %s: %s", argv[optind], strerror(-n));
+			rc = EXIT_RUNTIME;
 			break;
 		}
 		for (i = 0; i < n; i++) {
@@ -583,12 +621,20 @@ static int do_dump(int argc, char **argv)
 			if (want >= 0 && (!f->len || f->data[0] != want))
 				continue;
 			dump_frame(f, argv[optind], sx != -2, asc, tsmode, &last);
+			shown++;
 		}
 		fflush(stdout);
+		if (final && (unsigned int)n < ring.cap)
+			break;
+	}
+	if (stop && rc == EXIT_OK) {
+		fprintf(stderr, "canrig isotp: dump: interrupted; %llu frame%s shown\n",
+			(unsigned long long)shown, cli_plural(shown));
+		rc = EXIT_SIGNAL(stop);
 	}
 	cio_ring_fini(&ring);
 	cio_close(&s);
-	return EXIT_OK;
+	return rc;
 bad:
 	cli_err("isotp", "dump: bad value '%s' for -%c", optarg, opt);
 	return EXIT_USAGE;
@@ -605,13 +651,17 @@ int cmd_isotp(int argc, char **argv)
 					    { "help", no_argument, NULL, 'h' },
 					    { NULL, 0, NULL, 0 } };
 
-	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		isotp_usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? EXIT_USAGE : EXIT_OK;
+	if (argc < 2)
+		return cli_usage_err("isotp", "no command given (send, recv, dump)");
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		isotp_usage(stdout);
+		return EXIT_OK;
 	}
 	sub = argv[1];
 	argc--;
 	argv++;
+	if (sub[0] == '-')
+		return cli_bad_option("isotp", sub);
 	if (!strcmp(sub, "dump"))
 		return do_dump(argc, argv);
 	if (strcmp(sub, "send") && strcmp(sub, "recv")) {
@@ -626,7 +676,7 @@ int cmd_isotp(int argc, char **argv)
 	optstr = !strcmp(sub, "send") ? "s:d:x:p:P:t:f:D:bL:h" :
 					"s:d:x:p:P:b:m:w:lL:h";
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, optstr, lo, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, optstr, lo)) != -1) {
 		char *end;
 		unsigned long v;
 
@@ -680,8 +730,8 @@ int cmd_isotp(int argc, char **argv)
 			isotp_usage(stdout);
 			return EXIT_OK;
 		default:
-			isotp_usage(stderr);
-			return EXIT_USAGE;
+			return cli_opt_error(!strcmp(sub, "send") ? "isotp send" : "isotp recv",
+					     opt, argv);
 		}
 	}
 	if (!o.have_s || !o.have_d || argc - optind != 1) {

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,13 @@
 #include "cli.h"
 
 #define MAX_WARN 10
+
+static volatile sig_atomic_t stop; /* the signal that asks us to stop */
+
+static void on_signal(int sig)
+{
+	stop = sig;
+}
 
 static void log_usage(FILE *f)
 {
@@ -59,12 +67,13 @@ static int convert(int argc, char **argv)
 	struct clog_wopts wo;
 	struct clog_reader rd;
 	struct clog_rec rec;
-	uint64_t bad = 0;
-	int opt, rc = EXIT_OK, fd = STDOUT_FILENO, e, skip_bad = 0, delta = 0;
+	struct sigaction sa;
+	uint64_t bad = 0, nchskip = 0;
+	int opt, rc = EXIT_OK, fd = STDOUT_FILENO, e, skip_bad = 0, delta = 0, chmap = 0;
 
 	memset(&wo, 0, sizeof(wo));
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, "o:h", lo)) != -1) {
 		switch (opt) {
 		case 1:
 		case 2: {
@@ -126,8 +135,7 @@ static int convert(int argc, char **argv)
 			log_usage(stdout);
 			goto out;
 		default:
-			log_usage(stderr);
-			rc = EXIT_USAGE;
+			rc = cli_opt_error("log convert", opt, argv);
 			goto out;
 		}
 	}
@@ -143,6 +151,7 @@ static int convert(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	cli_stdin_hint("log", in);
 	e = clog_reader_open(&rd, in, from);
 	if (e) {
 		if (e == -EPROTO)
@@ -152,6 +161,28 @@ static int convert(int argc, char **argv)
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
+	if (wo.nchannels && to != &clog_fmt_asc) {
+		/* ASC in, another format out: the list names channel 1, 2, ... */
+		if (rd.fmt != &clog_fmt_asc) {
+			cli_err("log", "--channels names ASC channels: it needs ASC input "
+				"or output (%s is %s)", in, rd.fmt->name);
+			rc = EXIT_USAGE;
+			goto out_close;
+		}
+		chmap = 1;
+	}
+	/*
+	 * From here on a signal stops the conversion cleanly: the output
+	 * written so far is flushed (stdout) or dropped (-o: OUT keeps what
+	 * it had), and the exit status says which signal.  Before, during
+	 * detection, its default action does that (nothing written yet).
+	 */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal; /* no SA_RESTART: a waiting read ends */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	rd.stop = &stop;
 	if (out && strcmp(out, "-")) {
 		/* write beside the target and rename: a failed run leaves no torso */
 		if (asprintf(&tmp, "%s.tmp.%ld", out, (long)getpid()) < 0) {
@@ -171,7 +202,9 @@ static int convert(int argc, char **argv)
 	if (delta)
 		rd.flags |= CLOG_RD_DELTA;
 	clog_writer_init(&w, fd, to, &wo);
-	while ((e = clog_read(&rd, &rec)) != 0) {
+	while (!stop && (e = clog_read(&rd, &rec)) != 0) {
+		if (e == -EINTR && stop)
+			break;
 		if (e == -EINVAL) {
 			if (bad++ < MAX_WARN || !skip_bad)
 				fprintf(stderr, "%s\n", rd.err);
@@ -185,8 +218,22 @@ static int convert(int argc, char **argv)
 			rc = EXIT_RUNTIME;
 			break;
 		}
+		if (chmap) {
+			if (!rec.channel || rec.channel > wo.nchannels) {
+				nchskip++;
+				continue;
+			}
+			rec.ifname = chans[rec.channel - 1];
+			rec.ifname_len = strlen(rec.ifname);
+		}
 		if (clog_write(&w, &rec))
 			break;
+	}
+	if (stop && rc == EXIT_OK) {
+		fprintf(stderr, "canrig log: interrupted at %s:%llu%s%s%s\n", rd.path,
+			(unsigned long long)rd.line, tmp ? "; " : "", tmp ? out : "",
+			tmp ? " left as it was" : "");
+		rc = EXIT_SIGNAL(stop);
 	}
 	if (clog_writer_fini(&w) && w.werr != -EPIPE) {
 		cli_err("log", "write: %s", strerror(-w.werr));
@@ -197,11 +244,19 @@ static int convert(int argc, char **argv)
 			(unsigned long long)bad, bad > 1 ? "s" : "");
 	if (w.nskipped)
 		fprintf(stderr, "canrig log: %llu frame%s on interfaces not in --channels left out\n",
-			(unsigned long long)w.nskipped, w.nskipped > 1 ? "s" : "");
+			(unsigned long long)w.nskipped, cli_plural(w.nskipped));
+	if (nchskip)
+		fprintf(stderr, "canrig log: %llu frame%s on ASC channels not in --channels "
+			"left out\n", (unsigned long long)nchskip, cli_plural(nchskip));
 	if (tmp) {
 		if (close(fd) < 0 && rc == EXIT_OK) {
 			cli_err("log", "%s: %s", out, strerror(errno));
 			rc = EXIT_RUNTIME;
+		}
+		/* a signal now still stops it: OUT is replaced whole or not at all */
+		if (rc == EXIT_OK && stop) {
+			fprintf(stderr, "canrig log: interrupted; %s left as it was\n", out);
+			rc = EXIT_SIGNAL(stop);
 		}
 		if (rc == EXIT_OK && rename(tmp, out) < 0) {
 			cli_err("log", "%s: %s", out, strerror(errno));
@@ -220,12 +275,16 @@ out:
 
 int cmd_log(int argc, char **argv)
 {
-	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		log_usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? EXIT_USAGE : EXIT_OK;
+	if (argc < 2)
+		return cli_usage_err("log", "no command given (convert)");
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		log_usage(stdout);
+		return EXIT_OK;
 	}
 	if (!strcmp(argv[1], "convert"))
 		return convert(argc - 1, argv + 1);
+	if (argv[1][0] == '-')
+		return cli_bad_option("log", argv[1]);
 	cli_err("log", "unknown subcommand '%s'; try 'canrig log --help'", argv[1]);
 	return EXIT_USAGE;
 }

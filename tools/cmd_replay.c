@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,12 +23,11 @@
 #define MAXMAP 32
 #define BATCH CIO_TX_BATCH
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop; /* the signal that asks us to stop */
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop = 1;
+	stop = sig;
 }
 
 static void replay_usage(FILE *f)
@@ -64,8 +64,13 @@ struct replay {
 		char dst[IF_NAMESIZE];
 		char src[CLOG_IFNAME_MAX];
 		int ifindex;
+		uint64_t hits; /* frames of the log it took */
 	} map[MAXMAP];
 	unsigned int nmap;
+	/* interfaces of the log no mapping took (the first few), to name
+	 * them when a mapping matched nothing */
+	char unmapped[8][CLOG_IFNAME_MAX];
+	unsigned int nunmapped;
 	struct {
 		char name[CLOG_IFNAME_MAX];
 		int ifindex; /* -1: skip */
@@ -75,10 +80,12 @@ struct replay {
 	uint8_t bdata[BATCH][CF_MAX_LEN];
 	struct clog_rec brec[BATCH];
 	char bname[BATCH][CLOG_IFNAME_MAX];
+	uint64_t bline[BATCH]; /* the log line of each batched frame */
 	unsigned int nb;
 	int verbose;
 	struct clog_writer *vw;
 	uint64_t sent;
+	uint64_t last_line; /* log line of the last frame sent, 0: none yet */
 };
 
 static int name_eq(const char *a, const char *b, size_t bl)
@@ -95,8 +102,17 @@ static int target(struct replay *r, const struct clog_rec *rec)
 
 	if (r->nmap) {
 		for (i = 0; i < r->nmap; i++)
-			if (name_eq(r->map[i].src, rec->ifname, rec->ifname_len))
+			if (name_eq(r->map[i].src, rec->ifname, rec->ifname_len)) {
+				r->map[i].hits++;
 				return r->map[i].ifindex;
+			}
+		for (i = 0; i < r->nunmapped; i++)
+			if (name_eq(r->unmapped[i], rec->ifname, rec->ifname_len))
+				return -1;
+		if (r->nunmapped < 8 && rec->ifname_len < CLOG_IFNAME_MAX) {
+			memcpy(r->unmapped[r->nunmapped], rec->ifname, rec->ifname_len);
+			r->unmapped[r->nunmapped++][rec->ifname_len] = '\0';
+		}
 		return -1;
 	}
 	for (i = 0; i < r->ncache; i++)
@@ -117,11 +133,26 @@ static int target(struct replay *r, const struct clog_rec *rec)
 	return idx;
 }
 
+/* Does a mapping (or, without mappings, anything) take this record? */
+static int wanted(const struct replay *r, const struct clog_rec *rec)
+{
+	unsigned int i;
+
+	if (!r->nmap)
+		return 1;
+	for (i = 0; i < r->nmap; i++)
+		if (name_eq(r->map[i].src, rec->ifname, rec->ifname_len))
+			return 1;
+	return 0;
+}
+
+/* Sends the batch; returns 0, or -1 after an error message.  A signal
+ * (stop) leaves the rest unsent. */
 static int flush_batch(struct replay *r)
 {
 	unsigned int done = 0, sent, i, quiet = 0;
 	char ebuf[256];
-	int e;
+	int e, rc = 0;
 
 	while (done < r->nb && !stop) {
 		e = cio_send(&r->sock, r->batch + done, r->nb - done, &sent);
@@ -138,16 +169,83 @@ static int flush_batch(struct replay *r)
 		/* say why (an FD frame to a classic interface, say), not EINVAL */
 		cli_err("replay", "%s",
 			cio_send_strerror(&r->sock, &r->batch[done], e, ebuf, sizeof(ebuf)));
-		return -1;
+		rc = -1;
+		break;
 	}
 	if (r->verbose) {
 		for (i = 0; i < done; i++)
 			clog_write(r->vw, &r->brec[i]);
 		clog_writer_flush(r->vw);
 	}
+	/* what went out counts, an error or a signal after it or not */
+	if (done)
+		r->last_line = r->bline[done - 1];
 	r->sent += done;
 	r->nb = 0;
-	return 0;
+	return rc;
+}
+
+/*
+ * The one line an interruption prints: where in the log it stopped and how
+ * much of this pass went out ("45 of 300 frames sent"; the total only for
+ * a file, a pipe would wait for the rest).
+ */
+static uint64_t count_rest(const struct replay *r, struct clog_reader *rd);
+
+static void summary(const struct replay *r, struct clog_reader *rd, uint64_t seen,
+		    uint64_t sent, uint64_t pass, uint64_t nloops)
+{
+	char where[CLOG_IFNAME_MAX + 256], of[48] = "", lp[48] = "";
+
+	if (r->last_line)
+		snprintf(where, sizeof(where), "after %s:%llu", rd->path,
+			 (unsigned long long)r->last_line);
+	else
+		snprintf(where, sizeof(where), "before the first frame of %s", rd->path);
+	if (rd->mapped) {
+		uint64_t total = seen + count_rest(r, rd);
+
+		snprintf(of, sizeof(of), " of %llu", (unsigned long long)total);
+		sent = sent > total ? total : sent;
+	}
+	if (nloops != 1)
+		snprintf(lp, sizeof(lp), " (pass %llu%s%.0llu)", (unsigned long long)pass,
+			 nloops ? " of " : "", (unsigned long long)nloops);
+	fprintf(stderr, "canrig replay: interrupted %s: %llu%s frame%s sent%s\n", where,
+		(unsigned long long)sent, of, cli_plural(of[0] ? 2 : sent), lp);
+}
+
+/* A mapping that took no frame: a typo, or the log's names differ. */
+static void no_match_warning(const struct replay *r, int i, const char *in)
+{
+	char names[8 * (CLOG_IFNAME_MAX + 2)] = "";
+	size_t k = 0;
+	unsigned int j;
+
+	for (j = 0; j < r->nunmapped && k < sizeof(names); j++)
+		k += (size_t)snprintf(names + k, sizeof(names) - k, "%s%s", j ? ", " : "",
+				      r->unmapped[j]);
+	fprintf(stderr, "canrig replay: mapping %s=%s matched no frame in %s%s%s%s\n",
+		r->map[i].dst, r->map[i].src, strcmp(in, "-") ? in : "<stdin>",
+		k ? " (its frames are on " : "", names, k ? ")" : "");
+}
+
+/* After an interruption: the frames of the log not yet read that would
+ * have gone out (a regular file only: a pipe would wait for more). */
+static uint64_t count_rest(const struct replay *r, struct clog_reader *rd)
+{
+	struct clog_rec rec;
+	uint64_t n = 0;
+	int e;
+
+	while ((e = clog_read(rd, &rec)) != 0) {
+		if (e == -EINVAL)
+			continue;
+		if (e < 0)
+			break;
+		n += (uint64_t)wanted(r, &rec);
+	}
+	return n;
 }
 
 static void sleep_until(uint64_t due)
@@ -181,8 +279,9 @@ int cmd_replay(int argc, char **argv)
 	char ebuf[256];
 	double rate = 0, speed = 1;
 	uint64_t loops = 1, skip_ns = 0, v, start, first_ts = 0, prev_ts = 0,
-		 skipped = 0, idx = 0, due, bad = 0;
+		 skipped = 0, idx = 0, due, bad = 0, gap_ns = 0, pass = 0, sent0 = 0, nloops;
 	int opt, rc = EXIT_OK, afap = 0, forever = 0, skip_bad = 0, e, t, i, first;
+	int handlers = 0;
 	unsigned int rflags = 0;
 	struct sigaction sa;
 
@@ -193,7 +292,7 @@ int cmd_replay(int argc, char **argv)
 	cio_opts_init(&o);
 	o.no_rx = 1;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "I:l:ts:xvh", lo, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, "I:l:tg:s:xvh", lo)) != -1) {
 		switch (opt) {
 		case 'I':
 			in = optarg;
@@ -239,6 +338,15 @@ int cmd_replay(int argc, char **argv)
 		case 5:
 			rflags |= CLOG_RD_DELTA;
 			break;
+		case 'g':
+			/* canplayer's -g: how often it looks for due frames */
+			if (cli_parse_u64(optarg, &v) || v > 3600000) {
+				cli_err("replay", "-g takes milliseconds (canplayer's gap)");
+				rc = EXIT_USAGE;
+				goto out;
+			}
+			gap_ns = v * 1000000ull;
+			break;
 		case 's':
 			if (cli_parse_u64(optarg, &v) || !v) {
 				cli_err("replay", "-s takes whole seconds (> 0)");
@@ -257,8 +365,7 @@ int cmd_replay(int argc, char **argv)
 			replay_usage(stdout);
 			goto out;
 		default:
-			replay_usage(stderr);
-			rc = EXIT_USAGE;
+			rc = cli_opt_error("replay", opt, argv);
 			goto out;
 		}
 	}
@@ -273,6 +380,20 @@ int cmd_replay(int argc, char **argv)
 		cli_err("replay", "--loop needs a file, not stdin");
 		rc = EXIT_USAGE;
 		goto out;
+	}
+	/* the log before the bus: a mistyped name is the likelier mistake,
+	 * and it is named even where there is no CAN at all */
+	if (strcmp(in, "-")) {
+		struct stat st;
+
+		e = stat(in, &st) ? -errno : S_ISDIR(st.st_mode) ? -EISDIR : 0;
+		if (!e && access(in, R_OK))
+			e = -errno;
+		if (e) {
+			cli_err("replay", "%s: %s", in, strerror(-e));
+			rc = EXIT_RUNTIME;
+			goto out;
+		}
 	}
 	e = cio_open(&r->sock, "any", &o);
 	if (e) {
@@ -306,11 +427,8 @@ int cmd_replay(int argc, char **argv)
 		clog_writer_init(&vw, STDOUT_FILENO, &clog_fmt_candump, NULL);
 		r->vw = &vw;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-
+	nloops = loops;
+	cli_stdin_hint("replay", in);
 	while (!stop && (forever || loops--)) {
 		e = clog_reader_open(&rd, in, fmt);
 		if (e) {
@@ -322,7 +440,22 @@ int cmd_replay(int argc, char **argv)
 			rc = EXIT_RUNTIME;
 			break;
 		}
+		if (!handlers) {
+			/* from the first frame on, a signal stops cleanly (exit
+			 * 128 + signal, a summary); before, during detection on
+			 * a terminal, its default action does */
+			memset(&sa, 0, sizeof(sa));
+			sa.sa_handler = on_signal; /* no SA_RESTART: a waiting read ends */
+			sigaction(SIGINT, &sa, NULL);
+			sigaction(SIGTERM, &sa, NULL);
+			sigaction(SIGHUP, &sa, NULL);
+			handlers = 1;
+		}
 		rd.flags = rflags;
+		rd.stop = &stop;
+		pass++;
+		sent0 = r->sent;
+		r->last_line = 0;
 		start = cli_mono_ns();
 		first = 1;
 		skipped = 0;
@@ -336,6 +469,8 @@ int cmd_replay(int argc, char **argv)
 				rc = EXIT_RUNTIME;
 				break;
 			}
+			if (e == -EINTR && stop)
+				break;
 			if (e < 0) {
 				cli_err("replay", "%s: %s", in, strerror(-e));
 				rc = EXIT_RUNTIME;
@@ -373,8 +508,12 @@ int cmd_replay(int argc, char **argv)
 			else if (rate > 0)
 				due = start + (uint64_t)((double)idx * 1e9 / rate);
 			else
-				due = start + (uint64_t)((double)(rec.f.ts_ns > first_ts + skipped ?
-							 rec.f.ts_ns - first_ts - skipped : 0) / speed);
+				due = (uint64_t)((double)(rec.f.ts_ns > first_ts + skipped ?
+							  rec.f.ts_ns - first_ts - skipped : 0) / speed);
+			/* -g: canplayer sends what is due, then sleeps the gap;
+			 * a frame goes out at the first look at or after its time */
+			if (!afap && rate <= 0)
+				due = start + (gap_ns ? (due + gap_ns - 1) / gap_ns * gap_ns : due);
 			idx++;
 			if (due > cli_mono_ns()) {
 				if (r->nb && flush_batch(r)) {
@@ -390,6 +529,7 @@ int cmd_replay(int argc, char **argv)
 				r->batch[r->nb].data = r->bdata[r->nb];
 			}
 			r->batch[r->nb].ifindex = t;
+			r->bline[r->nb] = rd.line;
 			if (r->verbose) {
 				r->brec[r->nb] = rec;
 				r->brec[r->nb].f = r->batch[r->nb];
@@ -406,13 +546,27 @@ int cmd_replay(int argc, char **argv)
 		}
 		if (rc == EXIT_OK && r->nb && flush_batch(r))
 			rc = EXIT_RUNTIME;
+		if (stop && rc == EXIT_OK) {
+			summary(r, &rd, idx, r->sent - sent0, pass, forever ? 0 : nloops);
+			rc = EXIT_SIGNAL(stop);
+		}
 		clog_reader_close(&rd);
 		if (rc != EXIT_OK)
 			break;
 	}
+	if (stop && rc == EXIT_OK && (forever || loops)) {
+		/* between two passes: the passes left are what was cut */
+		fprintf(stderr, "canrig replay: interrupted after pass %llu: %llu frame%s sent\n",
+			(unsigned long long)pass, (unsigned long long)r->sent,
+			cli_plural(r->sent));
+		rc = EXIT_SIGNAL(stop);
+	}
 	if (bad && skip_bad)
 		fprintf(stderr, "canrig replay: skipped %llu malformed line%s\n",
-			(unsigned long long)bad, bad > 1 ? "s" : "");
+			(unsigned long long)bad, cli_plural(bad));
+	for (i = 0; rc == EXIT_OK && i < (int)r->nmap; i++)
+		if (!r->map[i].hits)
+			no_match_warning(r, i, in);
 out_close:
 	cio_close(&r->sock);
 out:

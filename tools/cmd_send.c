@@ -76,7 +76,7 @@ int cmd_send(int argc, char **argv)
 	cio_opts_init(&o);
 	o.no_rx = 1;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "xh", lo, NULL)) != -1) {
+	while ((opt = cli_getopt(argc, argv, "xh", lo)) != -1) {
 		switch (opt) {
 		case 'x':
 			o.no_loopback = 1;
@@ -88,8 +88,7 @@ int cmd_send(int argc, char **argv)
 			send_usage(stdout);
 			return EXIT_OK;
 		default:
-			send_usage(stderr);
-			return EXIT_USAGE;
+			return cli_opt_error("send", opt, argv);
 		}
 	}
 	if (argc - optind < 2) {
