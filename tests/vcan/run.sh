@@ -749,7 +749,7 @@ t_diag_bad_input() {
 	has e4 'read DID...'
 	xrc 2 e5 diag -i vcan0 unlock 1
 	has e5 'unlock needs --key-cmd'
-	xrc 2 e6 diag -i vcan0 flash /nonexistent --address 0
+	xrc 1 e6 diag -i vcan0 flash /nonexistent --address 0
 	has e6 '/nonexistent: No such file or directory'
 	xrc 2 e7 diag -i vcan0 --dids "$DATA/bad-dids.yaml" read F190
 	has e7 "bad-dids.yaml:4:49: unknown key 'lenght'"
