@@ -53,10 +53,8 @@ TOOL_SRC = tools/canrig.c tools/cmd_dump.c tools/cmd_send.c tools/cmd_replay.c \
            tools/ucli.c tools/cmd_diag.c tools/cmd_obd.c tools/diddict.c tools/keycmd.c tools/cmd_gw.c tools/yml.c \
            tools/cmd_ecusim.c tools/ecusim_cfg.c
 TOOL_OBJ = $(TOOL_SRC:%.c=$(B)/%.o)
-TEST_SRC = tests/unit.c tests/test_cf.c tests/test_clog.c tests/test_cio.c \
-           tests/test_dbc.c tests/test_isotp.c tests/test_uds.c tests/test_uds_client.c \
-           tests/test_uds_sim.c tests/test_gw_csum.c tests/test_gw.c tests/test_gw_conf.c \
-           tests/test_gw_cgw.c
+# one file per suite, each registering itself (UNIT_SUITE in tests/unit.h)
+TEST_SRC = tests/unit.c $(sort $(wildcard tests/test_*.c))
 TEST_OBJ = $(TEST_SRC:%.c=$(B)/%.o)
 # tool sources the unit tests link (the ecu-sim YAML loader)
 TEST_TOOL_OBJ = $(B)/tools/yml.o $(B)/tools/ecusim_cfg.o $(B)/gateway/gw_conf.o \
@@ -118,8 +116,9 @@ $(B)/hdr/%.ok: %.h
 	@echo '#include "$<"' | $(CC) $(ALL_CFLAGS) $(YAML_CFLAGS) -Itools -fsyntax-only -x c - \
 	    && touch $@
 
+# SUITE="gw cf" runs only those suites (test_unit --list names them)
 check-unit: $(B)/test_unit
-	$(B)/test_unit
+	$(B)/test_unit $(SUITE)
 
 # Native when this host can make vcan interfaces, else inside a qemu guest.
 check-vcan: all $(B)/seedkey_example.so

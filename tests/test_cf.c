@@ -204,7 +204,7 @@ static void test_format_error(void)
 	CU_ASSERT_EQUAL(cf_format_error(&f, ",", out, sizeof(out)), 0);
 }
 
-int register_cf_tests(void)
+static int register_cf_tests(void)
 {
 	CU_pSuite s = CU_add_suite("cf (frame view)", NULL, NULL);
 
@@ -218,3 +218,4 @@ int register_cf_tests(void)
 		return CU_get_error();
 	return 0;
 }
+UNIT_SUITE(cf, register_cf_tests)

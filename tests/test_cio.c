@@ -218,7 +218,7 @@ static void test_fd_on_classic_text(void)
 	cio_close(&s);
 }
 
-int register_cio_tests(void)
+static int register_cio_tests(void)
 {
 	CU_pSuite s = CU_add_suite("cio (SocketCAN I/O)", NULL, NULL);
 
@@ -230,3 +230,4 @@ int register_cio_tests(void)
 		return CU_get_error();
 	return 0;
 }
+UNIT_SUITE(cio, register_cio_tests)

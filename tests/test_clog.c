@@ -620,7 +620,7 @@ static void test_asc_matches_asc2log(void)
 	free(asc);
 }
 
-int register_clog_tests(void)
+static int register_clog_tests(void)
 {
 	CU_pSuite s = CU_add_suite("clog (log formats)", NULL, NULL);
 
@@ -643,3 +643,4 @@ int register_clog_tests(void)
 		return CU_get_error();
 	return 0;
 }
+UNIT_SUITE(clog, register_clog_tests)

@@ -1025,7 +1025,7 @@ static void test_encode_ties_even(void)
 	dbc_free(db);
 }
 
-int register_dbc_tests(void)
+static int register_dbc_tests(void)
 {
 	CU_pSuite s = CU_add_suite("dbc (DBC parser, decode, encode)", NULL, NULL);
 
@@ -1053,3 +1053,4 @@ int register_dbc_tests(void)
 		return CU_get_error();
 	return 0;
 }
+UNIT_SUITE(dbc, register_dbc_tests)

@@ -1008,7 +1008,7 @@ static void test_adopt(void)
 	}
 }
 
-int register_gw_tests(void)
+static int register_gw_tests(void)
 {
 	CU_pSuite s = CU_add_suite("gw (rule engine)", NULL, NULL);
 
@@ -1032,3 +1032,4 @@ int register_gw_tests(void)
 		return CU_get_error();
 	return 0;
 }
+UNIT_SUITE(gw, register_gw_tests)

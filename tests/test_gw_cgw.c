@@ -1719,7 +1719,7 @@ static void test_io(void)
 	gw_cgw_close(&c);
 }
 
-int register_gw_cgw_tests(void)
+static int register_gw_cgw_tests(void)
 {
 	CU_pSuite s = CU_add_suite("gw_cgw (can-gw offload)", NULL, NULL);
 
@@ -1738,3 +1738,4 @@ int register_gw_cgw_tests(void)
 		return CU_get_error();
 	return 0;
 }
+UNIT_SUITE(gw_cgw, register_gw_cgw_tests)

@@ -414,7 +414,7 @@ static void test_id_caps(void)
 	free(y);
 }
 
-int register_gw_conf_tests(void)
+static int register_gw_conf_tests(void)
 {
 	CU_pSuite s = CU_add_suite("gw_conf (canrigd YAML)", NULL, NULL);
 
@@ -429,3 +429,4 @@ int register_gw_conf_tests(void)
 		return CU_get_error();
 	return 0;
 }
+UNIT_SUITE(gw_conf, register_gw_conf_tests)

@@ -983,7 +983,7 @@ static void test_kernel_ok(void)
 	}
 }
 
-int register_gw_csum_tests(void)
+static int register_gw_csum_tests(void)
 {
 	CU_pSuite s = CU_add_suite("gw_csum (can-gw, AUTOSAR CRC, E2E)", NULL, NULL);
 
@@ -1001,3 +1001,4 @@ int register_gw_csum_tests(void)
 		return CU_get_error();
 	return 0;
 }
+UNIT_SUITE(gw_csum, register_gw_csum_tests)

@@ -635,7 +635,7 @@ static void test_functional(void)
 	CU_ASSERT_EQUAL(isotp_timers(&b, 1500 * MS), ISOTP_EV_RX_ERR);
 }
 
-int register_isotp_tests(void)
+static int register_isotp_tests(void)
 {
 	CU_pSuite s = CU_add_suite("isotp (ISO 15765-2 engine)", NULL, NULL);
 
@@ -652,3 +652,4 @@ int register_isotp_tests(void)
 		return CU_get_error();
 	return 0;
 }
+UNIT_SUITE(isotp, register_isotp_tests)

@@ -250,7 +250,7 @@ static void test_parsers(void)
 				  (const uint8_t *)"56789", 5), 0xCBF43926u);
 }
 
-int register_uds_tests(void)
+static int register_uds_tests(void)
 {
 	CU_pSuite s = CU_add_suite("uds (names, response checks)", NULL, NULL);
 
@@ -261,3 +261,4 @@ int register_uds_tests(void)
 		return CU_get_error();
 	return 0;
 }
+UNIT_SUITE(uds, register_uds_tests)

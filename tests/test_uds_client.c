@@ -744,7 +744,7 @@ static void test_bus(void)
 	bus_down();
 }
 
-int register_uds_client_tests(void)
+static int register_uds_client_tests(void)
 {
 	CU_pSuite s = CU_add_suite("uds_client (fake clock)", NULL, NULL);
 
@@ -761,3 +761,4 @@ int register_uds_client_tests(void)
 		return CU_get_error();
 	return 0;
 }
+UNIT_SUITE(uds_client, register_uds_client_tests)

@@ -1119,7 +1119,7 @@ static void test_yml_tabs_dirs(void)
 	rmdir(dir);
 }
 
-int register_uds_sim_tests(void)
+static int register_uds_sim_tests(void)
 {
 	CU_pSuite s = CU_add_suite("uds_sim (simulated ECU engine, ecu-sim YAML)", NULL, NULL);
 
@@ -1144,3 +1144,4 @@ int register_uds_sim_tests(void)
 		return CU_get_error();
 	return 0;
 }
+UNIT_SUITE(uds_sim, register_uds_sim_tests)

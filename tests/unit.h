@@ -5,19 +5,24 @@
 
 #include <CUnit/CUnit.h>
 
-/* Each adds its suite to the CUnit registry; returns 0 or a CUnit error. */
-int register_cf_tests(void);
-int register_clog_tests(void);
-int register_cio_tests(void);
-int register_dbc_tests(void);
-int register_isotp_tests(void);
-int register_uds_tests(void);
-int register_uds_client_tests(void);
-int register_uds_sim_tests(void);
-int register_gw_csum_tests(void);
-int register_gw_tests(void);
-int register_gw_conf_tests(void);
-int register_gw_cgw_tests(void);
+/* Adds one suite to the CUnit registry; returns 0 or a CUnit error. */
+typedef int (*unit_register_fn)(void);
+
+/* Records a suite for the runner (called before main(), see UNIT_SUITE). */
+void unit_suite_add(const char *name, unit_register_fn fn);
+
+/*
+ * One line per suite, after its register function, e.g.
+ *   UNIT_SUITE(gw, register_gw_tests)
+ * The constructor runs before main(), so a new suite is its file and this
+ * line: the runner and the Makefile (tests/test_*.c) need no edit.  NAME
+ * is what `test_unit NAME` and `make check-unit SUITE=NAME` select.
+ */
+#define UNIT_SUITE(name, fn)                                          \
+	__attribute__((constructor)) static void unit_suite_##name(void) \
+	{                                                             \
+		unit_suite_add(#name, fn);                            \
+	}
 
 /* Path of a file under tests/data (static buffer). */
 const char *test_data(const char *name);
