@@ -72,11 +72,16 @@ $(B)/canrigd: $(CANRIGD_OBJ) $(B)/libcanrig.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(CANRIGD_OBJ) $(B)/libcanrig.a \
 	    $(YAML_LIBS) $(LIBS) -pthread
 
-$(B)/%.o: %.c $(LIB_HDR) $(wildcard tools/*.h gateway/*.h) tests/unit.h
+# -MMD -MP: each object depends on the headers it really includes; an
+# object without its .d (built before) is rebuilt once to make one
+$(B)/%.o: %.c $(B)/%.d
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(if $(filter tests/%,$<),$(CUNIT_CFLAGS) -Itools) \
+	$(CC) $(ALL_CFLAGS) -MMD -MP $(if $(filter tests/%,$<),$(CUNIT_CFLAGS) -Itools) \
 	    $(if $(filter tools/% tests/% gateway/gw_conf.c gateway/canrigd.c,$<),$(YAML_CFLAGS) -Itools) \
 	    -c $< -o $@
+DEPS = $(patsubst %.c,$(B)/%.d,$(wildcard lib/*.c dbc/*.c uds/*.c gateway/*.c tools/*.c tests/*.c))
+$(DEPS): ;
+-include $(wildcard $(DEPS))
 
 $(B)/libcanrig.a: $(LIB_OBJ)
 	rm -f $@
