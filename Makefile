@@ -43,10 +43,12 @@ CUNIT_LIBS   = $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null || echo -lcunit)
 
 LIB_SRC  = lib/cf.c lib/cio.c lib/clog.c lib/clog_asc.c \
            dbc/dbc_parse.c dbc/dbc.c uds/isotp.c uds/isotp_io.c uds/uds.c \
-           uds/uds_client.c uds/uds_io.c uds/uds_sim.c gateway/gw_csum.c gateway/gw.c
+           uds/uds_client.c uds/uds_io.c uds/uds_sim.c gateway/gw_csum.c gateway/gw.c \
+           gateway/gw_cgw_plan.c gateway/gw_cgw_msg.c
 PUB_HDR  = lib/cf.h lib/cio.h lib/clog.h dbc/dbc.h uds/isotp.h uds/isotp_io.h \
            uds/uds.h uds/uds_client.h uds/uds_io.h uds/uds_sim.h gateway/gw_csum.h gateway/gw.h
-LIB_HDR  = $(PUB_HDR) dbc/dbc_priv.h
+# gw_cgw.h is not installed: its netlink part (gw_cgw.c) is canrigd's
+LIB_HDR  = $(PUB_HDR) dbc/dbc_priv.h gateway/gw_cgw.h gateway/gw_cgw_priv.h
 LIB_OBJ  = $(LIB_SRC:%.c=$(B)/%.o)
 TOOL_SRC = tools/canrig.c tools/cmd_dump.c tools/cmd_send.c tools/cmd_replay.c \
            tools/cmd_log.c tools/cmd_dbc.c tools/dbcout.c tools/cmd_isotp.c \
@@ -125,9 +127,10 @@ $(B)/hdr/%.ok: %.h
 check-unit: $(B)/test_unit
 	$(B)/test_unit $(SUITE)
 
-# Native when this host can make vcan interfaces, else inside a qemu guest.
+# Native when this host can make vcan interfaces, else inside a qemu guest;
+# T="NAME..." runs only those tests (tests/vcan/t/NAME.sh).
 check-vcan: all $(B)/seedkey_example.so
-	@CANRIG=$(CURDIR)/$(B)/canrig tests/vcan/check.sh
+	@CANRIG=$(CURDIR)/$(B)/canrig tests/vcan/check.sh $(T)
 
 # the example seed/key plug-in of canrig diag --key-lib
 $(B)/seedkey_example.so: tests/plugin/seedkey_example.c uds/uds.h
@@ -205,12 +208,6 @@ $(B)/fuzz/fuzz_gw_conf: tests/fuzz/fuzz_gw_conf.c tools/yml.c gateway/gw_conf.c 
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -Idbc -Iuds -Igateway -Itools $(YAML_CFLAGS) -o $@ $< \
 	    tools/yml.c gateway/gw_conf.c $(LIB_SRC) $(YAML_LIBS) $(LIBS)
-
-# the can-gw dump parser is not in the library either
-$(B)/fuzz/fuzz_gw_cgw: tests/fuzz/fuzz_gw_cgw.c gateway/gw_cgw.c gateway/gw_cgw.h \
-    $(LIB_SRC) $(LIB_HDR)
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -Idbc -Iuds -Igateway -o $@ $< gateway/gw_cgw.c $(LIB_SRC) $(LIBS)
 
 $(B)/fuzz/fuzz_ecusim_cfg: tests/fuzz/fuzz_ecusim_cfg.c tools/yml.c tools/ecusim_cfg.c \
     tools/yml.h tools/ecusim_cfg.h $(LIB_SRC) $(LIB_HDR)
