@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clog.h"
+#include "cf.h"
 #include "dbc_priv.h"
 
 /* Frame bit (byte*8 + bit-in-byte) of signal bit j (0 = LSB). */
@@ -561,7 +561,7 @@ void dbc_free(struct dbc_db *db)
 /* The library's one decimal writer, NUL-terminated for these callers. */
 static size_t put_u64(uint64_t v, char *out)
 {
-	char *e = clog_put_dec(out, v, 0, 0);
+	char *e = cf_put_dec(out, v, 0, 0);
 
 	*e = 0;
 	return (size_t)(e - out);

@@ -88,6 +88,22 @@ int cf_hexval(char c)
 	return (int)hexval1[(unsigned char)c] - 1;
 }
 
+char *cf_put_dec(char *p, uint64_t v, int width, char pad)
+{
+	char tmp[24];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n < width)
+		tmp[n++] = pad;
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
 static int parse_fail(struct cf_perr *err, size_t col, const char *msg)
 {
 	if (err) {

@@ -80,6 +80,14 @@ int cf_validate(const struct cf_frame *f);
 /* Returns the value 0..15 of hex digit c (either case), or -1. */
 int cf_hexval(char c);
 
+/*
+ * Writes v in decimal at p (no terminating NUL), right-aligned to at least
+ * width characters padded with pad ('0' or ' '); p needs max(width, 20)
+ * bytes.  Returns the position after the digits.  Log writers, the DBC
+ * decoder and the CLI share it: printf costs more than the rest of a line.
+ */
+char *cf_put_dec(char *p, uint64_t v, int width, char pad);
+
 /* Returns a static English string for a cf_validate() result. */
 const char *cf_strerror(int err);
 

@@ -352,22 +352,6 @@ int clog_writer_fini(struct clog_writer *w)
 	return e;
 }
 
-char *clog_put_dec(char *p, uint64_t v, int width, char pad)
-{
-	char tmp[24];
-	int n = 0;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n < width)
-		tmp[n++] = pad;
-	while (n)
-		*p++ = tmp[--n];
-	return p;
-}
-
 size_t clog_format_ts(uint64_t ts_ns, int digits, char *out)
 {
 	/* seconds change rarely on a busy bus: keep their digits */
@@ -379,16 +363,16 @@ size_t clog_format_ts(uint64_t ts_ns, int digits, char *out)
 
 	*p++ = '(';
 	if (sec != last_sec) {
-		sec_len = (size_t)(clog_put_dec(sec_txt, sec, 10, '0') - sec_txt);
+		sec_len = (size_t)(cf_put_dec(sec_txt, sec, 10, '0') - sec_txt);
 		last_sec = sec;
 	}
 	memcpy(p, sec_txt, sec_len);
 	p += sec_len;
 	*p++ = '.';
 	if (digits == 9)
-		p = clog_put_dec(p, frac, 9, '0');
+		p = cf_put_dec(p, frac, 9, '0');
 	else
-		p = clog_put_dec(p, frac / 1000, 6, '0');
+		p = cf_put_dec(p, frac / 1000, 6, '0');
 	*p++ = ')';
 	*p = '\0';
 	return (size_t)(p - out);

@@ -214,12 +214,6 @@ char *clog_wreserve(struct clog_writer *w, size_t n);
 void clog_wcommit(struct clog_writer *w, size_t n);
 
 /*
- * Write v in decimal at p, right-aligned to at least width characters
- * padded with pad ('0' or ' ').  Returns the position after the digits.
- */
-char *clog_put_dec(char *p, uint64_t v, int width, char pad);
-
-/*
  * Format "(SSSSSSSSSS.FFFFFF)" for ts_ns with digits 6 or 9 into out
  * (>= 32 bytes).  Returns the length.
  */

@@ -471,14 +471,14 @@ static int asc_write(struct clog_writer *w, const struct clog_rec *rec)
 	}
 	us = us > us0 ? us - us0 : 0;
 	p = s = clog_wreserve(w, 512);
-	p = clog_put_dec(p, us / 1000000, 4, ' ');
+	p = cf_put_dec(p, us / 1000000, 4, ' ');
 	*p++ = '.';
-	p = clog_put_dec(p, us % 1000000, 6, '0');
+	p = cf_put_dec(p, us % 1000000, 6, '0');
 	*p++ = ' ';
 	idl = put_asc_id(id, f);
 	if (!(f->flags & CF_FD)) {
 		/* "%-2d " channel */
-		char *q = clog_put_dec(p, ch, 1, ' ');
+		char *q = cf_put_dec(p, ch, 1, ' ');
 
 		if (q - p < 2)
 			*q++ = ' ';
@@ -501,12 +501,12 @@ static int asc_write(struct clog_writer *w, const struct clog_rec *rec)
 		if (f->flags & CF_RTR) {
 			*p++ = 'r';
 			*p++ = ' ';
-			p = clog_put_dec(p, len, 1, ' ');
+			p = cf_put_dec(p, len, 1, ' ');
 			goto out_eol;
 		}
 		*p++ = 'd';
 		*p++ = ' ';
-		p = clog_put_dec(p, len, 1, ' ');
+		p = cf_put_dec(p, len, 1, ' ');
 		for (i = 0; i < len; i++) {
 			*p++ = ' ';
 			*p++ = hx[f->data[i] >> 4];
@@ -516,7 +516,7 @@ static int asc_write(struct clog_writer *w, const struct clog_rec *rec)
 	}
 	/* "CANFD %3d %s " channel, dir */
 	memcpy(p, "CANFD ", 6);
-	p = clog_put_dec(p + 6, ch, 3, ' ');
+	p = cf_put_dec(p + 6, ch, 3, ' ');
 	*p++ = ' ';
 	memcpy(p, dir, 2);
 	p += 2;
@@ -536,7 +536,7 @@ static int asc_write(struct clog_writer *w, const struct clog_rec *rec)
 	*p++ = ' ';
 	*p++ = "0123456789abcdef"[cf_len2dlc(len)];
 	*p++ = ' ';
-	p = clog_put_dec(p, len, 2, ' ');
+	p = cf_put_dec(p, len, 2, ' ');
 	for (i = 0; i < len; i++) {
 		*p++ = ' ';
 		*p++ = hx[f->data[i] >> 4];

@@ -276,10 +276,10 @@ static char *json_frame_members(const struct cf_frame *f, char *p)
 	unsigned int i, n = f->data && !(f->flags & CF_RTR) ? f->len : 0;
 
 	p = PUT(p, "\"id\":");
-	p = clog_put_dec(p, f->id, 0, 0);
+	p = cf_put_dec(p, f->id, 0, 0);
 	p = f->flags & CF_EFF ? PUT(p, ",\"ext\":true") : PUT(p, ",\"ext\":false");
 	p = PUT(p, ",\"len\":");
-	p = clog_put_dec(p, f->len, 0, 0);
+	p = cf_put_dec(p, f->len, 0, 0);
 	p = PUT(p, ",\"data\":\"");
 	for (i = 0; i < n; i++) {
 		*p++ = hex[f->data[i] >> 4];
@@ -422,7 +422,7 @@ static size_t text_frame(struct dbcout *o, const struct clog_rec *rec,
 	p = PUT(p, " :: ");
 	if (!m) {
 		p = PUT(p, "Unknown frame id ");
-		p = clog_put_dec(p, f->id, 0, 0);
+		p = cf_put_dec(p, f->id, 0, 0);
 		p += sprintf(p, " (0x%x)\n", (unsigned int)f->id);
 		return (size_t)(p - out);
 	}
