@@ -42,13 +42,13 @@ CUNIT_CFLAGS = $(shell $(PKG_CONFIG) --cflags cunit 2>/dev/null)
 CUNIT_LIBS   = $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null || echo -lcunit)
 
 LIB_SRC  = lib/cf.c lib/cio.c lib/clog.c lib/clog_asc.c \
-           dbc/dbc_parse.c dbc/dbc.c uds/isotp.c uds/isotp_io.c uds/uds.c \
+           dbc/dbc_mem.c dbc/dbc_lex.c dbc/dbc_parse.c dbc/dbc_link.c dbc/dbc.c uds/isotp.c uds/isotp_io.c uds/uds.c \
            uds/uds_client.c uds/uds_io.c uds/uds_sim.c gateway/gw_csum.c gateway/gw.c \
            gateway/gw_cgw_plan.c gateway/gw_cgw_msg.c
 PUB_HDR  = lib/cf.h lib/cio.h lib/clog.h dbc/dbc.h uds/isotp.h uds/isotp_io.h \
            uds/uds.h uds/uds_client.h uds/uds_io.h uds/uds_sim.h gateway/gw_csum.h gateway/gw.h
 # gw_cgw.h is not installed: its netlink part (gw_cgw.c) is canrigd's
-LIB_HDR  = $(PUB_HDR) dbc/dbc_priv.h gateway/gw_cgw.h gateway/gw_cgw_priv.h
+LIB_HDR  = $(PUB_HDR) dbc/dbc_priv.h dbc/dbc_parser.h gateway/gw_cgw.h gateway/gw_cgw_priv.h
 LIB_OBJ  = $(LIB_SRC:%.c=$(B)/%.o)
 TOOL_SRC = tools/canrig.c tools/cmd_dump.c tools/cmd_send.c tools/cmd_replay.c \
            tools/cmd_log.c tools/cmd_dbc.c tools/dbcout.c tools/cmd_isotp.c \

@@ -61,7 +61,19 @@ struct dbc_attrval {
 	const char *str;
 };
 
+/* n bytes from the arena *a (a new chunk when the last is full), aligned
+ * for any type; NULL when out of memory.  Freed with the arena. */
+void *dbc_arena_alloc(struct dbc_chunk **a, size_t n);
 void dbc_arena_free(struct dbc_chunk *c);
+/*
+ * Grows vector v (used bytes in use) to n bytes: realloc() while small,
+ * past a few MiB a mapping of its own (*map: its length, 0 while v is
+ * malloc's).  Returns the new block, or NULL with v untouched.
+ */
+void *dbc_big_grow(void *v, size_t used, size_t *map, size_t n);
+/* Gives back the tail past n bytes (a mapping shrinks in place); returns
+ * the block, v itself when realloc() failed. */
+void *dbc_big_trim(void *v, size_t *map, size_t n);
 /* Frees a vector that may be a mapping of map bytes (0: malloc's). */
 void dbc_big_free(void *v, size_t map);
 uint64_t dbc_hash_u64(uint64_t x);
