@@ -22,65 +22,67 @@ B        ?= build
 SHELL     = /bin/bash
 
 CFLAGS   ?= -O2 -g
-WARN      = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-            -Wpointer-arith -Wcast-qual -Wsign-compare
-ifeq ($(CI),true)
-WARN     += -Werror
-endif
-ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -Ilib -Idbc -Iuds -Igateway -DCANRIG_VERSION='"$(VERSION)"'
-ALL_LDFLAGS = $(LDFLAGS)
-
-# libev ships no .pc file: plain -lev (its header is <ev.h>)
-LIBS     = -lev -lm
 
 # libyaml (configuration files) is found through pkg-config
 YAML_CFLAGS = $(shell $(PKG_CONFIG) --cflags yaml-0.1 2>/dev/null)
 YAML_LIBS   = $(shell $(PKG_CONFIG) --libs yaml-0.1 2>/dev/null || echo -lyaml)
 
+WARN      = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wpointer-arith -Wcast-qual -Wsign-compare
+ifeq ($(CI),true)
+WARN     += -Werror
+endif
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -Ilib -Iconf -Idbc -Iuds -Igateway $(YAML_CFLAGS) \
+             -DCANRIG_VERSION='"$(VERSION)"'
+ALL_LDFLAGS = $(LDFLAGS)
+
+# libev ships no .pc file: plain -lev (its header is <ev.h>)
+LIBS     = $(YAML_LIBS) -lev -lm
+
 # CUnit is found through pkg-config; a missing .pc file is a deps problem.
 CUNIT_CFLAGS = $(shell $(PKG_CONFIG) --cflags cunit 2>/dev/null)
 CUNIT_LIBS   = $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null || echo -lcunit)
 
-LIB_SRC  = lib/cf.c lib/cio.c lib/clog.c lib/clog_asc.c \
+# the configuration loaders (conf/, and each engine's beside it) are in the
+# library too: a program links one archive, whatever it loads
+LIB_SRC  = lib/cf.c lib/cio.c lib/clog.c lib/clog_asc.c conf/yml.c \
            dbc/dbc_mem.c dbc/dbc_lex.c dbc/dbc_parse.c dbc/dbc_link.c dbc/dbc.c uds/isotp.c uds/isotp_io.c uds/uds.c \
-           uds/uds_client.c uds/uds_io.c uds/uds_sim.c gateway/gw_csum.c gateway/gw.c \
-           gateway/gw_cgw_plan.c gateway/gw_cgw_msg.c
-PUB_HDR  = lib/cf.h lib/cio.h lib/clog.h dbc/dbc.h uds/isotp.h uds/isotp_io.h \
-           uds/uds.h uds/uds_client.h uds/uds_io.h uds/uds_sim.h gateway/gw_csum.h gateway/gw.h
+           uds/uds_client.c uds/uds_io.c uds/uds_sim.c uds/uds_sim_conf.c gateway/gw_csum.c gateway/gw.c \
+           gateway/gw_cgw_plan.c gateway/gw_cgw_msg.c gateway/gw_conf.c
+PUB_HDR  = lib/cf.h lib/cio.h lib/clog.h conf/yml.h dbc/dbc.h uds/isotp.h uds/isotp_io.h \
+           uds/uds.h uds/uds_client.h uds/uds_io.h uds/uds_sim.h uds/uds_sim_conf.h gateway/gw_csum.h gateway/gw.h \
+           gateway/gw_conf.h
 # gw_cgw.h is not installed: its netlink part (gw_cgw.c) is canrigd's
 LIB_HDR  = $(PUB_HDR) dbc/dbc_priv.h dbc/dbc_parser.h gateway/gw_cgw.h gateway/gw_cgw_priv.h
 LIB_OBJ  = $(LIB_SRC:%.c=$(B)/%.o)
 TOOL_SRC = tools/canrig.c tools/cmd_dump.c tools/cmd_send.c tools/cmd_replay.c \
            tools/cmd_log.c tools/cmd_dbc.c tools/dbcout.c tools/cmd_isotp.c \
-           tools/ucli.c tools/cmd_diag.c tools/cmd_obd.c tools/diddict.c tools/keycmd.c tools/cmd_gw.c tools/yml.c \
-           tools/cmd_ecusim.c tools/ecusim_cfg.c
+           tools/ucli.c tools/cmd_diag.c tools/cmd_obd.c tools/diddict.c tools/keycmd.c tools/cmd_gw.c \
+           tools/cmd_ecusim.c
 TOOL_OBJ = $(TOOL_SRC:%.c=$(B)/%.o)
 # one file per suite, each registering itself (UNIT_SUITE in tests/unit.h)
 TEST_SRC = tests/unit.c $(sort $(wildcard tests/test_*.c))
 TEST_OBJ = $(TEST_SRC:%.c=$(B)/%.o)
-# tool sources the unit tests link (the ecu-sim YAML loader)
-TEST_TOOL_OBJ = $(B)/tools/yml.o $(B)/tools/ecusim_cfg.o $(B)/gateway/gw_conf.o \
-                $(B)/gateway/gw_cgw.o
+# the parts of canrigd the unit tests link (the netlink socket of can-gw)
+TEST_DAEMON_OBJ = $(B)/gateway/gw_cgw.o
 FUZZERS  = fuzz_cf_parse fuzz_clog_read fuzz_dbc_parse fuzz_dbc_decode fuzz_isotp_rx \
            fuzz_uds_sim fuzz_ecusim_cfg fuzz_uds_rsp fuzz_gw_csum fuzz_gw_conf fuzz_cio_link \
            fuzz_gw_cgw fuzz_gw_fw
 
 all: $(B)/libcanrig.a $(B)/canrig $(B)/canrigd $(B)/canrig.pc
 
-# the gateway daemon: the engine is in the library, the YAML loader not
-CANRIGD_OBJ = $(B)/gateway/canrigd.o $(B)/gateway/gw_conf.o $(B)/gateway/gw_cgw.o \
-              $(B)/tools/yml.o
+# the gateway daemon: the engine and its loader are in the library
+CANRIGD_OBJ = $(B)/gateway/canrigd.o $(B)/gateway/gw_cgw.o
 $(B)/canrigd: $(CANRIGD_OBJ) $(B)/libcanrig.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(CANRIGD_OBJ) $(B)/libcanrig.a \
-	    $(YAML_LIBS) $(LIBS) -pthread
+	    $(LIBS) -pthread
 
 # -MMD -MP: each object depends on the headers it really includes; an
 # object without its .d (built before) is rebuilt once to make one
 $(B)/%.o: %.c $(B)/%.d
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP $(if $(filter tests/%,$<),$(CUNIT_CFLAGS) -Itools) \
-	    $(if $(filter tools/% tests/% gateway/gw_conf.c gateway/canrigd.c,$<),$(YAML_CFLAGS) -Itools) \
-	    -c $< -o $@
+	    $(if $(filter tools/%,$<),-Itools) -c $< -o $@
 DEPS = $(patsubst %.c,$(B)/%.d,$(wildcard lib/*.c dbc/*.c uds/*.c gateway/*.c tools/*.c tests/*.c))
 $(DEPS): ;
 -include $(wildcard $(DEPS))
@@ -90,12 +92,11 @@ $(B)/libcanrig.a: $(LIB_OBJ)
 	$(AR) rcs $@ $(LIB_OBJ)
 
 $(B)/canrig: $(TOOL_OBJ) $(B)/libcanrig.a
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(TOOL_OBJ) $(B)/libcanrig.a \
-	    $(YAML_LIBS) $(LIBS) -ldl
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(TOOL_OBJ) $(B)/libcanrig.a $(LIBS) -ldl
 
-$(B)/test_unit: $(TEST_OBJ) $(TEST_TOOL_OBJ) $(B)/libcanrig.a
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(TEST_OBJ) $(TEST_TOOL_OBJ) \
-	    $(B)/libcanrig.a $(CUNIT_LIBS) $(YAML_LIBS) $(LIBS)
+$(B)/test_unit: $(TEST_OBJ) $(TEST_DAEMON_OBJ) $(B)/libcanrig.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(TEST_OBJ) $(TEST_DAEMON_OBJ) \
+	    $(B)/libcanrig.a $(CUNIT_LIBS) $(LIBS)
 
 PC_SED = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 	    -e 's|@INCDIR@|$(PREFIX)/include|g' -e 's|@VERSION@|$(VERSION)|g'
@@ -116,11 +117,11 @@ test: deps
 	@B=$(B) tests/run-all.sh
 
 # every header compiles on its own, as the first include of a file
-ALL_HDR = $(sort $(wildcard lib/*.h dbc/*.h uds/*.h gateway/*.h tools/*.h))
+ALL_HDR = $(sort $(wildcard lib/*.h conf/*.h dbc/*.h uds/*.h gateway/*.h tools/*.h))
 headers: $(ALL_HDR:%.h=$(B)/hdr/%.ok)
 $(B)/hdr/%.ok: %.h
 	@mkdir -p $(@D)
-	@echo '#include "$<"' | $(CC) $(ALL_CFLAGS) $(YAML_CFLAGS) -Itools -fsyntax-only -x c - \
+	@echo '#include "$<"' | $(CC) $(ALL_CFLAGS) -Itools -fsyntax-only -x c - \
 	    && touch $@
 
 # SUITE="gw cf" runs only those suites (test_unit --list names them)
@@ -155,10 +156,8 @@ $(B)/gw_lat: bench/gw_lat.c
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
 
 # a reload's CPU work, timed natively (no CAN needed)
-GW_RELOAD_OBJ = $(B)/gateway/gw_conf.o $(B)/tools/yml.o
-$(B)/gw_reload: bench/gw_reload.c $(GW_RELOAD_OBJ) $(B)/libcanrig.a
-	$(CC) $(ALL_CFLAGS) $(YAML_CFLAGS) -Itools $(ALL_LDFLAGS) -o $@ $< $(GW_RELOAD_OBJ) \
-	    $(B)/libcanrig.a $(YAML_LIBS) $(LIBS)
+$(B)/gw_reload: bench/gw_reload.c $(B)/libcanrig.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/libcanrig.a $(LIBS)
 
 # --- sanitizers: the whole suite on an ASan+UBSan build
 ASAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
@@ -186,7 +185,8 @@ asan: deps
 # --- fuzzing: each target for FUZZ_SECONDS, corpus seeded from tests/data
 FUZZ_SECONDS ?= 60
 FUZZ_CC = clang
-FUZZ_FLAGS = -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Ilib
+FUZZ_FLAGS = -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+             -Ilib -Iconf -Idbc -Iuds -Igateway $(YAML_CFLAGS)
 fuzz: $(FUZZERS:%=$(B)/fuzz/%)
 	@set -o pipefail; for f in $(FUZZERS); do \
 	    mkdir -p $(B)/fuzz/corpus-$$f; \
@@ -200,20 +200,7 @@ fuzz: $(FUZZERS:%=$(B)/fuzz/%)
 
 $(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(LIB_HDR)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -Idbc -Iuds -Igateway -o $@ $< $(LIB_SRC) $(LIBS)
-
-# the ecu-sim config fuzzer also needs the YAML loader from tools/
-$(B)/fuzz/fuzz_gw_conf: tests/fuzz/fuzz_gw_conf.c tools/yml.c gateway/gw_conf.c \
-    tools/yml.h gateway/gw_conf.h $(LIB_SRC) $(LIB_HDR)
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -Idbc -Iuds -Igateway -Itools $(YAML_CFLAGS) -o $@ $< \
-	    tools/yml.c gateway/gw_conf.c $(LIB_SRC) $(YAML_LIBS) $(LIBS)
-
-$(B)/fuzz/fuzz_ecusim_cfg: tests/fuzz/fuzz_ecusim_cfg.c tools/yml.c tools/ecusim_cfg.c \
-    tools/yml.h tools/ecusim_cfg.h $(LIB_SRC) $(LIB_HDR)
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -Idbc -Iuds -Itools $(YAML_CFLAGS) -o $@ $< \
-	    tools/yml.c tools/ecusim_cfg.c $(LIB_SRC) $(YAML_LIBS) $(LIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(LIBS)
 
 # --- install
 install: all

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ecusim_cfg.h"
+#include "uds_sim_conf.h"
 #include "isotp.h"
 #include "uds_client.h"
 #include "uds_sim.h"

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ecusim_cfg.h"
+#include "uds_sim_conf.h"
 #include "uds.h"
 #include "uds_sim.h"
 #include "unit.h"

@@ -20,7 +20,7 @@
 
 #include "cli.h"
 #include "keycmd.h"
-#include "ecusim_cfg.h"
+#include "uds_sim_conf.h"
 #include "isotp_io.h"
 #include "uds_sim.h"
 

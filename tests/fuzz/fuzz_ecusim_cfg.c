@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ecusim_cfg.h"
+#include "uds_sim_conf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * uds_sim_conf.h - the YAML configuration of `canrig ecu-sim`: one or more
+ * simulated ECUs, each an engine configuration (uds_sim.h) plus its CAN
+ * addressing and the adapter's settings.  The schema is in docs/ecu-sim.md.
+ */
+#ifndef CANRIG_UDS_SIM_CONF_H
+#define CANRIG_UDS_SIM_CONF_H
+
+#include <stddef.h>
+
+#include "isotp.h"
+#include "uds_sim.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ECUSIM_LEVELS 64 /* key commands, indexed by level >> 1 */
+
+struct ecusim_ecu {
+	const char *name;
+	struct uds_sim_cfg sim;		    /* key_fn, sink_fn, cb_ctx left NULL */
+	struct isotp_cfg phys;		    /* physical requests in, all answers out */
+	struct isotp_cfg func;		    /* functional requests in */
+	size_t rx_cap;			    /* longest request to accept */
+	const char *key_cmd[ECUSIM_LEVELS]; /* external key command, or NULL */
+	const char *download_file;	    /* NULL: downloaded data is only checksummed */
+};
+
+struct ecusim_cfg {
+	struct ecusim_ecu *ecus;
+	size_t necus;
+	void *blocks; /* every allocation of the configuration */
+};
+
+/*
+ * Parses and validates a whole configuration from buf (len bytes; name
+ * is the file name used in messages).  Returns 0, -EINVAL with
+ * "FILE:LINE:COL: message" in err (errlen bytes), or -ENOMEM.  On error
+ * c is left empty (ecusim_cfg_fini() is still allowed).  Strings and
+ * tables in c belong to c.
+ */
+int ecusim_cfg_load(struct ecusim_cfg *c, const char *name, const void *buf, size_t len, char *err,
+		    size_t errlen);
+
+/* As ecusim_cfg_load() on the file path; -errno if it cannot be read. */
+int ecusim_cfg_load_file(struct ecusim_cfg *c, const char *path, char *err, size_t errlen);
+
+/* Frees c; safe on a zeroed or finished configuration. */
+void ecusim_cfg_fini(struct ecusim_cfg *c);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CANRIG_UDS_SIM_CONF_H */
