@@ -113,6 +113,7 @@ deps:
 
 # --- tests
 test: deps
+	@scripts/check-layers.sh
 	@$(MAKE) --no-print-directory all headers $(B)/test_unit $(B)/seedkey_example.so
 	@B=$(B) tests/run-all.sh
 
