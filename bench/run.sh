@@ -7,6 +7,8 @@
 #  3-6. DBC (bench/dbc.sh), 7-8. ISO-TP (bench/isotp.sh), 9-12. gateway
 #  (bench/gw.sh): see those files; 12 once more natively, a reload's CPU work
 #  alone (bench/gw_reload.c), since the guest's CPU is emulated.
+#  13. buses held at a 1 Mbit/s bus's rate with zero loss, canrigd as
+#  shipped against can-gw (bench/gw_buses.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CANRIG=${CANRIG:-$PWD/build/canrig}
@@ -77,6 +79,13 @@ if tests/vm/run-in-guest.sh --check-native && [ "$(id -u)" -eq 0 ]; then
 	bench/gw.sh
 else
 	tests/vm/run-in-guest.sh bench/gw.sh
+fi
+
+echo
+if tests/vm/run-in-guest.sh --check-native && [ "$(id -u)" -eq 0 ]; then
+	bench/gw_buses.sh
+else
+	tests/vm/run-in-guest.sh bench/gw_buses.sh
 fi
 
 echo
