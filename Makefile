@@ -83,7 +83,7 @@ $(B)/%.o: %.c $(B)/%.d
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP $(if $(filter tests/%,$<),$(CUNIT_CFLAGS) -Itools) \
 	    $(if $(filter tools/%,$<),-Itools) -c $< -o $@
-DEPS = $(patsubst %.c,$(B)/%.d,$(wildcard lib/*.c dbc/*.c uds/*.c gateway/*.c tools/*.c tests/*.c))
+DEPS = $(patsubst %.c,$(B)/%.d,$(wildcard lib/*.c conf/*.c dbc/*.c uds/*.c gateway/*.c tools/*.c tests/*.c))
 $(DEPS): ;
 -include $(wildcard $(DEPS))
 

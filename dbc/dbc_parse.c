@@ -1037,12 +1037,12 @@ static int any_section(const char *b, size_t n)
 	size_t i = n >= 3 && !memcmp(b, "\xEF\xBB\xBF", 3) ? 3 : 0, st;
 
 	while (i < n) {
-		while (i < n && b[i] != '\n' && is_space(b[i]))
+		while (i < n && b[i] != '\n' && dbc_is_space(b[i]))
 			i++;
 		st = i;
-		while (i < n && !is_space(b[i]) && !is_punct(b[i]))
+		while (i < n && !dbc_is_space(b[i]) && !dbc_is_punct(b[i]))
 			i++;
-		if (i > st && section_of(b + st, i - st) >= 0)
+		if (i > st && dbc_section_of(b + st, i - st) >= 0)
 			return 1;
 		while (i < n && b[i] != '\n')
 			i++;
