@@ -66,6 +66,9 @@ cat >"$WORK/prog.c" <<'EOF'
 #include "uds_sim.h"
 #include "gw_csum.h"
 #include "gw.h"
+#include "yml.h"
+#include "uds_sim_conf.h"
+#include "gw_conf.h"
 
 static const char text[] =
 	"VERSION \"\"\n"
@@ -128,6 +131,26 @@ int main(void)
 	printf("crc8 j1850: 0x%02X\n",
 	       gw_crc8_sae_j1850((const uint8_t *)"123456789", 9, 0, 1));
 	printf("drop: %s\n", gw_drop_name(GW_DROP_RATE));
+	{
+		/* the configuration loaders: need libyaml */
+		static const char gwy[] = "interfaces:\n  - {name: vcan0}\n  - {name: vcan1}\n"
+					  "routes:\n  - {name: r, from: vcan0, to: [vcan1]}\n";
+		struct yml y;
+		struct ecusim_cfg ec;
+		struct gw_conf gc;
+		char e2[256];
+
+		memset(&y, 0, sizeof(y));
+		printf("yml: %d\n", yml_load_mem(&y, "t.yaml", "a: 1\n", 5));
+		yml_fini(&y);
+		memset(&ec, 0, sizeof(ec));
+		printf("ecusim: %d\n", ecusim_cfg_load(&ec, "e.yaml", "x: 1\n", 5, e2, sizeof(e2)) < 0);
+		ecusim_cfg_fini(&ec);
+		memset(&gc, 0, sizeof(gc));
+		printf("gw_conf: %d\n", gw_conf_load_mem(&gc, "g.yaml", gwy, sizeof(gwy) - 1, e2,
+							  sizeof(e2)));
+		gw_conf_fini(&gc);
+	}
 	return 0;
 }
 EOF
@@ -140,6 +163,9 @@ nrc 0x31: requestOutOfRange
 request id of 0x7E8: 0x7E0
 crc8 j1850: 0x4B
 drop: rate-limited
+yml: 0
+ecusim: 1
+gw_conf: 0
 EOF
 
 installs() {
