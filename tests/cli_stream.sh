@@ -5,7 +5,7 @@
 # of an ASC log's channels when converting it to candump (and is refused
 # where there are no channels); reading a log from a terminal says so;
 # counts are "1 frame", never "1 frames".  The bus side (dump, replay,
-# isotp) is tests/vcan/ux_cli.sh.  Prints one PASS/FAIL line per check and
+# isotp) is tests/vcan/t/ux_*.sh.  Prints one PASS/FAIL line per check and
 # "cli_stream: N passed, N failed"; exits 1 on any failure.
 set -u
 cd "$(dirname "$0")/.." || exit 1

@@ -170,3 +170,154 @@ start_sim() {
 	SIM=$!
 	wait_rx "$1" "$3"
 }
+
+# --- used by several tests
+
+# start_gw FILE IF ID: canrigd in the foreground, ready once it listens
+# for ID on IF.
+start_gw() {
+	"$CANRIGD" -f -v -c "$1" 2>gw.log &
+	GW=$!
+	wait_rx "$2" "$3"
+}
+
+# reload_yaml FILE ROUTES OPTIONS: vcan0 (64 MiB rcvbuf) and vcan1, the
+# route lines given, options OPTIONS plus the test's control socket.
+reload_yaml() {
+	{
+		echo "interfaces:"
+		echo "  - {name: vcan0, domain: powertrain, rcvbuf: 0x4000000}"
+		echo "  - {name: vcan1, domain: body}"
+		echo "routes:"
+		printf '%s\n' "$2"
+		echo "options: {$3control: $PWD/ctl.sock}"
+	} >"$1"
+}
+
+# reloads_ge N: gw.log reports at least N finished reloads.
+reloads_ge() { [ "$(grep -c 'reloaded ' gw.log)" -ge "$1" ]; }
+
+# reload10 LOG: replays LOG at $RATE frames/s and meanwhile swaps gw.yaml
+# between gw-b.yaml and gw-a.yaml 10 times, by SIGHUP and by canrig gw
+# reload in turn; returns once canrigd has sent what it was given.
+reload10() {
+	"$CANRIG" replay --rate $RATE "$1" &
+	_r=$!
+	_t0=$(date +%s.%N)
+	for _i in 1 2 3 4 5 6 7 8 9 10; do
+		if [ $((_i % 2)) = 1 ]; then
+			cp gw-b.yaml gw.yaml
+			kill -HUP $GW
+			# done before the next copy, or its parse could read that one
+			poll "reload $_i never finished" reloads_ge "$_i"
+		else
+			cp gw-a.yaml gw.yaml
+			xrc 0 rl$_i gw -s $PWD/ctl.sock reload
+		fi
+	done
+	echo "    10 reloads in $(echo "$(date +%s.%N) - $_t0" | bc) s"
+	# the sender was still going: every reload happened under load
+	kill -0 $_r
+	wait $_r
+	echo "    $N frames at $RATE/s sent in $(echo "$(date +%s.%N) - $_t0" | bc) s"
+	# the last frames have left canrigd once its tx count stops moving
+	settle
+}
+
+settle() { # until canrigd's vcan1 tx count is the same twice, 0.3 s apart
+	_prev=x
+	for _i in $(seq 40); do
+		_tx=$("$CANRIG" gw -s "$PWD/ctl.sock" stats | sed -n 's/^interface vcan1: .* tx \([0-9]*\),.*/\1/p')
+		[ "$_tx" = "$_prev" ] && return 0
+		_prev=$_tx
+		sleep 0.3
+	done
+}
+
+# ws_cfg WORKSHOP: the firewall file with the control socket here and
+# options.workshop as given.
+ws_cfg() {
+	sed -e "s|/tmp/canrigd-firewall.sock|$PWD/ctl.sock|" \
+		-e "s|^options:|options:\n  workshop: $1|" "$DATA/gw/firewall.yaml" >gw.yaml
+}
+
+# marker N: a read request (allowed by the firewall) sent after what is
+# checked, seen on vcan0: everything sent before it was routed or not.
+marker() {
+	cansend vcan2 "7E0#0322F1$1"
+	wait_for pt.log " vcan0 7E0#0322F1$1"
+}
+
+# gone PID: PID has exited (a zombie until waited for counts as gone).
+gone() {
+	! kill -0 "$1" 2>/dev/null || [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" = Z ]
+}
+
+# matched_ge ROUTE N: canrigd's engine has seen N frames on ROUTE.
+matched_ge() {
+	_m=$("$CANRIG" gw -s "$PWD/ctl.sock" stats 2>/dev/null |
+		sed -n "s/^route $1: matched \([0-9]*\),.*/\1/p")
+	[ "${_m:-0}" -ge "$2" ]
+}
+
+# the frames of FILE with an id (hex, as candump -L prints it)
+ux_count() { # FILE ID
+	grep -c " $2#" "$1" || true
+}
+
+# ux_bg_pid FILE: the pid a subshell wrote to FILE
+ux_bg_pid() {
+	poll "no pid in $1" test -s "$1"
+	cat "$1"
+}
+
+# ux_gone PID: PID has exited (or is a zombie nobody reaped yet)
+ux_gone() {
+	! kill -0 "$1" 2>/dev/null || [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" = Z ]
+}
+
+# ux_settled PID IF ID: PID exited, or it is routing (something listens
+# for ID on IF): either way the start is over
+ux_settled() {
+	ux_gone "$1" || rx_listeners "$2" "$3" 1
+}
+
+# ux_cfg FILE IF2 [SOCK]: vcan0 -> IF2 for 0x123, control socket SOCK
+# (default $PWD/ctl.sock; routes last: tests append to them)
+ux_cfg() {
+	cat >"$1" <<EOF
+options:
+  control: ${3:-$PWD/ctl.sock}
+interfaces:
+  - {name: vcan0}
+  - {name: $2}
+routes:
+  - {name: a, from: vcan0, to: [$2], ids: [0x123]}
+EOF
+	chmod 644 "$1"
+}
+
+# rc_in NAME ARGS...: canrig ARGS, output in NAME, exit status in NAME.rc.
+# A hang must fail the test, not stall the suite: SIGTERM after 60 s
+# (canrig then exits 1, never the 2 these tests want).
+rc_in() {
+	_n=$1
+	shift
+	_rc=0
+	timeout -k 5 60 "$CANRIG" "$@" >"$_n" 2>&1 </dev/null || _rc=$?
+	echo "$_rc" >"$_n.rc"
+}
+
+# want NAME RC: canrig exited RC, with exactly one line of output
+want() {
+	if [ "$(cat "$1.rc")" != "$2" ] || [ "$(wc -l <"$1")" -ne 1 ]; then
+		echo "$1: exit $(cat "$1.rc"), wanted $2, with one line:" >&2
+		cat "$1" >&2
+		return 1
+	fi
+}
+
+# no sync/end frames: log, screen, decoded text and JSON alike
+ux_nosync() {
+	grep -vE '(^| )1FFFFFFE(#|  )|"msg":"Sync"' "$1" || true
+}

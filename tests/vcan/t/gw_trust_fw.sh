@@ -1,8 +1,4 @@
-# gw_trust_fw.sh - the gateway's firewall as a trust boundary (issue 18
-# items 4, 5, 11, and 'any' from item 1): address bytes checked, CFs only
-# inside an allowed request, match: first falling through onto a
-# firewall, and the files canrigd -n refuses.  Sourced by run.sh (lib.sh,
-# start_gw, run, DATA, CANRIGD).
+# gw_trust_fw.sh - vcan test, run by tests/vcan/run.sh (lib.sh is sourced).
 
 # fw_mark N: an allowed read sent after what is checked, seen on vcan0:
 # everything sent before it was routed or not by then.
@@ -20,7 +16,7 @@ fw_refused() {
 	has "$1.out" "$2"
 }
 
-# 28. The firewall on the wire: tests/data/gw/fw_trust.yaml between the
+# The firewall on the wire: tests/data/gw/fw_trust.yaml between the
 #     OBD bus (vcan2, untrusted) and the powertrain (vcan0).
 t_gw_trust_fw() {
 	candump -L -r 8388608 vcan0 >pt.log &
@@ -84,5 +80,3 @@ t_gw_trust_fw() {
 		>subs.yaml
 	fw_refused subs "subs.yaml:5:79: SID 0x22 has no sub-functions"
 }
-
-run gw_trust_fw

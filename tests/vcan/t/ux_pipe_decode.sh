@@ -1,8 +1,4 @@
-# ux_pipe.sh - issue 19, "a capture cannot be piped into the decoder":
-# candump's screen output (default, -t a -x, -t d) decodes to the same
-# signals as its -L twin, a live candump pipe decodes frame by frame while
-# candump still runs, and replay takes screen captures (refusing one
-# without times unless told a rate).  Sourced by run.sh.
+# ux_pipe_decode.sh - vcan test, run by tests/vcan/run.sh (lib.sh is sourced).
 
 # the demo DBC plus the sync/end frames, so decoded output shows them
 ux_pipe_dbc() {
@@ -13,15 +9,6 @@ BO_ 2684354558 Sync: 3 Vector__XXX
  SG_ B : 8|8@1+ (1,0) [0|0] "" Vector__XXX
  SG_ C : 16|8@1+ (1,0) [0|0] "" Vector__XXX
 DBC
-}
-
-UX_FRAMES="0C0#0C804000 3B4#01 1A0##1030405060708090A0B0C0D0E0F101112
-	18FEF100#FF0500FFFFFFFF00 0C0#0D704100 123#R 12345678#11 123##3AABB
-	20000080#0000000000000000 0C0#0C80"
-
-# no sync/end frames: log, screen, decoded text and JSON alike
-ux_nosync() {
-	grep -vE '(^| )1FFFFFFE(#|  )|"msg":"Sync"' "$1" || true
 }
 
 # the signals of decoded single-line output, without time, bus and frame
@@ -110,45 +97,3 @@ t_ux_pipe_decode() {
 	diff want.json.s live.json.s
 	[ ! -s live.err ]
 }
-
-t_ux_pipe_replay() {
-	candump -L -r 8388608 vcan2,0:0,#FFFFFFFF >l.log &
-	c1=$!
-	candump -r 8388608 vcan2,0:0,#FFFFFFFF >screen.txt &
-	c2=$!
-	candump -t a -x -r 8388608 vcan2,0:0,#FFFFFFFF >screenx.txt &
-	c3=$!
-	sync_listeners vcan2 l.log screen.txt screenx.txt
-	for f in $UX_FRAMES; do
-		cansend vcan2 "$f"
-	done
-	finish vcan2 l.log screen.txt screenx.txt
-	stop $c1 $c2 $c3
-	ux_nosync l.log | sed 's/ vcan2 / vcan3 /' >want.log
-
-	# no times: no timing to go by, and the message names what to do
-	xrc 2 norate.out replay screen.txt vcan3=vcan2
-	has norate.out 'screen.txt:1: no timestamp (candump without -t): use --rate FPS or -t'
-
-	for how in "--rate 200 screen.txt" "-t screen.txt" "screenx.txt"; do
-		candump -L -r 8388608 vcan3,0:0,#FFFFFFFF >re.log &
-		c4=$!
-		sync_listeners vcan3 re.log
-		# shellcheck disable=SC2086
-		"$CANRIG" replay $how vcan3=vcan2
-		finish vcan3 re.log
-		stop $c4
-		ux_nosync re.log >got.log
-		# the frames, in order (the timestamps are new); without -x the
-		# screen does not show BRS and ESI
-		if [ "$how" = screenx.txt ]; then
-			diff <(cut -d' ' -f2- want.log) <(cut -d' ' -f2- got.log)
-		else
-			diff <(cut -d' ' -f2- want.log | sed 's/##[0-9A-F]/##/') \
-				<(cut -d' ' -f2- got.log | sed 's/##[0-9A-F]/##/')
-		fi
-	done
-}
-
-run ux_pipe_decode
-run ux_pipe_replay

@@ -1,0 +1,17 @@
+# count_and_stats.sh - vcan test, run by tests/vcan/run.sh (lib.sh is sourced).
+
+# kernel drop counter and -n: capture a burst, count exactly.
+t_count_and_stats() {
+	"$CANRIG" dump -L -n 500 --stats -r 8388608 vcan2 >cr.log 2>stats &
+	p1=$!
+	candump -L -r 8388608 vcan2 >cd.log &
+	p2=$!
+	sync_listeners vcan2 cd.log
+	# the sync frames count toward -n: subtract what canrig already saw
+	wait_for cr.log "$SYNC_RE"
+	cangen vcan2 -g 0 -p 10 -n 1000 -I 5A5 -L 8 -D i
+	wait $p1
+	stop $p2
+	test "$(wc -l <cr.log)" -eq 500
+	grep -q 'frames received, 0 dropped by the kernel' stats
+}
