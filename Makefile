@@ -1,6 +1,6 @@
 # canrig - one non-recursive Makefile for the library, tools and tests.
 # Targets: all deps test headers check-unit check-vcan demo bench asan fuzz install
-#          uninstall clean format
+#          uninstall clean format format-check
 .SUFFIXES:
 
 VERSION   = 0.1.0
@@ -114,8 +114,20 @@ deps:
 # --- tests
 test: deps
 	@scripts/check-layers.sh
+	@$(MAKE) --no-print-directory format-check
 	@$(MAKE) --no-print-directory all headers $(B)/test_unit $(B)/seedkey_example.so
 	@B=$(B) tests/run-all.sh
+
+# the tree as the repository's .clang-format writes it; `make format` fixes
+FMT_SRC = $(sort $(wildcard lib/*.[ch] conf/*.[ch] dbc/*.[ch] uds/*.[ch] gateway/*.[ch] \
+	    tools/*.[ch] tests/*.[ch] tests/fuzz/*.c tests/plugin/*.c bench/*.c))
+format-check:
+	@if clang-format --dry-run --Werror $(FMT_SRC) 2>$(B).fmt.log; then \
+	    echo "format: $(words $(FMT_SRC)) files as .clang-format writes them"; rm -f $(B).fmt.log; \
+	else grep -o '^[^:]*\.[ch]:[0-9]*:[0-9]*' $(B).fmt.log | head -20; rm -f $(B).fmt.log; \
+	    echo "format: the places above differ from .clang-format (make format fixes them)"; exit 1; fi
+format:
+	clang-format -i $(FMT_SRC)
 
 # every header compiles on its own, as the first include of a file
 ALL_HDR = $(sort $(wildcard lib/*.h conf/*.h dbc/*.h uds/*.h gateway/*.h tools/*.h))
@@ -229,11 +241,8 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(INCDIR)/,$(notdir $(PUB_HDR)))
 	-rmdir $(DESTDIR)$(INCDIR) 2>/dev/null
 
-format:
-	clang-format -i lib/*.[ch] dbc/*.[ch] uds/*.[ch] gateway/*.[ch] tools/*.[ch] tests/*.[ch] tests/fuzz/*.c
-
 clean:
 	rm -rf build build-asan
 
-.PHONY: FORCE all deps test check-unit check-vcan demo bench asan fuzz install \
-	uninstall format clean
+.PHONY: FORCE all deps test check-unit check-vcan demo bench asan fuzz install format format-check \
+	uninstall clean

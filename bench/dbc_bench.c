@@ -54,7 +54,7 @@ static long rss_kb(void)
 
 static struct dbc_db *load(const char *path)
 {
-	struct dbc_opts o = { 0, NULL, NULL };
+	struct dbc_opts o = {0, NULL, NULL};
 	struct dbc_db *db;
 	char err[DBC_ERRMSG_MAX];
 
@@ -88,8 +88,7 @@ static int cmd_load(const char *path, int reps)
 	}
 	for (i = 0; i < db->nmsgs; i++)
 		nsig += db->msgs[i].nsigs;
-	printf("load_ms=%.2f msgs=%u sigs=%u mem_kb=%ld\n", best * 1e3,
-	       db->nmsgs, nsig, mem);
+	printf("load_ms=%.2f msgs=%u sigs=%u mem_kb=%ld\n", best * 1e3, db->nmsgs, nsig, mem);
 	dbc_free(db);
 	return 0;
 }
@@ -178,8 +177,8 @@ static int cmd_gen_log(const char *path, unsigned long n, const char *out)
 	if (!f || !ok)
 		return 1;
 	for (k = 0; k < db->nmsgs; k++)
-		if (db->msgs[k].nsigs && db->msgs[k].id <= (db->msgs[k].ext ?
-						CF_EFF_MASK : CF_SFF_MASK))
+		if (db->msgs[k].nsigs &&
+		    db->msgs[k].id <= (db->msgs[k].ext ? CF_EFF_MASK : CF_SFF_MASK))
 			ok[nok++] = k;
 	for (i = 0; i < n && nok; i++) {
 		const struct dbc_message *m = &db->msgs[ok[rnd() % nok]];
@@ -191,14 +190,12 @@ static int cmd_gen_log(const char *path, unsigned long n, const char *out)
 		memset(&fr, 0, sizeof(fr));
 		fr.id = m->id;
 		fr.flags = (uint8_t)((m->ext ? CF_EFF : 0) | (m->fd ? CF_FD : 0));
-		fr.len = (uint8_t)(m->fd ? cf_dlc2len(cf_len2dlc(m->length))
-				      : m->length);
+		fr.len = (uint8_t)(m->fd ? cf_dlc2len(cf_len2dlc(m->length)) : m->length);
 		for (j = 0; j < fr.len; j++)
 			d[j] = (uint8_t)rnd();
 		fr.data = d;
 		txt[cf_format_compact(&fr, txt)] = 0;
-		fprintf(f, "(%lu.%06lu) can0 %s\n", 1700000000ul + i / 1000000,
-			i % 1000000, txt);
+		fprintf(f, "(%lu.%06lu) can0 %s\n", 1700000000ul + i / 1000000, i % 1000000, txt);
 	}
 	fclose(f);
 	free(ok);
@@ -216,25 +213,26 @@ static int cmd_gen_dbc(double mb, const char *out)
 	if (!f)
 		return 1;
 	fprintf(f, "VERSION \"synthetic\"\n\nNS_ :\n\tCM_\n\tBA_DEF_\n\n"
-		"BS_:\n\nBU_: N1 N2 N3\n\n");
+		   "BS_:\n\nBU_: N1 N2 N3\n\n");
 	while (ftell(f) < target * 7 / 10) {
 		fprintf(f, "BO_ %lu M%lu: 8 N1\n", id | 0x80000000ul, id);
 		for (i = 0; i < 8; i++)
-			fprintf(f, " SG_ S%lu_%lu : %lu|8@%d%c (0.5,-10) [-10|117.5]"
-				" \"unit\" N2,N3\n", id, i, i * 8 + (i & 1 ? 7 : 0),
-				i & 1 ? 0 : 1, i & 2 ? '-' : '+');
+			fprintf(f,
+				" SG_ S%lu_%lu : %lu|8@%d%c (0.5,-10) [-10|117.5]"
+				" \"unit\" N2,N3\n",
+				id, i, i * 8 + (i & 1 ? 7 : 0), i & 1 ? 0 : 1, i & 2 ? '-' : '+');
 		fprintf(f, "\n");
 		id++;
 	}
 	fprintf(f, "BA_DEF_ BO_ \"GenMsgCycleTime\" INT 0 10000;\n"
-		"BA_DEF_DEF_ \"GenMsgCycleTime\" 0;\n");
+		   "BA_DEF_DEF_ \"GenMsgCycleTime\" 0;\n");
 	for (i = 1; i < id && ftell(f) < target; i++) {
-		fprintf(f, "CM_ SG_ %lu S%lu_0 \"Signal comment for S%lu_0\";\n",
-			i | 0x80000000ul, i, i);
-		fprintf(f, "BA_ \"GenMsgCycleTime\" BO_ %lu %lu;\n",
-			i | 0x80000000ul, 10 * (i % 100));
-		fprintf(f, "VAL_ %lu S%lu_1 0 \"Zero\" 1 \"One\" 2 \"Two\" ;\n",
-			i | 0x80000000ul, i);
+		fprintf(f, "CM_ SG_ %lu S%lu_0 \"Signal comment for S%lu_0\";\n", i | 0x80000000ul,
+			i, i);
+		fprintf(f, "BA_ \"GenMsgCycleTime\" BO_ %lu %lu;\n", i | 0x80000000ul,
+			10 * (i % 100));
+		fprintf(f, "VAL_ %lu S%lu_1 0 \"Zero\" 1 \"One\" 2 \"Two\" ;\n", i | 0x80000000ul,
+			i);
 	}
 	fclose(f);
 	return 0;

@@ -64,9 +64,9 @@
 #define SO_RXQ_OVFL 40
 #endif
 
-#define BATCH 256
-#define RCVBUF (8 << 20)
-#define END_SEQ UINT64_MAX
+#define BATCH	 256
+#define RCVBUF	 (8 << 20)
+#define END_SEQ	 UINT64_MAX
 #define SEEN_MAX (1ull << 24) /* sequence numbers tracked one by one */
 
 static volatile sig_atomic_t stop;
@@ -202,8 +202,7 @@ static unsigned int sender_run(struct sender *s)
 
 	if (s->sent >= s->count)
 		return 0;
-	due = s->rate <= 0 ? s->count
-			   : (uint64_t)((double)(now - s->t0) * s->rate / 1e9) + 1;
+	due = s->rate <= 0 ? s->count : (uint64_t)((double)(now - s->t0) * s->rate / 1e9) + 1;
 	if (due > s->count)
 		due = s->count;
 	if (due <= s->sent)
@@ -222,7 +221,7 @@ static unsigned int sender_run(struct sender *s)
 	}
 	n = sendmmsg(s->fd, s->mm, k, 0);
 	if (n < 0) {
-		struct pollfd p = { .fd = s->fd, .events = POLLOUT };
+		struct pollfd p = {.fd = s->fd, .events = POLLOUT};
 
 		if (errno != ENOBUFS && errno != EAGAIN && errno != EINTR)
 			die("sendmmsg");
@@ -237,7 +236,7 @@ static unsigned int sender_run(struct sender *s)
 
 static void sleep_until(int64_t t)
 {
-	struct timespec ts = { .tv_sec = t / 1000000000, .tv_nsec = t % 1000000000 };
+	struct timespec ts = {.tv_sec = t / 1000000000, .tv_nsec = t % 1000000000};
 
 	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR && !stop)
 		;
@@ -355,7 +354,7 @@ static int do_count(int ac, char **av)
 		die("malloc");
 	rx_init(r, open_sock(av[0], id, 1));
 	while (!stop && !end && (!expect || n < expect)) {
-		struct pollfd p = { .fd = r->fd, .events = POLLIN };
+		struct pollfd p = {.fd = r->fd, .events = POLLIN};
 		int k, i;
 
 		/* before the first frame: wait as long as it takes (SIGTERM) */
@@ -406,8 +405,7 @@ static int do_count(int ac, char **av)
 	       "maxseq=%llu secs=%.6f rate=%.0f first=%.6f last=%.6f\n",
 	       (unsigned long long)n, r->drops, (unsigned long long)missing,
 	       (unsigned long long)reorder, (unsigned long long)never, (unsigned long long)dup,
-	       (unsigned long long)firstseq,
-	       (unsigned long long)maxseq,
+	       (unsigned long long)firstseq, (unsigned long long)maxseq,
 	       (double)(last - first) / 1e9,
 	       last > first ? (double)(n - 1) * 1e9 / (double)(last - first) : 0.0,
 	       (double)first / 1e9, (double)last / 1e9);
@@ -460,8 +458,8 @@ static int do_lat(char **av)
 	txfd = open_sock(av[0], 0, 0);
 	sender_init(s, txfd, id, rate, count);
 	while (!stop) {
-		struct pollfd p[2] = { { .fd = rs->fd, .events = POLLIN },
-				       { .fd = rd->fd, .events = POLLIN } };
+		struct pollfd p[2] = {{.fd = rs->fd, .events = POLLIN},
+				      {.fd = rd->fd, .events = POLLIN}};
 		int64_t t = sender_next(s), now = now_ns(), wait;
 		struct timespec to;
 
@@ -495,9 +493,8 @@ static int do_lat(char **av)
 	       "min=%.1f p50=%.1f p90=%.1f p99=%.1f max=%.1f mean=%.1f "
 	       "enobufs=%llu\n",
 	       (unsigned long long)s->sent, (unsigned long long)gs, (unsigned long long)gd,
-	       (unsigned long long)n, rs->drops, rd->drops, PCT(0.0), PCT(0.5), PCT(0.9),
-	       PCT(0.99), PCT(1.0), n ? (double)sum / (double)n / 1e3 : 0.0,
-	       (unsigned long long)s->retries);
+	       (unsigned long long)n, rs->drops, rd->drops, PCT(0.0), PCT(0.5), PCT(0.9), PCT(0.99),
+	       PCT(1.0), n ? (double)sum / (double)n / 1e3 : 0.0, (unsigned long long)s->retries);
 #undef PCT
 	return 0;
 }
@@ -516,7 +513,7 @@ static int do_relay(char **av)
 		if (n != (ssize_t)sizeof(f))
 			break;
 		while (write(out, &f, sizeof(f)) < 0 && !stop) {
-			struct pollfd p = { .fd = out, .events = POLLOUT };
+			struct pollfd p = {.fd = out, .events = POLLOUT};
 
 			if (errno != ENOBUFS && errno != EAGAIN && errno != EINTR)
 				die("write");
@@ -575,7 +572,7 @@ static void nl_init(struct nlreq *r, unsigned short type, unsigned short flags, 
 static int do_cangw(char **av)
 {
 	uint32_t src = if_nametoindex(av[0]), dst = if_nametoindex(av[1]);
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
 	unsigned int seq = 1, rules = 0;
 	struct nlreq r;
 	unsigned long id, mask;
@@ -606,7 +603,7 @@ static int do_cangw(char **av)
 		die("can-gw flush");
 	}
 	while (fscanf(f, "%lx %lx", &id, &mask) == 2) {
-		struct can_filter flt = { .can_id = (canid_t)id, .can_mask = (canid_t)mask };
+		struct can_filter flt = {.can_id = (canid_t)id, .can_mask = (canid_t)mask};
 
 		nl_init(&r, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, seq++);
 		r.rtc.flags = CGW_FLAGS_CAN_ECHO;

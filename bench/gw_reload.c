@@ -46,7 +46,7 @@ static int cmp_u64(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-	static const char *const names[T_N] = { "yaml", "rules", "swap", "total" };
+	static const char *const names[T_N] = {"yaml", "rules", "swap", "total"};
 	struct gw_conf old, nc;
 	uint64_t *t[T_N];
 	char err[512];

@@ -161,8 +161,7 @@ int yml_load_mem(struct yml *y, const char *name, const void *buf, size_t len)
 		if (p.error == YAML_MEMORY_ERROR)
 			e = -ENOMEM;
 		else if (tab_at(buf, len, p.problem_mark))
-			e = mark_error(y, p.problem_mark,
-				       "tabs are not allowed for indentation");
+			e = mark_error(y, p.problem_mark, "tabs are not allowed for indentation");
 		else if (p.context)
 			e = mark_error(y, p.problem_mark, "%s %s",
 				       p.problem ? p.problem : "syntax error", p.context);

@@ -52,8 +52,7 @@ int dbc_compile_signal(struct dbc_signal *s)
 			return -EINVAL;
 		/* extend the run while the next signal bit is the next higher
 		 * bit of the same byte */
-		while (j + n < s->size && bit_of(s, j + n) == fb + n &&
-		       (fb + n) / 8 == byte)
+		while (j + n < s->size && bit_of(s, j + n) == fb + n && (fb + n) / 8 == byte)
 			n++;
 		st = &s->steps[s->nsteps++];
 		st->byte = (uint8_t)byte;
@@ -75,14 +74,12 @@ static inline uint64_t extract(const struct dbc_signal *s, const uint8_t *d)
 	for (i = 0; i < s->nsteps; i++) {
 		const struct dbc_step *st = &s->steps[i];
 
-		v |= (uint64_t)((d[st->byte] >> st->rshift) & st->mask)
-		     << st->lshift;
+		v |= (uint64_t)((d[st->byte] >> st->rshift) & st->mask) << st->lshift;
 	}
 	return v;
 }
 
-uint64_t dbc_extract(const struct dbc_signal *s, const uint8_t *data,
-		     unsigned int len)
+uint64_t dbc_extract(const struct dbc_signal *s, const uint8_t *data, unsigned int len)
 {
 	if (!data || s->last_byte >= len)
 		return 0;
@@ -98,7 +95,7 @@ void dbc_insert(const struct dbc_signal *s, uint8_t *data, uint64_t v)
 		uint8_t m = (uint8_t)(st->mask << st->rshift);
 
 		data[st->byte] = (uint8_t)((data[st->byte] & ~m) |
-			(((v >> st->lshift) & st->mask) << st->rshift));
+					   (((v >> st->lshift) & st->mask) << st->rshift));
 	}
 }
 
@@ -172,9 +169,8 @@ static int in_ranges(const struct dbc_signal *s, uint64_t v)
 	return 0;
 }
 
-unsigned int dbc_decode(const struct dbc_message *m, const struct cf_frame *f,
-			unsigned int opts, struct dbc_value *vals,
-			unsigned int *rflags)
+unsigned int dbc_decode(const struct dbc_message *m, const struct cf_frame *f, unsigned int opts,
+			struct dbc_value *vals, unsigned int *rflags)
 {
 	unsigned int k, n = 0, len = f->data ? f->len : 0;
 
@@ -217,8 +213,7 @@ int dbc_to_raw(const struct dbc_signal *s, double phys, uint64_t *raw)
 
 	if (isnan(phys))
 		return -EDOM;
-	if ((s->min != 0 || s->max != 0) && s->min <= s->max &&
-	    (phys < s->min || phys > s->max))
+	if ((s->min != 0 || s->max != 0) && s->min <= s->max && (phys < s->min || phys > s->max))
 		return -ERANGE;
 	r = (phys - s->offset) / s->scale;
 	if (s->kind == DBC_FLOAT32) {
@@ -260,9 +255,8 @@ int dbc_to_raw(const struct dbc_signal *s, double phys, uint64_t *raw)
 	return 0;
 }
 
-int dbc_encode(const struct dbc_message *m, const uint64_t *raw,
-	       const uint8_t *set, uint8_t *buf, struct cf_frame *f,
-	       unsigned int *bad)
+int dbc_encode(const struct dbc_message *m, const uint64_t *raw, const uint8_t *set, uint8_t *buf,
+	       struct cf_frame *f, unsigned int *bad)
 {
 	uint64_t *v;
 	uint8_t *fixed;
@@ -337,9 +331,9 @@ int dbc_encode(const struct dbc_message *m, const uint64_t *raw,
 
 		for (i = 0; c->selector && i <= m->nsigs; i++) {
 			if (!in_ranges(c, v[c->selector->index] &
-				       (c->selector->size < 64 ?
-					((uint64_t)1 << c->selector->size) - 1 :
-					~(uint64_t)0))) {
+						  (c->selector->size < 64
+							   ? ((uint64_t)1 << c->selector->size) - 1
+							   : ~(uint64_t)0))) {
 				active = 0;
 				break;
 			}
@@ -377,8 +371,7 @@ uint32_t dbc_j1939_pgn(uint32_t id)
 	return pgn;
 }
 
-const struct dbc_message *dbc_find_id(const struct dbc_db *db, uint32_t id,
-				      int ext)
+const struct dbc_message *dbc_find_id(const struct dbc_db *db, uint32_t id, int ext)
 {
 	uint64_t key = id | ((uint64_t)(ext ? 1 : 0) << 31);
 	uint64_t h = dbc_hash_u64(key);
@@ -392,8 +385,7 @@ const struct dbc_message *dbc_find_id(const struct dbc_db *db, uint32_t id,
 	return found < 0 ? NULL : &db->msgs[found];
 }
 
-const struct dbc_message *dbc_lookup(const struct dbc_db *db,
-				     const struct cf_frame *f)
+const struct dbc_message *dbc_lookup(const struct dbc_db *db, const struct cf_frame *f)
 {
 	const struct dbc_message *m;
 
@@ -404,16 +396,14 @@ const struct dbc_message *dbc_lookup(const struct dbc_db *db,
 		uint32_t pgn = dbc_j1939_pgn(f->id), it = 0;
 		long i;
 
-		while ((i = dbc_htab_next(&db->priv->by_pgn, dbc_hash_u64(pgn),
-					  &it)) >= 0)
+		while ((i = dbc_htab_next(&db->priv->by_pgn, dbc_hash_u64(pgn), &it)) >= 0)
 			if (dbc_j1939_pgn(db->msgs[i].id) == pgn)
 				return &db->msgs[i];
 	}
 	return m;
 }
 
-const struct dbc_message *dbc_find_msg_exact(const struct dbc_db *db,
-					     const char *name)
+const struct dbc_message *dbc_find_msg_exact(const struct dbc_db *db, const char *name)
 {
 	uint64_t h = dbc_hash_bytes(name, strlen(name), 3);
 	uint32_t it = 0;
@@ -425,8 +415,7 @@ const struct dbc_message *dbc_find_msg_exact(const struct dbc_db *db,
 	return NULL;
 }
 
-const struct dbc_message *dbc_find_msg(const struct dbc_db *db,
-				       const char *name)
+const struct dbc_message *dbc_find_msg(const struct dbc_db *db, const char *name)
 {
 	const struct dbc_message *m = dbc_find_msg_exact(db, name);
 	unsigned int k;
@@ -441,8 +430,7 @@ const struct dbc_message *dbc_find_msg(const struct dbc_db *db,
 	return NULL;
 }
 
-const struct dbc_signal *dbc_find_sig(const struct dbc_message *m,
-				      const char *name)
+const struct dbc_signal *dbc_find_sig(const struct dbc_message *m, const char *name)
 {
 	unsigned int i;
 
@@ -455,8 +443,8 @@ const struct dbc_signal *dbc_find_sig(const struct dbc_message *m,
 	return NULL;
 }
 
-int dbc_attr(const struct dbc_db *db, enum dbc_obj kind, const void *obj,
-	     const char *name, double *num, const char **str)
+int dbc_attr(const struct dbc_db *db, enum dbc_obj kind, const void *obj, const char *name,
+	     double *num, const char **str)
 {
 	const struct dbc_priv *pv = db->priv;
 	uint64_t h = dbc_hash_bytes(name, strlen(name), 2);
@@ -488,13 +476,12 @@ int dbc_attr(const struct dbc_db *db, enum dbc_obj kind, const void *obj,
 		uint64_t key = ((uint64_t)di << 36) ^ ((uint64_t)kind << 32) ^ idx;
 
 		it = 0;
-		while ((i = dbc_htab_next(&pv->attr_by_obj, dbc_hash_u64(key),
-					  &it)) >= 0) {
+		while ((i = dbc_htab_next(&pv->attr_by_obj, dbc_hash_u64(key), &it)) >= 0) {
 			const struct dbc_attrval *v = &pv->vals[i];
 
 			/* the last assignment wins */
-			if (v->def == (uint32_t)di && v->kind == kind &&
-			    v->obj == idx && (!best || v > best))
+			if (v->def == (uint32_t)di && v->kind == kind && v->obj == idx &&
+			    (!best || v > best))
 				best = v;
 		}
 	}
@@ -502,10 +489,8 @@ int dbc_attr(const struct dbc_db *db, enum dbc_obj kind, const void *obj,
 		if (num)
 			*num = best->num;
 		if (str) {
-			*str = best->is_str && d->type != DBC_AT_ENUM ? best->str
-								     : NULL;
-			if (d->type == DBC_AT_ENUM && best->num >= 0 &&
-			    best->num < d->nenums)
+			*str = best->is_str && d->type != DBC_AT_ENUM ? best->str : NULL;
+			if (d->type == DBC_AT_ENUM && best->num >= 0 && best->num < d->nenums)
 				*str = d->enums[(unsigned int)best->num];
 			else if (d->type == DBC_AT_ENUM && best->is_str)
 				*str = best->str;
@@ -588,18 +573,32 @@ typedef unsigned __int128 u128;
  * Returns the length, or 0 when d is outside the range handled here.
  */
 static const u128 p10[22] = {
-	1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull,
-	10000000ull, 100000000ull, 1000000000ull, 10000000000ull,
-	100000000000ull, 1000000000000ull, 10000000000000ull,
-	100000000000000ull, 1000000000000000ull, 10000000000000000ull,
-	100000000000000000ull, 1000000000000000000ull,
-	10000000000000000000ull, (u128)10000000000000000000ull * 10,
+	1ull,
+	10ull,
+	100ull,
+	1000ull,
+	10000ull,
+	100000ull,
+	1000000ull,
+	10000000ull,
+	100000000ull,
+	1000000000ull,
+	10000000000ull,
+	100000000000ull,
+	1000000000000ull,
+	10000000000000ull,
+	100000000000000ull,
+	1000000000000000ull,
+	10000000000000000ull,
+	100000000000000000ull,
+	1000000000000000000ull,
+	10000000000000000000ull,
+	(u128)10000000000000000000ull * 10,
 	(u128)10000000000000000000ull * 100,
 };
 
 /* Candidates with k decimals: [*nlo, *nhi]; empty when *nlo > *nhi. */
-static void cand(u128 lo, u128 hi, int sh, int incl, int k, u128 *nlo,
-		 u128 *nhi)
+static void cand(u128 lo, u128 hi, int sh, int incl, int k, u128 *nlo, u128 *nhi)
 {
 	u128 l = lo * p10[k], h = hi * p10[k], one = (u128)1 << sh;
 
@@ -622,7 +621,7 @@ static size_t shortest_fixed(double d, char *out)
 	 * the division is correctly rounded; here a * 10^k is so far from
 	 * a half-integer that round() finds the candidate if there is one */
 	if (a < 1e9) {
-		static const double pk[4] = { 1, 10, 100, 1000 };
+		static const double pk[4] = {1, 10, 100, 1000};
 
 		for (k = 1; k <= 3; k++) {
 			double r = round(a * pk[k]);
@@ -751,8 +750,7 @@ int dbc_is_integral(const struct dbc_signal *s)
 	return s->integral;
 }
 
-size_t dbc_fmt_raw(const struct dbc_signal *s, const struct dbc_value *v,
-		   char *out)
+size_t dbc_fmt_raw(const struct dbc_signal *s, const struct dbc_value *v, char *out)
 {
 	if (s->kind == DBC_FLOAT32) {
 		uint32_t u = (uint32_t)v->raw.u;
@@ -770,8 +768,7 @@ size_t dbc_fmt_raw(const struct dbc_signal *s, const struct dbc_value *v,
 	return s->is_signed ? put_i64(v->raw.i, out) : put_u64(v->raw.u, out);
 }
 
-size_t dbc_fmt_phys(const struct dbc_signal *s, const struct dbc_value *v,
-		    char *out)
+size_t dbc_fmt_phys(const struct dbc_signal *s, const struct dbc_value *v, char *out)
 {
 	if (dbc_is_integral(s)) {
 		int64_t sc = (int64_t)s->scale, of = (int64_t)s->offset, r;
@@ -841,15 +838,13 @@ static int ranges_meet(const struct dbc_signal *a, const struct dbc_signal *b)
  * Can two signals be present in the same frame?  Not when, below the
  * first selector their chains share, they hang off disjoint values.
  */
-static int may_coexist(const struct dbc_signal *a, const struct dbc_signal *b,
-		       unsigned int depth)
+static int may_coexist(const struct dbc_signal *a, const struct dbc_signal *b, unsigned int depth)
 {
 	const struct dbc_signal *x, *y;
 	unsigned int i, j;
 
 	for (x = a, i = 0; x->selector && i <= depth; x = x->selector, i++)
-		for (y = b, j = 0; y->selector && j <= depth;
-		     y = y->selector, j++)
+		for (y = b, j = 0; y->selector && j <= depth; y = y->selector, j++)
 			if (x->selector == y->selector)
 				return x == y || ranges_meet(x, y);
 	return 1;
@@ -877,7 +872,7 @@ static void raw_span(const struct dbc_signal *s, double *lo, double *hi)
 
 unsigned int dbc_check(const struct dbc_db *db, dbc_warn_fn fn, void *ctx)
 {
-	struct finding fd = { fn, ctx, db->path, 0 };
+	struct finding fd = {fn, ctx, db->path, 0};
 	unsigned int i, j, k;
 
 	for (i = 0; i < db->nmsgs; i++) {
@@ -889,46 +884,49 @@ unsigned int dbc_check(const struct dbc_db *db, dbc_warn_fn fn, void *ctx)
 		if (!strcmp(m->name, "VECTOR__INDEPENDENT_SIG_MSG"))
 			continue;
 		if (o && o != m)
-			report(&fd, m->line, "message %s: id 0x%X also used by "
-			       "%s (line %u)", m->name, m->id, o->name, o->line);
+			report(&fd, m->line,
+			       "message %s: id 0x%X also used by "
+			       "%s (line %u)",
+			       m->name, m->id, o->name, o->line);
 		if (on && on != m)
-			report(&fd, m->line, "message %s: name also used at "
-			       "line %u", m->name, on->line);
+			report(&fd, m->line,
+			       "message %s: name also used at "
+			       "line %u",
+			       m->name, on->line);
 		for (j = 0; j < m->nsigs; j++) {
 			const struct dbc_signal *s = &m->sigs[j];
 			double lo, hi, plo, phi;
 
 			if (s->last_byte >= m->length)
-				report(&fd, s->line, "signal %s.%s: ends in byte "
+				report(&fd, s->line,
+				       "signal %s.%s: ends in byte "
 				       "%u, past the message length %u",
-				       m->name, s->name, s->last_byte,
-				       m->length);
+				       m->name, s->name, s->last_byte, m->length);
 			for (k = 0; k < j; k++) {
 				const struct dbc_signal *t = &m->sigs[k];
 				unsigned int a, b;
 				int clash = 0;
 
 				if (!strcmp(t->name, s->name))
-					report(&fd, s->line, "signal %s.%s: "
-					       "duplicate name", m->name,
-					       s->name);
+					report(&fd, s->line,
+					       "signal %s.%s: "
+					       "duplicate name",
+					       m->name, s->name);
 				if (!may_coexist(s, t, m->nsigs))
 					continue;
 				for (a = 0; a < s->nsteps && !clash; a++)
 					for (b = 0; b < t->nsteps; b++)
-						if (s->steps[a].byte ==
-						    t->steps[b].byte &&
-						    ((s->steps[a].mask
-						      << s->steps[a].rshift) &
-						     (t->steps[b].mask
-						      << t->steps[b].rshift))) {
+						if (s->steps[a].byte == t->steps[b].byte &&
+						    ((s->steps[a].mask << s->steps[a].rshift) &
+						     (t->steps[b].mask << t->steps[b].rshift))) {
 							clash = 1;
 							break;
 						}
 				if (clash)
-					report(&fd, s->line, "signal %s.%s: "
-					       "overlaps %s (line %u)", m->name,
-					       s->name, t->name, t->line);
+					report(&fd, s->line,
+					       "signal %s.%s: "
+					       "overlaps %s (line %u)",
+					       m->name, s->name, t->name, t->line);
 			}
 			raw_span(s, &lo, &hi);
 			plo = lo * s->scale + s->offset;
@@ -943,32 +941,30 @@ unsigned int dbc_check(const struct dbc_db *db, dbc_warn_fn fn, void *ctx)
 				double tol = fabs(s->scale) / 2;
 
 				if (s->min < plo - tol || s->max > phi + tol)
-					report(&fd, s->line, "signal %s.%s: "
+					report(&fd, s->line,
+					       "signal %s.%s: "
 					       "range [%g|%g] not reachable "
 					       "from %u raw bits ([%g|%g])",
-					       m->name, s->name, s->min, s->max,
-					       s->size, plo, phi);
+					       m->name, s->name, s->min, s->max, s->size, plo, phi);
 				if (s->min > s->max)
-					report(&fd, s->line, "signal %s.%s: "
+					report(&fd, s->line,
+					       "signal %s.%s: "
 					       "minimum %g above maximum %g",
 					       m->name, s->name, s->min, s->max);
 			}
 			for (k = 0; k < s->nchoices && s->kind == DBC_INT; k++) {
 				double v = (double)s->choices[k].value;
 
-				if (!s->is_signed && s->choices[k].value < 0 &&
-				    s->size == 64)
+				if (!s->is_signed && s->choices[k].value < 0 && s->size == 64)
 					continue; /* a large unsigned value */
 				if (v < lo || v > hi)
-					report(&fd, s->choices_line ?
-					       s->choices_line : s->line,
+					report(&fd, s->choices_line ? s->choices_line : s->line,
 					       "signal %s.%s: choice %lld "
 					       "(\"%s\") cannot occur in %u "
-					       "%s bits", m->name, s->name,
-					       (long long)s->choices[k].value,
+					       "%s bits",
+					       m->name, s->name, (long long)s->choices[k].value,
 					       s->choices[k].label, s->size,
-					       s->is_signed ? "signed"
-							    : "unsigned");
+					       s->is_signed ? "signed" : "unsigned");
 			}
 		}
 	}

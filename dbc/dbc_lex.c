@@ -15,8 +15,7 @@
 
 #include "dbc_parser.h"
 
-void dbc_warn_at(struct parser *p, unsigned int line, size_t col,
-		    const char *fmt, ...)
+void dbc_warn_at(struct parser *p, unsigned int line, size_t col, const char *fmt, ...)
 {
 	char text[DBC_ERRMSG_MAX - 64];
 	char full[DBC_ERRMSG_MAX];
@@ -26,8 +25,7 @@ void dbc_warn_at(struct parser *p, unsigned int line, size_t col,
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	if (col)
-		snprintf(full, sizeof(full), "%s:%u:%zu: %s", p->path, line,
-			 col, text);
+		snprintf(full, sizeof(full), "%s:%u:%zu: %s", p->path, line, col, text);
 	else
 		snprintf(full, sizeof(full), "%s:%u: %s", p->path, line, text);
 	p->db->nwarnings++;
@@ -100,8 +98,6 @@ void dbc_lex_skip_ws(struct parser *p, int nl)
 	}
 }
 
-
-
 /* Names are raw bytes up to a blank or punctuation. */
 int dbc_lex_word(struct parser *p, const char **s, size_t *len)
 {
@@ -112,8 +108,9 @@ int dbc_lex_word(struct parser *p, const char **s, size_t *len)
 	while (p->pos < p->n && !dbc_is_space(dbc_lex_cur(p)) && !dbc_is_punct(dbc_lex_cur(p)))
 		p->pos++;
 	if (p->pos == st)
-		return dbc_fail(p, st, dbc_lex_at_end(p) ? "expected a name, got end of file"
-				   : "expected a name");
+		return dbc_fail(p, st,
+				dbc_lex_at_end(p) ? "expected a name, got end of file"
+						  : "expected a name");
 	*s = p->b + st;
 	*len = p->pos - st;
 	return 0;
@@ -210,8 +207,8 @@ static int lex_num_text(struct parser *p, char *buf, size_t bufsz)
  */
 static int fast_decimal(const char *s, double *v)
 {
-	static const double p10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8,
-				      1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15 };
+	static const double p10[] = {1,	  1e1, 1e2,  1e3,  1e4,	 1e5,  1e6,  1e7,
+				     1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
 	uint64_t m = 0;
 	int neg = 0, digits = 0, frac = -1;
 
@@ -275,8 +272,7 @@ int dbc_lex_inum(struct parser *p, uint64_t *v, int *neg)
 
 		for (end = s; *end >= '0' && *end <= '9'; end++) {
 			if (x > (UINT64_MAX - 9) / 10 &&
-			    (x > UINT64_MAX / 10 ||
-			     (uint64_t)(*end - '0') > UINT64_MAX - x * 10)) {
+			    (x > UINT64_MAX / 10 || (uint64_t)(*end - '0') > UINT64_MAX - x * 10)) {
 				errno = ERANGE;
 				break;
 			}
@@ -335,8 +331,7 @@ int dbc_lex_string(struct parser *p, const char **out)
 	for (i = st; i < p->n; i++) {
 		char c = p->b[i];
 
-		if (c == '\\' && i + 1 < p->n &&
-		    (p->b[i + 1] == '"' || p->b[i + 1] == '\\')) {
+		if (c == '\\' && i + 1 < p->n && (p->b[i + 1] == '"' || p->b[i + 1] == '\\')) {
 			i++;
 			esc = 1;
 		} else if (c == '"') {
@@ -423,7 +418,6 @@ int dbc_lex_eol(struct parser *p)
 	dbc_lex_skip_ws(p, 0);
 	return dbc_lex_at_end(p) || dbc_lex_cur(p) == '\n';
 }
-
 
 /*
  * Is the parser at the first token of a line, and is it a section

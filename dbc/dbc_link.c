@@ -59,8 +59,7 @@ static int cmp_choice(const void *a, const void *b)
 }
 
 /* The value an attribute def gives by default, as number and label. */
-static int attr_default(const struct dbc_attr_def *d, double *num,
-			const char **str)
+static int attr_default(const struct dbc_attr_def *d, double *num, const char **str)
 {
 	if (!d || !d->has_default)
 		return 0;
@@ -71,8 +70,7 @@ static int attr_default(const struct dbc_attr_def *d, double *num,
 	return 1;
 }
 
-static void apply_msg_attr(struct dbc_message *m, const char *name,
-			   double num, const char *str)
+static void apply_msg_attr(struct dbc_message *m, const char *name, double num, const char *str)
 {
 	if (!strcmp(name, "GenMsgCycleTime"))
 		/* attribute values are doubles from the file: keep the cast
@@ -88,8 +86,7 @@ static void apply_msg_attr(struct dbc_message *m, const char *name,
 		m->long_name = str;
 }
 
-static void apply_sig_attr(struct dbc_signal *s, const char *name, double num,
-			   const char *str)
+static void apply_sig_attr(struct dbc_signal *s, const char *name, double num, const char *str)
 {
 	if (!strcmp(name, "GenSigStartValue"))
 		s->start_raw = num;
@@ -104,11 +101,12 @@ static void apply_sig_attr(struct dbc_signal *s, const char *name, double num,
 static void apply_known_attrs(struct parser *p)
 {
 	static const char *const msg_attrs[] = {
-		"GenMsgCycleTime", "GenMsgSendType", "VFrameFormat",
-		"CANFD_BRS", "SystemMessageLongSymbol",
+		"GenMsgCycleTime", "GenMsgSendType",	      "VFrameFormat",
+		"CANFD_BRS",	   "SystemMessageLongSymbol",
 	};
 	static const char *const sig_attrs[] = {
-		"GenSigStartValue", "SystemSignalLongSymbol",
+		"GenSigStartValue",
+		"SystemSignalLongSymbol",
 	};
 	struct dbc_db *db = p->db;
 	struct dbc_priv *pv = db->priv;
@@ -154,8 +152,7 @@ static void apply_known_attrs(struct parser *p)
 	for (i = 0; i < db->nmsgs; i++) {
 		struct dbc_message *m = &db->msgs[i];
 
-		if (m->length > 8 || (m->frame_format &&
-				       strstr(m->frame_format, "CAN_FD")))
+		if (m->length > 8 || (m->frame_format && strstr(m->frame_format, "CAN_FD")))
 			m->fd = 1;
 	}
 }
@@ -165,8 +162,8 @@ static void apply_known_attrs(struct parser *p)
  * -1; *it (0 to start) is left for dbc_htab_set().  For the per-owner sets
  * of finalize(): an owner's strings are the contiguous block [lo, hi).
  */
-static long find_in(const struct dbc_htab *t, uint64_t h, const char *const *arr,
-		    size_t lo, size_t hi, const char *str, uint32_t *it)
+static long find_in(const struct dbc_htab *t, uint64_t h, const char *const *arr, size_t lo,
+		    size_t hi, const char *str, uint32_t *it)
 {
 	long i;
 
@@ -282,8 +279,10 @@ static void order_signals(struct parser *p, struct dbc_message *m, unsigned int 
 	for (k = 0; k < n; k++) {
 		if (!w->cut[k])
 			continue;
-		dbc_warn_at(p, m->sigs[k].line, 0, "signal %s: multiplexer cycle; "
-			"decoded always", m->sigs[k].name);
+		dbc_warn_at(p, m->sigs[k].line, 0,
+			    "signal %s: multiplexer cycle; "
+			    "decoded always",
+			    m->sigs[k].name);
 		m->sigs[k].selector = NULL;
 		m->sigs[k].nranges = 0;
 	}
@@ -324,11 +323,9 @@ static void link_vectors(struct parser *p)
 	size_t i, j;
 
 	if (p->sigs.n && p->sigs.n < p->sigs.cap)
-		p->sigs.v = dbc_big_trim(p->sigs.v, &p->sigs.map,
-				     p->sigs.n * sizeof(*p->sigs.v));
+		p->sigs.v = dbc_big_trim(p->sigs.v, &p->sigs.map, p->sigs.n * sizeof(*p->sigs.v));
 	if (p->msgs.n && p->msgs.n < p->msgs.cap)
-		p->msgs.v = dbc_big_trim(p->msgs.v, &p->msgs.map,
-				     p->msgs.n * sizeof(*p->msgs.v));
+		p->msgs.v = dbc_big_trim(p->msgs.v, &p->msgs.map, p->msgs.n * sizeof(*p->msgs.v));
 	/* move ownership of the vectors into the database */
 	db->msgs = p->msgs.v;
 	db->nmsgs = (unsigned int)p->msgs.n;
@@ -352,8 +349,7 @@ static void link_vectors(struct parser *p)
 		if (d->type == DBC_AT_ENUM) {
 			size_t k = (uintptr_t)d->enums - 1;
 
-			d->enums = d->nenums ? p->enums.v + p->enum_first.v[k]
-					     : NULL;
+			d->enums = d->nenums ? p->enums.v + p->enum_first.v[k] : NULL;
 		} else {
 			d->enums = NULL;
 		}
@@ -394,10 +390,8 @@ static void link_signals(struct parser *p)
 			s->receivers = ps->nr ? p->strs.v + ps->rfirst : NULL;
 			s->nreceivers = ps->nr;
 			/* decided once here, not per printed value */
-			s->integral = s->kind == DBC_INT &&
-				      s->scale == floor(s->scale) &&
-				      s->offset == floor(s->offset) &&
-				      fabs(s->scale) < 9.2e18 &&
+			s->integral = s->kind == DBC_INT && s->scale == floor(s->scale) &&
+				      s->offset == floor(s->offset) && fabs(s->scale) < 9.2e18 &&
 				      fabs(s->offset) < 9.2e18;
 		}
 	}
@@ -435,8 +429,8 @@ static int link_senders(struct parser *p, struct dbc_htab *snd)
 			fill[i] = (uint32_t)pos;
 			m->senders = arr + pos;
 			if (m->sender) {
-				if (dbc_htab_put(snd, dbc_name_hash(m->sender,
-								 strlen(m->sender), i),
+				if (dbc_htab_put(snd,
+						 dbc_name_hash(m->sender, strlen(m->sender), i),
 						 (uint32_t)pos) < 0) {
 					free(fill);
 					goto out_cnt;
@@ -481,8 +475,7 @@ static int link_choices(struct parser *p)
 	size_t i, j;
 
 	if (p->choices.n)
-		qsort(p->choices.v, p->choices.n, sizeof(*p->choices.v),
-		      cmp_choice);
+		qsort(p->choices.v, p->choices.n, sizeof(*p->choices.v), cmp_choice);
 	pv->choices = malloc((p->choices.n + 1) * sizeof(*pv->choices));
 	if (!pv->choices)
 		return -ENOMEM;
@@ -552,14 +545,16 @@ static int link_mux(struct parser *p)
 			if (ps->sel >= 0 && s->nranges) {
 				s->selector = &pv->sigs[ps->sel];
 				if (!(s->selector->mux & DBC_MUX_SELECTOR))
-					dbc_warn_at(p, s->line, 0, "signal %s: "
-						"SG_MUL_VAL_ selector %s is not "
-						"marked M", s->name,
-						s->selector->name);
+					dbc_warn_at(p, s->line, 0,
+						    "signal %s: "
+						    "SG_MUL_VAL_ selector %s is not "
+						    "marked M",
+						    s->name, s->selector->name);
 				if (s->selector == s) {
-					dbc_warn_at(p, s->line, 0, "signal %s "
-						"selects itself; ignored",
-						s->name);
+					dbc_warn_at(p, s->line, 0,
+						    "signal %s "
+						    "selects itself; ignored",
+						    s->name);
 					s->selector = NULL;
 					s->nranges = 0;
 				}
@@ -570,10 +565,11 @@ static int link_mux(struct parser *p)
 				continue;
 			if (!top || top == s || nsel > 1) {
 				if (!top || top == s) {
-					dbc_warn_at(p, s->line, 0, "signal %s is "
-						"multiplexed but %s has no "
-						"selector; decoded always",
-						s->name, m->name);
+					dbc_warn_at(p, s->line, 0,
+						    "signal %s is "
+						    "multiplexed but %s has no "
+						    "selector; decoded always",
+						    s->name, m->name);
 					continue;
 				}
 			}
@@ -647,10 +643,10 @@ static int link_attrs(struct parser *p, struct dbc_htab *lab)
 	    dbc_htab_init(&pv->def_by_name, db->nattr_defs) < 0)
 		return -ENOMEM;
 	for (i = 0; i < db->nattr_defs; i++)
-		if (dbc_index_once(&pv->def_by_name,
-			       dbc_name_hash(db->attr_defs[i].name,
-					 strlen(db->attr_defs[i].name), 2),
-			       (uint32_t)i, dbc_same_def, db->attr_defs, 0) < 0)
+		if (dbc_index_once(
+			    &pv->def_by_name,
+			    dbc_name_hash(db->attr_defs[i].name, strlen(db->attr_defs[i].name), 2),
+			    (uint32_t)i, dbc_same_def, db->attr_defs, 0) < 0)
 			return -ENOMEM;
 	for (i = 0; i < pv->nvals; i++) {
 		struct dbc_attrval *v = &pv->vals[i];
@@ -671,22 +667,23 @@ static int link_attrs(struct parser *p, struct dbc_htab *lab)
 			if (d->nenums && !lab->s && index_labels(p, lab) < 0)
 				return -ENOMEM;
 			if (d->nenums)
-				g = find_in(lab, dbc_name_hash(v->str, strlen(v->str),
-							    (uint64_t)di),
+				g = find_in(lab,
+					    dbc_name_hash(v->str, strlen(v->str), (uint64_t)di),
 					    pv->strs, lo, lo + d->nenums, v->str, &it);
 			if (g >= 0)
 				v->num = (double)((size_t)g - lo);
 		} else if (db->attr_defs[di].type == DBC_AT_ENUM &&
 			   (v->num < 0 || v->num >= db->attr_defs[di].nenums)) {
-			dbc_warn_at(p, v->line, 0, "attribute \"%s\": value %g is "
-				"not an index of its %u enum labels; ignored",
-				v->defname, v->num, db->attr_defs[di].nenums);
+			dbc_warn_at(p, v->line, 0,
+				    "attribute \"%s\": value %g is "
+				    "not an index of its %u enum labels; ignored",
+				    v->defname, v->num, db->attr_defs[di].nenums);
 			v->def = UINT32_MAX;
 			continue;
 		}
 		key = ((uint64_t)di << 36) ^ ((uint64_t)v->kind << 32) ^ v->obj;
-		if (dbc_index_once(&pv->attr_by_obj, dbc_hash_u64(key), (uint32_t)i,
-			       same_obj, pv->vals, 0) < 0)
+		if (dbc_index_once(&pv->attr_by_obj, dbc_hash_u64(key), (uint32_t)i, same_obj,
+				   pv->vals, 0) < 0)
 			return -ENOMEM;
 	}
 	apply_known_attrs(p);
@@ -701,8 +698,7 @@ static int link_tables(struct parser *p)
 	struct dbc_priv *pv = db->priv;
 	size_t i;
 
-	if (dbc_htab_init(&pv->by_id, db->nmsgs) < 0 ||
-	    dbc_htab_init(&pv->by_name, db->nmsgs) < 0)
+	if (dbc_htab_init(&pv->by_id, db->nmsgs) < 0 || dbc_htab_init(&pv->by_name, db->nmsgs) < 0)
 		return -ENOMEM;
 	if ((db->flags & DBC_J1939) && dbc_htab_init(&pv->by_pgn, db->nmsgs) < 0)
 		return -ENOMEM;
@@ -712,22 +708,22 @@ static int link_tables(struct parser *p)
 		const struct dbc_message *old = dbc_find_id(db, m->id, m->ext);
 
 		if (old)
-			dbc_warn_at(p, m->line, 0, "message %s: id 0x%X already used "
-				"by %s (line %u); this one wins", m->name, m->id,
-				old->name, old->line);
-		if (dbc_index_once(&pv->by_id, dbc_hash_u64(key), (uint32_t)i,
-			       same_id, db->msgs, 0) < 0)
+			dbc_warn_at(p, m->line, 0,
+				    "message %s: id 0x%X already used "
+				    "by %s (line %u); this one wins",
+				    m->name, m->id, old->name, old->line);
+		if (dbc_index_once(&pv->by_id, dbc_hash_u64(key), (uint32_t)i, same_id, db->msgs,
+				   0) < 0)
 			return -ENOMEM;
 		if (dbc_find_msg_exact(db, m->name))
-			dbc_warn_at(p, m->line, 0, "duplicate message name %s",
-				m->name);
+			dbc_warn_at(p, m->line, 0, "duplicate message name %s", m->name);
 		/* by name and by PGN the first message stays */
 		if (dbc_index_once(&pv->by_name, dbc_name_hash(m->name, strlen(m->name), 3),
-			       (uint32_t)i, same_name, db->msgs, 1) < 0)
+				   (uint32_t)i, same_name, db->msgs, 1) < 0)
 			return -ENOMEM;
 		if ((db->flags & DBC_J1939) && m->ext &&
-		    dbc_index_once(&pv->by_pgn, dbc_hash_u64(dbc_j1939_pgn(m->id)),
-			       (uint32_t)i, same_pgn, db->msgs, 1) < 0)
+		    dbc_index_once(&pv->by_pgn, dbc_hash_u64(dbc_j1939_pgn(m->id)), (uint32_t)i,
+				   same_pgn, db->msgs, 1) < 0)
 			return -ENOMEM;
 	}
 	return 0;
@@ -737,7 +733,7 @@ int dbc_link(struct parser *p)
 {
 	struct dbc_priv *pv = p->db->priv;
 	/* senders per message, enum labels per definition (lazily) */
-	struct dbc_htab snd = { 0 }, lab = { 0 };
+	struct dbc_htab snd = {0}, lab = {0};
 	uint64_t steps = 0; /* of order_signals() */
 	int ret;
 
@@ -756,10 +752,9 @@ int dbc_link(struct parser *p)
 		ret = link_tables(p);
 	if (ret)
 		goto out;
-	pv->load_probes = p->msg_by_rawid.probes + p->sig_by_name.probes +
-			  p->node_by_name.probes + p->def_by_name.probes +
-			  pv->by_id.probes + pv->by_name.probes + pv->by_pgn.probes +
-			  pv->attr_by_obj.probes + pv->def_by_name.probes +
+	pv->load_probes = p->msg_by_rawid.probes + p->sig_by_name.probes + p->node_by_name.probes +
+			  p->def_by_name.probes + pv->by_id.probes + pv->by_name.probes +
+			  pv->by_pgn.probes + pv->attr_by_obj.probes + pv->def_by_name.probes +
 			  snd.probes + lab.probes + steps;
 	pv->arena = p->arena;
 	p->arena = NULL;

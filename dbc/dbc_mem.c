@@ -24,7 +24,7 @@
  * not bytes.  Where THP is off this is plain memory.  *map is the
  * mapping's length, 0 while the block is malloc's.
  */
-#define BIG_MIN ((size_t)4 << 20)
+#define BIG_MIN	  ((size_t)4 << 20)
 #define BIG_ALIGN ((size_t)2 << 20)
 
 void *dbc_big_grow(void *v, size_t used, size_t *map, size_t n)
@@ -41,8 +41,7 @@ void *dbc_big_grow(void *v, size_t used, size_t *map, size_t n)
 		if (nv == MAP_FAILED)
 			return NULL;
 	} else {
-		nv = mmap(NULL, len, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		nv = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (nv == MAP_FAILED)
 			return NULL;
 #ifdef MADV_HUGEPAGE
@@ -84,8 +83,8 @@ void dbc_big_free(void *v, size_t map)
 struct dbc_chunk {
 	struct dbc_chunk *next;
 	size_t used, cap;
-	size_t map;     /* length of its own mapping, 0: malloc's */
-	size_t total;   /* cap of this chunk and all before it */
+	size_t map;   /* length of its own mapping, 0: malloc's */
+	size_t total; /* cap of this chunk and all before it */
 	char mem[];
 };
 
@@ -195,8 +194,7 @@ static int htab_grow(struct dbc_htab *t)
 
 		if (!t->s[i].idx)
 			continue;
-		for (j = t->s[i].tag & (nt.cap - 1); nt.s[j].idx;
-		     j = (j + 1) & (nt.cap - 1))
+		for (j = t->s[i].tag & (nt.cap - 1); nt.s[j].idx; j = (j + 1) & (nt.cap - 1))
 			;
 		nt.s[j] = t->s[i];
 		nt.n++;

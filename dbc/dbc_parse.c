@@ -26,7 +26,6 @@
 
 /* ---- lookups used while parsing */
 
-
 /*
  * Indexes idx under h with one entry per key: an entry that same() says
  * has idx's key is replaced (the later definition wins) or, with
@@ -34,8 +33,8 @@
  * cluster of n that every later insert and lookup walks.  Returns 0 or
  * -ENOMEM.
  */
-int dbc_index_once(struct dbc_htab *t, uint64_t h, uint32_t idx, dbc_same_fn same,
-		   const void *ctx, int keep_first)
+int dbc_index_once(struct dbc_htab *t, uint64_t h, uint32_t idx, dbc_same_fn same, const void *ctx,
+		   int keep_first)
 {
 	uint32_t it = 0;
 	long i;
@@ -63,10 +62,6 @@ int dbc_same_def(const void *ctx, uint32_t a, uint32_t b)
 	return !strcmp(d[a].name, d[b].name);
 }
 
-
-
-
-
 static long find_msg(struct parser *p, uint32_t rawid)
 {
 	uint64_t h = dbc_hash_u64(rawid);
@@ -91,8 +86,7 @@ static int msg_ref(struct parser *p, long *mi)
 		return -1;
 	*mi = find_msg(p, (uint32_t)id);
 	if (*mi < 0)
-		return dbc_fail(p, st, "no message with id %llu",
-			    (unsigned long long)id);
+		return dbc_fail(p, st, "no message with id %llu", (unsigned long long)id);
 	return 0;
 }
 
@@ -112,15 +106,14 @@ static long find_sig(struct parser *p, long mi, const char *s, size_t n)
 
 	if (pm->n <= SCAN_MAX) {
 		for (i = (long)pm->first; i < (long)(pm->first + pm->n); i++)
-			if (!strncmp(p->sigs.v[i].name, s, n) &&
-			    !p->sigs.v[i].name[n])
+			if (!strncmp(p->sigs.v[i].name, s, n) && !p->sigs.v[i].name[n])
 				return i;
 		return -1;
 	}
 	h = dbc_name_hash(s, n, (uint64_t)mi);
 	while ((i = dbc_htab_next(&p->sig_by_name, h, &it)) >= 0)
-		if (p->ps.v[i].msg == (uint32_t)mi &&
-		    !strncmp(p->sigs.v[i].name, s, n) && !p->sigs.v[i].name[n])
+		if (p->ps.v[i].msg == (uint32_t)mi && !strncmp(p->sigs.v[i].name, s, n) &&
+		    !p->sigs.v[i].name[n])
 			return i;
 	return -1;
 }
@@ -134,8 +127,8 @@ static int sig_ref(struct parser *p, long mi, long *si)
 		return -1;
 	*si = find_sig(p, mi, s, n);
 	if (*si < 0)
-		return dbc_fail(p, (size_t)(s - p->b), "no signal '%.*s' in %s",
-			    (int)n, s, p->msgs.v[mi].name);
+		return dbc_fail(p, (size_t)(s - p->b), "no signal '%.*s' in %s", (int)n, s,
+				p->msgs.v[mi].name);
 	return 0;
 }
 
@@ -218,7 +211,8 @@ static int p_bs(struct parser *p)
 		return -1;
 	p->db->baudrate = v;
 	if (dbc_lex_accept(p, ':')) {
-		if (dbc_lex_unum(p, &v) < 0 || dbc_lex_expect(p, ',') < 0 || dbc_lex_unum(p, &v) < 0)
+		if (dbc_lex_unum(p, &v) < 0 || dbc_lex_expect(p, ',') < 0 ||
+		    dbc_lex_unum(p, &v) < 0)
 			return -1;
 	}
 	dbc_lex_accept(p, ';');
@@ -230,8 +224,8 @@ static int add_node(struct parser *p, const char *s, size_t n, unsigned int line
 	struct dbc_node *nd;
 
 	if (find_node(p, s, n) >= 0) {
-		dbc_warn_at(p, line, dbc_col_of(p, (size_t)(s - p->b)),
-			"duplicate node '%.*s'", (int)n, s);
+		dbc_warn_at(p, line, dbc_col_of(p, (size_t)(s - p->b)), "duplicate node '%.*s'",
+			    (int)n, s);
 		return 0;
 	}
 	VEC_PUSH(p, p->nodes, nd);
@@ -239,9 +233,8 @@ static int add_node(struct parser *p, const char *s, size_t n, unsigned int line
 		return -1;
 	nd->name = dbc_lex_dup_str(p, s, n);
 	nd->line = line;
-	if (!nd->name ||
-	    dbc_htab_put(&p->node_by_name, dbc_name_hash(s, n, 1),
-			 (uint32_t)(p->nodes.n - 1)) < 0) {
+	if (!nd->name || dbc_htab_put(&p->node_by_name, dbc_name_hash(s, n, 1),
+				      (uint32_t)(p->nodes.n - 1)) < 0) {
 		p->oom = 1;
 		return -1;
 	}
@@ -277,8 +270,7 @@ static int p_bu(struct parser *p)
 		p->pos++;
 		dbc_lex_newline(p);
 		dbc_lex_skip_ws(p, 0);
-		for (e = p->pos; e < p->n && !dbc_is_space(p->b[e]) &&
-		     !dbc_is_punct(p->b[e]); e++)
+		for (e = p->pos; e < p->n && !dbc_is_space(p->b[e]) && !dbc_is_punct(p->b[e]); e++)
 			;
 		if (p->pos == p->line_start || e == p->pos ||
 		    dbc_section_of(p->b + p->pos, e - p->pos) >= 0) {
@@ -292,8 +284,7 @@ static int p_bu(struct parser *p)
 				p->pos++;
 				continue;
 			}
-			if (dbc_lex_word(p, &s, &n) < 0 ||
-			    add_node(p, s, n, p->line) < 0)
+			if (dbc_lex_word(p, &s, &n) < 0 || add_node(p, s, n, p->line) < 0)
 				return -1;
 		}
 	}
@@ -314,8 +305,7 @@ static int p_bo(struct parser *p)
 	if (dbc_lex_unum(p, &id) < 0)
 		return -1;
 	if (id > 0xFFFFFFFFull)
-		return dbc_fail(p, st, "message id %llu out of range",
-			    (unsigned long long)id);
+		return dbc_fail(p, st, "message id %llu out of range", (unsigned long long)id);
 	dbc_lex_skip_ws(p, 1);
 	nst = p->pos;
 	if (dbc_lex_ident(p, &name) < 0 || dbc_lex_expect(p, ':') < 0 || dbc_lex_unum(p, &dlc) < 0)
@@ -325,9 +315,10 @@ static int p_bo(struct parser *p)
 	if (!dbc_lex_eol(p))
 		return dbc_fail(p, p->pos, "unexpected text after the sender");
 	if (dlc > CF_MAX_LEN) {
-		dbc_warn_at(p, line, dbc_col_of(p, nst), "message %s: length %llu "
-			"exceeds 64 bytes, clamped", name,
-			(unsigned long long)dlc);
+		dbc_warn_at(p, line, dbc_col_of(p, nst),
+			    "message %s: length %llu "
+			    "exceeds 64 bytes, clamped",
+			    name, (unsigned long long)dlc);
 		dlc = CF_MAX_LEN;
 	}
 	VEC_PUSH(p, p->msgs, m);
@@ -348,29 +339,31 @@ static int p_bo(struct parser *p)
 		/* VECTOR__INDEPENDENT_SIG_MSG (0xC0000000) is a container,
 		 * never a frame: keep it without complaint */
 		if (m->id > CF_EFF_MASK && strcmp(name, "VECTOR__INDEPENDENT_SIG_MSG"))
-			dbc_warn_at(p, line, dbc_col_of(p, st), "message %s: id 0x%X "
-				"exceeds 29 bits", name, m->id);
+			dbc_warn_at(p, line, dbc_col_of(p, st),
+				    "message %s: id 0x%X "
+				    "exceeds 29 bits",
+				    name, m->id);
 	} else {
 		m->id = (uint32_t)id;
-		if (id > CF_SFF_MASK &&
-		    strcmp(name, "VECTOR__INDEPENDENT_SIG_MSG")) {
+		if (id > CF_SFF_MASK && strcmp(name, "VECTOR__INDEPENDENT_SIG_MSG")) {
 			/* cantools matches these as extended; so do we */
 			m->ext = 1;
-			dbc_warn_at(p, line, dbc_col_of(p, st), "message %s: standard id "
-				"0x%llX exceeds 11 bits; kept as extended",
-				name, (unsigned long long)id);
+			dbc_warn_at(p, line, dbc_col_of(p, st),
+				    "message %s: standard id "
+				    "0x%llX exceeds 11 bits; kept as extended",
+				    name, (unsigned long long)id);
 		}
 	}
-	if (dbc_index_once(&p->msg_by_rawid, dbc_hash_u64(pm->rawid),
-		       (uint32_t)(p->msgs.n - 1), same_rawid, p, 0) < 0) {
+	if (dbc_index_once(&p->msg_by_rawid, dbc_hash_u64(pm->rawid), (uint32_t)(p->msgs.n - 1),
+			   same_rawid, p, 0) < 0) {
 		p->oom = 1;
 		return -1;
 	}
 	return 0;
 }
 
-static int parse_mux(struct parser *p, const char *s, size_t n, size_t pos,
-		     struct dbc_signal *sg, struct psig *ps)
+static int parse_mux(struct parser *p, const char *s, size_t n, size_t pos, struct dbc_signal *sg,
+		     struct psig *ps)
 {
 	size_t i = 1;
 	uint64_t v = 0;
@@ -381,8 +374,10 @@ static int parse_mux(struct parser *p, const char *s, size_t n, size_t pos,
 	}
 	if (n == 1 && s[0] == 'm') {
 		/* seen in real files; cantools reads it as "M" too */
-		dbc_warn_at(p, p->line, dbc_col_of(p, pos), "signal %s: multiplexer "
-			"indicator 'm' read as 'M'", sg->name);
+		dbc_warn_at(p, p->line, dbc_col_of(p, pos),
+			    "signal %s: multiplexer "
+			    "indicator 'm' read as 'M'",
+			    sg->name);
 		sg->mux = DBC_MUX_SELECTOR;
 		return 0;
 	}
@@ -430,7 +425,7 @@ static int p_sg(struct parser *p)
 		return -1;
 	if (find_sig(p, mi, s, n) >= 0)
 		return dbc_fail(p, st, "duplicate signal '%.*s' in %s", (int)n, s,
-			    p->msgs.v[mi].name);
+				p->msgs.v[mi].name);
 	sg.name = dbc_lex_dup_str(p, s, n);
 	if (!sg.name)
 		return -1;
@@ -441,8 +436,8 @@ static int p_sg(struct parser *p)
 		if (dbc_lex_word(p, &s, &n) < 0 || parse_mux(p, s, n, mpos, &sg, &ps) < 0)
 			return -1;
 	}
-	if (dbc_lex_expect(p, ':') < 0 || dbc_lex_unum(p, &start) < 0 || dbc_lex_expect(p, '|') < 0 ||
-	    dbc_lex_unum(p, &size) < 0 || dbc_lex_expect(p, '@') < 0)
+	if (dbc_lex_expect(p, ':') < 0 || dbc_lex_unum(p, &start) < 0 ||
+	    dbc_lex_expect(p, '|') < 0 || dbc_lex_unum(p, &size) < 0 || dbc_lex_expect(p, '@') < 0)
 		return -1;
 	c = dbc_lex_cur(p);
 	if (c != '0' && c != '1')
@@ -454,10 +449,12 @@ static int p_sg(struct parser *p)
 		return dbc_fail(p, p->pos, "expected sign '+' or '-'");
 	sg.is_signed = c == '-';
 	p->pos++;
-	if (dbc_lex_expect(p, '(') < 0 || dbc_lex_num(p, &sg.scale) < 0 || dbc_lex_expect(p, ',') < 0 ||
-	    dbc_lex_num(p, &sg.offset) < 0 || dbc_lex_expect(p, ')') < 0 || dbc_lex_expect(p, '[') < 0 ||
-	    dbc_lex_num(p, &sg.min) < 0 || dbc_lex_expect(p, '|') < 0 || dbc_lex_num(p, &sg.max) < 0 ||
-	    dbc_lex_expect(p, ']') < 0 || dbc_lex_string(p, &sg.unit) < 0)
+	if (dbc_lex_expect(p, '(') < 0 || dbc_lex_num(p, &sg.scale) < 0 ||
+	    dbc_lex_expect(p, ',') < 0 || dbc_lex_num(p, &sg.offset) < 0 ||
+	    dbc_lex_expect(p, ')') < 0 || dbc_lex_expect(p, '[') < 0 ||
+	    dbc_lex_num(p, &sg.min) < 0 || dbc_lex_expect(p, '|') < 0 ||
+	    dbc_lex_num(p, &sg.max) < 0 || dbc_lex_expect(p, ']') < 0 ||
+	    dbc_lex_string(p, &sg.unit) < 0)
 		return -1;
 	ps.rfirst = (uint32_t)p->strs.n;
 	while (!dbc_lex_eol(p)) {
@@ -482,16 +479,16 @@ static int p_sg(struct parser *p)
 	}
 	if (size == 0 || size > 64)
 		return dbc_fail(p, st, "signal %s: size %llu is not 1..64", sg.name,
-			    (unsigned long long)size);
+				(unsigned long long)size);
 	sg.start = (uint16_t)(start > 65535 ? 65535 : start);
 	sg.size = (uint16_t)size;
 	if (start >= 8 * CF_MAX_LEN || dbc_compile_signal(&sg) < 0)
-		return dbc_fail(p, st, "signal %s: bits %llu|%llu lie outside 64 "
-			    "bytes", sg.name, (unsigned long long)start,
-			    (unsigned long long)size);
+		return dbc_fail(p, st,
+				"signal %s: bits %llu|%llu lie outside 64 "
+				"bytes",
+				sg.name, (unsigned long long)start, (unsigned long long)size);
 	if (sg.scale == 0) {
-		dbc_warn_at(p, line, dbc_col_of(p, st), "signal %s: scale 0, using 1",
-			sg.name);
+		dbc_warn_at(p, line, dbc_col_of(p, st), "signal %s: scale 0, using 1", sg.name);
 		sg.scale = 1;
 	}
 	sg.line = line;
@@ -511,15 +508,14 @@ static int p_sg(struct parser *p)
 	}
 	/* a message's signals are contiguous: SG_ attaches to the last BO_ */
 	if (++p->pm.v[mi].n > SCAN_MAX) {
-		uint32_t k = p->pm.v[mi].n == SCAN_MAX + 1 ? p->pm.v[mi].first
-							 : (uint32_t)p->sigs.n - 1;
+		uint32_t k =
+			p->pm.v[mi].n == SCAN_MAX + 1 ? p->pm.v[mi].first : (uint32_t)p->sigs.n - 1;
 
 		for (; k < p->sigs.n; k++) {
 			const char *nm = p->sigs.v[k].name;
 
 			if (dbc_htab_put(&p->sig_by_name,
-					 dbc_name_hash(nm, strlen(nm), (uint64_t)mi),
-					 k) < 0) {
+					 dbc_name_hash(nm, strlen(nm), (uint64_t)mi), k) < 0) {
 				p->oom = 1;
 				return -1;
 			}
@@ -675,14 +671,13 @@ static int p_sig_valtype(struct parser *p)
 	if (dbc_lex_unum(p, &t) < 0)
 		return -1;
 	if (t > 2)
-		return dbc_fail(p, st, "value type %llu is not 0, 1 or 2",
-			    (unsigned long long)t);
+		return dbc_fail(p, st, "value type %llu is not 0, 1 or 2", (unsigned long long)t);
 	if (t == 1 && p->sigs.v[si].size != 32)
 		return dbc_fail(p, st, "signal %s: float32 needs 32 bits, has %u",
-			    p->sigs.v[si].name, p->sigs.v[si].size);
+				p->sigs.v[si].name, p->sigs.v[si].size);
 	if (t == 2 && p->sigs.v[si].size != 64)
 		return dbc_fail(p, st, "signal %s: float64 needs 64 bits, has %u",
-			    p->sigs.v[si].name, p->sigs.v[si].size);
+				p->sigs.v[si].name, p->sigs.v[si].size);
 	p->sigs.v[si].kind = (uint8_t)t;
 	dbc_lex_end_stmt(p);
 	return 0;
@@ -692,8 +687,7 @@ static int p_sg_mul_val(struct parser *p)
 {
 	long mi, si, sel;
 
-	if (msg_ref(p, &mi) < 0 || sig_ref(p, mi, &si) < 0 ||
-	    sig_ref(p, mi, &sel) < 0)
+	if (msg_ref(p, &mi) < 0 || sig_ref(p, mi, &si) < 0 || sig_ref(p, mi, &sel) < 0)
 		return -1;
 	p->stmt++;
 	while (dbc_lex_list_more(p)) {
@@ -709,9 +703,8 @@ static int p_sg_mul_val(struct parser *p)
 		if (dbc_lex_unum(p, &hi) < 0)
 			return -1;
 		if (hi < lo)
-			return dbc_fail(p, st, "empty range %llu-%llu",
-				    (unsigned long long)lo,
-				    (unsigned long long)hi);
+			return dbc_fail(p, st, "empty range %llu-%llu", (unsigned long long)lo,
+					(unsigned long long)hi);
 		VEC_PUSH(p, p->ranges, r);
 		if (!r)
 			return -1;
@@ -732,8 +725,7 @@ long dbc_find_def(struct parser *p, const char *s)
 	uint64_t h = dbc_name_hash(s, n, 2);
 	uint32_t it = 0;
 	long i, found = -1;
-	const struct dbc_attr_def *defs = p->defs.v ? p->defs.v
-						   : p->db->attr_defs;
+	const struct dbc_attr_def *defs = p->defs.v ? p->defs.v : p->db->attr_defs;
 
 	while ((i = dbc_htab_next(&p->def_by_name, h, &it)) >= 0)
 		if (!strcmp(defs[i].name, s) && i > found)
@@ -743,9 +735,14 @@ long dbc_find_def(struct parser *p, const char *s)
 
 static int obj_kind(struct parser *p, uint8_t *kind)
 {
-	static const struct { const char *kw; uint8_t k; } kws[] = {
-		{ "BU_", DBC_OBJ_NODE }, { "BO_", DBC_OBJ_MSG },
-		{ "SG_", DBC_OBJ_SIG }, { "EV_", DBC_OBJ_ENV },
+	static const struct {
+		const char *kw;
+		uint8_t k;
+	} kws[] = {
+		{"BU_", DBC_OBJ_NODE},
+		{"BO_", DBC_OBJ_MSG},
+		{"SG_", DBC_OBJ_SIG},
+		{"EV_", DBC_OBJ_ENV},
 	};
 	size_t i;
 
@@ -806,7 +803,8 @@ static int p_ba_def(struct parser *p, int rel)
 	if (d->type <= DBC_AT_FLOAT) {
 		/* bounds are optional in some files */
 		dbc_lex_skip_ws(p, 1);
-		if (dbc_lex_cur(p) != ';' && (dbc_lex_num(p, &d->min) < 0 || dbc_lex_num(p, &d->max) < 0)) {
+		if (dbc_lex_cur(p) != ';' &&
+		    (dbc_lex_num(p, &d->min) < 0 || dbc_lex_num(p, &d->max) < 0)) {
 			p->defs.n--;
 			return -1;
 		}
@@ -833,7 +831,7 @@ static int p_ba_def(struct parser *p, int rel)
 		d->enums = (const char *const *)(uintptr_t)(p->enum_first.n);
 	}
 	if (dbc_index_once(&p->def_by_name, dbc_name_hash(name, strlen(name), 2),
-		       (uint32_t)(p->defs.n - 1), dbc_same_def, p->defs.v, 0) < 0) {
+			   (uint32_t)(p->defs.n - 1), dbc_same_def, p->defs.v, 0) < 0) {
 		p->oom = 1;
 		return -1;
 	}
@@ -842,8 +840,7 @@ static int p_ba_def(struct parser *p, int rel)
 }
 
 /* A value: number or string; *is_str tells which. */
-static int attr_value(struct parser *p, double *numv, const char **str,
-		      int *is_str)
+static int attr_value(struct parser *p, double *numv, const char **str, int *is_str)
 {
 	dbc_lex_skip_ws(p, 1);
 	if (dbc_lex_cur(p) == '"') {
@@ -868,8 +865,8 @@ static int p_ba_def_def(struct parser *p)
 		return -1;
 	di = dbc_find_def(p, name);
 	if (di < 0) {
-		dbc_warn_at(p, p->line, dbc_col_of(p, st),
-			"default for undefined attribute \"%s\"", name);
+		dbc_warn_at(p, p->line, dbc_col_of(p, st), "default for undefined attribute \"%s\"",
+			    name);
 	} else {
 		struct dbc_attr_def *d = &p->defs.v[di];
 
@@ -956,41 +953,41 @@ static const struct {
 	const char *kw;
 	handler_fn fn;
 } sections[] = {
-	{ "VERSION", p_version },
-	{ "NS_", p_ns },
-	{ "BS_", p_bs },
-	{ "BU_", p_bu },
-	{ "BO_", p_bo },
-	{ "SG_", p_sg },
-	{ "BO_TX_BU_", p_bo_tx_bu },
-	{ "CM_", p_cm },
-	{ "VAL_", p_val },
-	{ "VAL_TABLE_", p_val_table },
-	{ "SIG_VALTYPE_", p_sig_valtype },
-	{ "SG_MUL_VAL_", p_sg_mul_val },
-	{ "BA_DEF_", p_ba_def0 },
-	{ "BA_DEF_DEF_", p_ba_def_def },
-	{ "BA_", p_ba },
-	{ "BA_DEF_REL_", p_ba_def_rel },
+	{"VERSION", p_version},
+	{"NS_", p_ns},
+	{"BS_", p_bs},
+	{"BU_", p_bu},
+	{"BO_", p_bo},
+	{"SG_", p_sg},
+	{"BO_TX_BU_", p_bo_tx_bu},
+	{"CM_", p_cm},
+	{"VAL_", p_val},
+	{"VAL_TABLE_", p_val_table},
+	{"SIG_VALTYPE_", p_sig_valtype},
+	{"SG_MUL_VAL_", p_sg_mul_val},
+	{"BA_DEF_", p_ba_def0},
+	{"BA_DEF_DEF_", p_ba_def_def},
+	{"BA_", p_ba},
+	{"BA_DEF_REL_", p_ba_def_rel},
 	/* relation defaults and values carry nothing that decoding uses */
-	{ "BA_DEF_DEF_REL_", p_skip },
-	{ "BA_REL_", p_skip },
-	{ "BA_DEF_SGTYPE_", p_skip },
-	{ "BA_SGTYPE_", p_skip },
-	{ "SIG_GROUP_", p_skip },
-	{ "EV_", p_skip },
-	{ "ENVVAR_DATA_", p_skip },
-	{ "SGTYPE_", p_skip },
-	{ "SGTYPE_VAL_", p_skip },
-	{ "SIG_TYPE_REF_", p_skip },
-	{ "SIGTYPE_VALTYPE_", p_skip },
-	{ "CAT_DEF_", p_skip },
-	{ "CAT_", p_skip },
-	{ "FILTER", p_skip },
-	{ "BU_SG_REL_", p_skip },
-	{ "BU_EV_REL_", p_skip },
-	{ "BU_BO_REL_", p_skip },
-	{ "NS_DESC_", p_skip },
+	{"BA_DEF_DEF_REL_", p_skip},
+	{"BA_REL_", p_skip},
+	{"BA_DEF_SGTYPE_", p_skip},
+	{"BA_SGTYPE_", p_skip},
+	{"SIG_GROUP_", p_skip},
+	{"EV_", p_skip},
+	{"ENVVAR_DATA_", p_skip},
+	{"SGTYPE_", p_skip},
+	{"SGTYPE_VAL_", p_skip},
+	{"SIG_TYPE_REF_", p_skip},
+	{"SIGTYPE_VALTYPE_", p_skip},
+	{"CAT_DEF_", p_skip},
+	{"CAT_", p_skip},
+	{"FILTER", p_skip},
+	{"BU_SG_REL_", p_skip},
+	{"BU_EV_REL_", p_skip},
+	{"BU_BO_REL_", p_skip},
+	{"NS_DESC_", p_skip},
 };
 
 long dbc_section_of(const char *s, size_t n)
@@ -1013,7 +1010,8 @@ static void resync(struct parser *p)
 		while (p->pos < p->n && (dbc_lex_cur(p) == ' ' || dbc_lex_cur(p) == '\t'))
 			p->pos++;
 		st = p->pos;
-		while (p->pos < p->n && !dbc_is_space(dbc_lex_cur(p)) && !dbc_is_punct(dbc_lex_cur(p)))
+		while (p->pos < p->n && !dbc_is_space(dbc_lex_cur(p)) &&
+		       !dbc_is_punct(dbc_lex_cur(p)))
 			p->pos++;
 		if (p->pos > st && dbc_section_of(p->b + st, p->pos - st) >= 0) {
 			p->pos = save;
@@ -1073,15 +1071,14 @@ static void parse_all(struct parser *p)
 		}
 		p->err = 0;
 		if (dbc_lex_word(p, &s, &n) < 0) {
-			dbc_warn_at(p, line, dbc_col_of(p, st), "unexpected '%c'",
-				p->b[st]);
+			dbc_warn_at(p, line, dbc_col_of(p, st), "unexpected '%c'", p->b[st]);
 			resync(p);
 			continue;
 		}
 		sec = dbc_section_of(s, n);
 		if (sec < 0) {
-			dbc_warn_at(p, line, dbc_col_of(p, st),
-				"unknown section '%.*s' skipped", (int)(n > 40 ? 40 : n), s);
+			dbc_warn_at(p, line, dbc_col_of(p, st), "unknown section '%.*s' skipped",
+				    (int)(n > 40 ? 40 : n), s);
 			resync(p);
 			continue;
 		}
@@ -1089,9 +1086,9 @@ static void parse_all(struct parser *p)
 			if (!p->err)
 				dbc_fail(p, st, "bad %s", sections[sec].kw);
 			/* the error may sit on a later line of the statement */
-			dbc_warn_at(p, p->err_line, p->err_pos >= p->line_start ?
-				dbc_col_of(p, p->err_pos) : 0, "%s: %s",
-				sections[sec].kw, p->msg);
+			dbc_warn_at(p, p->err_line,
+				    p->err_pos >= p->line_start ? dbc_col_of(p, p->err_pos) : 0,
+				    "%s: %s", sections[sec].kw, p->msg);
 			if (p->line > p->err_line) {
 				p->pos = p->line_start;
 				resync(p);
@@ -1138,9 +1135,8 @@ static void set_err(char *err, size_t errsz, const char *fmt, ...)
 	va_end(ap);
 }
 
-int dbc_load_mem(const char *name, const char *buf, size_t len,
-		 const struct dbc_opts *o, struct dbc_db **out, char *err,
-		 size_t errsz)
+int dbc_load_mem(const char *name, const char *buf, size_t len, const struct dbc_opts *o,
+		 struct dbc_db **out, char *err, size_t errsz)
 {
 	struct parser p;
 	struct dbc_db *db;
@@ -1172,8 +1168,7 @@ int dbc_load_mem(const char *name, const char *buf, size_t len,
 	db->flags = p.flags;
 	p.db = db;
 	if (dbc_htab_init(&p.msg_by_rawid, (uint32_t)(guess / 8)) < 0 ||
-	    dbc_htab_init(&p.sig_by_name, 64) < 0 ||
-	    dbc_htab_init(&p.node_by_name, 64) < 0 ||
+	    dbc_htab_init(&p.sig_by_name, 64) < 0 || dbc_htab_init(&p.node_by_name, 64) < 0 ||
 	    dbc_htab_init(&p.def_by_name, 64) < 0)
 		goto out_oom;
 	db->path = dbc_lex_dup_str(&p, name, strlen(name));
@@ -1207,8 +1202,8 @@ out_free:
 	return ret;
 }
 
-int dbc_load_file(const char *path, const struct dbc_opts *o,
-		  struct dbc_db **out, char *err, size_t errsz)
+int dbc_load_file(const char *path, const struct dbc_opts *o, struct dbc_db **out, char *err,
+		  size_t errsz)
 {
 	struct stat st;
 	void *map = NULL;
@@ -1244,8 +1239,7 @@ int dbc_load_file(const char *path, const struct dbc_opts *o,
 			goto out_close;
 		}
 	}
-	ret = dbc_load_mem(path, map ? map : "", (size_t)st.st_size, o, out, err,
-			   errsz);
+	ret = dbc_load_mem(path, map ? map : "", (size_t)st.st_size, o, out, err, errsz);
 	if (map)
 		munmap(map, (size_t)st.st_size);
 out_close:

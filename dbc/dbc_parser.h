@@ -23,21 +23,21 @@
 
 struct psig {
 	uint32_t msg;
-	uint32_t rfirst, nr;     /* receivers in p->strs */
-	uint64_t muxval;         /* "mN" */
+	uint32_t rfirst, nr; /* receivers in p->strs */
+	uint64_t muxval;     /* "mN" */
 	int has_muxval;
-	long sel;                /* selector from SG_MUL_VAL_, -1 if none */
-	uint32_t mulval_stmt;    /* latest SG_MUL_VAL_ statement, 0 none */
-	uint32_t val_stmt;       /* latest VAL_ statement, 0 none */
+	long sel;	      /* selector from SG_MUL_VAL_, -1 if none */
+	uint32_t mulval_stmt; /* latest SG_MUL_VAL_ statement, 0 none */
+	uint32_t val_stmt;    /* latest VAL_ statement, 0 none */
 	int kind_set;
 };
 
 struct pmsg {
-	uint32_t rawid;          /* as written, bit 31 included */
-	uint32_t first, n;       /* signals */
+	uint32_t rawid;	   /* as written, bit 31 included */
+	uint32_t first, n; /* signals */
 };
 
-struct pref {                    /* sender of a message */
+struct pref { /* sender of a message */
 	uint32_t owner;
 	const char *s;
 };
@@ -54,7 +54,11 @@ struct prange {
 };
 
 /* map: see dbc_big_grow() */
-#define VEC(T) struct { T *v; size_t n, cap, map; }
+#define VEC(T)                                                                                     \
+	struct {                                                                                   \
+		T *v;                                                                              \
+		size_t n, cap, map;                                                                \
+	}
 #define VEC_FREE(vec) dbc_big_free((vec).v, (vec).map)
 /* the block now belongs to someone else, who frees it with its map */
 #define VEC_GIVEN(vec) ((vec).v = NULL, (vec).map = 0)
@@ -98,34 +102,33 @@ struct parser {
 	size_t errsz;
 };
 
-#define VEC_PUSH(p, vec, out)                                                  \
-	do {                                                                   \
-		if ((vec).n == (vec).cap) {                                    \
-			size_t nc = (vec).cap ? (vec).cap * 2 : 64;            \
-			void *nv = dbc_big_grow((vec).v, (vec).n * sizeof(*(vec).v), \
-					    &(vec).map, nc * sizeof(*(vec).v)); \
-			if (!nv) {                                             \
-				(p)->oom = 1;                                  \
-				out = NULL;                                    \
-				break;                                         \
-			}                                                      \
-			(vec).v = nv;                                          \
-			(vec).cap = nc;                                        \
-		}                                                              \
-		out = &(vec).v[(vec).n++];                                     \
-		memset(out, 0, sizeof(*out));                                  \
+#define VEC_PUSH(p, vec, out)                                                                      \
+	do {                                                                                       \
+		if ((vec).n == (vec).cap) {                                                        \
+			size_t nc = (vec).cap ? (vec).cap * 2 : 64;                                \
+			void *nv = dbc_big_grow((vec).v, (vec).n * sizeof(*(vec).v), &(vec).map,   \
+						nc * sizeof(*(vec).v));                            \
+			if (!nv) {                                                                 \
+				(p)->oom = 1;                                                      \
+				out = NULL;                                                        \
+				break;                                                             \
+			}                                                                          \
+			(vec).v = nv;                                                              \
+			(vec).cap = nc;                                                            \
+		}                                                                                  \
+		out = &(vec).v[(vec).n++];                                                         \
+		memset(out, 0, sizeof(*out));                                                      \
 	} while (0)
 
 static inline int dbc_is_punct(int c)
 {
-	return c == ':' || c == ';' || c == ',' || c == '|' || c == '@' ||
-	       c == '(' || c == ')' || c == '[' || c == ']' || c == '"';
+	return c == ':' || c == ';' || c == ',' || c == '|' || c == '@' || c == '(' || c == ')' ||
+	       c == '[' || c == ']' || c == '"';
 }
 
 static inline int dbc_is_space(int c)
 {
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' ||
-	       c == '\v';
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
 }
 
 /* Reports a warning at line:col (col 0: none); in strict mode the first
@@ -189,8 +192,8 @@ typedef int (*dbc_same_fn)(const void *ctx, uint32_t a, uint32_t b);
  * has idx's key is replaced (the later definition wins) or, with
  * keep_first, kept.  Returns 0 or -ENOMEM.
  */
-int dbc_index_once(struct dbc_htab *t, uint64_t h, uint32_t idx, dbc_same_fn same,
-		   const void *ctx, int keep_first);
+int dbc_index_once(struct dbc_htab *t, uint64_t h, uint32_t idx, dbc_same_fn same, const void *ctx,
+		   int keep_first);
 /* dbc_same_fn of attribute definitions (ctx: their array), by name. */
 int dbc_same_def(const void *ctx, uint32_t a, uint32_t b);
 /* Index of the attribute definition named s (NUL-terminated), or -1. */

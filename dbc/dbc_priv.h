@@ -12,8 +12,8 @@ extern "C" {
 /* Open-addressing table of 32-bit indices; the caller compares keys.  A
  * slot keeps the index next to a hash tag, so a probe is one cache line. */
 struct dbc_hslot {
-	uint32_t idx;  /* index + 1, 0 = empty */
-	uint32_t tag;  /* low 32 bits of the key hash */
+	uint32_t idx; /* index + 1, 0 = empty */
+	uint32_t tag; /* low 32 bits of the key hash */
 };
 
 struct dbc_htab {
@@ -27,18 +27,17 @@ struct dbc_chunk;
 
 struct dbc_priv {
 	struct dbc_chunk *arena;
-	struct dbc_htab by_id;   /* id | ext << 31 -> message */
-	struct dbc_htab by_pgn;  /* J1939 PGN -> message (DBC_J1939 only) */
+	struct dbc_htab by_id;	 /* id | ext << 31 -> message */
+	struct dbc_htab by_pgn;	 /* J1939 PGN -> message (DBC_J1939 only) */
 	struct dbc_htab by_name; /* message name -> message */
 	/* owned arrays behind the public pointers */
 	struct dbc_signal *sigs;
 	/* each block's mapping length, 0: malloc's (dbc_big_free()) */
-	size_t msgs_map, nodes_map, defs_map, sigs_map, strs_map, recv_map,
-		vals_map;
+	size_t msgs_map, nodes_map, defs_map, sigs_map, strs_map, recv_map, vals_map;
 	struct dbc_choice *choices;
 	struct dbc_range *ranges;
-	const char **strs;  /* enum labels of attribute definitions */
-	const char **recv;  /* signal receivers */
+	const char **strs; /* enum labels of attribute definitions */
+	const char **recv; /* signal receivers */
 	unsigned int *order;
 	/* attribute values, for dbc_attr() */
 	struct dbc_attrval *vals;
@@ -51,9 +50,9 @@ struct dbc_priv {
 };
 
 struct dbc_attrval {
-	uint32_t def;      /* index in db->attr_defs */
-	uint8_t kind;      /* enum dbc_obj */
-	uint32_t obj;      /* node/message/signal index */
+	uint32_t def; /* index in db->attr_defs */
+	uint8_t kind; /* enum dbc_obj */
+	uint32_t obj; /* node/message/signal index */
 	const char *defname;
 	unsigned int line;
 	int is_str;
@@ -93,8 +92,7 @@ long dbc_htab_next(const struct dbc_htab *t, uint64_t h, uint32_t *it);
 void dbc_htab_set(struct dbc_htab *t, uint64_t h, uint32_t it, uint32_t idx);
 
 /* Message by its DBC name only (no long names). */
-const struct dbc_message *dbc_find_msg_exact(const struct dbc_db *db,
-					     const char *name);
+const struct dbc_message *dbc_find_msg_exact(const struct dbc_db *db, const char *name);
 
 /* Compiles the extraction steps of s; returns 0 or -EINVAL if it does not
  * fit in CF_MAX_LEN bytes. */

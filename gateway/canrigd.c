@@ -47,16 +47,16 @@
 #define CANRIG_VERSION "0.1.0"
 #endif
 
-#define BATCH 64
-#define MAX_FILTERS 512 /* the kernel's per-socket limit for CAN_RAW */
-#define CTL_MAX_CONNS 32 /* control connections at once; more wait in the backlog */
-#define WS_DEFAULT_MIN 60 /* workshop on: closes by itself after this */
-#define WS_MAX_MIN 1440
+#define BATCH	       64
+#define MAX_FILTERS    512 /* the kernel's per-socket limit for CAN_RAW */
+#define CTL_MAX_CONNS  32  /* control connections at once; more wait in the backlog */
+#define WS_DEFAULT_MIN 60  /* workshop on: closes by itself after this */
+#define WS_MAX_MIN     1440
 
 struct qent {
 	struct cf_frame f;
 	uint8_t data[CF_MAX_LEN];
-	uint64_t t;          /* enqueued */
+	uint64_t t; /* enqueued */
 	uint16_t route;
 };
 
@@ -69,12 +69,12 @@ struct gif {
 	ev_io rd, wr;
 	struct qent *q;
 	uint32_t cap, head, n;
-	int held;            /* bus-off or carrier off: the queue waits */
+	int held; /* bus-off or carrier off: the queue waits */
 	uint64_t rx, tx, lost_down, busoff;
-	uint64_t overflow_old;  /* kernel receive drops of closed sockets */
-	uint64_t same_dev;      /* times refused: its device was open already */
-	uint64_t err_local;     /* error frames a local process sent: ignored */
-	unsigned int dup_of;    /* 1 + the interface whose device it named, or 0 */
+	uint64_t overflow_old;	     /* kernel receive drops of closed sockets */
+	uint64_t same_dev;	     /* times refused: its device was open already */
+	uint64_t err_local;	     /* error frames a local process sent: ignored */
+	unsigned int dup_of;	     /* 1 + the interface whose device it named, or 0 */
 	char note[GW_NAME_MAX + 24]; /* why it stays closed, for status */
 };
 
@@ -89,19 +89,19 @@ struct offload {
 	struct gw_cgw nl;
 	int open;
 	unsigned int gen;
-	size_t n;                       /* routes of the engine they belong to */
-	struct gw_cgw_route *rt;        /* the plan, one per route */
-	struct gw_cgw_inst *inst;       /* installed jobs, one per route */
-	struct gw_cgw_ctr *seen;        /* kernel totals already counted */
+	size_t n;		  /* routes of the engine they belong to */
+	struct gw_cgw_route *rt;  /* the plan, one per route */
+	struct gw_cgw_inst *inst; /* installed jobs, one per route */
+	struct gw_cgw_ctr *seen;  /* kernel totals already counted */
 	/* Handover of routes moving from user space into the kernel: until
 	 * their source socket shows a frame stamped after the jobs went in
 	 * (or runs dry), canrigd still routes them, so frames that arrived
 	 * before the jobs are neither lost nor skipped. */
-	uint8_t *final;                 /* the engine's marks once handed over */
-	uint8_t *moving;                /* routed by user space before the jobs */
-	uint32_t pending;               /* source interfaces not handed over yet */
-	uint64_t t_real;                /* CLOCK_REALTIME after the jobs went in */
-	char saved[GW_PATH_MAX + 8];   /* plain jobs' list: control path + .jobs */
+	uint8_t *final;		     /* the engine's marks once handed over */
+	uint8_t *moving;	     /* routed by user space before the jobs */
+	uint32_t pending;	     /* source interfaces not handed over yet */
+	uint64_t t_real;	     /* CLOCK_REALTIME after the jobs went in */
+	char saved[GW_PATH_MAX + 8]; /* plain jobs' list: control path + .jobs */
 	ev_timer poll_tm;
 };
 
@@ -109,14 +109,14 @@ struct offload {
 struct ctl_conn {
 	struct gwd *d;
 	ev_io io;
-	ev_timer tm;            /* a client too slow to ask or to read is dropped */
+	ev_timer tm; /* a client too slow to ask or to read is dropped */
 	struct ucred who;
-	int in_group;           /* the peer is in the control group */
+	int in_group; /* the peer is in the control group */
 	char in[128];
 	size_t nin;
-	char *out;              /* the answer, being written */
+	char *out; /* the answer, being written */
 	size_t nout, off;
-	struct ctl_conn *next;  /* every connection */
+	struct ctl_conn *next;	/* every connection */
 	struct ctl_conn *wnext; /* waiting for a reload */
 };
 
@@ -128,7 +128,7 @@ struct reload_job {
 	pthread_t th;
 	int busy, again;
 	ev_async done;
-	struct gw_conf nc;     /* the thread's result */
+	struct gw_conf nc;	   /* the thread's result */
 	struct gw_cgw_route *plan; /* and its offload plan (offload: kernel) */
 	int rc;
 	char err[512];
@@ -150,32 +150,31 @@ struct gwd {
 	ev_io ctl, link;
 	int ctl_fd, link_fd;
 	char ctl_path[GW_PATH_MAX];
-	const char *path;           /* -c as given: what messages name */
-	int dirfd;                  /* where a relative -c is (else AT_FDCWD): reloads
-				     * run after daemon()'s chdir("/") */
+	const char *path; /* -c as given: what messages name */
+	int dirfd;	  /* where a relative -c is (else AT_FDCWD): reloads
+			   * run after daemon()'s chdir("/") */
 	int verbose, foreground;
 	uint64_t started;
 	struct gw_emit out[256];
 	/* workshop mode opened by command closes by itself; from the file
 	 * it stays open until a reload says otherwise */
 	ev_timer ws_tm;
-	uint64_t ws_until;          /* now_ns() deadline; 0: off or from the file */
+	uint64_t ws_until; /* now_ns() deadline; 0: off or from the file */
 	/* control socket: rights resolved from conf (start, reload) */
 	uid_t ctl_uids[GW_CTL_USERS_MAX];
 	size_t nctl_uids;
-	gid_t ctl_gid;              /* members may read */
+	gid_t ctl_gid; /* members may read */
 	unsigned int nconns;
-	ev_timer ctl_resume;        /* the listener paused on EMFILE */
-	int ctl_starved;            /* and said so */
+	ev_timer ctl_resume; /* the listener paused on EMFILE */
+	int ctl_starved;     /* and said so */
 	int lock_fd;
 	char lock_path[GW_PATH_MAX + 8];
-	uid_t start_uid;            /* who started canrigd (owns the config) */
+	uid_t start_uid; /* who started canrigd (owns the config) */
 };
 
 static int use_syslog;
 
-static void logmsg(int prio, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+static void logmsg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void logmsg(int prio, const char *fmt, ...)
 {
@@ -401,8 +400,10 @@ static int open_if(struct gwd *d, struct gif *g, int quiet)
 			g->same_dev++;
 			snprintf(g->note, sizeof(g->note), "DOWN (same device as %s)",
 				 d->conf.ifname[i]);
-			logmsg(LOG_WARNING, "%s: same device (ifindex %d) as %s: refused, "
-			       "stays closed", name, ifindex, d->conf.ifname[i]);
+			logmsg(LOG_WARNING,
+			       "%s: same device (ifindex %d) as %s: refused, "
+			       "stays closed",
+			       name, ifindex, d->conf.ifname[i]);
 		}
 		return -EEXIST;
 	}
@@ -531,9 +532,11 @@ static void on_error_frame(struct gif *g, const struct cf_frame *f)
 {
 	if (f->dir != CF_DIR_RX) {
 		if (!g->err_local++)
-			logmsg(LOG_WARNING, "%s: error frame sent by a local process (id "
+			logmsg(LOG_WARNING,
+			       "%s: error frame sent by a local process (id "
 			       "0x%08X): ignored; only the controller's count (further ones "
-			       "only counted)", g->d->conf.ifname[g->idx], (unsigned int)f->id);
+			       "only counted)",
+			       g->d->conf.ifname[g->idx], (unsigned int)f->id);
 		return;
 	}
 	if (f->id & CAN_ERR_BUSOFF)
@@ -566,8 +569,8 @@ static void on_read(struct ev_loop *loop, ev_io *w, int revents)
 			if ((d->off.pending >> g->idx & 1) &&
 			    g->ring.views[i].ts_ns > d->off.t_real)
 				handover(d, g);
-			m = gw_engine_input(d->conf.engine, g->idx, &g->ring.views[i], now,
-					    d->out, 256);
+			m = gw_engine_input(d->conf.engine, g->idx, &g->ring.views[i], now, d->out,
+					    256);
 			for (k = 0; k < m; k++)
 				enqueue(d, &d->out[k], now);
 		}
@@ -583,8 +586,8 @@ static void on_read(struct ev_loop *loop, ev_io *w, int revents)
 	if (n == -EAGAIN && (d->off.pending >> g->idx & 1))
 		handover(d, g);
 	if (rounds && n < 0 && n != -EAGAIN) {
-		logmsg(LOG_WARNING, "%s: %s; waiting for it to come back",
-		       d->conf.ifname[g->idx], strerror(-n));
+		logmsg(LOG_WARNING, "%s: %s; waiting for it to come back", d->conf.ifname[g->idx],
+		       strerror(-n));
 		close_if(g);
 	}
 	arm_rate(d);
@@ -646,8 +649,10 @@ static void link_ev_if(struct gwd *d, struct gif *g, const struct cio_link_ev *e
 	const char *name = d->conf.ifname[g->idx], *why = NULL;
 
 	if (g->open && g->sock.ifindex == ev->ifindex)
-		why = ev->deleted ? "deleted" : !ev->up ? "down" :
-		      !names_dev(name, ev) ? "renamed" : NULL;
+		why = ev->deleted	     ? "deleted"
+		      : !ev->up		     ? "down"
+		      : !names_dev(name, ev) ? "renamed"
+					     : NULL;
 	else if (g->open && !ev->deleted && !strcmp(name, ev->ifname))
 		why = "replaced"; /* its name went to another device */
 	else if (g->open)
@@ -740,20 +745,23 @@ static void print_stats(struct gwd *d, FILE *f)
 	size_t i, k, n = gw_engine_nroutes(d->conf.engine);
 
 	for (i = 0; i < d->conf.nifs; i++)
-		fprintf(f, "interface %s: %s, rx %llu, tx %llu, queued %u, lost while down %llu, "
-			"rx-overflow %llu, bus-off %llu, same device %llu, local error frames %llu\n",
-			d->conf.ifname[i], if_state(&d->ifs[i]),
-			(unsigned long long)d->ifs[i].rx, (unsigned long long)d->ifs[i].tx,
-			d->ifs[i].n, (unsigned long long)d->ifs[i].lost_down,
+		fprintf(f,
+			"interface %s: %s, rx %llu, tx %llu, queued %u, lost while down %llu, "
+			"rx-overflow %llu, bus-off %llu, same device %llu, local error frames "
+			"%llu\n",
+			d->conf.ifname[i], if_state(&d->ifs[i]), (unsigned long long)d->ifs[i].rx,
+			(unsigned long long)d->ifs[i].tx, d->ifs[i].n,
+			(unsigned long long)d->ifs[i].lost_down,
 			(unsigned long long)rx_overflow(&d->ifs[i]),
-			(unsigned long long)d->ifs[i].busoff, (unsigned long long)d->ifs[i].same_dev,
+			(unsigned long long)d->ifs[i].busoff,
+			(unsigned long long)d->ifs[i].same_dev,
 			(unsigned long long)d->ifs[i].err_local);
 	for (i = 0; i < n; i++) {
 		const struct gw_counters *c = gw_engine_counters(d->conf.engine, i);
 
 		fprintf(f, "route %s: matched %llu, forwarded %llu",
-			gw_engine_route_name(d->conf.engine, i),
-			(unsigned long long)c->matched, (unsigned long long)c->forwarded);
+			gw_engine_route_name(d->conf.engine, i), (unsigned long long)c->matched,
+			(unsigned long long)c->forwarded);
 		for (k = 0; k < GW_DROP_N; k++)
 			if (c->dropped[k])
 				fprintf(f, ", %s %llu", gw_drop_name((enum gw_drop)k),
@@ -910,8 +918,7 @@ static int if_kind(const char *name, int *type)
  * absent one, and each that cannot be checked, gets a warning on stderr.
  * Returns 0, or -EMEDIUMTYPE with the message in err.
  */
-static int ifs_check(const struct gw_conf *c, const char *file, int warn, char *err,
-		     size_t cap)
+static int ifs_check(const struct gw_conf *c, const char *file, int warn, char *err, size_t cap)
 {
 	size_t i;
 	int e, type;
@@ -922,16 +929,18 @@ static int ifs_check(const struct gw_conf *c, const char *file, int warn, char *
 			char t[32];
 
 			snprintf(t, sizeof(t), "link type %d", type);
-			snprintf(err, cap, "%s:%u:%u: %s: not a CAN interface (%s): refused",
-				 file, c->ifpos[i][0], c->ifpos[i][1], c->ifname[i],
-				 type == ARPHRD_LOOPBACK ? "loopback" :
-				 type == ARPHRD_ETHER ? "Ethernet" : t);
+			snprintf(err, cap, "%s:%u:%u: %s: not a CAN interface (%s): refused", file,
+				 c->ifpos[i][0], c->ifpos[i][1], c->ifname[i],
+				 type == ARPHRD_LOOPBACK ? "loopback"
+				 : type == ARPHRD_ETHER	 ? "Ethernet"
+							 : t);
 			return e;
 		}
 		if (e && warn)
 			fprintf(stderr, "canrigd: warning: %s:%u:%u: %s: %s\n", file,
-				c->ifpos[i][0], c->ifpos[i][1], c->ifname[i], e == -ENODEV ?
-				"no such interface (yet): opened when it appears" : strerror(-e));
+				c->ifpos[i][0], c->ifpos[i][1], c->ifname[i],
+				e == -ENODEV ? "no such interface (yet): opened when it appears"
+					     : strerror(-e));
 	}
 	return 0;
 }
@@ -973,8 +982,10 @@ static void workshop_follow_file(struct gwd *d)
 
 	workshop_set(d, d->conf.workshop, 0);
 	if (d->conf.workshop)
-		logmsg(LOG_NOTICE, "workshop mode on from %s (no expiry; a reload with "
-		       "workshop: false closes it)", d->path);
+		logmsg(LOG_NOTICE,
+		       "workshop mode on from %s (no expiry; a reload with "
+		       "workshop: false closes it)",
+		       d->path);
 	else if (was)
 		logmsg(LOG_NOTICE, "workshop mode closed by the reload: %s says workshop: false",
 		       d->path);
@@ -1032,11 +1043,12 @@ static void reload_apply(struct gwd *d, char *res, size_t cap)
 	}
 	workshop_follow_file(d);
 	ctl_rights_resolve(d);
-	snprintf(res, cap, "reloaded %s: %zu routes in %.3f ms (YAML %.3f ms, rules %.3f ms), "
+	snprintf(res, cap,
+		 "reloaded %s: %zu routes in %.3f ms (YAML %.3f ms, rules %.3f ms), "
 		 "routing paused %.3f ms",
-		 d->path, gw_engine_nroutes(d->conf.engine),
-		 (double)(now_ns() - d->rl.t0) / 1e6, (double)d->rl.yaml_ns / 1e6,
-		 (double)d->rl.rules_ns / 1e6, (double)(now_ns() - t1) / 1e6);
+		 d->path, gw_engine_nroutes(d->conf.engine), (double)(now_ns() - d->rl.t0) / 1e6,
+		 (double)d->rl.yaml_ns / 1e6, (double)d->rl.rules_ns / 1e6,
+		 (double)(now_ns() - t1) / 1e6);
 	logmsg(LOG_NOTICE, "%s", res);
 	arm_rate(d);
 }
@@ -1147,7 +1159,6 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 		ev_break(loop, EVBREAK_ALL);
 }
 
-
 /* ---- kernel offload ----
  * Routes can-gw computes exactly (gw_cgw.h) are installed there and taken
  * out of the engine; the rest stays in user space.  Their can-gw counters
@@ -1191,7 +1202,8 @@ static void fold(struct gwd *d, struct offload *o, int by_name)
 	}
 	for (i = 0; i < o->n; i++) {
 		long r = by_name ? route_now(d, o->rt, i) : (long)i;
-		struct gw_counters *c = r < 0 ? NULL : gw_engine_counters(d->conf.engine, (size_t)r);
+		struct gw_counters *c =
+			r < 0 ? NULL : gw_engine_counters(d->conf.engine, (size_t)r);
 		const struct gw_cgw_ctr *t = &o->inst[i].total;
 		uint64_t h = t->handled - o->seen[i].handled;
 		uint64_t dr = t->dropped - o->seen[i].dropped;
@@ -1214,8 +1226,7 @@ static void offload_fold(struct gwd *d)
 	fold(d, &d->off, 0);
 }
 
-static void offload_free(struct gw_cgw_route *rt, struct gw_cgw_inst *inst,
-			 struct gw_cgw_ctr *seen)
+static void offload_free(struct gw_cgw_route *rt, struct gw_cgw_inst *inst, struct gw_cgw_ctr *seen)
 {
 	free(rt);
 	free(inst);
@@ -1258,7 +1269,8 @@ static int handover_marks(struct gwd *d)
 		return -ENOMEM;
 	for (i = 0; i < n; i++)
 		k[i] = o->final[i] &&
-		       !(o->moving[i] && (o->pending >> gw_engine_route(d->conf.engine, i)->src & 1));
+		       !(o->moving[i] &&
+			 (o->pending >> gw_engine_route(d->conf.engine, i)->src & 1));
 	e = gw_engine_offload(d->conf.engine, k);
 	free(k);
 	return e;
@@ -1307,8 +1319,10 @@ static void offload_save(struct gwd *d, const struct gw_cgw_inst *inst, size_t n
 	int e = gw_cgw_save(d->off.saved, inst, n);
 
 	if (e)
-		logmsg(LOG_WARNING, "offload: %s: %s (should canrigd be killed, its plain "
-		       "can-gw jobs would stay)", d->off.saved, strerror(-e));
+		logmsg(LOG_WARNING,
+		       "offload: %s: %s (should canrigd be killed, its plain "
+		       "can-gw jobs would stay)",
+		       d->off.saved, strerror(-e));
 }
 
 /* Takes the jobs out of the kernel, counters not folded. */
@@ -1656,15 +1670,17 @@ static void stats_json(struct gwd *d, FILE *f)
 
 	fprintf(f, "{\"interfaces\":[");
 	for (i = 0; i < d->conf.nifs; i++)
-		fprintf(f, "%s{\"name\":\"%s\",\"up\":%s,\"held\":%s,\"rx\":%llu,\"tx\":%llu,"
+		fprintf(f,
+			"%s{\"name\":\"%s\",\"up\":%s,\"held\":%s,\"rx\":%llu,\"tx\":%llu,"
 			"\"queued\":%u,\"lost_down\":%llu,\"rx_overflow\":%llu,\"busoff\":%llu,"
 			"\"same_device\":%llu,\"err_local\":%llu}",
 			i ? "," : "", d->conf.ifname[i], d->ifs[i].open ? "true" : "false",
-			d->ifs[i].held ? "true" : "false",
-			(unsigned long long)d->ifs[i].rx, (unsigned long long)d->ifs[i].tx,
-			d->ifs[i].n, (unsigned long long)d->ifs[i].lost_down,
+			d->ifs[i].held ? "true" : "false", (unsigned long long)d->ifs[i].rx,
+			(unsigned long long)d->ifs[i].tx, d->ifs[i].n,
+			(unsigned long long)d->ifs[i].lost_down,
 			(unsigned long long)rx_overflow(&d->ifs[i]),
-			(unsigned long long)d->ifs[i].busoff, (unsigned long long)d->ifs[i].same_dev,
+			(unsigned long long)d->ifs[i].busoff,
+			(unsigned long long)d->ifs[i].same_dev,
 			(unsigned long long)d->ifs[i].err_local);
 	fprintf(f, "],\"routes\":[");
 	for (i = 0; i < n; i++) {
@@ -1706,15 +1722,17 @@ static void status_text(struct gwd *d, FILE *f)
 
 	for (i = 0; i < d->conf.nifs; i++)
 		up += d->ifs[i].open;
-	fprintf(f, "canrigd %s: running %.0f s, config %s, %zu interfaces (%zu up), "
-		"%zu routes, workshop %s", CANRIG_VERSION,
-		(double)(now_ns() - d->started) / 1e9, d->path, d->conf.nifs, up,
+	fprintf(f,
+		"canrigd %s: running %.0f s, config %s, %zu interfaces (%zu up), "
+		"%zu routes, workshop %s",
+		CANRIG_VERSION, (double)(now_ns() - d->started) / 1e9, d->path, d->conf.nifs, up,
 		gw_engine_nroutes(d->conf.engine),
 		gw_engine_workshop_on(d->conf.engine) ? "on" : "off");
 	if (gw_engine_workshop_on(d->conf.engine) && d->ws_until) {
 		uint64_t t = now_ns();
 
-		fprintf(f, " (%.1f min left)", d->ws_until > t ? (double)(d->ws_until - t) / 60e9 : 0);
+		fprintf(f, " (%.1f min left)",
+			d->ws_until > t ? (double)(d->ws_until - t) / 60e9 : 0);
 	} else if (gw_engine_workshop_on(d->conf.engine)) {
 		fprintf(f, " (from the file, no expiry)");
 	}
@@ -1758,8 +1776,10 @@ static void command(struct gwd *d, const char *line, FILE *f, const struct ucred
 		       who->pid);
 		fprintf(f, "workshop mode on for %g min\n", m);
 	} else {
-		fprintf(f, "error: unknown command '%.64s' (status, stats [--json], routes, "
-			"reload, workshop on [MINUTES]|off)\n", line);
+		fprintf(f,
+			"error: unknown command '%.64s' (status, stats [--json], routes, "
+			"reload, workshop on [MINUTES]|off)\n",
+			line);
 	}
 }
 
@@ -2089,8 +2109,8 @@ static int open_control(struct gwd *d, uid_t uid, gid_t gid)
 	umask(old);
 	/* the user canrigd becomes owns it; operators get its group (not
 	 * asked for when it is so already: the unit's filter refuses chown) */
-	if (!stat(a.sun_path, &st) && ((uid != (uid_t)-1 && st.st_uid != uid) ||
-				       (gid != (gid_t)-1 && st.st_gid != gid)) &&
+	if (!stat(a.sun_path, &st) &&
+	    ((uid != (uid_t)-1 && st.st_uid != uid) || (gid != (gid_t)-1 && st.st_gid != gid)) &&
 	    chown(a.sun_path, uid, gid))
 		logmsg(LOG_WARNING, "chown %s: %s", a.sun_path, strerror(errno));
 	d->ctl_fd = fd;
@@ -2162,7 +2182,7 @@ static void sd_notify_ready(void)
 /* Does this process have cap in its permitted set? */
 static int have_cap(int cap)
 {
-	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
 	struct __user_cap_data_struct c[_LINUX_CAPABILITY_U32S_3];
 
 	memset(c, 0, sizeof(c));
@@ -2178,7 +2198,7 @@ static int have_cap(int cap)
  */
 static int set_caps(int net_admin)
 {
-	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
 	struct __user_cap_data_struct c[_LINUX_CAPABILITY_U32S_3], now[_LINUX_CAPABILITY_U32S_3];
 	int i, same = 1;
 
@@ -2282,8 +2302,9 @@ static int dir_reachable_by(const char *dir, uid_t uid, gid_t gid)
 		p[i] = 0;
 		if (stat(p, &st))
 			return 0;
-		if (st.st_uid == uid ? !(st.st_mode & S_IXUSR) :
-		    st.st_gid == gid ? !(st.st_mode & S_IXGRP) : !(st.st_mode & S_IXOTH))
+		if (st.st_uid == uid   ? !(st.st_mode & S_IXUSR)
+		    : st.st_gid == gid ? !(st.st_mode & S_IXGRP)
+				       : !(st.st_mode & S_IXOTH))
 			return 0;
 	}
 	return 1;
@@ -2293,13 +2314,12 @@ static int dir_reachable_by(const char *dir, uid_t uid, gid_t gid)
  * Before anything touches the control socket's path or can-gw: its
  * directory, and the instance lock.  The directory is made if missing,
  * owned by uid:gid (the user canrigd becomes and its group; -1: as it
- * is) with the operators' group sock_gid, mode 0750.  It is refused when anyone but root and that user could
- * change what is in it: owned by another user, writable by everyone, or
- * writable by a group other than root's and gid.  *dir_ok says whether
- * uid can reach it and create and remove entries there (the socket at
- * exit, offload's CONTROL.jobs).  Then CONTROL.lock is locked: a second canrigd on the
- * same socket stops here, before it could replace the first one's socket
- * or flush its can-gw jobs.  Returns 0, or 1 (printed on stderr).
+ * is) with the operators' group sock_gid, mode 0750.  It is refused when anyone but root and that
+ * user could change what is in it: owned by another user, writable by everyone, or writable by a
+ * group other than root's and gid.  *dir_ok says whether uid can reach it and create and remove
+ * entries there (the socket at exit, offload's CONTROL.jobs).  Then CONTROL.lock is locked: a
+ * second canrigd on the same socket stops here, before it could replace the first one's socket or
+ * flush its can-gw jobs.  Returns 0, or 1 (printed on stderr).
  */
 static int control_prepare(struct gwd *d, uid_t uid, gid_t gid, gid_t sock_gid, int *dir_ok)
 {
@@ -2328,15 +2348,18 @@ static int control_prepare(struct gwd *d, uid_t uid, gid_t gid, gid_t sock_gid, 
 		return 1;
 	}
 	if (st.st_uid != 0 && st.st_uid != geteuid() && st.st_uid != uid) {
-		fprintf(stderr, "canrigd: control directory %s: owned by uid %u, neither root "
-			"nor canrigd's user: refused\n", dir, (unsigned int)st.st_uid);
+		fprintf(stderr,
+			"canrigd: control directory %s: owned by uid %u, neither root "
+			"nor canrigd's user: refused\n",
+			dir, (unsigned int)st.st_uid);
 		return 1;
 	}
 	if ((st.st_mode & S_IWOTH) ||
 	    ((st.st_mode & S_IWGRP) && st.st_gid != 0 && st.st_gid != gid)) {
-		fprintf(stderr, "canrigd: control directory %s: writable by %s: refused (others "
-			"could replace the socket or the offload job list)\n", dir,
-			st.st_mode & S_IWOTH ? "everyone" : "group");
+		fprintf(stderr,
+			"canrigd: control directory %s: writable by %s: refused (others "
+			"could replace the socket or the offload job list)\n",
+			dir, st.st_mode & S_IWOTH ? "everyone" : "group");
 		return 1;
 	}
 	if (uid == (uid_t)-1)
@@ -2378,33 +2401,32 @@ static void lock_write_pid(struct gwd *d)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: canrigd [-f] [-n] [-v] -c FILE.yaml\n"
-		"       canrigd -h | --help | -V | --version\n"
-		"\n"
-		"CAN / CAN FD gateway: routes, filters and rewrites frames between\n"
-		"interfaces following FILE.yaml (see docs/gateway.md, canrigd(8)).\n"
-		"\n"
-		"  -c FILE        configuration (a relative path stays relative to the\n"
-		"                 directory canrigd started in, for reloads too)\n"
-		"  -n             check the configuration and exit; warns about\n"
-		"                 interfaces that do not exist (yet)\n"
-		"  -f             stay in the foreground, log to stderr (else syslog)\n"
-		"  -v             print the counters when stopping, and why a route\n"
-		"                 stays out of the kernel (offload: kernel)\n"
-		"  -h, --help     this help\n"
-		"  -V, --version  print the version\n"
-		"\n"
-		"Signals: HUP reloads the file (an invalid file is refused and the old\n"
-		"rules keep running), USR1 prints the counters, INT/TERM stop.\n"
-		"Control: canrig gw status|stats [--json]|routes|reload|\n"
-		"workshop on [MINUTES]|off through the control socket (options: control:,\n"
-		"control_group:, control_users:); one canrigd per socket (CONTROL.lock).\n"
-		"A control socket that cannot be made, or an interface that is not CAN,\n"
-		"stops the start.\n"
-		"Started as root it runs as options.user (default: canrigd, else nobody)\n"
-		"with no capabilities but CAP_NET_ADMIN for offload: kernel.\n"
-		"Exit status: 0 ok, 1 runtime error, 2 bad usage or configuration.\n");
+	fprintf(f, "Usage: canrigd [-f] [-n] [-v] -c FILE.yaml\n"
+		   "       canrigd -h | --help | -V | --version\n"
+		   "\n"
+		   "CAN / CAN FD gateway: routes, filters and rewrites frames between\n"
+		   "interfaces following FILE.yaml (see docs/gateway.md, canrigd(8)).\n"
+		   "\n"
+		   "  -c FILE        configuration (a relative path stays relative to the\n"
+		   "                 directory canrigd started in, for reloads too)\n"
+		   "  -n             check the configuration and exit; warns about\n"
+		   "                 interfaces that do not exist (yet)\n"
+		   "  -f             stay in the foreground, log to stderr (else syslog)\n"
+		   "  -v             print the counters when stopping, and why a route\n"
+		   "                 stays out of the kernel (offload: kernel)\n"
+		   "  -h, --help     this help\n"
+		   "  -V, --version  print the version\n"
+		   "\n"
+		   "Signals: HUP reloads the file (an invalid file is refused and the old\n"
+		   "rules keep running), USR1 prints the counters, INT/TERM stop.\n"
+		   "Control: canrig gw status|stats [--json]|routes|reload|\n"
+		   "workshop on [MINUTES]|off through the control socket (options: control:,\n"
+		   "control_group:, control_users:); one canrigd per socket (CONTROL.lock).\n"
+		   "A control socket that cannot be made, or an interface that is not CAN,\n"
+		   "stops the start.\n"
+		   "Started as root it runs as options.user (default: canrigd, else nobody)\n"
+		   "with no capabilities but CAP_NET_ADMIN for offload: kernel.\n"
+		   "Exit status: 0 ok, 1 runtime error, 2 bad usage or configuration.\n");
 }
 
 /* A usage error: one line naming it, one hint; returns 2. */
@@ -2454,11 +2476,11 @@ static int whom(struct gwd *d, struct passwd **pw, int *dflt)
 int main(int argc, char **argv)
 {
 	static struct gwd d;
-	static const int sigs[5] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, 0 };
+	static const int sigs[5] = {SIGINT, SIGTERM, SIGHUP, SIGUSR1, 0};
 	static const struct option lopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
 	};
 	struct passwd *pw, pwc;
 	char err[512], pw_name[GW_NAME_MAX];
@@ -2472,13 +2494,26 @@ int main(int argc, char **argv)
 		const char *a = argv[optind - 1];
 
 		switch (opt) {
-		case 'c': d.path = optarg; break;
-		case 'f': d.foreground = 1; break;
-		case 'n': check = 1; break;
-		case 'v': d.verbose = 1; break;
-		case 'V': printf("canrigd %s\n", CANRIG_VERSION); return 0;
-		case 'h': usage(stdout); return 0;
-		case ':': return usage_err("option -%c needs an argument", optopt);
+		case 'c':
+			d.path = optarg;
+			break;
+		case 'f':
+			d.foreground = 1;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'v':
+			d.verbose = 1;
+			break;
+		case 'V':
+			printf("canrigd %s\n", CANRIG_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case ':':
+			return usage_err("option -%c needs an argument", optopt);
 		default:
 			/* a long option is named as typed, without "=value" */
 			if (!optopt)
@@ -2549,8 +2584,8 @@ int main(int argc, char **argv)
 		sock_gid = gr->gr_gid;
 	}
 	/* before anything touches the socket's path or can-gw */
-	if (control_prepare(&d, pw ? pw->pw_uid : (uid_t)-1, pw ? pw->pw_gid : (gid_t)-1,
-			    sock_gid, &dir_ok))
+	if (control_prepare(&d, pw ? pw->pw_uid : (uid_t)-1, pw ? pw->pw_gid : (gid_t)-1, sock_gid,
+			    &dir_ok))
 		return 1;
 	/* whom the socket belongs to: settled before it is made (said once
 	 * canrigd runs, below) */
@@ -2567,7 +2602,8 @@ int main(int argc, char **argv)
 	 * in a log */
 	i = open_control(&d, pw ? pw->pw_uid : (uid_t)-1, sock_gid);
 	if (i) {
-		fprintf(stderr, "canrigd: cannot create the control socket %s: %s; set "
+		fprintf(stderr,
+			"canrigd: cannot create the control socket %s: %s; set "
 			"options: control: to a path in a writable local directory\n",
 			d.conf.control, strerror(-i));
 		return 1;
@@ -2583,13 +2619,16 @@ int main(int argc, char **argv)
 	}
 	lock_write_pid(&d);
 	if (stay0) {
-		logmsg(LOG_WARNING, "staying uid 0 (capabilities dropped): '%s' cannot write "
+		logmsg(LOG_WARNING,
+		       "staying uid 0 (capabilities dropped): '%s' cannot write "
 		       "the control directory of %s; set options.user or give canrigd a "
-		       "directory of its own", pw_name, d.conf.control);
+		       "directory of its own",
+		       pw_name, d.conf.control);
 	} else if (pw && !dir_ok) {
-		logmsg(LOG_WARNING, "'%s' cannot write the control directory of %s: the "
-		       "socket stays after exit, offload cannot list its jobs", pw->pw_name,
-		       d.conf.control);
+		logmsg(LOG_WARNING,
+		       "'%s' cannot write the control directory of %s: the "
+		       "socket stays after exit, offload cannot list its jobs",
+		       pw->pw_name, d.conf.control);
 	} else if (!pw && geteuid() == 0) {
 		logmsg(LOG_WARNING, "%s: staying uid 0 (capabilities dropped)",
 		       d.conf.user[0] ? "options.user: root" : "no user canrigd or nobody");
@@ -2599,8 +2638,10 @@ int main(int argc, char **argv)
 	d.ws_tm.data = &d;
 	if (d.conf.workshop) {
 		workshop_set(&d, 1, 0);
-		logmsg(LOG_NOTICE, "workshop mode on from %s (no expiry; a reload with "
-		       "workshop: false closes it)", d.path);
+		logmsg(LOG_NOTICE,
+		       "workshop mode on from %s (no expiry; a reload with "
+		       "workshop: false closes it)",
+		       d.path);
 	}
 	if (alloc_queues(&d)) {
 		logmsg(LOG_ERR, "out of memory");
@@ -2623,8 +2664,8 @@ int main(int argc, char **argv)
 	}
 	ctl_rights_resolve(&d);
 	logmsg(LOG_NOTICE, "running as uid %u gid %u%s", (unsigned int)getuid(),
-	       (unsigned int)getgid(), have_cap(CAP_NET_ADMIN) ? ", with CAP_NET_ADMIN" :
-	       ", no capabilities");
+	       (unsigned int)getgid(),
+	       have_cap(CAP_NET_ADMIN) ? ", with CAP_NET_ADMIN" : ", no capabilities");
 	ev_timer_init(&d.rate_tm, on_rate, 0, 0);
 	d.rate_tm.data = &d;
 	ev_timer_init(&d.retry_tm, on_retry, 1, 1);
@@ -2647,8 +2688,8 @@ int main(int argc, char **argv)
 		d.sig[i].data = &d;
 		ev_signal_start(d.loop, &d.sig[i]);
 	}
-	logmsg(LOG_NOTICE, "running: %zu interfaces (%u open), %zu routes",
-	       d.conf.nifs, up, gw_engine_nroutes(d.conf.engine));
+	logmsg(LOG_NOTICE, "running: %zu interfaces (%u open), %zu routes", d.conf.nifs, up,
+	       gw_engine_nroutes(d.conf.engine));
 	sd_notify_ready();
 	ev_run(d.loop, 0);
 	reload_stop(&d);

@@ -10,69 +10,69 @@
 #include "uds.h"
 
 #define RATE_SLOTS 1024 /* ids tracked per rate-limited route */
-#define RATE_PROBE 32   /* slots an id may live in, from its hash on */
-#define FW_SLOTS 16     /* open multi-frame requests per firewalled route */
+#define RATE_PROBE 32	/* slots an id may live in, from its hash on */
+#define FW_SLOTS   16	/* open multi-frame requests per firewalled route */
 
 struct rate_slot {
-	uint32_t key;           /* id | eff << 31, 0xFFFFFFFF: free */
-	uint64_t seen;          /* last frame of this id (eviction age) */
-	uint64_t last;          /* last forwarded (interval) */
-	uint64_t tokens;        /* bucket, in 1e-9 tokens */
-	uint64_t refilled;      /* bucket: when tokens were computed */
-	uint64_t due;           /* held frame: when it may go */
+	uint32_t key;	   /* id | eff << 31, 0xFFFFFFFF: free */
+	uint64_t seen;	   /* last frame of this id (eviction age) */
+	uint64_t last;	   /* last forwarded (interval) */
+	uint64_t tokens;   /* bucket, in 1e-9 tokens */
+	uint64_t refilled; /* bucket: when tokens were computed */
+	uint64_t due;	   /* held frame: when it may go */
 	uint8_t held;
-	uint8_t next_act;       /* action after the rate limit */
+	uint8_t next_act; /* action after the rate limit */
 	struct cf_frame f;
 	uint8_t data[CF_MAX_LEN];
 };
 
 /* A multi-frame request the firewall let start: its CFs may follow. */
 struct fw_open {
-	uint32_t key;           /* key_of(id, eff), 0: free */
-	int16_t ae;             /* address byte, -1: normal addressing */
-	uint8_t sn;             /* next sequence number */
-	uint32_t left;          /* payload bytes still to come */
-	uint64_t deadline;      /* N_Cr: the next CF by then */
+	uint32_t key;	   /* key_of(id, eff), 0: free */
+	int16_t ae;	   /* address byte, -1: normal addressing */
+	uint8_t sn;	   /* next sequence number */
+	uint32_t left;	   /* payload bytes still to come */
+	uint64_t deadline; /* N_Cr: the next CF by then */
 };
 
 struct route {
 	struct gw_route_spec s;
 	struct gw_counters ctr;
-	struct gw_e2e_state *e2e;       /* one per CSUM action */
-	struct rate_slot *rate;         /* RATE_SLOTS, if a rate action */
+	struct gw_e2e_state *e2e; /* one per CSUM action */
+	struct rate_slot *rate;	  /* RATE_SLOTS, if a rate action */
 	unsigned int held;
-	struct fw_open *fw_open;        /* FW_SLOTS, if a firewall */
-	uint8_t classic_dst;            /* some destination is classic */
-	uint8_t kernel;                 /* offloaded to can-gw: looked up for
-					 * remote frames of its exact ids only */
+	struct fw_open *fw_open; /* FW_SLOTS, if a firewall */
+	uint8_t classic_dst;	 /* some destination is classic */
+	uint8_t kernel;		 /* offloaded to can-gw: looked up for
+				  * remote frames of its exact ids only */
 };
 
 /* Per source interface: exact ids -> route lists, and the rest. */
 struct lookup {
-	uint32_t *key;          /* id | eff << 31 | 1 << 30 (used) */
-	uint32_t *first, *count;/* into the list pool */
-	uint8_t *user;          /* some route of the id is not offloaded */
-	uint32_t cap;           /* power of two */
-	uint32_t *fallback;     /* routes not found by exact id */
+	uint32_t *key;		 /* id | eff << 31 | 1 << 30 (used) */
+	uint32_t *first, *count; /* into the list pool */
+	uint8_t *user;		 /* some route of the id is not offloaded */
+	uint32_t cap;		 /* power of two */
+	uint32_t *fallback;	 /* routes not found by exact id */
 	uint32_t nfallback;
-	int all;                /* some route takes every id */
+	int all; /* some route takes every id */
 };
 
 struct gw_engine {
-	struct gw_spec spec;    /* interfaces, options; routes moved below */
+	struct gw_spec spec; /* interfaces, options; routes moved below */
 	struct route *r;
 	size_t nr;
 	struct lookup lk[GW_MAX_IFS];
 	uint32_t *pool;
 	int workshop;
-	unsigned int held;      /* frames held by keep-latest limits */
+	unsigned int held; /* frames held by keep-latest limits */
 };
 
 const char *gw_drop_name(enum gw_drop d)
 {
 	static const char *const n[GW_DROP_N] = {
-		"filtered", "rate-limited", "firewall", "stale",
-		"destination-down", "queue-full", "loop", "action", "too-long",
+		"filtered",   "rate-limited", "firewall", "stale",    "destination-down",
+		"queue-full", "loop",	      "action",	  "too-long",
 	};
 
 	return (unsigned int)d < GW_DROP_N ? n[d] : "?";
@@ -134,8 +134,7 @@ void gw_engine_free(struct gw_engine *e)
 	free(e);
 }
 
-static int fail(char *msg, size_t cap, const char *fmt, const char *a,
-		const char *b)
+static int fail(char *msg, size_t cap, const char *fmt, const char *a, const char *b)
 {
 	snprintf(msg, cap, fmt, a, b);
 	errno = EINVAL;
@@ -153,8 +152,8 @@ static int sel_ok(const struct gw_idsel *s)
 	return s->kind == GW_SEL_MASK && s->lo <= max && s->hi <= max;
 }
 
-static int check_route(const struct gw_spec *sp, const struct gw_route_spec *r,
-		       char *msg, size_t cap)
+static int check_route(const struct gw_spec *sp, const struct gw_route_spec *r, char *msg,
+		       size_t cap)
 {
 	const struct gw_if_spec *src;
 	size_t i, maxlen;
@@ -167,60 +166,70 @@ static int check_route(const struct gw_spec *sp, const struct gw_route_spec *r,
 	if (!r->dst)
 		return fail(msg, cap, "route '%s': no destination%s", r->name, "");
 	if (sp->nifs < 64 && (r->dst >> sp->nifs))
-		return fail(msg, cap, "route '%s': no such destination interface%s",
-			    r->name, "");
+		return fail(msg, cap, "route '%s': no such destination interface%s", r->name, "");
 	if ((r->dst >> r->src & 1) && !r->allow_same)
-		return fail(msg, cap, "route '%s': routes back onto its source %s; "
+		return fail(msg, cap,
+			    "route '%s': routes back onto its source %s; "
 			    "set allow_same_interface: true if that is meant",
 			    r->name, src->name);
 	if (src->untrusted && !r->fw)
-		return fail(msg, cap, "route '%s': %s is untrusted: every route from "
-			    "it needs a firewall", r->name, src->name);
+		return fail(msg, cap,
+			    "route '%s': %s is untrusted: every route from "
+			    "it needs a firewall",
+			    r->name, src->name);
 	if (r->fw && r->fw->nae > GW_FW_AE_MAX)
-		return fail(msg, cap, "route '%s': firewall: more than 8 address "
-			    "bytes%s", r->name, "");
+		return fail(msg, cap,
+			    "route '%s': firewall: more than 8 address "
+			    "bytes%s",
+			    r->name, "");
 	for (i = 0; i < r->nsel; i++)
 		if (!sel_ok(&r->sel[i]))
-			return fail(msg, cap, "route '%s': id selection %s out of range",
-				    r->name, "");
+			return fail(msg, cap, "route '%s': id selection %s out of range", r->name,
+				    "");
 	if (r->len_min > r->len_max || r->len_max > CF_MAX_LEN)
 		return fail(msg, cap, "route '%s': bad length range%s", r->name, "");
 	for (i = 0; i < r->ndata; i++)
 		if (r->data[i].byte >= CF_MAX_LEN)
-			return fail(msg, cap, "route '%s': payload match past byte 63%s",
-				    r->name, "");
+			return fail(msg, cap, "route '%s': payload match past byte 63%s", r->name,
+				    "");
 	/* FD frames can reach this route unless they cannot exist here */
 	maxlen = src->fd && r->type != GW_CLASSIC_ONLY ? CF_MAX_LEN : 8;
 	for (d = 0; d < sp->nifs; d++) {
 		if (!(r->dst >> d & 1) || sp->ifs[d].fd || maxlen == 8)
 			continue;
 		if (r->fd2classic == GW_FD2C_REJECT)
-			return fail(msg, cap, "route '%s': CAN FD frames can reach "
+			return fail(msg, cap,
+				    "route '%s': CAN FD frames can reach "
 				    "classic interface %s; set fd_to_classic: drop, "
-				    "or type: classic", r->name, sp->ifs[d].name);
+				    "or type: classic",
+				    r->name, sp->ifs[d].name);
 	}
 	for (i = 0; i < r->nact; i++) {
 		const struct gw_action *a = &r->act[i];
 
-		if (a->kind == GW_ACT_CSUM &&
-		    gw_csum_check(&a->u.csum, maxlen, &why))
+		if (a->kind == GW_ACT_CSUM && gw_csum_check(&a->u.csum, maxlen, &why))
 			return fail(msg, cap, "route '%s': checksum: %s", r->name, why);
 		if (a->kind == GW_ACT_RATE && !a->u.rate.interval_ms &&
 		    (!a->u.rate.rate_per_s || !a->u.rate.burst))
-			return fail(msg, cap, "route '%s': rate limit needs an interval "
-				    "or a rate and a burst%s", r->name, "");
+			return fail(msg, cap,
+				    "route '%s': rate limit needs an interval "
+				    "or a rate and a burst%s",
+				    r->name, "");
 		if (a->kind == GW_ACT_MOD && (a->u.mod.fields & GW_MOD_LEN) &&
 		    a->u.mod.op == GW_MOD_SET && a->u.mod.len > maxlen)
-			return fail(msg, cap, "route '%s': set length beyond the frame's "
-				    "maximum%s", r->name, "");
+			return fail(msg, cap,
+				    "route '%s': set length beyond the frame's "
+				    "maximum%s",
+				    r->name, "");
 		/* the firewall judges the frame as received: what it lets
 		 * through must be what is sent */
-		if (r->fw && ((a->kind == GW_ACT_MOD &&
-			       (a->u.mod.fields & (GW_MOD_LEN | GW_MOD_DATA))) ||
-			      a->kind == GW_ACT_CSUM))
-			return fail(msg, cap, "route '%s': a firewalled route may not "
-				    "change data or length (%s)", r->name,
-				    a->kind == GW_ACT_CSUM ? "checksum" : "modification");
+		if (r->fw &&
+		    ((a->kind == GW_ACT_MOD && (a->u.mod.fields & (GW_MOD_LEN | GW_MOD_DATA))) ||
+		     a->kind == GW_ACT_CSUM))
+			return fail(msg, cap,
+				    "route '%s': a firewalled route may not "
+				    "change data or length (%s)",
+				    r->name, a->kind == GW_ACT_CSUM ? "checksum" : "modification");
 	}
 	return 0;
 }
@@ -268,7 +277,7 @@ struct idset {
  * route of 4,096 ids beside 15 others of as many took 0.7 s pairwise.
  */
 struct span {
-	uint64_t lo, hi;        /* eff << 32 | id */
+	uint64_t lo, hi; /* eff << 32 | id */
 };
 
 struct rset {
@@ -277,7 +286,7 @@ struct rset {
 	size_t nsp;
 	const struct gw_idsel **mk;
 	size_t nmk;
-	const struct gw_idsel *sel;     /* every selection, for masks */
+	const struct gw_idsel *sel; /* every selection, for masks */
 	size_t nsel;
 };
 
@@ -314,7 +323,7 @@ static int rset_init(struct rset *r, const struct idset *s)
 	}
 	for (i = 0; i < s->nsel; i++) {
 		const struct gw_idsel *x = &s->sel[i];
-		uint64_t e = (uint64_t)!!x->eff << 32;
+		uint64_t e = (uint64_t) !!x->eff << 32;
 
 		if (x->kind == GW_SEL_MASK && x->invert) {
 			/* overlaps everything (sets are never empty) */
@@ -390,8 +399,8 @@ static void ids_out(const struct gw_route_spec *r, struct idset *s)
 	if (!set)
 		return;
 	/* an 11-bit value keeps a 29-bit frame 29-bit */
-	s->own[0] = (struct gw_idsel){ .kind = GW_SEL_EXACT, .eff = 1, .lo = v, .hi = v };
-	s->own[1] = (struct gw_idsel){ .kind = GW_SEL_EXACT, .eff = 0, .lo = v, .hi = v };
+	s->own[0] = (struct gw_idsel){.kind = GW_SEL_EXACT, .eff = 1, .lo = v, .hi = v};
+	s->own[1] = (struct gw_idsel){.kind = GW_SEL_EXACT, .eff = 0, .lo = v, .hi = v};
 	s->sel = s->own;
 	s->nsel = v > CF_SFF_MASK ? 1 : 2;
 	s->all = 0;
@@ -471,11 +480,12 @@ static int check_paths(const struct gw_engine *e, char *msg, size_t cap)
 			if (!b->fw && (rset_overlap(bout, ain) || rset_overlap(bout, aout))) {
 				/* "route 'x'" names only b: the loader places the
 				 * message at the first route so named */
-				snprintf(msg, cap, "route '%s': may send ids that the "
+				snprintf(msg, cap,
+					 "route '%s': may send ids that the "
 					 "firewall of '%s' guards from %s to %s, without a "
 					 "firewall of its own; give it one, or keep its ids "
-					 "apart", b->name, a->name,
-					 e->spec.ifs[b->src].name, d);
+					 "apart",
+					 b->name, a->name, e->spec.ifs[b->src].name, d);
 				rc = -EINVAL;
 				goto out;
 			}
@@ -483,7 +493,8 @@ static int check_paths(const struct gw_engine *e, char *msg, size_t cap)
 				continue;
 			if (rset_overlap(bin, ain) || rset_overlap(bout, aout) ||
 			    rset_overlap(bin, aout) || rset_overlap(bout, ain)) {
-				snprintf(msg, cap, "route '%s': its firewall reads %s "
+				snprintf(msg, cap,
+					 "route '%s': its firewall reads %s "
 					 "addressing, that of route '%s' %s, for the same ids "
 					 "from %s to %s; one path, one addressing mode",
 					 a->name, a->fw->nae ? "extended" : "normal", b->name,
@@ -507,8 +518,8 @@ out_nomem:
 }
 
 /* Depth-first search for a cycle in the interface graph. */
-static int cycle_from(const struct gw_spec *sp, unsigned int v, uint8_t *state,
-		      unsigned int *path, unsigned int depth, char *msg, size_t cap)
+static int cycle_from(const struct gw_spec *sp, unsigned int v, uint8_t *state, unsigned int *path,
+		      unsigned int depth, char *msg, size_t cap)
 {
 	size_t i;
 
@@ -535,11 +546,12 @@ static int cycle_from(const struct gw_spec *sp, unsigned int v, uint8_t *state,
 					n += (size_t)snprintf(p + n, sizeof(p) - n, "%s -> ",
 							      sp->ifs[path[k]].name);
 				snprintf(p + n, sizeof(p) - n, "%s", sp->ifs[w].name);
-				return fail(msg, cap, "routes form a cycle: %s; set "
-					    "hop_limit if it is meant%s", p, "");
+				return fail(msg, cap,
+					    "routes form a cycle: %s; set "
+					    "hop_limit if it is meant%s",
+					    p, "");
 			}
-			if (!state[w] && cycle_from(sp, w, state, path, depth + 1,
-						    msg, cap))
+			if (!state[w] && cycle_from(sp, w, state, path, depth + 1, msg, cap))
 				return -EINVAL;
 		}
 	}
@@ -549,7 +561,7 @@ static int cycle_from(const struct gw_spec *sp, unsigned int v, uint8_t *state,
 
 static int check_loops(const struct gw_spec *sp, char *msg, size_t cap)
 {
-	uint8_t state[GW_MAX_IFS] = { 0 };
+	uint8_t state[GW_MAX_IFS] = {0};
 	unsigned int path[GW_MAX_IFS + 1], v;
 
 	if (sp->hop_limit)
@@ -674,7 +686,7 @@ static void fill_lookup(struct gw_engine *e, unsigned int src, uint32_t base)
 /* The lookup tables of every interface, from routes not offloaded. */
 static int build_lookups(struct gw_engine *e)
 {
-	int n[GW_MAX_IFS] = { 0 };
+	int n[GW_MAX_IFS] = {0};
 	size_t i, total = 0;
 
 	for (i = 0; i < e->spec.nifs; i++) {
@@ -756,7 +768,7 @@ static size_t dup_name(const struct gw_engine *e)
 	if (!v)
 		return (size_t)-1;
 	for (i = 0; i < e->nr; i++)
-		v[i] = (struct name_ref){ e->r[i].s.name, i };
+		v[i] = (struct name_ref){e->r[i].s.name, i};
 	qsort(v, e->nr, sizeof(*v), cmp_name);
 	for (i = 1; i < e->nr; i++)
 		if (!strcmp(v[i - 1].name, v[i].name) && (found == e->nr || v[i].idx < found))
@@ -913,8 +925,8 @@ static int filters_match(const struct gw_route_spec *r, const struct cf_frame *f
 
 /* 1 if the list bits (the workshop list if ws) lets sid (and sub, if
  * has_sub) through. */
-static int fw_list_ok(const struct gw_firewall *fw, const uint8_t *bits, int ws,
-		      uint8_t sid, int has_sub, uint8_t sub)
+static int fw_list_ok(const struct gw_firewall *fw, const uint8_t *bits, int ws, uint8_t sid,
+		      int has_sub, uint8_t sub)
 {
 	unsigned int i;
 
@@ -965,8 +977,7 @@ static struct fw_open *fw_claim(struct route *r, uint64_t now)
  * let through on the same id and address byte; flow control only in
  * valid form.  The state is positive: what was not opened is closed.
  */
-static int firewall(struct gw_engine *e, struct route *r, const struct cf_frame *f,
-		    uint64_t now)
+static int firewall(struct gw_engine *e, struct route *r, const struct cf_frame *f, uint64_t now)
 {
 	const struct gw_firewall *fw = r->s.fw;
 	unsigned int ae = fw->nae ? 1 : 0, i, take;
@@ -1051,28 +1062,52 @@ static void apply_mod(const struct gw_mod *m, struct cf_frame *f, uint8_t *data)
 
 	if (m->fields & GW_MOD_ID) {
 		switch (m->op) {
-		case GW_MOD_AND: f->id &= m->id; break;
-		case GW_MOD_OR:  f->id |= m->id; break;
-		case GW_MOD_XOR: f->id ^= m->id; break;
-		default:         f->id = m->id; break;
+		case GW_MOD_AND:
+			f->id &= m->id;
+			break;
+		case GW_MOD_OR:
+			f->id |= m->id;
+			break;
+		case GW_MOD_XOR:
+			f->id ^= m->id;
+			break;
+		default:
+			f->id = m->id;
+			break;
 		}
 		f->id &= idmask;
 	}
 	if (m->fields & GW_MOD_LEN) {
 		switch (m->op) {
-		case GW_MOD_AND: f->len &= m->len; break;
-		case GW_MOD_OR:  f->len |= m->len; break;
-		case GW_MOD_XOR: f->len ^= m->len; break;
-		default:         f->len = m->len; break;
+		case GW_MOD_AND:
+			f->len &= m->len;
+			break;
+		case GW_MOD_OR:
+			f->len |= m->len;
+			break;
+		case GW_MOD_XOR:
+			f->len ^= m->len;
+			break;
+		default:
+			f->len = m->len;
+			break;
 		}
 	}
 	if (m->fields & GW_MOD_DATA)
 		for (i = 0; i < n; i++) {
 			switch (m->op) {
-			case GW_MOD_AND: data[i] &= m->data[i]; break;
-			case GW_MOD_OR:  data[i] |= m->data[i]; break;
-			case GW_MOD_XOR: data[i] ^= m->data[i]; break;
-			default:         data[i] = m->data[i]; break;
+			case GW_MOD_AND:
+				data[i] &= m->data[i];
+				break;
+			case GW_MOD_OR:
+				data[i] |= m->data[i];
+				break;
+			case GW_MOD_XOR:
+				data[i] ^= m->data[i];
+				break;
+			default:
+				data[i] = m->data[i];
+				break;
 			}
 		}
 }
@@ -1094,9 +1129,9 @@ static int rate_idle(const struct gw_rate *rt, const struct rate_slot *s, uint64
 		return 0;
 	if (rt->interval_ms)
 		return !s->last || now >= s->last + (uint64_t)rt->interval_ms * 1000000ull;
-	return !s->refilled || (now >= s->refilled &&
-				now - s->refilled >= ((uint64_t)rt->burst * NS - s->tokens) /
-				rt->rate_per_s + 1);
+	return !s->refilled ||
+	       (now >= s->refilled &&
+		now - s->refilled >= ((uint64_t)rt->burst * NS - s->tokens) / rt->rate_per_s + 1);
 }
 
 /*
@@ -1105,8 +1140,8 @@ static int rate_idle(const struct gw_rate *rt, const struct rate_slot *s, uint64
  * was seen longest ago (a flood of new ids must not starve the next id,
  * so ids age out).  NULL only when every slot in reach holds a frame.
  */
-static struct rate_slot *rate_slot(struct route *r, const struct gw_rate *rt,
-				   uint32_t k, uint64_t now)
+static struct rate_slot *rate_slot(struct route *r, const struct gw_rate *rt, uint32_t k,
+				   uint64_t now)
 {
 	uint32_t h = hash32(k) & (RATE_SLOTS - 1), i;
 	struct rate_slot *s, *free_s = NULL, *idle = NULL, *old = NULL;
@@ -1137,8 +1172,7 @@ static struct rate_slot *rate_slot(struct route *r, const struct gw_rate *rt,
 
 /* 1: pass now; 0: dropped or held (the slot keeps it). */
 static int rate_pass(struct gw_engine *e, struct route *r, const struct gw_rate *rt,
-		     const struct cf_frame *f, const uint8_t *data, unsigned int next,
-		     uint64_t now)
+		     const struct cf_frame *f, const uint8_t *data, unsigned int next, uint64_t now)
 {
 	struct rate_slot *s = rate_slot(r, rt, key_of(f->id, f->flags & CF_EFF), now);
 	uint64_t wait;
@@ -1199,9 +1233,8 @@ static int rate_pass(struct gw_engine *e, struct route *r, const struct gw_rate 
 }
 
 /* Runs actions from a onwards and emits the copies. */
-static unsigned int finish(struct gw_engine *e, unsigned int ri,
-			   struct cf_frame *f, uint8_t *data, size_t a,
-			   uint64_t now, struct gw_emit *out, unsigned int max)
+static unsigned int finish(struct gw_engine *e, unsigned int ri, struct cf_frame *f, uint8_t *data,
+			   size_t a, uint64_t now, struct gw_emit *out, unsigned int max)
 {
 	struct route *r = &e->r[ri];
 	unsigned int n = 0, d;
@@ -1264,16 +1297,15 @@ static unsigned int finish(struct gw_engine *e, unsigned int ri,
 		o->f.dir = CF_DIR_TX;
 		o->f.own = 0;
 		if (!e->spec.ifs[d].fd)
-			o->f.flags &= (uint8_t)~(CF_FD | CF_BRS | CF_ESI);
+			o->f.flags &= (uint8_t) ~(CF_FD | CF_BRS | CF_ESI);
 		r->ctr.forwarded++;
 	}
 	return n;
 }
 
 /* One route that selected f; returns frames emitted, *matched set. */
-static unsigned int route_frame(struct gw_engine *e, unsigned int ri,
-				const struct cf_frame *f, uint64_t now,
-				struct gw_emit *out, unsigned int max, int *matched)
+static unsigned int route_frame(struct gw_engine *e, unsigned int ri, const struct cf_frame *f,
+				uint64_t now, struct gw_emit *out, unsigned int max, int *matched)
 {
 	struct route *r = &e->r[ri];
 	struct cf_frame w;
@@ -1296,9 +1328,8 @@ static unsigned int route_frame(struct gw_engine *e, unsigned int ri,
 	return finish(e, ri, &w, data, 0, now, out, max);
 }
 
-unsigned int gw_engine_input(struct gw_engine *e, unsigned int src,
-			     const struct cf_frame *f, uint64_t now,
-			     struct gw_emit *out, unsigned int max)
+unsigned int gw_engine_input(struct gw_engine *e, unsigned int src, const struct cf_frame *f,
+			     uint64_t now, struct gw_emit *out, unsigned int max)
 {
 	const struct lookup *lk;
 	const uint32_t *a = NULL, *b;
@@ -1312,8 +1343,7 @@ unsigned int gw_engine_input(struct gw_engine *e, unsigned int src,
 	if (lk->cap) {
 		uint32_t k = key_of(f->id, f->flags & CF_EFF);
 
-		for (h = hash32(k) & (lk->cap - 1); lk->key[h];
-		     h = (h + 1) & (lk->cap - 1))
+		for (h = hash32(k) & (lk->cap - 1); lk->key[h]; h = (h + 1) & (lk->cap - 1))
 			if (lk->key[h] == k) {
 				a = e->pool + lk->first[h];
 				na = lk->count[h];
@@ -1347,8 +1377,8 @@ unsigned int gw_engine_input(struct gw_engine *e, unsigned int src,
 	return n;
 }
 
-unsigned int gw_engine_timers(struct gw_engine *e, uint64_t now,
-			      struct gw_emit *out, unsigned int max)
+unsigned int gw_engine_timers(struct gw_engine *e, uint64_t now, struct gw_emit *out,
+			      unsigned int max)
 {
 	unsigned int n = 0;
 	size_t i, k;
@@ -1375,8 +1405,8 @@ unsigned int gw_engine_timers(struct gw_engine *e, uint64_t now,
 			f = s->f;
 			memcpy(data, s->data, f.len);
 			f.data = data;
-			n += finish(e, (unsigned int)i, &f, data, s->next_act, now,
-				    out + n, max - n);
+			n += finish(e, (unsigned int)i, &f, data, s->next_act, now, out + n,
+				    max - n);
 		}
 	}
 	return n;
@@ -1479,7 +1509,7 @@ void gw_engine_adopt(struct gw_engine *e, const struct gw_engine *old)
 		return;
 	}
 	for (k = 0; k < old->nr; k++)
-		v[k] = (struct name_ref){ old->r[k].s.name, k };
+		v[k] = (struct name_ref){old->r[k].s.name, k};
 	qsort(v, old->nr, sizeof(*v), cmp_name_only);
 	for (i = 0; i < e->nr; i++) {
 		key.name = e->r[i].s.name;
@@ -1491,16 +1521,15 @@ void gw_engine_adopt(struct gw_engine *e, const struct gw_engine *old)
 }
 
 /* Aligned blocks covering lo..hi (prefix decomposition), kernel form. */
-static int add_range(uint32_t lo, uint32_t hi, uint32_t full, uint32_t flag,
-		     uint32_t *id, uint32_t *mask, unsigned int max, int n)
+static int add_range(uint32_t lo, uint32_t hi, uint32_t full, uint32_t flag, uint32_t *id,
+		     uint32_t *mask, unsigned int max, int n)
 {
 	uint64_t at = lo;
 
 	while (at <= hi) {
 		uint64_t size = 1;
 
-		while (size <= full && !(at & ((size << 1) - 1)) &&
-		       at + (size << 1) - 1 <= hi)
+		while (size <= full && !(at & ((size << 1) - 1)) && at + (size << 1) - 1 <= hi)
 			size <<= 1;
 		if ((unsigned int)n < max) {
 			id[n] = (uint32_t)at | flag;
@@ -1512,8 +1541,8 @@ static int add_range(uint32_t lo, uint32_t hi, uint32_t full, uint32_t flag,
 	return n;
 }
 
-int gw_engine_filters(const struct gw_engine *e, unsigned int src,
-		      uint32_t *id, uint32_t *mask, unsigned int max)
+int gw_engine_filters(const struct gw_engine *e, unsigned int src, uint32_t *id, uint32_t *mask,
+		      unsigned int max)
 {
 	const struct lookup *lk;
 	uint32_t h, i;

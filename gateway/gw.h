@@ -32,20 +32,20 @@
 extern "C" {
 #endif
 
-#define GW_MAX_IFS 32
+#define GW_MAX_IFS  32
 #define GW_NAME_MAX 64
 
 /* Why a frame was not forwarded; counters are kept per reason. */
 enum gw_drop {
-	GW_DROP_FILTERED,  /* a route's id matched, its other filters did not */
-	GW_DROP_RATE,      /* rate limit */
-	GW_DROP_FIREWALL,  /* diagnostics firewall */
-	GW_DROP_STALE,     /* waited longer than the queue's max age */
-	GW_DROP_DOWN,      /* destination interface down */
-	GW_DROP_QUEUE,     /* destination queue full */
-	GW_DROP_LOOP,      /* would go back where it came from */
-	GW_DROP_ACTION,    /* a drop action, or a checksum that cannot apply */
-	GW_DROP_TOO_LONG,  /* FD frame over 8 bytes to a classic destination */
+	GW_DROP_FILTERED, /* a route's id matched, its other filters did not */
+	GW_DROP_RATE,	  /* rate limit */
+	GW_DROP_FIREWALL, /* diagnostics firewall */
+	GW_DROP_STALE,	  /* waited longer than the queue's max age */
+	GW_DROP_DOWN,	  /* destination interface down */
+	GW_DROP_QUEUE,	  /* destination queue full */
+	GW_DROP_LOOP,	  /* would go back where it came from */
+	GW_DROP_ACTION,	  /* a drop action, or a checksum that cannot apply */
+	GW_DROP_TOO_LONG, /* FD frame over 8 bytes to a classic destination */
 	GW_DROP_N
 };
 
@@ -64,8 +64,8 @@ struct gw_counters {
 enum gw_mod_op { GW_MOD_AND, GW_MOD_OR, GW_MOD_XOR, GW_MOD_SET };
 
 struct gw_mod {
-	uint8_t op;          /* enum gw_mod_op */
-	uint8_t fields;      /* GW_MOD_* */
+	uint8_t op;	/* enum gw_mod_op */
+	uint8_t fields; /* GW_MOD_* */
 	uint32_t id;
 	uint8_t len;
 	uint8_t data[CF_MAX_LEN];
@@ -74,21 +74,25 @@ struct gw_mod {
 enum gw_rate_keep { GW_KEEP_FIRST, GW_KEEP_LATEST };
 
 struct gw_rate {
-	uint32_t interval_ms;   /* minimum interval per id; 0: token bucket */
-	uint32_t rate_per_s;    /* token bucket: refill rate */
-	uint32_t burst;         /*               and depth */
-	uint8_t keep;           /* enum gw_rate_keep */
+	uint32_t interval_ms; /* minimum interval per id; 0: token bucket */
+	uint32_t rate_per_s;  /* token bucket: refill rate */
+	uint32_t burst;	      /*               and depth */
+	uint8_t keep;	      /* enum gw_rate_keep */
 };
 
 enum gw_action_kind {
-	GW_ACT_ID_SET, GW_ACT_ID_ADD, GW_ACT_MOD, GW_ACT_CSUM, GW_ACT_RATE,
+	GW_ACT_ID_SET,
+	GW_ACT_ID_ADD,
+	GW_ACT_MOD,
+	GW_ACT_CSUM,
+	GW_ACT_RATE,
 	GW_ACT_DROP,
 };
 
 struct gw_action {
-	uint8_t kind;           /* enum gw_action_kind */
+	uint8_t kind; /* enum gw_action_kind */
 	union {
-		uint32_t id;            /* ID_SET value, ID_ADD offset (mod 2^n) */
+		uint32_t id; /* ID_SET value, ID_ADD offset (mod 2^n) */
 		struct gw_mod mod;
 		struct gw_csum csum;
 		struct gw_rate rate;
@@ -97,10 +101,10 @@ struct gw_action {
 
 /* Id selection: exact ids, ranges, id/mask (optionally inverted). */
 struct gw_idsel {
-	uint8_t kind;           /* GW_SEL_EXACT, _RANGE, _MASK */
-	uint8_t eff;            /* 29-bit ids */
-	uint8_t invert;         /* MASK: everything that does not match */
-	uint32_t lo, hi;        /* EXACT: lo; RANGE: lo..hi; MASK: id, mask */
+	uint8_t kind;	 /* GW_SEL_EXACT, _RANGE, _MASK */
+	uint8_t eff;	 /* 29-bit ids */
+	uint8_t invert;	 /* MASK: everything that does not match */
+	uint32_t lo, hi; /* EXACT: lo; RANGE: lo..hi; MASK: id, mask */
 };
 #define GW_SEL_EXACT 0
 #define GW_SEL_RANGE 1
@@ -111,30 +115,30 @@ struct gw_datamatch {
 };
 
 /* Filters on frame kind. */
-#define GW_ANY      0
-#define GW_SFF_ONLY 1
-#define GW_EFF_ONLY 2
+#define GW_ANY		0
+#define GW_SFF_ONLY	1
+#define GW_EFF_ONLY	2
 #define GW_CLASSIC_ONLY 1
-#define GW_FD_ONLY      2
+#define GW_FD_ONLY	2
 
 /* FD-to-classic policy of a route with a classic destination. */
 #define GW_FD2C_REJECT 0 /* refuse the route at load if FD frames can reach it */
 #define GW_FD2C_DROP   1 /* drop FD frames over 8 bytes, send the others classic */
 
 /* Diagnostics firewall of a route (docs/gateway.md, "Firewall"). */
-#define GW_FW_AE_MAX 8    /* address bytes per firewall */
+#define GW_FW_AE_MAX  8	   /* address bytes per firewall */
 #define GW_FW_N_CR_MS 1000 /* ISO 15765-2 N_Cr: longest gap between CFs */
 struct gw_firewall {
-	uint8_t allow[32];      /* SIDs always allowed (bitmap) */
-	uint8_t workshop[32];   /* SIDs allowed in workshop mode only */
+	uint8_t allow[32];    /* SIDs always allowed (bitmap) */
+	uint8_t workshop[32]; /* SIDs allowed in workshop mode only */
 	/* sub-function lists: a SID with an entry of its list allows only
 	 * those sub-functions through that list, without one every one; a
 	 * request passes if the allow list or (workshop mode on) the
 	 * workshop list lets it */
 	struct {
 		uint8_t sid;
-		uint8_t workshop;   /* entry of the workshop list */
-		uint8_t subs[16];   /* bitmap of sub-functions 0x00..0x7F */
+		uint8_t workshop; /* entry of the workshop list */
+		uint8_t subs[16]; /* bitmap of sub-functions 0x00..0x7F */
 	} sub[16];
 	uint8_t nsub;
 	/* addressing: nae 0 is normal addressing (PCI first); else every
@@ -146,27 +150,27 @@ struct gw_firewall {
 
 struct gw_route_spec {
 	char name[GW_NAME_MAX];
-	uint8_t src;                    /* interface index */
-	uint64_t dst;                   /* destination interface bitmap */
-	uint8_t allow_same;             /* may route onto the source */
-	struct gw_idsel *sel;           /* none: every id */
+	uint8_t src;	      /* interface index */
+	uint64_t dst;	      /* destination interface bitmap */
+	uint8_t allow_same;   /* may route onto the source */
+	struct gw_idsel *sel; /* none: every id */
 	size_t nsel;
-	uint8_t frame;                  /* GW_ANY / GW_SFF_ONLY / GW_EFF_ONLY */
-	uint8_t type;                   /* GW_ANY / GW_CLASSIC_ONLY / GW_FD_ONLY */
+	uint8_t frame; /* GW_ANY / GW_SFF_ONLY / GW_EFF_ONLY */
+	uint8_t type;  /* GW_ANY / GW_CLASSIC_ONLY / GW_FD_ONLY */
 	uint8_t len_min, len_max;
 	struct gw_datamatch *data;
 	size_t ndata;
 	struct gw_action *act;
 	size_t nact;
-	uint8_t fd2classic;             /* GW_FD2C_* */
-	struct gw_firewall *fw;         /* NULL: none */
+	uint8_t fd2classic;	/* GW_FD2C_* */
+	struct gw_firewall *fw; /* NULL: none */
 };
 
 struct gw_if_spec {
 	char name[GW_NAME_MAX];
 	char domain[GW_NAME_MAX];
-	uint8_t fd;                     /* carries CAN FD */
-	uint8_t untrusted;              /* every route from it needs a firewall */
+	uint8_t fd;	   /* carries CAN FD */
+	uint8_t untrusted; /* every route from it needs a firewall */
 };
 
 /* A configuration to compile (the loader's product; gw_conf.h). */
@@ -175,15 +179,15 @@ struct gw_spec {
 	size_t nifs;
 	struct gw_route_spec *routes;
 	size_t nroutes;
-	uint8_t first_match;            /* else all-match */
-	uint8_t hop_limit;              /* 0: cycles are refused */
+	uint8_t first_match; /* else all-match */
+	uint8_t hop_limit;   /* 0: cycles are refused */
 };
 
 /* One frame to send. */
 struct gw_emit {
-	uint8_t dst;                    /* interface index */
-	uint16_t route;                 /* route index, for counters */
-	struct cf_frame f;              /* data points at .data */
+	uint8_t dst;	   /* interface index */
+	uint16_t route;	   /* route index, for counters */
+	struct cf_frame f; /* data points at .data */
 	uint8_t data[CF_MAX_LEN];
 };
 
@@ -209,16 +213,15 @@ void gw_engine_free(struct gw_engine *e);
  * to max frames to send into out and returns how many; counters are
  * updated (per route: matched, forwarded, dropped[reason]).
  */
-unsigned int gw_engine_input(struct gw_engine *e, unsigned int src,
-			     const struct cf_frame *f, uint64_t now,
-			     struct gw_emit *out, unsigned int max);
+unsigned int gw_engine_input(struct gw_engine *e, unsigned int src, const struct cf_frame *f,
+			     uint64_t now, struct gw_emit *out, unsigned int max);
 
 /*
  * Frames held back by keep-latest rate limits that are due at now.
  * Returns how many were written to out.
  */
-unsigned int gw_engine_timers(struct gw_engine *e, uint64_t now,
-			      struct gw_emit *out, unsigned int max);
+unsigned int gw_engine_timers(struct gw_engine *e, uint64_t now, struct gw_emit *out,
+			      unsigned int max);
 
 /* When gw_engine_timers() has work next, or UINT64_MAX. */
 uint64_t gw_engine_deadline(const struct gw_engine *e);
@@ -247,8 +250,8 @@ void gw_engine_adopt(struct gw_engine *e, const struct gw_engine *old);
  * id/mask pairs in kernel can_filter form (flags included).  Returns the
  * count (may exceed max; then the caller falls back to coarser filters),
  * or -1 when a route on src takes every id. */
-int gw_engine_filters(const struct gw_engine *e, unsigned int src,
-		      uint32_t *id, uint32_t *mask, unsigned int max);
+int gw_engine_filters(const struct gw_engine *e, unsigned int src, uint32_t *id, uint32_t *mask,
+		      unsigned int max);
 
 /*
  * Marks the routes with kernel[i] != 0 as offloaded (to can-gw, see

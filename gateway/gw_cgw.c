@@ -27,7 +27,7 @@
 int gw_cgw_open(struct gw_cgw *c, unsigned int gen)
 {
 	struct sockaddr_nl sa;
-	struct timeval tv = { 1, 0 };
+	struct timeval tv = {1, 0};
 	int err;
 
 	memset(c, 0, sizeof(*c));
@@ -231,8 +231,7 @@ int gw_cgw_install(struct gw_cgw *c, const struct gw_cgw_route *rt, size_t n,
 				inst[i].job[k].adopted = 1;
 				pj->moved = 1;
 			} else {
-				len = gw_cgw_encode(msg, sizeof(msg), RTM_NEWROUTE, ++c->seq,
-						    &job);
+				len = gw_cgw_encode(msg, sizeof(msg), RTM_NEWROUTE, ++c->seq, &job);
 				err = nl_request(c, msg, len, c->seq);
 				if (err)
 					goto out_undo;
@@ -329,7 +328,7 @@ static void poll_cb(void *arg, const struct gw_cgw_dumped *d)
 {
 	struct poll_ctx *p = arg;
 	struct gw_cgw_key k = d->key;
-	struct jref probe = { &k, NULL, NULL }, *hit;
+	struct jref probe = {&k, NULL, NULL}, *hit;
 
 	if (!p->idx) {
 		gw_cgw_fold(p->inst, p->n, d);
@@ -347,7 +346,7 @@ static void poll_cb(void *arg, const struct gw_cgw_dumped *d)
 
 int gw_cgw_poll(struct gw_cgw *c, struct gw_cgw_inst *inst, size_t n)
 {
-	struct poll_ctx p = { inst, n, NULL, 0 };
+	struct poll_ctx p = {inst, n, NULL, 0};
 	struct gw_cgw_pstat st;
 	size_t i, k, total = 0;
 	int err;
@@ -362,8 +361,8 @@ int gw_cgw_poll(struct gw_cgw *c, struct gw_cgw_inst *inst, size_t n)
 		for (i = 0; i < n; i++)
 			for (k = 0; k < inst[i].njobs; k++)
 				if (!inst[i].job[k].moved)
-					p.idx[p.nidx++] = (struct jref){ &inst[i].job[k].key, &inst[i],
-									 &inst[i].job[k] };
+					p.idx[p.nidx++] = (struct jref){&inst[i].job[k].key,
+									&inst[i], &inst[i].job[k]};
 		qsort(p.idx, p.nidx, sizeof(*p.idx), cmp_jref);
 	}
 	err = dump(c, poll_cb, &p, &st);

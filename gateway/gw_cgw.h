@@ -48,9 +48,9 @@ extern "C" {
  * jobs with our prefix left over by a crashed instance.
  */
 #define GW_CGW_UID_PREFIX 0xC4A00000u
-#define GW_CGW_UID_MASK   0xFFF00000u
-#define GW_CGW_UID(gen, n) \
-	(GW_CGW_UID_PREFIX | ((uint32_t)(gen) & 0xF) << 16 | ((uint32_t)(n) & 0xFFFF))
+#define GW_CGW_UID_MASK	  0xFFF00000u
+#define GW_CGW_UID(gen, n)                                                                         \
+	(GW_CGW_UID_PREFIX | ((uint32_t)(gen)&0xF) << 16 | ((uint32_t)(n)&0xFFFF))
 #define GW_CGW_UID_GEN(uid) (((uid) >> 16) & 0xF)
 #define GW_CGW_JOBS_PER_GEN 0x10000u
 
@@ -83,15 +83,15 @@ struct gw_cgw_key {
 	uint32_t uid;
 	uint32_t src_ifindex, dst_ifindex;
 	uint32_t filter_id, filter_mask; /* struct can_filter */
-	uint16_t flags;                  /* CGW_FLAGS_* */
-	uint8_t lim_hops;                /* 0: none */
+	uint16_t flags;			 /* CGW_FLAGS_* */
+	uint8_t lim_hops;		 /* 0: none */
 };
 
 /* One job, ready for gw_cgw_encode(). */
 struct gw_cgw_job {
 	struct gw_cgw_key key;
 	uint8_t src, dst; /* spec interface indexes */
-	uint8_t fd;       /* the CAN FD job: CGW_FDMOD_*, 64 data bytes */
+	uint8_t fd;	  /* the CAN FD job: CGW_FDMOD_*, 64 data bytes */
 	struct gw_cgw_mod mod[GW_CGW_NMOD];
 	const struct gw_crc8 *crc8; /* NULL: none; borrowed from the route */
 	const struct gw_xor *xsum;  /* NULL: none; borrowed from the route */
@@ -107,18 +107,18 @@ struct gw_cgw_route {
 	const struct gw_route_spec *r;
 	const char *why; /* NULL: offloadable; else a static reason */
 	size_t njobs;
-	size_t nfilt;      /* filters (id selectors kept) */
+	size_t nfilt; /* filters (id selectors kept) */
 	unsigned int ntypes;
 	unsigned int ndst;
-	uint8_t types;     /* bit 0: classic job, bit 1: FD job */
-	uint8_t filt_fmts; /* format sets used: bit 1 SFF only, 2 EFF only, 3 both */
-	int16_t set_len;   /* -1: the length is not set */
-	uint32_t idop[4][3];              /* per format set: AND, OR, XOR */
+	uint8_t types;			  /* bit 0: classic job, bit 1: FD job */
+	uint8_t filt_fmts;		  /* format sets used: bit 1 SFF only, 2 EFF only, 3 both */
+	int16_t set_len;		  /* -1: the length is not set */
+	uint32_t idop[4][3];		  /* per format set: AND, OR, XOR */
 	uint8_t dataop[2][3][CF_MAX_LEN]; /* classic, FD: AND, OR, XOR */
 	const struct gw_crc8 *crc8;
 	const struct gw_xor *xsum;
-	size_t ncmp;       /* filters the overlap check compared or swept: a
-			    * count for tests, linear in the selectors */
+	size_t ncmp; /* filters the overlap check compared or swept: a
+		      * count for tests, linear in the selectors */
 };
 
 /*
@@ -147,8 +147,8 @@ int gw_cgw_route_check(const struct gw_spec *spec, const struct gw_route_spec *r
  * see, and route again, frames the kernel routed).  Repeated until no
  * more routes change.  Returns the number of offloadable routes.
  */
-size_t gw_cgw_plan(const struct gw_spec *spec, const struct gw_route_spec *const *routes,
-		   size_t n, struct gw_cgw_route *out);
+size_t gw_cgw_plan(const struct gw_spec *spec, const struct gw_route_spec *const *routes, size_t n,
+		   struct gw_cgw_route *out);
 
 /*
  * Job k (0 .. rt->njobs - 1) of an offloadable route: fills *job (caller
@@ -230,9 +230,9 @@ struct gw_cgw_ctr {
 struct gw_cgw_jobstate {
 	struct gw_cgw_key key; /* key.uid 0: a plain job */
 	uint32_t last[3];      /* handled, dropped, deleted as last seen */
-	uint8_t seen;          /* found by the last poll */
+	uint8_t seen;	       /* found by the last poll */
 	uint8_t adopted;       /* taken over from an earlier install */
-	uint8_t moved;         /* taken over by a later install: not ours */
+	uint8_t moved;	       /* taken over by a later install: not ours */
 };
 
 /*
@@ -268,8 +268,8 @@ struct gw_cgw {
 	int fd;
 	uint32_t seq;
 	unsigned int gen; /* generation of the uids handed out */
-	uint32_t next;    /* next job number in gen */
-	uint8_t *rx;      /* receive buffer */
+	uint32_t next;	  /* next job number in gen */
+	uint8_t *rx;	  /* receive buffer */
 };
 
 /*

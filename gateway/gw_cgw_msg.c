@@ -367,7 +367,7 @@ static struct gw_cgw_jobstate *plain_of(struct gw_cgw_inst *in, const struct gw_
 void gw_cgw_fold_into(struct gw_cgw_inst *in, struct gw_cgw_jobstate *js,
 		      const struct gw_cgw_dumped *d)
 {
-	uint32_t v[3] = { d->handled, d->dropped, d->deleted };
+	uint32_t v[3] = {d->handled, d->dropped, d->deleted};
 
 	/* u32 differences are right across one wrap */
 	in->total.handled += (uint32_t)(v[0] - js->last[0]);
@@ -455,8 +455,10 @@ size_t gw_cgw_parse_saved(const char *buf, size_t len, struct gw_cgw_key *keys, 
 			continue;
 		for (f = 0; f < 6; f++)
 			if (q >= nl || saved_num(&q, nl, f < 2 || f == 5 ? 10 : 16,
-						  f == 4 ? 0xFFFF : f == 5 ? 0xFF : 0xFFFFFFFFu,
-						  &v[f]))
+						 f == 4	  ? 0xFFFF
+						 : f == 5 ? 0xFF
+							  : 0xFFFFFFFFu,
+						 &v[f]))
 				break;
 		if (f < 6 || q != nl || !v[0] || !v[1]) {
 			(*bad)++;

@@ -25,7 +25,6 @@
 #include "gw_cgw.h"
 #include "gw_cgw_priv.h"
 
-
 /* Refusal reasons (documented in docs/gateway.md, "Kernel offload"). */
 static const char R_INVALID[] = "invalid route";
 static const char R_FIREWALL[] = "firewall";
@@ -56,7 +55,7 @@ static const char R_NOMEM[] = "out of memory";
 #define FMT_EFF 2
 
 #define TYPE_CLASSIC 1
-#define TYPE_FD      2
+#define TYPE_FD	     2
 
 /* A can-gw filter of one id selector, and which id formats pass it. */
 struct filt {
@@ -184,8 +183,7 @@ static int filt_span(const struct filt *f, struct span *sp)
 	uint32_t full = eff ? CAN_EFF_MASK : CAN_SFF_MASK, low;
 
 	if ((f->id & CAN_INV_FILTER) || !(f->mask & CAN_EFF_FLAG) ||
-	    (f->mask & ~(full | CAN_EFF_FLAG | CAN_RTR_FLAG)) ||
-	    (f->id & f->mask & CAN_RTR_FLAG))
+	    (f->mask & ~(full | CAN_EFF_FLAG | CAN_RTR_FLAG)) || (f->id & f->mask & CAN_RTR_FLAG))
 		return 0;
 	low = ~f->mask & full;
 	if (low & (low + 1))
@@ -344,7 +342,7 @@ static int id_compile(const struct gw_route_spec *r, unsigned int fmts, uint32_t
 	/* per bit: the function's value on input 0 and 1; -1 unconstrained */
 	int8_t need[32][2];
 	/* preferred order: keep, zero, one, invert */
-	static const uint8_t cand[4][2] = { { 0, 1 }, { 0, 0 }, { 1, 1 }, { 1, 0 } };
+	static const uint8_t cand[4][2] = {{0, 1}, {0, 0}, {1, 1}, {1, 0}};
 	uint32_t z, o, zz = 0, oo = 0;
 	unsigned int b, c;
 	int eff, effo;
@@ -634,10 +632,10 @@ static void user_route(const struct gw_route_spec *r, size_t j, size_t *fed, siz
 		src[r->src] = j;
 }
 
-size_t gw_cgw_plan(const struct gw_spec *spec, const struct gw_route_spec *const *routes,
-		   size_t n, struct gw_cgw_route *out)
+size_t gw_cgw_plan(const struct gw_spec *spec, const struct gw_route_spec *const *routes, size_t n,
+		   struct gw_cgw_route *out)
 {
-	size_t i, ok = 0, fed[GW_MAX_IFS], src[GW_MAX_IFS], nsrc[GW_MAX_IFS] = { 0 };
+	size_t i, ok = 0, fed[GW_MAX_IFS], src[GW_MAX_IFS], nsrc[GW_MAX_IFS] = {0};
 	unsigned int x;
 	int changed = 1;
 
@@ -649,8 +647,7 @@ size_t gw_cgw_plan(const struct gw_spec *spec, const struct gw_route_spec *const
 			if (routes[i]->src < GW_MAX_IFS)
 				nsrc[routes[i]->src]++;
 		for (i = 0; i < n; i++)
-			if (!out[i].why && routes[i]->src < GW_MAX_IFS &&
-			    nsrc[routes[i]->src] > 1)
+			if (!out[i].why && routes[i]->src < GW_MAX_IFS && nsrc[routes[i]->src] > 1)
 				refuse(&out[i], R_FIRST, -EOPNOTSUPP);
 	}
 	/*

@@ -11,11 +11,11 @@
 #include "yml.h"
 
 struct ld {
-	struct yml *y;           /* borrowed */
+	struct yml *y; /* borrowed */
 	struct gw_spec spec;
 	struct gw_conf *c;
-	yaml_node_t **route_node;       /* each route's mapping, for messages */
-	char (*names)[GW_NAME_MAX];     /* kept for messages after compiling */
+	yaml_node_t **route_node;   /* each route's mapping, for messages */
+	char (*names)[GW_NAME_MAX]; /* kept for messages after compiling */
 	yaml_node_t *routes_key;
 };
 
@@ -44,8 +44,7 @@ static int get_int(struct ld *l, yaml_node_t *n, long lo, long hi, long *v)
 
 /* An optional number: *v is left alone when key is absent.  Returns 0 or
  * -EINVAL. */
-static int opt_u32(struct ld *l, yaml_node_t *n, const char *key, uint32_t max,
-		   uint32_t *v)
+static int opt_u32(struct ld *l, yaml_node_t *n, const char *key, uint32_t max, uint32_t *v)
 {
 	yaml_node_t *x = yml_get(l->y, n, key);
 	uint64_t t;
@@ -68,8 +67,7 @@ static int opt_u16(struct ld *l, yaml_node_t *n, const char *key, uint16_t *v)
 	return 0;
 }
 
-static int choice(struct ld *l, yaml_node_t *n, const char *const *words,
-		  int *v)
+static int choice(struct ld *l, yaml_node_t *n, const char *const *words, int *v)
 {
 	const char *s;
 	char list[256] = "";
@@ -82,8 +80,8 @@ static int choice(struct ld *l, yaml_node_t *n, const char *const *words,
 			*v = i;
 			return 0;
 		}
-		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
-			 i ? ", " : "", words[i]);
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
+			 words[i]);
 	}
 	return E(n, "unknown value '%s' (%s)", s, list);
 }
@@ -95,8 +93,8 @@ static int name_into(struct ld *l, yaml_node_t *n, char *dst, size_t cap)
 	if (yml_str(l->y, n, &s))
 		return -EINVAL;
 	if (!*s || strlen(s) >= cap || strpbrk(s, " \t\n'\""))
-		return E(n, "'%s' is not a usable name (1..%zu characters, no blanks or quotes)",
-			  s, cap - 1);
+		return E(n, "'%s' is not a usable name (1..%zu characters, no blanks or quotes)", s,
+			 cap - 1);
 	strcpy(dst, s);
 	return 0;
 }
@@ -120,7 +118,7 @@ static int find_if(struct ld *l, yaml_node_t *n, uint8_t *idx)
 
 static int queue_policy(struct ld *l, yaml_node_t *n, struct gw_ifpolicy *p)
 {
-	static const char *const keys[] = { "frames", "max_age_ms", NULL };
+	static const char *const keys[] = {"frames", "max_age_ms", NULL};
 	yaml_node_t *v;
 	uint64_t x;
 
@@ -138,11 +136,11 @@ static int queue_policy(struct ld *l, yaml_node_t *n, struct gw_ifpolicy *p)
 
 static int options(struct ld *l, yaml_node_t *n, struct gw_ifpolicy *def)
 {
-	static const char *const keys[] = { "match", "hop_limit", "workshop",
-					    "control", "user", "queue", "offload",
-					    "control_group", "control_users", NULL };
-	static const char *const matches[] = { "all", "first", NULL };
-	static const char *const offl[] = { "none", "kernel", NULL };
+	static const char *const keys[] = {
+		"match", "hop_limit", "workshop",      "control",	"user",
+		"queue", "offload",   "control_group", "control_users", NULL};
+	static const char *const matches[] = {"all", "first", NULL};
+	static const char *const offl[] = {"none", "kernel", NULL};
 	yaml_node_t *v;
 	uint64_t x;
 	int i;
@@ -170,8 +168,7 @@ static int options(struct ld *l, yaml_node_t *n, struct gw_ifpolicy *def)
 			return E(v, "control socket: an absolute path under 108 bytes");
 		strcpy(l->c->control, s);
 	}
-	if ((v = yml_get(l->y, n, "user")) &&
-	    name_into(l, v, l->c->user, sizeof(l->c->user)))
+	if ((v = yml_get(l->y, n, "user")) && name_into(l, v, l->c->user, sizeof(l->c->user)))
 		return -EINVAL;
 	if ((v = yml_get(l->y, n, "queue")) && queue_policy(l, v, def))
 		return -EINVAL;
@@ -199,11 +196,10 @@ static int options(struct ld *l, yaml_node_t *n, struct gw_ifpolicy *def)
 	return 0;
 }
 
-static int interfaces(struct ld *l, yaml_node_t *list,
-		      const struct gw_ifpolicy *def)
+static int interfaces(struct ld *l, yaml_node_t *list, const struct gw_ifpolicy *def)
 {
-	static const char *const keys[] = { "name", "domain", "fd", "txqueue", "rcvbuf",
-					    "untrusted", NULL };
+	static const char *const keys[] = {"name",   "domain",	  "fd", "txqueue",
+					   "rcvbuf", "untrusted", NULL};
 	size_t n, i, k;
 
 	if (yml_seq(l->y, list, &n))
@@ -219,14 +215,13 @@ static int interfaces(struct ld *l, yaml_node_t *list,
 		    name_into(l, v, f->name, sizeof(f->name)))
 			return -EINVAL;
 		if (strlen(f->name) >= 16)
-			return E(v, "'%s': interface names are at most 15 characters",
-				 f->name);
+			return E(v, "'%s': interface names are at most 15 characters", f->name);
 		l->c->ifpos[i][0] = (uint32_t)v->start_mark.line + 1;
 		l->c->ifpos[i][1] = (uint32_t)v->start_mark.column + 1;
 		/* to the kernel "any" is every CAN interface at once */
 		if (!strcmp(f->name, "any"))
 			return E(v, "'any' is not an interface: a socket bound to it "
-				 "receives from every CAN interface");
+				    "receives from every CAN interface");
 		for (k = 0; k < i; k++)
 			if (!strcmp(l->spec.ifs[k].name, f->name))
 				return E(v, "interface '%s' is listed twice", f->name);
@@ -286,7 +281,7 @@ static int parse_id(struct ld *l, yaml_node_t *n, const char *s, uint32_t *v)
  * offloaded selection is a can-gw job (65,536 uids per generation).
  */
 #define GW_SEL_PER_ROUTE 4096
-#define GW_SEL_TOTAL     65536
+#define GW_SEL_TOTAL	 65536
 
 /*
  * Refuses n more selections for route r, at the first item past a cap.
@@ -302,11 +297,13 @@ static int sel_cap(struct ld *l, const struct gw_route_spec *r, yaml_node_t *lis
 	if (r->nsel + n > GW_SEL_PER_ROUTE)
 		return E(yml_seq_item(l->y, list, GW_SEL_PER_ROUTE - r->nsel),
 			 "route '%s': more than %d id selections (ids: and masks: "
-			 "items) in one route", r->name, GW_SEL_PER_ROUTE);
+			 "items) in one route",
+			 r->name, GW_SEL_PER_ROUTE);
 	if (before + r->nsel + n > GW_SEL_TOTAL)
 		return E(yml_seq_item(l->y, list, GW_SEL_TOTAL - before - r->nsel),
 			 "route '%s': more than %d id selections (ids: and masks: "
-			 "items) in all routes", r->name, GW_SEL_TOTAL);
+			 "items) in all routes",
+			 r->name, GW_SEL_TOTAL);
 	return 0;
 }
 
@@ -317,7 +314,8 @@ static int ids(struct ld *l, struct gw_route_spec *r, yaml_node_t *list, int ext
 	if (yml_seq(l->y, list, &n))
 		return -EINVAL;
 	if (!n)
-		return E(list, "an empty id list selects nothing; leave ids: out to route every id");
+		return E(list,
+			 "an empty id list selects nothing; leave ids: out to route every id");
 	if (sel_cap(l, r, list, n))
 		return -EINVAL;
 	r->sel = calloc(n + 8, sizeof(*r->sel));
@@ -350,7 +348,9 @@ static int ids(struct ld *l, struct gw_route_spec *r, yaml_node_t *list, int ext
 		}
 		s->eff = (uint8_t)(ext || s->hi > CF_SFF_MASK);
 		if (s->eff && s->lo <= CF_SFF_MASK && s->hi > CF_SFF_MASK && !ext)
-			return E(it, "range '%s' spans 11- and 29-bit ids; split it, or set frame: extended",
+			return E(it,
+				 "range '%s' spans 11- and 29-bit ids; split it, or set frame: "
+				 "extended",
 				 str);
 	}
 	return 0;
@@ -358,7 +358,7 @@ static int ids(struct ld *l, struct gw_route_spec *r, yaml_node_t *list, int ext
 
 static int masks(struct ld *l, struct gw_route_spec *r, yaml_node_t *list, int ext)
 {
-	static const char *const keys[] = { "id", "mask", "invert", NULL };
+	static const char *const keys[] = {"id", "mask", "invert", NULL};
 	size_t n, i;
 	struct gw_idsel *ns;
 
@@ -413,7 +413,7 @@ static int length(struct ld *l, struct gw_route_spec *r, yaml_node_t *n)
 
 static int datamatch(struct ld *l, struct gw_route_spec *r, yaml_node_t *list)
 {
-	static const char *const keys[] = { "byte", "value", "mask", NULL };
+	static const char *const keys[] = {"byte", "value", "mask", NULL};
 	size_t n, i;
 
 	if (yml_seq(l->y, list, &n))
@@ -446,7 +446,7 @@ static int datamatch(struct ld *l, struct gw_route_spec *r, yaml_node_t *list)
 /* can-gw style modification: {id: X, len: N, data: "hex"} */
 static int modification(struct ld *l, yaml_node_t *n, uint8_t op, struct gw_mod *m)
 {
-	static const char *const keys[] = { "id", "len", "data", NULL };
+	static const char *const keys[] = {"id", "len", "data", NULL};
 	yaml_node_t *v;
 	uint64_t x;
 	size_t len;
@@ -508,11 +508,10 @@ static int u8key(struct ld *l, yaml_node_t *n, const char *key, uint8_t *v)
 
 static int csum_xor(struct ld *l, yaml_node_t *n, struct gw_csum *c)
 {
-	static const char *const keys[] = { "from", "to", "result", "init", NULL };
+	static const char *const keys[] = {"from", "to", "result", "init", NULL};
 
 	c->kind = GW_CSUM_XOR;
-	if (yml_map_check(l->y, n, keys) ||
-	    idx8(l, n, "from", &c->u.xsum.from_idx, 1) ||
+	if (yml_map_check(l->y, n, keys) || idx8(l, n, "from", &c->u.xsum.from_idx, 1) ||
 	    idx8(l, n, "to", &c->u.xsum.to_idx, 1) ||
 	    idx8(l, n, "result", &c->u.xsum.result_idx, 1) ||
 	    u8key(l, n, "init", &c->u.xsum.init_xor_val))
@@ -522,9 +521,9 @@ static int csum_xor(struct ld *l, yaml_node_t *n, struct gw_csum *c)
 
 static int csum_crc8(struct ld *l, yaml_node_t *n, struct gw_csum *c)
 {
-	static const char *const keys[] = { "from", "to", "result", "init", "xor",
-					    "poly", "profile", "profile_data", NULL };
-	static const char *const profs[] = { "none", "1u8", "16u8", "sffid_xor", NULL };
+	static const char *const keys[] = {"from", "to",      "result",	      "init", "xor",
+					   "poly", "profile", "profile_data", NULL};
+	static const char *const profs[] = {"none", "1u8", "16u8", "sffid_xor", NULL};
 	struct gw_crc8 *k = &c->u.crc8;
 	yaml_node_t *v;
 	uint8_t poly = 0x1D;
@@ -557,9 +556,8 @@ static int csum_crc8(struct ld *l, yaml_node_t *n, struct gw_csum *c)
 
 static int csum_crc16(struct ld *l, yaml_node_t *n, struct gw_csum *c)
 {
-	static const char *const keys[] = { "from", "to", "result", "init", "xor",
-					    "order", NULL };
-	static const char *const orders[] = { "big", "little", NULL };
+	static const char *const keys[] = {"from", "to", "result", "init", "xor", "order", NULL};
+	static const char *const orders[] = {"big", "little", NULL};
 	struct gw_crc16 *k = &c->u.crc16;
 	yaml_node_t *v;
 	int o;
@@ -569,8 +567,7 @@ static int csum_crc16(struct ld *l, yaml_node_t *n, struct gw_csum *c)
 	if (yml_map_check(l->y, n, keys) || idx8(l, n, "from", &k->from_idx, 1) ||
 	    idx8(l, n, "to", &k->to_idx, 1) || idx8(l, n, "result", &k->result_idx, 1))
 		return -EINVAL;
-	if (opt_u16(l, n, "init", &k->init_val) ||
-	    opt_u16(l, n, "xor", &k->final_xor_val))
+	if (opt_u16(l, n, "init", &k->init_val) || opt_u16(l, n, "xor", &k->final_xor_val))
 		return -EINVAL;
 	if ((v = yml_get(l->y, n, "order"))) {
 		if (choice(l, v, orders, &o))
@@ -582,11 +579,11 @@ static int csum_crc16(struct ld *l, yaml_node_t *n, struct gw_csum *c)
 
 static int csum_e2e(struct ld *l, yaml_node_t *n, struct gw_csum *c)
 {
-	static const char *const keys[] = { "profile", "data_id", "data_ids", "mode",
-					    "crc_offset", "counter_offset",
-					    "nibble_offset", "length", "counter", NULL };
-	static const char *const modes[] = { "both", "alt", "low", "nibble", NULL };
-	static const char *const ctr[] = { "regenerate", "keep", NULL };
+	static const char *const keys[] = {
+		"profile",	  "data_id",	   "data_ids", "mode",	  "crc_offset",
+		"counter_offset", "nibble_offset", "length",   "counter", NULL};
+	static const char *const modes[] = {"both", "alt", "low", "nibble", NULL};
+	static const char *const ctr[] = {"regenerate", "keep", NULL};
 	yaml_node_t *v;
 	uint64_t x, prof;
 	size_t len;
@@ -649,8 +646,8 @@ static int csum_e2e(struct ld *l, yaml_node_t *n, struct gw_csum *c)
 
 static int rate(struct ld *l, yaml_node_t *n, struct gw_rate *r)
 {
-	static const char *const keys[] = { "interval_ms", "rate", "burst", "keep", NULL };
-	static const char *const keeps[] = { "first", "latest", NULL };
+	static const char *const keys[] = {"interval_ms", "rate", "burst", "keep", NULL};
+	static const char *const keeps[] = {"first", "latest", NULL};
 	yaml_node_t *v;
 	int k;
 
@@ -675,8 +672,8 @@ static int rate(struct ld *l, yaml_node_t *n, struct gw_rate *r)
 static int actions(struct ld *l, struct gw_route_spec *r, yaml_node_t *list)
 {
 	static const char *const kinds[] = {
-		"set_id", "add_id", "and", "or", "xor", "set", "xor_checksum",
-		"crc8", "crc16", "e2e", "rate", "drop", NULL,
+		"set_id", "add_id", "and", "or",   "xor",  "set", "xor_checksum",
+		"crc8",	  "crc16",  "e2e", "rate", "drop", NULL,
 	};
 	size_t n, i;
 
@@ -694,7 +691,8 @@ static int actions(struct ld *l, struct gw_route_spec *r, yaml_node_t *list)
 
 		if (!yml_is_map(it) || yml_map_len(it) != 1)
 			return E(it, "an action is a mapping with one key (%s)",
-				 "set_id, add_id, and, or, xor, set, xor_checksum, crc8, crc16, e2e, rate, drop");
+				 "set_id, add_id, and, or, xor, set, xor_checksum, crc8, crc16, "
+				 "e2e, rate, drop");
 		if (yml_map_check(l->y, it, kinds))
 			return -EINVAL;
 		yml_map_pair(l->y, it, 0, &key, &k, &v);
@@ -708,15 +706,23 @@ static int actions(struct ld *l, struct gw_route_spec *r, yaml_node_t *list)
 				return -EINVAL;
 			a->u.id = (uint32_t)x;
 			break;
-		case 2: case 3: case 4: case 5:
+		case 2:
+		case 3:
+		case 4:
+		case 5:
 			a->kind = GW_ACT_MOD;
 			if (modification(l, v, (uint8_t)(w - 2), &a->u.mod))
 				return -EINVAL;
 			break;
-		case 6: case 7: case 8: case 9:
+		case 6:
+		case 7:
+		case 8:
+		case 9:
 			a->kind = GW_ACT_CSUM;
-			if ((w == 6 ? csum_xor : w == 7 ? csum_crc8 :
-			     w == 8 ? csum_crc16 : csum_e2e)(l, v, &a->u.csum))
+			if ((w == 6   ? csum_xor
+			     : w == 7 ? csum_crc8
+			     : w == 8 ? csum_crc16
+				      : csum_e2e)(l, v, &a->u.csum))
 				return -EINVAL;
 			break;
 		case 10:
@@ -742,10 +748,9 @@ static int actions(struct ld *l, struct gw_route_spec *r, yaml_node_t *list)
  * sub-functions (elsewhere it would be ignored, and every request of the
  * SID pass).
  */
-static int fw_list(struct ld *l, struct gw_firewall *fw, yaml_node_t *list,
-		   uint8_t *bits, int ws)
+static int fw_list(struct ld *l, struct gw_firewall *fw, yaml_node_t *list, uint8_t *bits, int ws)
 {
-	static const char *const keys[] = { "sid", "subs", NULL };
+	static const char *const keys[] = {"sid", "subs", NULL};
 	size_t n, i, k, ns;
 
 	if (yml_seq(l->y, list, &n))
@@ -760,21 +765,25 @@ static int fw_list(struct ld *l, struct gw_firewall *fw, yaml_node_t *list,
 				return -EINVAL;
 			if ((subs = yml_get(l->y, it, "subs"))) {
 				if (!uds_has_subfunction((uint8_t)sid))
-					return E(subs, "SID 0x%02X has no sub-functions: subs: "
-						 "would be ignored", (unsigned int)sid);
+					return E(subs,
+						 "SID 0x%02X has no sub-functions: subs: "
+						 "would be ignored",
+						 (unsigned int)sid);
 				if (fw->nsub == sizeof(fw->sub) / sizeof(fw->sub[0]))
 					return E(it, "at most 16 services with sub-function lists");
 				if (yml_seq(l->y, subs, &ns))
 					return -EINVAL;
 				if (!ns)
-					return E(subs, "an empty subs: list allows no sub-function; "
+					return E(subs,
+						 "an empty subs: list allows no sub-function; "
 						 "leave the SID out");
 				fw->sub[fw->nsub].sid = (uint8_t)sid;
 				fw->sub[fw->nsub].workshop = (uint8_t)ws;
 				for (k = 0; k < ns; k++) {
 					if (get_uint(l, yml_seq_item(l->y, subs, k), 0x7F, &sub))
 						return -EINVAL;
-					fw->sub[fw->nsub].subs[sub >> 3] |= (uint8_t)(1u << (sub & 7));
+					fw->sub[fw->nsub].subs[sub >> 3] |=
+						(uint8_t)(1u << (sub & 7));
 				}
 				fw->nsub++;
 			}
@@ -815,7 +824,7 @@ static int fw_ae(struct ld *l, struct gw_firewall *fw, yaml_node_t *v)
 
 static int firewall(struct ld *l, struct gw_route_spec *r, yaml_node_t *n)
 {
-	static const char *const keys[] = { "allow", "workshop", "address_byte", NULL };
+	static const char *const keys[] = {"allow", "workshop", "address_byte", NULL};
 	yaml_node_t *v;
 
 	if (yml_map_check(l->y, n, keys))
@@ -825,8 +834,7 @@ static int firewall(struct ld *l, struct gw_route_spec *r, yaml_node_t *n)
 		return -ENOMEM;
 	if (yml_need(l->y, n, "allow", &v) || fw_list(l, r->fw, v, r->fw->allow, 0))
 		return -EINVAL;
-	if ((v = yml_get(l->y, n, "workshop")) &&
-	    fw_list(l, r->fw, v, r->fw->workshop, 1))
+	if ((v = yml_get(l->y, n, "workshop")) && fw_list(l, r->fw, v, r->fw->workshop, 1))
 		return -EINVAL;
 	if ((v = yml_get(l->y, n, "address_byte")) && fw_ae(l, r->fw, v))
 		return -EINVAL;
@@ -836,22 +844,32 @@ static int firewall(struct ld *l, struct gw_route_spec *r, yaml_node_t *n)
 static int one_route(struct ld *l, yaml_node_t *n, struct gw_route_spec *r)
 {
 	static const char *const keys[] = {
-		"name", "from", "to", "ids", "masks", "frame", "type", "length",
-		"data", "actions", "firewall", "fd_to_classic",
-		"allow_same_interface", NULL,
+		"name",
+		"from",
+		"to",
+		"ids",
+		"masks",
+		"frame",
+		"type",
+		"length",
+		"data",
+		"actions",
+		"firewall",
+		"fd_to_classic",
+		"allow_same_interface",
+		NULL,
 	};
-	static const char *const frames[] = { "any", "standard", "extended", NULL };
-	static const char *const types[] = { "any", "classic", "fd", NULL };
-	static const char *const fd2c[] = { "reject", "drop", NULL };
+	static const char *const frames[] = {"any", "standard", "extended", NULL};
+	static const char *const types[] = {"any", "classic", "fd", NULL};
+	static const char *const fd2c[] = {"reject", "drop", NULL};
 	yaml_node_t *v;
 	size_t k, nd;
 	int i, b;
 
 	r->len_max = CF_MAX_LEN;
 	if (yml_map_check(l->y, n, keys) || yml_need(l->y, n, "name", &v) ||
-	    name_into(l, v, r->name, sizeof(r->name)) ||
-	    yml_need(l->y, n, "from", &v) || find_if(l, v, &r->src) ||
-	    yml_need(l->y, n, "to", &v))
+	    name_into(l, v, r->name, sizeof(r->name)) || yml_need(l->y, n, "from", &v) ||
+	    find_if(l, v, &r->src) || yml_need(l->y, n, "to", &v))
 		return -EINVAL;
 	if (yml_is_scalar(v)) {
 		uint8_t d;
@@ -878,11 +896,9 @@ static int one_route(struct ld *l, yaml_node_t *n, struct gw_route_spec *r)
 			return -EINVAL;
 		r->frame = (uint8_t)i;
 	}
-	if ((v = yml_get(l->y, n, "ids")) &&
-	    ids(l, r, v, r->frame == GW_EFF_ONLY))
+	if ((v = yml_get(l->y, n, "ids")) && ids(l, r, v, r->frame == GW_EFF_ONLY))
 		return -EINVAL;
-	if ((v = yml_get(l->y, n, "masks")) &&
-	    masks(l, r, v, r->frame == GW_EFF_ONLY))
+	if ((v = yml_get(l->y, n, "masks")) && masks(l, r, v, r->frame == GW_EFF_ONLY))
 		return -EINVAL;
 	if ((v = yml_get(l->y, n, "type"))) {
 		if (choice(l, v, types, &i))
@@ -938,8 +954,7 @@ static int routes(struct ld *l, yaml_node_t *list)
 }
 
 /* Places an engine error at its route's position in the file. */
-static void place(struct ld *l, size_t nroutes, const char *msg, char *err,
-		  size_t cap)
+static void place(struct ld *l, size_t nroutes, const char *msg, char *err, size_t cap)
 {
 	yaml_node_t *at = l->routes_key;
 	size_t i;
@@ -959,8 +974,8 @@ static void place(struct ld *l, size_t nroutes, const char *msg, char *err,
 
 static int load(struct ld *l, char *err, size_t cap)
 {
-	static const char *const top[] = { "options", "interfaces", "routes", NULL };
-	struct gw_ifpolicy def = { 1024, 100, GW_RCVBUF_DEFAULT };
+	static const char *const top[] = {"options", "interfaces", "routes", NULL};
+	struct gw_ifpolicy def = {1024, 100, GW_RCVBUF_DEFAULT};
 	yaml_node_t *root, *v;
 	char msg[512];
 	size_t i;
@@ -1004,8 +1019,7 @@ out:
 	}
 	free(l->spec.routes);
 	l->spec.routes = NULL;
-	snprintf(err, cap, "%s", yml_errmsg(l->y)[0] ? yml_errmsg(l->y) :
-		 strerror(-e));
+	snprintf(err, cap, "%s", yml_errmsg(l->y)[0] ? yml_errmsg(l->y) : strerror(-e));
 	return e;
 }
 
@@ -1037,8 +1051,8 @@ int gw_conf_load_yml(struct gw_conf *c, struct yml *y, char *err, size_t cap)
 }
 
 /* Loads from a file (buf NULL: name is its path) or from buf. */
-static int load_any(struct gw_conf *c, const char *name, const void *buf,
-		    size_t len, char *err, size_t cap)
+static int load_any(struct gw_conf *c, const char *name, const void *buf, size_t len, char *err,
+		    size_t cap)
 {
 	struct yml y;
 	int e;
@@ -1046,8 +1060,7 @@ static int load_any(struct gw_conf *c, const char *name, const void *buf,
 	e = buf ? yml_load_mem(&y, name, buf, len) : yml_load_file(&y, name);
 	if (e) {
 		defaults(c);
-		snprintf(err, cap, "%s",
-			 yml_errmsg(&y)[0] ? yml_errmsg(&y) : strerror(-e));
+		snprintf(err, cap, "%s", yml_errmsg(&y)[0] ? yml_errmsg(&y) : strerror(-e));
 	} else {
 		e = gw_conf_load_yml(c, &y, err, cap);
 	}
@@ -1055,8 +1068,8 @@ static int load_any(struct gw_conf *c, const char *name, const void *buf,
 	return e;
 }
 
-int gw_conf_load_mem(struct gw_conf *c, const char *name, const void *buf,
-		     size_t len, char *err, size_t cap)
+int gw_conf_load_mem(struct gw_conf *c, const char *name, const void *buf, size_t len, char *err,
+		     size_t cap)
 {
 	/* an empty buffer is still a buffer, not a path */
 	return load_any(c, name, buf ? buf : "", len, err, cap);

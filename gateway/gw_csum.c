@@ -15,12 +15,12 @@
  * entry is the register after eight MSB-first shift steps.  The unit test
  * rebuilds them bitwise and compares.
  */
-#define C8_STEP(c, p) ((((c) << 1) ^ (((c) & 0x80) ? (p) : 0)) & 0xFF)
+#define C8_STEP(c, p) ((((c) << 1) ^ (((c)&0x80) ? (p) : 0)) & 0xFF)
 #define C8_2(c, p)    C8_STEP(C8_STEP(c, p), p)
 #define C8_4(c, p)    C8_2(C8_2(c, p), p)
 #define C8_8(c, p)    C8_4(C8_4(c, p), p)
 
-#define C16_STEP(c, p) ((((c) << 1) ^ (((c) & 0x8000) ? (p) : 0)) & 0xFFFF)
+#define C16_STEP(c, p) ((((c) << 1) ^ (((c)&0x8000) ? (p) : 0)) & 0xFFFF)
 #define C16_2(c, p)    C16_STEP(C16_STEP(c, p), p)
 #define C16_4(c, p)    C16_2(C16_2(c, p), p)
 #define C16_8(c, p)    C16_4(C16_4(c, p), p)
@@ -28,15 +28,15 @@
 #define T4(f, i)  f(i), f((i) + 1), f((i) + 2), f((i) + 3)
 #define T16(f, i) T4(f, i), T4(f, (i) + 4), T4(f, (i) + 8), T4(f, (i) + 12)
 #define T64(f, i) T16(f, i), T16(f, (i) + 16), T16(f, (i) + 32), T16(f, (i) + 48)
-#define T256(f)   T64(f, 0), T64(f, 64), T64(f, 128), T64(f, 192)
+#define T256(f)	  T64(f, 0), T64(f, 64), T64(f, 128), T64(f, 192)
 
 #define J1850(i) C8_8(i, 0x1D)
-#define H2F(i)   C8_8(i, 0x2F)
+#define H2F(i)	 C8_8(i, 0x2F)
 #define CCITT(i) C16_8((i) << 8, 0x1021)
 
-static const uint8_t tab_j1850[256] = { T256(J1850) };
-static const uint8_t tab_h2f[256] = { T256(H2F) };
-static const uint16_t tab_ccitt[256] = { T256(CCITT) };
+static const uint8_t tab_j1850[256] = {T256(J1850)};
+static const uint8_t tab_h2f[256] = {T256(H2F)};
+static const uint16_t tab_ccitt[256] = {T256(CCITT)};
 
 void gw_crc8_table(uint8_t tab[256], uint8_t poly)
 {
@@ -110,8 +110,7 @@ static int idx3(int from, int to, int res, size_t len, int *f, int *t, int *r)
 	return (*f < 0 || *t < 0 || *r < 0) ? -EMSGSIZE : 0;
 }
 
-static int xor_calc(const struct gw_xor *x, const uint8_t *data, size_t len, int *res,
-		    uint8_t *val)
+static int xor_calc(const struct gw_xor *x, const uint8_t *data, size_t len, int *res, uint8_t *val)
 {
 	int f, t, i, lo, hi;
 	uint8_t v = x->init_xor_val;
@@ -257,7 +256,7 @@ static size_t p01_span(const struct gw_e2e_p01 *p, size_t len)
 static uint8_t p01_crc(const struct gw_e2e_p01 *p, unsigned int counter, const uint8_t *data,
 		       size_t n)
 {
-	uint8_t id[2] = { (uint8_t)p->data_id, (uint8_t)(p->data_id >> 8) };
+	uint8_t id[2] = {(uint8_t)p->data_id, (uint8_t)(p->data_id >> 8)};
 	unsigned int cb = p->crc_offset / 8u;
 	uint8_t crc = 0;
 
@@ -305,8 +304,7 @@ int gw_e2e_p01_protect(const struct gw_e2e_p01 *p, struct gw_e2e_state *st, uint
 	return 0;
 }
 
-int gw_e2e_p01_check(const struct gw_e2e_p01 *p, const uint8_t *data, size_t len,
-		     uint8_t *counter)
+int gw_e2e_p01_check(const struct gw_e2e_p01 *p, const uint8_t *data, size_t len, uint8_t *counter)
 {
 	size_t n = p01_span(p, len);
 	unsigned int ctr;
@@ -362,8 +360,7 @@ int gw_e2e_p02_protect(const struct gw_e2e_p02 *p, struct gw_e2e_state *st, uint
 	return 0;
 }
 
-int gw_e2e_p02_check(const struct gw_e2e_p02 *p, const uint8_t *data, size_t len,
-		     uint8_t *counter)
+int gw_e2e_p02_check(const struct gw_e2e_p02 *p, const uint8_t *data, size_t len, uint8_t *counter)
 {
 	size_t n = p02_span(p, len);
 
@@ -451,8 +448,7 @@ int gw_csum_check(const struct gw_csum *c, size_t max_len, const char **why)
 	case GW_CSUM_CRC16:
 		if (c->u.crc16.order > GW_CRC16_LE)
 			return fail(why, "CRC16 byte order must be big or little endian");
-		if (c->u.crc16.result_idx == -1 ||
-		    c->u.crc16.result_idx >= (long)max_len - 1)
+		if (c->u.crc16.result_idx == -1 || c->u.crc16.result_idx >= (long)max_len - 1)
 			return fail(why, "CRC16 result needs two bytes inside the frame");
 		return check_idx(c->u.crc16.from_idx, c->u.crc16.to_idx, c->u.crc16.result_idx,
 				 max_len, why);
@@ -520,8 +516,8 @@ int gw_csum_kernel_ok(const struct gw_csum *c, int fd)
 
 	switch (c->kind) {
 	case GW_CSUM_XOR:
-		return !check_idx(c->u.xsum.from_idx, c->u.xsum.to_idx, c->u.xsum.result_idx,
-				  dlen, NULL);
+		return !check_idx(c->u.xsum.from_idx, c->u.xsum.to_idx, c->u.xsum.result_idx, dlen,
+				  NULL);
 	case GW_CSUM_CRC8:
 		/*
 		 * gw.c's cgw_csum_crc8_rel() loops over and writes to the raw
@@ -530,8 +526,8 @@ int gw_csum_kernel_ok(const struct gw_csum *c, int fd)
 		 */
 		return c->u.crc8.from_idx >= 0 && c->u.crc8.to_idx >= 0 &&
 		       c->u.crc8.result_idx >= 0 && c->u.crc8.profile <= GW_CRC8PRF_SFFID_XOR &&
-		       !check_idx(c->u.crc8.from_idx, c->u.crc8.to_idx, c->u.crc8.result_idx,
-				  dlen, NULL);
+		       !check_idx(c->u.crc8.from_idx, c->u.crc8.to_idx, c->u.crc8.result_idx, dlen,
+				  NULL);
 	}
 	return 0;
 }

@@ -82,9 +82,9 @@ struct gw_xor {
 
 /* CRC8 profiles: the values of can-gw's CGW_CRC8PRF_*. */
 enum gw_crc8_profile {
-	GW_CRC8PRF_UNSPEC = 0,    /* the data bytes only */
-	GW_CRC8PRF_1U8 = 1,       /* then profile_data[0] */
-	GW_CRC8PRF_16U8 = 2,      /* then profile_data[data[1] & 0xF] */
+	GW_CRC8PRF_UNSPEC = 0,	  /* the data bytes only */
+	GW_CRC8PRF_1U8 = 1,	  /* then profile_data[0] */
+	GW_CRC8PRF_16U8 = 2,	  /* then profile_data[data[1] & 0xF] */
 	GW_CRC8PRF_SFFID_XOR = 3, /* then (id & 0xFF) ^ (id >> 8 & 0xFF) */
 };
 
@@ -145,7 +145,7 @@ enum gw_e2e_counter {
  */
 struct gw_e2e_p01 {
 	uint16_t data_id;
-	uint8_t mode;         /* enum gw_e2e_p01_mode */
+	uint8_t mode;	      /* enum gw_e2e_p01_mode */
 	uint8_t counter_mode; /* enum gw_e2e_counter */
 	uint16_t crc_offset;
 	uint16_t counter_offset;
@@ -241,10 +241,8 @@ int gw_e2e_p02_protect(const struct gw_e2e_p02 *p, struct gw_e2e_state *st, uint
  * returns as gw_csum_verify(); on 0, and on -EBADMSG, *counter (when not
  * NULL) is the frame's counter.
  */
-int gw_e2e_p01_check(const struct gw_e2e_p01 *p, const uint8_t *data, size_t len,
-		     uint8_t *counter);
-int gw_e2e_p02_check(const struct gw_e2e_p02 *p, const uint8_t *data, size_t len,
-		     uint8_t *counter);
+int gw_e2e_p01_check(const struct gw_e2e_p01 *p, const uint8_t *data, size_t len, uint8_t *counter);
+int gw_e2e_p02_check(const struct gw_e2e_p02 *p, const uint8_t *data, size_t len, uint8_t *counter);
 
 #ifdef __cplusplus
 }

@@ -6,8 +6,7 @@
 
 #include "cf.h"
 
-static const uint8_t dlc2len_tab[16] = { 0, 1,	2,  3,	4,  5,	6,  7,
-					 8, 12, 16, 20, 24, 32, 48, 64 };
+static const uint8_t dlc2len_tab[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 12, 16, 20, 24, 32, 48, 64};
 
 static const char hexdig[] = "0123456789ABCDEF";
 
@@ -113,8 +112,7 @@ static int parse_fail(struct cf_perr *err, size_t col, const char *msg)
 	return -EINVAL;
 }
 
-int cf_parse(struct cf_frame *f, uint8_t *buf, const char *s, size_t n,
-	     struct cf_perr *err)
+int cf_parse(struct cf_frame *f, uint8_t *buf, const char *s, size_t n, struct cf_perr *err)
 {
 	size_t i, idlen, pos;
 	uint32_t id = 0;
@@ -168,7 +166,8 @@ int cf_parse(struct cf_frame *f, uint8_t *buf, const char *s, size_t n,
 			return parse_fail(err, pos, "error frames cannot be CAN FD");
 		pos++;
 		if (pos >= n || (v = cf_hexval(s[pos])) < 0)
-			return parse_fail(err, pos, "CAN FD flags must be one hex digit after '##'");
+			return parse_fail(err, pos,
+					  "CAN FD flags must be one hex digit after '##'");
 		f->flags |= CF_FD;
 		f->fd_raw_flags = (uint8_t)v;
 		if (v & 0x01)
@@ -184,9 +183,10 @@ int cf_parse(struct cf_frame *f, uint8_t *buf, const char *s, size_t n,
 			continue;
 		}
 		if (f->len >= maxlen)
-			return parse_fail(err, pos, maxlen == CF_MAX_LEN ?
-						"more than 64 data bytes" :
-						"more than 8 data bytes in a classic frame");
+			return parse_fail(err, pos,
+					  maxlen == CF_MAX_LEN
+						  ? "more than 64 data bytes"
+						  : "more than 8 data bytes in a classic frame");
 		hi = cf_hexval(s[pos]);
 		if (hi < 0)
 			return parse_fail(err, pos, "bad hex digit in data");
@@ -315,8 +315,7 @@ size_t cf_format_long(const struct cf_frame *f, unsigned int opts, char *out)
 	} else if (opts & CF_LONG_ASCII) {
 		p += sprintf(p, "%*s", (int)(3 * (8 - len) + 4), "'");
 		for (i = 0; i < len; i++)
-			*p++ = (f->data[i] > 0x1F && f->data[i] < 0x7F) ?
-				       (char)f->data[i] : '.';
+			*p++ = (f->data[i] > 0x1F && f->data[i] < 0x7F) ? (char)f->data[i] : '.';
 		*p++ = '\'';
 		*p = '\0';
 	}
@@ -325,36 +324,54 @@ size_t cf_format_long(const struct cf_frame *f, unsigned int opts, char *out)
 
 /* Word lists follow linux/can/error.h bit order. */
 static const char *const err_classes[] = {
-	"tx-timeout",	     "lost-arbitration",	 "controller-problem",
-	"protocol-violation", "transceiver-status",	 "no-acknowledgement-on-tx",
-	"bus-off",	     "bus-error",		 "restarted-after-bus-off",
+	"tx-timeout",
+	"lost-arbitration",
+	"controller-problem",
+	"protocol-violation",
+	"transceiver-status",
+	"no-acknowledgement-on-tx",
+	"bus-off",
+	"bus-error",
+	"restarted-after-bus-off",
 };
 
 static const char *const err_ctrl[] = {
-	"rx-overflow",	    "tx-overflow",	"rx-error-warning",
-	"tx-error-warning", "rx-error-passive", "tx-error-passive",
-	"back-to-error-active",
+	"rx-overflow",	    "tx-overflow",	"rx-error-warning",	"tx-error-warning",
+	"rx-error-passive", "tx-error-passive", "back-to-error-active",
 };
 
 static const char *const err_prot_type[] = {
-	"single-bit-error",	 "frame-format-error",	   "bit-stuffing-error",
-	"tx-dominant-bit-error", "tx-recessive-bit-error", "bus-overload",
-	"active-error",		 "error-on-tx",
+	"single-bit-error",	  "frame-format-error",
+	"bit-stuffing-error",	  "tx-dominant-bit-error",
+	"tx-recessive-bit-error", "bus-overload",
+	"active-error",		  "error-on-tx",
 };
 
 static const char *const err_prot_loc[32] = {
-	[0x02] = "id.28-to-id.21",   [0x03] = "start-of-frame",
-	[0x04] = "bit-srtr",	     [0x05] = "bit-ide",
-	[0x06] = "id.20-to-id.18",   [0x07] = "id.17-to-id.13",
-	[0x08] = "crc-sequence",     [0x09] = "reserved-bit-0",
-	[0x0A] = "data-field",	     [0x0B] = "data-length-code",
-	[0x0C] = "bit-rtr",	     [0x0D] = "reserved-bit-1",
-	[0x0E] = "id.4-to-id.0",     [0x0F] = "id.12-to-id.5",
-	[0x11] = "active-error-flag", [0x12] = "intermission",
-	[0x13] = "tolerate-dominant-bits", [0x16] = "passive-error-flag",
-	[0x17] = "error-delimiter",  [0x18] = "crc-delimiter",
-	[0x19] = "acknowledge-slot", [0x1A] = "end-of-frame",
-	[0x1B] = "acknowledge-delimiter", [0x1C] = "overload-flag",
+	[0x02] = "id.28-to-id.21",
+	[0x03] = "start-of-frame",
+	[0x04] = "bit-srtr",
+	[0x05] = "bit-ide",
+	[0x06] = "id.20-to-id.18",
+	[0x07] = "id.17-to-id.13",
+	[0x08] = "crc-sequence",
+	[0x09] = "reserved-bit-0",
+	[0x0A] = "data-field",
+	[0x0B] = "data-length-code",
+	[0x0C] = "bit-rtr",
+	[0x0D] = "reserved-bit-1",
+	[0x0E] = "id.4-to-id.0",
+	[0x0F] = "id.12-to-id.5",
+	[0x11] = "active-error-flag",
+	[0x12] = "intermission",
+	[0x13] = "tolerate-dominant-bits",
+	[0x16] = "passive-error-flag",
+	[0x17] = "error-delimiter",
+	[0x18] = "crc-delimiter",
+	[0x19] = "acknowledge-slot",
+	[0x1A] = "end-of-frame",
+	[0x1B] = "acknowledge-delimiter",
+	[0x1C] = "overload-flag",
 };
 
 struct sbuf {
@@ -378,8 +395,7 @@ static void sb_put(struct sbuf *b, const char *s)
 	*b->p = '\0';
 }
 
-static void sb_bits(struct sbuf *b, unsigned int bits, const char *const *names,
-		    unsigned int count)
+static void sb_bits(struct sbuf *b, unsigned int bits, const char *const *names, unsigned int count)
 {
 	unsigned int i, k = 0;
 
@@ -392,12 +408,11 @@ static void sb_bits(struct sbuf *b, unsigned int bits, const char *const *names,
 	}
 }
 
-size_t cf_format_error(const struct cf_frame *f, const char *sep, char *out,
-		       size_t outsz)
+size_t cf_format_error(const struct cf_frame *f, const char *sep, char *out, size_t outsz)
 {
-	struct sbuf b = { out, outsz, 0 };
+	struct sbuf b = {out, outsz, 0};
 	const uint8_t *d = f->data;
-	uint8_t z[8] = { 0 };
+	uint8_t z[8] = {0};
 	unsigned int i, k = 0;
 	char tmp[64];
 
@@ -433,8 +448,7 @@ size_t cf_format_error(const struct cf_frame *f, const char *sep, char *out,
 	}
 	if (d[6] || d[7]) {
 		sb_put(&b, sep);
-		snprintf(tmp, sizeof(tmp), "error-counter-tx-rx{{%d}{%d}}", d[6],
-			 d[7]);
+		snprintf(tmp, sizeof(tmp), "error-counter-tx-rx{{%d}{%d}}", d[6], d[7]);
 		sb_put(&b, tmp);
 	}
 	return b.n < outsz ? b.n : (outsz ? outsz - 1 : 0);

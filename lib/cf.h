@@ -35,7 +35,7 @@ enum cf_dir {
 	CF_DIR_TX = 1, /* our own (or this host's) transmission, echoed back */
 };
 
-#define CF_MAX_LEN 64 /* longest FD payload */
+#define CF_MAX_LEN	   64 /* longest FD payload */
 #define CF_CLASSIC_MAX_LEN 8
 
 /*
@@ -47,15 +47,15 @@ enum cf_dir {
 #define CF_ERRTEXT_MAX 512
 
 struct cf_frame {
-	const uint8_t *data; /* borrowed: len bytes; may be NULL if len==0 or RTR */
-	uint64_t ts_ns;      /* rx timestamp, ns since the epoch; 0 if unknown */
-	uint32_t id;         /* 11 or 29 bit id, or error class bits; no flags */
-	int ifindex;         /* interface index; 0 if unknown */
-	uint8_t flags;       /* CF_EFF | CF_RTR | CF_ERR | CF_FD | CF_BRS | CF_ESI */
-	uint8_t len;         /* payload bytes; for RTR the requested length */
+	const uint8_t *data;  /* borrowed: len bytes; may be NULL if len==0 or RTR */
+	uint64_t ts_ns;	      /* rx timestamp, ns since the epoch; 0 if unknown */
+	uint32_t id;	      /* 11 or 29 bit id, or error class bits; no flags */
+	int ifindex;	      /* interface index; 0 if unknown */
+	uint8_t flags;	      /* CF_EFF | CF_RTR | CF_ERR | CF_FD | CF_BRS | CF_ESI */
+	uint8_t len;	      /* payload bytes; for RTR the requested length */
 	uint8_t fd_raw_flags; /* FD flags byte exactly as seen (kernel may set FDF 0x04) */
-	uint8_t dir;         /* enum cf_dir */
-	uint8_t own;         /* sent by the very socket that received it */
+	uint8_t dir;	      /* enum cf_dir */
+	uint8_t own;	      /* sent by the very socket that received it */
 };
 
 /* Returns the payload length for a 4-bit DLC (0..15); higher bits ignored. */
@@ -106,8 +106,7 @@ struct cf_perr {
 	const char *msg;
 };
 
-int cf_parse(struct cf_frame *f, uint8_t *buf, const char *s, size_t n,
-	     struct cf_perr *err);
+int cf_parse(struct cf_frame *f, uint8_t *buf, const char *s, size_t n, struct cf_perr *err);
 
 /*
  * Format the compact (candump -L / cansend) form into out, which must hold
@@ -117,7 +116,7 @@ size_t cf_format_compact(const struct cf_frame *f, char *out);
 
 /* Layout options for cf_format_long(). */
 #define CF_LONG_INDENT_SFF 0x01 /* pad 11-bit ids to line up with 29-bit */
-#define CF_LONG_ASCII      0x02 /* append printable ASCII after the bytes */
+#define CF_LONG_ASCII	   0x02 /* append printable ASCII after the bytes */
 
 /*
  * Format the candump screen form ("123   [4]  DE AD BE EF") into out, which
@@ -130,8 +129,7 @@ size_t cf_format_long(const struct cf_frame *f, unsigned int opts, char *out);
  * sep.  out holds outsz bytes.  Returns the string length, 0 if f is not an
  * error frame.
  */
-size_t cf_format_error(const struct cf_frame *f, const char *sep, char *out,
-		       size_t outsz);
+size_t cf_format_error(const struct cf_frame *f, const char *sep, char *out, size_t outsz);
 
 #ifdef __cplusplus
 }

@@ -120,8 +120,7 @@ int cio_filter_add(struct cio_opts *o, const char *s, const char **msg)
 		return 0;
 	}
 	sep = strpbrk(s, ":~");
-	if (!sep || parse_hex32(s, sep, &id) ||
-	    parse_hex32(sep + 1, s + strlen(s), &mask)) {
+	if (!sep || parse_hex32(s, sep, &id) || parse_hex32(sep + 1, s + strlen(s), &mask)) {
 		*msg = "filter must be <id>:<mask>, <id>~<mask>, #<errmask> or j";
 		return -EINVAL;
 	}
@@ -156,8 +155,7 @@ static int if_check(int fd, const char *ifname, int *ifindex)
 	if (ioctl(fd, SIOCGIFINDEX, &ifr) < 0)
 		return -errno;
 	*ifindex = ifr.ifr_ifindex;
-	if (ioctl(fd, SIOCGIFHWADDR, &ifr) == 0 &&
-	    ifr.ifr_hwaddr.sa_family != ARPHRD_CAN)
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) == 0 && ifr.ifr_hwaddr.sa_family != ARPHRD_CAN)
 		return -EMEDIUMTYPE;
 	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0 && !(ifr.ifr_flags & IFF_UP))
 		return -ENETDOWN;
@@ -190,14 +188,13 @@ int cio_if_lookup(const struct cio_sock *s, const char *ifname, int *ifindex)
 
 static int set_filters(int fd, const struct can_filter *f, unsigned int n)
 {
-	if (setsockopt(fd, SOL_CAN_RAW, CAN_RAW_FILTER, n ? f : NULL,
-		       (socklen_t)(n * sizeof(*f))) < 0)
+	if (setsockopt(fd, SOL_CAN_RAW, CAN_RAW_FILTER, n ? f : NULL, (socklen_t)(n * sizeof(*f))) <
+	    0)
 		return -errno;
 	return 0;
 }
 
-int cio_set_filters(struct cio_sock *s, const struct can_filter *f,
-		    unsigned int n)
+int cio_set_filters(struct cio_sock *s, const struct can_filter *f, unsigned int n)
 {
 	return set_filters(s->fd, f, n);
 }
@@ -250,8 +247,7 @@ int cio_open(struct cio_sock *s, const char *ifname, const struct cio_opts *o)
 			goto out_close;
 		}
 	}
-	if (o->join_filters &&
-	    (err = set_int(fd, SOL_CAN_RAW, CAN_RAW_JOIN_FILTERS, 1)))
+	if (o->join_filters && (err = set_int(fd, SOL_CAN_RAW, CAN_RAW_JOIN_FILTERS, 1)))
 		goto out_close;
 	if (o->recv_own && (err = set_int(fd, SOL_CAN_RAW, CAN_RAW_RECV_OWN_MSGS, 1)))
 		goto out_close;
@@ -292,29 +288,33 @@ const char *cio_open_strerror(int err, const char *ifname, char *buf, size_t n)
 {
 	switch (err) {
 	case -EAFNOSUPPORT:
-		snprintf(buf, n, "%s: this kernel has no SocketCAN (AF_CAN); "
+		snprintf(buf, n,
+			 "%s: this kernel has no SocketCAN (AF_CAN); "
 			 "load the 'can' module, or run under tests/vm/run-in-guest.sh",
 			 ifname);
 		break;
 	case -ENODEV:
-		snprintf(buf, n, "%s: no such interface; run ./vcan-setup.sh "
-			 "(or check 'ip link show')", ifname);
+		snprintf(buf, n,
+			 "%s: no such interface; run ./vcan-setup.sh "
+			 "(or check 'ip link show')",
+			 ifname);
 		break;
 	case -ENETDOWN:
-		snprintf(buf, n, "%s: interface is down; run 'ip link set %s up'",
-			 ifname, ifname);
+		snprintf(buf, n, "%s: interface is down; run 'ip link set %s up'", ifname, ifname);
 		break;
 	case -EMEDIUMTYPE:
 		snprintf(buf, n, "%s: not a CAN interface", ifname);
 		break;
 	case -ENAMETOOLONG:
-		snprintf(buf, n, "%s: interface name too long (max %d characters)",
-			 ifname, IF_NAMESIZE - 1);
+		snprintf(buf, n, "%s: interface name too long (max %d characters)", ifname,
+			 IF_NAMESIZE - 1);
 		break;
 	case -EMSGSIZE:
 		/* the kernel knows only these two MTUs for a CAN interface */
-		snprintf(buf, n, "%s: interface is classic CAN (mtu 16); CAN FD needs "
-			 "an FD interface (mtu 72)", ifname);
+		snprintf(buf, n,
+			 "%s: interface is classic CAN (mtu 16); CAN FD needs "
+			 "an FD interface (mtu 72)",
+			 ifname);
 		break;
 	default:
 		snprintf(buf, n, "%s: %s", ifname, strerror(-err));
@@ -323,8 +323,8 @@ const char *cio_open_strerror(int err, const char *ifname, char *buf, size_t n)
 	return buf;
 }
 
-const char *cio_send_strerror(const struct cio_sock *s, const struct cf_frame *f,
-			      int err, char *buf, size_t n)
+const char *cio_send_strerror(const struct cio_sock *s, const struct cf_frame *f, int err,
+			      char *buf, size_t n)
 {
 	char name[IF_NAMESIZE];
 	const char *ifn = s->ifname;
@@ -343,8 +343,7 @@ const char *cio_send_strerror(const struct cio_sock *s, const struct cf_frame *f
 	return buf;
 }
 
-static void view_from_kernel(struct cf_frame *v, const struct canfd_frame *k,
-			     size_t nbytes)
+static void view_from_kernel(struct cf_frame *v, const struct canfd_frame *k, size_t nbytes)
 {
 	v->data = k->data;
 	v->flags = 0;
@@ -421,11 +420,10 @@ int cio_recv(struct cio_sock *s, struct cio_ring *r)
 				struct timespec ts;
 
 				memcpy(&ts, CMSG_DATA(c), sizeof(ts));
-				v->ts_ns = (uint64_t)ts.tv_sec * 1000000000ull +
-					   (uint64_t)ts.tv_nsec;
+				v->ts_ns =
+					(uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 			} else if (c->cmsg_type == SO_RXQ_OVFL) {
-				memcpy(&s->kernel_drops, CMSG_DATA(c),
-				       sizeof(s->kernel_drops));
+				memcpy(&s->kernel_drops, CMSG_DATA(c), sizeof(s->kernel_drops));
 			}
 		}
 	}
@@ -455,8 +453,7 @@ static void frame_to_kernel(struct canfd_frame *k, const struct cf_frame *f)
 		memcpy(k->data, f->data, f->len);
 }
 
-int cio_send(struct cio_sock *s, const struct cf_frame *frames, unsigned int n,
-	     unsigned int *sent)
+int cio_send(struct cio_sock *s, const struct cf_frame *frames, unsigned int n, unsigned int *sent)
 {
 	unsigned int done = 0, i, batch;
 	int r;
@@ -502,7 +499,7 @@ int cio_send(struct cio_sock *s, const struct cf_frame *frames, unsigned int n,
 
 int cio_wait_writable(struct cio_sock *s, int timeout_ms)
 {
-	struct pollfd p = { .fd = s->fd, .events = POLLOUT };
+	struct pollfd p = {.fd = s->fd, .events = POLLOUT};
 	int r;
 
 	r = poll(&p, 1, timeout_ms);
@@ -511,7 +508,7 @@ int cio_wait_writable(struct cio_sock *s, int timeout_ms)
 	/* even when POLLOUT is reported at once, wait a little before the
 	 * retry: the driver queue, not the socket, was full */
 	if (r > 0 && timeout_ms > 0) {
-		struct timespec ts = { 0, 200000 };
+		struct timespec ts = {0, 200000};
 
 		nanosleep(&ts, NULL);
 	}

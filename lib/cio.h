@@ -42,24 +42,24 @@ struct cio_mmsg {
 /* Socket options, filled by the caller before cio_open(). */
 struct cio_opts {
 	struct can_filter filters[CIO_MAX_FILTERS]; /* kernel id/mask form */
-	unsigned int nfilters; /* 0 = receive all data frames */
-	int no_rx;	       /* install an empty filter: send-only socket */
-	uint32_t err_mask;     /* CAN_ERR_* classes to receive; 0 = none */
-	int join_filters;      /* all filters must match (CAN_RAW_JOIN_FILTERS) */
-	int recv_own;	       /* receive our own sent frames */
-	int no_loopback;       /* don't echo our frames to other local sockets */
-	int rcvbuf;	       /* SO_RCVBUF(FORCE) bytes, 0 = kernel default */
-	int need_fd;	       /* CAN FD frames will be sent: refuse a classic
-				* interface at open (-EMSGSIZE), since the
-				* kernel accepts CAN_RAW_FD_FRAMES there and
-				* only each FD frame's send fails (EINVAL) */
+	unsigned int nfilters;			    /* 0 = receive all data frames */
+	int no_rx;				    /* install an empty filter: send-only socket */
+	uint32_t err_mask;			    /* CAN_ERR_* classes to receive; 0 = none */
+	int join_filters; /* all filters must match (CAN_RAW_JOIN_FILTERS) */
+	int recv_own;	  /* receive our own sent frames */
+	int no_loopback;  /* don't echo our frames to other local sockets */
+	int rcvbuf;	  /* SO_RCVBUF(FORCE) bytes, 0 = kernel default */
+	int need_fd;	  /* CAN FD frames will be sent: refuse a classic
+			   * interface at open (-EMSGSIZE), since the
+			   * kernel accepts CAN_RAW_FD_FRAMES there and
+			   * only each FD frame's send fails (EINVAL) */
 };
 
 struct cio_sock {
 	int fd;
-	int ifindex;		 /* 0 when bound to "any" */
+	int ifindex; /* 0 when bound to "any" */
 	char ifname[IF_NAMESIZE];
-	uint32_t kernel_drops;	 /* last SO_RXQ_OVFL value (cumulative) */
+	uint32_t kernel_drops; /* last SO_RXQ_OVFL value (cumulative) */
 	struct canfd_frame tx[CIO_TX_BATCH];
 	struct cio_mmsg txmsg[CIO_TX_BATCH];
 	struct iovec txiov[CIO_TX_BATCH];
@@ -118,8 +118,7 @@ int cio_open(struct cio_sock *s, const char *ifname, const struct cio_opts *o);
  * Replace the socket's receive filters with f[0..n) (n 0: receive
  * nothing).  Returns 0 or -errno from setsockopt.
  */
-int cio_set_filters(struct cio_sock *s, const struct can_filter *f,
-		    unsigned int n);
+int cio_set_filters(struct cio_sock *s, const struct can_filter *f, unsigned int n);
 
 /*
  * Look up a CAN interface for sending on a socket bound to "any".  Returns
@@ -150,8 +149,8 @@ int cio_if_mtu(const struct cio_sock *s, const char *ifname);
  * interface gets the same text as cio_open()'s -EMSGSIZE, anything else
  * "IF: strerror".  The text lives in buf (size n) and is returned.
  */
-const char *cio_send_strerror(const struct cio_sock *s, const struct cf_frame *f,
-			      int err, char *buf, size_t n);
+const char *cio_send_strerror(const struct cio_sock *s, const struct cf_frame *f, int err,
+			      char *buf, size_t n);
 
 /*
  * Receive up to r->cap frames without blocking.  Returns the number of
@@ -168,8 +167,7 @@ int cio_recv(struct cio_sock *s, struct cio_ring *r);
  * the bound interface.  Returns 0 when all were sent, else a -errno with
  * *sent frames accepted.  Invalid frames give -EINVAL before any is sent.
  */
-int cio_send(struct cio_sock *s, const struct cf_frame *frames, unsigned int n,
-	     unsigned int *sent);
+int cio_send(struct cio_sock *s, const struct cf_frame *frames, unsigned int n, unsigned int *sent);
 
 /*
  * Wait up to timeout_ms for the socket to accept more frames.  CAN drivers
@@ -202,11 +200,11 @@ const char *cio_ifname(struct cio_names *c, int ifindex);
  */
 struct cio_link_ev {
 	int ifindex;
-	char ifname[IF_NAMESIZE];	/* "" if the message had none */
-	int deleted;			/* RTM_DELLINK */
-	int up;				/* IFF_UP */
-	int running;			/* IFF_RUNNING: carrier on */
-	int can_state;			/* enum can_state, or -1: not reported */
+	char ifname[IF_NAMESIZE]; /* "" if the message had none */
+	int deleted;		  /* RTM_DELLINK */
+	int up;			  /* IFF_UP */
+	int running;		  /* IFF_RUNNING: carrier on */
+	int can_state;		  /* enum can_state, or -1: not reported */
 };
 
 typedef void (*cio_link_cb)(void *arg, const struct cio_link_ev *ev);

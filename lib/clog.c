@@ -13,8 +13,8 @@
 
 #include "clog.h"
 
-static const struct clog_format *const formats[] = { &clog_fmt_candump,
-						     &clog_fmt_asc, &clog_fmt_screen };
+static const struct clog_format *const formats[] = {&clog_fmt_candump, &clog_fmt_asc,
+						    &clog_fmt_screen};
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))
 
 static int is_space(char c)
@@ -43,8 +43,8 @@ const char *clog_format_names(void)
 
 int clog_fail(struct clog_reader *r, size_t col, const char *msg)
 {
-	snprintf(r->err, sizeof(r->err), "%s:%llu:%zu: %s", r->path,
-		 (unsigned long long)r->line, col, msg);
+	snprintf(r->err, sizeof(r->err), "%s:%llu:%zu: %s", r->path, (unsigned long long)r->line,
+		 col, msg);
 	r->nbad++;
 	return -EINVAL;
 }
@@ -179,15 +179,14 @@ static int detect(struct clog_reader *r)
 			r->fmt = &clog_fmt_candump;
 			return 0;
 		}
-		snprintf(r->err, sizeof(r->err), "%s: unknown log format (known: %s)",
-			 r->path, clog_format_names());
+		snprintf(r->err, sizeof(r->err), "%s: unknown log format (known: %s)", r->path,
+			 clog_format_names());
 		return -EPROTO;
 	}
 	return 0;
 }
 
-int clog_reader_open_mem(struct clog_reader *r, const char *name,
-			 const char *buf, size_t len,
+int clog_reader_open_mem(struct clog_reader *r, const char *name, const char *buf, size_t len,
 			 const struct clog_format *fmt)
 {
 	memset(r, 0, sizeof(*r));
@@ -203,8 +202,7 @@ int clog_reader_open_mem(struct clog_reader *r, const char *name,
 	return 0;
 }
 
-int clog_reader_open(struct clog_reader *r, const char *path,
-		     const struct clog_format *fmt)
+int clog_reader_open(struct clog_reader *r, const char *path, const struct clog_format *fmt)
 {
 	struct stat st;
 	void *m;
@@ -226,8 +224,7 @@ int clog_reader_open(struct clog_reader *r, const char *path,
 		/* prefault what fits comfortably: one call instead of a
 		 * page fault per 4 KiB */
 		m = mmap(NULL, (size_t)st.st_size, PROT_READ,
-			 MAP_PRIVATE | (st.st_size <= (256 << 20) ? MAP_POPULATE : 0),
-			 r->fd, 0);
+			 MAP_PRIVATE | (st.st_size <= (256 << 20) ? MAP_POPULATE : 0), r->fd, 0);
 		if (m != MAP_FAILED) {
 			madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
 			r->buf = m;
@@ -414,8 +411,8 @@ static int candump_probe(const char *buf, size_t n)
 		if (!len || l[0] == '#')
 			continue;
 		lines++;
-		if (l[0] == '(' && len > 3 && l[1] >= '0' && l[1] <= '9' &&
-		    memchr(l, ')', len) && memchr(l, '#', len))
+		if (l[0] == '(' && len > 3 && l[1] >= '0' && l[1] <= '9' && memchr(l, ')', len) &&
+		    memchr(l, '#', len))
 			good++;
 	}
 	if (!lines)
@@ -500,8 +497,7 @@ static int candump_read(struct clog_reader *r, struct clog_rec *rec)
 
 static int candump_write(struct clog_writer *w, const struct clog_rec *rec)
 {
-	char *p = clog_wreserve(w, 64 + 2 * CLOG_IFNAME_MAX + CF_COMPACT_MAX +
-					   rec->extra_len);
+	char *p = clog_wreserve(w, 64 + 2 * CLOG_IFNAME_MAX + CF_COMPACT_MAX + rec->extra_len);
 	char *s = p;
 	int digits = w->o.ts_digits ? w->o.ts_digits : rec->ts_digits;
 	size_t pad;
@@ -553,9 +549,9 @@ struct scr_line {
 	int ts_kind;
 	uint64_t ts_ns;
 	uint8_t ts_digits; /* 6, or 9 from canrig dump -9 -t a */
-	int xinfo;	/* -x columns were there */
-	size_t col;	/* on error: 0-based column */
-	const char *msg; /* on error: what is wrong */
+	int xinfo;	   /* -x columns were there */
+	size_t col;	   /* on error: 0-based column */
+	const char *msg;   /* on error: what is wrong */
 };
 
 static int scr_fail(struct scr_line *s, const char *l, const char *p, const char *msg)
@@ -590,18 +586,16 @@ static int get_dec(const char **p, const char *end, unsigned int n, int *v)
 }
 
 /* "2026-12-07 10:00:00" in local time, as candump -t A prints it. */
-static int scr_local_time(struct clog_reader *r, const char *p, const char *end,
-			  int64_t *sec)
+static int scr_local_time(struct clog_reader *r, const char *p, const char *end, int64_t *sec)
 {
 	const char *q = p;
 	struct tm tm;
 	time_t t;
 	int y, mo, d, h, mi, s;
 
-	if (get_dec(&q, end, 4, &y) || *q++ != '-' || get_dec(&q, end, 2, &mo) ||
-	    *q++ != '-' || get_dec(&q, end, 2, &d) || *q++ != ' ' ||
-	    get_dec(&q, end, 2, &h) || *q++ != ':' || get_dec(&q, end, 2, &mi) ||
-	    *q++ != ':' || get_dec(&q, end, 2, &s))
+	if (get_dec(&q, end, 4, &y) || *q++ != '-' || get_dec(&q, end, 2, &mo) || *q++ != '-' ||
+	    get_dec(&q, end, 2, &d) || *q++ != ' ' || get_dec(&q, end, 2, &h) || *q++ != ':' ||
+	    get_dec(&q, end, 2, &mi) || *q++ != ':' || get_dec(&q, end, 2, &s))
 		return -1;
 	/* DST changes on minute boundaries: one mktime per minute is exact */
 	if (r && !memcmp(r->scr_lt_key, p, 16)) {
@@ -627,8 +621,8 @@ static int scr_local_time(struct clog_reader *r, const char *p, const char *end,
 }
 
 /* "(...)" at p; returns the position after ')' or NULL (s says why). */
-static const char *scr_time(struct clog_reader *r, const char *l, const char *p,
-			    const char *end, struct scr_line *s)
+static const char *scr_time(struct clog_reader *r, const char *l, const char *p, const char *end,
+			    struct scr_line *s)
 {
 	const char *close = memchr(p, ')', (size_t)(end - p)), *q = p + 1;
 	uint64_t sec = 0, frac = 0;
@@ -699,8 +693,8 @@ static const char *scr_flag(const char *p, const char *end, char c, int *on)
  * line without one (blank, '#' comment, candump -e's error text, DROPCOUNT
  * notes), -1 with s->col and s->msg.
  */
-static int scr_parse(struct clog_reader *r, const char *l, size_t n,
-		     struct clog_rec *rec, uint8_t *data, struct scr_line *s)
+static int scr_parse(struct clog_reader *r, const char *l, size_t n, struct clog_rec *rec,
+		     uint8_t *data, struct scr_line *s)
 {
 	const char *p = l, *end = l + n, *tok, *idtok;
 	unsigned int len, i, idlen;
@@ -732,8 +726,7 @@ static int scr_parse(struct clog_reader *r, const char *l, size_t n,
 	rec->ifname_len = (size_t)(p - tok);
 	p = skip_blank(p, end);
 	/* -x: "RX - -" or "TX B E" (ids are hex: no R, T or X in them) */
-	if (end - p >= 3 && (p[0] == 'R' || p[0] == 'T') && p[1] == 'X' &&
-	    is_space(p[2])) {
+	if (end - p >= 3 && (p[0] == 'R' || p[0] == 'T') && p[1] == 'X' && is_space(p[2])) {
 		rec->f.dir = p[0] == 'T' ? CF_DIR_TX : CF_DIR_RX;
 		s->xinfo = 1;
 		p = skip_blank(p + 2, end);
@@ -753,8 +746,7 @@ static int scr_parse(struct clog_reader *r, const char *l, size_t n,
 		id = id << 4 | (uint32_t)cf_hexval(*p++);
 	idlen = (unsigned int)(p - tok);
 	if ((idlen != 3 && idlen != 8) || (p < end && !is_space(*p)))
-		return scr_fail(s, l, tok,
-				"CAN id must have 3 (11-bit) or 8 (29-bit) hex digits");
+		return scr_fail(s, l, tok, "CAN id must have 3 (11-bit) or 8 (29-bit) hex digits");
 	if (idlen == 8) {
 		if (id & 0x20000000u)
 			rec->f.flags |= CF_ERR;
@@ -774,15 +766,13 @@ static int scr_parse(struct clog_reader *r, const char *l, size_t n,
 	if (end - p >= 2 && p[0] >= '0' && p[0] <= '8' && p[1] == ']') {
 		len = (unsigned int)(p[0] - '0');
 		p += 2;
-	} else if (end - p >= 3 && p[0] >= '0' && p[0] <= '9' && p[1] >= '0' &&
-		   p[1] <= '9' && p[2] == ']' &&
-		   cf_fd_len_valid((unsigned int)((p[0] - '0') * 10 + p[1] - '0'))) {
+	} else if (end - p >= 3 && p[0] >= '0' && p[0] <= '9' && p[1] >= '0' && p[1] <= '9' &&
+		   p[2] == ']' && cf_fd_len_valid((unsigned int)((p[0] - '0') * 10 + p[1] - '0'))) {
 		len = (unsigned int)((p[0] - '0') * 10 + p[1] - '0');
 		rec->f.flags |= CF_FD;
 		p += 3;
 	} else {
-		return scr_fail(s, l, tok,
-				"length must be 0-8 in [N] or a CAN FD length in [NN]");
+		return scr_fail(s, l, tok, "length must be 0-8 in [N] or a CAN FD length in [NN]");
 	}
 	rec->f.len = (uint8_t)len;
 	if (brs)

@@ -5,9 +5,9 @@
  *
  * Formats today: "candump" (can-utils compact log, read+write), "asc"
  * (Vector ASCII, read+write) and "candump-screen" (what candump prints
- * without -L, with any -t a|d|z|A, -x, -a or -e; read only).  A format is a struct clog_format with a probe
- * for autodetection and optional read / write callbacks, so binary formats
- * (BLF, pcap) slot in later without touching callers.
+ * without -L, with any -t a|d|z|A, -x, -a or -e; read only).  A format is a struct clog_format with
+ * a probe for autodetection and optional read / write callbacks, so binary formats (BLF, pcap) slot
+ * in later without touching callers.
  *
  * Readers mmap regular files and stream pipes/stdin through a bounded
  * buffer; records are views into that buffer plus a small per-reader payload
@@ -32,13 +32,13 @@ extern "C" {
 
 /* One log record.  Borrowed pointers live until the next clog_read(). */
 struct clog_rec {
-	struct cf_frame f;   /* f.data points into the reader */
-	const char *ifname;  /* not NUL-terminated: use ifname_len */
+	struct cf_frame f;  /* f.data points into the reader */
+	const char *ifname; /* not NUL-terminated: use ifname_len */
 	size_t ifname_len;
-	const char *extra;   /* trailing candump -x info ("R", "T"), or NULL */
+	const char *extra; /* trailing candump -x info ("R", "T"), or NULL */
 	size_t extra_len;
-	uint8_t ts_digits;   /* fractional digits seen/wanted: 6 or 9 */
-	uint8_t ts_kind;     /* enum clog_ts_kind: where f.ts_ns came from */
+	uint8_t ts_digits;    /* fractional digits seen/wanted: 6 or 9 */
+	uint8_t ts_kind;      /* enum clog_ts_kind: where f.ts_ns came from */
 	unsigned int channel; /* ASC channel number (1-based) if known, else 0 */
 };
 
@@ -86,15 +86,15 @@ struct clog_reader {
 	const struct clog_format *fmt;
 	const char *path; /* borrowed, for messages; "-" or "<stdin>" */
 	int fd;
-	int mapped;	  /* buf is an mmap of the whole file */
+	int mapped; /* buf is an mmap of the whole file */
 	const char *buf;
 	size_t len, pos;
-	char *sbuf;	  /* owned stream buffer when not mapped */
+	char *sbuf; /* owned stream buffer when not mapped */
 	size_t scap;
 	int eof;
-	uint64_t line;	  /* 1-based number of the current/last line */
-	uint64_t nread;	  /* records returned */
-	uint64_t nbad;	  /* malformed lines seen */
+	uint64_t line;		   /* 1-based number of the current/last line */
+	uint64_t nread;		   /* records returned */
+	uint64_t nbad;		   /* malformed lines seen */
 	char err[CLOG_ERRMSG_MAX]; /* "file:line:col: message" of the last error */
 	uint8_t data[CF_MAX_LEN];  /* payload of the current record */
 	/* ASC state */
@@ -135,12 +135,10 @@ struct clog_reader {
  * anything, and each record is returned as soon as its line has arrived:
  * nothing waits for a buffer to fill, so a live capture streams.
  */
-int clog_reader_open(struct clog_reader *r, const char *path,
-		     const struct clog_format *fmt);
+int clog_reader_open(struct clog_reader *r, const char *path, const struct clog_format *fmt);
 
 /* Same as clog_reader_open() on an in-memory buffer (borrowed). */
-int clog_reader_open_mem(struct clog_reader *r, const char *name,
-			 const char *buf, size_t len,
+int clog_reader_open_mem(struct clog_reader *r, const char *name, const char *buf, size_t len,
 			 const struct clog_format *fmt);
 
 /*
@@ -171,7 +169,7 @@ struct clog_wopts {
 	int ts_digits;		     /* candump: 6 or 9; 0 = keep each record's */
 };
 
-#define CLOG_WBUF (256 * 1024)
+#define CLOG_WBUF	  (256 * 1024)
 #define CLOG_MAX_CHANNELS 64
 
 struct clog_writer {
@@ -179,7 +177,7 @@ struct clog_writer {
 	struct clog_wopts o;
 	int fd;
 	int began;
-	int ifname_width; /* candump: right-align names to this width */
+	int ifname_width;  /* candump: right-align names to this width */
 	uint64_t first_ns; /* ASC: time base */
 	unsigned int nchan;
 	char chan[CLOG_MAX_CHANNELS][CLOG_IFNAME_MAX];

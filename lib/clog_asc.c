@@ -18,10 +18,10 @@
 
 #include "clog.h"
 
-#define ASC_F_RTR 0x00000010u
-#define ASC_F_FDF 0x00001000u
-#define ASC_F_BRS 0x00002000u
-#define ASC_F_ESI 0x00004000u
+#define ASC_F_RTR	 0x00000010u
+#define ASC_F_FDF	 0x00001000u
+#define ASC_F_BRS	 0x00002000u
+#define ASC_F_ESI	 0x00004000u
 #define ASC_ERR_BUSERROR 0x00000080u /* linux/can/error.h CAN_ERR_BUSERROR */
 
 static int sp(char c)
@@ -121,8 +121,8 @@ static void parse_date(struct clog_reader *r, const char *l, size_t n)
 {
 	char tmp[128];
 	struct tm tm;
-	const char *fmts[] = { "%a %b %d %H:%M:%S %Y", "%a %b %d %I:%M:%S %p %Y",
-			       "%a %b %d %H:%M:%S.%%3 %Y" };
+	const char *fmts[] = {"%a %b %d %H:%M:%S %Y", "%a %b %d %I:%M:%S %p %Y",
+			      "%a %b %d %H:%M:%S.%%3 %Y"};
 	unsigned int i;
 	uint64_t frac = 0;
 	char *ms;
@@ -259,9 +259,8 @@ static int asc_fd_line(struct clog_reader *r, struct tok *t, struct clog_rec *re
 		size_t n1, n2, n3;
 		uint64_t fl;
 
-		if (next_tok(t, &f1, &n1) && next_tok(t, &f2, &n2) &&
-		    next_tok(t, &f3, &n3) && !parse_num(f3, n3, 16, &fl) &&
-		    !(fl & ASC_F_FDF)) {
+		if (next_tok(t, &f1, &n1) && next_tok(t, &f2, &n2) && next_tok(t, &f3, &n3) &&
+		    !parse_num(f3, n3, 16, &fl) && !(fl & ASC_F_FDF)) {
 			/* classic frame in FD notation */
 			if (fl & ASC_F_RTR) {
 				rec->f.flags |= CF_RTR;
@@ -376,8 +375,7 @@ static int asc_read_line(struct clog_reader *r, struct clog_rec *rec)
 	} else {
 		if (!next_tok(&t, &s, &tn) || parse_num(s, tn, 16, &dlc) || dlc > 15)
 			return clog_fail(r, (size_t)(t.p - l) + 1, "bad DLC");
-		if ((e = fill_payload(r, &t, rec,
-				      dlc > 8 ? 8 : (unsigned int)dlc)))
+		if ((e = fill_payload(r, &t, rec, dlc > 8 ? 8 : (unsigned int)dlc)))
 			return e;
 	}
 	set_ifname(r, rec, ch);
@@ -411,8 +409,7 @@ static unsigned int channel_of(struct clog_writer *w, const struct clog_rec *rec
 		if (w->chan_len[i] == rec->ifname_len &&
 		    !memcmp(w->chan[i], rec->ifname, rec->ifname_len))
 			return i + 1;
-	if (w->o.nchannels || w->nchan == CLOG_MAX_CHANNELS ||
-	    rec->ifname_len >= CLOG_IFNAME_MAX)
+	if (w->o.nchannels || w->nchan == CLOG_MAX_CHANNELS || rec->ifname_len >= CLOG_IFNAME_MAX)
 		return 0;
 	memcpy(w->chan[w->nchan], rec->ifname, rec->ifname_len);
 	w->chan[w->nchan][rec->ifname_len] = '\0';
@@ -430,8 +427,10 @@ static int asc_begin(struct clog_writer *w, const struct clog_rec *first)
 	w->first_ns = first->f.ts_ns;
 	localtime_r(&t, &tm);
 	strftime(tb, sizeof(tb), "%a %b %e %H:%M:%S %Y", &tm);
-	k = snprintf(p, 160, "date %s\nbase hex  timestamps absolute\n"
-			     "no internal events logged\n", tb);
+	k = snprintf(p, 160,
+		     "date %s\nbase hex  timestamps absolute\n"
+		     "no internal events logged\n",
+		     tb);
 	clog_wcommit(w, (size_t)k);
 	return 0;
 }
@@ -546,8 +545,10 @@ static int asc_write(struct clog_writer *w, const struct clog_rec *rec)
 		/* " %8d %4d %8X 0 0 0 0 0" with log2asc's fixed duration and
 		 * bit count: only the flags vary, so the four tails are constants */
 		static const char *const tail[4] = {
-			"   130000  130     1000 0 0 0 0 0", "   130000  130     3000 0 0 0 0 0",
-			"   130000  130     5000 0 0 0 0 0", "   130000  130     7000 0 0 0 0 0",
+			"   130000  130     1000 0 0 0 0 0",
+			"   130000  130     3000 0 0 0 0 0",
+			"   130000  130     5000 0 0 0 0 0",
+			"   130000  130     7000 0 0 0 0 0",
 		};
 		unsigned int t = ((f->flags & CF_BRS) ? 1 : 0) | ((f->flags & CF_ESI) ? 2 : 0);
 

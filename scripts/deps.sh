@@ -10,6 +10,8 @@ set -eu
 PKGS="gcc make pkg-config libev-dev libyaml-dev libcunit1-dev"
 # C++ programs against the installed library (tests/cli_lib.sh)
 PKGS="$PKGS g++"
+# make test checks the formatting against the repository's .clang-format
+PKGS="$PKGS clang-format"
 # integration peer
 PKGS="$PKGS can-utils iproute2 kmod"
 # the qemu vcan guest, needed where the host kernel has no AF_CAN

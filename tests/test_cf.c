@@ -8,8 +8,8 @@
 
 static void test_dlc_tables(void)
 {
-	static const unsigned int want[16] = { 0, 1,  2,  3,  4,  5,  6,  7,
-					       8, 12, 16, 20, 24, 32, 48, 64 };
+	static const unsigned int want[16] = {0, 1,  2,	 3,  4,	 5,  6,	 7,
+					      8, 12, 16, 20, 24, 32, 48, 64};
 	unsigned int dlc, len;
 
 	for (dlc = 0; dlc < 16; dlc++) {
@@ -23,15 +23,15 @@ static void test_dlc_tables(void)
 	CU_ASSERT_EQUAL(cf_len2dlc(49), 15);
 	CU_ASSERT_EQUAL(cf_len2dlc(200), 15);
 	for (len = 0; len <= 70; len++)
-		CU_ASSERT_EQUAL(cf_fd_len_valid(len),
-				len <= 8 || len == 12 || len == 16 || len == 20 ||
-					len == 24 || len == 32 || len == 48 || len == 64);
+		CU_ASSERT_EQUAL(cf_fd_len_valid(len), len <= 8 || len == 12 || len == 16 ||
+							      len == 20 || len == 24 || len == 32 ||
+							      len == 48 || len == 64);
 }
 
 static void test_validate(void)
 {
-	uint8_t d[64] = { 0 };
-	struct cf_frame f = { .data = d };
+	uint8_t d[64] = {0};
+	struct cf_frame f = {.data = d};
 
 	f.len = 8;
 	CU_ASSERT_EQUAL(cf_validate(&f), 0);
@@ -79,9 +79,18 @@ static const char *roundtrip(const char *s, int *err)
 static void test_parse_good(void)
 {
 	static const char *const same[] = {
-		"123#DEADBEEF", "12345678#", "123#R", "123#R4", "7FF#0102030405060708",
-		"000#", "1FFFFFFF#AA", "123##1AABB", "123##0", "456##5112233445566778899AABBCC",
-		"20000080#0000000000000000", "00000001#11",
+		"123#DEADBEEF",
+		"12345678#",
+		"123#R",
+		"123#R4",
+		"7FF#0102030405060708",
+		"000#",
+		"1FFFFFFF#AA",
+		"123##1AABB",
+		"123##0",
+		"456##5112233445566778899AABBCC",
+		"20000080#0000000000000000",
+		"00000001#11",
 	};
 	unsigned int i;
 	int err;
@@ -129,19 +138,13 @@ static void test_parse_bad(void)
 		int err;
 		size_t col;
 	} bad[] = {
-		{ "12#11", -EINVAL, 0 },
-		{ "123", -EINVAL, 3 },
-		{ "123#1", -EINVAL, 5 },
-		{ "123#GG", -EINVAL, 4 },
-		{ "12G#11", -EINVAL, 2 },
-		{ "123#112233445566778899", -EINVAL, 20 },
-		{ "123##", -EINVAL, 5 },
-		{ "123#R9", -EINVAL, 5 },
-		{ "800#", -ERANGE, 4 },
-		{ "123##1112233445566778899", -EMSGSIZE, 4 },
-		{ "20000001#R", -EINVAL, 9 },
-		{ "C0000000#11", -EINVAL, 0 },
-		{ "ccc#R", -ERANGE, 4 }, /* fuzz: RTR path left msg unset */
+		{"12#11", -EINVAL, 0},	    {"123", -EINVAL, 3},
+		{"123#1", -EINVAL, 5},	    {"123#GG", -EINVAL, 4},
+		{"12G#11", -EINVAL, 2},	    {"123#112233445566778899", -EINVAL, 20},
+		{"123##", -EINVAL, 5},	    {"123#R9", -EINVAL, 5},
+		{"800#", -ERANGE, 4},	    {"123##1112233445566778899", -EMSGSIZE, 4},
+		{"20000001#R", -EINVAL, 9}, {"C0000000#11", -EINVAL, 0},
+		{"ccc#R", -ERANGE, 4}, /* fuzz: RTR path left msg unset */
 	};
 	uint8_t buf[CF_MAX_LEN];
 	struct cf_frame f;
@@ -150,8 +153,7 @@ static void test_parse_bad(void)
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		memset(&pe, 0, sizeof(pe));
-		CU_ASSERT_EQUAL(cf_parse(&f, buf, bad[i].s, strlen(bad[i].s), &pe),
-				bad[i].err);
+		CU_ASSERT_EQUAL(cf_parse(&f, buf, bad[i].s, strlen(bad[i].s), &pe), bad[i].err);
 		CU_ASSERT_EQUAL(pe.col, bad[i].col);
 		CU_ASSERT_PTR_NOT_NULL(pe.msg);
 	}

@@ -54,11 +54,11 @@ static void test_open_errors(void)
 	int e;
 
 	/* no AF_CAN (this build host) or no such device (a CAN host) */
-	e = cio_open(&s, "canrig-nope0", &(struct cio_opts){ 0 });
+	e = cio_open(&s, "canrig-nope0", &(struct cio_opts){0});
 	CU_ASSERT(e == -EAFNOSUPPORT || e == -ENODEV);
 	CU_ASSERT_EQUAL(s.fd, -1);
 	cio_close(&s);
-	CU_ASSERT_EQUAL(cio_open(&s, "a-very-long-interface-name", &(struct cio_opts){ 0 }),
+	CU_ASSERT_EQUAL(cio_open(&s, "a-very-long-interface-name", &(struct cio_opts){0}),
 			-ENAMETOOLONG);
 	CU_ASSERT_STRING_EQUAL(cio_open_strerror(-ENODEV, "vcan9", buf, sizeof(buf)),
 			       "vcan9: no such interface; run ./vcan-setup.sh "
@@ -92,8 +92,7 @@ struct nlbuf {
 	size_t len;
 };
 
-static struct rtattr *put_attr(struct nlbuf *m, unsigned short type, const void *data,
-			       size_t n)
+static struct rtattr *put_attr(struct nlbuf *m, unsigned short type, const void *data, size_t n)
 {
 	struct rtattr *a = (struct rtattr *)(m->u.b + m->len);
 
@@ -106,8 +105,8 @@ static struct rtattr *put_attr(struct nlbuf *m, unsigned short type, const void 
 }
 
 /* One link message appended; state < 0: no CAN linkinfo. */
-static void put_link(struct nlbuf *m, int type, int ifindex, unsigned int flags,
-		     const char *name, int state)
+static void put_link(struct nlbuf *m, int type, int ifindex, unsigned int flags, const char *name,
+		     int state)
 {
 	size_t start = m->len;
 	struct nlmsghdr *nh = (struct nlmsghdr *)(m->u.b + start);

@@ -52,16 +52,15 @@ static char *convert_mem(const char *buf, const struct clog_format *from,
 
 static void test_candump_roundtrip(void)
 {
-	const char *in =
-		"(1700000000.000123) vcan0 123#DEADBEEF\n"
-		"(1700000000.000200) vcan1 12345678#11223344 T\n"
-		"(1700000000.000300) vcan0 123#R\n"
-		"(1700000000.000400) vcan0 123#R4\n"
-		"(1700000000.000500) vcan0 456##5112233445566778899AABBCC\n"
-		"(1700000000.000600) vcan0 456##7\n"
-		"(1700000000.001000) vcan0 20000080#0000000000000000\n"
-		"(1700000000.123456789) can10 7FF#\n"
-		"(0000000001.000000) x 000#00 R\n";
+	const char *in = "(1700000000.000123) vcan0 123#DEADBEEF\n"
+			 "(1700000000.000200) vcan1 12345678#11223344 T\n"
+			 "(1700000000.000300) vcan0 123#R\n"
+			 "(1700000000.000400) vcan0 123#R4\n"
+			 "(1700000000.000500) vcan0 456##5112233445566778899AABBCC\n"
+			 "(1700000000.000600) vcan0 456##7\n"
+			 "(1700000000.001000) vcan0 20000080#0000000000000000\n"
+			 "(1700000000.123456789) can10 7FF#\n"
+			 "(0000000001.000000) x 000#00 R\n";
 	char *out;
 	int bad;
 
@@ -93,8 +92,8 @@ static void expect_error(const char *line, const char *want)
 	struct clog_reader r;
 	struct clog_rec rec;
 
-	CU_ASSERT_EQUAL_FATAL(clog_reader_open_mem(&r, "f.log", line, strlen(line),
-						   &clog_fmt_candump), 0);
+	CU_ASSERT_EQUAL_FATAL(
+		clog_reader_open_mem(&r, "f.log", line, strlen(line), &clog_fmt_candump), 0);
 	CU_ASSERT_EQUAL(clog_read(&r, &rec), -EINVAL);
 	CU_ASSERT_STRING_EQUAL(r.err, want);
 	clog_reader_close(&r);
@@ -105,12 +104,9 @@ static void test_candump_errors(void)
 	expect_error("vcan0 123#11", "f.log:1:1: expected '(' and a timestamp");
 	expect_error("(1700000000.123) vcan0 123#11",
 		     "f.log:1:16: timestamp needs 6 or 9 fractional digits");
-	expect_error("(1700000000.000001 vcan0 123#11",
-		     "f.log:1:19: expected ')' after timestamp");
-	expect_error("(1700000000.000001) vcan0 123#1G",
-		     "f.log:1:32: bad hex digit in data");
-	expect_error("(1700000000.000001) vcan0",
-		     "f.log:1:26: missing CAN frame");
+	expect_error("(1700000000.000001 vcan0 123#11", "f.log:1:19: expected ')' after timestamp");
+	expect_error("(1700000000.000001) vcan0 123#1G", "f.log:1:32: bad hex digit in data");
+	expect_error("(1700000000.000001) vcan0", "f.log:1:26: missing CAN frame");
 	expect_error("\n\n(1700000000.000001) vcan0 800#11",
 		     "f.log:3:31: identifier out of range for its format");
 	expect_error("(x.000001) vcan0 123#11", "f.log:1:2: bad timestamp seconds");
@@ -255,8 +251,8 @@ static void test_stream(void)
 		big[CLOG_STREAM_BUF + 9] = '\n';
 		for (i = 0; i < 5000; i++) {
 			char l[64];
-			int k = snprintf(l, sizeof(l), "(1700000000.%06zu) vcan0 123#%02zX\n",
-					 i, i & 0xFF);
+			int k = snprintf(l, sizeof(l), "(1700000000.%06zu) vcan0 123#%02zX\n", i,
+					 i & 0xFF);
 
 			if (write(p[1], l, (size_t)k) != k)
 				_exit(1);
@@ -304,14 +300,13 @@ static void live_one(const char *line, uint32_t id)
 	old = signal(SIGPIPE, SIG_IGN);
 	pid = fork();
 	if (pid == 0) {
-		struct pollfd p = { .fd = ack[0], .events = POLLIN };
+		struct pollfd p = {.fd = ack[0], .events = POLLIN};
 
 		close(data[0]);
 		close(ack[1]);
 		if (write(data[1], line, strlen(line)) < 0)
 			_exit(1);
-		if (poll(&p, 1, 10000) != 1 &&
-		    write(data[1], late, sizeof(late) - 1) < 0)
+		if (poll(&p, 1, 10000) != 1 && write(data[1], late, sizeof(late) - 1) < 0)
 			_exit(1);
 		_exit(0);
 	}
@@ -357,7 +352,7 @@ static void stop_tick(int sig)
 static void test_stream_stop(void)
 {
 	static const char first[] = "(1700000000.000001) vcan0 123#11\n";
-	struct itimerval it = { { 0, 20000 }, { 0, 20000 } }, off = { { 0, 0 }, { 0, 0 } };
+	struct itimerval it = {{0, 20000}, {0, 20000}}, off = {{0, 0}, {0, 0}};
 	struct sigaction sa, old;
 	struct clog_reader r;
 	struct clog_rec rec;
@@ -365,8 +360,7 @@ static void test_stream_stop(void)
 	int p[2], e;
 
 	CU_ASSERT_EQUAL_FATAL(pipe(p), 0);
-	CU_ASSERT_EQUAL_FATAL(write(p[1], first, sizeof(first) - 1),
-			      (ssize_t)sizeof(first) - 1);
+	CU_ASSERT_EQUAL_FATAL(write(p[1], first, sizeof(first) - 1), (ssize_t)sizeof(first) - 1);
 	snprintf(path, sizeof(path), "/dev/fd/%d", p[0]);
 	CU_ASSERT_EQUAL_FATAL(clog_reader_open(&r, path, NULL), 0);
 	r.stop = &stop_flag;
@@ -401,8 +395,11 @@ static void screen_vs_log(const char *screen, const char *log, unsigned int flag
 	struct clog_rec a, b;
 	uint64_t first = 0;
 	int n = 0, es, el, x = strstr(screen, "-x") != NULL;
-	char ta = strstr(screen, "-ta") ? 'a' : strstr(screen, "-tA") ? 'A' :
-		  strstr(screen, "-td") ? 'd' : strstr(screen, "-tz") ? 'z' : 0;
+	char ta = strstr(screen, "-ta")	  ? 'a'
+		  : strstr(screen, "-tA") ? 'A'
+		  : strstr(screen, "-td") ? 'd'
+		  : strstr(screen, "-tz") ? 'z'
+					  : 0;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(sb);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(lb);
@@ -479,8 +476,8 @@ static void expect_screen_error(const char *line, const char *want)
 	struct clog_reader r;
 	struct clog_rec rec;
 
-	CU_ASSERT_EQUAL_FATAL(clog_reader_open_mem(&r, "s.txt", line, strlen(line),
-						   &clog_fmt_screen), 0);
+	CU_ASSERT_EQUAL_FATAL(
+		clog_reader_open_mem(&r, "s.txt", line, strlen(line), &clog_fmt_screen), 0);
 	CU_ASSERT_EQUAL(clog_read(&r, &rec), -EINVAL);
 	CU_ASSERT_STRING_EQUAL(r.err, want);
 	if (strcmp(r.err, want))
@@ -500,8 +497,7 @@ static void test_screen_errors(void)
 			    "s.txt:1:27: unexpected text after the data");
 	expect_screen_error("  vcan0  12   [1]  11",
 			    "s.txt:1:10: CAN id must have 3 (11-bit) or 8 (29-bit) hex digits");
-	expect_screen_error("  vcan0  123   [1]  1G",
-			    "s.txt:1:21: bad hex byte in data");
+	expect_screen_error("  vcan0  123   [1]  1G", "s.txt:1:21: bad hex byte in data");
 	expect_screen_error(" (1700000000.05)  vcan0  123   [1]  11",
 			    "s.txt:1:16: timestamp needs 6 or 9 fractional digits");
 	expect_screen_error(" (1700000000.050000  vcan0  123   [1]  11",
@@ -522,8 +518,7 @@ static void test_screen_delta(void)
 				 " (000.010000)  can0  123   [0] \n"
 				 " (001.020000)  can0  123   [0] \n";
 	static const char ns[] = " (1700000000.123456789)  can0  123   [0] \n";
-	static const uint64_t want[2][3] = { { 0, 10000000, 1020000000 },
-					     { 0, 10000000, 1030000000 } };
+	static const uint64_t want[2][3] = {{0, 10000000, 1020000000}, {0, 10000000, 1030000000}};
 	struct clog_reader r;
 	struct clog_rec rec;
 	int d, i;
@@ -564,10 +559,9 @@ static void test_format_ts(void)
 /* Inputs that once crashed a fuzzer: each must now fail cleanly. */
 static void test_regressions(void)
 {
-	static const char *const files[] = { "regress/rtr-bad-id.txt",
-					     "regress/asc-rtr-bad-id.txt",
-					     "regress/asc-fd-txrq.txt" };
-	const struct clog_format *fmts[] = { NULL, &clog_fmt_candump, &clog_fmt_asc };
+	static const char *const files[] = {"regress/rtr-bad-id.txt", "regress/asc-rtr-bad-id.txt",
+					    "regress/asc-fd-txrq.txt"};
+	const struct clog_format *fmts[] = {NULL, &clog_fmt_candump, &clog_fmt_asc};
 	struct clog_reader r;
 	struct clog_rec rec;
 	unsigned int i, k;

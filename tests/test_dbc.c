@@ -31,7 +31,7 @@ static void collect(void *ctx, const char *msg)
 
 static struct dbc_db *load_test(unsigned int flags, struct warns *w)
 {
-	struct dbc_opts o = { flags, collect, w };
+	struct dbc_opts o = {flags, collect, w};
 	struct dbc_db *db = NULL;
 	char err[DBC_ERRMSG_MAX];
 	int e;
@@ -46,7 +46,7 @@ static struct dbc_db *load_test(unsigned int flags, struct warns *w)
 
 static struct dbc_db *load_str(const char *s, unsigned int flags, struct warns *w)
 {
-	struct dbc_opts o = { flags, collect, w };
+	struct dbc_opts o = {flags, collect, w};
 	struct dbc_db *db = NULL;
 	char err[DBC_ERRMSG_MAX];
 
@@ -57,8 +57,7 @@ static struct dbc_db *load_str(const char *s, unsigned int flags, struct warns *
 }
 
 /* A frame over an exact-size heap copy, so ASan sees any over-read. */
-static struct cf_frame *frame(uint32_t id, int ext, const uint8_t *d,
-			      unsigned int len)
+static struct cf_frame *frame(uint32_t id, int ext, const uint8_t *d, unsigned int len)
 {
 	struct cf_frame *f = calloc(1, sizeof(*f) + (len ? len : 1));
 	uint8_t *buf = (uint8_t *)(f + 1);
@@ -71,13 +70,13 @@ static struct cf_frame *frame(uint32_t id, int ext, const uint8_t *d,
 	return f;
 }
 
-static const uint8_t D[8] = { 0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF };
-static const uint8_t FF[8] = { 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF };
+static const uint8_t D[8] = {0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF};
+static const uint8_t FF[8] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
 
 /* Decodes d as message id; vals must hold the message's signals. */
-static const struct dbc_message *dec(const struct dbc_db *db, uint32_t id,
-				     int ext, const uint8_t *d, unsigned int len,
-				     struct dbc_value *vals, unsigned int *rf)
+static const struct dbc_message *dec(const struct dbc_db *db, uint32_t id, int ext,
+				     const uint8_t *d, unsigned int len, struct dbc_value *vals,
+				     unsigned int *rf)
 {
 	struct cf_frame *f = frame(id, ext, d, len);
 	const struct dbc_message *m = dbc_lookup(db, f);
@@ -120,21 +119,21 @@ static void test_load_sections(void)
 	m = dbc_find_msg(db, "Intel");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
 	CU_ASSERT_STRING_EQUAL(m->comment, "A message comment\nspanning two lines "
-			       "with \"quotes\"");
+					   "with \"quotes\"");
 	CU_ASSERT_EQUAL(m->nsenders, 3);
 	CU_ASSERT_STRING_EQUAL(m->senders[2], "3rdNode");
 	CU_ASSERT_EQUAL(m->cycle_time, 100);
 	CU_ASSERT_STRING_EQUAL(m->send_type, "Cyclic");
 	s = dbc_find_sig(m, "s12");
 	CU_ASSERT_DOUBLE_EQUAL(s->scale, 0.25, 0);
-	CU_ASSERT_STRING_EQUAL(s->unit, "\xb0" "C"); /* raw Latin-1 byte */
+	CU_ASSERT_STRING_EQUAL(s->unit, "\xb0"
+					"C"); /* raw Latin-1 byte */
 	CU_ASSERT_EQUAL(dbc_find_sig(m, "b7")->nreceivers, 2);
 	CU_ASSERT_STRING_EQUAL(dbc_find_sig(m, "u8")->comment, "byte one");
 	s = dbc_find_sig(m, "u27_with_a_really_long_name_over_32_chars");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	CU_ASSERT_STRING_EQUAL(s->name, "u27");
-	CU_ASSERT_STRING_EQUAL(dbc_find_msg(db, "Moto")->comment,
-			       "comment with no signal name");
+	CU_ASSERT_STRING_EQUAL(dbc_find_msg(db, "Moto")->comment, "comment with no signal name");
 	/* defaults apply where no BA_ is given */
 	CU_ASSERT_STRING_EQUAL(dbc_find_msg(db, "Moto")->send_type, "Event");
 	CU_ASSERT_EQUAL(dbc_find_msg(db, "Moto")->cycle_time, 0);
@@ -143,8 +142,7 @@ static void test_load_sections(void)
 	CU_ASSERT_STRING_EQUAL(m->frame_format, "ExtendedCAN_FD");
 	CU_ASSERT(dbc_find_msg(db, "Floats")->fd); /* 12 bytes */
 	CU_ASSERT(!dbc_find_msg(db, "Moto")->fd);
-	CU_ASSERT_DOUBLE_EQUAL(dbc_find_sig(dbc_find_msg(db, "Mux"), "common")->start_raw,
-			       42, 0);
+	CU_ASSERT_DOUBLE_EQUAL(dbc_find_sig(dbc_find_msg(db, "Mux"), "common")->start_raw, 42, 0);
 	m = dbc_find_msg(db, "NoExtBit");
 	CU_ASSERT(m->ext && m->id == 0x800);
 	{
@@ -159,11 +157,11 @@ static void test_load_sections(void)
 
 	/* strict: the first warning fails the load, with its position */
 	{
-		struct dbc_opts o = { DBC_STRICT, NULL, NULL };
+		struct dbc_opts o = {DBC_STRICT, NULL, NULL};
 		char err[DBC_ERRMSG_MAX];
 
-		CU_ASSERT_EQUAL(dbc_load_file(test_data("test.dbc"), &o, &db, err,
-					      sizeof(err)), -EINVAL);
+		CU_ASSERT_EQUAL(dbc_load_file(test_data("test.dbc"), &o, &db, err, sizeof(err)),
+				-EINVAL);
 		CU_ASSERT_PTR_NULL(db);
 		CU_ASSERT(strstr(err, "test.dbc:69:5: ") != NULL);
 	}
@@ -179,16 +177,15 @@ static void test_intel(void)
 
 	m = dec(db, 0x100, 0, D, 8, v, &rf);
 	CU_ASSERT_EQUAL(rf, 0);
-	CU_ASSERT_EQUAL(v[sig(m, "b1")].raw.u, 1);       /* byte0 bit0 */
-	CU_ASSERT_EQUAL(v[sig(m, "b7")].raw.u, 0);       /* 0x01 >> 1 */
+	CU_ASSERT_EQUAL(v[sig(m, "b1")].raw.u, 1); /* byte0 bit0 */
+	CU_ASSERT_EQUAL(v[sig(m, "b7")].raw.u, 0); /* 0x01 >> 1 */
 	CU_ASSERT_EQUAL(v[sig(m, "u8")].raw.u, 0x23);
-	CU_ASSERT_EQUAL(v[sig(m, "u9")].raw.u, 0x145);   /* 0x45 | (0x67&1)<<8 */
+	CU_ASSERT_EQUAL(v[sig(m, "u9")].raw.u, 0x145); /* 0x45 | (0x67&1)<<8 */
 	/* bits 25..36: 0x67>>1 = 0x33, then (0x89 & 0x1F) << 7 */
 	CU_ASSERT_EQUAL(v[sig(m, "s12")].raw.i, 0x33 + (0x09 << 7));
 	CU_ASSERT_DOUBLE_EQUAL(v[sig(m, "s12")].phys, 1203 * 0.25 - 10, 1e-12);
 	/* bits 37..63: 0x89>>5, 0xAB<<3, 0xCD<<11, 0xEF<<19 */
-	CU_ASSERT_EQUAL(v[sig(m, "u27")].raw.u,
-			4 + (0xABu << 3) + (0xCDu << 11) + (0xEFu << 19));
+	CU_ASSERT_EQUAL(v[sig(m, "u27")].raw.u, 4 + (0xABu << 3) + (0xCDu << 11) + (0xEFu << 19));
 
 	m = dec(db, 0x100, 0, FF, 8, v, NULL);
 	CU_ASSERT_EQUAL(v[sig(m, "s12")].raw.i, -1);
@@ -206,8 +203,8 @@ static void test_motorola(void)
 	const struct dbc_message *m;
 
 	m = dec(db, 0x101, 0, D, 8, v, NULL);
-	CU_ASSERT_EQUAL(v[sig(m, "m1")].raw.u, 0);      /* byte0 bit7 */
-	CU_ASSERT_EQUAL(v[sig(m, "m7")].raw.u, 1);      /* byte0 bits 6..0 */
+	CU_ASSERT_EQUAL(v[sig(m, "m1")].raw.u, 0); /* byte0 bit7 */
+	CU_ASSERT_EQUAL(v[sig(m, "m7")].raw.u, 1); /* byte0 bits 6..0 */
 	/* MSB at byte1 bit7: all of byte1, then byte2 bits 7..4 */
 	CU_ASSERT_EQUAL(v[sig(m, "m12")].raw.i, (0x23 << 4) | (0x45 >> 4));
 	/* MSB at byte2 bit3: byte2 bits 3..0, then byte3 bits 7..3 */
@@ -249,8 +246,7 @@ static void test_float(void)
 	struct dbc_db *db = load_test(0, &w);
 	struct dbc_value v[2];
 	/* 1.5f little endian, then -2.25 big endian from byte 4 */
-	static const uint8_t d[12] = { 0x00, 0x00, 0xC0, 0x3F, 0xC0, 0x02, 0, 0,
-				       0, 0, 0, 0 };
+	static const uint8_t d[12] = {0x00, 0x00, 0xC0, 0x3F, 0xC0, 0x02, 0, 0, 0, 0, 0, 0};
 	const struct dbc_message *m = dec(db, 0x105, 0, d, 12, v, NULL);
 
 	CU_ASSERT_EQUAL(m->sigs[0].kind, DBC_FLOAT32);
@@ -265,7 +261,7 @@ static void test_choices(void)
 	struct warns w;
 	struct dbc_db *db = load_test(0, &w);
 	struct dbc_value v[2];
-	static const uint8_t d[2] = { 0x0F, 0x03 };
+	static const uint8_t d[2] = {0x0F, 0x03};
 	const struct dbc_message *m = dec(db, 0x106, 0, d, 2, v, NULL);
 
 	CU_ASSERT_EQUAL(v[0].raw.i, -1);
@@ -284,10 +280,10 @@ static void test_mux(void)
 	struct dbc_db *db = load_test(0, &w);
 	struct dbc_value v[4];
 	const struct dbc_message *m;
-	static const uint8_t d1[8] = { 0x01, 0x10, 0x20, 0, 0, 0, 0, 0x07 };
-	static const uint8_t x1[2] = { 0x54, 0x99 }, x2[2] = { 0x53, 0x99 },
-			     x3[2] = { 0x52, 0x99 }, x4[2] = { 0x32, 0x99 };
-	uint8_t x[8] = { 0 };
+	static const uint8_t d1[8] = {0x01, 0x10, 0x20, 0, 0, 0, 0, 0x07};
+	static const uint8_t x1[2] = {0x54, 0x99}, x2[2] = {0x53, 0x99}, x3[2] = {0x52, 0x99},
+			     x4[2] = {0x32, 0x99};
+	uint8_t x[8] = {0};
 	unsigned int n;
 
 	m = dec(db, 0x107, 0, d1, 8, v, NULL);
@@ -395,8 +391,8 @@ static void test_encode(void)
 	struct warns w;
 	struct dbc_db *db = load_test(0, &w);
 	const struct dbc_message *m = dbc_find_msg(db, "Mux");
-	uint64_t raw[4] = { 0 };
-	uint8_t set[4] = { 0 }, buf[CF_MAX_LEN];
+	uint64_t raw[4] = {0};
+	uint8_t set[4] = {0}, buf[CF_MAX_LEN];
 	struct cf_frame f;
 	unsigned int bad;
 	const struct dbc_signal *b = dbc_find_sig(m, "b");
@@ -473,8 +469,7 @@ static void test_roundtrip(void)
 				seed ^= seed << 13;
 				seed ^= seed >> 7;
 				seed ^= seed << 17;
-				r = s->size < 64 ? seed & (((uint64_t)1 << s->size) - 1)
-						 : seed;
+				r = s->size < 64 ? seed & (((uint64_t)1 << s->size) - 1) : seed;
 				if (s->kind == DBC_FLOAT32) {
 					float fl = (float)((double)(int32_t)seed / 1024);
 					uint32_t u;
@@ -493,8 +488,7 @@ static void test_roundtrip(void)
 				memset(set, 0, m->nsigs);
 				set[j] = 1;
 				CU_ASSERT_EQUAL_FATAL(dbc_to_raw(s, phys, &raw[j]), 0);
-				CU_ASSERT_EQUAL_FATAL(dbc_encode(m, raw, set, buf, &f,
-								 NULL), 0);
+				CU_ASSERT_EQUAL_FATAL(dbc_encode(m, raw, set, buf, &f, NULL), 0);
 				dbc_decode(m, &f, 0, v, NULL);
 				CU_ASSERT_FATAL(v[j].present);
 				back = v[j].raw.u;
@@ -526,17 +520,16 @@ static void test_tolerant(void)
 	struct warns w;
 	struct dbc_db *db;
 	/* CRLF, a bad SG_ line in the middle, no final newline */
-	const char *s =
-		"VERSION \"\"\r\n\r\nBU_: A\r\n"
-		"BO_ 1 M1: 8 A\r\n"
-		" SG_ ok1 : 0|8@1+ (1,0) [0|0] \"\" A\r\n"
-		" SG_ bad : 8|@1+ (1,0) [0|0] \"\" A\r\n"
-		" SG_ ok2 : 16|8@1+ (.5,-.25) [0|0] \"\" A\r\n"
-		"BO_ 2 M2: 8 A\r\n"
-		" SG_ 9lives : 0|8@1+ (1,0) [0|0] \"\" A\r\n"
-		"VAL_ 1 ok1 1 \"one\" 2 \"two\" ;\r\n"
-		"CM_ SG_ 1 nosuch \"x\";\r\n"
-		"VAL_ 2 9lives 0 \"zero\"";
+	const char *s = "VERSION \"\"\r\n\r\nBU_: A\r\n"
+			"BO_ 1 M1: 8 A\r\n"
+			" SG_ ok1 : 0|8@1+ (1,0) [0|0] \"\" A\r\n"
+			" SG_ bad : 8|@1+ (1,0) [0|0] \"\" A\r\n"
+			" SG_ ok2 : 16|8@1+ (.5,-.25) [0|0] \"\" A\r\n"
+			"BO_ 2 M2: 8 A\r\n"
+			" SG_ 9lives : 0|8@1+ (1,0) [0|0] \"\" A\r\n"
+			"VAL_ 1 ok1 1 \"one\" 2 \"two\" ;\r\n"
+			"CM_ SG_ 1 nosuch \"x\";\r\n"
+			"VAL_ 2 9lives 0 \"zero\"";
 
 	db = load_str(s, 0, &w);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(db);
@@ -565,7 +558,8 @@ static void test_tolerant(void)
 	CU_ASSERT(w.n >= 1);
 	dbc_free(db);
 	db = load_str("BO_ 5 X: 8 A\n SG_ s : 600|8@1+ (1,0) [0|0] \"\" A\n"
-		      " SG_ t : 0|65@1+ (1,0) [0|0] \"\" A\n", 0, &w);
+		      " SG_ t : 0|65@1+ (1,0) [0|0] \"\" A\n",
+		      0, &w);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(db);
 	CU_ASSERT_EQUAL(db->msgs[0].nsigs, 0);
 	CU_ASSERT_EQUAL(w.n, 2);
@@ -575,7 +569,7 @@ static void test_tolerant(void)
 /* Loads len bytes of s; returns the result, err gets the message. */
 static int load_len(const char *s, size_t len, struct dbc_db **db, char *err)
 {
-	struct dbc_opts o = { 0, NULL, NULL };
+	struct dbc_opts o = {0, NULL, NULL};
 
 	return dbc_load_mem("x.dbc", s, len, &o, db, err, DBC_ERRMSG_MAX);
 }
@@ -587,7 +581,8 @@ static int load_len(const char *s, size_t len, struct dbc_db **db, char *err)
  */
 static void test_not_dbc(void)
 {
-	static const char bin[] = "\x7f" "ELF\x02\x01\x01\0\0\0\0\0\0\0\0\0"
+	static const char bin[] = "\x7f"
+				  "ELF\x02\x01\x01\0\0\0\0\0\0\0\0\0"
 				  "\x03\0>\0\x01\0\0\0\n\0BO_\0";
 	static const char *const nots[] = {
 		"",
@@ -654,7 +649,7 @@ static void test_many_signals(void)
 	q += sprintf(q, " SG_ s35 : 400|8@1+ (1,0) [0|0] \"\" X\n"); /* dup */
 	q += sprintf(q, "BO_ 2 Small: 8 X\n SG_ s35 : 0|8@1+ (1,0) [0|0] \"\" X\n");
 	q += sprintf(q, "CM_ SG_ 1 s35 \"big\";\nCM_ SG_ 1 s3 \"three\";\n"
-		     "CM_ SG_ 2 s35 \"small\";\nVAL_ 1 s39 1 \"one\";\n");
+			"CM_ SG_ 2 s35 \"small\";\nVAL_ 1 s39 1 \"one\";\n");
 	db = load_str(buf, 0, &w);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(db);
 	CU_ASSERT_EQUAL(db->msgs[0].nsigs, 40);
@@ -689,8 +684,8 @@ static void test_big_database(void)
 	for (i = 0; i < NM; i++) {
 		q += sprintf(q, "BO_ %u M%u: 8 X\n", 0x80000000u + i + 1, i);
 		for (k = 0; k < NS; k++)
-			q += sprintf(q, " SG_ s%u_%u : %u|8@1+ (1,%u) [0|0] \"\" Y\n",
-				     i, k, k * 8, i);
+			q += sprintf(q, " SG_ s%u_%u : %u|8@1+ (1,%u) [0|0] \"\" Y\n", i, k, k * 8,
+				     i);
 		q += sprintf(q, "CM_ BO_ %u \"%u %s\";\n", 0x80000000u + i + 1, i, note);
 	}
 	CU_ASSERT_FATAL((size_t)(q - buf) < cap);
@@ -725,16 +720,15 @@ static void test_check(void)
 {
 	struct warns w, f;
 	struct dbc_db *db;
-	const char *s =
-		"BO_ 1 A: 2 X\n"
-		" SG_ s1 : 0|8@1+ (1,0) [0|0] \"\" X\n"
-		" SG_ s2 : 4|8@1+ (1,0) [0|0] \"\" X\n"          /* overlaps s1 */
-		" SG_ s3 : 16|8@1+ (1,0) [0|0] \"\" X\n"         /* past 2 bytes */
-		"BO_ 2 B: 8 X\n"
-		" SG_ r : 0|4@1+ (1,0) [0|100] \"\" X\n"         /* 0..15 only */
-		" SG_ c : 8|2@1+ (1,0) [0|3] \"\" X\n"
-		"BO_ 1 A2: 8 X\n"                                  /* dup id */
-		"VAL_ 2 c 0 \"zero\" 7 \"seven\" ;\n";             /* 7 > 3 */
+	const char *s = "BO_ 1 A: 2 X\n"
+			" SG_ s1 : 0|8@1+ (1,0) [0|0] \"\" X\n"
+			" SG_ s2 : 4|8@1+ (1,0) [0|0] \"\" X\n"	 /* overlaps s1 */
+			" SG_ s3 : 16|8@1+ (1,0) [0|0] \"\" X\n" /* past 2 bytes */
+			"BO_ 2 B: 8 X\n"
+			" SG_ r : 0|4@1+ (1,0) [0|100] \"\" X\n" /* 0..15 only */
+			" SG_ c : 8|2@1+ (1,0) [0|3] \"\" X\n"
+			"BO_ 1 A2: 8 X\n"		       /* dup id */
+			"VAL_ 2 c 0 \"zero\" 7 \"seven\" ;\n"; /* 7 > 3 */
 	unsigned int n;
 
 	db = load_str(s, 0, &w);
@@ -761,12 +755,22 @@ static void test_check(void)
 
 static void test_fmt_double(void)
 {
-	static const struct { double d; const char *s; } t[] = {
-		{ 0.1, "0.1" }, { 12.5, "12.5" }, { 247.51, "247.51" },
-		{ 3.0, "3.0" }, { -0.25, "-0.25" }, { 1e-5, "1e-05" },
-		{ 1.0 / 3, "0.3333333333333333" }, { 0.1 + 0.2, "0.30000000000000004" },
-		{ 1e16, "1e+16" }, { 123456789.125, "123456789.125" },
-		{ 0.0, "0.0" }, { 2.5e-7, "2.5e-07" },
+	static const struct {
+		double d;
+		const char *s;
+	} t[] = {
+		{0.1, "0.1"},
+		{12.5, "12.5"},
+		{247.51, "247.51"},
+		{3.0, "3.0"},
+		{-0.25, "-0.25"},
+		{1e-5, "1e-05"},
+		{1.0 / 3, "0.3333333333333333"},
+		{0.1 + 0.2, "0.30000000000000004"},
+		{1e16, "1e+16"},
+		{123456789.125, "123456789.125"},
+		{0.0, "0.0"},
+		{2.5e-7, "2.5e-07"},
 	};
 	char out[40];
 	size_t i;
@@ -787,7 +791,7 @@ static void test_regressions(void)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
 	while ((e = readdir(dir)) != NULL) {
-		struct dbc_opts o = { 0, NULL, NULL };
+		struct dbc_opts o = {0, NULL, NULL};
 		struct dbc_db *db = NULL;
 		char path[512], err[DBC_ERRMSG_MAX];
 
@@ -834,7 +838,7 @@ static void test_repeats_linear(void)
 	char *buf = malloc(cap), *q = buf;
 	const struct dbc_message *m;
 	struct warns w;
-	struct dbc_opts o = { DBC_J1939, collect, &w };
+	struct dbc_opts o = {DBC_J1939, collect, &w};
 	struct dbc_db *db = NULL;
 	const char *str = NULL;
 	char err[DBC_ERRMSG_MAX];
@@ -860,19 +864,21 @@ static void test_repeats_linear(void)
 	q += sprintf(q, ";\n");
 	for (i = 0; i < N; i++)
 		q += sprintf(q, "BA_DEF_ BO_ \"GenMsgCycleTime\" INT 0 100000;\n"
-			     "BA_DEF_DEF_ \"GenMsgCycleTime\" 5;\n");
+				"BA_DEF_DEF_ \"GenMsgCycleTime\" 5;\n");
 	for (i = 0; i < N; i++)
-		q += sprintf(q, "BA_ \"GenMsgCycleTime\" BO_ 256 %u;\n"
-			     "BA_ \"E\" BO_ 256 \"e%u\";\n", i + 1, i % 50);
+		q += sprintf(q,
+			     "BA_ \"GenMsgCycleTime\" BO_ 256 %u;\n"
+			     "BA_ \"E\" BO_ 256 \"e%u\";\n",
+			     i + 1, i % 50);
 	CU_ASSERT_FATAL((size_t)(q - buf) < cap);
 	memset(&w, 0, sizeof(w));
-	CU_ASSERT_EQUAL_FATAL(dbc_load_mem("rep.dbc", buf, (size_t)(q - buf), &o, &db, err,
-					   sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(
+		dbc_load_mem("rep.dbc", buf, (size_t)(q - buf), &o, &db, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(db->nmsgs, 3 * N);
 	/* N-1 repeated ids, N-1 repeated names */
 	CU_ASSERT_EQUAL(w.n, 2 * (N - 1));
 	CU_ASSERT(strstr(w.msg[0], "rep.dbc:4: message Same1: id 0x100 already used by "
-			 "Same0 (line 2); this one wins") != NULL);
+				   "Same0 (line 2); this one wins") != NULL);
 	if (w.n != 2 * (N - 1))
 		fprintf(stderr, "%u: %s / %s\n", w.n, w.msg[0], w.msg[15]);
 	m = dbc_find_id(db, 256, 0);
@@ -882,8 +888,7 @@ static void test_repeats_linear(void)
 	CU_ASSERT_EQUAL(m->cycle_time, N);
 	CU_ASSERT_EQUAL(dbc_attr(db, DBC_OBJ_MSG, m, "GenMsgCycleTime", &num, NULL), 1);
 	CU_ASSERT_EQUAL(num, N);
-	CU_ASSERT_EQUAL(dbc_attr(db, DBC_OBJ_MSG, &db->msgs[0], "GenMsgCycleTime", &num,
-				 NULL), 1);
+	CU_ASSERT_EQUAL(dbc_attr(db, DBC_OBJ_MSG, &db->msgs[0], "GenMsgCycleTime", &num, NULL), 1);
 	CU_ASSERT_EQUAL(num, 5);
 	/* enum labels by name: "e49" is label 49 and again N/2+49 */
 	CU_ASSERT_EQUAL(dbc_attr(db, DBC_OBJ_MSG, m, "E", &num, &str), 1);
@@ -930,8 +935,7 @@ static void test_mux_chain_linear(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
 	q += sprintf(q, "BO_ 1 Chain: 8 X\n");
 	for (i = 0; i < N; i++)
-		q += sprintf(q, " SG_ S%u %s : 0|8@1+ (1,0) [0|0] \"\" X\n", i,
-			     i ? "m0M" : "M");
+		q += sprintf(q, " SG_ S%u %s : 0|8@1+ (1,0) [0|0] \"\" X\n", i, i ? "m0M" : "M");
 	for (i = 1; i < N; i++)
 		q += sprintf(q, "SG_MUL_VAL_ 1 S%u S%u 0-0;\n", i, i - 1);
 	CU_ASSERT_FATAL((size_t)(q - buf) < cap);
@@ -957,7 +961,8 @@ static void test_mux_chain_linear(void)
 		      " SG_ S4 m0M : 0|8@1+ (1,0) [0|0] \"\" X\n"
 		      "SG_MUL_VAL_ 1 S0 S2 0-0;\nSG_MUL_VAL_ 1 S2 S1 0-0;\n"
 		      "SG_MUL_VAL_ 1 S1 S3 0-0;\nSG_MUL_VAL_ 1 S3 S4 0-0;\n"
-		      "SG_MUL_VAL_ 1 S4 S3 0-0;\n", 0, &w);
+		      "SG_MUL_VAL_ 1 S4 S3 0-0;\n",
+		      0, &w);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(db);
 	CU_ASSERT_EQUAL(w.n, 3);
 	CU_ASSERT(strstr(w.msg[0], "mem.dbc:2: signal S0: multiplexer cycle") != NULL);
@@ -970,8 +975,8 @@ static void test_mux_chain_linear(void)
 	CU_ASSERT_PTR_NULL(m->sigs[3].selector);
 	CU_ASSERT_PTR_EQUAL(m->sigs[4].selector, &m->sigs[3]);
 	/* depth 0: S0 S1 S3, then S2 S4 */
-	CU_ASSERT(m->order[0] == 0 && m->order[1] == 1 && m->order[2] == 3 &&
-		  m->order[3] == 2 && m->order[4] == 4);
+	CU_ASSERT(m->order[0] == 0 && m->order[1] == 1 && m->order[2] == 3 && m->order[3] == 2 &&
+		  m->order[4] == 4);
 	dbc_free(db);
 	free(buf);
 }
@@ -988,19 +993,18 @@ static void test_encode_ties_even(void)
 		double phys;
 		int64_t raw;
 	} c[] = {
-		{ "u", 0.2, 0 },   { "u", 0.6, 1 },   { "u", 1.0, 2 },   { "u", 1.4, 3 },
-		{ "u", 1.8, 4 },   { "s", 1.25, 2 },  { "s", 1.75, 4 },  { "s", -1.25, -2 },
-		{ "s", -1.75, -4 }, { "s", 0.25, 0 }, { "s", -0.25, 0 }, { "s", -0.75, -2 },
-		{ "o", 0, 0 },     { "o", 1, 2 },     { "o", 2, 2 },     { "o", -1, 0 },
-		{ "t", 0.25, 2 },  { "t", 0.35, 3 },  { "t", 0.45, 4 },
+		{"u", 0.2, 0},	  {"u", 0.6, 1},  {"u", 1.0, 2},   {"u", 1.4, 3},
+		{"u", 1.8, 4},	  {"s", 1.25, 2}, {"s", 1.75, 4},  {"s", -1.25, -2},
+		{"s", -1.75, -4}, {"s", 0.25, 0}, {"s", -0.25, 0}, {"s", -0.75, -2},
+		{"o", 0, 0},	  {"o", 1, 2},	  {"o", 2, 2},	   {"o", -1, 0},
+		{"t", 0.25, 2},	  {"t", 0.35, 3}, {"t", 0.45, 4},
 	};
-	const char *dbc =
-		"VERSION \"\"\nBU_: A\n"
-		"BO_ 1 M: 8 A\n"
-		" SG_ u : 0|8@1+ (0.4,0) [0|100] \"\" A\n"
-		" SG_ s : 8|16@1- (0.5,0) [0|0] \"\" A\n"
-		" SG_ o : 24|8@1- (1,-0.5) [0|0] \"\" A\n"
-		" SG_ t : 32|8@1+ (0.1,0) [0|0] \"\" A\n";
+	const char *dbc = "VERSION \"\"\nBU_: A\n"
+			  "BO_ 1 M: 8 A\n"
+			  " SG_ u : 0|8@1+ (0.4,0) [0|100] \"\" A\n"
+			  " SG_ s : 8|16@1- (0.5,0) [0|0] \"\" A\n"
+			  " SG_ o : 24|8@1- (1,-0.5) [0|0] \"\" A\n"
+			  " SG_ t : 32|8@1+ (0.1,0) [0|0] \"\" A\n";
 	struct warns w;
 	struct dbc_db *db = load_str(dbc, 0, &w);
 	const struct dbc_message *m;

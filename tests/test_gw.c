@@ -19,7 +19,7 @@ static char err[256];
 /* Three interfaces: 0 pt (FD), 1 body (classic), 2 obd (classic). */
 static void spec_init(void)
 {
-	static const char *const names[3] = { "pt", "body", "obd" };
+	static const char *const names[3] = {"pt", "body", "obd"};
 	int i;
 
 	memset(&spec, 0, sizeof(spec));
@@ -32,8 +32,7 @@ static void spec_init(void)
 	spec.routes = calloc(64, sizeof(*spec.routes));
 }
 
-static struct gw_route_spec *route(const char *name, unsigned int src,
-				   uint64_t dst)
+static struct gw_route_spec *route(const char *name, unsigned int src, uint64_t dst)
 {
 	struct gw_route_spec *r = &spec.routes[spec.nroutes++];
 
@@ -45,13 +44,12 @@ static struct gw_route_spec *route(const char *name, unsigned int src,
 	return r;
 }
 
-static void sel(struct gw_route_spec *r, uint8_t kind, uint32_t lo,
-		uint32_t hi, int eff, int invert)
+static void sel(struct gw_route_spec *r, uint8_t kind, uint32_t lo, uint32_t hi, int eff,
+		int invert)
 {
 	r->sel = realloc(r->sel, (r->nsel + 1) * sizeof(*r->sel));
-	r->sel[r->nsel++] = (struct gw_idsel){ .kind = kind, .eff = (uint8_t)eff,
-					       .invert = (uint8_t)invert,
-					       .lo = lo, .hi = hi };
+	r->sel[r->nsel++] = (struct gw_idsel){
+		.kind = kind, .eff = (uint8_t)eff, .invert = (uint8_t)invert, .lo = lo, .hi = hi};
 }
 
 static struct gw_action *act(struct gw_route_spec *r, uint8_t kind)
@@ -62,8 +60,7 @@ static struct gw_action *act(struct gw_route_spec *r, uint8_t kind)
 	return &r->act[r->nact++];
 }
 
-static struct cf_frame fr(uint32_t id, uint8_t flags, const char *hex,
-			  uint8_t *buf)
+static struct cf_frame fr(uint32_t id, uint8_t flags, const char *hex, uint8_t *buf)
 {
 	struct cf_frame f;
 	size_t n = strlen(hex) / 2, i;
@@ -82,8 +79,8 @@ static struct cf_frame fr(uint32_t id, uint8_t flags, const char *hex,
 	return f;
 }
 
-static unsigned int in(struct gw_engine *e, unsigned int src, uint32_t id,
-		       uint8_t flags, const char *hex, uint64_t now)
+static unsigned int in(struct gw_engine *e, unsigned int src, uint32_t id, uint8_t flags,
+		       const char *hex, uint64_t now)
 {
 	uint8_t b[64];
 	struct cf_frame f = fr(id, flags, hex, b);
@@ -140,7 +137,7 @@ static void test_filters(void)
 	r->len_min = 2;
 	r->len_max = 4;
 	r->data = calloc(1, sizeof(*r->data));
-	r->data[0] = (struct gw_datamatch){ .byte = 0, .value = 0x05, .mask = 0x0F };
+	r->data[0] = (struct gw_datamatch){.byte = 0, .value = 0x05, .mask = 0x0F};
 	r->ndata = 1;
 	/* 1: inverted mask, 29-bit only */
 	r = route("inverted", 0, 1u << 2);
@@ -154,10 +151,10 @@ static void test_filters(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
 	CU_ASSERT_EQUAL(in(e, 0, 0x1AB, 0, "F5AA", 0), 1);
 	CU_ASSERT_EQUAL(out[0].dst, 1);
-	CU_ASSERT_EQUAL(in(e, 0, 0x1AB, 0, "F6AA", 0), 0);        /* payload */
-	CU_ASSERT_EQUAL(in(e, 0, 0x1AB, 0, "05", 0), 0);          /* length */
+	CU_ASSERT_EQUAL(in(e, 0, 0x1AB, 0, "F6AA", 0), 0); /* payload */
+	CU_ASSERT_EQUAL(in(e, 0, 0x1AB, 0, "05", 0), 0);   /* length */
 	CU_ASSERT_EQUAL(in(e, 0, 0x1AB, 0, "0500000000", 0), 0);
-	CU_ASSERT_EQUAL(in(e, 0, 0x2AB, 0, "05AA", 0), 0);        /* mask */
+	CU_ASSERT_EQUAL(in(e, 0, 0x2AB, 0, "05AA", 0), 0); /* mask */
 	CU_ASSERT_EQUAL(gw_engine_counters(e, 0)->dropped[GW_DROP_FILTERED], 3);
 	/* FD frame of id 0x1AB: the classic route refuses, the FD one takes it */
 	CU_ASSERT_EQUAL(in(e, 0, 0x1AB, CF_FD, "05AA", 0), 1);
@@ -165,7 +162,7 @@ static void test_filters(void)
 	/* inverted: 29-bit ids outside 18DAxxxx */
 	CU_ASSERT_EQUAL(in(e, 0, 0x18DB33F1, CF_EFF, "01", 0), 1);
 	CU_ASSERT_EQUAL(in(e, 0, 0x18DA10F1, CF_EFF, "01", 0), 0);
-	CU_ASSERT_EQUAL(in(e, 0, 0x7DF, 0, "01", 0), 0);  /* 11-bit: frame filter */
+	CU_ASSERT_EQUAL(in(e, 0, 0x7DF, 0, "01", 0), 0); /* 11-bit: frame filter */
 	/* FD over 8 bytes to a classic interface: dropped, counted */
 	CU_ASSERT_EQUAL(in(e, 0, 0x555, CF_FD, "000102030405060708090A0B", 0), 0);
 	CU_ASSERT_EQUAL(gw_engine_counters(e, 2)->dropped[GW_DROP_TOO_LONG], 1);
@@ -280,8 +277,8 @@ static void test_checksums(void)
 	a->u.mod.fields = GW_MOD_DATA;
 	a = act(r, GW_ACT_CSUM);
 	a->u.csum.kind = GW_CSUM_XOR;
-	a->u.csum.u.xsum = (struct gw_xor){ .from_idx = 0, .to_idx = 6,
-					    .result_idx = 7, .init_xor_val = 0 };
+	a->u.csum.u.xsum =
+		(struct gw_xor){.from_idx = 0, .to_idx = 6, .result_idx = 7, .init_xor_val = 0};
 	r->act[0].u.mod.op = GW_MOD_OR;
 	r = route("e2e", 1, 1u << 2);
 	sel(r, GW_SEL_EXACT, 0x200, 0, 0, 0);
@@ -325,17 +322,16 @@ static void test_rate(void)
 	sel(r, GW_SEL_EXACT, 0x100, 0, 0, 0);
 	sel(r, GW_SEL_EXACT, 0x101, 0, 0, 0);
 	a = act(r, GW_ACT_RATE);
-	a->u.rate = (struct gw_rate){ .interval_ms = 100, .keep = GW_KEEP_FIRST };
+	a->u.rate = (struct gw_rate){.interval_ms = 100, .keep = GW_KEEP_FIRST};
 	r = route("latest", 1, 1u << 2);
 	sel(r, GW_SEL_EXACT, 0x200, 0, 0, 0);
 	a = act(r, GW_ACT_RATE);
-	a->u.rate = (struct gw_rate){ .interval_ms = 100, .keep = GW_KEEP_LATEST };
+	a->u.rate = (struct gw_rate){.interval_ms = 100, .keep = GW_KEEP_LATEST};
 	act(r, GW_ACT_ID_ADD)->u.id = 1; /* actions after the limit still run */
 	r = route("bucket", 1, 1u << 2);
 	sel(r, GW_SEL_RANGE, 0x300, 0x3FF, 0, 0);
 	a = act(r, GW_ACT_RATE);
-	a->u.rate = (struct gw_rate){ .rate_per_s = 10, .burst = 3,
-				      .keep = GW_KEEP_FIRST };
+	a->u.rate = (struct gw_rate){.rate_per_s = 10, .burst = 3, .keep = GW_KEEP_FIRST};
 	e = gw_engine_new(&spec, err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
 	/* keep first: one per 100 ms per id, ids independent */
@@ -418,8 +414,7 @@ static void test_firewall(void)
 	gw_engine_free(e);
 }
 
-
-#define BIT(a, v) ((a)[(v) >> 3] |= (uint8_t)(1u << ((v) & 7)))
+#define BIT(a, v) ((a)[(v) >> 3] |= (uint8_t)(1u << ((v)&7)))
 
 /* A firewall allowing 0x22, 0x3E, 0x10 (01, 03), workshop 0x2E, 0x10 (02). */
 static struct gw_firewall *fw_new(void)
@@ -588,8 +583,8 @@ static void test_fw_paths(void)
 	route("all", 2, 1u << 0 | 1u << 1);
 	CU_ASSERT(!loads());
 	CU_ASSERT_STRING_EQUAL(err, "route 'all': may send ids that the firewall of "
-			       "'diag' guards from obd to pt, without a firewall of its "
-			       "own; give it one, or keep its ids apart");
+				    "'diag' guards from obd to pt, without a firewall of its "
+				    "own; give it one, or keep its ids apart");
 	/* ... to another destination, or with ids apart: fine */
 	spec_init();
 	r = route("diag", 2, 1u << 0);
@@ -632,7 +627,8 @@ static void test_fw_paths(void)
 	sel(r, GW_SEL_EXACT, 0x100, 0, 0, 0);
 	act(r, GW_ACT_ID_SET)->u.id = 0x7E0;
 	CU_ASSERT(!loads());
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, "route 'rewrite': may send ids that the firewall of 'diag'"));
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(err, "route 'rewrite': may send ids that the firewall of 'diag'"));
 	spec_init();
 	r = route("diag", 2, 1u << 0);
 	sel(r, GW_SEL_EXACT, 0x7E0, 0, 0, 0);
@@ -660,8 +656,8 @@ static void test_fw_paths(void)
 	r->fw->ae[0] = 0xF1;
 	CU_ASSERT(!loads());
 	CU_ASSERT_STRING_EQUAL(err, "route 'diag': its firewall reads normal addressing, "
-			       "that of route 'ext' extended, for the same ids from obd "
-			       "to pt; one path, one addressing mode");
+				    "that of route 'ext' extended, for the same ids from obd "
+				    "to pt; one path, one addressing mode");
 	spec_init();
 	r = route("diag", 2, 1u << 0);
 	sel(r, GW_SEL_EXACT, 0x7E0, 0, 0, 0);
@@ -705,13 +701,13 @@ static void test_fw_paths(void)
 	a->u.mod.data[1] = 0x0C;
 	CU_ASSERT(!loads());
 	CU_ASSERT_STRING_EQUAL(err, "route 'diag': a firewalled route may not change "
-			       "data or length (modification)");
+				    "data or length (modification)");
 	spec_init();
 	r = route("diag", 2, 1u << 0);
 	r->fw = fw_new();
 	a = act(r, GW_ACT_CSUM);
 	a->u.csum.kind = GW_CSUM_XOR;
-	a->u.csum.u.xsum = (struct gw_xor){ .from_idx = 0, .to_idx = 6, .result_idx = 7 };
+	a->u.csum.u.xsum = (struct gw_xor){.from_idx = 0, .to_idx = 6, .result_idx = 7};
 	CU_ASSERT(!loads());
 	spec_init();
 	r = route("diag", 2, 1u << 0);
@@ -726,7 +722,7 @@ static void test_fw_paths(void)
 	route("bare", 2, 1u << 1);
 	CU_ASSERT(!loads());
 	CU_ASSERT_STRING_EQUAL(err, "route 'bare': obd is untrusted: every route from "
-			       "it needs a firewall");
+				    "it needs a firewall");
 	/* match: first, a frame failing the firewalled route's other filters
 	 * meets the next route's firewall, not an open road */
 	spec_init();
@@ -759,10 +755,10 @@ static void test_rate_limits(void)
 	r = route("fast", 1, 1u << 2);
 	sel(r, GW_SEL_EXACT, 0x100, 0, 0, 0);
 	a = act(r, GW_ACT_RATE);
-	a->u.rate = (struct gw_rate){ .rate_per_s = 1000000, .burst = 1 };
+	a->u.rate = (struct gw_rate){.rate_per_s = 1000000, .burst = 1};
 	r = route("slow", 1, 1u << 2);
 	a = act(r, GW_ACT_RATE);
-	a->u.rate = (struct gw_rate){ .rate_per_s = 10, .burst = 1 };
+	a->u.rate = (struct gw_rate){.rate_per_s = 10, .burst = 1};
 	e = gw_engine_new(&spec, err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
 	CU_ASSERT_EQUAL(in(e, 1, 0x100, 0, "01", t0), 1);
@@ -794,7 +790,7 @@ static void test_load_errors(void)
 	e = gw_engine_new(&spec, err, sizeof(err));
 	CU_ASSERT_PTR_NULL(e);
 	CU_ASSERT_STRING_EQUAL(err, "routes form a cycle: pt -> body -> obd -> pt; "
-			       "set hop_limit if it is meant");
+				    "set hop_limit if it is meant");
 	/* ... allowed with a hop limit */
 	spec_init();
 	spec.hop_limit = 1;
@@ -809,7 +805,7 @@ static void test_load_errors(void)
 	e = gw_engine_new(&spec, err, sizeof(err));
 	CU_ASSERT_PTR_NULL(e);
 	CU_ASSERT_STRING_EQUAL(err, "route 'self': routes back onto its source body; "
-			       "set allow_same_interface: true if that is meant");
+				    "set allow_same_interface: true if that is meant");
 	spec_init();
 	r = route("self", 1, 1u << 1);
 	r->allow_same = 1;
@@ -823,7 +819,7 @@ static void test_load_errors(void)
 	e = gw_engine_new(&spec, err, sizeof(err));
 	CU_ASSERT_PTR_NULL(e);
 	CU_ASSERT_STRING_EQUAL(err, "route 'fd': CAN FD frames can reach classic "
-			       "interface body; set fd_to_classic: drop, or type: classic");
+				    "interface body; set fd_to_classic: drop, or type: classic");
 	spec_init();
 	r = route("fd", 0, 1u << 1);
 	r->fd2classic = GW_FD2C_REJECT;
@@ -886,7 +882,7 @@ static void test_offload(void)
 	struct gw_route_spec *r;
 	struct gw_engine *e;
 	uint32_t id[64], mask[64];
-	uint8_t kernel[3] = { 1, 0, 0 };
+	uint8_t kernel[3] = {1, 0, 0};
 
 	spec_init();
 	r = route("kernel", 0, 1u << 1);
@@ -1000,7 +996,8 @@ static void test_adopt(void)
 		for (i = 0; i < 48; i++) {
 			unsigned int was = 47 - i;
 
-			CU_ASSERT_EQUAL(gw_engine_counters(b, i)->forwarded, was < 40 ? was + 1 : 0);
+			CU_ASSERT_EQUAL(gw_engine_counters(b, i)->forwarded,
+					was < 40 ? was + 1 : 0);
 			CU_ASSERT_EQUAL(gw_engine_counters(b, i)->matched, was < 40 ? was + 1 : 0);
 		}
 		gw_engine_free(a);
@@ -1019,8 +1016,7 @@ static int register_gw_tests(void)
 	    !CU_add_test(s, "checksums and E2E", test_checksums) ||
 	    !CU_add_test(s, "rate limits, fake clock", test_rate) ||
 	    !CU_add_test(s, "diagnostics firewall", test_firewall) ||
-	    !CU_add_test(s, "firewall: CFs only inside an allowed request",
-			 test_fw_cf_state) ||
+	    !CU_add_test(s, "firewall: CFs only inside an allowed request", test_fw_cf_state) ||
 	    !CU_add_test(s, "firewall: address bytes", test_fw_address) ||
 	    !CU_add_test(s, "firewall: sub-function lists", test_fw_subs) ||
 	    !CU_add_test(s, "firewall: the path, not the route", test_fw_paths) ||

@@ -33,11 +33,11 @@ static struct gw_idsel sels[8];
 static struct gw_action acts[8];
 static struct gw_route_spec rs;
 static struct gw_cgw_route rt;
-static const uint32_t ifx[4] = { 11, 12, 13, 14 };
+static const uint32_t ifx[4] = {11, 12, 13, 14};
 
 static void setup(unsigned int src, uint64_t dst)
 {
-	static const char *const names[4] = { "a", "b", "c", "d" };
+	static const char *const names[4] = {"a", "b", "c", "d"};
 	unsigned int i;
 
 	memset(&sp, 0, sizeof(sp));
@@ -355,7 +355,7 @@ static void test_mods(void)
 static void test_refusals(void)
 {
 	struct gw_firewall fw;
-	struct gw_datamatch dm = { 0, 0x05, 0x0F };
+	struct gw_datamatch dm = {0, 0x05, 0x0F};
 	struct gw_mod *m;
 
 	setup(9, 1u << 3);
@@ -639,7 +639,7 @@ static void test_many_ids(void)
 
 static void test_plan(void)
 {
-	const struct gw_route_spec *p[4] = { &pr[0], &pr[1], &pr[2], &pr[3] };
+	const struct gw_route_spec *p[4] = {&pr[0], &pr[1], &pr[2], &pr[3]};
 	struct gw_cgw_route out[4];
 
 	setup(0, 1);
@@ -718,7 +718,7 @@ static void test_encode(void)
 	uint8_t msg[GW_CGW_MSG_MAX + 16], want[300], small[GW_CGW_MSG_MAX];
 	struct gw_cgw_job j;
 	struct gw_crc8 c8;
-	struct gw_xor x = { 0, 6, 7, 0x5C };
+	struct gw_xor x = {0, 6, 7, 0x5C};
 	struct nlmsghdr nh;
 	uint32_t v;
 	uint8_t u8;
@@ -736,9 +736,13 @@ static void test_encode(void)
 	c8.profile = GW_CRC8PRF_16U8;
 	for (i = 0; i < 16; i++)
 		c8.profile_data[i] = (uint8_t)(0x10 + i);
-	j.key = (struct gw_cgw_key){ .uid = GW_CGW_UID(2, 7), .src_ifindex = 3, .dst_ifindex = 4,
-				     .filter_id = 0x123, .filter_mask = 0x7FF | CAN_EFF_FLAG,
-				     .flags = CGW_FLAGS_CAN_ECHO, .lim_hops = 1 };
+	j.key = (struct gw_cgw_key){.uid = GW_CGW_UID(2, 7),
+				    .src_ifindex = 3,
+				    .dst_ifindex = 4,
+				    .filter_id = 0x123,
+				    .filter_mask = 0x7FF | CAN_EFF_FLAG,
+				    .flags = CGW_FLAGS_CAN_ECHO,
+				    .lim_hops = 1};
 	j.mod[GW_CGW_AND].type = CGW_MOD_ID;
 	j.mod[GW_CGW_AND].can_id = 0xE0000000u;
 	j.mod[GW_CGW_OR].type = CGW_MOD_ID | CGW_MOD_DATA;
@@ -903,7 +907,7 @@ static void m_pad(struct mb *m)
 
 static void m_attr(struct mb *m, uint16_t type, const void *p, size_t n)
 {
-	struct rtattr a = { (unsigned short)(sizeof(a) + n), type };
+	struct rtattr a = {(unsigned short)(sizeof(a) + n), type};
 
 	m_raw(m, &a, sizeof(a));
 	m_raw(m, p, n);
@@ -924,8 +928,8 @@ static void m_end(struct mb *m)
 
 static void m_job(struct mb *m, uint32_t seq, uint8_t family, uint32_t uid, uint32_t handled)
 {
-	uint8_t rc[4] = { family, CGW_TYPE_CAN_CAN, CGW_FLAGS_CAN_ECHO, 0 };
-	struct can_filter f = { 0x123, 0x7FF | CAN_EFF_FLAG };
+	uint8_t rc[4] = {family, CGW_TYPE_CAN_CAN, CGW_FLAGS_CAN_ECHO, 0};
+	struct can_filter f = {0x123, 0x7FF | CAN_EFF_FLAG};
 	uint8_t hops = 1;
 
 	m_begin(m, RTM_NEWROUTE, seq);
@@ -1027,7 +1031,7 @@ static void test_parse(void)
 	/* every cut: no overread (heap copy), only 0, 1 or -EBADMSG; the end
 	 * only with DONE; at message boundaries the jobs before them */
 	for (cut = 0; cut <= m.len; cut++) {
-		static const unsigned int before[4] = { 1, 2, 2, 2 };
+		static const unsigned int before[4] = {1, 2, 2, 2};
 
 		rc = parse(m.b, cut, 9, &g, NULL);
 		if (rc != 0 && rc != 1 && rc != -EBADMSG)
@@ -1111,11 +1115,10 @@ static void test_parse(void)
 	CU_ASSERT_FATAL(len > 0);
 	CU_ASSERT_EQUAL(parse(buf, (size_t)len, 9, &g, &st), 0);
 	CU_ASSERT_EQUAL_FATAL(g.n, 1);
-	CU_ASSERT(g.d[0].has_uid && g.d[0].key.uid == j.key.uid &&
-		  g.d[0].key.src_ifindex == 12 && g.d[0].key.dst_ifindex == 14 &&
-		  g.d[0].key.filter_id == j.key.filter_id &&
-		  g.d[0].key.filter_mask == j.key.filter_mask &&
-		  g.d[0].key.flags == j.key.flags && g.d[0].key.lim_hops == 1);
+	CU_ASSERT(g.d[0].has_uid && g.d[0].key.uid == j.key.uid && g.d[0].key.src_ifindex == 12 &&
+		  g.d[0].key.dst_ifindex == 14 && g.d[0].key.filter_id == j.key.filter_id &&
+		  g.d[0].key.filter_mask == j.key.filter_mask && g.d[0].key.flags == j.key.flags &&
+		  g.d[0].key.lim_hops == 1);
 }
 
 /* ---- counters ---------------------------------------------------------- */
@@ -1133,9 +1136,11 @@ static void test_fold(void)
 	in[1].njobs = 2;
 	in[1].job = js;
 	for (i = 0; i < 2; i++) {
-		js[i].key = (struct gw_cgw_key){ .uid = in[1].uid0 + i, .src_ifindex = 3,
-						 .dst_ifindex = 4, .flags = CGW_FLAGS_CAN_ECHO,
-						 .lim_hops = 1 };
+		js[i].key = (struct gw_cgw_key){.uid = in[1].uid0 + i,
+						.src_ifindex = 3,
+						.dst_ifindex = 4,
+						.flags = CGW_FLAGS_CAN_ECHO,
+						.lim_hops = 1};
 	}
 	memset(&d, 0, sizeof(d));
 	d.key = js[1].key;
@@ -1182,7 +1187,7 @@ static void test_fold(void)
 	js[0].key.uid = js[1].key.uid = 0;
 	js[1].key.filter_id = 0x124;
 	js[0].seen = js[1].seen = 0;
-	in[1].total = (struct gw_cgw_ctr){ 0, 0, 0 };
+	in[1].total = (struct gw_cgw_ctr){0, 0, 0};
 	memset(js[0].last, 0, sizeof(js[0].last));
 	memset(js[1].last, 0, sizeof(js[1].last));
 	memset(&d, 0, sizeof(d));
@@ -1219,15 +1224,15 @@ static void test_saved(void)
 	static const char text[] = "# a comment\n"
 				   "3 4 123 c00007ff 1 1\n"
 				   "\n"
-				   "3 4 123 c00007ff 1\n"         /* a field short */
-				   "3 4 123 c00007ff 1 1 9\n"     /* one too many */
-				   "0 4 123 7ff 1 1\n"            /* no ifindex 0 */
-				   "3 4 1x3 7ff 1 1\n"            /* not hex */
-				   "3 4 123 7ff 10000 1\n"        /* flags over 16 bits */
-				   "3 4 123 7ff 1 256\n"          /* hops over 8 bits */
-				   "3 4 100000000 7ff 1 1\n"      /* id over 32 bits */
-				   "3  4 123 7ff 1 1\n"           /* two spaces */
-				   "12 11 80000000 0 9 1";       /* FD job, no newline */
+				   "3 4 123 c00007ff 1\n"     /* a field short */
+				   "3 4 123 c00007ff 1 1 9\n" /* one too many */
+				   "0 4 123 7ff 1 1\n"	      /* no ifindex 0 */
+				   "3 4 1x3 7ff 1 1\n"	      /* not hex */
+				   "3 4 123 7ff 10000 1\n"    /* flags over 16 bits */
+				   "3 4 123 7ff 1 256\n"      /* hops over 8 bits */
+				   "3 4 100000000 7ff 1 1\n"  /* id over 32 bits */
+				   "3  4 123 7ff 1 1\n"	      /* two spaces */
+				   "12 11 80000000 0 9 1";    /* FD job, no newline */
 	struct gw_cgw_key k[4];
 	struct gw_cgw_jobstate js[3];
 	struct gw_cgw_inst in[2];
@@ -1253,9 +1258,12 @@ static void test_saved(void)
 	/* written: plain jobs only, not those taken over; read back the same */
 	memset(js, 0, sizeof(js));
 	memset(in, 0, sizeof(in));
-	js[0].key = (struct gw_cgw_key){ .src_ifindex = 3, .dst_ifindex = 4, .filter_id = 0x123,
-					 .filter_mask = 0xC00007FF, .flags = CGW_FLAGS_CAN_ECHO,
-					 .lim_hops = 1 };
+	js[0].key = (struct gw_cgw_key){.src_ifindex = 3,
+					.dst_ifindex = 4,
+					.filter_id = 0x123,
+					.filter_mask = 0xC00007FF,
+					.flags = CGW_FLAGS_CAN_ECHO,
+					.lim_hops = 1};
 	js[1].key = js[0].key;
 	js[1].key.uid = GW_CGW_UID(0, 1);
 	js[2].key = js[0].key;
@@ -1304,8 +1312,11 @@ static void test_saved_tmp(void)
 
 	memset(js, 0, sizeof(js));
 	memset(in, 0, sizeof(in));
-	js[0].key = (struct gw_cgw_key){ .src_ifindex = 3, .dst_ifindex = 4, .filter_id = 0x123,
-					 .filter_mask = 0xC00007FF, .lim_hops = 1 };
+	js[0].key = (struct gw_cgw_key){.src_ifindex = 3,
+					.dst_ifindex = 4,
+					.filter_id = 0x123,
+					.filter_mask = 0xC00007FF,
+					.lim_hops = 1};
 	in[0].job = js;
 	in[0].njobs = 1;
 	snprintf(path, sizeof(path), "/tmp/canrig-savedl-%d", (int)getpid());
@@ -1584,8 +1595,8 @@ static void rnd_frame(struct cf_frame *f, struct kf *k, uint8_t *data)
 		const struct gw_idsel *s = &sels[rnd() % rs.nsel];
 
 		eff = s->eff;
-		id = s->kind == GW_SEL_MASK ? (s->lo & s->hi) | (rnd_id(eff) & ~s->hi) :
-					      s->lo + (rnd() % (s->hi - s->lo + 1));
+		id = s->kind == GW_SEL_MASK ? (s->lo & s->hi) | (rnd_id(eff) & ~s->hi)
+					    : s->lo + (rnd() % (s->hi - s->lo + 1));
 	}
 	memset(f, 0, sizeof(*f));
 	f->id = id;
@@ -1643,9 +1654,9 @@ static void test_model(void)
 		for (i = 0; i < rs.nsel; i++)
 			with_inv += sels[i].invert;
 		for (i = 0; i < rs.nact; i++)
-			with_id += acts[i].kind == GW_ACT_ID_SET ||
-				   (acts[i].kind == GW_ACT_MOD &&
-				    (acts[i].u.mod.fields & GW_MOD_ID));
+			with_id +=
+				acts[i].kind == GW_ACT_ID_SET ||
+				(acts[i].kind == GW_ACT_MOD && (acts[i].u.mod.fields & GW_MOD_ID));
 		for (i = 0; i < 200; i++) {
 			rnd_frame(&f, &k, data);
 			n = gw_engine_input(e, rs.src, &f, 0, eo, 16);

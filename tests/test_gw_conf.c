@@ -15,14 +15,12 @@ static char err[512];
 
 static int load(const char *yaml)
 {
-	return gw_conf_load_mem(&conf, "t.yaml", yaml, strlen(yaml), err,
-				sizeof(err));
+	return gw_conf_load_mem(&conf, "t.yaml", yaml, strlen(yaml), err, sizeof(err));
 }
 
-static unsigned int route(unsigned int src, uint32_t id, uint8_t flags,
-			  struct gw_emit *out)
+static unsigned int route(unsigned int src, uint32_t id, uint8_t flags, struct gw_emit *out)
 {
-	uint8_t d[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	uint8_t d[8] = {1, 2, 3, 4, 5, 6, 7, 8};
 	struct cf_frame f;
 
 	memset(&f, 0, sizeof(f));
@@ -33,15 +31,14 @@ static unsigned int route(unsigned int src, uint32_t id, uint8_t flags,
 	return gw_engine_input(conf.engine, src, &f, 0, out, 8);
 }
 
-static const char minimal[] =
-	"interfaces:\n"
-	"  - {name: vcan0, domain: powertrain}\n"
-	"  - {name: vcan1, domain: body}\n"
-	"routes:\n"
-	"  - name: pt-to-body\n"
-	"    from: vcan0\n"
-	"    to: [vcan1]\n"
-	"    ids: [0x123, 0x200-0x2FF]\n";
+static const char minimal[] = "interfaces:\n"
+			      "  - {name: vcan0, domain: powertrain}\n"
+			      "  - {name: vcan1, domain: body}\n"
+			      "routes:\n"
+			      "  - name: pt-to-body\n"
+			      "    from: vcan0\n"
+			      "    to: [vcan1]\n"
+			      "    ids: [0x123, 0x200-0x2FF]\n";
 
 static void test_minimal(void)
 {
@@ -72,7 +69,8 @@ static void test_ifpos(void)
 	CU_ASSERT_EQUAL(conf.ifpos[1][1], 12);
 	gw_conf_fini(&conf);
 	CU_ASSERT_EQUAL_FATAL(load("interfaces:\n  - domain: x\n    name:  lo\n"
-				   "  - name: vcan1\nroutes: []\n"), 0);
+				   "  - name: vcan1\nroutes: []\n"),
+			      0);
 	CU_ASSERT_EQUAL(conf.ifpos[0][0], 3);
 	CU_ASSERT_EQUAL(conf.ifpos[0][1], 12);
 	CU_ASSERT_EQUAL(conf.ifpos[1][0], 4);
@@ -152,7 +150,8 @@ static void test_full(void)
 	gw_conf_fini(&conf);
 }
 
-#define FW_HEAD "interfaces:\n  - {name: vcan0}\n  - {name: vcan2}\nroutes:\n" \
+#define FW_HEAD                                                                                    \
+	"interfaces:\n  - {name: vcan0}\n  - {name: vcan2}\nroutes:\n"                             \
 	"  - name: diag\n    from: vcan2\n    to: vcan0\n    firewall:\n"
 
 static void test_errors(void)
@@ -160,81 +159,86 @@ static void test_errors(void)
 	static const struct {
 		const char *yaml, *msg;
 	} t[] = {
-		{ "interfaces: {name: vcan0}\nroutes: []\n",
-		  "t.yaml:1:13: expected a list" },
-		{ "interfaces:\n  - {name: vcan0, domian: pt}\nroutes: []\n",
-		  "t.yaml:2:19: unknown key 'domian'" },
-		{ "interfaces:\n  - {name: vcan0}\n  - {name: vcan1}\nroutes:\n"
-		  "  - {name: r, from: vcan0, to: [vcan1], ids: [0x12G]}\n",
-		  "t.yaml:5:47: bad CAN id '0x12G' (0 to 0x1FFFFFFF)" },
-		{ "interfaces:\n  - {name: vcan0}\n  - {name: vcan1}\nroutes:\n"
-		  "  - {name: r, from: vcan0, to: [vcan1], ids: [0x700-0x800]}\n",
-		  "t.yaml:5:47: range '0x700-0x800' spans 11- and 29-bit ids; split it, or set frame: extended" },
-		{ "interfaces:\n  - {name: vcan0}\nroutes:\n"
-		  "  - {name: r, from: vcan0, to: [vcan9]}\n",
-		  "t.yaml:4:33: unknown interface 'vcan9' (not under interfaces:)" },
-		{ "interfaces:\n  - {name: vcan0}\n  - {name: vcan1}\nroutes:\n"
-		  "  - {name: a, from: vcan0, to: [vcan1]}\n"
-		  "  - {name: b, from: vcan1, to: [vcan0]}\n",
-		  "t.yaml:5:3: routes form a cycle: vcan0 -> vcan1 -> vcan0; set hop_limit if it is meant" },
-		{ "interfaces:\n  - {name: vcan0, fd: true}\n  - {name: vcan1}\nroutes:\n"
-		  "  - {name: fd, from: vcan0, to: [vcan1]}\n",
-		  "t.yaml:5:5: route 'fd': CAN FD frames can reach classic interface vcan1; set fd_to_classic: drop, or type: classic" },
-		{ "interfaces:\n  - {name: vcan0}\nroutes:\n"
-		  "  - {name: s, from: vcan0, to: vcan0}\n",
-		  "t.yaml:4:5: route 's': routes back onto its source vcan0; set allow_same_interface: true if that is meant" },
-		{ "interfaces:\n  - {name: vcan0}\n  - {name: vcan1}\nroutes:\n"
-		  "  - {from: vcan0, to: [vcan1]}\n",
-		  "t.yaml:5:5: missing required key 'name'" },
-		{ "interfaces:\n  - {name: vcan0}\n  - {name: vcan1}\nroutes:\n"
-		  "  - {name: r, from: vcan0, to: [vcan1], actions: [{rate: {keep: first}}]}\n",
-		  "t.yaml:5:58: rate: give interval_ms, or rate and burst" },
-		{ "interfaces:\n  - {name: vcan0}\n  - {name: vcan1}\nroutes:\n"
-		  "  - {name: r, from: vcan0, to: [vcan1], actions: [{teleport: 1}]}\n",
-		  "t.yaml:5:52: unknown key 'teleport'" },
-		{ "interfaces:\n  - {name: vcan0}\n  - {name: vcan1}\nroutes:\n"
-		  "  - {name: r, from: vcan0, to: [vcan1], actions: [{xor_checksum: {from: 0, to: 9, result: 7}}]}\n",
-		  "t.yaml:5:5: route 'r': checksum: " },
-		{ "interfaces:\n  - {name: vcan0}\n  - {name: vcan1}\nroutes:\n"
-		  "  - {name: r, from: vcan0, to: [vcan1], length: 9-2}\n",
-		  "t.yaml:5:49: length: N or MIN-MAX, 0 to 64 bytes (found '9-2')" },
-		{ "interfaces:\n  - {name: vcan0}\n  - {name: vcan0}\nroutes: []\n",
-		  "t.yaml:3:12: interface 'vcan0' is listed twice" },
-		{ "interfaces:\n  - {name: vcan0, rcvbuf: 4096}\nroutes: []\n",
-		  "t.yaml:2:27: rcvbuf: at least 65536 bytes" },
-		{ "interfaces:\n  - {name: vcan0, rcvbuf: 2147483648}\nroutes: []\n",
-		  "t.yaml:2:27: " },
-		{ "interfaces: [\n", "t.yaml:2:1: " },
-		{ "", "t.yaml:1:1: empty file: expected interfaces: and routes:" },
-		{ "routes: []\n", "t.yaml:1:1: missing required key 'interfaces'" },
+		{"interfaces: {name: vcan0}\nroutes: []\n", "t.yaml:1:13: expected a list"},
+		{"interfaces:\n  - {name: vcan0, domian: pt}\nroutes: []\n",
+		 "t.yaml:2:19: unknown key 'domian'"},
+		{"interfaces:\n  - {name: vcan0}\n  - {name: vcan1}\nroutes:\n"
+		 "  - {name: r, from: vcan0, to: [vcan1], ids: [0x12G]}\n",
+		 "t.yaml:5:47: bad CAN id '0x12G' (0 to 0x1FFFFFFF)"},
+		{"interfaces:\n  - {name: vcan0}\n  - {name: vcan1}\nroutes:\n"
+		 "  - {name: r, from: vcan0, to: [vcan1], ids: [0x700-0x800]}\n",
+		 "t.yaml:5:47: range '0x700-0x800' spans 11- and 29-bit ids; split it, or set "
+		 "frame: extended"},
+		{"interfaces:\n  - {name: vcan0}\nroutes:\n"
+		 "  - {name: r, from: vcan0, to: [vcan9]}\n",
+		 "t.yaml:4:33: unknown interface 'vcan9' (not under interfaces:)"},
+		{"interfaces:\n  - {name: vcan0}\n  - {name: vcan1}\nroutes:\n"
+		 "  - {name: a, from: vcan0, to: [vcan1]}\n"
+		 "  - {name: b, from: vcan1, to: [vcan0]}\n",
+		 "t.yaml:5:3: routes form a cycle: vcan0 -> vcan1 -> vcan0; set hop_limit if it is "
+		 "meant"},
+		{"interfaces:\n  - {name: vcan0, fd: true}\n  - {name: vcan1}\nroutes:\n"
+		 "  - {name: fd, from: vcan0, to: [vcan1]}\n",
+		 "t.yaml:5:5: route 'fd': CAN FD frames can reach classic interface vcan1; set "
+		 "fd_to_classic: drop, or type: classic"},
+		{"interfaces:\n  - {name: vcan0}\nroutes:\n"
+		 "  - {name: s, from: vcan0, to: vcan0}\n",
+		 "t.yaml:4:5: route 's': routes back onto its source vcan0; set "
+		 "allow_same_interface: true if that is meant"},
+		{"interfaces:\n  - {name: vcan0}\n  - {name: vcan1}\nroutes:\n"
+		 "  - {from: vcan0, to: [vcan1]}\n",
+		 "t.yaml:5:5: missing required key 'name'"},
+		{"interfaces:\n  - {name: vcan0}\n  - {name: vcan1}\nroutes:\n"
+		 "  - {name: r, from: vcan0, to: [vcan1], actions: [{rate: {keep: first}}]}\n",
+		 "t.yaml:5:58: rate: give interval_ms, or rate and burst"},
+		{"interfaces:\n  - {name: vcan0}\n  - {name: vcan1}\nroutes:\n"
+		 "  - {name: r, from: vcan0, to: [vcan1], actions: [{teleport: 1}]}\n",
+		 "t.yaml:5:52: unknown key 'teleport'"},
+		{"interfaces:\n  - {name: vcan0}\n  - {name: vcan1}\nroutes:\n"
+		 "  - {name: r, from: vcan0, to: [vcan1], actions: [{xor_checksum: {from: 0, to: "
+		 "9, result: 7}}]}\n",
+		 "t.yaml:5:5: route 'r': checksum: "},
+		{"interfaces:\n  - {name: vcan0}\n  - {name: vcan1}\nroutes:\n"
+		 "  - {name: r, from: vcan0, to: [vcan1], length: 9-2}\n",
+		 "t.yaml:5:49: length: N or MIN-MAX, 0 to 64 bytes (found '9-2')"},
+		{"interfaces:\n  - {name: vcan0}\n  - {name: vcan0}\nroutes: []\n",
+		 "t.yaml:3:12: interface 'vcan0' is listed twice"},
+		{"interfaces:\n  - {name: vcan0, rcvbuf: 4096}\nroutes: []\n",
+		 "t.yaml:2:27: rcvbuf: at least 65536 bytes"},
+		{"interfaces:\n  - {name: vcan0, rcvbuf: 2147483648}\nroutes: []\n",
+		 "t.yaml:2:27: "},
+		{"interfaces: [\n", "t.yaml:2:1: "},
+		{"", "t.yaml:1:1: empty file: expected interfaces: and routes:"},
+		{"routes: []\n", "t.yaml:1:1: missing required key 'interfaces'"},
 		/* issue 18: "any" is every interface to the kernel */
-		{ "interfaces:\n  - {name: vcan0}\n  - {name: any}\nroutes: []\n",
-		  "t.yaml:3:12: 'any' is not an interface: a socket bound to it receives "
-		  "from every CAN interface" },
+		{"interfaces:\n  - {name: vcan0}\n  - {name: any}\nroutes: []\n",
+		 "t.yaml:3:12: 'any' is not an interface: a socket bound to it receives "
+		 "from every CAN interface"},
 		/* firewall lists that failed silently */
-		{ FW_HEAD "      allow: [{sid: 0x22, subs: [0x01]}]\n",
-		  "t.yaml:9:33: SID 0x22 has no sub-functions: subs: would be ignored" },
-		{ FW_HEAD "      allow: [0x22, {sid: 0x22}]\n",
-		  "t.yaml:9:27: SID 0x22 is listed twice in allow" },
-		{ FW_HEAD "      allow: [{sid: 0x10, subs: []}]\n",
-		  "t.yaml:9:33: an empty subs: list allows no sub-function; leave the SID out" },
-		{ FW_HEAD "      allow: [0x22]\n      address_byte: []\n",
-		  "t.yaml:10:21: address_byte: 1 to 8 address bytes" },
-		{ FW_HEAD "      allow: [0x22]\n      address_byte: [0xF1, 0x55, 0xF1]\n",
-		  "t.yaml:10:34: address byte 0xF1 is listed twice" },
+		{FW_HEAD "      allow: [{sid: 0x22, subs: [0x01]}]\n",
+		 "t.yaml:9:33: SID 0x22 has no sub-functions: subs: would be ignored"},
+		{FW_HEAD "      allow: [0x22, {sid: 0x22}]\n",
+		 "t.yaml:9:27: SID 0x22 is listed twice in allow"},
+		{FW_HEAD "      allow: [{sid: 0x10, subs: []}]\n",
+		 "t.yaml:9:33: an empty subs: list allows no sub-function; leave the SID out"},
+		{FW_HEAD "      allow: [0x22]\n      address_byte: []\n",
+		 "t.yaml:10:21: address_byte: 1 to 8 address bytes"},
+		{FW_HEAD "      allow: [0x22]\n      address_byte: [0xF1, 0x55, 0xF1]\n",
+		 "t.yaml:10:34: address byte 0xF1 is listed twice"},
 		/* the firewall belongs to the path */
-		{ FW_HEAD "      allow: [0x22]\n"
-		  "  - {name: all, from: vcan2, to: vcan0, masks: [{id: 0x700, mask: 0x700}]}\n",
-		  "t.yaml:10:5: route 'all': may send ids that the firewall of 'diag' guards "
-		  "from vcan2 to vcan0, without a firewall of its own; give it one, or keep "
-		  "its ids apart" },
-		{ FW_HEAD "      allow: [0x22]\n    actions: [{xor: {data: \"00 0C\"}}]\n",
-		  "t.yaml:5:5: route 'diag': a firewalled route may not change data or "
-		  "length (modification)" },
-		{ "interfaces:\n  - {name: vcan0}\n  - {name: vcan2, untrusted: true}\n"
-		  "routes:\n  - {name: obd, from: vcan2, to: vcan0, ids: [0x7DF]}\n",
-		  "t.yaml:5:5: route 'obd': vcan2 is untrusted: every route from it needs "
-		  "a firewall" },
+		{FW_HEAD
+		 "      allow: [0x22]\n"
+		 "  - {name: all, from: vcan2, to: vcan0, masks: [{id: 0x700, mask: 0x700}]}\n",
+		 "t.yaml:10:5: route 'all': may send ids that the firewall of 'diag' guards "
+		 "from vcan2 to vcan0, without a firewall of its own; give it one, or keep "
+		 "its ids apart"},
+		{FW_HEAD "      allow: [0x22]\n    actions: [{xor: {data: \"00 0C\"}}]\n",
+		 "t.yaml:5:5: route 'diag': a firewalled route may not change data or "
+		 "length (modification)"},
+		{"interfaces:\n  - {name: vcan0}\n  - {name: vcan2, untrusted: true}\n"
+		 "routes:\n  - {name: obd, from: vcan2, to: vcan0, ids: [0x7DF]}\n",
+		 "t.yaml:5:5: route 'obd': vcan2 is untrusted: every route from it needs "
+		 "a firewall"},
 	};
 	size_t i;
 
@@ -242,8 +246,8 @@ static void test_errors(void)
 		CU_ASSERT_EQUAL(load(t[i].yaml), -EINVAL);
 		CU_ASSERT_PTR_NULL(conf.engine);
 		if (strncmp(err, t[i].msg, strlen(t[i].msg)))
-			fprintf(stderr, "\n  case %zu: got '%s'\n  wanted '%s'\n", i,
-				err, t[i].msg);
+			fprintf(stderr, "\n  case %zu: got '%s'\n  wanted '%s'\n", i, err,
+				t[i].msg);
 		CU_ASSERT_EQUAL(strncmp(err, t[i].msg, strlen(t[i].msg)), 0);
 		CU_ASSERT_PTR_NULL(strchr(err, '\n'));
 	}
@@ -252,12 +256,11 @@ static void test_errors(void)
 /* The control socket's rights: names kept for canrigd to resolve. */
 static void test_control_rights(void)
 {
-	static const char yaml[] =
-		"options:\n"
-		"  control_group: canrig\n"
-		"  control_users: [alice, bob]\n"
-		"interfaces:\n  - {name: vcan0}\n  - {name: vcan1}\n"
-		"routes:\n  - {name: r, from: vcan0, to: vcan1}\n";
+	static const char yaml[] = "options:\n"
+				   "  control_group: canrig\n"
+				   "  control_users: [alice, bob]\n"
+				   "interfaces:\n  - {name: vcan0}\n  - {name: vcan1}\n"
+				   "routes:\n  - {name: r, from: vcan0, to: vcan1}\n";
 	static const char many[] =
 		"options:\n"
 		"  control_users: [a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q]\n"
@@ -279,8 +282,7 @@ static void test_control_rights(void)
 	CU_ASSERT_EQUAL(load("options: {control_group: []}\n"), -EINVAL);
 }
 
-static unsigned int send_hex(unsigned int src, uint32_t id, const char *hex,
-			     struct gw_emit *out)
+static unsigned int send_hex(unsigned int src, uint32_t id, const char *hex, struct gw_emit *out)
 {
 	uint8_t d[64];
 	struct cf_frame f;
@@ -303,8 +305,8 @@ static void test_trust(void)
 {
 	struct gw_emit out[8];
 
-	CU_ASSERT_EQUAL_FATAL(gw_conf_load_file(&conf, test_data("gw/fw_trust.yaml"),
-						err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(
+		gw_conf_load_file(&conf, test_data("gw/fw_trust.yaml"), err, sizeof(err)), 0);
 	CU_ASSERT(gw_engine_spec(conf.engine)->ifs[1].untrusted);
 	CU_ASSERT(!gw_engine_spec(conf.engine)->ifs[0].untrusted);
 	CU_ASSERT_EQUAL(send_hex(1, 0x7E0, "0322F190CCCCCCCC", out), 1);
@@ -334,7 +336,8 @@ static void test_trust(void)
 static void test_regress(void)
 {
 	CU_ASSERT_EQUAL(gw_conf_load_file(&conf, test_data("regress/gw-conf-cr-in-scalar.yaml"),
-					  err, sizeof(err)), -EINVAL);
+					  err, sizeof(err)),
+			-EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":11:26: expected a number"));
 	CU_ASSERT_PTR_NULL(strchr(err, '\n'));
 	CU_ASSERT_PTR_NULL(strchr(err, '\r'));
@@ -384,14 +387,14 @@ static void test_id_caps(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(y);
 	CU_ASSERT_EQUAL(load(y), -EINVAL);
 	CU_ASSERT_STRING_EQUAL(err, "t.yaml:4105:9: route 'r0': more than 4096 id "
-			       "selections (ids: and masks: items) in one route");
+				    "selections (ids: and masks: items) in one route");
 	free(y);
 	/* ids: and masks: together: the second mask (line 9 + 4095 + 1 + 2) */
 	y = many_ids(1, 4095, 2);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(y);
 	CU_ASSERT_EQUAL(load(y), -EINVAL);
 	CU_ASSERT_STRING_EQUAL(err, "t.yaml:4106:9: route 'r0': more than 4096 id "
-			       "selections (ids: and masks: items) in one route");
+				    "selections (ids: and masks: items) in one route");
 	free(y);
 	y = many_ids(1, 4095, 1);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(y);
@@ -410,7 +413,7 @@ static void test_id_caps(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(y);
 	CU_ASSERT_EQUAL(load(y), -EINVAL);
 	CU_ASSERT_STRING_EQUAL(err, "t.yaml:65609:9: route 'r16': more than 65536 id "
-			       "selections (ids: and masks: items) in all routes");
+				    "selections (ids: and masks: items) in all routes");
 	free(y);
 }
 

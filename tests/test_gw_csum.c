@@ -80,13 +80,13 @@ static const struct {
 	uint8_t j1850, h2f;
 	uint16_t ccitt;
 } vec[] = {
-	{ { 0x00, 0x00, 0x00, 0x00 }, 4, 0x59, 0x12, 0x84C0 },
-	{ { 0xF2, 0x01, 0x83 }, 3, 0x37, 0xC2, 0xD374 },
-	{ { 0x0F, 0xAA, 0x00, 0x55 }, 4, 0x79, 0xC6, 0x2023 },
-	{ { 0x00, 0xFF, 0x55, 0x11 }, 4, 0xB8, 0x77, 0xB8F9 },
-	{ { 0x33, 0x22, 0x55, 0xAA, 0xBB, 0xCC, 0xDD, 0xEE, 0xFF }, 9, 0xCB, 0x11, 0xF53F },
-	{ { 0x92, 0x6B, 0x55 }, 3, 0x8C, 0x33, 0x0745 },
-	{ { 0xFF, 0xFF, 0xFF, 0xFF }, 4, 0x74, 0x6C, 0x1D0F },
+	{{0x00, 0x00, 0x00, 0x00}, 4, 0x59, 0x12, 0x84C0},
+	{{0xF2, 0x01, 0x83}, 3, 0x37, 0xC2, 0xD374},
+	{{0x0F, 0xAA, 0x00, 0x55}, 4, 0x79, 0xC6, 0x2023},
+	{{0x00, 0xFF, 0x55, 0x11}, 4, 0xB8, 0x77, 0xB8F9},
+	{{0x33, 0x22, 0x55, 0xAA, 0xBB, 0xCC, 0xDD, 0xEE, 0xFF}, 9, 0xCB, 0x11, 0xF53F},
+	{{0x92, 0x6B, 0x55}, 3, 0x8C, 0x33, 0x0745},
+	{{0xFF, 0xFF, 0xFF, 0xFF}, 4, 0x74, 0x6C, 0x1D0F},
 };
 
 static void test_crc_vectors(void)
@@ -199,8 +199,7 @@ static void kern_xor(const struct gw_xor *x, uint8_t *d, int len)
 	d[r] = v;
 }
 
-static void kern_crc8(const struct gw_crc8 *c, uint8_t poly, uint32_t can_id, uint8_t *d,
-		      int len)
+static void kern_crc8(const struct gw_crc8 *c, uint8_t poly, uint32_t can_id, uint8_t *d, int len)
 {
 	int f = c->from_idx, t = c->to_idx, r = c->result_idx, i;
 	uint8_t crc = c->init_crc_val, b;
@@ -267,7 +266,8 @@ static void test_cangw_xor(void)
 						bad += ret != 0 || memcmp(got, want, sizeof(got));
 						done++;
 					} else {
-						bad += ret != -EMSGSIZE || memcmp(got, fr, sizeof(fr));
+						bad += ret != -EMSGSIZE ||
+						       memcmp(got, fr, sizeof(fr));
 						refused++;
 					}
 				}
@@ -294,9 +294,9 @@ static void test_cangw_xor(void)
 	CU_ASSERT_EQUAL(bad, 0);
 	/* by hand: -1 is the last byte of this frame, from > to is the same XOR */
 	{
-		uint8_t d[5] = { 0x01, 0x02, 0x04, 0x08, 0x00 };
-		struct gw_xor h = { .from_idx = -2, .to_idx = 0, .result_idx = -1,
-				    .init_xor_val = 0x80 };
+		uint8_t d[5] = {0x01, 0x02, 0x04, 0x08, 0x00};
+		struct gw_xor h = {
+			.from_idx = -2, .to_idx = 0, .result_idx = -1, .init_xor_val = 0x80};
 
 		CU_ASSERT_EQUAL(gw_xor_apply(&h, d, 5), 0);
 		CU_ASSERT_EQUAL(d[4], 0x8F);
@@ -307,8 +307,8 @@ static void test_cangw_xor(void)
 
 static void test_cangw_crc8(void)
 {
-	static const uint8_t polys[] = { 0x1D, 0x2F, 0x07 };
-	static const uint32_t ids[] = { 0x123, 0x7FF, 0x000, 0x12345678, 0x1FFFFFFF };
+	static const uint8_t polys[] = {0x1D, 0x2F, 0x07};
+	static const uint32_t ids[] = {0x123, 0x7FF, 0x000, 0x12345678, 0x1FFFFFFF};
 	struct gw_crc8 c;
 	uint8_t fr[64], want[64], got[64], tabs[3][256];
 	int f, t, r, len, ret, bad = 0, done = 0, prof;
@@ -340,7 +340,8 @@ static void test_cangw_crc8(void)
 						memcpy(want, fr, sizeof(fr));
 						memcpy(got, fr, sizeof(fr));
 						ret = gw_crc8_apply(&c, id, got, (size_t)len);
-						if (fits(f, t, r, len, 1) && (prof != 2 || len >= 2)) {
+						if (fits(f, t, r, len, 1) &&
+						    (prof != 2 || len >= 2)) {
 							kern_crc8(&c, poly, id, want, len);
 							bad += ret != 0 ||
 							       memcmp(got, want, sizeof(got));
@@ -381,8 +382,8 @@ static void test_cangw_crc8(void)
 	CU_ASSERT_EQUAL(bad, 0);
 	/* by hand: J1850 parameters walked backwards equal the reversed bytes */
 	{
-		uint8_t d[8] = { 1, 2, 3, 4, 5, 6, 7, 0 }, rev[7] = { 7, 6, 5, 4, 3, 2, 1 };
-		uint8_t e[4] = { 9, 8, 7, 0 }, rev2[3] = { 7, 8, 9 };
+		uint8_t d[8] = {1, 2, 3, 4, 5, 6, 7, 0}, rev[7] = {7, 6, 5, 4, 3, 2, 1};
+		uint8_t e[4] = {9, 8, 7, 0}, rev2[3] = {7, 8, 9};
 
 		memset(&c, 0, sizeof(c));
 		gw_crc8_table(c.crctab, 0x1D);
@@ -405,7 +406,7 @@ static void test_cangw_crc8(void)
 		CU_ASSERT_EQUAL(e[3], gw_crc8_sae_j1850(rev2, 3, 0, 1));
 		/* SFFID_XOR folds bits 8-15 of the id, all of them (gw.c) */
 		{
-			uint8_t p[3] = { 0xAA, 0x00, 0x00 }, q[2] = { 0xAA, 0x78 ^ 0x56 };
+			uint8_t p[3] = {0xAA, 0x00, 0x00}, q[2] = {0xAA, 0x78 ^ 0x56};
 
 			c.profile = GW_CRC8PRF_SFFID_XOR;
 			c.from_idx = 0;
@@ -419,7 +420,7 @@ static void test_cangw_crc8(void)
 		}
 		/* 16U8 reads data[1] before the result is stored into it */
 		{
-			uint8_t p[2] = { 0x10, 0x05 }, q[2] = { 0x10, 0 };
+			uint8_t p[2] = {0x10, 0x05}, q[2] = {0x10, 0};
 
 			c.profile = GW_CRC8PRF_16U8;
 			for (i = 0; i < 16; i++)
@@ -434,8 +435,11 @@ static void test_cangw_crc8(void)
 
 static void test_crc16_rule(void)
 {
-	struct gw_crc16 c = { .from_idx = 0, .to_idx = 8, .result_idx = 9,
-			      .order = GW_CRC16_BE, .init_val = 0xFFFF };
+	struct gw_crc16 c = {.from_idx = 0,
+			     .to_idx = 8,
+			     .result_idx = 9,
+			     .order = GW_CRC16_BE,
+			     .init_val = 0xFFFF};
 	uint8_t d[11], fr[64], got[64], tmp[9];
 	uint16_t v;
 	unsigned int i;
@@ -532,14 +536,17 @@ static void test_e2e_p01_vectors(void)
 		uint8_t mode;
 		uint8_t f0[2], f1[2];
 	} v[] = {
-		{ GW_E2E_P01_DATAID_BOTH, { 0xCC, 0x00 }, { 0x91, 0x01 } },
-		{ GW_E2E_P01_DATAID_ALT, { 0xCE, 0x00 }, { 0x02, 0x01 } },
-		{ GW_E2E_P01_DATAID_LOW, { 0xCE, 0x00 }, { 0x93, 0x01 } },
-		{ GW_E2E_P01_DATAID_NIBBLE, { 0x2A, 0x10 }, { 0x77, 0x11 } },
+		{GW_E2E_P01_DATAID_BOTH, {0xCC, 0x00}, {0x91, 0x01}},
+		{GW_E2E_P01_DATAID_ALT, {0xCE, 0x00}, {0x02, 0x01}},
+		{GW_E2E_P01_DATAID_LOW, {0xCE, 0x00}, {0x93, 0x01}},
+		{GW_E2E_P01_DATAID_NIBBLE, {0x2A, 0x10}, {0x77, 0x11}},
 	};
-	struct gw_e2e_p01 p = { .data_id = 0x123, .crc_offset = 0, .counter_offset = 8,
-				.nibble_offset = 12, .data_len = 8,
-				.counter_mode = GW_E2E_REGENERATE };
+	struct gw_e2e_p01 p = {.data_id = 0x123,
+			       .crc_offset = 0,
+			       .counter_offset = 8,
+			       .nibble_offset = 12,
+			       .data_len = 8,
+			       .counter_mode = GW_E2E_REGENERATE};
 	struct gw_e2e_state st;
 	uint8_t d[8], ctr;
 	size_t i;
@@ -577,9 +584,12 @@ static void test_e2e_p01_vectors(void)
 
 static void test_e2e_p01_counter(void)
 {
-	struct gw_e2e_p01 p = { .data_id = 0xBEEF, .mode = GW_E2E_P01_DATAID_ALT,
-				.crc_offset = 56, .counter_offset = 4, .data_len = 8 };
-	struct gw_e2e_state st = { 0 };
+	struct gw_e2e_p01 p = {.data_id = 0xBEEF,
+			       .mode = GW_E2E_P01_DATAID_ALT,
+			       .crc_offset = 56,
+			       .counter_offset = 4,
+			       .data_len = 8};
+	struct gw_e2e_state st = {0};
 	uint8_t d[8], before[8], ctr;
 	unsigned int i, modes = 0;
 	int bad = 0;
@@ -621,7 +631,7 @@ static void test_e2e_p01_counter(void)
 	CU_ASSERT(!memcmp(d, before, 8));
 	/* random layouts and Data IDs against the model, all four modes */
 	for (i = 0; i < 20000; i++) {
-		struct gw_csum c = { .kind = GW_CSUM_E2E_P01 };
+		struct gw_csum c = {.kind = GW_CSUM_E2E_P01};
 		uint8_t f[64], want;
 		size_t n = 2 + rnd() % 63;
 		int r;
@@ -647,7 +657,7 @@ static void test_e2e_p01_counter(void)
 		}
 		r = gw_csum_apply(&c, &st, 0, f, n);
 		ctr = (uint8_t)((c.u.p01.counter_offset % 8) ? f[c.u.p01.counter_offset / 8] >> 4
-							      : f[c.u.p01.counter_offset / 8] & 0xF);
+							     : f[c.u.p01.counter_offset / 8] & 0xF);
 		want = ref_p01(&c.u.p01, ctr, f, n);
 		bad += r != 0 || f[c.u.p01.crc_offset / 8] != want ||
 		       gw_csum_verify(&c, 0, f, n) != 0;
@@ -659,8 +669,8 @@ static void test_e2e_p01_counter(void)
 
 static void test_e2e_p02(void)
 {
-	struct gw_e2e_p02 p = { .counter_mode = GW_E2E_REGENERATE, .data_len = 8 };
-	struct gw_e2e_state st = { 0 };
+	struct gw_e2e_p02 p = {.counter_mode = GW_E2E_REGENERATE, .data_len = 8};
+	struct gw_e2e_state st = {0};
 	uint8_t d[8], before[8], ctr, want;
 	unsigned int i;
 	int bad = 0;
@@ -689,9 +699,9 @@ static void test_e2e_p02(void)
 	CU_ASSERT_EQUAL(gw_e2e_p02_protect(&p, &st, d, 8), 0);
 	CU_ASSERT(!memcmp(d, "\xbc\x02\x02\x03\x04\x05\x06\x07", 8));
 	CU_ASSERT_EQUAL(gw_e2e_p02_check(&p, d, 8, NULL), 0);
-	CU_ASSERT_EQUAL(gw_e2e_p02_check(&p, (const uint8_t *)"\xbc\x01\x02\x03\x04\x05\x06\x07",
-					 8, NULL),
-			-EBADMSG);
+	CU_ASSERT_EQUAL(
+		gw_e2e_p02_check(&p, (const uint8_t *)"\xbc\x01\x02\x03\x04\x05\x06\x07", 8, NULL),
+		-EBADMSG);
 	p.counter_mode = GW_E2E_KEEP;
 	for (i = 0; i < 8; i++)
 		d[i] = (uint8_t)i;
@@ -740,8 +750,8 @@ static void sample_rules(struct gw_csum r[6])
 {
 	memset(r, 0, 6 * sizeof(r[0]));
 	r[0].kind = GW_CSUM_XOR;
-	r[0].u.xsum = (struct gw_xor){ .from_idx = 0, .to_idx = -2, .result_idx = -1,
-				       .init_xor_val = 0x5A };
+	r[0].u.xsum = (struct gw_xor){
+		.from_idx = 0, .to_idx = -2, .result_idx = -1, .init_xor_val = 0x5A};
 	r[1].kind = GW_CSUM_CRC8;
 	r[1].u.crc8.from_idx = 1;
 	r[1].u.crc8.to_idx = 6;
@@ -751,12 +761,15 @@ static void sample_rules(struct gw_csum r[6])
 	r[1].u.crc8.profile = GW_CRC8PRF_SFFID_XOR;
 	gw_crc8_table(r[1].u.crc8.crctab, 0x1D);
 	r[2].kind = GW_CSUM_CRC16;
-	r[2].u.crc16 = (struct gw_crc16){ .from_idx = 2, .to_idx = 7, .result_idx = 0,
-					  .init_val = 0xFFFF };
+	r[2].u.crc16 =
+		(struct gw_crc16){.from_idx = 2, .to_idx = 7, .result_idx = 0, .init_val = 0xFFFF};
 	r[3].kind = GW_CSUM_E2E_P01;
-	r[3].u.p01 = (struct gw_e2e_p01){ .data_id = 0x123, .mode = GW_E2E_P01_DATAID_NIBBLE,
-					  .crc_offset = 0, .counter_offset = 8,
-					  .nibble_offset = 12, .data_len = 8 };
+	r[3].u.p01 = (struct gw_e2e_p01){.data_id = 0x123,
+					 .mode = GW_E2E_P01_DATAID_NIBBLE,
+					 .crc_offset = 0,
+					 .counter_offset = 8,
+					 .nibble_offset = 12,
+					 .data_len = 8};
 	r[4].kind = GW_CSUM_E2E_P02;
 	r[4].u.p02.data_len = 8;
 	r[5].kind = GW_CSUM_CRC8;
@@ -804,7 +817,7 @@ static void test_bounds(void)
 	}
 	/* the relative rules fit shorter frames: XOR from 2 bytes, CRC8 16u8 from 3 */
 	{
-		uint8_t d[3] = { 1, 2, 3 };
+		uint8_t d[3] = {1, 2, 3};
 
 		CU_ASSERT_EQUAL(gw_csum_apply(&r[0], NULL, 0, d, 1), -EMSGSIZE);
 		CU_ASSERT_EQUAL(gw_csum_apply(&r[0], NULL, 0, d, 2), 0);
@@ -815,7 +828,7 @@ static void test_bounds(void)
 	/* E2E with data_len 0 covers whatever the frame has */
 	{
 		struct gw_e2e_p01 p = r[3].u.p01;
-		uint8_t d[3] = { 0 };
+		uint8_t d[3] = {0};
 
 		p.data_len = 0;
 		st.counter = 0;
@@ -847,67 +860,78 @@ static void test_check(void)
 		size_t max_len;
 		int want;
 	} t[] = {
-		{ { .kind = GW_CSUM_XOR, .u.xsum = { 0, 7, -1, 0 } }, 8, 0 },
-		{ { .kind = GW_CSUM_XOR, .u.xsum = { -8, 7, -8, 0 } }, 8, 0 },
-		{ { .kind = GW_CSUM_XOR, .u.xsum = { 0, 8, 1, 0 } }, 8, -EINVAL },
-		{ { .kind = GW_CSUM_XOR, .u.xsum = { -9, 0, 1, 0 } }, 8, -EINVAL },
-		{ { .kind = GW_CSUM_XOR, .u.xsum = { 0, 1, 8, 0 } }, 8, -EINVAL },
-		{ { .kind = GW_CSUM_XOR, .u.xsum = { 0, 40, -64, 0 } }, 64, 0 },
-		{ { .kind = GW_CSUM_XOR, .u.xsum = { 0, 40, -64, 0 } }, 8, -EINVAL },
-		{ { .kind = GW_CSUM_XOR, .u.xsum = { 0, 1, 2, 0 } }, 0, -EINVAL },
-		{ { .kind = GW_CSUM_XOR, .u.xsum = { 0, 1, 2, 0 } }, 65, -EINVAL },
-		{ { .kind = 0 }, 8, -EINVAL },
-		{ { .kind = 6 }, 8, -EINVAL },
-		{ { .kind = GW_CSUM_CRC8, .u.crc8 = { .to_idx = 6, .result_idx = 7, .profile = 3 } },
-		  8, 0 },
-		{ { .kind = GW_CSUM_CRC8, .u.crc8 = { .to_idx = 6, .result_idx = 7, .profile = 4 } },
-		  8, -EINVAL },
-		{ { .kind = GW_CSUM_CRC8, .u.crc8 = { .result_idx = -1, .profile = 2 } }, 1, -EINVAL },
-		{ { .kind = GW_CSUM_CRC8, .u.crc8 = { .to_idx = -9, .result_idx = 7 } }, 8, -EINVAL },
-		{ { .kind = GW_CSUM_CRC16, .u.crc16 = { .to_idx = 5, .result_idx = 6 } }, 8, 0 },
-		{ { .kind = GW_CSUM_CRC16, .u.crc16 = { .to_idx = 5, .result_idx = -2 } }, 8, 0 },
-		{ { .kind = GW_CSUM_CRC16, .u.crc16 = { .to_idx = 5, .result_idx = 7 } }, 8, -EINVAL },
-		{ { .kind = GW_CSUM_CRC16, .u.crc16 = { .to_idx = 5, .result_idx = -1 } }, 8, -EINVAL },
-		{ { .kind = GW_CSUM_CRC16, .u.crc16 = { .to_idx = 5, .result_idx = -9 } }, 8, -EINVAL },
-		{ { .kind = GW_CSUM_CRC16, .u.crc16 = { .result_idx = 0, .order = 2 } }, 8, -EINVAL },
-		{ { .kind = GW_CSUM_E2E_P01, .u.p01 = { .counter_offset = 8 } }, 8, 0 },
-		{ { .kind = GW_CSUM_E2E_P01, .u.p01 = { .counter_offset = 8, .mode = 4 } }, 8,
-		  -EINVAL },
-		{ { .kind = GW_CSUM_E2E_P01, .u.p01 = { .counter_offset = 8, .counter_mode = 2 } },
-		  8, -EINVAL },
-		{ { .kind = GW_CSUM_E2E_P01, .u.p01 = { .crc_offset = 4, .counter_offset = 8 } }, 8,
-		  -EINVAL },
-		{ { .kind = GW_CSUM_E2E_P01, .u.p01 = { .counter_offset = 6 } }, 8, -EINVAL },
-		{ { .kind = GW_CSUM_E2E_P01, .u.p01 = { .counter_offset = 4 } }, 8, -EINVAL },
-		{ { .kind = GW_CSUM_E2E_P01, .u.p01 = { .crc_offset = 64, .counter_offset = 8 } }, 8,
-		  -EINVAL },
-		{ { .kind = GW_CSUM_E2E_P01, .u.p01 = { .counter_offset = 68 } }, 8, -EINVAL },
-		{ { .kind = GW_CSUM_E2E_P01,
-		    .u.p01 = { .crc_offset = 32, .counter_offset = 8, .data_len = 4 } },
-		  8, -EINVAL },
-		{ { .kind = GW_CSUM_E2E_P01, .u.p01 = { .counter_offset = 8, .data_len = 9 } }, 8,
-		  -EINVAL },
-		{ { .kind = GW_CSUM_E2E_P01,
-		    .u.p01 = { .counter_offset = 8, .mode = 3, .nibble_offset = 12 } },
-		  8, 0 },
-		{ { .kind = GW_CSUM_E2E_P01,
-		    .u.p01 = { .counter_offset = 8, .mode = 3, .nibble_offset = 14 } },
-		  8, -EINVAL },
-		{ { .kind = GW_CSUM_E2E_P01,
-		    .u.p01 = { .counter_offset = 8, .mode = 3, .nibble_offset = 8 } },
-		  8, -EINVAL },
-		{ { .kind = GW_CSUM_E2E_P01,
-		    .u.p01 = { .counter_offset = 8, .mode = 3, .nibble_offset = 4 } },
-		  8, -EINVAL },
-		{ { .kind = GW_CSUM_E2E_P01,
-		    .u.p01 = { .counter_offset = 8, .mode = 3, .nibble_offset = 64 } },
-		  8, -EINVAL },
-		{ { .kind = GW_CSUM_E2E_P02, .u.p02 = { .data_len = 0 } }, 8, 0 },
-		{ { .kind = GW_CSUM_E2E_P02, .u.p02 = { .data_len = 2 } }, 8, 0 },
-		{ { .kind = GW_CSUM_E2E_P02, .u.p02 = { .data_len = 1 } }, 8, -EINVAL },
-		{ { .kind = GW_CSUM_E2E_P02, .u.p02 = { .data_len = 9 } }, 8, -EINVAL },
-		{ { .kind = GW_CSUM_E2E_P02, .u.p02 = { .counter_mode = 2 } }, 8, -EINVAL },
-		{ { .kind = GW_CSUM_E2E_P02, .u.p02 = { .data_len = 0 } }, 1, -EINVAL },
+		{{.kind = GW_CSUM_XOR, .u.xsum = {0, 7, -1, 0}}, 8, 0},
+		{{.kind = GW_CSUM_XOR, .u.xsum = {-8, 7, -8, 0}}, 8, 0},
+		{{.kind = GW_CSUM_XOR, .u.xsum = {0, 8, 1, 0}}, 8, -EINVAL},
+		{{.kind = GW_CSUM_XOR, .u.xsum = {-9, 0, 1, 0}}, 8, -EINVAL},
+		{{.kind = GW_CSUM_XOR, .u.xsum = {0, 1, 8, 0}}, 8, -EINVAL},
+		{{.kind = GW_CSUM_XOR, .u.xsum = {0, 40, -64, 0}}, 64, 0},
+		{{.kind = GW_CSUM_XOR, .u.xsum = {0, 40, -64, 0}}, 8, -EINVAL},
+		{{.kind = GW_CSUM_XOR, .u.xsum = {0, 1, 2, 0}}, 0, -EINVAL},
+		{{.kind = GW_CSUM_XOR, .u.xsum = {0, 1, 2, 0}}, 65, -EINVAL},
+		{{.kind = 0}, 8, -EINVAL},
+		{{.kind = 6}, 8, -EINVAL},
+		{{.kind = GW_CSUM_CRC8, .u.crc8 = {.to_idx = 6, .result_idx = 7, .profile = 3}},
+		 8,
+		 0},
+		{{.kind = GW_CSUM_CRC8, .u.crc8 = {.to_idx = 6, .result_idx = 7, .profile = 4}},
+		 8,
+		 -EINVAL},
+		{{.kind = GW_CSUM_CRC8, .u.crc8 = {.result_idx = -1, .profile = 2}}, 1, -EINVAL},
+		{{.kind = GW_CSUM_CRC8, .u.crc8 = {.to_idx = -9, .result_idx = 7}}, 8, -EINVAL},
+		{{.kind = GW_CSUM_CRC16, .u.crc16 = {.to_idx = 5, .result_idx = 6}}, 8, 0},
+		{{.kind = GW_CSUM_CRC16, .u.crc16 = {.to_idx = 5, .result_idx = -2}}, 8, 0},
+		{{.kind = GW_CSUM_CRC16, .u.crc16 = {.to_idx = 5, .result_idx = 7}}, 8, -EINVAL},
+		{{.kind = GW_CSUM_CRC16, .u.crc16 = {.to_idx = 5, .result_idx = -1}}, 8, -EINVAL},
+		{{.kind = GW_CSUM_CRC16, .u.crc16 = {.to_idx = 5, .result_idx = -9}}, 8, -EINVAL},
+		{{.kind = GW_CSUM_CRC16, .u.crc16 = {.result_idx = 0, .order = 2}}, 8, -EINVAL},
+		{{.kind = GW_CSUM_E2E_P01, .u.p01 = {.counter_offset = 8}}, 8, 0},
+		{{.kind = GW_CSUM_E2E_P01, .u.p01 = {.counter_offset = 8, .mode = 4}}, 8, -EINVAL},
+		{{.kind = GW_CSUM_E2E_P01, .u.p01 = {.counter_offset = 8, .counter_mode = 2}},
+		 8,
+		 -EINVAL},
+		{{.kind = GW_CSUM_E2E_P01, .u.p01 = {.crc_offset = 4, .counter_offset = 8}},
+		 8,
+		 -EINVAL},
+		{{.kind = GW_CSUM_E2E_P01, .u.p01 = {.counter_offset = 6}}, 8, -EINVAL},
+		{{.kind = GW_CSUM_E2E_P01, .u.p01 = {.counter_offset = 4}}, 8, -EINVAL},
+		{{.kind = GW_CSUM_E2E_P01, .u.p01 = {.crc_offset = 64, .counter_offset = 8}},
+		 8,
+		 -EINVAL},
+		{{.kind = GW_CSUM_E2E_P01, .u.p01 = {.counter_offset = 68}}, 8, -EINVAL},
+		{{.kind = GW_CSUM_E2E_P01,
+		  .u.p01 = {.crc_offset = 32, .counter_offset = 8, .data_len = 4}},
+		 8,
+		 -EINVAL},
+		{{.kind = GW_CSUM_E2E_P01, .u.p01 = {.counter_offset = 8, .data_len = 9}},
+		 8,
+		 -EINVAL},
+		{{.kind = GW_CSUM_E2E_P01,
+		  .u.p01 = {.counter_offset = 8, .mode = 3, .nibble_offset = 12}},
+		 8,
+		 0},
+		{{.kind = GW_CSUM_E2E_P01,
+		  .u.p01 = {.counter_offset = 8, .mode = 3, .nibble_offset = 14}},
+		 8,
+		 -EINVAL},
+		{{.kind = GW_CSUM_E2E_P01,
+		  .u.p01 = {.counter_offset = 8, .mode = 3, .nibble_offset = 8}},
+		 8,
+		 -EINVAL},
+		{{.kind = GW_CSUM_E2E_P01,
+		  .u.p01 = {.counter_offset = 8, .mode = 3, .nibble_offset = 4}},
+		 8,
+		 -EINVAL},
+		{{.kind = GW_CSUM_E2E_P01,
+		  .u.p01 = {.counter_offset = 8, .mode = 3, .nibble_offset = 64}},
+		 8,
+		 -EINVAL},
+		{{.kind = GW_CSUM_E2E_P02, .u.p02 = {.data_len = 0}}, 8, 0},
+		{{.kind = GW_CSUM_E2E_P02, .u.p02 = {.data_len = 2}}, 8, 0},
+		{{.kind = GW_CSUM_E2E_P02, .u.p02 = {.data_len = 1}}, 8, -EINVAL},
+		{{.kind = GW_CSUM_E2E_P02, .u.p02 = {.data_len = 9}}, 8, -EINVAL},
+		{{.kind = GW_CSUM_E2E_P02, .u.p02 = {.counter_mode = 2}}, 8, -EINVAL},
+		{{.kind = GW_CSUM_E2E_P02, .u.p02 = {.data_len = 0}}, 1, -EINVAL},
 	};
 	size_t i;
 
@@ -926,7 +950,7 @@ static void test_check(void)
 	}
 	/* an unknown kind is refused when applied too */
 	{
-		uint8_t d[8] = { 0 };
+		uint8_t d[8] = {0};
 
 		CU_ASSERT_EQUAL(gw_csum_apply(&t[9].c, NULL, 0, d, 8), -EINVAL);
 		CU_ASSERT_EQUAL(gw_csum_verify(&t[9].c, 0, d, 8), -EINVAL);
@@ -954,7 +978,7 @@ static void test_kernel_ok(void)
 	 */
 	{
 		struct gw_crc8 k;
-		struct gw_e2e_p02 p = { .counter_mode = GW_E2E_KEEP };
+		struct gw_e2e_p02 p = {.counter_mode = GW_E2E_KEEP};
 		uint8_t a[64], b[64];
 		unsigned int i;
 		size_t n;

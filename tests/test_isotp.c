@@ -20,8 +20,8 @@ struct bus {
 	uint64_t t[4096];
 	unsigned int n;
 	unsigned int ev_a, ev_b;
-	int drop_fc;     /* the receiver's FCs are lost */
-	int no_confirm;  /* A's frames are never confirmed */
+	int drop_fc;	/* the receiver's FCs are lost */
+	int no_confirm; /* A's frames are never confirmed */
 };
 
 static void note(struct bus *bus, const struct isotp_frame *f, uint64_t now)
@@ -65,8 +65,7 @@ static void pump(struct bus *bus, struct isotp *a, struct isotp *b, uint64_t now
 }
 
 /* Runs until both are idle or until limit; returns the end time. */
-static uint64_t run(struct bus *bus, struct isotp *a, struct isotp *b,
-		    uint64_t now, uint64_t limit)
+static uint64_t run(struct bus *bus, struct isotp *a, struct isotp *b, uint64_t now, uint64_t limit)
 {
 	while (now < limit) {
 		uint64_t da, db, d;
@@ -82,8 +81,8 @@ static uint64_t run(struct bus *bus, struct isotp *a, struct isotp *b,
 	return now;
 }
 
-static void pair(struct isotp *a, struct isotp *b, struct isotp_cfg *ca,
-		 uint8_t *buf_b, size_t cap_b)
+static void pair(struct isotp *a, struct isotp *b, struct isotp_cfg *ca, uint8_t *buf_b,
+		 size_t cap_b)
 {
 	struct isotp_cfg cb = *ca;
 
@@ -130,20 +129,19 @@ static struct bus bus;
 static void test_lengths_classic(void)
 {
 	struct isotp_cfg c;
-	static const size_t lens[] = { 1, 6, 7, 8, 13, 14, 62, 63, 64, 4094, 4095 };
+	static const size_t lens[] = {1, 6, 7, 8, 13, 14, 62, 63, 64, 4094, 4095};
 	size_t i;
 
 	cfg_classic(&c);
 	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
 		unsigned int frames = transfer(&c, lens[i], &bus);
 		/* SF up to 7; else FF (6 bytes) + CFs of 7 + one FC */
-		unsigned int want = lens[i] <= 7 ? 1 :
-			1 + (unsigned int)((lens[i] - 6 + 6) / 7) + 1;
+		unsigned int want =
+			lens[i] <= 7 ? 1 : 1 + (unsigned int)((lens[i] - 6 + 6) / 7) + 1;
 
 		CU_ASSERT_EQUAL(frames, want);
 		if (frames != want)
-			fprintf(stderr, "len %zu: %u frames, want %u\n", lens[i],
-				frames, want);
+			fprintf(stderr, "len %zu: %u frames, want %u\n", lens[i], frames, want);
 	}
 	/* single frame layout, padded to 8 with 0xCC */
 	transfer(&c, 3, &bus);
@@ -181,7 +179,7 @@ static void test_lengths_classic(void)
 	c.pad = 0;
 	transfer(&c, 3, &bus);
 	CU_ASSERT_EQUAL(bus.fr[0].f.len, 4);
-	transfer(&c, 20, &bus); /* FF 6 + CF 7 + CF 7 */
+	transfer(&c, 20, &bus);		     /* FF 6 + CF 7 + CF 7 */
 	CU_ASSERT_EQUAL(bus.fr[1].f.len, 3); /* FC unpadded */
 	CU_ASSERT_EQUAL(bus.fr[3].f.len, 8);
 	CU_ASSERT_EQUAL(bus.fr[3].data[0], 0x22);
@@ -191,8 +189,7 @@ static void test_lengths_classic(void)
 static void test_lengths_fd(void)
 {
 	struct isotp_cfg c;
-	static const size_t lens[] = { 1, 7, 8, 62, 63, 64, 4095, 4096, 65536,
-				       1 << 20 };
+	static const size_t lens[] = {1, 7, 8, 62, 63, 64, 4095, 4096, 65536, 1 << 20};
 	size_t i;
 
 	cfg_classic(&c);
@@ -265,9 +262,8 @@ static void test_addressing(void)
 	{
 		struct isotp b;
 		uint8_t buf[64];
-		uint8_t d[8] = { 0x08, 0x02, 0x11, 0x22, 0xCC, 0xCC, 0xCC, 0xCC };
-		struct cf_frame f = { .data = d, .id = 0x18CEF133, .len = 8,
-				      .flags = CF_EFF };
+		uint8_t d[8] = {0x08, 0x02, 0x11, 0x22, 0xCC, 0xCC, 0xCC, 0xCC};
+		struct cf_frame f = {.data = d, .id = 0x18CEF133, .len = 8, .flags = CF_EFF};
 
 		isotp_init(&b, &c, buf, sizeof(buf));
 		CU_ASSERT_EQUAL(isotp_input(&b, &f, 0), 0);
@@ -280,10 +276,10 @@ static void test_addressing(void)
 }
 
 /* A receiver driven by hand: inject a frame into a. */
-static unsigned int inject(struct isotp *a, uint32_t id, const uint8_t *d,
-			   unsigned int len, uint64_t now)
+static unsigned int inject(struct isotp *a, uint32_t id, const uint8_t *d, unsigned int len,
+			   uint64_t now)
 {
-	struct cf_frame f = { .data = d, .id = id, .len = (uint8_t)len };
+	struct cf_frame f = {.data = d, .id = id, .len = (uint8_t)len};
 
 	return isotp_input(a, &f, now);
 }
@@ -294,10 +290,10 @@ static void test_flow_control(void)
 	struct isotp a;
 	struct isotp_frame out[64];
 	static uint8_t msg[100];
-	static const uint8_t wait[8] = { 0x31, 0, 0, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC };
-	static const uint8_t cts[8] = { 0x30, 2, 0, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC };
-	static const uint8_t ovf[8] = { 0x32, 0, 0, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC };
-	static const uint8_t bad[8] = { 0x35, 0, 0, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC };
+	static const uint8_t wait[8] = {0x31, 0, 0, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC};
+	static const uint8_t cts[8] = {0x30, 2, 0, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC};
+	static const uint8_t ovf[8] = {0x32, 0, 0, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC};
+	static const uint8_t bad[8] = {0x35, 0, 0, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC};
 	unsigned int i, n;
 
 	cfg_classic(&c);
@@ -342,7 +338,7 @@ static void test_flow_control(void)
 	{
 		struct isotp b;
 		uint8_t small[50];
-		static const uint8_t ff[8] = { 0x10, 100, 1, 2, 3, 4, 5, 6 };
+		static const uint8_t ff[8] = {0x10, 100, 1, 2, 3, 4, 5, 6};
 
 		isotp_init(&b, &c, small, sizeof(small));
 		b.cfg.rx_id = 0x7E8;
@@ -359,10 +355,10 @@ static void test_sequence_and_restart(void)
 	struct isotp b;
 	uint8_t buf[256];
 	struct isotp_frame out[4];
-	static const uint8_t ff[8] = { 0x10, 20, 1, 2, 3, 4, 5, 6 };
-	static const uint8_t cf1[8] = { 0x21, 7, 8, 9, 10, 11, 12, 13 };
-	static const uint8_t cf3[8] = { 0x23, 7, 8, 9, 10, 11, 12, 13 };
-	static const uint8_t sf[8] = { 0x02, 0xAA, 0xBB, 0, 0, 0, 0, 0 };
+	static const uint8_t ff[8] = {0x10, 20, 1, 2, 3, 4, 5, 6};
+	static const uint8_t cf1[8] = {0x21, 7, 8, 9, 10, 11, 12, 13};
+	static const uint8_t cf3[8] = {0x23, 7, 8, 9, 10, 11, 12, 13};
+	static const uint8_t sf[8] = {0x02, 0xAA, 0xBB, 0, 0, 0, 0, 0};
 
 	cfg_classic(&c);
 	c.tx_id = 0x7E8;
@@ -388,8 +384,8 @@ static void test_sequence_and_restart(void)
 	CU_ASSERT_EQUAL(buf[1], 0xBB);
 	/* an unpadded last CF carries exactly what is left */
 	{
-		static const uint8_t ff8[8] = { 0x10, 8, 1, 2, 3, 4, 5, 6 };
-		static const uint8_t last[3] = { 0x21, 7, 8 };
+		static const uint8_t ff8[8] = {0x10, 8, 1, 2, 3, 4, 5, 6};
+		static const uint8_t last[3] = {0x21, 7, 8};
 
 		CU_ASSERT_EQUAL(inject(&b, 0x7E0, ff8, 8, 10), ISOTP_EV_RX_FF);
 		isotp_sent(&b, isotp_output(&b, 10, out, 4), 10);
@@ -399,9 +395,9 @@ static void test_sequence_and_restart(void)
 	}
 	/* malformed single frames: SF_DL 0, SF_DL past the frame */
 	{
-		static const uint8_t z[8] = { 0x00, 1, 2, 3, 4, 5, 6, 7 };
-		static const uint8_t l[4] = { 0x05, 1, 2, 3 };
-		static const uint8_t ffshort[8] = { 0x10, 5, 1, 2, 3, 4, 5, 6 };
+		static const uint8_t z[8] = {0x00, 1, 2, 3, 4, 5, 6, 7};
+		static const uint8_t l[4] = {0x05, 1, 2, 3};
+		static const uint8_t ffshort[8] = {0x10, 5, 1, 2, 3, 4, 5, 6};
 
 		uint8_t *one = malloc(1); /* exact size: ASan sees over-reads */
 
@@ -453,7 +449,7 @@ static void test_timeouts(void)
 	CU_ASSERT_STRING_EQUAL(a.timer, "N_As");
 	/* N_Ar: our FC never confirmed */
 	{
-		static const uint8_t ff[8] = { 0x10, 20, 1, 2, 3, 4, 5, 6 };
+		static const uint8_t ff[8] = {0x10, 20, 1, 2, 3, 4, 5, 6};
 
 		c.tx_id = 0x7E8;
 		c.rx_id = 0x7E0;
@@ -524,9 +520,9 @@ static void test_padding_checks(void)
 	struct isotp_cfg c;
 	struct isotp b;
 	uint8_t buf[64];
-	static const uint8_t good[8] = { 0x02, 1, 2, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC };
-	static const uint8_t badpad[8] = { 0x02, 1, 2, 0xCC, 0x00, 0xCC, 0xCC, 0xCC };
-	static const uint8_t shortf[3] = { 0x02, 1, 2 };
+	static const uint8_t good[8] = {0x02, 1, 2, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC};
+	static const uint8_t badpad[8] = {0x02, 1, 2, 0xCC, 0x00, 0xCC, 0xCC, 0xCC};
+	static const uint8_t shortf[3] = {0x02, 1, 2};
 
 	cfg_classic(&c);
 	c.rx_pad_check = ISOTP_CHK_LEN | ISOTP_CHK_DATA;
@@ -585,10 +581,10 @@ static void test_functional(void)
 	struct isotp_cfg c;
 	struct isotp b;
 	static uint8_t buf[4096];
-	static const uint8_t ff[8] = { 0x10, 0x0A, 0x22, 0xF1, 0x90, 0xF1, 0x8C, 0x55 };
-	static const uint8_t cf[8] = { 0x21, 0x01, 0x02, 0x03, 0xCC, 0xCC, 0xCC, 0xCC };
-	static const uint8_t sf[8] = { 0x03, 0x22, 0xF1, 0x90, 0xCC, 0xCC, 0xCC, 0xCC };
-	static const uint8_t msg[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	static const uint8_t ff[8] = {0x10, 0x0A, 0x22, 0xF1, 0x90, 0xF1, 0x8C, 0x55};
+	static const uint8_t cf[8] = {0x21, 0x01, 0x02, 0x03, 0xCC, 0xCC, 0xCC, 0xCC};
+	static const uint8_t sf[8] = {0x03, 0x22, 0xF1, 0x90, 0xCC, 0xCC, 0xCC, 0xCC};
+	static const uint8_t msg[8] = {1, 2, 3, 4, 5, 6, 7, 8};
 	struct isotp_frame out[8];
 	struct cf_frame f;
 

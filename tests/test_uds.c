@@ -10,8 +10,7 @@
 static void test_names(void)
 {
 	CU_ASSERT_STRING_EQUAL(uds_nrc_name(0x31), "requestOutOfRange");
-	CU_ASSERT_STRING_EQUAL(uds_nrc_name(0x78),
-			       "requestCorrectlyReceivedResponsePending");
+	CU_ASSERT_STRING_EQUAL(uds_nrc_name(0x78), "requestCorrectlyReceivedResponsePending");
 	CU_ASSERT_STRING_EQUAL(uds_nrc_name(0x35), "invalidKey");
 	CU_ASSERT_STRING_EQUAL(uds_nrc_name(0xF3), "vehicleManufacturerSpecific");
 	CU_ASSERT_STRING_EQUAL(uds_nrc_name(0x15), "reserved");
@@ -32,36 +31,35 @@ static void test_check(void)
 		int want;
 	} t[] = {
 		/* positive */
-		{ { 0x22, 0xF1, 0x90 }, 3, { 0x62, 0xF1, 0x90, 'W' }, 4, 0 },
-		{ { 0x10, 0x03 }, 2, { 0x50, 0x03, 0x00, 0x32, 0x01, 0xF4 }, 6, 0 },
-		{ { 0x3E, 0x80 }, 2, { 0x7E, 0x00 }, 2, 0 }, /* suppress bit */
+		{{0x22, 0xF1, 0x90}, 3, {0x62, 0xF1, 0x90, 'W'}, 4, 0},
+		{{0x10, 0x03}, 2, {0x50, 0x03, 0x00, 0x32, 0x01, 0xF4}, 6, 0},
+		{{0x3E, 0x80}, 2, {0x7E, 0x00}, 2, 0}, /* suppress bit */
 		/* negative: the NRC, pending included */
-		{ { 0x27, 0x01 }, 2, { 0x7F, 0x27, 0x35 }, 3, 0x35 },
-		{ { 0x22, 0xF1, 0x90 }, 3, { 0x7F, 0x22, 0x78 }, 3, 0x78 },
-		{ { 0x22, 0xF1, 0x90 }, 3, { 0x7F, 0x22, 0xFF }, 3, 0xFF },
+		{{0x27, 0x01}, 2, {0x7F, 0x27, 0x35}, 3, 0x35},
+		{{0x22, 0xF1, 0x90}, 3, {0x7F, 0x22, 0x78}, 3, 0x78},
+		{{0x22, 0xF1, 0x90}, 3, {0x7F, 0x22, 0xFF}, 3, 0xFF},
 		/* malformed */
-		{ { 0x22, 0xF1, 0x90 }, 3, { 0 }, 0, -EBADMSG },
-		{ { 0x22, 0xF1, 0x90 }, 3, { 0x7F, 0x22 }, 2, -EBADMSG },
-		{ { 0x22, 0xF1, 0x90 }, 3, { 0x7F }, 1, -EBADMSG },
-		{ { 0x22, 0xF1, 0x90 }, 3, { 0x7F, 0x22, 0x00 }, 3, -EBADMSG },
-		{ { 0x22, 0xF1, 0x90 }, 3, { 0x7F, 0x2E, 0x31 }, 3, -EPROTO },
-		{ { 0x22, 0xF1, 0x90 }, 3, { 0x6E, 0xF1, 0x90 }, 3, -EPROTO },
-		{ { 0x22, 0xF1, 0x90 }, 3, { 0x22, 0xF1, 0x90 }, 3, -EPROTO },
-		{ { 0x10, 0x03 }, 2, { 0x50, 0x02 }, 2, -EILSEQ },
-		{ { 0x10, 0x03 }, 2, { 0x50 }, 1, -EBADMSG },
-		{ { 0x31, 0x01, 0xFF, 0x00 }, 4, { 0x71, 0x03 }, 2, -EILSEQ },
+		{{0x22, 0xF1, 0x90}, 3, {0}, 0, -EBADMSG},
+		{{0x22, 0xF1, 0x90}, 3, {0x7F, 0x22}, 2, -EBADMSG},
+		{{0x22, 0xF1, 0x90}, 3, {0x7F}, 1, -EBADMSG},
+		{{0x22, 0xF1, 0x90}, 3, {0x7F, 0x22, 0x00}, 3, -EBADMSG},
+		{{0x22, 0xF1, 0x90}, 3, {0x7F, 0x2E, 0x31}, 3, -EPROTO},
+		{{0x22, 0xF1, 0x90}, 3, {0x6E, 0xF1, 0x90}, 3, -EPROTO},
+		{{0x22, 0xF1, 0x90}, 3, {0x22, 0xF1, 0x90}, 3, -EPROTO},
+		{{0x10, 0x03}, 2, {0x50, 0x02}, 2, -EILSEQ},
+		{{0x10, 0x03}, 2, {0x50}, 1, -EBADMSG},
+		{{0x31, 0x01, 0xFF, 0x00}, 4, {0x71, 0x03}, 2, -EILSEQ},
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		int got = uds_check_response(t[i].req, t[i].reqlen, t[i].rsp,
-					     t[i].rsplen);
+		int got = uds_check_response(t[i].req, t[i].reqlen, t[i].rsp, t[i].rsplen);
 
 		CU_ASSERT_EQUAL(got, t[i].want);
 	}
 	/* every 1-3 byte answer to every SID: a defined result, never more */
 	{
-		uint8_t req[2] = { 0, 0x01 }, rsp[3];
+		uint8_t req[2] = {0, 0x01}, rsp[3];
 		unsigned int s, a, b;
 
 		for (s = 0; s < 256; s++)
@@ -84,8 +82,8 @@ static void test_check(void)
 static void test_builders(void)
 {
 	uint8_t b[64];
-	const uint16_t dids[2] = { 0xF190, 0x0102 };
-	const uint8_t key[4] = { 1, 2, 3, 4 };
+	const uint16_t dids[2] = {0xF190, 0x0102};
+	const uint8_t key[4] = {1, 2, 3, 4};
 
 	CU_ASSERT_EQUAL(uds_req_sub(b, sizeof(b), 0x10, 0x03, 0), 2);
 	CU_ASSERT(b[0] == 0x10 && b[1] == 0x03);
@@ -115,8 +113,7 @@ static void test_builders(void)
 	CU_ASSERT_EQUAL(uds_alfid_check(0x44, 0xFFFFFFFF, 0xFFFFFFFF), 0);
 	CU_ASSERT_EQUAL(uds_alfid_check(0x12, 0x10000, 1), -EINVAL);
 	CU_ASSERT_EQUAL(uds_alfid_check(0x05, 0, 0), -EINVAL);
-	CU_ASSERT_EQUAL(uds_req_memory(b, sizeof(b), 0x23, 0x24, 0x20481392, 0x0103,
-				       NULL, 0), 8);
+	CU_ASSERT_EQUAL(uds_req_memory(b, sizeof(b), 0x23, 0x24, 0x20481392, 0x0103, NULL, 0), 8);
 	CU_ASSERT(!memcmp(b, "\x23\x24\x20\x48\x13\x92\x01\x03", 8));
 	CU_ASSERT_EQUAL(uds_req_memory(b, sizeof(b), 0x3D, 0x12, 0x1000, 2, key, 2), 7);
 	CU_ASSERT(!memcmp(b, "\x3D\x12\x10\x00\x02\x01\x02", 7));
@@ -151,8 +148,7 @@ static void on_did(void *ctx, uint16_t did, const uint8_t *data, size_t n)
 	}
 }
 
-static void on_rec(void *ctx, uint8_t rec, int did, const uint8_t *data,
-		   size_t n)
+static void on_rec(void *ctx, uint8_t rec, int did, const uint8_t *data, size_t n)
 {
 	struct seen *s = ctx;
 
@@ -166,17 +162,16 @@ static void on_rec(void *ctx, uint8_t rec, int did, const uint8_t *data,
 
 static void test_parsers(void)
 {
-	const uint16_t two[2] = { 0x0102, 0xF190 }, one[1] = { 0xF190 };
-	const uint16_t unk[2] = { 0xF190, 0x0102 };
-	const uint8_t r1[] = { 0x62, 0x01, 0x02, 0xAA, 0xBB, 0xF1, 0x90, 'W', 'V' };
-	const uint8_t ses[] = { 0x50, 0x03, 0x00, 0x32, 0x01, 0xF4 };
-	const uint8_t dl[] = { 0x74, 0x20, 0x04, 0x02 };
-	const uint8_t cnt[] = { 0x59, 0x01, 0xFF, 0x01, 0x00, 0x02 };
-	const uint8_t list[] = { 0x59, 0x02, 0xFF, 0x01, 0x23, 0x45, 0x2F,
-				 0xC1, 0x00, 0x11, 0x08 };
-	const uint8_t snap[] = { 0x59, 0x04, 0x01, 0x23, 0x45, 0x2F, 0x01, 0x02,
-				 0xF4, 0x0C, 0x12, 0x34, 0xF1, 0x90, 'A' };
-	const uint8_t ext[] = { 0x59, 0x06, 0x01, 0x23, 0x45, 0x2F, 0x01, 9, 9 };
+	const uint16_t two[2] = {0x0102, 0xF190}, one[1] = {0xF190};
+	const uint16_t unk[2] = {0xF190, 0x0102};
+	const uint8_t r1[] = {0x62, 0x01, 0x02, 0xAA, 0xBB, 0xF1, 0x90, 'W', 'V'};
+	const uint8_t ses[] = {0x50, 0x03, 0x00, 0x32, 0x01, 0xF4};
+	const uint8_t dl[] = {0x74, 0x20, 0x04, 0x02};
+	const uint8_t cnt[] = {0x59, 0x01, 0xFF, 0x01, 0x00, 0x02};
+	const uint8_t list[] = {0x59, 0x02, 0xFF, 0x01, 0x23, 0x45, 0x2F, 0xC1, 0x00, 0x11, 0x08};
+	const uint8_t snap[] = {0x59, 0x04, 0x01, 0x23, 0x45, 0x2F, 0x01, 0x02,
+				0xF4, 0x0C, 0x12, 0x34, 0xF1, 0x90, 'A'};
+	const uint8_t ext[] = {0x59, 0x06, 0x01, 0x23, 0x45, 0x2F, 0x01, 9, 9};
 	struct uds_dtc t[4];
 	struct seen s;
 	uint32_t p2, p2s, mb;
@@ -195,49 +190,40 @@ static void test_parsers(void)
 	CU_ASSERT_EQUAL(uds_parse_download(dl, 3, &mb), -EBADMSG);
 	CU_ASSERT_EQUAL(uds_parse_download((const uint8_t *)"\x74\x10\x02", 3, &mb),
 			-EBADMSG); /* a block must carry data */
-	CU_ASSERT_EQUAL(uds_parse_download((const uint8_t *)"\x74\x00\x10", 3, &mb),
-			-EBADMSG);
+	CU_ASSERT_EQUAL(uds_parse_download((const uint8_t *)"\x74\x00\x10", 3, &mb), -EBADMSG);
 	CU_ASSERT_EQUAL(uds_parse_seed((const uint8_t *)"\x67\x01\x00\x00", 4, &seed, &n), 0);
 	CU_ASSERT(n == 2 && uds_seed_is_zero(seed, n));
 	CU_ASSERT_EQUAL(uds_parse_seed((const uint8_t *)"\x67", 1, &seed, &n), -EBADMSG);
 
 	/* DIDs: known lengths split the answer; the last may take the rest */
 	memset(&s, 0, sizeof(s));
-	CU_ASSERT_EQUAL(uds_parse_read_did(r1, sizeof(r1), two, 2, lens, NULL,
-					   on_did, &s), 0);
-	CU_ASSERT(s.n == 2 && s.did[0] == 0x0102 && s.len[0] == 2 &&
-		  s.did[1] == 0xF190 && s.len[1] == 2);
-	CU_ASSERT_EQUAL(uds_parse_read_did(r1, sizeof(r1), unk, 2, lens, NULL,
-					   NULL, NULL), -EBADMSG);
-	CU_ASSERT_EQUAL(uds_parse_read_did(r1, sizeof(r1), one, 1, lens, NULL,
-					   NULL, NULL), -EBADMSG);
-	CU_ASSERT_EQUAL(uds_parse_read_did(r1, 4, two, 2, lens, NULL, NULL, NULL),
+	CU_ASSERT_EQUAL(uds_parse_read_did(r1, sizeof(r1), two, 2, lens, NULL, on_did, &s), 0);
+	CU_ASSERT(s.n == 2 && s.did[0] == 0x0102 && s.len[0] == 2 && s.did[1] == 0xF190 &&
+		  s.len[1] == 2);
+	CU_ASSERT_EQUAL(uds_parse_read_did(r1, sizeof(r1), unk, 2, lens, NULL, NULL, NULL),
 			-EBADMSG);
-	CU_ASSERT_EQUAL(uds_parse_read_did(r1, 1, two, 2, lens, NULL, NULL, NULL),
+	CU_ASSERT_EQUAL(uds_parse_read_did(r1, sizeof(r1), one, 1, lens, NULL, NULL, NULL),
 			-EBADMSG);
+	CU_ASSERT_EQUAL(uds_parse_read_did(r1, 4, two, 2, lens, NULL, NULL, NULL), -EBADMSG);
+	CU_ASSERT_EQUAL(uds_parse_read_did(r1, 1, two, 2, lens, NULL, NULL, NULL), -EBADMSG);
 
 	/* DTCs */
 	CU_ASSERT_EQUAL(uds_parse_dtc_count(cnt, sizeof(cnt), &avail, &fmt, &c), 0);
 	CU_ASSERT(avail == 0xFF && fmt == 1 && c == 2);
 	CU_ASSERT_EQUAL(uds_parse_dtc_count(cnt, 5, &avail, &fmt, &c), -EBADMSG);
 	CU_ASSERT_EQUAL(uds_parse_dtc_list(list, sizeof(list), &avail, t, 4, &n), 0);
-	CU_ASSERT(n == 2 && t[0].code == 0x012345 && t[0].status == 0x2F &&
-		  t[1].code == 0xC10011 && t[1].status == 0x08);
+	CU_ASSERT(n == 2 && t[0].code == 0x012345 && t[0].status == 0x2F && t[1].code == 0xC10011 &&
+		  t[1].status == 0x08);
 	CU_ASSERT_EQUAL(uds_parse_dtc_list(list, sizeof(list), &avail, t, 1, &n), 0);
 	CU_ASSERT_EQUAL(n, 2);
-	CU_ASSERT_EQUAL(uds_parse_dtc_list(list, sizeof(list) - 1, &avail, t, 4, &n),
-			-EBADMSG);
+	CU_ASSERT_EQUAL(uds_parse_dtc_list(list, sizeof(list) - 1, &avail, t, 4, &n), -EBADMSG);
 	memset(&s, 0, sizeof(s));
-	CU_ASSERT_EQUAL(uds_parse_dtc_records(snap, sizeof(snap), t, lens, NULL,
-					      on_rec, &s), 0);
-	CU_ASSERT(t[0].code == 0x012345 && s.n == 2 && s.rec[0] == 1 &&
-		  s.did[0] == 0xF40C && s.len[0] == 2 && s.did[1] == 0xF190 &&
-		  s.len[1] == 1);
-	CU_ASSERT_EQUAL(uds_parse_dtc_records(snap, 9, t, lens, NULL, NULL, NULL),
-			-EBADMSG);
+	CU_ASSERT_EQUAL(uds_parse_dtc_records(snap, sizeof(snap), t, lens, NULL, on_rec, &s), 0);
+	CU_ASSERT(t[0].code == 0x012345 && s.n == 2 && s.rec[0] == 1 && s.did[0] == 0xF40C &&
+		  s.len[0] == 2 && s.did[1] == 0xF190 && s.len[1] == 1);
+	CU_ASSERT_EQUAL(uds_parse_dtc_records(snap, 9, t, lens, NULL, NULL, NULL), -EBADMSG);
 	memset(&s, 0, sizeof(s));
-	CU_ASSERT_EQUAL(uds_parse_dtc_records(ext, sizeof(ext), t, NULL, NULL,
-					      on_rec, &s), 0);
+	CU_ASSERT_EQUAL(uds_parse_dtc_records(ext, sizeof(ext), t, NULL, NULL, on_rec, &s), 0);
 	CU_ASSERT(s.n == 1 && s.rec[0] == 1 && s.len[0] == 2);
 	uds_dtc_str(0x012345, buf);
 	CU_ASSERT_STRING_EQUAL(buf, "P0123-45");
@@ -246,8 +232,9 @@ static void test_parsers(void)
 	CU_ASSERT_STRING_EQUAL(uds_dtc_status_name(3), "confirmedDTC");
 	/* the check value of CRC-32 */
 	CU_ASSERT_EQUAL(uds_crc32(0, (const uint8_t *)"123456789", 9), 0xCBF43926u);
-	CU_ASSERT_EQUAL(uds_crc32(uds_crc32(0, (const uint8_t *)"1234", 4),
-				  (const uint8_t *)"56789", 5), 0xCBF43926u);
+	CU_ASSERT_EQUAL(
+		uds_crc32(uds_crc32(0, (const uint8_t *)"1234", 4), (const uint8_t *)"56789", 5),
+		0xCBF43926u);
 }
 
 static int register_uds_tests(void)

@@ -25,8 +25,7 @@ static void setup(void)
 }
 
 /* Starts req at now and confirms it sent; returns the output seen. */
-static struct uds_tx start(const uint8_t *req, size_t len, unsigned int flags,
-			   uint64_t now)
+static struct uds_tx start(const uint8_t *req, size_t len, unsigned int flags, uint64_t now)
 {
 	struct uds_tx tx;
 
@@ -39,9 +38,9 @@ static struct uds_tx start(const uint8_t *req, size_t len, unsigned int flags,
 	return tx;
 }
 
-static const uint8_t rdid[] = { 0x22, 0xF1, 0x90 };
-static const uint8_t pos[] = { 0x62, 0xF1, 0x90, 'W' };
-static const uint8_t pend[] = { 0x7F, 0x22, 0x78 };
+static const uint8_t rdid[] = {0x22, 0xF1, 0x90};
+static const uint8_t pos[] = {0x62, 0xF1, 0x90, 'W'};
+static const uint8_t pend[] = {0x7F, 0x22, 0x78};
 
 static void test_physical(void)
 {
@@ -70,8 +69,7 @@ static void test_physical(void)
 	/* an answer before the transport confirmed the request */
 	CU_ASSERT_EQUAL(uds_client_request(&cl, rdid, 3, 0, 0), 0);
 	CU_ASSERT_EQUAL(uds_client_output(&cl, 0, &tx), 1);
-	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8, pos, 4, MS),
-			UDS_EV_RESPONSE | UDS_EV_DONE);
+	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8, pos, 4, MS), UDS_EV_RESPONSE | UDS_EV_DONE);
 	CU_ASSERT_EQUAL(uds_client_sent(&cl, UDS_TX_REQUEST, 2 * MS), 0);
 	CU_ASSERT_EQUAL(cl.state, UDS_IDLE);
 }
@@ -90,21 +88,18 @@ static void test_pending_chain(void)
 	for (i = 0; i < 5; i++) {
 		t += (i ? 4900 : 900) * MS;
 		CU_ASSERT_EQUAL(uds_client_timers(&cl, t), 0);
-		CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8, pend, 3, t),
-				UDS_EV_PENDING);
+		CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8, pend, 3, t), UDS_EV_PENDING);
 		CU_ASSERT_EQUAL(uds_client_deadline(&cl), t + 5000 * MS);
 	}
 	CU_ASSERT_EQUAL(cl.npending, 5);
 	t += 4999 * MS;
 	CU_ASSERT_EQUAL(uds_client_timers(&cl, t), 0);
-	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8, pos, 4, t),
-			UDS_EV_RESPONSE | UDS_EV_DONE);
+	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8, pos, 4, t), UDS_EV_RESPONSE | UDS_EV_DONE);
 	CU_ASSERT_EQUAL(cl.result, 0);
 
 	/* 0x78, then silence: P2* */
 	start(rdid, 3, 0, 0);
-	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8, pend, 3, 100 * MS),
-			UDS_EV_PENDING);
+	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8, pend, 3, 100 * MS), UDS_EV_PENDING);
 	CU_ASSERT_EQUAL(uds_client_timers(&cl, 5099 * MS), 0);
 	CU_ASSERT_EQUAL(uds_client_timers(&cl, 5100 * MS), UDS_EV_DONE);
 	CU_ASSERT_EQUAL(cl.result, -ETIMEDOUT);
@@ -121,23 +116,21 @@ static void test_pending_chain(void)
 			CU_ASSERT_EQUAL(ev, UDS_EV_DONE);
 			break;
 		}
-		CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8, pend, 3, t),
-				UDS_EV_PENDING);
+		CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8, pend, 3, t), UDS_EV_PENDING);
 	}
 	CU_ASSERT_EQUAL(t, 12000 * MS);
 	CU_ASSERT_EQUAL(cl.result, -ETIMEDOUT);
 	CU_ASSERT_STRING_EQUAL(cl.timeout, "cap");
 	/* a 0x78 for another service is no reason to wait */
 	start(rdid, 3, 0, 0);
-	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8,
-					 (const uint8_t *)"\x7F\x2E\x78", 3, MS),
+	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8, (const uint8_t *)"\x7F\x2E\x78", 3, MS),
 			UDS_EV_RESPONSE | UDS_EV_DONE);
 	CU_ASSERT_EQUAL(cl.result, -EPROTO);
 }
 
 static void test_suppress(void)
 {
-	const uint8_t req[2] = { 0x10, 0x83 };
+	const uint8_t req[2] = {0x10, 0x83};
 
 	setup();
 	start(req, 2, 0, 0);
@@ -146,14 +139,12 @@ static void test_suppress(void)
 	CU_ASSERT_EQUAL(cl.answers, 0);
 	/* negative answers still come, and count */
 	start(req, 2, 0, 0);
-	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8,
-					 (const uint8_t *)"\x7F\x10\x22", 3, MS),
+	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8, (const uint8_t *)"\x7F\x10\x22", 3, MS),
 			UDS_EV_RESPONSE | UDS_EV_DONE);
 	CU_ASSERT_EQUAL(cl.result, 0x22);
 	/* after 0x78 the final answer is owed even with the bit set */
 	start(req, 2, 0, 0);
-	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8,
-					 (const uint8_t *)"\x7F\x10\x78", 3, MS),
+	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8, (const uint8_t *)"\x7F\x10\x78", 3, MS),
 			UDS_EV_PENDING);
 	CU_ASSERT_EQUAL(uds_client_timers(&cl, 1000 * MS), 0);
 	CU_ASSERT_EQUAL(uds_client_timers(&cl, 5001 * MS), UDS_EV_DONE);
@@ -162,7 +153,7 @@ static void test_suppress(void)
 
 static void test_functional(void)
 {
-	const uint8_t vin[] = { 0x22, 0xF1, 0x90 };
+	const uint8_t vin[] = {0x22, 0xF1, 0x90};
 	uint32_t got[4];
 	unsigned int ev, n = 0;
 	struct uds_tx tx;
@@ -186,8 +177,7 @@ static void test_functional(void)
 	got[n++] = cl.rsp_src;
 	/* the same ECU again: ignored */
 	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8, pos, 4, 1300 * MS), 0);
-	ev = uds_client_input(&cl, 0x7E9, (const uint8_t *)"\x7F\x22\x31", 3,
-			      2000 * MS);
+	ev = uds_client_input(&cl, 0x7E9, (const uint8_t *)"\x7F\x22\x31", 3, 2000 * MS);
 	CU_ASSERT_EQUAL(ev, UDS_EV_RESPONSE | UDS_EV_DONE);
 	CU_ASSERT_EQUAL(cl.rsp_result, 0x31);
 	got[n++] = cl.rsp_src;
@@ -225,8 +215,8 @@ static void test_functional(void)
 
 static void test_session_and_tester(void)
 {
-	const uint8_t ext[2] = { 0x10, 0x03 };
-	const uint8_t ans[6] = { 0x50, 0x03, 0x00, 0x32, 0x01, 0xF4 };
+	const uint8_t ext[2] = {0x10, 0x03};
+	const uint8_t ans[6] = {0x50, 0x03, 0x00, 0x32, 0x01, 0xF4};
 	struct uds_tx tx;
 	uint64_t t;
 	unsigned int tps = 0;
@@ -244,8 +234,8 @@ static void test_session_and_tester(void)
 	CU_ASSERT_EQUAL(uds_client_output(&cl, 1000 * MS, &tx), 0);
 	CU_ASSERT_EQUAL(uds_client_deadline(&cl), 2010 * MS);
 	CU_ASSERT_EQUAL(uds_client_output(&cl, 2010 * MS, &tx), 1);
-	CU_ASSERT(tx.kind == UDS_TX_TESTER && tx.functional && tx.len == 2 &&
-		  tx.data[0] == 0x3E && tx.data[1] == 0x80);
+	CU_ASSERT(tx.kind == UDS_TX_TESTER && tx.functional && tx.len == 2 && tx.data[0] == 0x3E &&
+		  tx.data[1] == 0x80);
 	CU_ASSERT_EQUAL(uds_client_deadline(&cl), 4010 * MS);
 
 	/* waiting through a long 0x78 chain keeps it going too */
@@ -261,8 +251,7 @@ static void test_session_and_tester(void)
 	CU_ASSERT_EQUAL(tps, 4);
 	/* an ECU that answers our 3E 80 anyway is not taken for the answer */
 	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8, (const uint8_t *)"\x7E\x00", 2, t), 0);
-	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8, pos, 4, t),
-			UDS_EV_RESPONSE | UDS_EV_DONE);
+	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8, pos, 4, t), UDS_EV_RESPONSE | UDS_EV_DONE);
 	/* ECUReset ends the session: no more keep-alive */
 	start((const uint8_t *)"\x11\x01", 2, 0, t);
 	uds_client_input(&cl, 0x7E8, (const uint8_t *)"\x51\x01", 2, t);
@@ -291,18 +280,18 @@ static void test_session_and_tester(void)
  */
 static void test_timeout_choice(void)
 {
-	const uint8_t prog[2] = { 0x10, 0x02 };
+	const uint8_t prog[2] = {0x10, 0x02};
 	/* P2 50 ms, P2* 5000 ms (500 x 10 ms): the bundled simulator's */
-	const uint8_t fast[6] = { 0x50, 0x02, 0x00, 0x32, 0x01, 0xF4 };
+	const uint8_t fast[6] = {0x50, 0x02, 0x00, 0x32, 0x01, 0xF4};
 	/* P2 3000 ms, P2* 8000 ms */
-	const uint8_t slow[6] = { 0x50, 0x02, 0x0B, 0xB8, 0x03, 0x20 };
+	const uint8_t slow[6] = {0x50, 0x02, 0x0B, 0xB8, 0x03, 0x20};
 	/* P2* 100 ms */
-	const uint8_t short_star[6] = { 0x50, 0x02, 0x00, 0x0A, 0x00, 0x0A };
-	const uint8_t td[4] = { 0x36, 0x01, 0xAA, 0xBB };
-	const uint8_t td_pend[3] = { 0x7F, 0x36, 0x78 };
-	const uint8_t td_ok[2] = { 0x76, 0x01 };
-	const uint8_t exit_req[1] = { 0x37 };
-	const uint8_t exit_ok[1] = { 0x77 };
+	const uint8_t short_star[6] = {0x50, 0x02, 0x00, 0x0A, 0x00, 0x0A};
+	const uint8_t td[4] = {0x36, 0x01, 0xAA, 0xBB};
+	const uint8_t td_pend[3] = {0x7F, 0x36, 0x78};
+	const uint8_t td_ok[2] = {0x76, 0x01};
+	const uint8_t exit_req[1] = {0x37};
+	const uint8_t exit_ok[1] = {0x77};
 	uint64_t t;
 
 	setup();
@@ -322,8 +311,7 @@ static void test_timeout_choice(void)
 	/* after 0x78: P2* = 5000 + 200 */
 	t = 2000 * MS;
 	start(td, 4, 0, t);
-	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8, td_pend, 3, t + 10 * MS),
-			UDS_EV_PENDING);
+	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8, td_pend, 3, t + 10 * MS), UDS_EV_PENDING);
 	CU_ASSERT_EQUAL(uds_client_deadline(&cl), t + 5210 * MS);
 	CU_ASSERT_EQUAL(uds_client_timers(&cl, t + 5210 * MS), UDS_EV_DONE);
 	CU_ASSERT_EQUAL(cl.result, -ETIMEDOUT);
@@ -345,8 +333,8 @@ static void test_timeout_choice(void)
 	t += 3300 * MS;
 	start(exit_req, 1, 0, t);
 	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8, td_ok, 2, t + MS), 0);
-	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8,
-					 (const uint8_t *)"\x7F\x36\x24", 3, t + MS), 0);
+	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8, (const uint8_t *)"\x7F\x36\x24", 3, t + MS),
+			0);
 	CU_ASSERT_EQUAL(cl.stale_drops, 2);
 	CU_ASSERT_EQUAL(uds_client_input(&cl, 0x7E8, exit_ok, 1, t + 2 * MS),
 			UDS_EV_RESPONSE | UDS_EV_DONE);
@@ -416,8 +404,7 @@ static void test_transport_errors(void)
 	setup();
 	CU_ASSERT_EQUAL(uds_client_request(&cl, rdid, 3, 0, 0), 0);
 	CU_ASSERT_EQUAL(uds_client_output(&cl, 0, &tx), 1);
-	CU_ASSERT_EQUAL(uds_client_tx_error(&cl, UDS_TX_REQUEST, -ETIMEDOUT, MS),
-			UDS_EV_DONE);
+	CU_ASSERT_EQUAL(uds_client_tx_error(&cl, UDS_TX_REQUEST, -ETIMEDOUT, MS), UDS_EV_DONE);
 	CU_ASSERT_EQUAL(cl.result, -ECOMM);
 	CU_ASSERT_EQUAL(cl.transport_err, -ETIMEDOUT);
 	start(rdid, 3, 0, 0);
@@ -443,18 +430,18 @@ static void test_malformed(void)
 		size_t rsplen;
 		int want;
 	} t[] = {
-		{ { 0x22, 0xF1, 0x90 }, 3, { 0 }, 0, -EBADMSG },
-		{ { 0x22, 0xF1, 0x90 }, 3, { 0x7F }, 1, -EBADMSG },
-		{ { 0x22, 0xF1, 0x90 }, 3, { 0x7F, 0x22 }, 2, -EBADMSG },
-		{ { 0x22, 0xF1, 0x90 }, 3, { 0x7F, 0x22, 0x05 }, 3, -EBADMSG },
-		{ { 0x22, 0xF1, 0x90 }, 3, { 0x7F, 0x19, 0x31 }, 3, -EPROTO },
-		{ { 0x22, 0xF1, 0x90 }, 3, { 0x59, 0x02, 0xFF }, 3, -EPROTO },
-		{ { 0x22, 0xF1, 0x90 }, 3, { 0xFF, 0xFF, 0xFF, 0xFF }, 4, -EPROTO },
-		{ { 0x10, 0x03 }, 2, { 0x50 }, 1, -EBADMSG },
-		{ { 0x10, 0x03 }, 2, { 0x50, 0x01, 0, 0x32, 1, 0xF4 }, 6, -EILSEQ },
-		{ { 0x27, 0x01 }, 2, { 0x67, 0x03, 1, 2 }, 4, -EILSEQ },
-		{ { 0x31, 0x01, 0xFF, 0x00 }, 4, { 0x71 }, 1, -EBADMSG },
-		{ { 0x11, 0x01 }, 2, { 0x7F, 0x11, 0x10 }, 3, 0x10 },
+		{{0x22, 0xF1, 0x90}, 3, {0}, 0, -EBADMSG},
+		{{0x22, 0xF1, 0x90}, 3, {0x7F}, 1, -EBADMSG},
+		{{0x22, 0xF1, 0x90}, 3, {0x7F, 0x22}, 2, -EBADMSG},
+		{{0x22, 0xF1, 0x90}, 3, {0x7F, 0x22, 0x05}, 3, -EBADMSG},
+		{{0x22, 0xF1, 0x90}, 3, {0x7F, 0x19, 0x31}, 3, -EPROTO},
+		{{0x22, 0xF1, 0x90}, 3, {0x59, 0x02, 0xFF}, 3, -EPROTO},
+		{{0x22, 0xF1, 0x90}, 3, {0xFF, 0xFF, 0xFF, 0xFF}, 4, -EPROTO},
+		{{0x10, 0x03}, 2, {0x50}, 1, -EBADMSG},
+		{{0x10, 0x03}, 2, {0x50, 0x01, 0, 0x32, 1, 0xF4}, 6, -EILSEQ},
+		{{0x27, 0x01}, 2, {0x67, 0x03, 1, 2}, 4, -EILSEQ},
+		{{0x31, 0x01, 0xFF, 0x00}, 4, {0x71}, 1, -EBADMSG},
+		{{0x11, 0x01}, 2, {0x7F, 0x11, 0x10}, 3, 0x10},
 	};
 	size_t i;
 
@@ -477,7 +464,7 @@ static void test_malformed(void)
  * in-memory bus with a fake clock ---- */
 
 #define NECU 3
-#define TCH 4 /* tester channels: 7E0/7E8, 7DF, 7E1/7E9, 7E2/7EA */
+#define TCH  4 /* tester channels: 7E0/7E8, 7DF, 7E1/7E9, 7E2/7EA */
 
 struct bus {
 	struct ecusim_cfg cfg;
@@ -485,7 +472,7 @@ struct bus {
 		struct uds_sim sim;
 		struct isotp phys, func;
 		uint8_t rxp[4096], rxf[64], out[4096];
-		size_t out_len;            /* answer waiting for the channel */
+		size_t out_len; /* answer waiting for the channel */
 	} ecu[NECU];
 	struct isotp ch[TCH];
 	uint8_t buf[TCH][4096];
@@ -509,8 +496,7 @@ static void client_ev(unsigned int ev)
 		bus->src[i] = bus->cl.rsp_src;
 		bus->res[i] = bus->cl.rsp_result;
 		bus->len[i] = bus->cl.rsp_len;
-		memcpy(bus->first[i], bus->cl.rsp,
-		       bus->cl.rsp_len < 24 ? bus->cl.rsp_len : 24);
+		memcpy(bus->first[i], bus->cl.rsp, bus->cl.rsp_len < 24 ? bus->cl.rsp_len : 24);
 	}
 	if (ev & UDS_EV_DONE)
 		bus->done = 1;
@@ -527,11 +513,9 @@ static void tester_ev(int i, unsigned int ev)
 	if (ev & ISOTP_EV_RX_FF)
 		client_ev(uds_client_rx_start(&bus->cl, c->cfg.rx_id, bus->now));
 	if (ev & ISOTP_EV_RX)
-		client_ev(uds_client_input(&bus->cl, c->cfg.rx_id, c->rx_buf,
-					   c->rx_len, bus->now));
+		client_ev(uds_client_input(&bus->cl, c->cfg.rx_id, c->rx_buf, c->rx_len, bus->now));
 	if (ev & ISOTP_EV_RX_ERR)
-		client_ev(uds_client_rx_error(&bus->cl, c->cfg.rx_id, c->rx_err,
-					      bus->now));
+		client_ev(uds_client_rx_error(&bus->cl, c->cfg.rx_id, c->rx_err, bus->now));
 }
 
 static void ecu_ev(int e, int functional, unsigned int ev)
@@ -539,8 +523,7 @@ static void ecu_ev(int e, int functional, unsigned int ev)
 	struct isotp *c = functional ? &bus->ecu[e].func : &bus->ecu[e].phys;
 
 	if (ev & ISOTP_EV_RX)
-		uds_sim_request(&bus->ecu[e].sim, c->rx_buf, c->rx_len,
-				functional, bus->now);
+		uds_sim_request(&bus->ecu[e].sim, c->rx_buf, c->rx_len, functional, bus->now);
 }
 
 /* Every engine on the bus, the tester's channels first. */
@@ -589,8 +572,7 @@ static void bus_step(void)
 	for (i = 0; i < nq; i++)
 		for (k = 0; k < TCH + 2 * NECU; k++)
 			if (k != from[i])
-				deliver(k, isotp_input(engine(k, &e, &f), &q[i].f,
-						       bus->now));
+				deliver(k, isotp_input(engine(k, &e, &f), &q[i].f, bus->now));
 	client_ev(uds_client_timers(&bus->cl, bus->now));
 	while (uds_client_output(&bus->cl, bus->now, &tx)) {
 		int ch = tx.functional ? 1 : 0;
@@ -615,8 +597,8 @@ static void bus_step(void)
 }
 
 /* level 3 of the engine ECU: the seed reversed */
-static int rev_key(void *ctx, uint8_t level, const uint8_t *seed, size_t n,
-		   uint8_t *key, size_t cap, size_t *keylen)
+static int rev_key(void *ctx, uint8_t level, const uint8_t *seed, size_t n, uint8_t *key,
+		   size_t cap, size_t *keylen)
 {
 	size_t i;
 
@@ -632,16 +614,16 @@ static int rev_key(void *ctx, uint8_t level, const uint8_t *seed, size_t n,
 
 static int bus_up(uint32_t tp_ms)
 {
-	static const uint32_t tx[TCH] = { 0x7E0, 0x7DF, 0x7E1, 0x7E2 };
-	static const uint32_t rx[TCH] = { 0x7E8, 0x7DF, 0x7E9, 0x7EA };
+	static const uint32_t tx[TCH] = {0x7E0, 0x7DF, 0x7E1, 0x7E2};
+	static const uint32_t rx[TCH] = {0x7E8, 0x7DF, 0x7E9, 0x7EA};
 	struct uds_client_cfg cc;
 	char err[512];
 	int i;
 
 	bus = calloc(1, sizeof(*bus));
 	setenv("ECUSIM_DIR", "/tmp", 1);
-	if (ecusim_cfg_load_file(&bus->cfg, test_data("ecu-sim/three-ecus.yaml"),
-				 err, sizeof(err))) {
+	if (ecusim_cfg_load_file(&bus->cfg, test_data("ecu-sim/three-ecus.yaml"), err,
+				 sizeof(err))) {
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}

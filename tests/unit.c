@@ -25,7 +25,7 @@ void unit_suite_add(const char *name, unit_register_fn fn)
 	/* a constructor cannot report an error: too many suites is a build
 	 * mistake, and main() says so before running anything */
 	if (nsuites < MAX_SUITES)
-		suites[nsuites] = (struct suite){ name, fn };
+		suites[nsuites] = (struct suite){name, fn};
 	nsuites++;
 }
 

@@ -18,10 +18,10 @@ void unit_suite_add(const char *name, unit_register_fn fn);
  * line: the runner and the Makefile (tests/test_*.c) need no edit.  NAME
  * is what `test_unit NAME` and `make check-unit SUITE=NAME` select.
  */
-#define UNIT_SUITE(name, fn)                                          \
-	__attribute__((constructor)) static void unit_suite_##name(void) \
-	{                                                             \
-		unit_suite_add(#name, fn);                            \
+#define UNIT_SUITE(name, fn)                                                                       \
+	__attribute__((constructor)) static void unit_suite_##name(void)                           \
+	{                                                                                          \
+		unit_suite_add(#name, fn);                                                         \
 	}
 
 /* Path of a file under tests/data (static buffer). */

@@ -125,8 +125,8 @@ int cli_bad_option(const char *cmd, const char *word)
 {
 	const char *sp = *cmd ? " " : "";
 
-	fprintf(stderr, "canrig%s%s: unknown option %s\nTry 'canrig%s%s --help'.\n", sp, cmd,
-		word, sp, cmd);
+	fprintf(stderr, "canrig%s%s: unknown option %s\nTry 'canrig%s%s --help'.\n", sp, cmd, word,
+		sp, cmd);
 	return EXIT_USAGE;
 }
 
@@ -193,31 +193,30 @@ int cli_parse_pos_double(const char *s, double *v)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: canrig COMMAND [ARGS]...\n"
-		"\n"
-		"SocketCAN toolkit: capture, send, replay, convert and decode CAN / CAN FD\n"
-		"traffic; UDS and OBD-II diagnostics; control of the canrigd gateway.\n"
-		"\n"
-		"Commands:\n"
-		"  dump IF[,filter]...     print frames like candump (-L log format)\n"
-		"  send IF FRAME...        send frames given in cansend syntax\n"
-		"  replay FILE [DST=SRC]   replay a log (candump, ASC) like canplayer\n"
-		"  log convert ...         convert logs: candump, ASC, candump's screen output\n"
-		"  dbc dump|decode|encode|check FILE.dbc ...   DBC signal database tools\n"
-		"  isotp send|recv|dump ...  ISO-TP like isotpsend/isotprecv/isotpdump\n"
-		"  diag -i IF -e ECU CMD...  UDS (ISO 14229) tester: DIDs, DTCs, flashing\n"
-		"  obd -i IF CMD...        OBD-II: PIDs, DTCs, VIN, per ECU\n"
-		"  gw status|stats|routes|reload|workshop   control a running canrigd\n"
-		"  ecu-sim -i IF -c FILE.yaml  simulated UDS / OBD-II ECUs from a YAML file\n"
-		"\n"
-		"Options:\n"
-		"  -h, --help              this text\n"
-		"  -V, --version           print canrig's version\n"
-		"\n"
-		"Run 'canrig COMMAND --help' for a command's options, 'man canrig' for more.\n"
-		"Exit status: 0 ok, 1 runtime error, 2 usage error (diag, obd: 3 negative\n"
-		"response).\n");
+	fprintf(f, "Usage: canrig COMMAND [ARGS]...\n"
+		   "\n"
+		   "SocketCAN toolkit: capture, send, replay, convert and decode CAN / CAN FD\n"
+		   "traffic; UDS and OBD-II diagnostics; control of the canrigd gateway.\n"
+		   "\n"
+		   "Commands:\n"
+		   "  dump IF[,filter]...     print frames like candump (-L log format)\n"
+		   "  send IF FRAME...        send frames given in cansend syntax\n"
+		   "  replay FILE [DST=SRC]   replay a log (candump, ASC) like canplayer\n"
+		   "  log convert ...         convert logs: candump, ASC, candump's screen output\n"
+		   "  dbc dump|decode|encode|check FILE.dbc ...   DBC signal database tools\n"
+		   "  isotp send|recv|dump ...  ISO-TP like isotpsend/isotprecv/isotpdump\n"
+		   "  diag -i IF -e ECU CMD...  UDS (ISO 14229) tester: DIDs, DTCs, flashing\n"
+		   "  obd -i IF CMD...        OBD-II: PIDs, DTCs, VIN, per ECU\n"
+		   "  gw status|stats|routes|reload|workshop   control a running canrigd\n"
+		   "  ecu-sim -i IF -c FILE.yaml  simulated UDS / OBD-II ECUs from a YAML file\n"
+		   "\n"
+		   "Options:\n"
+		   "  -h, --help              this text\n"
+		   "  -V, --version           print canrig's version\n"
+		   "\n"
+		   "Run 'canrig COMMAND --help' for a command's options, 'man canrig' for more.\n"
+		   "Exit status: 0 ok, 1 runtime error, 2 usage error (diag, obd: 3 negative\n"
+		   "response).\n");
 }
 
 int main(int argc, char **argv)
@@ -230,7 +229,7 @@ int main(int argc, char **argv)
 	opterr = 0;
 	if (argc < 2)
 		return cli_usage_err("", "no command given (dump, send, replay, log, dbc, "
-				     "isotp, diag, obd, gw, ecu-sim)");
+					 "isotp, diag, obd, gw, ecu-sim)");
 	cmd = argv[1];
 	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
 		usage(stdout);

@@ -9,9 +9,9 @@
 #include <unistd.h>
 
 /* Exit codes shared by every command. */
-#define EXIT_OK 0
+#define EXIT_OK	     0
 #define EXIT_RUNTIME 1
-#define EXIT_USAGE 2
+#define EXIT_USAGE   2
 
 /* Each returns an exit code.  argv[0] is the command name. */
 int cmd_dump(int argc, char **argv);
@@ -26,8 +26,7 @@ int cmd_gw(int argc, char **argv);
 int cmd_ecusim(int argc, char **argv);
 
 /* Prints "canrig CMD: message" and a newline to stderr. */
-void cli_err(const char *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void cli_err(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 struct option;
 
@@ -51,8 +50,7 @@ int cli_bad_option(const char *cmd, const char *word);
 
 /* Prints "canrig CMD: message" and the hint "Try 'canrig CMD --help'.";
  * returns EXIT_USAGE. */
-int cli_usage_err(const char *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+int cli_usage_err(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Returns CLOCK_MONOTONIC / CLOCK_REALTIME now in ns. */
 uint64_t cli_mono_ns(void);
@@ -85,8 +83,10 @@ static inline const char *cli_plural(uint64_t n)
 static inline void cli_stdin_hint(const char *cmd, const char *path)
 {
 	if (!strcmp(path, "-") && isatty(STDIN_FILENO))
-		fprintf(stderr, "canrig %s: reading a log from the terminal; end it "
-			"with Ctrl-D\n", cmd);
+		fprintf(stderr,
+			"canrig %s: reading a log from the terminal; end it "
+			"with Ctrl-D\n",
+			cmd);
 }
 
 #endif /* CANRIG_CLI_H */

@@ -54,13 +54,12 @@ static void dbc_usage(FILE *f)
 
 /* ---- dump */
 
-static const char sym[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+static const char sym[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 static void layout(const struct dbc_message *m)
 {
 	unsigned int len = m->length ? m->length : 1, b, bit, i;
-	char (*cell)[8] = calloc(len, 8);
+	char(*cell)[8] = calloc(len, 8);
 
 	if (!cell)
 		return;
@@ -129,13 +128,13 @@ static void dump_msg(const struct dbc_db *db, const struct dbc_message *m)
 		dbc_fmt_double(s->scale, sc);
 		dbc_fmt_double(s->offset, of);
 		printf("    %c %s\n", i < sizeof(sym) - 1 ? sym[i] : '#', s->name);
-		printf("        Bits:     start %u, %u bit%s, %s, %s%s\n", s->start,
-		       s->size, s->size == 1 ? "" : "s",
-		       s->big_endian ? "big endian (Motorola)"
-				     : "little endian (Intel)",
-		       s->kind == DBC_FLOAT32 ? "float32" :
-		       s->kind == DBC_FLOAT64 ? "float64" :
-		       s->is_signed ? "signed" : "unsigned",
+		printf("        Bits:     start %u, %u bit%s, %s, %s%s\n", s->start, s->size,
+		       s->size == 1 ? "" : "s",
+		       s->big_endian ? "big endian (Motorola)" : "little endian (Intel)",
+		       s->kind == DBC_FLOAT32	? "float32"
+		       : s->kind == DBC_FLOAT64 ? "float64"
+		       : s->is_signed		? "signed"
+						: "unsigned",
 		       (s->mux & DBC_MUX_SELECTOR) ? ", multiplexer" : "");
 		printf("        Scale:    %s, offset %s", sc, of);
 		if (s->min != 0 || s->max != 0)
@@ -165,8 +164,8 @@ static void dump_msg(const struct dbc_db *db, const struct dbc_message *m)
 		if (s->comment)
 			printf("        Comment:  %s\n", s->comment);
 		for (k = 0; k < s->nchoices; k++)
-			printf("        %s %lld %s\n", k ? "         " : "Choices:",
-			       (long long)s->choices[k].value,
+			printf("        %s %lld %s\n",
+			       k ? "         " : "Choices:", (long long)s->choices[k].value,
 			       s->choices[k].label);
 		printf("\n");
 	}
@@ -210,8 +209,8 @@ static void json_sig(const struct dbc_signal *s)
 	fputs(",\"long_name\":", stdout);
 	dbcout_json_str(stdout, s->long_name);
 	printf(",\"start\":%u,\"length\":%u,\"byte_order\":\"%s\",\"is_signed\":%s,"
-	       "\"is_float\":%s,\"scale\":", s->start, s->size,
-	       s->big_endian ? "big_endian" : "little_endian",
+	       "\"is_float\":%s,\"scale\":",
+	       s->start, s->size, s->big_endian ? "big_endian" : "little_endian",
 	       s->is_signed ? "true" : "false", s->kind != DBC_INT ? "true" : "false");
 	json_num(s->scale);
 	fputs(",\"offset\":", stdout);
@@ -235,8 +234,7 @@ static void json_sig(const struct dbc_signal *s)
 	if (s->selector) {
 		putchar('[');
 		for (k = 0; k < s->nranges; k++)
-			printf("%s[%llu,%llu]", k ? "," : "",
-			       (unsigned long long)s->ranges[k].lo,
+			printf("%s[%llu,%llu]", k ? "," : "", (unsigned long long)s->ranges[k].lo,
 			       (unsigned long long)s->ranges[k].hi);
 		putchar(']');
 	} else {
@@ -267,8 +265,8 @@ static void json_msg(const struct dbc_message *m)
 	fputs(",\"long_name\":", stdout);
 	dbcout_json_str(stdout, m->long_name);
 	printf(",\"frame_id\":%u,\"is_extended_frame\":%s,\"length\":%u,"
-	       "\"is_fd\":%s,\"brs\":%s,\"cycle_time\":", m->id,
-	       m->ext ? "true" : "false", m->length, m->fd ? "true" : "false",
+	       "\"is_fd\":%s,\"brs\":%s,\"cycle_time\":",
+	       m->id, m->ext ? "true" : "false", m->length, m->fd ? "true" : "false",
 	       m->brs ? "true" : "false");
 	if (m->cycle_time)
 		printf("%lld", (long long)m->cycle_time);
@@ -420,8 +418,8 @@ static int do_decode(struct dbc_db *db, const char *path, unsigned int mode,
 		rc = EXIT_RUNTIME;
 	}
 	if (bad && rc == EXIT_OK) {
-		cli_err("dbc", "%llu malformed line%s skipped",
-			(unsigned long long)bad, bad == 1 ? "" : "s");
+		cli_err("dbc", "%llu malformed line%s skipped", (unsigned long long)bad,
+			bad == 1 ? "" : "s");
 		rc = EXIT_RUNTIME;
 	}
 	clog_reader_close(&r);
@@ -439,7 +437,7 @@ static void print_finding(void *ctx, const char *msg)
 
 static int do_check(const char *path, unsigned int flags)
 {
-	struct dbc_opts o = { flags, print_finding, NULL };
+	struct dbc_opts o = {flags, print_finding, NULL};
 	struct dbc_db *db;
 	char err[DBC_ERRMSG_MAX];
 	unsigned int n;
@@ -451,28 +449,25 @@ static int do_check(const char *path, unsigned int flags)
 		return EXIT_RUNTIME;
 	}
 	n = dbc_check(db, print_finding, NULL) + db->nwarnings;
-	fprintf(stderr, "%s: %u messages, %u finding%s\n", path, db->nmsgs, n,
-		n == 1 ? "" : "s");
+	fprintf(stderr, "%s: %u messages, %u finding%s\n", path, db->nmsgs, n, n == 1 ? "" : "s");
 	dbc_free(db);
 	return n ? EXIT_RUNTIME : EXIT_OK;
 }
 
 int cmd_dbc(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "strict", no_argument, NULL, 1 },
-		{ "j1939", no_argument, NULL, 2 },
-		{ "json", no_argument, NULL, 3 },
-		{ "raw", no_argument, NULL, 4 },
-		{ "single-line", no_argument, NULL, 's' },
-		{ "no-decode-choices", no_argument, NULL, 'c' },
-		{ "from", required_argument, NULL, 5 },
-		{ "delta", no_argument, NULL, 6 },
-		{ "line-buffered", no_argument, NULL, 7 },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct decode_opts dopt = { NULL, 0, 0 };
+	static const struct option lo[] = {{"help", no_argument, NULL, 'h'},
+					   {"strict", no_argument, NULL, 1},
+					   {"j1939", no_argument, NULL, 2},
+					   {"json", no_argument, NULL, 3},
+					   {"raw", no_argument, NULL, 4},
+					   {"single-line", no_argument, NULL, 's'},
+					   {"no-decode-choices", no_argument, NULL, 'c'},
+					   {"from", required_argument, NULL, 5},
+					   {"delta", no_argument, NULL, 6},
+					   {"line-buffered", no_argument, NULL, 7},
+					   {NULL, 0, NULL, 0}};
+	struct decode_opts dopt = {NULL, 0, 0};
 	unsigned int flags = 0, mode = DBCOUT_HUMAN, extra = 0;
 	struct dbc_db *db = NULL;
 	const char *sub, *dec_only = NULL; /* an option only decode reads */
@@ -548,8 +543,7 @@ int cmd_dbc(int argc, char **argv)
 	/* refused, not ignored: the output would not be what was asked for */
 	if ((!strcmp(sub, "check") || !strcmp(sub, "dump") || !strcmp(sub, "encode")) &&
 	    (dec_only || (mode == DBCOUT_JSON && !strcmp(sub, "check")))) {
-		cli_err("dbc", "%s does not take %s (%s)", sub,
-			dec_only ? dec_only : "--json",
+		cli_err("dbc", "%s does not take %s (%s)", sub, dec_only ? dec_only : "--json",
 			dec_only ? "decode does" : "dump, decode and encode do");
 		return EXIT_USAGE;
 	}
@@ -592,13 +586,11 @@ int cmd_dbc(int argc, char **argv)
 			cli_err("dbc", "encode needs a message name");
 			rc = EXIT_USAGE;
 		} else {
-			rc = dbccli_encode("dbc", db, argv[optind + 1],
-					   argc - optind - 2, argv + optind + 2,
-					   buf, &f);
+			rc = dbccli_encode("dbc", db, argv[optind + 1], argc - optind - 2,
+					   argv + optind + 2, buf, &f);
 			if (!rc && mode == DBCOUT_JSON) {
 				/* the decode --json members, and cansend's text */
-				const struct dbc_message *m =
-					dbccli_find_msg(db, argv[optind + 1]);
+				const struct dbc_message *m = dbccli_find_msg(db, argv[optind + 1]);
 
 				fputs("{\"msg\":", stdout);
 				dbcout_json_str(stdout, m->long_name);

@@ -18,7 +18,7 @@
 #include "ucli.h"
 #include "uds.h"
 
-#define MAX_REQ 4096
+#define MAX_REQ	 4096
 #define MAX_DIDS 64
 
 struct command;
@@ -28,7 +28,7 @@ struct step {
 	const struct command *cmd;
 	int argc;
 	char **argv;
-	uint8_t *img;          /* flash: the image, read in the check pass */
+	uint8_t *img; /* flash: the image, read in the check pass */
 	size_t img_len;
 };
 
@@ -38,18 +38,18 @@ struct diag {
 	struct diddict dict;
 	int have_addr, check_crc, functional;
 	uint32_t addr;
-	int dfi, alfid;        /* -1: default */
-	uint32_t mask;         /* --mask for io, as given */
+	int dfi, alfid; /* -1: default */
+	uint32_t mask;	/* --mask for io, as given */
 	const char *mask_hex;
 	int progress;
 	uint64_t last_draw;
-	uint8_t session;       /* set by this chain's last session/reset; 0:
-				* not changed (for messages) */
+	uint8_t session; /* set by this chain's last session/reset; 0:
+			  * not changed (for messages) */
 	/* The whole chain is checked before anything is sent: every command
 	 * runs once with checking set, parses and checks its arguments (and
 	 * reads its files) and returns before its first request. */
 	int checking;
-	struct step *step;     /* the command being checked or run */
+	struct step *step; /* the command being checked or run */
 	uint8_t req[MAX_REQ];
 };
 
@@ -95,8 +95,7 @@ struct word {
 };
 
 /* A named value from t, or a hex number up to max. */
-static int word_or_hex(const struct word *t, const char *s, uint32_t max,
-		       uint8_t *v)
+static int word_or_hex(const struct word *t, const char *s, uint32_t max, uint8_t *v)
 {
 	uint32_t x;
 
@@ -112,8 +111,7 @@ static int word_or_hex(const struct word *t, const char *s, uint32_t max,
 }
 
 static const struct word sessions[] = {
-	{ "default", 1 }, { "programming", 2 }, { "extended", 3 },
-	{ "safety", 4 }, { NULL, 0 },
+	{"default", 1}, {"programming", 2}, {"extended", 3}, {"safety", 4}, {NULL, 0},
 };
 
 static int usage_err(const char *msg)
@@ -154,8 +152,7 @@ static int c_session(struct diag *d, int argc, char **argv)
 }
 
 static const struct word resets[] = {
-	{ "hard", 1 }, { "key", 2 }, { "keyoffon", 2 }, { "soft", 3 },
-	{ NULL, 0 },
+	{"hard", 1}, {"key", 2}, {"keyoffon", 2}, {"soft", 3}, {NULL, 0},
 };
 
 static int simple(struct diag *d, const char *what, uint8_t sid, uint8_t sub)
@@ -198,8 +195,7 @@ static int c_tester(struct diag *d, int argc, char **argv)
 }
 
 static const struct word comms[] = {
-	{ "enable", 0 }, { "rx-only", 1 }, { "tx-only", 2 }, { "disable", 3 },
-	{ NULL, 0 },
+	{"enable", 0}, {"rx-only", 1}, {"tx-only", 2}, {"disable", 3}, {NULL, 0},
 };
 
 static int c_comm(struct diag *d, int argc, char **argv)
@@ -217,8 +213,8 @@ static int c_comm(struct diag *d, int argc, char **argv)
 	if (rc)
 		return rc;
 	if (d->c.json)
-		printf("{\"command\":\"comm\",\"control\":%u,\"type\":%u,\"ok\":true}\n",
-		       ctl, type);
+		printf("{\"command\":\"comm\",\"control\":%u,\"type\":%u,\"ok\":true}\n", ctl,
+		       type);
 	else
 		printf("comm 0x%02X type 0x%02X: ok\n", ctl, type);
 	return 0;
@@ -251,7 +247,7 @@ static int did_len(void *ctx, uint16_t did)
 struct read_out {
 	struct diag *d;
 	unsigned int n;
-	int raw;               /* the answer does not fit the dictionary */
+	int raw; /* the answer does not fit the dictionary */
 };
 
 static void on_did(void *ctx, uint16_t did, const uint8_t *data, size_t n)
@@ -299,8 +295,7 @@ static void on_did(void *ctx, uint16_t did, const uint8_t *data, size_t n)
  * READ_SPLIT_FAILED when several DIDs' answer does not split at the
  * dictionary's lengths (nothing printed then).
  */
-static int read_some(struct diag *d, const uint16_t *dids, size_t n,
-		     struct read_out *o)
+static int read_some(struct diag *d, const uint16_t *dids, size_t n, struct read_out *o)
 {
 	const struct diddict_entry *e;
 	const struct ucli_rsp *a;
@@ -311,10 +306,8 @@ static int read_some(struct diag *d, const uint16_t *dids, size_t n,
 	if (rc)
 		return rc;
 	a = ucli_answer(&d->c);
-	if (!uds_parse_read_did(a->data, a->len, dids, n, did_len, &d->dict,
-				NULL, NULL)) {
-		uds_parse_read_did(a->data, a->len, dids, n, did_len, &d->dict,
-				   on_did, o);
+	if (!uds_parse_read_did(a->data, a->len, dids, n, did_len, &d->dict, NULL, NULL)) {
+		uds_parse_read_did(a->data, a->len, dids, n, did_len, &d->dict, on_did, o);
 		return 0;
 	}
 	if (n > 1)
@@ -326,9 +319,11 @@ static int read_some(struct diag *d, const uint16_t *dids, size_t n,
 		return ucli_fail(&d->c, "read", -EBADMSG);
 	e = diddict_find(&d->dict, dids[0]);
 	fflush(stdout);
-	cli_err(CMD, "warning: read %04X%s%s: the ECU answered %zu bytes, the dictionary "
-		"says %d; shown raw", dids[0], e && e->name ? " " : "", e && e->name ? e->name : "",
-		a->len - 3, e ? e->len : -1);
+	cli_err(CMD,
+		"warning: read %04X%s%s: the ECU answered %zu bytes, the dictionary "
+		"says %d; shown raw",
+		dids[0], e && e->name ? " " : "", e && e->name ? e->name : "", a->len - 3,
+		e ? e->len : -1);
 	o->raw = 1;
 	uds_parse_read_did(a->data, a->len, dids, 1, NULL, NULL, on_did, o);
 	o->raw = 0;
@@ -338,7 +333,7 @@ static int read_some(struct diag *d, const uint16_t *dids, size_t n,
 static int c_read(struct diag *d, int argc, char **argv)
 {
 	uint16_t dids[MAX_DIDS];
-	struct read_out o = { d, 0, 0 };
+	struct read_out o = {d, 0, 0};
 	size_t n = (size_t)argc - 1, i;
 	int rc = 0, known = 1;
 
@@ -363,7 +358,7 @@ static int c_read(struct diag *d, int argc, char **argv)
 		rc = read_some(d, dids, n, &o);
 	if (rc == READ_SPLIT_FAILED) {
 		cli_err(CMD, "warning: read: the answer does not split at the dictionary's "
-			"DID lengths; reading one DID at a time");
+			     "DID lengths; reading one DID at a time");
 		known = 0;
 		rc = 0;
 	}
@@ -389,7 +384,8 @@ static int c_write(struct diag *d, int argc, char **argv)
 		return usage_err("write: bad DID");
 	n = diddict_encode(diddict_find(&d->dict, did), argv[2], data, sizeof(data));
 	if (n <= 0)
-		return usage_err("write: bad data (hex bytes, or a value the dictionary can encode)");
+		return usage_err(
+			"write: bad data (hex bytes, or a value the dictionary can encode)");
 	if (d->checking)
 		return 0;
 	len = uds_req_did_data(d->req, sizeof(d->req), 0x2E, did, data, (size_t)n);
@@ -397,8 +393,8 @@ static int c_write(struct diag *d, int argc, char **argv)
 	if (rc)
 		return rc;
 	if (d->c.json)
-		printf("{\"command\":\"write\",\"did\":\"%04X\",\"bytes\":%ld,\"ok\":true}\n",
-		       did, n);
+		printf("{\"command\":\"write\",\"did\":\"%04X\",\"bytes\":%ld,\"ok\":true}\n", did,
+		       n);
 	else
 		printf("%04X: written, %ld bytes\n", did, n);
 	return 0;
@@ -430,8 +426,7 @@ static void print_dtc(const struct uds_dtc *t, int json, int first)
 
 	uds_dtc_str(t->code, s);
 	if (json) {
-		printf("%s{\"dtc\":\"%06X\",\"sae\":\"%s\",", first ? "" : ",",
-		       t->code, s);
+		printf("%s{\"dtc\":\"%06X\",\"sae\":\"%s\",", first ? "" : ",", t->code, s);
 		print_status(t->status, 1);
 		printf("}");
 		return;
@@ -459,25 +454,24 @@ static int dtc_list(struct diag *d, uint8_t sub, const uint8_t *p, size_t np)
 	if (uds_parse_dtc_list(a->data, a->len, &avail, t, 256, &n))
 		return ucli_fail(&d->c, "dtc", -EBADMSG);
 	if (d->c.json)
-		printf("{\"command\":\"dtc\",\"sub\":%u,\"availability\":%u,\"count\":%zu,\"dtcs\":[",
+		printf("{\"command\":\"dtc\",\"sub\":%u,\"availability\":%u,\"count\":%zu,\"dtcs\":"
+		       "[",
 		       sub, avail, n);
 	for (i = 0; i < n && i < 256; i++)
 		print_dtc(&t[i], d->c.json, !i);
 	if (d->c.json)
 		printf("]}\n");
 	else
-		printf("%zu DTC%s (status availability mask 0x%02X)\n", n,
-		       n == 1 ? "" : "s", avail);
+		printf("%zu DTC%s (status availability mask 0x%02X)\n", n, n == 1 ? "" : "s",
+		       avail);
 	return 0;
 }
 
-static void on_rec(void *ctx, uint8_t rec, int did, const uint8_t *data,
-		   size_t n)
+static void on_rec(void *ctx, uint8_t rec, int did, const uint8_t *data, size_t n)
 {
 	struct read_out *o = ctx;
 	struct diag *d = o->d;
-	const struct diddict_entry *e = did >= 0 ? diddict_find(&d->dict,
-							      (uint16_t)did) : NULL;
+	const struct diddict_entry *e = did >= 0 ? diddict_find(&d->dict, (uint16_t)did) : NULL;
 
 	if (d->c.json) {
 		printf("%s{\"record\":%u", o->n++ ? "," : "", rec);
@@ -508,7 +502,7 @@ static void on_rec(void *ctx, uint8_t rec, int did, const uint8_t *data,
 
 static int dtc_records(struct diag *d, uint8_t sub, int argc, char **argv)
 {
-	struct read_out o = { d, 0, 0 };
+	struct read_out o = {d, 0, 0};
 	const struct ucli_rsp *a;
 	struct uds_dtc t;
 	uint8_t p[4];
@@ -533,8 +527,7 @@ static int dtc_records(struct diag *d, uint8_t sub, int argc, char **argv)
 		return ucli_fail(&d->c, "dtc", -EBADMSG);
 	/* a snapshot can be split only where every DID's length is known;
 	 * otherwise its records are shown as they came */
-	raw = uds_parse_dtc_records(a->data, a->len, &t,
-				    sub == 0x04 ? did_len : NULL, &d->dict,
+	raw = uds_parse_dtc_records(a->data, a->len, &t, sub == 0x04 ? did_len : NULL, &d->dict,
 				    NULL, NULL) != 0;
 	t.code = (uint32_t)a->data[2] << 16 | (uint32_t)a->data[3] << 8 | a->data[4];
 	t.status = a->data[5];
@@ -557,8 +550,8 @@ static int dtc_records(struct diag *d, uint8_t sub, int argc, char **argv)
 			return 0;
 		}
 	}
-	uds_parse_dtc_records(a->data, a->len, &t, sub == 0x04 ? did_len : NULL,
-			      &d->dict, on_rec, &o);
+	uds_parse_dtc_records(a->data, a->len, &t, sub == 0x04 ? did_len : NULL, &d->dict, on_rec,
+			      &o);
 	if (d->c.json)
 		printf("]}\n");
 	return 0;
@@ -591,7 +584,8 @@ static int c_dtc(struct diag *d, int argc, char **argv)
 		if (uds_parse_dtc_count(a->data, a->len, &avail, &fmt, &cnt))
 			return ucli_fail(&d->c, "dtc", -EBADMSG);
 		if (d->c.json)
-			printf("{\"command\":\"dtc\",\"sub\":1,\"availability\":%u,\"format\":%u,\"count\":%u}\n",
+			printf("{\"command\":\"dtc\",\"sub\":1,\"availability\":%u,\"format\":%u,"
+			       "\"count\":%u}\n",
 			       avail, fmt, cnt);
 		else
 			printf("%u DTC%s match mask 0x%02X (availability 0x%02X, format 0x%02X)\n",
@@ -649,8 +643,8 @@ static int c_dtc(struct diag *d, int argc, char **argv)
 
 /* ---- security access ---- */
 
-static long key_from_lib(const char *path, uint8_t level, const uint8_t *seed,
-			 size_t n, uint8_t *key, size_t cap)
+static long key_from_lib(const char *path, uint8_t level, const uint8_t *seed, size_t n,
+			 uint8_t *key, size_t cap)
 {
 	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	uds_seedkey_fn fn;
@@ -703,7 +697,8 @@ static int c_unlock(struct diag *d, int argc, char **argv)
 	if (argc != 2 || ucli_hexnum(argv[1], 0x41, &lvl) || !(lvl & 1))
 		return usage_err("unlock LEVEL (odd, 01-41) with --key-cmd or --key-lib");
 	if (!d->key_cmd && !d->key_lib)
-		return usage_err("unlock needs --key-cmd 'PROG {level} {seed}' or --key-lib FILE.so");
+		return usage_err(
+			"unlock needs --key-cmd 'PROG {level} {seed}' or --key-lib FILE.so");
 	if (d->checking) {
 		if (d->key_lib)
 			return key_lib_check(d->key_lib);
@@ -742,8 +737,7 @@ static int c_unlock(struct diag *d, int argc, char **argv)
 		}
 		k = (long)kl;
 	}
-	len = uds_req_security(d->req, sizeof(d->req), (uint8_t)(lvl + 1), key,
-			       (size_t)k);
+	len = uds_req_security(d->req, sizeof(d->req), (uint8_t)(lvl + 1), key, (size_t)k);
 	rc = xfer(d, "unlock", (size_t)len, 0);
 	if (rc)
 		return rc;
@@ -760,12 +754,11 @@ static int c_unlock(struct diag *d, int argc, char **argv)
 /* ---- routine, io, memory ---- */
 
 static const struct word routines[] = {
-	{ "start", 1 }, { "stop", 2 }, { "result", 3 }, { "results", 3 },
-	{ NULL, 0 },
+	{"start", 1}, {"stop", 2}, {"result", 3}, {"results", 3}, {NULL, 0},
 };
 
-static int print_tail(struct diag *d, const char *what, const char *idname,
-		      uint32_t id, size_t skip)
+static int print_tail(struct diag *d, const char *what, const char *idname, uint32_t id,
+		      size_t skip)
 {
 	const struct ucli_rsp *a = ucli_answer(&d->c);
 	size_t n = a->len > skip ? a->len - skip : 0;
@@ -798,8 +791,7 @@ static int c_routine(struct diag *d, int argc, char **argv)
 		return usage_err("routine start|stop|result ID [HEX]");
 	if (d->checking)
 		return 0;
-	len = uds_req_routine(d->req, sizeof(d->req), sub, (uint16_t)rid, rec,
-			      (size_t)n);
+	len = uds_req_routine(d->req, sizeof(d->req), sub, (uint16_t)rid, rec, (size_t)n);
 	rc = xfer(d, "routine", (size_t)len, 0);
 	if (rc)
 		return rc;
@@ -810,8 +802,7 @@ static int c_routine(struct diag *d, int argc, char **argv)
 }
 
 static const struct word ioparams[] = {
-	{ "return", 0 }, { "reset", 1 }, { "freeze", 2 }, { "adjust", 3 },
-	{ NULL, 0 },
+	{"return", 0}, {"reset", 1}, {"freeze", 2}, {"adjust", 3}, {NULL, 0},
 };
 
 static int c_io(struct diag *d, int argc, char **argv)
@@ -832,8 +823,7 @@ static int c_io(struct diag *d, int argc, char **argv)
 		return usage_err("io: bad --mask hex");
 	if (d->checking)
 		return 0;
-	len = uds_req_did_data(d->req, sizeof(d->req), 0x2F, did, rec,
-			       (size_t)(1 + n + m));
+	len = uds_req_did_data(d->req, sizeof(d->req), 0x2F, did, rec, (size_t)(1 + n + m));
 	rc = xfer(d, "io", (size_t)len, 0);
 	if (rc)
 		return rc;
@@ -878,16 +868,16 @@ static int c_memory(struct diag *d, int argc, char **argv)
 	if (argc == 4 && !strcmp(argv[1], "read")) {
 		uint64_t sz;
 
-		if (ucli_hexnum(argv[2], 0xFFFFFFFF, &addr) ||
-		    cli_parse_u64(argv[3], &sz) || !sz || sz > 0xFFFF)
+		if (ucli_hexnum(argv[2], 0xFFFFFFFF, &addr) || cli_parse_u64(argv[3], &sz) || !sz ||
+		    sz > 0xFFFF)
 			return usage_err("memory read ADDR(hex) LEN(decimal, 1-65535)");
 		size = (uint32_t)sz;
 		if (d->alfid >= 0 && uds_alfid_check((uint8_t)d->alfid, addr, size))
 			return usage_err("memory: --alfid too small for the address or length");
 		if (d->checking)
 			return 0;
-		len = uds_req_memory(d->req, sizeof(d->req), 0x23,
-				     alfid_for(d, addr, size), addr, size, NULL, 0);
+		len = uds_req_memory(d->req, sizeof(d->req), 0x23, alfid_for(d, addr, size), addr,
+				     size, NULL, 0);
 		rc = xfer(d, "memory read", (size_t)len, 0);
 		if (rc)
 			return rc;
@@ -905,19 +895,18 @@ static int c_memory(struct diag *d, int argc, char **argv)
 		if (ucli_hexnum(argv[2], 0xFFFFFFFF, &addr) ||
 		    (n = ucli_hex(argv[3], data, sizeof(data))) <= 0)
 			return usage_err("memory write ADDR(hex) HEX");
-		if (d->alfid >= 0 &&
-		    uds_alfid_check((uint8_t)d->alfid, addr, (uint32_t)n))
+		if (d->alfid >= 0 && uds_alfid_check((uint8_t)d->alfid, addr, (uint32_t)n))
 			return usage_err("memory: --alfid too small for the address or length");
 		if (d->checking)
 			return 0;
-		len = uds_req_memory(d->req, sizeof(d->req), 0x3D,
-				     alfid_for(d, addr, (uint32_t)n), addr,
-				     (uint32_t)n, data, (size_t)n);
+		len = uds_req_memory(d->req, sizeof(d->req), 0x3D, alfid_for(d, addr, (uint32_t)n),
+				     addr, (uint32_t)n, data, (size_t)n);
 		rc = xfer(d, "memory write", (size_t)len, 0);
 		if (rc)
 			return rc;
 		if (d->c.json)
-			printf("{\"command\":\"memory write\",\"address\":%u,\"bytes\":%ld,\"ok\":true}\n",
+			printf("{\"command\":\"memory "
+			       "write\",\"address\":%u,\"bytes\":%ld,\"ok\":true}\n",
 			       addr, n);
 		else
 			printf("%08X: written, %ld bytes\n", addr, n);
@@ -928,8 +917,7 @@ static int c_memory(struct diag *d, int argc, char **argv)
 
 /* ---- flash ---- */
 
-static void progress(struct diag *d, size_t done, size_t total,
-		     uint64_t t0, int last)
+static void progress(struct diag *d, size_t done, size_t total, uint64_t t0, int last)
 {
 	uint64_t now = cli_mono_ns();
 	double s = (double)(now - t0) / 1e9;
@@ -975,8 +963,7 @@ static int load_image(struct diag *d, struct step *sp, const char *path)
 		cli_err(CMD, "flash: %s: size %zu out of range", path, size);
 		return EXIT_USAGE;
 	}
-	if (d->alfid >= 0 &&
-	    uds_alfid_check((uint8_t)d->alfid, d->addr, (uint32_t)size)) {
+	if (d->alfid >= 0 && uds_alfid_check((uint8_t)d->alfid, d->addr, (uint32_t)size)) {
 		close(fd);
 		return usage_err("flash: --alfid too small for the address or size");
 	}
@@ -1012,8 +999,7 @@ static void session_text(const struct diag *d, char *buf, size_t n)
 	}
 	for (w = sessions; w->s && w->v != d->session; w++)
 		;
-	snprintf(buf, n, "session 0x%02X%s%s", d->session, w->s ? " " : "",
-		 w->s ? w->s : "");
+	snprintf(buf, n, "session 0x%02X%s%s", d->session, w->s ? " " : "", w->s ? w->s : "");
 }
 
 /*
@@ -1022,8 +1008,8 @@ static void session_text(const struct diag *d, char *buf, size_t n)
  * line what was accepted and what state the ECU is left in.  Returns rc,
  * or 128 + the signal.
  */
-static int flash_abort(struct diag *d, const char *why, size_t done, size_t size,
-		       size_t blocks, size_t nblocks, int rc)
+static int flash_abort(struct diag *d, const char *why, size_t done, size_t size, size_t blocks,
+		       size_t nblocks, int rc)
 {
 	char sess[64], ex[160];
 	int r, sig;
@@ -1032,29 +1018,34 @@ static int flash_abort(struct diag *d, const char *why, size_t done, size_t size
 	r = ucli_xfer(&d->c, d->req, 1, UCLI_XFER_NOINTR);
 	sig = ucli_signal();
 	if (!r)
-		snprintf(ex, sizeof(ex), "RequestTransferExit accepted, the download is "
+		snprintf(ex, sizeof(ex),
+			 "RequestTransferExit accepted, the download is "
 			 "closed");
 	else if (r >= 0x10 && r <= 0xFF)
-		snprintf(ex, sizeof(ex), "RequestTransferExit refused (0x%02X %s), the "
-			 "download may still be open (ECUReset ends it)", r,
-			 uds_nrc_name((uint8_t)r));
+		snprintf(ex, sizeof(ex),
+			 "RequestTransferExit refused (0x%02X %s), the "
+			 "download may still be open (ECUReset ends it)",
+			 r, uds_nrc_name((uint8_t)r));
 	else if (r == -ETIMEDOUT)
-		snprintf(ex, sizeof(ex), "RequestTransferExit unanswered (%s %u ms), the "
+		snprintf(ex, sizeof(ex),
+			 "RequestTransferExit unanswered (%s %u ms), the "
 			 "download may still be open (ECUReset ends it)",
 			 d->c.u.cl.timeout ? d->c.u.cl.timeout : "P2", d->c.u.cl.timeout_ms);
 	else
-		snprintf(ex, sizeof(ex), "RequestTransferExit not completed (%s), the "
+		snprintf(ex, sizeof(ex),
+			 "RequestTransferExit not completed (%s), the "
 			 "download may still be open (ECUReset ends it)",
 			 r == -EINTR ? "interrupted again" : uds_client_strerror(r));
 	session_text(d, sess, sizeof(sess));
-	cli_err(CMD, "flash: %s after %zu of %zu blocks (%zu of %zu bytes accepted); "
+	cli_err(CMD,
+		"flash: %s after %zu of %zu blocks (%zu of %zu bytes accepted); "
 		"%s; the ECU stays in %s with an incomplete image at %X",
 		why, blocks, nblocks, done, size, ex, sess, d->addr);
 	if (d->c.json)
 		printf("{\"command\":\"flash\",\"error\":\"%s\",\"bytes_accepted\":%zu,"
 		       "\"bytes\":%zu,\"blocks_accepted\":%zu,\"blocks\":%zu,"
-		       "\"transfer_exit\":%d}\n", sig ? "interrupted" : "transfer failed",
-		       done, size, blocks, nblocks, r);
+		       "\"transfer_exit\":%d}\n",
+		       sig ? "interrupted" : "transfer failed", done, size, blocks, nblocks, r);
 	return sig ? 128 + sig : rc;
 }
 
@@ -1080,10 +1071,8 @@ static int c_flash(struct diag *d, int argc, char **argv)
 	img = d->step->img;
 	size = d->step->img_len;
 	crc = uds_crc32(0, img, size);
-	len = uds_req_download(d->req, sizeof(d->req),
-			       (uint8_t)(d->dfi >= 0 ? d->dfi : 0),
-			       alfid_for(d, d->addr, (uint32_t)size), d->addr,
-			       (uint32_t)size);
+	len = uds_req_download(d->req, sizeof(d->req), (uint8_t)(d->dfi >= 0 ? d->dfi : 0),
+			       alfid_for(d, d->addr, (uint32_t)size), d->addr, (uint32_t)size);
 	/* a signal now must not leave a download open that the ECU
 	 * accepted after we stopped listening */
 	rc = ucli_xfer(&d->c, d->req, (size_t)len, UCLI_XFER_NOINTR);
@@ -1129,8 +1118,10 @@ static int c_flash(struct diag *d, int argc, char **argv)
 		if (rc) {
 			if (d->progress)
 				fputc('\n', stderr);
-			snprintf(what, sizeof(what), "flash: TransferData block %zu (counter 0x%02X, "
-				 "offset %zu)", blocks + 1, bsc, off);
+			snprintf(what, sizeof(what),
+				 "flash: TransferData block %zu (counter 0x%02X, "
+				 "offset %zu)",
+				 blocks + 1, bsc, off);
 			rc = ucli_fail(&d->c, what, rc);
 			rc = flash_abort(d, "stopped", off, size, blocks, nblocks, rc);
 			goto out_free;
@@ -1151,17 +1142,19 @@ static int c_flash(struct diag *d, int argc, char **argv)
 	{
 		double s = (double)(cli_mono_ns() - t0) / 1e9;
 		int have = a->len == 5;
-		uint32_t ecu = have ? (uint32_t)a->data[1] << 24 |
-				      (uint32_t)a->data[2] << 16 |
-				      (uint32_t)a->data[3] << 8 | a->data[4] : 0;
+		uint32_t ecu = have ? (uint32_t)a->data[1] << 24 | (uint32_t)a->data[2] << 16 |
+					       (uint32_t)a->data[3] << 8 | a->data[4]
+				    : 0;
 
 		if (d->c.json) {
-			printf("{\"command\":\"flash\",\"bytes\":%zu,\"blocks\":%zu,\"block_len\":%u,\"seconds\":%.3f,\"crc32\":\"%08X\",\"exit_record\":",
+			printf("{\"command\":\"flash\",\"bytes\":%zu,\"blocks\":%zu,\"block_len\":%"
+			       "u,\"seconds\":%.3f,\"crc32\":\"%08X\",\"exit_record\":",
 			       size, blocks, max_block, s, crc);
 			json_hex(a->data + 1, a->len - 1);
 			printf("}\n");
 		} else {
-			printf("flash: %zu bytes in %zu blocks of up to %u, %.2f s (%.1f kB/s), CRC32 %08X",
+			printf("flash: %zu bytes in %zu blocks of up to %u, %.2f s (%.1f kB/s), "
+			       "CRC32 %08X",
 			       size, blocks, max_block - 2, s,
 			       s > 0 ? (double)size / s / 1000 : 0.0, crc);
 			if (a->len > 1) {
@@ -1208,8 +1201,7 @@ static void print_answer(struct diag *d, const struct ucli_rsp *r, int first)
 	if (r->len)
 		ucli_print_hex(stdout, r->data, r->len, ' ');
 	if (r->result >= 0x10)
-		printf("  (negative: 0x%02X %s)", r->result,
-		       uds_nrc_name((uint8_t)r->result));
+		printf("  (negative: 0x%02X %s)", r->result, uds_nrc_name((uint8_t)r->result));
 	else if (r->result < 0)
 		printf("(%s)", uds_client_strerror(r->result));
 	printf("\n");
@@ -1238,8 +1230,7 @@ static int c_raw(struct diag *d, int argc, char **argv)
 	if (r && r < 0x10)
 		return ucli_fail(&d->c, "raw", r);
 	if (r >= 0x10 && !d->c.json)
-		cli_err(CMD, "raw: negative response 0x%02X %s", r,
-			uds_nrc_name((uint8_t)r));
+		cli_err(CMD, "raw: negative response 0x%02X %s", r, uds_nrc_name((uint8_t)r));
 	if (!d->c.nrsp && !r && !d->c.json)
 		printf("no answer (suppressed positive response)\n");
 	return rc;
@@ -1250,7 +1241,7 @@ static int c_scan(struct diag *d, int argc, char **argv)
 	uint32_t ids[UCLI_MAX_RSP];
 	char vins[UCLI_MAX_RSP][64];
 	unsigned int n = 0, i, k;
-	const uint8_t tp[2] = { 0x3E, 0x00 };
+	const uint8_t tp[2] = {0x3E, 0x00};
 	const uint16_t vin = 0xF190;
 	int r, len;
 
@@ -1344,12 +1335,10 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "session", c_session }, { "reset", c_reset }, { "read", c_read },
-	{ "write", c_write }, { "dtc", c_dtc }, { "unlock", c_unlock },
-	{ "routine", c_routine }, { "io", c_io }, { "memory", c_memory },
-	{ "flash", c_flash }, { "raw", c_raw }, { "scan", c_scan },
-	{ "tester", c_tester }, { "comm", c_comm }, { "sleep", c_sleep },
-	{ NULL, NULL },
+	{"session", c_session}, {"reset", c_reset},   {"read", c_read},	      {"write", c_write},
+	{"dtc", c_dtc},		{"unlock", c_unlock}, {"routine", c_routine}, {"io", c_io},
+	{"memory", c_memory},	{"flash", c_flash},   {"raw", c_raw},	      {"scan", c_scan},
+	{"tester", c_tester},	{"comm", c_comm},     {"sleep", c_sleep},     {NULL, NULL},
 };
 
 static void usage(FILE *f)
@@ -1409,24 +1398,31 @@ static void usage(FILE *f)
 }
 
 enum {
-	O_KEYCMD = 0x200, O_KEYLIB, O_DIDS, O_ADDR, O_FORMAT, O_ALFID, O_CRC,
-	O_MASK, O_FUNCTIONAL,
+	O_KEYCMD = 0x200,
+	O_KEYLIB,
+	O_DIDS,
+	O_ADDR,
+	O_FORMAT,
+	O_ALFID,
+	O_CRC,
+	O_MASK,
+	O_FUNCTIONAL,
 };
 
 static const struct option longopts[] = {
 	UCLI_LONGOPTS,
-	{ "key-cmd", required_argument, NULL, O_KEYCMD },
-	{ "key-lib", required_argument, NULL, O_KEYLIB },
-	{ "dids", required_argument, NULL, O_DIDS },
-	{ "address", required_argument, NULL, O_ADDR },
-	{ "format", required_argument, NULL, O_FORMAT },
-	{ "alfid", required_argument, NULL, O_ALFID },
-	{ "check-crc", no_argument, NULL, O_CRC },
-	{ "mask", required_argument, NULL, O_MASK },
-	{ "functional", no_argument, NULL, O_FUNCTIONAL },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+	{"key-cmd", required_argument, NULL, O_KEYCMD},
+	{"key-lib", required_argument, NULL, O_KEYLIB},
+	{"dids", required_argument, NULL, O_DIDS},
+	{"address", required_argument, NULL, O_ADDR},
+	{"format", required_argument, NULL, O_FORMAT},
+	{"alfid", required_argument, NULL, O_ALFID},
+	{"check-crc", no_argument, NULL, O_CRC},
+	{"mask", required_argument, NULL, O_MASK},
+	{"functional", no_argument, NULL, O_FUNCTIONAL},
+	{"verbose", no_argument, NULL, 'v'},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
 };
 
 static int diag_opt(struct diag *d, int opt, const char *arg)
@@ -1536,8 +1532,7 @@ int cmd_diag(int argc, char **argv)
 		}
 		steps[k].cmd = find_cmd(argv[start]);
 		if (!steps[k].cmd) {
-			cli_err(CMD, "unknown command '%s'; try 'canrig diag --help'",
-				argv[start]);
+			cli_err(CMD, "unknown command '%s'; try 'canrig diag --help'", argv[start]);
 			rc = EXIT_USAGE;
 			goto out;
 		}

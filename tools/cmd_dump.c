@@ -20,8 +20,8 @@
 #include "cli.h"
 #include "dbcout.h"
 
-#define MAXSOCK 16
-#define RING_SLOTS 256
+#define MAXSOCK	    16
+#define RING_SLOTS  256
 #define COALESCE_NS 1000000L /* 1 ms: invisible on screen; ~8 frames of a 1 Mbit/s bus */
 
 static volatile sig_atomic_t stop; /* the signal that asks us to stop */
@@ -49,39 +49,38 @@ static int dbc_arg_is_candump_habit(const char *arg, int nifs)
 
 static void dump_usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: canrig dump [options] IF[,filter]...\n"
-		"\n"
-		"Print CAN and CAN FD frames received on the given interfaces ('any' for\n"
-		"all), in candump's screen format or, with -L, its log format.\n"
-		"\n"
-		"Options:\n"
-		"  -t a|d|z|A   timestamps: absolute, delta, from zero, absolute with date\n"
-		"  -L           candump log format: (time) IF FRAME\n"
-		"  -n COUNT     exit after COUNT frames\n"
-		"  -x           extra info: RX/TX and BRS/ESI flags\n"
-		"  -e           describe error frames in words\n"
-		"  -a           add printable ASCII after the data\n"
-		"  -d FILE.dbc  decode frames with a DBC (as 'canrig dbc decode');\n"
-		"               also --dbc FILE.dbc\n"
-		"  --json, --single-line, --raw, --no-decode-choices, --j1939\n"
-		"               decoded output options, with -d\n"
-		"  --drops      report kernel drops (DROPCOUNT lines; candump's -d)\n"
-		"  -r SIZE      socket receive buffer in bytes\n"
-		"  -T MSECS     exit after MSECS without a frame\n"
-		"  -D           don't exit when an interface goes down\n"
-		"  -9           nanosecond timestamps in -L and -t a output\n"
-		"  --stats      print received and dropped counts to stderr at exit\n"
-		"  -h, --help   this text\n"
-		"\n"
-		"Filters (hex), comma separated after the interface, as in candump:\n"
-		"  id:mask      pass when received_id & mask == id & mask\n"
-		"  id~mask      pass when received_id & mask != id & mask\n"
-		"  #errmask     receive error frames of these classes\n"
-		"  j            all filters must match (join)\n"
-		"An 8-digit id means a 29-bit id.\n"
-		"\n"
-		"Example: canrig dump -L vcan0,123:7FF,400~700 any,#FFFFFFFF\n");
+	fprintf(f, "Usage: canrig dump [options] IF[,filter]...\n"
+		   "\n"
+		   "Print CAN and CAN FD frames received on the given interfaces ('any' for\n"
+		   "all), in candump's screen format or, with -L, its log format.\n"
+		   "\n"
+		   "Options:\n"
+		   "  -t a|d|z|A   timestamps: absolute, delta, from zero, absolute with date\n"
+		   "  -L           candump log format: (time) IF FRAME\n"
+		   "  -n COUNT     exit after COUNT frames\n"
+		   "  -x           extra info: RX/TX and BRS/ESI flags\n"
+		   "  -e           describe error frames in words\n"
+		   "  -a           add printable ASCII after the data\n"
+		   "  -d FILE.dbc  decode frames with a DBC (as 'canrig dbc decode');\n"
+		   "               also --dbc FILE.dbc\n"
+		   "  --json, --single-line, --raw, --no-decode-choices, --j1939\n"
+		   "               decoded output options, with -d\n"
+		   "  --drops      report kernel drops (DROPCOUNT lines; candump's -d)\n"
+		   "  -r SIZE      socket receive buffer in bytes\n"
+		   "  -T MSECS     exit after MSECS without a frame\n"
+		   "  -D           don't exit when an interface goes down\n"
+		   "  -9           nanosecond timestamps in -L and -t a output\n"
+		   "  --stats      print received and dropped counts to stderr at exit\n"
+		   "  -h, --help   this text\n"
+		   "\n"
+		   "Filters (hex), comma separated after the interface, as in candump:\n"
+		   "  id:mask      pass when received_id & mask == id & mask\n"
+		   "  id~mask      pass when received_id & mask != id & mask\n"
+		   "  #errmask     receive error frames of these classes\n"
+		   "  j            all filters must match (join)\n"
+		   "An 8-digit id means a 29-bit id.\n"
+		   "\n"
+		   "Example: canrig dump -L vcan0,123:7FF,400~700 any,#FFFFFFFF\n");
 }
 
 struct dump {
@@ -118,8 +117,7 @@ static void put_ts(struct dump *d, const struct cf_frame *f)
 
 		localtime_r(&t, &tm);
 		k = (int)strftime(p, 32, "(%Y-%m-%d %H:%M:%S", &tm);
-		k += sprintf(p + k, ".%06llu) ",
-			     (unsigned long long)(ts % 1000000000ull / 1000));
+		k += sprintf(p + k, ".%06llu) ", (unsigned long long)(ts % 1000000000ull / 1000));
 		break;
 	}
 	case 'd':
@@ -144,7 +142,7 @@ static void out_frame(struct dump *d, const struct cf_frame *f)
 	const char *name = cio_ifname(&d->names, f->ifindex);
 	size_t nl = strlen(name);
 	char *p, *s;
-	static const char *const xinfo[4] = { "- -", "B -", "- E", "B E" };
+	static const char *const xinfo[4] = {"- -", "B -", "- E", "B E"};
 	unsigned int fx = ((f->flags & CF_BRS) ? 1 : 0) | ((f->flags & CF_ESI) ? 2 : 0);
 
 	if (f->flags & CF_EFF)
@@ -287,7 +285,8 @@ static int open_arg(struct dump *d, const char *arg, int rcvbuf)
 	}
 	e = cio_open(&d->sock[d->nsock], ifname, &o);
 	if (e) {
-		fprintf(stderr, "canrig dump: %s\n", cio_open_strerror(e, ifname, buf, sizeof(buf)));
+		fprintf(stderr, "canrig dump: %s\n",
+			cio_open_strerror(e, ifname, buf, sizeof(buf)));
 		return e == -EAFNOSUPPORT ? EXIT_RUNTIME : EXIT_USAGE;
 	}
 	if ((int)nl > d->names.maxlen)
@@ -298,16 +297,16 @@ static int open_arg(struct dump *d, const char *arg, int rcvbuf)
 
 int cmd_dump(int argc, char **argv)
 {
-	static const struct option lo[] = { { "help", no_argument, NULL, 'h' },
-					    { "stats", no_argument, NULL, 1 },
-					    { "drops", no_argument, NULL, 2 },
-					    { "json", no_argument, NULL, 3 },
-					    { "single-line", no_argument, NULL, 4 },
-					    { "raw", no_argument, NULL, 5 },
-					    { "no-decode-choices", no_argument, NULL, 6 },
-					    { "j1939", no_argument, NULL, 7 },
-					    { "dbc", required_argument, NULL, 'd' },
-					    { NULL, 0, NULL, 0 } };
+	static const struct option lo[] = {{"help", no_argument, NULL, 'h'},
+					   {"stats", no_argument, NULL, 1},
+					   {"drops", no_argument, NULL, 2},
+					   {"json", no_argument, NULL, 3},
+					   {"single-line", no_argument, NULL, 4},
+					   {"raw", no_argument, NULL, 5},
+					   {"no-decode-choices", no_argument, NULL, 6},
+					   {"j1939", no_argument, NULL, 7},
+					   {"dbc", required_argument, NULL, 'd'},
+					   {NULL, 0, NULL, 0}};
 	const char *dbcpath = NULL;
 	unsigned int dmode = DBCOUT_HUMAN, dextra = 0, dflags = 0;
 	struct dbc_db *db = NULL;
@@ -496,7 +495,7 @@ int cmd_dump(int argc, char **argv)
 		 * (the kernel timestamps frames, so nothing shifts).
 		 */
 		if (!done && !stop)
-			nanosleep(&(struct timespec){ 0, COALESCE_NS }, NULL);
+			nanosleep(&(struct timespec){0, COALESCE_NS}, NULL);
 		/* one write per wake-up keeps output live without a flush per frame */
 		if (clog_writer_flush(&w)) {
 			if (w.werr != -EPIPE) {
@@ -527,9 +526,8 @@ int cmd_dump(int argc, char **argv)
 	}
 	if (stats || intr) {
 		fprintf(stderr, "canrig dump: %s%llu frame%s received, %llu dropped by the kernel",
-			intr ? "interrupted; " : "",
-			(unsigned long long)d->count, cli_plural(d->count),
-			(unsigned long long)d->drops);
+			intr ? "interrupted; " : "", (unsigned long long)d->count,
+			cli_plural(d->count), (unsigned long long)d->drops);
 		if (stats)
 			fprintf(stderr, " (%llu receive batch%s)", (unsigned long long)d->batches,
 				d->batches == 1 ? "" : "es");

@@ -24,7 +24,7 @@
 #include "isotp_io.h"
 #include "uds_sim.h"
 
-#define LOG_BYTES	   24
+#define LOG_BYTES 24
 
 struct run;
 
@@ -338,8 +338,7 @@ static int open_ecu(struct run *r, struct ecu_rt *e, const char *ifname)
 			cio_open_strerror(err, ifname, ebuf, sizeof(ebuf)));
 		/* as every canrig command: a missing, down or non-CAN
 		 * interface is the caller's to fix (2), no AF_CAN is not */
-		return err == -EAFNOSUPPORT || err == -ENOMEM ? EXIT_RUNTIME
-							       : EXIT_USAGE;
+		return err == -EAFNOSUPPORT || err == -ENOMEM ? EXIT_RUNTIME : EXIT_USAGE;
 	}
 	if (r->verbose)
 		fprintf(stderr, "%s: on %s, requests %X, answers %X, functional %X\n", e->cfg->name,

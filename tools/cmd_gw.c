@@ -16,32 +16,31 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: canrig gw [-s SOCKET] status | stats [--json] | routes | reload |\n"
-		"                 workshop on [MINUTES] | workshop off\n"
-		"\n"
-		"Asks the running canrigd through its control socket (default\n"
-		DEFAULT_SOCKET ", or $CANRIGD_CONTROL).\n"
-		"workshop on closes by itself after MINUTES (default 60, at most 1440,\n"
-		"fractions allowed); a reload sets it to what the file says.\n"
-		"status, stats and routes need read rights, workshop and reload write\n"
-		"rights (canrigd(8), CONTROL).\n"
-		"\n"
-		"Options:\n"
-		"  -s, --socket SOCKET  canrigd's control socket\n"
-		"      --json           stats: one JSON object\n"
-		"  -h, --help           this text\n"
-		"\n"
-		"Exit status: 0 ok, 1 canrigd unreachable or refused, 2 usage error.\n");
+	fprintf(f, "Usage: canrig gw [-s SOCKET] status | stats [--json] | routes | reload |\n"
+		   "                 workshop on [MINUTES] | workshop off\n"
+		   "\n"
+		   "Asks the running canrigd through its control socket (default\n" DEFAULT_SOCKET
+		   ", or $CANRIGD_CONTROL).\n"
+		   "workshop on closes by itself after MINUTES (default 60, at most 1440,\n"
+		   "fractions allowed); a reload sets it to what the file says.\n"
+		   "status, stats and routes need read rights, workshop and reload write\n"
+		   "rights (canrigd(8), CONTROL).\n"
+		   "\n"
+		   "Options:\n"
+		   "  -s, --socket SOCKET  canrigd's control socket\n"
+		   "      --json           stats: one JSON object\n"
+		   "  -h, --help           this text\n"
+		   "\n"
+		   "Exit status: 0 ok, 1 canrigd unreachable or refused, 2 usage error.\n");
 }
 
 int cmd_gw(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "socket", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{"socket", required_argument, NULL, 's'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	const char *path = getenv("CANRIGD_CONTROL");
 	char line[64], buf[4096];
@@ -65,10 +64,9 @@ int cmd_gw(int argc, char **argv)
 			return cli_opt_error("gw", opt, argv);
 		}
 	}
-	if (optind == argc - 1 && (!strcmp(argv[optind], "status") ||
-				   !strcmp(argv[optind], "stats") ||
-				   !strcmp(argv[optind], "routes") ||
-				   !strcmp(argv[optind], "reload"))) {
+	if (optind == argc - 1 &&
+	    (!strcmp(argv[optind], "status") || !strcmp(argv[optind], "stats") ||
+	     !strcmp(argv[optind], "routes") || !strcmp(argv[optind], "reload"))) {
 		if (json && strcmp(argv[optind], "stats")) {
 			cli_err("gw", "--json goes with stats only");
 			return EXIT_USAGE;
@@ -91,7 +89,7 @@ int cmd_gw(int argc, char **argv)
 		snprintf(line, sizeof(line), "workshop on %s\n", argv[optind + 2]);
 	} else {
 		cli_err("gw", "expected status, stats [--json], routes, reload or "
-			"workshop on [MINUTES]|off; try 'canrig gw --help'");
+			      "workshop on [MINUTES]|off; try 'canrig gw --help'");
 		return EXIT_USAGE;
 	}
 	memset(&a, 0, sizeof(a));
@@ -103,8 +101,10 @@ int cmd_gw(int argc, char **argv)
 	memcpy(a.sun_path, path, strlen(path) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a))) {
-		cli_err("gw", "cannot reach canrigd at %s: %s (is it running? -s or "
-			"$CANRIGD_CONTROL name another socket)", path, strerror(errno));
+		cli_err("gw",
+			"cannot reach canrigd at %s: %s (is it running? -s or "
+			"$CANRIGD_CONTROL name another socket)",
+			path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return EXIT_RUNTIME;
@@ -120,7 +120,8 @@ int cmd_gw(int argc, char **argv)
 	if (got >= 6 && !memcmp(buf, "error:", 6)) {
 		/* one line, as every other message of ours: "canrig gw: ..."
 		 * (canrigd's "error:" only marks the refusal on the wire) */
-		while (got < sizeof(buf) - 1 && (n = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0)
+		while (got < sizeof(buf) - 1 &&
+		       (n = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0)
 			got += (size_t)n;
 		buf[got] = 0;
 		msg = buf + 6 + strspn(buf + 6, " ");

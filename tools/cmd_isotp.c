@@ -25,40 +25,39 @@
 
 static void isotp_usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: canrig isotp send [options] IF   < hex bytes on stdin\n"
-		"       canrig isotp recv [options] IF   > hex bytes on stdout\n"
-		"       canrig isotp dump -s ID -d ID [options] IF\n"
-		"\n"
-		"Drop-in equivalents of can-utils' isotpsend, isotprecv and isotpdump,\n"
-		"on canrig's userspace ISO-TP (ISO 15765-2).  Ids and bytes in hex.\n"
-		"\n"
-		"Options:\n"
-		"  -s ID        our transmit id (8 digits: 29-bit)\n"
-		"  -d ID        the id we receive (8 digits: 29-bit)\n"
-		"  -x A[:RA]    extended addressing: address byte sent [and expected]\n"
-		"  -p [T]:[R]   pad sent frames with T; expect padding R (see -P)\n"
-		"  -P l|c|a     check received padding: length, content, all\n"
-		"  -L MTU:DL:F  link layer: MTU 72 = CAN FD, DL = TX_DL (8..64), F 1 = BRS\n"
-		"  -h, --help   this text\n"
-		"send:\n"
-		"  -D LEN       send LEN bytes 01 02 .. instead of reading stdin\n"
-		"  -f NSECS     ignore the receiver's STmin, wait NSECS between frames\n"
-		"  -t NSECS     at least NSECS between our consecutive frames\n"
-		"  -b           wait until the PDU is sent (always done; accepted)\n"
-		"  --count N    send the PDU N times, one after the other\n"
-		"recv:\n"
-		"  -b BS        block size we ask for (hex), 0 = off\n"
-		"  -m STMIN     STmin we ask for (hex: 00-7F ms, F1-F9 = 100-900 us)\n"
-		"  -w WFT       FC WAIT frames tolerated (hex)\n"
-		"  -l           loop: keep receiving PDUs\n"
-		"dump:\n"
-		"  -x A|any     extended addressing on -s frames   -X A|any  on -d frames\n"
-		"  -a           data as ASCII too    -t a|d|z|A  timestamps\n"
-		"\n"
-		"Unlike the kernel module, padding is off unless -p is given, as in\n"
-		"can-utils.  Exit status: 0 ok, 1 transfer error (timeout, overflow),\n"
-		"2 usage error.\n");
+	fprintf(f, "Usage: canrig isotp send [options] IF   < hex bytes on stdin\n"
+		   "       canrig isotp recv [options] IF   > hex bytes on stdout\n"
+		   "       canrig isotp dump -s ID -d ID [options] IF\n"
+		   "\n"
+		   "Drop-in equivalents of can-utils' isotpsend, isotprecv and isotpdump,\n"
+		   "on canrig's userspace ISO-TP (ISO 15765-2).  Ids and bytes in hex.\n"
+		   "\n"
+		   "Options:\n"
+		   "  -s ID        our transmit id (8 digits: 29-bit)\n"
+		   "  -d ID        the id we receive (8 digits: 29-bit)\n"
+		   "  -x A[:RA]    extended addressing: address byte sent [and expected]\n"
+		   "  -p [T]:[R]   pad sent frames with T; expect padding R (see -P)\n"
+		   "  -P l|c|a     check received padding: length, content, all\n"
+		   "  -L MTU:DL:F  link layer: MTU 72 = CAN FD, DL = TX_DL (8..64), F 1 = BRS\n"
+		   "  -h, --help   this text\n"
+		   "send:\n"
+		   "  -D LEN       send LEN bytes 01 02 .. instead of reading stdin\n"
+		   "  -f NSECS     ignore the receiver's STmin, wait NSECS between frames\n"
+		   "  -t NSECS     at least NSECS between our consecutive frames\n"
+		   "  -b           wait until the PDU is sent (always done; accepted)\n"
+		   "  --count N    send the PDU N times, one after the other\n"
+		   "recv:\n"
+		   "  -b BS        block size we ask for (hex), 0 = off\n"
+		   "  -m STMIN     STmin we ask for (hex: 00-7F ms, F1-F9 = 100-900 us)\n"
+		   "  -w WFT       FC WAIT frames tolerated (hex)\n"
+		   "  -l           loop: keep receiving PDUs\n"
+		   "dump:\n"
+		   "  -x A|any     extended addressing on -s frames   -X A|any  on -d frames\n"
+		   "  -a           data as ASCII too    -t a|d|z|A  timestamps\n"
+		   "\n"
+		   "Unlike the kernel module, padding is off unless -p is given, as in\n"
+		   "can-utils.  Exit status: 0 ok, 1 transfer error (timeout, overflow),\n"
+		   "2 usage error.\n");
 }
 
 static volatile sig_atomic_t stop; /* the signal that asks us to stop */
@@ -178,9 +177,8 @@ static int common_opt(struct opts *o, int opt, const char *arg)
 			goto bad;
 		return 0;
 	case 'L':
-		if (sscanf(arg, "%u:%u:%u", &mtu, &dl, &fl) != 3 ||
-		    (mtu != 16 && mtu != 72) || dl < 8 || dl > 64 ||
-		    !cf_fd_len_valid(dl) || (mtu == 16 && dl != 8) || fl > 255)
+		if (sscanf(arg, "%u:%u:%u", &mtu, &dl, &fl) != 3 || (mtu != 16 && mtu != 72) ||
+		    dl < 8 || dl > 64 || !cf_fd_len_valid(dl) || (mtu == 16 && dl != 8) || fl > 255)
 			goto bad;
 		c->tx_dl = (uint8_t)dl;
 		c->brs = (fl & CANFD_BRS) ? 1 : 0;
@@ -189,8 +187,7 @@ static int common_opt(struct opts *o, int opt, const char *arg)
 		return 1;
 	}
 bad:
-	cli_err("isotp", "bad value '%s' for -%c; try 'canrig isotp --help'", arg,
-		opt);
+	cli_err("isotp", "bad value '%s' for -%c; try 'canrig isotp --help'", arg, opt);
 	return 2;
 }
 
@@ -231,8 +228,7 @@ static void on_ev(struct isotp_io *io, unsigned int ev, void *ctx)
 			if (io->tp.cfg.tx_dl > 8)
 				f.flags = CF_FD;
 			cli_err("isotp", "%s: %s", r->what,
-				cio_send_strerror(&io->sock, &f, io->err, ebuf,
-						  sizeof(ebuf)));
+				cio_send_strerror(&io->sock, &f, io->err, ebuf, sizeof(ebuf)));
 		} else if (err == -ETIMEDOUT && io->tp.timer)
 			cli_err("isotp", "%s: timeout (%s)", r->what, io->tp.timer);
 		else
@@ -314,8 +310,10 @@ static int do_send(struct opts *o)
 	} else {
 		n = read_hex(msg, MAX_PDU);
 		if (n == -1 || n == -2) {
-			cli_err("isotp", n == -1 ? "send: more than %u bytes on stdin"
-				: "send: stdin: expected hex bytes like '01 02 AB' (max %u)",
+			cli_err("isotp",
+				n == -1 ? "send: more than %u bytes on stdin"
+					: "send: stdin: expected hex bytes like '01 02 AB' (max "
+					  "%u)",
 				MAX_PDU);
 			free(msg);
 			return EXIT_USAGE;
@@ -344,8 +342,8 @@ static int do_send(struct opts *o)
 		fprintf(stderr, "canrig isotp: send: interrupted; %ld of %lu PDU%s sent", i,
 			o->count, cli_plural(o->count));
 		if (tp->tx_state != ISOTP_TX_IDLE)
-			fprintf(stderr, ", the next stopped after %zu of %zu bytes",
-				tp->tx_pos, tp->tx_len);
+			fprintf(stderr, ", the next stopped after %zu of %zu bytes", tp->tx_pos,
+				tp->tx_len);
 		fputc('\n', stderr);
 	}
 	isotp_io_close(&r.io);
@@ -369,8 +367,10 @@ static int do_recv(struct opts *o)
 	if (!rc) {
 		rc = run_loop(&r);
 		if (stop && rc == EXIT_SIGNAL(stop)) {
-			fprintf(stderr, "canrig isotp: recv: interrupted; %llu PDU%s received "
-				"(%llu byte%s)", (unsigned long long)r.pdus, cli_plural(r.pdus),
+			fprintf(stderr,
+				"canrig isotp: recv: interrupted; %llu PDU%s received "
+				"(%llu byte%s)",
+				(unsigned long long)r.pdus, cli_plural(r.pdus),
 				(unsigned long long)r.bytes, cli_plural(r.bytes));
 			if (r.io.tp.rx_state == ISOTP_RX_CF)
 				fprintf(stderr, ", one stopped after %zu of %zu bytes",
@@ -385,13 +385,12 @@ static int do_recv(struct opts *o)
 
 /* ---- dump */
 
-static const char *const fc_info[4] = { "CTS", "WT", "OVFLW", "reserved" };
+static const char *const fc_info[4] = {"CTS", "WT", "OVFLW", "reserved"};
 
-static void dump_frame(const struct cf_frame *f, const char *ifname, int ext,
-		       int asc, char tsmode, uint64_t *last)
+static void dump_frame(const struct cf_frame *f, const char *ifname, int ext, int asc, char tsmode,
+		       uint64_t *last)
 {
-	unsigned int i, datidx = 0, pci = f->len > (unsigned int)ext ?
-				f->data[ext] : 0;
+	unsigned int i, datidx = 0, pci = f->len > (unsigned int)ext ? f->data[ext] : 0;
 
 	if (tsmode) {
 		uint64_t ts = f->ts_ns, d;
@@ -408,8 +407,7 @@ static void dump_frame(const struct cf_frame *f, const char *ifname, int ext,
 
 			localtime_r(&t, &tm);
 			strftime(s, sizeof(s), "%Y-%m-%d %H:%M:%S", &tm);
-			printf("(%s.%06llu) ", s,
-			       (unsigned long long)(ts % 1000000000ull / 1000));
+			printf("(%s.%06llu) ", s, (unsigned long long)(ts % 1000000000ull / 1000));
 			break;
 		}
 		default:
@@ -438,8 +436,8 @@ static void dump_frame(const struct cf_frame *f, const char *ifname, int ext,
 			printf("[SF] ln: %-4d data:", pci & 0xF);
 			datidx = (unsigned int)ext + 1;
 		} else {
-			printf("[SF] ln: %-4d data:", f->len > (unsigned int)ext + 1 ?
-			       f->data[ext + 1] : 0);
+			printf("[SF] ln: %-4d data:",
+			       f->len > (unsigned int)ext + 1 ? f->data[ext + 1] : 0);
 			datidx = (unsigned int)ext + 2;
 		}
 		break;
@@ -491,8 +489,7 @@ static void dump_frame(const struct cf_frame *f, const char *ifname, int ext,
 
 			printf("%*s", pad > 4 ? pad : 4, "-  '");
 			for (i = datidx; i < f->len; i++)
-				putchar(f->data[i] > 0x1F && f->data[i] < 0x7F ?
-					f->data[i] : '.');
+				putchar(f->data[i] > 0x1F && f->data[i] < 0x7F ? f->data[i] : '.');
 			printf("'");
 		}
 	}
@@ -500,8 +497,7 @@ static void dump_frame(const struct cf_frame *f, const char *ifname, int ext,
 }
 
 /* isotpdump has no long options; --help is canrig's */
-static const struct option help_lo[] = { { "help", no_argument, NULL, 'h' },
-					 { NULL, 0, NULL, 0 } };
+static const struct option help_lo[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 
 static int do_dump(int argc, char **argv)
 {
@@ -569,11 +565,9 @@ static int do_dump(int argc, char **argv)
 	}
 	cio_opts_init(&co);
 	co.filters[0].can_id = src | (seff ? CAN_EFF_FLAG : 0);
-	co.filters[0].can_mask = (seff ? CAN_EFF_MASK : CAN_SFF_MASK) | CAN_EFF_FLAG |
-				 CAN_RTR_FLAG;
+	co.filters[0].can_mask = (seff ? CAN_EFF_MASK : CAN_SFF_MASK) | CAN_EFF_FLAG | CAN_RTR_FLAG;
 	co.filters[1].can_id = dst | (deff ? CAN_EFF_FLAG : 0);
-	co.filters[1].can_mask = (deff ? CAN_EFF_MASK : CAN_SFF_MASK) | CAN_EFF_FLAG |
-				 CAN_RTR_FLAG;
+	co.filters[1].can_mask = (deff ? CAN_EFF_MASK : CAN_SFF_MASK) | CAN_EFF_FLAG | CAN_RTR_FLAG;
 	co.nfilters = 2;
 	co.rcvbuf = 1 << 20;
 	e = cio_open(&s, argv[optind], &co);
@@ -647,9 +641,9 @@ int cmd_isotp(int argc, char **argv)
 	int opt, r;
 	const char *optstr;
 	struct sigaction sa;
-	static const struct option lo[] = { { "count", required_argument, NULL, 1 },
-					    { "help", no_argument, NULL, 'h' },
-					    { NULL, 0, NULL, 0 } };
+	static const struct option lo[] = {{"count", required_argument, NULL, 1},
+					   {"help", no_argument, NULL, 'h'},
+					   {NULL, 0, NULL, 0}};
 
 	if (argc < 2)
 		return cli_usage_err("isotp", "no command given (send, recv, dump)");
@@ -673,8 +667,7 @@ int cmd_isotp(int argc, char **argv)
 	o.cfg.pad = 0; /* as can-utils: padding only with -p */
 	o.fixed_len = -1;
 	o.count = 1;
-	optstr = !strcmp(sub, "send") ? "s:d:x:p:P:t:f:D:bL:h" :
-					"s:d:x:p:P:b:m:w:lL:h";
+	optstr = !strcmp(sub, "send") ? "s:d:x:p:P:t:f:D:bL:h" : "s:d:x:p:P:b:m:w:lL:h";
 	optind = 1;
 	while ((opt = cli_getopt(argc, argv, optstr, lo)) != -1) {
 		char *end;
@@ -735,8 +728,10 @@ int cmd_isotp(int argc, char **argv)
 		}
 	}
 	if (!o.have_s || !o.have_d || argc - optind != 1) {
-		cli_err("isotp", "%s needs -s ID -d ID and one interface; try "
-			"'canrig isotp --help'", sub);
+		cli_err("isotp",
+			"%s needs -s ID -d ID and one interface; try "
+			"'canrig isotp --help'",
+			sub);
 		return EXIT_USAGE;
 	}
 	/* -t: a floor under the gap between our frames */
@@ -748,7 +743,6 @@ int cmd_isotp(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	return !strcmp(sub, "send") ? do_send(&o) : do_recv(&o);
 bad:
-	cli_err("isotp", "bad value '%s' for -%c; try 'canrig isotp --help'",
-		optarg, opt);
+	cli_err("isotp", "bad value '%s' for -%c; try 'canrig isotp --help'", optarg, opt);
 	return EXIT_USAGE;
 }

@@ -49,16 +49,16 @@ static void log_usage(FILE *f)
 
 static int convert(int argc, char **argv)
 {
-	static const struct option lo[] = { { "help", no_argument, NULL, 'h' },
-					    { "from", required_argument, NULL, 1 },
-					    { "to", required_argument, NULL, 2 },
-					    { "output", required_argument, NULL, 'o' },
-					    { "channels", required_argument, NULL, 3 },
-					    { "ns", no_argument, NULL, 4 },
-					    { "us", no_argument, NULL, 5 },
-					    { "skip-bad", no_argument, NULL, 6 },
-					    { "delta", no_argument, NULL, 7 },
-					    { NULL, 0, NULL, 0 } };
+	static const struct option lo[] = {{"help", no_argument, NULL, 'h'},
+					   {"from", required_argument, NULL, 1},
+					   {"to", required_argument, NULL, 2},
+					   {"output", required_argument, NULL, 'o'},
+					   {"channels", required_argument, NULL, 3},
+					   {"ns", no_argument, NULL, 4},
+					   {"us", no_argument, NULL, 5},
+					   {"skip-bad", no_argument, NULL, 6},
+					   {"delta", no_argument, NULL, 7},
+					   {NULL, 0, NULL, 0}};
 	static struct clog_writer w;
 	const struct clog_format *from = NULL, *to = NULL;
 	const char *in = "-", *out = NULL;
@@ -164,8 +164,10 @@ static int convert(int argc, char **argv)
 	if (wo.nchannels && to != &clog_fmt_asc) {
 		/* ASC in, another format out: the list names channel 1, 2, ... */
 		if (rd.fmt != &clog_fmt_asc) {
-			cli_err("log", "--channels names ASC channels: it needs ASC input "
-				"or output (%s is %s)", in, rd.fmt->name);
+			cli_err("log",
+				"--channels names ASC channels: it needs ASC input "
+				"or output (%s is %s)",
+				in, rd.fmt->name);
 			rc = EXIT_USAGE;
 			goto out_close;
 		}
@@ -243,11 +245,14 @@ static int convert(int argc, char **argv)
 		fprintf(stderr, "canrig log: skipped %llu malformed line%s\n",
 			(unsigned long long)bad, bad > 1 ? "s" : "");
 	if (w.nskipped)
-		fprintf(stderr, "canrig log: %llu frame%s on interfaces not in --channels left out\n",
+		fprintf(stderr,
+			"canrig log: %llu frame%s on interfaces not in --channels left out\n",
 			(unsigned long long)w.nskipped, cli_plural(w.nskipped));
 	if (nchskip)
-		fprintf(stderr, "canrig log: %llu frame%s on ASC channels not in --channels "
-			"left out\n", (unsigned long long)nchskip, cli_plural(nchskip));
+		fprintf(stderr,
+			"canrig log: %llu frame%s on ASC channels not in --channels "
+			"left out\n",
+			(unsigned long long)nchskip, cli_plural(nchskip));
 	if (tmp) {
 		if (close(fd) < 0 && rc == EXIT_OK) {
 			cli_err("log", "%s: %s", out, strerror(errno));

@@ -22,23 +22,23 @@ struct pid {
 };
 
 static const struct pid pids[] = {
-	{ 0x04, 1, "EngineLoad", "%", 100.0 / 255, 0 },
-	{ 0x05, 1, "CoolantTemperature", "degC", 1, -40 },
-	{ 0x0B, 1, "IntakeManifoldPressure", "kPa", 1, 0 },
-	{ 0x0C, 2, "EngineRPM", "rpm", 0.25, 0 },
-	{ 0x0D, 1, "VehicleSpeed", "km/h", 1, 0 },
-	{ 0x0F, 1, "IntakeAirTemperature", "degC", 1, -40 },
-	{ 0x10, 2, "MAFAirFlowRate", "g/s", 0.01, 0 },
-	{ 0x11, 1, "ThrottlePosition", "%", 100.0 / 255, 0 },
-	{ 0x1F, 2, "RunTimeSinceStart", "s", 1, 0 },
-	{ 0x2F, 1, "FuelTankLevel", "%", 100.0 / 255, 0 },
-	{ 0x33, 1, "BarometricPressure", "kPa", 1, 0 },
-	{ 0x46, 1, "AmbientAirTemperature", "degC", 1, -40 },
-	{ 0x5C, 1, "EngineOilTemperature", "degC", 1, -40 },
+	{0x04, 1, "EngineLoad", "%", 100.0 / 255, 0},
+	{0x05, 1, "CoolantTemperature", "degC", 1, -40},
+	{0x0B, 1, "IntakeManifoldPressure", "kPa", 1, 0},
+	{0x0C, 2, "EngineRPM", "rpm", 0.25, 0},
+	{0x0D, 1, "VehicleSpeed", "km/h", 1, 0},
+	{0x0F, 1, "IntakeAirTemperature", "degC", 1, -40},
+	{0x10, 2, "MAFAirFlowRate", "g/s", 0.01, 0},
+	{0x11, 1, "ThrottlePosition", "%", 100.0 / 255, 0},
+	{0x1F, 2, "RunTimeSinceStart", "s", 1, 0},
+	{0x2F, 1, "FuelTankLevel", "%", 100.0 / 255, 0},
+	{0x33, 1, "BarometricPressure", "kPa", 1, 0},
+	{0x46, 1, "AmbientAirTemperature", "degC", 1, -40},
+	{0x5C, 1, "EngineOilTemperature", "degC", 1, -40},
 };
 
 /* The five the issue's technicians ask for first. */
-static const uint8_t live_pids[] = { 0x0C, 0x0D, 0x05, 0x04, 0x11 };
+static const uint8_t live_pids[] = {0x0C, 0x0D, 0x05, 0x04, 0x11};
 
 static const struct pid *find_pid(uint8_t p)
 {
@@ -151,17 +151,16 @@ static void json_end(struct obd *o)
 
 /* ---- mode 01 ---- */
 
-static void print_value(struct obd *o, uint8_t p, const uint8_t *d, size_t n,
-			int first)
+static void print_value(struct obd *o, uint8_t p, const uint8_t *d, size_t n, int first)
 {
 	const struct pid *def = find_pid(p);
 
 	if (def && n == def->len) {
-		double v = (n == 2 ? d[0] * 256.0 + d[1] : d[0]) * def->scale +
-			   def->offset;
+		double v = (n == 2 ? d[0] * 256.0 + d[1] : d[0]) * def->scale + def->offset;
 
 		if (o->c.json)
-			printf("%s{\"pid\":\"%02X\",\"name\":\"%s\",\"value\":%.6g,\"unit\":\"%s\"}",
+			printf("%s{\"pid\":\"%02X\",\"name\":\"%s\",\"value\":%.6g,\"unit\":\"%"
+			       "s\"}",
 			       first ? "" : ",", p, def->name, v, def->unit);
 		else
 			printf("  %02X %s %.6g %s\n", p, def->name, v, def->unit);
@@ -324,7 +323,7 @@ static int c_pids(struct obd *o, int argc, char **argv)
 
 static void obd_dtc_str(uint16_t code, char *buf)
 {
-	static const char sys[4] = { 'P', 'C', 'B', 'U' };
+	static const char sys[4] = {'P', 'C', 'B', 'U'};
 
 	snprintf(buf, 6, "%c%04X", sys[code >> 14], code & 0x3FFF);
 }
@@ -356,8 +355,7 @@ static int c_dtc(struct obd *o, int argc, char **argv)
 		size_t cnt;
 
 		/* ISO 15765-4: 43 count then two bytes per DTC */
-		if (a->result || a->len < 2 || (a->len - 2) % 2 ||
-		    a->data[1] != (a->len - 2) / 2) {
+		if (a->result || a->len < 2 || (a->len - 2) % 2 || a->data[1] != (a->len - 2) / 2) {
 			if (!a->result)
 				cli_err(CMD, "dtc: malformed answer from %03X", a->src);
 			continue;
@@ -369,8 +367,7 @@ static int c_dtc(struct obd *o, int argc, char **argv)
 		for (k = 0; k < cnt; k++) {
 			char s[8];
 
-			obd_dtc_str((uint16_t)(a->data[2 + 2 * k] << 8 |
-					       a->data[3 + 2 * k]), s);
+			obd_dtc_str((uint16_t)(a->data[2 + 2 * k] << 8 | a->data[3 + 2 * k]), s);
 			if (o->c.json)
 				printf("%s\"%s\"", k ? "," : "", s);
 			else
@@ -456,9 +453,8 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "pids", c_pids }, { "read", c_read }, { "live", c_live },
-	{ "dtc", c_dtc }, { "clear", c_clear }, { "vin", c_vin },
-	{ NULL, NULL },
+	{"pids", c_pids},   {"read", c_read}, {"live", c_live}, {"dtc", c_dtc},
+	{"clear", c_clear}, {"vin", c_vin},   {NULL, NULL},
 };
 
 static void usage(FILE *f)
@@ -492,9 +488,9 @@ static void usage(FILE *f)
 
 static const struct option longopts[] = {
 	UCLI_LONGOPTS,
-	{ "29bit-functional", no_argument, NULL, O_F29 },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+	{"29bit-functional", no_argument, NULL, O_F29},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
 };
 
 int cmd_obd(int argc, char **argv)
@@ -537,8 +533,7 @@ int cmd_obd(int argc, char **argv)
 	for (c = commands; c->name && strcmp(c->name, argv[optind]); c++)
 		;
 	if (!c->name) {
-		cli_err(CMD, "unknown command '%s'; try 'canrig obd --help'",
-			argv[optind]);
+		cli_err(CMD, "unknown command '%s'; try 'canrig obd --help'", argv[optind]);
 		rc = EXIT_USAGE;
 		goto out;
 	}

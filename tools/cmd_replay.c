@@ -21,7 +21,7 @@
 #include "cli.h"
 
 #define MAXMAP 32
-#define BATCH CIO_TX_BATCH
+#define BATCH  CIO_TX_BATCH
 
 static volatile sig_atomic_t stop; /* the signal that asks us to stop */
 
@@ -32,30 +32,29 @@ static void on_signal(int sig)
 
 static void replay_usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: canrig replay [options] FILE|- [DST=SRC]...\n"
-		"\n"
-		"Send the frames of a candump log (-L, or candump's screen output with\n"
-		"-t a, d, z or A; or an ASC log) with their original timing.\n"
-		"DST=SRC sends frames logged on interface SRC out on DST, as canplayer's\n"
-		"<write-if>=<log-if>; with mappings, frames of unmapped interfaces are\n"
-		"skipped.  Without mappings frames go out where they were logged.\n"
-		"\n"
-		"Options:\n"
-		"  -I FILE                 input file (same as the FILE argument)\n"
-		"  -l, --loop N|i          play the file N times, or forever with 'i'\n"
-		"  -t, --as-fast-as-possible  ignore timestamps, send back to back\n"
-		"      --rate FPS          ignore timestamps, send FPS frames per second\n"
-		"      --speed FACTOR      scale time: 2 plays twice as fast\n"
-		"  -s SECONDS              skip gaps in the log longer than SECONDS\n"
-		"  -x                      don't loop sent frames back to local sockets\n"
-		"  -v                      print each frame sent (log format)\n"
-		"      --from FMT          input format (candump, asc, candump-screen);\n"
-		"                          default: detect\n"
-		"      --delta             relative times are candump -t d deltas\n"
-		"                          (default: -t z, time since the first frame)\n"
-		"      --skip-bad          skip malformed lines (counted) instead of stopping\n"
-		"  -h, --help              this text\n");
+	fprintf(f, "Usage: canrig replay [options] FILE|- [DST=SRC]...\n"
+		   "\n"
+		   "Send the frames of a candump log (-L, or candump's screen output with\n"
+		   "-t a, d, z or A; or an ASC log) with their original timing.\n"
+		   "DST=SRC sends frames logged on interface SRC out on DST, as canplayer's\n"
+		   "<write-if>=<log-if>; with mappings, frames of unmapped interfaces are\n"
+		   "skipped.  Without mappings frames go out where they were logged.\n"
+		   "\n"
+		   "Options:\n"
+		   "  -I FILE                 input file (same as the FILE argument)\n"
+		   "  -l, --loop N|i          play the file N times, or forever with 'i'\n"
+		   "  -t, --as-fast-as-possible  ignore timestamps, send back to back\n"
+		   "      --rate FPS          ignore timestamps, send FPS frames per second\n"
+		   "      --speed FACTOR      scale time: 2 plays twice as fast\n"
+		   "  -s SECONDS              skip gaps in the log longer than SECONDS\n"
+		   "  -x                      don't loop sent frames back to local sockets\n"
+		   "  -v                      print each frame sent (log format)\n"
+		   "      --from FMT          input format (candump, asc, candump-screen);\n"
+		   "                          default: detect\n"
+		   "      --delta             relative times are candump -t d deltas\n"
+		   "                          (default: -t z, time since the first frame)\n"
+		   "      --skip-bad          skip malformed lines (counted) instead of stopping\n"
+		   "  -h, --help              this text\n");
 }
 
 struct replay {
@@ -192,8 +191,8 @@ static int flush_batch(struct replay *r)
  */
 static uint64_t count_rest(const struct replay *r, struct clog_reader *rd);
 
-static void summary(const struct replay *r, struct clog_reader *rd, uint64_t seen,
-		    uint64_t sent, uint64_t pass, uint64_t nloops)
+static void summary(const struct replay *r, struct clog_reader *rd, uint64_t seen, uint64_t sent,
+		    uint64_t pass, uint64_t nloops)
 {
 	char where[CLOG_IFNAME_MAX + 256], of[48] = "", lp[48] = "";
 
@@ -250,7 +249,7 @@ static uint64_t count_rest(const struct replay *r, struct clog_reader *rd)
 
 static void sleep_until(uint64_t due)
 {
-	struct timespec ts = { (time_t)(due / 1000000000ull), (long)(due % 1000000000ull) };
+	struct timespec ts = {(time_t)(due / 1000000000ull), (long)(due % 1000000000ull)};
 
 	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR && !stop)
 		;
@@ -258,17 +257,15 @@ static void sleep_until(uint64_t due)
 
 int cmd_replay(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "loop", required_argument, NULL, 'l' },
-		{ "as-fast-as-possible", no_argument, NULL, 't' },
-		{ "rate", required_argument, NULL, 1 },
-		{ "speed", required_argument, NULL, 2 },
-		{ "from", required_argument, NULL, 3 },
-		{ "skip-bad", no_argument, NULL, 4 },
-		{ "delta", no_argument, NULL, 5 },
-		{ NULL, 0, NULL, 0 }
-	};
+	static const struct option lo[] = {{"help", no_argument, NULL, 'h'},
+					   {"loop", required_argument, NULL, 'l'},
+					   {"as-fast-as-possible", no_argument, NULL, 't'},
+					   {"rate", required_argument, NULL, 1},
+					   {"speed", required_argument, NULL, 2},
+					   {"from", required_argument, NULL, 3},
+					   {"skip-bad", no_argument, NULL, 4},
+					   {"delta", no_argument, NULL, 5},
+					   {NULL, 0, NULL, 0}};
 	static struct clog_writer vw;
 	struct replay *r;
 	struct clog_reader rd;
@@ -278,8 +275,8 @@ int cmd_replay(int argc, char **argv)
 	const char *in = NULL;
 	char ebuf[256];
 	double rate = 0, speed = 1;
-	uint64_t loops = 1, skip_ns = 0, v, start, first_ts = 0, prev_ts = 0,
-		 skipped = 0, idx = 0, due, bad = 0, gap_ns = 0, pass = 0, sent0 = 0, nloops;
+	uint64_t loops = 1, skip_ns = 0, v, start, first_ts = 0, prev_ts = 0, skipped = 0, idx = 0,
+		 due, bad = 0, gap_ns = 0, pass = 0, sent0 = 0, nloops;
 	int opt, rc = EXIT_OK, afap = 0, forever = 0, skip_bad = 0, e, t, i, first;
 	int handlers = 0;
 	unsigned int rflags = 0;
@@ -397,7 +394,8 @@ int cmd_replay(int argc, char **argv)
 	}
 	e = cio_open(&r->sock, "any", &o);
 	if (e) {
-		fprintf(stderr, "canrig replay: %s\n", cio_open_strerror(e, "any", ebuf, sizeof(ebuf)));
+		fprintf(stderr, "canrig replay: %s\n",
+			cio_open_strerror(e, "any", ebuf, sizeof(ebuf)));
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
@@ -407,7 +405,8 @@ int cmd_replay(int argc, char **argv)
 
 		if (!eq || !dl || dl >= IF_NAMESIZE || !eq[1] ||
 		    strlen(eq + 1) >= CLOG_IFNAME_MAX || r->nmap == MAXMAP) {
-			cli_err("replay", "'%s': mapping must be DST=SRC (canplayer's write-if=log-if)",
+			cli_err("replay",
+				"'%s': mapping must be DST=SRC (canplayer's write-if=log-if)",
 				argv[i]);
 			rc = EXIT_USAGE;
 			goto out_close;
@@ -478,9 +477,10 @@ int cmd_replay(int argc, char **argv)
 			}
 			if (rec.ts_kind == CLOG_TS_NONE && !afap && rate <= 0) {
 				/* canplayer has no timing to go by either: say what does */
-				fprintf(stderr, "canrig replay: %s:%llu: no timestamp (candump "
-					"without -t): use --rate FPS or -t\n", rd.path,
-					(unsigned long long)rd.line);
+				fprintf(stderr,
+					"canrig replay: %s:%llu: no timestamp (candump "
+					"without -t): use --rate FPS or -t\n",
+					rd.path, (unsigned long long)rd.line);
 				rc = EXIT_USAGE;
 				break;
 			}
@@ -508,8 +508,10 @@ int cmd_replay(int argc, char **argv)
 			else if (rate > 0)
 				due = start + (uint64_t)((double)idx * 1e9 / rate);
 			else
-				due = (uint64_t)((double)(rec.f.ts_ns > first_ts + skipped ?
-							  rec.f.ts_ns - first_ts - skipped : 0) / speed);
+				due = (uint64_t)((double)(rec.f.ts_ns > first_ts + skipped
+								  ? rec.f.ts_ns - first_ts - skipped
+								  : 0) /
+						 speed);
 			/* -g: canplayer sends what is due, then sleeps the gap;
 			 * a frame goes out at the first look at or after its time */
 			if (!afap && rate <= 0)
@@ -557,8 +559,7 @@ int cmd_replay(int argc, char **argv)
 	if (stop && rc == EXIT_OK && (forever || loops)) {
 		/* between two passes: the passes left are what was cut */
 		fprintf(stderr, "canrig replay: interrupted after pass %llu: %llu frame%s sent\n",
-			(unsigned long long)pass, (unsigned long long)r->sent,
-			cli_plural(r->sent));
+			(unsigned long long)pass, (unsigned long long)r->sent, cli_plural(r->sent));
 		rc = EXIT_SIGNAL(stop);
 	}
 	if (bad && skip_bad)

@@ -13,24 +13,23 @@
 
 static void send_usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: canrig send [options] IF FRAME...\n"
-		"       canrig send [options] IF --dbc FILE.dbc MSG SIG=VALUE...\n"
-		"\n"
-		"Send frames in cansend syntax, in order, with one system call per batch.\n"
-		"\n"
-		"FRAME:\n"
-		"  <id>#{data}            classic frame, 0-8 bytes: 123#DEADBEEF\n"
-		"  <id>#R{len}            remote request: 123#R, 123#R4\n"
-		"  <id>##<flags>{data}    CAN FD, 0-64 bytes; flags 1=BRS 2=ESI: 123##1AABB\n"
-		"  ids: 3 hex digits (11-bit) or 8 (29-bit; bit 0x20000000 set = error frame)\n"
-		"  bytes may be separated by '.': 123#11.22.33\n"
-		"\n"
-		"Options:\n"
-		"  -x           don't loop frames back to local sockets\n"
-		"  --dbc FILE   encode one frame of message MSG from physical signal\n"
-		"               values or choice labels (as 'canrig dbc encode')\n"
-		"  -h, --help   this text\n");
+	fprintf(f, "Usage: canrig send [options] IF FRAME...\n"
+		   "       canrig send [options] IF --dbc FILE.dbc MSG SIG=VALUE...\n"
+		   "\n"
+		   "Send frames in cansend syntax, in order, with one system call per batch.\n"
+		   "\n"
+		   "FRAME:\n"
+		   "  <id>#{data}            classic frame, 0-8 bytes: 123#DEADBEEF\n"
+		   "  <id>#R{len}            remote request: 123#R, 123#R4\n"
+		   "  <id>##<flags>{data}    CAN FD, 0-64 bytes; flags 1=BRS 2=ESI: 123##1AABB\n"
+		   "  ids: 3 hex digits (11-bit) or 8 (29-bit; bit 0x20000000 set = error frame)\n"
+		   "  bytes may be separated by '.': 123#11.22.33\n"
+		   "\n"
+		   "Options:\n"
+		   "  -x           don't loop frames back to local sockets\n"
+		   "  --dbc FILE   encode one frame of message MSG from physical signal\n"
+		   "               values or choice labels (as 'canrig dbc encode')\n"
+		   "  -h, --help   this text\n");
 }
 
 /* Waits out a full queue; gives up only after many quiet retries.  On
@@ -58,9 +57,9 @@ static int send_all(struct cio_sock *s, const struct cf_frame *f, unsigned int n
 
 int cmd_send(int argc, char **argv)
 {
-	static const struct option lo[] = { { "help", no_argument, NULL, 'h' },
-					    { "dbc", required_argument, NULL, 1 },
-					    { NULL, 0, NULL, 0 } };
+	static const struct option lo[] = {{"help", no_argument, NULL, 'h'},
+					   {"dbc", required_argument, NULL, 1},
+					   {NULL, 0, NULL, 0}};
 	const char *dbcpath = NULL;
 	struct dbc_db *db = NULL;
 	struct cio_sock *s = NULL;
@@ -92,7 +91,8 @@ int cmd_send(int argc, char **argv)
 		}
 	}
 	if (argc - optind < 2) {
-		cli_err("send", "need an interface and at least one frame; try 'canrig send --help'");
+		cli_err("send",
+			"need an interface and at least one frame; try 'canrig send --help'");
 		return EXIT_USAGE;
 	}
 	ifname = argv[optind++];
@@ -108,8 +108,8 @@ int cmd_send(int argc, char **argv)
 	if (dbcpath) {
 		rc = dbccli_load("send", dbcpath, 0, &db);
 		if (!rc)
-			rc = dbccli_encode("send", db, argv[optind], n - 1,
-					   argv + optind + 1, bufs, &fr[0]);
+			rc = dbccli_encode("send", db, argv[optind], n - 1, argv + optind + 1, bufs,
+					   &fr[0]);
 		if (rc)
 			goto out;
 		n = 1;
@@ -134,15 +134,16 @@ int cmd_send(int argc, char **argv)
 			o.need_fd = 1;
 	e = cio_open(s, ifname, &o);
 	if (e) {
-		fprintf(stderr, "canrig send: %s\n", cio_open_strerror(e, ifname, ebuf, sizeof(ebuf)));
+		fprintf(stderr, "canrig send: %s\n",
+			cio_open_strerror(e, ifname, ebuf, sizeof(ebuf)));
 		rc = e == -EAFNOSUPPORT ? EXIT_RUNTIME : EXIT_USAGE;
 		goto out;
 	}
 	e = send_all(s, fr, (unsigned int)n, &done);
 	if (e) {
 		fprintf(stderr, "canrig send: %s\n",
-			cio_send_strerror(s, done < (unsigned int)n ? &fr[done] : NULL, e,
-					  ebuf, sizeof(ebuf)));
+			cio_send_strerror(s, done < (unsigned int)n ? &fr[done] : NULL, e, ebuf,
+					  sizeof(ebuf)));
 		rc = EXIT_RUNTIME;
 	}
 	cio_close(s);

@@ -28,9 +28,9 @@ struct dbcout {
 	unsigned int *base;    /* per message: global index of its first signal */
 	unsigned int *labbase; /* per global signal: first of its labels */
 	int16_t **direct;      /* per global signal: raw -> choice, small ones */
-	size_t *bound;         /* per message: worst-case output bytes */
+	size_t *bound;	       /* per message: worst-case output bytes */
 	size_t maxbound;
-	char *scratch;         /* for records too big for the writer's buffer */
+	char *scratch; /* for records too big for the writer's buffer */
 };
 
 /* JSON string body: UTF-8 passes, other bytes become \u00XX (Latin-1),
@@ -78,8 +78,7 @@ static size_t json_escape(const char *s, char *out)
 }
 
 /* Appends "s" (+ suffix) to the pool; returns where it is. */
-static struct ostr pool_add(char *pool, size_t *pos, const char *s,
-			    const char *suffix)
+static struct ostr pool_add(char *pool, size_t *pos, const char *s, const char *suffix)
 {
 	struct ostr r;
 	size_t st = *pos, n;
@@ -132,8 +131,8 @@ struct dbcout *dbcout_new(const struct dbc_db *db, unsigned int mode)
 	o->labbase = calloc(nsig + 1, sizeof(*o->labbase));
 	o->direct = calloc(nsig + 1, sizeof(*o->direct));
 	o->bound = calloc(db->nmsgs + 1, sizeof(*o->bound));
-	if (!o->vals || !o->pool || !o->msgkey || !o->sigkey || !o->labels ||
-	    !o->base || !o->labbase || !o->bound || !o->direct)
+	if (!o->vals || !o->pool || !o->msgkey || !o->sigkey || !o->labels || !o->base ||
+	    !o->labbase || !o->bound || !o->direct)
 		goto out_free;
 	nsig = nlab = 0;
 	for (i = 0; i < db->nmsgs; i++) {
@@ -147,8 +146,8 @@ struct dbcout *dbcout_new(const struct dbc_db *db, unsigned int mode)
 			o->sigkey[nsig] = pool_add(o->pool, &pos, s->long_name, ":");
 			o->labbase[nsig] = nlab;
 			for (k = 0; k < s->nchoices; k++)
-				o->labels[nlab++] = pool_add(o->pool, &pos,
-							     s->choices[k].label, "");
+				o->labels[nlab++] =
+					pool_add(o->pool, &pos, s->choices[k].label, "");
 			/* enums are mostly a few bits: index them directly */
 			if (s->nchoices && s->kind == DBC_INT && s->size <= 8) {
 				int16_t *t = malloc(sizeof(*t) << s->size);
@@ -227,8 +226,8 @@ static inline int is_finite(double d)
 }
 
 /* Comma-separated members of one JSON object; which = 0 phys, 1 raw. */
-static char *json_values(const struct dbcout *o, const struct dbc_message *m,
-			 unsigned int gi, int which, char *p)
+static char *json_values(const struct dbcout *o, const struct dbc_message *m, unsigned int gi,
+			 int which, char *p)
 {
 	unsigned int i;
 	int first = 1;
@@ -243,8 +242,7 @@ static char *json_values(const struct dbcout *o, const struct dbc_message *m,
 			*p++ = ',';
 		first = 0;
 		p = put_str(o, p, o->sigkey[gi + i]);
-		if (which == 0 && s->integral && s->scale == 1 &&
-		    s->offset == 0) {
+		if (which == 0 && s->integral && s->scale == 1 && s->offset == 0) {
 			p += dbc_fmt_raw(s, v, p); /* the common case, exact */
 		} else if (which == 0) {
 			if (!is_finite(v->phys))
@@ -303,9 +301,8 @@ size_t dbcout_json_frame(const struct cf_frame *f, char *out)
 	return (size_t)(json_frame_members(f, out) - out);
 }
 
-static size_t json_frame(struct dbcout *o, const struct clog_rec *rec,
-			 const struct dbc_message *m, unsigned int rflags,
-			 char *out)
+static size_t json_frame(struct dbcout *o, const struct clog_rec *rec, const struct dbc_message *m,
+			 unsigned int rflags, char *out)
 {
 	char *p = out;
 	unsigned int i, gi;
@@ -325,8 +322,7 @@ static size_t json_frame(struct dbcout *o, const struct clog_rec *rec,
 	{
 		char name[CLOG_IFNAME_MAX + 1];
 
-		n = rec->ifname_len < CLOG_IFNAME_MAX ? rec->ifname_len
-						      : CLOG_IFNAME_MAX;
+		n = rec->ifname_len < CLOG_IFNAME_MAX ? rec->ifname_len : CLOG_IFNAME_MAX;
 		memcpy(name, rec->ifname, n);
 		name[n] = 0;
 		p += json_escape(name, p);
@@ -399,15 +395,13 @@ static size_t out_bound(const struct dbcout *o, const struct dbc_message *m)
 			if (l > lab)
 				lab = l;
 		}
-		n += 3 * (strlen(s->long_name) * 6 + 8) + 2 * 48 + lab * 6 +
-		     strlen(s->unit) + 16;
+		n += 3 * (strlen(s->long_name) * 6 + 8) + 2 * 48 + lab * 6 + strlen(s->unit) + 16;
 	}
 	return n;
 }
 
-static size_t text_frame(struct dbcout *o, const struct clog_rec *rec,
-			 const struct dbc_message *m, unsigned int rflags,
-			 char *out)
+static size_t text_frame(struct dbcout *o, const struct clog_rec *rec, const struct dbc_message *m,
+			 unsigned int rflags, char *out)
 {
 	char *p = out;
 	const struct cf_frame *f = &rec->f;
@@ -443,8 +437,7 @@ static size_t text_frame(struct dbcout *o, const struct clog_rec *rec,
 		p = put(p, s->long_name, strlen(s->long_name));
 		*p++ = ':';
 		*p++ = ' ';
-		label = s->nchoices && !(o->mode & DBCOUT_NOCHOICE) ?
-			dbc_label(s, v->raw.u) : NULL;
+		label = s->nchoices && !(o->mode & DBCOUT_NOCHOICE) ? dbc_label(s, v->raw.u) : NULL;
 		if (label) {
 			p = put(p, label, strlen(label));
 			continue;
@@ -457,14 +450,12 @@ static size_t text_frame(struct dbcout *o, const struct clog_rec *rec,
 	}
 	p = single ? PUT(p, ")") : PUT(p, "\n)");
 	if (rflags & DBC_TRUNCATED)
-		p += sprintf(p, " [truncated: %u of %u bytes]", f->len,
-			     m->length);
+		p += sprintf(p, " [truncated: %u of %u bytes]", f->len, m->length);
 	*p++ = '\n';
 	return (size_t)(p - out);
 }
 
-int dbcout_frame(struct dbcout *o, struct clog_writer *w,
-		 const struct clog_rec *rec)
+int dbcout_frame(struct dbcout *o, struct clog_writer *w, const struct clog_rec *rec)
 {
 	const struct dbc_message *m = dbc_lookup(o->db, &rec->f);
 	unsigned int rflags = 0, mode = o->mode & DBCOUT_MODE;
@@ -573,18 +564,18 @@ void dbccli_no_msg(const char *cmd, const struct dbc_db *db, const char *arg)
 		}
 	}
 	if (m)
-		fprintf(stderr, "canrig %s: no message '%s' in %s; ids are hex: "
-			"%s is 0x%X\n", cmd, arg, db->path, m->name, (unsigned int)m->id);
+		fprintf(stderr,
+			"canrig %s: no message '%s' in %s; ids are hex: "
+			"%s is 0x%X\n",
+			cmd, arg, db->path, m->name, (unsigned int)m->id);
 	else
-		fprintf(stderr, "canrig %s: no message '%s' in %s\n", cmd, arg,
-			db->path);
+		fprintf(stderr, "canrig %s: no message '%s' in %s\n", cmd, arg, db->path);
 }
 
-int dbccli_load(const char *cmd, const char *path, unsigned int flags,
-		struct dbc_db **db)
+int dbccli_load(const char *cmd, const char *path, unsigned int flags, struct dbc_db **db)
 {
-	struct warnctx wc = { cmd, 0 };
-	struct dbc_opts o = { flags, show_warning, &wc };
+	struct warnctx wc = {cmd, 0};
+	struct dbc_opts o = {flags, show_warning, &wc};
 	char err[DBC_ERRMSG_MAX];
 	int e;
 
@@ -595,8 +586,10 @@ int dbccli_load(const char *cmd, const char *path, unsigned int flags,
 		return EXIT_RUNTIME;
 	}
 	if (wc.n > WARN_SHOWN)
-		fprintf(stderr, "canrig %s: %u more warnings; 'canrig dbc check "
-			"%s' lists them all\n", cmd, wc.n - WARN_SHOWN, path);
+		fprintf(stderr,
+			"canrig %s: %u more warnings; 'canrig dbc check "
+			"%s' lists them all\n",
+			cmd, wc.n - WARN_SHOWN, path);
 	return 0;
 }
 
@@ -605,8 +598,8 @@ static int exact_int(const struct dbc_signal *s, const char *v, uint64_t *raw)
 {
 	char *end;
 
-	if (s->kind != DBC_INT || s->scale != 1 || s->offset != 0 ||
-	    strpbrk(v, ".eEnN") || (s->min != 0 || s->max != 0))
+	if (s->kind != DBC_INT || s->scale != 1 || s->offset != 0 || strpbrk(v, ".eEnN") ||
+	    (s->min != 0 || s->max != 0))
 		return 0;
 	errno = 0;
 	if (v[0] == '-') {
@@ -614,8 +607,7 @@ static int exact_int(const struct dbc_signal *s, const char *v, uint64_t *raw)
 
 		if (errno || *end || !s->is_signed)
 			return 0;
-		if (s->size < 64 && (x < -(1ll << (s->size - 1)) ||
-				     x >= (1ll << (s->size - 1))))
+		if (s->size < 64 && (x < -(1ll << (s->size - 1)) || x >= (1ll << (s->size - 1))))
 			return 0;
 		*raw = (uint64_t)x;
 		if (s->size < 64)
@@ -632,9 +624,8 @@ static int exact_int(const struct dbc_signal *s, const char *v, uint64_t *raw)
 	return 1;
 }
 
-int dbccli_encode(const char *cmd, const struct dbc_db *db, const char *msg,
-		  int nargs, char *const *args, uint8_t *buf,
-		  struct cf_frame *f)
+int dbccli_encode(const char *cmd, const struct dbc_db *db, const char *msg, int nargs,
+		  char *const *args, uint8_t *buf, struct cf_frame *f)
 {
 	const struct dbc_message *m = dbccli_find_msg(db, msg);
 	uint64_t *raw = NULL;
@@ -661,21 +652,19 @@ int dbccli_encode(const char *cmd, const struct dbc_db *db, const char *msg,
 		char *end;
 
 		if (!eq || eq == a || (size_t)(eq - a) >= sizeof(name)) {
-			fprintf(stderr, "canrig %s: '%s': expected SIGNAL=VALUE\n",
-				cmd, a);
+			fprintf(stderr, "canrig %s: '%s': expected SIGNAL=VALUE\n", cmd, a);
 			goto out;
 		}
 		memcpy(name, a, (size_t)(eq - a));
 		name[eq - a] = 0;
 		s = dbc_find_sig(m, name);
 		if (!s) {
-			fprintf(stderr, "canrig %s: message %s has no signal '%s'\n",
-				cmd, m->name, name);
+			fprintf(stderr, "canrig %s: message %s has no signal '%s'\n", cmd, m->name,
+				name);
 			goto out;
 		}
 		if (set[s->index]) {
-			fprintf(stderr, "canrig %s: signal %s given twice\n", cmd,
-				name);
+			fprintf(stderr, "canrig %s: signal %s given twice\n", cmd, name);
 			goto out;
 		}
 		set[s->index] = 1;
@@ -693,26 +682,28 @@ int dbccli_encode(const char *cmd, const struct dbc_db *db, const char *msg,
 		errno = 0;
 		v = strtod(eq + 1, &end);
 		if (errno == ERANGE || *end || end == eq + 1) {
-			fprintf(stderr, "canrig %s: %s: '%s' is neither a number "
-				"nor one of its choices\n", cmd, name, eq + 1);
+			fprintf(stderr,
+				"canrig %s: %s: '%s' is neither a number "
+				"nor one of its choices\n",
+				cmd, name, eq + 1);
 			goto out;
 		}
 		e = dbc_to_raw(s, v, &raw[s->index]);
 		if (e) {
-			fprintf(stderr, "canrig %s: %s: %s is out of range", cmd,
-				name, eq + 1);
+			fprintf(stderr, "canrig %s: %s: %s is out of range", cmd, name, eq + 1);
 			if (s->min != 0 || s->max != 0)
 				fprintf(stderr, " [%g|%g]", s->min, s->max);
-			fprintf(stderr, " (%u-bit %s, scale %g, offset %g)\n",
-				s->size, s->is_signed ? "signed" : "unsigned",
-				s->scale, s->offset);
+			fprintf(stderr, " (%u-bit %s, scale %g, offset %g)\n", s->size,
+				s->is_signed ? "signed" : "unsigned", s->scale, s->offset);
 			goto out;
 		}
 	}
 	e = dbc_encode(m, raw, set, buf, f, &bad);
 	if (e == -EINVAL) {
-		fprintf(stderr, "canrig %s: %s: conflicts with the multiplexer "
-			"value another signal needs\n", cmd, m->sigs[bad].name);
+		fprintf(stderr,
+			"canrig %s: %s: conflicts with the multiplexer "
+			"value another signal needs\n",
+			cmd, m->sigs[bad].name);
 		goto out;
 	}
 	rc = e ? EXIT_RUNTIME : EXIT_OK;

@@ -11,11 +11,11 @@
 #include "clog.h"
 #include "dbc.h"
 
-#define DBCOUT_HUMAN  0
-#define DBCOUT_SINGLE 1
-#define DBCOUT_JSON   2
-#define DBCOUT_MODE   0x0f
-#define DBCOUT_RAW    0x10 /* JSON: add "raw" */
+#define DBCOUT_HUMAN	0
+#define DBCOUT_SINGLE	1
+#define DBCOUT_JSON	2
+#define DBCOUT_MODE	0x0f
+#define DBCOUT_RAW	0x10 /* JSON: add "raw" */
 #define DBCOUT_NOCHOICE 0x20 /* text: numbers instead of choice labels */
 
 struct dbcout;
@@ -30,8 +30,7 @@ struct dbcout *dbcout_new(const struct dbc_db *db, unsigned int mode);
 void dbcout_free(struct dbcout *o);
 
 /* Decodes rec and appends its output to w.  Returns 1 if the id was known. */
-int dbcout_frame(struct dbcout *o, struct clog_writer *w,
-		 const struct clog_rec *rec);
+int dbcout_frame(struct dbcout *o, struct clog_writer *w, const struct clog_rec *rec);
 
 /* Longest output of dbcout_json_frame(). */
 #define DBCOUT_JSON_FRAME_MAX (2 * CF_MAX_LEN + 128)
@@ -67,15 +66,13 @@ void dbccli_no_msg(const char *cmd, const struct dbc_db *db, const char *arg);
  * Returns 0 with *db set, or 1 (the file is missing, unreadable or not a
  * DBC file, or --strict and a warning) after printing a one-line error.
  */
-int dbccli_load(const char *cmd, const char *path, unsigned int flags,
-		struct dbc_db **db);
+int dbccli_load(const char *cmd, const char *path, unsigned int flags, struct dbc_db **db);
 
 /*
  * Encodes message msg from "SIG=VALUE" args (physical values or choice
  * labels) into buf/f.  Returns 0, or 2 after printing an error.
  */
-int dbccli_encode(const char *cmd, const struct dbc_db *db, const char *msg,
-		  int nargs, char *const *args, uint8_t *buf,
-		  struct cf_frame *f);
+int dbccli_encode(const char *cmd, const struct dbc_db *db, const char *msg, int nargs,
+		  char *const *args, uint8_t *buf, struct cf_frame *f);
 
 #endif

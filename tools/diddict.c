@@ -11,39 +11,43 @@
 #include "yml.h"
 
 /* ISO 14229-1:2020 annex C.1, the identifiers every tester knows */
-static const struct { uint16_t did; const char *name; enum diddict_type t;
-		      int len; } std_dids[] = {
-	{ 0xF180, "BootSoftwareIdentification", DID_AUTO, -1 },
-	{ 0xF181, "ApplicationSoftwareIdentification", DID_AUTO, -1 },
-	{ 0xF182, "ApplicationDataIdentification", DID_AUTO, -1 },
-	{ 0xF183, "BootSoftwareFingerprint", DID_AUTO, -1 },
-	{ 0xF184, "ApplicationSoftwareFingerprint", DID_AUTO, -1 },
-	{ 0xF185, "ApplicationDataFingerprint", DID_AUTO, -1 },
-	{ 0xF186, "ActiveDiagnosticSession", DID_UINT, 1 },
-	{ 0xF187, "SparePartNumber", DID_AUTO, -1 },
-	{ 0xF188, "ECUSoftwareNumber", DID_AUTO, -1 },
-	{ 0xF189, "ECUSoftwareVersionNumber", DID_AUTO, -1 },
-	{ 0xF18A, "SystemSupplierIdentifier", DID_AUTO, -1 },
-	{ 0xF18B, "ECUManufacturingDate", DID_AUTO, -1 },
-	{ 0xF18C, "ECUSerialNumber", DID_AUTO, -1 },
-	{ 0xF18D, "SupportedFunctionalUnits", DID_AUTO, -1 },
-	{ 0xF18E, "KitAssemblyPartNumber", DID_AUTO, -1 },
-	{ 0xF190, "VIN", DID_ASCII, 17 },
-	{ 0xF191, "ECUHardwareNumber", DID_AUTO, -1 },
-	{ 0xF192, "SupplierECUHardwareNumber", DID_AUTO, -1 },
-	{ 0xF193, "SupplierECUHardwareVersionNumber", DID_AUTO, -1 },
-	{ 0xF194, "SupplierECUSoftwareNumber", DID_AUTO, -1 },
-	{ 0xF195, "SupplierECUSoftwareVersionNumber", DID_AUTO, -1 },
-	{ 0xF196, "TypeApprovalNumber", DID_AUTO, -1 },
-	{ 0xF197, "SystemName", DID_AUTO, -1 },
-	{ 0xF198, "RepairShopCode", DID_AUTO, -1 },
-	{ 0xF199, "ProgrammingDate", DID_AUTO, -1 },
-	{ 0xF19A, "CalibrationRepairShopCode", DID_AUTO, -1 },
-	{ 0xF19B, "CalibrationDate", DID_AUTO, -1 },
-	{ 0xF19C, "CalibrationEquipmentSoftwareNumber", DID_AUTO, -1 },
-	{ 0xF19D, "ECUInstallationDate", DID_AUTO, -1 },
-	{ 0xF19E, "ODXFile", DID_AUTO, -1 },
-	{ 0xF19F, "Entity", DID_AUTO, -1 },
+static const struct {
+	uint16_t did;
+	const char *name;
+	enum diddict_type t;
+	int len;
+} std_dids[] = {
+	{0xF180, "BootSoftwareIdentification", DID_AUTO, -1},
+	{0xF181, "ApplicationSoftwareIdentification", DID_AUTO, -1},
+	{0xF182, "ApplicationDataIdentification", DID_AUTO, -1},
+	{0xF183, "BootSoftwareFingerprint", DID_AUTO, -1},
+	{0xF184, "ApplicationSoftwareFingerprint", DID_AUTO, -1},
+	{0xF185, "ApplicationDataFingerprint", DID_AUTO, -1},
+	{0xF186, "ActiveDiagnosticSession", DID_UINT, 1},
+	{0xF187, "SparePartNumber", DID_AUTO, -1},
+	{0xF188, "ECUSoftwareNumber", DID_AUTO, -1},
+	{0xF189, "ECUSoftwareVersionNumber", DID_AUTO, -1},
+	{0xF18A, "SystemSupplierIdentifier", DID_AUTO, -1},
+	{0xF18B, "ECUManufacturingDate", DID_AUTO, -1},
+	{0xF18C, "ECUSerialNumber", DID_AUTO, -1},
+	{0xF18D, "SupportedFunctionalUnits", DID_AUTO, -1},
+	{0xF18E, "KitAssemblyPartNumber", DID_AUTO, -1},
+	{0xF190, "VIN", DID_ASCII, 17},
+	{0xF191, "ECUHardwareNumber", DID_AUTO, -1},
+	{0xF192, "SupplierECUHardwareNumber", DID_AUTO, -1},
+	{0xF193, "SupplierECUHardwareVersionNumber", DID_AUTO, -1},
+	{0xF194, "SupplierECUSoftwareNumber", DID_AUTO, -1},
+	{0xF195, "SupplierECUSoftwareVersionNumber", DID_AUTO, -1},
+	{0xF196, "TypeApprovalNumber", DID_AUTO, -1},
+	{0xF197, "SystemName", DID_AUTO, -1},
+	{0xF198, "RepairShopCode", DID_AUTO, -1},
+	{0xF199, "ProgrammingDate", DID_AUTO, -1},
+	{0xF19A, "CalibrationRepairShopCode", DID_AUTO, -1},
+	{0xF19B, "CalibrationDate", DID_AUTO, -1},
+	{0xF19C, "CalibrationEquipmentSoftwareNumber", DID_AUTO, -1},
+	{0xF19D, "ECUInstallationDate", DID_AUTO, -1},
+	{0xF19E, "ODXFile", DID_AUTO, -1},
+	{0xF19F, "Entity", DID_AUTO, -1},
 };
 #define NSTD (sizeof(std_dids) / sizeof(std_dids[0]))
 
@@ -104,7 +108,7 @@ int diddict_lookup_name(const struct diddict *d, const char *name)
 static const char *const entry_keys[] = {
 	"id", "name", "type", "length", "scale", "offset", "unit", NULL,
 };
-static const char *const top_keys[] = { "dids", NULL };
+static const char *const top_keys[] = {"dids", NULL};
 
 static int num(struct yml *y, yaml_node_t *n, double *v)
 {
@@ -130,10 +134,10 @@ static const char *keep(char *pool, size_t *pos, const char *s)
 	return p;
 }
 
-static int parse_entry(struct yml *y, yaml_node_t *n, struct diddict_entry *e,
-		       char *pool, size_t *pos)
+static int parse_entry(struct yml *y, yaml_node_t *n, struct diddict_entry *e, char *pool,
+		       size_t *pos)
 {
-	static const char *const types[] = { "auto", "ascii", "hex", "uint", "int" };
+	static const char *const types[] = {"auto", "ascii", "hex", "uint", "int"};
 	yaml_node_t *v;
 	uint64_t x;
 	const char *s;
@@ -159,7 +163,8 @@ static int parse_entry(struct yml *y, yaml_node_t *n, struct diddict_entry *e,
 		for (k = 0; k < 5 && strcmp(types[k], s); k++)
 			;
 		if (k == 5)
-			return yml_error(y, v, "unknown type '%s' (auto, ascii, hex, uint, int)", s);
+			return yml_error(y, v, "unknown type '%s' (auto, ascii, hex, uint, int)",
+					 s);
 		e->type = (enum diddict_type)k;
 	}
 	if ((v = yml_get(y, n, "length"))) {
@@ -235,8 +240,7 @@ int diddict_load(struct diddict *d, const char *path)
 	if (!nd.e || !nd.strings)
 		goto out;
 	for (i = 0; i < n; i++) {
-		e = parse_entry(&y, yml_seq_item(&y, list, i), &nd.e[i],
-				nd.strings, &pos);
+		e = parse_entry(&y, yml_seq_item(&y, list, i), &nd.e[i], nd.strings, &pos);
 		if (e)
 			goto out;
 	}
@@ -288,8 +292,8 @@ static void print_ascii(FILE *f, const uint8_t *p, size_t n, int json)
 	fputc('"', f);
 }
 
-void diddict_print_value(FILE *f, const struct diddict_entry *e,
-			 const uint8_t *data, size_t n, int json)
+void diddict_print_value(FILE *f, const struct diddict_entry *e, const uint8_t *data, size_t n,
+			 int json)
 {
 	enum diddict_type t = e ? e->type : DID_AUTO;
 
@@ -322,8 +326,7 @@ void diddict_print_value(FILE *f, const struct diddict_entry *e,
 	}
 }
 
-long diddict_encode(const struct diddict_entry *e, const char *s, uint8_t *buf,
-		    size_t cap)
+long diddict_encode(const struct diddict_entry *e, const char *s, uint8_t *buf, size_t cap)
 {
 	long h = ucli_hex(s, buf, cap);
 	size_t n;
@@ -348,9 +351,9 @@ long diddict_encode(const struct diddict_entry *e, const char *s, uint8_t *buf,
 		if (!*s || *end || !isfinite(v))
 			return -1;
 		r = nearbyint((v - e->offset) / e->scale);
-		if (e->type == DID_UINT ? (r < 0 || r > ldexp(1, 8 * e->len) - 1)
-					: (r < -ldexp(1, 8 * e->len - 1) ||
-					   r > ldexp(1, 8 * e->len - 1) - 1))
+		if (e->type == DID_UINT
+			    ? (r < 0 || r > ldexp(1, 8 * e->len) - 1)
+			    : (r < -ldexp(1, 8 * e->len - 1) || r > ldexp(1, 8 * e->len - 1) - 1))
 			return -1;
 		if ((size_t)e->len > cap)
 			return -1;

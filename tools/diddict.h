@@ -25,17 +25,17 @@ enum diddict_type { DID_AUTO, DID_ASCII, DID_HEX, DID_UINT, DID_INT };
 
 struct diddict_entry {
 	uint16_t did;
-	const char *name;      /* owned by the dictionary */
+	const char *name; /* owned by the dictionary */
 	enum diddict_type type;
-	int len;               /* bytes, -1 unknown */
+	int len; /* bytes, -1 unknown */
 	double scale, offset;
-	const char *unit;      /* NULL: none */
+	const char *unit; /* NULL: none */
 };
 
 struct diddict {
 	struct diddict_entry *e; /* the file's entries, then built-ins */
 	size_t n;
-	char *strings;         /* names and units of the file's entries */
+	char *strings; /* names and units of the file's entries */
 };
 
 /* Sets d up with the built-in entries only. */
@@ -53,15 +53,14 @@ const struct diddict_entry *diddict_find(const struct diddict *d, uint16_t did);
 int diddict_lookup_name(const struct diddict *d, const char *name);
 
 /* Prints data as e describes it (e may be NULL), as JSON if json. */
-void diddict_print_value(FILE *f, const struct diddict_entry *e,
-			 const uint8_t *data, size_t n, int json);
+void diddict_print_value(FILE *f, const struct diddict_entry *e, const uint8_t *data, size_t n,
+			 int json);
 
 /*
  * Encodes the text s for e into buf: hex bytes ("0102AB", "01 02 ab") as
  * they are, whatever e says; anything else as e says (ascii: the text;
  * uint/int: a physical value).  Returns the byte count or -1.
  */
-long diddict_encode(const struct diddict_entry *e, const char *s, uint8_t *buf,
-		    size_t cap);
+long diddict_encode(const struct diddict_entry *e, const char *s, uint8_t *buf, size_t cap);
 
 #endif /* CANRIG_DIDDICT_H */

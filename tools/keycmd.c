@@ -165,8 +165,8 @@ static int run_key_cmd(const char *cmd, char *out, size_t cap)
 	return 0;
 }
 
-int keycmd_run(const char *tmpl, uint8_t level, const uint8_t *seed, size_t n,
-	       uint8_t *key, size_t cap, size_t *keylen)
+int keycmd_run(const char *tmpl, uint8_t level, const uint8_t *seed, size_t n, uint8_t *key,
+	       size_t cap, size_t *keylen)
 {
 	char out[1024], *cmd;
 	int r;

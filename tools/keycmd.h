@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #define KEYCMD_TIMEOUT_MS 5000
-#define KEYCMD_SEED_MAX 256
+#define KEYCMD_SEED_MAX	  256
 
 /*
  * Runs tmpl for level and seed[0..n) and writes the key to key (cap
@@ -25,8 +25,8 @@
  * -ECHILD (exit status not 0), -EBADMSG (output not hex, or empty),
  * -EOVERFLOW (key longer than cap), -E2BIG (seed too long) or -errno.
  */
-int keycmd_run(const char *tmpl, uint8_t level, const uint8_t *seed, size_t n,
-	       uint8_t *key, size_t cap, size_t *keylen);
+int keycmd_run(const char *tmpl, uint8_t level, const uint8_t *seed, size_t n, uint8_t *key,
+	       size_t cap, size_t *keylen);
 
 /* Static English text for a keycmd_run() error. */
 const char *keycmd_strerror(int err);

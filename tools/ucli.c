@@ -89,12 +89,16 @@ int ucli_opt(struct ucli *c, int opt, const char *arg)
 	case UCLI_OPT_TX:
 	case UCLI_OPT_RX:
 	case UCLI_OPT_FUNC:
-		what = opt == 'e' ? "-e" : opt == UCLI_OPT_TX ? "--tx" :
-		       opt == UCLI_OPT_RX ? "--rx" : "--functional-id";
+		what = opt == 'e'	    ? "-e"
+		       : opt == UCLI_OPT_TX ? "--tx"
+		       : opt == UCLI_OPT_RX ? "--rx"
+					    : "--functional-id";
 		if (ucli_hexnum(arg, 0x1FFFFFFF, &v))
 			goto bad;
-		*(opt == 'e' ? &c->ecu : opt == UCLI_OPT_TX ? &c->tx :
-		  opt == UCLI_OPT_RX ? &c->rx : &c->func) = v;
+		*(opt == 'e'	       ? &c->ecu
+		  : opt == UCLI_OPT_TX ? &c->tx
+		  : opt == UCLI_OPT_RX ? &c->rx
+				       : &c->func) = v;
 		return 1;
 	case UCLI_OPT_29:
 	case UCLI_OPT_SA:
@@ -118,16 +122,17 @@ int ucli_opt(struct ucli *c, int opt, const char *arg)
 		v = 64;
 		if (arg && decnum(arg, 64, &v))
 			goto bad;
-		if (v != 8 && v != 12 && v != 16 && v != 20 && v != 24 &&
-		    v != 32 && v != 48 && v != 64)
+		if (v != 8 && v != 12 && v != 16 && v != 20 && v != 24 && v != 32 && v != 48 &&
+		    v != 64)
 			goto bad;
 		c->tx_dl = (uint8_t)v;
 		return 1;
 	case UCLI_OPT_P2:
 	case UCLI_OPT_P2STAR:
 	case UCLI_OPT_TIMEOUT:
-		what = opt == UCLI_OPT_P2 ? "--p2" :
-		       opt == UCLI_OPT_P2STAR ? "--p2star" : "--timeout";
+		what = opt == UCLI_OPT_P2	? "--p2"
+		       : opt == UCLI_OPT_P2STAR ? "--p2star"
+						: "--timeout";
 		if (decnum(arg, 3600000, &v) || !v)
 			goto bad;
 		if (opt == UCLI_OPT_P2)
@@ -152,8 +157,8 @@ int ucli_opt(struct ucli *c, int opt, const char *arg)
 		return 0;
 	}
 bad:
-	cli_err(c->cmd, "bad value '%s' for %s; try 'canrig %s --help'",
-		arg ? arg : "", what, c->cmd);
+	cli_err(c->cmd, "bad value '%s' for %s; try 'canrig %s --help'", arg ? arg : "", what,
+		c->cmd);
 	return -1;
 }
 
@@ -183,10 +188,8 @@ int ucli_check(struct ucli *c)
 	if (c->ta >= 0) {
 		uds_io_cfg_29bit(g, (uint8_t)c->ta, (uint8_t)c->sa);
 	} else {
-		uint32_t tx = c->ecu >= 0 ? (uint32_t)c->ecu :
-			      c->tx >= 0 ? (uint32_t)c->tx : 0x7E0;
-		uint32_t rx = c->rx >= 0 ? (uint32_t)c->rx :
-			      tx > 0x7FF ? swap_ta_sa(tx) : tx + 8;
+		uint32_t tx = c->ecu >= 0 ? (uint32_t)c->ecu : c->tx >= 0 ? (uint32_t)c->tx : 0x7E0;
+		uint32_t rx = c->rx >= 0 ? (uint32_t)c->rx : tx > 0x7FF ? swap_ta_sa(tx) : tx + 8;
 
 		if (tx > 0x7FF)
 			uds_io_cfg_29bit(g, (uint8_t)(tx >> 8), (uint8_t)tx);
@@ -310,8 +313,7 @@ void ucli_close(struct ucli *c)
 	c->open = 0;
 }
 
-int ucli_xfer(struct ucli *c, const uint8_t *req, size_t len,
-	      unsigned int flags)
+int ucli_xfer(struct ucli *c, const uint8_t *req, size_t len, unsigned int flags)
 {
 	int e, nointr = !!(flags & UCLI_XFER_NOINTR);
 
@@ -387,17 +389,21 @@ static void timeout_msg(const struct uds_client *cl, char *msg, size_t n)
 	int star = !strcmp(t, "P2*");
 
 	if (!strcmp(t, "cap")) {
-		snprintf(msg, n, "no response (cap timeout): no final answer in %u ms; "
-			 "--timeout MS raises it", cl->timeout_ms);
+		snprintf(msg, n,
+			 "no response (cap timeout): no final answer in %u ms; "
+			 "--timeout MS raises it",
+			 cl->timeout_ms);
 		return;
 	}
 	if (cl->ecu_timing)
-		snprintf(msg, n, "no response (%s timeout): waited %u ms, the ECU announced "
-			 "%u ms; --%s MS raises it", t, cl->timeout_ms,
-			 star ? cl->ecu_p2star_ms : cl->ecu_p2_ms, star ? "p2star" : "p2");
+		snprintf(msg, n,
+			 "no response (%s timeout): waited %u ms, the ECU announced "
+			 "%u ms; --%s MS raises it",
+			 t, cl->timeout_ms, star ? cl->ecu_p2star_ms : cl->ecu_p2_ms,
+			 star ? "p2star" : "p2");
 	else
-		snprintf(msg, n, "no response (%s timeout): waited %u ms; --%s MS raises it",
-			 t, cl->timeout_ms, star ? "p2star" : "p2");
+		snprintf(msg, n, "no response (%s timeout): waited %u ms; --%s MS raises it", t,
+			 cl->timeout_ms, star ? "p2star" : "p2");
 }
 
 int ucli_fail(const struct ucli *c, const char *what, int result)
@@ -420,8 +426,8 @@ int ucli_fail(const struct ucli *c, const char *what, int result)
 		memset(&f, 0, sizeof(f));
 		if (c->cfg.tp.tx_dl > 8)
 			f.flags = CF_FD;
-		snprintf(msg, sizeof(msg), "%s", cio_send_strerror(&c->u.io.sock, &f,
-				c->u.io.err, ebuf, sizeof(ebuf)));
+		snprintf(msg, sizeof(msg), "%s",
+			 cio_send_strerror(&c->u.io.sock, &f, c->u.io.err, ebuf, sizeof(ebuf)));
 	} else if (result == -ECOMM) {
 		const char *t = c->u.io.tp.timer;
 
@@ -469,8 +475,7 @@ long ucli_hex(const char *s, uint8_t *buf, size_t cap)
 		}
 		if (!isxdigit((unsigned char)*s))
 			return -1;
-		v = isdigit((unsigned char)*s) ? *s - '0'
-					       : (tolower((unsigned char)*s) - 'a' + 10);
+		v = isdigit((unsigned char)*s) ? *s - '0' : (tolower((unsigned char)*s) - 'a' + 10);
 		if (hi < 0) {
 			hi = v;
 			continue;

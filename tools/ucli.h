@@ -18,18 +18,18 @@
 /* One ECU's answer to a request, copied out of the ISO-TP buffer. */
 struct ucli_rsp {
 	uint32_t src;
-	int result;           /* 0, NRC or -errno (uds_client.h) */
-	uint8_t *data;        /* malloc'd, len bytes */
+	int result;    /* 0, NRC or -errno (uds_client.h) */
+	uint8_t *data; /* malloc'd, len bytes */
 	size_t len;
 };
 
 struct ucli {
-	const char *cmd;      /* "diag" or "obd", for messages */
+	const char *cmd; /* "diag" or "obd", for messages */
 	const char *ifname;
 	/* addressing as given; ucli_check() turns it into cfg */
-	int64_t ecu, tx, rx, func;  /* -1: not given */
-	int ta, sa;                 /* --29bit TA (-1: not given), --sa */
-	int pad;                    /* -1: default */
+	int64_t ecu, tx, rx, func; /* -1: not given */
+	int ta, sa;		   /* --29bit TA (-1: not given), --sa */
+	int pad;		   /* -1: default */
 	uint8_t pad_byte, tx_dl;
 	struct uds_io_cfg cfg;
 	struct uds_client_cfg ccfg;
@@ -39,7 +39,7 @@ struct ucli {
 	struct ev_loop *loop;
 	struct uds_io u;
 	int open, done;
-	unsigned int pending;  /* 0x78 seen for the current request */
+	unsigned int pending; /* 0x78 seen for the current request */
 	struct ucli_rsp rsp[UCLI_MAX_RSP];
 	unsigned int nrsp, dropped;
 };
@@ -58,34 +58,35 @@ int ucli_opt(struct ucli *c, int opt, const char *arg);
 int ucli_check(struct ucli *c);
 
 /* Long options for getopt_long; values >= 0x100. */
-#define UCLI_OPT_TX      0x100
-#define UCLI_OPT_RX      0x101
-#define UCLI_OPT_29      0x102
-#define UCLI_OPT_SA      0x103
-#define UCLI_OPT_NOPAD   0x104
-#define UCLI_OPT_FD      0x105
-#define UCLI_OPT_P2      0x106
-#define UCLI_OPT_P2STAR  0x107
+#define UCLI_OPT_TX	 0x100
+#define UCLI_OPT_RX	 0x101
+#define UCLI_OPT_29	 0x102
+#define UCLI_OPT_SA	 0x103
+#define UCLI_OPT_NOPAD	 0x104
+#define UCLI_OPT_FD	 0x105
+#define UCLI_OPT_P2	 0x106
+#define UCLI_OPT_P2STAR	 0x107
 #define UCLI_OPT_TIMEOUT 0x108
-#define UCLI_OPT_NOTP    0x109
-#define UCLI_OPT_FUNC    0x10A
-#define UCLI_OPT_JSON    0x10B
-#define UCLI_LONGOPTS \
-	{ "interface", required_argument, NULL, 'i' }, \
-	{ "ecu", required_argument, NULL, 'e' }, \
-	{ "tx", required_argument, NULL, UCLI_OPT_TX }, \
-	{ "rx", required_argument, NULL, UCLI_OPT_RX }, \
-	{ "29bit", required_argument, NULL, UCLI_OPT_29 }, \
-	{ "sa", required_argument, NULL, UCLI_OPT_SA }, \
-	{ "pad", required_argument, NULL, 'p' }, \
-	{ "no-pad", no_argument, NULL, UCLI_OPT_NOPAD }, \
-	{ "fd", optional_argument, NULL, UCLI_OPT_FD }, \
-	{ "p2", required_argument, NULL, UCLI_OPT_P2 }, \
-	{ "p2star", required_argument, NULL, UCLI_OPT_P2STAR }, \
-	{ "timeout", required_argument, NULL, UCLI_OPT_TIMEOUT }, \
-	{ "no-tester-present", no_argument, NULL, UCLI_OPT_NOTP }, \
-	{ "functional-id", required_argument, NULL, UCLI_OPT_FUNC }, \
-	{ "json", no_argument, NULL, UCLI_OPT_JSON }
+#define UCLI_OPT_NOTP	 0x109
+#define UCLI_OPT_FUNC	 0x10A
+#define UCLI_OPT_JSON	 0x10B
+#define UCLI_LONGOPTS                                                                              \
+	{"interface", required_argument, NULL, 'i'}, {"ecu", required_argument, NULL, 'e'},        \
+		{"tx", required_argument, NULL, UCLI_OPT_TX},                                      \
+		{"rx", required_argument, NULL, UCLI_OPT_RX},                                      \
+		{"29bit", required_argument, NULL, UCLI_OPT_29},                                   \
+		{"sa", required_argument, NULL, UCLI_OPT_SA},                                      \
+		{"pad", required_argument, NULL, 'p'},                                             \
+		{"no-pad", no_argument, NULL, UCLI_OPT_NOPAD},                                     \
+		{"fd", optional_argument, NULL, UCLI_OPT_FD},                                      \
+		{"p2", required_argument, NULL, UCLI_OPT_P2},                                      \
+		{"p2star", required_argument, NULL, UCLI_OPT_P2STAR},                              \
+		{"timeout", required_argument, NULL, UCLI_OPT_TIMEOUT},                            \
+		{"no-tester-present", no_argument, NULL, UCLI_OPT_NOTP},                           \
+		{"functional-id", required_argument, NULL, UCLI_OPT_FUNC},                         \
+	{                                                                                          \
+		"json", no_argument, NULL, UCLI_OPT_JSON                                           \
+	}
 
 /* The help text for the options above. */
 extern const char ucli_opts_help[];
@@ -108,8 +109,7 @@ void ucli_close(struct ucli *c);
  * (SIGINT, SIGTERM) end the wait with -EINTR, and once one came every
  * later call returns -EINTR at once (but see UCLI_XFER_NOINTR).
  */
-int ucli_xfer(struct ucli *c, const uint8_t *req, size_t len,
-	      unsigned int flags);
+int ucli_xfer(struct ucli *c, const uint8_t *req, size_t len, unsigned int flags);
 
 /* Runs the loop for ms milliseconds (TesterPresent goes on meanwhile).
  * Returns 0, or -EINTR on a signal. */

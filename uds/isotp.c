@@ -32,17 +32,14 @@ void isotp_cfg_init(struct isotp_cfg *c)
 	c->n_as = c->n_ar = c->n_bs = c->n_cr = 1000;
 }
 
-void isotp_cfg_fixed(struct isotp_cfg *c, uint8_t ta, uint8_t sa,
-		     int functional)
+void isotp_cfg_fixed(struct isotp_cfg *c, uint8_t ta, uint8_t sa, int functional)
 {
-	c->tx_id = (functional ? 0x18DB0000u : 0x18DA0000u) |
-		   (uint32_t)ta << 8 | sa;
+	c->tx_id = (functional ? 0x18DB0000u : 0x18DA0000u) | (uint32_t)ta << 8 | sa;
 	c->rx_id = 0x18DA0000u | (uint32_t)sa << 8 | ta;
 	c->tx_eff = c->rx_eff = 1;
 }
 
-void isotp_init(struct isotp *c, const struct isotp_cfg *cfg, uint8_t *rx_buf,
-		size_t rx_cap)
+void isotp_init(struct isotp *c, const struct isotp_cfg *cfg, uint8_t *rx_buf, size_t rx_cap)
 {
 	memset(c, 0, sizeof(*c));
 	c->cfg = *cfg;
@@ -251,8 +248,7 @@ static void out_cf(struct isotp *c, struct isotp_frame *o)
 	}
 }
 
-unsigned int isotp_output(struct isotp *c, uint64_t now,
-			  struct isotp_frame *out, unsigned int max)
+unsigned int isotp_output(struct isotp *c, uint64_t now, struct isotp_frame *out, unsigned int max)
 {
 	unsigned int n = 0;
 
@@ -297,8 +293,7 @@ unsigned int isotp_sent(struct isotp *c, unsigned int n, uint64_t now)
 	tx = n > fc ? n - fc : 0;
 	c->unconfirmed -= n;
 	c->unconfirmed_tx -= tx;
-	c->confirm_deadline = c->unconfirmed ?
-		now + (c->cfg.n_as ? c->cfg.n_as : 1) * MS : 0;
+	c->confirm_deadline = c->unconfirmed ? now + (c->cfg.n_as ? c->cfg.n_as : 1) * MS : 0;
 	/* STmin counts from when the previous CF really went out, plus a
 	 * sixteenth (at most 200 us): receivers timestamp frames with some
 	 * jitter, and must never see a gap below STmin */
@@ -321,8 +316,7 @@ static int pad_ok(const struct isotp *c, const struct cf_frame *f, size_t used)
 {
 	size_t i;
 
-	if ((c->cfg.rx_pad_check & ISOTP_CHK_LEN) && !(f->flags & CF_FD) &&
-	    f->len != 8)
+	if ((c->cfg.rx_pad_check & ISOTP_CHK_LEN) && !(f->flags & CF_FD) && f->len != 8)
 		return 0;
 	if (c->cfg.rx_pad_check & ISOTP_CHK_DATA)
 		for (i = used; i < f->len; i++)
@@ -331,8 +325,7 @@ static int pad_ok(const struct isotp *c, const struct cf_frame *f, size_t used)
 	return 1;
 }
 
-static unsigned int in_fc(struct isotp *c, const uint8_t *p, size_t n,
-			  uint64_t now)
+static unsigned int in_fc(struct isotp *c, const uint8_t *p, size_t n, uint64_t now)
 {
 	uint8_t fs = p[0] & 0x0F;
 
@@ -342,9 +335,8 @@ static unsigned int in_fc(struct isotp *c, const uint8_t *p, size_t n,
 	case FS_CTS:
 		c->tx_bs = p[1];
 		c->tx_bs_left = p[1];
-		c->tx_stmin_ns = c->cfg.force_stmin_us >= 0 ?
-			(uint64_t)c->cfg.force_stmin_us * 1000 :
-			isotp_stmin_ns(p[2]);
+		c->tx_stmin_ns = c->cfg.force_stmin_us >= 0 ? (uint64_t)c->cfg.force_stmin_us * 1000
+							    : isotp_stmin_ns(p[2]);
 		if (c->tx_stmin_ns < (uint64_t)c->cfg.min_gap_us * 1000)
 			c->tx_stmin_ns = (uint64_t)c->cfg.min_gap_us * 1000;
 		c->tx_wft = 0;
@@ -364,8 +356,7 @@ static unsigned int in_fc(struct isotp *c, const uint8_t *p, size_t n,
 	}
 }
 
-static unsigned int in_sf(struct isotp *c, const struct cf_frame *f,
-			  const uint8_t *p, size_t n)
+static unsigned int in_sf(struct isotp *c, const struct cf_frame *f, const uint8_t *p, size_t n)
 {
 	unsigned int ev = 0;
 	size_t len = p[0] & 0x0F, hdr = 1;
@@ -395,8 +386,8 @@ static unsigned int in_sf(struct isotp *c, const struct cf_frame *f,
 	return ev | ISOTP_EV_RX;
 }
 
-static unsigned int in_ff(struct isotp *c, const struct cf_frame *f,
-			  const uint8_t *p, size_t n, uint64_t now)
+static unsigned int in_ff(struct isotp *c, const struct cf_frame *f, const uint8_t *p, size_t n,
+			  uint64_t now)
 {
 	unsigned int ev = 0;
 	size_t len, hdr = 2;
@@ -409,8 +400,7 @@ static unsigned int in_ff(struct isotp *c, const struct cf_frame *f,
 	if (!len) {
 		if (n < 6)
 			return 0;
-		len = (size_t)p[2] << 24 | (size_t)p[3] << 16 |
-		      (size_t)p[4] << 8 | p[5];
+		len = (size_t)p[2] << 24 | (size_t)p[3] << 16 | (size_t)p[4] << 8 | p[5];
 		hdr = 6;
 		if (len <= 4095)
 			return 0;
@@ -438,8 +428,8 @@ static unsigned int in_ff(struct isotp *c, const struct cf_frame *f,
 	return ev | ISOTP_EV_RX_FF;
 }
 
-static unsigned int in_cf(struct isotp *c, const struct cf_frame *f,
-			  const uint8_t *p, size_t n, uint64_t now)
+static unsigned int in_cf(struct isotp *c, const struct cf_frame *f, const uint8_t *p, size_t n,
+			  uint64_t now)
 {
 	size_t take;
 
@@ -470,8 +460,7 @@ static unsigned int in_cf(struct isotp *c, const struct cf_frame *f,
 	return 0;
 }
 
-unsigned int isotp_input(struct isotp *c, const struct cf_frame *f,
-			 uint64_t now)
+unsigned int isotp_input(struct isotp *c, const struct cf_frame *f, uint64_t now)
 {
 	const uint8_t *p;
 	size_t n;
@@ -528,8 +517,7 @@ unsigned int isotp_timers(struct isotp *c, uint64_t now)
 		}
 		c->confirm_deadline = 0;
 	}
-	if (c->tx_state == ISOTP_TX_WAIT_FC && c->tx_deadline &&
-	    now >= c->tx_deadline)
+	if (c->tx_state == ISOTP_TX_WAIT_FC && c->tx_deadline && now >= c->tx_deadline)
 		ev |= tx_fail(c, -ETIMEDOUT, "N_Bs");
 	if (c->tx_state == ISOTP_TX_CF && c->cfg.n_cs && !c->unconfirmed_tx &&
 	    now >= c->tx_due + c->cfg.n_cs * MS)
@@ -592,8 +580,7 @@ const char *isotp_strerror(int err)
 	}
 }
 
-int isotp_classify(const struct cf_frame *f, unsigned int ae,
-		   struct isotp_pci *pci)
+int isotp_classify(const struct cf_frame *f, unsigned int ae, struct isotp_pci *pci)
 {
 	const uint8_t *p = f->data + ae;
 	unsigned int n = f->len > ae ? f->len - ae : 0;

@@ -34,32 +34,32 @@ extern "C" {
 #define ISOTP_CHK_DATA 0x02 /* padding bytes must equal rx_pad_byte */
 
 struct isotp_cfg {
-	uint32_t tx_id, rx_id;  /* CAN ids, no flag bits */
+	uint32_t tx_id, rx_id;	/* CAN ids, no flag bits */
 	uint8_t tx_eff, rx_eff; /* 29-bit ids */
-	int16_t tx_ae, rx_ae;   /* extended (N_TA) / mixed (N_AE) address
+	int16_t tx_ae, rx_ae;	/* extended (N_TA) / mixed (N_AE) address
 				 * byte sent / expected first, -1: none */
-	uint8_t tx_dl;          /* link data length: 8 classic, 12..64 FD */
-	uint8_t brs;            /* FD: bit rate switch */
-	uint8_t pad;            /* pad frames to full length */
+	uint8_t tx_dl;		/* link data length: 8 classic, 12..64 FD */
+	uint8_t brs;		/* FD: bit rate switch */
+	uint8_t pad;		/* pad frames to full length */
 	uint8_t pad_byte;
-	uint8_t rx_pad_check;   /* ISOTP_CHK_* */
+	uint8_t rx_pad_check; /* ISOTP_CHK_* */
 	uint8_t rx_pad_byte;
-	uint8_t bs;             /* block size we ask for in FC; 0 = none */
-	uint8_t stmin;          /* STmin we ask for, raw (0-7F ms, F1-F9) */
-	uint8_t wftmax;         /* FC WAIT frames accepted in a row */
+	uint8_t bs;		/* block size we ask for in FC; 0 = none */
+	uint8_t stmin;		/* STmin we ask for, raw (0-7F ms, F1-F9) */
+	uint8_t wftmax;		/* FC WAIT frames accepted in a row */
 	int32_t force_stmin_us; /* >= 0: ignore the peer's STmin, use this */
-	uint32_t min_gap_us;    /* never less than this between our CFs */
-	uint8_t functional;     /* a functional (1:n) channel: ISO 15765-2
+	uint32_t min_gap_us;	/* never less than this between our CFs */
+	uint8_t functional;	/* a functional (1:n) channel: ISO 15765-2
 				 * allows single frames only, so FF and CF
 				 * received are ignored (no FC, no N_Cr) and
 				 * longer messages are not sent (-EMSGSIZE) */
 	/* ISO 15765-2 timers, milliseconds */
-	uint32_t n_as;          /* our frame sent (confirmed) after output */
-	uint32_t n_ar;          /* our FC sent (confirmed) after output */
-	uint32_t n_bs;          /* sender: FC received after FF / block */
-	uint32_t n_br;          /* receiver: FC due after FF / block end */
-	uint32_t n_cs;          /* sender: CF sent once it is due */
-	uint32_t n_cr;          /* receiver: next CF received */
+	uint32_t n_as; /* our frame sent (confirmed) after output */
+	uint32_t n_ar; /* our FC sent (confirmed) after output */
+	uint32_t n_bs; /* sender: FC received after FF / block */
+	uint32_t n_br; /* receiver: FC due after FF / block end */
+	uint32_t n_cs; /* sender: CF sent once it is due */
+	uint32_t n_cr; /* receiver: next CF received */
 };
 
 /*
@@ -69,18 +69,16 @@ struct isotp_cfg {
 void isotp_cfg_init(struct isotp_cfg *c);
 
 /* Normal fixed addressing: 29-bit 18DA<TA><SA> (18DB for functional). */
-void isotp_cfg_fixed(struct isotp_cfg *c, uint8_t ta, uint8_t sa,
-		     int functional);
+void isotp_cfg_fixed(struct isotp_cfg *c, uint8_t ta, uint8_t sa, int functional);
 
 /* Events. */
-#define ISOTP_EV_RX      0x01 /* a message was received (rx_buf, rx_len) */
+#define ISOTP_EV_RX	 0x01 /* a message was received (rx_buf, rx_len) */
 #define ISOTP_EV_TX_DONE 0x02 /* the message being sent was sent */
-#define ISOTP_EV_RX_ERR  0x04 /* a reception was aborted (rx_err) */
-#define ISOTP_EV_TX_ERR  0x08 /* a transmission was aborted (tx_err) */
-#define ISOTP_EV_RX_FF   0x10 /* a first frame arrived (rx_len = total) */
+#define ISOTP_EV_RX_ERR	 0x04 /* a reception was aborted (rx_err) */
+#define ISOTP_EV_TX_ERR	 0x08 /* a transmission was aborted (tx_err) */
+#define ISOTP_EV_RX_FF	 0x10 /* a first frame arrived (rx_len = total) */
 
-enum isotp_tx_state { ISOTP_TX_IDLE, ISOTP_TX_FIRST, ISOTP_TX_WAIT_FC,
-		      ISOTP_TX_CF, ISOTP_TX_LAST };
+enum isotp_tx_state { ISOTP_TX_IDLE, ISOTP_TX_FIRST, ISOTP_TX_WAIT_FC, ISOTP_TX_CF, ISOTP_TX_LAST };
 enum isotp_rx_state { ISOTP_RX_IDLE, ISOTP_RX_CF };
 
 /* One frame to send; data lives in the struct. */
@@ -94,41 +92,40 @@ struct isotp {
 
 	/* sender */
 	enum isotp_tx_state tx_state;
-	const uint8_t *tx_buf;  /* borrowed until TX_DONE / TX_ERR */
+	const uint8_t *tx_buf; /* borrowed until TX_DONE / TX_ERR */
 	size_t tx_len, tx_pos;
 	uint8_t tx_sn;
-	uint8_t tx_bs;          /* peer's block size; 0 = unlimited */
+	uint8_t tx_bs; /* peer's block size; 0 = unlimited */
 	unsigned int tx_bs_left;
-	uint64_t tx_stmin_ns;   /* peer's STmin */
-	unsigned int tx_wft;    /* FC WAITs in a row */
-	uint64_t tx_due;        /* next CF not before this */
-	uint64_t tx_deadline;   /* N_Bs (waiting for FC) or 0 */
+	uint64_t tx_stmin_ns; /* peer's STmin */
+	unsigned int tx_wft;  /* FC WAITs in a row */
+	uint64_t tx_due;      /* next CF not before this */
+	uint64_t tx_deadline; /* N_Bs (waiting for FC) or 0 */
 	int tx_err;
 
 	/* receiver */
 	enum isotp_rx_state rx_state;
-	uint8_t *rx_buf;        /* caller's, rx_cap bytes */
+	uint8_t *rx_buf; /* caller's, rx_cap bytes */
 	size_t rx_cap, rx_len, rx_pos;
 	uint8_t rx_sn;
-	uint8_t rx_dl;          /* CAN_DL of the first frame */
+	uint8_t rx_dl; /* CAN_DL of the first frame */
 	unsigned int rx_bs_count;
-	uint64_t rx_deadline;   /* N_Cr */
+	uint64_t rx_deadline; /* N_Cr */
 	int rx_err;
-	int fc_pending;         /* an FC to send: 0 none, else 0x30|FS + 1 */
+	int fc_pending; /* an FC to send: 0 none, else 0x30|FS + 1 */
 
 	/* frames handed out but not confirmed by isotp_sent() */
 	unsigned int unconfirmed;
 	unsigned int unconfirmed_tx; /* of them, sender frames */
 	uint64_t confirm_deadline;
-	const char *timer;      /* which timer expired last ("N_Bs" ...) */
+	const char *timer; /* which timer expired last ("N_Bs" ...) */
 
 	/* statistics */
 	uint64_t frames_in, frames_out, frames_ignored;
 };
 
 /* Sets up c with cfg (copied) and a receive buffer (borrowed). */
-void isotp_init(struct isotp *c, const struct isotp_cfg *cfg, uint8_t *rx_buf,
-		size_t rx_cap);
+void isotp_init(struct isotp *c, const struct isotp_cfg *cfg, uint8_t *rx_buf, size_t rx_cap);
 
 /* Largest message the configuration can send: 2^32-1 (escape first frame
  * beyond 4095, on classic and FD links alike), one single frame's payload
@@ -149,8 +146,7 @@ void isotp_tx_abort(struct isotp *c);
  * Feeds one received frame.  Frames for other ids (or address bytes) are
  * ignored.  Returns events.
  */
-unsigned int isotp_input(struct isotp *c, const struct cf_frame *f,
-			 uint64_t now);
+unsigned int isotp_input(struct isotp *c, const struct cf_frame *f, uint64_t now);
 
 /*
  * Hands out up to max frames due now into out[].  Returns the number; the
@@ -158,8 +154,7 @@ unsigned int isotp_input(struct isotp *c, const struct cf_frame *f,
  * comes out until the batch is confirmed.  With STmin 0 a whole block
  * comes out in one call.
  */
-unsigned int isotp_output(struct isotp *c, uint64_t now,
-			  struct isotp_frame *out, unsigned int max);
+unsigned int isotp_output(struct isotp *c, uint64_t now, struct isotp_frame *out, unsigned int max);
 
 /*
  * Confirms that the first n frames handed out were sent at time now (the
@@ -178,14 +173,13 @@ uint64_t isotp_deadline(const struct isotp *c);
 
 /* What one frame of an ISO-TP exchange is, read without state (for
  * observers such as the gateway's firewall). */
-enum isotp_pci_type { ISOTP_PCI_SF, ISOTP_PCI_FF, ISOTP_PCI_CF, ISOTP_PCI_FC,
-		      ISOTP_PCI_BAD };
+enum isotp_pci_type { ISOTP_PCI_SF, ISOTP_PCI_FF, ISOTP_PCI_CF, ISOTP_PCI_FC, ISOTP_PCI_BAD };
 
 struct isotp_pci {
-	uint8_t type;      /* enum isotp_pci_type */
-	uint32_t total;    /* SF/FF: message length */
-	uint8_t off;       /* SF/FF: first payload byte in f->data */
-	uint8_t sn;        /* CF: sequence number; FC: flow status */
+	uint8_t type;	/* enum isotp_pci_type */
+	uint32_t total; /* SF/FF: message length */
+	uint8_t off;	/* SF/FF: first payload byte in f->data */
+	uint8_t sn;	/* CF: sequence number; FC: flow status */
 };
 
 /*
@@ -194,8 +188,7 @@ struct isotp_pci {
  * lengths.  For SF/FF, f->data[pci->off] is the first payload byte (the
  * UDS SID) when pci->off < f->len.
  */
-int isotp_classify(const struct cf_frame *f, unsigned int ae,
-		   struct isotp_pci *pci);
+int isotp_classify(const struct cf_frame *f, unsigned int ae, struct isotp_pci *pci);
 
 /* STmin byte to nanoseconds (reserved values count as 127 ms). */
 uint64_t isotp_stmin_ns(uint8_t stmin);

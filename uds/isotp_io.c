@@ -31,9 +31,8 @@ static int wants_echo(const struct isotp_io *io, unsigned int n)
 	const struct isotp_frame *f = &io->out[io->next];
 	unsigned int pci = c->cfg.tx_ae >= 0;
 
-	return n == 1 && io->echo[io->owner] && c->tx_stmin_ns &&
-	       c->tx_state == ISOTP_TX_CF && f->f.len > pci &&
-	       (f->f.data[pci] >> 4) == 2;
+	return n == 1 && io->echo[io->owner] && c->tx_stmin_ns && c->tx_state == ISOTP_TX_CF &&
+	       f->f.len > pci && (f->f.data[pci] >> 4) == 2;
 }
 
 /* Our frame's echo, stamped at time ts (CLOCK_REALTIME ns), in the
@@ -88,8 +87,7 @@ static int flush(struct isotp_io *io)
 		io->await_echo = 1;
 		io->await_id = fv[0].id;
 	} else if (sent) {
-		deliver(io, io->owner,
-			isotp_sent(io->ch[io->owner], sent, isotp_io_now()));
+		deliver(io, io->owner, isotp_sent(io->ch[io->owner], sent, isotp_io_now()));
 	}
 	if (!e)
 		return 1;
@@ -157,8 +155,7 @@ static void kick(struct isotp_io *io)
 		for (k = 0; k < io->nch; k++) {
 			i = (io->rr + k) % io->nch;
 			deliver(io, i, isotp_timers(io->ch[i], now));
-			io->nout = isotp_output(io->ch[i], now, io->out,
-						ISOTP_IO_BATCH);
+			io->nout = isotp_output(io->ch[i], now, io->out, ISOTP_IO_BATCH);
 			if (io->nout)
 				break;
 		}
@@ -280,14 +277,13 @@ static struct can_filter exact(uint32_t id, int eff)
 	struct can_filter f;
 
 	f.can_id = id | (eff ? CAN_EFF_FLAG : 0);
-	f.can_mask = (eff ? CAN_EFF_MASK : CAN_SFF_MASK) | CAN_EFF_FLAG |
-		     CAN_RTR_FLAG;
+	f.can_mask = (eff ? CAN_EFF_MASK : CAN_SFF_MASK) | CAN_EFF_FLAG | CAN_RTR_FLAG;
 	return f;
 }
 
 int isotp_io_open(struct isotp_io *io, struct ev_loop *loop, const char *ifname,
-		  const struct isotp_cfg *cfg, uint8_t *rx_buf, size_t rx_cap,
-		  isotp_io_cb cb, void *ctx)
+		  const struct isotp_cfg *cfg, uint8_t *rx_buf, size_t rx_cap, isotp_io_cb cb,
+		  void *ctx)
 {
 	struct cio_opts o;
 	int e;
@@ -345,8 +341,7 @@ static int add_filter(struct isotp_io *io, struct can_filter f)
 	return e;
 }
 
-int isotp_io_add(struct isotp_io *io, struct isotp *c, int rx_any,
-		 isotp_io_cb cb, void *ctx)
+int isotp_io_add(struct isotp_io *io, struct isotp *c, int rx_any, isotp_io_cb cb, void *ctx)
 {
 	int e;
 
@@ -367,18 +362,17 @@ int isotp_io_add(struct isotp_io *io, struct isotp *c, int rx_any,
 	return 0;
 }
 
-int isotp_io_filter(struct isotp_io *io, uint32_t id, uint32_t mask,
-		    isotp_io_other_cb other, void *ctx)
+int isotp_io_filter(struct isotp_io *io, uint32_t id, uint32_t mask, isotp_io_other_cb other,
+		    void *ctx)
 {
-	struct can_filter f = { .can_id = id, .can_mask = mask };
+	struct can_filter f = {.can_id = id, .can_mask = mask};
 
 	io->other = other;
 	io->other_ctx = ctx;
 	return add_filter(io, f);
 }
 
-void isotp_io_input(struct isotp_io *io, struct isotp *c,
-		    const struct cf_frame *f)
+void isotp_io_input(struct isotp_io *io, struct isotp *c, const struct cf_frame *f)
 {
 	unsigned int i;
 
@@ -387,8 +381,7 @@ void isotp_io_input(struct isotp_io *io, struct isotp *c,
 			deliver(io, i, isotp_input(c, f, isotp_io_now()));
 }
 
-int isotp_io_send_on(struct isotp_io *io, struct isotp *c, const uint8_t *msg,
-		     size_t len)
+int isotp_io_send_on(struct isotp_io *io, struct isotp *c, const uint8_t *msg, size_t len)
 {
 	int e;
 

@@ -23,7 +23,7 @@
 extern "C" {
 #endif
 
-#define ISOTP_IO_BATCH 64
+#define ISOTP_IO_BATCH	64
 #define ISOTP_IO_MAX_CH 32 /* channels on one socket */
 
 struct isotp_io;
@@ -32,15 +32,13 @@ struct isotp_io;
  * Called with the engine's events (ISOTP_EV_*).  For ISOTP_EV_RX the
  * message is io->tp.rx_buf[0 .. io->tp.rx_len), valid during the call.
  */
-typedef void (*isotp_io_cb)(struct isotp_io *io, unsigned int events,
-			    void *ctx);
+typedef void (*isotp_io_cb)(struct isotp_io *io, unsigned int events, void *ctx);
 
 /* Called for a received frame that no channel's rx_id matches. */
-typedef void (*isotp_io_other_cb)(struct isotp_io *io,
-				  const struct cf_frame *f, void *ctx);
+typedef void (*isotp_io_other_cb)(struct isotp_io *io, const struct cf_frame *f, void *ctx);
 
 struct isotp_io {
-	struct isotp tp;        /* the channel of isotp_io_open() */
+	struct isotp tp; /* the channel of isotp_io_open() */
 	struct cio_sock sock;
 	struct cio_ring ring;
 	struct ev_loop *loop;
@@ -60,12 +58,12 @@ struct isotp_io {
 	unsigned int nfilt;
 	struct isotp_frame out[ISOTP_IO_BATCH];
 	unsigned int nout, next; /* batch handed out, frames taken so far */
-	unsigned int owner;      /* channel the batch came from */
-	int await_echo;          /* a CF's confirmation waits for its echo */
+	unsigned int owner;	 /* channel the batch came from */
+	int await_echo;		 /* a CF's confirmation waits for its echo */
 	uint32_t await_id;
-	int err;                 /* socket error that stopped the channel */
-	uint64_t tm_due;         /* when the timer was meant to fire */
-	uint64_t stalls;         /* times it fired ISOTP_IO_STALL_NS late */
+	int err;	 /* socket error that stopped the channel */
+	uint64_t tm_due; /* when the timer was meant to fire */
+	uint64_t stalls; /* times it fired ISOTP_IO_STALL_NS late */
 };
 
 /* A timer firing this late means this process could not run: the time is
@@ -84,8 +82,8 @@ uint64_t isotp_io_now(void);
  * channel ISOTP_EV_RX_ERR | ISOTP_EV_TX_ERR at once.
  */
 int isotp_io_open(struct isotp_io *io, struct ev_loop *loop, const char *ifname,
-		  const struct isotp_cfg *cfg, uint8_t *rx_buf, size_t rx_cap,
-		  isotp_io_cb cb, void *ctx);
+		  const struct isotp_cfg *cfg, uint8_t *rx_buf, size_t rx_cap, isotp_io_cb cb,
+		  void *ctx);
 
 /* Starts sending msg (borrowed until TX_DONE/TX_ERR); see isotp_send(). */
 int isotp_io_send(struct isotp_io *io, const uint8_t *msg, size_t len);
@@ -98,12 +96,10 @@ int isotp_io_send(struct isotp_io *io, const uint8_t *msg, size_t len);
  * filter from isotp_io_filter() already covers it, or it only sends).
  * Returns 0, -ENOSPC (ISOTP_IO_MAX_CH) or a setsockopt error.
  */
-int isotp_io_add(struct isotp_io *io, struct isotp *c, int rx_any,
-		 isotp_io_cb cb, void *ctx);
+int isotp_io_add(struct isotp_io *io, struct isotp *c, int rx_any, isotp_io_cb cb, void *ctx);
 
 /* Starts sending msg on channel c of io; see isotp_send(). */
-int isotp_io_send_on(struct isotp_io *io, struct isotp *c, const uint8_t *msg,
-		     size_t len);
+int isotp_io_send_on(struct isotp_io *io, struct isotp *c, const uint8_t *msg, size_t len);
 
 /*
  * Also receives frames matching id/mask (kernel struct can_filter form);
@@ -111,8 +107,8 @@ int isotp_io_send_on(struct isotp_io *io, struct isotp *c, const uint8_t *msg,
  * channel for them with isotp_io_add() and feed the frame with
  * isotp_io_input().  Returns 0 or a setsockopt error.
  */
-int isotp_io_filter(struct isotp_io *io, uint32_t id, uint32_t mask,
-		    isotp_io_other_cb other, void *ctx);
+int isotp_io_filter(struct isotp_io *io, uint32_t id, uint32_t mask, isotp_io_other_cb other,
+		    void *ctx);
 
 /* Takes every frame already received, then does what is due; for a
  * timer of the caller's own that must not judge the peer before reading
@@ -120,8 +116,7 @@ int isotp_io_filter(struct isotp_io *io, uint32_t id, uint32_t mask,
 void isotp_io_poll(struct isotp_io *io);
 
 /* Feeds frame f to channel c now, as if it had just been received. */
-void isotp_io_input(struct isotp_io *io, struct isotp *c,
-		    const struct cf_frame *f);
+void isotp_io_input(struct isotp_io *io, struct isotp *c, const struct cf_frame *f);
 
 /* Stops the watchers and closes the socket; safe to call twice. */
 void isotp_io_close(struct isotp_io *io);

@@ -11,78 +11,78 @@ struct name {
 };
 
 static const struct name nrcs[] = {
-	{ 0x10, "generalReject" },
-	{ 0x11, "serviceNotSupported" },
-	{ 0x12, "subFunctionNotSupported" },
-	{ 0x13, "incorrectMessageLengthOrInvalidFormat" },
-	{ 0x14, "responseTooLong" },
-	{ 0x21, "busyRepeatRequest" },
-	{ 0x22, "conditionsNotCorrect" },
-	{ 0x24, "requestSequenceError" },
-	{ 0x25, "noResponseFromSubnetComponent" },
-	{ 0x26, "failurePreventsExecutionOfRequestedAction" },
-	{ 0x31, "requestOutOfRange" },
-	{ 0x33, "securityAccessDenied" },
-	{ 0x34, "authenticationRequired" },
-	{ 0x35, "invalidKey" },
-	{ 0x36, "exceededNumberOfAttempts" },
-	{ 0x37, "requiredTimeDelayNotExpired" },
-	{ 0x70, "uploadDownloadNotAccepted" },
-	{ 0x71, "transferDataSuspended" },
-	{ 0x72, "generalProgrammingFailure" },
-	{ 0x73, "wrongBlockSequenceCounter" },
-	{ 0x78, "requestCorrectlyReceivedResponsePending" },
-	{ 0x7E, "subFunctionNotSupportedInActiveSession" },
-	{ 0x7F, "serviceNotSupportedInActiveSession" },
-	{ 0x81, "rpmTooHigh" },
-	{ 0x82, "rpmTooLow" },
-	{ 0x83, "engineIsRunning" },
-	{ 0x84, "engineIsNotRunning" },
-	{ 0x85, "engineRunTimeTooLow" },
-	{ 0x86, "temperatureTooHigh" },
-	{ 0x87, "temperatureTooLow" },
-	{ 0x88, "vehicleSpeedTooHigh" },
-	{ 0x89, "vehicleSpeedTooLow" },
-	{ 0x8A, "throttlePedalTooHigh" },
-	{ 0x8B, "throttlePedalTooLow" },
-	{ 0x8C, "transmissionRangeNotInNeutral" },
-	{ 0x8D, "transmissionRangeNotInGear" },
-	{ 0x8F, "brakeSwitchesNotClosed" },
-	{ 0x90, "shifterLeverNotInPark" },
-	{ 0x91, "torqueConverterClutchLocked" },
-	{ 0x92, "voltageTooHigh" },
-	{ 0x93, "voltageTooLow" },
-	{ 0x94, "resourceTemporarilyNotAvailable" },
+	{0x10, "generalReject"},
+	{0x11, "serviceNotSupported"},
+	{0x12, "subFunctionNotSupported"},
+	{0x13, "incorrectMessageLengthOrInvalidFormat"},
+	{0x14, "responseTooLong"},
+	{0x21, "busyRepeatRequest"},
+	{0x22, "conditionsNotCorrect"},
+	{0x24, "requestSequenceError"},
+	{0x25, "noResponseFromSubnetComponent"},
+	{0x26, "failurePreventsExecutionOfRequestedAction"},
+	{0x31, "requestOutOfRange"},
+	{0x33, "securityAccessDenied"},
+	{0x34, "authenticationRequired"},
+	{0x35, "invalidKey"},
+	{0x36, "exceededNumberOfAttempts"},
+	{0x37, "requiredTimeDelayNotExpired"},
+	{0x70, "uploadDownloadNotAccepted"},
+	{0x71, "transferDataSuspended"},
+	{0x72, "generalProgrammingFailure"},
+	{0x73, "wrongBlockSequenceCounter"},
+	{0x78, "requestCorrectlyReceivedResponsePending"},
+	{0x7E, "subFunctionNotSupportedInActiveSession"},
+	{0x7F, "serviceNotSupportedInActiveSession"},
+	{0x81, "rpmTooHigh"},
+	{0x82, "rpmTooLow"},
+	{0x83, "engineIsRunning"},
+	{0x84, "engineIsNotRunning"},
+	{0x85, "engineRunTimeTooLow"},
+	{0x86, "temperatureTooHigh"},
+	{0x87, "temperatureTooLow"},
+	{0x88, "vehicleSpeedTooHigh"},
+	{0x89, "vehicleSpeedTooLow"},
+	{0x8A, "throttlePedalTooHigh"},
+	{0x8B, "throttlePedalTooLow"},
+	{0x8C, "transmissionRangeNotInNeutral"},
+	{0x8D, "transmissionRangeNotInGear"},
+	{0x8F, "brakeSwitchesNotClosed"},
+	{0x90, "shifterLeverNotInPark"},
+	{0x91, "torqueConverterClutchLocked"},
+	{0x92, "voltageTooHigh"},
+	{0x93, "voltageTooLow"},
+	{0x94, "resourceTemporarilyNotAvailable"},
 };
 
 static const struct name sids[] = {
-	{ 0x10, "DiagnosticSessionControl" },
-	{ 0x11, "ECUReset" },
-	{ 0x14, "ClearDiagnosticInformation" },
-	{ 0x19, "ReadDTCInformation" },
-	{ 0x22, "ReadDataByIdentifier" },
-	{ 0x23, "ReadMemoryByAddress" },
-	{ 0x24, "ReadScalingDataByIdentifier" },
-	{ 0x27, "SecurityAccess" },
-	{ 0x28, "CommunicationControl" },
-	{ 0x29, "Authentication" },
-	{ 0x2A, "ReadDataByPeriodicIdentifier" },
-	{ 0x2C, "DynamicallyDefineDataIdentifier" },
-	{ 0x2E, "WriteDataByIdentifier" },
-	{ 0x2F, "InputOutputControlByIdentifier" },
-	{ 0x31, "RoutineControl" },
-	{ 0x34, "RequestDownload" },
-	{ 0x35, "RequestUpload" },
-	{ 0x36, "TransferData" },
-	{ 0x37, "RequestTransferExit" },
-	{ 0x38, "RequestFileTransfer" },
-	{ 0x3D, "WriteMemoryByAddress" },
-	{ 0x3E, "TesterPresent" },
-	{ 0x83, "AccessTimingParameter" },
-	{ 0x84, "SecuredDataTransmission" },
-	{ 0x85, "ControlDTCSetting" },
-	{ 0x86, "ResponseOnEvent" },
-	{ 0x87, "LinkControl" },
+	{0x10, "DiagnosticSessionControl"},
+	{0x11, "ECUReset"},
+	{0x14, "ClearDiagnosticInformation"},
+	{0x19, "ReadDTCInformation"},
+	{0x22, "ReadDataByIdentifier"},
+	{0x23, "ReadMemoryByAddress"},
+	{0x24, "ReadScalingDataByIdentifier"},
+	{0x27, "SecurityAccess"},
+	{0x28, "CommunicationControl"},
+	{0x29, "Authentication"},
+	{0x2A, "ReadDataByPeriodicIdentifier"},
+	{0x2C, "DynamicallyDefineDataIdentifier"},
+	{0x2E, "WriteDataByIdentifier"},
+	{0x2F, "InputOutputControlByIdentifier"},
+	{0x31, "RoutineControl"},
+	{0x34, "RequestDownload"},
+	{0x35, "RequestUpload"},
+	{0x36, "TransferData"},
+	{0x37, "RequestTransferExit"},
+	{0x38, "RequestFileTransfer"},
+	{0x3D, "WriteMemoryByAddress"},
+	{0x3E, "TesterPresent"},
+	{0x83, "AccessTimingParameter"},
+	{0x84, "SecuredDataTransmission"},
+	{0x85, "ControlDTCSetting"},
+	{0x86, "ResponseOnEvent"},
+	{0x87, "LinkControl"},
 };
 
 static const char *find(const struct name *t, size_t n, uint8_t v)
@@ -102,8 +102,7 @@ const char *uds_nrc_name(uint8_t nrc)
 	if (s)
 		return s;
 	/* ISO 14229-1 table A.1: F0-FE are the manufacturer's */
-	return nrc >= 0xF0 && nrc <= 0xFE ? "vehicleManufacturerSpecific"
-					   : "reserved";
+	return nrc >= 0xF0 && nrc <= 0xFE ? "vehicleManufacturerSpecific" : "reserved";
 }
 
 const char *uds_sid_name(uint8_t sid)
@@ -119,8 +118,18 @@ const char *uds_sid_name(uint8_t sid)
 int uds_has_subfunction(uint8_t sid)
 {
 	switch (sid) {
-	case 0x10: case 0x11: case 0x19: case 0x27: case 0x28: case 0x29:
-	case 0x2C: case 0x31: case 0x3E: case 0x83: case 0x85: case 0x86:
+	case 0x10:
+	case 0x11:
+	case 0x19:
+	case 0x27:
+	case 0x28:
+	case 0x29:
+	case 0x2C:
+	case 0x31:
+	case 0x3E:
+	case 0x83:
+	case 0x85:
+	case 0x86:
 	case 0x87:
 		return 1;
 	default:
@@ -128,8 +137,7 @@ int uds_has_subfunction(uint8_t sid)
 	}
 }
 
-int uds_check_response(const uint8_t *req, size_t reqlen, const uint8_t *rsp,
-		       size_t rsplen)
+int uds_check_response(const uint8_t *req, size_t reqlen, const uint8_t *rsp, size_t rsplen)
 {
 	if (!reqlen || !rsplen)
 		return -EBADMSG;
@@ -155,8 +163,7 @@ int uds_check_response(const uint8_t *req, size_t reqlen, const uint8_t *rsp,
 
 /* ---- request builders ---- */
 
-static int put(uint8_t *buf, size_t cap, size_t *pos, const uint8_t *src,
-	       size_t n)
+static int put(uint8_t *buf, size_t cap, size_t *pos, const uint8_t *src, size_t n)
 {
 	if (n > cap - *pos)
 		return -ENOSPC;
@@ -167,8 +174,7 @@ static int put(uint8_t *buf, size_t cap, size_t *pos, const uint8_t *src,
 }
 
 /* Writes the low n bytes of v big-endian. */
-static int put_be(uint8_t *buf, size_t cap, size_t *pos, uint32_t v,
-		  unsigned int n)
+static int put_be(uint8_t *buf, size_t cap, size_t *pos, uint32_t v, unsigned int n)
 {
 	uint8_t b[4];
 	unsigned int i;
@@ -185,7 +191,7 @@ static int done(int e, size_t pos)
 
 int uds_req_sub(uint8_t *buf, size_t cap, uint8_t sid, uint8_t sub, int spr)
 {
-	uint8_t b[2] = { sid, (uint8_t)((sub & 0x7F) | (spr ? UDS_SUPPRESS_POS : 0)) };
+	uint8_t b[2] = {sid, (uint8_t)((sub & 0x7F) | (spr ? UDS_SUPPRESS_POS : 0))};
 	size_t pos = 0;
 	int e;
 
@@ -209,10 +215,9 @@ int uds_req_clear_dtc(uint8_t *buf, size_t cap, uint32_t group)
 	return done(e, pos);
 }
 
-int uds_req_read_dtc(uint8_t *buf, size_t cap, uint8_t sub,
-		     const uint8_t *param, size_t n)
+int uds_req_read_dtc(uint8_t *buf, size_t cap, uint8_t sub, const uint8_t *param, size_t n)
 {
-	uint8_t b[2] = { 0x19, sub };
+	uint8_t b[2] = {0x19, sub};
 	size_t pos = 0;
 	int e;
 
@@ -238,8 +243,8 @@ int uds_req_read_did(uint8_t *buf, size_t cap, const uint16_t *dids, size_t n)
 	return done(e, pos);
 }
 
-int uds_req_did_data(uint8_t *buf, size_t cap, uint8_t sid, uint16_t did,
-		     const uint8_t *data, size_t n)
+int uds_req_did_data(uint8_t *buf, size_t cap, uint8_t sid, uint16_t did, const uint8_t *data,
+		     size_t n)
 {
 	size_t pos = 0;
 	int e;
@@ -252,10 +257,10 @@ int uds_req_did_data(uint8_t *buf, size_t cap, uint8_t sid, uint16_t did,
 	return done(e, pos);
 }
 
-int uds_req_routine(uint8_t *buf, size_t cap, uint8_t sub, uint16_t rid,
-		    const uint8_t *rec, size_t n)
+int uds_req_routine(uint8_t *buf, size_t cap, uint8_t sub, uint16_t rid, const uint8_t *rec,
+		    size_t n)
 {
-	uint8_t b[2] = { 0x31, sub };
+	uint8_t b[2] = {0x31, sub};
 	size_t pos = 0;
 	int e;
 
@@ -269,10 +274,9 @@ int uds_req_routine(uint8_t *buf, size_t cap, uint8_t sub, uint16_t rid,
 	return done(e, pos);
 }
 
-int uds_req_security(uint8_t *buf, size_t cap, uint8_t sub,
-		     const uint8_t *data, size_t n)
+int uds_req_security(uint8_t *buf, size_t cap, uint8_t sub, const uint8_t *data, size_t n)
 {
-	uint8_t b[2] = { 0x27, sub };
+	uint8_t b[2] = {0x27, sub};
 	size_t pos = 0;
 	int e;
 
@@ -285,8 +289,7 @@ int uds_req_security(uint8_t *buf, size_t cap, uint8_t sub,
 	return done(e, pos);
 }
 
-int uds_req_comm_control(uint8_t *buf, size_t cap, uint8_t ctl, uint8_t comm,
-			 int spr)
+int uds_req_comm_control(uint8_t *buf, size_t cap, uint8_t ctl, uint8_t comm, int spr)
 {
 	int n = uds_req_sub(buf, cap, 0x28, ctl, spr), e;
 	size_t pos;
@@ -323,8 +326,8 @@ int uds_alfid_check(uint8_t alfid, uint32_t addr, uint32_t size)
 	return 0;
 }
 
-static int put_addr(uint8_t *buf, size_t cap, size_t *pos, uint8_t alfid,
-		    uint32_t addr, uint32_t size)
+static int put_addr(uint8_t *buf, size_t cap, size_t *pos, uint8_t alfid, uint32_t addr,
+		    uint32_t size)
 {
 	int e;
 
@@ -338,8 +341,8 @@ static int put_addr(uint8_t *buf, size_t cap, size_t *pos, uint8_t alfid,
 	return e;
 }
 
-int uds_req_memory(uint8_t *buf, size_t cap, uint8_t sid, uint8_t alfid,
-		   uint32_t addr, uint32_t size, const uint8_t *data, size_t n)
+int uds_req_memory(uint8_t *buf, size_t cap, uint8_t sid, uint8_t alfid, uint32_t addr,
+		   uint32_t size, const uint8_t *data, size_t n)
 {
 	size_t pos = 0;
 	int e;
@@ -354,10 +357,10 @@ int uds_req_memory(uint8_t *buf, size_t cap, uint8_t sid, uint8_t alfid,
 	return done(e, pos);
 }
 
-int uds_req_download(uint8_t *buf, size_t cap, uint8_t dfi, uint8_t alfid,
-		     uint32_t addr, uint32_t size)
+int uds_req_download(uint8_t *buf, size_t cap, uint8_t dfi, uint8_t alfid, uint32_t addr,
+		     uint32_t size)
 {
-	uint8_t b[2] = { 0x34, dfi };
+	uint8_t b[2] = {0x34, dfi};
 	size_t pos = 0;
 	int e;
 
@@ -369,8 +372,7 @@ int uds_req_download(uint8_t *buf, size_t cap, uint8_t dfi, uint8_t alfid,
 
 /* ---- response parsers ---- */
 
-int uds_parse_session(const uint8_t *rsp, size_t len, uint32_t *p2_ms,
-		      uint32_t *p2star_ms)
+int uds_parse_session(const uint8_t *rsp, size_t len, uint32_t *p2_ms, uint32_t *p2star_ms)
 {
 	/* 50 type P2(2) P2*(2); some ECUs answer with the type only */
 	if (len < 6)
@@ -380,8 +382,7 @@ int uds_parse_session(const uint8_t *rsp, size_t len, uint32_t *p2_ms,
 	return 0;
 }
 
-int uds_parse_seed(const uint8_t *rsp, size_t len, const uint8_t **seed,
-		   size_t *n)
+int uds_parse_seed(const uint8_t *rsp, size_t len, const uint8_t **seed, size_t *n)
 {
 	if (len < 2)
 		return -EBADMSG;
@@ -428,8 +429,8 @@ static uint16_t be16(const uint8_t *p)
 }
 
 /* Length of a record for did at rsp[pos], bounded by the answer. */
-static int item_len(size_t len, size_t pos, uint16_t did,
-		    uds_did_len_fn len_of, void *len_ctx, int last, size_t *n)
+static int item_len(size_t len, size_t pos, uint16_t did, uds_did_len_fn len_of, void *len_ctx,
+		    int last, size_t *n)
 {
 	int l = len_of ? len_of(len_ctx, did) : -1;
 
@@ -445,9 +446,8 @@ static int item_len(size_t len, size_t pos, uint16_t did,
 	return 0;
 }
 
-int uds_parse_read_did(const uint8_t *rsp, size_t len, const uint16_t *dids,
-		       size_t n, uds_did_len_fn len_of, void *len_ctx,
-		       uds_did_cb cb, void *ctx)
+int uds_parse_read_did(const uint8_t *rsp, size_t len, const uint16_t *dids, size_t n,
+		       uds_did_len_fn len_of, void *len_ctx, uds_did_cb cb, void *ctx)
 {
 	size_t pos = 1, i, dl;
 
@@ -472,8 +472,8 @@ int uds_parse_read_did(const uint8_t *rsp, size_t len, const uint16_t *dids,
 	return pos == len ? 0 : -EBADMSG;
 }
 
-int uds_parse_dtc_count(const uint8_t *rsp, size_t len, uint8_t *avail,
-			uint8_t *format, uint16_t *count)
+int uds_parse_dtc_count(const uint8_t *rsp, size_t len, uint8_t *avail, uint8_t *format,
+			uint16_t *count)
 {
 	if (len != 6)
 		return -EBADMSG;
@@ -483,8 +483,8 @@ int uds_parse_dtc_count(const uint8_t *rsp, size_t len, uint8_t *avail,
 	return 0;
 }
 
-int uds_parse_dtc_list(const uint8_t *rsp, size_t len, uint8_t *avail,
-		       struct uds_dtc *out, size_t max, size_t *n)
+int uds_parse_dtc_list(const uint8_t *rsp, size_t len, uint8_t *avail, struct uds_dtc *out,
+		       size_t max, size_t *n)
 {
 	size_t i, cnt;
 
@@ -503,8 +503,7 @@ int uds_parse_dtc_list(const uint8_t *rsp, size_t len, uint8_t *avail,
 }
 
 int uds_parse_dtc_records(const uint8_t *rsp, size_t len, struct uds_dtc *dtc,
-			  uds_did_len_fn len_of, void *len_ctx,
-			  uds_rec_cb cb, void *ctx)
+			  uds_did_len_fn len_of, void *len_ctx, uds_rec_cb cb, void *ctx)
 {
 	size_t pos = 6, dl;
 	int snap;
@@ -540,8 +539,7 @@ int uds_parse_dtc_records(const uint8_t *rsp, size_t len, struct uds_dtc *dtc,
 					return -EBADMSG;
 				did = be16(rsp + pos);
 				pos += 2;
-				if (item_len(len, pos, did, len_of, len_ctx,
-					     k + 1 == nid, &dl))
+				if (item_len(len, pos, did, len_of, len_ctx, k + 1 == nid, &dl))
 					return -EBADMSG;
 				if (cb)
 					cb(ctx, rec, did, rsp + pos, dl);
@@ -555,9 +553,13 @@ int uds_parse_dtc_records(const uint8_t *rsp, size_t len, struct uds_dtc *dtc,
 const char *uds_dtc_status_name(unsigned int bit)
 {
 	static const char *const n[8] = {
-		"testFailed", "testFailedThisOperationCycle", "pendingDTC",
-		"confirmedDTC", "testNotCompletedSinceLastClear",
-		"testFailedSinceLastClear", "testNotCompletedThisOperationCycle",
+		"testFailed",
+		"testFailedThisOperationCycle",
+		"pendingDTC",
+		"confirmedDTC",
+		"testNotCompletedSinceLastClear",
+		"testFailedSinceLastClear",
+		"testNotCompletedThisOperationCycle",
 		"warningIndicatorRequested",
 	};
 
@@ -566,7 +568,7 @@ const char *uds_dtc_status_name(unsigned int bit)
 
 void uds_dtc_str(uint32_t code, char *buf)
 {
-	static const char sys[4] = { 'P', 'C', 'B', 'U' };
+	static const char sys[4] = {'P', 'C', 'B', 'U'};
 	static const char hex[] = "0123456789ABCDEF";
 	unsigned int hi = (code >> 8) & 0xFFFF;
 

@@ -24,7 +24,7 @@ extern "C" {
 #define UDS_NEGATIVE_RESPONSE 0x7F
 #define UDS_POSITIVE_OFFSET   0x40
 #define UDS_SUPPRESS_POS      0x80 /* suppressPosRspMsgIndicationBit */
-#define UDS_NRC_PENDING       0x78 /* requestCorrectlyReceived-ResponsePending */
+#define UDS_NRC_PENDING	      0x78 /* requestCorrectlyReceived-ResponsePending */
 
 /* Returns the ISO 14229-1 name of an NRC ("requestOutOfRange"), or
  * "reserved" / "vehicleManufacturerSpecific" for unnamed values.
@@ -45,8 +45,7 @@ int uds_has_subfunction(uint8_t sid);
  * response to this service, or -EBADMSG / -EPROTO / -EILSEQ (see above).
  * NRC 0x78 is returned like any other: the caller keeps waiting (P2*).
  */
-int uds_check_response(const uint8_t *req, size_t reqlen, const uint8_t *rsp,
-		       size_t rsplen);
+int uds_check_response(const uint8_t *req, size_t reqlen, const uint8_t *rsp, size_t rsplen);
 
 /* ---- request builders ----
  * Each writes one request into buf (cap bytes) and returns its length, or
@@ -64,29 +63,26 @@ int uds_req_clear_dtc(uint8_t *buf, size_t cap, uint32_t group);
 
 /* 0x19 ReadDTCInformation: sub-function and its parameter bytes (mask for
  * 0x01/0x02, DTC + record number for 0x04/0x06, none for 0x0A). */
-int uds_req_read_dtc(uint8_t *buf, size_t cap, uint8_t sub,
-		     const uint8_t *param, size_t n);
+int uds_req_read_dtc(uint8_t *buf, size_t cap, uint8_t sub, const uint8_t *param, size_t n);
 
 /* 0x22 ReadDataByIdentifier of n DIDs (1..). */
 int uds_req_read_did(uint8_t *buf, size_t cap, const uint16_t *dids, size_t n);
 
 /* SID + 16-bit identifier + data: 0x2E WriteDataByIdentifier, 0x2F
  * InputOutputControlByIdentifier (data = controlOptionRecord [+ mask]). */
-int uds_req_did_data(uint8_t *buf, size_t cap, uint8_t sid, uint16_t did,
-		     const uint8_t *data, size_t n);
+int uds_req_did_data(uint8_t *buf, size_t cap, uint8_t sid, uint16_t did, const uint8_t *data,
+		     size_t n);
 
 /* 0x31 RoutineControl: sub-function (1 start, 2 stop, 3 results), routine
  * id and optional record. */
-int uds_req_routine(uint8_t *buf, size_t cap, uint8_t sub, uint16_t rid,
-		    const uint8_t *rec, size_t n);
+int uds_req_routine(uint8_t *buf, size_t cap, uint8_t sub, uint16_t rid, const uint8_t *rec,
+		    size_t n);
 
 /* 0x27 SecurityAccess: sub-function and data (key for even ones). */
-int uds_req_security(uint8_t *buf, size_t cap, uint8_t sub,
-		     const uint8_t *data, size_t n);
+int uds_req_security(uint8_t *buf, size_t cap, uint8_t sub, const uint8_t *data, size_t n);
 
 /* 0x28 CommunicationControl: control type and communication type. */
-int uds_req_comm_control(uint8_t *buf, size_t cap, uint8_t ctl, uint8_t comm,
-			 int spr);
+int uds_req_comm_control(uint8_t *buf, size_t cap, uint8_t ctl, uint8_t comm, int spr);
 
 /*
  * addressAndLengthFormatIdentifier: high nibble = size bytes, low nibble =
@@ -100,10 +96,10 @@ int uds_alfid_check(uint8_t alfid, uint32_t addr, uint32_t size);
 /* 0x23 ReadMemoryByAddress (data NULL, n 0), 0x3D WriteMemoryByAddress,
  * 0x34 RequestDownload (dfi byte first, no data): SID [dfi] alfid addr
  * size [data]. */
-int uds_req_memory(uint8_t *buf, size_t cap, uint8_t sid, uint8_t alfid,
-		   uint32_t addr, uint32_t size, const uint8_t *data, size_t n);
-int uds_req_download(uint8_t *buf, size_t cap, uint8_t dfi, uint8_t alfid,
-		     uint32_t addr, uint32_t size);
+int uds_req_memory(uint8_t *buf, size_t cap, uint8_t sid, uint8_t alfid, uint32_t addr,
+		   uint32_t size, const uint8_t *data, size_t n);
+int uds_req_download(uint8_t *buf, size_t cap, uint8_t dfi, uint8_t alfid, uint32_t addr,
+		     uint32_t size);
 
 /* ---- response parsers ----
  * Each takes a positive response already accepted by uds_check_response()
@@ -112,13 +108,11 @@ int uds_req_download(uint8_t *buf, size_t cap, uint8_t dfi, uint8_t alfid,
  */
 
 /* 0x50: P2 server max (ms) and P2* server max (ms, sent in 10 ms). */
-int uds_parse_session(const uint8_t *rsp, size_t len, uint32_t *p2_ms,
-		      uint32_t *p2star_ms);
+int uds_parse_session(const uint8_t *rsp, size_t len, uint32_t *p2_ms, uint32_t *p2star_ms);
 
 /* 0x67 seed: the bytes after the sub-function (n may be 0).  An all-zero
  * seed means the level is already unlocked: see uds_seed_is_zero(). */
-int uds_parse_seed(const uint8_t *rsp, size_t len, const uint8_t **seed,
-		   size_t *n);
+int uds_parse_seed(const uint8_t *rsp, size_t len, const uint8_t **seed, size_t *n);
 int uds_seed_is_zero(const uint8_t *seed, size_t n);
 
 /* 0x74 RequestDownload: maxNumberOfBlockLength (whole 0x36 request,
@@ -134,29 +128,27 @@ int uds_parse_download(const uint8_t *rsp, size_t len, uint32_t *max_block);
  * (DID not asked for, missing, too short, bytes left over).
  */
 typedef int (*uds_did_len_fn)(void *ctx, uint16_t did);
-typedef void (*uds_did_cb)(void *ctx, uint16_t did, const uint8_t *data,
-			   size_t n);
-int uds_parse_read_did(const uint8_t *rsp, size_t len, const uint16_t *dids,
-		       size_t n, uds_did_len_fn len_of, void *len_ctx,
-		       uds_did_cb cb, void *ctx);
+typedef void (*uds_did_cb)(void *ctx, uint16_t did, const uint8_t *data, size_t n);
+int uds_parse_read_did(const uint8_t *rsp, size_t len, const uint16_t *dids, size_t n,
+		       uds_did_len_fn len_of, void *len_ctx, uds_did_cb cb, void *ctx);
 
 /* ReadDTCInformation results. */
 struct uds_dtc {
-	uint32_t code;   /* 24-bit DTC */
-	uint8_t status;  /* DTC status bits, see uds_dtc_status_name() */
+	uint32_t code;	/* 24-bit DTC */
+	uint8_t status; /* DTC status bits, see uds_dtc_status_name() */
 };
 
 /* 0x59 0x01 / 0x07: status availability mask, format id and count. */
-int uds_parse_dtc_count(const uint8_t *rsp, size_t len, uint8_t *avail,
-			uint8_t *format, uint16_t *count);
+int uds_parse_dtc_count(const uint8_t *rsp, size_t len, uint8_t *avail, uint8_t *format,
+			uint16_t *count);
 
 /*
  * 0x59 0x02 / 0x0A / 0x0F / 0x13 / 0x15 / 0x17: availability mask, then
  * DTC + status records.  Writes up to max records to out and returns the
  * total count in *n (which may exceed max).
  */
-int uds_parse_dtc_list(const uint8_t *rsp, size_t len, uint8_t *avail,
-		       struct uds_dtc *out, size_t max, size_t *n);
+int uds_parse_dtc_list(const uint8_t *rsp, size_t len, uint8_t *avail, struct uds_dtc *out,
+		       size_t max, size_t *n);
 
 /*
  * 0x59 0x04 (snapshot) and 0x06 (extended data): the DTC and status, and
@@ -166,11 +158,9 @@ int uds_parse_dtc_list(const uint8_t *rsp, size_t len, uint8_t *avail,
  * data of len_of(ctx, number) bytes (-1: the rest).  cb is called per
  * item with did = the DID (0x04) or -1 (0x06).
  */
-typedef void (*uds_rec_cb)(void *ctx, uint8_t record, int did,
-			   const uint8_t *data, size_t n);
+typedef void (*uds_rec_cb)(void *ctx, uint8_t record, int did, const uint8_t *data, size_t n);
 int uds_parse_dtc_records(const uint8_t *rsp, size_t len, struct uds_dtc *dtc,
-			  uds_did_len_fn len_of, void *len_ctx,
-			  uds_rec_cb cb, void *ctx);
+			  uds_did_len_fn len_of, void *len_ctx, uds_rec_cb cb, void *ctx);
 
 /* DTC status bit i (0..7) name, e.g. "testFailed". */
 const char *uds_dtc_status_name(unsigned int bit);
@@ -185,11 +175,10 @@ const char *uds_dtc_status_name(unsigned int bit);
  * borrowed for the call.
  */
 #define UDS_SEEDKEY_SYMBOL "canrig_seed_key"
-typedef int (*uds_seedkey_fn)(uint8_t level, const uint8_t *seed, size_t n,
-			      uint8_t *key, size_t cap);
+typedef int (*uds_seedkey_fn)(uint8_t level, const uint8_t *seed, size_t n, uint8_t *key,
+			      size_t cap);
 /* Declared for plug-ins to define; canrig itself never defines it. */
-int canrig_seed_key(uint8_t level, const uint8_t *seed, size_t n,
-		    uint8_t *key, size_t cap);
+int canrig_seed_key(uint8_t level, const uint8_t *seed, size_t n, uint8_t *key, size_t cap);
 
 /* CRC-32 (IEEE 802.3, as zlib's crc32()): pass 0 first, then the
  * previous result to continue over more data. */

@@ -34,8 +34,8 @@ void uds_client_init(struct uds_client *c, const struct uds_client_cfg *cfg)
 	c->state = UDS_IDLE;
 }
 
-int uds_client_request(struct uds_client *c, const uint8_t *req, size_t len,
-		       unsigned int flags, uint64_t now)
+int uds_client_request(struct uds_client *c, const uint8_t *req, size_t len, unsigned int flags,
+		       uint64_t now)
 {
 	if (c->state != UDS_IDLE)
 		return -EBUSY;
@@ -44,8 +44,7 @@ int uds_client_request(struct uds_client *c, const uint8_t *req, size_t len,
 	c->req = req;
 	c->req_len = len;
 	c->flags = flags;
-	c->suppress = uds_has_subfunction(req[0]) && len >= 2 &&
-		      (req[1] & UDS_SUPPRESS_POS);
+	c->suppress = uds_has_subfunction(req[0]) && len >= 2 && (req[1] & UDS_SUPPRESS_POS);
 	c->handed = 0;
 	c->npeers = 0;
 	memset(&c->phys, 0, sizeof(c->phys));
@@ -131,8 +130,7 @@ static unsigned int finish(struct uds_client *c, int result)
 	return UDS_EV_DONE;
 }
 
-unsigned int uds_client_tx_error(struct uds_client *c, int kind, int err,
-				 uint64_t now)
+unsigned int uds_client_tx_error(struct uds_client *c, int kind, int err, uint64_t now)
 {
 	(void)now;
 	if (kind != UDS_TX_REQUEST || c->state != UDS_SEND)
@@ -142,8 +140,7 @@ unsigned int uds_client_tx_error(struct uds_client *c, int kind, int err,
 }
 
 /* The peer record for src; NULL once the table is full. */
-static struct uds_peer *peer_of(struct uds_client *c, uint32_t src,
-				uint64_t now)
+static struct uds_peer *peer_of(struct uds_client *c, uint32_t src, uint64_t now)
 {
 	struct uds_peer *p;
 	unsigned int i;
@@ -170,8 +167,7 @@ static int accepting(struct uds_client *c, uint64_t now)
 	return c->state == UDS_WAIT;
 }
 
-unsigned int uds_client_rx_start(struct uds_client *c, uint32_t src,
-				 uint64_t now)
+unsigned int uds_client_rx_start(struct uds_client *c, uint32_t src, uint64_t now)
 {
 	struct uds_peer *p;
 
@@ -212,8 +208,7 @@ static uint64_t floored(uint32_t ecu_ms, uint32_t margin_ms, uint32_t floor_ms)
 }
 
 /* Learns session and timing from a positive answer. */
-static void learn(struct uds_client *c, const uint8_t *rsp, size_t len,
-		  uint64_t now)
+static void learn(struct uds_client *c, const uint8_t *rsp, size_t len, uint64_t now)
 {
 	uint32_t p2, p2s;
 
@@ -230,8 +225,7 @@ static void learn(struct uds_client *c, const uint8_t *rsp, size_t len,
 			if (c->cfg.adopt_timing & UDS_ADOPT_P2)
 				c->p2_ns = floored(p2, c->cfg.margin_ms, c->cfg.p2_ms);
 			if (c->cfg.adopt_timing & UDS_ADOPT_P2STAR)
-				c->p2star_ns = floored(p2s, c->cfg.margin_ms,
-						       c->cfg.p2star_ms);
+				c->p2star_ns = floored(p2s, c->cfg.margin_ms, c->cfg.p2star_ms);
 		}
 	} else if (c->req[0] == 0x11) {
 		/* a reset ends every non-default session */
@@ -239,13 +233,11 @@ static void learn(struct uds_client *c, const uint8_t *rsp, size_t len,
 	}
 }
 
-static int is_tester_echo(const struct uds_client *c, const uint8_t *rsp,
-			  size_t len)
+static int is_tester_echo(const struct uds_client *c, const uint8_t *rsp, size_t len)
 {
 	if (c->req[0] == 0x3E)
 		return 0;
-	return rsp[0] == 0x7E ||
-	       (rsp[0] == UDS_NEGATIVE_RESPONSE && len >= 2 && rsp[1] == 0x3E);
+	return rsp[0] == 0x7E || (rsp[0] == UDS_NEGATIVE_RESPONSE && len >= 2 && rsp[1] == 0x3E);
 }
 
 /* The late answer to the request that went stale (and not to this one). */
@@ -259,8 +251,8 @@ static int is_stale(const struct uds_client *c, const uint8_t *rsp, size_t len)
 	       (rsp[0] == UDS_NEGATIVE_RESPONSE && len >= 2 && rsp[1] == s);
 }
 
-unsigned int uds_client_input(struct uds_client *c, uint32_t src,
-			      const uint8_t *rsp, size_t len, uint64_t now)
+unsigned int uds_client_input(struct uds_client *c, uint32_t src, const uint8_t *rsp, size_t len,
+			      uint64_t now)
 {
 	struct uds_peer *p;
 	int rc;
@@ -300,8 +292,7 @@ unsigned int uds_client_input(struct uds_client *c, uint32_t src,
 	return UDS_EV_RESPONSE | (all_settled(c, now) ? functional_end(c) : 0);
 }
 
-unsigned int uds_client_rx_error(struct uds_client *c, uint32_t src, int err,
-				 uint64_t now)
+unsigned int uds_client_rx_error(struct uds_client *c, uint32_t src, int err, uint64_t now)
 {
 	struct uds_peer *p;
 

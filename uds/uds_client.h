@@ -42,7 +42,7 @@ extern "C" {
 #define UDS_CLIENT_MAX_PEERS 32
 
 struct uds_client_cfg {
-	uint32_t p2_ms;        /* first answer due; default 1000; with
+	uint32_t p2_ms;	       /* first answer due; default 1000; with
 				* adopt_timing also the floor */
 	uint32_t p2star_ms;    /* next answer due after 0x78; default 5000;
 				* with adopt_timing also the floor */
@@ -50,11 +50,11 @@ struct uds_client_cfg {
 	uint8_t adopt_timing;  /* UDS_ADOPT_*: raise P2 / P2* to a 0x50
 				* answer's values + margin; default both */
 	uint32_t cap_ms;       /* whole request at most; default 60000 */
-	uint32_t tp_ms;        /* TesterPresent period, 0: off; default 2000 */
+	uint32_t tp_ms;	       /* TesterPresent period, 0: off; default 2000 */
 	uint8_t tp_functional; /* send TesterPresent functionally; default 1 */
 };
 
-#define UDS_ADOPT_P2     0x01
+#define UDS_ADOPT_P2	 0x01
 #define UDS_ADOPT_P2STAR 0x02
 
 /* Fills c with the defaults above. */
@@ -65,8 +65,8 @@ void uds_client_cfg_init(struct uds_client_cfg *c);
 
 /* Events returned by the calls below. */
 #define UDS_EV_RESPONSE 0x01 /* an ECU's final answer: c->rsp* fields */
-#define UDS_EV_PENDING  0x02 /* an ECU answered 0x78 */
-#define UDS_EV_DONE     0x04 /* the request ended: c->result */
+#define UDS_EV_PENDING	0x02 /* an ECU answered 0x78 */
+#define UDS_EV_DONE	0x04 /* the request ended: c->result */
 
 /* What uds_client_output() hands out. */
 #define UDS_TX_REQUEST 1
@@ -75,57 +75,57 @@ void uds_client_cfg_init(struct uds_client_cfg *c);
 struct uds_tx {
 	const uint8_t *data; /* borrowed until uds_client_sent()/_tx_error() */
 	size_t len;
-	int functional;      /* send to the functional address */
-	int kind;            /* UDS_TX_* */
+	int functional; /* send to the functional address */
+	int kind;	/* UDS_TX_* */
 };
 
 enum uds_client_state { UDS_IDLE, UDS_SEND, UDS_WAIT };
 
 struct uds_peer {
-	uint32_t src;        /* answering CAN id */
-	uint64_t deadline;   /* P2/P2* for it, UINT64_MAX: receiving */
+	uint32_t src;	   /* answering CAN id */
+	uint64_t deadline; /* P2/P2* for it, UINT64_MAX: receiving */
 	uint8_t done;
-	uint8_t pending;     /* 0x78 seen */
+	uint8_t pending; /* 0x78 seen */
 };
 
 struct uds_client {
 	struct uds_client_cfg cfg;
 	uint64_t p2_ns, p2star_ns; /* in force (adopted or configured) */
 	enum uds_client_state state;
-	const uint8_t *req;        /* borrowed until UDS_EV_DONE */
+	const uint8_t *req; /* borrowed until UDS_EV_DONE */
 	size_t req_len;
 	unsigned int flags;
-	int handed;                /* request handed out, not yet sent */
-	int suppress;              /* suppress bit set in req */
+	int handed;   /* request handed out, not yet sent */
+	int suppress; /* suppress bit set in req */
 	uint64_t sent_at, window_end, cap_end;
-	int window_open;           /* functional: window_end still ahead */
+	int window_open; /* functional: window_end still ahead */
 	uint64_t tp_due;
 	uint8_t tp_msg[2];
-	int nondefault;            /* a non-default session is active */
+	int nondefault;			   /* a non-default session is active */
 	uint32_t ecu_p2_ms, ecu_p2star_ms; /* as the ECU announced them */
-	int ecu_timing;            /* ecu_p2*_ms are valid */
-	uint8_t stale_sid;         /* the SID of a request that ended with
-				    * no answer (0: none); its late answer
-				    * is dropped */
-	uint64_t stale_drops;      /* late answers dropped */
+	int ecu_timing;			   /* ecu_p2*_ms are valid */
+	uint8_t stale_sid;		   /* the SID of a request that ended with
+					    * no answer (0: none); its late answer
+					    * is dropped */
+	uint64_t stale_drops;		   /* late answers dropped */
 	struct uds_peer peer[UDS_CLIENT_MAX_PEERS];
 	unsigned int npeers;
-	struct uds_peer phys;      /* the one peer of a physical request */
+	struct uds_peer phys; /* the one peer of a physical request */
 
 	/* valid with UDS_EV_RESPONSE, during the call only */
 	const uint8_t *rsp;
 	size_t rsp_len;
 	uint32_t rsp_src;
-	int rsp_result;            /* 0, NRC or -errno for this answer */
+	int rsp_result; /* 0, NRC or -errno for this answer */
 
 	/* valid with UDS_EV_DONE */
-	int result;                /* physical: the answer's; functional: 0
-				    * if any ECU answered, else -ETIMEDOUT */
-	unsigned int answers;      /* final answers received */
-	const char *timeout;       /* "P2", "P2*" or "cap" */
-	uint32_t timeout_ms;       /* the value of that timer */
-	int transport_err;         /* with -ECOMM: the ISO-TP error */
-	unsigned int npending;     /* 0x78 seen during the request */
+	int result;	       /* physical: the answer's; functional: 0
+				* if any ECU answered, else -ETIMEDOUT */
+	unsigned int answers;  /* final answers received */
+	const char *timeout;   /* "P2", "P2*" or "cap" */
+	uint32_t timeout_ms;   /* the value of that timer */
+	int transport_err;     /* with -ECOMM: the ISO-TP error */
+	unsigned int npending; /* 0x78 seen during the request */
 };
 
 /* Sets c up with cfg (copied); idle, default session. */
@@ -135,8 +135,8 @@ void uds_client_init(struct uds_client *c, const struct uds_client_cfg *cfg);
  * Starts a request; req (len >= 1) is borrowed until UDS_EV_DONE.  Returns
  * 0, -EBUSY if a request is under way, -EINVAL if len is 0.
  */
-int uds_client_request(struct uds_client *c, const uint8_t *req, size_t len,
-		       unsigned int flags, uint64_t now);
+int uds_client_request(struct uds_client *c, const uint8_t *req, size_t len, unsigned int flags,
+		       uint64_t now);
 
 /* Ends the request under way without an event. */
 void uds_client_cancel(struct uds_client *c);
@@ -152,23 +152,20 @@ int uds_client_output(struct uds_client *c, uint64_t now, struct uds_tx *tx);
 unsigned int uds_client_sent(struct uds_client *c, int kind, uint64_t now);
 
 /* The transport could not send it (err < 0): the request ends -ECOMM. */
-unsigned int uds_client_tx_error(struct uds_client *c, int kind, int err,
-				 uint64_t now);
+unsigned int uds_client_tx_error(struct uds_client *c, int kind, int err, uint64_t now);
 
 /*
  * src started a multi-frame answer (ISO-TP first frame): P2 is suspended
  * for it, the transport's own timers (N_Cr) take over.
  */
-unsigned int uds_client_rx_start(struct uds_client *c, uint32_t src,
-				 uint64_t now);
+unsigned int uds_client_rx_start(struct uds_client *c, uint32_t src, uint64_t now);
 
 /* A whole answer rsp[0..len) from src (borrowed for the call). */
-unsigned int uds_client_input(struct uds_client *c, uint32_t src,
-			      const uint8_t *rsp, size_t len, uint64_t now);
+unsigned int uds_client_input(struct uds_client *c, uint32_t src, const uint8_t *rsp, size_t len,
+			      uint64_t now);
 
 /* src's answer broke off in the transport (err < 0). */
-unsigned int uds_client_rx_error(struct uds_client *c, uint32_t src, int err,
-				 uint64_t now);
+unsigned int uds_client_rx_error(struct uds_client *c, uint32_t src, int err, uint64_t now);
 
 /* Checks the timers; returns events. */
 unsigned int uds_client_timers(struct uds_client *c, uint64_t now);
@@ -187,8 +184,7 @@ uint64_t uds_client_deadline(const struct uds_client *c);
 
 /* The session is known to be non-default (1) or default (0), e.g. after
  * the caller's own DiagnosticSessionControl; answers update it too. */
-void uds_client_set_session(struct uds_client *c, int nondefault,
-			    uint64_t now);
+void uds_client_set_session(struct uds_client *c, int nondefault, uint64_t now);
 
 /* Static English text for a result (NRC name, errno text). */
 const char *uds_client_strerror(int result);

@@ -37,8 +37,7 @@ void uds_io_cfg_29bit(struct uds_io_cfg *c, uint8_t ta, uint8_t sa)
 uint32_t uds_io_request_id(const struct uds_io_cfg *c, uint32_t resp)
 {
 	if (c->tp.rx_eff)
-		return (resp & 0x1FFF0000u) | (resp & 0xFF) << 8 |
-		       ((resp >> 8) & 0xFF);
+		return (resp & 0x1FFF0000u) | (resp & 0xFF) << 8 | ((resp >> 8) & 0xFF);
 	return resp - 8;
 }
 
@@ -65,18 +64,16 @@ static void on_tp(struct isotp_io *io, unsigned int ev, void *ctx)
 		p->tx_kind = 0;
 	}
 	if (ev & ISOTP_EV_TX_ERR && p->tx_kind) {
-		report(u, uds_client_tx_error(&u->cl, p->tx_kind,
-					      io->err ? io->err : tp->tx_err, now));
+		report(u, uds_client_tx_error(&u->cl, p->tx_kind, io->err ? io->err : tp->tx_err,
+					      now));
 		p->tx_kind = 0;
 	}
 	if (ev & ISOTP_EV_RX_FF)
 		report(u, uds_client_rx_start(&u->cl, src, now));
 	if (ev & ISOTP_EV_RX)
-		report(u, uds_client_input(&u->cl, src, tp->rx_buf, tp->rx_len,
-					   now));
+		report(u, uds_client_input(&u->cl, src, tp->rx_buf, tp->rx_len, now));
 	if (ev & ISOTP_EV_RX_ERR)
-		report(u, uds_client_rx_error(&u->cl, src,
-					      io->err ? io->err : tp->rx_err, now));
+		report(u, uds_client_rx_error(&u->cl, src, io->err ? io->err : tp->rx_err, now));
 	if (io->err)
 		u->err = io->err;
 	pump(u);
@@ -152,8 +149,7 @@ static void send_one(struct uds_io *u, const struct uds_tx *tx)
 	e = isotp_io_send_on(&u->io, tp, tx->data, tx->len);
 	if (e) {
 		p->tx_kind = 0;
-		report(u, uds_client_tx_error(&u->cl, tx->kind, e,
-					      isotp_io_now()));
+		report(u, uds_client_tx_error(&u->cl, tx->kind, e, isotp_io_now()));
 	}
 }
 
@@ -202,8 +198,8 @@ static void pump(struct uds_io *u)
 }
 
 int uds_io_open(struct uds_io *u, struct ev_loop *loop, const char *ifname,
-		const struct uds_io_cfg *cfg, const struct uds_client_cfg *ccfg,
-		uds_io_cb cb, void *ctx)
+		const struct uds_io_cfg *cfg, const struct uds_client_cfg *ccfg, uds_io_cb cb,
+		void *ctx)
 {
 	struct isotp_cfg fc;
 	int e;
@@ -220,8 +216,8 @@ int uds_io_open(struct uds_io *u, struct ev_loop *loop, const char *ifname,
 	u->phys.buf = malloc(u->cfg.rx_cap);
 	if (!u->phys.buf)
 		return -ENOMEM;
-	e = isotp_io_open(&u->io, loop, ifname, &cfg->tp, u->phys.buf,
-			  u->cfg.rx_cap, on_tp, &u->phys);
+	e = isotp_io_open(&u->io, loop, ifname, &cfg->tp, u->phys.buf, u->cfg.rx_cap, on_tp,
+			  &u->phys);
 	if (e)
 		goto out_free;
 	/* the functional channel only sends single frames */
@@ -235,10 +231,8 @@ int uds_io_open(struct uds_io *u, struct ev_loop *loop, const char *ifname,
 	isotp_init(&u->func.tp, &fc, NULL, 0);
 	e = isotp_io_add(&u->io, &u->func.tp, 1, on_tp, &u->func);
 	if (!e && cfg->functional)
-		e = isotp_io_filter(&u->io,
-				    cfg->resp_id | (cfg->tp.rx_eff ? CAN_EFF_FLAG : 0),
-				    cfg->resp_mask | CAN_EFF_FLAG | CAN_RTR_FLAG,
-				    on_other, u);
+		e = isotp_io_filter(&u->io, cfg->resp_id | (cfg->tp.rx_eff ? CAN_EFF_FLAG : 0),
+				    cfg->resp_mask | CAN_EFF_FLAG | CAN_RTR_FLAG, on_other, u);
 	if (e)
 		goto out_close;
 	ev_timer_init(&u->tm, on_timer, 0, 0);
@@ -260,8 +254,7 @@ static size_t sf_max(const struct isotp_cfg *c)
 	return c->tx_dl > 8 ? (size_t)c->tx_dl - 2 - ae : 7 - ae;
 }
 
-int uds_io_request(struct uds_io *u, const uint8_t *req, size_t len,
-		   unsigned int flags)
+int uds_io_request(struct uds_io *u, const uint8_t *req, size_t len, unsigned int flags)
 {
 	int e;
 

@@ -24,14 +24,14 @@ extern "C" {
 #define UDS_IO_MAX_PEERS 16
 
 struct uds_io_cfg {
-	struct isotp_cfg tp;  /* the physical channel: tx_id request id,
-			       * rx_id answer id; padding, FD, timers */
-	uint8_t functional;   /* functional requests wanted */
-	uint32_t func_id;     /* functional request id (0x7DF, 0x18DB33F1) */
+	struct isotp_cfg tp; /* the physical channel: tx_id request id,
+			      * rx_id answer id; padding, FD, timers */
+	uint8_t functional;  /* functional requests wanted */
+	uint32_t func_id;    /* functional request id (0x7DF, 0x18DB33F1) */
 	uint8_t func_eff;
-	uint32_t resp_id;     /* answers to functional requests come from */
-	uint32_t resp_mask;   /* ids matching resp_id under this mask */
-	size_t rx_cap;        /* largest answer; default 65536 */
+	uint32_t resp_id;   /* answers to functional requests come from */
+	uint32_t resp_mask; /* ids matching resp_id under this mask */
+	size_t rx_cap;	    /* largest answer; default 65536 */
 };
 
 /*
@@ -61,25 +61,25 @@ struct uds_io_peer {
 	struct isotp tp;
 	struct uds_io *u;
 	uint8_t *buf;
-	int tx_kind;          /* UDS_TX_* on its way on this channel, or 0 */
+	int tx_kind; /* UDS_TX_* on its way on this channel, or 0 */
 };
 
 struct uds_io {
 	struct uds_io_cfg cfg;
 	struct ev_loop *loop;
-	struct isotp_io io;         /* channel 0: the physical one */
-	struct uds_io_peer phys;    /* io.tp's context (its tp is unused) */
-	struct uds_io_peer func;    /* send-only functional channel */
+	struct isotp_io io;	 /* channel 0: the physical one */
+	struct uds_io_peer phys; /* io.tp's context (its tp is unused) */
+	struct uds_io_peer func; /* send-only functional channel */
 	struct uds_io_peer peer[UDS_IO_MAX_PEERS];
 	unsigned int npeers;
 	struct uds_client cl;
 	ev_timer tm;
-	uint64_t tm_due;            /* when tm was meant to fire */
-	uint64_t stalls;            /* it fired ISOTP_IO_STALL_NS late */
+	uint64_t tm_due; /* when tm was meant to fire */
+	uint64_t stalls; /* it fired ISOTP_IO_STALL_NS late */
 	uds_io_cb cb;
 	void *ctx;
 	int in_pump, again;
-	int err;                    /* the socket failed */
+	int err; /* the socket failed */
 };
 
 /*
@@ -88,16 +88,15 @@ struct uds_io {
  * or a cio_open() error.
  */
 int uds_io_open(struct uds_io *u, struct ev_loop *loop, const char *ifname,
-		const struct uds_io_cfg *cfg, const struct uds_client_cfg *ccfg,
-		uds_io_cb cb, void *ctx);
+		const struct uds_io_cfg *cfg, const struct uds_client_cfg *ccfg, uds_io_cb cb,
+		void *ctx);
 
 /*
  * Starts a request (req borrowed until UDS_EV_DONE).  Functional requests
  * must fit one single frame.  Returns 0, -EBUSY, -EMSGSIZE, -EINVAL
  * (functional without a functional id) or the socket's error.
  */
-int uds_io_request(struct uds_io *u, const uint8_t *req, size_t len,
-		   unsigned int flags);
+int uds_io_request(struct uds_io *u, const uint8_t *req, size_t len, unsigned int flags);
 
 /* Stops everything and frees the buffers; safe to call twice. */
 void uds_io_close(struct uds_io *u);

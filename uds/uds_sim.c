@@ -15,25 +15,25 @@
 
 /* the UDS vocabulary this file needs (uds.h belongs to the client) */
 #define SID_NEG 0x7F
-#define POS     0x40
-#define SPR     0x80
+#define POS	0x40
+#define SPR	0x80
 
-#define NRC_SNS   0x11 /* serviceNotSupported */
-#define NRC_SFNS  0x12 /* subFunctionNotSupported */
-#define NRC_IMLOIF 0x13 /* incorrectMessageLengthOrInvalidFormat */
-#define NRC_RTL   0x14 /* responseTooLong */
-#define NRC_BRR   0x21 /* busyRepeatRequest */
-#define NRC_CNC   0x22 /* conditionsNotCorrect */
-#define NRC_RSE   0x24 /* requestSequenceError */
-#define NRC_ROOR  0x31 /* requestOutOfRange */
-#define NRC_SAD   0x33 /* securityAccessDenied */
-#define NRC_IK    0x35 /* invalidKey */
-#define NRC_ENOA  0x36 /* exceededNumberOfAttempts */
-#define NRC_RTDNE 0x37 /* requiredTimeDelayNotExpired */
-#define NRC_TDS   0x71 /* transferDataSuspended */
-#define NRC_GPF   0x72 /* generalProgrammingFailure */
-#define NRC_WBSC  0x73 /* wrongBlockSequenceCounter */
-#define NRC_RCRRP 0x78 /* requestCorrectlyReceived-ResponsePending */
+#define NRC_SNS	    0x11 /* serviceNotSupported */
+#define NRC_SFNS    0x12 /* subFunctionNotSupported */
+#define NRC_IMLOIF  0x13 /* incorrectMessageLengthOrInvalidFormat */
+#define NRC_RTL	    0x14 /* responseTooLong */
+#define NRC_BRR	    0x21 /* busyRepeatRequest */
+#define NRC_CNC	    0x22 /* conditionsNotCorrect */
+#define NRC_RSE	    0x24 /* requestSequenceError */
+#define NRC_ROOR    0x31 /* requestOutOfRange */
+#define NRC_SAD	    0x33 /* securityAccessDenied */
+#define NRC_IK	    0x35 /* invalidKey */
+#define NRC_ENOA    0x36 /* exceededNumberOfAttempts */
+#define NRC_RTDNE   0x37 /* requiredTimeDelayNotExpired */
+#define NRC_TDS	    0x71 /* transferDataSuspended */
+#define NRC_GPF	    0x72 /* generalProgrammingFailure */
+#define NRC_WBSC    0x73 /* wrongBlockSequenceCounter */
+#define NRC_RCRRP   0x78 /* requestCorrectlyReceived-ResponsePending */
 #define NRC_SFNSIAS 0x7E /* subFunctionNotSupportedInActiveSession */
 #define NRC_SNSIAS  0x7F /* serviceNotSupportedInActiveSession */
 
@@ -45,10 +45,9 @@
 #define DTC_PENDING   0x04
 #define DTC_CONFIRMED 0x08
 
-static const uint8_t uds_services[] = { 0x10, 0x11, 0x14, 0x19, 0x22, 0x23, 0x27,
-					0x28, 0x2E, 0x2F, 0x31, 0x34, 0x36, 0x37,
-					0x3D, 0x3E, 0x85 };
-static const uint8_t obd_modes[] = { 0x01, 0x03, 0x04, 0x07, 0x09, 0x0A };
+static const uint8_t uds_services[] = {0x10, 0x11, 0x14, 0x19, 0x22, 0x23, 0x27, 0x28, 0x2E,
+				       0x2F, 0x31, 0x34, 0x36, 0x37, 0x3D, 0x3E, 0x85};
+static const uint8_t obd_modes[] = {0x01, 0x03, 0x04, 0x07, 0x09, 0x0A};
 
 int uds_sim_implements(uint8_t sid)
 {
@@ -76,8 +75,14 @@ void uds_sim_all_services(uint8_t *sids)
 static int has_sub(uint8_t sid)
 {
 	switch (sid) {
-	case 0x10: case 0x11: case 0x19: case 0x27: case 0x28: case 0x31:
-	case 0x3E: case 0x85:
+	case 0x10:
+	case 0x11:
+	case 0x19:
+	case 0x27:
+	case 0x28:
+	case 0x31:
+	case 0x3E:
+	case 0x85:
 		return 1;
 	}
 	return 0;
@@ -157,8 +162,7 @@ static int map_empty(const uint8_t *m, size_t n)
 	return 1;
 }
 
-static const struct uds_sim_session *find_session(const struct uds_sim *s,
-						  uint8_t id)
+static const struct uds_sim_session *find_session(const struct uds_sim *s, uint8_t id)
 {
 	size_t i;
 
@@ -178,13 +182,11 @@ static int session_ok(const struct uds_sim *s, const uint8_t *sessions)
  * 0 if a is satisfied now, else the NRC: session_nrc when the active
  * session is not allowed, 0x33 when no unlocking level is active.
  */
-static int access_nrc(const struct uds_sim *s, const struct uds_sim_access *a,
-		      int session_nrc)
+static int access_nrc(const struct uds_sim *s, const struct uds_sim_access *a, int session_nrc)
 {
 	if (!session_ok(s, a->sessions))
 		return session_nrc;
-	if (a->security &&
-	    !(s->unlocked && (a->security & UDS_SIM_LEVEL_BIT(s->unlocked))))
+	if (a->security && !(s->unlocked && (a->security & UDS_SIM_LEVEL_BIT(s->unlocked))))
 		return NRC_SAD;
 	return 0;
 }
@@ -269,8 +271,7 @@ static void clear_dtc(struct uds_sim *s, size_t i)
 
 /* ---- services */
 
-static int svc_session(struct uds_sim *s, const uint8_t *req, size_t len,
-		       struct wr *w)
+static int svc_session(struct uds_sim *s, const uint8_t *req, size_t len, struct wr *w)
 {
 	const struct uds_sim_session *to;
 
@@ -289,8 +290,7 @@ static int svc_session(struct uds_sim *s, const uint8_t *req, size_t len,
 	return 0;
 }
 
-static int svc_reset(struct uds_sim *s, const uint8_t *req, size_t len,
-		     struct wr *w)
+static int svc_reset(struct uds_sim *s, const uint8_t *req, size_t len, struct wr *w)
 {
 	uint8_t sub;
 
@@ -332,8 +332,7 @@ static uint64_t prng_next(uint64_t *x)
 	return *x * 0x2545F4914F6CDD1Dull;
 }
 
-static int compute_key(struct uds_sim *s, const struct uds_sim_security *l,
-		       const uint8_t *seed)
+static int compute_key(struct uds_sim *s, const struct uds_sim_security *l, const uint8_t *seed)
 {
 	size_t i, n = l->seed_len;
 	unsigned int carry = 0;
@@ -347,8 +346,7 @@ static int compute_key(struct uds_sim *s, const struct uds_sim_security *l,
 		/* big-endian add, the constant in the last four bytes */
 		for (i = n; i-- > 0;) {
 			size_t from_end = n - 1 - i;
-			unsigned int b = from_end < 4 ?
-					 (l->constant >> (8 * from_end)) & 0xFF : 0;
+			unsigned int b = from_end < 4 ? (l->constant >> (8 * from_end)) & 0xFF : 0;
 			unsigned int v = seed[i] + b + carry;
 
 			s->key[i] = (uint8_t)v;
@@ -364,8 +362,7 @@ static int compute_key(struct uds_sim *s, const struct uds_sim_security *l,
 
 		if (!s->cfg->key_fn)
 			return -ENOSYS;
-		e = s->cfg->key_fn(s->cfg->cb_ctx, l->level, seed, n, s->key,
-				   sizeof(s->key), &n);
+		e = s->cfg->key_fn(s->cfg->cb_ctx, l->level, seed, n, s->key, sizeof(s->key), &n);
 		if (e)
 			return e;
 		if (n > sizeof(s->key))
@@ -376,8 +373,8 @@ static int compute_key(struct uds_sim *s, const struct uds_sim_security *l,
 	return 0;
 }
 
-static int svc_security(struct uds_sim *s, const uint8_t *req, size_t len,
-			uint64_t now, struct wr *w)
+static int svc_security(struct uds_sim *s, const uint8_t *req, size_t len, uint64_t now,
+			struct wr *w)
 {
 	const struct uds_sim_security *l = NULL;
 	uint8_t sub, level, seed[UDS_SIM_SEED_MAX];
@@ -474,8 +471,8 @@ static void read_did(struct uds_sim *s, size_t i, uint64_t now, struct wr *w)
 				break;
 }
 
-static int svc_read_did(struct uds_sim *s, const uint8_t *req, size_t len,
-			uint64_t now, struct wr *w)
+static int svc_read_did(struct uds_sim *s, const uint8_t *req, size_t len, uint64_t now,
+			struct wr *w)
 {
 	size_t k, found = 0;
 	int pass, e;
@@ -517,8 +514,7 @@ static int svc_read_did(struct uds_sim *s, const uint8_t *req, size_t len,
 	return 0;
 }
 
-static int svc_write_did(struct uds_sim *s, const uint8_t *req, size_t len,
-			 struct wr *w)
+static int svc_write_did(struct uds_sim *s, const uint8_t *req, size_t len, struct wr *w)
 {
 	const struct uds_sim_did *d;
 	int i, e;
@@ -542,8 +538,7 @@ static int svc_write_did(struct uds_sim *s, const uint8_t *req, size_t len,
 	return 0;
 }
 
-static int svc_io_control(struct uds_sim *s, const uint8_t *req, size_t len,
-			  struct wr *w)
+static int svc_io_control(struct uds_sim *s, const uint8_t *req, size_t len, struct wr *w)
 {
 	const struct uds_sim_io *io;
 	uint8_t opt, *state;
@@ -587,8 +582,8 @@ static int svc_io_control(struct uds_sim *s, const uint8_t *req, size_t len,
 	return 0;
 }
 
-static int svc_routine(struct uds_sim *s, const uint8_t *req, size_t len,
-		       struct wr *w, uint32_t *delay)
+static int svc_routine(struct uds_sim *s, const uint8_t *req, size_t len, struct wr *w,
+		       uint32_t *delay)
 {
 	const struct uds_sim_routine *r = NULL;
 	uint8_t sub;
@@ -629,8 +624,7 @@ static int svc_routine(struct uds_sim *s, const uint8_t *req, size_t len,
 	return 0;
 }
 
-static int svc_comm_control(struct uds_sim *s, const uint8_t *req, size_t len,
-			    struct wr *w)
+static int svc_comm_control(struct uds_sim *s, const uint8_t *req, size_t len, struct wr *w)
 {
 	uint8_t ctl;
 
@@ -650,8 +644,7 @@ static int svc_comm_control(struct uds_sim *s, const uint8_t *req, size_t len,
 	return 0;
 }
 
-static int svc_dtc_setting(struct uds_sim *s, const uint8_t *req, size_t len,
-			   struct wr *w)
+static int svc_dtc_setting(struct uds_sim *s, const uint8_t *req, size_t len, struct wr *w)
 {
 	uint8_t sub;
 
@@ -666,8 +659,7 @@ static int svc_dtc_setting(struct uds_sim *s, const uint8_t *req, size_t len,
 	return 0;
 }
 
-static int svc_clear_dtc(struct uds_sim *s, const uint8_t *req, size_t len,
-			 struct wr *w)
+static int svc_clear_dtc(struct uds_sim *s, const uint8_t *req, size_t len, struct wr *w)
 {
 	uint32_t group;
 	size_t i;
@@ -695,8 +687,7 @@ static void put_dtc(struct uds_sim *s, size_t i, struct wr *w)
 	put8(w, s->dtc_status[i] & s->cfg->dtc_avail_mask);
 }
 
-static int svc_read_dtc(struct uds_sim *s, const uint8_t *req, size_t len,
-			struct wr *w)
+static int svc_read_dtc(struct uds_sim *s, const uint8_t *req, size_t len, struct wr *w)
 {
 	const struct uds_sim_dtc *d;
 	uint8_t sub, avail = s->cfg->dtc_avail_mask, rec;
@@ -792,8 +783,8 @@ static int svc_read_dtc(struct uds_sim *s, const uint8_t *req, size_t len,
  * bytes).  Returns 0, NRC 0x31 for a bad format, 0x13 when avail is not
  * exactly what the format needs plus extra.
  */
-static int parse_alfid(const uint8_t *p, size_t avail, size_t extra,
-		       uint32_t *addr, uint32_t *size, size_t *used)
+static int parse_alfid(const uint8_t *p, size_t avail, size_t extra, uint32_t *addr, uint32_t *size,
+		       size_t *used)
 {
 	unsigned int na, ns;
 
@@ -818,15 +809,13 @@ static int find_mem(const struct uds_sim *s, uint32_t addr, uint32_t size)
 	for (i = 0; i < s->cfg->nmems; i++) {
 		const struct uds_sim_mem *m = &s->cfg->mems[i];
 
-		if (addr >= m->addr &&
-		    (uint64_t)addr + size <= (uint64_t)m->addr + m->size)
+		if (addr >= m->addr && (uint64_t)addr + size <= (uint64_t)m->addr + m->size)
 			return (int)i;
 	}
 	return -1;
 }
 
-static int svc_read_mem(struct uds_sim *s, const uint8_t *req, size_t len,
-			struct wr *w)
+static int svc_read_mem(struct uds_sim *s, const uint8_t *req, size_t len, struct wr *w)
 {
 	uint32_t addr, size;
 	size_t used;
@@ -848,8 +837,7 @@ static int svc_read_mem(struct uds_sim *s, const uint8_t *req, size_t len,
 	return 0;
 }
 
-static int svc_write_mem(struct uds_sim *s, const uint8_t *req, size_t len,
-			 struct wr *w)
+static int svc_write_mem(struct uds_sim *s, const uint8_t *req, size_t len, struct wr *w)
 {
 	uint32_t addr, size;
 	size_t used;
@@ -870,8 +858,7 @@ static int svc_write_mem(struct uds_sim *s, const uint8_t *req, size_t len,
 	e = access_nrc(s, &s->cfg->mems[i].write, NRC_ROOR);
 	if (e)
 		return e;
-	memcpy(s->store + s->mem_off[i] + (addr - s->cfg->mems[i].addr),
-	       req + 1 + used, size);
+	memcpy(s->store + s->mem_off[i] + (addr - s->cfg->mems[i].addr), req + 1 + used, size);
 	put8(w, 0x7D);
 	put(w, req + 1, used);
 	return 0;
@@ -884,8 +871,7 @@ static int sink(struct uds_sim *s, int op, uint64_t off, const uint8_t *p, size_
 	return s->cfg->sink_fn(s->cfg->cb_ctx, op, s->dl_addr, off, p, n);
 }
 
-static int svc_download(struct uds_sim *s, const uint8_t *req, size_t len,
-			struct wr *w)
+static int svc_download(struct uds_sim *s, const uint8_t *req, size_t len, struct wr *w)
 {
 	const struct uds_sim_download *dl = &s->cfg->download;
 	uint32_t addr, size, mb = dl->max_block;
@@ -926,8 +912,7 @@ static int svc_download(struct uds_sim *s, const uint8_t *req, size_t len,
 	return 0;
 }
 
-static int svc_transfer(struct uds_sim *s, const uint8_t *req, size_t len,
-			struct wr *w)
+static int svc_transfer(struct uds_sim *s, const uint8_t *req, size_t len, struct wr *w)
 {
 	size_t n;
 
@@ -945,8 +930,7 @@ static int svc_transfer(struct uds_sim *s, const uint8_t *req, size_t len,
 		if (s->cfg->download.fail_block &&
 		    s->dl_blocks + 1 == s->cfg->download.fail_block) {
 			s->dl_active = 0;
-			return s->cfg->download.fail_nrc ? s->cfg->download.fail_nrc
-							 : NRC_GPF;
+			return s->cfg->download.fail_nrc ? s->cfg->download.fail_nrc : NRC_GPF;
 		}
 		if (s->dl_done + n > s->dl_size) {
 			s->dl_active = 0;
@@ -1018,9 +1002,9 @@ static int obd_dtcs(struct uds_sim *s, uint8_t mode, struct wr *w)
 	put8(w, 0);
 	for (i = 0; i < s->cfg->ndtcs; i++) {
 		const struct uds_sim_dtc *d = &s->cfg->dtcs[i];
-		int in = mode == 0x03 ? (s->dtc_status[i] & DTC_CONFIRMED) != 0 :
-			 mode == 0x07 ? (s->dtc_status[i] & DTC_PENDING) != 0 :
-					d->permanent;
+		int in = mode == 0x03	? (s->dtc_status[i] & DTC_CONFIRMED) != 0
+			 : mode == 0x07 ? (s->dtc_status[i] & DTC_PENDING) != 0
+					: d->permanent;
 
 		if (!in)
 			continue;
@@ -1032,8 +1016,7 @@ static int obd_dtcs(struct uds_sim *s, uint8_t mode, struct wr *w)
 	return 0;
 }
 
-static int svc_obd(struct uds_sim *s, const uint8_t *req, size_t len,
-		   int functional, struct wr *w)
+static int svc_obd(struct uds_sim *s, const uint8_t *req, size_t len, int functional, struct wr *w)
 {
 	const struct uds_sim_obd *o = &s->cfg->obd;
 	size_t i, k, found = 0;
@@ -1090,7 +1073,7 @@ static int svc_obd(struct uds_sim *s, const uint8_t *req, size_t len,
 		switch (req[1]) {
 		case 0x00:
 			obd_bitmap(w, (o->vin ? 1u << (32 - 0x02) : 0) |
-				      (o->ecu_name ? 1u << (32 - 0x0A) : 0));
+					      (o->ecu_name ? 1u << (32 - 0x0A) : 0));
 			return 0;
 		case 0x02:
 			if (!o->vin)
@@ -1114,8 +1097,8 @@ static int svc_obd(struct uds_sim *s, const uint8_t *req, size_t len,
 
 /* ---- dispatch */
 
-static int dispatch(struct uds_sim *s, const uint8_t *req, size_t len,
-		    int functional, uint64_t now, struct wr *w, uint32_t *delay)
+static int dispatch(struct uds_sim *s, const uint8_t *req, size_t len, int functional, uint64_t now,
+		    struct wr *w, uint32_t *delay)
 {
 	uint8_t sid = req[0];
 	size_t i;
@@ -1132,24 +1115,59 @@ static int dispatch(struct uds_sim *s, const uint8_t *req, size_t len,
 	if (!uds_sim_map_has(s->session->sids, sid))
 		return NRC_SNSIAS;
 	switch (sid) {
-	case 0x10: r = svc_session(s, req, len, w); break;
-	case 0x11: r = svc_reset(s, req, len, w); break;
-	case 0x14: r = svc_clear_dtc(s, req, len, w); break;
-	case 0x19: r = svc_read_dtc(s, req, len, w); break;
-	case 0x22: r = svc_read_did(s, req, len, now, w); break;
-	case 0x23: r = svc_read_mem(s, req, len, w); break;
-	case 0x27: r = svc_security(s, req, len, now, w); break;
-	case 0x28: r = svc_comm_control(s, req, len, w); break;
-	case 0x2E: r = svc_write_did(s, req, len, w); break;
-	case 0x2F: r = svc_io_control(s, req, len, w); break;
-	case 0x31: r = svc_routine(s, req, len, w, delay); break;
-	case 0x34: r = svc_download(s, req, len, w); break;
-	case 0x36: r = svc_transfer(s, req, len, w); break;
-	case 0x37: r = svc_transfer_exit(s, w); break;
-	case 0x3D: r = svc_write_mem(s, req, len, w); break;
-	case 0x3E: r = svc_tester_present(req, len, w); break;
-	case 0x85: r = svc_dtc_setting(s, req, len, w); break;
-	default: return NRC_SNS;
+	case 0x10:
+		r = svc_session(s, req, len, w);
+		break;
+	case 0x11:
+		r = svc_reset(s, req, len, w);
+		break;
+	case 0x14:
+		r = svc_clear_dtc(s, req, len, w);
+		break;
+	case 0x19:
+		r = svc_read_dtc(s, req, len, w);
+		break;
+	case 0x22:
+		r = svc_read_did(s, req, len, now, w);
+		break;
+	case 0x23:
+		r = svc_read_mem(s, req, len, w);
+		break;
+	case 0x27:
+		r = svc_security(s, req, len, now, w);
+		break;
+	case 0x28:
+		r = svc_comm_control(s, req, len, w);
+		break;
+	case 0x2E:
+		r = svc_write_did(s, req, len, w);
+		break;
+	case 0x2F:
+		r = svc_io_control(s, req, len, w);
+		break;
+	case 0x31:
+		r = svc_routine(s, req, len, w, delay);
+		break;
+	case 0x34:
+		r = svc_download(s, req, len, w);
+		break;
+	case 0x36:
+		r = svc_transfer(s, req, len, w);
+		break;
+	case 0x37:
+		r = svc_transfer_exit(s, w);
+		break;
+	case 0x3D:
+		r = svc_write_mem(s, req, len, w);
+		break;
+	case 0x3E:
+		r = svc_tester_present(req, len, w);
+		break;
+	case 0x85:
+		r = svc_dtc_setting(s, req, len, w);
+		break;
+	default:
+		return NRC_SNS;
 	}
 out:
 	if (r == 0 && !*delay)
@@ -1162,14 +1180,13 @@ out:
 /* ISO 14229-1: functionally addressed requests never get these */
 static int functional_silent(int nrc)
 {
-	return nrc == NRC_SNS || nrc == NRC_SFNS || nrc == NRC_ROOR ||
-	       nrc == NRC_SFNSIAS || nrc == NRC_SNSIAS;
+	return nrc == NRC_SNS || nrc == NRC_SFNS || nrc == NRC_ROOR || nrc == NRC_SFNSIAS ||
+	       nrc == NRC_SNSIAS;
 }
 
-int uds_sim_request(struct uds_sim *s, const uint8_t *req, size_t len,
-		    int functional, uint64_t now)
+int uds_sim_request(struct uds_sim *s, const uint8_t *req, size_t len, int functional, uint64_t now)
 {
-	struct wr w = { s->rsp, 0, s->cfg->max_response, 0 };
+	struct wr w = {s->rsp, 0, s->cfg->max_response, 0};
 	uint32_t delay = 0;
 	int r, spr;
 
@@ -1234,8 +1251,7 @@ static uint64_t pending_interval(const struct uds_sim *s)
 	return (ms < 10 ? 10 : ms) * MS;
 }
 
-int uds_sim_output(struct uds_sim *s, uint64_t now, uint8_t *buf, size_t cap,
-		   size_t *len)
+int uds_sim_output(struct uds_sim *s, uint64_t now, uint8_t *buf, size_t cap, size_t *len)
 {
 	if (s->busy_ready) {
 		if (cap < 3)
@@ -1375,7 +1391,7 @@ int uds_sim_init(struct uds_sim *s, const struct uds_sim_cfg *cfg, uint64_t now)
 	for (n = 0; n < 256; n++)
 		if (uds_sim_map_has(s->supported, (unsigned int)n) &&
 		    !uds_sim_implements((uint8_t)n))
-			s->supported[n >> 3] &= (uint8_t)~(1u << (n & 7));
+			s->supported[n >> 3] &= (uint8_t) ~(1u << (n & 7));
 	s->prng = cfg->prng_seed ? cfg->prng_seed : 0x9E3779B97F4A7C15ull;
 
 	e = -ENOMEM;
@@ -1410,8 +1426,7 @@ int uds_sim_init(struct uds_sim *s, const struct uds_sim_cfg *cfg, uint64_t now)
 		goto out_free;
 	for (i = 0; i < cfg->ndids; i++) {
 		if (cfg->dids[i].data)
-			memcpy(s->store + s->did_off[i], cfg->dids[i].data,
-			       cfg->dids[i].len);
+			memcpy(s->store + s->did_off[i], cfg->dids[i].data, cfg->dids[i].len);
 		else
 			memset(s->store + s->did_off[i], 0, cfg->dids[i].len);
 	}

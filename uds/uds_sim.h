@@ -30,7 +30,7 @@ extern "C" {
 
 /* Bitmaps over session ids (0..127) and service ids (0..255). */
 #define UDS_SIM_SESSION_MAP 16
-#define UDS_SIM_SID_MAP     32
+#define UDS_SIM_SID_MAP	    32
 
 static inline void uds_sim_map_set(uint8_t *map, unsigned int bit)
 {
@@ -44,7 +44,7 @@ static inline int uds_sim_map_has(const uint8_t *map, unsigned int bit)
 
 /* Security level (odd requestSeed sub-function 0x01..0x7F) as a bit of
  * struct uds_sim_access.security. */
-#define UDS_SIM_LEVEL_BIT(level) (1ull << (((level) & 0x7F) >> 1))
+#define UDS_SIM_LEVEL_BIT(level) (1ull << (((level)&0x7F) >> 1))
 
 /*
  * Who may do something: the sessions it is allowed in (all zero: any)
@@ -57,9 +57,9 @@ struct uds_sim_access {
 };
 
 struct uds_sim_session {
-	uint8_t id;                    /* 0x01 default, 0x02 programming, ... */
-	uint16_t p2_ms;                /* P2server_max sent in the 0x50 answer */
-	uint32_t p2star_ms;            /* P2*server_max (sent in 10 ms units) */
+	uint8_t id;		       /* 0x01 default, 0x02 programming, ... */
+	uint16_t p2_ms;		       /* P2server_max sent in the 0x50 answer */
+	uint32_t p2star_ms;	       /* P2*server_max (sent in 10 ms units) */
 	uint8_t sids[UDS_SIM_SID_MAP]; /* services allowed in this session */
 };
 
@@ -71,10 +71,10 @@ enum uds_sim_did_kind {
 
 struct uds_sim_did {
 	uint16_t id;
-	uint8_t kind;     /* enum uds_sim_did_kind */
-	uint8_t writable; /* 0x2E allowed (DATA only) */
+	uint8_t kind;	     /* enum uds_sim_did_kind */
+	uint8_t writable;    /* 0x2E allowed (DATA only) */
 	const uint8_t *data; /* initial value, len bytes; NULL: zeros */
-	size_t len;          /* 1.. */
+	size_t len;	     /* 1.. */
 	struct uds_sim_access read, write;
 };
 
@@ -98,8 +98,8 @@ struct uds_sim_extdata {
 };
 
 struct uds_sim_dtc {
-	uint32_t code;     /* 24-bit DTC; OBD modes use its upper 16 bits */
-	uint8_t status;    /* initial status byte */
+	uint32_t code;	   /* 24-bit DTC; OBD modes use its upper 16 bits */
+	uint8_t status;	   /* initial status byte */
 	uint8_t permanent; /* listed by OBD mode 0x0A (survives clearing) */
 	const struct uds_sim_snapshot *snapshots;
 	size_t nsnapshots;
@@ -115,27 +115,27 @@ enum uds_sim_key_algo {
 };
 
 #define UDS_SIM_SEED_MAX 32
-#define UDS_SIM_KEY_MAX  64
+#define UDS_SIM_KEY_MAX	 64
 
 struct uds_sim_security {
-	uint8_t level;       /* odd requestSeed sub-function; key is level + 1 */
-	uint8_t seed_len;    /* 1..UDS_SIM_SEED_MAX */
-	uint8_t algo;        /* enum uds_sim_key_algo */
-	uint32_t constant;   /* for XOR and ADD */
-	const uint8_t *fixed_seed; /* seed_len bytes, or NULL: random */
-	uint8_t max_attempts;      /* wrong keys before NRC 0x36; 0 means 3 */
-	uint32_t delay_ms;         /* then requestSeed gets 0x37 this long */
+	uint8_t level;			       /* odd requestSeed sub-function; key is level + 1 */
+	uint8_t seed_len;		       /* 1..UDS_SIM_SEED_MAX */
+	uint8_t algo;			       /* enum uds_sim_key_algo */
+	uint32_t constant;		       /* for XOR and ADD */
+	const uint8_t *fixed_seed;	       /* seed_len bytes, or NULL: random */
+	uint8_t max_attempts;		       /* wrong keys before NRC 0x36; 0 means 3 */
+	uint32_t delay_ms;		       /* then requestSeed gets 0x37 this long */
 	uint8_t sessions[UDS_SIM_SESSION_MAP]; /* where allowed; zero: any */
 };
 
 struct uds_sim_routine {
 	uint16_t id;
 	struct uds_sim_access access;
-	const uint8_t *start_rec;  /* routineStatusRecord of the start answer */
+	const uint8_t *start_rec; /* routineStatusRecord of the start answer */
 	size_t start_len;
-	const uint8_t *result;     /* answer to 0x03 requestRoutineResults */
+	const uint8_t *result; /* answer to 0x03 requestRoutineResults */
 	size_t result_len;
-	uint32_t pending_ms;       /* start answers 0x78 first for this long */
+	uint32_t pending_ms; /* start answers 0x78 first for this long */
 };
 
 /* An InputOutputControlByIdentifier DID (also readable with 0x22). */
@@ -160,12 +160,12 @@ struct uds_sim_mem {
 struct uds_sim_download {
 	uint8_t enabled;
 	uint32_t addr, size;
-	uint32_t max_block; /* maxNumberOfBlockLength, SID and counter included */
+	uint32_t max_block;	      /* maxNumberOfBlockLength, SID and counter included */
 	struct uds_sim_access access; /* session failure: NRC 0x22 */
-	uint32_t fail_block; /* this new block (1: the first) of every download
-			      * gets fail_nrc and ends it (0: never); for
-			      * testing a tester's recovery */
-	uint8_t fail_nrc;    /* 0: 0x72 generalProgrammingFailure */
+	uint32_t fail_block;	      /* this new block (1: the first) of every download
+				       * gets fail_nrc and ends it (0: never); for
+				       * testing a tester's recovery */
+	uint8_t fail_nrc;	      /* 0: 0x72 generalProgrammingFailure */
 };
 
 /* A response pending delay for a whole service. */
@@ -200,24 +200,24 @@ enum uds_sim_sink_op {
  * the call).  Returns 0, or -errno: the request then gets NRC 0x72
  * generalProgrammingFailure and the transfer ends.
  */
-typedef int (*uds_sim_sink_fn)(void *ctx, int op, uint32_t addr, uint64_t off,
-			       const uint8_t *data, size_t n);
+typedef int (*uds_sim_sink_fn)(void *ctx, int op, uint32_t addr, uint64_t off, const uint8_t *data,
+			       size_t n);
 
 /*
  * Computes the expected key for an UDS_SIM_KEY_EXTERNAL level into key
  * (cap bytes) when a seed is handed out.  Returns 0 with *keylen set, or
  * -errno: the seed request then gets NRC 0x22 conditionsNotCorrect.
  */
-typedef int (*uds_sim_key_fn)(void *ctx, uint8_t level, const uint8_t *seed,
-			      size_t n, uint8_t *key, size_t cap, size_t *keylen);
+typedef int (*uds_sim_key_fn)(void *ctx, uint8_t level, const uint8_t *seed, size_t n, uint8_t *key,
+			      size_t cap, size_t *keylen);
 
 struct uds_sim_cfg {
 	const struct uds_sim_session *sessions; /* must include 0x01 */
 	size_t nsessions;
-	uint32_t s3_ms;            /* non-default session timeout */
-	size_t max_response;       /* longest answer (ISO-TP limit), >= 8 */
-	uint8_t dtc_avail_mask;    /* DTCStatusAvailabilityMask */
-	uint64_t prng_seed;        /* seeds for requestSeed */
+	uint32_t s3_ms;		      /* non-default session timeout */
+	size_t max_response;	      /* longest answer (ISO-TP limit), >= 8 */
+	uint8_t dtc_avail_mask;	      /* DTCStatusAvailabilityMask */
+	uint64_t prng_seed;	      /* seeds for requestSeed */
 	uint32_t pending_interval_ms; /* 0x78 repeat; 0: P2* / 2 */
 
 	const struct uds_sim_did *dids;
@@ -237,9 +237,9 @@ struct uds_sim_cfg {
 	size_t ndelays;
 	struct uds_sim_obd obd;
 
-	uds_sim_key_fn key_fn;   /* for UDS_SIM_KEY_EXTERNAL levels */
+	uds_sim_key_fn key_fn;	 /* for UDS_SIM_KEY_EXTERNAL levels */
 	uds_sim_sink_fn sink_fn; /* for downloads; NULL: data is dropped */
-	void *cb_ctx;            /* passed to both */
+	void *cb_ctx;		 /* passed to both */
 };
 
 /*
@@ -259,17 +259,17 @@ int uds_sim_implements(uint8_t sid);
 
 struct uds_sim {
 	const struct uds_sim_cfg *cfg; /* borrowed */
-	uint64_t t0;            /* uds_sim_init() time, for clock DIDs */
-	uint64_t last;          /* last request or answer, for S3 */
+	uint64_t t0;		       /* uds_sim_init() time, for clock DIDs */
+	uint64_t last;		       /* last request or answer, for S3 */
 	const struct uds_sim_session *session;
-	uint8_t unlocked;       /* security level unlocked, 0: locked */
+	uint8_t unlocked;		    /* security level unlocked, 0: locked */
 	uint8_t supported[UDS_SIM_SID_MAP]; /* in at least one session */
 
 	/* SecurityAccess: the seed handed out and the key it wants */
-	uint8_t seed_level;     /* 0: none outstanding */
+	uint8_t seed_level; /* 0: none outstanding */
 	uint8_t key[UDS_SIM_KEY_MAX];
 	size_t keylen;
-	uint8_t *attempts;      /* per security level */
+	uint8_t *attempts;	/* per security level */
 	uint64_t *locked_until; /* per security level */
 	uint64_t prng;
 
@@ -284,9 +284,9 @@ struct uds_sim {
 	int dl_active;
 	uint32_t dl_addr, dl_size;
 	uint64_t dl_done;
-	uint8_t dl_bsc;         /* last accepted counter */
-	int dl_any;             /* a block was accepted */
-	uint32_t dl_blocks;     /* new blocks accepted */
+	uint8_t dl_bsc;	    /* last accepted counter */
+	int dl_any;	    /* a block was accepted */
+	uint32_t dl_blocks; /* new blocks accepted */
 	uint32_t dl_crc;
 
 	/* answers: a final one (maybe delayed), a 0x78, a busy NRC */
@@ -294,7 +294,7 @@ struct uds_sim {
 	size_t rsp_len;
 	int rsp_ready;
 	uint64_t rsp_due;
-	uint8_t pend_sid;       /* answering 0x78 for this SID, 0: not */
+	uint8_t pend_sid; /* answering 0x78 for this SID, 0: not */
 	uint64_t pend_next;
 	uint8_t busy[3];
 	int busy_ready;
@@ -321,16 +321,15 @@ void uds_sim_fini(struct uds_sim *s);
  * ignored; a TesterPresent with the suppress bit only keeps the session).
  * Returns 0, or -EINVAL for an empty request.
  */
-int uds_sim_request(struct uds_sim *s, const uint8_t *req, size_t len,
-		    int functional, uint64_t now);
+int uds_sim_request(struct uds_sim *s, const uint8_t *req, size_t len, int functional,
+		    uint64_t now);
 
 /*
  * Copies the next message due at now into buf (cap bytes).  Returns 1
  * with *len set, 0 if nothing is due, -ENOSPC if cap is too small (the
  * message stays queued).  Call until it returns 0.
  */
-int uds_sim_output(struct uds_sim *s, uint64_t now, uint8_t *buf, size_t cap,
-		   size_t *len);
+int uds_sim_output(struct uds_sim *s, uint64_t now, uint8_t *buf, size_t cap, size_t *len);
 
 /* Runs the S3 timeout at now.  Returns 1 if the session fell back to
  * default, else 0. */

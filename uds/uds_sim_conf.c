@@ -831,9 +831,9 @@ static int load_memory(struct ld *l, struct ecu_ld *el, const yaml_node_t *n)
 
 static int load_download(struct ld *l, struct ecu_ld *el, const yaml_node_t *m)
 {
-	static const char *const keys[] = {"address",  "size",	   "max_block", "file",
-					   "sessions", "security", "fail_block", "fail_nrc",
-					   NULL};
+	static const char *const keys[] = {"address",	 "size",     "max_block",
+					   "file",	 "sessions", "security",
+					   "fail_block", "fail_nrc", NULL};
 	struct uds_sim_download *d = &el->ecu->sim.download;
 	yaml_node_t *v;
 	uint64_t x;

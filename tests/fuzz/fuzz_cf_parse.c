@@ -28,8 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (n >= CF_COMPACT_MAX)
 		__builtin_trap();
 	/* what we print must parse back to the same frame */
-	if (cf_parse(&g, buf, out, n, NULL) || g.id != f.id || g.len != f.len ||
-	    g.flags != f.flags)
+	if (cf_parse(&g, buf, out, n, NULL) || g.id != f.id || g.len != f.len || g.flags != f.flags)
 		__builtin_trap();
 	cf_format_compact(&g, again);
 	if (strcmp(out, again))

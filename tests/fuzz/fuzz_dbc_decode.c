@@ -20,7 +20,7 @@ static struct dbc_db *db;
 
 static void load(void)
 {
-	struct dbc_opts o = { DBC_J1939, NULL, NULL };
+	struct dbc_opts o = {DBC_J1939, NULL, NULL};
 	const char *dir = getenv("CANRIG_TEST_DATA");
 	char path[4096], err[DBC_ERRMSG_MAX];
 
@@ -45,8 +45,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 5)
 		return 0;
 	memset(&f, 0, sizeof(f));
-	f.id = ((uint32_t)data[0] << 24 | (uint32_t)data[1] << 16 |
-		(uint32_t)data[2] << 8 | data[3]) & CF_EFF_MASK;
+	f.id = ((uint32_t)data[0] << 24 | (uint32_t)data[1] << 16 | (uint32_t)data[2] << 8 |
+		data[3]) &
+	       CF_EFF_MASK;
 	f.flags = data[4] & (CF_EFF | CF_RTR | CF_FD);
 	len = (unsigned int)(size - 5);
 	if (len > CF_MAX_LEN)

@@ -31,8 +31,8 @@ static void walk(const struct dbc_db *db)
 		if (dbc_find_msg(db, m->name) == NULL)
 			__builtin_trap();
 		for (j = 0; j < m->nsigs; j++) {
-			if (m->sigs[j].last_byte >= CF_MAX_LEN ||
-			    m->sigs[j].msg != m || m->sigs[j].index != j)
+			if (m->sigs[j].last_byte >= CF_MAX_LEN || m->sigs[j].msg != m ||
+			    m->sigs[j].index != j)
 				__builtin_trap();
 			set[j] = 1;
 			raw[j] = 0x5555555555555555ull;
@@ -43,7 +43,7 @@ static void walk(const struct dbc_db *db)
 				__builtin_trap();
 			dbc_decode(m, &f, DBC_DEC_LABELS, v, NULL);
 		}
-next:
+	next:
 		free(raw);
 		free(set);
 		free(v);
@@ -52,18 +52,16 @@ next:
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct dbc_opts o = { 0, NULL, NULL };
+	struct dbc_opts o = {0, NULL, NULL};
 	struct dbc_db *db;
 	char err[DBC_ERRMSG_MAX];
 
-	if (dbc_load_mem("fuzz", (const char *)data, size, &o, &db, err,
-			 sizeof(err)) == 0) {
+	if (dbc_load_mem("fuzz", (const char *)data, size, &o, &db, err, sizeof(err)) == 0) {
 		walk(db);
 		dbc_free(db);
 	}
 	o.flags = DBC_STRICT | DBC_J1939;
-	if (dbc_load_mem("fuzz", (const char *)data, size, &o, &db, err,
-			 sizeof(err)) == 0)
+	if (dbc_load_mem("fuzz", (const char *)data, size, &o, &db, err, sizeof(err)) == 0)
 		dbc_free(db);
 	return 0;
 }

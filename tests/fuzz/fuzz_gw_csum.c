@@ -49,8 +49,7 @@ static int result_outside(const struct gw_csum *c, size_t len)
 		f = t;
 		t = s;
 	}
-	if (c->kind == GW_CSUM_CRC8 && c->u.crc8.profile == GW_CRC8PRF_16U8 && r <= 1 &&
-	    r + w > 1)
+	if (c->kind == GW_CSUM_CRC8 && c->u.crc8.profile == GW_CRC8PRF_16U8 && r <= 1 && r + w > 1)
 		return 0;
 	return r + w - 1 < f || r > t;
 }

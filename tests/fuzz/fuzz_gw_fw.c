@@ -30,26 +30,24 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define PT 1    /* the protected interface */
+#define PT   1 /* the protected interface */
 #define NIDS 8
-#define NRX (NIDS * 3)
-#define MS 1000000ull
+#define NRX  (NIDS * 3)
+#define MS   1000000ull
 
 /* the ids frames are sent with, and the ECUs listen on; EFF: 29-bit */
 #define EFF 0x80000000u
-static const uint32_t ids[NIDS] = { 0x7E0, 0x7DF, 0x7E1, 0x7E5, 0x100, 0x6F1,
-				    0x7E0 | EFF, 0x7FF };
+static const uint32_t ids[NIDS] = {0x7E0, 0x7DF, 0x7E1, 0x7E5, 0x100, 0x6F1, 0x7E0 | EFF, 0x7FF};
 
-static const uint8_t aes[4][2] = { { 0xF1, 0 }, { 0xF1, 0x55 }, { 0x21, 0 },
-				   { 0x21, 0xF1 } };
-static const uint8_t naes[4] = { 1, 2, 1, 2 };
+static const uint8_t aes[4][2] = {{0xF1, 0}, {0xF1, 0x55}, {0x21, 0}, {0x21, 0xF1}};
+static const uint8_t naes[4] = {1, 2, 1, 2};
 
 /* ---- the oracle's own view of the lists ---- */
 
 static int sid_has_sub(uint8_t sid)
 {
-	static const uint8_t s[] = { 0x10, 0x11, 0x19, 0x27, 0x28, 0x29, 0x2C,
-				     0x31, 0x3E, 0x83, 0x85, 0x86, 0x87 };
+	static const uint8_t s[] = {0x10, 0x11, 0x19, 0x27, 0x28, 0x29, 0x2C,
+				    0x31, 0x3E, 0x83, 0x85, 0x86, 0x87};
 	size_t i;
 
 	for (i = 0; i < sizeof(s); i++)
@@ -75,7 +73,7 @@ static int allowed(const uint8_t *m, size_t len, int ws)
 	return sid == 0x10 && (sub < 0 || sub == 0x02);
 }
 
-#define SET(a, v) ((a)[(v) >> 3] |= (uint8_t)(1u << ((v) & 7)))
+#define SET(a, v) ((a)[(v) >> 3] |= (uint8_t)(1u << ((v)&7)))
 
 static struct gw_firewall *make_fw(int ext, unsigned int aset, unsigned int pick)
 {
@@ -115,8 +113,8 @@ struct layout {
 	uint8_t fw, idk, act[2];
 };
 
-static void add_sel(struct gw_route_spec *r, uint8_t kind, uint32_t lo, uint32_t hi,
-		    int eff, int inv)
+static void add_sel(struct gw_route_spec *r, uint8_t kind, uint32_t lo, uint32_t hi, int eff,
+		    int inv)
 {
 	struct gw_idsel *s = &r->sel[r->nsel++];
 
@@ -131,14 +129,22 @@ static void add_sel(struct gw_route_spec *r, uint8_t kind, uint32_t lo, uint32_t
 static int l_in(const struct layout *l, uint32_t id, int eff)
 {
 	switch (l->idk) {
-	case 0: return !eff && id == 0x7E0;
-	case 1: return !eff && (id == 0x7E0 || id == 0x7DF);
-	case 2: return !eff && (id & 0x7F0) == 0x7E0;
-	case 3: return 1;
-	case 4: return !eff && id == 0x100;
-	case 5: return !eff && id >= 0x6F0 && id <= 0x6FF;
-	case 6: return eff && id == 0x7E0;
-	default: return eff || (id & 0x700) != 0x100;
+	case 0:
+		return !eff && id == 0x7E0;
+	case 1:
+		return !eff && (id == 0x7E0 || id == 0x7DF);
+	case 2:
+		return !eff && (id & 0x7F0) == 0x7E0;
+	case 3:
+		return 1;
+	case 4:
+		return !eff && id == 0x100;
+	case 5:
+		return !eff && id >= 0x6F0 && id <= 0x6FF;
+	case 6:
+		return eff && id == 0x7E0;
+	default:
+		return eff || (id & 0x700) != 0x100;
 	}
 }
 
@@ -149,11 +155,20 @@ static uint32_t l_out(const struct layout *l, uint32_t id, int *eff)
 
 	for (k = 0; k < 2; k++)
 		switch (l->act[k]) {
-		case 1: id = 0x7E0; break;
-		case 2: id = 0x7E1; break;
-		case 3: id = (id + 1) & (*eff ? 0x1FFFFFFFu : 0x7FFu); break;
-		case 9: id &= 0x7F0; break;
-		default: break;
+		case 1:
+			id = 0x7E0;
+			break;
+		case 2:
+			id = 0x7E1;
+			break;
+		case 3:
+			id = (id + 1) & (*eff ? 0x1FFFFFFFu : 0x7FFu);
+			break;
+		case 9:
+			id &= 0x7F0;
+			break;
+		default:
+			break;
 		}
 	return id;
 }
@@ -164,21 +179,33 @@ static void add_act(struct gw_route_spec *r, uint8_t a)
 
 	memset(x, 0, sizeof(*x));
 	switch (a) {
-	case 1: x->kind = GW_ACT_ID_SET; x->u.id = 0x7E0; break;
-	case 2: x->kind = GW_ACT_ID_SET; x->u.id = 0x7E1; break;
-	case 3: x->kind = GW_ACT_ID_ADD; x->u.id = 1; break;
+	case 1:
+		x->kind = GW_ACT_ID_SET;
+		x->u.id = 0x7E0;
+		break;
+	case 2:
+		x->kind = GW_ACT_ID_SET;
+		x->u.id = 0x7E1;
+		break;
+	case 3:
+		x->kind = GW_ACT_ID_ADD;
+		x->u.id = 1;
+		break;
 	case 4:
 		x->kind = GW_ACT_MOD;
 		x->u.mod.op = GW_MOD_XOR;
 		x->u.mod.fields = GW_MOD_DATA;
 		x->u.mod.data[1] = 0x0C;
 		break;
-	case 5: case 6:
+	case 5:
+	case 6:
 		x->kind = GW_ACT_RATE;
 		x->u.rate.interval_ms = 2;
 		x->u.rate.keep = a == 6 ? GW_KEEP_LATEST : GW_KEEP_FIRST;
 		break;
-	case 7: x->kind = GW_ACT_DROP; break;
+	case 7:
+		x->kind = GW_ACT_DROP;
+		break;
 	case 8:
 		x->kind = GW_ACT_RATE;
 		x->u.rate.rate_per_s = 500;
@@ -206,7 +233,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t rxbuf[NRX][4200];
 	static struct isotp rx[NRX];
-	static const char *const names[3] = { "obd", "pt", "body" };
+	static const char *const names[3] = {"obd", "pt", "body"};
 	struct layout l[4];
 	struct gw_spec spec;
 	struct gw_engine *e;
@@ -274,17 +301,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!r->sel || !r->act)
 			break;
 		switch (l[i].idk) {
-		case 0: add_sel(r, GW_SEL_EXACT, 0x7E0, 0x7E0, 0, 0); break;
+		case 0:
+			add_sel(r, GW_SEL_EXACT, 0x7E0, 0x7E0, 0, 0);
+			break;
 		case 1:
 			add_sel(r, GW_SEL_EXACT, 0x7E0, 0x7E0, 0, 0);
 			add_sel(r, GW_SEL_EXACT, 0x7DF, 0x7DF, 0, 0);
 			break;
-		case 2: add_sel(r, GW_SEL_MASK, 0x7E0, 0x7F0, 0, 0); break;
-		case 3: break;
-		case 4: add_sel(r, GW_SEL_EXACT, 0x100, 0x100, 0, 0); break;
-		case 5: add_sel(r, GW_SEL_RANGE, 0x6F0, 0x6FF, 0, 0); break;
-		case 6: add_sel(r, GW_SEL_EXACT, 0x7E0, 0x7E0, 1, 0); break;
-		default: add_sel(r, GW_SEL_MASK, 0x100, 0x700, 0, 1); break;
+		case 2:
+			add_sel(r, GW_SEL_MASK, 0x7E0, 0x7F0, 0, 0);
+			break;
+		case 3:
+			break;
+		case 4:
+			add_sel(r, GW_SEL_EXACT, 0x100, 0x100, 0, 0);
+			break;
+		case 5:
+			add_sel(r, GW_SEL_RANGE, 0x6F0, 0x6FF, 0, 0);
+			break;
+		case 6:
+			add_sel(r, GW_SEL_EXACT, 0x7E0, 0x7E0, 1, 0);
+			break;
+		default:
+			add_sel(r, GW_SEL_MASK, 0x100, 0x700, 0, 1);
+			break;
 		}
 		add_act(r, l[i].act[0]);
 		add_act(r, l[i].act[1]);

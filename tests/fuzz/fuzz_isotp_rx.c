@@ -74,8 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 		isotp_sent(&c, n, now);
 		isotp_timers(&c, now);
-		if (c.rx_state == ISOTP_RX_CF &&
-		    (c.rx_pos > c.rx_len || c.rx_len > c.rx_cap))
+		if (c.rx_state == ISOTP_RX_CF && (c.rx_pos > c.rx_len || c.rx_len > c.rx_cap))
 			__builtin_trap();
 		if (c.tx_pos > c.tx_len)
 			__builtin_trap();

@@ -42,8 +42,7 @@ static void on_rec(void *ctx, uint8_t rec, int did, const uint8_t *p, size_t n)
 	on_did(ctx, (uint16_t)did, p, n);
 }
 
-static void parsers(const uint8_t *req, size_t reqlen, const uint8_t *rsp,
-		    size_t len)
+static void parsers(const uint8_t *req, size_t reqlen, const uint8_t *rsp, size_t len)
 {
 	uint16_t dids[8];
 	struct uds_dtc t[8], one;

@@ -10,8 +10,7 @@
 
 #include "uds.h"
 
-int canrig_seed_key(uint8_t level, const uint8_t *seed, size_t n, uint8_t *key,
-		    size_t cap)
+int canrig_seed_key(uint8_t level, const uint8_t *seed, size_t n, uint8_t *key, size_t cap)
 {
 	size_t i;
 
