@@ -1,6 +1,7 @@
 # diag_bad_input.sh - vcan test, run by tests/vcan/run.sh (lib.sh is sourced).
 
-# Bad arguments and files: one line each, exit 2, nothing sent.
+# Bad arguments and files: one line each, exit 2 (a file that cannot be
+# read: 1), nothing sent.
 t_diag_bad_input() {
 	candump -L vcan0 >cd.log &
 	p1=$!
@@ -15,7 +16,7 @@ t_diag_bad_input() {
 	has e4 'read DID...'
 	xrc 2 e5 diag -i vcan0 unlock 1
 	has e5 'unlock needs --key-cmd'
-	xrc 2 e6 diag -i vcan0 flash /nonexistent --address 0
+	xrc 1 e6 diag -i vcan0 flash /nonexistent --address 0
 	has e6 '/nonexistent: No such file or directory'
 	xrc 2 e7 diag -i vcan0 --dids "$DATA/bad-dids.yaml" read F190
 	has e7 "bad-dids.yaml:4:49: unknown key 'lenght'"
