@@ -10,19 +10,19 @@ t_diag_chain_checked_first() {
 	D="diag -i vcan0 -e 7E0"
 	rc_in flash $D session programming + unlock 1 --key-cmd "$KEY1" + \
 		flash /nonexist.bin --address 100000
-	want flash 2
+	want flash 1
 	has flash 'flash: /nonexist.bin: No such file or directory'
 	# a directory is no image either
 	rc_in fdir $D session programming + flash /tmp --address 100000
-	want fdir 2
-	has fdir 'flash: /tmp: not a regular file'
+	want fdir 1
+	has fdir 'flash: /tmp: Is a directory'
 	# flash without --address
 	head -c 100 /dev/zero >img.bin
 	rc_in noaddr $D session programming + flash img.bin
 	want noaddr 2
 	# a key library that does not load, a key source that is missing
 	rc_in klib $D session programming + unlock 1 --key-lib /nonexist.so + read F190
-	want klib 2
+	want klib 1
 	has klib 'unlock:'
 	rc_in nokey $D session extended + unlock 1 + write 0100 1234
 	want nokey 2

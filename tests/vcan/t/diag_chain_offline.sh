@@ -5,7 +5,7 @@
 t_diag_chain_offline() {
 	rc_in f1 diag -i nosuch0 session programming + unlock 1 --key-cmd true + \
 		flash /nonexist.bin --address 100000
-	want f1 2
+	want f1 1
 	has f1 'canrig diag: flash: /nonexist.bin: No such file or directory'
 	rc_in f2 diag -i nosuch0 session programming + sleep x
 	want f2 2
