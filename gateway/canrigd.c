@@ -78,6 +78,12 @@ struct gif {
 	char note[GW_NAME_MAX + 24]; /* why it stays closed, for status */
 };
 
+/* "s" unless n is 1 (tools/cli.h has the same for the CLI) */
+static const char *plural(size_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
 /* Frames the kernel dropped because our receive buffer was full. */
 static uint64_t rx_overflow(const struct gif *g)
 {
@@ -1044,9 +1050,10 @@ static void reload_apply(struct gwd *d, char *res, size_t cap)
 	workshop_follow_file(d);
 	ctl_rights_resolve(d);
 	snprintf(res, cap,
-		 "reloaded %s: %zu routes in %.3f ms (YAML %.3f ms, rules %.3f ms), "
+		 "reloaded %s: %zu route%s in %.3f ms (YAML %.3f ms, rules %.3f ms), "
 		 "routing paused %.3f ms",
-		 d->path, gw_engine_nroutes(d->conf.engine), (double)(now_ns() - d->rl.t0) / 1e6,
+		 d->path, gw_engine_nroutes(d->conf.engine),
+		 plural(gw_engine_nroutes(d->conf.engine)), (double)(now_ns() - d->rl.t0) / 1e6,
 		 (double)d->rl.yaml_ns / 1e6, (double)d->rl.rules_ns / 1e6,
 		 (double)(now_ns() - t1) / 1e6);
 	logmsg(LOG_NOTICE, "%s", res);
@@ -1723,10 +1730,11 @@ static void status_text(struct gwd *d, FILE *f)
 	for (i = 0; i < d->conf.nifs; i++)
 		up += d->ifs[i].open;
 	fprintf(f,
-		"canrigd %s: running %.0f s, config %s, %zu interfaces (%zu up), "
-		"%zu routes, workshop %s",
-		CANRIG_VERSION, (double)(now_ns() - d->started) / 1e9, d->path, d->conf.nifs, up,
-		gw_engine_nroutes(d->conf.engine),
+		"canrigd %s: running %.0f s, config %s, %zu interface%s (%zu up), "
+		"%zu route%s, workshop %s",
+		CANRIG_VERSION, (double)(now_ns() - d->started) / 1e9, d->path, d->conf.nifs,
+		plural(d->conf.nifs), up, gw_engine_nroutes(d->conf.engine),
+		plural(gw_engine_nroutes(d->conf.engine)),
 		gw_engine_workshop_on(d->conf.engine) ? "on" : "off");
 	if (gw_engine_workshop_on(d->conf.engine) && d->ws_until) {
 		uint64_t t = now_ns();
@@ -2542,8 +2550,9 @@ int main(int argc, char **argv)
 		return e == -ENOENT || e == -EISDIR || e == -EACCES || e == -EIO ? 1 : 2;
 	}
 	if (check) {
-		printf("%s: ok, %zu interfaces, %zu routes\n", d.path, d.conf.nifs,
-		       gw_engine_nroutes(d.conf.engine));
+		printf("%s: ok, %zu interface%s, %zu route%s\n", d.path, d.conf.nifs,
+		       plural(d.conf.nifs), gw_engine_nroutes(d.conf.engine),
+		       plural(gw_engine_nroutes(d.conf.engine)));
 		gw_conf_fini(&d.conf);
 		return 0;
 	}
@@ -2688,8 +2697,9 @@ int main(int argc, char **argv)
 		d.sig[i].data = &d;
 		ev_signal_start(d.loop, &d.sig[i]);
 	}
-	logmsg(LOG_NOTICE, "running: %zu interfaces (%u open), %zu routes", d.conf.nifs, up,
-	       gw_engine_nroutes(d.conf.engine));
+	logmsg(LOG_NOTICE, "running: %zu interface%s (%u open), %zu route%s", d.conf.nifs,
+	       plural(d.conf.nifs), up, gw_engine_nroutes(d.conf.engine),
+	       plural(gw_engine_nroutes(d.conf.engine)));
 	sd_notify_ready();
 	ev_run(d.loop, 0);
 	reload_stop(&d);

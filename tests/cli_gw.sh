@@ -142,7 +142,7 @@ gwconf() {
 check_interfaces() {
 	gwconf absent.yaml nosuch8 nosuch9
 	run 0 out err "$CANRIGD" -n -c absent.yaml
-	is out "absent.yaml: ok, 2 interfaces, 1 routes"
+	is out "absent.yaml: ok, 2 interfaces, 1 route"
 	[ "$(wc -l <err)" -eq 2 ] || { cat err; false; }
 	[ "$(sed -n 1p err)" = "canrigd: warning: absent.yaml:4:12: nosuch8: no such interface (yet): opened when it appears" ] ||
 		{ cat err; false; }

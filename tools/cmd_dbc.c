@@ -104,7 +104,7 @@ static void dump_msg(const struct dbc_db *db, const struct dbc_message *m)
 	if (m->long_name != m->name)
 		printf("  Long name:  %s\n", m->long_name);
 	printf("  Id:         0x%x (%s)\n", m->id, m->ext ? "extended" : "standard");
-	printf("  Length:     %u bytes%s\n", m->length,
+	printf("  Length:     %u byte%s%s\n", m->length, cli_plural(m->length),
 	       m->fd ? (m->brs ? " (CAN FD, BRS)" : " (CAN FD)") : "");
 	if (m->cycle_time)
 		printf("  Cycle time: %lld ms\n", (long long)m->cycle_time);

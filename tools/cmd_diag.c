@@ -396,7 +396,7 @@ static int c_write(struct diag *d, int argc, char **argv)
 		printf("{\"command\":\"write\",\"did\":\"%04X\",\"bytes\":%ld,\"ok\":true}\n", did,
 		       n);
 	else
-		printf("%04X: written, %ld bytes\n", did, n);
+		printf("%04X: written, %ld byte%s\n", did, n, cli_plural((uint64_t)n));
 	return 0;
 }
 
@@ -909,7 +909,7 @@ static int c_memory(struct diag *d, int argc, char **argv)
 			       "write\",\"address\":%u,\"bytes\":%ld,\"ok\":true}\n",
 			       addr, n);
 		else
-			printf("%08X: written, %ld bytes\n", addr, n);
+			printf("%08X: written, %ld byte%s\n", addr, n, cli_plural((uint64_t)n));
 		return 0;
 	}
 	return usage_err("memory read ADDR LEN | memory write ADDR HEX");

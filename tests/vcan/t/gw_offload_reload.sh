@@ -37,7 +37,7 @@ t_gw_offload_reload() {
 	wait $GW
 	cangw -L >L || true # it exits 1 after listing
 	absent '-s vcan0' L
-	wait_for gw.log 'reloaded .* 1 routes'
+	wait_for gw.log 'reloaded .* 1 route in'
 	[ "$(grep -c 'reloaded ' gw.log)" = 10 ]
 	# each reload moved the route: 5 times in, 5 times out (and the start)
 	grep -E 'offload: [01] of 1 routes' gw.log | uniq -c | sed 's/^/    /'

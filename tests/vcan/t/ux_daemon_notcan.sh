@@ -24,7 +24,7 @@ t_ux_daemon_notcan() {
 	# absent: a warning, and still ok
 	ux_cfg absent.yaml nosuch9
 	"$CANRIGD" -n -c absent.yaml >a.out 2>a.err
-	[ "$(cat a.out)" = "absent.yaml: ok, 2 interfaces, 1 routes" ]
+	[ "$(cat a.out)" = "absent.yaml: ok, 2 interfaces, 1 route" ]
 	[ "$(cat a.err)" = "canrigd: warning: absent.yaml:5:12: nosuch9: no such interface (yet): opened when it appears" ]
 	# a reload to lo is refused, the old rules stay
 	ux_cfg gw.yaml vcan1

@@ -6,7 +6,7 @@
 t_ux_daemon_tour() {
 	root=$(cd "$DATA/../.." && pwd)
 	(cd "$root" && "$CANRIGD" -n -c tests/data/gw/minimal.yaml) >n.out
-	has n.out 'tests/data/gw/minimal.yaml: ok, 2 interfaces, 1 routes'
+	has n.out 'tests/data/gw/minimal.yaml: ok, 2 interfaces, 1 route'
 	(cd "$root" && exec "$CANRIGD" -f -c tests/data/gw/minimal.yaml) 2>gw.log &
 	GW=$!
 	poll "canrigd neither routed nor exited" ux_settled $GW vcan0 123
@@ -17,7 +17,7 @@ t_ux_daemon_tour() {
 	[ -S /run/canrigd/control.sock ] ||
 		{ echo "no /run/canrigd/control.sock:" >&2; cat gw.log >&2; false; }
 	xrc 0 st gw status
-	has st 'config tests/data/gw/minimal.yaml, 2 interfaces (2 up), 1 routes, workshop off'
+	has st 'config tests/data/gw/minimal.yaml, 2 interfaces (2 up), 1 route, workshop off'
 	cansend vcan0 123#01
 	cansend vcan0 2AB#02
 	xrc 0 js gw stats --json
@@ -27,7 +27,7 @@ t_ux_daemon_tour() {
 	xrc 0 ws gw workshop on
 	has ws 'workshop mode on for 60 min'
 	kill -HUP $GW
-	wait_for gw.log 'reloaded tests/data/gw/minimal.yaml: 1 routes'
+	wait_for gw.log 'reloaded tests/data/gw/minimal.yaml: 1 route in'
 	xrc 0 st2 gw stats
 	has st2 'route pt-to-body: matched 2, forwarded 2'
 	# the file says no workshop: the reload closed it
