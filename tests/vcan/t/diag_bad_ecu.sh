@@ -37,7 +37,9 @@ t_diag_bad_ecu() {
 	# a multi-frame answer that stops half-way: N_Cr
 	isotprecv -s 7E8 -d 7E0 vcan2 >req3.txt &
 	wait_rx vcan2 7e0
-	bg_rc broken $D read F190 &
+	# (a P2 long enough that a busy host cannot make it expire before the
+	# first frame: N_Cr is what this case is about)
+	bg_rc broken $D --p2 10000 read F190 &
 	wait_for req3.txt '22 F1 90'
 	cansend vcan2 7E8#101462F190575657
 	poll "diag never ended" test -s broken.rc
