@@ -72,7 +72,8 @@ FUZZERS  = fuzz_cf_parse fuzz_clog_read fuzz_dbc_parse fuzz_dbc_decode fuzz_isot
 all: $(B)/libcanrig.a $(B)/canrig $(B)/canrigd $(B)/canrig.pc
 
 # the gateway daemon: the engine and its loader are in the library
-CANRIGD_OBJ = $(B)/gateway/canrigd.o $(B)/gateway/gw_cgw.o
+CANRIGD_OBJ = $(B)/gateway/canrigd.o $(B)/gateway/gwd_reload.o $(B)/gateway/gwd_offload.o \
+              $(B)/gateway/gwd_ctl.o $(B)/gateway/gwd_priv.o $(B)/gateway/gw_cgw.o
 $(B)/canrigd: $(CANRIGD_OBJ) $(B)/libcanrig.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(CANRIGD_OBJ) $(B)/libcanrig.a \
 	    $(LIBS) -pthread

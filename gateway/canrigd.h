@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * canrigd.h - what the files of the gateway daemon share, and nobody
+ * else: canrigd.c (main, interfaces, queues, the receive and send path),
+ * gwd_reload.c (the reload thread and the swap), gwd_offload.c (can-gw
+ * offload and the handover), gwd_ctl.c (the control socket, workshop
+ * mode) and gwd_priv.c (privileges, the lock, sd_notify, file checks).
+ * Not installed.
+ */
+#ifndef CANRIG_CANRIGD_H
+#define CANRIG_CANRIGD_H
+
+/* struct ucred; each file defines it first as well */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <pthread.h>
+#include <pwd.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <syslog.h>
+
+#include <ev.h>
+
+#include "cio.h"
+#include "gw.h"
+#include "gw_cgw.h"
+#include "gw_conf.h"
+
+#ifndef CANRIG_VERSION
+#define CANRIG_VERSION "0.1.0"
+#endif
+
+#define BATCH	       64
+#define MAX_FILTERS    512 /* the kernel's per-socket limit for CAN_RAW */
+#define CTL_MAX_CONNS  32  /* control connections at once; more wait in the backlog */
+#define WS_DEFAULT_MIN 60  /* workshop on: closes by itself after this */
+#define WS_MAX_MIN     1440
+
+struct qent {
+	struct cf_frame f;
+	uint8_t data[CF_MAX_LEN];
+	uint64_t t; /* enqueued */
+	uint16_t route;
+};
+
+struct gif {
+	struct gwd *d;
+	unsigned int idx;
+	int open;
+	struct cio_sock sock;
+	struct cio_ring ring;
+	ev_io rd, wr;
+	struct qent *q;
+	uint32_t cap, head, n;
+	int held; /* bus-off or carrier off: the queue waits */
+	uint64_t rx, tx, lost_down, busoff;
+	uint64_t overflow_old;	     /* kernel receive drops of closed sockets */
+	uint64_t same_dev;	     /* times refused: its device was open already */
+	uint64_t err_local;	     /* error frames a local process sent: ignored */
+	unsigned int dup_of;	     /* 1 + the interface whose device it named, or 0 */
+	char note[GW_NAME_MAX + 24]; /* why it stays closed, for status */
+};
+
+/* Routes offloaded to the kernel's can-gw (offload: kernel). */
+struct offload {
+	struct gw_cgw nl;
+	int open;
+	unsigned int gen;
+	size_t n;		  /* routes of the engine they belong to */
+	struct gw_cgw_route *rt;  /* the plan, one per route */
+	struct gw_cgw_inst *inst; /* installed jobs, one per route */
+	struct gw_cgw_ctr *seen;  /* kernel totals already counted */
+	/* Handover of routes moving from user space into the kernel: until
+	 * their source socket shows a frame stamped after the jobs went in
+	 * (or runs dry), canrigd still routes them, so frames that arrived
+	 * before the jobs are neither lost nor skipped. */
+	uint8_t *final;		     /* the engine's marks once handed over */
+	uint8_t *moving;	     /* routed by user space before the jobs */
+	uint32_t pending;	     /* source interfaces not handed over yet */
+	uint64_t t_real;	     /* CLOCK_REALTIME after the jobs went in */
+	char saved[GW_PATH_MAX + 8]; /* plain jobs' list: control path + .jobs */
+	ev_timer poll_tm;
+};
+
+/* A control connection: one command line in, the answer out. */
+struct ctl_conn {
+	struct gwd *d;
+	ev_io io;
+	ev_timer tm; /* a client too slow to ask or to read is dropped */
+	struct ucred who;
+	int in_group; /* the peer is in the control group */
+	char in[128];
+	size_t nin;
+	char *out; /* the answer, being written */
+	size_t nout, off;
+	struct ctl_conn *next;	/* every connection */
+	struct ctl_conn *wnext; /* waiting for a reload */
+};
+
+/*
+ * A reload parses and compiles the file on a thread of its own, so the
+ * loop goes on routing meanwhile; only the swap runs on the loop.
+ */
+struct reload_job {
+	pthread_t th;
+	int busy, again;
+	ev_async done;
+	struct gw_conf nc;	   /* the thread's result */
+	struct gw_cgw_route *plan; /* and its offload plan (offload: kernel) */
+	int rc;
+	char err[512];
+	uint64_t t0;
+	uint64_t yaml_ns, rules_ns; /* the thread's two parts */
+	struct ctl_conn *wait_cur;  /* answered when the running one ends */
+	struct ctl_conn *wait_next; /* asked meanwhile: answered after the next */
+};
+
+struct gwd {
+	struct ev_loop *loop;
+	struct offload off;
+	struct reload_job rl;
+	struct ctl_conn *conns;
+	struct gw_conf conf;
+	struct gif ifs[GW_MAX_IFS];
+	ev_timer rate_tm, retry_tm;
+	ev_signal sig[5];
+	ev_io ctl, link;
+	int ctl_fd, link_fd;
+	char ctl_path[GW_PATH_MAX];
+	const char *path; /* -c as given: what messages name */
+	int dirfd;	  /* where a relative -c is (else AT_FDCWD): reloads
+			   * run after daemon()'s chdir("/") */
+	int verbose, foreground;
+	uint64_t started;
+	struct gw_emit out[256];
+	/* workshop mode opened by command closes by itself; from the file
+	 * it stays open until a reload says otherwise */
+	ev_timer ws_tm;
+	uint64_t ws_until; /* gwd_now_ns() deadline; 0: off or from the file */
+	/* control socket: rights resolved from conf (start, reload) */
+	uid_t ctl_uids[GW_CTL_USERS_MAX];
+	size_t nctl_uids;
+	gid_t ctl_gid; /* members may read */
+	unsigned int nconns;
+	ev_timer ctl_resume; /* the listener paused on EMFILE */
+	int ctl_starved;     /* and said so */
+	int lock_fd;
+	char lock_path[GW_PATH_MAX + 8];
+	uid_t start_uid; /* who started canrigd (owns the config) */
+};
+
+/* canrigd.c */
+void gwd_logmsg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+uint64_t gwd_now_ns(void);
+uint64_t gwd_rx_overflow(const struct gif *g);
+void gwd_requeue(struct gwd *d, const struct gw_engine *old);
+void gwd_set_filters(struct gwd *d, struct gif *g);
+void gwd_refilter(struct gwd *d);
+int gwd_open_if(struct gwd *d, struct gif *g, int quiet);
+void gwd_arm_rate(struct gwd *d);
+int gwd_alloc_queues(struct gwd *d);
+void gwd_close_all(struct gwd *d);
+int gwd_ifs_check(const struct gw_conf *c, const char *file, int warn, char *err, size_t cap);
+
+/* gwd_reload.c */
+void gwd_reload_start(struct gwd *d);
+void gwd_on_reload_done(struct ev_loop *loop, ev_async *w, int revents);
+void gwd_reload_stop(struct gwd *d);
+
+/* gwd_offload.c */
+void gwd_offload_rx(struct gwd *d, struct gif *g, const struct cf_frame *f);
+void gwd_offload_fold(struct gwd *d);
+void gwd_handover_clear(struct offload *o);
+struct gw_cgw_route *gwd_offload_plan(const struct gw_engine *e);
+void gwd_offload_install(struct gwd *d, struct gw_cgw_route *plan);
+void gwd_offload_start(struct gwd *d, struct gw_cgw_route *plan);
+void gwd_offload_stop(struct gwd *d);
+void gwd_offload_reload(struct gwd *d);
+
+/* gwd_ctl.c */
+void gwd_print_stats(struct gwd *d, FILE *f);
+void gwd_on_ws_expire(struct ev_loop *loop, ev_timer *w, int revents);
+void gwd_workshop_set(struct gwd *d, int on, double minutes);
+void gwd_workshop_follow_file(struct gwd *d);
+void gwd_ctl_rights_resolve(struct gwd *d);
+void gwd_ctl_answer(struct ctl_conn *c, const char *text);
+int gwd_open_control(struct gwd *d, uid_t uid, gid_t gid);
+void gwd_watch_control(struct gwd *d);
+void gwd_close_control(struct gwd *d);
+
+/* gwd_priv.c */
+int gwd_config_stat_ok(const char *path, const struct stat *st, uid_t starter, char *err,
+		       size_t cap);
+int gwd_config_file_ok(const char *path, uid_t starter, char *err, size_t cap);
+void gwd_sd_notify_ready(void);
+int gwd_have_cap(int cap);
+int gwd_drop_privileges(const struct passwd *pw, int net_admin);
+int gwd_control_prepare(struct gwd *d, uid_t uid, gid_t gid, gid_t sock_gid, int *dir_ok);
+void gwd_lock_write_pid(struct gwd *d);
+int gwd_whom(struct gwd *d, struct passwd **pw, int *dflt);
+
+/* "s" unless n is 1 (tools/cli.h has the same for the CLI). */
+static inline const char *gwd_plural(size_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
+#endif
