@@ -45,7 +45,7 @@ struct gw_conf {
 	char user[GW_NAME_MAX];	   /* drop to this user; "" none */
 	int workshop;		   /* initial workshop mode */
 	int offload_kernel;	   /* offload: kernel */
-	/* control socket rights (canrigd.c resolves the names): members of
+	/* control socket rights (canrigd's gwd_ctl.c resolves the names): members of
 	 * control_group may read (status, stats, routes), control_users may
 	 * also change (workshop, reload); root and canrigd's own user may
 	 * always do both */
