@@ -124,4 +124,9 @@ done
 
 echo "vcan: $pass passed, $fail failed${failed:+ (failed:$failed)}"
 echo "$pass passed, $fail failed"
+# the totals also go to a file when asked (run-all.sh): from the guest the
+# output above crosses a serial port, which a loaded host can garble
+if [ -n "${CANRIG_VCAN_RESULT:-}" ]; then
+	echo "$pass passed, $fail failed${failed:+ (failed:$failed)}" >"$CANRIG_VCAN_RESULT"
+fi
 [ "$fail" -eq 0 ]
