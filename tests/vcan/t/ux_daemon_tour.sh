@@ -4,7 +4,12 @@
 #    control socket /run/canrigd/control.sock, which the guest (a tmpfs on
 #    /run, as on a real system) can hold; every canrig gw command answers.
 t_ux_daemon_tour() {
-	root=$(cd "$DATA/../.." && pwd)
+	# the tour's paths, from a copy in this test's directory: canrigd
+	# reads the file again on reload as the user it became (nobody here),
+	# which cannot search a checkout made by mktemp -d (mode 0700)
+	root=$PWD
+	mkdir -p tests/data/gw
+	cp "$DATA/gw/minimal.yaml" tests/data/gw/
 	(cd "$root" && "$CANRIGD" -n -c tests/data/gw/minimal.yaml) >n.out
 	has n.out 'tests/data/gw/minimal.yaml: ok, 2 interfaces, 1 route'
 	(cd "$root" && exec "$CANRIGD" -f -c tests/data/gw/minimal.yaml) 2>gw.log &
