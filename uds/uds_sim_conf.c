@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "uds_sim_conf.h"
 #include "yml.h"
@@ -1180,74 +1179,38 @@ static int load_root(struct ld *l)
 	return 0;
 }
 
-int ecusim_cfg_load(struct ecusim_cfg *c, const char *name, const void *buf, size_t len, char *err,
-		    size_t errlen)
+/* Parses what y holds (its load already ran: e is its result) into c. */
+static int load_doc(struct ecusim_cfg *c, struct ld *l, int e, char *err, size_t errlen)
 {
-	struct ld l;
-	int e;
-
-	memset(c, 0, sizeof(*c));
-	memset(&l, 0, sizeof(l));
-	l.c = c;
-	e = yml_load_mem(&l.y, name, buf, len);
 	if (!e)
-		e = load_root(&l);
+		e = load_root(l);
 	if (e && err && errlen)
-		snprintf(err, errlen, "%s", l.y.err[0] ? l.y.err : strerror(-e));
-	yml_fini(&l.y);
+		snprintf(err, errlen, "%s", l->y.err[0] ? l->y.err : strerror(-e));
+	yml_fini(&l->y);
 	if (e)
 		ecusim_cfg_fini(c);
 	return e;
 }
 
-int ecusim_cfg_load_file(struct ecusim_cfg *c, const char *path, char *err, size_t errlen)
+int ecusim_cfg_load(struct ecusim_cfg *c, const char *name, const void *buf, size_t len, char *err,
+		    size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
-	struct stat st;
-	char *buf = NULL;
-	long size;
-	int e;
+	struct ld l;
 
 	memset(c, 0, sizeof(*c));
-	if (!f) {
-		e = -errno;
-		goto out_err;
-	}
-	/* a directory opens; its "size" would be a lie */
-	if (fstat(fileno(f), &st)) {
-		e = -errno;
-		goto out_close;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		e = -EISDIR;
-		goto out_close;
-	}
-	if (fseek(f, 0, SEEK_END) || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
-		e = -EIO;
-		goto out_close;
-	}
-	if (size > (64l << 20)) {
-		e = -EFBIG;
-		goto out_close;
-	}
-	buf = malloc((size_t)size + 1);
-	if (!buf) {
-		e = -ENOMEM;
-		goto out_close;
-	}
-	if (fread(buf, 1, (size_t)size, f) != (size_t)size) {
-		e = -EIO;
-		goto out_close;
-	}
-	fclose(f);
-	e = ecusim_cfg_load(c, path, buf, (size_t)size, err, errlen);
-	free(buf);
-	return e;
-out_close:
-	free(buf);
-	fclose(f);
-out_err:
-	if (err && errlen)
-		snprintf(err, errlen, "%s: %s", path, strerror(-e));
-	return e;
+	memset(&l, 0, sizeof(l));
+	l.c = c;
+	return load_doc(c, &l, yml_load_mem(&l.y, name, buf, len), err, errlen);
+}
+
+/* The YAML reader reads the file: its errors (missing, a directory, too
+ * big) are worded as for every other configuration. */
+int ecusim_cfg_load_file(struct ecusim_cfg *c, const char *path, char *err, size_t errlen)
+{
+	struct ld l;
+
+	memset(c, 0, sizeof(*c));
+	memset(&l, 0, sizeof(l));
+	l.c = c;
+	return load_doc(c, &l, yml_load_file(&l.y, path), err, errlen);
 }
