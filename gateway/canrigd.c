@@ -429,8 +429,10 @@ static void on_read(struct ev_loop *loop, ev_io *w, int revents)
 				continue;
 			}
 			/* the offload handover: stamped after the jobs went in,
-			 * the kernel routes it (gwd_offload.c) */
-			gwd_offload_rx(d, g, &g->ring.views[i]);
+			 * the kernel routes it (gwd_offload.c); the bit is tested
+			 * here so the common frame pays no call */
+			if (d->off.pending >> g->idx & 1)
+				gwd_offload_rx(d, g, &g->ring.views[i]);
 			m = gw_engine_input(d->conf.engine, g->idx, &g->ring.views[i], now, d->out,
 					    256);
 			for (k = 0; k < m; k++)
@@ -444,7 +446,7 @@ static void on_read(struct ev_loop *loop, ev_io *w, int revents)
 	}
 	/* ran dry, or nothing waiting, after the jobs went in: what comes
 	 * now, they route (see gwd_offload_install()) */
-	if (dry || n == -EAGAIN)
+	if ((dry || n == -EAGAIN) && (d->off.pending >> g->idx & 1))
 		gwd_offload_rx(d, g, NULL);
 	if (rounds && n < 0 && n != -EAGAIN) {
 		gwd_logmsg(LOG_WARNING, "%s: %s; waiting for it to come back",
