@@ -68,40 +68,11 @@ uint64_t gwd_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* A frame the engine counted as forwarded did not make it after all. */
-static void undo(struct gwd *d, uint16_t route, enum gw_drop why)
-{
-	struct gw_counters *c = gw_engine_counters(d->conf.engine, route);
-
-	if (!c)
-		return;
-	if (c->forwarded)
-		c->forwarded--;
-	c->dropped[why]++;
-}
-
 /*
- * Queued frames are not forwarded yet (a held destination may keep them
- * long, and lose them as stale): enqueue() takes back the engine's count,
- * sent() counts them again when the kernel took them, and a frame dropped
- * from a queue is only counted as dropped.
+ * A frame is forwarded when the kernel took it (flush()): a queued one
+ * may still be lost (a held destination keeps it, and it grows stale),
+ * and is then only counted as dropped, for its reason.
  */
-static void queued(struct gwd *d, uint16_t route)
-{
-	struct gw_counters *c = gw_engine_counters(d->conf.engine, route);
-
-	if (c && c->forwarded)
-		c->forwarded--;
-}
-
-static void sent(struct gwd *d, uint16_t route)
-{
-	struct gw_counters *c = gw_engine_counters(d->conf.engine, route);
-
-	if (c)
-		c->forwarded++;
-}
-
 static void drop_queued(struct gwd *d, uint16_t route, enum gw_drop why)
 {
 	struct gw_counters *c = gw_engine_counters(d->conf.engine, route);
@@ -119,20 +90,17 @@ static void enqueue(struct gwd *d, const struct gw_emit *o, uint64_t now)
 
 	if (!g->open) {
 		g->lost_down++;
-		undo(d, o->route, GW_DROP_DOWN);
+		drop_queued(d, o->route, GW_DROP_DOWN);
 		return;
 	}
 	if (g->n == g->cap) {
-		undo(d, o->route, GW_DROP_QUEUE);
+		drop_queued(d, o->route, GW_DROP_QUEUE);
 		return;
 	}
 	e = &g->q[(g->head + g->n++) % g->cap];
-	e->f = o->f;
-	memcpy(e->data, o->data, o->f.len);
-	e->f.data = e->data;
+	cf_buf_set(&e->b, &o->f);
 	e->t = now;
 	e->route = o->route;
-	queued(d, o->route);
 }
 
 /*
@@ -312,13 +280,13 @@ static void flush(struct gif *g, uint64_t now)
 			g->n--;
 		}
 		for (i = 0; i < g->n && k < BATCH; i++)
-			fv[k++] = g->q[(g->head + i) % g->cap].f;
+			fv[k++] = *cf_buf_view(&g->q[(g->head + i) % g->cap].b);
 		if (!k)
 			break;
 		e = cio_send(&g->sock, fv, k, &nsent);
 		g->tx += nsent;
 		for (i = 0; i < nsent; i++)
-			sent(d, g->q[(g->head + i) % g->cap].route);
+			gw_engine_sent(d->conf.engine, g->q[(g->head + i) % g->cap].route, 1);
 		g->head = (g->head + nsent) % g->cap;
 		g->n -= nsent;
 		if (!e)

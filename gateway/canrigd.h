@@ -41,9 +41,8 @@
 #define WS_MAX_MIN     1440
 
 struct qent {
-	struct cf_frame f;
-	uint8_t data[CF_MAX_LEN];
-	uint64_t t; /* enqueued */
+	struct cf_buf b; /* the frame: the daemon's one copy of it */
+	uint64_t t;	 /* enqueued */
 	uint16_t route;
 };
 

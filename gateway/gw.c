@@ -21,9 +21,8 @@ struct rate_slot {
 	uint64_t refilled; /* bucket: when tokens were computed */
 	uint64_t due;	   /* held frame: when it may go */
 	uint8_t held;
-	uint8_t next_act; /* action after the rate limit */
-	struct cf_frame f;
-	uint8_t data[CF_MAX_LEN];
+	uint8_t next_act;  /* action after the rate limit */
+	struct cf_buf buf; /* the held frame */
 };
 
 /* A multi-frame request the firewall let start: its CFs may follow. */
@@ -47,15 +46,18 @@ struct route {
 				  * remote frames of its exact ids only */
 };
 
-/* Per source interface: exact ids -> route lists, and the rest. */
+/*
+ * Per source interface: exact ids -> route lists, and the rest.  Built
+ * once, from every route, offloaded or not: the offload marks are flags
+ * the lookups test, so moving a route to the kernel and back allocates
+ * nothing (it happens in the receive path, gwd_offload.c).
+ */
 struct lookup {
 	uint32_t *key;		 /* id | eff << 31 | 1 << 30 (used) */
 	uint32_t *first, *count; /* into the list pool */
-	uint8_t *user;		 /* some route of the id is not offloaded */
 	uint32_t cap;		 /* power of two */
 	uint32_t *fallback;	 /* routes not found by exact id */
 	uint32_t nfallback;
-	int all; /* some route takes every id */
 };
 
 struct gw_engine {
@@ -66,6 +68,10 @@ struct gw_engine {
 	uint32_t *pool;
 	int workshop;
 	unsigned int held; /* frames held by keep-latest limits */
+	/* bytes an action changed, for the emits of one call: a frame no
+	 * action changes goes out as a view of the bytes it came in with */
+	unsigned int nscratch;
+	uint8_t scratch[GW_SCRATCH][CF_MAX_LEN];
 };
 
 const char *gw_drop_name(enum gw_drop d)
@@ -111,7 +117,6 @@ static void free_lookups(struct lookup *lk, uint32_t *pool)
 		free(lk[i].key);
 		free(lk[i].first);
 		free(lk[i].count);
-		free(lk[i].user);
 		free(lk[i].fallback);
 	}
 	free(pool);
@@ -597,13 +602,8 @@ static int build_lookup(struct gw_engine *e, unsigned int src)
 			continue;
 		for (j = 0; j < r->nsel; j++)
 			nexact += r->sel[j].kind == GW_SEL_EXACT;
-		/* can-gw takes an offloaded route's masks and ranges whole */
-		if (e->r[i].kernel)
-			continue;
 		if (!only_exact(r))
 			lk->nfallback++;
-		if (!r->nsel)
-			lk->all = 1;
 	}
 	lk->cap = 16;
 	while (lk->cap < 2 * nexact)
@@ -611,9 +611,8 @@ static int build_lookup(struct gw_engine *e, unsigned int src)
 	lk->key = calloc(lk->cap, sizeof(*lk->key));
 	lk->first = calloc(lk->cap, sizeof(*lk->first));
 	lk->count = calloc(lk->cap, sizeof(*lk->count));
-	lk->user = calloc(lk->cap, sizeof(*lk->user));
 	lk->fallback = calloc(lk->nfallback + 1, sizeof(*lk->fallback));
-	if (!lk->key || !lk->first || !lk->count || !lk->user || !lk->fallback)
+	if (!lk->key || !lk->first || !lk->count || !lk->fallback)
 		return -ENOMEM;
 	/* first pass: count routes per key; second: fill the pool */
 	lk->nfallback = 0;
@@ -622,7 +621,7 @@ static int build_lookup(struct gw_engine *e, unsigned int src)
 
 		if (r->src != src)
 			continue;
-		if (!e->r[i].kernel && !only_exact(r))
+		if (!only_exact(r))
 			lk->fallback[lk->nfallback++] = (uint32_t)i;
 		for (j = 0; j < r->nsel; j++) {
 			uint32_t k;
@@ -634,7 +633,6 @@ static int build_lookup(struct gw_engine *e, unsigned int src)
 			     h = (h + 1) & (lk->cap - 1))
 				;
 			lk->key[h] = k;
-			lk->user[h] |= !e->r[i].kernel;
 			/* the same id twice in one route counts once */
 			if (!lk->count[h] || lk->first[h] != i + 1) {
 				lk->count[h]++;
@@ -708,33 +706,17 @@ static int build_lookups(struct gw_engine *e)
 
 int gw_engine_offload(struct gw_engine *e, const uint8_t *kernel)
 {
-	struct lookup old[GW_MAX_IFS];
-	uint32_t *old_pool = e->pool;
-	uint8_t *was = malloc(e->nr + 1);
 	size_t i;
 
-	if (!was)
-		return -ENOMEM;
-	memcpy(old, e->lk, sizeof(old));
-	memset(e->lk, 0, sizeof(e->lk));
-	e->pool = NULL;
-	for (i = 0; i < e->nr; i++) {
-		was[i] = e->r[i].kernel;
+	for (i = 0; i < e->nr; i++)
 		e->r[i].kernel = kernel ? !!kernel[i] : 0;
-	}
-	if (build_lookups(e)) {
-		/* all as before: the old tables with the old flags */
-		free_lookups(e->lk, e->pool);
-		memcpy(e->lk, old, sizeof(old));
-		e->pool = old_pool;
-		for (i = 0; i < e->nr; i++)
-			e->r[i].kernel = was[i];
-		free(was);
-		return -ENOMEM;
-	}
-	free_lookups(old, old_pool);
-	free(was);
 	return 0;
+}
+
+void gw_engine_offload_route(struct gw_engine *e, size_t i, int on)
+{
+	if (i < e->nr)
+		e->r[i].kernel = !!on;
 }
 
 int gw_engine_route_kernel(const struct gw_engine *e, size_t i)
@@ -1172,7 +1154,7 @@ static struct rate_slot *rate_slot(struct route *r, const struct gw_rate *rt, ui
 
 /* 1: pass now; 0: dropped or held (the slot keeps it). */
 static int rate_pass(struct gw_engine *e, struct route *r, const struct gw_rate *rt,
-		     const struct cf_frame *f, const uint8_t *data, unsigned int next, uint64_t now)
+		     const struct cf_frame *f, unsigned int next, uint64_t now)
 {
 	struct rate_slot *s = rate_slot(r, rt, key_of(f->id, f->flags & CF_EFF), now);
 	uint64_t wait;
@@ -1226,18 +1208,40 @@ static int rate_pass(struct gw_engine *e, struct route *r, const struct gw_rate 
 	s->held = 1;
 	s->due = wait;
 	s->next_act = (uint8_t)next;
-	s->f = *f;
-	memcpy(s->data, data, f->len);
-	s->f.data = s->data;
+	cf_buf_set(&s->buf, f);
 	return 0;
 }
 
-/* Runs actions from a onwards and emits the copies. */
-static unsigned int finish(struct gw_engine *e, unsigned int ri, struct cf_frame *f, uint8_t *data,
-			   size_t a, uint64_t now, struct gw_emit *out, unsigned int max)
+/*
+ * Makes f's bytes writable: the first change copies them into the
+ * call's scratch, zeroed past len (a longer length must not uncover
+ * another frame's bytes).  Returns them, or NULL when the scratch is used
+ * up (the caller drops the frame, as for a full out[]).
+ */
+static uint8_t *writable(struct gw_engine *e, struct cf_frame *f)
+{
+	uint8_t *d;
+
+	if (e->nscratch == GW_SCRATCH)
+		return NULL;
+	d = e->scratch[e->nscratch++];
+	memset(d, 0, CF_MAX_LEN);
+	if (f->data)
+		memcpy(d, f->data, f->len < CF_MAX_LEN ? f->len : CF_MAX_LEN);
+	f->data = d;
+	return d;
+}
+
+/*
+ * Runs actions from a onwards on f (a view whose bytes are the caller's)
+ * and emits it.  Only an action that changes bytes copies them (once).
+ */
+static unsigned int finish(struct gw_engine *e, unsigned int ri, struct cf_frame *f, size_t a,
+			   uint64_t now, struct gw_emit *out, unsigned int max)
 {
 	struct route *r = &e->r[ri];
 	unsigned int n = 0, d;
+	uint8_t *data = NULL; /* f's bytes once writable */
 
 	for (; a < r->s.nact; a++) {
 		const struct gw_action *ac = &r->s.act[a];
@@ -1253,6 +1257,10 @@ static unsigned int finish(struct gw_engine *e, unsigned int ri, struct cf_frame
 			f->id = (f->id + ac->u.id) & idmask;
 			break;
 		case GW_ACT_MOD:
+			if (!data && !(data = writable(e, f))) {
+				r->ctr.dropped[GW_DROP_QUEUE]++;
+				return 0;
+			}
 			apply_mod(&ac->u.mod, f, data);
 			if (!len_valid(f)) {
 				r->ctr.dropped[GW_DROP_ACTION]++;
@@ -1260,13 +1268,17 @@ static unsigned int finish(struct gw_engine *e, unsigned int ri, struct cf_frame
 			}
 			break;
 		case GW_ACT_CSUM:
+			if (!data && !(data = writable(e, f))) {
+				r->ctr.dropped[GW_DROP_QUEUE]++;
+				return 0;
+			}
 			if (gw_csum_apply(&ac->u.csum, &r->e2e[a], f->id, data, f->len)) {
 				r->ctr.dropped[GW_DROP_ACTION]++;
 				return 0;
 			}
 			break;
 		case GW_ACT_RATE:
-			if (!rate_pass(e, r, &ac->u.rate, f, data, (unsigned int)a + 1, now))
+			if (!rate_pass(e, r, &ac->u.rate, f, (unsigned int)a + 1, now))
 				return 0;
 			break;
 		default:
@@ -1291,14 +1303,11 @@ static unsigned int finish(struct gw_engine *e, unsigned int ri, struct cf_frame
 		o->dst = (uint8_t)d;
 		o->route = (uint16_t)ri;
 		o->f = *f;
-		memcpy(o->data, data, f->len);
-		o->f.data = o->data;
 		o->f.ifindex = 0;
 		o->f.dir = CF_DIR_TX;
 		o->f.own = 0;
 		if (!e->spec.ifs[d].fd)
 			o->f.flags &= (uint8_t) ~(CF_FD | CF_BRS | CF_ESI);
-		r->ctr.forwarded++;
 	}
 	return n;
 }
@@ -1309,7 +1318,6 @@ static unsigned int route_frame(struct gw_engine *e, unsigned int ri, const stru
 {
 	struct route *r = &e->r[ri];
 	struct cf_frame w;
-	uint8_t data[CF_MAX_LEN];
 
 	if (!filters_match(&r->s, f)) {
 		r->ctr.dropped[GW_DROP_FILTERED]++;
@@ -1322,10 +1330,7 @@ static unsigned int route_frame(struct gw_engine *e, unsigned int ri, const stru
 		return 0;
 	}
 	w = *f;
-	memset(data, 0, sizeof(data));
-	memcpy(data, f->data, f->len);
-	w.data = data;
-	return finish(e, ri, &w, data, 0, now, out, max);
+	return finish(e, ri, &w, 0, now, out, max);
 }
 
 unsigned int gw_engine_input(struct gw_engine *e, unsigned int src, const struct cf_frame *f,
@@ -1339,6 +1344,7 @@ unsigned int gw_engine_input(struct gw_engine *e, unsigned int src, const struct
 
 	if (src >= e->spec.nifs || (f->flags & CF_ERR))
 		return 0;
+	e->nscratch = 0;
 	lk = &e->lk[src];
 	if (lk->cap) {
 		uint32_t k = key_of(f->id, f->flags & CF_EFF);
@@ -1367,7 +1373,9 @@ unsigned int gw_engine_input(struct gw_engine *e, unsigned int src, const struct
 				continue;
 		} else {
 			ri = b[j++];
-			if (!ids_match(&e->r[ri].s, f))
+			/* can-gw takes an offloaded route's masks and ranges
+			 * whole, remote frames too */
+			if (e->r[ri].kernel || !ids_match(&e->r[ri].s, f))
 				continue;
 		}
 		n += route_frame(e, ri, f, now, out + n, max - n, &matched);
@@ -1385,13 +1393,13 @@ unsigned int gw_engine_timers(struct gw_engine *e, uint64_t now, struct gw_emit 
 
 	if (!e->held)
 		return 0;
+	e->nscratch = 0;
 	for (i = 0; i < e->nr && n < max; i++) {
 		struct route *r = &e->r[i];
 
 		for (k = 0; r->held && k < RATE_SLOTS && n < max; k++) {
 			struct rate_slot *s = &r->rate[k];
 			struct cf_frame f;
-			uint8_t data[CF_MAX_LEN];
 
 			if (!s->held || s->due > now)
 				continue;
@@ -1402,11 +1410,10 @@ unsigned int gw_engine_timers(struct gw_engine *e, uint64_t now, struct gw_emit 
 			s->last = now;
 			if (s->refilled && s->tokens >= NS)
 				s->tokens -= NS;
-			f = s->f;
-			memcpy(data, s->data, f.len);
-			f.data = data;
-			n += finish(e, (unsigned int)i, &f, data, s->next_act, now, out + n,
-				    max - n);
+			/* a view of the slot: it keeps its bytes until the
+			 * next call */
+			f = *cf_buf_view(&s->buf);
+			n += finish(e, (unsigned int)i, &f, s->next_act, now, out + n, max - n);
 		}
 	}
 	return n;
@@ -1465,6 +1472,12 @@ const char *gw_engine_route_name(const struct gw_engine *e, size_t i)
 struct gw_counters *gw_engine_counters(struct gw_engine *e, size_t i)
 {
 	return i < e->nr ? &e->r[i].ctr : NULL;
+}
+
+void gw_engine_sent(struct gw_engine *e, size_t i, uint64_t n)
+{
+	if (i < e->nr)
+		e->r[i].ctr.forwarded += n;
 }
 
 const struct gw_route_spec *gw_engine_route(const struct gw_engine *e, size_t i)
@@ -1552,8 +1565,10 @@ int gw_engine_filters(const struct gw_engine *e, unsigned int src, uint32_t *id,
 	if (src >= e->spec.nifs)
 		return 0;
 	lk = &e->lk[src];
-	if (lk->all)
-		return -1;
+	/* a route in user space that takes every id */
+	for (i = 0; i < lk->nfallback; i++)
+		if (!e->r[lk->fallback[i]].s.nsel && !e->r[lk->fallback[i]].kernel)
+			return -1;
 	/* kernel form: CAN_EFF_FLAG 0x80000000 in id and mask (so 11- and
 	 * 29-bit ids stay apart), CAN_INV_FILTER 0x20000000 in the id.  An
 	 * exact id also has CAN_RTR_FLAG 0x40000000 in its mask: only that
@@ -1566,8 +1581,11 @@ int gw_engine_filters(const struct gw_engine *e, unsigned int src, uint32_t *id,
 		if (!key)
 			continue;
 		any = 1;
-		/* an offloaded id's data frames are the kernel's */
-		if (!lk->user[h])
+		/* an offloaded id's data frames are the kernel's: wanted only
+		 * when some route of the id is in user space */
+		for (i = 0; i < lk->count[h] && e->r[e->pool[lk->first[h] + i]].kernel; i++)
+			;
+		if (i == lk->count[h])
 			continue;
 		eff = !!(key & 1u << 31);
 		if ((unsigned int)n < max) {
@@ -1586,6 +1604,8 @@ int gw_engine_filters(const struct gw_engine *e, unsigned int src, uint32_t *id,
 	for (i = 0; i < lk->nfallback; i++) {
 		const struct gw_route_spec *r = &e->r[lk->fallback[i]].s;
 
+		if (e->r[lk->fallback[i]].kernel)
+			continue;
 		for (k = 0; k < r->nsel; k++) {
 			const struct gw_idsel *s = &r->sel[k];
 			uint32_t full = s->eff ? CF_EFF_MASK : CF_SFF_MASK;

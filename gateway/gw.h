@@ -183,13 +183,22 @@ struct gw_spec {
 	uint8_t hop_limit;   /* 0: cycles are refused */
 };
 
-/* One frame to send. */
+/*
+ * One frame to send: a view.  f.data is borrowed: the bytes of the frame
+ * that came in when no action changed them, else the engine's own
+ * (scratch, or a held frame's).  Valid until the next gw_engine_input()
+ * or gw_engine_timers() on the engine, and bytes of the input frame no
+ * longer than the caller keeps those: copy what must wait (one copy).
+ */
 struct gw_emit {
 	uint8_t dst;	   /* interface index */
 	uint16_t route;	   /* route index, for counters */
-	struct cf_frame f; /* data points at .data */
-	uint8_t data[CF_MAX_LEN];
+	struct cf_frame f; /* header as rewritten; data borrowed, see above */
 };
+
+/* Frames one call may change the bytes of; past that, dropped as
+ * queue-full (as when out[] is full). */
+#define GW_SCRATCH 256
 
 struct gw_engine;
 
@@ -211,7 +220,9 @@ void gw_engine_free(struct gw_engine *e);
 /*
  * Routes frame f received on interface src at time now (ns).  Writes up
  * to max frames to send into out and returns how many; counters are
- * updated (per route: matched, forwarded, dropped[reason]).
+ * updated (per route: matched, dropped[reason]).  forwarded is not: a
+ * frame is forwarded once it went out, which only the caller sees
+ * (gw_engine_sent()).
  */
 unsigned int gw_engine_input(struct gw_engine *e, unsigned int src, const struct cf_frame *f,
 			     uint64_t now, struct gw_emit *out, unsigned int max);
@@ -222,6 +233,11 @@ unsigned int gw_engine_input(struct gw_engine *e, unsigned int src, const struct
  */
 unsigned int gw_engine_timers(struct gw_engine *e, uint64_t now, struct gw_emit *out,
 			      unsigned int max);
+
+/* Counts n frames of route i as forwarded: the caller sent them (the
+ * kernel took them).  An index past the end (a route a reload removed)
+ * is ignored. */
+void gw_engine_sent(struct gw_engine *e, size_t i, uint64_t n);
 
 /* When gw_engine_timers() has work next, or UINT64_MAX. */
 uint64_t gw_engine_deadline(const struct gw_engine *e);
@@ -257,10 +273,13 @@ int gw_engine_filters(const struct gw_engine *e, unsigned int src, uint32_t *id,
  * Marks the routes with kernel[i] != 0 as offloaded (to can-gw, see
  * gw_cgw.h): the engine no longer routes them nor asks kernel filters for
  * them; their counters stay and are the caller's to update.  kernel NULL
- * takes every route back.  Returns 0, or -ENOMEM with everything as
- * before.  Not to be called from inside gw_engine_input().
+ * takes every route back.  Flags only: it allocates nothing and returns
+ * 0.  Not to be called from inside gw_engine_input().
  */
 int gw_engine_offload(struct gw_engine *e, const uint8_t *kernel);
+
+/* The same for route i alone (on: offloaded); past the end: ignored. */
+void gw_engine_offload_route(struct gw_engine *e, size_t i, int on);
 
 /* 1 if route i is offloaded, else 0. */
 int gw_engine_route_kernel(const struct gw_engine *e, size_t i);

@@ -127,27 +127,24 @@ static void offload_reset(struct offload *o)
 
 /*
  * Gives the engine the offload marks: every kernel route, except those
- * still being handed over.  Returns 0 or -ENOMEM (marks as before).
+ * still being handed over.  Flags only, nothing allocated: it runs in the
+ * receive path.
  */
-static int handover_marks(struct gwd *d)
+static void handover_marks(struct gwd *d)
 {
 	struct offload *o = &d->off;
 	size_t i, n = gw_engine_nroutes(d->conf.engine);
-	uint8_t *k;
-	int e;
 
-	if (!o->pending)
-		return gw_engine_offload(d->conf.engine, o->final);
-	k = malloc(n + 1);
-	if (!k)
-		return -ENOMEM;
+	if (!o->pending || !o->final || !o->moving) {
+		gw_engine_offload(d->conf.engine, o->final);
+		return;
+	}
 	for (i = 0; i < n; i++)
-		k[i] = o->final[i] &&
-		       !(o->moving[i] &&
-			 (o->pending >> gw_engine_route(d->conf.engine, i)->src & 1));
-	e = gw_engine_offload(d->conf.engine, k);
-	free(k);
-	return e;
+		gw_engine_offload_route(
+			d->conf.engine, i,
+			o->final[i] &&
+				!(o->moving[i] &&
+				  (o->pending >> gw_engine_route(d->conf.engine, i)->src & 1)));
 }
 
 /*
@@ -160,13 +157,7 @@ static void handover(struct gwd *d, struct gif *g)
 	struct offload *o = &d->off;
 
 	o->pending &= ~(1u << g->idx);
-	if (handover_marks(d)) {
-		/* the engine keeps routing them: doubled frames, none lost */
-		gwd_logmsg(LOG_WARNING, "offload: %s: out of memory handing routes to the kernel",
-			   d->conf.ifname[g->idx]);
-		o->pending |= 1u << g->idx;
-		return;
-	}
+	handover_marks(d);
 	gwd_set_filters(d, g);
 	if (!o->pending)
 		gwd_handover_clear(o);
@@ -388,9 +379,7 @@ void gwd_offload_install(struct gwd *d, struct gw_cgw_route *plan)
 	}
 	o->final = kernel;
 	kernel = NULL;
-	e = handover_marks(d);
-	if (e)
-		goto out_fail;
+	handover_marks(d);
 	gwd_refilter(d);
 	if (old.n) {
 		/* what they routed since the reload's fold counts too */

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -57,6 +58,42 @@ struct cf_frame {
 	uint8_t dir;	      /* enum cf_dir */
 	uint8_t own;	      /* sent by the very socket that received it */
 };
+
+/*
+ * A frame with storage of its own: what a queue slot, a held frame or a
+ * log record keeps.  The view f describes it and, once cf_buf_set() ran,
+ * f.data points at d.  A struct copy copies that pointer as well (it then
+ * points into the original): read a cf_buf through cf_buf_view(), which
+ * points it at the bytes of the cf_buf it is given.
+ */
+struct cf_buf {
+	struct cf_frame f;
+	uint8_t d[CF_MAX_LEN];
+};
+
+/*
+ * Copies f, its header and its len bytes (none when f->data is NULL, as
+ * a remote frame may have), into b.  f may be b's own view.  Returns b's
+ * view, valid as long as b is (and b is not moved).
+ */
+static inline const struct cf_frame *cf_buf_set(struct cf_buf *b, const struct cf_frame *f)
+{
+	size_t n = f->len < CF_MAX_LEN ? f->len : CF_MAX_LEN;
+
+	if (f->data && f->data != b->d)
+		memcpy(b->d, f->data, n);
+	b->f = *f;
+	b->f.data = b->d;
+	return &b->f;
+}
+
+/* Returns b's view with data pointing at b's own bytes (after a struct
+ * copy of b, say); valid as long as b is. */
+static inline const struct cf_frame *cf_buf_view(struct cf_buf *b)
+{
+	b->f.data = b->d;
+	return &b->f;
+}
 
 /* Returns the payload length for a 4-bit DLC (0..15); higher bits ignored. */
 unsigned int cf_dlc2len(unsigned int dlc);

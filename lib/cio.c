@@ -432,7 +432,8 @@ int cio_recv(struct cio_sock *s, struct cio_ring *r)
 
 static void frame_to_kernel(struct canfd_frame *k, const struct cf_frame *f)
 {
-	memset(k, 0, sizeof(*k));
+	/* only what goes out: a classic frame is the first CAN_MTU bytes */
+	memset(k, 0, (f->flags & CF_FD) ? CANFD_MTU : CAN_MTU);
 	if (f->flags & CF_ERR)
 		k->can_id = (f->id & CAN_ERR_MASK) | CAN_ERR_FLAG;
 	else if (f->flags & CF_EFF)
@@ -453,44 +454,69 @@ static void frame_to_kernel(struct canfd_frame *k, const struct cf_frame *f)
 		memcpy(k->data, f->data, f->len);
 }
 
+/* The parts of the send headers that never change, set once per socket
+ * (again if the struct moved: the pointers are into it). */
+static void tx_prepare(struct cio_sock *s)
+{
+	unsigned int i;
+
+	memset(s->txmsg, 0, sizeof(s->txmsg));
+	for (i = 0; i < CIO_TX_BATCH; i++) {
+		s->txiov[i].iov_base = &s->tx[i];
+		s->txmsg[i].msg_hdr.msg_iov = &s->txiov[i];
+		s->txmsg[i].msg_hdr.msg_iovlen = 1;
+		s->txaddr[i].can_family = AF_CAN;
+	}
+	s->txself = s;
+}
+
 int cio_send(struct cio_sock *s, const struct cf_frame *frames, unsigned int n, unsigned int *sent)
 {
 	unsigned int done = 0, i, batch;
-	int r;
+	int r, bad;
 
 	*sent = 0;
-	for (i = 0; i < n; i++)
-		if (cf_validate(&frames[i]))
-			return -EINVAL;
+	if (s->txself != s)
+		tx_prepare(s);
 	while (done < n) {
 		batch = n - done > CIO_TX_BATCH ? CIO_TX_BATCH : n - done;
+		bad = 0;
+		/* checked as it is filled in: what precedes a bad frame goes */
 		for (i = 0; i < batch; i++) {
 			const struct cf_frame *f = &frames[done + i];
 			struct msghdr *h = &s->txmsg[i].msg_hdr;
 
+			if (cf_validate(f)) {
+				bad = 1;
+				break;
+			}
 			frame_to_kernel(&s->tx[i], f);
-			s->txiov[i].iov_base = &s->tx[i];
 			s->txiov[i].iov_len = (f->flags & CF_FD) ? CANFD_MTU : CAN_MTU;
-			memset(h, 0, sizeof(*h));
-			h->msg_iov = &s->txiov[i];
-			h->msg_iovlen = 1;
 			if (f->ifindex && f->ifindex != s->ifindex) {
-				memset(&s->txaddr[i], 0, sizeof(s->txaddr[i]));
-				s->txaddr[i].can_family = AF_CAN;
 				s->txaddr[i].can_ifindex = f->ifindex;
 				h->msg_name = &s->txaddr[i];
 				h->msg_namelen = sizeof(s->txaddr[i]);
+			} else {
+				h->msg_name = NULL;
+				h->msg_namelen = 0;
 			}
 		}
-		r = sendmmsg(s->fd, (struct mmsghdr *)s->txmsg, batch, MSG_DONTWAIT);
-		if (r < 0) {
-			*sent = done;
-			return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+		batch = i;
+		if (batch) {
+			r = sendmmsg(s->fd, (struct mmsghdr *)s->txmsg, batch, MSG_DONTWAIT);
+			if (r < 0) {
+				*sent = done;
+				return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+			}
+			done += (unsigned int)r;
+			if ((unsigned int)r < batch) {
+				/* partial batch: learn why from the next frame */
+				continue;
+			}
 		}
-		done += (unsigned int)r;
-		if ((unsigned int)r < batch) {
-			/* partial batch: learn why from the next frame */
-			continue;
+		if (bad) {
+			*sent = done;
+			return -EINVAL;
 		}
 	}
 	*sent = done;

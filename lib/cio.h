@@ -64,6 +64,7 @@ struct cio_sock {
 	struct cio_mmsg txmsg[CIO_TX_BATCH];
 	struct iovec txiov[CIO_TX_BATCH];
 	struct sockaddr_can txaddr[CIO_TX_BATCH];
+	const struct cio_sock *txself; /* the headers above point into it */
 };
 
 /*
@@ -165,7 +166,8 @@ int cio_recv(struct cio_sock *s, struct cio_ring *r);
  * Send n frames (see the contract at the top of this file).  A frame's
  * ifindex selects the interface when the socket is bound to "any"; 0 means
  * the bound interface.  Returns 0 when all were sent, else a -errno with
- * *sent frames accepted.  Invalid frames give -EINVAL before any is sent.
+ * *sent frames accepted.  An invalid frame (cf_validate()) gives -EINVAL
+ * with the frames before it sent: frames[*sent] is the bad one.
  */
 int cio_send(struct cio_sock *s, const struct cf_frame *frames, unsigned int n, unsigned int *sent);
 

@@ -475,7 +475,7 @@ static int candump_read(struct clog_reader *r, struct clog_rec *rec)
 	p = next_field(p, end, &tok);
 	if (p == tok)
 		return clog_fail(r, (size_t)(p - l) + 1, "missing CAN frame");
-	e = cf_parse(&rec->f, r->data, tok, (size_t)(p - tok), &pe);
+	e = cf_parse(&rec->f, r->cur.d, tok, (size_t)(p - tok), &pe);
 	if (e)
 		return clog_fail(r, (size_t)(tok - l) + pe.col + 1, pe.msg);
 	while (p < end && is_space(*p))
@@ -858,7 +858,7 @@ static int screen_read(struct clog_reader *r, struct clog_rec *rec)
 		e = clog_next_line(r, &l, &n);
 		if (e <= 0)
 			return e;
-		e = scr_parse(r, l, n, rec, r->data, &s);
+		e = scr_parse(r, l, n, rec, r->cur.d, &s);
 		if (e < 0)
 			return clog_fail(r, s.col + 1, s.msg);
 		if (e > 0)

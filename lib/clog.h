@@ -96,7 +96,7 @@ struct clog_reader {
 	uint64_t nread;		   /* records returned */
 	uint64_t nbad;		   /* malformed lines seen */
 	char err[CLOG_ERRMSG_MAX]; /* "file:line:col: message" of the last error */
-	uint8_t data[CF_MAX_LEN];  /* payload of the current record */
+	struct cf_buf cur;	   /* bytes of the current record (its f.data) */
 	/* ASC state */
 	uint64_t asc_base_ns;
 	int asc_hex;	  /* base hex (1) or dec (0) */

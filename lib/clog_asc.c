@@ -172,9 +172,9 @@ static int fill_payload(struct clog_reader *r, struct tok *t, struct clog_rec *r
 					 "fewer data bytes than the length says");
 		if (parse_num(s, n, r->asc_hex ? 16 : 10, &v) || v > 255)
 			return clog_fail(r, (size_t)(s - t->l) + 1, "bad data byte");
-		r->data[i] = (uint8_t)v;
+		r->cur.d[i] = (uint8_t)v;
 	}
-	rec->f.data = r->data;
+	rec->f.data = r->cur.d;
 	rec->f.len = (uint8_t)count;
 	return 0;
 }
@@ -343,11 +343,11 @@ static int asc_read_line(struct clog_reader *r, struct clog_rec *rec)
 		 * (0x80), and readers such as python-can take an error frame
 		 * without a class bit for a 29-bit frame with id 0.
 		 */
-		memset(r->data, 0, 8);
+		memset(r->cur.d, 0, 8);
 		rec->f.flags = CF_ERR;
 		rec->f.id = ASC_ERR_BUSERROR;
 		rec->f.len = 8;
-		rec->f.data = r->data;
+		rec->f.data = r->cur.d;
 		set_ifname(r, rec, ch);
 		return 1;
 	}

@@ -79,13 +79,27 @@ static struct cf_frame fr(uint32_t id, uint8_t flags, const char *hex, uint8_t *
 	return f;
 }
 
+/* As the daemon does: route, then count what "went out" as forwarded.
+ * The emits may be views of the input's bytes: b outlives the call. */
 static unsigned int in(struct gw_engine *e, unsigned int src, uint32_t id, uint8_t flags,
 		       const char *hex, uint64_t now)
 {
-	uint8_t b[64];
+	static uint8_t b[64];
 	struct cf_frame f = fr(id, flags, hex, b);
+	unsigned int n = gw_engine_input(e, src, &f, now, out, 16), k;
 
-	return gw_engine_input(e, src, &f, now, out, 16);
+	for (k = 0; k < n; k++)
+		gw_engine_sent(e, out[k].route, 1);
+	return n;
+}
+
+static unsigned int tm(struct gw_engine *e, uint64_t now)
+{
+	unsigned int n = gw_engine_timers(e, now, out, 16), k;
+
+	for (k = 0; k < n; k++)
+		gw_engine_sent(e, out[k].route, 1);
+	return n;
 }
 
 static int data_is(const struct gw_emit *o, const char *hex)
@@ -346,8 +360,8 @@ static void test_rate(void)
 	CU_ASSERT_EQUAL(in(e, 1, 0x200, 0, "02", 1020 * MS), 0);
 	CU_ASSERT_EQUAL(in(e, 1, 0x200, 0, "03", 1040 * MS), 0);
 	CU_ASSERT_EQUAL(gw_engine_deadline(e), 1100 * MS);
-	CU_ASSERT_EQUAL(gw_engine_timers(e, 1099 * MS, out, 16), 0);
-	CU_ASSERT_EQUAL(gw_engine_timers(e, 1100 * MS, out, 16), 1);
+	CU_ASSERT_EQUAL(tm(e, 1099 * MS), 0);
+	CU_ASSERT_EQUAL(tm(e, 1100 * MS), 1);
 	CU_ASSERT(data_is(&out[0], "03") && out[0].f.id == 0x201);
 	CU_ASSERT_EQUAL(gw_engine_deadline(e), UINT64_MAX);
 	CU_ASSERT_EQUAL(gw_engine_counters(e, 1)->dropped[GW_DROP_RATE], 1);
@@ -941,6 +955,49 @@ static void test_offload(void)
 	gw_engine_free(e);
 }
 
+/*
+ * One copy per forwarded frame: an emit is a view of the bytes that came
+ * in unless an action changed them; a changed frame gets bytes of its own
+ * (zeroed past its length) and the input stays as it was.  forwarded is
+ * the caller's count, of frames it sent.
+ */
+static void test_emit_views(void)
+{
+	struct gw_route_spec *r;
+	struct gw_action *a;
+	struct gw_engine *e;
+	uint8_t b[8] = {0x11, 0x22, 0x33, 0x44, 0xAA, 0xBB, 0xCC, 0xDD};
+	struct cf_frame f;
+
+	spec_init();
+	r = route("plain", 0, 1u << 1 | 1u << 2);
+	sel(r, GW_SEL_EXACT, 0x100, 0, 0, 0);
+	act(r, GW_ACT_ID_SET)->u.id = 0x101; /* the header only */
+	r = route("grow", 0, 1u << 1);
+	sel(r, GW_SEL_EXACT, 0x100, 0, 0, 0);
+	a = act(r, GW_ACT_MOD);
+	a->u.mod.op = GW_MOD_SET;
+	a->u.mod.fields = GW_MOD_LEN;
+	a->u.mod.len = 8;
+	e = gw_engine_new(&spec, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	memset(&f, 0, sizeof(f));
+	f.id = 0x100;
+	f.len = 4;
+	f.data = b;
+	CU_ASSERT_EQUAL_FATAL(gw_engine_input(e, 0, &f, 0, out, 16), 3);
+	CU_ASSERT(out[0].f.data == b && out[1].f.data == b && out[0].f.id == 0x101);
+	CU_ASSERT(out[2].f.data != b && out[2].f.len == 8);
+	CU_ASSERT_EQUAL(memcmp(out[2].f.data, "\x11\x22\x33\x44\0\0\0\0", 8), 0);
+	CU_ASSERT_EQUAL(b[4], 0xAA);
+	CU_ASSERT_EQUAL(gw_engine_counters(e, 0)->matched, 1);
+	CU_ASSERT_EQUAL(gw_engine_counters(e, 0)->forwarded, 0);
+	gw_engine_sent(e, out[0].route, 2);
+	gw_engine_sent(e, 99, 1); /* a route a reload removed */
+	CU_ASSERT_EQUAL(gw_engine_counters(e, 0)->forwarded, 2);
+	gw_engine_free(e);
+}
+
 static void test_adopt(void)
 {
 	struct gw_route_spec *r;
@@ -1024,7 +1081,8 @@ static int register_gw_tests(void)
 	    !CU_add_test(s, "load errors, loop check", test_load_errors) ||
 	    !CU_add_test(s, "kernel filters", test_kernel_filters) ||
 	    !CU_add_test(s, "routes offloaded to can-gw", test_offload) ||
-	    !CU_add_test(s, "counters across a reload", test_adopt))
+	    !CU_add_test(s, "counters across a reload", test_adopt) ||
+	    !CU_add_test(s, "emits are views; forwarded counted at send", test_emit_views))
 		return CU_get_error();
 	return 0;
 }

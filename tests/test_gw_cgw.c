@@ -1675,7 +1675,7 @@ static void test_model(void)
 				if (ko.can_id != can_id_of(&eo[m].f) || ko.len != eo[m].f.len ||
 				    !ko.fd != !(eo[m].f.flags & CF_FD) ||
 				    (!(eo[m].f.flags & CF_RTR) &&
-				     memcmp(ko.data, eo[m].data, ko.len)))
+				     memcmp(ko.data, eo[m].f.data, ko.len)))
 					bad++;
 				m++;
 			}

@@ -20,7 +20,8 @@ static int load(const char *yaml)
 
 static unsigned int route(unsigned int src, uint32_t id, uint8_t flags, struct gw_emit *out)
 {
-	uint8_t d[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+	/* static: the emits may be views of it */
+	static uint8_t d[8] = {1, 2, 3, 4, 5, 6, 7, 8};
 	struct cf_frame f;
 
 	memset(&f, 0, sizeof(f));
@@ -284,7 +285,7 @@ static void test_control_rights(void)
 
 static unsigned int send_hex(unsigned int src, uint32_t id, const char *hex, struct gw_emit *out)
 {
-	uint8_t d[64];
+	static uint8_t d[64]; /* the emits may be views of it */
 	struct cf_frame f;
 	unsigned int i, v;
 

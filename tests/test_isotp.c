@@ -16,7 +16,7 @@
 
 /* A bus log: every frame put on the bus, with the time it was sent. */
 struct bus {
-	struct isotp_frame fr[4096];
+	struct cf_buf fr[4096];
 	uint64_t t[4096];
 	unsigned int n;
 	unsigned int ev_a, ev_b;
@@ -24,11 +24,11 @@ struct bus {
 	int no_confirm; /* A's frames are never confirmed */
 };
 
-static void note(struct bus *bus, const struct isotp_frame *f, uint64_t now)
+static void note(struct bus *bus, const struct cf_buf *f, uint64_t now)
 {
 	if (bus->n < 4096) {
 		bus->fr[bus->n] = *f;
-		bus->fr[bus->n].f.data = bus->fr[bus->n].data;
+		cf_buf_view(&bus->fr[bus->n]);
 		bus->t[bus->n] = now;
 	}
 	bus->n++;
@@ -37,7 +37,7 @@ static void note(struct bus *bus, const struct isotp_frame *f, uint64_t now)
 /* Moves frames both ways until neither side has anything due at now. */
 static void pump(struct bus *bus, struct isotp *a, struct isotp *b, uint64_t now)
 {
-	struct isotp_frame out[64];
+	struct cf_buf out[64];
 	unsigned int n, i, moved;
 
 	do {
@@ -146,24 +146,24 @@ static void test_lengths_classic(void)
 	/* single frame layout, padded to 8 with 0xCC */
 	transfer(&c, 3, &bus);
 	CU_ASSERT_EQUAL(bus.fr[0].f.len, 8);
-	CU_ASSERT_EQUAL(bus.fr[0].data[0], 0x03);
-	CU_ASSERT_EQUAL(bus.fr[0].data[4], 0xCC);
-	CU_ASSERT_EQUAL(bus.fr[0].data[7], 0xCC);
+	CU_ASSERT_EQUAL(bus.fr[0].d[0], 0x03);
+	CU_ASSERT_EQUAL(bus.fr[0].d[4], 0xCC);
+	CU_ASSERT_EQUAL(bus.fr[0].d[7], 0xCC);
 	/* first frame: 1L LL, then a 30 00 00 flow control from B */
 	transfer(&c, 4095, &bus);
-	CU_ASSERT_EQUAL(bus.fr[0].data[0], 0x1F);
-	CU_ASSERT_EQUAL(bus.fr[0].data[1], 0xFF);
+	CU_ASSERT_EQUAL(bus.fr[0].d[0], 0x1F);
+	CU_ASSERT_EQUAL(bus.fr[0].d[1], 0xFF);
 	CU_ASSERT_EQUAL(bus.fr[1].f.id, 0x7E8);
-	CU_ASSERT_EQUAL(bus.fr[1].data[0], 0x30);
-	CU_ASSERT_EQUAL(bus.fr[2].data[0], 0x21);
-	CU_ASSERT_EQUAL(bus.fr[16].data[0], 0x2F);
-	CU_ASSERT_EQUAL(bus.fr[17].data[0], 0x20); /* SN wraps 15 -> 0 */
+	CU_ASSERT_EQUAL(bus.fr[1].d[0], 0x30);
+	CU_ASSERT_EQUAL(bus.fr[2].d[0], 0x21);
+	CU_ASSERT_EQUAL(bus.fr[16].d[0], 0x2F);
+	CU_ASSERT_EQUAL(bus.fr[17].d[0], 0x20); /* SN wraps 15 -> 0 */
 	/* past 4095 on classic: the 2016 escape first frame, 10 00 + 32 bits */
 	transfer(&c, 4096, &bus);
-	CU_ASSERT_EQUAL(bus.fr[0].data[0], 0x10);
-	CU_ASSERT_EQUAL(bus.fr[0].data[1], 0x00);
-	CU_ASSERT_EQUAL(bus.fr[0].data[4], 0x10);
-	CU_ASSERT_EQUAL(bus.fr[0].data[5], 0x00);
+	CU_ASSERT_EQUAL(bus.fr[0].d[0], 0x10);
+	CU_ASSERT_EQUAL(bus.fr[0].d[1], 0x00);
+	CU_ASSERT_EQUAL(bus.fr[0].d[4], 0x10);
+	CU_ASSERT_EQUAL(bus.fr[0].d[5], 0x00);
 	CU_ASSERT_EQUAL(bus.n, 1 + 1 + (4096 - 2 + 6) / 7);
 	transfer(&c, 100000, &bus);
 	{
@@ -182,7 +182,7 @@ static void test_lengths_classic(void)
 	transfer(&c, 20, &bus);		     /* FF 6 + CF 7 + CF 7 */
 	CU_ASSERT_EQUAL(bus.fr[1].f.len, 3); /* FC unpadded */
 	CU_ASSERT_EQUAL(bus.fr[3].f.len, 8);
-	CU_ASSERT_EQUAL(bus.fr[3].data[0], 0x22);
+	CU_ASSERT_EQUAL(bus.fr[3].d[0], 0x22);
 	CU_ASSERT_EQUAL(bus.n, 4);
 }
 
@@ -200,26 +200,26 @@ static void test_lengths_fd(void)
 	transfer(&c, 7, &bus);
 	CU_ASSERT_EQUAL(bus.fr[0].f.len, 8);
 	CU_ASSERT(bus.fr[0].f.flags & CF_FD);
-	CU_ASSERT_EQUAL(bus.fr[0].data[0], 0x07);
+	CU_ASSERT_EQUAL(bus.fr[0].d[0], 0x07);
 	/* 8..62 bytes: escape SF 00 LL, padded to an FD length */
 	transfer(&c, 62, &bus);
 	CU_ASSERT_EQUAL(bus.n, 1);
-	CU_ASSERT_EQUAL(bus.fr[0].data[0], 0x00);
-	CU_ASSERT_EQUAL(bus.fr[0].data[1], 62);
+	CU_ASSERT_EQUAL(bus.fr[0].d[0], 0x00);
+	CU_ASSERT_EQUAL(bus.fr[0].d[1], 62);
 	CU_ASSERT_EQUAL(bus.fr[0].f.len, 64);
 	transfer(&c, 10, &bus);
 	CU_ASSERT_EQUAL(bus.fr[0].f.len, 12);
 	/* 63: FF with 62 bytes, then one CF */
 	transfer(&c, 63, &bus);
 	CU_ASSERT_EQUAL(bus.n, 3);
-	CU_ASSERT_EQUAL(bus.fr[0].data[0], 0x10);
-	CU_ASSERT_EQUAL(bus.fr[0].data[1], 63);
+	CU_ASSERT_EQUAL(bus.fr[0].d[0], 0x10);
+	CU_ASSERT_EQUAL(bus.fr[0].d[1], 63);
 	/* over 4095: escape FF 10 00 + 32-bit length */
 	transfer(&c, 4096, &bus);
-	CU_ASSERT_EQUAL(bus.fr[0].data[0], 0x10);
-	CU_ASSERT_EQUAL(bus.fr[0].data[1], 0x00);
-	CU_ASSERT_EQUAL(bus.fr[0].data[4], 0x10);
-	CU_ASSERT_EQUAL(bus.fr[0].data[5], 0x00);
+	CU_ASSERT_EQUAL(bus.fr[0].d[0], 0x10);
+	CU_ASSERT_EQUAL(bus.fr[0].d[1], 0x00);
+	CU_ASSERT_EQUAL(bus.fr[0].d[4], 0x10);
+	CU_ASSERT_EQUAL(bus.fr[0].d[5], 0x00);
 	/* last CF of an unpadded FD message: a valid FD length */
 	c.pad = 0;
 	transfer(&c, 62 + 63 + 10, &bus); /* FF 62, CF 63, CF 10 -> 12 */
@@ -236,11 +236,11 @@ static void test_addressing(void)
 	c.rx_ae = 0xAA;
 	transfer(&c, 6, &bus);
 	CU_ASSERT_EQUAL(bus.n, 1);
-	CU_ASSERT_EQUAL(bus.fr[0].data[0], 0x55);
-	CU_ASSERT_EQUAL(bus.fr[0].data[1], 0x06);
+	CU_ASSERT_EQUAL(bus.fr[0].d[0], 0x55);
+	CU_ASSERT_EQUAL(bus.fr[0].d[1], 0x06);
 	transfer(&c, 7, &bus);
 	CU_ASSERT_EQUAL(bus.n, 3); /* FF + FC + CF */
-	CU_ASSERT_EQUAL(bus.fr[1].data[0], 0xAA);
+	CU_ASSERT_EQUAL(bus.fr[1].d[0], 0xAA);
 	transfer(&c, 300, &bus);
 	/* normal fixed 29-bit */
 	cfg_classic(&c);
@@ -288,7 +288,7 @@ static void test_flow_control(void)
 {
 	struct isotp_cfg c;
 	struct isotp a;
-	struct isotp_frame out[64];
+	struct cf_buf out[64];
 	static uint8_t msg[100];
 	static const uint8_t wait[8] = {0x31, 0, 0, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC};
 	static const uint8_t cts[8] = {0x30, 2, 0, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC};
@@ -345,7 +345,7 @@ static void test_flow_control(void)
 		CU_ASSERT_EQUAL(inject(&b, 0x7E8, ff, 8, 0), ISOTP_EV_RX_ERR);
 		CU_ASSERT_EQUAL(b.rx_err, -EMSGSIZE);
 		CU_ASSERT_EQUAL(isotp_output(&b, 0, out, 64), 1);
-		CU_ASSERT_EQUAL(out[0].data[0], 0x32);
+		CU_ASSERT_EQUAL(out[0].d[0], 0x32);
 	}
 }
 
@@ -354,7 +354,7 @@ static void test_sequence_and_restart(void)
 	struct isotp_cfg c;
 	struct isotp b;
 	uint8_t buf[256];
-	struct isotp_frame out[4];
+	struct cf_buf out[4];
 	static const uint8_t ff[8] = {0x10, 20, 1, 2, 3, 4, 5, 6};
 	static const uint8_t cf1[8] = {0x21, 7, 8, 9, 10, 11, 12, 13};
 	static const uint8_t cf3[8] = {0x23, 7, 8, 9, 10, 11, 12, 13};
@@ -416,7 +416,7 @@ static void test_timeouts(void)
 	struct isotp_cfg c;
 	struct isotp a, b;
 	static uint8_t msg[100], got[200];
-	struct isotp_frame out[64];
+	struct cf_buf out[64];
 
 	cfg_classic(&c);
 	/* N_Bs: the receiver's FC never arrives */
@@ -495,7 +495,7 @@ static void test_stmin(void)
 	c.bs = 4;
 	transfer(&c, 200, &bus);
 	for (i = 1; i < bus.n; i++) {
-		if ((bus.fr[i].data[0] >> 4) != 2 || (bus.fr[i - 1].data[0] >> 4) != 2)
+		if ((bus.fr[i].d[0] >> 4) != 2 || (bus.fr[i - 1].d[0] >> 4) != 2)
 			continue;
 		CU_ASSERT(bus.t[i] - bus.t[i - 1] >= 5 * MS);
 		cfs++;
@@ -505,13 +505,13 @@ static void test_stmin(void)
 	c.stmin = 0xF3;
 	transfer(&c, 100, &bus);
 	for (i = 3; i < bus.n; i++)
-		if ((bus.fr[i - 1].data[0] >> 4) == 2 && (bus.fr[i].data[0] >> 4) == 2)
+		if ((bus.fr[i - 1].d[0] >> 4) == 2 && (bus.fr[i].d[0] >> 4) == 2)
 			CU_ASSERT(bus.t[i] - bus.t[i - 1] >= 300000);
 	/* forcing our own STmin overrides the peer's */
 	c.force_stmin_us = 2000;
 	transfer(&c, 100, &bus);
 	for (i = 3; i < bus.n; i++)
-		if ((bus.fr[i - 1].data[0] >> 4) == 2 && (bus.fr[i].data[0] >> 4) == 2)
+		if ((bus.fr[i - 1].d[0] >> 4) == 2 && (bus.fr[i].d[0] >> 4) == 2)
 			CU_ASSERT(bus.t[i] - bus.t[i - 1] >= 2 * MS);
 }
 
@@ -545,7 +545,7 @@ static void test_garbage(void)
 	uint8_t d[64];
 	uint64_t x = 0x1234567887654321ull, t = 0;
 	unsigned int i, k;
-	struct isotp_frame out[8];
+	struct cf_buf out[8];
 
 	cfg_classic(&c);
 	c.tx_dl = 64;
@@ -585,7 +585,7 @@ static void test_functional(void)
 	static const uint8_t cf[8] = {0x21, 0x01, 0x02, 0x03, 0xCC, 0xCC, 0xCC, 0xCC};
 	static const uint8_t sf[8] = {0x03, 0x22, 0xF1, 0x90, 0xCC, 0xCC, 0xCC, 0xCC};
 	static const uint8_t msg[8] = {1, 2, 3, 4, 5, 6, 7, 8};
-	struct isotp_frame out[8];
+	struct cf_buf out[8];
 	struct cf_frame f;
 
 	cfg_classic(&c);
@@ -621,7 +621,7 @@ static void test_functional(void)
 	f.data = ff;
 	CU_ASSERT_EQUAL(isotp_input(&b, &f, 0), ISOTP_EV_RX_FF);
 	CU_ASSERT_EQUAL(isotp_output(&b, 0, out, 8), 1);
-	CU_ASSERT_EQUAL(out[0].data[0], 0x30);
+	CU_ASSERT_EQUAL(out[0].d[0], 0x30);
 	isotp_sent(&b, 1, 0);
 	/* a stall of our own pushes N_Cr back: the peer is not blamed */
 	CU_ASSERT_EQUAL(isotp_deadline(&b), 1000 * MS);

@@ -551,7 +551,7 @@ static void deliver(int k, unsigned int ev)
 /* One millisecond of bus time. */
 static void bus_step(void)
 {
-	struct isotp_frame q[256];
+	struct cf_buf q[256];
 	int from[256];
 	unsigned int nq = 0, i, n;
 	int k, e, f;

@@ -81,22 +81,22 @@ size_t isotp_max_len(const struct isotp *c)
 }
 
 /* Starts a frame to send: address byte, returns where the PCI goes. */
-static uint8_t *frame_begin(const struct isotp *c, struct isotp_frame *o)
+static uint8_t *frame_begin(const struct isotp *c, struct cf_buf *o)
 {
 	memset(&o->f, 0, sizeof(o->f));
 	o->f.id = c->cfg.tx_id;
-	o->f.data = o->data;
+	o->f.data = o->d;
 	if (c->cfg.tx_eff)
 		o->f.flags |= CF_EFF;
 	if (c->cfg.tx_ae >= 0) {
-		o->data[0] = (uint8_t)c->cfg.tx_ae;
-		return o->data + 1;
+		o->d[0] = (uint8_t)c->cfg.tx_ae;
+		return o->d + 1;
 	}
-	return o->data;
+	return o->d;
 }
 
 /* Sets the final length: padded to full size, or to a valid FD length. */
-static void frame_end(const struct isotp *c, struct isotp_frame *o, size_t len)
+static void frame_end(const struct isotp *c, struct cf_buf *o, size_t len)
 {
 	size_t full = len;
 
@@ -113,7 +113,7 @@ static void frame_end(const struct isotp *c, struct isotp_frame *o, size_t len)
 		full = 8;
 	}
 	if (full > len)
-		memset(o->data + len, c->cfg.pad_byte, full - len);
+		memset(o->d + len, c->cfg.pad_byte, full - len);
 	o->f.len = (uint8_t)full;
 }
 
@@ -161,21 +161,21 @@ static unsigned int rx_fail(struct isotp *c, int err, const char *timer)
 
 /* ---- output */
 
-static void out_fc(struct isotp *c, struct isotp_frame *o)
+static void out_fc(struct isotp *c, struct cf_buf *o)
 {
 	uint8_t *p = frame_begin(c, o);
 
 	p[0] = (uint8_t)(c->fc_pending - 1);
 	p[1] = c->cfg.bs;
 	p[2] = c->cfg.stmin;
-	frame_end(c, o, (size_t)(p + 3 - o->data));
+	frame_end(c, o, (size_t)(p + 3 - o->d));
 	c->fc_pending = 0;
 }
 
-static void out_first(struct isotp *c, struct isotp_frame *o)
+static void out_first(struct isotp *c, struct cf_buf *o)
 {
 	uint8_t *p = frame_begin(c, o);
-	size_t hdr = (size_t)(p - o->data), room;
+	size_t hdr = (size_t)(p - o->d), room;
 
 	if (c->tx_len <= sf_max(c)) {
 		if (c->tx_len <= 7u - hdr) {
@@ -205,7 +205,7 @@ static void out_first(struct isotp *c, struct isotp_frame *o)
 		p[5] = (uint8_t)c->tx_len;
 		p += 6;
 	}
-	room = c->cfg.tx_dl - (size_t)(p - o->data);
+	room = c->cfg.tx_dl - (size_t)(p - o->d);
 	memcpy(p, c->tx_buf, room);
 	c->tx_pos = room;
 	/* a first frame always fills the link's frame */
@@ -218,10 +218,10 @@ static void out_first(struct isotp *c, struct isotp_frame *o)
 	c->tx_state = ISOTP_TX_WAIT_FC;
 }
 
-static void out_cf(struct isotp *c, struct isotp_frame *o)
+static void out_cf(struct isotp *c, struct cf_buf *o)
 {
 	uint8_t *p = frame_begin(c, o);
-	size_t hdr = (size_t)(p - o->data);
+	size_t hdr = (size_t)(p - o->d);
 	size_t room = c->cfg.tx_dl - hdr - 1, n = c->tx_len - c->tx_pos;
 
 	if (n > room)
@@ -248,7 +248,7 @@ static void out_cf(struct isotp *c, struct isotp_frame *o)
 	}
 }
 
-unsigned int isotp_output(struct isotp *c, uint64_t now, struct isotp_frame *out, unsigned int max)
+unsigned int isotp_output(struct isotp *c, uint64_t now, struct cf_buf *out, unsigned int max)
 {
 	unsigned int n = 0;
 

@@ -81,12 +81,6 @@ void isotp_cfg_fixed(struct isotp_cfg *c, uint8_t ta, uint8_t sa, int functional
 enum isotp_tx_state { ISOTP_TX_IDLE, ISOTP_TX_FIRST, ISOTP_TX_WAIT_FC, ISOTP_TX_CF, ISOTP_TX_LAST };
 enum isotp_rx_state { ISOTP_RX_IDLE, ISOTP_RX_CF };
 
-/* One frame to send; data lives in the struct. */
-struct isotp_frame {
-	struct cf_frame f;
-	uint8_t data[CF_MAX_LEN];
-};
-
 struct isotp {
 	struct isotp_cfg cfg;
 
@@ -149,12 +143,14 @@ void isotp_tx_abort(struct isotp *c);
 unsigned int isotp_input(struct isotp *c, const struct cf_frame *f, uint64_t now);
 
 /*
- * Hands out up to max frames due now into out[].  Returns the number; the
- * caller sends them in order and confirms with isotp_sent().  Nothing more
+ * Hands out up to max frames due now into out[] (each a cf_buf: its view
+ * points at its own bytes; read it through cf_buf_view() after moving it).
+ * Returns the number; the caller sends them in order and confirms with
+ * isotp_sent().  Nothing more
  * comes out until the batch is confirmed.  With STmin 0 a whole block
  * comes out in one call.
  */
-unsigned int isotp_output(struct isotp *c, uint64_t now, struct isotp_frame *out, unsigned int max);
+unsigned int isotp_output(struct isotp *c, uint64_t now, struct cf_buf *out, unsigned int max);
 
 /*
  * Confirms that the first n frames handed out were sent at time now (the

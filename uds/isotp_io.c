@@ -28,7 +28,7 @@ static void deliver(struct isotp_io *io, unsigned int i, unsigned int ev)
 static int wants_echo(const struct isotp_io *io, unsigned int n)
 {
 	const struct isotp *c = io->ch[io->owner];
-	const struct isotp_frame *f = &io->out[io->next];
+	const struct cf_buf *f = &io->out[io->next];
 	unsigned int pci = c->cfg.tx_ae >= 0;
 
 	return n == 1 && io->echo[io->owner] && c->tx_stmin_ns && c->tx_state == ISOTP_TX_CF &&

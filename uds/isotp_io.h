@@ -56,7 +56,7 @@ struct isotp_io {
 	void *other_ctx;
 	struct can_filter filt[2 * ISOTP_IO_MAX_CH + 1];
 	unsigned int nfilt;
-	struct isotp_frame out[ISOTP_IO_BATCH];
+	struct cf_buf out[ISOTP_IO_BATCH];
 	unsigned int nout, next; /* batch handed out, frames taken so far */
 	unsigned int owner;	 /* channel the batch came from */
 	int await_echo;		 /* a CF's confirmation waits for its echo */

@@ -238,6 +238,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct gw_spec spec;
 	struct gw_engine *e;
 	struct gw_emit out[16];
+	struct cf_buf ob[16];
 	struct isotp_cfg cfg;
 	char err[256];
 	unsigned int nr, i, k, nrx = 0, aset;
@@ -425,14 +426,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (gw_engine_route(e, out[k].route)->fw &&
 			    (out[k].f.len != f.len || memcmp(out[k].f.data, p, f.len)))
 				__builtin_trap();
-		if (ctl & 32)
-			n += gw_engine_timers(e, now + MS, out + n, 16 - n);
+		/* the emits are views, valid until the engine's next call:
+		 * keep them as the daemon's queue does */
+		for (k = 0; k < n; k++)
+			out[k].f = *cf_buf_set(&ob[k], &out[k].f);
+		if (ctl & 32) {
+			unsigned int m = gw_engine_timers(e, now + MS, out + n, 16 - n);
+
+			for (k = n; k < n + m; k++)
+				out[k].f = *cf_buf_set(&ob[k], &out[k].f);
+			n += m;
+		}
 		free(p);
 		for (k = 0; k < n; k++) {
 			if (out[k].dst != PT)
 				continue;
 			for (i = 0; i < nrx; i++) {
-				struct isotp_frame fo[16];
+				struct cf_buf fo[16];
 				unsigned int ev = isotp_input(&rx[i], &out[k].f, now);
 
 				/* the request an ECU got: allowed, or an id no

@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static uint8_t rxbuf[8192], msg[3000];
 	struct isotp_cfg cfg;
 	struct isotp c;
-	struct isotp_frame out[16];
+	struct cf_buf out[16];
 	size_t pos = 0;
 	uint64_t now = 0;
 
