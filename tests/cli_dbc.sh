@@ -5,36 +5,10 @@
 # the DBC does not know; dump and encode speak JSON, check refuses it;
 # dump finds a message by hex id as encode does.  Prints one PASS/FAIL line
 # per check and "cli_dbc: N passed, N failed"; exits 1 on any failure.
-set -u
-cd "$(dirname "$0")/.." || exit 1
-CANRIG=${CANRIG:-$PWD/build/canrig}
+# shellcheck source=SCRIPTDIR/harness.sh
+. "$(dirname "$0")/harness.sh" || exit 1
 D=$PWD/tests/data
 DBC=$D/demo.dbc
-PY=/usr/bin/python3
-WORK=$(mktemp -d /tmp/canrig-dbc.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
-pass=0
-fail=0
-
-# the first line of the command that failed, with its line number
-failed() { echo "failed: line $1: ${2%%$'\n'*}"; }
-
-check() { # NAME FUNC
-	# not inside 'if': bash ignores set -e there, even in a subshell, and
-	# only the last command of FUNC would count
-	local rc=0
-	(cd "$WORK" && set -eE && trap 'failed $LINENO "$BASH_COMMAND"' ERR && "$2") \
-		>"$WORK/$1.out" 2>&1
-	rc=$?
-	if [ "$rc" -eq 0 ]; then
-		pass=$((pass + 1))
-		echo "PASS $1"
-	else
-		fail=$((fail + 1))
-		echo "FAIL $1"
-		sed 's/^/    /' "$WORK/$1.out" | tail -20
-	fi
-}
 
 # xrc WANT OUT CMD...: runs canrig CMD with stdout in OUT, stderr in
 # OUT.err, and fails unless its status is WANT
@@ -242,5 +216,4 @@ check encode_json encode_json
 check refused_options refused_options
 check dump_by_id dump_by_id
 check dbc_with_bad_line_loads dbc_with_bad_line_loads
-echo "cli_dbc: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary

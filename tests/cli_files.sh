@@ -5,16 +5,10 @@
 # directory; a YAML file that was read but is wrong exits 2.  Needs no
 # bus: every file is checked before an interface is opened.  Prints one
 # PASS/FAIL line per check and "cli_files: N passed, N failed".
-set -u
-cd "$(dirname "$0")/.." || exit 1
-CANRIG=${CANRIG:-$PWD/build/canrig}
-CANRIGD=${CANRIGD:-$(dirname "$CANRIG")/canrigd}
+# shellcheck source=SCRIPTDIR/harness.sh
+. "$(dirname "$0")/harness.sh" || exit 1
 DBC=$PWD/tests/data/demo.dbc
-WORK=$(mktemp -d /tmp/canrig-files.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
 mkdir "$WORK/dir"
-pass=0
-fail=0
 
 # one_line RC PREFIX FILE REASON CMD...: CMD exits RC with exactly one
 # line on stderr: "PREFIX: ", then "FILE:" (a place may follow), and REASON
@@ -29,22 +23,6 @@ one_line() {
 		echo "  $*: exit $rc (want $want), $n lines (want 1):" >&2
 		sed 's/^/    /' "$WORK/err" >&2
 		return 1
-	fi
-}
-
-check() { # NAME FUNC
-	(
-		cd "$WORK" || exit 1
-		set -e
-		"$2"
-	) >"$WORK/$1.log" 2>&1
-	if [ $? -eq 0 ]; then
-		pass=$((pass + 1))
-		echo "PASS $1"
-	else
-		fail=$((fail + 1))
-		echo "FAIL $1"
-		sed 's/^/    /' "$WORK/$1.log" | tail -20
 	fi
 }
 
@@ -106,5 +84,4 @@ check log_files log_files
 check yaml_files yaml_files
 check diag_files diag_files
 check yaml_wrong yaml_wrong
-echo "cli_files: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary

@@ -6,57 +6,10 @@
 # start, and canrig gw prints canrigd's refusals as "canrig gw: ..." (a
 # stand-in control socket answers).  Prints one PASS/FAIL line per check
 # and "cli_gw: N passed, N failed"; exits 1 on any failure.
-set -u
-cd "$(dirname "$0")/.." || exit 1
-CANRIG=${CANRIG:-$PWD/build/canrig}
-CANRIGD=${CANRIGD:-$(dirname "$CANRIG")/canrigd}
+# shellcheck source=SCRIPTDIR/harness.sh
+. "$(dirname "$0")/harness.sh" || exit 1
 MAN=$PWD/man/canrigd.8
 VERSION=$(sed -n 's/^VERSION *= *//p' Makefile)
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
-WORK=$(mktemp -d /tmp/canrig-gw.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
-pass=0
-fail=0
-
-check() { # NAME FUNC
-	# not in an if or || list: set -e would be ignored in FUNC there
-	(
-		cd "$WORK" || exit 1
-		set -e
-		"$2"
-	) >"$WORK/$1.out" 2>&1
-	if [ $? -eq 0 ]; then
-		pass=$((pass + 1))
-		echo "PASS $1"
-	else
-		fail=$((fail + 1))
-		echo "FAIL $1"
-		sed 's/^/    /' "$WORK/$1.out" | tail -30
-	fi
-}
-
-# run WANT OUT ERR CMD...: CMD's stdout in OUT, stderr in ERR; fail unless
-# it exits WANT
-run() {
-	local want=$1 out=$2 err=$3 rc=0
-	shift 3
-	"$@" </dev/null >"$out" 2>"$err" || rc=$?
-	[ "$rc" -eq "$want" ] && return 0
-	echo "$*: exit $rc, wanted $want; stdout:"
-	cat "$out"
-	echo "stderr:"
-	cat "$err"
-	return 1
-}
-
-# is FILE TEXT: FILE is exactly the one line TEXT
-is() {
-	[ "$(cat "$1")" = "$2" ] && [ "$(wc -l <"$1")" -eq 1 ] && return 0
-	echo "$1: wanted the one line '$2', got:"
-	cat "$1"
-	return 1
-}
 
 help_and_version() {
 	run 0 h1 e1 "$CANRIGD" --help
@@ -72,13 +25,6 @@ help_and_version() {
 	# the same form as canrig's
 	run 0 cv e1 "$CANRIG" --version
 	is cv "canrig $VERSION"
-}
-
-# the options named in the text on stdin (-x, --long), one a line
-opts() {
-	grep -oE "(^|[][ (,|\"'/=])--?[A-Za-z0-9][A-Za-z0-9-]*" |
-		sed -E 's/^[^-]//' |
-		grep -E '^(--[A-Za-z0-9][A-Za-z0-9-]*|-[A-Za-z0-9])$' | sort -u || true
 }
 
 man_has_every_option() {
@@ -224,5 +170,4 @@ check usage_errors usage_errors
 check check_interfaces check_interfaces
 check check_no_control check_no_control
 check gw_refusal_prefix gw_refusal_prefix
-echo "cli_gw: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary

@@ -8,33 +8,10 @@
 # "cli_help: N passed, N failed"; exits 1 on any failure.
 # $c is "CMD [SUBCMD]", split into words on purpose
 # shellcheck disable=SC2086
-set -u
-cd "$(dirname "$0")/.." || exit 1
-CANRIG=${CANRIG:-$PWD/build/canrig}
-CANRIGD=${CANRIGD:-$(dirname "$CANRIG")/canrigd}
+# shellcheck source=SCRIPTDIR/harness.sh
+. "$(dirname "$0")/harness.sh" || exit 1
 SRC=$PWD
 MAN=$SRC/man/canrig.1
-WORK=$(mktemp -d /tmp/canrig-help.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
-pass=0
-fail=0
-
-check() { # NAME FUNC
-	# not in an if or || list: set -e would be ignored in FUNC there
-	(
-		cd "$WORK" || exit 1
-		set -e
-		"$2"
-	) >"$WORK/$1.out" 2>&1
-	if [ $? -eq 0 ]; then
-		pass=$((pass + 1))
-		echo "PASS $1"
-	else
-		fail=$((fail + 1))
-		echo "FAIL $1"
-		sed 's/^/    /' "$WORK/$1.out" | tail -30
-	fi
-}
 
 # Every command and subcommand, as typed after "canrig".
 CMDS=("dump" "send" "replay" "log" "log convert" "dbc" "dbc dump" "dbc decode"
@@ -63,13 +40,6 @@ man_section() {
 	man_text | awk -v want="$1" '
 		/^\.SH / { s = substr($0, 5); gsub(/"/, "", s); on = (s == want); next }
 		on'
-}
-
-# the options (-x, --long-name) named in the text on stdin, one a line
-opts() {
-	grep -oE "(^|[][ (,|\"'/=])--?[A-Za-z0-9][A-Za-z0-9-]*" |
-		sed -E 's/^[^-]//' |
-		grep -E '^(--[A-Za-z0-9][A-Za-z0-9-]*|-[A-Za-z0-9])$' | sort -u || true
 }
 
 help_exits_0_on_stdout() {
@@ -273,5 +243,4 @@ check man_renders man_renders
 check usage_errors_one_line usage_errors_one_line
 check yaml_tab yaml_tab
 check files_yaml files_yaml
-echo "cli_help: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary

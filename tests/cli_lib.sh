@@ -6,37 +6,12 @@
 # program calls a function of every installed header, so a header without
 # its extern "C" guard fails the C++ link.  Prints one PASS/FAIL line per
 # check and "cli_lib: N passed, N failed"; exits 1 on any failure.
-set -u
-cd "$(dirname "$0")/.." || exit 1
+# shellcheck source=SCRIPTDIR/harness.sh
+. "$(dirname "$0")/harness.sh" || exit 1
 ROOT=$PWD
-CANRIG=${CANRIG:-$PWD/build/canrig}
 # the build directory the tested canrig came from: installed as it is,
 # nothing is rebuilt (an asan tree stays an asan tree)
 B=$(cd "$(dirname "$CANRIG")" && pwd)
-WORK=$(mktemp -d /tmp/canrig-lib.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
-pass=0
-fail=0
-
-# the first line of the command that failed, with its line number
-failed() { echo "failed: line $1: ${2%%$'\n'*}"; }
-
-check() { # NAME FUNC
-	# not inside 'if': bash ignores set -e there, even in a subshell, and
-	# only the last command of FUNC would count
-	local rc=0
-	(cd "$WORK" && set -eE && trap 'failed $LINENO "$BASH_COMMAND"' ERR && "$2") \
-		>"$WORK/$1.out" 2>&1
-	rc=$?
-	if [ "$rc" -eq 0 ]; then
-		pass=$((pass + 1))
-		echo "PASS $1"
-	else
-		fail=$((fail + 1))
-		echo "FAIL $1"
-		sed 's/^/    /' "$WORK/$1.out" | tail -20
-	fi
-}
 
 DEST=$WORK/root
 # a sanitized tree (make asan) needs its runtime in every program it links
@@ -219,5 +194,4 @@ check installs installs
 check c_links c_links
 check cxx_links cxx_links
 check static_links static_links
-echo "cli_lib: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary

@@ -5,34 +5,11 @@
 # a file, and on a terminal), JSON stays JSON for relative times, and the
 # format hint names an option that exists.  Prints one PASS/FAIL line per
 # check and "cli_pipe: N passed, N failed"; exits 1 on any failure.
-set -u
-cd "$(dirname "$0")/.." || exit 1
-CANRIG=${CANRIG:-$PWD/build/canrig}
+# shellcheck source=SCRIPTDIR/harness.sh
+. "$(dirname "$0")/harness.sh" || exit 1
 DBC=$PWD/tests/data/demo.dbc
 G=$PWD/tests/data/screen
-WORK=$(mktemp -d /tmp/canrig-pipe.XXXXXX)
 WAIT_SECS=${CANRIG_PIPE_WAIT:-30}
-trap 'rm -rf "$WORK"' EXIT
-pass=0
-fail=0
-
-check() { # NAME FUNC
-	# not inside 'if': bash ignores set -e there, and then only a check's
-	# last command could fail it
-	(
-		cd "$WORK" || exit 1
-		set -e
-		"$2"
-	) >"$WORK/$1.out" 2>&1
-	if [ $? -eq 0 ]; then
-		pass=$((pass + 1))
-		echo "PASS $1"
-	else
-		fail=$((fail + 1))
-		echo "FAIL $1"
-		sed 's/^/    /' "$WORK/$1.out" | tail -20
-	fi
-}
 
 # wait_for FILE PATTERN: poll until FILE has PATTERN, for WAIT_SECS at most
 wait_for() {
@@ -148,5 +125,4 @@ check live_line_buffered live_line_buffered
 check live_terminal live_terminal
 check json_is_json json_is_json
 check hints_name_real_options hints_name_real_options
-echo "cli_pipe: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary

@@ -7,51 +7,15 @@
 # counts are "1 frame", never "1 frames".  The bus side (dump, replay,
 # isotp) is tests/vcan/t/ux_*.sh.  Prints one PASS/FAIL line per check and
 # "cli_stream: N passed, N failed"; exits 1 on any failure.
-set -u
-cd "$(dirname "$0")/.." || exit 1
-CANRIG=${CANRIG:-$PWD/build/canrig}
+# shellcheck source=SCRIPTDIR/harness.sh
+. "$(dirname "$0")/harness.sh" || exit 1
 DATA=$PWD/tests/data
-WORK=$(mktemp -d /tmp/canrig-stream.XXXXXX)
 WAIT_SECS=${CANRIG_STREAM_WAIT:-30}
-trap 'rm -rf "$WORK"' EXIT
 export TZ=UTC
-pass=0
-fail=0
-
-check() { # NAME FUNC
-	# not in an if or || list: set -e would be ignored in FUNC there
-	(
-		cd "$WORK" || exit 1
-		mkdir "$1" && cd "$1" || exit 1
-		# whatever a check started and did not reap (PIDS) dies with it
-		PIDS=
-		trap 'for p in $PIDS; do kill -KILL "$p" 2>/dev/null || :; done' EXIT
-		set -e${CLI_STREAM_X:+x}
-		"$2"
-	) >"$WORK/$1.out" 2>&1
-	if [ $? -eq 0 ]; then
-		pass=$((pass + 1))
-		echo "PASS $1"
-	else
-		fail=$((fail + 1))
-		echo "FAIL $1"
-		sed 's/^/    /' "$WORK/$1.out" | tail -20
-	fi
-}
-
-# poll WHAT CMD...: until CMD succeeds, every 50 ms, for WAIT_SECS at most
-poll() {
-	local what=$1 n=0
-	shift
-	until "$@"; do
-		n=$((n + 1))
-		if [ "$n" -gt $((WAIT_SECS * 20)) ]; then
-			echo "timeout: $what" >&2
-			return 1
-		fi
-		sleep 0.05
-	done
-}
+# a check looks for the *.tmp.* its commands leave: each in a directory
+# of its own; CLI_STREAM_X=1 traces the checks as CHECK_X=1 does
+CHECK_OWN_DIR=1
+CHECK_X=${CHECK_X:-${CLI_STREAM_X:-}}
 
 # a temporary file beside OUT that has been written to (the first 256 KiB
 # buffer went out): the conversion is under way
@@ -253,5 +217,4 @@ check channels_asc_to_candump channels_asc_to_candump
 check dump_d_is_dbc dump_d_is_dbc
 check terminal_says_so terminal_says_so
 check singular singular
-echo "cli_stream: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary
