@@ -51,8 +51,10 @@
 # CANRIG_BENCH_GW_FRAMES (flood size, 200000), CANRIG_BENCH_GW_VARIANTS
 # (gateways measured besides the anchor; default "canrigd offload": offload is
 # canrigd with offload: kernel, see gw_up), CANRIG_BENCH_GW_PIN (0: no CPU
-# placement, see "Placement"). run-in-guest.sh passes every CANRIG*
-# variable into the guest.
+# placement, see "Placement"), CANRIG_BENCH_GW_BEFORE (another canrigd
+# binary, an older build say: the variant "before", measured like canrigd
+# in the same run, for a before/after figure of a change). run-in-guest.sh
+# passes every CANRIG* variable into the guest.
 # Figures and ratios only; no pass/fail on timings.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -65,7 +67,8 @@ PIN=${CANRIG_BENCH_GW_PIN:-1}
 NCPU=$(nproc)
 GP=()   # prefix of the gateway process
 HP=()   # prefix of the harness: sender, counter, probe
-VARIANTS=${CANRIG_BENCH_GW_VARIANTS:-canrigd offload}
+BEFORE=${CANRIG_BENCH_GW_BEFORE:-}
+VARIANTS=${CANRIG_BENCH_GW_VARIANTS:-canrigd offload${BEFORE:+ before}}
 ID=123
 . tests/vcan/lib.sh
 mkdir -p /dev/shm
@@ -130,7 +133,7 @@ gw_up() {
 			"$GW_LAT" cangw vcan0 vcan1 "$W/$2" >/dev/null
 		fi
 		;;
-	canrigd | canrigd-shared) canrigd_up "$1" "$2" "" ;;
+	canrigd | canrigd-shared | before) canrigd_up "$1" "$2" "" ;;
 	# reference, not a contender: the simplest user-space forwarder (one
 	# read, one write per frame), i.e. this machine's floor for any daemon
 	relay)
@@ -154,7 +157,7 @@ place() {
 	GP=()
 	HP=()
 	case $1 in
-	canrigd | relay)
+	canrigd | before | relay)
 		if [ "$PIN" = 1 ] && [ "$NCPU" -ge 2 ]; then
 			GP=(taskset -c $((NCPU - 1)))
 			HP=(taskset -c 0-$((NCPU - 2)))
@@ -175,12 +178,14 @@ gw_down() {
 
 canrigd_up() { # VARIANT RULES OPTIONS
 	rules_yaml "$W/$2" "$CTL" "$3" >"$W/$1-$2.yaml"
-	if ! "$CANRIGD" -n -c "$W/$1-$2.yaml" >/dev/null 2>"$W/err"; then
+	local bin=$CANRIGD
+	[ "$1" != before ] || bin=$BEFORE
+	if ! "$bin" -n -c "$W/$1-$2.yaml" >/dev/null 2>"$W/err"; then
 		echo "$1: canrigd refuses its file, not measured: $(cat "$W/err")"
 		return 1
 	fi
 	LOG0=$({ wc -l <"$W/canrigd.log"; } 2>/dev/null || echo 0)
-	"${GP[@]}" "$CANRIGD" -f -c "$W/$1-$2.yaml" 2>>"$W/canrigd.log" &
+	"${GP[@]}" "$bin" -f -c "$W/$1-$2.yaml" 2>>"$W/canrigd.log" &
 	GW=$!
 	GWCTL=1
 	poll "no control socket" test -S "$CTL"

@@ -23,7 +23,9 @@
 #
 # Environment: CANRIG, CANRIGD (default: next to CANRIG), CANRIG_GW_LAT,
 # CANRIG_BENCH_BUS_RATE (8000), CANRIG_BENCH_BUS_SECS (5),
-# CANRIG_BENCH_BUS_K ("2 4 6").
+# CANRIG_BENCH_BUS_K ("2 4 6"), CANRIG_BENCH_GW_BEFORE (another canrigd
+# binary, an older build say: measured as "before" in the same run, for a
+# before/after figure of a change).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CANRIG=${CANRIG:-$PWD/build/canrig}
@@ -32,6 +34,8 @@ GW_LAT=${CANRIG_GW_LAT:-$(dirname "$CANRIG")/gw_lat}
 RATE=${CANRIG_BENCH_BUS_RATE:-8000}
 SECS=${CANRIG_BENCH_BUS_SECS:-5}
 KS=${CANRIG_BENCH_BUS_K:-2 4 6}
+BEFORE=${CANRIG_BENCH_GW_BEFORE:-}
+GWS="can-gw canrigd${BEFORE:+ before}"
 COUNT=$((RATE * SECS))
 WAIT_SECS=30
 . tests/vcan/lib.sh
@@ -84,7 +88,7 @@ ring_up() { # GATEWAY K
 				-f "$(printf '%X' $((0x100 + i)))":C00007FF
 		done
 		;;
-	canrigd)
+	canrigd | before)
 		{
 			echo "interfaces:"
 			for ((i = 0; i < $2; i++)); do
@@ -99,7 +103,11 @@ ring_up() { # GATEWAY K
 			echo "  hop_limit: 1"
 			echo "  control: $W/ctl.sock"
 		} >"$W/ring$2.yaml"
-		"$CANRIGD" -f -c "$W/ring$2.yaml" 2>>"$W/canrigd.log" &
+		if [ "$1" = before ]; then
+			"$BEFORE" -f -c "$W/ring$2.yaml" 2>>"$W/canrigd.log" &
+		else
+			"$CANRIGD" -f -c "$W/ring$2.yaml" 2>>"$W/canrigd.log" &
+		fi
 		GW=$!
 		for ((i = 0; i < $2; i++)); do
 			wait_rx "vcan$i" "$(printf '%x' $((0x100 + i)))"
@@ -146,22 +154,17 @@ pass() { # K
 }
 
 echo "== bench 13: buses held at a 1 Mbit/s bus's frame rate ($RATE frames/s each, ${SECS} s), one route per bus, canrigd as shipped"
-best_cangw=0
-best_canrigd=0
+declare -A BEST=([can-gw]=0 [canrigd]=0 [before]=0)
 for k in $KS; do
-	for gw in can-gw canrigd; do
+	for gw in $GWS; do
 		ring_up "$gw" "$k"
 		read -r rx lost < <(pass "$k")
 		ring_down
 		printf '%-8s %d buses: %d of %d frames forwarded, %d lost\n' "$gw" "$k" \
 			"$rx" $((k * COUNT)) "$lost"
-		if [ "$lost" -eq 0 ]; then
-			if [ "$gw" = can-gw ]; then
-				[ "$k" -gt "$best_cangw" ] && best_cangw=$k
-			else
-				[ "$k" -gt "$best_canrigd" ] && best_canrigd=$k
-			fi
+		if [ "$lost" -eq 0 ] && [ "$k" -gt "${BEST[$gw]}" ]; then
+			BEST[$gw]=$k
 		fi
 	done
 done
-echo "buses held with zero loss: canrigd $best_canrigd, can-gw (anchor) $best_cangw"
+echo "buses held with zero loss: canrigd ${BEST[canrigd]}${BEFORE:+, before ${BEST[before]}}, can-gw (anchor) ${BEST[can-gw]}"
