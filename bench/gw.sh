@@ -292,7 +292,10 @@ paced() { "${HP[@]}" "$GW_LAT" send vcan0 "$ID" "$1" "$2"; }
 # loss_detail VARIANT: where canrigd's lost frames went
 loss_detail() {
 	if [ "$1" = can-gw ] || [ "$1" = offload ]; then
-		echo "$1: can-gw jobs: $(cangw -L 2>/dev/null | sed 's/.*# //' | tr '\n' ' ')"
+		# summed: with 500 routes offloaded the list is 500 jobs long
+		echo "$1: can-gw $(cangw -L 2>/dev/null | awk -F'# ' 'NF > 1 {
+			split($2, a, " "); h += a[1]; d += a[3]; x += a[5]; n++ }
+			END { printf "jobs: %d, %d handled %d dropped %d deleted", n, h, d, x }')"
 	elif [ "$GWCTL" = 1 ]; then
 		echo "$1: read $g_rx of $sent (kernel dropped $((sent - g_rx)) at its socket), sent $g_tx," \
 			"counted drops $g_drop; our receiver's own drops: $c_drops"
