@@ -67,6 +67,8 @@ void cio_ev_pump_run(struct cio_ev_pump *p)
 
 void cio_ev_pump_stop(struct cio_ev_pump *p)
 {
-	ev_timer_stop(p->loop, &p->tm);
+	/* a zeroed pump (its adapter failed to open) has nothing to stop */
+	if (p->loop)
+		ev_timer_stop(p->loop, &p->tm);
 	p->due = UINT64_MAX;
 }

@@ -84,7 +84,8 @@ static inline uint64_t cio_ev_pump_late(const struct cio_ev_pump *p, uint64_t no
 	return p->due != UINT64_MAX && now > p->due ? now - p->due : 0;
 }
 
-/* Stops the timer (until the next run); safe on a stopped pump. */
+/* Stops the timer (until the next run); safe on a stopped or zeroed
+ * (never set up) pump. */
 void cio_ev_pump_stop(struct cio_ev_pump *p);
 
 #ifdef __cplusplus
