@@ -21,21 +21,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "cio_ev.h"
 #include "gw.h"
 #include "gw_conf.h"
 #include "yml.h"
 
 enum { T_YAML, T_RULES, T_SWAP, T_TOTAL, T_N };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -64,27 +56,27 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	for (i = 0; i < rounds; i++) {
-		uint64_t t0 = now_ns(), t1, t2, t3;
+		uint64_t t0 = cio_now_ns(), t1, t2, t3;
 
 		if (yml_load_file(&y, argv[1])) {
 			fprintf(stderr, "gw_reload: %s\n", yml_errmsg(&y));
 			goto out;
 		}
-		t1 = now_ns();
+		t1 = cio_now_ns();
 		if (gw_conf_load_yml(&nc, &y, err, sizeof(err))) {
 			yml_fini(&y);
 			fprintf(stderr, "gw_reload: %s\n", err);
 			goto out;
 		}
 		yml_fini(&y);
-		t2 = now_ns();
+		t2 = cio_now_ns();
 		if (have_old) {
 			gw_engine_adopt(nc.engine, old.engine);
 			gw_conf_fini(&old);
 		}
 		old = nc;
 		have_old = 1;
-		t3 = now_ns();
+		t3 = cio_now_ns();
 		t[T_YAML][i] = t1 - t0;
 		t[T_RULES][i] = t2 - t1;
 		t[T_SWAP][i] = t3 - t2;

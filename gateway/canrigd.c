@@ -19,7 +19,6 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <syslog.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <ev.h>
@@ -58,14 +57,6 @@ void gwd_logmsg(int prio, const char *fmt, ...)
 		fputc('\n', stderr);
 	}
 	va_end(ap);
-}
-
-uint64_t gwd_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /*
@@ -320,15 +311,7 @@ static void flush_all(struct gwd *d, uint64_t now)
 
 void gwd_arm_rate(struct gwd *d)
 {
-	uint64_t t = gw_engine_deadline(d->conf.engine), now;
-
-	ev_timer_stop(d->loop, &d->rate_tm);
-	if (t == UINT64_MAX)
-		return;
-	ev_now_update(d->loop);
-	now = gwd_now_ns();
-	ev_timer_set(&d->rate_tm, t > now ? (double)(t - now) / 1e9 : 0, 0);
-	ev_timer_start(d->loop, &d->rate_tm);
+	cio_ev_arm(d->loop, &d->rate_tm, gw_engine_deadline(d->conf.engine));
 }
 
 /*

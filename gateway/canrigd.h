@@ -26,6 +26,7 @@
 #include <ev.h>
 
 #include "cio.h"
+#include "cio_ev.h"
 #include "gw.h"
 #include "gw_cgw.h"
 #include "gw_conf.h"
@@ -152,9 +153,15 @@ struct gwd {
 	uid_t start_uid; /* who started canrigd (owns the config) */
 };
 
+/* The engine's clock, cio_now_ns(), under the name the daemon's files
+ * use. */
+static inline uint64_t gwd_now_ns(void)
+{
+	return cio_now_ns();
+}
+
 /* canrigd.c */
 void gwd_logmsg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-uint64_t gwd_now_ns(void);
 uint64_t gwd_rx_overflow(const struct gif *g);
 void gwd_requeue(struct gwd *d, const struct gw_engine *old);
 void gwd_set_filters(struct gwd *d, struct gif *g);

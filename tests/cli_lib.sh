@@ -31,6 +31,7 @@ cat >"$WORK/prog.c" <<'EOF'
 #include <string.h>
 #include "cf.h"
 #include "cio.h"
+#include "cio_ev.h"
 #include "clog.h"
 #include "dbc.h"
 #include "isotp.h"
@@ -43,6 +44,7 @@ cat >"$WORK/prog.c" <<'EOF'
 #include "gw.h"
 #include "yml.h"
 #include "uds_sim_conf.h"
+#include "uds_sim_io.h"
 #include "gw_conf.h"
 
 static const char text[] =
@@ -93,7 +95,7 @@ int main(void)
 	printf("asc: %s\n", clog_format_find("asc") ? "yes" : "no");
 	isotp_cfg_init(&icfg);
 	/* the ev-loop part: needs libev */
-	printf("clock: %s\n", isotp_io_now() ? "yes" : "no");
+	printf("clock: %s\n", isotp_io_now() && cio_now_ns() ? "yes" : "no");
 	printf("nrc 0x31: %s\n", uds_nrc_name(0x31));
 	uds_client_cfg_init(&ucfg);
 	uds_io_cfg_11bit(&iocfg, 0x7E0, 0x7E8);
@@ -121,6 +123,13 @@ int main(void)
 		memset(&ec, 0, sizeof(ec));
 		printf("ecusim: %d\n", ecusim_cfg_load(&ec, "e.yaml", "x: 1\n", 5, e2, sizeof(e2)) < 0);
 		ecusim_cfg_fini(&ec);
+		{
+			/* the simulator's adapter: closing one never opened */
+			struct uds_sim_io_run sr;
+
+			memset(&sr, 0, sizeof(sr));
+			uds_sim_io_close(&sr);
+		}
 		memset(&gc, 0, sizeof(gc));
 		printf("gw_conf: %d\n", gw_conf_load_mem(&gc, "g.yaml", gwy, sizeof(gwy) - 1, e2,
 							  sizeof(e2)));

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "cio_ev.h"
 
 #ifndef CANRIG_VERSION
 #define CANRIG_VERSION "0.1.0"
@@ -143,22 +144,17 @@ int cli_usage_err(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-static uint64_t clock_ns(clockid_t c)
-{
-	struct timespec ts;
-
-	clock_gettime(c, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 uint64_t cli_mono_ns(void)
 {
-	return clock_ns(CLOCK_MONOTONIC);
+	return cio_now_ns();
 }
 
 uint64_t cli_real_ns(void)
 {
-	return clock_ns(CLOCK_REALTIME);
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 int cli_parse_u64(const char *s, uint64_t *v)

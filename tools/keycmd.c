@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cf.h"
+#include "cio_ev.h"
 #include "keycmd.h"
 
 /* "prog {level} {seed}" with the level in decimal and the seed in hex. */
@@ -84,10 +84,7 @@ static int parse_key(const char *s, uint8_t *key, size_t cap, size_t *keylen)
 
 static uint64_t mono_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return cio_now_ns() / 1000000;
 }
 
 /*

@@ -9,12 +9,11 @@
 
 #include "isotp_io.h"
 
+#define ISOTP_IO_ROUNDS 1024 /* batches per kick, against an engine bug */
+
 uint64_t isotp_io_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return cio_now_ns();
 }
 
 static void deliver(struct isotp_io *io, unsigned int i, unsigned int ev)
@@ -40,7 +39,7 @@ static int wants_echo(const struct isotp_io *io, unsigned int n)
 static uint64_t echo_time(uint64_t ts)
 {
 	struct timespec r;
-	uint64_t mono = isotp_io_now(), real;
+	uint64_t mono = cio_now_ns(), real;
 
 	clock_gettime(CLOCK_REALTIME, &r);
 	real = (uint64_t)r.tv_sec * 1000000000ull + (uint64_t)r.tv_nsec;
@@ -61,7 +60,7 @@ static void fail_all(struct isotp_io *io)
 
 	ev_io_stop(io->loop, &io->rd);
 	ev_io_stop(io->loop, &io->wr);
-	ev_timer_stop(io->loop, &io->tm);
+	cio_ev_pump_stop(&io->pump);
 	io->await_echo = 0;
 	for (i = 0; i < io->nch; i++) {
 		isotp_tx_abort(io->ch[i]);
@@ -87,7 +86,7 @@ static int flush(struct isotp_io *io)
 		io->await_echo = 1;
 		io->await_id = fv[0].id;
 	} else if (sent) {
-		deliver(io, io->owner, isotp_sent(io->ch[io->owner], sent, isotp_io_now()));
+		deliver(io, io->owner, isotp_sent(io->ch[io->owner], sent, cio_now_ns()));
 	}
 	if (!e)
 		return 1;
@@ -101,75 +100,71 @@ static int flush(struct isotp_io *io)
 	return 0;
 }
 
-static void arm_timer(struct isotp_io *io)
+/* The earliest deadline of all channels; none once the socket failed. */
+static uint64_t deadline(void *ctx)
 {
-	uint64_t d = UINT64_MAX, now;
+	struct isotp_io *io = ctx;
+	uint64_t d = UINT64_MAX;
 	unsigned int i;
 
+	if (io->err)
+		return UINT64_MAX;
 	for (i = 0; i < io->nch; i++) {
 		uint64_t t = isotp_deadline(io->ch[i]);
 
 		if (t < d)
 			d = t;
 	}
-	ev_timer_stop(io->loop, &io->tm);
-	io->tm_due = d;
-	if (d == UINT64_MAX)
-		return;
-	/* libev counts from its cached time: refresh it, or we fire early */
-	ev_now_update(io->loop);
-	now = isotp_io_now();
-	/* lateness counts from when it could fire at the earliest */
-	if (d < now)
-		io->tm_due = now;
-	ev_timer_set(&io->tm, d > now ? (double)(d - now) / 1e9 : 0, 0);
-	ev_timer_start(io->loop, &io->tm);
+	return d;
 }
 
 /*
- * Hands frames from the engines to the socket until nothing is due.  One
- * batch is out at a time; channels take turns so that one long transfer
- * cannot starve another channel's flow control.
+ * One round of kick(): the rest of the batch out, then the next batch.
+ * One batch is out at a time; channels take turns so that one long
+ * transfer cannot starve another channel's flow control.  Returns 1 when
+ * a batch was taken (another may follow).
  */
+static int kick_step(void *ctx, uint64_t now)
+{
+	struct isotp_io *io = ctx;
+	unsigned int k, i = 0;
+
+	if (io->err)
+		return 0;
+	/* given up by the engine (N_As) while the echo was awaited */
+	if (io->await_echo && !io->ch[io->owner]->unconfirmed)
+		io->await_echo = 0;
+	if (io->await_echo) {
+		for (k = 0; k < io->nch; k++)
+			deliver(io, k, isotp_timers(io->ch[k], now));
+		return 0;
+	}
+	if (io->next < io->nout && !flush(io))
+		return 0;
+	io->nout = io->next = 0;
+	/* the flush took time, and the engines judge their peers by it */
+	now = cio_now_ns();
+	for (k = 0; k < io->nch; k++) {
+		i = (io->rr + k) % io->nch;
+		deliver(io, i, isotp_timers(io->ch[i], now));
+		io->nout = isotp_output(io->ch[i], now, io->out, ISOTP_IO_BATCH);
+		if (io->nout)
+			break;
+	}
+	if (!io->nout)
+		return 0;
+	io->owner = i;
+	io->rr = (i + 1) % io->nch;
+	return 1;
+}
+
+/* Hands frames from the engines to the socket until nothing is due, then
+ * arms the timer for the earliest deadline. */
 static void kick(struct isotp_io *io)
 {
-	unsigned int guard = 0;
-
-	while (!io->err && guard++ < 1024) {
-		unsigned int k, i = 0;
-		uint64_t now;
-
-		/* given up by the engine (N_As) while the echo was awaited */
-		if (io->await_echo && !io->ch[io->owner]->unconfirmed)
-			io->await_echo = 0;
-		if (io->await_echo) {
-			now = isotp_io_now();
-			for (k = 0; k < io->nch; k++)
-				deliver(io, k, isotp_timers(io->ch[k], now));
-			break;
-		}
-		if (io->next < io->nout && !flush(io))
-			break;
-		io->nout = io->next = 0;
-		now = isotp_io_now();
-		for (k = 0; k < io->nch; k++) {
-			i = (io->rr + k) % io->nch;
-			deliver(io, i, isotp_timers(io->ch[i], now));
-			io->nout = isotp_output(io->ch[i], now, io->out, ISOTP_IO_BATCH);
-			if (io->nout)
-				break;
-		}
-		if (!io->nout)
-			break;
-		io->owner = i;
-		io->rr = (i + 1) % io->nch;
-	}
-	if (io->err) {
+	cio_ev_pump_run(&io->pump);
+	if (io->err)
 		ev_io_stop(io->loop, &io->wr);
-		ev_timer_stop(io->loop, &io->tm);
-		return;
-	}
-	arm_timer(io);
 }
 
 static int dispatch(struct isotp_io *io, const struct cf_frame *f, uint64_t now)
@@ -194,7 +189,7 @@ static int rx_drain(struct isotp_io *io)
 	int n;
 
 	while ((n = cio_recv(&io->sock, &io->ring)) > 0) {
-		uint64_t now = isotp_io_now();
+		uint64_t now = cio_now_ns();
 
 		for (i = 0; i < (unsigned int)n; i++) {
 			const struct cf_frame *f = &io->ring.views[i];
@@ -253,7 +248,7 @@ static void on_write(struct ev_loop *loop, ev_io *w, int revents)
 static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct isotp_io *io = w->data;
-	uint64_t now = isotp_io_now(), due = io->tm_due;
+	uint64_t now = cio_now_ns(), late = cio_ev_pump_late(&io->pump, now);
 	unsigned int i;
 
 	(void)loop;
@@ -264,10 +259,10 @@ static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 		return;
 	/* a wakeup this late means we could not run (a loaded host): the
 	 * peer had the time, we did not look */
-	if (due != UINT64_MAX && now > due + ISOTP_IO_STALL_NS) {
+	if (late > ISOTP_IO_STALL_NS) {
 		io->stalls++;
 		for (i = 0; i < io->nch; i++)
-			isotp_stalled(io->ch[i], now - due);
+			isotp_stalled(io->ch[i], late);
 	}
 	kick(io);
 }
@@ -322,8 +317,8 @@ int isotp_io_open(struct isotp_io *io, struct ev_loop *loop, const char *ifname,
 	}
 	ev_io_init(&io->rd, on_read, io->sock.fd, EV_READ);
 	ev_io_init(&io->wr, on_write, io->sock.fd, EV_WRITE);
-	ev_timer_init(&io->tm, on_timer, 0, 0);
-	io->rd.data = io->wr.data = io->tm.data = io;
+	cio_ev_pump_init(&io->pump, loop, kick_step, deadline, io, ISOTP_IO_ROUNDS, on_timer);
+	io->rd.data = io->wr.data = io;
 	ev_io_start(loop, &io->rd);
 	return 0;
 }
@@ -378,7 +373,7 @@ void isotp_io_input(struct isotp_io *io, struct isotp *c, const struct cf_frame 
 
 	for (i = 0; i < io->nch; i++)
 		if (io->ch[i] == c)
-			deliver(io, i, isotp_input(c, f, isotp_io_now()));
+			deliver(io, i, isotp_input(c, f, cio_now_ns()));
 }
 
 int isotp_io_send_on(struct isotp_io *io, struct isotp *c, const uint8_t *msg, size_t len)
@@ -387,7 +382,7 @@ int isotp_io_send_on(struct isotp_io *io, struct isotp *c, const uint8_t *msg, s
 
 	if (io->err)
 		return io->err;
-	e = isotp_send(c, msg, len, isotp_io_now());
+	e = isotp_send(c, msg, len, cio_now_ns());
 	if (!e)
 		kick(io);
 	return e;
@@ -404,7 +399,7 @@ void isotp_io_close(struct isotp_io *io)
 		return;
 	ev_io_stop(io->loop, &io->wr);
 	ev_io_stop(io->loop, &io->rd);
-	ev_timer_stop(io->loop, &io->tm);
+	cio_ev_pump_stop(&io->pump);
 	cio_ring_fini(&io->ring);
 	cio_close(&io->sock);
 	io->loop = NULL;

@@ -17,6 +17,7 @@
 #include <ev.h>
 
 #include "cio.h"
+#include "cio_ev.h"
 #include "isotp.h"
 
 #ifdef __cplusplus
@@ -43,7 +44,7 @@ struct isotp_io {
 	struct cio_ring ring;
 	struct ev_loop *loop;
 	ev_io rd, wr;
-	ev_timer tm;
+	struct cio_ev_pump pump; /* kick(): frames out, timer for the deadlines */
 	isotp_io_cb cb;
 	void *ctx;
 	/* channels: [0] is tp, more come from isotp_io_add() */
@@ -62,15 +63,14 @@ struct isotp_io {
 	int await_echo;		 /* a CF's confirmation waits for its echo */
 	uint32_t await_id;
 	int err;	 /* socket error that stopped the channel */
-	uint64_t tm_due; /* when the timer was meant to fire */
-	uint64_t stalls; /* times it fired ISOTP_IO_STALL_NS late */
+	uint64_t stalls; /* times the timer fired ISOTP_IO_STALL_NS late */
 };
 
 /* A timer firing this late means this process could not run: the time is
  * not charged to the peer (isotp_stalled()). */
 #define ISOTP_IO_STALL_NS 20000000ull
 
-/* Monotonic time in nanoseconds, the engine's clock. */
+/* Monotonic time in nanoseconds, the engine's clock: cio_now_ns(). */
 uint64_t isotp_io_now(void);
 
 /*

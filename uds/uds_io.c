@@ -41,6 +41,8 @@ uint32_t uds_io_request_id(const struct uds_io_cfg *c, uint32_t resp)
 	return resp - 8;
 }
 
+#define UDS_IO_ROUNDS 256 /* rounds of one pump, against an engine bug */
+
 static void pump(struct uds_io *u);
 
 static void report(struct uds_io *u, unsigned int ev)
@@ -56,7 +58,7 @@ static void on_tp(struct isotp_io *io, unsigned int ev, void *ctx)
 	struct uds_io *u = p->u;
 	/* the physical channel's engine is the adapter's own io.tp */
 	struct isotp *tp = p == &u->phys ? &io->tp : &p->tp;
-	uint64_t now = isotp_io_now();
+	uint64_t now = cio_now_ns();
 	uint32_t src = tp->cfg.rx_id;
 
 	if (ev & ISOTP_EV_TX_DONE && p->tx_kind) {
@@ -115,7 +117,7 @@ static void on_other(struct isotp_io *io, const struct cf_frame *f, void *ctx)
 static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct uds_io *u = w->data;
-	uint64_t now = isotp_io_now(), due = u->tm_due;
+	uint64_t now = cio_now_ns(), late = cio_ev_pump_late(&u->pump, now);
 
 	(void)loop;
 	(void)revents;
@@ -125,9 +127,9 @@ static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 	if (u->io.err)
 		return;
 	/* and time we could not run is not the ECU's */
-	if (due != UINT64_MAX && now > due + ISOTP_IO_STALL_NS) {
+	if (late > ISOTP_IO_STALL_NS) {
 		u->stalls++;
-		uds_client_stalled(&u->cl, now - due);
+		uds_client_stalled(&u->cl, late);
 	}
 	pump(u);
 }
@@ -149,52 +151,42 @@ static void send_one(struct uds_io *u, const struct uds_tx *tx)
 	e = isotp_io_send_on(&u->io, tp, tx->data, tx->len);
 	if (e) {
 		p->tx_kind = 0;
-		report(u, uds_client_tx_error(&u->cl, tx->kind, e, isotp_io_now()));
+		report(u, uds_client_tx_error(&u->cl, tx->kind, e, cio_now_ns()));
 	}
 }
 
 /*
- * Runs the client until it has nothing more to do now, then arms its
- * timer.  Events may come back in while we send (a single frame is
- * confirmed at once): those only mark another round.
+ * One round of the pump: the client's timers, then everything it has to
+ * send now.  Returns 0: a round sends all there is; only events that come
+ * back in while we send (a single frame is confirmed at once) ask for
+ * another, through cio_ev_pump_run().
  */
+static int pump_step(void *ctx, uint64_t now)
+{
+	struct uds_io *u = ctx;
+	struct uds_tx tx;
+	unsigned int ev, guard = 0;
+
+	while ((ev = uds_client_timers(&u->cl, now)) != 0) {
+		report(u, ev);
+		if (++guard > 4 * UDS_CLIENT_MAX_PEERS)
+			break;
+	}
+	while (uds_client_output(&u->cl, now, &tx) && guard++ < 64)
+		send_one(u, &tx);
+	return 0;
+}
+
+static uint64_t pump_deadline(void *ctx)
+{
+	return uds_client_deadline(&((struct uds_io *)ctx)->cl);
+}
+
+/* Runs the client until it has nothing more to do now, then arms its
+ * timer. */
 static void pump(struct uds_io *u)
 {
-	struct uds_tx tx;
-	unsigned int guard = 0;
-	uint64_t now, d;
-
-	if (u->in_pump) {
-		u->again = 1;
-		return;
-	}
-	u->in_pump = 1;
-	do {
-		unsigned int ev;
-
-		u->again = 0;
-		now = isotp_io_now();
-		while ((ev = uds_client_timers(&u->cl, now)) != 0) {
-			report(u, ev);
-			if (++guard > 4 * UDS_CLIENT_MAX_PEERS)
-				break;
-		}
-		while (uds_client_output(&u->cl, now, &tx) && guard++ < 64)
-			send_one(u, &tx);
-	} while (u->again && guard++ < 256);
-	u->in_pump = 0;
-	ev_timer_stop(u->loop, &u->tm);
-	d = uds_client_deadline(&u->cl);
-	u->tm_due = d;
-	if (d == UINT64_MAX)
-		return;
-	ev_now_update(u->loop);
-	now = isotp_io_now();
-	/* lateness counts from when it could fire at the earliest */
-	if (d < now)
-		u->tm_due = now;
-	ev_timer_set(&u->tm, d > now ? (double)(d - now) / 1e9 : 0, 0);
-	ev_timer_start(u->loop, &u->tm);
+	cio_ev_pump_run(&u->pump);
 }
 
 int uds_io_open(struct uds_io *u, struct ev_loop *loop, const char *ifname,
@@ -235,8 +227,7 @@ int uds_io_open(struct uds_io *u, struct ev_loop *loop, const char *ifname,
 				    cfg->resp_mask | CAN_EFF_FLAG | CAN_RTR_FLAG, on_other, u);
 	if (e)
 		goto out_close;
-	ev_timer_init(&u->tm, on_timer, 0, 0);
-	u->tm.data = u;
+	cio_ev_pump_init(&u->pump, loop, pump_step, pump_deadline, u, UDS_IO_ROUNDS, on_timer);
 	return 0;
 out_close:
 	isotp_io_close(&u->io);
@@ -266,7 +257,7 @@ int uds_io_request(struct uds_io *u, const uint8_t *req, size_t len, unsigned in
 		if (len > sf_max(&u->func.tp.cfg))
 			return -EMSGSIZE;
 	}
-	e = uds_client_request(&u->cl, req, len, flags, isotp_io_now());
+	e = uds_client_request(&u->cl, req, len, flags, cio_now_ns());
 	if (!e)
 		pump(u);
 	return e;
@@ -278,7 +269,7 @@ void uds_io_close(struct uds_io *u)
 
 	if (!u->loop)
 		return;
-	ev_timer_stop(u->loop, &u->tm);
+	cio_ev_pump_stop(&u->pump);
 	isotp_io_close(&u->io);
 	free(u->phys.buf);
 	for (i = 0; i < UDS_IO_MAX_PEERS; i++)

@@ -73,12 +73,10 @@ struct uds_io {
 	struct uds_io_peer peer[UDS_IO_MAX_PEERS];
 	unsigned int npeers;
 	struct uds_client cl;
-	ev_timer tm;
-	uint64_t tm_due; /* when tm was meant to fire */
-	uint64_t stalls; /* it fired ISOTP_IO_STALL_NS late */
+	struct cio_ev_pump pump; /* the client's output and timer */
+	uint64_t stalls;	 /* the timer fired ISOTP_IO_STALL_NS late */
 	uds_io_cb cb;
 	void *ctx;
-	int in_pump, again;
 	int err; /* the socket failed */
 };
 
