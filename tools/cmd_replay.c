@@ -75,8 +75,8 @@ struct replay {
 		int ifindex; /* -1: skip */
 	} cache[MAXMAP];
 	unsigned int ncache;
-	struct cf_frame batch[BATCH];
-	uint8_t bdata[BATCH][CF_MAX_LEN];
+	struct cf_frame batch[BATCH]; /* what cio_send() takes: views of bbuf */
+	struct cf_buf bbuf[BATCH];
 	struct clog_rec brec[BATCH];
 	char bname[BATCH][CLOG_IFNAME_MAX];
 	uint64_t bline[BATCH]; /* the log line of each batched frame */
@@ -525,11 +525,7 @@ int cmd_replay(int argc, char **argv)
 				sleep_until(due);
 			}
 			/* copy into the tx batch: the reader reuses its buffer */
-			r->batch[r->nb] = rec.f;
-			if (rec.f.len && rec.f.data) {
-				memcpy(r->bdata[r->nb], rec.f.data, rec.f.len);
-				r->batch[r->nb].data = r->bdata[r->nb];
-			}
+			r->batch[r->nb] = *cf_buf_set(&r->bbuf[r->nb], &rec.f);
 			r->batch[r->nb].ifindex = t;
 			r->bline[r->nb] = rd.line;
 			if (r->verbose) {
