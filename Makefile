@@ -32,7 +32,7 @@ WARN      = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 ifeq ($(CI),true)
 WARN     += -Werror
 endif
-ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -Ilib -Iconf -Idbc -Iuds -Igateway $(YAML_CFLAGS) \
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -Ilib -Iconf -Idbc -Iuds -Idoip -Igateway $(YAML_CFLAGS) \
              -DCANRIG_VERSION='"$(VERSION)"'
 ALL_LDFLAGS = $(LDFLAGS)
 
@@ -48,10 +48,10 @@ CUNIT_LIBS   = $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null || echo -lcunit)
 LIB_SRC  = lib/cf.c lib/cio.c lib/clog.c lib/clog_asc.c conf/yml.c \
            dbc/dbc_mem.c dbc/dbc_lex.c dbc/dbc_parse.c dbc/dbc_link.c dbc/dbc.c uds/isotp.c uds/isotp_io.c uds/uds.c \
            uds/uds_client.c uds/uds_io.c uds/uds_sim.c uds/uds_sim_conf.c gateway/gw_csum.c gateway/gw.c \
-           gateway/gw_cgw_plan.c gateway/gw_cgw_msg.c gateway/gw_conf.c
+           gateway/gw_cgw_plan.c gateway/gw_cgw_msg.c gateway/gw_conf.c doip/doip_msg.c doip/doip_conn.c
 PUB_HDR  = lib/cf.h lib/cio.h lib/clog.h conf/yml.h dbc/dbc.h uds/isotp.h uds/isotp_io.h \
            uds/uds.h uds/uds_client.h uds/uds_io.h uds/uds_sim.h uds/uds_sim_conf.h gateway/gw_csum.h gateway/gw.h \
-           gateway/gw_conf.h
+           gateway/gw_conf.h doip/doip.h
 # gw_cgw.h is not installed: its netlink part (gw_cgw.c) is canrigd's
 LIB_HDR  = $(PUB_HDR) dbc/dbc_priv.h dbc/dbc_parser.h gateway/gw_cgw.h gateway/gw_cgw_priv.h
 LIB_OBJ  = $(LIB_SRC:%.c=$(B)/%.o)
@@ -67,7 +67,7 @@ TEST_OBJ = $(TEST_SRC:%.c=$(B)/%.o)
 TEST_DAEMON_OBJ = $(B)/gateway/gw_cgw.o
 FUZZERS  = fuzz_cf_parse fuzz_clog_read fuzz_dbc_parse fuzz_dbc_decode fuzz_isotp_rx \
            fuzz_uds_sim fuzz_ecusim_cfg fuzz_uds_rsp fuzz_gw_csum fuzz_gw_conf fuzz_cio_link \
-           fuzz_gw_cgw fuzz_gw_fw
+           fuzz_gw_cgw fuzz_gw_fw fuzz_doip
 
 all: $(B)/libcanrig.a $(B)/canrig $(B)/canrigd $(B)/canrig.pc
 
@@ -84,7 +84,7 @@ $(B)/%.o: %.c $(B)/%.d
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP $(if $(filter tests/%,$<),$(CUNIT_CFLAGS) -Itools) \
 	    $(if $(filter tools/%,$<),-Itools) -c $< -o $@
-DEPS = $(patsubst %.c,$(B)/%.d,$(wildcard lib/*.c conf/*.c dbc/*.c uds/*.c gateway/*.c tools/*.c tests/*.c))
+DEPS = $(patsubst %.c,$(B)/%.d,$(wildcard lib/*.c conf/*.c dbc/*.c uds/*.c doip/*.c gateway/*.c tools/*.c tests/*.c))
 $(DEPS): ;
 -include $(wildcard $(DEPS))
 
@@ -120,7 +120,7 @@ test: deps
 	@B=$(B) tests/run-all.sh
 
 # the tree as the repository's .clang-format writes it; `make format` fixes
-FMT_SRC = $(sort $(wildcard lib/*.[ch] conf/*.[ch] dbc/*.[ch] uds/*.[ch] gateway/*.[ch] \
+FMT_SRC = $(sort $(wildcard lib/*.[ch] conf/*.[ch] dbc/*.[ch] uds/*.[ch] doip/*.[ch] gateway/*.[ch] \
 	    tools/*.[ch] tests/*.[ch] tests/fuzz/*.c tests/plugin/*.c bench/*.c))
 format-check:
 	@if clang-format --dry-run --Werror $(FMT_SRC) 2>$(B).fmt.log; then \
@@ -131,7 +131,7 @@ format:
 	clang-format -i $(FMT_SRC)
 
 # every header compiles on its own, as the first include of a file
-ALL_HDR = $(sort $(wildcard lib/*.h conf/*.h dbc/*.h uds/*.h gateway/*.h tools/*.h))
+ALL_HDR = $(sort $(wildcard lib/*.h conf/*.h dbc/*.h uds/*.h doip/*.h gateway/*.h tools/*.h))
 headers: $(ALL_HDR:%.h=$(B)/hdr/%.ok)
 $(B)/hdr/%.ok: %.h
 	@mkdir -p $(@D)
@@ -200,7 +200,7 @@ asan: deps
 FUZZ_SECONDS ?= 60
 FUZZ_CC = clang
 FUZZ_FLAGS = -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-             -Ilib -Iconf -Idbc -Iuds -Igateway $(YAML_CFLAGS)
+             -Ilib -Iconf -Idbc -Iuds -Idoip -Igateway $(YAML_CFLAGS)
 fuzz: $(FUZZERS:%=$(B)/fuzz/%)
 	@set -o pipefail; for f in $(FUZZERS); do \
 	    mkdir -p $(B)/fuzz/corpus-$$f; \
