@@ -13,6 +13,7 @@
  * never overwritten before the caller has seen it.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "doip.h"
@@ -139,19 +140,27 @@ void doip_conn_sent(struct doip_conn *c, size_t n, uint64_t now)
 		activity(c, now);
 }
 
-/* Builds m at the tail of the output.  Returns 0 or -ENOBUFS. */
-static int put_msg(struct doip_conn *c, struct doip_msg *m)
+/*
+ * Builds m at the tail of the output, leaving keep bytes free.  What the
+ * caller queues leaves CTRL_MAX (RESERVE) for the engine's own answers,
+ * so that input, which waits for that much room before each message,
+ * always has it.  Returns 0 or -ENOBUFS.
+ */
+#define RESERVE CTRL_MAX
+static int put_msg(struct doip_conn *c, struct doip_msg *m, size_t keep)
 {
 	size_t len, room = tx_free(c);
 	uint8_t *p;
 	int err;
 
+	if (room < keep)
+		return -ENOBUFS;
 	m->ver = c->ver;
-	/* measure first: building straight into the tail needs it contiguous */
+	/* the whole free space contiguous at the tail, then build into it */
 	p = tx_room(c, room);
 	if (!p)
 		return -ENOBUFS;
-	err = doip_build(m, p, c->tx_cap - c->tx_tail, &len);
+	err = doip_build(m, p, room - keep, &len);
 	if (err)
 		return err;
 	c->tx_tail += len;
@@ -165,6 +174,8 @@ int doip_conn_queue(struct doip_conn *c, const uint8_t *msg, size_t len, uint64_
 
 	if (c->close_reason)
 		return -ENOTCONN;
+	if (len > SIZE_MAX - RESERVE || tx_free(c) < len + RESERVE)
+		return -ENOBUFS;
 	p = tx_room(c, len);
 	if (!p)
 		return -ENOBUFS;
@@ -189,7 +200,7 @@ int doip_conn_send_diag(struct doip_conn *c, uint16_t sa, uint16_t ta, const uin
 	m.u.diag.ta = ta;
 	m.u.diag.data = data;
 	m.u.diag.len = len;
-	err = put_msg(c, &m);
+	err = put_msg(c, &m, RESERVE);
 	if (!err)
 		activity(c, now);
 	return err;
@@ -203,12 +214,12 @@ static int hdr_nack(struct doip_conn *c, uint8_t code)
 	m.type = DOIP_T_HDR_NACK;
 	m.u.nack = code;
 	c->hdr_nacks[code]++;
-	return put_msg(c, &m);
+	return put_msg(c, &m, 0);
 }
 
 /* 0x8002 / 0x8003 from the target ta to our registered tester. */
 static int diag_ack(struct doip_conn *c, uint16_t ta, uint16_t tester, uint8_t code,
-		    const uint8_t *prev, size_t prev_len)
+		    const uint8_t *prev, size_t prev_len, size_t keep)
 {
 	struct doip_msg m;
 
@@ -221,7 +232,7 @@ static int diag_ack(struct doip_conn *c, uint16_t ta, uint16_t tester, uint8_t c
 	m.u.diag.len = prev_len;
 	if (code != DOIP_DIAG_ACK && code < DOIP_DN_N)
 		c->diag_nacks[code]++;
-	return put_msg(c, &m);
+	return put_msg(c, &m, keep);
 }
 
 int doip_conn_diag_ack(struct doip_conn *c, uint16_t ta, uint8_t code, const uint8_t *prev,
@@ -231,7 +242,7 @@ int doip_conn_diag_ack(struct doip_conn *c, uint16_t ta, uint8_t code, const uin
 
 	if (c->close_reason)
 		return -ENOTCONN;
-	err = diag_ack(c, ta, c->sa, code, prev, prev_len);
+	err = diag_ack(c, ta, c->sa, code, prev, prev_len, RESERVE);
 	if (err)
 		return err;
 	activity(c, now);
@@ -262,7 +273,7 @@ int doip_conn_ra_reply(struct doip_conn *c, uint8_t code, const uint32_t *oem, u
 		m.u.ra.has_oem = 1;
 		m.u.ra.oem = *oem;
 	}
-	err = put_msg(c, &m);
+	err = put_msg(c, &m, 0);
 	if (err)
 		return err;
 	c->ra_pending = 0;
@@ -295,7 +306,7 @@ int doip_conn_alive_check(struct doip_conn *c, uint64_t now)
 		return 0;
 	memset(&m, 0, sizeof(m));
 	m.type = DOIP_T_ALIVE_REQ;
-	err = put_msg(c, &m);
+	err = put_msg(c, &m, RESERVE);
 	if (err)
 		return err;
 	/* 0 ms would be no timer at all: at least 1 ns */
@@ -314,7 +325,7 @@ int doip_conn_ra_request(struct doip_conn *c, uint8_t type, uint64_t now)
 	m.type = DOIP_T_RA_REQ;
 	m.u.ra.sa = c->cfg.la;
 	m.u.ra.type = type;
-	err = put_msg(c, &m);
+	err = put_msg(c, &m, RESERVE);
 	if (!err)
 		activity(c, now);
 	return err;
@@ -460,7 +471,7 @@ static void entity_diag(struct doip_conn *c, struct doip_ev *ev)
 	uint8_t code = 0;
 
 	if (!c->active || sa != c->sa) {
-		diag_ack(c, ta, sa, DOIP_DN_SA, NULL, 0);
+		diag_ack(c, ta, sa, DOIP_DN_SA, NULL, 0, 0);
 		doip_conn_close(c, DOIP_CL_DIAG_SA);
 		ev->kind = DOIP_EV_CLOSED;
 		return;
@@ -475,7 +486,7 @@ static void entity_diag(struct doip_conn *c, struct doip_ev *ev)
 			code = DOIP_DN_UNREACHABLE;
 	}
 	if (code) {
-		diag_ack(c, ta, sa, code, NULL, 0);
+		diag_ack(c, ta, sa, code, NULL, 0, 0);
 		skip(c, len);
 		return;
 	}
@@ -537,7 +548,7 @@ static void on_fixed(struct doip_conn *c, struct doip_ev *ev)
 		memset(&m, 0, sizeof(m));
 		m.type = DOIP_T_ALIVE_RSP;
 		m.u.alive_sa = c->cfg.la;
-		put_msg(c, &m);
+		put_msg(c, &m, 0);
 		return;
 	case DOIP_T_HDR_NACK:
 		if (c->cfg.role == DOIP_ENTITY) {
@@ -600,8 +611,11 @@ size_t doip_conn_input(struct doip_conn *c, const uint8_t *buf, size_t len, uint
 			if (c->fix_have < c->fix_need)
 				break;
 			if (c->rx == DOIP_RX_HDR) {
-				if (!on_header(c, ev))
-					goto out_event;
+				if (!on_header(c, ev)) {
+					if (ev->kind != DOIP_EV_NONE)
+						goto out_event;
+					break; /* NACKed: its payload is skipped */
+				}
 				if (c->fix_need > sizeof(c->fix)) {
 					/* no accepted type has a fixed part this long */
 					hdr_nack(c, DOIP_HN_LENGTH);
