@@ -188,13 +188,15 @@ int doip_parse(const uint8_t *buf, size_t len, struct doip_msg *m, uint8_t *nack
 
 /*
  * Builds m into out[0..cap).  Returns 0 with *len the message's length,
- * -ENOBUFS if cap is too small, -EINVAL for an undefined type.
+ * -ENOBUFS if cap is too small, -EINVAL for an undefined type, a
+ * diagnostic message without user data or a payload over 2^32-1 bytes.
  */
 int doip_build(const struct doip_msg *m, uint8_t *out, size_t cap, size_t *len);
 
 /* The 12 bytes (header, SA, TA) that start a diagnostic message of
  * user_len bytes, for a caller streaming the user data itself.  Returns
- * 0, -EMSGSIZE if user_len + 4 does not fit the length field. */
+ * 0, -EMSGSIZE if user_len is 0 or user_len + 4 does not fit the length
+ * field. */
 int doip_diag_hdr_put(uint8_t *p, uint8_t ver, uint16_t sa, uint16_t ta, uint64_t user_len);
 
 /* ---- the entity's UDP side: pure functions of config and state */
@@ -385,7 +387,7 @@ void doip_conn_sent(struct doip_conn *c, size_t n, uint64_t now);
 int doip_conn_queue(struct doip_conn *c, const uint8_t *msg, size_t len, uint64_t now);
 
 /* Builds and queues a diagnostic message (user data borrowed).  Returns
- * as doip_conn_queue(). */
+ * as doip_conn_queue(), and -EINVAL if len is 0. */
 int doip_conn_send_diag(struct doip_conn *c, uint16_t sa, uint16_t ta, const uint8_t *data,
 			size_t len, uint64_t now);
 

@@ -265,6 +265,9 @@ int doip_build(const struct doip_msg *m, uint8_t *out, size_t cap, size_t *len)
 		plen = m->u.status.has_mds ? 7 : 3;
 		break;
 	case DOIP_T_DIAG:
+		/* at least one byte of user data, as the header check demands */
+		if (!m->u.diag.len)
+			return -EINVAL;
 		plen = 4 + (uint64_t)m->u.diag.len;
 		break;
 	case DOIP_T_DIAG_ACK:
@@ -350,7 +353,7 @@ int doip_build(const struct doip_msg *m, uint8_t *out, size_t cap, size_t *len)
 
 int doip_diag_hdr_put(uint8_t *p, uint8_t ver, uint16_t sa, uint16_t ta, uint64_t user_len)
 {
-	if (user_len > UINT32_MAX - 4u)
+	if (!user_len || user_len > UINT32_MAX - 4u)
 		return -EMSGSIZE;
 	doip_hdr_put(p, ver ? ver : DOIP_VER_2012, DOIP_T_DIAG, (uint32_t)(user_len + 4));
 	put16(p + 8, sa);

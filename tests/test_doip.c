@@ -195,6 +195,10 @@ static void test_codec_vectors(void)
 	CU_ASSERT_EQUAL(doip_diag_hdr_put(got, 0, SA, 0x10, 0xFFFFFFFCu), -EMSGSIZE);
 	p = msg(0x1234);
 	CU_ASSERT_EQUAL(doip_build(&p, got, sizeof(got), &gl), -EINVAL);
+	/* a diagnostic message carries at least one byte */
+	p = msg(DOIP_T_DIAG);
+	CU_ASSERT_EQUAL(doip_build(&p, got, sizeof(got), &gl), -EINVAL);
+	CU_ASSERT_EQUAL(doip_diag_hdr_put(got, 0, SA, 0x10, 0), -EMSGSIZE);
 }
 
 static void test_header_nacks(void)
