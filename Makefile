@@ -116,7 +116,7 @@ deps:
 test: deps
 	@scripts/check-layers.sh
 	@$(MAKE) --no-print-directory format-check
-	@$(MAKE) --no-print-directory all headers $(B)/test_unit $(B)/seedkey_example.so
+	@$(MAKE) --no-print-directory all headers $(B)/test_unit $(B)/seedkey_example.so $(B)/doip_encode
 	@B=$(B) tests/run-all.sh
 
 # the tree as the repository's .clang-format writes it; `make format` fixes
@@ -146,6 +146,10 @@ check-unit: $(B)/test_unit
 # T="NAME..." runs only those tests (tests/vcan/t/NAME.sh).
 check-vcan: all $(B)/seedkey_example.so
 	@CANRIG=$(CURDIR)/$(B)/canrig tests/vcan/check.sh $(T)
+
+# the DoIP codec on the command line, for tests/cli_doip.sh's cross-check
+$(B)/doip_encode: tests/doip_encode.c $(B)/libcanrig.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/libcanrig.a $(LIBS)
 
 # the example seed/key plug-in of canrig diag --key-lib
 $(B)/seedkey_example.so: tests/plugin/seedkey_example.c uds/uds.h
@@ -179,7 +183,7 @@ ASAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 asan: deps
 	@$(MAKE) --no-print-directory B=build-asan CFLAGS="$(ASAN_FLAGS)" \
 	    LDFLAGS="$(ASAN_FLAGS)" all build-asan/test_unit \
-	    build-asan/seedkey_example.so
+	    build-asan/seedkey_example.so build-asan/doip_encode
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 build-asan/test_unit
 	CANRIG=$(CURDIR)/build-asan/canrig tests/dbc-corpus.sh
 	@rm -f build-asan/san.*
