@@ -242,7 +242,7 @@ static void test_header_nacks(void)
 		{"02 FD 80 03 00000004", DOIP_ACCEPT_TESTER_TCP, UINT32_MAX, UINT64_MAX, 4},
 	};
 	struct doip_hdr h;
-	uint8_t b[8], nack;
+	uint8_t b[16], nack;
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		int rc;
