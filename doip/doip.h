@@ -346,7 +346,11 @@ struct doip_conn {
 	uint64_t inactivity_deadline, alive_deadline;
 
 	/* statistics */
-	uint64_t msgs_in, msgs_out, bytes_in, ignored;
+	uint64_t msgs_in, msgs_out, bytes_in;
+	uint64_t nacks_in;		/* header NACKs received by an entity: never answered */
+	uint64_t alive_unasked;		/* alive check answers nobody asked for (keep-alives) */
+	uint64_t diag_dropped;		/* diagnostic messages cut by doip_conn_diag_drop() */
+	uint64_t ignored;		/* accepted types no role handles (none today) */
 	uint64_t hdr_nacks[DOIP_HN_N];	/* sent, per code */
 	uint64_t diag_nacks[DOIP_DN_N]; /* sent, per code */
 	uint64_t closes[DOIP_CL_N];

@@ -253,8 +253,10 @@ int doip_conn_diag_ack(struct doip_conn *c, uint16_t ta, uint8_t code, const uin
 
 void doip_conn_diag_drop(struct doip_conn *c)
 {
-	if (c->rx == DOIP_RX_STREAM && c->h.type == DOIP_T_DIAG)
+	if (c->rx == DOIP_RX_STREAM && c->h.type == DOIP_T_DIAG && !c->drop_rest) {
 		c->drop_rest = 1;
+		c->diag_dropped++;
+	}
 }
 
 int doip_conn_ra_reply(struct doip_conn *c, uint8_t code, const uint32_t *oem, uint64_t now)
@@ -534,7 +536,7 @@ static void on_fixed(struct doip_conn *c, struct doip_ev *ev)
 	case DOIP_T_ALIVE_RSP:
 		if (!c->alive_deadline) {
 			/* unasked: a tester keeping its socket alive */
-			c->ignored++;
+			c->alive_unasked++;
 			return;
 		}
 		c->alive_deadline = 0;
@@ -553,7 +555,7 @@ static void on_fixed(struct doip_conn *c, struct doip_ev *ev)
 	case DOIP_T_HDR_NACK:
 		if (c->cfg.role == DOIP_ENTITY) {
 			/* never answer a NACK; the tester learns nothing more */
-			c->ignored++;
+			c->nacks_in++;
 			return;
 		}
 		break;
@@ -564,6 +566,7 @@ static void on_fixed(struct doip_conn *c, struct doip_ev *ev)
 		}
 		break;
 	default:
+		/* a type the accept set lets through but nobody handles */
 		c->ignored++;
 		return;
 	}
