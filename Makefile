@@ -32,7 +32,7 @@ WARN      = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 ifeq ($(CI),true)
 WARN     += -Werror
 endif
-ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -Ilib -Iconf -Idbc -Iuds -Igateway $(YAML_CFLAGS) \
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -Ilib -Iconf -Idbc -Iuds -Idoip -Igateway $(YAML_CFLAGS) \
              -DCANRIG_VERSION='"$(VERSION)"'
 ALL_LDFLAGS = $(LDFLAGS)
 
@@ -54,6 +54,9 @@ PUB_HDR  = lib/cf.h lib/cio.h lib/cio_ev.h lib/clog.h conf/yml.h dbc/dbc.h uds/i
            gateway/gw_conf.h
 # gw_cgw.h is not installed: its netlink part (gw_cgw.c) is canrigd's
 LIB_HDR  = $(PUB_HDR) dbc/dbc_priv.h dbc/dbc_parser.h gateway/gw_cgw.h gateway/gw_cgw_priv.h
+# DoIP (ISO 13400-2): the codec and the socket engine, no I/O (docs/doip.md)
+LIB_SRC += doip/doip_msg.c doip/doip_conn.c
+PUB_HDR += doip/doip.h
 LIB_OBJ  = $(LIB_SRC:%.c=$(B)/%.o)
 TOOL_SRC = tools/canrig.c tools/cmd_dump.c tools/cmd_send.c tools/cmd_replay.c \
            tools/cmd_log.c tools/cmd_dbc.c tools/dbcout.c tools/cmd_isotp.c \
@@ -67,7 +70,7 @@ TEST_OBJ = $(TEST_SRC:%.c=$(B)/%.o)
 TEST_DAEMON_OBJ = $(B)/gateway/gw_cgw.o
 FUZZERS  = fuzz_cf_parse fuzz_clog_read fuzz_dbc_parse fuzz_dbc_decode fuzz_isotp_rx \
            fuzz_uds_sim fuzz_ecusim_cfg fuzz_uds_rsp fuzz_gw_csum fuzz_gw_conf fuzz_cio_link \
-           fuzz_gw_cgw fuzz_gw_fw
+           fuzz_gw_cgw fuzz_gw_fw fuzz_doip
 
 all: $(B)/libcanrig.a $(B)/canrig $(B)/canrigd $(B)/canrig.pc
 
@@ -84,7 +87,7 @@ $(B)/%.o: %.c $(B)/%.d
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP $(if $(filter tests/%,$<),$(CUNIT_CFLAGS) -Itools) \
 	    $(if $(filter tools/%,$<),-Itools) -c $< -o $@
-DEPS = $(patsubst %.c,$(B)/%.d,$(wildcard lib/*.c conf/*.c dbc/*.c uds/*.c gateway/*.c tools/*.c tests/*.c))
+DEPS = $(patsubst %.c,$(B)/%.d,$(wildcard lib/*.c conf/*.c dbc/*.c uds/*.c doip/*.c gateway/*.c tools/*.c tests/*.c))
 $(DEPS): ;
 -include $(wildcard $(DEPS))
 
@@ -116,11 +119,11 @@ deps:
 test: deps
 	@scripts/check-layers.sh
 	@$(MAKE) --no-print-directory format-check
-	@$(MAKE) --no-print-directory all headers $(B)/test_unit $(B)/seedkey_example.so
+	@$(MAKE) --no-print-directory all headers $(B)/test_unit $(B)/seedkey_example.so $(B)/doip_encode
 	@B=$(B) tests/run-all.sh
 
 # the tree as the repository's .clang-format writes it; `make format` fixes
-FMT_SRC = $(sort $(wildcard lib/*.[ch] conf/*.[ch] dbc/*.[ch] uds/*.[ch] gateway/*.[ch] \
+FMT_SRC = $(sort $(wildcard lib/*.[ch] conf/*.[ch] dbc/*.[ch] uds/*.[ch] doip/*.[ch] gateway/*.[ch] \
 	    tools/*.[ch] tests/*.[ch] tests/fuzz/*.c tests/plugin/*.c bench/*.c))
 format-check:
 	@if clang-format --dry-run --Werror $(FMT_SRC) 2>$(B).fmt.log; then \
@@ -131,7 +134,7 @@ format:
 	clang-format -i $(FMT_SRC)
 
 # every header compiles on its own, as the first include of a file
-ALL_HDR = $(sort $(wildcard lib/*.h conf/*.h dbc/*.h uds/*.h gateway/*.h tools/*.h))
+ALL_HDR = $(sort $(wildcard lib/*.h conf/*.h dbc/*.h uds/*.h doip/*.h gateway/*.h tools/*.h))
 headers: $(ALL_HDR:%.h=$(B)/hdr/%.ok)
 $(B)/hdr/%.ok: %.h
 	@mkdir -p $(@D)
@@ -146,6 +149,10 @@ check-unit: $(B)/test_unit
 # T="NAME..." runs only those tests (tests/vcan/t/NAME.sh).
 check-vcan: all $(B)/seedkey_example.so
 	@CANRIG=$(CURDIR)/$(B)/canrig tests/vcan/check.sh $(T)
+
+# the DoIP codec on the command line, for tests/cli_doip.sh's cross-check
+$(B)/doip_encode: tests/doip_encode.c $(B)/libcanrig.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/libcanrig.a $(LIBS)
 
 # the example seed/key plug-in of canrig diag --key-lib
 $(B)/seedkey_example.so: tests/plugin/seedkey_example.c uds/uds.h
@@ -179,7 +186,7 @@ ASAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 asan: deps
 	@$(MAKE) --no-print-directory B=build-asan CFLAGS="$(ASAN_FLAGS)" \
 	    LDFLAGS="$(ASAN_FLAGS)" all build-asan/test_unit \
-	    build-asan/seedkey_example.so
+	    build-asan/seedkey_example.so build-asan/doip_encode
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 build-asan/test_unit
 	CANRIG=$(CURDIR)/build-asan/canrig tests/dbc-corpus.sh
 	@rm -f build-asan/san.*
@@ -200,7 +207,7 @@ asan: deps
 FUZZ_SECONDS ?= 60
 FUZZ_CC = clang
 FUZZ_FLAGS = -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-             -Ilib -Iconf -Idbc -Iuds -Igateway $(YAML_CFLAGS)
+             -Ilib -Iconf -Idbc -Iuds -Idoip -Igateway $(YAML_CFLAGS)
 fuzz: $(FUZZERS:%=$(B)/fuzz/%)
 	@set -o pipefail; for f in $(FUZZERS); do \
 	    mkdir -p $(B)/fuzz/corpus-$$f; \

@@ -5,7 +5,7 @@
 #
 #   lib      frame view, socket I/O, log formats
 #   conf     the YAML reader
-#   dbc uds  engines (and their loaders and adapters); neither uses the other
+#   dbc uds doip  engines (and their loaders and adapters); none uses another
 #   gateway  the gateway engine (uses uds' ISO-TP classifier) and canrigd
 #   tools    the canrig CLI: may use everything
 set -u
@@ -15,8 +15,9 @@ declare -A may=(
 	[conf]="lib conf"
 	[dbc]="lib conf dbc"
 	[uds]="lib conf uds"
+	[doip]="lib conf doip"
 	[gateway]="lib conf uds gateway"
-	[tools]="lib conf dbc uds gateway tools"
+	[tools]="lib conf dbc uds doip gateway tools"
 )
 bad=0
 for dir in "${!may[@]}"; do
@@ -26,7 +27,7 @@ for dir in "${!may[@]}"; do
 			h=$(sed -n 's/^#include "\(.*\)".*/\1/p' <<<"$inc")
 			[ -n "$h" ] || continue
 			home=""
-			for d in lib conf dbc uds gateway tools; do
+			for d in lib conf dbc uds doip gateway tools; do
 				[ -e "$d/$h" ] && home=$d
 			done
 			if [ -z "$home" ]; then

@@ -14,6 +14,8 @@ PKGS="$PKGS g++"
 PKGS="$PKGS clang-format"
 # integration peer
 PKGS="$PKGS can-utils iproute2 kmod"
+# an independent DoIP implementation for the codec cross-check (tests/cli_doip.sh)
+PKGS="$PKGS python3-scapy"
 # the qemu vcan guest, needed where the host kernel has no AF_CAN
 PKGS="$PKGS qemu-system-x86 busybox-static cpio"
 PKGS="$PKGS ${CANRIG_DEPS_EXTRA:-}"

@@ -46,6 +46,7 @@ cat >"$WORK/prog.c" <<'EOF'
 #include "uds_sim_conf.h"
 #include "uds_sim_io.h"
 #include "gw_conf.h"
+#include "doip.h"
 
 static const char text[] =
 	"VERSION \"\"\n"
@@ -109,6 +110,18 @@ int main(void)
 	       gw_crc8_sae_j1850((const uint8_t *)"123456789", 9, 0, 1));
 	printf("drop: %s\n", gw_drop_name(GW_DROP_RATE));
 	{
+		/* the DoIP codec: an alive check request is its bare header */
+		uint8_t d[16];
+		size_t dl = 0;
+		struct doip_msg dm;
+		int rc;
+
+		memset(&dm, 0, sizeof(dm));
+		dm.type = DOIP_T_ALIVE_REQ;
+		rc = doip_build(&dm, d, sizeof(d), &dl);
+		printf("doip: %d %u %s\n", rc, (unsigned int)dl, doip_close_name(DOIP_CL_INITIAL));
+	}
+	{
 		/* the configuration loaders: need libyaml */
 		static const char gwy[] = "interfaces:\n  - {name: vcan0}\n  - {name: vcan1}\n"
 					  "routes:\n  - {name: r, from: vcan0, to: [vcan1]}\n";
@@ -147,6 +160,7 @@ nrc 0x31: requestOutOfRange
 request id of 0x7E8: 0x7E0
 crc8 j1850: 0x4B
 drop: rate-limited
+doip: 0 8 initial-inactivity
 yml: 0
 ecusim: 1
 gw_conf: 0
