@@ -45,11 +45,11 @@ CUNIT_LIBS   = $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null || echo -lcunit)
 
 # the configuration loaders (conf/, and each engine's beside it) are in the
 # library too: a program links one archive, whatever it loads
-LIB_SRC  = lib/cf.c lib/cio.c lib/clog.c lib/clog_asc.c conf/yml.c \
+LIB_SRC  = lib/cf.c lib/cio.c lib/clog.c lib/clog_asc.c conf/yml.c conf/yml_read.c \
            dbc/dbc_mem.c dbc/dbc_lex.c dbc/dbc_parse.c dbc/dbc_link.c dbc/dbc.c uds/isotp.c uds/isotp_io.c uds/uds.c \
            uds/uds_client.c uds/uds_io.c uds/uds_sim.c uds/uds_sim_conf.c gateway/gw_csum.c gateway/gw.c \
            gateway/gw_cgw_plan.c gateway/gw_cgw_msg.c gateway/gw_conf.c
-PUB_HDR  = lib/cf.h lib/cio.h lib/clog.h conf/yml.h dbc/dbc.h uds/isotp.h uds/isotp_io.h \
+PUB_HDR  = lib/cf.h lib/cio.h lib/clog.h conf/yml.h conf/yml_read.h dbc/dbc.h uds/isotp.h uds/isotp_io.h \
            uds/uds.h uds/uds_client.h uds/uds_io.h uds/uds_sim.h uds/uds_sim_conf.h gateway/gw_csum.h gateway/gw.h \
            gateway/gw_conf.h
 # gw_cgw.h is not installed: its netlink part (gw_cgw.c) is canrigd's
