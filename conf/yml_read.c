@@ -210,10 +210,17 @@ int yml_read_list(struct yml_rd *r, const yaml_node_t *n, const struct yml_key *
 		return -ENOMEM;
 	for (i = 0; i < len; i++) {
 		const yaml_node_t *it = yml_seq_item(r->y, n, i);
+		void *outer = r->list;
+		size_t at = r->index;
 
-		if (k->sub && (e = yml_read_map(r, it, k->sub, arr + i * k->item_size)))
-			return e;
-		if (k->fn && (e = k->fn(r, it, arr, i)))
+		r->list = arr;
+		r->index = i;
+		e = k->sub ? yml_read_map(r, it, k->sub, arr + i * k->item_size) : 0;
+		if (!e && k->fn)
+			e = k->fn(r, it, arr, i);
+		r->list = outer;
+		r->index = at;
+		if (e)
 			return e;
 	}
 	put_ptr((char *)dst + k->off, arr);
@@ -221,7 +228,7 @@ int yml_read_list(struct yml_rd *r, const yaml_node_t *n, const struct yml_key *
 	return 0;
 }
 
-static int read_key(struct yml_rd *r, const yaml_node_t *v, const struct yml_key *k, void *dst)
+int yml_read_value(struct yml_rd *r, const yaml_node_t *v, const struct yml_key *k, void *dst)
 {
 	char *p = (char *)dst + k->off;
 	const char *s;
@@ -271,12 +278,17 @@ static int read_key(struct yml_rd *r, const yaml_node_t *v, const struct yml_key
 
 int yml_read_map(struct yml_rd *r, const yaml_node_t *m, const struct yml_key *keys, void *dst)
 {
+	if (yml_map_check_table(r->y, m, &keys[0].name, sizeof(*keys)))
+		return -EINVAL;
+	return yml_read_keys(r, m, keys, dst);
+}
+
+int yml_read_keys(struct yml_rd *r, const yaml_node_t *m, const struct yml_key *keys, void *dst)
+{
 	const struct yml_key *k;
 	yaml_node_t *v;
 	int e;
 
-	if (yml_map_check_table(r->y, m, &keys[0].name, sizeof(*keys)))
-		return -EINVAL;
 	for (k = keys; k->name; k++) {
 		v = yml_get(r->y, m, k->name);
 		if (!v) {
@@ -286,7 +298,7 @@ int yml_read_map(struct yml_rd *r, const yaml_node_t *m, const struct yml_key *k
 				put_int((char *)dst + k->off, k->size, k->def);
 			continue;
 		}
-		e = read_key(r, v, k, dst);
+		e = yml_read_value(r, v, k, dst);
 		if (e)
 			return e;
 	}

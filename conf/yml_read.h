@@ -34,6 +34,10 @@ struct yml_rd {
 	struct yml *y;
 	void **arena; /* allocations chain here (yml_alloc()) */
 	void *ctx;    /* the loader's, for its callbacks */
+	/* inside a YML_LIST item: the list's array and the item's index, so
+	 * a key's callback can check earlier items (duplicates) at once */
+	void *list;
+	size_t index;
 };
 
 /*
@@ -63,7 +67,7 @@ enum yml_type {
 };
 
 #define YML_REQ 1u /* missing is an error */
-#define YML_DEF 2u /* absent: store def (YML_UINT, YML_BOOL, YML_ENUM) */
+#define YML_DEF 2u /* absent: store def in the integer field (size bytes at off) */
 
 struct yml_key {
 	const char *name; /* NULL ends the table */
@@ -93,6 +97,17 @@ struct yml_key {
  * are in the arena).
  */
 int yml_read_map(struct yml_rd *r, const yaml_node_t *m, const struct yml_key *keys, void *dst);
+
+/*
+ * The second half of yml_read_map(): reads keys from mapping m without
+ * looking for unknown ones, for a mapping whose keys the caller checked
+ * against a wider list (keys that only count in one variant of it).
+ */
+int yml_read_keys(struct yml_rd *r, const yaml_node_t *m, const struct yml_key *keys, void *dst);
+
+/* Reads the value n as key k says into dst (k->off relative to dst), for
+ * a callback whose value goes into another struct than the table's. */
+int yml_read_value(struct yml_rd *r, const yaml_node_t *n, const struct yml_key *k, void *dst);
 
 /*
  * Reads list n as the YML_LIST key k says into dst (k->off, k->off2

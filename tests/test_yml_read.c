@@ -107,7 +107,7 @@ static const struct yml_key keys[] = {
 static int rd(const char *doc, struct rec *out, void **arena, char *msg, size_t cap)
 {
 	struct yml y;
-	struct yml_rd r = {&y, arena, NULL};
+	struct yml_rd r = {.y = &y, .arena = arena};
 	int calls = 0, e;
 
 	r.ctx = &calls;

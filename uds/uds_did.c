@@ -166,7 +166,7 @@ static const struct yml_key top_keys[] = {
 static int load_doc(struct uds_did_dict *d, struct yml *y, int e, char *err, size_t cap)
 {
 	struct uds_did_dict nd;
-	struct yml_rd r = {y, &nd.blocks, NULL};
+	struct yml_rd r = {.y = y, .arena = &nd.blocks};
 
 	memset(&nd, 0, sizeof(nd));
 	if (!e && !yml_root(y))
