@@ -116,24 +116,21 @@ static int did_length(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
 	return 0;
 }
 
-/* What no single key can say; an absent scale is 1. */
-static int entry_item(struct yml_rd *r, const yaml_node_t *m, void *arr, size_t i)
+static int did_scale(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
 {
-	struct uds_did_entry *e = (struct uds_did_entry *)arr + i;
+	static const struct yml_key k = {.name = "scale", .type = YML_NUM};
+	int e = yml_read_value(r, n, &k, p);
 
-	if (!yml_get(r->y, m, "length"))
-		e->len = -1;
-	if ((e->type == UDS_DID_UINT || e->type == UDS_DID_INT) && (e->len < 1 || e->len > 8))
-		return yml_error(r->y, m, "a uint/int DID needs a length of 1 to 8");
-	if (!yml_get(r->y, m, "scale"))
-		e->scale = 1;
-	else if (e->scale == 0)
-		return yml_error(r->y, yml_get(r->y, m, "scale"), "scale must not be 0");
-	return 0;
+	(void)i;
+	if (!e && *(double *)p == 0)
+		e = yml_error(r->y, n, "scale must not be 0");
+	return e;
 }
 
 static const char *const types[] = {"auto", "ascii", "hex", "uint", "int", NULL};
 
+/* An entry is read in two parts: what says how long the value is, then
+ * how to show it; the type and the length are checked in between. */
 static const struct yml_key entry_keys[] = {
 	{.name = "id",
 	 .type = YML_UINT,
@@ -142,12 +139,34 @@ static const struct yml_key entry_keys[] = {
 	 .max = 0xFFFF},
 	{.name = "name", .type = YML_FUNC, YML_OFF(struct uds_did_entry, name), .fn = did_name},
 	{.name = "type", .type = YML_ENUM, YML_OFF(struct uds_did_entry, type), .names = types},
-	{.name = "length", .type = YML_FUNC, YML_OFF(struct uds_did_entry, len), .fn = did_length},
-	{.name = "scale", .type = YML_NUM, YML_OFF(struct uds_did_entry, scale)},
+	{.name = "length",
+	 .type = YML_FUNC,
+	 .flags = YML_DEF,
+	 YML_OFF(struct uds_did_entry, len),
+	 .def = (uint64_t)-1,
+	 .fn = did_length},
+	{.name = "scale", .type = YML_KNOWN},
+	{.name = "offset", .type = YML_KNOWN},
+	{.name = "unit", .type = YML_KNOWN},
+	{0},
+};
+
+static const struct yml_key show_keys[] = {
+	{.name = "scale", .type = YML_FUNC, YML_OFF(struct uds_did_entry, scale), .fn = did_scale},
 	{.name = "offset", .type = YML_NUM, YML_OFF(struct uds_did_entry, offset)},
 	{.name = "unit", .type = YML_STR, YML_OFF(struct uds_did_entry, unit)},
 	{0},
 };
+
+static int entry_item(struct yml_rd *r, const yaml_node_t *m, void *arr, size_t i)
+{
+	struct uds_did_entry *e = (struct uds_did_entry *)arr + i;
+
+	if ((e->type == UDS_DID_UINT || e->type == UDS_DID_INT) && (e->len < 1 || e->len > 8))
+		return yml_error(r->y, m, "a uint/int DID needs a length of 1 to 8");
+	e->scale = 1;
+	return yml_read_keys(r, m, show_keys, e);
+}
 
 static const struct yml_key top_keys[] = {
 	{.name = "dids",

@@ -162,12 +162,42 @@ static const struct yml_key access_keys[] = {
 	{0},
 };
 
+/*
+ * The key that names a list item, read with the check that no earlier
+ * item has it, before the item's other keys: T's field f (an integer of
+ * at most max) and the message for a duplicate.
+ */
+#define ITEM_ID(fn, T, f, max, what)                                                               \
+	static int fn(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)                   \
+	{                                                                                          \
+		const T *items = r->list;                                                          \
+		uint64_t x;                                                                        \
+                                                                                                   \
+		(void)p;                                                                           \
+		(void)i;                                                                           \
+		if (yml_uint(Y(r), n, (max), &x))                                                  \
+			return -EINVAL;                                                            \
+		for (i = 0; i < r->index; i++)                                                     \
+			if (items[i].f == x)                                                       \
+				return yml_error(Y(r), n, what " defined twice", (unsigned int)x); \
+		((T *)r->list)[r->index].f = (__typeof__(items[0].f))x;                            \
+		return 0;                                                                          \
+	}
+
 /* ---- sessions */
 
 static int session_key(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
 {
-	(void)i;
-	return session_id(r, n, p);
+	const struct uds_sim_session *ss = r->list;
+	uint8_t id;
+
+	if (session_id(r, n, &id))
+		return -EINVAL;
+	for (i = 0; i < r->index; i++)
+		if (ss[i].id == id)
+			return yml_error(Y(r), n, "session 0x%02X defined twice", id);
+	*(uint8_t *)p = id;
+	return 0;
 }
 
 static int add_service(struct yml_rd *r, const yaml_node_t *n, void *sids)
@@ -191,13 +221,8 @@ static int services(struct yml_rd *r, const yaml_node_t *n, void *sids, size_t i
 
 static int session_item(struct yml_rd *r, const yaml_node_t *m, void *arr, size_t i)
 {
-	struct uds_sim_session *ss = arr, *s = &ss[i];
-	size_t k;
+	struct uds_sim_session *s = (struct uds_sim_session *)arr + i;
 
-	for (k = 0; k < i; k++)
-		if (ss[k].id == s->id)
-			return yml_error(Y(r), yml_get(Y(r), m, "id"),
-					 "session 0x%02X defined twice", s->id);
 	if (!yml_get(Y(r), m, "services"))
 		uds_sim_all_services(s->sids);
 	return 0;
@@ -293,27 +318,42 @@ static int sec_level(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
 				 "security level must be odd "
 				 "(the requestSeed sub-function), got %llu",
 				 (unsigned long long)x);
+	for (i = 0; i < r->index; i++)
+		if (((const struct uds_sim_security *)r->list)[i].level == x)
+			return yml_error(Y(r), n, "level %u defined twice", (unsigned int)x);
 	*(uint8_t *)p = (uint8_t)x;
 	return 0;
 }
 
+static const char *const algo_names[] = {"xor", "add", "not", "external", NULL};
+static const int algo_vals[] = {UDS_SIM_KEY_XOR, UDS_SIM_KEY_ADD, UDS_SIM_KEY_NOT,
+				UDS_SIM_KEY_EXTERNAL};
+static const struct yml_key algo_key = {.name = "algorithm",
+					.type = YML_ENUM,
+					YML_OFF(struct uds_sim_security, algo),
+					.names = algo_names,
+					.vals = algo_vals};
+
+/* After the numbers, in this order: their ranges, seed:, algorithm: and
+ * command:, then sessions: */
 static int sec_item(struct yml_rd *r, const yaml_node_t *m, void *arr, size_t i)
 {
 	struct uds_sim_security *ss = arr, *s = &ss[i];
 	struct ecusim_ecu *ecu = &LD(r)->ecu->e;
-	yaml_node_t *cmd = yml_get(Y(r), m, "command"), *seed = yml_get(Y(r), m, "seed");
-	size_t k;
+	yaml_node_t *cmd = yml_get(Y(r), m, "command"), *seed = yml_get(Y(r), m, "seed"),
+		    *algo = yml_get(Y(r), m, "algorithm"), *sess = yml_get(Y(r), m, "sessions");
+	int e;
 
-	for (k = 0; k < i; k++)
-		if (ss[k].level == s->level)
-			return yml_error(Y(r), yml_get(Y(r), m, "level"), "level %u defined twice",
-					 s->level);
+	if (!s->seed_len)
+		return yml_error(Y(r), yml_get(Y(r), m, "seed_len"), "seed_len must be 1..%d",
+				 UDS_SIM_SEED_MAX);
+	if (!s->max_attempts)
+		return yml_error(Y(r), yml_get(Y(r), m, "attempts"), "attempts must be 1..255");
 	if (seed) {
 		const uint8_t *p;
 		size_t sl;
-		int e = yml_read_hex(r, seed, 0, &p, &sl);
 
-		if (e)
+		if ((e = yml_read_hex(r, seed, 0, &p, &sl)))
 			return e;
 		if (!sl || sl > UDS_SIM_SEED_MAX ||
 		    (yml_get(Y(r), m, "seed_len") && sl != s->seed_len))
@@ -322,18 +362,17 @@ static int sec_item(struct yml_rd *r, const yaml_node_t *m, void *arr, size_t i)
 		s->seed_len = (uint8_t)sl;
 		s->fixed_seed = p;
 	}
-	if (cmd && !yml_get(Y(r), m, "algorithm"))
-		s->algo = UDS_SIM_KEY_EXTERNAL;
+	s->algo = cmd ? UDS_SIM_KEY_EXTERNAL : UDS_SIM_KEY_XOR;
+	if (algo && (e = yml_read_value(r, algo, &algo_key, s)))
+		return e;
 	if ((s->algo == UDS_SIM_KEY_EXTERNAL) != (cmd != NULL))
 		return yml_error(Y(r), cmd ? cmd : m,
 				 cmd ? "command: needs algorithm external (or none)"
 				     : "algorithm external needs a command:");
-	return cmd ? yml_read_str_env(r, cmd, &ecu->key_cmd[s->level >> 1]) : 0;
+	if (cmd && (e = yml_read_str_env(r, cmd, &ecu->key_cmd[s->level >> 1])))
+		return e;
+	return sess ? sessions_ref(r, sess, s->sessions, 0) : 0;
 }
-
-static const char *const algo_names[] = {"xor", "add", "not", "external", NULL};
-static const int algo_vals[] = {UDS_SIM_KEY_XOR, UDS_SIM_KEY_ADD, UDS_SIM_KEY_NOT,
-				UDS_SIM_KEY_EXTERNAL};
 
 static const struct yml_key sec_keys[] = {
 	{.name = "level",
@@ -345,14 +384,9 @@ static const struct yml_key sec_keys[] = {
 	 .type = YML_UINT,
 	 .flags = YML_DEF,
 	 YML_OFF(struct uds_sim_security, seed_len),
-	 .min = 1,
 	 .max = UDS_SIM_SEED_MAX,
 	 .def = 4},
-	{.name = "algorithm",
-	 .type = YML_ENUM,
-	 YML_OFF(struct uds_sim_security, algo),
-	 .names = algo_names,
-	 .vals = algo_vals},
+	{.name = "algorithm", .type = YML_KNOWN},
 	{.name = "constant",
 	 .type = YML_UINT,
 	 YML_OFF(struct uds_sim_security, constant),
@@ -363,7 +397,6 @@ static const struct yml_key sec_keys[] = {
 	 .type = YML_UINT,
 	 .flags = YML_DEF,
 	 YML_OFF(struct uds_sim_security, max_attempts),
-	 .min = 1,
 	 .max = 255,
 	 .def = 3},
 	{.name = "delay_ms",
@@ -372,10 +405,7 @@ static const struct yml_key sec_keys[] = {
 	 YML_OFF(struct uds_sim_security, delay_ms),
 	 .max = 86400000,
 	 .def = 10000},
-	{.name = "sessions",
-	 .type = YML_FUNC,
-	 YML_OFF(struct uds_sim_security, sessions),
-	 .fn = sessions_ref},
+	{.name = "sessions", .type = YML_KNOWN},
 	{0},
 };
 
@@ -421,16 +451,18 @@ static int value_of(struct yml_rd *r, const yaml_node_t *m, const uint8_t **data
 
 /* ---- DIDs */
 
+ITEM_ID(did_id, struct uds_sim_did, id, 0xFFFF, "DID 0x%04X")
+
+static const struct yml_key did_writable = {
+	.name = "writable", .type = YML_BOOL, YML_OFF(struct uds_sim_did, writable)};
+
+/* after id: and type:, in this order: the value, writable:, read:, write: */
 static int did_item(struct yml_rd *r, const yaml_node_t *m, void *arr, size_t i)
 {
-	struct uds_sim_did *ds = arr, *d = &ds[i];
-	size_t k;
+	struct uds_sim_did *d = (struct uds_sim_did *)arr + i;
+	yaml_node_t *v;
 	int e;
 
-	for (k = 0; k < i; k++)
-		if (ds[k].id == d->id)
-			return yml_error(Y(r), yml_get(Y(r), m, "id"), "DID 0x%04X defined twice",
-					 d->id);
 	e = value_of(r, m, &d->data, &d->len, d->kind == UDS_SIM_DID_DATA ? 4093 : 8);
 	if (e)
 		return e;
@@ -439,21 +471,23 @@ static int did_item(struct yml_rd *r, const yaml_node_t *m, void *arr, size_t i)
 			return yml_error(Y(r), m, "DID 0x%04X needs data:, ascii: or size:", d->id);
 		d->len = 4;
 	}
+	v = yml_get(Y(r), m, "writable");
+	if (v && (e = yml_read_value(r, v, &did_writable, d)))
+		return e;
 	if (d->writable && d->kind != UDS_SIM_DID_DATA)
-		return yml_error(Y(r), yml_get(Y(r), m, "writable"),
-				 "counter and clock DIDs cannot be writable");
-	return 0;
+		return yml_error(Y(r), v, "counter and clock DIDs cannot be writable");
+	v = yml_get(Y(r), m, "read");
+	if (v && (e = yml_read_map(r, v, access_keys, &d->read)))
+		return e;
+	v = yml_get(Y(r), m, "write");
+	return v ? yml_read_map(r, v, access_keys, &d->write) : 0;
 }
 
 static const char *const did_kinds[] = {"data", "counter", "clock", NULL};
 static const int did_kind_vals[] = {UDS_SIM_DID_DATA, UDS_SIM_DID_COUNTER, UDS_SIM_DID_CLOCK};
 
 static const struct yml_key did_keys[] = {
-	{.name = "id",
-	 .type = YML_UINT,
-	 .flags = YML_REQ,
-	 YML_OFF(struct uds_sim_did, id),
-	 .max = 0xFFFF},
+	{.name = "id", .type = YML_FUNC, .flags = YML_REQ, .fn = did_id},
 	{.name = "type",
 	 .type = YML_ENUM,
 	 YML_OFF(struct uds_sim_did, kind),
@@ -463,24 +497,38 @@ static const struct yml_key did_keys[] = {
 	{.name = "data", .type = YML_KNOWN},
 	{.name = "ascii", .type = YML_KNOWN},
 	{.name = "size", .type = YML_KNOWN},
-	{.name = "writable", .type = YML_BOOL, YML_OFF(struct uds_sim_did, writable)},
-	{.name = "read", .type = YML_MAP, YML_OFF(struct uds_sim_did, read), .sub = access_keys},
-	{.name = "write", .type = YML_MAP, YML_OFF(struct uds_sim_did, write), .sub = access_keys},
+	{.name = "writable", .type = YML_KNOWN},
+	{.name = "read", .type = YML_KNOWN},
+	{.name = "write", .type = YML_KNOWN},
 	{0},
 };
 
 /* ---- DTCs */
 
-static int snapshot_item(struct yml_rd *r, const yaml_node_t *m, void *arr, size_t i)
+/* A record number 1..max into a uint8_t; the message names the kind. */
+static int record(struct yml_rd *r, const yaml_node_t *n, void *p, unsigned int max,
+		  const char *msg)
 {
-	const struct uds_sim_snapshot *sn = (const struct uds_sim_snapshot *)arr + i;
+	uint64_t x;
 
-	if (!sn->record)
-		return yml_error(Y(r), yml_get(Y(r), m, "record"),
-				 "snapshot records are 0x01..0xFE");
-	if (sn->ndids > 255)
-		return yml_error(Y(r), yml_get(Y(r), m, "dids"), "at most 255 DIDs per record");
+	if (yml_uint(Y(r), n, max, &x))
+		return -EINVAL;
+	if (!x)
+		return yml_error(Y(r), n, "%s", msg);
+	*(uint8_t *)p = (uint8_t)x;
 	return 0;
+}
+
+static int snapshot_record(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	(void)i;
+	return record(r, n, p, 0xFE, "snapshot records are 0x01..0xFE");
+}
+
+static int ext_record(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	(void)i;
+	return record(r, n, p, 0xFD, "extended data records are 0x01..0xFD");
 }
 
 static const struct yml_key did_rec_keys[] = {
@@ -497,36 +545,40 @@ static const struct yml_key did_rec_keys[] = {
 	{0},
 };
 
+/* at most 255, counted before they are read */
+static int snapshot_dids(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	static const struct yml_key k = {.name = "dids",
+					 .type = YML_LIST,
+					 YML_OFF(struct uds_sim_snapshot, dids),
+					 YML_OFF2(struct uds_sim_snapshot, ndids),
+					 .sub = did_rec_keys,
+					 .item_size = sizeof(struct uds_sim_did_rec)};
+
+	(void)i;
+	if (yml_seq(Y(r), n, &i))
+		return -EINVAL;
+	if (i > 255)
+		return yml_error(Y(r), n, "at most 255 DIDs per record");
+	return yml_read_list(r, n, &k, p);
+}
+
 static const struct yml_key snapshot_keys[] = {
 	{.name = "record",
-	 .type = YML_UINT,
+	 .type = YML_FUNC,
 	 .flags = YML_REQ,
 	 YML_OFF(struct uds_sim_snapshot, record),
-	 .max = 0xFE},
-	{.name = "dids",
-	 .type = YML_LIST,
-	 .flags = YML_REQ,
-	 YML_OFF(struct uds_sim_snapshot, dids),
-	 YML_OFF2(struct uds_sim_snapshot, ndids),
-	 .sub = did_rec_keys,
-	 .item_size = sizeof(struct uds_sim_did_rec)},
+	 .fn = snapshot_record},
+	{.name = "dids", .type = YML_FUNC, .flags = YML_REQ, .fn = snapshot_dids},
 	{0},
 };
 
-static int ext_item(struct yml_rd *r, const yaml_node_t *m, void *arr, size_t i)
-{
-	if (!((const struct uds_sim_extdata *)arr)[i].record)
-		return yml_error(Y(r), yml_get(Y(r), m, "record"),
-				 "extended data records are 0x01..0xFD");
-	return 0;
-}
-
 static const struct yml_key ext_keys[] = {
 	{.name = "record",
-	 .type = YML_UINT,
+	 .type = YML_FUNC,
 	 .flags = YML_REQ,
 	 YML_OFF(struct uds_sim_extdata, record),
-	 .max = 0xFD},
+	 .fn = ext_record},
 	{.name = "data",
 	 .type = YML_HEX,
 	 .flags = YML_REQ,
@@ -535,24 +587,10 @@ static const struct yml_key ext_keys[] = {
 	{0},
 };
 
-static int dtc_item(struct yml_rd *r, const yaml_node_t *m, void *arr, size_t i)
-{
-	const struct uds_sim_dtc *ds = arr;
-	size_t k;
-
-	for (k = 0; k < i; k++)
-		if (ds[k].code == ds[i].code)
-			return yml_error(Y(r), yml_get(Y(r), m, "code"), "DTC 0x%06X defined twice",
-					 ds[i].code);
-	return 0;
-}
+ITEM_ID(dtc_code, struct uds_sim_dtc, code, 0xFFFFFF, "DTC 0x%06X")
 
 static const struct yml_key dtc_keys[] = {
-	{.name = "code",
-	 .type = YML_UINT,
-	 .flags = YML_REQ,
-	 YML_OFF(struct uds_sim_dtc, code),
-	 .max = 0xFFFFFF},
+	{.name = "code", .type = YML_FUNC, .flags = YML_REQ, .fn = dtc_code},
 	{.name = "status",
 	 .type = YML_UINT,
 	 .flags = YML_DEF,
@@ -565,38 +603,22 @@ static const struct yml_key dtc_keys[] = {
 	 YML_OFF(struct uds_sim_dtc, snapshots),
 	 YML_OFF2(struct uds_sim_dtc, nsnapshots),
 	 .sub = snapshot_keys,
-	 .item_size = sizeof(struct uds_sim_snapshot),
-	 .fn = snapshot_item},
+	 .item_size = sizeof(struct uds_sim_snapshot)},
 	{.name = "extended",
 	 .type = YML_LIST,
 	 YML_OFF(struct uds_sim_dtc, ext),
 	 YML_OFF2(struct uds_sim_dtc, next),
 	 .sub = ext_keys,
-	 .item_size = sizeof(struct uds_sim_extdata),
-	 .fn = ext_item},
+	 .item_size = sizeof(struct uds_sim_extdata)},
 	{0},
 };
 
 /* ---- routines and IO DIDs */
 
-static int routine_item(struct yml_rd *r, const yaml_node_t *m, void *arr, size_t i)
-{
-	const struct uds_sim_routine *rs = arr;
-	size_t k;
-
-	for (k = 0; k < i; k++)
-		if (rs[k].id == rs[i].id)
-			return yml_error(Y(r), yml_get(Y(r), m, "id"),
-					 "routine 0x%04X defined twice", rs[i].id);
-	return 0;
-}
+ITEM_ID(routine_id, struct uds_sim_routine, id, 0xFFFF, "routine 0x%04X")
 
 static const struct yml_key routine_keys[] = {
-	{.name = "id",
-	 .type = YML_UINT,
-	 .flags = YML_REQ,
-	 YML_OFF(struct uds_sim_routine, id),
-	 .max = 0xFFFF},
+	{.name = "id", .type = YML_FUNC, .flags = YML_REQ, .fn = routine_id},
 	{.name = "start",
 	 .type = YML_HEX,
 	 YML_OFF(struct uds_sim_routine, start_rec),
@@ -613,56 +635,87 @@ static const struct yml_key routine_keys[] = {
 	{0},
 };
 
-static int io_item(struct yml_rd *r, const yaml_node_t *m, void *arr, size_t i)
+static int io_id(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
 {
 	const struct uds_sim_cfg *c = &LD(r)->ecu->e.sim;
-	struct uds_sim_io *ios = arr, *io = &ios[i];
-	yaml_node_t *v = yml_get(Y(r), m, "id");
-	size_t k;
+	const struct uds_sim_io *ios = r->list;
+	uint64_t x;
+
+	(void)p;
+	if (yml_uint(Y(r), n, 0xFFFF, &x))
+		return -EINVAL;
+	for (i = 0; i < r->index; i++)
+		if (ios[i].did == x)
+			return yml_error(Y(r), n, "IO DID 0x%04X defined twice", (unsigned int)x);
+	for (i = 0; i < c->ndids; i++)
+		if (c->dids[i].id == x)
+			return yml_error(Y(r), n,
+					 "0x%04X is already a DID in dids:", (unsigned int)x);
+	*(uint16_t *)p = (uint16_t)x;
+	return 0;
+}
+
+/* after id:, in this order: the value, then its access */
+static int io_item(struct yml_rd *r, const yaml_node_t *m, void *arr, size_t i)
+{
+	struct uds_sim_io *io = (struct uds_sim_io *)arr + i;
 	int e;
 
-	for (k = 0; k < i; k++)
-		if (ios[k].did == io->did)
-			return yml_error(Y(r), v, "IO DID 0x%04X defined twice", io->did);
-	for (k = 0; k < c->ndids; k++)
-		if (c->dids[k].id == io->did)
-			return yml_error(Y(r), v, "0x%04X is already a DID in dids:", io->did);
 	e = value_of(r, m, &io->initial, &io->len, 4000);
 	if (e)
 		return e;
 	if (!io->len)
 		return yml_error(Y(r), m, "IO DID 0x%04X needs data: or size:", io->did);
-	return 0;
+	return yml_read_keys(r, m, access_keys, &io->access);
 }
 
 static const struct yml_key io_keys[] = {
 	{.name = "id",
-	 .type = YML_UINT,
+	 .type = YML_FUNC,
 	 .flags = YML_REQ,
 	 YML_OFF(struct uds_sim_io, did),
-	 .max = 0xFFFF},
+	 .fn = io_id},
 	{.name = "data", .type = YML_KNOWN},
 	{.name = "size", .type = YML_KNOWN},
-	ACCESS(struct uds_sim_io, access),
+	{.name = "sessions", .type = YML_KNOWN},
+	{.name = "security", .type = YML_KNOWN},
 	{0},
 };
 
 /* ---- memory areas and the download region */
 
-static int mem_item(struct yml_rd *r, const yaml_node_t *m, void *arr, size_t i)
+#define MEM(p, f) ((struct uds_sim_mem *)((char *)(p)-offsetof(struct uds_sim_mem, f)))
+
+/* size: against address: and against the file's total */
+static int mem_size(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
 {
 	struct ld *l = LD(r);
-	const struct uds_sim_mem *a = (const struct uds_sim_mem *)arr + i;
-	yaml_node_t *v = yml_get(Y(r), m, "size");
+	uint64_t x;
 
-	if (!a->size || (uint64_t)a->addr + a->size > 0x100000000ull)
-		return yml_error(Y(r), v, "size must be 1..%u and stay below 4 GiB", MAX_MEM_AREA);
-	l->mem_total += a->size;
+	(void)i;
+	if (yml_uint(Y(r), n, MAX_MEM_AREA, &x))
+		return -EINVAL;
+	if (!x || (uint64_t)MEM(p, size)->addr + x > 0x100000000ull)
+		return yml_error(Y(r), n, "size must be 1..%u and stay below 4 GiB", MAX_MEM_AREA);
+	*(uint32_t *)p = (uint32_t)x;
+	l->mem_total += x;
 	if (l->mem_total > MAX_MEM_TOTAL)
-		return yml_error(Y(r), v, "memory areas of the file add up to more than %u MiB",
+		return yml_error(Y(r), n, "memory areas of the file add up to more than %u MiB",
 				 MAX_MEM_TOTAL >> 20);
+	return 0;
+}
+
+static int mem_data(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	struct uds_sim_mem *a = MEM(p, init);
+	int e;
+
+	(void)i;
+	e = yml_read_hex(r, n, 0, &a->init, &a->init_len);
+	if (e)
+		return e;
 	if (a->init_len > a->size)
-		return yml_error(Y(r), yml_get(Y(r), m, "data"), "data longer than size");
+		return yml_error(Y(r), n, "data longer than size");
 	return 0;
 }
 
@@ -673,46 +726,50 @@ static const struct yml_key mem_keys[] = {
 	 YML_OFF(struct uds_sim_mem, addr),
 	 .max = 0xFFFFFFFF},
 	{.name = "size",
-	 .type = YML_UINT,
+	 .type = YML_FUNC,
 	 .flags = YML_REQ,
 	 YML_OFF(struct uds_sim_mem, size),
-	 .max = MAX_MEM_AREA},
+	 .fn = mem_size},
 	{.name = "fill", .type = YML_UINT, YML_OFF(struct uds_sim_mem, fill), .max = 0xFF},
-	{.name = "data",
-	 .type = YML_HEX,
-	 YML_OFF(struct uds_sim_mem, init),
-	 YML_OFF2(struct uds_sim_mem, init_len)},
 	{.name = "writable", .type = YML_BOOL, YML_OFF(struct uds_sim_mem, writable)},
+	{.name = "data", .type = YML_FUNC, YML_OFF(struct uds_sim_mem, init), .fn = mem_data},
 	{.name = "read", .type = YML_MAP, YML_OFF(struct uds_sim_mem, read), .sub = access_keys},
 	{.name = "write", .type = YML_MAP, YML_OFF(struct uds_sim_mem, write), .sub = access_keys},
 	{0},
 };
 
-static int download_post(struct yml_rd *r, const yaml_node_t *m, void *p, size_t i)
-{
-	const struct uds_sim_cfg *c = &LD(r)->ecu->e.sim;
-	struct uds_sim_download *d = p;
+/*
+ * download: is checked key by key as it is read (size against address,
+ * max_block, fail_nrc), then its access: without sessions: it is the
+ * programming session's.
+ */
+#define DL(p, f) ((struct uds_sim_download *)((char *)(p)-offsetof(struct uds_sim_download, f)))
 
-	if (!d->size || (uint64_t)d->addr + d->size > 0x100000000ull)
-		return yml_error(Y(r), yml_get(Y(r), m, "size"),
+static int download_size(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	struct uds_sim_download *d = DL(p, size);
+	uint64_t x;
+
+	(void)i;
+	if (yml_uint(Y(r), n, 0xFFFFFFFF, &x))
+		return -EINVAL;
+	if (!x || (uint64_t)d->addr + x > 0x100000000ull)
+		return yml_error(Y(r), n,
 				 "size must be at least 1 and the region stay below 4 GiB");
-	if (d->max_block < 3)
-		return yml_error(Y(r), yml_get(Y(r), m, "max_block"),
-				 "max_block counts SID and counter: 3..%u", MAX_BLOCK);
-	/* a final NRC: 0x78 would keep the tester waiting for nothing */
-	if (d->fail_nrc < 0x10 || d->fail_nrc == 0x78)
-		return yml_error(Y(r), yml_get(Y(r), m, "fail_nrc"),
-				 "fail_nrc is a negative response code 0x10..0xFF, not 0x78");
-	if (!yml_get(Y(r), m, "sessions")) {
-		for (i = 0; i < c->nsessions && c->sessions[i].id != 0x02; i++)
-			;
-		if (i == c->nsessions)
-			return yml_error(Y(r), m,
-					 "download: without sessions: needs the programming "
-					 "session 0x02");
-		uds_sim_map_set(d->access.sessions, 0x02);
-	}
-	d->enabled = 1;
+	d->size = (uint32_t)x;
+	return 0;
+}
+
+static int download_max_block(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	uint64_t x;
+
+	(void)i;
+	if (yml_uint(Y(r), n, MAX_BLOCK, &x))
+		return -EINVAL;
+	if (x < 3)
+		return yml_error(Y(r), n, "max_block counts SID and counter: 3..%u", MAX_BLOCK);
+	*(uint32_t *)p = (uint32_t)x;
 	return 0;
 }
 
@@ -724,6 +781,48 @@ static int download_file(struct yml_rd *r, const yaml_node_t *n, void *p, size_t
 	return yml_read_str_env(r, n, &LD(r)->ecu->e.download_file);
 }
 
+static int download_fail_nrc(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	uint64_t x;
+
+	(void)i;
+	if (yml_uint(Y(r), n, 0xFF, &x))
+		return -EINVAL;
+	/* a final NRC: 0x78 would keep the tester waiting for nothing */
+	if (x < 0x10 || x == 0x78)
+		return yml_error(Y(r), n,
+				 "fail_nrc is a negative response code 0x10..0xFF, not 0x78");
+	*(uint8_t *)p = (uint8_t)x;
+	return 0;
+}
+
+static int download_post(struct yml_rd *r, const yaml_node_t *m, void *p, size_t i)
+{
+	const struct uds_sim_cfg *c = &LD(r)->ecu->e.sim;
+	struct uds_sim_download *d = p;
+	yaml_node_t *v = yml_get(Y(r), m, "sessions");
+	int e;
+
+	if (v) {
+		e = sessions_ref(r, v, d->access.sessions, 0);
+		if (e)
+			return e;
+	} else {
+		for (i = 0; i < c->nsessions && c->sessions[i].id != 0x02; i++)
+			;
+		if (i == c->nsessions)
+			return yml_error(Y(r), m,
+					 "download: without sessions: needs the programming "
+					 "session 0x02");
+		uds_sim_map_set(d->access.sessions, 0x02);
+	}
+	v = yml_get(Y(r), m, "security");
+	if (v && (e = levels_ref(r, v, &d->access.security, 0)))
+		return e;
+	d->enabled = 1;
+	return 0;
+}
+
 static const struct yml_key download_keys[] = {
 	{.name = "address",
 	 .type = YML_UINT,
@@ -731,28 +830,29 @@ static const struct yml_key download_keys[] = {
 	 YML_OFF(struct uds_sim_download, addr),
 	 .max = 0xFFFFFFFF},
 	{.name = "size",
-	 .type = YML_UINT,
+	 .type = YML_FUNC,
 	 .flags = YML_REQ,
 	 YML_OFF(struct uds_sim_download, size),
-	 .max = 0xFFFFFFFF},
+	 .fn = download_size},
 	{.name = "max_block",
-	 .type = YML_UINT,
+	 .type = YML_FUNC,
 	 .flags = YML_DEF,
 	 YML_OFF(struct uds_sim_download, max_block),
-	 .max = MAX_BLOCK,
-	 .def = 0x402},
+	 .def = 0x402,
+	 .fn = download_max_block},
 	{.name = "file", .type = YML_FUNC, .fn = download_file},
-	ACCESS(struct uds_sim_download, access),
 	{.name = "fail_block",
 	 .type = YML_UINT,
 	 YML_OFF(struct uds_sim_download, fail_block),
 	 .max = 0xFFFFFFFF},
 	{.name = "fail_nrc",
-	 .type = YML_UINT,
+	 .type = YML_FUNC,
 	 .flags = YML_DEF,
 	 YML_OFF(struct uds_sim_download, fail_nrc),
-	 .max = 0xFF,
-	 .def = 0x72},
+	 .def = 0x72,
+	 .fn = download_fail_nrc},
+	{.name = "sessions", .type = YML_KNOWN},
+	{.name = "security", .type = YML_KNOWN},
 	{0},
 };
 
@@ -782,18 +882,27 @@ static const struct yml_key pending_keys[] = {
 	{0},
 };
 
+static int pid_id(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	const struct uds_sim_obd_pid *ps = r->list;
+	uint64_t x;
+
+	if (yml_uint(Y(r), n, 0xFF, &x))
+		return -EINVAL;
+	if (x % 0x20 == 0)
+		return yml_error(Y(r), n, "PID 0x%02X lists supported PIDs: it is computed",
+				 (unsigned int)x);
+	for (i = 0; i < r->index; i++)
+		if (ps[i].pid == x)
+			return yml_error(Y(r), n, "PID 0x%02X defined twice", (unsigned int)x);
+	*(uint8_t *)p = (uint8_t)x;
+	return 0;
+}
+
 static int pid_item(struct yml_rd *r, const yaml_node_t *m, void *arr, size_t i)
 {
 	const struct uds_sim_obd_pid *ps = arr;
-	yaml_node_t *v = yml_get(Y(r), m, "pid");
-	size_t k;
 
-	if (ps[i].pid % 0x20 == 0)
-		return yml_error(Y(r), v, "PID 0x%02X lists supported PIDs: it is computed",
-				 ps[i].pid);
-	for (k = 0; k < i; k++)
-		if (ps[k].pid == ps[i].pid)
-			return yml_error(Y(r), v, "PID 0x%02X defined twice", ps[i].pid);
 	if (!ps[i].len || ps[i].len > 4)
 		return yml_error(Y(r), yml_get(Y(r), m, "data"), "mode 01 PIDs carry 1..4 bytes");
 	return 0;
@@ -801,10 +910,10 @@ static int pid_item(struct yml_rd *r, const yaml_node_t *m, void *arr, size_t i)
 
 static const struct yml_key pid_keys[] = {
 	{.name = "pid",
-	 .type = YML_UINT,
+	 .type = YML_FUNC,
 	 .flags = YML_REQ,
 	 YML_OFF(struct uds_sim_obd_pid, pid),
-	 .max = 0xFF},
+	 .fn = pid_id},
 	{.name = "data",
 	 .type = YML_HEX,
 	 .flags = YML_REQ,
@@ -813,18 +922,33 @@ static const struct yml_key pid_keys[] = {
 	{0},
 };
 
-static int obd_post(struct yml_rd *r, const yaml_node_t *m, void *p, size_t i)
+static int obd_vin(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
 {
-	struct uds_sim_obd *o = p;
+	int e = yml_read_str(r, n, p);
 
 	(void)i;
-	if (o->vin && strlen(o->vin) != 17)
-		return yml_error(Y(r), yml_get(Y(r), m, "vin"), "a VIN has 17 characters, not %zu",
-				 strlen(o->vin));
-	if (o->ecu_name && strlen(o->ecu_name) > 20)
-		return yml_error(Y(r), yml_get(Y(r), m, "ecu_name"),
-				 "ecu_name has at most 20 characters");
-	o->enabled = 1;
+	if (!e && strlen(*(const char **)p) != 17)
+		e = yml_error(Y(r), n, "a VIN has 17 characters, not %zu",
+			      strlen(*(const char **)p));
+	return e;
+}
+
+static int obd_name(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	int e = yml_read_str(r, n, p);
+
+	(void)i;
+	if (!e && strlen(*(const char **)p) > 20)
+		e = yml_error(Y(r), n, "ecu_name has at most 20 characters");
+	return e;
+}
+
+static int obd_post(struct yml_rd *r, const yaml_node_t *m, void *p, size_t i)
+{
+	(void)r;
+	(void)m;
+	(void)i;
+	((struct uds_sim_obd *)p)->enabled = 1;
 	return 0;
 }
 
@@ -836,39 +960,72 @@ static const struct yml_key obd_keys[] = {
 	 .sub = pid_keys,
 	 .item_size = sizeof(struct uds_sim_obd_pid),
 	 .fn = pid_item},
-	{.name = "vin", .type = YML_STR, YML_OFF(struct uds_sim_obd, vin)},
-	{.name = "ecu_name", .type = YML_STR, YML_OFF(struct uds_sim_obd, ecu_name)},
+	{.name = "vin", .type = YML_FUNC, YML_OFF(struct uds_sim_obd, vin), .fn = obd_vin},
+	{.name = "ecu_name",
+	 .type = YML_FUNC,
+	 YML_OFF(struct uds_sim_obd, ecu_name),
+	 .fn = obd_name},
 	{0},
 };
 
 /* ---- ECUs */
 
 /* Addressing: rx/tx or address29 (+ tester), then the functional id. */
-static int addressing(struct yml_rd *r, struct ecu_rd *t, const yaml_node_t *m)
+/* Which addressing keys are given, before their values are read. */
+static int addressing_keys(struct yml_rd *r, const struct ecu_rd *t, const yaml_node_t *m)
 {
 	yaml_node_t *rx = yml_get(Y(r), m, "rx"), *tx = yml_get(Y(r), m, "tx"),
-		    *a29 = yml_get(Y(r), m, "address29"), *fn = yml_get(Y(r), m, "functional");
-	struct isotp_cfg *p = &t->e.phys, *f = &t->e.func;
+		    *a29 = yml_get(Y(r), m, "address29");
 
 	if (a29 && (rx || tx))
 		return yml_error(Y(r), a29, "give rx/tx or address29, not both");
-	if (a29) {
+	if (a29)
+		return 0;
+	if (!rx || !tx)
+		return yml_error(Y(r), m, "ECU '%s' needs rx: and tx: ids (or address29:)",
+				 t->e.name);
+	if (yml_get(Y(r), m, "tester"))
+		return yml_error(Y(r), yml_get(Y(r), m, "tester"), "tester: goes with address29:");
+	return 0;
+}
+
+/* tx: read after rx:, and different from it */
+static int tx_id(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	static const struct yml_key k = {.name = "tx",
+					 .type = YML_CANID,
+					 YML_OFF(struct isotp_cfg, tx_id),
+					 YML_OFF2(struct isotp_cfg, tx_eff)};
+	struct isotp_cfg *c = p;
+	int e = yml_read_value(r, n, &k, c);
+
+	(void)i;
+	if (!e && c->rx_id == c->tx_id && c->rx_eff == c->tx_eff)
+		e = yml_error(Y(r), n, "rx and tx must differ");
+	return e;
+}
+
+static const struct yml_key functional = {.name = "functional",
+					  .type = YML_CANID,
+					  YML_OFF(struct ecu_rd, fn_id),
+					  YML_OFF2(struct ecu_rd, fn_eff)};
+
+/* The addressing keys' values together, then the functional channel. */
+static int addressing(struct yml_rd *r, struct ecu_rd *t, const yaml_node_t *m)
+{
+	yaml_node_t *a29 = yml_get(Y(r), m, "address29"), *fn = yml_get(Y(r), m, "functional");
+	struct isotp_cfg *p = &t->e.phys, *f = &t->e.func;
+	int e;
+
+	if (a29)
 		/* requests 18DA<ecu><tester>, answers 18DA<tester><ecu> */
 		isotp_cfg_fixed(p, t->tester, (uint8_t)t->a29, 0);
-	} else {
-		if (!rx || !tx)
-			return yml_error(Y(r), m, "ECU '%s' needs rx: and tx: ids (or address29:)",
-					 t->e.name);
-		if (yml_get(Y(r), m, "tester"))
-			return yml_error(Y(r), yml_get(Y(r), m, "tester"),
-					 "tester: goes with address29:");
-		if (p->rx_id == p->tx_id && p->rx_eff == p->tx_eff)
-			return yml_error(Y(r), tx, "rx and tx must differ");
-	}
 	p->rx_pad_byte = p->pad_byte;
 	if (p->tx_dl < 8 || !cf_fd_len_valid(p->tx_dl))
 		return yml_error(Y(r), yml_get(Y(r), m, "tx_dl"),
 				 "tx_dl must be 8 (classic) or 12, 16, 20, 24, 32, 48, 64");
+	if (fn && (e = yml_read_value(r, fn, &functional, t)))
+		return e;
 	*f = *p;
 	/* single frames only: a first frame to 7DF gets no flow control */
 	f->functional = 1;
@@ -901,29 +1058,68 @@ static int ecu_name(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
 #define SIM(f)	YML_OFF(struct ecu_rd, e.sim.f)
 #define SIM2(f) YML_OFF2(struct ecu_rd, e.sim.f)
 
-static const struct yml_key ecu_keys[] = {
+/*
+ * An ECU is read in parts, in the order its checks need: the name (the
+ * messages use it), which addressing keys are given, their values, then
+ * everything else.  ecu_names is all parts' keys, for the unknown-key
+ * check.
+ */
+static const char *const ecu_names[] = {"name",
+					"rx",
+					"tx",
+					"functional",
+					"address29",
+					"tester",
+					"padding",
+					"pad_byte",
+					"tx_dl",
+					"brs",
+					"s3_ms",
+					"max_response",
+					"prng_seed",
+					"pending_interval_ms",
+					"dtc_status_mask",
+					"sessions",
+					"security",
+					"dids",
+					"dtcs",
+					"routines",
+					"io",
+					"memory",
+					"download",
+					"pending",
+					"obd",
+					NULL};
+
+static const struct yml_key ecu_name_keys[] = {
 	{.name = "name", .type = YML_FUNC, .flags = YML_REQ, ECU(name), .fn = ecu_name},
+	{0},
+};
+
+/* in the order the checks of addressing() want them */
+static const struct yml_key ecu_addr_keys[] = {
 	{.name = "rx", .type = YML_CANID, ECU(phys.rx_id), YML_OFF2(struct ecu_rd, e.phys.rx_eff)},
-	{.name = "tx", .type = YML_CANID, ECU(phys.tx_id), YML_OFF2(struct ecu_rd, e.phys.tx_eff)},
-	{.name = "functional",
-	 .type = YML_CANID,
-	 YML_OFF(struct ecu_rd, fn_id),
-	 YML_OFF2(struct ecu_rd, fn_eff)},
+	{.name = "tx", .type = YML_FUNC, ECU(phys), .fn = tx_id},
 	{.name = "address29", .type = YML_UINT, YML_OFF(struct ecu_rd, a29), .max = 0xFF},
 	{.name = "tester", .type = YML_UINT, YML_OFF(struct ecu_rd, tester), .max = 0xFF},
 	{.name = "padding", .type = YML_BOOL, ECU(phys.pad)},
 	{.name = "pad_byte", .type = YML_UINT, ECU(phys.pad_byte), .max = 0xFF},
 	{.name = "tx_dl", .type = YML_UINT, ECU(phys.tx_dl), .max = 64},
 	{.name = "brs", .type = YML_BOOL, ECU(phys.brs)},
+	{.name = "functional", .type = YML_KNOWN},
+	{0},
+};
+
+static const struct yml_key ecu_keys[] = {
 	{.name = "s3_ms", .type = YML_UINT, SIM(s3_ms), .max = 3600000},
+	{.name = "pending_interval_ms", .type = YML_UINT, SIM(pending_interval_ms), .max = 600000},
+	{.name = "dtc_status_mask", .type = YML_UINT, SIM(dtc_avail_mask), .max = 0xFF},
+	{.name = "prng_seed", .type = YML_UINT, SIM(prng_seed), .max = UINT64_MAX},
 	{.name = "max_response",
 	 .type = YML_UINT,
 	 SIM(max_response),
 	 .min = 8,
 	 .max = MAX_RESPONSE},
-	{.name = "prng_seed", .type = YML_UINT, SIM(prng_seed), .max = UINT64_MAX},
-	{.name = "pending_interval_ms", .type = YML_UINT, SIM(pending_interval_ms), .max = 600000},
-	{.name = "dtc_status_mask", .type = YML_UINT, SIM(dtc_avail_mask), .max = 0xFF},
 	{.name = "sessions", .type = YML_FUNC, .fn = sessions_list},
 	{.name = "security",
 	 .type = YML_LIST,
@@ -944,15 +1140,13 @@ static const struct yml_key ecu_keys[] = {
 	 SIM(dtcs),
 	 SIM2(ndtcs),
 	 .sub = dtc_keys,
-	 .item_size = sizeof(struct uds_sim_dtc),
-	 .fn = dtc_item},
+	 .item_size = sizeof(struct uds_sim_dtc)},
 	{.name = "routines",
 	 .type = YML_LIST,
 	 SIM(routines),
 	 SIM2(nroutines),
 	 .sub = routine_keys,
-	 .item_size = sizeof(struct uds_sim_routine),
-	 .fn = routine_item},
+	 .item_size = sizeof(struct uds_sim_routine)},
 	{.name = "io",
 	 .type = YML_LIST,
 	 SIM(ios),
@@ -965,8 +1159,7 @@ static const struct yml_key ecu_keys[] = {
 	 SIM(mems),
 	 SIM2(nmems),
 	 .sub = mem_keys,
-	 .item_size = sizeof(struct uds_sim_mem),
-	 .fn = mem_item},
+	 .item_size = sizeof(struct uds_sim_mem)},
 	{.name = "download",
 	 .type = YML_MAP,
 	 SIM(download),
@@ -1003,11 +1196,18 @@ static int ecu_item(struct yml_rd *r, const yaml_node_t *m, void *arr, size_t i)
 	t.tester = 0xF1;
 	LD(r)->ecu = &t;
 	err = default_sessions(r, &t.e.sim);
+	if (!err && yml_map_check(Y(r), m, ecu_names))
+		err = -EINVAL;
 	if (!err)
-		err = yml_read_map(r, m, ecu_keys, &t);
-	if (err)
-		return err;
-	err = addressing(r, &t, m);
+		err = yml_read_keys(r, m, ecu_name_keys, &t);
+	if (!err)
+		err = addressing_keys(r, &t, m);
+	if (!err)
+		err = yml_read_keys(r, m, ecu_addr_keys, &t);
+	if (!err)
+		err = addressing(r, &t, m);
+	if (!err)
+		err = yml_read_keys(r, m, ecu_keys, &t);
 	if (err)
 		return err;
 	t.e.rx_cap = 4095;
