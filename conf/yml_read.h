@@ -91,6 +91,54 @@ struct yml_key {
 #define YML_OFF2(T, f) .off2 = offsetof(T, f)
 
 /*
+ * Table entries, one line each: KEY is the name in the file, T the struct
+ * the table fills and f its field; FL is 0 or YML_REQ.
+ */
+#define YML_KEY_UINT(KEY, T, f, MAX, FL)                                                           \
+	{                                                                                          \
+		.name = (KEY), .type = YML_UINT, .flags = (FL), YML_OFF(T, f), .max = (MAX)        \
+	}
+#define YML_KEY_UINT_DEF(KEY, T, f, MAX, DEF)                                                      \
+	{                                                                                          \
+		.name = (KEY), .type = YML_UINT, .flags = YML_DEF, YML_OFF(T, f), .max = (MAX),    \
+		.def = (DEF)                                                                       \
+	}
+#define YML_KEY_BOOL(KEY, T, f)                                                                    \
+	{                                                                                          \
+		.name = (KEY), .type = YML_BOOL, YML_OFF(T, f)                                     \
+	}
+#define YML_KEY_ENUM(KEY, T, f, NAMES, VALS)                                                       \
+	{                                                                                          \
+		.name = (KEY), .type = YML_ENUM, YML_OFF(T, f), .names = (NAMES), .vals = (VALS)   \
+	}
+#define YML_KEY_HEX(KEY, T, f, LEN, FL)                                                            \
+	{                                                                                          \
+		.name = (KEY), .type = YML_HEX, .flags = (FL), YML_OFF(T, f), YML_OFF2(T, LEN)     \
+	}
+/* fn gets the field; YML_KEY_CALL's fn gets the whole struct */
+#define YML_KEY_FN(KEY, T, f, FN, FL)                                                              \
+	{                                                                                          \
+		.name = (KEY), .type = YML_FUNC, .flags = (FL), YML_OFF(T, f), .fn = (FN)          \
+	}
+#define YML_KEY_CALL(KEY, FN, FL)                                                                  \
+	{                                                                                          \
+		.name = (KEY), .type = YML_FUNC, .flags = (FL), .fn = (FN)                         \
+	}
+#define YML_KEY_MAP(KEY, T, f, SUB, FN)                                                            \
+	{                                                                                          \
+		.name = (KEY), .type = YML_MAP, YML_OFF(T, f), .sub = (SUB), .fn = (FN)            \
+	}
+#define YML_KEY_LIST(KEY, T, f, COUNT, SUB, ITEM, FN)                                              \
+	{                                                                                          \
+		.name = (KEY), .type = YML_LIST, YML_OFF(T, f), YML_OFF2(T, COUNT), .sub = (SUB),  \
+		.item_size = sizeof(ITEM), .fn = (FN)                                              \
+	}
+#define YML_KEY_KNOWN(KEY)                                                                         \
+	{                                                                                          \
+		.name = (KEY), .type = YML_KNOWN                                                   \
+	}
+
+/*
  * Checks mapping m against keys (unknown, duplicate and missing required
  * keys) and reads each present key into dst as its entry says.  Returns 0,
  * -EINVAL or -ENOMEM; on error dst may be partly filled (its allocations

@@ -113,14 +113,8 @@ static int queue_frames(struct yml_rd *r, const yaml_node_t *n, void *p, size_t 
 }
 
 static const struct yml_key queue_keys[] = {
-	{.name = "frames",
-	 .type = YML_FUNC,
-	 YML_OFF(struct gw_ifpolicy, queue_frames),
-	 .fn = queue_frames},
-	{.name = "max_age_ms",
-	 .type = YML_UINT,
-	 YML_OFF(struct gw_ifpolicy, max_age_ms),
-	 .max = 3600000},
+	YML_KEY_FN("frames", struct gw_ifpolicy, queue_frames, queue_frames, 0),
+	YML_KEY_UINT("max_age_ms", struct gw_ifpolicy, max_age_ms, 3600000, 0),
 	{0},
 };
 
@@ -190,17 +184,14 @@ static const char *const offl[] = {"none", "kernel", NULL};
 
 /* options: into struct gw_conf; match: and hop_limit: are the engine's */
 static const struct yml_key option_keys[] = {
-	{.name = "match", .type = YML_FUNC, .fn = opt_match},
-	{.name = "hop_limit", .type = YML_FUNC, .fn = opt_hop_limit},
-	{.name = "workshop", .type = YML_BOOL, YML_OFF(struct gw_conf, workshop)},
-	{.name = "control", .type = YML_FUNC, YML_OFF(struct gw_conf, control), .fn = opt_control},
-	{.name = "user", .type = YML_FUNC, YML_OFF(struct gw_conf, user), .fn = name_key},
-	{.name = "queue", .type = YML_FUNC, .fn = opt_queue},
-	{.name = "control_group",
-	 .type = YML_FUNC,
-	 YML_OFF(struct gw_conf, control_group),
-	 .fn = name_key},
-	{.name = "control_users", .type = YML_FUNC, .fn = opt_control_users},
+	YML_KEY_CALL("match", opt_match, 0),
+	YML_KEY_CALL("hop_limit", opt_hop_limit, 0),
+	YML_KEY_BOOL("workshop", struct gw_conf, workshop),
+	YML_KEY_FN("control", struct gw_conf, control, opt_control, 0),
+	YML_KEY_FN("user", struct gw_conf, user, name_key, 0),
+	YML_KEY_CALL("queue", opt_queue, 0),
+	YML_KEY_FN("control_group", struct gw_conf, control_group, name_key, 0),
+	YML_KEY_CALL("control_users", opt_control_users, 0),
 	CHOICE("offload", struct gw_conf, offload_kernel, offl),
 	{0},
 };
@@ -253,12 +244,12 @@ static int if_rcvbuf(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
 
 /* an interfaces: item into struct gw_if_spec; its queue into c->pol[] */
 static const struct yml_key if_keys[] = {
-	{.name = "name", .type = YML_FUNC, .flags = YML_REQ, .fn = if_name},
-	{.name = "domain", .type = YML_FUNC, YML_OFF(struct gw_if_spec, domain), .fn = name_key},
-	{.name = "fd", .type = YML_BOOL, YML_OFF(struct gw_if_spec, fd)},
-	{.name = "untrusted", .type = YML_BOOL, YML_OFF(struct gw_if_spec, untrusted)},
-	{.name = "txqueue", .type = YML_FUNC, .fn = if_txqueue},
-	{.name = "rcvbuf", .type = YML_FUNC, .fn = if_rcvbuf},
+	YML_KEY_CALL("name", if_name, YML_REQ),
+	YML_KEY_FN("domain", struct gw_if_spec, domain, name_key, 0),
+	YML_KEY_BOOL("fd", struct gw_if_spec, fd),
+	YML_KEY_BOOL("untrusted", struct gw_if_spec, untrusted),
+	YML_KEY_CALL("txqueue", if_txqueue, 0),
+	YML_KEY_CALL("rcvbuf", if_rcvbuf, 0),
 	{0},
 };
 
@@ -385,17 +376,9 @@ static int ids(struct ld *l, struct gw_route_spec *r, const yaml_node_t *list, i
 }
 
 static const struct yml_key mask_keys[] = {
-	{.name = "id",
-	 .type = YML_UINT,
-	 .flags = YML_REQ,
-	 YML_OFF(struct gw_idsel, lo),
-	 .max = CF_EFF_MASK},
-	{.name = "mask",
-	 .type = YML_UINT,
-	 .flags = YML_REQ,
-	 YML_OFF(struct gw_idsel, hi),
-	 .max = CF_EFF_MASK},
-	{.name = "invert", .type = YML_BOOL, YML_OFF(struct gw_idsel, invert)},
+	YML_KEY_UINT("id", struct gw_idsel, lo, CF_EFF_MASK, YML_REQ),
+	YML_KEY_UINT("mask", struct gw_idsel, hi, CF_EFF_MASK, YML_REQ),
+	YML_KEY_BOOL("invert", struct gw_idsel, invert),
 	{0},
 };
 
@@ -445,22 +428,9 @@ static int length(struct ld *l, struct gw_route_spec *r, const yaml_node_t *n)
 }
 
 static const struct yml_key datamatch_keys[] = {
-	{.name = "byte",
-	 .type = YML_UINT,
-	 .flags = YML_REQ,
-	 YML_OFF(struct gw_datamatch, byte),
-	 .max = CF_MAX_LEN - 1},
-	{.name = "value",
-	 .type = YML_UINT,
-	 .flags = YML_REQ,
-	 YML_OFF(struct gw_datamatch, value),
-	 .max = 255},
-	{.name = "mask",
-	 .type = YML_UINT,
-	 .flags = YML_DEF,
-	 YML_OFF(struct gw_datamatch, mask),
-	 .max = 255,
-	 .def = 0xFF},
+	YML_KEY_UINT("byte", struct gw_datamatch, byte, CF_MAX_LEN - 1, YML_REQ),
+	YML_KEY_UINT("value", struct gw_datamatch, value, 255, YML_REQ),
+	YML_KEY_UINT_DEF("mask", struct gw_datamatch, mask, 255, 0xFF),
 	{0},
 };
 
@@ -484,9 +454,9 @@ static int datamatch(struct ld *l, struct gw_route_spec *r, const yaml_node_t *l
 }
 
 static const struct yml_key mod_keys[] = {
-	{.name = "id", .type = YML_UINT, YML_OFF(struct gw_mod, id), .max = CF_EFF_MASK},
-	{.name = "len", .type = YML_UINT, YML_OFF(struct gw_mod, len), .max = CF_MAX_LEN},
-	{.name = "data", .type = YML_KNOWN},
+	YML_KEY_UINT("id", struct gw_mod, id, CF_EFF_MASK, 0),
+	YML_KEY_UINT("len", struct gw_mod, len, CF_MAX_LEN, 0),
+	YML_KEY_KNOWN("data"),
 	{0},
 };
 
@@ -540,7 +510,7 @@ static const struct yml_key xor_keys[] = {
 	IDX("from", struct gw_xor, from_idx),
 	IDX("to", struct gw_xor, to_idx),
 	IDX("result", struct gw_xor, result_idx),
-	{.name = "init", .type = YML_UINT, YML_OFF(struct gw_xor, init_xor_val), .max = 255},
+	YML_KEY_UINT("init", struct gw_xor, init_xor_val, 255, 0),
 	{0},
 };
 
@@ -568,11 +538,11 @@ static const struct yml_key crc8_keys[] = {
 	IDX("from", struct gw_crc8, from_idx),
 	IDX("to", struct gw_crc8, to_idx),
 	IDX("result", struct gw_crc8, result_idx),
-	{.name = "init", .type = YML_UINT, YML_OFF(struct gw_crc8, init_crc_val), .max = 255},
-	{.name = "xor", .type = YML_UINT, YML_OFF(struct gw_crc8, final_xor_val), .max = 255},
-	{.name = "poly", .type = YML_FUNC, YML_OFF(struct gw_crc8, crctab), .fn = crc8_poly},
+	YML_KEY_UINT("init", struct gw_crc8, init_crc_val, 255, 0),
+	YML_KEY_UINT("xor", struct gw_crc8, final_xor_val, 255, 0),
+	YML_KEY_FN("poly", struct gw_crc8, crctab, crc8_poly, 0),
 	CHOICE("profile", struct gw_crc8, profile, profs),
-	{.name = "profile_data", .type = YML_KNOWN},
+	YML_KEY_KNOWN("profile_data"),
 	{0},
 };
 
@@ -606,8 +576,8 @@ static const struct yml_key crc16_keys[] = {
 	IDX("from", struct gw_crc16, from_idx),
 	IDX("to", struct gw_crc16, to_idx),
 	IDX("result", struct gw_crc16, result_idx),
-	{.name = "init", .type = YML_UINT, YML_OFF(struct gw_crc16, init_val), .max = 0xFFFF},
-	{.name = "xor", .type = YML_UINT, YML_OFF(struct gw_crc16, final_xor_val), .max = 0xFFFF},
+	YML_KEY_UINT("init", struct gw_crc16, init_val, 0xFFFF, 0),
+	YML_KEY_UINT("xor", struct gw_crc16, final_xor_val, 0xFFFF, 0),
 	CHOICE("order", struct gw_crc16, order, orders),
 	{0},
 };
@@ -629,25 +599,12 @@ static const char *const ctr[] = {"regenerate", "keep", NULL};
 /* bit offsets: the checksum toolbox checks them against the frame length
  * at compile time */
 static const struct yml_key p01_keys[] = {
-	{.name = "data_id",
-	 .type = YML_UINT,
-	 .flags = YML_REQ,
-	 YML_OFF(struct gw_e2e_p01, data_id),
-	 .max = 0xFFFF},
+	YML_KEY_UINT("data_id", struct gw_e2e_p01, data_id, 0xFFFF, YML_REQ),
 	CHOICE("mode", struct gw_e2e_p01, mode, modes),
-	{.name = "crc_offset",
-	 .type = YML_UINT,
-	 YML_OFF(struct gw_e2e_p01, crc_offset),
-	 .max = 0xFFFF},
-	{.name = "counter_offset",
-	 .type = YML_UINT,
-	 YML_OFF(struct gw_e2e_p01, counter_offset),
-	 .max = 0xFFFF},
-	{.name = "nibble_offset",
-	 .type = YML_UINT,
-	 YML_OFF(struct gw_e2e_p01, nibble_offset),
-	 .max = 0xFFFF},
-	{.name = "length", .type = YML_UINT, YML_OFF(struct gw_e2e_p01, data_len), .max = 255},
+	YML_KEY_UINT("crc_offset", struct gw_e2e_p01, crc_offset, 0xFFFF, 0),
+	YML_KEY_UINT("counter_offset", struct gw_e2e_p01, counter_offset, 0xFFFF, 0),
+	YML_KEY_UINT("nibble_offset", struct gw_e2e_p01, nibble_offset, 0xFFFF, 0),
+	YML_KEY_UINT("length", struct gw_e2e_p01, data_len, 255, 0),
 	CHOICE("counter", struct gw_e2e_p01, counter_mode, ctr),
 	{0},
 };
@@ -665,12 +622,8 @@ static int p02_ids(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
 }
 
 static const struct yml_key p02_keys[] = {
-	{.name = "data_ids",
-	 .type = YML_FUNC,
-	 .flags = YML_REQ,
-	 YML_OFF(struct gw_e2e_p02, data_id_list),
-	 .fn = p02_ids},
-	{.name = "length", .type = YML_UINT, YML_OFF(struct gw_e2e_p02, data_len), .max = 255},
+	YML_KEY_FN("data_ids", struct gw_e2e_p02, data_id_list, p02_ids, YML_REQ),
+	YML_KEY_UINT("length", struct gw_e2e_p02, data_len, 255, 0),
 	CHOICE("counter", struct gw_e2e_p02, counter_mode, ctr),
 	{0},
 };
@@ -704,12 +657,9 @@ static int csum_e2e(struct ld *l, const yaml_node_t *n, struct gw_csum *c)
 static const char *const keeps[] = {"first", "latest", NULL};
 
 static const struct yml_key rate_keys[] = {
-	{.name = "interval_ms",
-	 .type = YML_UINT,
-	 YML_OFF(struct gw_rate, interval_ms),
-	 .max = 3600000},
-	{.name = "rate", .type = YML_UINT, YML_OFF(struct gw_rate, rate_per_s), .max = 1000000},
-	{.name = "burst", .type = YML_UINT, YML_OFF(struct gw_rate, burst), .max = 1000000},
+	YML_KEY_UINT("interval_ms", struct gw_rate, interval_ms, 3600000, 0),
+	YML_KEY_UINT("rate", struct gw_rate, rate_per_s, 1000000, 0),
+	YML_KEY_UINT("burst", struct gw_rate, burst, 1000000, 0),
 	CHOICE("keep", struct gw_rate, keep, keeps),
 	{0},
 };
@@ -896,16 +846,9 @@ static int fw_addr(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
 }
 
 static const struct yml_key fw_keys[] = {
-	{.name = "allow",
-	 .type = YML_FUNC,
-	 .flags = YML_REQ,
-	 YML_OFF(struct gw_firewall, allow),
-	 .fn = fw_allow},
-	{.name = "workshop",
-	 .type = YML_FUNC,
-	 YML_OFF(struct gw_firewall, workshop),
-	 .fn = fw_allow},
-	{.name = "address_byte", .type = YML_FUNC, .fn = fw_addr},
+	YML_KEY_FN("allow", struct gw_firewall, allow, fw_allow, YML_REQ),
+	YML_KEY_FN("workshop", struct gw_firewall, workshop, fw_allow, 0),
+	YML_KEY_CALL("address_byte", fw_addr, 0),
 	{0},
 };
 
@@ -1001,33 +944,19 @@ static const char *const types[] = {"any", "classic", "fd", NULL};
 static const char *const fd2c[] = {"reject", "drop", NULL};
 
 static const struct yml_key route_keys[] = {
-	{.name = "name",
-	 .type = YML_FUNC,
-	 .flags = YML_REQ,
-	 YML_OFF(struct gw_route_spec, name),
-	 .fn = name_key},
-	{.name = "from",
-	 .type = YML_FUNC,
-	 .flags = YML_REQ,
-	 YML_OFF(struct gw_route_spec, src),
-	 .fn = route_from},
-	{.name = "to",
-	 .type = YML_FUNC,
-	 .flags = YML_REQ,
-	 YML_OFF(struct gw_route_spec, dst),
-	 .fn = route_to},
+	YML_KEY_FN("name", struct gw_route_spec, name, name_key, YML_REQ),
+	YML_KEY_FN("from", struct gw_route_spec, src, route_from, YML_REQ),
+	YML_KEY_FN("to", struct gw_route_spec, dst, route_to, YML_REQ),
 	CHOICE("frame", struct gw_route_spec, frame, frames),
-	{.name = "ids", .type = YML_FUNC, .fn = route_ids},
-	{.name = "masks", .type = YML_FUNC, .fn = route_masks},
+	YML_KEY_CALL("ids", route_ids, 0),
+	YML_KEY_CALL("masks", route_masks, 0),
 	CHOICE("type", struct gw_route_spec, type, types),
-	{.name = "length", .type = YML_FUNC, .fn = route_length},
-	{.name = "data", .type = YML_FUNC, .fn = route_data},
-	{.name = "actions", .type = YML_FUNC, .fn = route_actions},
-	{.name = "firewall", .type = YML_FUNC, .fn = firewall},
+	YML_KEY_CALL("length", route_length, 0),
+	YML_KEY_CALL("data", route_data, 0),
+	YML_KEY_CALL("actions", route_actions, 0),
+	YML_KEY_CALL("firewall", firewall, 0),
 	CHOICE("fd_to_classic", struct gw_route_spec, fd2classic, fd2c),
-	{.name = "allow_same_interface",
-	 .type = YML_BOOL,
-	 YML_OFF(struct gw_route_spec, allow_same)},
+	YML_KEY_BOOL("allow_same_interface", struct gw_route_spec, allow_same),
 	{0},
 };
 
@@ -1102,9 +1031,9 @@ static int options_key(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i
 /* in this order: routes name the interfaces, interfaces take the
  * options' queue as their default */
 static const struct yml_key top_keys[] = {
-	{.name = "options", .type = YML_FUNC, .fn = options_key},
-	{.name = "interfaces", .type = YML_FUNC, .flags = YML_REQ, .fn = interfaces},
-	{.name = "routes", .type = YML_FUNC, .flags = YML_REQ, .fn = routes_key},
+	YML_KEY_CALL("options", options_key, 0),
+	YML_KEY_CALL("interfaces", interfaces, YML_REQ),
+	YML_KEY_CALL("routes", routes_key, YML_REQ),
 	{0},
 };
 

@@ -132,27 +132,23 @@ static const char *const types[] = {"auto", "ascii", "hex", "uint", "int", NULL}
 /* An entry is read in two parts: what says how long the value is, then
  * how to show it; the type and the length are checked in between. */
 static const struct yml_key entry_keys[] = {
-	{.name = "id",
-	 .type = YML_UINT,
-	 .flags = YML_REQ,
-	 YML_OFF(struct uds_did_entry, did),
-	 .max = 0xFFFF},
-	{.name = "name", .type = YML_FUNC, YML_OFF(struct uds_did_entry, name), .fn = did_name},
-	{.name = "type", .type = YML_ENUM, YML_OFF(struct uds_did_entry, type), .names = types},
+	YML_KEY_UINT("id", struct uds_did_entry, did, 0xFFFF, YML_REQ),
+	YML_KEY_FN("name", struct uds_did_entry, name, did_name, 0),
+	YML_KEY_ENUM("type", struct uds_did_entry, type, types, NULL),
 	{.name = "length",
 	 .type = YML_FUNC,
 	 .flags = YML_DEF,
 	 YML_OFF(struct uds_did_entry, len),
 	 .def = (uint64_t)-1,
 	 .fn = did_length},
-	{.name = "scale", .type = YML_KNOWN},
-	{.name = "offset", .type = YML_KNOWN},
-	{.name = "unit", .type = YML_KNOWN},
+	YML_KEY_KNOWN("scale"),
+	YML_KEY_KNOWN("offset"),
+	YML_KEY_KNOWN("unit"),
 	{0},
 };
 
 static const struct yml_key show_keys[] = {
-	{.name = "scale", .type = YML_FUNC, YML_OFF(struct uds_did_entry, scale), .fn = did_scale},
+	YML_KEY_FN("scale", struct uds_did_entry, scale, did_scale, 0),
 	{.name = "offset", .type = YML_NUM, YML_OFF(struct uds_did_entry, offset)},
 	{.name = "unit", .type = YML_STR, YML_OFF(struct uds_did_entry, unit)},
 	{0},

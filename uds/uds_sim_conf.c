@@ -144,21 +144,13 @@ static int levels_ref(struct yml_rd *r, const yaml_node_t *n, void *levels, size
 
 /* sessions: and security: of the struct uds_sim_access at field f of T */
 #define ACCESS(T, f)                                                                               \
-	{.name = "sessions", .type = YML_FUNC, YML_OFF(T, f.sessions), .fn = sessions_ref},        \
-	{                                                                                          \
-		.name = "security", .type = YML_FUNC, YML_OFF(T, f.security), .fn = levels_ref     \
-	}
+	YML_KEY_FN("sessions", T, f.sessions, sessions_ref, 0),                                    \
+		YML_KEY_FN("security", T, f.security, levels_ref, 0)
 
 /* read: and write: sub-mappings */
 static const struct yml_key access_keys[] = {
-	{.name = "sessions",
-	 .type = YML_FUNC,
-	 YML_OFF(struct uds_sim_access, sessions),
-	 .fn = sessions_ref},
-	{.name = "security",
-	 .type = YML_FUNC,
-	 YML_OFF(struct uds_sim_access, security),
-	 .fn = levels_ref},
+	YML_KEY_FN("sessions", struct uds_sim_access, sessions, sessions_ref, 0),
+	YML_KEY_FN("security", struct uds_sim_access, security, levels_ref, 0),
 	{0},
 };
 
@@ -229,27 +221,10 @@ static int session_item(struct yml_rd *r, const yaml_node_t *m, void *arr, size_
 }
 
 static const struct yml_key session_keys[] = {
-	{.name = "id",
-	 .type = YML_FUNC,
-	 .flags = YML_REQ,
-	 YML_OFF(struct uds_sim_session, id),
-	 .fn = session_key},
-	{.name = "p2_ms",
-	 .type = YML_UINT,
-	 .flags = YML_DEF,
-	 YML_OFF(struct uds_sim_session, p2_ms),
-	 .max = 0xFFFF,
-	 .def = 50},
-	{.name = "p2star_ms",
-	 .type = YML_UINT,
-	 .flags = YML_DEF,
-	 YML_OFF(struct uds_sim_session, p2star_ms),
-	 .max = 655350,
-	 .def = 5000},
-	{.name = "services",
-	 .type = YML_FUNC,
-	 YML_OFF(struct uds_sim_session, sids),
-	 .fn = services},
+	YML_KEY_FN("id", struct uds_sim_session, id, session_key, YML_REQ),
+	YML_KEY_UINT_DEF("p2_ms", struct uds_sim_session, p2_ms, 0xFFFF, 50),
+	YML_KEY_UINT_DEF("p2star_ms", struct uds_sim_session, p2star_ms, 655350, 5000),
+	YML_KEY_FN("services", struct uds_sim_session, sids, services, 0),
 	{0},
 };
 
@@ -375,37 +350,15 @@ static int sec_item(struct yml_rd *r, const yaml_node_t *m, void *arr, size_t i)
 }
 
 static const struct yml_key sec_keys[] = {
-	{.name = "level",
-	 .type = YML_FUNC,
-	 .flags = YML_REQ,
-	 YML_OFF(struct uds_sim_security, level),
-	 .fn = sec_level},
-	{.name = "seed_len",
-	 .type = YML_UINT,
-	 .flags = YML_DEF,
-	 YML_OFF(struct uds_sim_security, seed_len),
-	 .max = UDS_SIM_SEED_MAX,
-	 .def = 4},
-	{.name = "algorithm", .type = YML_KNOWN},
-	{.name = "constant",
-	 .type = YML_UINT,
-	 YML_OFF(struct uds_sim_security, constant),
-	 .max = 0xFFFFFFFF},
-	{.name = "command", .type = YML_KNOWN},
-	{.name = "seed", .type = YML_KNOWN},
-	{.name = "attempts",
-	 .type = YML_UINT,
-	 .flags = YML_DEF,
-	 YML_OFF(struct uds_sim_security, max_attempts),
-	 .max = 255,
-	 .def = 3},
-	{.name = "delay_ms",
-	 .type = YML_UINT,
-	 .flags = YML_DEF,
-	 YML_OFF(struct uds_sim_security, delay_ms),
-	 .max = 86400000,
-	 .def = 10000},
-	{.name = "sessions", .type = YML_KNOWN},
+	YML_KEY_FN("level", struct uds_sim_security, level, sec_level, YML_REQ),
+	YML_KEY_UINT_DEF("seed_len", struct uds_sim_security, seed_len, UDS_SIM_SEED_MAX, 4),
+	YML_KEY_KNOWN("algorithm"),
+	YML_KEY_UINT("constant", struct uds_sim_security, constant, 0xFFFFFFFF, 0),
+	YML_KEY_KNOWN("command"),
+	YML_KEY_KNOWN("seed"),
+	YML_KEY_UINT_DEF("attempts", struct uds_sim_security, max_attempts, 255, 3),
+	YML_KEY_UINT_DEF("delay_ms", struct uds_sim_security, delay_ms, 86400000, 10000),
+	YML_KEY_KNOWN("sessions"),
 	{0},
 };
 
@@ -487,19 +440,19 @@ static const char *const did_kinds[] = {"data", "counter", "clock", NULL};
 static const int did_kind_vals[] = {UDS_SIM_DID_DATA, UDS_SIM_DID_COUNTER, UDS_SIM_DID_CLOCK};
 
 static const struct yml_key did_keys[] = {
-	{.name = "id", .type = YML_FUNC, .flags = YML_REQ, .fn = did_id},
+	YML_KEY_CALL("id", did_id, YML_REQ),
 	{.name = "type",
 	 .type = YML_ENUM,
 	 YML_OFF(struct uds_sim_did, kind),
 	 .names = did_kinds,
 	 .vals = did_kind_vals,
 	 .what = "DID type"},
-	{.name = "data", .type = YML_KNOWN},
-	{.name = "ascii", .type = YML_KNOWN},
-	{.name = "size", .type = YML_KNOWN},
-	{.name = "writable", .type = YML_KNOWN},
-	{.name = "read", .type = YML_KNOWN},
-	{.name = "write", .type = YML_KNOWN},
+	YML_KEY_KNOWN("data"),
+	YML_KEY_KNOWN("ascii"),
+	YML_KEY_KNOWN("size"),
+	YML_KEY_KNOWN("writable"),
+	YML_KEY_KNOWN("read"),
+	YML_KEY_KNOWN("write"),
 	{0},
 };
 
@@ -532,16 +485,8 @@ static int ext_record(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
 }
 
 static const struct yml_key did_rec_keys[] = {
-	{.name = "id",
-	 .type = YML_UINT,
-	 .flags = YML_REQ,
-	 YML_OFF(struct uds_sim_did_rec, did),
-	 .max = 0xFFFF},
-	{.name = "data",
-	 .type = YML_HEX,
-	 .flags = YML_REQ,
-	 YML_OFF(struct uds_sim_did_rec, data),
-	 YML_OFF2(struct uds_sim_did_rec, len)},
+	YML_KEY_UINT("id", struct uds_sim_did_rec, did, 0xFFFF, YML_REQ),
+	YML_KEY_HEX("data", struct uds_sim_did_rec, data, len, YML_REQ),
 	{0},
 };
 
@@ -564,52 +509,27 @@ static int snapshot_dids(struct yml_rd *r, const yaml_node_t *n, void *p, size_t
 }
 
 static const struct yml_key snapshot_keys[] = {
-	{.name = "record",
-	 .type = YML_FUNC,
-	 .flags = YML_REQ,
-	 YML_OFF(struct uds_sim_snapshot, record),
-	 .fn = snapshot_record},
-	{.name = "dids", .type = YML_FUNC, .flags = YML_REQ, .fn = snapshot_dids},
+	YML_KEY_FN("record", struct uds_sim_snapshot, record, snapshot_record, YML_REQ),
+	YML_KEY_CALL("dids", snapshot_dids, YML_REQ),
 	{0},
 };
 
 static const struct yml_key ext_keys[] = {
-	{.name = "record",
-	 .type = YML_FUNC,
-	 .flags = YML_REQ,
-	 YML_OFF(struct uds_sim_extdata, record),
-	 .fn = ext_record},
-	{.name = "data",
-	 .type = YML_HEX,
-	 .flags = YML_REQ,
-	 YML_OFF(struct uds_sim_extdata, data),
-	 YML_OFF2(struct uds_sim_extdata, len)},
+	YML_KEY_FN("record", struct uds_sim_extdata, record, ext_record, YML_REQ),
+	YML_KEY_HEX("data", struct uds_sim_extdata, data, len, YML_REQ),
 	{0},
 };
 
 ITEM_ID(dtc_code, struct uds_sim_dtc, code, 0xFFFFFF, "DTC 0x%06X")
 
 static const struct yml_key dtc_keys[] = {
-	{.name = "code", .type = YML_FUNC, .flags = YML_REQ, .fn = dtc_code},
-	{.name = "status",
-	 .type = YML_UINT,
-	 .flags = YML_DEF,
-	 YML_OFF(struct uds_sim_dtc, status),
-	 .max = 0xFF,
-	 .def = 0x09},
-	{.name = "permanent", .type = YML_BOOL, YML_OFF(struct uds_sim_dtc, permanent)},
-	{.name = "snapshots",
-	 .type = YML_LIST,
-	 YML_OFF(struct uds_sim_dtc, snapshots),
-	 YML_OFF2(struct uds_sim_dtc, nsnapshots),
-	 .sub = snapshot_keys,
-	 .item_size = sizeof(struct uds_sim_snapshot)},
-	{.name = "extended",
-	 .type = YML_LIST,
-	 YML_OFF(struct uds_sim_dtc, ext),
-	 YML_OFF2(struct uds_sim_dtc, next),
-	 .sub = ext_keys,
-	 .item_size = sizeof(struct uds_sim_extdata)},
+	YML_KEY_CALL("code", dtc_code, YML_REQ),
+	YML_KEY_UINT_DEF("status", struct uds_sim_dtc, status, 0xFF, 0x09),
+	YML_KEY_BOOL("permanent", struct uds_sim_dtc, permanent),
+	YML_KEY_LIST("snapshots", struct uds_sim_dtc, snapshots, nsnapshots, snapshot_keys,
+		     struct uds_sim_snapshot, NULL),
+	YML_KEY_LIST("extended", struct uds_sim_dtc, ext, next, ext_keys, struct uds_sim_extdata,
+		     NULL),
 	{0},
 };
 
@@ -618,19 +538,10 @@ static const struct yml_key dtc_keys[] = {
 ITEM_ID(routine_id, struct uds_sim_routine, id, 0xFFFF, "routine 0x%04X")
 
 static const struct yml_key routine_keys[] = {
-	{.name = "id", .type = YML_FUNC, .flags = YML_REQ, .fn = routine_id},
-	{.name = "start",
-	 .type = YML_HEX,
-	 YML_OFF(struct uds_sim_routine, start_rec),
-	 YML_OFF2(struct uds_sim_routine, start_len)},
-	{.name = "result",
-	 .type = YML_HEX,
-	 YML_OFF(struct uds_sim_routine, result),
-	 YML_OFF2(struct uds_sim_routine, result_len)},
-	{.name = "pending_ms",
-	 .type = YML_UINT,
-	 YML_OFF(struct uds_sim_routine, pending_ms),
-	 .max = 600000},
+	YML_KEY_CALL("id", routine_id, YML_REQ),
+	YML_KEY_HEX("start", struct uds_sim_routine, start_rec, start_len, 0),
+	YML_KEY_HEX("result", struct uds_sim_routine, result, result_len, 0),
+	YML_KEY_UINT("pending_ms", struct uds_sim_routine, pending_ms, 600000, 0),
 	ACCESS(struct uds_sim_routine, access),
 	{0},
 };
@@ -670,15 +581,11 @@ static int io_item(struct yml_rd *r, const yaml_node_t *m, void *arr, size_t i)
 }
 
 static const struct yml_key io_keys[] = {
-	{.name = "id",
-	 .type = YML_FUNC,
-	 .flags = YML_REQ,
-	 YML_OFF(struct uds_sim_io, did),
-	 .fn = io_id},
-	{.name = "data", .type = YML_KNOWN},
-	{.name = "size", .type = YML_KNOWN},
-	{.name = "sessions", .type = YML_KNOWN},
-	{.name = "security", .type = YML_KNOWN},
+	YML_KEY_FN("id", struct uds_sim_io, did, io_id, YML_REQ),
+	YML_KEY_KNOWN("data"),
+	YML_KEY_KNOWN("size"),
+	YML_KEY_KNOWN("sessions"),
+	YML_KEY_KNOWN("security"),
 	{0},
 };
 
@@ -720,21 +627,13 @@ static int mem_data(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
 }
 
 static const struct yml_key mem_keys[] = {
-	{.name = "address",
-	 .type = YML_UINT,
-	 .flags = YML_REQ,
-	 YML_OFF(struct uds_sim_mem, addr),
-	 .max = 0xFFFFFFFF},
-	{.name = "size",
-	 .type = YML_FUNC,
-	 .flags = YML_REQ,
-	 YML_OFF(struct uds_sim_mem, size),
-	 .fn = mem_size},
-	{.name = "fill", .type = YML_UINT, YML_OFF(struct uds_sim_mem, fill), .max = 0xFF},
-	{.name = "writable", .type = YML_BOOL, YML_OFF(struct uds_sim_mem, writable)},
-	{.name = "data", .type = YML_FUNC, YML_OFF(struct uds_sim_mem, init), .fn = mem_data},
-	{.name = "read", .type = YML_MAP, YML_OFF(struct uds_sim_mem, read), .sub = access_keys},
-	{.name = "write", .type = YML_MAP, YML_OFF(struct uds_sim_mem, write), .sub = access_keys},
+	YML_KEY_UINT("address", struct uds_sim_mem, addr, 0xFFFFFFFF, YML_REQ),
+	YML_KEY_FN("size", struct uds_sim_mem, size, mem_size, YML_REQ),
+	YML_KEY_UINT("fill", struct uds_sim_mem, fill, 0xFF, 0),
+	YML_KEY_BOOL("writable", struct uds_sim_mem, writable),
+	YML_KEY_FN("data", struct uds_sim_mem, init, mem_data, 0),
+	YML_KEY_MAP("read", struct uds_sim_mem, read, access_keys, NULL),
+	YML_KEY_MAP("write", struct uds_sim_mem, write, access_keys, NULL),
 	{0},
 };
 
@@ -824,35 +723,24 @@ static int download_post(struct yml_rd *r, const yaml_node_t *m, void *p, size_t
 }
 
 static const struct yml_key download_keys[] = {
-	{.name = "address",
-	 .type = YML_UINT,
-	 .flags = YML_REQ,
-	 YML_OFF(struct uds_sim_download, addr),
-	 .max = 0xFFFFFFFF},
-	{.name = "size",
-	 .type = YML_FUNC,
-	 .flags = YML_REQ,
-	 YML_OFF(struct uds_sim_download, size),
-	 .fn = download_size},
+	YML_KEY_UINT("address", struct uds_sim_download, addr, 0xFFFFFFFF, YML_REQ),
+	YML_KEY_FN("size", struct uds_sim_download, size, download_size, YML_REQ),
 	{.name = "max_block",
 	 .type = YML_FUNC,
 	 .flags = YML_DEF,
 	 YML_OFF(struct uds_sim_download, max_block),
 	 .def = 0x402,
 	 .fn = download_max_block},
-	{.name = "file", .type = YML_FUNC, .fn = download_file},
-	{.name = "fail_block",
-	 .type = YML_UINT,
-	 YML_OFF(struct uds_sim_download, fail_block),
-	 .max = 0xFFFFFFFF},
+	YML_KEY_CALL("file", download_file, 0),
+	YML_KEY_UINT("fail_block", struct uds_sim_download, fail_block, 0xFFFFFFFF, 0),
 	{.name = "fail_nrc",
 	 .type = YML_FUNC,
 	 .flags = YML_DEF,
 	 YML_OFF(struct uds_sim_download, fail_nrc),
 	 .def = 0x72,
 	 .fn = download_fail_nrc},
-	{.name = "sessions", .type = YML_KNOWN},
-	{.name = "security", .type = YML_KNOWN},
+	YML_KEY_KNOWN("sessions"),
+	YML_KEY_KNOWN("security"),
 	{0},
 };
 
@@ -869,16 +757,8 @@ static int pending_item(struct yml_rd *r, const yaml_node_t *m, void *arr, size_
 }
 
 static const struct yml_key pending_keys[] = {
-	{.name = "sid",
-	 .type = YML_UINT,
-	 .flags = YML_REQ,
-	 YML_OFF(struct uds_sim_delay, sid),
-	 .max = 0xFF},
-	{.name = "ms",
-	 .type = YML_UINT,
-	 .flags = YML_REQ,
-	 YML_OFF(struct uds_sim_delay, ms),
-	 .max = 600000},
+	YML_KEY_UINT("sid", struct uds_sim_delay, sid, 0xFF, YML_REQ),
+	YML_KEY_UINT("ms", struct uds_sim_delay, ms, 600000, YML_REQ),
 	{0},
 };
 
@@ -909,16 +789,8 @@ static int pid_item(struct yml_rd *r, const yaml_node_t *m, void *arr, size_t i)
 }
 
 static const struct yml_key pid_keys[] = {
-	{.name = "pid",
-	 .type = YML_FUNC,
-	 .flags = YML_REQ,
-	 YML_OFF(struct uds_sim_obd_pid, pid),
-	 .fn = pid_id},
-	{.name = "data",
-	 .type = YML_HEX,
-	 .flags = YML_REQ,
-	 YML_OFF(struct uds_sim_obd_pid, data),
-	 YML_OFF2(struct uds_sim_obd_pid, len)},
+	YML_KEY_FN("pid", struct uds_sim_obd_pid, pid, pid_id, YML_REQ),
+	YML_KEY_HEX("data", struct uds_sim_obd_pid, data, len, YML_REQ),
 	{0},
 };
 
@@ -953,18 +825,10 @@ static int obd_post(struct yml_rd *r, const yaml_node_t *m, void *p, size_t i)
 }
 
 static const struct yml_key obd_keys[] = {
-	{.name = "pids",
-	 .type = YML_LIST,
-	 YML_OFF(struct uds_sim_obd, pids),
-	 YML_OFF2(struct uds_sim_obd, npids),
-	 .sub = pid_keys,
-	 .item_size = sizeof(struct uds_sim_obd_pid),
-	 .fn = pid_item},
-	{.name = "vin", .type = YML_FUNC, YML_OFF(struct uds_sim_obd, vin), .fn = obd_vin},
-	{.name = "ecu_name",
-	 .type = YML_FUNC,
-	 YML_OFF(struct uds_sim_obd, ecu_name),
-	 .fn = obd_name},
+	YML_KEY_LIST("pids", struct uds_sim_obd, pids, npids, pid_keys, struct uds_sim_obd_pid,
+		     pid_item),
+	YML_KEY_FN("vin", struct uds_sim_obd, vin, obd_vin, 0),
+	YML_KEY_FN("ecu_name", struct uds_sim_obd, ecu_name, obd_name, 0),
 	{0},
 };
 
@@ -1092,87 +956,51 @@ static const char *const ecu_names[] = {"name",
 					NULL};
 
 static const struct yml_key ecu_name_keys[] = {
-	{.name = "name", .type = YML_FUNC, .flags = YML_REQ, ECU(name), .fn = ecu_name},
+	YML_KEY_FN("name", struct ecu_rd, e.name, ecu_name, YML_REQ),
 	{0},
 };
 
 /* in the order the checks of addressing() want them */
 static const struct yml_key ecu_addr_keys[] = {
 	{.name = "rx", .type = YML_CANID, ECU(phys.rx_id), YML_OFF2(struct ecu_rd, e.phys.rx_eff)},
-	{.name = "tx", .type = YML_FUNC, ECU(phys), .fn = tx_id},
-	{.name = "address29", .type = YML_UINT, YML_OFF(struct ecu_rd, a29), .max = 0xFF},
-	{.name = "tester", .type = YML_UINT, YML_OFF(struct ecu_rd, tester), .max = 0xFF},
-	{.name = "padding", .type = YML_BOOL, ECU(phys.pad)},
-	{.name = "pad_byte", .type = YML_UINT, ECU(phys.pad_byte), .max = 0xFF},
-	{.name = "tx_dl", .type = YML_UINT, ECU(phys.tx_dl), .max = 64},
-	{.name = "brs", .type = YML_BOOL, ECU(phys.brs)},
-	{.name = "functional", .type = YML_KNOWN},
+	YML_KEY_FN("tx", struct ecu_rd, e.phys, tx_id, 0),
+	YML_KEY_UINT("address29", struct ecu_rd, a29, 0xFF, 0),
+	YML_KEY_UINT("tester", struct ecu_rd, tester, 0xFF, 0),
+	YML_KEY_BOOL("padding", struct ecu_rd, e.phys.pad),
+	YML_KEY_UINT("pad_byte", struct ecu_rd, e.phys.pad_byte, 0xFF, 0),
+	YML_KEY_UINT("tx_dl", struct ecu_rd, e.phys.tx_dl, 64, 0),
+	YML_KEY_BOOL("brs", struct ecu_rd, e.phys.brs),
+	YML_KEY_KNOWN("functional"),
 	{0},
 };
 
 static const struct yml_key ecu_keys[] = {
-	{.name = "s3_ms", .type = YML_UINT, SIM(s3_ms), .max = 3600000},
-	{.name = "pending_interval_ms", .type = YML_UINT, SIM(pending_interval_ms), .max = 600000},
-	{.name = "dtc_status_mask", .type = YML_UINT, SIM(dtc_avail_mask), .max = 0xFF},
-	{.name = "prng_seed", .type = YML_UINT, SIM(prng_seed), .max = UINT64_MAX},
+	YML_KEY_UINT("s3_ms", struct ecu_rd, e.sim.s3_ms, 3600000, 0),
+	YML_KEY_UINT("pending_interval_ms", struct ecu_rd, e.sim.pending_interval_ms, 600000, 0),
+	YML_KEY_UINT("dtc_status_mask", struct ecu_rd, e.sim.dtc_avail_mask, 0xFF, 0),
+	YML_KEY_UINT("prng_seed", struct ecu_rd, e.sim.prng_seed, UINT64_MAX, 0),
 	{.name = "max_response",
 	 .type = YML_UINT,
 	 SIM(max_response),
 	 .min = 8,
 	 .max = MAX_RESPONSE},
-	{.name = "sessions", .type = YML_FUNC, .fn = sessions_list},
-	{.name = "security",
-	 .type = YML_LIST,
-	 SIM(security),
-	 SIM2(nsecurity),
-	 .sub = sec_keys,
-	 .item_size = sizeof(struct uds_sim_security),
-	 .fn = sec_item},
-	{.name = "dids",
-	 .type = YML_LIST,
-	 SIM(dids),
-	 SIM2(ndids),
-	 .sub = did_keys,
-	 .item_size = sizeof(struct uds_sim_did),
-	 .fn = did_item},
-	{.name = "dtcs",
-	 .type = YML_LIST,
-	 SIM(dtcs),
-	 SIM2(ndtcs),
-	 .sub = dtc_keys,
-	 .item_size = sizeof(struct uds_sim_dtc)},
-	{.name = "routines",
-	 .type = YML_LIST,
-	 SIM(routines),
-	 SIM2(nroutines),
-	 .sub = routine_keys,
-	 .item_size = sizeof(struct uds_sim_routine)},
-	{.name = "io",
-	 .type = YML_LIST,
-	 SIM(ios),
-	 SIM2(nios),
-	 .sub = io_keys,
-	 .item_size = sizeof(struct uds_sim_io),
-	 .fn = io_item},
-	{.name = "memory",
-	 .type = YML_LIST,
-	 SIM(mems),
-	 SIM2(nmems),
-	 .sub = mem_keys,
-	 .item_size = sizeof(struct uds_sim_mem)},
-	{.name = "download",
-	 .type = YML_MAP,
-	 SIM(download),
-	 .sub = download_keys,
-	 .fn = download_post},
-	{.name = "pending",
-	 .type = YML_LIST,
-	 SIM(delays),
-	 SIM2(ndelays),
-	 .sub = pending_keys,
-	 .item_size = sizeof(struct uds_sim_delay),
-	 .fn = pending_item},
-	{.name = "obd", .type = YML_MAP, SIM(obd), .sub = obd_keys, .fn = obd_post},
+	YML_KEY_CALL("sessions", sessions_list, 0),
+	YML_KEY_LIST("security", struct ecu_rd, e.sim.security, e.sim.nsecurity, sec_keys,
+		     struct uds_sim_security, sec_item),
+	YML_KEY_LIST("dids", struct ecu_rd, e.sim.dids, e.sim.ndids, did_keys, struct uds_sim_did,
+		     did_item),
+	YML_KEY_LIST("dtcs", struct ecu_rd, e.sim.dtcs, e.sim.ndtcs, dtc_keys, struct uds_sim_dtc,
+		     NULL),
+	YML_KEY_LIST("routines", struct ecu_rd, e.sim.routines, e.sim.nroutines, routine_keys,
+		     struct uds_sim_routine, NULL),
+	YML_KEY_LIST("io", struct ecu_rd, e.sim.ios, e.sim.nios, io_keys, struct uds_sim_io,
+		     io_item),
+	YML_KEY_LIST("memory", struct ecu_rd, e.sim.mems, e.sim.nmems, mem_keys, struct uds_sim_mem,
+		     NULL),
+	YML_KEY_MAP("download", struct ecu_rd, e.sim.download, download_keys, download_post),
+	YML_KEY_LIST("pending", struct ecu_rd, e.sim.delays, e.sim.ndelays, pending_keys,
+		     struct uds_sim_delay, pending_item),
+	YML_KEY_MAP("obd", struct ecu_rd, e.sim.obd, obd_keys, obd_post),
 	{0},
 };
 
