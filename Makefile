@@ -45,12 +45,12 @@ CUNIT_LIBS   = $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null || echo -lcunit)
 
 # the configuration loaders (conf/, and each engine's beside it) are in the
 # library too: a program links one archive, whatever it loads
-LIB_SRC  = lib/cf.c lib/cio.c lib/clog.c lib/clog_asc.c conf/yml.c conf/yml_read.c \
+LIB_SRC  = lib/cf.c lib/cio.c lib/clog.c lib/clog_asc.c conf/yml.c \
            dbc/dbc_mem.c dbc/dbc_lex.c dbc/dbc_parse.c dbc/dbc_link.c dbc/dbc.c uds/isotp.c uds/isotp_io.c uds/uds.c \
-           uds/uds_client.c uds/uds_io.c uds/uds_sim.c uds/uds_sim_conf.c uds/uds_did.c gateway/gw_csum.c gateway/gw.c \
+           uds/uds_client.c uds/uds_io.c uds/uds_sim.c uds/uds_sim_conf.c gateway/gw_csum.c gateway/gw.c \
            gateway/gw_cgw_plan.c gateway/gw_cgw_msg.c gateway/gw_conf.c
-PUB_HDR  = lib/cf.h lib/cio.h lib/clog.h conf/yml.h conf/yml_read.h dbc/dbc.h uds/isotp.h uds/isotp_io.h \
-           uds/uds.h uds/uds_client.h uds/uds_io.h uds/uds_sim.h uds/uds_sim_conf.h uds/uds_did.h gateway/gw_csum.h gateway/gw.h \
+PUB_HDR  = lib/cf.h lib/cio.h lib/clog.h conf/yml.h dbc/dbc.h uds/isotp.h uds/isotp_io.h \
+           uds/uds.h uds/uds_client.h uds/uds_io.h uds/uds_sim.h uds/uds_sim_conf.h gateway/gw_csum.h gateway/gw.h \
            gateway/gw_conf.h
 # gw_cgw.h is not installed: its netlink part (gw_cgw.c) is canrigd's
 LIB_HDR  = $(PUB_HDR) dbc/dbc_priv.h dbc/dbc_parser.h gateway/gw_cgw.h gateway/gw_cgw_priv.h
@@ -67,9 +67,15 @@ TEST_OBJ = $(TEST_SRC:%.c=$(B)/%.o)
 TEST_DAEMON_OBJ = $(B)/gateway/gw_cgw.o
 FUZZERS  = fuzz_cf_parse fuzz_clog_read fuzz_dbc_parse fuzz_dbc_decode fuzz_isotp_rx \
            fuzz_uds_sim fuzz_ecusim_cfg fuzz_uds_rsp fuzz_gw_csum fuzz_gw_conf fuzz_cio_link \
-           fuzz_gw_cgw fuzz_gw_fw fuzz_uds_did
+           fuzz_gw_cgw fuzz_gw_fw
 
 all: $(B)/libcanrig.a $(B)/canrig $(B)/canrigd $(B)/canrig.pc
+
+# the configuration layer's key tables (conf/yml_read.c) and the DID
+# dictionary loader (uds/uds_did.c), library objects like the other loaders
+LIB_SRC += conf/yml_read.c uds/uds_did.c
+PUB_HDR += conf/yml_read.h uds/uds_did.h
+FUZZERS += fuzz_uds_did
 
 # the gateway daemon: the engine and its loader are in the library
 CANRIGD_OBJ = $(B)/gateway/canrigd.o $(B)/gateway/gwd_reload.o $(B)/gateway/gwd_offload.o \

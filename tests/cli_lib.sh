@@ -66,10 +66,10 @@ cat >"$WORK/prog.c" <<'EOF'
 #include "uds_sim.h"
 #include "gw_csum.h"
 #include "gw.h"
-#include "yml.h"
 #include "yml_read.h"
-#include "uds_sim_conf.h"
 #include "uds_did.h"
+#include "yml.h"
+#include "uds_sim_conf.h"
 #include "gw_conf.h"
 
 static const char text[] =
