@@ -74,6 +74,12 @@ FUZZERS  = fuzz_cf_parse fuzz_clog_read fuzz_dbc_parse fuzz_dbc_decode fuzz_isot
 
 all: $(B)/libcanrig.a $(B)/canrig $(B)/canrigd $(B)/canrig.pc
 
+# the configuration layer's key tables (conf/yml_read.c) and the DID
+# dictionary loader (uds/uds_did.c), library objects like the other loaders
+LIB_SRC += conf/yml_read.c uds/uds_did.c
+PUB_HDR += conf/yml_read.h uds/uds_did.h
+FUZZERS += fuzz_uds_did
+
 # the gateway daemon: the engine and its loader are in the library
 CANRIGD_OBJ = $(B)/gateway/canrigd.o $(B)/gateway/gwd_reload.o $(B)/gateway/gwd_offload.o \
               $(B)/gateway/gwd_ctl.o $(B)/gateway/gwd_priv.o $(B)/gateway/gw_cgw.o

@@ -305,7 +305,21 @@ void yml_map_pair(struct yml *y, const yaml_node_t *n, size_t i, yaml_node_t **k
 		*value = node(y, p->value);
 }
 
+/* The j-th name of a table of stride bytes per entry. */
+static const char *name_at(const void *names, size_t stride, size_t j)
+{
+	const char *p;
+
+	memcpy(&p, (const char *)names + j * stride, sizeof(p));
+	return p;
+}
+
 int yml_map_check(struct yml *y, const yaml_node_t *n, const char *const *known)
+{
+	return yml_map_check_table(y, n, known, sizeof(*known));
+}
+
+int yml_map_check_table(struct yml *y, const yaml_node_t *n, const void *known, size_t stride)
 {
 	size_t i, j, len;
 
@@ -320,9 +334,10 @@ int yml_map_check(struct yml *y, const yaml_node_t *n, const char *const *known)
 		if (!t)
 			return yml_error(y, k, "keys must be plain names, found %s", kind(k));
 		if (known) {
-			for (j = 0; known[j] && strcmp(known[j], t); j++)
+			for (j = 0;
+			     name_at(known, stride, j) && strcmp(name_at(known, stride, j), t); j++)
 				;
-			if (!known[j])
+			if (!name_at(known, stride, j))
 				return yml_error(y, k, "unknown key '%s'", t);
 		}
 		for (j = 0; j < i; j++) {

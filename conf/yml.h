@@ -75,6 +75,10 @@ int yml_is_scalar(const yaml_node_t *n);
  */
 int yml_map_check(struct yml *y, const yaml_node_t *n, const char *const *known);
 
+/* As yml_map_check() with the known names in a table of structs: the
+ * const char * at names, names + stride, ... up to a NULL one. */
+int yml_map_check_table(struct yml *y, const yaml_node_t *n, const void *names, size_t stride);
+
 /* Number of pairs of mapping n (0 if n is not a mapping). */
 size_t yml_map_len(const yaml_node_t *n);
 

@@ -1,7 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* gw_conf.c - canrigd's YAML configuration into a compiled rule engine. */
+/*
+ * gw_conf.c - canrigd's YAML configuration into a compiled rule engine.
+ * Mappings are key tables (yml_read.h); the lists the engine takes over
+ * (ids, masks, data, actions) stay malloc'd here, as gw_engine_new()
+ * frees them with free().
+ */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,24 +15,31 @@
 #include "gw_conf.h"
 #include "uds.h"
 #include "yml.h"
+#include "yml_read.h"
 
 struct ld {
 	struct yml *y; /* borrowed */
+	struct yml_rd r;
+	void *arena; /* the readers allocate nothing here; kept for yml_rd */
 	struct gw_spec spec;
 	struct gw_conf *c;
-	yaml_node_t **route_node;   /* each route's mapping, for messages */
-	char (*names)[GW_NAME_MAX]; /* kept for messages after compiling */
-	yaml_node_t *routes_key;
+	struct gw_ifpolicy *def;     /* options: queue: */
+	size_t cur_if;		     /* the interface being read */
+	struct gw_route_spec *route; /* the route being read */
+	yaml_node_t **route_node;    /* each route's mapping, for messages */
+	char (*names)[GW_NAME_MAX];  /* kept for messages after compiling */
+	const yaml_node_t *routes_key;
 };
 
 #define E(n, ...) yml_error(l->y, (n), __VA_ARGS__)
+#define LD(r)	  ((struct ld *)(r)->ctx)
 
-static int get_uint(struct ld *l, yaml_node_t *n, uint64_t max, uint64_t *v)
+static int get_uint(struct ld *l, const yaml_node_t *n, uint64_t max, uint64_t *v)
 {
 	return yml_uint(l->y, n, max, v);
 }
 
-static int get_int(struct ld *l, yaml_node_t *n, long lo, long hi, long *v)
+static int get_int(struct ld *l, const yaml_node_t *n, long lo, long hi, long *v)
 {
 	const char *s;
 	char *end;
@@ -42,51 +55,13 @@ static int get_int(struct ld *l, yaml_node_t *n, long lo, long hi, long *v)
 	return 0;
 }
 
-/* An optional number: *v is left alone when key is absent.  Returns 0 or
- * -EINVAL. */
-static int opt_u32(struct ld *l, yaml_node_t *n, const char *key, uint32_t max, uint32_t *v)
-{
-	yaml_node_t *x = yml_get(l->y, n, key);
-	uint64_t t;
-
-	if (!x)
-		return 0;
-	if (get_uint(l, x, max, &t))
-		return -EINVAL;
-	*v = (uint32_t)t;
-	return 0;
-}
-
-static int opt_u16(struct ld *l, yaml_node_t *n, const char *key, uint16_t *v)
-{
-	uint32_t t = *v;
-
-	if (opt_u32(l, n, key, 0xFFFF, &t))
-		return -EINVAL;
-	*v = (uint16_t)t;
-	return 0;
-}
-
-static int choice(struct ld *l, yaml_node_t *n, const char *const *words, int *v)
-{
-	const char *s;
-	char list[256] = "";
-	int i;
-
-	if (yml_str(l->y, n, &s))
-		return -EINVAL;
-	for (i = 0; words[i]; i++) {
-		if (!strcmp(s, words[i])) {
-			*v = i;
-			return 0;
-		}
-		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
-			 words[i]);
+/* The words of a choice; its message says "unknown value 'x' (a, b)". */
+#define CHOICE(key, T, f, words)                                                                   \
+	{                                                                                          \
+		.name = (key), .type = YML_ENUM, YML_OFF(T, f), .names = (words), .what = "value"  \
 	}
-	return E(n, "unknown value '%s' (%s)", s, list);
-}
 
-static int name_into(struct ld *l, yaml_node_t *n, char *dst, size_t cap)
+static int name_into(struct ld *l, const yaml_node_t *n, char *dst, size_t cap)
 {
 	const char *s;
 
@@ -99,7 +74,14 @@ static int name_into(struct ld *l, yaml_node_t *n, char *dst, size_t cap)
 	return 0;
 }
 
-static int find_if(struct ld *l, yaml_node_t *n, uint8_t *idx)
+/* A name into a char[GW_NAME_MAX] field. */
+static int name_key(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	(void)i;
+	return name_into(LD(r), n, p, GW_NAME_MAX);
+}
+
+static int find_if(struct ld *l, const yaml_node_t *n, uint8_t *idx)
 {
 	const char *s;
 	size_t i;
@@ -116,141 +98,178 @@ static int find_if(struct ld *l, yaml_node_t *n, uint8_t *idx)
 
 /* ---- options, interfaces ---- */
 
-static int queue_policy(struct ld *l, yaml_node_t *n, struct gw_ifpolicy *p)
+static int queue_frames(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
 {
-	static const char *const keys[] = {"frames", "max_age_ms", NULL};
-	yaml_node_t *v;
+	struct ld *l = LD(r);
 	uint64_t x;
 
-	if (yml_map_check(l->y, n, keys))
+	(void)i;
+	if (yml_uint(l->y, n, 1u << 20, &x))
 		return -EINVAL;
-	if ((v = yml_get(l->y, n, "frames"))) {
-		if (get_uint(l, v, 1u << 20, &x))
-			return -EINVAL;
-		if (!x)
-			return E(v, "a queue needs room for at least one frame");
-		p->queue_frames = (uint32_t)x;
-	}
-	return opt_u32(l, n, "max_age_ms", 3600000, &p->max_age_ms);
-}
-
-static int options(struct ld *l, yaml_node_t *n, struct gw_ifpolicy *def)
-{
-	static const char *const keys[] = {
-		"match", "hop_limit", "workshop",      "control",	"user",
-		"queue", "offload",   "control_group", "control_users", NULL};
-	static const char *const matches[] = {"all", "first", NULL};
-	static const char *const offl[] = {"none", "kernel", NULL};
-	yaml_node_t *v;
-	uint64_t x;
-	int i;
-
-	if (yml_map_check(l->y, n, keys))
-		return -EINVAL;
-	if ((v = yml_get(l->y, n, "match"))) {
-		if (choice(l, v, matches, &i))
-			return -EINVAL;
-		l->spec.first_match = (uint8_t)i;
-	}
-	if ((v = yml_get(l->y, n, "hop_limit"))) {
-		if (get_uint(l, v, 255, &x))
-			return -EINVAL;
-		l->spec.hop_limit = (uint8_t)x;
-	}
-	if ((v = yml_get(l->y, n, "workshop")) && yml_bool(l->y, v, &l->c->workshop))
-		return -EINVAL;
-	if ((v = yml_get(l->y, n, "control"))) {
-		const char *s;
-
-		if (yml_str(l->y, v, &s))
-			return -EINVAL;
-		if (s[0] != '/' || strlen(s) >= 108)
-			return E(v, "control socket: an absolute path under 108 bytes");
-		strcpy(l->c->control, s);
-	}
-	if ((v = yml_get(l->y, n, "user")) && name_into(l, v, l->c->user, sizeof(l->c->user)))
-		return -EINVAL;
-	if ((v = yml_get(l->y, n, "queue")) && queue_policy(l, v, def))
-		return -EINVAL;
-	if ((v = yml_get(l->y, n, "control_group")) &&
-	    name_into(l, v, l->c->control_group, sizeof(l->c->control_group)))
-		return -EINVAL;
-	if ((v = yml_get(l->y, n, "control_users"))) {
-		size_t k, nu;
-
-		if (yml_seq(l->y, v, &nu))
-			return -EINVAL;
-		if (nu > GW_CTL_USERS_MAX)
-			return E(v, "at most %d control_users", GW_CTL_USERS_MAX);
-		for (k = 0; k < nu; k++)
-			if (name_into(l, yml_seq_item(l->y, v, k), l->c->control_users[k],
-				      sizeof(l->c->control_users[k])))
-				return -EINVAL;
-		l->c->ncontrol_users = nu;
-	}
-	if ((v = yml_get(l->y, n, "offload"))) {
-		if (choice(l, v, offl, &i))
-			return -EINVAL;
-		l->c->offload_kernel = i;
-	}
+	if (!x)
+		return E(n, "a queue needs room for at least one frame");
+	*(uint32_t *)p = (uint32_t)x;
 	return 0;
 }
 
-static int interfaces(struct ld *l, yaml_node_t *list, const struct gw_ifpolicy *def)
-{
-	static const char *const keys[] = {"name",   "domain",	  "fd", "txqueue",
-					   "rcvbuf", "untrusted", NULL};
-	size_t n, i, k;
+static const struct yml_key queue_keys[] = {
+	YML_KEY_FN("frames", struct gw_ifpolicy, queue_frames, queue_frames, 0),
+	YML_KEY_UINT("max_age_ms", struct gw_ifpolicy, max_age_ms, 3600000, 0),
+	{0},
+};
 
+static int opt_match(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	static const char *const matches[] = {"all", "first", NULL};
+	static const struct yml_key k = CHOICE("match", struct gw_spec, first_match, matches);
+
+	(void)p;
+	(void)i;
+	return yml_read_value(r, n, &k, &LD(r)->spec);
+}
+
+static int opt_hop_limit(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	static const struct yml_key k = {.name = "hop_limit",
+					 .type = YML_UINT,
+					 YML_OFF(struct gw_spec, hop_limit),
+					 .max = 255};
+
+	(void)p;
+	(void)i;
+	return yml_read_value(r, n, &k, &LD(r)->spec);
+}
+
+static int opt_control(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	struct ld *l = LD(r);
+	const char *s;
+
+	(void)i;
+	if (yml_str(l->y, n, &s))
+		return -EINVAL;
+	if (s[0] != '/' || strlen(s) >= 108)
+		return E(n, "control socket: an absolute path under 108 bytes");
+	strcpy(p, s);
+	return 0;
+}
+
+static int opt_queue(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	(void)p;
+	(void)i;
+	return yml_read_map(r, n, queue_keys, LD(r)->def);
+}
+
+static int opt_control_users(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	struct ld *l = LD(r);
+	size_t k, nu;
+
+	(void)p;
+	(void)i;
+	if (yml_seq(l->y, n, &nu))
+		return -EINVAL;
+	if (nu > GW_CTL_USERS_MAX)
+		return E(n, "at most %d control_users", GW_CTL_USERS_MAX);
+	for (k = 0; k < nu; k++)
+		if (name_into(l, yml_seq_item(l->y, n, k), l->c->control_users[k],
+			      sizeof(l->c->control_users[k])))
+			return -EINVAL;
+	l->c->ncontrol_users = nu;
+	return 0;
+}
+
+static const char *const offl[] = {"none", "kernel", NULL};
+
+/* options: into struct gw_conf; match: and hop_limit: are the engine's */
+static const struct yml_key option_keys[] = {
+	YML_KEY_CALL("match", opt_match, 0),
+	YML_KEY_CALL("hop_limit", opt_hop_limit, 0),
+	YML_KEY_BOOL("workshop", struct gw_conf, workshop),
+	YML_KEY_FN("control", struct gw_conf, control, opt_control, 0),
+	YML_KEY_FN("user", struct gw_conf, user, name_key, 0),
+	YML_KEY_CALL("queue", opt_queue, 0),
+	YML_KEY_FN("control_group", struct gw_conf, control_group, name_key, 0),
+	YML_KEY_CALL("control_users", opt_control_users, 0),
+	CHOICE("offload", struct gw_conf, offload_kernel, offl),
+	{0},
+};
+
+static int if_name(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	struct ld *l = LD(r);
+	struct gw_if_spec *f = p;
+	size_t k;
+
+	(void)i;
+	if (name_into(l, n, f->name, sizeof(f->name)))
+		return -EINVAL;
+	if (strlen(f->name) >= 16)
+		return E(n, "'%s': interface names are at most 15 characters", f->name);
+	l->c->ifpos[l->cur_if][0] = (uint32_t)n->start_mark.line + 1;
+	l->c->ifpos[l->cur_if][1] = (uint32_t)n->start_mark.column + 1;
+	/* to the kernel "any" is every CAN interface at once */
+	if (!strcmp(f->name, "any"))
+		return E(n, "'any' is not an interface: a socket bound to it "
+			    "receives from every CAN interface");
+	for (k = 0; k < l->cur_if; k++)
+		if (!strcmp(l->spec.ifs[k].name, f->name))
+			return E(n, "interface '%s' is listed twice", f->name);
+	strcpy(f->domain, f->name);
+	return 0;
+}
+
+static int if_txqueue(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	(void)p;
+	(void)i;
+	return yml_read_map(r, n, queue_keys, &LD(r)->c->pol[LD(r)->cur_if]);
+}
+
+static int if_rcvbuf(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	struct ld *l = LD(r);
+	uint64_t x;
+
+	(void)p;
+	(void)i;
+	if (yml_uint(l->y, n, GW_RCVBUF_MAX, &x))
+		return -EINVAL;
+	if (x < GW_RCVBUF_MIN)
+		return E(n, "rcvbuf: at least %u bytes", GW_RCVBUF_MIN);
+	l->c->pol[l->cur_if].rcvbuf = (uint32_t)x;
+	return 0;
+}
+
+/* an interfaces: item into struct gw_if_spec; its queue into c->pol[] */
+static const struct yml_key if_keys[] = {
+	YML_KEY_CALL("name", if_name, YML_REQ),
+	YML_KEY_FN("domain", struct gw_if_spec, domain, name_key, 0),
+	YML_KEY_BOOL("fd", struct gw_if_spec, fd),
+	YML_KEY_BOOL("untrusted", struct gw_if_spec, untrusted),
+	YML_KEY_CALL("txqueue", if_txqueue, 0),
+	YML_KEY_CALL("rcvbuf", if_rcvbuf, 0),
+	{0},
+};
+
+static int interfaces(struct yml_rd *r, const yaml_node_t *list, void *p, size_t i)
+{
+	struct ld *l = LD(r);
+	size_t n;
+
+	(void)p;
 	if (yml_seq(l->y, list, &n))
 		return -EINVAL;
 	if (!n || n > GW_MAX_IFS)
 		return E(list, "1 to %d interfaces are needed", GW_MAX_IFS);
 	for (i = 0; i < n; i++) {
-		yaml_node_t *it = yml_seq_item(l->y, list, i), *v;
 		struct gw_if_spec *f = &l->spec.ifs[i];
-		int b;
 
-		if (yml_map_check(l->y, it, keys) || yml_need(l->y, it, "name", &v) ||
-		    name_into(l, v, f->name, sizeof(f->name)))
+		l->cur_if = i;
+		l->c->pol[i] = *l->def;
+		if (yml_read_map(r, yml_seq_item(l->y, list, i), if_keys, f))
 			return -EINVAL;
-		if (strlen(f->name) >= 16)
-			return E(v, "'%s': interface names are at most 15 characters", f->name);
-		l->c->ifpos[i][0] = (uint32_t)v->start_mark.line + 1;
-		l->c->ifpos[i][1] = (uint32_t)v->start_mark.column + 1;
-		/* to the kernel "any" is every CAN interface at once */
-		if (!strcmp(f->name, "any"))
-			return E(v, "'any' is not an interface: a socket bound to it "
-				    "receives from every CAN interface");
-		for (k = 0; k < i; k++)
-			if (!strcmp(l->spec.ifs[k].name, f->name))
-				return E(v, "interface '%s' is listed twice", f->name);
-		strcpy(f->domain, f->name);
-		if ((v = yml_get(l->y, it, "domain")) &&
-		    name_into(l, v, f->domain, sizeof(f->domain)))
-			return -EINVAL;
-		if ((v = yml_get(l->y, it, "fd"))) {
-			if (yml_bool(l->y, v, &b))
-				return -EINVAL;
-			f->fd = (uint8_t)b;
-		}
-		if ((v = yml_get(l->y, it, "untrusted"))) {
-			if (yml_bool(l->y, v, &b))
-				return -EINVAL;
-			f->untrusted = (uint8_t)b;
-		}
-		l->c->pol[i] = *def;
-		if ((v = yml_get(l->y, it, "txqueue")) && queue_policy(l, v, &l->c->pol[i]))
-			return -EINVAL;
-		if ((v = yml_get(l->y, it, "rcvbuf"))) {
-			uint64_t x;
-
-			if (get_uint(l, v, GW_RCVBUF_MAX, &x))
-				return -EINVAL;
-			if (x < GW_RCVBUF_MIN)
-				return E(v, "rcvbuf: at least %u bytes", GW_RCVBUF_MIN);
-			l->c->pol[i].rcvbuf = (uint32_t)x;
-		}
 		strcpy(l->c->ifname[i], f->name);
 		l->spec.nifs = i + 1;
 	}
@@ -260,7 +279,7 @@ static int interfaces(struct ld *l, yaml_node_t *list, const struct gw_ifpolicy 
 
 /* ---- routes ---- */
 
-static int parse_id(struct ld *l, yaml_node_t *n, const char *s, uint32_t *v)
+static int parse_id(struct ld *l, const yaml_node_t *n, const char *s, uint32_t *v)
 {
 	char *end;
 	unsigned long x;
@@ -288,7 +307,7 @@ static int parse_id(struct ld *l, yaml_node_t *n, const char *s, uint32_t *v)
  * Counts the routes before r (at most 4096 of them) each time rather
  * than keep a total that every other path would have to maintain.
  */
-static int sel_cap(struct ld *l, const struct gw_route_spec *r, yaml_node_t *list, size_t n)
+static int sel_cap(struct ld *l, const struct gw_route_spec *r, const yaml_node_t *list, size_t n)
 {
 	size_t k, before = 0;
 
@@ -307,7 +326,7 @@ static int sel_cap(struct ld *l, const struct gw_route_spec *r, yaml_node_t *lis
 	return 0;
 }
 
-static int ids(struct ld *l, struct gw_route_spec *r, yaml_node_t *list, int ext)
+static int ids(struct ld *l, struct gw_route_spec *r, const yaml_node_t *list, int ext)
 {
 	size_t n, i;
 
@@ -356,11 +375,18 @@ static int ids(struct ld *l, struct gw_route_spec *r, yaml_node_t *list, int ext
 	return 0;
 }
 
-static int masks(struct ld *l, struct gw_route_spec *r, yaml_node_t *list, int ext)
+static const struct yml_key mask_keys[] = {
+	YML_KEY_UINT("id", struct gw_idsel, lo, CF_EFF_MASK, YML_REQ),
+	YML_KEY_UINT("mask", struct gw_idsel, hi, CF_EFF_MASK, YML_REQ),
+	YML_KEY_BOOL("invert", struct gw_idsel, invert),
+	{0},
+};
+
+static int masks(struct ld *l, struct gw_route_spec *r, const yaml_node_t *list, int ext)
 {
-	static const char *const keys[] = {"id", "mask", "invert", NULL};
 	size_t n, i;
 	struct gw_idsel *ns;
+	int e;
 
 	if (yml_seq(l->y, list, &n) || sel_cap(l, r, list, n))
 		return -EINVAL;
@@ -369,29 +395,19 @@ static int masks(struct ld *l, struct gw_route_spec *r, yaml_node_t *list, int e
 		return -ENOMEM;
 	r->sel = ns;
 	for (i = 0; i < n; i++) {
-		yaml_node_t *it = yml_seq_item(l->y, list, i), *v;
 		struct gw_idsel *s = &r->sel[r->nsel++];
-		uint64_t x;
-		int b = 0;
 
 		memset(s, 0, sizeof(*s));
 		s->kind = GW_SEL_MASK;
-		if (yml_map_check(l->y, it, keys) || yml_need(l->y, it, "id", &v) ||
-		    get_uint(l, v, CF_EFF_MASK, &x))
-			return -EINVAL;
-		s->lo = (uint32_t)x;
-		if (yml_need(l->y, it, "mask", &v) || get_uint(l, v, CF_EFF_MASK, &x))
-			return -EINVAL;
-		s->hi = (uint32_t)x;
-		if ((v = yml_get(l->y, it, "invert")) && yml_bool(l->y, v, &b))
-			return -EINVAL;
-		s->invert = (uint8_t)b;
+		e = yml_read_map(&l->r, yml_seq_item(l->y, list, i), mask_keys, s);
+		if (e)
+			return e;
 		s->eff = (uint8_t)(ext || s->lo > CF_SFF_MASK || s->hi > CF_SFF_MASK);
 	}
 	return 0;
 }
 
-static int length(struct ld *l, struct gw_route_spec *r, yaml_node_t *n)
+static int length(struct ld *l, struct gw_route_spec *r, const yaml_node_t *n)
 {
 	const char *s;
 	unsigned int a, b;
@@ -411,10 +427,17 @@ static int length(struct ld *l, struct gw_route_spec *r, yaml_node_t *n)
 	return E(n, "length: N or MIN-MAX, 0 to 64 bytes (found '%s')", s);
 }
 
-static int datamatch(struct ld *l, struct gw_route_spec *r, yaml_node_t *list)
+static const struct yml_key datamatch_keys[] = {
+	YML_KEY_UINT("byte", struct gw_datamatch, byte, CF_MAX_LEN - 1, YML_REQ),
+	YML_KEY_UINT("value", struct gw_datamatch, value, 255, YML_REQ),
+	YML_KEY_UINT_DEF("mask", struct gw_datamatch, mask, 255, 0xFF),
+	{0},
+};
+
+static int datamatch(struct ld *l, struct gw_route_spec *r, const yaml_node_t *list)
 {
-	static const char *const keys[] = {"byte", "value", "mask", NULL};
 	size_t n, i;
+	int e;
 
 	if (yml_seq(l->y, list, &n))
 		return -EINVAL;
@@ -422,50 +445,36 @@ static int datamatch(struct ld *l, struct gw_route_spec *r, yaml_node_t *list)
 	if (!r->data)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
-		yaml_node_t *it = yml_seq_item(l->y, list, i), *v;
-		struct gw_datamatch *d = &r->data[r->ndata++];
-		uint64_t x;
-
-		if (yml_map_check(l->y, it, keys) || yml_need(l->y, it, "byte", &v) ||
-		    get_uint(l, v, CF_MAX_LEN - 1, &x))
-			return -EINVAL;
-		d->byte = (uint8_t)x;
-		if (yml_need(l->y, it, "value", &v) || get_uint(l, v, 255, &x))
-			return -EINVAL;
-		d->value = (uint8_t)x;
-		d->mask = 0xFF;
-		if ((v = yml_get(l->y, it, "mask"))) {
-			if (get_uint(l, v, 255, &x))
-				return -EINVAL;
-			d->mask = (uint8_t)x;
-		}
+		e = yml_read_map(&l->r, yml_seq_item(l->y, list, i), datamatch_keys,
+				 &r->data[r->ndata++]);
+		if (e)
+			return e;
 	}
 	return 0;
 }
 
-/* can-gw style modification: {id: X, len: N, data: "hex"} */
-static int modification(struct ld *l, yaml_node_t *n, uint8_t op, struct gw_mod *m)
-{
-	static const char *const keys[] = {"id", "len", "data", NULL};
-	yaml_node_t *v;
-	uint64_t x;
-	size_t len;
+static const struct yml_key mod_keys[] = {
+	YML_KEY_UINT("id", struct gw_mod, id, CF_EFF_MASK, 0),
+	YML_KEY_UINT("len", struct gw_mod, len, CF_MAX_LEN, 0),
+	YML_KEY_KNOWN("data"),
+	{0},
+};
 
-	if (yml_map_check(l->y, n, keys))
-		return -EINVAL;
+/* can-gw style modification: {id: X, len: N, data: "hex"} */
+static int modification(struct ld *l, const yaml_node_t *n, uint8_t op, struct gw_mod *m)
+{
+	yaml_node_t *v;
+	size_t len;
+	int e;
+
 	m->op = op;
-	if ((v = yml_get(l->y, n, "id"))) {
-		if (get_uint(l, v, CF_EFF_MASK, &x))
-			return -EINVAL;
-		m->id = (uint32_t)x;
+	e = yml_read_map(&l->r, n, mod_keys, m);
+	if (e)
+		return e;
+	if (yml_get(l->y, n, "id"))
 		m->fields |= GW_MOD_ID;
-	}
-	if ((v = yml_get(l->y, n, "len"))) {
-		if (get_uint(l, v, CF_MAX_LEN, &x))
-			return -EINVAL;
-		m->len = (uint8_t)x;
+	if (yml_get(l->y, n, "len"))
 		m->fields |= GW_MOD_LEN;
-	}
 	if ((v = yml_get(l->y, n, "data"))) {
 		/* bytes not given act as identity: AND FF, others 00 */
 		memset(m->data, op == GW_MOD_AND ? 0xFF : 0, sizeof(m->data));
@@ -480,70 +489,77 @@ static int modification(struct ld *l, yaml_node_t *n, uint8_t op, struct gw_mod 
 	return 0;
 }
 
-static int idx8(struct ld *l, yaml_node_t *n, const char *key, int8_t *v, int need)
+/* A byte index, negative from the end as can-gw counts. */
+static int idx8(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
 {
-	yaml_node_t *x = yml_get(l->y, n, key);
 	long t;
 
-	if (!x)
-		return need ? E(n, "missing required key '%s'", key) : 0;
-	if (get_int(l, x, -64, 63, &t))
+	(void)i;
+	if (get_int(LD(r), n, -64, 63, &t))
 		return -EINVAL;
-	*v = (int8_t)t;
+	*(int8_t *)p = (int8_t)t;
 	return 0;
 }
 
-static int u8key(struct ld *l, yaml_node_t *n, const char *key, uint8_t *v)
+#define IDX(key, T, f)                                                                             \
+	{                                                                                          \
+		.name = (key), .type = YML_FUNC, .flags = YML_REQ, YML_OFF(T, f), .fn = idx8       \
+	}
+
+static const struct yml_key xor_keys[] = {
+	IDX("from", struct gw_xor, from_idx),
+	IDX("to", struct gw_xor, to_idx),
+	IDX("result", struct gw_xor, result_idx),
+	YML_KEY_UINT("init", struct gw_xor, init_xor_val, 255, 0),
+	{0},
+};
+
+static int csum_xor(struct ld *l, const yaml_node_t *n, struct gw_csum *c)
 {
-	yaml_node_t *x = yml_get(l->y, n, key);
-	uint64_t t;
-
-	if (!x)
-		return 0;
-	if (get_uint(l, x, 255, &t))
-		return -EINVAL;
-	*v = (uint8_t)t;
-	return 0;
-}
-
-static int csum_xor(struct ld *l, yaml_node_t *n, struct gw_csum *c)
-{
-	static const char *const keys[] = {"from", "to", "result", "init", NULL};
-
 	c->kind = GW_CSUM_XOR;
-	if (yml_map_check(l->y, n, keys) || idx8(l, n, "from", &c->u.xsum.from_idx, 1) ||
-	    idx8(l, n, "to", &c->u.xsum.to_idx, 1) ||
-	    idx8(l, n, "result", &c->u.xsum.result_idx, 1) ||
-	    u8key(l, n, "init", &c->u.xsum.init_xor_val))
+	return yml_read_map(&l->r, n, xor_keys, &c->u.xsum);
+}
+
+static const char *const profs[] = {"none", "1u8", "16u8", "sffid_xor", NULL};
+
+/* poly: is no field: the table is computed from it */
+static int crc8_poly(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	uint64_t poly;
+
+	(void)i;
+	if (yml_uint(r->y, n, 255, &poly))
 		return -EINVAL;
+	gw_crc8_table(p, (uint8_t)poly);
 	return 0;
 }
 
-static int csum_crc8(struct ld *l, yaml_node_t *n, struct gw_csum *c)
+static const struct yml_key crc8_keys[] = {
+	IDX("from", struct gw_crc8, from_idx),
+	IDX("to", struct gw_crc8, to_idx),
+	IDX("result", struct gw_crc8, result_idx),
+	YML_KEY_UINT("init", struct gw_crc8, init_crc_val, 255, 0),
+	YML_KEY_UINT("xor", struct gw_crc8, final_xor_val, 255, 0),
+	YML_KEY_FN("poly", struct gw_crc8, crctab, crc8_poly, 0),
+	CHOICE("profile", struct gw_crc8, profile, profs),
+	YML_KEY_KNOWN("profile_data"),
+	{0},
+};
+
+static int csum_crc8(struct ld *l, const yaml_node_t *n, struct gw_csum *c)
 {
-	static const char *const keys[] = {"from", "to",      "result",	      "init", "xor",
-					   "poly", "profile", "profile_data", NULL};
-	static const char *const profs[] = {"none", "1u8", "16u8", "sffid_xor", NULL};
 	struct gw_crc8 *k = &c->u.crc8;
 	yaml_node_t *v;
-	uint8_t poly = 0x1D;
 	size_t len;
-	int p;
+	int e;
 
 	c->kind = GW_CSUM_CRC8;
 	k->init_crc_val = 0xFF;
 	k->final_xor_val = 0xFF;
-	if (yml_map_check(l->y, n, keys) || idx8(l, n, "from", &k->from_idx, 1) ||
-	    idx8(l, n, "to", &k->to_idx, 1) || idx8(l, n, "result", &k->result_idx, 1) ||
-	    u8key(l, n, "init", &k->init_crc_val) || u8key(l, n, "xor", &k->final_xor_val) ||
-	    u8key(l, n, "poly", &poly))
-		return -EINVAL;
-	gw_crc8_table(k->crctab, poly);
-	if ((v = yml_get(l->y, n, "profile"))) {
-		if (choice(l, v, profs, &p))
-			return -EINVAL;
-		k->profile = (uint8_t)p;
-	}
+	gw_crc8_table(k->crctab, 0x1D);
+	e = yml_read_map(&l->r, n, crc8_keys, k);
+	if (e)
+		return e;
 	if ((v = yml_get(l->y, n, "profile_data"))) {
 		if (yml_hex(l->y, v, k->profile_data, sizeof(k->profile_data), &len))
 			return -EINVAL;
@@ -554,42 +570,70 @@ static int csum_crc8(struct ld *l, yaml_node_t *n, struct gw_csum *c)
 	return 0;
 }
 
-static int csum_crc16(struct ld *l, yaml_node_t *n, struct gw_csum *c)
-{
-	static const char *const keys[] = {"from", "to", "result", "init", "xor", "order", NULL};
-	static const char *const orders[] = {"big", "little", NULL};
-	struct gw_crc16 *k = &c->u.crc16;
-	yaml_node_t *v;
-	int o;
+static const char *const orders[] = {"big", "little", NULL};
 
+static const struct yml_key crc16_keys[] = {
+	IDX("from", struct gw_crc16, from_idx),
+	IDX("to", struct gw_crc16, to_idx),
+	IDX("result", struct gw_crc16, result_idx),
+	YML_KEY_UINT("init", struct gw_crc16, init_val, 0xFFFF, 0),
+	YML_KEY_UINT("xor", struct gw_crc16, final_xor_val, 0xFFFF, 0),
+	CHOICE("order", struct gw_crc16, order, orders),
+	{0},
+};
+
+static int csum_crc16(struct ld *l, const yaml_node_t *n, struct gw_csum *c)
+{
 	c->kind = GW_CSUM_CRC16;
-	k->init_val = 0xFFFF;
-	if (yml_map_check(l->y, n, keys) || idx8(l, n, "from", &k->from_idx, 1) ||
-	    idx8(l, n, "to", &k->to_idx, 1) || idx8(l, n, "result", &k->result_idx, 1))
+	c->u.crc16.init_val = 0xFFFF;
+	return yml_read_map(&l->r, n, crc16_keys, &c->u.crc16);
+}
+
+/* every key of either profile: a key of the other one is not an error */
+static const char *const e2e_all[] = {
+	"profile",	  "data_id",	   "data_ids", "mode",	  "crc_offset",
+	"counter_offset", "nibble_offset", "length",   "counter", NULL};
+static const char *const modes[] = {"both", "alt", "low", "nibble", NULL};
+static const char *const ctr[] = {"regenerate", "keep", NULL};
+
+/* bit offsets: the checksum toolbox checks them against the frame length
+ * at compile time */
+static const struct yml_key p01_keys[] = {
+	YML_KEY_UINT("data_id", struct gw_e2e_p01, data_id, 0xFFFF, YML_REQ),
+	CHOICE("mode", struct gw_e2e_p01, mode, modes),
+	YML_KEY_UINT("crc_offset", struct gw_e2e_p01, crc_offset, 0xFFFF, 0),
+	YML_KEY_UINT("counter_offset", struct gw_e2e_p01, counter_offset, 0xFFFF, 0),
+	YML_KEY_UINT("nibble_offset", struct gw_e2e_p01, nibble_offset, 0xFFFF, 0),
+	YML_KEY_UINT("length", struct gw_e2e_p01, data_len, 255, 0),
+	CHOICE("counter", struct gw_e2e_p01, counter_mode, ctr),
+	{0},
+};
+
+static int p02_ids(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	size_t len;
+
+	(void)i;
+	if (yml_hex(r->y, n, p, 16, &len))
 		return -EINVAL;
-	if (opt_u16(l, n, "init", &k->init_val) || opt_u16(l, n, "xor", &k->final_xor_val))
-		return -EINVAL;
-	if ((v = yml_get(l->y, n, "order"))) {
-		if (choice(l, v, orders, &o))
-			return -EINVAL;
-		k->order = (uint8_t)o;
-	}
+	if (len != 16)
+		return yml_error(r->y, n, "data_ids: 16 bytes, one per counter value");
 	return 0;
 }
 
-static int csum_e2e(struct ld *l, yaml_node_t *n, struct gw_csum *c)
-{
-	static const char *const keys[] = {
-		"profile",	  "data_id",	   "data_ids", "mode",	  "crc_offset",
-		"counter_offset", "nibble_offset", "length",   "counter", NULL};
-	static const char *const modes[] = {"both", "alt", "low", "nibble", NULL};
-	static const char *const ctr[] = {"regenerate", "keep", NULL};
-	yaml_node_t *v;
-	uint64_t x, prof;
-	size_t len;
-	int i;
+static const struct yml_key p02_keys[] = {
+	YML_KEY_FN("data_ids", struct gw_e2e_p02, data_id_list, p02_ids, YML_REQ),
+	YML_KEY_UINT("length", struct gw_e2e_p02, data_len, 255, 0),
+	CHOICE("counter", struct gw_e2e_p02, counter_mode, ctr),
+	{0},
+};
 
-	if (yml_map_check(l->y, n, keys) || yml_need(l->y, n, "profile", &v) ||
+static int csum_e2e(struct ld *l, const yaml_node_t *n, struct gw_csum *c)
+{
+	yaml_node_t *v;
+	uint64_t prof;
+
+	if (yml_map_check(l->y, n, e2e_all) || yml_need(l->y, n, "profile", &v) ||
 	    get_uint(l, v, 2, &prof))
 		return -EINVAL;
 	if (prof == 1) {
@@ -600,68 +644,32 @@ static int csum_e2e(struct ld *l, yaml_node_t *n, struct gw_csum *c)
 		p->counter_offset = 8;
 		p->nibble_offset = 12;
 		p->data_len = 8;
-		if (yml_need(l->y, n, "data_id", &v) || get_uint(l, v, 0xFFFF, &x))
-			return -EINVAL;
-		p->data_id = (uint16_t)x;
-		if ((v = yml_get(l->y, n, "mode"))) {
-			if (choice(l, v, modes, &i))
-				return -EINVAL;
-			p->mode = (uint8_t)i;
-		}
-		/* bit offsets: the checksum toolbox checks them against the
-		 * frame length at compile time */
-		if (opt_u16(l, n, "crc_offset", &p->crc_offset) ||
-		    opt_u16(l, n, "counter_offset", &p->counter_offset) ||
-		    opt_u16(l, n, "nibble_offset", &p->nibble_offset) ||
-		    u8key(l, n, "length", &p->data_len))
-			return -EINVAL;
-		if ((v = yml_get(l->y, n, "counter"))) {
-			if (choice(l, v, ctr, &i))
-				return -EINVAL;
-			p->counter_mode = (uint8_t)i;
-		}
-		return 0;
+		return yml_read_keys(&l->r, n, p01_keys, p);
 	}
 	if (prof == 2) {
-		struct gw_e2e_p02 *p = &c->u.p02;
-
 		c->kind = GW_CSUM_E2E_P02;
-		p->data_len = 8;
-		if (yml_need(l->y, n, "data_ids", &v) ||
-		    yml_hex(l->y, v, p->data_id_list, 16, &len))
-			return -EINVAL;
-		if (len != 16)
-			return E(v, "data_ids: 16 bytes, one per counter value");
-		if (u8key(l, n, "length", &p->data_len))
-			return -EINVAL;
-		if ((v = yml_get(l->y, n, "counter"))) {
-			if (choice(l, v, ctr, &i))
-				return -EINVAL;
-			p->counter_mode = (uint8_t)i;
-		}
-		return 0;
+		c->u.p02.data_len = 8;
+		return yml_read_keys(&l->r, n, p02_keys, &c->u.p02);
 	}
 	return E(v, "e2e profile 1 or 2");
 }
 
-static int rate(struct ld *l, yaml_node_t *n, struct gw_rate *r)
-{
-	static const char *const keys[] = {"interval_ms", "rate", "burst", "keep", NULL};
-	static const char *const keeps[] = {"first", "latest", NULL};
-	yaml_node_t *v;
-	int k;
+static const char *const keeps[] = {"first", "latest", NULL};
 
-	if (yml_map_check(l->y, n, keys))
-		return -EINVAL;
-	if (opt_u32(l, n, "interval_ms", 3600000, &r->interval_ms) ||
-	    opt_u32(l, n, "rate", 1000000, &r->rate_per_s) ||
-	    opt_u32(l, n, "burst", 1000000, &r->burst))
-		return -EINVAL;
-	if ((v = yml_get(l->y, n, "keep"))) {
-		if (choice(l, v, keeps, &k))
-			return -EINVAL;
-		r->keep = (uint8_t)k;
-	}
+static const struct yml_key rate_keys[] = {
+	YML_KEY_UINT("interval_ms", struct gw_rate, interval_ms, 3600000, 0),
+	YML_KEY_UINT("rate", struct gw_rate, rate_per_s, 1000000, 0),
+	YML_KEY_UINT("burst", struct gw_rate, burst, 1000000, 0),
+	CHOICE("keep", struct gw_rate, keep, keeps),
+	{0},
+};
+
+static int rate(struct ld *l, const yaml_node_t *n, struct gw_rate *r)
+{
+	int e = yml_read_map(&l->r, n, rate_keys, r);
+
+	if (e)
+		return e;
 	if (!r->interval_ms == !r->rate_per_s)
 		return E(n, "rate: give interval_ms, or rate and burst");
 	if (r->rate_per_s && !r->burst)
@@ -669,7 +677,7 @@ static int rate(struct ld *l, yaml_node_t *n, struct gw_rate *r)
 	return 0;
 }
 
-static int actions(struct ld *l, struct gw_route_spec *r, yaml_node_t *list)
+static int actions(struct ld *l, struct gw_route_spec *r, const yaml_node_t *list)
 {
 	static const char *const kinds[] = {
 		"set_id", "add_id", "and", "or",   "xor",  "set", "xor_checksum",
@@ -748,7 +756,8 @@ static int actions(struct ld *l, struct gw_route_spec *r, yaml_node_t *list)
  * sub-functions (elsewhere it would be ignored, and every request of the
  * SID pass).
  */
-static int fw_list(struct ld *l, struct gw_firewall *fw, yaml_node_t *list, uint8_t *bits, int ws)
+static int fw_list(struct ld *l, struct gw_firewall *fw, const yaml_node_t *list, uint8_t *bits,
+		   int ws)
 {
 	static const char *const keys[] = {"sid", "subs", NULL};
 	size_t n, i, k, ns;
@@ -799,7 +808,7 @@ static int fw_list(struct ld *l, struct gw_firewall *fw, yaml_node_t *list, uint
 }
 
 /* address_byte: one number or a list (one per target on these ids). */
-static int fw_ae(struct ld *l, struct gw_firewall *fw, yaml_node_t *v)
+static int fw_ae(struct ld *l, struct gw_firewall *fw, const yaml_node_t *v)
 {
 	size_t n = 1, i, k;
 	uint64_t x;
@@ -809,7 +818,7 @@ static int fw_ae(struct ld *l, struct gw_firewall *fw, yaml_node_t *v)
 	if (!n || n > GW_FW_AE_MAX)
 		return E(v, "address_byte: 1 to %d address bytes", GW_FW_AE_MAX);
 	for (i = 0; i < n; i++) {
-		yaml_node_t *it = yml_is_scalar(v) ? v : yml_seq_item(l->y, v, i);
+		const yaml_node_t *it = yml_is_scalar(v) ? v : yml_seq_item(l->y, v, i);
 
 		if (get_uint(l, it, 255, &x))
 			return -EINVAL;
@@ -822,111 +831,143 @@ static int fw_ae(struct ld *l, struct gw_firewall *fw, yaml_node_t *v)
 	return 0;
 }
 
-static int firewall(struct ld *l, struct gw_route_spec *r, yaml_node_t *n)
+static int fw_allow(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
 {
-	static const char *const keys[] = {"allow", "workshop", "address_byte", NULL};
-	yaml_node_t *v;
+	struct gw_firewall *fw = LD(r)->route->fw;
 
-	if (yml_map_check(l->y, n, keys))
+	(void)i;
+	return fw_list(LD(r), fw, n, p, p == fw->workshop);
+}
+
+static int fw_addr(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	(void)i;
+	return fw_ae(LD(r), p, n);
+}
+
+static const struct yml_key fw_keys[] = {
+	YML_KEY_FN("allow", struct gw_firewall, allow, fw_allow, YML_REQ),
+	YML_KEY_FN("workshop", struct gw_firewall, workshop, fw_allow, 0),
+	YML_KEY_CALL("address_byte", fw_addr, 0),
+	{0},
+};
+
+static int firewall(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	struct gw_route_spec *rt = LD(r)->route;
+
+	(void)p;
+	(void)i;
+	if (yml_map_check_table(r->y, n, &fw_keys[0].name, sizeof(fw_keys[0])))
 		return -EINVAL;
-	r->fw = calloc(1, sizeof(*r->fw));
-	if (!r->fw)
+	rt->fw = calloc(1, sizeof(*rt->fw));
+	if (!rt->fw)
 		return -ENOMEM;
-	if (yml_need(l->y, n, "allow", &v) || fw_list(l, r->fw, v, r->fw->allow, 0))
+	return yml_read_keys(r, n, fw_keys, rt->fw);
+}
+
+static int route_from(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	(void)i;
+	return find_if(LD(r), n, p);
+}
+
+static int route_to(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	struct ld *l = LD(r);
+	uint64_t *dst = p;
+	size_t k, nd;
+	uint8_t d;
+
+	(void)i;
+	if (yml_is_scalar(n)) {
+		if (find_if(l, n, &d))
+			return -EINVAL;
+		*dst = 1ull << d;
+		return 0;
+	}
+	if (yml_seq(l->y, n, &nd))
 		return -EINVAL;
-	if ((v = yml_get(l->y, n, "workshop")) && fw_list(l, r->fw, v, r->fw->workshop, 1))
-		return -EINVAL;
-	if ((v = yml_get(l->y, n, "address_byte")) && fw_ae(l, r->fw, v))
-		return -EINVAL;
+	if (!nd)
+		return E(n, "route '%s' goes nowhere: list at least one interface", l->route->name);
+	for (k = 0; k < nd; k++) {
+		if (find_if(l, yml_seq_item(l->y, n, k), &d))
+			return -EINVAL;
+		*dst |= 1ull << d;
+	}
 	return 0;
 }
+
+/* ids: and masks: read as extended ids only with frame: extended, read
+ * before them */
+static int route_ids(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	struct gw_route_spec *rt = LD(r)->route;
+
+	(void)p;
+	(void)i;
+	return ids(LD(r), rt, n, rt->frame == GW_EFF_ONLY);
+}
+
+static int route_masks(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	struct gw_route_spec *rt = LD(r)->route;
+
+	(void)p;
+	(void)i;
+	return masks(LD(r), rt, n, rt->frame == GW_EFF_ONLY);
+}
+
+static int route_length(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	(void)p;
+	(void)i;
+	return length(LD(r), LD(r)->route, n);
+}
+
+static int route_data(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	(void)p;
+	(void)i;
+	return datamatch(LD(r), LD(r)->route, n);
+}
+
+static int route_actions(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	(void)p;
+	(void)i;
+	return actions(LD(r), LD(r)->route, n);
+}
+
+static const char *const frames[] = {"any", "standard", "extended", NULL};
+static const char *const types[] = {"any", "classic", "fd", NULL};
+static const char *const fd2c[] = {"reject", "drop", NULL};
+
+static const struct yml_key route_keys[] = {
+	YML_KEY_FN("name", struct gw_route_spec, name, name_key, YML_REQ),
+	YML_KEY_FN("from", struct gw_route_spec, src, route_from, YML_REQ),
+	YML_KEY_FN("to", struct gw_route_spec, dst, route_to, YML_REQ),
+	CHOICE("frame", struct gw_route_spec, frame, frames),
+	YML_KEY_CALL("ids", route_ids, 0),
+	YML_KEY_CALL("masks", route_masks, 0),
+	CHOICE("type", struct gw_route_spec, type, types),
+	YML_KEY_CALL("length", route_length, 0),
+	YML_KEY_CALL("data", route_data, 0),
+	YML_KEY_CALL("actions", route_actions, 0),
+	YML_KEY_CALL("firewall", firewall, 0),
+	CHOICE("fd_to_classic", struct gw_route_spec, fd2classic, fd2c),
+	YML_KEY_BOOL("allow_same_interface", struct gw_route_spec, allow_same),
+	{0},
+};
 
 static int one_route(struct ld *l, yaml_node_t *n, struct gw_route_spec *r)
 {
-	static const char *const keys[] = {
-		"name",
-		"from",
-		"to",
-		"ids",
-		"masks",
-		"frame",
-		"type",
-		"length",
-		"data",
-		"actions",
-		"firewall",
-		"fd_to_classic",
-		"allow_same_interface",
-		NULL,
-	};
-	static const char *const frames[] = {"any", "standard", "extended", NULL};
-	static const char *const types[] = {"any", "classic", "fd", NULL};
-	static const char *const fd2c[] = {"reject", "drop", NULL};
-	yaml_node_t *v;
-	size_t k, nd;
-	int i, b;
-
 	r->len_max = CF_MAX_LEN;
-	if (yml_map_check(l->y, n, keys) || yml_need(l->y, n, "name", &v) ||
-	    name_into(l, v, r->name, sizeof(r->name)) || yml_need(l->y, n, "from", &v) ||
-	    find_if(l, v, &r->src) || yml_need(l->y, n, "to", &v))
-		return -EINVAL;
-	if (yml_is_scalar(v)) {
-		uint8_t d;
-
-		if (find_if(l, v, &d))
-			return -EINVAL;
-		r->dst = 1ull << d;
-	} else {
-		if (yml_seq(l->y, v, &nd))
-			return -EINVAL;
-		if (!nd)
-			return E(v, "route '%s' goes nowhere: list at least one interface",
-				 r->name);
-		for (k = 0; k < nd; k++) {
-			uint8_t d;
-
-			if (find_if(l, yml_seq_item(l->y, v, k), &d))
-				return -EINVAL;
-			r->dst |= 1ull << d;
-		}
-	}
-	if ((v = yml_get(l->y, n, "frame"))) {
-		if (choice(l, v, frames, &i))
-			return -EINVAL;
-		r->frame = (uint8_t)i;
-	}
-	if ((v = yml_get(l->y, n, "ids")) && ids(l, r, v, r->frame == GW_EFF_ONLY))
-		return -EINVAL;
-	if ((v = yml_get(l->y, n, "masks")) && masks(l, r, v, r->frame == GW_EFF_ONLY))
-		return -EINVAL;
-	if ((v = yml_get(l->y, n, "type"))) {
-		if (choice(l, v, types, &i))
-			return -EINVAL;
-		r->type = (uint8_t)i;
-	}
-	if ((v = yml_get(l->y, n, "length")) && length(l, r, v))
-		return -EINVAL;
-	if ((v = yml_get(l->y, n, "data")) && datamatch(l, r, v))
-		return -EINVAL;
-	if ((v = yml_get(l->y, n, "actions")) && actions(l, r, v))
-		return -EINVAL;
-	if ((v = yml_get(l->y, n, "firewall")) && firewall(l, r, v))
-		return -EINVAL;
-	if ((v = yml_get(l->y, n, "fd_to_classic"))) {
-		if (choice(l, v, fd2c, &i))
-			return -EINVAL;
-		r->fd2classic = (uint8_t)i;
-	}
-	if ((v = yml_get(l->y, n, "allow_same_interface"))) {
-		if (yml_bool(l->y, v, &b))
-			return -EINVAL;
-		r->allow_same = (uint8_t)b;
-	}
-	return 0;
+	l->route = r;
+	return yml_read_map(&l->r, n, route_keys, r);
 }
 
-static int routes(struct ld *l, yaml_node_t *list)
+static int routes(struct ld *l, const yaml_node_t *list)
 {
 	size_t n, i;
 	int e;
@@ -956,7 +997,7 @@ static int routes(struct ld *l, yaml_node_t *list)
 /* Places an engine error at its route's position in the file. */
 static void place(struct ld *l, size_t nroutes, const char *msg, char *err, size_t cap)
 {
-	yaml_node_t *at = l->routes_key;
+	const yaml_node_t *at = l->routes_key;
 	size_t i;
 
 	for (i = 0; i < nroutes; i++) {
@@ -972,33 +1013,48 @@ static void place(struct ld *l, size_t nroutes, const char *msg, char *err, size
 	snprintf(err, cap, "%s", yml_errmsg(l->y));
 }
 
+static int routes_key(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	(void)p;
+	(void)i;
+	LD(r)->routes_key = n;
+	return routes(LD(r), n);
+}
+
+static int options_key(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	(void)p;
+	(void)i;
+	return yml_read_map(r, n, option_keys, LD(r)->c);
+}
+
+/* in this order: routes name the interfaces, interfaces take the
+ * options' queue as their default */
+static const struct yml_key top_keys[] = {
+	YML_KEY_CALL("options", options_key, 0),
+	YML_KEY_CALL("interfaces", interfaces, YML_REQ),
+	YML_KEY_CALL("routes", routes_key, YML_REQ),
+	{0},
+};
+
 static int load(struct ld *l, char *err, size_t cap)
 {
-	static const char *const top[] = {"options", "interfaces", "routes", NULL};
 	struct gw_ifpolicy def = {1024, 100, GW_RCVBUF_DEFAULT};
-	yaml_node_t *root, *v;
+	yaml_node_t *root;
 	char msg[512];
 	size_t i;
 	int e;
 
+	l->def = &def;
+	l->r.y = l->y;
+	l->r.arena = &l->arena;
+	l->r.ctx = l;
 	root = yml_root(l->y);
 	if (!root) {
 		e = yml_error(l->y, NULL, "empty file: expected interfaces: and routes:");
 		goto out;
 	}
-	e = yml_map_check(l->y, root, top);
-	if (!e && (v = yml_get(l->y, root, "options")))
-		e = options(l, v, &def);
-	if (!e)
-		e = yml_need(l->y, root, "interfaces", &v);
-	if (!e)
-		e = interfaces(l, v, &def);
-	if (!e)
-		e = yml_need(l->y, root, "routes", &v);
-	if (!e) {
-		l->routes_key = v;
-		e = routes(l, v);
-	}
+	e = yml_read_map(&l->r, root, top_keys, l);
 	if (e)
 		goto out;
 	/* the engine takes the routes over, freed or kept */
@@ -1019,8 +1075,8 @@ out:
 	}
 	free(l->spec.routes);
 	l->spec.routes = NULL;
-	snprintf(err, cap, "%s", yml_errmsg(l->y)[0] ? yml_errmsg(l->y) : strerror(-e));
-	return e;
+	yml_arena_free(&l->arena);
+	return yml_err_out(l->y, e, err, cap);
 }
 
 static void defaults(struct gw_conf *c)

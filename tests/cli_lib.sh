@@ -42,6 +42,8 @@ cat >"$WORK/prog.c" <<'EOF'
 #include "uds_sim.h"
 #include "gw_csum.h"
 #include "gw.h"
+#include "yml_read.h"
+#include "uds_did.h"
 #include "yml.h"
 #include "uds_sim_conf.h"
 #include "uds_sim_io.h"
@@ -147,6 +149,15 @@ int main(void)
 		printf("gw_conf: %d\n", gw_conf_load_mem(&gc, "g.yaml", gwy, sizeof(gwy) - 1, e2,
 							  sizeof(e2)));
 		gw_conf_fini(&gc);
+		{
+			struct uds_did_dict dd;
+			void *arena = NULL;
+
+			uds_did_init(&dd);
+			printf("did: %d\n", uds_did_lookup_name(&dd, "VIN"));
+			uds_did_fini(&dd);
+			yml_arena_free(&arena);
+		}
 	}
 	return 0;
 }
@@ -164,6 +175,7 @@ doip: 0 8 initial-inactivity
 yml: 0
 ecusim: 1
 gw_conf: 0
+did: 61840
 EOF
 
 installs() {

@@ -10,6 +10,7 @@
 #include "uds_sim_conf.h"
 #include "isotp.h"
 #include "uds_client.h"
+#include "uds_did.h"
 #include "uds_sim.h"
 #include "unit.h"
 
@@ -726,6 +727,58 @@ static void test_bus(void)
 	bus_down();
 }
 
+/* The DID dictionary a tester reads names and formats from: built-ins,
+ * a file's entries before them, and a wrong file changing nothing. */
+static void test_did_dict(void)
+{
+	static const char good[] =
+		"dids:\n  - {id: 0xF190, name: Vin17, type: ascii, length: 17}\n"
+		"  - {id: 0x0105, name: Coolant, type: int, length: 1, scale: 0.5,"
+		" offset: -40, unit: degC}\n  - {id: 0x0200}\n";
+	static const char wrong[] = "dids:\n  - {id: 1, type: uint}\n",
+			  other[] = "dids: [{id: 7, name: Seven}]";
+	struct uds_did_dict d;
+	const struct uds_did_entry *e;
+	char err[512];
+
+	uds_did_init(&d);
+	e = uds_did_find(&d, 0xF190);
+	CU_ASSERT_FATAL(e != NULL);
+	CU_ASSERT(!strcmp(e->name, "VIN") && e->type == UDS_DID_ASCII && e->len == 17);
+	CU_ASSERT_EQUAL(uds_did_lookup_name(&d, "ActiveDiagnosticSession"), 0xF186);
+	CU_ASSERT_PTR_NULL(uds_did_find(&d, 0x0105));
+	CU_ASSERT_EQUAL(uds_did_load(&d, test_data("bad-dids.yaml"), err, sizeof(err)), -EINVAL);
+	CU_ASSERT(strstr(err, "bad-dids.yaml:4:49: unknown key 'lenght'") != NULL);
+	CU_ASSERT_EQUAL(d.n, 0);
+	CU_ASSERT_FATAL(uds_did_load_mem(&d, "d.yaml", good, strlen(good), err, sizeof(err)) == 0);
+	CU_ASSERT_EQUAL(d.n, 3);
+	e = uds_did_find(&d, 0xF190); /* the file's entry wins */
+	CU_ASSERT(e && !strcmp(e->name, "Vin17"));
+	CU_ASSERT_EQUAL(uds_did_lookup_name(&d, "VIN"),
+			0xF190); /* the built-in's name still works */
+	e = uds_did_find(&d, 0x0105);
+	CU_ASSERT_FATAL(e != NULL);
+	CU_ASSERT(e->type == UDS_DID_INT && e->len == 1 && e->scale == 0.5 && e->offset == -40 &&
+		  !strcmp(e->unit, "degC"));
+	e = uds_did_find(&d, 0x0200);
+	CU_ASSERT(e && !e->name && e->type == UDS_DID_AUTO && e->len == -1 && e->scale == 1);
+	/* wrong: the loaded entries stay */
+	CU_ASSERT_EQUAL(uds_did_load_mem(&d, "w.yaml", wrong, strlen(wrong), err, sizeof(err)),
+			-EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "w.yaml:2:5: a uint/int DID needs a length of 1 to 8");
+	CU_ASSERT_EQUAL(d.n, 3);
+	CU_ASSERT_EQUAL(uds_did_load_mem(&d, "e.yaml", "", 0, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_STRING_EQUAL(err, "e.yaml:1:1: empty file: expected 'dids:'");
+	CU_ASSERT_EQUAL(uds_did_load(&d, "/nonexistent/d.yaml", err, sizeof(err)), -ENOENT);
+	CU_ASSERT_STRING_EQUAL(err, "/nonexistent/d.yaml: No such file or directory");
+	/* a second file replaces the first */
+	CU_ASSERT_FATAL(uds_did_load_mem(&d, "s.yaml", other, strlen(other), err, sizeof(err)) ==
+			0);
+	CU_ASSERT(d.n == 1 && !uds_did_find(&d, 0x0105) && uds_did_lookup_name(&d, "Seven") == 7);
+	uds_did_fini(&d);
+	uds_did_fini(&d); /* twice: a no-op */
+}
+
 static int register_uds_client_tests(void)
 {
 	CU_pSuite s = CU_add_suite("uds_client (fake clock)", NULL, NULL);
@@ -739,7 +792,8 @@ static int register_uds_client_tests(void)
 			 test_timeout_choice) ||
 	    !CU_add_test(s, "transport errors", test_transport_errors) ||
 	    !CU_add_test(s, "malformed answers table", test_malformed) ||
-	    !CU_add_test(s, "over ISO-TP against 3 simulated ECUs", test_bus))
+	    !CU_add_test(s, "over ISO-TP against 3 simulated ECUs", test_bus) ||
+	    !CU_add_test(s, "DID dictionary: built-ins, a file, errors", test_did_dict))
 		return CU_get_error();
 	return 0;
 }

@@ -35,7 +35,7 @@ struct step {
 struct diag {
 	struct ucli c;
 	const char *key_cmd, *key_lib;
-	struct diddict dict;
+	struct uds_did_dict dict;
 	int have_addr, check_crc, functional;
 	uint32_t addr;
 	int dfi, alfid; /* -1: default */
@@ -225,7 +225,7 @@ static int c_comm(struct diag *d, int argc, char **argv)
 static int parse_did(struct diag *d, const char *s, uint16_t *did)
 {
 	uint32_t v;
-	int e = diddict_lookup_name(&d->dict, s);
+	int e = uds_did_lookup_name(&d->dict, s);
 
 	if (e >= 0) {
 		*did = (uint16_t)e;
@@ -239,7 +239,7 @@ static int parse_did(struct diag *d, const char *s, uint16_t *did)
 
 static int did_len(void *ctx, uint16_t did)
 {
-	const struct diddict_entry *e = diddict_find(ctx, did);
+	const struct uds_did_entry *e = uds_did_find(ctx, did);
 
 	return e && e->len > 0 ? e->len : -1;
 }
@@ -254,7 +254,7 @@ static void on_did(void *ctx, uint16_t did, const uint8_t *data, size_t n)
 {
 	struct read_out *o = ctx;
 	struct diag *d = o->d;
-	const struct diddict_entry *e = diddict_find(&d->dict, did);
+	const struct uds_did_entry *e = uds_did_find(&d->dict, did);
 
 	if (d->c.json) {
 		printf("%s{\"did\":\"%04X\"", o->n ? "," : "", did);
@@ -297,7 +297,7 @@ static void on_did(void *ctx, uint16_t did, const uint8_t *data, size_t n)
  */
 static int read_some(struct diag *d, const uint16_t *dids, size_t n, struct read_out *o)
 {
-	const struct diddict_entry *e;
+	const struct uds_did_entry *e;
 	const struct ucli_rsp *a;
 	int len, rc;
 
@@ -317,7 +317,7 @@ static int read_some(struct diag *d, const uint16_t *dids, size_t n, struct read
 	 * they came, and a warning. */
 	if (uds_parse_read_did(a->data, a->len, dids, 1, NULL, NULL, NULL, NULL))
 		return ucli_fail(&d->c, "read", -EBADMSG);
-	e = diddict_find(&d->dict, dids[0]);
+	e = uds_did_find(&d->dict, dids[0]);
 	fflush(stdout);
 	cli_err(CMD,
 		"warning: read %04X%s%s: the ECU answered %zu bytes, the dictionary "
@@ -382,7 +382,7 @@ static int c_write(struct diag *d, int argc, char **argv)
 		return usage_err("write DID HEX");
 	if (parse_did(d, argv[1], &did))
 		return usage_err("write: bad DID");
-	n = diddict_encode(diddict_find(&d->dict, did), argv[2], data, sizeof(data));
+	n = diddict_encode(uds_did_find(&d->dict, did), argv[2], data, sizeof(data));
 	if (n <= 0)
 		return usage_err(
 			"write: bad data (hex bytes, or a value the dictionary can encode)");
@@ -471,7 +471,7 @@ static void on_rec(void *ctx, uint8_t rec, int did, const uint8_t *data, size_t 
 {
 	struct read_out *o = ctx;
 	struct diag *d = o->d;
-	const struct diddict_entry *e = did >= 0 ? diddict_find(&d->dict, (uint16_t)did) : NULL;
+	const struct uds_did_entry *e = did >= 0 ? uds_did_find(&d->dict, (uint16_t)did) : NULL;
 
 	if (d->c.json) {
 		printf("%s{\"record\":%u", o->n++ ? "," : "", rec);
@@ -1439,10 +1439,15 @@ static int diag_opt(struct diag *d, int opt, const char *arg)
 	case O_KEYLIB:
 		d->key_lib = arg;
 		return 0;
-	case O_DIDS:
+	case O_DIDS: {
+		char err[512];
+
 		/* a dictionary that cannot be read is 1, one that is wrong 2 */
-		r = diddict_load(&d->dict, arg);
+		r = uds_did_load(&d->dict, arg, err, sizeof(err));
+		if (r)
+			cli_err(CMD, "%s", err);
 		return !r ? 0 : r == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
+	}
 	case O_ADDR:
 		if (ucli_hexnum(arg, 0xFFFFFFFF, &d->addr))
 			break;
@@ -1499,7 +1504,7 @@ int cmd_diag(int argc, char **argv)
 	if (!d)
 		return EXIT_RUNTIME;
 	ucli_init(&d->c, CMD);
-	diddict_init(&d->dict);
+	uds_did_init(&d->dict);
 	d->dfi = d->alfid = -1;
 	d->progress = isatty(2);
 	while ((opt = cli_getopt(argc, argv, "i:e:p:vh", longopts)) != -1) {
@@ -1567,7 +1572,7 @@ out:
 	for (k = 0; steps && k < n; k++)
 		free(steps[k].img);
 	free(steps);
-	diddict_fini(&d->dict);
+	uds_did_fini(&d->dict);
 	free(d);
 	return rc < 0 ? 0 : rc;
 }
