@@ -40,7 +40,11 @@ COUNT=$((RATE * SECS))
 WAIT_SECS=30
 . tests/vcan/lib.sh
 
-W=$(mktemp -d /tmp/gw-buses.XXXXXX)
+# not /tmp: in the qemu guest that is the host's 9p share, which cannot
+# hold canrigd's control socket (and canrigd refuses to start without it)
+mkdir -p /dev/shm
+mountpoint -q /dev/shm || mount -t tmpfs tmpfs /dev/shm
+W=$(mktemp -d /dev/shm/gw-buses.XXXXXX)
 GW=
 MADE=()
 BG=()
@@ -109,11 +113,22 @@ ring_up() { # GATEWAY K
 			"$CANRIGD" -f -c "$W/ring$2.yaml" 2>>"$W/canrigd.log" &
 		fi
 		GW=$!
-		for ((i = 0; i < $2; i++)); do
-			wait_rx "vcan$i" "$(printf '%x' $((0x100 + i)))"
-		done
+		poll "canrigd never listened on every bus" ring_ready "$2"
+		# a canrigd that refused to start listens for nothing: say why
+		kill -0 "$GW" 2>/dev/null || {
+			echo "gw_buses.sh: canrigd did not start: $(tail -1 "$W/canrigd.log")" >&2
+			exit 1
+		}
 		;;
 	esac
+}
+
+ring_ready() { # K: canrigd listens for each bus's id, or it has exited
+	local i
+	kill -0 "$GW" 2>/dev/null || return 0
+	for ((i = 0; i < $1; i++)); do
+		rx_listeners "vcan$i" "$(printf '%x' $((0x100 + i)))" 1 || return 1
+	done
 }
 
 ring_down() {
