@@ -351,8 +351,11 @@ static int open_sock(struct doip_sim *d, int type, const struct sockaddr_in *sa)
 	fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (type == SOCK_DGRAM)
+	/* TCP: a restart must not wait out TIME_WAIT; UDP: never, there it
+	 * would let a second entity share the port silently */
+	if (type == SOCK_STREAM)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	else
 		setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one));
 	if (bind(fd, (const struct sockaddr *)sa, sizeof(*sa)) ||
 	    (type == SOCK_STREAM && listen(fd, 8))) {
