@@ -325,6 +325,73 @@ diag_chain() {
 	[ "$(tail -n1 out)" = 'F18C ECUSerialNumber: "SN-0000042"' ]
 }
 
+# a whole download over DoIP: session, seed and key, 1 MiB in blocks
+# of 0x400, the ECU's CRC-32 compared with the image's, the file the same
+diag_flash() {
+	start_sim
+	head -c 1048576 /dev/urandom >img.bin
+	run 0 out err diag -e 0010 session programming + \
+		unlock 1 --key-cmd 'printf "%08X" $((0x{seed} ^ 0x12345678))' + \
+		flash img.bin --address 100000 --check-crc
+	cat out
+	grep -q '^flash: 1048576 bytes in 1024 blocks of up to 1024, ' out
+	cmp img.bin engine-flash.bin
+}
+
+# alive checks are answered, and a bare 0x8002 before the answer is taken:
+# an entity scapy plays (it sends 0x0007 before it answers anything)
+cat >"$WORK/alive.py" <<'EOF'
+import socket
+
+from scapy.contrib.automotive.doip import DoIP
+
+ls = socket.socket()
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("127.0.0.1", 0))
+ls.listen(1)
+print(ls.getsockname()[1], flush=True)
+s, _ = ls.accept()
+s.settimeout(5)
+
+
+def recv_msg():
+    h = b""
+    while len(h) < 8:
+        h += s.recv(8 - len(h))
+    n = int.from_bytes(h[4:8], "big")
+    b = b""
+    while len(b) < n:
+        b += s.recv(n - len(b))
+    return DoIP(h + b)
+
+
+ra = recv_msg()
+assert ra.payload_type == 0x0005 and ra.source_address == 0x0E80, ra
+s.sendall(bytes(DoIP(payload_type=0x0006, logical_address_tester=0x0E80,
+                     logical_address_doip_entity=0x1000, routing_activation_response=0x10)))
+req = recv_msg()
+assert req.payload_type == 0x8001 and req.target_address == 0x0010, req
+s.sendall(bytes(DoIP(payload_type=0x0007)))
+al = recv_msg()
+print(f"alive answer: type 0x{al.payload_type:04X} source 0x{al.source_address:04X}", flush=True)
+s.sendall(bytes(DoIP(payload_type=0x8002, source_address=0x0010, target_address=0x0E80,
+                     ack_code=0)))
+s.sendall(bytes(DoIP(payload_type=0x8001, source_address=0x0010, target_address=0x0E80) /
+                (bytes.fromhex("62F190") + b"WVWZZZ1JZXW000001")))
+s.close()
+EOF
+
+diag_answers_alive_check() {
+	"$PY" "$WORK/alive.py" >entity.out 2>&1 &
+	PIDS="$PIDS $!"
+	poll "scapy entity listening" test -s entity.out
+	PORT=$(head -n1 entity.out)
+	run 0 out err diag -e 0010 read F190
+	is out "F190 VIN: \"$VIN\""
+	poll "entity done" grep -q '^alive answer' entity.out
+	grep -qx 'alive answer: type 0x0008 source 0x0E80' entity.out
+}
+
 diag_discover() {
 	start_sim
 	run 0 out err diag discover
@@ -446,6 +513,8 @@ check diag_read_vin diag_read_vin
 check diag_dtc_read diag_dtc_read
 check diag_pending_routine diag_pending_routine
 check diag_chain diag_chain
+check diag_flash diag_flash
+check diag_answers_alive_check diag_answers_alive_check
 check diag_discover diag_discover
 check diag_errors diag_errors
 check ecusim_doip_section ecusim_doip_section
