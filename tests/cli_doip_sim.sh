@@ -427,6 +427,8 @@ diag_errors() {
 	is err "canrig diag: --doip needs -e ADDR, the ECU's logical address (hex)"
 	run 2 out err diag -i lo -e 0010 read F190
 	is err 'canrig diag: give -i or --doip, not both'
+	run 2 out err diag -e 0010 raw 3E00 --functional
+	is err "canrig diag: raw --functional: DoIP here reaches one ECU, -e; try 'canrig diag --help'"
 	run 2 out err "$CANRIG" diag --doip 127.0.0.1:0 -e 10 read F190
 	is err "canrig diag: bad value '127.0.0.1:0' for --doip (HOST[:PORT]); try 'canrig diag --help'"
 	run 2 out err "$CANRIG" ecu-sim --doip 127.0.0.1:x -c "$CONF"

@@ -1218,6 +1218,8 @@ static int c_raw(struct diag *d, int argc, char **argv)
 
 	if (argc != 2 || (n = ucli_hex(argv[1], d->req, sizeof(d->req))) <= 0)
 		return usage_err("raw HEX (e.g. '22 F1 90')");
+	if (flags && d->c.doip)
+		return usage_err("raw --functional: DoIP here reaches one ECU, -e");
 	if (d->checking)
 		return 0;
 	r = ucli_xfer(&d->c, d->req, (size_t)n, flags);
