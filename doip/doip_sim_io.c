@@ -35,13 +35,22 @@ static void say(struct doip_sim *d, enum uds_sim_io_msg kind, const char *fmt, .
 
 /* ---- one TCP_DATA socket */
 
+static void conn_process(struct doip_sim_conn *k);
+static void ra_decided(struct doip_sim_conn *k, uint8_t code, int resume);
+
 static void conn_free(struct doip_sim_conn *k)
 {
 	struct doip_sim *d = k->d;
+	struct doip_sim_conn *w = k->alive_for;
 	size_t i;
 
 	if (k->fd < 0)
 		return;
+	k->alive_for = NULL;
+	for (i = 0; i < DOIP_SIM_SOCKETS; i++)
+		if (d->conns[i].alive_for == k)
+			d->conns[i].alive_for = NULL;
+	k->ra_wait = 0;
 	ev_io_stop(d->loop, &k->rio);
 	ev_io_stop(d->loop, &k->wio);
 	ev_timer_stop(d->loop, &k->tm);
@@ -54,6 +63,10 @@ static void conn_free(struct doip_sim_conn *k)
 			d->ecu_conn[i] = NULL;
 	say(d, UDS_SIM_IO_VERBOSE, "doip: %s closed (%s)", k->peer,
 	    doip_close_name((enum doip_close)k->c.close_reason));
+	/* a socket that did not answer its alive check is gone: the
+	 * activation waiting for it gets the place */
+	if (w && w->fd >= 0 && w->ra_wait)
+		ra_decided(w, DOIP_RA_OK, 1);
 }
 
 /* Sends what the engine has; the rest waits for the write watcher.
@@ -93,27 +106,108 @@ static void conn_arm(struct doip_sim_conn *k)
 	cio_ev_arm(k->d->loop, &k->tm, doip_conn_deadline(&k->c));
 }
 
-/* Routing activation: the tester range, the activation type, and one
- * socket per tester address. */
+/* The answer to k's routing activation; resume: decided later than its
+ * input stopped (alive checks), so its input goes on from here. */
+static void ra_decided(struct doip_sim_conn *k, uint8_t code, int resume)
+{
+	struct doip_sim *d = k->d;
+	size_t i;
+
+	k->ra_wait = 0;
+	for (i = 0; i < DOIP_SIM_SOCKETS; i++)
+		if (d->conns[i].alive_for == k)
+			d->conns[i].alive_for = NULL;
+	say(d, UDS_SIM_IO_VERBOSE, "doip: %s routing activation for 0x%04X: code 0x%02X", k->peer,
+	    k->c.ra_sa, code);
+	doip_conn_ra_reply(&k->c, code, NULL, cio_now_ns());
+	if (resume)
+		conn_process(k);
+}
+
+/* Alive-checks j for k's activation.  Returns 1 if the check runs. */
+static int check_alive(struct doip_sim_conn *k, struct doip_sim_conn *j, uint64_t now)
+{
+	/* one activation at a time per socket checked; another one is
+	 * answered as if j had answered */
+	if (j->alive_for || doip_conn_alive_check(&j->c, now))
+		return 0;
+	j->alive_for = k;
+	k->ra_wait++;
+	cio_ev_arm(j->d->loop, &j->tm, doip_conn_deadline(&j->c));
+	return 1;
+}
+
+/*
+ * Routing activation: the tester range, the activation type; then one
+ * socket per tester address (0x03) and at most DOIP_SIM_MCTS registered
+ * sockets (0x01), each refusal only after the sockets in the way failed
+ * to answer an alive check (ISO 13400-2): a tester that vanished without
+ * closing must not lock the entity.
+ */
 static void on_ra(struct doip_sim_conn *k, const struct doip_msg *m, uint64_t now)
 {
 	struct doip_sim *d = k->d;
+	struct doip_sim_conn *same = NULL;
 	uint16_t sa = m->u.ra.sa;
-	uint8_t code = DOIP_RA_OK;
-	size_t i;
+	size_t i, active = 0;
 
-	if (sa < d->cfg->doip.tester_min || sa > d->cfg->doip.tester_max)
-		code = DOIP_RA_UNKNOWN_SA;
-	else if (m->u.ra.type != DOIP_ACT_DEFAULT && m->u.ra.type != DOIP_ACT_WWH_OBD)
-		code = DOIP_RA_BAD_TYPE;
+	if (sa < d->cfg->doip.tester_min || sa > d->cfg->doip.tester_max) {
+		ra_decided(k, DOIP_RA_UNKNOWN_SA, 0);
+		return;
+	}
+	if (m->u.ra.type != DOIP_ACT_DEFAULT && m->u.ra.type != DOIP_ACT_WWH_OBD) {
+		ra_decided(k, DOIP_RA_BAD_TYPE, 0);
+		return;
+	}
+	if (k->c.active) { /* the same SA again on its own socket */
+		ra_decided(k, DOIP_RA_OK, 0);
+		return;
+	}
+	for (i = 0; i < DOIP_SIM_SOCKETS; i++) {
+		struct doip_sim_conn *j = &d->conns[i];
+
+		if (j == k || j->fd < 0 || !j->c.active)
+			continue;
+		active++;
+		if (j->c.sa == sa)
+			same = j;
+	}
+	k->ra_wait = 0;
+	if (same) {
+		k->ra_code = DOIP_RA_SA_ELSEWHERE;
+		check_alive(k, same, now);
+		conn_flush(same);
+	} else if (active >= DOIP_SIM_MCTS) {
+		k->ra_code = DOIP_RA_NO_SOCKET;
+		for (i = 0; i < DOIP_SIM_SOCKETS; i++) {
+			struct doip_sim_conn *j = &d->conns[i];
+
+			if (j != k && j->fd >= 0 && j->c.active && check_alive(k, j, now))
+				conn_flush(j);
+		}
+	} else {
+		ra_decided(k, DOIP_RA_OK, 0);
+		return;
+	}
+	if (!k->ra_wait)
+		ra_decided(k, k->ra_code, 0);
 	else
-		for (i = 0; i < DOIP_SIM_MCTS; i++)
-			if (&d->conns[i] != k && d->conns[i].fd >= 0 && d->conns[i].c.active &&
-			    d->conns[i].c.sa == sa)
-				code = DOIP_RA_SA_ELSEWHERE;
-	say(d, UDS_SIM_IO_VERBOSE, "doip: %s routing activation for 0x%04X: code 0x%02X", k->peer,
-	    sa, code);
-	doip_conn_ra_reply(&k->c, code, NULL, now);
+		say(d, UDS_SIM_IO_VERBOSE,
+		    "doip: %s routing activation for 0x%04X: %u alive check%s", k->peer, sa,
+		    k->ra_wait, k->ra_wait == 1 ? "" : "s");
+}
+
+/* j answered its alive check: the activation waiting for it is refused
+ * once every socket checked for it answered. */
+static void on_alive(struct doip_sim_conn *j)
+{
+	struct doip_sim_conn *k = j->alive_for;
+
+	j->alive_for = NULL;
+	if (!k || k->fd < 0 || !k->ra_wait)
+		return;
+	if (--k->ra_wait == 0)
+		ra_decided(k, k->ra_code, 1);
 }
 
 /* A whole diagnostic message to one of our ECUs (the engine checked the
@@ -163,6 +257,8 @@ static void conn_process(struct doip_sim_conn *k)
 		case DOIP_EV_MSG:
 			if (ev.m.type == DOIP_T_RA_REQ)
 				on_ra(k, &ev.m, now);
+			else if (ev.m.type == DOIP_T_ALIVE_RSP)
+				on_alive(k);
 			break;
 		case DOIP_EV_DIAG:
 			on_diag(k, &ev, now);
@@ -184,7 +280,17 @@ static void conn_process(struct doip_sim_conn *k)
 		}
 		if (k->fd < 0)
 			return;
-		if (ev.kind == DOIP_EV_NONE || ev.kind == DOIP_EV_PAUSED)
+		if (ev.kind == DOIP_EV_PAUSED || (ev.kind == DOIP_EV_MSG && k->c.ra_pending)) {
+			/* an activation waits for alive checks: so does this
+			 * socket's input (ra_decided() goes on with it) */
+			conn_flush(k);
+			if (k->fd >= 0) {
+				ev_io_stop(k->d->loop, &k->rio);
+				conn_arm(k);
+			}
+			return;
+		}
+		if (ev.kind == DOIP_EV_NONE)
 			break;
 	}
 	if (k->fd < 0)
@@ -262,7 +368,7 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 	fd = accept4(d->lfd, (struct sockaddr *)&peer, &pl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
-	for (i = 0; i < DOIP_SIM_MCTS && !k; i++)
+	for (i = 0; i < DOIP_SIM_SOCKETS && !k; i++)
 		if (d->conns[i].fd < 0)
 			k = &d->conns[i];
 	if (!k) {
@@ -381,7 +487,7 @@ int doip_sim_open(struct doip_sim *d, struct ev_loop *loop, struct uds_sim_io_ru
 	d->run = run;
 	d->cfg = cfg;
 	d->ufd = d->lfd = -1;
-	for (i = 0; i < DOIP_SIM_MCTS; i++) {
+	for (i = 0; i < DOIP_SIM_SOCKETS; i++) {
 		d->conns[i].fd = -1;
 		d->conns[i].d = d;
 	}
@@ -420,7 +526,7 @@ int doip_sim_open(struct doip_sim *d, struct ev_loop *loop, struct uds_sim_io_ru
 		if (2 * (cfg->ecus[i].sim.max_response + 12) + 256 > d->tx_cap)
 			d->tx_cap = 2 * (cfg->ecus[i].sim.max_response + 12) + 256;
 	}
-	for (i = 0; i < DOIP_SIM_MCTS; i++) {
+	for (i = 0; i < DOIP_SIM_SOCKETS; i++) {
 		d->conns[i].rx = malloc(d->rx_cap);
 		d->conns[i].tx = malloc(d->tx_cap);
 		if (!d->conns[i].rx || !d->conns[i].tx)
@@ -462,7 +568,7 @@ void doip_sim_close(struct doip_sim *d)
 
 	if (!d->loop)
 		return;
-	for (i = 0; i < DOIP_SIM_MCTS; i++) {
+	for (i = 0; i < DOIP_SIM_SOCKETS; i++) {
 		conn_free(&d->conns[i]);
 		free(d->conns[i].rx);
 		free(d->conns[i].tx);

@@ -6,8 +6,11 @@
  *
  * UDP: vehicle identification (plain, by EID, by VIN), entity status and
  * power mode, answered by doip_entity_udp().  TCP: up to DOIP_SIM_MCTS
- * sockets, each a struct doip_conn (doip.h): routing activation for the
- * configured tester range, alive check, diagnostic messages ACKed (0x8002)
+ * registered sockets (and one more that can only be refused), each a
+ * struct doip_conn (doip.h): routing activation for the configured tester
+ * range, with the alive check ISO 13400-2 asks for before refusing a
+ * tester with 0x01 (no socket free) or 0x03 (its address active on
+ * another socket), diagnostic messages ACKed (0x8002)
  * and handed to the ECU of the target address through
  * uds_sim_io_request(); every answer of that ECU (each 0x78 included)
  * goes back as its own 0x8001 to the socket that sent the last request.
@@ -32,8 +35,9 @@
 extern "C" {
 #endif
 
-#define DOIP_SIM_MCTS	 4    /* TCP_DATA sockets at once */
-#define DOIP_SIM_IN_SIZE 4096 /* read() chunk per socket */
+#define DOIP_SIM_MCTS	 4		     /* registered TCP_DATA sockets at once */
+#define DOIP_SIM_SOCKETS (DOIP_SIM_MCTS + 1) /* + one to refuse with 0x01 */
+#define DOIP_SIM_IN_SIZE 4096		     /* read() chunk per socket */
 
 struct doip_sim;
 
@@ -47,6 +51,10 @@ struct doip_sim_conn {
 	uint8_t in[DOIP_SIM_IN_SIZE];
 	size_t in_off, in_len; /* bytes read, not yet fed to c */
 	char peer[64];
+	/* a routing activation here waits for alive checks of others */
+	unsigned int ra_wait;		 /* answers still due */
+	uint8_t ra_code;		 /* to send if all answer (0x01 or 0x03) */
+	struct doip_sim_conn *alive_for; /* our alive check decides its RA */
 };
 
 struct doip_sim {
@@ -59,9 +67,9 @@ struct doip_sim {
 	struct doip_sim_conn *ecu_conn[64]; /* where each ECU's answers go */
 	int ufd, lfd;
 	ev_io uio, lio;
-	struct doip_sim_conn conns[DOIP_SIM_MCTS];
+	struct doip_sim_conn conns[DOIP_SIM_SOCKETS];
 	size_t rx_cap, tx_cap;
-	uint64_t refused;	  /* TCP connections beyond DOIP_SIM_MCTS */
+	uint64_t refused;	  /* TCP connections beyond DOIP_SIM_SOCKETS */
 	uint64_t udp_in, udp_out; /* datagrams */
 	uint64_t answers_dropped; /* an ECU answer with no open socket for it */
 };

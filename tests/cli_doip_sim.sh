@@ -237,6 +237,75 @@ def pending():
     s.close()
 
 
+def alive():
+    # the address active on another socket: that socket is alive-checked;
+    # it answers, so the newcomer gets 0x03 and is closed
+    s1, r = tcp()
+    expect("first ra", r.routing_activation_response, 0x10)
+    s2 = socket.create_connection((H, port), 2)
+    s2.settimeout(5)
+    s2.sendall(bytes(DoIP(payload_type=0x0005, source_address=0x0E80, activation_type=0)))
+    a = recv_msg(s1)
+    expect("alive check payload_type", a.payload_type, 0x0007)
+    expect("alive check payload_length", a.payload_length, 0)
+    s1.sendall(bytes(DoIP(payload_type=0x0008, source_address=0x0E80)))
+    r = recv_msg(s2)
+    expect("alive: second ra payload_type", r.payload_type, 0x0006)
+    expect("alive: second ra routing_activation_response", r.routing_activation_response, 0x03)
+    expect("alive: second socket closed", closed(s2), True)
+    s2.close()
+    # the first socket still works
+    s1.sendall(bytes(DoIP(payload_type=0x8001, source_address=0x0E80, target_address=0x0010) /
+                     UDS() / UDS_RDBI(identifiers=[0xF190])))
+    expect("first still routed: ack", recv_msg(s1).payload_type, 0x8002)
+    expect("first still routed: answer", recv_msg(s1).payload_type, 0x8001)
+    # now it stays silent: after T_TCP_Alive_Check (500 ms) it is closed
+    # and the newcomer takes its place
+    s3 = socket.create_connection((H, port), 2)
+    s3.settimeout(5)
+    t0 = time.monotonic()
+    s3.sendall(bytes(DoIP(payload_type=0x0005, source_address=0x0E80, activation_type=0)))
+    expect("silent: alive check sent", recv_msg(s1).payload_type, 0x0007)
+    r = recv_msg(s3)
+    waited = time.monotonic() - t0
+    expect("silent: third ra routing_activation_response", r.routing_activation_response, 0x10)
+    expect("silent: waited the alive check's 500 ms", waited >= 0.45, True)
+    expect("silent: first socket closed", closed(s1), True)
+    s1.close()
+    s3.sendall(bytes(DoIP(payload_type=0x8001, source_address=0x0E80, target_address=0x0010) /
+                     UDS() / UDS_RDBI(identifiers=[0xF190])))
+    expect("third routed: ack", recv_msg(s3).payload_type, 0x8002)
+    expect("third routed: answer", recv_msg(s3).payload_type, 0x8001)
+    s3.close()
+
+
+def mcts():
+    # four testers hold every socket; a fifth is alive-checked against all
+    # four, they answer, so it gets 0x01 and is closed
+    held = []
+    for i in range(4):
+        s, r = tcp(0x0E01 + i)
+        expect(f"tester {i} ra", r.routing_activation_response, 0x10)
+        held.append(s)
+    s5 = socket.create_connection((H, port), 2)
+    s5.settimeout(5)
+    s5.sendall(bytes(DoIP(payload_type=0x0005, source_address=0x0E05, activation_type=0)))
+    for i, s in enumerate(held):
+        expect(f"tester {i} alive check", recv_msg(s).payload_type, 0x0007)
+        s.sendall(bytes(DoIP(payload_type=0x0008, source_address=0x0E01 + i)))
+    r = recv_msg(s5)
+    expect("fifth ra routing_activation_response", r.routing_activation_response, 0x01)
+    expect("fifth closed", closed(s5), True)
+    s5.close()
+    # one of the four leaves: a newcomer is activated at once
+    held.pop().close()
+    time.sleep(0.2)
+    s6, r = tcp(0x0E06)
+    expect("after one left: ra", r.routing_activation_response, 0x10)
+    for s in held + [s6]:
+        s.close()
+
+
 globals()[sys.argv[2]]()
 print(f"{bad} differences")
 sys.exit(1 if bad else 0)
@@ -268,6 +337,16 @@ scapy_nacks() {
 scapy_pending() {
 	start_sim
 	scapy pending
+}
+
+scapy_alive_check() {
+	start_sim
+	scapy alive
+}
+
+scapy_mcts() {
+	start_sim
+	scapy mcts
 }
 
 # the harness's tester, scapy's fields: what the tester checks can fail
@@ -510,6 +589,8 @@ check scapy_identification scapy_identification
 check scapy_routing_and_read scapy_routing_and_read
 check scapy_nacks scapy_nacks
 check scapy_pending scapy_pending
+check scapy_alive_check scapy_alive_check
+check scapy_mcts scapy_mcts
 check scapy_tester_sees_a_difference scapy_tester_sees_a_difference
 check diag_read_vin diag_read_vin
 check diag_dtc_read diag_dtc_read
