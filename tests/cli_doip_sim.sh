@@ -39,11 +39,12 @@ listening() {
 		"$PORT" 2>/dev/null
 }
 
-# start_sim [FILE]: the simulator as a DoIP entity on $PORT, until it listens
+# start_sim [FILE]: the simulator as a DoIP entity on $PORT, until it
+# listens (on 127.0.0.1, or $SIM_ADDR)
 start_sim() {
 	PORT=$(free_port)
-	ECUSIM_DIR=$PWD "$CANRIG" ecu-sim --doip "127.0.0.1:$PORT" -c "${1:-$CONF}" -v \
-		2>sim.log &
+	ECUSIM_DIR=$PWD "$CANRIG" ecu-sim --doip "${SIM_ADDR:-127.0.0.1}:$PORT" -c "${1:-$CONF}" \
+		-v 2>sim.log &
 	PIDS="$PIDS $!"
 	poll "ecu-sim --doip listening on $PORT" listening
 }
@@ -485,6 +486,16 @@ diag_discover() {
 	is out '0 DoIP entities answered'
 }
 
+# a broadcast address asks every entity: one bound to the wildcard
+# address hears it on loopback's broadcast address
+diag_discover_broadcast() {
+	SIM_ADDR=0.0.0.0 start_sim
+	run 0 out err "$CANRIG" diag --doip "127.255.255.255:$PORT" discover
+	cat out
+	grep -q ": VIN $VIN, address 1000, " out
+	grep -qx '1 DoIP entity answered' out
+}
+
 diag_errors() {
 	PORT=$(free_port)
 	# no entity listening: one line, status 1
@@ -599,6 +610,7 @@ check diag_chain diag_chain
 check diag_flash diag_flash
 check diag_answers_alive_check diag_answers_alive_check
 check diag_discover diag_discover
+check diag_discover_broadcast diag_discover_broadcast
 check diag_errors diag_errors
 check ecusim_doip_section ecusim_doip_section
 check tshark_dissects tshark_dissects
