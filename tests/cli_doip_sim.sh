@@ -422,6 +422,7 @@ diag_flash() {
 # an entity scapy plays (it sends 0x0007 before it answers anything)
 cat >"$WORK/alive.py" <<'EOF'
 import socket
+import sys
 
 from scapy.contrib.automotive.doip import DoIP
 
@@ -451,6 +452,11 @@ s.sendall(bytes(DoIP(payload_type=0x0006, logical_address_tester=0x0E80,
                      logical_address_doip_entity=0x1000, routing_activation_response=0x10)))
 req = recv_msg()
 assert req.payload_type == 0x8001 and req.target_address == 0x0010, req
+if len(sys.argv) > 1 and sys.argv[1] == "close":
+    # gone in the middle of the request
+    print("closing", flush=True)
+    s.close()
+    sys.exit(0)
 s.sendall(bytes(DoIP(payload_type=0x0007)))
 al = recv_msg()
 print(f"alive answer: type 0x{al.payload_type:04X} source 0x{al.source_address:04X}", flush=True)
@@ -464,12 +470,23 @@ EOF
 diag_answers_alive_check() {
 	"$PY" "$WORK/alive.py" >entity.out 2>&1 &
 	PIDS="$PIDS $!"
-	poll "scapy entity listening" test -s entity.out
+	poll "scapy entity listening" grep -q '^[0-9][0-9]*$' entity.out
 	PORT=$(head -n1 entity.out)
 	run 0 out err diag -e 0010 read F190
 	is out "F190 VIN: \"$VIN\""
 	poll "entity done" grep -q '^alive answer' entity.out
 	grep -qx 'alive answer: type 0x0008 source 0x0E80' entity.out
+}
+
+# the entity closing in the middle of a request: one line, status 1
+diag_entity_closes() {
+	# a file of its own: the checks share one directory
+	"$PY" "$WORK/alive.py" close >closing.out 2>&1 &
+	PIDS="$PIDS $!"
+	poll "scapy entity listening" grep -q '^[0-9][0-9]*$' closing.out
+	PORT=$(head -n1 closing.out)
+	run 1 out err diag -e 0010 read F190
+	is err 'canrig diag: read: DoIP connection: closed by the entity'
 }
 
 diag_discover() {
@@ -609,6 +626,7 @@ check diag_pending_routine diag_pending_routine
 check diag_chain diag_chain
 check diag_flash diag_flash
 check diag_answers_alive_check diag_answers_alive_check
+check diag_entity_closes diag_entity_closes
 check diag_discover diag_discover
 check diag_discover_broadcast diag_discover_broadcast
 check diag_errors diag_errors
