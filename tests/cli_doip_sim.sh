@@ -574,7 +574,7 @@ EOF
 	# an ECU on the entity's own address is refused with its place
 	sed -i 's/doip_address: 0x0042/doip_address: 0x2000/' sim.yaml
 	run 2 out err "$CANRIG" ecu-sim -n -c sim.yaml
-	is err "canrig ecu-sim: sim.yaml:2:3: ECU 'a' has the entity's DoIP address 0x2000"
+	is err "canrig ecu-sim: sim.yaml:9:5: ECU 'a' has the entity's DoIP address 0x2000"
 }
 
 # tshark, where it can capture loopback: every message of a diag session

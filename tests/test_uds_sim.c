@@ -1049,9 +1049,9 @@ static void test_yaml_doip(void)
 	}
 	mem_expect_error("ecus:\n  - {name: a, rx: 1, tx: 2}\n  - {name: b, rx: 3, tx: 4, "
 			 "doip_address: 0x10}\n",
-			 "t.yaml:1:1: ECUs 'a' and 'b' have the same DoIP address 0x0010");
+			 "t.yaml:3:5: ECUs 'a' and 'b' have the same DoIP address 0x0010");
 	mem_expect_error("doip: {logical_address: 0x10}\necus: [{name: a, rx: 1, tx: 2}]\n",
-			 "t.yaml:1:7: ECU 'a' has the entity's DoIP address 0x0010");
+			 "t.yaml:2:8: ECU 'a' has the entity's DoIP address 0x0010");
 	mem_expect_error("doip: {eid: '00 11'}\necus: [{name: a, rx: 1, tx: 2}]\n",
 			 "t.yaml:1:13: eid has 6 bytes (a MAC address), not 2");
 	mem_expect_error(

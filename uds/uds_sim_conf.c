@@ -1109,10 +1109,6 @@ static int load_ecu(struct ld *l, struct ecusim_ecu *e, const yaml_node_t *m)
 		return yml_error(&l->y, yml_get(&l->y, m, "max_response"),
 				 "max_response must be 8..%u", MAX_RESPONSE);
 	c->max_response = (size_t)x;
-	x = e->doip_la;
-	if (opt_uint(l, m, "doip_address", 0xFFFF, &x))
-		return -EINVAL;
-	e->doip_la = (uint16_t)x;
 	if ((r = load_sessions(l, &el, yml_get(&l->y, m, "sessions"))) ||
 	    (r = load_security(l, &el, yml_get(&l->y, m, "security"))) ||
 	    (r = load_dids(l, &el, yml_get(&l->y, m, "dids"))) ||
@@ -1139,116 +1135,6 @@ static int same_id(const struct isotp_cfg *a, uint32_t id, uint8_t eff)
 	return a->rx_id == id && a->rx_eff == eff;
 }
 
-/* ---- the doip: section */
-
-/* The VIN the entity announces when doip: gives none: the first ECU's
- * F190 DID, else its OBD VIN, else seventeen '0'. */
-static void default_vin(struct ecusim_cfg *c)
-{
-	const struct uds_sim_cfg *s = &c->ecus[0].sim;
-	size_t i;
-
-	memset(c->doip.vin, '0', sizeof(c->doip.vin));
-	for (i = 0; i < s->ndids; i++)
-		if (s->dids[i].id == 0xF190 && s->dids[i].data && s->dids[i].len == 17) {
-			memcpy(c->doip.vin, s->dids[i].data, 17);
-			return;
-		}
-	if (s->obd.vin)
-		memcpy(c->doip.vin, s->obd.vin, 17);
-}
-
-static int doip_id(struct ld *l, const yaml_node_t *m, const char *key, uint8_t *id)
-{
-	yaml_node_t *n = yml_get(&l->y, m, key);
-	size_t k;
-
-	if (!n)
-		return 0;
-	if (yml_hex(&l->y, n, NULL, 0, &k))
-		return -EINVAL;
-	if (k != 6)
-		return yml_error(&l->y, n, "%s has 6 bytes (a MAC address), not %zu", key, k);
-	return yml_hex(&l->y, n, id, 6, &k);
-}
-
-static int load_doip(struct ld *l, const yaml_node_t *m)
-{
-	static const char *const keys[] = {"logical_address", "vin",	      "eid", "gid",
-					   "further_action",  "tester_range", NULL};
-	struct ecusim_doip *d = &l->c->doip;
-	yaml_node_t *n;
-	uint64_t x;
-	size_t i, k;
-
-	d->la = 0x1000;
-	d->tester_min = 0x0E00;
-	d->tester_max = 0x0FFF;
-	default_vin(l->c);
-	if (m) {
-		if (yml_map_check(&l->y, m, keys))
-			return -EINVAL;
-		x = d->la;
-		if (opt_uint(l, m, "logical_address", 0xFFFF, &x))
-			return -EINVAL;
-		d->la = (uint16_t)x;
-		if (opt_u8(l, m, "further_action", 0xFF, &d->further_action))
-			return -EINVAL;
-		n = yml_get(&l->y, m, "vin");
-		if (n) {
-			const char *v;
-
-			if (yml_str(&l->y, n, &v))
-				return -EINVAL;
-			if (strlen(v) != 17)
-				return yml_error(&l->y, n, "a VIN has 17 characters, not %zu",
-						 strlen(v));
-			memcpy(d->vin, v, 17);
-		}
-		n = yml_get(&l->y, m, "tester_range");
-		if (n) {
-			uint64_t lo, hi;
-
-			if (yml_seq(&l->y, n, &k))
-				return -EINVAL;
-			if (k != 2)
-				return yml_error(&l->y, n, "tester_range is [LOW, HIGH]");
-			if (yml_uint(&l->y, yml_seq_item(&l->y, n, 0), 0xFFFF, &lo) ||
-			    yml_uint(&l->y, yml_seq_item(&l->y, n, 1), 0xFFFF, &hi))
-				return -EINVAL;
-			if (lo > hi)
-				return yml_error(&l->y, n, "tester_range: LOW above HIGH");
-			d->tester_min = (uint16_t)lo;
-			d->tester_max = (uint16_t)hi;
-		}
-	}
-	/* a locally administered MAC made of the logical address: unique
-	 * per entity on one host without asking any interface */
-	d->eid[0] = 0x02;
-	d->eid[4] = (uint8_t)(d->la >> 8);
-	d->eid[5] = (uint8_t)d->la;
-	if (m && doip_id(l, m, "eid", d->eid))
-		return -EINVAL;
-	memcpy(d->gid, d->eid, 6);
-	if (m && doip_id(l, m, "gid", d->gid))
-		return -EINVAL;
-	for (i = 0; i < l->c->necus; i++) {
-		struct ecusim_ecu *e = &l->c->ecus[i];
-
-		if (e->doip_la == d->la)
-			return yml_error(&l->y, m ? m : yml_root(&l->y),
-					 "ECU '%s' has the entity's DoIP address 0x%04X", e->name,
-					 d->la);
-		for (k = 0; k < i; k++)
-			if (l->c->ecus[k].doip_la == e->doip_la)
-				return yml_error(&l->y, yml_root(&l->y),
-						 "ECUs '%s' and '%s' have the same DoIP address "
-						 "0x%04X",
-						 l->c->ecus[k].name, e->name, e->doip_la);
-	}
-	return 0;
-}
-
 static int load_root(struct ld *l)
 {
 	static const char *const keys[] = {"ecus", "doip", NULL};
@@ -1268,10 +1154,7 @@ static int load_root(struct ld *l)
 	for (i = 0; i < len; i++) {
 		yaml_node_t *m = yml_seq_item(&l->y, n, i);
 		struct ecusim_ecu *e = &l->c->ecus[i];
-		int r;
-
-		e->doip_la = (uint16_t)(0x0010 + i);
-		r = load_ecu(l, e, m);
+		int r = load_ecu(l, e, m);
 
 		if (r)
 			return r;
@@ -1294,7 +1177,8 @@ static int load_root(struct ld *l)
 		}
 		l->c->necus++;
 	}
-	return load_doip(l, yml_get(&l->y, root, "doip"));
+	/* doip: and each ECU's doip_address: (only known keys here) */
+	return ecusim_doip_load(l->c, &l->y);
 }
 
 /* Parses what y holds (its load already ran: e is its result) into c. */

@@ -63,6 +63,16 @@ int ecusim_cfg_load(struct ecusim_cfg *c, const char *name, const void *buf, siz
 /* As ecusim_cfg_load() on the file path; -errno if it cannot be read. */
 int ecusim_cfg_load_file(struct ecusim_cfg *c, const char *path, char *err, size_t errlen);
 
+/*
+ * Fills c->doip and each ECU's doip_la from the document y holds (its
+ * doip: section and each ECU's doip_address: key; defaults without them),
+ * once c->ecus is read.  Returns 0, or -EINVAL with the error in y.
+ * (uds_sim_conf_doip.c: apart from the ECU reader, whose keys it only
+ * reads.)
+ */
+struct yml;
+int ecusim_doip_load(struct ecusim_cfg *c, struct yml *y);
+
 /* Frees c; safe on a zeroed or finished configuration. */
 void ecusim_cfg_fini(struct ecusim_cfg *c);
 
