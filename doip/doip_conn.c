@@ -593,7 +593,9 @@ size_t doip_conn_input(struct doip_conn *c, const uint8_t *buf, size_t len, uint
 	c->bytes_in += len;
 	if (len)
 		activity(c, now);
-	while (pos < len) {
+	/* an ACK/NACK echoing nothing is whole once its fixed part is:
+	 * one more round delivers it without waiting for more bytes */
+	while (pos < len || (c->rx == DOIP_RX_WHOLE && !c->body_len)) {
 		switch (c->rx) {
 		case DOIP_RX_HDR:
 			if (!c->fix_have && tx_free(c) < CTRL_MAX) {

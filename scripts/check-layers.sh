@@ -5,8 +5,10 @@
 #
 #   lib      frame view, socket I/O, log formats
 #   conf     the YAML reader
-#   dbc uds doip  engines (and their loaders and adapters); none uses another
-#   gateway  the gateway engine (uses uds' ISO-TP classifier) and canrigd
+#   dbc uds  engines (and their loaders and adapters); neither uses the other
+#   doip     DoIP engine and its adapters (the tester runs uds' client,
+#            the entity uds' simulator)
+#   gateway  the gateway engine (uses uds' ISO-TP classifier, later doip) and canrigd
 #   tools    the canrig CLI: may use everything
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -15,8 +17,8 @@ declare -A may=(
 	[conf]="lib conf"
 	[dbc]="lib conf dbc"
 	[uds]="lib conf uds"
-	[doip]="lib conf doip"
-	[gateway]="lib conf uds gateway"
+	[doip]="lib conf uds doip"
+	[gateway]="lib conf uds doip gateway"
 	[tools]="lib conf dbc uds doip gateway tools"
 )
 bad=0

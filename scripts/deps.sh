@@ -16,6 +16,8 @@ PKGS="$PKGS clang-format"
 PKGS="$PKGS can-utils iproute2 kmod"
 # an independent DoIP implementation for the codec cross-check (tests/cli_doip.sh)
 PKGS="$PKGS python3-scapy"
+# the DoIP dissector that checks every loopback capture (tests/cli_doip_sim.sh)
+PKGS="$PKGS tshark"
 # the qemu vcan guest, needed where the host kernel has no AF_CAN
 PKGS="$PKGS qemu-system-x86 busybox-static cpio"
 PKGS="$PKGS ${CANRIG_DEPS_EXTRA:-}"

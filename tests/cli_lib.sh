@@ -49,6 +49,8 @@ cat >"$WORK/prog.c" <<'EOF'
 #include "uds_sim_io.h"
 #include "gw_conf.h"
 #include "doip.h"
+#include "doip_io.h"
+#include "doip_sim_io.h"
 
 static const char text[] =
 	"VERSION \"\"\n"
@@ -124,6 +126,16 @@ int main(void)
 		printf("doip: %d %u %s\n", rc, (unsigned int)dl, doip_close_name(DOIP_CL_INITIAL));
 	}
 	{
+		/* the DoIP adapters: the tester's defaults, closing a
+		 * simulator entity never opened */
+		struct doip_io_cfg dc;
+		static struct doip_sim ds;
+
+		doip_io_cfg_init(&dc, 0x10);
+		doip_sim_close(&ds);
+		printf("doip_io: %04X %s\n", (unsigned int)dc.sa, doip_io_ra_name(DOIP_RA_OK));
+	}
+	{
 		/* the configuration loaders: need libyaml */
 		static const char gwy[] = "interfaces:\n  - {name: vcan0}\n  - {name: vcan1}\n"
 					  "routes:\n  - {name: r, from: vcan0, to: [vcan1]}\n";
@@ -172,6 +184,7 @@ request id of 0x7E8: 0x7E0
 crc8 j1850: 0x4B
 drop: rate-limited
 doip: 0 8 initial-inactivity
+doip_io: 0E80 routing activated
 yml: 0
 ecusim: 1
 gw_conf: 0

@@ -1066,6 +1066,32 @@ static void test_tester(void)
 	free(f);
 }
 
+/* An ACK or NACK echoing nothing ends exactly at the end of what was
+ * read (as a real entity's usually do): its event comes then, not with
+ * the next bytes. */
+static void test_tester_bare_ack(void)
+{
+	struct fx *f = fx_new(DOIP_TESTER, 64, 4096, NULL, 0);
+
+	feed_hex(f, RA_OK, 0);
+	CU_ASSERT_EQUAL(f->n, 1);
+	feed_hex(f,
+		 "02FD8003000000050020"
+		 "0E8003",
+		 0);
+	CU_ASSERT_EQUAL_FATAL(f->n, 2);
+	CU_ASSERT(f->r[1].type == DOIP_T_DIAG_NACK && f->r[1].code == DOIP_DN_UNKNOWN_TA &&
+		  f->r[1].sa == 0x20 && f->r[1].len == 0 && f->r[1].total == 0);
+	feed_hex(f,
+		 "02FD8002000000050010"
+		 "0E8000",
+		 0);
+	CU_ASSERT_EQUAL_FATAL(f->n, 3);
+	CU_ASSERT(f->r[2].type == DOIP_T_DIAG_ACK && f->r[2].code == DOIP_DIAG_ACK &&
+		  f->r[2].len == 0);
+	free(f);
+}
+
 static int register_doip_tests(void)
 {
 	CU_pSuite s = CU_add_suite("doip (ISO 13400-2 codec and socket engine)", NULL, NULL);
@@ -1081,7 +1107,8 @@ static int register_doip_tests(void)
 	    !CU_add_test(s, "large message in pieces", test_large_in_pieces) ||
 	    !CU_add_test(s, "inactivity and alive check timers", test_timers) ||
 	    !CU_add_test(s, "output full pauses input", test_output_full) ||
-	    !CU_add_test(s, "tester side", test_tester))
+	    !CU_add_test(s, "tester side", test_tester) ||
+	    !CU_add_test(s, "tester: bare ACK/NACK at the end of a read", test_tester_bare_ack))
 		return CU_get_error();
 	return 0;
 }

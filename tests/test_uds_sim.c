@@ -990,6 +990,79 @@ static void test_yaml_errors(void)
 	mem_expect_error("a: 1\n---\nb: 2\n", "t.yaml:3:1: only one YAML document is allowed");
 }
 
+/* The doip: section: its defaults (so every existing file is a DoIP
+ * entity too), its keys, and what it refuses. */
+static void test_yaml_doip(void)
+{
+	static const char def[] = "ecus:\n"
+				  "  - {name: a, rx: 1, tx: 2, dids: [{id: 0xF190, ascii: "
+				  "WVWZZZ1JZXW000009}]}\n"
+				  "  - {name: b, rx: 3, tx: 4}\n"
+				  "  - {name: c, rx: 5, tx: 6, doip_address: 0x0E00}\n";
+	static const char set[] = "doip:\n"
+				  "  logical_address: 0x2001\n"
+				  "  vin: ABCDEFGHJKLMNPRST\n"
+				  "  eid: '00 11 22 33 44 55'\n"
+				  "  further_action: 0x10\n"
+				  "  tester_range: [0x0F00, 0x0F10]\n"
+				  "ecus:\n"
+				  "  - {name: a, rx: 1, tx: 2, obd: {vin: WVWZZZ1JZXW000009}}\n";
+	static const uint8_t eid_def[6] = {0x02, 0, 0, 0, 0x10, 0x00};
+	static const uint8_t eid_set[6] = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55};
+	struct ecusim_cfg c;
+	char err[512];
+
+	CU_ASSERT_FATAL(ecusim_cfg_load(&c, "t.yaml", def, strlen(def), err, sizeof(err)) == 0);
+	CU_ASSERT_EQUAL(c.doip.la, 0x1000);
+	CU_ASSERT(!memcmp(c.doip.vin, "WVWZZZ1JZXW000009", 17));
+	CU_ASSERT(!memcmp(c.doip.eid, eid_def, 6) && !memcmp(c.doip.gid, eid_def, 6));
+	CU_ASSERT_EQUAL(c.doip.further_action, 0);
+	CU_ASSERT(c.doip.tester_min == 0x0E00 && c.doip.tester_max == 0x0FFF);
+	CU_ASSERT_EQUAL(c.ecus[0].doip_la, 0x0010);
+	CU_ASSERT_EQUAL(c.ecus[1].doip_la, 0x0011);
+	CU_ASSERT_EQUAL(c.ecus[2].doip_la, 0x0E00);
+	ecusim_cfg_fini(&c);
+
+	CU_ASSERT_FATAL(ecusim_cfg_load(&c, "t.yaml", set, strlen(set), err, sizeof(err)) == 0);
+	CU_ASSERT_EQUAL(c.doip.la, 0x2001);
+	CU_ASSERT(!memcmp(c.doip.vin, "ABCDEFGHJKLMNPRST", 17));
+	/* the group id is the entity id unless given */
+	CU_ASSERT(!memcmp(c.doip.eid, eid_set, 6) && !memcmp(c.doip.gid, eid_set, 6));
+	CU_ASSERT_EQUAL(c.doip.further_action, 0x10);
+	CU_ASSERT(c.doip.tester_min == 0x0F00 && c.doip.tester_max == 0x0F10);
+	ecusim_cfg_fini(&c);
+
+	/* without F190, the OBD VIN; without either, seventeen '0' */
+	{
+		static const char obd[] = "ecus:\n  - {name: a, rx: 1, tx: 2, obd: "
+					  "{vin: WVWZZZ1JZXW000007}}\n";
+		static const char none[] = "ecus: [{name: a, rx: 1, tx: 2}]\n";
+
+		CU_ASSERT_FATAL(ecusim_cfg_load(&c, "t.yaml", obd, strlen(obd), err, sizeof(err)) ==
+				0);
+		CU_ASSERT(!memcmp(c.doip.vin, "WVWZZZ1JZXW000007", 17));
+		ecusim_cfg_fini(&c);
+		CU_ASSERT_FATAL(
+			ecusim_cfg_load(&c, "t.yaml", none, strlen(none), err, sizeof(err)) == 0);
+		CU_ASSERT(!memcmp(c.doip.vin, "00000000000000000", 17));
+		ecusim_cfg_fini(&c);
+	}
+	mem_expect_error("ecus:\n  - {name: a, rx: 1, tx: 2}\n  - {name: b, rx: 3, tx: 4, "
+			 "doip_address: 0x10}\n",
+			 "t.yaml:3:5: ECUs 'a' and 'b' have the same DoIP address 0x0010");
+	mem_expect_error("doip: {logical_address: 0x10}\necus: [{name: a, rx: 1, tx: 2}]\n",
+			 "t.yaml:2:8: ECU 'a' has the entity's DoIP address 0x0010");
+	mem_expect_error("doip: {eid: '00 11'}\necus: [{name: a, rx: 1, tx: 2}]\n",
+			 "t.yaml:1:13: eid has 6 bytes (a MAC address), not 2");
+	mem_expect_error(
+		"doip: {tester_range: [0x0F00, 0x0E00]}\necus: [{name: a, rx: 1, tx: 2}]\n",
+		"t.yaml:1:22: tester_range: LOW above HIGH");
+	mem_expect_error("doip: {vin: ABC}\necus: [{name: a, rx: 1, tx: 2}]\n",
+			 "t.yaml:1:13: a VIN has 17 characters, not 3");
+	mem_expect_error("doip: {port: 1}\necus: [{name: a, rx: 1, tx: 2}]\n",
+			 "t.yaml:1:8: unknown key 'port'");
+}
+
 static void test_yaml_files(void)
 {
 	struct ecusim_cfg c;
@@ -1139,6 +1212,7 @@ static int register_uds_sim_tests(void)
 	    !CU_add_test(s, "bad engine configurations", test_bad_config) ||
 	    !CU_add_test(s, "YAML errors: file:line:col", test_yaml_errors) ||
 	    !CU_add_test(s, "YAML files: three ECUs, 29-bit", test_yaml_files) ||
+	    !CU_add_test(s, "YAML: the doip: section", test_yaml_doip) ||
 	    !CU_add_test(s, "yml accessors", test_yml_accessors) ||
 	    !CU_add_test(s, "yml: tabs, directories", test_yml_tabs_dirs))
 		return CU_get_error();

@@ -4,6 +4,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -71,7 +72,9 @@ static void json_hex(const uint8_t *p, size_t n)
 
 static void print_src(const struct diag *d, uint32_t src)
 {
-	if (d->c.cfg.tp.rx_eff)
+	if (d->c.doip)
+		printf("%04X", src); /* a logical address */
+	else if (d->c.cfg.tp.rx_eff)
 		printf("%08X", src);
 	else
 		printf("%03X", src);
@@ -1030,7 +1033,7 @@ static int flash_abort(struct diag *d, const char *why, size_t done, size_t size
 		snprintf(ex, sizeof(ex),
 			 "RequestTransferExit unanswered (%s %u ms), the "
 			 "download may still be open (ECUReset ends it)",
-			 d->c.u.cl.timeout ? d->c.u.cl.timeout : "P2", d->c.u.cl.timeout_ms);
+			 d->c.cl->timeout ? d->c.cl->timeout : "P2", d->c.cl->timeout_ms);
 	else
 		snprintf(ex, sizeof(ex),
 			 "RequestTransferExit not completed (%s), the "
@@ -1215,6 +1218,8 @@ static int c_raw(struct diag *d, int argc, char **argv)
 
 	if (argc != 2 || (n = ucli_hex(argv[1], d->req, sizeof(d->req))) <= 0)
 		return usage_err("raw HEX (e.g. '22 F1 90')");
+	if (flags && d->c.doip)
+		return usage_err("raw --functional: DoIP here reaches one ECU, -e");
 	if (d->checking)
 		return 0;
 	r = ucli_xfer(&d->c, d->req, (size_t)n, flags);
@@ -1236,6 +1241,8 @@ static int c_raw(struct diag *d, int argc, char **argv)
 	return rc;
 }
 
+static int c_discover(struct diag *d, int argc, char **argv);
+
 static int c_scan(struct diag *d, int argc, char **argv)
 {
 	uint32_t ids[UCLI_MAX_RSP];
@@ -1248,6 +1255,9 @@ static int c_scan(struct diag *d, int argc, char **argv)
 	(void)argv;
 	if (argc != 1)
 		return usage_err("scan takes no arguments");
+	/* over DoIP the entities say who is there */
+	if (d->c.doip)
+		return c_discover(d, argc, argv);
 	if (!d->c.cfg.functional)
 		return usage_err("scan needs functional addressing (11-bit or --29bit)");
 	if (d->checking)
@@ -1314,6 +1324,72 @@ static int c_scan(struct diag *d, int argc, char **argv)
 	return n ? 0 : EXIT_RUNTIME;
 }
 
+/* ---- DoIP vehicle identification ---- */
+
+static void print_id(const uint8_t *p, int json)
+{
+	unsigned int i;
+
+	for (i = 0; i < DOIP_EID_LEN; i++)
+		printf("%s%02X", json || !i ? "" : ":", p[i]);
+}
+
+static int c_discover(struct diag *d, int argc, char **argv)
+{
+	struct doip_io_vid v[UCLI_MAX_RSP];
+	int n, i;
+
+	(void)argv;
+	if (argc != 1)
+		return usage_err("discover takes no arguments");
+	if (!d->c.doip)
+		return usage_err("discover needs --doip HOST (the DoIP entity, or a broadcast "
+				 "address)");
+	if (d->checking)
+		return 0;
+	/* as long as an ECU has for its first answer: --p2 changes it */
+	n = doip_io_discover(&d->c.doip_to, d->c.ccfg.p2_ms, v, UCLI_MAX_RSP);
+	if (n < 0) {
+		cli_err(CMD, "discover: %s:%u: %s", inet_ntoa(d->c.doip_to.sin_addr),
+			ntohs(d->c.doip_to.sin_port), strerror(-n));
+		return EXIT_RUNTIME;
+	}
+	if (d->c.json)
+		printf("{\"command\":\"discover\",\"entities\":[");
+	for (i = 0; i < n; i++) {
+		const struct doip_vid *e = &v[i].m.u.vid;
+
+		if (d->c.json) {
+			printf("%s{\"ip\":\"%s\",\"vin\":", i ? "," : "",
+			       inet_ntoa(v[i].from.sin_addr));
+			ucli_json_str(stdout, e->vin, DOIP_VIN_LEN);
+			printf(",\"address\":\"%04X\",\"eid\":\"", e->la);
+			print_id(e->eid, 1);
+			printf("\",\"gid\":\"");
+			print_id(e->gid, 1);
+			printf("\",\"further_action\":%u", e->further);
+			if (e->has_sync)
+				printf(",\"sync_status\":%u", e->sync);
+			printf("}");
+			continue;
+		}
+		printf("%s: VIN %.17s, address %04X, EID ", inet_ntoa(v[i].from.sin_addr), e->vin,
+		       e->la);
+		print_id(e->eid, 0);
+		printf(", GID ");
+		print_id(e->gid, 0);
+		printf(", further action 0x%02X", e->further);
+		if (e->has_sync)
+			printf(", sync status 0x%02X", e->sync);
+		printf("\n");
+	}
+	if (d->c.json)
+		printf("]}\n");
+	else
+		printf("%d DoIP entit%s answered\n", n, n == 1 ? "y" : "ies");
+	return n ? 0 : EXIT_RUNTIME;
+}
+
 static int c_sleep(struct diag *d, int argc, char **argv)
 {
 	double s;
@@ -1335,10 +1411,12 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{"session", c_session}, {"reset", c_reset},   {"read", c_read},	      {"write", c_write},
-	{"dtc", c_dtc},		{"unlock", c_unlock}, {"routine", c_routine}, {"io", c_io},
-	{"memory", c_memory},	{"flash", c_flash},   {"raw", c_raw},	      {"scan", c_scan},
-	{"tester", c_tester},	{"comm", c_comm},     {"sleep", c_sleep},     {NULL, NULL},
+	{"session", c_session},	  {"reset", c_reset}, {"read", c_read},
+	{"write", c_write},	  {"dtc", c_dtc},     {"unlock", c_unlock},
+	{"routine", c_routine},	  {"io", c_io},	      {"memory", c_memory},
+	{"flash", c_flash},	  {"raw", c_raw},     {"scan", c_scan},
+	{"tester", c_tester},	  {"comm", c_comm},   {"sleep", c_sleep},
+	{"discover", c_discover}, {NULL, NULL},
 };
 
 static void usage(FILE *f)
@@ -1346,6 +1424,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: canrig diag -i IF [-e ECU | --tx ID --rx ID | --29bit TA] [OPTIONS]\n"
 		"                   COMMAND [ARGS] [+ COMMAND [ARGS]]...\n"
+		"       canrig diag --doip HOST[:PORT] [--sa SA] -e ADDR [OPTIONS] COMMAND...\n"
 		"\n"
 		"UDS (ISO 14229) tester over canrig's ISO-TP.  Commands joined by '+' run\n"
 		"in order on one connection (TesterPresent keeps the session alive).\n"
@@ -1374,6 +1453,10 @@ static void usage(FILE *f)
 		"  sleep SECONDS               wait; TesterPresent keeps the session\n"
 		"  raw HEX [--functional]      any request; every answer printed\n"
 		"  scan                        functional discovery of ECUs and VINs\n"
+		"                              (with --doip: as discover)\n"
+		"  discover                    DoIP vehicle identification (UDP) to HOST\n"
+		"                              (a broadcast address asks everyone): VIN,\n"
+		"                              logical address, EID, GID of each entity\n"
 		"\n"
 		"Options:\n"
 		"  -h, --help                 this text\n"
@@ -1389,12 +1472,13 @@ static void usage(FILE *f)
 		"      --functional           raw: send to the functional address\n"
 		"  -v, --verbose              report 0x78 response-pending answers\n"
 		"%s"
+		"%s"
 		"\n"
 		"Exit status: 0 ok, 1 runtime error or timeout, 2 usage error,\n"
 		"3 negative response (the NRC is named on stderr), 130 / 143 stopped by\n"
 		"SIGINT / SIGTERM (a download is ended with 0x37 first and what the ECU\n"
 		"accepted is said on stderr).\n",
-		ucli_opts_help);
+		ucli_opts_help, ucli_doip_help);
 }
 
 enum {
@@ -1420,6 +1504,7 @@ static const struct option longopts[] = {
 	{"check-crc", no_argument, NULL, O_CRC},
 	{"mask", required_argument, NULL, O_MASK},
 	{"functional", no_argument, NULL, O_FUNCTIONAL},
+	{"doip", required_argument, NULL, UCLI_OPT_DOIP},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -1559,6 +1644,15 @@ int cmd_diag(int argc, char **argv)
 	d->checking = 0;
 	if (rc)
 		goto out;
+	/* discovery alone needs no connection (nor an ECU address) */
+	for (k = 0; k < n && d->c.doip; k++)
+		if (steps[k].cmd->fn != c_discover && steps[k].cmd->fn != c_scan)
+			break;
+	if (d->c.doip && k == n) {
+		for (k = 0; k < n && !rc; k++)
+			rc = steps[k].cmd->fn(d, steps[k].argc, steps[k].argv);
+		goto out;
+	}
 	rc = ucli_open(&d->c);
 	if (rc)
 		goto out;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "doip_sim_io.h"
 #include "keycmd.h"
 #include "uds_sim_conf.h"
 #include "uds_sim.h"
@@ -21,13 +22,18 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: canrig ecu-sim -i IF -c FILE.yaml [-n] [-v]\n"
+		   "       canrig ecu-sim --doip [ADDR[:PORT]] [-i IF] -c FILE.yaml [-v]\n"
 		   "\n"
 		   "Simulates the UDS (ISO 14229-1) and OBD-II ECUs described in FILE.yaml on\n"
 		   "interface IF: sessions, security access, DIDs, DTCs, routines, IO control,\n"
 		   "memory, downloads, response pending.  The file format is in docs/ecu-sim.md.\n"
+		   "With --doip the ECUs also stand behind a DoIP entity (ISO 13400-2) on UDP\n"
+		   "and TCP ADDR:PORT, one logical address each (the file's doip: section).\n"
 		   "\n"
 		   "Options:\n"
-		   "  -i, --interface IF   CAN interface (vcan0, can0)\n"
+		   "  -i, --interface IF   CAN interface (vcan0, can0); optional with --doip\n"
+		   "      --doip [ADDR[:PORT]]  be a DoIP entity on IPv4 ADDR (default 0.0.0.0)\n"
+		   "                       and PORT (default 13400)\n"
 		   "  -c, --config FILE    the ECU description (YAML); ${VAR} in file: and\n"
 		   "                       command: values is taken from the environment\n"
 		   "  -n, --check          check the file and exit\n"
@@ -35,7 +41,8 @@ static void usage(FILE *f)
 		   "  -h, --help           this text\n"
 		   "\n"
 		   "Runs until SIGINT or SIGTERM.  Exit status: 0 ok, 1 runtime error (no such\n"
-		   "interface, socket error), 2 usage or configuration error (FILE:LINE:COL).\n");
+		   "interface, socket error, DoIP port in use), 2 usage or configuration error\n"
+		   "(FILE:LINE:COL).\n");
 }
 
 /* The adapter's lines: failures as every canrig message, the rest (only
@@ -104,6 +111,28 @@ static int check_only(struct ecusim_cfg *c, const char *path)
 	return EXIT_OK;
 }
 
+/* --doip's ADDR[:PORT] (either part may be empty); 0 or -1. */
+static int parse_listen(const char *arg, char *addr, size_t cap, uint16_t *port)
+{
+	const char *colon = strrchr(arg, ':');
+	size_t n = colon ? (size_t)(colon - arg) : strlen(arg);
+	uint64_t p;
+
+	*port = 0;
+	if (n >= cap)
+		return -1;
+	memcpy(addr, arg, n);
+	addr[n] = 0;
+	if (colon && colon[1]) {
+		if (cli_parse_u64(colon + 1, &p) || !p || p > 65535)
+			return -1;
+		*port = (uint16_t)p;
+	}
+	return 0;
+}
+
+enum { O_DOIP = 0x200 };
+
 int cmd_ecusim(int argc, char **argv)
 {
 	static const struct option lo[] = {{"interface", required_argument, NULL, 'i'},
@@ -111,8 +140,13 @@ int cmd_ecusim(int argc, char **argv)
 					   {"check", no_argument, NULL, 'n'},
 					   {"verbose", no_argument, NULL, 'v'},
 					   {"help", no_argument, NULL, 'h'},
+					   {"doip", optional_argument, NULL, O_DOIP},
 					   {NULL, 0, NULL, 0}};
 	const char *ifname = NULL, *path = NULL;
+	char doip_addr[64] = "";
+	uint16_t doip_port = 0;
+	int doip = 0;
+	struct doip_sim ds;
 	struct uds_sim_io_ops ops = {.msg = sim_msg, .key = sim_key};
 	struct ecusim_cfg cfg;
 	struct uds_sim_io_run sim;
@@ -139,11 +173,28 @@ int cmd_ecusim(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
+		case O_DOIP: {
+			/* the address may also be the next word: ecu-sim takes
+			 * no operands, so it cannot be anything else */
+			const char *a = optarg;
+
+			if (!a && optind < argc && argv[optind][0] != '-')
+				a = argv[optind++];
+			doip = 1;
+			if (a && parse_listen(a, doip_addr, sizeof(doip_addr), &doip_port)) {
+				cli_err("ecu-sim",
+					"bad value '%s' for --doip (ADDR[:PORT]); try "
+					"'canrig ecu-sim --help'",
+					a);
+				return EXIT_USAGE;
+			}
+			break;
+		}
 		default:
 			return cli_opt_error("ecu-sim", opt, argv);
 		}
 	}
-	if (optind != argc || !path || (!ifname && !check)) {
+	if (optind != argc || !path || (!ifname && !check && !doip)) {
 		cli_err("ecu-sim", "needs -i IF and -c FILE.yaml; try 'canrig ecu-sim "
 				   "--help'");
 		return EXIT_USAGE;
@@ -160,8 +211,13 @@ int cmd_ecusim(int argc, char **argv)
 		return rc;
 	}
 	loop = ev_default_loop(0);
+	memset(&ds, 0, sizeof(ds));
 	e = uds_sim_io_open(&sim, loop, ifname, &cfg, &ops);
-	if (e) {
+	if (!e && doip && doip_sim_open(&ds, loop, &sim, &cfg, doip_addr, doip_port)) {
+		/* already said; an address in use or not ours is a runtime
+		 * matter, as a bus that is down */
+		rc = EXIT_RUNTIME;
+	} else if (e) {
 		/* as every canrig command: a missing, down or non-CAN
 		 * interface, or an ECU the engine refuses, is the caller's to
 		 * fix (2); no AF_CAN or no memory is not */
@@ -178,6 +234,7 @@ int cmd_ecusim(int argc, char **argv)
 		 * already said, does not */
 		rc = sim.err ? EXIT_RUNTIME : EXIT_OK;
 	}
+	doip_sim_close(&ds);
 	uds_sim_io_close(&sim);
 	ecusim_cfg_fini(&cfg);
 	return rc;

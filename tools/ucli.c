@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* ucli.c - shared runtime of canrig diag and canrig obd. */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +37,12 @@ const char ucli_opts_help[] =
 	"      --no-tester-present  never send TesterPresent (3E 80)\n"
 	"Output:\n"
 	"      --json             one JSON object per result on stdout\n";
+
+const char ucli_doip_help[] =
+	"DoIP (ISO 13400-2), instead of -i:\n"
+	"      --doip HOST[:PORT] to the DoIP entity at HOST (port 13400); -e is then\n"
+	"                         the ECU's logical address (hex), --sa the tester's\n"
+	"                         (default 0E80); routing activation comes first\n";
 
 /* the signal that asked us to stop (SIGINT, SIGTERM), and how many came */
 static volatile sig_atomic_t stop, nsig;
@@ -103,9 +111,16 @@ int ucli_opt(struct ucli *c, int opt, const char *arg)
 	case UCLI_OPT_29:
 	case UCLI_OPT_SA:
 		what = opt == UCLI_OPT_29 ? "--29bit" : "--sa";
-		if (ucli_hexnum(arg, 0xFF, &v))
+		/* a DoIP tester address has 16 bits: ucli_check() bounds a
+		 * CAN one once it knows which */
+		if (ucli_hexnum(arg, opt == UCLI_OPT_29 ? 0xFF : 0xFFFF, &v))
 			goto bad;
 		*(opt == UCLI_OPT_29 ? &c->ta : &c->sa) = (int)v;
+		if (opt == UCLI_OPT_SA)
+			c->sa_arg = arg;
+		return 1;
+	case UCLI_OPT_DOIP:
+		c->doip = arg;
 		return 1;
 	case 'p':
 		what = "--pad";
@@ -168,11 +183,69 @@ static uint32_t swap_ta_sa(uint32_t id)
 	return (id & 0x1FFF0000u) | (id & 0xFF) << 8 | ((id >> 8) & 0xFF);
 }
 
+/* --doip HOST[:PORT] into c->doip_to (IPv4, a name is resolved). */
+static int doip_target(struct ucli *c)
+{
+	char host[256];
+	const char *colon = strrchr(c->doip, ':');
+	size_t n = colon ? (size_t)(colon - c->doip) : strlen(c->doip);
+	struct addrinfo hints, *res = NULL;
+	uint32_t port = DOIP_PORT;
+	int e;
+
+	if (!n || n >= sizeof(host) || (colon && (decnum(colon + 1, 65535, &port) || !port))) {
+		cli_err(c->cmd, "bad value '%s' for --doip (HOST[:PORT]); try 'canrig %s --help'",
+			c->doip, c->cmd);
+		return -1;
+	}
+	memcpy(host, c->doip, n);
+	host[n] = 0;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_INET;
+	hints.ai_socktype = SOCK_STREAM;
+	e = getaddrinfo(host, NULL, &hints, &res);
+	if (e || !res) {
+		cli_err(c->cmd, "--doip: cannot resolve '%s': %s", host, gai_strerror(e));
+		return -1;
+	}
+	memcpy(&c->doip_to, res->ai_addr, sizeof(c->doip_to));
+	c->doip_to.sin_port = htons((uint16_t)port);
+	freeaddrinfo(res);
+	return 0;
+}
+
+static int check_doip(struct ucli *c)
+{
+	if (c->ifname) {
+		cli_err(c->cmd, "give -i or --doip, not both");
+		return -1;
+	}
+	if (c->tx >= 0 || c->rx >= 0 || c->ta >= 0 || c->func >= 0) {
+		cli_err(c->cmd, "--tx, --rx, --29bit and --functional-id are CAN addressing; "
+				"with --doip, -e is the ECU's logical address");
+		return -1;
+	}
+	if (c->ecu > 0xFFFF) {
+		cli_err(c->cmd, "-e: a DoIP logical address has 16 bits (0000-FFFF)");
+		return -1;
+	}
+	if (!c->sa_arg)
+		c->sa = 0x0E80;
+	return doip_target(c);
+}
+
 int ucli_check(struct ucli *c)
 {
 	struct uds_io_cfg *g = &c->cfg;
 	int n = (c->ecu >= 0) + (c->tx >= 0 || c->rx >= 0) + (c->ta >= 0);
 
+	if (c->doip)
+		return check_doip(c);
+	if (c->sa > 0xFF) {
+		cli_err(c->cmd, "bad value '%s' for --sa; try 'canrig %s --help'", c->sa_arg,
+			c->cmd);
+		return -1;
+	}
 	if (!c->ifname) {
 		cli_err(c->cmd, "no interface: give -i IF");
 		return -1;
@@ -221,10 +294,9 @@ int ucli_check(struct ucli *c)
 	return 0;
 }
 
-static void on_uds(struct uds_io *u, unsigned int ev, void *ctx)
+/* The client's events, over either transport. */
+static void on_client(struct ucli *c, struct uds_client *cl, unsigned int ev)
 {
-	struct ucli *c = ctx;
-
 	if (ev & UDS_EV_PENDING) {
 		c->pending++;
 		if (c->verbose)
@@ -235,13 +307,13 @@ static void on_uds(struct uds_io *u, unsigned int ev, void *ctx)
 		if (c->nrsp < UCLI_MAX_RSP) {
 			struct ucli_rsp *r = &c->rsp[c->nrsp];
 
-			r->src = u->cl.rsp_src;
-			r->result = u->cl.rsp_result;
-			r->len = u->cl.rsp_len;
+			r->src = cl->rsp_src;
+			r->result = cl->rsp_result;
+			r->len = cl->rsp_len;
 			r->data = malloc(r->len ? r->len : 1);
 			if (r->data) {
 				if (r->len)
-					memcpy(r->data, u->cl.rsp, r->len);
+					memcpy(r->data, cl->rsp, r->len);
 				c->nrsp++;
 			} else {
 				c->dropped++;
@@ -254,6 +326,20 @@ static void on_uds(struct uds_io *u, unsigned int ev, void *ctx)
 		c->done = 1;
 		ev_break(c->loop, EVBREAK_ONE);
 	}
+}
+
+static void on_uds(struct uds_io *u, unsigned int ev, void *ctx)
+{
+	on_client(ctx, &u->cl, ev);
+}
+
+static void on_doip(struct doip_io *u, unsigned int ev, void *ctx)
+{
+	struct ucli *c = ctx;
+
+	if (ev & DOIP_IO_EV_SETUP)
+		ev_break(c->loop, EVBREAK_ONE);
+	on_client(c, &u->cl, ev & ~(unsigned int)DOIP_IO_EV_SETUP);
 }
 
 static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
@@ -272,12 +358,74 @@ int ucli_signal(void)
 
 static ev_signal sig_int, sig_term;
 
+/* Connects and activates routing: one line and exit code 1 if that fails. */
+static int open_doip(struct ucli *c)
+{
+	struct doip_io_cfg dc;
+	char where[80];
+	int e;
+
+	doip_io_cfg_init(&dc, (uint16_t)(c->ecu >= 0 ? c->ecu : 0));
+	dc.sa = (uint16_t)c->sa;
+	snprintf(where, sizeof(where), "DoIP %s:%u", inet_ntoa(c->doip_to.sin_addr),
+		 ntohs(c->doip_to.sin_port));
+	e = doip_io_open(&c->di, c->loop, &c->doip_to, &dc, &c->ccfg, on_doip, c);
+	if (e) {
+		cli_err(c->cmd, "%s: %s", where, strerror(-e));
+		doip_io_close(&c->di);
+		return EXIT_RUNTIME;
+	}
+	while (c->di.state != DOIP_IO_ACTIVE && c->di.state != DOIP_IO_FAILED && !stop)
+		ev_run(c->loop, EVRUN_ONCE);
+	if (c->di.state == DOIP_IO_ACTIVE)
+		return 0;
+	if (stop)
+		cli_err(c->cmd, "%s: interrupted by %s", where,
+			stop == SIGTERM ? "SIGTERM" : "SIGINT");
+	else if (c->di.err == -EACCES)
+		cli_err(c->cmd,
+			"%s: routing activation refused for tester 0x%04X: code 0x%02X (%s)", where,
+			c->sa, c->di.ra_code, doip_io_ra_name(c->di.ra_code));
+	else if (c->di.err == -ETIMEDOUT)
+		cli_err(c->cmd, "%s: no %s in %u ms", where,
+			c->di.failed_in == DOIP_IO_ACTIVATING ? "routing activation answer"
+							      : "connection",
+			dc.setup_ms);
+	else if (c->di.err == -ECONNRESET)
+		cli_err(c->cmd, "%s: the entity closed the connection during routing activation",
+			where);
+	else
+		cli_err(c->cmd, "%s: %s", where, strerror(-c->di.err));
+	doip_io_close(&c->di);
+	return stop ? 128 + stop : EXIT_RUNTIME;
+}
+
 int ucli_open(struct ucli *c)
 {
 	char ebuf[256];
 	int e;
 
 	c->loop = ev_default_loop(0);
+	if (c->doip) {
+		if (c->ecu < 0) {
+			cli_err(c->cmd, "--doip needs -e ADDR, the ECU's logical address (hex)");
+			return EXIT_USAGE;
+		}
+		c->cl = &c->di.cl;
+		ev_signal_init(&sig_int, on_signal, SIGINT);
+		ev_signal_init(&sig_term, on_signal, SIGTERM);
+		ev_signal_start(c->loop, &sig_int);
+		ev_signal_start(c->loop, &sig_term);
+		e = open_doip(c);
+		if (e) {
+			ev_signal_stop(c->loop, &sig_int);
+			ev_signal_stop(c->loop, &sig_term);
+			return e;
+		}
+		c->open = 1;
+		return 0;
+	}
+	c->cl = &c->u.cl;
 	e = uds_io_open(&c->u, c->loop, c->ifname, &c->cfg, &c->ccfg, on_uds, c);
 	if (e) {
 		fprintf(stderr, "canrig %s: %s\n", c->cmd,
@@ -309,7 +457,10 @@ void ucli_close(struct ucli *c)
 		return;
 	ev_signal_stop(c->loop, &sig_int);
 	ev_signal_stop(c->loop, &sig_term);
-	uds_io_close(&c->u);
+	if (c->doip)
+		doip_io_close(&c->di);
+	else
+		uds_io_close(&c->u);
 	c->open = 0;
 }
 
@@ -322,7 +473,8 @@ int ucli_xfer(struct ucli *c, const uint8_t *req, size_t len, unsigned int flags
 	c->pending = 0;
 	if (stop && !nointr)
 		return -EINTR;
-	e = uds_io_request(&c->u, req, len, flags & ~UCLI_XFER_NOINTR);
+	e = c->doip ? doip_io_request(&c->di, req, len, flags & ~UCLI_XFER_NOINTR)
+		    : uds_io_request(&c->u, req, len, flags & ~UCLI_XFER_NOINTR);
 	if (e)
 		return e == -EBUSY ? -EBUSY : e;
 	/* NOINTR: the answer is waited for through the first signal (the
@@ -330,14 +482,14 @@ int ucli_xfer(struct ucli *c, const uint8_t *req, size_t len, unsigned int flags
 	while (!c->done && (nointr ? nsig < 2 : !stop))
 		ev_run(c->loop, EVRUN_ONCE);
 	if (!c->done) {
-		uds_client_cancel(&c->u.cl);
+		uds_client_cancel(c->cl);
 		return -EINTR;
 	}
 	/* answers come in whatever order the ECUs manage; lists are read
 	 * by id (as 7E8 7E9 ... in OBD-II scan tools) */
 	if (flags & UDS_REQ_FUNCTIONAL)
 		ucli_rsp_sort(c->rsp, c->nrsp);
-	return c->u.cl.result;
+	return c->cl->result;
 }
 
 void ucli_rsp_sort(struct ucli_rsp *r, unsigned int n)
@@ -408,17 +560,27 @@ static void timeout_msg(const struct uds_client *cl, char *msg, size_t n)
 
 int ucli_fail(const struct ucli *c, const char *what, int result)
 {
-	const struct uds_client *cl = &c->u.cl;
+	const struct uds_client *cl = c->cl ? c->cl : &c->u.cl;
 	char msg[256];
 	int rc = EXIT_RUNTIME;
 
-	if (result >= 0x10 && result <= 0xFF) {
+	if (c->doip && result == -ECOMM && c->di.nack >= 0) {
+		snprintf(msg, sizeof(msg), "DoIP negative acknowledgement 0x%02X (%s) from 0x%04X",
+			 c->di.nack, doip_io_nack_name((uint8_t)c->di.nack), c->di.cfg.ta);
+	} else if (c->doip && (result == -ECOMM || result == c->di.err) && c->di.err) {
+		int e = c->di.err;
+
+		snprintf(msg, sizeof(msg), "DoIP connection: %s",
+			 e == -ECONNRESET ? "closed by the entity" : strerror(-e));
+	} else if (c->doip && result == -ECOMM) {
+		snprintf(msg, sizeof(msg), "DoIP: %s", strerror(-cl->transport_err));
+	} else if (result >= 0x10 && result <= 0xFF) {
 		snprintf(msg, sizeof(msg), "negative response 0x%02X %s", result,
 			 uds_client_strerror(result));
 		rc = EXIT_NRC;
 	} else if (result == -ETIMEDOUT) {
 		timeout_msg(cl, msg, sizeof(msg));
-	} else if (c->u.io.err && (result == -ECOMM || result == c->u.io.err)) {
+	} else if (!c->doip && c->u.io.err && (result == -ECOMM || result == c->u.io.err)) {
 		/* the socket failed: the kernel's reason, not ISO-TP's */
 		struct cf_frame f;
 		char ebuf[200];

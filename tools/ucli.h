@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "doip_io.h"
 #include "uds_io.h"
 
 #define UCLI_MAX_RSP UDS_IO_MAX_PEERS /* functional answers kept per request */
@@ -27,9 +28,12 @@ struct ucli {
 	const char *cmd; /* "diag" or "obd", for messages */
 	const char *ifname;
 	/* addressing as given; ucli_check() turns it into cfg */
-	int64_t ecu, tx, rx, func; /* -1: not given */
-	int ta, sa;		   /* --29bit TA (-1: not given), --sa */
-	int pad;		   /* -1: default */
+	int64_t ecu, tx, rx, func;  /* -1: not given */
+	int ta, sa;		    /* --29bit TA (-1: not given), --sa */
+	const char *sa_arg;	    /* --sa as given (checked in ucli_check()) */
+	const char *doip;	    /* --doip HOST[:PORT], or NULL: CAN */
+	struct sockaddr_in doip_to; /* ucli_check(): the entity */
+	int pad;		    /* -1: default */
 	uint8_t pad_byte, tx_dl;
 	struct uds_io_cfg cfg;
 	struct uds_client_cfg ccfg;
@@ -37,7 +41,9 @@ struct ucli {
 	int verbose;
 	/* runtime */
 	struct ev_loop *loop;
-	struct uds_io u;
+	struct uds_io u;       /* over CAN */
+	struct doip_io di;     /* over DoIP */
+	struct uds_client *cl; /* the one running: u.cl or di.cl */
 	int open, done;
 	unsigned int pending; /* 0x78 seen for the current request */
 	struct ucli_rsp rsp[UCLI_MAX_RSP];
@@ -70,6 +76,8 @@ int ucli_check(struct ucli *c);
 #define UCLI_OPT_NOTP	 0x109
 #define UCLI_OPT_FUNC	 0x10A
 #define UCLI_OPT_JSON	 0x10B
+/* not in UCLI_LONGOPTS: a command offering DoIP lists it itself */
+#define UCLI_OPT_DOIP 0x10C
 #define UCLI_LONGOPTS                                                                              \
 	{"interface", required_argument, NULL, 'i'}, {"ecu", required_argument, NULL, 'e'},        \
 		{"tx", required_argument, NULL, UCLI_OPT_TX},                                      \
@@ -91,7 +99,13 @@ int ucli_check(struct ucli *c);
 /* The help text for the options above. */
 extern const char ucli_opts_help[];
 
-/* Opens the socket.  Returns 0 or an exit code (message printed). */
+/* The help lines of --doip, for a command that lists it. */
+extern const char ucli_doip_help[];
+
+/*
+ * Opens the socket (over DoIP: connects and activates routing; the setup
+ * runs the loop).  Returns 0 or an exit code (message printed).
+ */
 int ucli_open(struct ucli *c);
 void ucli_close(struct ucli *c);
 

@@ -953,6 +953,7 @@ static const char *const ecu_names[] = {"name",
 					"download",
 					"pending",
 					"obd",
+					"doip_address", /* uds_sim_conf_doip.c reads it */
 					NULL};
 
 static const struct yml_key ecu_name_keys[] = {
@@ -1068,6 +1069,7 @@ static const struct yml_key root_keys[] = {
 	 YML_OFF2(struct ecusim_cfg, necus),
 	 .item_size = sizeof(struct ecusim_ecu),
 	 .fn = ecu_item},
+	YML_KEY_KNOWN("doip"), /* uds_sim_conf_doip.c reads it */
 	{0},
 };
 
@@ -1085,6 +1087,8 @@ static int load_doc(struct ecusim_cfg *c, struct ld *l, int e, char *err, size_t
 		e = yml_read_map(&l->r, root, root_keys, c);
 	if (!e && !c->necus)
 		e = yml_error(&l->y, yml_get(&l->y, root, "ecus"), "no ECU configured");
+	if (!e)
+		e = ecusim_doip_load(c, &l->y);
 	yml_err_out(&l->y, e, err, errlen);
 	yml_fini(&l->y);
 	if (e)

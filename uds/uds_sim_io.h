@@ -59,6 +59,14 @@ struct uds_sim_io_ops {
 };
 
 struct uds_sim_io_run;
+struct uds_sim_io_ecu;
+
+/*
+ * Takes an answer of ECU e to a request given with uds_sim_io_request()
+ * (p[0 .. n) borrowed for the call).  Returns 0, or -errno: the answer is
+ * dropped (counted in e->ext_drops, said under verbose).
+ */
+typedef int (*uds_sim_io_sink_fn)(void *ctx, struct uds_sim_io_ecu *e, const uint8_t *p, size_t n);
 
 /* One simulated ECU; the adapter's, read-only for the caller. */
 struct uds_sim_io_ecu {
@@ -71,7 +79,10 @@ struct uds_sim_io_ecu {
 	size_t tx_cap;
 	int tx_active; /* an answer is on its way (borrowed by phys) */
 	struct cio_ev_pump pump;
-	int dl_fd; /* the download file, or -1 */
+	int dl_fd;	    /* the download file, or -1 */
+	int ext;	    /* the last request came through uds_sim_io_request():
+			     * answers go to the sink, not to CAN */
+	uint64_t ext_drops; /* answers the sink refused */
 };
 
 struct uds_sim_io_run {
@@ -79,12 +90,15 @@ struct uds_sim_io_run {
 	struct uds_sim_io_ecu *ecus;
 	size_t n; /* ECUs set up so far */
 	struct uds_sim_io_ops ops;
-	uint64_t t0; /* uds_sim_io_open() time; verbose lines count from it */
-	int err;     /* the socket error that stopped it, or 0 */
+	uint64_t t0;		 /* uds_sim_io_open() time; verbose lines count from it */
+	int err;		 /* the socket error that stopped it, or 0 */
+	uds_sim_io_sink_fn sink; /* answers to uds_sim_io_request() */
+	void *sink_ctx;
 };
 
 /*
- * Sets up every ECU of cfg on ifname and starts watching its sockets on
+ * Sets up every ECU of cfg on ifname (NULL: on no CAN interface, for
+ * requests through uds_sim_io_request() only) and starts watching its sockets on
  * loop (ops copied).  cfg is borrowed, and written to (each ECU's
  * sim.key_fn, sink_fn, cb_ctx), until uds_sim_io_close().  Returns 0, or
  * after saying why through msg (except for the ECU table itself):
@@ -94,6 +108,19 @@ struct uds_sim_io_run {
  */
 int uds_sim_io_open(struct uds_sim_io_run *s, struct ev_loop *loop, const char *ifname,
 		    struct ecusim_cfg *cfg, const struct uds_sim_io_ops *ops);
+
+/* Where answers to uds_sim_io_request() go (fn and ctx borrowed until
+ * uds_sim_io_close()). */
+void uds_sim_io_set_sink(struct uds_sim_io_run *s, uds_sim_io_sink_fn fn, void *ctx);
+
+/*
+ * A request to ECU e from outside CAN (a DoIP tester), req[0 .. len)
+ * borrowed for the call: handled as one received on e's physical (or
+ * functional) channel, and from now on e's answers go to the sink until
+ * a request comes on CAN again (answers go where the last request came
+ * from).  Returns as uds_sim_request().
+ */
+int uds_sim_io_request(struct uds_sim_io_ecu *e, const uint8_t *req, size_t len, int functional);
 
 /* Stops the watchers, closes the sockets and the download files, frees
  * the ECUs; safe to call twice. */
