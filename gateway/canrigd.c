@@ -739,9 +739,14 @@ int main(int argc, char **argv)
 		return e == -ENOENT || e == -EISDIR || e == -EACCES || e == -EIO ? 1 : 2;
 	}
 	if (check) {
-		printf("%s: ok, %zu interface%s, %zu route%s\n", d.path, d.conf.nifs,
+		printf("%s: ok, %zu interface%s, %zu route%s", d.path, d.conf.nifs,
 		       gwd_plural(d.conf.nifs), gw_engine_nroutes(d.conf.engine),
 		       gwd_plural(gw_engine_nroutes(d.conf.engine)));
+		if (d.conf.doip.on)
+			printf(", DoIP entity 0x%04X: %zu tester%s, %zu ECU%s", d.conf.doip.la,
+			       d.conf.doip.ntesters, gwd_plural(d.conf.doip.ntesters),
+			       d.conf.doip.necus, gwd_plural(d.conf.doip.necus));
+		printf("\n");
 		gw_conf_fini(&d.conf);
 		return 0;
 	}
