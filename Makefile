@@ -84,7 +84,8 @@ FUZZERS += fuzz_uds_did
 
 # the gateway daemon: the engine and its loader are in the library
 CANRIGD_OBJ = $(B)/gateway/canrigd.o $(B)/gateway/gwd_reload.o $(B)/gateway/gwd_offload.o \
-              $(B)/gateway/gwd_ctl.o $(B)/gateway/gwd_priv.o $(B)/gateway/gw_cgw.o
+              $(B)/gateway/gwd_ctl.o $(B)/gateway/gwd_priv.o $(B)/gateway/gw_cgw.o \
+              $(B)/gateway/gwd_doip.o
 $(B)/canrigd: $(CANRIGD_OBJ) $(B)/libcanrig.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(CANRIGD_OBJ) $(B)/libcanrig.a \
 	    $(LIBS) -pthread

@@ -859,6 +859,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	d.started = gwd_now_ns();
+	/* before the privileges go: a port below 1024 may be configured */
+	if (gwd_doip_open(&d)) {
+		gwd_close_all(&d);
+		gwd_close_control(&d);
+		return 1;
+	}
 	gwd_watch_control(&d);
 	gwd_offload_start(&d, NULL);
 	if (gwd_drop_privileges(pw, d.off.open)) {
@@ -900,6 +906,7 @@ int main(int argc, char **argv)
 	if (d.verbose)
 		gwd_print_stats(&d, stderr);
 	gwd_close_control(&d);
+	gwd_doip_close(&d);
 	gwd_offload_stop(&d);
 	if (d.link_fd >= 0)
 		close(d.link_fd);
