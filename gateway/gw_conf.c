@@ -1361,6 +1361,24 @@ static int doip_ecus(struct yml_rd *r, const yaml_node_t *list, void *p, size_t 
 	return 0;
 }
 
+/* Refused rather than ignored until the entity sends them (announcements
+ * need the link events of the listen interface): a key that does nothing
+ * would say the vehicle announces itself when it does not. */
+static int doip_announce(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	int b;
+
+	(void)i;
+	if (yml_bool(r->y, n, &b))
+		return -EINVAL;
+	if (b)
+		return yml_error(r->y, n,
+				 "announce: true is not supported yet; testers find canrigd "
+				 "by vehicle identification requests");
+	*(uint8_t *)p = 0;
+	return 0;
+}
+
 static int doip_max_testers(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
 {
 	uint64_t x;
@@ -1389,7 +1407,7 @@ static const struct yml_key doip_keys[] = {
 	YML_KEY_FN("eid", struct gw_doip_conf, eid, doip_eid, 0),
 	YML_KEY_FN("gid", struct gw_doip_conf, gid, doip_gid, 0),
 	YML_KEY_FN("further_action", struct gw_doip_conf, further_action, doip_further, 0),
-	YML_KEY_BOOL("announce", struct gw_doip_conf, announce),
+	YML_KEY_FN("announce", struct gw_doip_conf, announce, doip_announce, 0),
 	/* 255: so that 17 reads "must be 1..16", not "out of range (0..16)" */
 	{.name = "max_testers",
 	 .type = YML_FUNC,

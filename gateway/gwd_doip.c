@@ -675,6 +675,19 @@ void gwd_doip_print(struct gwd *d, FILE *f, int stats)
 	}
 }
 
+/* A reload does not change the entity yet (its sockets, testers and
+ * ECUs stay as started): said, so an edited doip: section is not taken
+ * for applied.  Both sides come from zeroed memory, so memcmp is exact. */
+void gwd_doip_reloaded(struct gwd *d)
+{
+	const struct gw_doip_conf *c = &d->conf.doip;
+	int changed = d->doip ? memcmp(c, &d->doip->cfg, sizeof(*c)) != 0 : c->on;
+
+	if (changed)
+		gwd_logmsg(LOG_WARNING, "reload: the doip: section changed; it takes effect at "
+					"the next start of canrigd");
+}
+
 /* ---- setup */
 
 /* The IPv4 address of interface name (listen: an interface). */

@@ -511,7 +511,7 @@ static void test_doip_full(void)
 		"  eid: \"02 00 00 00 10 00\"\n"
 		"  gid: 0x0A0B0C0D0E0F\n"
 		"  further_action: 0x10\n"
-		"  announce: true\n"
+		"  announce: false\n"
 		"  max_testers: 2\n"
 		"  testers:\n"
 		"    - address: 0x0E80\n"
@@ -534,7 +534,7 @@ static void test_doip_full(void)
 	CU_ASSERT_EQUAL(d->port, 13401);
 	CU_ASSERT_EQUAL(d->la, 0x2000);
 	CU_ASSERT_EQUAL(memcmp(d->vin, "00000000000000000", 17), 0);
-	CU_ASSERT(d->has_eid && d->has_gid && d->announce);
+	CU_ASSERT(d->has_eid && d->has_gid && !d->announce);
 	CU_ASSERT_EQUAL(d->eid[4], 0x10);
 	CU_ASSERT_EQUAL(d->gid[5], 0x0F);
 	CU_ASSERT_EQUAL(d->further_action, 0x10);
@@ -593,6 +593,9 @@ static void test_doip_errors(void)
 		 "t.yaml:8:8: eid has 6 bytes (a MAC address), not 3"},
 		{DOIP_HEAD "  listen: lo\n  logical_address: 0x1000\n  further_action: 1\n",
 		 "t.yaml:8:19: further_action: 0x00 (none), 0x10 (central security)"},
+		{DOIP_HEAD "  listen: lo\n  logical_address: 0x1000\n  announce: true\n",
+		 "t.yaml:8:13: announce: true is not supported yet; testers find canrigd by "
+		 "vehicle identification requests"},
 		{DOIP_HEAD "  listen: lo\n  logical_address: 0x1000\n  max_testers: 17\n",
 		 "t.yaml:8:16: max_testers must be 1..16"},
 		{DOIP_T0 "  ecus: []\n", "t.yaml:6:3: missing required key 'testers'"},
