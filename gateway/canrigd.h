@@ -292,6 +292,7 @@ void gwd_doip_close(struct gwd *d);
 const char *gwd_doip_refuse_name(enum gwd_doip_refuse r);
 void gwd_doip_print(struct gwd *d, FILE *f, int stats);
 void gwd_doip_reloaded(struct gwd *d);
+void gwd_doip_json(struct gwd *d, FILE *f);
 
 /* "s" unless n is 1 (tools/cli.h has the same for the CLI). */
 static inline const char *gwd_plural(size_t n)

@@ -154,7 +154,9 @@ static void stats_json(struct gwd *d, FILE *f)
 		put_counters_json(f, gw_engine_counters(d->conf.engine, i));
 		fputc('}', f);
 	}
-	fprintf(f, "]}\n");
+	fputc(']', f);
+	gwd_doip_json(d, f);
+	fprintf(f, "}\n");
 }
 
 static void routes_text(struct gwd *d, FILE *f)

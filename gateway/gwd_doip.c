@@ -675,6 +675,53 @@ void gwd_doip_print(struct gwd *d, FILE *f, int stats)
 	}
 }
 
+/* The counters as the "doip" member of stats --json (its leading comma
+ * included); nothing without a doip: section. */
+void gwd_doip_json(struct gwd *d, FILE *f)
+{
+	struct gwd_doip *g = d->doip;
+	size_t i, r;
+
+	if (!g)
+		return;
+	fprintf(f,
+		",\"doip\":{\"accepted\":%llu,\"refused\":%llu,\"ra_unknown\":%llu,"
+		"\"udp_in\":%llu,\"udp_out\":%llu,\"udp_unanswered\":%llu,"
+		"\"udp_send_err\":%llu,\"testers\":[",
+		(unsigned long long)g->accepted, (unsigned long long)g->refused,
+		(unsigned long long)g->ra_unknown, (unsigned long long)g->udp_in,
+		(unsigned long long)g->udp_out, (unsigned long long)g->udp_unanswered,
+		(unsigned long long)g->udp_send_err);
+	for (i = 0; i < g->cfg.ntesters; i++) {
+		const struct gwd_doip_tstat *t = &g->tstat[i];
+
+		fprintf(f,
+			"%s{\"address\":%u,\"activations\":%llu,\"ra_refused\":%llu,"
+			"\"requests\":%llu,\"forwarded\":%llu,\"answers\":%llu,\"refused\":{",
+			i ? "," : "", g->cfg.testers[i].address, (unsigned long long)t->activations,
+			(unsigned long long)t->ra_refused, (unsigned long long)t->requests,
+			(unsigned long long)t->forwarded, (unsigned long long)t->answers);
+		for (r = 0; r < GWD_DOIP_REF_N; r++)
+			fprintf(f, "%s\"%s\":%llu", r ? "," : "",
+				gwd_doip_refuse_name((enum gwd_doip_refuse)r),
+				(unsigned long long)t->refused[r]);
+		fprintf(f, "}}");
+	}
+	fprintf(f, "],\"ecus\":[");
+	for (i = 0; i < g->necus; i++) {
+		const struct gwd_doip_ecu *e = &g->ecus[i];
+
+		fprintf(f,
+			"%s{\"address\":%u,\"interface\":\"%s\",\"requests\":%llu,"
+			"\"answers\":%llu,\"tx_errors\":%llu,\"rx_errors\":%llu,"
+			"\"answers_dropped\":%llu}",
+			i ? "," : "", e->cfg.address, e->ifname, (unsigned long long)e->requests,
+			(unsigned long long)e->answers, (unsigned long long)e->tx_errors,
+			(unsigned long long)e->rx_errors, (unsigned long long)e->answers_dropped);
+	}
+	fprintf(f, "]}");
+}
+
 /* A reload does not change the entity yet (its sockets, testers and
  * ECUs stay as started): said, so an edited doip: section is not taken
  * for applied.  Both sides come from zeroed memory, so memcmp is exact. */
@@ -814,6 +861,9 @@ int gwd_doip_open(struct gwd *d)
 	g->conns = calloc(g->nconns, sizeof(*g->conns));
 	if (!g->ecus || !g->conns)
 		goto out_nomem;
+	/* free slots before anything can fail: the cleanup closes the others */
+	for (i = 0; i < g->nconns; i++)
+		g->conns[i].fd = -1;
 	g->rx_cap = 8;
 	for (i = 0; i < c->necus; i++) {
 		struct gwd_doip_ecu *x = &g->ecus[i];
@@ -836,7 +886,6 @@ int gwd_doip_open(struct gwd *d)
 		struct gwd_doip_conn *k = &g->conns[i];
 
 		k->g = g;
-		k->fd = -1;
 		k->tester = -1;
 		k->rx = malloc(g->rx_cap);
 		k->tx = malloc(g->tx_cap);
