@@ -722,17 +722,87 @@ void gwd_doip_json(struct gwd *d, FILE *f)
 	fprintf(f, "]}");
 }
 
-/* A reload does not change the entity yet (its sockets, testers and
- * ECUs stay as started): said, so an edited doip: section is not taken
- * for applied.  Both sides come from zeroed memory, so memcmp is exact. */
+/* Only the testers (and their firewalls) differ between a and b? */
+static int only_testers_differ(const struct gw_doip_conf *a, const struct gw_doip_conf *b)
+{
+	static struct gw_doip_conf t; /* ~20 KiB: not on the stack; the loop's thread only */
+
+	t = *a;
+	memcpy(t.testers, b->testers, sizeof(t.testers));
+	t.ntesters = b->ntesters;
+	return !memcmp(&t, b, sizeof(t));
+}
+
+/*
+ * A reload: the testers and their firewalls apply at once (plain data;
+ * counters follow each address, sockets of a tester no longer listed
+ * close); anything else (listen, addresses, ECUs) needs new sockets and
+ * is only logged, to take effect at the next start.  Both sides come
+ * from zeroed memory, so memcmp is exact.
+ */
 void gwd_doip_reloaded(struct gwd *d)
 {
 	const struct gw_doip_conf *c = &d->conf.doip;
-	int changed = d->doip ? memcmp(c, &d->doip->cfg, sizeof(*c)) != 0 : c->on;
+	static struct gwd_doip_tstat ts[GW_DOIP_TESTERS_MAX];
+	struct gwd_doip *g = d->doip;
+	int idx[GW_DOIP_SOCKETS_MAX + 1];
+	size_t i, gone = 0;
 
-	if (changed)
-		gwd_logmsg(LOG_WARNING, "reload: the doip: section changed; it takes effect at "
-					"the next start of canrigd");
+	if (!g || !c->on) {
+		if (!g != !c->on)
+			gwd_logmsg(LOG_WARNING,
+				   "reload: the doip: section was %s; that takes effect "
+				   "at the next start of canrigd",
+				   g ? "removed" : "added");
+		return;
+	}
+	if (!memcmp(c, &g->cfg, sizeof(*c)))
+		return;
+	if (!only_testers_differ(c, &g->cfg)) {
+		gwd_logmsg(LOG_WARNING, "reload: the doip: section changed beyond its testers; "
+					"that takes effect at the next start of canrigd");
+		return;
+	}
+	/* first the new list and counters, then the closes: closing one
+	 * socket may answer another's activation, which reads the list */
+	memset(ts, 0, sizeof(ts));
+	for (i = 0; i < c->ntesters; i++) {
+		int o = tester_of(g, c->testers[i].address);
+
+		if (o >= 0)
+			ts[i] = g->tstat[o];
+	}
+	for (i = 0; i < g->nconns; i++) {
+		const struct gwd_doip_conn *k = &g->conns[i];
+		size_t j;
+
+		idx[i] = -2; /* not activated now: left alone below */
+		if (k->fd < 0 || k->tester < 0)
+			continue;
+		idx[i] = -1;
+		for (j = 0; j < c->ntesters; j++)
+			if (c->testers[j].address == g->cfg.testers[k->tester].address)
+				idx[i] = (int)j;
+	}
+	memcpy(g->tstat, ts, sizeof(ts));
+	memcpy(g->cfg.testers, c->testers, sizeof(c->testers));
+	g->cfg.ntesters = c->ntesters;
+	for (i = 0; i < g->nconns; i++) {
+		struct gwd_doip_conn *k = &g->conns[i];
+
+		/* activated meanwhile (a close above decided it): by the new list */
+		if (k->fd < 0 || idx[i] == -2)
+			continue;
+		k->tester = idx[i];
+		if (idx[i] < 0) {
+			gone++;
+			doip_conn_close(&k->c, DOIP_CL_CALLER);
+			conn_free(k);
+		}
+	}
+	gwd_logmsg(LOG_NOTICE, "reload: doip: %zu tester%s and their firewalls applied%s",
+		   c->ntesters, gwd_plural(c->ntesters),
+		   gone ? "; sockets of removed testers closed" : "");
 }
 
 /* ---- setup */

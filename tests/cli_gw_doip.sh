@@ -33,7 +33,32 @@ EOF
 }
 
 ready() { grep -q '^ready$' host.out 2>/dev/null; }
-dumped() { grep -q '^--- end$' host.out 2>/dev/null; }
+dumps() { grep -c '^--- end$' host.out 2>/dev/null || :; }
+dumped() { [ "$(dumps)" -gt "$DUMPS" ]; }
+
+# gwyaml ALLOW [ADDRESS [PORT]]: the issue's minimal file, its tester's
+# allow list ALLOW (and address, port) as given
+gwyaml() {
+	cat >gw.yaml <<EOF
+interfaces:
+  - {name: vcan0, domain: powertrain}
+  - {name: vcan1, domain: body}
+routes:
+  - {name: pt-to-body, from: vcan0, to: [vcan1], ids: [0x100]}
+doip:
+  listen: 127.0.0.1
+  port: ${3:-$PORT}
+  logical_address: 0x1000
+  vin: WVWZZZ1JZXW000001
+  testers:
+    - address: ${2:-0x0E80}
+      firewall:
+        allow: [$1]
+  ecus:
+    - {address: 0x0010, interface: vcan0, tx: 0x7E0, rx: 0x7E8}
+    - {address: 0x0011, interface: vcan0, tx: 0x7E1, rx: 0x7E9}
+EOF
+}
 
 # the issue's minimal file, on a port of its own
 start_entity() {
@@ -178,7 +203,9 @@ tester_done() {
 	return 1
 }
 
+# dump: status, stats and JSON appended to host.out (the last is newest)
 dump() {
+	DUMPS=$(dumps)
 	kill -USR1 "$ENT"
 	poll "the counters" dumped
 }
@@ -213,5 +240,86 @@ EOF
 	wait "$ENT"
 }
 
+reloads_ge() { [ "$(grep -c '^reloaded$' host.out 2>/dev/null)" -ge "$1" ]; }
+has_line() { grep -q "$2" "$1" 2>/dev/null; }
+
+# A reload applies the testers' list and firewalls to the sockets already
+# activated (counters kept per address; a removed tester's socket is
+# closed); any other change is only logged.
+reload() {
+	start_entity
+	cat >tester.py <<'EOF'
+import os, socket, struct, sys, time
+from scapy.contrib.automotive.doip import DoIP
+
+t = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+buf = b""
+def msg():
+    global buf
+    while True:
+        if len(buf) >= 8:
+            n = 8 + struct.unpack(">I", buf[4:8])[0]
+            if len(buf) >= n:
+                m, buf = buf[:n], buf[n:]
+                return DoIP(m)
+        d = t.recv(4096)
+        if not d:
+            return None
+        buf += d
+
+def diag(uds):
+    t.sendall(bytes(DoIP(payload_type=0x8001, source_address=0x0E80, target_address=0x10) /
+                    bytes.fromhex(uds)))
+    a = msg()
+    if a.payload_type == 0x8003:
+        return "nack %02x" % a.nack_code
+    return bytes(msg().payload).hex()
+
+def wait(f):
+    while not os.path.exists(f):
+        time.sleep(0.05)
+
+t.sendall(bytes(DoIP(payload_type=0x0005, source_address=0x0E80, activation_type=0)))
+assert msg().routing_activation_response == 0x10
+print("phase1", diag("2EF19041"), flush=True)
+wait("go2")
+print("phase2", diag("2EF19041"), flush=True)
+wait("go3")
+print("phase3", "closed" if msg() is None else "open", flush=True)
+EOF
+	"$PY" tester.py "$PORT" >tester.log 2>&1 &
+	T=$!
+	PIDS="$PIDS $T"
+	poll "phase 1" has_line tester.log '^phase1'
+	grep -qx 'phase1 7f2e33' tester.log
+	gwyaml '0x22, 0x2E, 0x3E'
+	kill -HUP "$ENT"
+	poll "reload 1" reloads_ge 1
+	grep -q 'reload: doip: 1 tester and their firewalls applied$' host.err
+	touch go2
+	poll "phase 2" has_line tester.log '^phase2'
+	grep -qx 'phase2 nack 06' tester.log
+	dump
+	grep -q '^doip tester 0x0E80: activations 1, activations refused 0, requests 2, forwarded 0, answers 0, firewall 1, unreachable 1$' host.out ||
+		{ cat host.out; false; }
+	gwyaml '0x22' 0x0E81
+	kill -HUP "$ENT"
+	poll "reload 2" reloads_ge 2
+	grep -q 'applied; sockets of removed testers closed$' host.err
+	touch go3
+	wait "$T"
+	grep -qx 'phase3 closed' tester.log
+	gwyaml '0x22' 0x0E81 1
+	kill -HUP "$ENT"
+	poll "reload 3" reloads_ge 3
+	grep -q 'reload: the doip: section changed beyond its testers; that takes effect at the next start of canrigd$' host.err
+	dump
+	grep -q '^doip tester 0x0E81: activations 0, activations refused 0, requests 0,' host.out ||
+		{ cat host.out; false; }
+	kill -TERM "$ENT"
+	wait "$ENT"
+}
+
 check entity entity
+check reload reload
 summary

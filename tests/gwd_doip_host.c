@@ -8,7 +8,9 @@
  * tests/cli_gw_doip.sh; not canrigd (no routes, no control socket).
  *
  *   gwd_doip_host FILE   prints "ready" once listening; SIGUSR1 prints
- *                        status, stats and stats --json; SIGTERM ends it
+ *                        status, stats and stats --json; SIGHUP reloads
+ *                        FILE as canrigd's reload does for the entity
+ *                        ("reloaded", or the error); SIGTERM ends it
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -31,6 +33,24 @@ void gwd_logmsg(int prio, const char *fmt, ...)
 }
 
 static struct gwd d;
+static const char *path;
+
+/* What canrigd's reload_apply() does for the entity: the new file's
+ * conf in place, then gwd_doip_reloaded(). */
+static void reload(void)
+{
+	static struct gw_conf nc;
+	char err[512];
+
+	if (gw_conf_load_file(&nc, path, err, sizeof(err))) {
+		printf("reload refused: %s\n", err);
+		return;
+	}
+	gw_conf_fini(&d.conf);
+	d.conf = nc;
+	gwd_doip_reloaded(&d);
+	printf("reloaded\n");
+}
 
 static void on_sig(struct ev_loop *loop, ev_signal *w, int revents)
 {
@@ -46,19 +66,25 @@ static void on_sig(struct ev_loop *loop, ev_signal *w, int revents)
 		fflush(stdout);
 		return;
 	}
+	if (w->signum == SIGHUP) {
+		reload();
+		fflush(stdout);
+		return;
+	}
 	ev_break(loop, EVBREAK_ALL);
 }
 
 int main(int argc, char **argv)
 {
-	ev_signal s1, s2;
+	ev_signal s1, s2, s3;
 	char err[512];
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: gwd_doip_host FILE.yaml\n");
 		return 2;
 	}
-	if (gw_conf_load_file(&d.conf, argv[1], err, sizeof(err))) {
+	path = argv[1];
+	if (gw_conf_load_file(&d.conf, path, err, sizeof(err))) {
 		fprintf(stderr, "gwd_doip_host: %s\n", err);
 		return 2;
 	}
@@ -73,6 +99,8 @@ int main(int argc, char **argv)
 	ev_signal_init(&s2, on_sig, SIGTERM);
 	ev_signal_start(d.loop, &s1);
 	ev_signal_start(d.loop, &s2);
+	ev_signal_init(&s3, on_sig, SIGHUP);
+	ev_signal_start(d.loop, &s3);
 	printf("ready\n");
 	fflush(stdout);
 	ev_run(d.loop, 0);
