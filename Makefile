@@ -84,7 +84,8 @@ FUZZERS += fuzz_uds_did
 
 # the gateway daemon: the engine and its loader are in the library
 CANRIGD_OBJ = $(B)/gateway/canrigd.o $(B)/gateway/gwd_reload.o $(B)/gateway/gwd_offload.o \
-              $(B)/gateway/gwd_ctl.o $(B)/gateway/gwd_priv.o $(B)/gateway/gw_cgw.o
+              $(B)/gateway/gwd_ctl.o $(B)/gateway/gwd_priv.o $(B)/gateway/gw_cgw.o \
+              $(B)/gateway/gwd_doip.o
 $(B)/canrigd: $(CANRIGD_OBJ) $(B)/libcanrig.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(CANRIGD_OBJ) $(B)/libcanrig.a \
 	    $(LIBS) -pthread
@@ -127,7 +128,8 @@ deps:
 test: deps
 	@scripts/check-layers.sh
 	@$(MAKE) --no-print-directory format-check
-	@$(MAKE) --no-print-directory all headers $(B)/test_unit $(B)/seedkey_example.so $(B)/doip_encode
+	@$(MAKE) --no-print-directory all headers $(B)/test_unit $(B)/seedkey_example.so $(B)/doip_encode \
+	    $(B)/gwd_doip_host
 	@B=$(B) tests/run-all.sh
 
 # the tree as the repository's .clang-format writes it; `make format` fixes
@@ -162,6 +164,10 @@ check-vcan: all $(B)/seedkey_example.so
 $(B)/doip_encode: tests/doip_encode.c $(B)/libcanrig.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/libcanrig.a $(LIBS)
 
+# canrigd's DoIP entity alone, for tests/cli_gw_doip.sh (the host has no CAN)
+$(B)/gwd_doip_host: tests/gwd_doip_host.c $(B)/gateway/gwd_doip.o $(B)/libcanrig.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/gateway/gwd_doip.o $(B)/libcanrig.a $(LIBS)
+
 # the example seed/key plug-in of canrig diag --key-lib
 $(B)/seedkey_example.so: tests/plugin/seedkey_example.c uds/uds.h
 	@mkdir -p $(@D)
@@ -194,7 +200,7 @@ ASAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 asan: deps
 	@$(MAKE) --no-print-directory B=build-asan CFLAGS="$(ASAN_FLAGS)" \
 	    LDFLAGS="$(ASAN_FLAGS)" all build-asan/test_unit \
-	    build-asan/seedkey_example.so build-asan/doip_encode
+	    build-asan/seedkey_example.so build-asan/doip_encode build-asan/gwd_doip_host
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 build-asan/test_unit
 	CANRIG=$(CURDIR)/build-asan/canrig tests/dbc-corpus.sh
 	@rm -f build-asan/san.*

@@ -739,9 +739,14 @@ int main(int argc, char **argv)
 		return e == -ENOENT || e == -EISDIR || e == -EACCES || e == -EIO ? 1 : 2;
 	}
 	if (check) {
-		printf("%s: ok, %zu interface%s, %zu route%s\n", d.path, d.conf.nifs,
+		printf("%s: ok, %zu interface%s, %zu route%s", d.path, d.conf.nifs,
 		       gwd_plural(d.conf.nifs), gw_engine_nroutes(d.conf.engine),
 		       gwd_plural(gw_engine_nroutes(d.conf.engine)));
+		if (d.conf.doip.on)
+			printf(", DoIP entity 0x%04X: %zu tester%s, %zu ECU%s", d.conf.doip.la,
+			       d.conf.doip.ntesters, gwd_plural(d.conf.doip.ntesters),
+			       d.conf.doip.necus, gwd_plural(d.conf.doip.necus));
+		printf("\n");
 		gw_conf_fini(&d.conf);
 		return 0;
 	}
@@ -854,6 +859,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	d.started = gwd_now_ns();
+	/* before the privileges go: a port below 1024 may be configured */
+	if (gwd_doip_open(&d)) {
+		gwd_close_all(&d);
+		gwd_close_control(&d);
+		return 1;
+	}
 	gwd_watch_control(&d);
 	gwd_offload_start(&d, NULL);
 	if (gwd_drop_privileges(pw, d.off.open)) {
@@ -895,6 +906,7 @@ int main(int argc, char **argv)
 	if (d.verbose)
 		gwd_print_stats(&d, stderr);
 	gwd_close_control(&d);
+	gwd_doip_close(&d);
 	gwd_offload_stop(&d);
 	if (d.link_fd >= 0)
 		close(d.link_fd);

@@ -4,7 +4,8 @@
  * else: canrigd.c (main, interfaces, queues, the receive and send path),
  * gwd_reload.c (the reload thread and the swap), gwd_offload.c (can-gw
  * offload and the handover), gwd_ctl.c (the control socket, workshop
- * mode) and gwd_priv.c (privileges, the lock, sd_notify, file checks).
+ * mode), gwd_priv.c (privileges, the lock, sd_notify, file checks) and
+ * gwd_doip.c (the DoIP entity of the doip: section).
  * Not installed.
  */
 #ifndef CANRIG_CANRIGD_H
@@ -27,9 +28,11 @@
 
 #include "cio.h"
 #include "cio_ev.h"
+#include "doip.h"
 #include "gw.h"
 #include "gw_cgw.h"
 #include "gw_conf.h"
+#include "isotp_io.h"
 
 #ifndef CANRIG_VERSION
 #define CANRIG_VERSION "0.1.0"
@@ -119,8 +122,82 @@ struct reload_job {
 	struct ctl_conn *wait_next; /* asked meanwhile: answered after the next */
 };
 
+/* Why canrigd's DoIP entity did not carry a tester's request to its ECU;
+ * counted per tester. */
+enum gwd_doip_refuse {
+	GWD_DOIP_REF_FIREWALL,	  /* the tester's firewall: 7F SID 33 */
+	GWD_DOIP_REF_UNKNOWN,	  /* no such ECU: NACK 0x03 */
+	GWD_DOIP_REF_TOO_LARGE,	  /* over the ECU's max_len: NACK 0x04 */
+	GWD_DOIP_REF_UNREACHABLE, /* its bus is down or held: NACK 0x06 */
+	GWD_DOIP_REF_BUSY,	  /* its channel still sending: 7F SID 21 */
+	GWD_DOIP_REF_TP,	  /* the ISO-TP transfer failed: NACK 0x06 */
+	GWD_DOIP_REF_N
+};
+
+struct gwd_doip_tstat {
+	uint64_t activations, ra_refused;
+	uint64_t requests, forwarded, answers;
+	uint64_t refused[GWD_DOIP_REF_N];
+};
+
+struct gwd_doip;
+
+/* A TCP_DATA socket. */
+struct gwd_doip_conn {
+	struct gwd_doip *g;
+	int fd; /* -1: free */
+	ev_io rio, wio;
+	ev_timer tm; /* doip_conn_deadline() */
+	struct doip_conn c;
+	uint8_t *rx, *tx, *in; /* allocated once */
+	size_t in_off, in_len;
+	int tester;	  /* index in the doip: testers once activated, else -1 */
+	uint64_t since;	  /* activated at (gwd_now_ns()) */
+	uint8_t act_type; /* its routing activation type */
+	char peer[64];
+	/* a routing activation here waits for alive checks of others */
+	unsigned int ra_wait;
+	uint8_t ra_code;
+	struct gwd_doip_conn *alive_for;
+};
+
+/* An ECU: its own ISO-TP socket (gwd_doip.c says why). */
+struct gwd_doip_ecu {
+	struct gwd_doip *g;
+	struct gw_doip_ecu cfg;
+	char ifname[GW_NAME_MAX];
+	struct isotp_io io;
+	int open, sending;
+	uint8_t *rx, *req;	     /* cfg.max_len each: the answer, the request sent */
+	struct gwd_doip_conn *owner; /* answers go to the last requester */
+	uint16_t owner_sa;
+	uint64_t requests, answers, tx_errors, rx_errors;
+	uint64_t answers_dropped; /* its tester gone, or not reading */
+};
+
+struct gwd_doip {
+	struct gwd *d;
+	struct ev_loop *loop;
+	struct gw_doip_conf cfg; /* as started */
+	struct doip_entity ent;
+	struct doip_entity_state st;
+	int ufd, lfd;
+	ev_io uio, lio;
+	struct gwd_doip_conn *conns; /* max_testers + 1 */
+	size_t nconns;
+	struct gwd_doip_ecu *ecus;
+	size_t necus;
+	size_t rx_cap, tx_cap;
+	struct gwd_doip_tstat tstat[GW_DOIP_TESTERS_MAX];
+	uint64_t accepted, refused; /* TCP connections; refused: no socket left */
+	uint64_t ra_unknown;	    /* activations from addresses not in testers: */
+	uint64_t udp_in, udp_out, udp_unanswered, udp_send_err;
+	uint64_t closes[DOIP_CL_N];
+};
+
 struct gwd {
 	struct ev_loop *loop;
+	struct gwd_doip *doip; /* NULL: no doip: section */
 	struct offload off;
 	struct reload_job rl;
 	struct ctl_conn *conns;
@@ -208,6 +285,14 @@ int gwd_drop_privileges(const struct passwd *pw, int net_admin);
 int gwd_control_prepare(struct gwd *d, uid_t uid, gid_t gid, gid_t sock_gid, int *dir_ok);
 void gwd_lock_write_pid(struct gwd *d);
 int gwd_whom(struct gwd *d, struct passwd **pw, int *dflt);
+
+/* gwd_doip.c */
+int gwd_doip_open(struct gwd *d);
+void gwd_doip_close(struct gwd *d);
+const char *gwd_doip_refuse_name(enum gwd_doip_refuse r);
+void gwd_doip_print(struct gwd *d, FILE *f, int stats);
+void gwd_doip_reloaded(struct gwd *d);
+void gwd_doip_json(struct gwd *d, FILE *f);
 
 /* "s" unless n is 1 (tools/cli.h has the same for the CLI). */
 static inline const char *gwd_plural(size_t n)

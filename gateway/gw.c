@@ -922,6 +922,19 @@ static int fw_list_ok(const struct gw_firewall *fw, const uint8_t *bits, int ws,
 	return 1;
 }
 
+int gw_firewall_allows(const struct gw_firewall *fw, int workshop, const uint8_t *req, size_t len)
+{
+	int has_sub;
+	uint8_t sub;
+
+	if (!len)
+		return 0;
+	has_sub = uds_has_subfunction(req[0]) && len >= 2;
+	sub = has_sub ? req[1] : 0;
+	return fw_list_ok(fw, fw->allow, 0, req[0], has_sub, sub) ||
+	       (workshop && fw_list_ok(fw, fw->workshop, 1, req[0], has_sub, sub));
+}
+
 /* The open request of (k, ae), if any and not past N_Cr; an expired one is
  * freed. */
 static struct fw_open *fw_find(struct route *r, uint32_t k, int ae, uint64_t now)

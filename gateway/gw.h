@@ -148,6 +148,15 @@ struct gw_firewall {
 	uint8_t ae[GW_FW_AE_MAX];
 };
 
+/*
+ * Judges one whole UDS request req[0..len) (SID first: no ISO-TP, no
+ * address byte) against fw as a route's firewall judges a single frame:
+ * the allow list, or with workshop set also the workshop list.  For a
+ * gateway that sees requests whole (a DoIP tester's firewall).  Returns
+ * 1 if allowed, 0 if refused (an empty request too).
+ */
+int gw_firewall_allows(const struct gw_firewall *fw, int workshop, const uint8_t *req, size_t len);
+
 struct gw_route_spec {
 	char name[GW_NAME_MAX];
 	uint8_t src;	      /* interface index */

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "gw.h"
+#include "isotp.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -33,6 +34,52 @@ struct gw_ifpolicy {
 	uint32_t rcvbuf;       /* receive buffer of its socket, bytes */
 };
 
+/*
+ * The doip: section: canrigd as the vehicle's DoIP edge node (ISO
+ * 13400-2).  Fixed arrays, not pointers: a reload copies struct gw_conf
+ * by value, and nothing here needs freeing.
+ */
+#define GW_DOIP_TESTERS_MAX 32 /* testers: entries */
+#define GW_DOIP_ECUS_MAX    64 /* ecus: entries */
+#define GW_DOIP_SOCKETS_MAX 16 /* max_testers (ISO 13400-2 MCTS) */
+#define GW_DOIP_MAX_LEN_DEF 4095
+#define GW_DOIP_MAX_LEN_MAX (16u << 20)
+
+/* A tester allowed to activate routing, and what it may send. */
+struct gw_doip_tester {
+	uint16_t address;      /* its logical address, 0x0E00..0x0FFF */
+	struct gw_firewall fw; /* its own firewall (address bytes unused) */
+};
+
+/* An ECU behind the gateway: its DoIP address and its ISO-TP channel. */
+struct gw_doip_ecu {
+	uint16_t address;
+	uint8_t ifidx;	     /* interfaces: index of its bus */
+	struct isotp_cfg tp; /* tx: the id canrigd sends requests on, rx: the
+			      * ECU's answers; per-ECU options */
+	uint32_t max_len;    /* largest request and answer (buffers) */
+};
+
+struct gw_doip_conf {
+	int on;			  /* the file has a doip: section */
+	char listen[GW_NAME_MAX]; /* IPv4 address, or an interface name */
+	uint8_t listen_is_if;
+	uint16_t port;
+	uint16_t la;	/* the gateway's logical address */
+	char vin[17];	/* DOIP_VIN_LEN, not NUL-terminated */
+	uint8_t eid[6]; /* DOIP_EID_LEN */
+	uint8_t gid[6];
+	uint8_t has_eid; /* else the listen interface's MAC (canrigd) */
+	uint8_t has_gid; /* else the EID */
+	uint8_t further_action;
+	uint8_t announce; /* three announcements on link-up */
+	uint8_t max_testers;
+	struct gw_doip_tester testers[GW_DOIP_TESTERS_MAX];
+	size_t ntesters;
+	struct gw_doip_ecu ecus[GW_DOIP_ECUS_MAX];
+	size_t necus;
+};
+
 struct gw_conf {
 	struct gw_engine *engine; /* owned */
 	struct gw_ifpolicy pol[GW_MAX_IFS];
@@ -52,6 +99,7 @@ struct gw_conf {
 	char control_group[GW_NAME_MAX]; /* "" none */
 	char control_users[GW_CTL_USERS_MAX][GW_NAME_MAX];
 	size_t ncontrol_users;
+	struct gw_doip_conf doip;
 };
 
 /*

@@ -55,6 +55,7 @@ void gwd_print_stats(struct gwd *d, FILE *f)
 					(unsigned long long)c->dropped[k]);
 		fputc('\n', f);
 	}
+	gwd_doip_print(d, f, 1);
 	fflush(f);
 }
 
@@ -153,7 +154,9 @@ static void stats_json(struct gwd *d, FILE *f)
 		put_counters_json(f, gw_engine_counters(d->conf.engine, i));
 		fputc('}', f);
 	}
-	fprintf(f, "]}\n");
+	fputc(']', f);
+	gwd_doip_json(d, f);
+	fprintf(f, "}\n");
 }
 
 static void routes_text(struct gwd *d, FILE *f)
@@ -205,6 +208,7 @@ static void status_text(struct gwd *d, FILE *f)
 	for (i = 0; i < d->conf.nifs; i++)
 		fprintf(f, "  %s (%s): %s\n", d->conf.ifname[i],
 			gw_engine_spec(d->conf.engine)->ifs[i].domain, if_state(&d->ifs[i]));
+	gwd_doip_print(d, f, 0);
 }
 
 static void command(struct gwd *d, const char *line, FILE *f, const struct ucred *who)

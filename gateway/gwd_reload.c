@@ -150,6 +150,7 @@ static void reload_apply(struct gwd *d, char *res, size_t cap)
 	}
 	gwd_workshop_follow_file(d);
 	gwd_ctl_rights_resolve(d);
+	gwd_doip_reloaded(d);
 	snprintf(res, cap,
 		 "reloaded %s: %zu route%s in %.3f ms (YAML %.3f ms, rules %.3f ms), "
 		 "routing paused %.3f ms",

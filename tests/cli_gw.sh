@@ -106,6 +106,32 @@ check_interfaces() {
 	[ ! -e ctl.sock.lock ]
 }
 
+# -n checks the doip: section (issue 21) and says what it found; a
+# mistake in it is exit 2 with FILE:LINE:COL, as elsewhere
+check_doip() {
+	gwconf doip.yaml nosuch8 nosuch9
+	cat >>doip.yaml <<'EOF'
+doip:
+  listen: 127.0.0.1
+  logical_address: 0x1000
+  vin: WVWZZZ1JZXW000001
+  testers:
+    - address: 0x0E80
+      firewall:
+        allow: [0x22, 0x19, 0x3E, {sid: 0x10, subs: [0x01, 0x03]}]
+  ecus:
+    - {address: 0x0010, interface: nosuch8, tx: 0x7E0, rx: 0x7E8}
+    - {address: 0x0011, interface: nosuch8, tx: 0x7E1, rx: 0x7E9}
+EOF
+	run 0 out err "$CANRIGD" -n -c doip.yaml
+	is out "doip.yaml: ok, 2 interfaces, 1 route, DoIP entity 0x1000: 1 tester, 2 ECUs"
+	sed 's/0x7E9/0x7E8/' doip.yaml >doipbad.yaml
+	chmod 644 doipbad.yaml
+	run 2 out err "$CANRIGD" -n -c doipbad.yaml
+	[ ! -s out ]
+	is err "canrigd: doipbad.yaml:18:60: ECUs 0x0010 and 0x0011 answer on the same id 0x7E8 on nosuch8"
+}
+
 # a control socket that cannot be made (here a directory is in its place)
 # stops the start at once, before any interface: exit 1, one line with
 # the path, the reason and the key to set
@@ -168,6 +194,7 @@ check help_and_version help_and_version
 check man_has_every_option man_has_every_option
 check usage_errors usage_errors
 check check_interfaces check_interfaces
+check check_doip check_doip
 check check_no_control check_no_control
 check gw_refusal_prefix gw_refusal_prefix
 summary

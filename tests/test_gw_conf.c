@@ -418,6 +418,253 @@ static void test_id_caps(void)
 	free(y);
 }
 
+/* ---- doip: (issue 21) ---- */
+
+/* the issue's minimal file, as written */
+static const char doip_minimal[] =
+	"interfaces:\n"
+	"  - {name: vcan0, domain: powertrain}\n"
+	"  - {name: vcan1, domain: body}\n"
+	"routes:\n"
+	"  - {name: pt-to-body, from: vcan0, to: [vcan1], ids: [0x100]}\n"
+	"doip:\n"
+	"  listen: 127.0.0.1            # address or interface name; UDP and TCP 13400 (port: to "
+	"change)\n"
+	"  logical_address: 0x1000      # the gateway's own DoIP address\n"
+	"  vin: WVWZZZ1JZXW000001\n"
+	"  testers:                      # who may activate routing, and what each may send\n"
+	"    - address: 0x0E80\n"
+	"      firewall:\n"
+	"        allow: [0x22, 0x19, 0x3E, {sid: 0x10, subs: [0x01, 0x03]}]\n"
+	"  ecus:                         # logical address -> CAN bus and ISO-TP ids\n"
+	"    - {address: 0x0010, interface: vcan0, tx: 0x7E0, rx: 0x7E8}\n"
+	"    - {address: 0x0011, interface: vcan0, tx: 0x7E1, rx: 0x7E9}\n";
+
+static int fw_req(const struct gw_firewall *fw, int ws, const char *hex)
+{
+	uint8_t b[16];
+	size_t n = 0;
+
+	while (hex[0] && hex[1] && n < sizeof(b)) {
+		unsigned int x;
+
+		sscanf(hex, "%2x", &x);
+		b[n++] = (uint8_t)x;
+		hex += 2;
+	}
+	return gw_firewall_allows(fw, ws, b, n);
+}
+
+static void test_doip_minimal(void)
+{
+	const struct gw_doip_conf *d = &conf.doip;
+	const struct gw_firewall *fw;
+
+	CU_ASSERT_EQUAL_FATAL(load(doip_minimal), 0);
+	CU_ASSERT_EQUAL(gw_engine_nroutes(conf.engine), 1);
+	CU_ASSERT(d->on);
+	CU_ASSERT_STRING_EQUAL(d->listen, "127.0.0.1");
+	CU_ASSERT(!d->listen_is_if);
+	CU_ASSERT_EQUAL(d->port, 13400);
+	CU_ASSERT_EQUAL(d->la, 0x1000);
+	CU_ASSERT_EQUAL(memcmp(d->vin, "WVWZZZ1JZXW000001", 17), 0);
+	CU_ASSERT(!d->has_eid && !d->has_gid && !d->announce);
+	CU_ASSERT_EQUAL(d->further_action, 0);
+	CU_ASSERT_EQUAL(d->max_testers, 4);
+	CU_ASSERT_EQUAL_FATAL(d->ntesters, 1);
+	CU_ASSERT_EQUAL(d->testers[0].address, 0x0E80);
+	CU_ASSERT_EQUAL_FATAL(d->necus, 2);
+	CU_ASSERT_EQUAL(d->ecus[1].address, 0x0011);
+	CU_ASSERT_EQUAL(d->ecus[1].ifidx, 0);
+	CU_ASSERT_EQUAL(d->ecus[1].tp.tx_id, 0x7E1);
+	CU_ASSERT_EQUAL(d->ecus[1].tp.rx_id, 0x7E9);
+	CU_ASSERT(!d->ecus[1].tp.tx_eff && !d->ecus[1].tp.rx_eff);
+	CU_ASSERT_EQUAL(d->ecus[1].tp.tx_ae, -1);
+	CU_ASSERT_EQUAL(d->ecus[1].tp.tx_dl, 8);
+	CU_ASSERT_EQUAL(d->ecus[1].max_len, GW_DOIP_MAX_LEN_DEF);
+	/* the tester's firewall, compiled as a route's */
+	fw = &d->testers[0].fw;
+	CU_ASSERT(fw_req(fw, 0, "22F190"));
+	CU_ASSERT(fw_req(fw, 0, "190209"));
+	CU_ASSERT(fw_req(fw, 0, "3E80"));
+	CU_ASSERT(fw_req(fw, 0, "1003"));
+	CU_ASSERT(fw_req(fw, 0, "1081")); /* 01 with suppress-positive-response */
+	CU_ASSERT(!fw_req(fw, 0, "1002"));
+	CU_ASSERT(!fw_req(fw, 0, "2EF19000"));
+	CU_ASSERT(!fw_req(fw, 1, "2EF19000"));
+	CU_ASSERT(!fw_req(fw, 0, ""));
+	gw_conf_fini(&conf);
+	/* a file without doip: has none */
+	CU_ASSERT_EQUAL_FATAL(load(minimal), 0);
+	CU_ASSERT(!conf.doip.on);
+	gw_conf_fini(&conf);
+}
+
+#define DOIP_HEAD "interfaces:\n  - {name: vcan0}\n  - {name: vcan1, fd: true}\nroutes: []\ndoip:\n"
+
+static void test_doip_full(void)
+{
+	static const char yaml[] = DOIP_HEAD
+		"  listen: eth0\n"
+		"  port: 13401\n"
+		"  logical_address: 0x2000\n"
+		"  eid: \"02 00 00 00 10 00\"\n"
+		"  gid: 0x0A0B0C0D0E0F\n"
+		"  further_action: 0x10\n"
+		"  announce: false\n"
+		"  max_testers: 2\n"
+		"  testers:\n"
+		"    - address: 0x0E80\n"
+		"      firewall: {allow: [0x22], workshop: [0x2E, {sid: 0x31, subs: [1]}]}\n"
+		"    - address: 0x0E00\n"
+		"      firewall: {allow: [0x22, 0x2E]}\n"
+		"  ecus:\n"
+		"    - {address: 0x0010, interface: vcan0, tx: 0x7E0, rx: 0x7E8, padding: false,\n"
+		"       pad_byte: 0xAA, bs: 8, stmin: 0xF5, max_len: 65536}\n"
+		"    - {address: 0x1010, interface: vcan1, tx: 0x18DA10F1, rx: 0x18DAF110, tx_dl: "
+		"64,\n"
+		"       brs: true}\n"
+		"    - {address: 0x0011, interface: vcan0, tx: 0x6F1, rx: 0x6F2, tx_ae: 0x11,\n"
+		"       rx_ae: 0xF1}\n";
+	const struct gw_doip_conf *d = &conf.doip;
+
+	CU_ASSERT_EQUAL_FATAL(load(yaml), 0);
+	CU_ASSERT_STRING_EQUAL(d->listen, "eth0");
+	CU_ASSERT(d->listen_is_if);
+	CU_ASSERT_EQUAL(d->port, 13401);
+	CU_ASSERT_EQUAL(d->la, 0x2000);
+	CU_ASSERT_EQUAL(memcmp(d->vin, "00000000000000000", 17), 0);
+	CU_ASSERT(d->has_eid && d->has_gid && !d->announce);
+	CU_ASSERT_EQUAL(d->eid[4], 0x10);
+	CU_ASSERT_EQUAL(d->gid[5], 0x0F);
+	CU_ASSERT_EQUAL(d->further_action, 0x10);
+	CU_ASSERT_EQUAL(d->max_testers, 2);
+	CU_ASSERT_EQUAL_FATAL(d->ntesters, 2);
+	CU_ASSERT(!fw_req(&d->testers[0].fw, 0, "2EF19000"));
+	CU_ASSERT(fw_req(&d->testers[0].fw, 1, "2EF19000"));
+	CU_ASSERT(fw_req(&d->testers[0].fw, 1, "3101FF00"));
+	CU_ASSERT(!fw_req(&d->testers[0].fw, 1, "3102FF00"));
+	CU_ASSERT(fw_req(&d->testers[1].fw, 0, "2EF19000"));
+	CU_ASSERT_EQUAL_FATAL(d->necus, 3);
+	CU_ASSERT(!d->ecus[0].tp.pad);
+	CU_ASSERT_EQUAL(d->ecus[0].tp.pad_byte, 0xAA);
+	CU_ASSERT_EQUAL(d->ecus[0].tp.bs, 8);
+	CU_ASSERT_EQUAL(d->ecus[0].tp.stmin, 0xF5);
+	CU_ASSERT_EQUAL(d->ecus[0].max_len, 65536);
+	CU_ASSERT_EQUAL(d->ecus[1].ifidx, 1);
+	CU_ASSERT(d->ecus[1].tp.tx_eff && d->ecus[1].tp.rx_eff);
+	CU_ASSERT_EQUAL(d->ecus[1].tp.tx_dl, 64);
+	CU_ASSERT(d->ecus[1].tp.brs);
+	CU_ASSERT_EQUAL(d->ecus[2].tp.tx_ae, 0x11);
+	CU_ASSERT_EQUAL(d->ecus[2].tp.rx_ae, 0xF1);
+	gw_conf_fini(&conf);
+}
+
+#define DOIP_T0 DOIP_HEAD "  listen: 127.0.0.1\n  logical_address: 0x1000\n"
+#define DOIP_T	DOIP_T0 "  testers: [{address: 0x0E80, firewall: {allow: [0x22]}}]\n"
+#define DOIP_E	DOIP_T "  ecus:\n    - {address: 0x0010, interface: vcan0, tx: 0x7E0, rx: 0x7E8"
+
+static void test_doip_errors(void)
+{
+	static const struct {
+		const char *yaml, *msg;
+	} t[] = {
+		{DOIP_HEAD "  logical_address: 0x1000\n",
+		 "t.yaml:6:3: missing required key 'listen'"},
+		{DOIP_HEAD "  listen: 127.0.0.1\n  lsiten: 1\n",
+		 "t.yaml:7:3: unknown key 'lsiten'"},
+		{DOIP_HEAD "  listen: 127.0.0.256\n",
+		 "t.yaml:6:11: listen: '127.0.0.256' is neither an IPv4 address nor an interface "
+		 "name"},
+		{DOIP_HEAD "  listen: \"::1\"\n",
+		 "t.yaml:6:11: listen: '::1': IPv6 is not supported; give an IPv4 address or an "
+		 "interface"},
+		{DOIP_HEAD "  listen: lo\n  port: 0\n", "t.yaml:7:9: port must be 1..65535"},
+		{DOIP_HEAD "  listen: lo\n  logical_address: 0x0E80\n",
+		 "t.yaml:7:20: 0x0E80 is not a node's logical address (0x0001..0x0DFF, "
+		 "0x1000..0x7FFF)"},
+		{DOIP_HEAD "  listen: lo\n  logical_address: 0xE400\n",
+		 "t.yaml:7:20: 0xE400 is not a node's logical address"},
+		{DOIP_HEAD "  listen: lo\n  logical_address: 0x1000\n  vin: WVWZZZ1JZXW00000\n",
+		 "t.yaml:8:8: a VIN has 17 characters, not 16"},
+		{DOIP_HEAD "  listen: lo\n  logical_address: 0x1000\n  vin: WVWZZZ1JZXW-00001\n",
+		 "t.yaml:8:8: VIN 'WVWZZZ1JZXW-00001': letters and digits only"},
+		{DOIP_HEAD "  listen: lo\n  logical_address: 0x1000\n  eid: \"02 00 00\"\n",
+		 "t.yaml:8:8: eid has 6 bytes (a MAC address), not 3"},
+		{DOIP_HEAD "  listen: lo\n  logical_address: 0x1000\n  further_action: 1\n",
+		 "t.yaml:8:19: further_action: 0x00 (none), 0x10 (central security)"},
+		{DOIP_HEAD "  listen: lo\n  logical_address: 0x1000\n  announce: true\n",
+		 "t.yaml:8:13: announce: true is not supported yet; testers find canrigd by "
+		 "vehicle identification requests"},
+		{DOIP_HEAD "  listen: lo\n  logical_address: 0x1000\n  max_testers: 17\n",
+		 "t.yaml:8:16: max_testers must be 1..16"},
+		{DOIP_T0 "  ecus: []\n", "t.yaml:6:3: missing required key 'testers'"},
+		{DOIP_T0 "  testers: []\n  ecus: []\n", "t.yaml:8:12: 1 to 32 testers"},
+		{DOIP_T0 "  testers: [{address: 0x0E80}]\n",
+		 "t.yaml:8:13: missing required key 'firewall'"},
+		{DOIP_T0 "  testers: [{address: 0x1000, firewall: {allow: [0x22]}}]\n",
+		 "t.yaml:8:23: 0x1000 is not a tester's logical address (0x0E00..0x0FFF)"},
+		{DOIP_T0 "  testers:\n    - {address: 0x0E80, firewall: {allow: [0x22]}}\n"
+			 "    - {address: 0x0E80, firewall: {allow: [0x22]}}\n",
+		 "t.yaml:10:17: tester 0x0E80 is listed twice"},
+		{DOIP_T0 "  testers: [{address: 0x0E80, firewall: {allow: [0x22, 0x22]}}]\n",
+		 "t.yaml:8:56: SID 0x22 is listed twice in allow"},
+		{DOIP_T0 "  testers: [{address: 0x0E80, firewall: {allow: [{sid: 0x22, subs: "
+			 "[1]}]}}]\n",
+		 "t.yaml:8:68: SID 0x22 has no sub-functions: subs: would be ignored"},
+		{DOIP_T0 "  testers: [{address: 0x0E80, firewall: {alow: [0x22]}}]\n",
+		 "t.yaml:8:42: unknown key 'alow'"},
+		{DOIP_T0 "  testers: [{address: 0x0E80, firewall: {workshop: [0x22]}}]\n",
+		 "t.yaml:8:41: missing required key 'allow'"},
+		{DOIP_T0 "  testers: [{address: 0x0E80, firewall: {allow: [0x22], address_byte: "
+			 "1}}]\n",
+		 "t.yaml:8:71: address_byte: a tester's firewall judges whole requests; set an "
+		 "ECU's address bytes with tx_ae and rx_ae"},
+		{DOIP_T, "t.yaml:6:3: missing required key 'ecus'"},
+		{DOIP_T "  ecus: []\n", "t.yaml:9:9: 1 to 64 ECUs"},
+		{DOIP_E "}\n    - {address: 0x0010, interface: vcan0, tx: 0x7E1, rx: 0x7E9}\n",
+		 "t.yaml:11:17: ECU 0x0010 is listed twice"},
+		{DOIP_E "}\n    - {address: 0x0011, interface: vcan0, tx: 0x7E1, rx: 0x7E8}\n",
+		 "t.yaml:11:58: ECUs 0x0010 and 0x0011 answer on the same id 0x7E8 on vcan0"},
+		{DOIP_E "}\n    - {address: 0x0011, interface: vcan0, tx: 0x7E0, rx: 0x7E9}\n",
+		 "t.yaml:11:47: ECUs 0x0010 and 0x0011 take requests on the same id 0x7E0 on "
+		 "vcan0"},
+		{DOIP_E ", address: 0x0011}\n", "t.yaml:10:65: duplicate key 'address'"},
+		{DOIP_E ", interface: vcan9}\n", "t.yaml:10:"},
+		{DOIP_E "}\n    - {address: 0x1000, interface: vcan1, tx: 0x7E0, rx: 0x7E8}\n",
+		 "t.yaml:11:17: ECU 0x1000 has the gateway's own logical address"},
+		{DOIP_E ", tx_dl: 64}\n",
+		 "t.yaml:10:72: ECU 0x0010: tx_dl 64 needs CAN FD (fd: true on vcan0)"},
+		{DOIP_E ", tx_dl: 13}\n",
+		 "t.yaml:10:72: tx_dl: 8 (classic), or 12, 16, 20, 24, 32, 48, 64 (CAN FD)"},
+		{DOIP_E ", brs: true}\n",
+		 "t.yaml:10:70: ECU 0x0010: brs needs CAN FD (tx_dl 12..64)"},
+		{DOIP_E ", stmin: 0x80}\n",
+		 "t.yaml:10:72: stmin: 0x00..0x7F (ms) or 0xF1..0xF9 (100..900 us)"},
+		{DOIP_E ", tx_ae: 0x10}\n",
+		 "t.yaml:10:7: ECU 0x0010: tx_ae and rx_ae go together (extended or mixed "
+		 "addressing)"},
+		{DOIP_E ", max_len: 4}\n", "t.yaml:10:74: max_len must be 8..16777216"},
+		{DOIP_T
+		 "  ecus:\n    - {address: 0x0010, interface: vcan0, tx: 0x7E0, rx: 0x7E0}\n",
+		 "t.yaml:10:7: ECU 0x0010 sends and receives on the same id 0x7E0"},
+		{DOIP_T "  ecus:\n    - {address: 0x0010, interface: vcan0, rx: 0x7E8}\n",
+		 "t.yaml:10:7: missing required key 'tx'"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		CU_ASSERT_EQUAL(load(t[i].yaml), -EINVAL);
+		CU_ASSERT_PTR_NULL(conf.engine);
+		CU_ASSERT(!conf.doip.on);
+		if (strncmp(err, t[i].msg, strlen(t[i].msg)))
+			fprintf(stderr, "\n  doip case %zu: got '%s'\n  wanted '%s'\n", i, err,
+				t[i].msg);
+		CU_ASSERT_EQUAL(strncmp(err, t[i].msg, strlen(t[i].msg)), 0);
+		CU_ASSERT_PTR_NULL(strchr(err, '\n'));
+	}
+}
+
 static int register_gw_conf_tests(void)
 {
 	CU_pSuite s = CU_add_suite("gw_conf (canrigd YAML)", NULL, NULL);
@@ -429,7 +676,10 @@ static int register_gw_conf_tests(void)
 	    !CU_add_test(s, "control socket rights", test_control_rights) ||
 	    !CU_add_test(s, "fuzzer regressions", test_regress) ||
 	    !CU_add_test(s, "id selections capped per route and in all", test_id_caps) ||
-	    !CU_add_test(s, "trust boundaries (issue 18)", test_trust))
+	    !CU_add_test(s, "trust boundaries (issue 18)", test_trust) ||
+	    !CU_add_test(s, "doip: the issue's minimal file", test_doip_minimal) ||
+	    !CU_add_test(s, "doip: every key", test_doip_full) ||
+	    !CU_add_test(s, "doip: every error, one line with file:line:col", test_doip_errors))
 		return CU_get_error();
 	return 0;
 }

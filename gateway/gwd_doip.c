@@ -1,0 +1,1025 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gwd_doip.c - canrigd as the vehicle's DoIP entity (ISO 13400-2): UDP
+ * identification, TCP_DATA sockets each run by a doip_conn engine
+ * (doip.h), routing activation against the doip: testers, each
+ * diagnostic message judged by its tester's firewall and carried to its
+ * ECU over canrig's ISO-TP (isotp_io.h), every answer carried back.
+ *
+ * One ISO-TP socket per ECU, not the gateway's per-interface sockets:
+ * the kernel filter of each takes only that ECU's answer id, isotp_io
+ * already paces consecutive frames by their echo, and a transfer to one
+ * ECU (or a full route queue on its bus) never waits behind another's:
+ * no head-of-line blocking across ECUs, at one descriptor per ECU.
+ *
+ * The ACK (0x8002) of a forwarded request is sent when ISO-TP has sent it
+ * (TX_DONE), so a transfer that fails can still be NACKed 0x06 as the
+ * issue asks; the ECU's answer can only follow its request, so the ACK
+ * still comes first.  Buffers are allocated once at gwd_doip_open().
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "canrigd.h"
+#include "doip.h"
+#include "gw_conf.h"
+#include "isotp_io.h"
+
+#define UDP_MAX	 512  /* an identification request is 8..25 bytes */
+#define CONN_IN	 4096 /* recv() chunk per socket */
+#define NRC_SEC	 0x33 /* securityAccessDenied: the firewall refused */
+#define NRC_BUSY 0x21 /* busyRepeatRequest: the ECU's channel is sending */
+
+static const char *const refuse_names[GWD_DOIP_REF_N] = {
+	"firewall", "unknown-target", "too-large", "unreachable", "busy", "transfer-failed",
+};
+
+const char *gwd_doip_refuse_name(enum gwd_doip_refuse r)
+{
+	return (unsigned int)r < GWD_DOIP_REF_N ? refuse_names[r] : "?";
+}
+
+/* ---- one TCP_DATA socket */
+
+static void conn_process(struct gwd_doip_conn *k);
+static void ra_decided(struct gwd_doip_conn *k, uint8_t code, int resume);
+
+static void conn_free(struct gwd_doip_conn *k)
+{
+	struct gwd_doip *g = k->g;
+	struct gwd_doip_conn *w = k->alive_for;
+	size_t i;
+
+	if (k->fd < 0)
+		return;
+	k->alive_for = NULL;
+	for (i = 0; i < g->nconns; i++)
+		if (g->conns[i].alive_for == k)
+			g->conns[i].alive_for = NULL;
+	k->ra_wait = 0;
+	ev_io_stop(g->loop, &k->rio);
+	ev_io_stop(g->loop, &k->wio);
+	ev_timer_stop(g->loop, &k->tm);
+	close(k->fd);
+	k->fd = -1;
+	if (g->st.ncts)
+		g->st.ncts--;
+	/* answers still due go nowhere now: counted at the ECU */
+	for (i = 0; i < g->necus; i++)
+		if (g->ecus[i].owner == k)
+			g->ecus[i].owner = NULL;
+	g->closes[k->c.close_reason < DOIP_CL_N ? k->c.close_reason : DOIP_CL_CALLER]++;
+	if (g->d->verbose)
+		gwd_logmsg(LOG_INFO, "doip: tester %s (0x%04X) closed (%s)", k->peer, k->c.sa,
+			   doip_close_name((enum doip_close)k->c.close_reason));
+	if (w && w->fd >= 0 && w->ra_wait)
+		ra_decided(w, DOIP_RA_OK, 1);
+}
+
+/* Sends what the engine has; the rest waits for the write watcher.
+ * Returns 0, or -errno when the socket failed (it is then closed). */
+static int conn_flush(struct gwd_doip_conn *k)
+{
+	const uint8_t *p;
+	size_t n;
+	ssize_t w;
+
+	while (k->fd >= 0) {
+		p = doip_conn_output(&k->c, &n);
+		if (!n)
+			break;
+		w = send(k->fd, p, n, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			ev_io_start(k->g->loop, &k->wio);
+			return 0;
+		}
+		if (w <= 0) {
+			int e = w < 0 ? -errno : -EPIPE;
+
+			doip_conn_close(&k->c, DOIP_CL_CALLER);
+			conn_free(k);
+			return e;
+		}
+		doip_conn_sent(&k->c, (size_t)w, gwd_now_ns());
+	}
+	if (k->fd >= 0)
+		ev_io_stop(k->g->loop, &k->wio);
+	return k->fd >= 0 ? 0 : -ENOTCONN;
+}
+
+static void conn_arm(struct gwd_doip_conn *k)
+{
+	cio_ev_arm(k->g->loop, &k->tm, doip_conn_deadline(&k->c));
+}
+
+static int tester_of(const struct gwd_doip *g, uint16_t sa)
+{
+	size_t i;
+
+	for (i = 0; i < g->cfg.ntesters; i++)
+		if (g->cfg.testers[i].address == sa)
+			return (int)i;
+	return -1;
+}
+
+static void ra_decided(struct gwd_doip_conn *k, uint8_t code, int resume)
+{
+	struct gwd_doip *g = k->g;
+	int t = tester_of(g, k->c.ra_sa);
+	size_t i;
+
+	k->ra_wait = 0;
+	for (i = 0; i < g->nconns; i++)
+		if (g->conns[i].alive_for == k)
+			g->conns[i].alive_for = NULL;
+	if (t >= 0) {
+		if (code == DOIP_RA_OK) {
+			g->tstat[t].activations++;
+			k->tester = t;
+			k->since = gwd_now_ns();
+		} else {
+			g->tstat[t].ra_refused++;
+		}
+	}
+	gwd_logmsg(code == DOIP_RA_OK ? LOG_INFO : LOG_NOTICE,
+		   "doip: tester %s routing activation for 0x%04X: code 0x%02X", k->peer,
+		   k->c.ra_sa, code);
+	doip_conn_ra_reply(&k->c, code, NULL, gwd_now_ns());
+	if (resume)
+		conn_process(k);
+}
+
+static int check_alive(struct gwd_doip_conn *k, struct gwd_doip_conn *j, uint64_t now)
+{
+	/* one activation at a time per socket checked */
+	if (j->alive_for || doip_conn_alive_check(&j->c, now))
+		return 0;
+	j->alive_for = k;
+	k->ra_wait++;
+	cio_ev_arm(j->g->loop, &j->tm, doip_conn_deadline(&j->c));
+	return 1;
+}
+
+/*
+ * Routing activation: a configured tester, a supported activation type;
+ * one socket per tester address (0x03) and max_testers registered
+ * sockets (0x01), each refusal only after the sockets in the way failed
+ * an alive check (ISO 13400-2): a vanished tester must not lock the
+ * gateway.
+ */
+static void on_ra(struct gwd_doip_conn *k, const struct doip_msg *m, uint64_t now)
+{
+	struct gwd_doip *g = k->g;
+	struct gwd_doip_conn *same = NULL;
+	uint16_t sa = m->u.ra.sa;
+	size_t i, active = 0;
+
+	if (tester_of(g, sa) < 0) {
+		g->ra_unknown++;
+		ra_decided(k, DOIP_RA_UNKNOWN_SA, 0);
+		return;
+	}
+	if (m->u.ra.type != DOIP_ACT_DEFAULT && m->u.ra.type != DOIP_ACT_WWH_OBD) {
+		ra_decided(k, DOIP_RA_BAD_TYPE, 0);
+		return;
+	}
+	k->act_type = m->u.ra.type;
+	if (k->c.active) { /* the same SA again on its own socket */
+		ra_decided(k, DOIP_RA_OK, 0);
+		return;
+	}
+	for (i = 0; i < g->nconns; i++) {
+		struct gwd_doip_conn *j = &g->conns[i];
+
+		if (j == k || j->fd < 0 || !j->c.active)
+			continue;
+		active++;
+		if (j->c.sa == sa)
+			same = j;
+	}
+	k->ra_wait = 0;
+	if (same) {
+		k->ra_code = DOIP_RA_SA_ELSEWHERE;
+		check_alive(k, same, now);
+		conn_flush(same);
+	} else if (active >= g->cfg.max_testers) {
+		k->ra_code = DOIP_RA_NO_SOCKET;
+		for (i = 0; i < g->nconns; i++) {
+			struct gwd_doip_conn *j = &g->conns[i];
+
+			if (j != k && j->fd >= 0 && j->c.active && check_alive(k, j, now))
+				conn_flush(j);
+		}
+	} else {
+		ra_decided(k, DOIP_RA_OK, 0);
+		return;
+	}
+	if (!k->ra_wait)
+		ra_decided(k, k->ra_code, 0);
+}
+
+static void on_alive(struct gwd_doip_conn *j)
+{
+	struct gwd_doip_conn *k = j->alive_for;
+
+	j->alive_for = NULL;
+	if (!k || k->fd < 0 || !k->ra_wait)
+		return;
+	if (--k->ra_wait == 0)
+		ra_decided(k, k->ra_code, 1);
+}
+
+/* ---- the ECUs */
+
+static void ecu_ev(struct isotp_io *io, unsigned int ev, void *ctx);
+
+/* Its bus as canrigd's own socket sees it: open and not held (bus-off,
+ * carrier off).  By name: a reload may renumber the interfaces. */
+static int ecu_bus_up(const struct gwd_doip_ecu *e)
+{
+	const struct gwd *d = e->g->d;
+	size_t i;
+
+	for (i = 0; i < d->conf.nifs; i++)
+		if (!strcmp(d->conf.ifname[i], e->ifname))
+			return d->ifs[i].open && !d->ifs[i].held;
+	return 0;
+}
+
+/* Opens the ECU's ISO-TP socket if it is not (its interface may have
+ * come later, or the socket failed).  Returns 0 or -errno. */
+static int ecu_open(struct gwd_doip_ecu *e)
+{
+	int r;
+
+	if (e->open && !e->io.err)
+		return 0;
+	if (e->open) {
+		isotp_io_close(&e->io);
+		e->open = 0;
+		e->sending = 0;
+	}
+	r = isotp_io_open(&e->io, e->g->loop, e->ifname, &e->cfg.tp, e->rx, e->cfg.max_len, ecu_ev,
+			  e);
+	if (!r)
+		e->open = 1;
+	return r;
+}
+
+static struct gwd_doip_ecu *ecu_of(struct gwd_doip *g, uint16_t ta)
+{
+	size_t i;
+
+	for (i = 0; i < g->necus; i++)
+		if (g->ecus[i].cfg.address == ta)
+			return &g->ecus[i];
+	return NULL;
+}
+
+/* The tester socket that sent e's last request, if it is still there. */
+static struct gwd_doip_conn *ecu_owner(struct gwd_doip_ecu *e)
+{
+	struct gwd_doip_conn *k = e->owner;
+
+	if (!k || k->fd < 0 || !k->c.active || k->c.sa != e->owner_sa)
+		return NULL;
+	return k;
+}
+
+/* An answer from ECU e (or the gateway speaking for it) to k: queued
+ * behind what k has not sent yet, once more after a flush if full. */
+static int answer(struct gwd_doip_conn *k, uint16_t from, const uint8_t *p, size_t n)
+{
+	uint64_t now = gwd_now_ns();
+	int r;
+
+	r = doip_conn_send_diag(&k->c, from, k->c.sa, p, n, now);
+	if (r == -ENOBUFS) {
+		if (conn_flush(k))
+			return -ENOTCONN;
+		r = doip_conn_send_diag(&k->c, from, k->c.sa, p, n, now);
+	}
+	if (!r)
+		conn_flush(k);
+	return r;
+}
+
+static void refuse(struct gwd_doip_conn *k, uint16_t ta, uint8_t code, enum gwd_doip_refuse why)
+{
+	struct gwd_doip *g = k->g;
+
+	if (k->tester >= 0)
+		g->tstat[k->tester].refused[why]++;
+	doip_conn_diag_ack(&k->c, ta, code, NULL, 0, gwd_now_ns());
+	/* per message: only with -v, so a tester cannot flood the log */
+	if (g->d->verbose)
+		gwd_logmsg(LOG_INFO, "doip: tester 0x%04X to ECU 0x%04X: NACK 0x%02X (%s)", k->c.sa,
+			   ta, code, gwd_doip_refuse_name(why));
+}
+
+static void ecu_ev(struct isotp_io *io, unsigned int ev, void *ctx)
+{
+	struct gwd_doip_ecu *e = ctx;
+	struct gwd_doip_conn *k = ecu_owner(e);
+	struct gwd_doip *g = e->g;
+
+	if (ev & ISOTP_EV_TX_DONE) {
+		e->sending = 0;
+		if (k) {
+			doip_conn_diag_ack(&k->c, e->cfg.address, DOIP_DIAG_ACK, NULL, 0,
+					   gwd_now_ns());
+			conn_flush(k);
+			k = ecu_owner(e);
+		}
+	}
+	if (ev & ISOTP_EV_TX_ERR) {
+		e->sending = 0;
+		e->tx_errors++;
+		if (k) {
+			refuse(k, e->cfg.address, DOIP_DN_UNREACHABLE, GWD_DOIP_REF_TP);
+			conn_flush(k);
+			k = ecu_owner(e);
+		}
+	}
+	if (ev & ISOTP_EV_RX) {
+		e->answers++;
+		if (!k || answer(k, e->cfg.address, io->tp.rx_buf, io->tp.rx_len))
+			e->answers_dropped++;
+		else if (k->tester >= 0)
+			g->tstat[k->tester].answers++;
+	}
+	if (ev & ISOTP_EV_RX_ERR)
+		e->rx_errors++;
+}
+
+/* A diagnostic message (or its first piece) from tester socket k. */
+static void on_diag(struct gwd_doip_conn *k, const struct doip_ev *ev, uint64_t now)
+{
+	struct gwd_doip *g = k->g;
+	uint16_t ta = ev->m.u.diag.ta;
+	const uint8_t *req = ev->m.u.diag.data;
+	size_t len = ev->m.u.diag.len;
+	struct gwd_doip_ecu *e = ecu_of(g, ta);
+	int whole = !ev->off && len == ev->total;
+
+	if (ev->off)
+		return; /* the rest of one already refused: dropped by the engine */
+	if (k->tester >= 0)
+		g->tstat[k->tester].requests++;
+	if (!e) {
+		refuse(k, ta, DOIP_DN_UNKNOWN_TA, GWD_DOIP_REF_UNKNOWN);
+	} else if (!whole || ev->total > e->cfg.max_len) {
+		refuse(k, ta, DOIP_DN_TOO_LARGE, GWD_DOIP_REF_TOO_LARGE);
+	} else if (k->tester < 0 ||
+		   !gw_firewall_allows(&g->cfg.testers[k->tester].fw,
+				       gw_engine_workshop_on(g->d->conf.engine), req, len)) {
+		/* acknowledged, then refused in UDS as the ECU would: the
+		 * tester's stack sees an answer, CAN sees nothing */
+		uint8_t nr[3] = {0x7F, req[0], NRC_SEC};
+
+		if (k->tester >= 0)
+			g->tstat[k->tester].refused[GWD_DOIP_REF_FIREWALL]++;
+		doip_conn_diag_ack(&k->c, ta, DOIP_DIAG_ACK, NULL, 0, now);
+		if (g->d->verbose)
+			gwd_logmsg(LOG_NOTICE,
+				   "doip: tester 0x%04X to ECU 0x%04X: SID 0x%02X refused by its "
+				   "firewall",
+				   k->c.sa, ta, req[0]);
+		answer(k, ta, nr, sizeof(nr));
+	} else if (!ecu_bus_up(e) || ecu_open(e)) {
+		refuse(k, ta, DOIP_DN_UNREACHABLE, GWD_DOIP_REF_UNREACHABLE);
+	} else if (e->sending) {
+		uint8_t nr[3] = {0x7F, req[0], NRC_BUSY};
+
+		g->tstat[k->tester].refused[GWD_DOIP_REF_BUSY]++;
+		doip_conn_diag_ack(&k->c, ta, DOIP_DIAG_ACK, NULL, 0, now);
+		answer(k, ta, nr, sizeof(nr));
+	} else {
+		/* isotp borrows the request until TX_DONE: our copy, as the
+		 * engine's buffer is reused by the next message */
+		memcpy(e->req, req, len);
+		e->owner = k;
+		e->owner_sa = k->c.sa;
+		e->sending = 1;
+		if (isotp_io_send(&e->io, e->req, len)) {
+			e->sending = 0;
+			refuse(k, ta, DOIP_DN_UNREACHABLE, GWD_DOIP_REF_TP);
+		} else {
+			e->requests++;
+			g->tstat[k->tester].forwarded++;
+		}
+	}
+	if (!whole && k->fd >= 0)
+		doip_conn_diag_drop(&k->c);
+}
+
+/* Feeds what was read to the engine until it is consumed or the output
+ * is full (then reading pauses until the peer takes our bytes). */
+static void conn_process(struct gwd_doip_conn *k)
+{
+	struct doip_ev ev;
+	uint64_t now;
+	size_t n;
+
+	while (k->fd >= 0) {
+		now = gwd_now_ns();
+		n = doip_conn_input(&k->c, k->in + k->in_off, k->in_len - k->in_off, now, &ev);
+		k->in_off += n;
+		switch (ev.kind) {
+		case DOIP_EV_MSG:
+			if (ev.m.type == DOIP_T_RA_REQ)
+				on_ra(k, &ev.m, now);
+			else if (ev.m.type == DOIP_T_ALIVE_RSP)
+				on_alive(k);
+			break;
+		case DOIP_EV_DIAG:
+			on_diag(k, &ev, now);
+			break;
+		case DOIP_EV_TX_FULL:
+			conn_flush(k);
+			if (k->fd >= 0 && ev_is_active(&k->wio)) {
+				ev_io_stop(k->g->loop, &k->rio);
+				return;
+			}
+			break;
+		case DOIP_EV_CLOSED:
+			conn_flush(k);
+			conn_free(k);
+			return;
+		default:
+			break;
+		}
+		if (k->fd < 0)
+			return;
+		if (ev.kind == DOIP_EV_PAUSED || (ev.kind == DOIP_EV_MSG && k->c.ra_pending)) {
+			/* an activation waits for alive checks: so does this
+			 * socket's input (ra_decided() goes on with it) */
+			conn_flush(k);
+			if (k->fd >= 0) {
+				ev_io_stop(k->g->loop, &k->rio);
+				conn_arm(k);
+			}
+			return;
+		}
+		if (ev.kind == DOIP_EV_NONE)
+			break;
+	}
+	if (k->fd < 0)
+		return;
+	if (k->in_off == k->in_len)
+		k->in_off = k->in_len = 0;
+	conn_flush(k);
+	if (k->fd >= 0) {
+		ev_io_start(k->g->loop, &k->rio);
+		conn_arm(k);
+	}
+}
+
+static void on_read(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct gwd_doip_conn *k = w->data;
+	ssize_t r;
+
+	(void)loop;
+	(void)revents;
+	if (k->in_off < k->in_len)
+		return; /* still paused on output */
+	r = recv(k->fd, k->in, CONN_IN, 0);
+	if (r < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
+		return;
+	if (r <= 0) {
+		doip_conn_close(&k->c, DOIP_CL_CALLER);
+		conn_free(k);
+		return;
+	}
+	k->in_off = 0;
+	k->in_len = (size_t)r;
+	conn_process(k);
+}
+
+static void on_write(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct gwd_doip_conn *k = w->data;
+
+	(void)loop;
+	(void)revents;
+	if (conn_flush(k) || k->fd < 0)
+		return;
+	if (!ev_is_active(&k->wio) && k->in_off < k->in_len)
+		conn_process(k);
+}
+
+static void on_conn_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct gwd_doip_conn *k = w->data;
+
+	(void)loop;
+	(void)revents;
+	if (doip_conn_timers(&k->c, gwd_now_ns()) != DOIP_CL_NONE) {
+		conn_flush(k);
+		conn_free(k);
+		return;
+	}
+	conn_flush(k);
+	if (k->fd >= 0)
+		conn_arm(k);
+}
+
+static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct gwd_doip *g = w->data;
+	struct doip_conn_cfg cc;
+	struct sockaddr_in peer;
+	socklen_t pl = sizeof(peer);
+	struct gwd_doip_conn *k = NULL;
+	int fd, one = 1;
+	size_t i;
+
+	(void)revents;
+	fd = accept4(g->lfd, (struct sockaddr *)&peer, &pl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	for (i = 0; i < g->nconns && !k; i++)
+		if (g->conns[i].fd < 0)
+			k = &g->conns[i];
+	if (!k) {
+		/* every socket taken, the one kept to refuse with 0x01 too:
+		 * ISO 13400-2 lets the entity refuse the connection */
+		g->refused++;
+		close(fd);
+		return;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	k->fd = fd;
+	k->in_off = k->in_len = 0;
+	k->tester = -1;
+	k->since = 0;
+	snprintf(k->peer, sizeof(k->peer), "%s:%u", inet_ntoa(peer.sin_addr), ntohs(peer.sin_port));
+	doip_conn_cfg_init(&cc, DOIP_ENTITY, g->ent.la);
+	/* no target table: on_diag() judges each target itself, to count
+	 * every refusal per tester and reason */
+	doip_conn_init(&k->c, &cc, k->rx, g->rx_cap, k->tx, g->tx_cap, gwd_now_ns());
+	ev_io_init(&k->rio, on_read, fd, EV_READ);
+	ev_io_init(&k->wio, on_write, fd, EV_WRITE);
+	k->rio.data = k->wio.data = k;
+	ev_io_start(loop, &k->rio);
+	g->st.ncts++;
+	g->accepted++;
+	conn_arm(k);
+	if (g->d->verbose)
+		gwd_logmsg(LOG_INFO, "doip: tester %s connected", k->peer);
+}
+
+/* ---- UDP: vehicle identification, entity status, power mode */
+
+static void on_udp(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct gwd_doip *g = w->data;
+	uint8_t in[UDP_MAX], out[UDP_MAX];
+	struct sockaddr_in from;
+	socklen_t fl = sizeof(from);
+	size_t olen = 0;
+	uint8_t nack;
+	ssize_t r;
+
+	(void)loop;
+	(void)revents;
+	r = recvfrom(g->ufd, in, sizeof(in), 0, (struct sockaddr *)&from, &fl);
+	if (r < 0)
+		return;
+	g->udp_in++;
+	if (doip_entity_udp(&g->ent, &g->st, in, (size_t)r, out, sizeof(out), &olen, &nack) ||
+	    !olen) {
+		g->udp_unanswered++;
+		return;
+	}
+	if (sendto(g->ufd, out, olen, 0, (struct sockaddr *)&from, fl) == (ssize_t)olen)
+		g->udp_out++;
+	else
+		g->udp_send_err++;
+}
+
+/* ---- status and counters (the control socket's status, stats) */
+
+void gwd_doip_print(struct gwd *d, FILE *f, int stats)
+{
+	struct gwd_doip *g = d->doip;
+	uint64_t now = gwd_now_ns();
+	size_t i, r;
+
+	if (!g)
+		return;
+	if (!stats) {
+		fprintf(f, "doip: entity 0x%04X, %u of %u tester sockets registered\n", g->ent.la,
+			(unsigned int)g->st.ncts, (unsigned int)g->cfg.max_testers);
+		for (i = 0; i < g->nconns; i++) {
+			const struct gwd_doip_conn *k = &g->conns[i];
+
+			if (k->fd < 0)
+				continue;
+			if (!k->c.active)
+				fprintf(f, "doip tester ?: %s, not activated\n", k->peer);
+			else
+				fprintf(f, "doip tester 0x%04X: %s, activation %s, since %.1f s\n",
+					k->c.sa, k->peer,
+					k->act_type == DOIP_ACT_WWH_OBD ? "wwh-obd" : "default",
+					(double)(now - k->since) / 1e9);
+		}
+		return;
+	}
+	fprintf(f,
+		"doip: tcp accepted %llu, refused %llu, activations from unknown testers %llu, "
+		"udp in %llu, out %llu, unanswered %llu, send errors %llu\n",
+		(unsigned long long)g->accepted, (unsigned long long)g->refused,
+		(unsigned long long)g->ra_unknown, (unsigned long long)g->udp_in,
+		(unsigned long long)g->udp_out, (unsigned long long)g->udp_unanswered,
+		(unsigned long long)g->udp_send_err);
+	for (i = 0; i < g->cfg.ntesters; i++) {
+		const struct gwd_doip_tstat *t = &g->tstat[i];
+
+		fprintf(f,
+			"doip tester 0x%04X: activations %llu, activations refused %llu, "
+			"requests %llu, forwarded %llu, answers %llu",
+			g->cfg.testers[i].address, (unsigned long long)t->activations,
+			(unsigned long long)t->ra_refused, (unsigned long long)t->requests,
+			(unsigned long long)t->forwarded, (unsigned long long)t->answers);
+		for (r = 0; r < GWD_DOIP_REF_N; r++)
+			if (t->refused[r])
+				fprintf(f, ", %s %llu",
+					gwd_doip_refuse_name((enum gwd_doip_refuse)r),
+					(unsigned long long)t->refused[r]);
+		fputc('\n', f);
+	}
+	for (i = 0; i < g->necus; i++) {
+		const struct gwd_doip_ecu *e = &g->ecus[i];
+
+		fprintf(f,
+			"doip ecu 0x%04X on %s: requests %llu, answers %llu, transfer errors %llu, "
+			"receive errors %llu, answers dropped %llu\n",
+			e->cfg.address, e->ifname, (unsigned long long)e->requests,
+			(unsigned long long)e->answers, (unsigned long long)e->tx_errors,
+			(unsigned long long)e->rx_errors, (unsigned long long)e->answers_dropped);
+	}
+}
+
+/* The counters as the "doip" member of stats --json (its leading comma
+ * included); nothing without a doip: section. */
+void gwd_doip_json(struct gwd *d, FILE *f)
+{
+	struct gwd_doip *g = d->doip;
+	size_t i, r;
+
+	if (!g)
+		return;
+	fprintf(f,
+		",\"doip\":{\"accepted\":%llu,\"refused\":%llu,\"ra_unknown\":%llu,"
+		"\"udp_in\":%llu,\"udp_out\":%llu,\"udp_unanswered\":%llu,"
+		"\"udp_send_err\":%llu,\"testers\":[",
+		(unsigned long long)g->accepted, (unsigned long long)g->refused,
+		(unsigned long long)g->ra_unknown, (unsigned long long)g->udp_in,
+		(unsigned long long)g->udp_out, (unsigned long long)g->udp_unanswered,
+		(unsigned long long)g->udp_send_err);
+	for (i = 0; i < g->cfg.ntesters; i++) {
+		const struct gwd_doip_tstat *t = &g->tstat[i];
+
+		fprintf(f,
+			"%s{\"address\":%u,\"activations\":%llu,\"ra_refused\":%llu,"
+			"\"requests\":%llu,\"forwarded\":%llu,\"answers\":%llu,\"refused\":{",
+			i ? "," : "", g->cfg.testers[i].address, (unsigned long long)t->activations,
+			(unsigned long long)t->ra_refused, (unsigned long long)t->requests,
+			(unsigned long long)t->forwarded, (unsigned long long)t->answers);
+		for (r = 0; r < GWD_DOIP_REF_N; r++)
+			fprintf(f, "%s\"%s\":%llu", r ? "," : "",
+				gwd_doip_refuse_name((enum gwd_doip_refuse)r),
+				(unsigned long long)t->refused[r]);
+		fprintf(f, "}}");
+	}
+	fprintf(f, "],\"ecus\":[");
+	for (i = 0; i < g->necus; i++) {
+		const struct gwd_doip_ecu *e = &g->ecus[i];
+
+		fprintf(f,
+			"%s{\"address\":%u,\"interface\":\"%s\",\"requests\":%llu,"
+			"\"answers\":%llu,\"tx_errors\":%llu,\"rx_errors\":%llu,"
+			"\"answers_dropped\":%llu}",
+			i ? "," : "", e->cfg.address, e->ifname, (unsigned long long)e->requests,
+			(unsigned long long)e->answers, (unsigned long long)e->tx_errors,
+			(unsigned long long)e->rx_errors, (unsigned long long)e->answers_dropped);
+	}
+	fprintf(f, "]}");
+}
+
+/* Only the testers (and their firewalls) differ between a and b? */
+static int only_testers_differ(const struct gw_doip_conf *a, const struct gw_doip_conf *b)
+{
+	static struct gw_doip_conf t; /* ~20 KiB: not on the stack; the loop's thread only */
+
+	t = *a;
+	memcpy(t.testers, b->testers, sizeof(t.testers));
+	t.ntesters = b->ntesters;
+	return !memcmp(&t, b, sizeof(t));
+}
+
+/*
+ * A reload: the testers and their firewalls apply at once (plain data;
+ * counters follow each address, sockets of a tester no longer listed
+ * close); anything else (listen, addresses, ECUs) needs new sockets and
+ * is only logged, to take effect at the next start.  Both sides come
+ * from zeroed memory, so memcmp is exact.
+ */
+void gwd_doip_reloaded(struct gwd *d)
+{
+	const struct gw_doip_conf *c = &d->conf.doip;
+	static struct gwd_doip_tstat ts[GW_DOIP_TESTERS_MAX];
+	struct gwd_doip *g = d->doip;
+	int idx[GW_DOIP_SOCKETS_MAX + 1];
+	size_t i, gone = 0;
+
+	if (!g || !c->on) {
+		if (!g != !c->on)
+			gwd_logmsg(LOG_WARNING,
+				   "reload: the doip: section was %s; that takes effect "
+				   "at the next start of canrigd",
+				   g ? "removed" : "added");
+		return;
+	}
+	if (!memcmp(c, &g->cfg, sizeof(*c)))
+		return;
+	if (!only_testers_differ(c, &g->cfg)) {
+		gwd_logmsg(LOG_WARNING, "reload: the doip: section changed beyond its testers; "
+					"that takes effect at the next start of canrigd");
+		return;
+	}
+	/* first the new list and counters, then the closes: closing one
+	 * socket may answer another's activation, which reads the list */
+	memset(ts, 0, sizeof(ts));
+	for (i = 0; i < c->ntesters; i++) {
+		int o = tester_of(g, c->testers[i].address);
+
+		if (o >= 0)
+			ts[i] = g->tstat[o];
+	}
+	for (i = 0; i < g->nconns; i++) {
+		const struct gwd_doip_conn *k = &g->conns[i];
+		size_t j;
+
+		idx[i] = -2; /* not activated now: left alone below */
+		if (k->fd < 0 || k->tester < 0)
+			continue;
+		idx[i] = -1;
+		for (j = 0; j < c->ntesters; j++)
+			if (c->testers[j].address == g->cfg.testers[k->tester].address)
+				idx[i] = (int)j;
+	}
+	memcpy(g->tstat, ts, sizeof(ts));
+	memcpy(g->cfg.testers, c->testers, sizeof(c->testers));
+	g->cfg.ntesters = c->ntesters;
+	for (i = 0; i < g->nconns; i++) {
+		struct gwd_doip_conn *k = &g->conns[i];
+
+		/* activated meanwhile (a close above decided it): by the new list */
+		if (k->fd < 0 || idx[i] == -2)
+			continue;
+		k->tester = idx[i];
+		if (idx[i] < 0) {
+			gone++;
+			doip_conn_close(&k->c, DOIP_CL_CALLER);
+			conn_free(k);
+		}
+	}
+	gwd_logmsg(LOG_NOTICE, "reload: doip: %zu tester%s and their firewalls applied%s",
+		   c->ntesters, gwd_plural(c->ntesters),
+		   gone ? "; sockets of removed testers closed" : "");
+}
+
+/* ---- setup */
+
+/* The IPv4 address of interface name (listen: an interface). */
+static int if_addr(const char *name, struct in_addr *a)
+{
+	struct ifaddrs *ifa, *i;
+	int r = -EADDRNOTAVAIL;
+
+	if (getifaddrs(&ifa))
+		return -errno;
+	for (i = ifa; i; i = i->ifa_next)
+		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET &&
+		    !strcmp(i->ifa_name, name)) {
+			*a = ((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr;
+			r = 0;
+			break;
+		}
+	freeifaddrs(ifa);
+	return r;
+}
+
+/* The MAC of the interface holding address a (the default EID); zeros
+ * when none has one (loopback). */
+static void eid_of(struct in_addr a, uint8_t *eid)
+{
+	struct ifaddrs *ifa, *i;
+	struct ifreq ifr;
+	int fd;
+
+	memset(eid, 0, DOIP_EID_LEN);
+	if (getifaddrs(&ifa))
+		return;
+	memset(&ifr, 0, sizeof(ifr));
+	for (i = ifa; i; i = i->ifa_next)
+		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET &&
+		    ((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr.s_addr == a.s_addr) {
+			snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", i->ifa_name);
+			break;
+		}
+	freeifaddrs(ifa);
+	if (!ifr.ifr_name[0])
+		return;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (!ioctl(fd, SIOCGIFHWADDR, &ifr))
+		memcpy(eid, ifr.ifr_hwaddr.sa_data, DOIP_EID_LEN);
+	close(fd);
+}
+
+static int open_sock(int type, const struct sockaddr_in *sa)
+{
+	int fd, one = 1, e;
+
+	fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* TCP: a restart must not wait out TIME_WAIT; UDP: never, there it
+	 * would let a second entity share the port silently */
+	if (type == SOCK_STREAM)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	else
+		setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one));
+	if (bind(fd, (const struct sockaddr *)sa, sizeof(*sa)) ||
+	    (type == SOCK_STREAM && listen(fd, 8))) {
+		e = -errno;
+		close(fd);
+		gwd_logmsg(LOG_ERR, "doip: %s port %u on %s: %s",
+			   type == SOCK_STREAM ? "TCP" : "UDP", ntohs(sa->sin_port),
+			   inet_ntoa(sa->sin_addr), strerror(-e));
+		return e;
+	}
+	return fd;
+}
+
+int gwd_doip_open(struct gwd *d)
+{
+	const struct gw_doip_conf *c = &d->conf.doip;
+	struct sockaddr_in sa;
+	struct gwd_doip *g;
+	size_t i;
+	int e;
+
+	if (!c->on)
+		return 0;
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		goto out_nomem;
+	d->doip = g;
+	g->d = d;
+	g->loop = d->loop;
+	/* the entity keeps the doip: section it started with (a reload
+	 * does not change it yet: docs/doip-gateway-plan.md) */
+	g->cfg = *c;
+	g->ufd = g->lfd = -1;
+	g->nconns = (size_t)c->max_testers + 1; /* + one to refuse with 0x01 */
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons(c->port);
+	if (c->listen_is_if) {
+		e = if_addr(c->listen, &sa.sin_addr);
+		if (e) {
+			gwd_logmsg(LOG_ERR, "doip: listen: %s has no IPv4 address: %s", c->listen,
+				   strerror(-e));
+			goto out_err;
+		}
+	} else if (inet_pton(AF_INET, c->listen, &sa.sin_addr) != 1) {
+		e = -EINVAL; /* the loader checked it */
+		goto out_err;
+	}
+	doip_entity_init(&g->ent);
+	g->ent.la = c->la;
+	memcpy(g->ent.vin, c->vin, DOIP_VIN_LEN);
+	if (c->has_eid)
+		memcpy(g->ent.eid, c->eid, DOIP_EID_LEN);
+	else
+		eid_of(sa.sin_addr, g->ent.eid);
+	memcpy(g->ent.gid, c->has_gid ? c->gid : g->ent.eid, DOIP_EID_LEN);
+	g->ent.further_action = c->further_action;
+	g->ent.mcts = c->max_testers;
+	g->st.power = DOIP_PM_READY;
+	g->necus = c->necus;
+	g->ecus = calloc(c->necus, sizeof(*g->ecus));
+	g->conns = calloc(g->nconns, sizeof(*g->conns));
+	if (!g->ecus || !g->conns)
+		goto out_nomem;
+	/* free slots before anything can fail: the cleanup closes the others */
+	for (i = 0; i < g->nconns; i++)
+		g->conns[i].fd = -1;
+	g->rx_cap = 8;
+	for (i = 0; i < c->necus; i++) {
+		struct gwd_doip_ecu *x = &g->ecus[i];
+
+		x->g = g;
+		x->cfg = c->ecus[i];
+		snprintf(x->ifname, sizeof(x->ifname), "%s", d->conf.ifname[x->cfg.ifidx]);
+		x->rx = malloc(x->cfg.max_len);
+		x->req = malloc(x->cfg.max_len);
+		if (!x->rx || !x->req)
+			goto out_nomem;
+		if (x->cfg.max_len > g->rx_cap)
+			g->rx_cap = x->cfg.max_len;
+		/* absent bus: opened at its first request */
+		ecu_open(x);
+	}
+	/* room for an answer and a 0x78 behind what is unsent */
+	g->tx_cap = 2 * (g->rx_cap + 12) + 256;
+	for (i = 0; i < g->nconns; i++) {
+		struct gwd_doip_conn *k = &g->conns[i];
+
+		k->g = g;
+		k->tester = -1;
+		k->rx = malloc(g->rx_cap);
+		k->tx = malloc(g->tx_cap);
+		k->in = malloc(CONN_IN);
+		if (!k->rx || !k->tx || !k->in)
+			goto out_nomem;
+		ev_timer_init(&k->tm, on_conn_timer, 0, 0);
+		k->tm.data = k;
+	}
+	e = open_sock(SOCK_DGRAM, &sa);
+	if (e < 0)
+		goto out_err;
+	g->ufd = e;
+	e = open_sock(SOCK_STREAM, &sa);
+	if (e < 0)
+		goto out_err;
+	g->lfd = e;
+	ev_io_init(&g->uio, on_udp, g->ufd, EV_READ);
+	ev_io_init(&g->lio, on_accept, g->lfd, EV_READ);
+	g->uio.data = g->lio.data = g;
+	ev_io_start(g->loop, &g->uio);
+	ev_io_start(g->loop, &g->lio);
+	gwd_logmsg(LOG_NOTICE,
+		   "doip: entity 0x%04X on %s:%u (UDP and TCP), %zu tester%s, %zu ECU%s", c->la,
+		   inet_ntoa(sa.sin_addr), c->port, c->ntesters, gwd_plural(c->ntesters), c->necus,
+		   gwd_plural(c->necus));
+	return 0;
+out_nomem:
+	gwd_logmsg(LOG_ERR, "doip: out of memory");
+	e = -ENOMEM;
+out_err:
+	gwd_doip_close(d);
+	return e;
+}
+
+void gwd_doip_close(struct gwd *d)
+{
+	struct gwd_doip *g = d->doip;
+	size_t i;
+
+	if (!g)
+		return;
+	for (i = 0; g->conns && i < g->nconns; i++) {
+		conn_free(&g->conns[i]);
+		free(g->conns[i].rx);
+		free(g->conns[i].tx);
+		free(g->conns[i].in);
+	}
+	for (i = 0; g->ecus && i < g->necus; i++) {
+		if (g->ecus[i].open)
+			isotp_io_close(&g->ecus[i].io);
+		free(g->ecus[i].rx);
+		free(g->ecus[i].req);
+	}
+	if (g->ufd >= 0) {
+		ev_io_stop(g->loop, &g->uio);
+		close(g->ufd);
+	}
+	if (g->lfd >= 0) {
+		ev_io_stop(g->loop, &g->lio);
+		close(g->lfd);
+	}
+	free(g->conns);
+	free(g->ecus);
+	free(g);
+	d->doip = NULL;
+}

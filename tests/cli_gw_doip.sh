@@ -1,0 +1,325 @@
+#!/bin/bash
+# cli_gw_doip.sh - canrigd's DoIP entity (gateway/gwd_doip.c) on loopback
+# with no CAN bus (build/gwd_doip_host runs it alone, every interface
+# closed): a tester nobody on the project wrote (Debian's python3-scapy
+# DoIP classes) gets identification, the entity status, routing
+# activation (refused for an unknown tester and an unsupported type), the
+# firewall's 7F SID 33, and NACK 0x03, 0x04 and 0x06 (a bus that is
+# down); the counters say so per tester and reason, in text and JSON.
+# Prints one PASS/FAIL line per check and "cli_gw_doip: N passed, N
+# failed"; exits 1 on any failure.
+# shellcheck source=SCRIPTDIR/harness.sh
+. "$(dirname "$0")/harness.sh" || exit 1
+HOST=${GWD_DOIP_HOST:-$(dirname "$CANRIG")/gwd_doip_host}
+
+free_port() {
+	"$PY" - <<'EOF'
+import socket
+while True:
+    t = socket.socket()
+    t.bind(("127.0.0.1", 0))
+    p = t.getsockname()[1]
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        u.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    finally:
+        u.close()
+        t.close()
+    print(p)
+    break
+EOF
+}
+
+ready() { grep -q '^ready$' host.out 2>/dev/null; }
+dumps() { grep -c '^--- end$' host.out 2>/dev/null || :; }
+dumped() { [ "$(dumps)" -gt "$DUMPS" ]; }
+
+# gwyaml ALLOW [ADDRESS [PORT]]: the issue's minimal file, its tester's
+# allow list ALLOW (and address, port) as given
+gwyaml() {
+	cat >gw.yaml <<EOF
+interfaces:
+  - {name: vcan0, domain: powertrain}
+  - {name: vcan1, domain: body}
+routes:
+  - {name: pt-to-body, from: vcan0, to: [vcan1], ids: [0x100]}
+doip:
+  listen: 127.0.0.1
+  port: ${3:-$PORT}
+  logical_address: 0x1000
+  vin: WVWZZZ1JZXW000001
+  testers:
+    - address: ${2:-0x0E80}
+      firewall:
+        allow: [$1]
+  ecus:
+    - {address: 0x0010, interface: vcan0, tx: 0x7E0, rx: 0x7E8}
+    - {address: 0x0011, interface: vcan0, tx: 0x7E1, rx: 0x7E9}
+EOF
+}
+
+# the issue's minimal file, on a port of its own
+start_entity() {
+	PORT=$(free_port)
+	cat >gw.yaml <<EOF
+interfaces:
+  - {name: vcan0, domain: powertrain}
+  - {name: vcan1, domain: body}
+routes:
+  - {name: pt-to-body, from: vcan0, to: [vcan1], ids: [0x100]}
+doip:
+  listen: 127.0.0.1
+  port: $PORT
+  logical_address: 0x1000
+  vin: WVWZZZ1JZXW000001
+  testers:
+    - address: 0x0E80
+      firewall:
+        allow: [0x22, 0x19, 0x3E, {sid: 0x10, subs: [0x01, 0x03]}]
+  ecus:
+    - {address: 0x0010, interface: vcan0, tx: 0x7E0, rx: 0x7E8}
+    - {address: 0x0011, interface: vcan0, tx: 0x7E1, rx: 0x7E9}
+EOF
+	"$HOST" gw.yaml >host.out 2>host.err &
+	ENT=$!
+	PIDS="$PIDS $ENT"
+	poll "the entity listening" ready
+}
+
+tester() {
+	cat >tester.py <<'EOF'
+import socket, struct, sys
+from scapy.contrib.automotive.doip import DoIP
+
+port = int(sys.argv[1])
+
+def fail(msg):
+    print("FAIL", msg)
+    sys.exit(1)
+
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.settimeout(5)
+u.sendto(bytes(DoIP(payload_type=0x0001)), ("127.0.0.1", port))
+a = DoIP(u.recv(512))
+if a.payload_type != 0x0004 or a.vin != b"WVWZZZ1JZXW000001" or a.logical_address != 0x1000:
+    fail("identification: " + repr(a))
+u.sendto(bytes(DoIP(payload_type=0x4001)), ("127.0.0.1", port))
+a = DoIP(u.recv(512))
+if a.payload_type != 0x4002 or a.max_open_sockets != 4:
+    fail("entity status: " + repr(a))
+print("udp ok")
+
+class Conn:
+    def __init__(self):
+        self.s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        self.buf = b""
+
+    def sendall(self, b):
+        self.s.sendall(b)
+
+    def recv(self, n):
+        return self.s.recv(n)
+
+def conn():
+    return Conn()
+
+def msg(t):
+    while True:
+        if len(t.buf) >= 8:
+            n = 8 + struct.unpack(">I", t.buf[4:8])[0]
+            if len(t.buf) >= n:
+                m, t.buf = t.buf[:n], t.buf[n:]
+                return DoIP(m)
+        d = t.recv(65536)
+        if not d:
+            return None
+        t.buf += d
+
+def activate(t, sa, typ):
+    t.sendall(bytes(DoIP(payload_type=0x0005, source_address=sa, activation_type=typ)))
+    r = msg(t)
+    if r is None or r.payload_type != 0x0006:
+        fail("activation answer: " + repr(r))
+    return r.routing_activation_response
+
+t = conn()
+c = activate(t, 0x0E81, 0)
+if c != 0x00 or msg(t) is not None:
+    fail("unknown tester: code 0x%02X, socket not closed" % c)
+t = conn()
+c = activate(t, 0x0E80, 0xE0)
+if c != 0x06 or msg(t) is not None:
+    fail("central security: code 0x%02X, socket not closed" % c)
+t = conn()
+if activate(t, 0x0E80, 0) != 0x10:
+    fail("activation refused")
+print("activation ok")
+
+def diag(ta, uds):
+    t.sendall(bytes(DoIP(payload_type=0x8001, source_address=0x0E80, target_address=ta) / uds))
+    a = msg(t)
+    if a is None or a.source_address != ta or a.target_address != 0x0E80:
+        fail("no ack for %04X %s: %r" % (ta, uds[:8].hex(), a))
+    if a.payload_type == 0x8003:
+        return "nack %02x" % a.nack_code
+    if a.payload_type != 0x8002 or a.ack_code != 0:
+        fail("ack: " + repr(a))
+    r = msg(t)
+    if r is None or r.payload_type != 0x8001 or r.source_address != ta:
+        fail("answer: " + repr(r))
+    return bytes(r.payload).hex()
+
+want = [
+    (0x0010, "22F190", "nack 06"),      # allowed; vcan0 is down here
+    (0x0010, "2EF190" + "41" * 17, "7f2e33"),
+    (0x0010, "1002", "7f1033"),         # a sub-function the list leaves out
+    (0x0099, "22F190", "nack 03"),
+    (0x0010, "22" * 5000, "nack 04"),   # over max_len 4095
+    (0x0011, "3E00", "nack 06"),
+]
+for ta, uds, w in want:
+    got = diag(ta, bytes.fromhex(uds))
+    if got != w:
+        fail("%04X %s: %s, wanted %s" % (ta, uds[:8], got, w))
+print("diagnostics ok")
+# the socket stays registered until the shell has read the status
+print("done", flush=True)
+import os, time
+while not os.path.exists("release"):
+    time.sleep(0.05)
+EOF
+	"$PY" tester.py "$PORT"
+}
+
+# done, or failed (then its log is shown)
+tester_done() {
+	grep -qx done tester.log 2>/dev/null && return 0
+	if grep -q FAIL tester.log 2>/dev/null || ! kill -0 "$T" 2>/dev/null; then
+		cat tester.log host.err
+		exit 1
+	fi
+	return 1
+}
+
+# dump: status, stats and JSON appended to host.out (the last is newest)
+dump() {
+	DUMPS=$(dumps)
+	kill -USR1 "$ENT"
+	poll "the counters" dumped
+}
+
+entity() {
+	start_entity
+	tester >tester.log 2>&1 &
+	T=$!
+	PIDS="$PIDS $T"
+	poll "the tester" tester_done
+	dump
+	touch release
+	wait "$T" || { cat tester.log host.err; false; }
+	grep -qx 'doip tester 0x0E80: activations 1, activations refused 1, requests 6, forwarded 0, answers 0, firewall 2, unknown-target 1, too-large 1, unreachable 2' host.out ||
+		{ cat host.out; false; }
+	grep -q '^doip: tcp accepted 3, refused 0, activations from unknown testers 1, udp in 2, out 2,' host.out ||
+		{ cat host.out; false; }
+	grep -qx 'doip ecu 0x0010 on vcan0: requests 0, answers 0, transfer errors 0, receive errors 0, answers dropped 0' host.out
+	grep -qE '^doip tester 0x0E80: 127\.0\.0\.1:[0-9]+, activation default, since [0-9.]+ s$' host.out
+	sed -n '/^--- json$/,/^--- end$/p' host.out | sed '1d;$d' >stats.json
+	"$PY" - stats.json <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))["doip"]
+t = d["testers"][0]
+assert t["address"] == 0x0E80 and t["requests"] == 6, t
+assert t["refused"] == {"firewall": 2, "unknown-target": 1, "too-large": 1,
+                        "unreachable": 2, "busy": 0, "transfer-failed": 0}, t["refused"]
+assert [e["address"] for e in d["ecus"]] == [0x10, 0x11], d["ecus"]
+EOF
+	grep -q 'SID 0x2E refused by its firewall' host.err
+	kill -TERM "$ENT"
+	wait "$ENT"
+}
+
+reloads_ge() { [ "$(grep -c '^reloaded$' host.out 2>/dev/null)" -ge "$1" ]; }
+has_line() { grep -q "$2" "$1" 2>/dev/null; }
+
+# A reload applies the testers' list and firewalls to the sockets already
+# activated (counters kept per address; a removed tester's socket is
+# closed); any other change is only logged.
+reload() {
+	start_entity
+	cat >tester.py <<'EOF'
+import os, socket, struct, sys, time
+from scapy.contrib.automotive.doip import DoIP
+
+t = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+buf = b""
+def msg():
+    global buf
+    while True:
+        if len(buf) >= 8:
+            n = 8 + struct.unpack(">I", buf[4:8])[0]
+            if len(buf) >= n:
+                m, buf = buf[:n], buf[n:]
+                return DoIP(m)
+        d = t.recv(4096)
+        if not d:
+            return None
+        buf += d
+
+def diag(uds):
+    t.sendall(bytes(DoIP(payload_type=0x8001, source_address=0x0E80, target_address=0x10) /
+                    bytes.fromhex(uds)))
+    a = msg()
+    if a.payload_type == 0x8003:
+        return "nack %02x" % a.nack_code
+    return bytes(msg().payload).hex()
+
+def wait(f):
+    while not os.path.exists(f):
+        time.sleep(0.05)
+
+t.sendall(bytes(DoIP(payload_type=0x0005, source_address=0x0E80, activation_type=0)))
+assert msg().routing_activation_response == 0x10
+print("phase1", diag("2EF19041"), flush=True)
+wait("go2")
+print("phase2", diag("2EF19041"), flush=True)
+wait("go3")
+print("phase3", "closed" if msg() is None else "open", flush=True)
+EOF
+	"$PY" tester.py "$PORT" >tester.log 2>&1 &
+	T=$!
+	PIDS="$PIDS $T"
+	poll "phase 1" has_line tester.log '^phase1'
+	grep -qx 'phase1 7f2e33' tester.log
+	gwyaml '0x22, 0x2E, 0x3E'
+	kill -HUP "$ENT"
+	poll "reload 1" reloads_ge 1
+	grep -q 'reload: doip: 1 tester and their firewalls applied$' host.err
+	touch go2
+	poll "phase 2" has_line tester.log '^phase2'
+	grep -qx 'phase2 nack 06' tester.log
+	dump
+	grep -q '^doip tester 0x0E80: activations 1, activations refused 0, requests 2, forwarded 0, answers 0, firewall 1, unreachable 1$' host.out ||
+		{ cat host.out; false; }
+	gwyaml '0x22' 0x0E81
+	kill -HUP "$ENT"
+	poll "reload 2" reloads_ge 2
+	grep -q 'applied; sockets of removed testers closed$' host.err
+	touch go3
+	wait "$T"
+	grep -qx 'phase3 closed' tester.log
+	gwyaml '0x22' 0x0E81 1
+	kill -HUP "$ENT"
+	poll "reload 3" reloads_ge 3
+	grep -q 'reload: the doip: section changed beyond its testers; that takes effect at the next start of canrigd$' host.err
+	dump
+	grep -q '^doip tester 0x0E81: activations 0, activations refused 0, requests 0,' host.out ||
+		{ cat host.out; false; }
+	kill -TERM "$ENT"
+	wait "$ENT"
+}
+
+check entity entity
+check reload reload
+summary
