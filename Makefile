@@ -55,10 +55,10 @@ PUB_HDR  = lib/cf.h lib/cio.h lib/cio_ev.h lib/clog.h conf/yml.h dbc/dbc.h uds/i
 # gw_cgw.h is not installed: its netlink part (gw_cgw.c) is canrigd's
 LIB_HDR  = $(PUB_HDR) dbc/dbc_priv.h dbc/dbc_parser.h gateway/gw_cgw.h gateway/gw_cgw_priv.h
 # DoIP (ISO 13400-2): the codec and the socket engine, no I/O (docs/doip.md)
-LIB_SRC += doip/doip_msg.c doip/doip_conn.c doip/doip_sim_io.c doip/doip_io.c
+LIB_SRC += doip/doip_msg.c doip/doip_conn.c doip/doip_sim_io.c doip/doip_io.c doip/doip_srv_io.c
 # the doip: section of the ecu-sim YAML, apart from the ECU reader
 LIB_SRC += uds/uds_sim_conf_doip.c
-PUB_HDR += doip/doip.h doip/doip_sim_io.h doip/doip_io.h
+PUB_HDR += doip/doip.h doip/doip_sim_io.h doip/doip_io.h doip/doip_srv_io.h
 LIB_OBJ  = $(LIB_SRC:%.c=$(B)/%.o)
 TOOL_SRC = tools/canrig.c tools/cmd_dump.c tools/cmd_send.c tools/cmd_replay.c \
            tools/cmd_log.c tools/cmd_dbc.c tools/dbcout.c tools/cmd_isotp.c \

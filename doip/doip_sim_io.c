@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,188 +32,63 @@ static void say(struct doip_sim *d, enum uds_sim_io_msg kind, const char *fmt, .
 	va_end(ap);
 }
 
-/* ---- one TCP_DATA socket */
+/* ---- one TCP_DATA socket: doip_srv_io.c runs it, these are our parts */
 
-static void conn_process(struct doip_sim_conn *k);
-static void ra_decided(struct doip_sim_conn *k, uint8_t code, int resume);
-
-static void conn_free(struct doip_sim_conn *k)
+static struct doip_sim_conn *sim_conn(struct doip_srv_conn *k)
 {
-	struct doip_sim *d = k->d;
-	struct doip_sim_conn *w = k->alive_for;
+	return (struct doip_sim_conn *)(void *)k; /* its first member */
+}
+
+static void on_closed(struct doip_srv_conn *k)
+{
+	struct doip_sim *d = k->srv->ctx;
 	size_t i;
 
-	if (k->fd < 0)
-		return;
-	k->alive_for = NULL;
-	for (i = 0; i < DOIP_SIM_SOCKETS; i++)
-		if (d->conns[i].alive_for == k)
-			d->conns[i].alive_for = NULL;
-	k->ra_wait = 0;
-	ev_io_stop(d->loop, &k->rio);
-	ev_io_stop(d->loop, &k->wio);
-	ev_timer_stop(d->loop, &k->tm);
-	close(k->fd);
-	k->fd = -1;
 	if (d->st.ncts)
 		d->st.ncts--;
 	for (i = 0; i < d->cfg->necus; i++)
-		if (d->ecu_conn[i] == k)
+		if (d->ecu_conn[i] == sim_conn(k))
 			d->ecu_conn[i] = NULL;
 	say(d, UDS_SIM_IO_VERBOSE, "doip: %s closed (%s)", k->peer,
 	    doip_close_name((enum doip_close)k->c.close_reason));
-	/* a socket that did not answer its alive check is gone: the
-	 * activation waiting for it gets the place */
-	if (w && w->fd >= 0 && w->ra_wait)
-		ra_decided(w, DOIP_RA_OK, 1);
 }
 
-/* Sends what the engine has; the rest waits for the write watcher.
- * Returns 0, or -errno when the socket failed (it is then closed). */
-static int conn_flush(struct doip_sim_conn *k)
+static void on_ra_done(struct doip_srv_conn *k, uint8_t code)
 {
-	const uint8_t *p;
-	size_t n;
-	ssize_t w;
+	struct doip_sim *d = k->srv->ctx;
 
-	for (;;) {
-		p = doip_conn_output(&k->c, &n);
-		if (!n)
-			break;
-		w = send(k->fd, p, n, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			ev_io_start(k->d->loop, &k->wio);
-			return 0;
-		}
-		if (w <= 0) {
-			int e = w < 0 ? -errno : -EPIPE;
-
-			doip_conn_close(&k->c, DOIP_CL_CALLER);
-			conn_free(k);
-			return e;
-		}
-		doip_conn_sent(&k->c, (size_t)w, cio_now_ns());
-	}
-	ev_io_stop(k->d->loop, &k->wio);
-	return 0;
-}
-
-static void conn_arm(struct doip_sim_conn *k)
-{
-	cio_ev_arm(k->d->loop, &k->tm, doip_conn_deadline(&k->c));
-}
-
-/* The answer to k's routing activation; resume: decided later than its
- * input stopped (alive checks), so its input goes on from here. */
-static void ra_decided(struct doip_sim_conn *k, uint8_t code, int resume)
-{
-	struct doip_sim *d = k->d;
-	size_t i;
-
-	k->ra_wait = 0;
-	for (i = 0; i < DOIP_SIM_SOCKETS; i++)
-		if (d->conns[i].alive_for == k)
-			d->conns[i].alive_for = NULL;
 	say(d, UDS_SIM_IO_VERBOSE, "doip: %s routing activation for 0x%04X: code 0x%02X", k->peer,
 	    k->c.ra_sa, code);
-	doip_conn_ra_reply(&k->c, code, NULL, cio_now_ns());
-	if (resume)
-		conn_process(k);
 }
 
-/* Alive-checks j for k's activation.  Returns 1 if the check runs. */
-static int check_alive(struct doip_sim_conn *k, struct doip_sim_conn *j, uint64_t now)
+/* Routing activation: the tester range, the activation type; then the
+ * sockets' part (doip_srv_ra_arbitrate()) for DOIP_SIM_MCTS sockets. */
+static void on_ra(struct doip_srv_conn *k, const struct doip_msg *m, uint64_t now)
 {
-	/* one activation at a time per socket checked; another one is
-	 * answered as if j had answered */
-	if (j->alive_for || doip_conn_alive_check(&j->c, now))
-		return 0;
-	j->alive_for = k;
-	k->ra_wait++;
-	cio_ev_arm(j->d->loop, &j->tm, doip_conn_deadline(&j->c));
-	return 1;
-}
-
-/*
- * Routing activation: the tester range, the activation type; then one
- * socket per tester address (0x03) and at most DOIP_SIM_MCTS registered
- * sockets (0x01), each refusal only after the sockets in the way failed
- * to answer an alive check (ISO 13400-2): a tester that vanished without
- * closing must not lock the entity.
- */
-static void on_ra(struct doip_sim_conn *k, const struct doip_msg *m, uint64_t now)
-{
-	struct doip_sim *d = k->d;
-	struct doip_sim_conn *same = NULL;
+	struct doip_sim *d = k->srv->ctx;
 	uint16_t sa = m->u.ra.sa;
-	size_t i, active = 0;
+	unsigned int wait;
 
 	if (sa < d->cfg->doip.tester_min || sa > d->cfg->doip.tester_max) {
-		ra_decided(k, DOIP_RA_UNKNOWN_SA, 0);
+		doip_srv_ra_decided(k, DOIP_RA_UNKNOWN_SA, 0);
 		return;
 	}
 	if (m->u.ra.type != DOIP_ACT_DEFAULT && m->u.ra.type != DOIP_ACT_WWH_OBD) {
-		ra_decided(k, DOIP_RA_BAD_TYPE, 0);
+		doip_srv_ra_decided(k, DOIP_RA_BAD_TYPE, 0);
 		return;
 	}
-	if (k->c.active) { /* the same SA again on its own socket */
-		ra_decided(k, DOIP_RA_OK, 0);
-		return;
-	}
-	for (i = 0; i < DOIP_SIM_SOCKETS; i++) {
-		struct doip_sim_conn *j = &d->conns[i];
-
-		if (j == k || j->fd < 0 || !j->c.active)
-			continue;
-		active++;
-		if (j->c.sa == sa)
-			same = j;
-	}
-	k->ra_wait = 0;
-	if (same) {
-		k->ra_code = DOIP_RA_SA_ELSEWHERE;
-		check_alive(k, same, now);
-		conn_flush(same);
-	} else if (active >= DOIP_SIM_MCTS) {
-		k->ra_code = DOIP_RA_NO_SOCKET;
-		for (i = 0; i < DOIP_SIM_SOCKETS; i++) {
-			struct doip_sim_conn *j = &d->conns[i];
-
-			if (j != k && j->fd >= 0 && j->c.active && check_alive(k, j, now))
-				conn_flush(j);
-		}
-	} else {
-		ra_decided(k, DOIP_RA_OK, 0);
-		return;
-	}
-	if (!k->ra_wait)
-		ra_decided(k, k->ra_code, 0);
-	else
+	wait = doip_srv_ra_arbitrate(k, sa, DOIP_SIM_MCTS, now);
+	if (wait)
 		say(d, UDS_SIM_IO_VERBOSE,
-		    "doip: %s routing activation for 0x%04X: %u alive check%s", k->peer, sa,
-		    k->ra_wait, k->ra_wait == 1 ? "" : "s");
-}
-
-/* j answered its alive check: the activation waiting for it is refused
- * once every socket checked for it answered. */
-static void on_alive(struct doip_sim_conn *j)
-{
-	struct doip_sim_conn *k = j->alive_for;
-
-	j->alive_for = NULL;
-	if (!k || k->fd < 0 || !k->ra_wait)
-		return;
-	if (--k->ra_wait == 0)
-		ra_decided(k, k->ra_code, 1);
+		    "doip: %s routing activation for 0x%04X: %u alive check%s", k->peer, sa, wait,
+		    wait == 1 ? "" : "s");
 }
 
 /* A whole diagnostic message to one of our ECUs (the engine checked the
  * source and target addresses and the length already). */
-static void on_diag(struct doip_sim_conn *k, const struct doip_ev *ev, uint64_t now)
+static void on_diag(struct doip_srv_conn *k, const struct doip_ev *ev, uint64_t now)
 {
-	struct doip_sim *d = k->d;
+	struct doip_sim *d = k->srv->ctx;
 	uint16_t ta = ev->m.u.diag.ta;
 	size_t i;
 
@@ -234,125 +108,19 @@ static void on_diag(struct doip_sim_conn *k, const struct doip_ev *ev, uint64_t 
 	}
 	/* ACK first: the answer, even an immediate one, follows it */
 	doip_conn_diag_ack(&k->c, ta, DOIP_DIAG_ACK, NULL, 0, now);
-	d->ecu_conn[i] = k;
-	conn_flush(k);
+	d->ecu_conn[i] = sim_conn(k);
+	doip_srv_flush(k);
 	if (k->fd < 0)
 		return;
 	uds_sim_io_request(&d->run->ecus[i], ev->m.u.diag.data, ev->m.u.diag.len, 0);
 }
 
-/* Feeds what was read to the engine until it is consumed or the output
- * is full (then reading pauses until the peer takes our bytes). */
-static void conn_process(struct doip_sim_conn *k)
-{
-	struct doip_ev ev;
-	uint64_t now;
-	size_t n;
-
-	while (k->fd >= 0) {
-		now = cio_now_ns();
-		n = doip_conn_input(&k->c, k->in + k->in_off, k->in_len - k->in_off, now, &ev);
-		k->in_off += n;
-		switch (ev.kind) {
-		case DOIP_EV_MSG:
-			if (ev.m.type == DOIP_T_RA_REQ)
-				on_ra(k, &ev.m, now);
-			else if (ev.m.type == DOIP_T_ALIVE_RSP)
-				on_alive(k);
-			break;
-		case DOIP_EV_DIAG:
-			on_diag(k, &ev, now);
-			break;
-		case DOIP_EV_TX_FULL:
-			conn_flush(k);
-			if (k->fd >= 0 && ev_is_active(&k->wio)) {
-				/* the peer does not read: neither do we */
-				ev_io_stop(k->d->loop, &k->rio);
-				return;
-			}
-			break;
-		case DOIP_EV_CLOSED:
-			conn_flush(k);
-			conn_free(k);
-			return;
-		default:
-			break;
-		}
-		if (k->fd < 0)
-			return;
-		if (ev.kind == DOIP_EV_PAUSED || (ev.kind == DOIP_EV_MSG && k->c.ra_pending)) {
-			/* an activation waits for alive checks: so does this
-			 * socket's input (ra_decided() goes on with it) */
-			conn_flush(k);
-			if (k->fd >= 0) {
-				ev_io_stop(k->d->loop, &k->rio);
-				conn_arm(k);
-			}
-			return;
-		}
-		if (ev.kind == DOIP_EV_NONE)
-			break;
-	}
-	if (k->fd < 0)
-		return;
-	if (k->in_off == k->in_len)
-		k->in_off = k->in_len = 0;
-	conn_flush(k);
-	if (k->fd >= 0) {
-		ev_io_start(k->d->loop, &k->rio);
-		conn_arm(k);
-	}
-}
-
-static void on_read(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct doip_sim_conn *k = w->data;
-	ssize_t r;
-
-	(void)loop;
-	(void)revents;
-	if (k->in_off < k->in_len)
-		return; /* still paused on output */
-	r = recv(k->fd, k->in, sizeof(k->in), 0);
-	if (r < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
-		return;
-	if (r <= 0) {
-		doip_conn_close(&k->c, DOIP_CL_CALLER);
-		conn_free(k);
-		return;
-	}
-	k->in_off = 0;
-	k->in_len = (size_t)r;
-	conn_process(k);
-}
-
-static void on_write(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct doip_sim_conn *k = w->data;
-
-	(void)loop;
-	(void)revents;
-	if (conn_flush(k) || k->fd < 0)
-		return;
-	if (!ev_is_active(&k->wio) && k->in_off < k->in_len)
-		conn_process(k);
-}
-
-static void on_conn_timer(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct doip_sim_conn *k = w->data;
-
-	(void)loop;
-	(void)revents;
-	if (doip_conn_timers(&k->c, cio_now_ns()) != DOIP_CL_NONE) {
-		conn_flush(k);
-		conn_free(k);
-		return;
-	}
-	conn_flush(k);
-	if (k->fd >= 0)
-		conn_arm(k);
-}
+static const struct doip_srv_ops sim_ops = {
+	.ra = on_ra,
+	.ra_done = on_ra_done,
+	.diag = on_diag,
+	.closed = on_closed,
+};
 
 static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 {
@@ -360,17 +128,18 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 	struct doip_conn_cfg cc;
 	struct sockaddr_in peer;
 	socklen_t pl = sizeof(peer);
-	struct doip_sim_conn *k = NULL;
-	int fd, one = 1;
-	size_t i;
+	struct doip_srv_conn *k;
+	int fd;
 
+	(void)loop;
 	(void)revents;
 	fd = accept4(d->lfd, (struct sockaddr *)&peer, &pl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
-	for (i = 0; i < DOIP_SIM_SOCKETS && !k; i++)
-		if (d->conns[i].fd < 0)
-			k = &d->conns[i];
+	doip_conn_cfg_init(&cc, DOIP_ENTITY, d->ent.la);
+	cc.targets = d->targets;
+	cc.n_targets = d->cfg->necus;
+	k = doip_srv_accept(&d->srv, fd, &peer, &cc);
 	if (!k) {
 		/* every socket is taken: ISO 13400-2 lets the entity refuse
 		 * the connection itself */
@@ -378,20 +147,7 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 		close(fd);
 		return;
 	}
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	k->fd = fd;
-	k->in_off = k->in_len = 0;
-	snprintf(k->peer, sizeof(k->peer), "%s:%u", inet_ntoa(peer.sin_addr), ntohs(peer.sin_port));
-	doip_conn_cfg_init(&cc, DOIP_ENTITY, d->ent.la);
-	cc.targets = d->targets;
-	cc.n_targets = d->cfg->necus;
-	doip_conn_init(&k->c, &cc, k->rx, d->rx_cap, k->tx, d->tx_cap, cio_now_ns());
-	ev_io_init(&k->rio, on_read, fd, EV_READ);
-	ev_io_init(&k->wio, on_write, fd, EV_WRITE);
-	k->rio.data = k->wio.data = k;
-	ev_io_start(loop, &k->rio);
 	d->st.ncts++;
-	conn_arm(k);
 	say(d, UDS_SIM_IO_VERBOSE, "doip: %s connected", k->peer);
 }
 
@@ -405,19 +161,19 @@ static int sink(void *ctx, struct uds_sim_io_ecu *e, const uint8_t *p, size_t n)
 	uint64_t now = cio_now_ns();
 	int r;
 
-	if (!k || k->fd < 0 || !k->c.active) {
+	if (!k || k->s.fd < 0 || !k->s.c.active) {
 		d->answers_dropped++;
 		return -ENOTCONN;
 	}
-	r = doip_conn_send_diag(&k->c, e->cfg->doip_la, k->c.sa, p, n, now);
+	r = doip_conn_send_diag(&k->s.c, e->cfg->doip_la, k->s.c.sa, p, n, now);
 	if (r == -ENOBUFS) {
 		/* what the peer has not read yet is in the way: try once */
-		if (conn_flush(k) || k->fd < 0)
+		if (doip_srv_flush(&k->s) || k->s.fd < 0)
 			return -ENOTCONN;
-		r = doip_conn_send_diag(&k->c, e->cfg->doip_la, k->c.sa, p, n, now);
+		r = doip_conn_send_diag(&k->s.c, e->cfg->doip_la, k->s.c.sa, p, n, now);
 	}
 	if (!r)
-		conn_flush(k);
+		doip_srv_flush(&k->s);
 	return r;
 }
 
@@ -487,10 +243,7 @@ int doip_sim_open(struct doip_sim *d, struct ev_loop *loop, struct uds_sim_io_ru
 	d->run = run;
 	d->cfg = cfg;
 	d->ufd = d->lfd = -1;
-	for (i = 0; i < DOIP_SIM_SOCKETS; i++) {
-		d->conns[i].fd = -1;
-		d->conns[i].d = d;
-	}
+	doip_srv_init(&d->srv, loop, &sim_ops, d, d->conns, DOIP_SIM_SOCKETS, sizeof(d->conns[0]));
 	if (cfg->necus > sizeof(d->ecu_conn) / sizeof(d->ecu_conn[0])) {
 		say(d, UDS_SIM_IO_ERR, "doip: at most %zu ECUs behind one entity",
 		    sizeof(d->ecu_conn) / sizeof(d->ecu_conn[0]));
@@ -526,13 +279,17 @@ int doip_sim_open(struct doip_sim *d, struct ev_loop *loop, struct uds_sim_io_ru
 		if (2 * (cfg->ecus[i].sim.max_response + 12) + 256 > d->tx_cap)
 			d->tx_cap = 2 * (cfg->ecus[i].sim.max_response + 12) + 256;
 	}
+	d->srv.rx_cap = d->rx_cap;
+	d->srv.tx_cap = d->tx_cap;
 	for (i = 0; i < DOIP_SIM_SOCKETS; i++) {
-		d->conns[i].rx = malloc(d->rx_cap);
-		d->conns[i].tx = malloc(d->tx_cap);
-		if (!d->conns[i].rx || !d->conns[i].tx)
+		struct doip_srv_conn *k = &d->conns[i].s;
+
+		k->in = d->conns[i].in;
+		k->in_size = sizeof(d->conns[i].in);
+		k->rx = malloc(d->rx_cap);
+		k->tx = malloc(d->tx_cap);
+		if (!k->rx || !k->tx)
 			goto out_nomem;
-		ev_timer_init(&d->conns[i].tm, on_conn_timer, 0, 0);
-		d->conns[i].tm.data = &d->conns[i];
 	}
 	e = open_sock(d, SOCK_DGRAM, &sa);
 	if (e < 0)
@@ -568,11 +325,11 @@ void doip_sim_close(struct doip_sim *d)
 
 	if (!d->loop)
 		return;
+	doip_srv_close(&d->srv);
 	for (i = 0; i < DOIP_SIM_SOCKETS; i++) {
-		conn_free(&d->conns[i]);
-		free(d->conns[i].rx);
-		free(d->conns[i].tx);
-		d->conns[i].rx = d->conns[i].tx = NULL;
+		free(d->conns[i].s.rx);
+		free(d->conns[i].s.tx);
+		d->conns[i].s.rx = d->conns[i].s.tx = NULL;
 	}
 	if (d->ufd >= 0) {
 		ev_io_stop(d->loop, &d->uio);

@@ -28,6 +28,7 @@
 #include <ev.h>
 
 #include "doip.h"
+#include "doip_srv_io.h"
 #include "uds_sim_conf.h"
 #include "uds_sim_io.h"
 
@@ -41,20 +42,10 @@ extern "C" {
 
 struct doip_sim;
 
+/* One TCP_DATA socket: doip_srv_io.h runs it. */
 struct doip_sim_conn {
-	struct doip_sim *d;
-	int fd; /* -1: free slot */
-	ev_io rio, wio;
-	ev_timer tm; /* doip_conn_deadline() */
-	struct doip_conn c;
-	uint8_t *rx, *tx; /* allocated once; rx whole requests, tx output */
+	struct doip_srv_conn s; /* first: doip_srv_io walks the table by it */
 	uint8_t in[DOIP_SIM_IN_SIZE];
-	size_t in_off, in_len; /* bytes read, not yet fed to c */
-	char peer[64];
-	/* a routing activation here waits for alive checks of others */
-	unsigned int ra_wait;		 /* answers still due */
-	uint8_t ra_code;		 /* to send if all answer (0x01 or 0x03) */
-	struct doip_sim_conn *alive_for; /* our alive check decides its RA */
 };
 
 struct doip_sim {
@@ -67,6 +58,7 @@ struct doip_sim {
 	struct doip_sim_conn *ecu_conn[64]; /* where each ECU's answers go */
 	int ufd, lfd;
 	ev_io uio, lio;
+	struct doip_srv srv; /* runs conns */
 	struct doip_sim_conn conns[DOIP_SIM_SOCKETS];
 	size_t rx_cap, tx_cap;
 	uint64_t refused;	  /* TCP connections beyond DOIP_SIM_SOCKETS */

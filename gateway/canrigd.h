@@ -29,6 +29,7 @@
 #include "cio.h"
 #include "cio_ev.h"
 #include "doip.h"
+#include "doip_srv_io.h"
 #include "gw.h"
 #include "gw_cgw.h"
 #include "gw_conf.h"
@@ -144,21 +145,10 @@ struct gwd_doip;
 
 /* A TCP_DATA socket. */
 struct gwd_doip_conn {
-	struct gwd_doip *g;
-	int fd; /* -1: free */
-	ev_io rio, wio;
-	ev_timer tm; /* doip_conn_deadline() */
-	struct doip_conn c;
-	uint8_t *rx, *tx, *in; /* allocated once */
-	size_t in_off, in_len;
-	int tester;	  /* index in the doip: testers once activated, else -1 */
-	uint64_t since;	  /* activated at (gwd_now_ns()) */
-	uint8_t act_type; /* its routing activation type */
-	char peer[64];
-	/* a routing activation here waits for alive checks of others */
-	unsigned int ra_wait;
-	uint8_t ra_code;
-	struct gwd_doip_conn *alive_for;
+	struct doip_srv_conn s; /* first: doip_srv_io walks the table by it */
+	int tester;		/* index in the doip: testers once activated, else -1 */
+	uint64_t since;		/* activated at (gwd_now_ns()) */
+	uint8_t act_type;	/* its routing activation type */
 };
 
 /* An ECU: its own ISO-TP socket (gwd_doip.c says why). */
@@ -183,6 +173,7 @@ struct gwd_doip {
 	struct doip_entity_state st;
 	int ufd, lfd;
 	ev_io uio, lio;
+	struct doip_srv srv;	     /* runs conns */
 	struct gwd_doip_conn *conns; /* max_testers + 1 */
 	size_t nconns;
 	struct gwd_doip_ecu *ecus;

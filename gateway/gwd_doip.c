@@ -23,7 +23,6 @@
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,79 +49,29 @@ const char *gwd_doip_refuse_name(enum gwd_doip_refuse r)
 	return (unsigned int)r < GWD_DOIP_REF_N ? refuse_names[r] : "?";
 }
 
-/* ---- one TCP_DATA socket */
+/* ---- one TCP_DATA socket: doip_srv_io.c runs it, these are our parts */
 
-static void conn_process(struct gwd_doip_conn *k);
-static void ra_decided(struct gwd_doip_conn *k, uint8_t code, int resume);
-
-static void conn_free(struct gwd_doip_conn *k)
+static struct gwd_doip_conn *gwd_conn(struct doip_srv_conn *k)
 {
-	struct gwd_doip *g = k->g;
-	struct gwd_doip_conn *w = k->alive_for;
+	return (struct gwd_doip_conn *)(void *)k; /* its first member */
+}
+
+static void on_closed(struct doip_srv_conn *sk)
+{
+	struct gwd_doip_conn *k = gwd_conn(sk);
+	struct gwd_doip *g = sk->srv->ctx;
 	size_t i;
 
-	if (k->fd < 0)
-		return;
-	k->alive_for = NULL;
-	for (i = 0; i < g->nconns; i++)
-		if (g->conns[i].alive_for == k)
-			g->conns[i].alive_for = NULL;
-	k->ra_wait = 0;
-	ev_io_stop(g->loop, &k->rio);
-	ev_io_stop(g->loop, &k->wio);
-	ev_timer_stop(g->loop, &k->tm);
-	close(k->fd);
-	k->fd = -1;
 	if (g->st.ncts)
 		g->st.ncts--;
 	/* answers still due go nowhere now: counted at the ECU */
 	for (i = 0; i < g->necus; i++)
 		if (g->ecus[i].owner == k)
 			g->ecus[i].owner = NULL;
-	g->closes[k->c.close_reason < DOIP_CL_N ? k->c.close_reason : DOIP_CL_CALLER]++;
+	g->closes[k->s.c.close_reason < DOIP_CL_N ? k->s.c.close_reason : DOIP_CL_CALLER]++;
 	if (g->d->verbose)
-		gwd_logmsg(LOG_INFO, "doip: tester %s (0x%04X) closed (%s)", k->peer, k->c.sa,
-			   doip_close_name((enum doip_close)k->c.close_reason));
-	if (w && w->fd >= 0 && w->ra_wait)
-		ra_decided(w, DOIP_RA_OK, 1);
-}
-
-/* Sends what the engine has; the rest waits for the write watcher.
- * Returns 0, or -errno when the socket failed (it is then closed). */
-static int conn_flush(struct gwd_doip_conn *k)
-{
-	const uint8_t *p;
-	size_t n;
-	ssize_t w;
-
-	while (k->fd >= 0) {
-		p = doip_conn_output(&k->c, &n);
-		if (!n)
-			break;
-		w = send(k->fd, p, n, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			ev_io_start(k->g->loop, &k->wio);
-			return 0;
-		}
-		if (w <= 0) {
-			int e = w < 0 ? -errno : -EPIPE;
-
-			doip_conn_close(&k->c, DOIP_CL_CALLER);
-			conn_free(k);
-			return e;
-		}
-		doip_conn_sent(&k->c, (size_t)w, gwd_now_ns());
-	}
-	if (k->fd >= 0)
-		ev_io_stop(k->g->loop, &k->wio);
-	return k->fd >= 0 ? 0 : -ENOTCONN;
-}
-
-static void conn_arm(struct gwd_doip_conn *k)
-{
-	cio_ev_arm(k->g->loop, &k->tm, doip_conn_deadline(&k->c));
+		gwd_logmsg(LOG_INFO, "doip: tester %s (0x%04X) closed (%s)", k->s.peer, k->s.c.sa,
+			   doip_close_name((enum doip_close)k->s.c.close_reason));
 }
 
 static int tester_of(const struct gwd_doip *g, uint16_t sa)
@@ -135,16 +84,12 @@ static int tester_of(const struct gwd_doip *g, uint16_t sa)
 	return -1;
 }
 
-static void ra_decided(struct gwd_doip_conn *k, uint8_t code, int resume)
+static void on_ra_done(struct doip_srv_conn *sk, uint8_t code)
 {
-	struct gwd_doip *g = k->g;
-	int t = tester_of(g, k->c.ra_sa);
-	size_t i;
+	struct gwd_doip_conn *k = gwd_conn(sk);
+	struct gwd_doip *g = sk->srv->ctx;
+	int t = tester_of(g, k->s.c.ra_sa);
 
-	k->ra_wait = 0;
-	for (i = 0; i < g->nconns; i++)
-		if (g->conns[i].alive_for == k)
-			g->conns[i].alive_for = NULL;
 	if (t >= 0) {
 		if (code == DOIP_RA_OK) {
 			g->tstat[t].activations++;
@@ -155,91 +100,28 @@ static void ra_decided(struct gwd_doip_conn *k, uint8_t code, int resume)
 		}
 	}
 	gwd_logmsg(code == DOIP_RA_OK ? LOG_INFO : LOG_NOTICE,
-		   "doip: tester %s routing activation for 0x%04X: code 0x%02X", k->peer,
-		   k->c.ra_sa, code);
-	doip_conn_ra_reply(&k->c, code, NULL, gwd_now_ns());
-	if (resume)
-		conn_process(k);
+		   "doip: tester %s routing activation for 0x%04X: code 0x%02X", k->s.peer,
+		   k->s.c.ra_sa, code);
 }
 
-static int check_alive(struct gwd_doip_conn *k, struct gwd_doip_conn *j, uint64_t now)
+/* Routing activation: a configured tester, a supported activation type;
+ * then the sockets' part (doip_srv_ra_arbitrate()) for max_testers. */
+static void on_ra(struct doip_srv_conn *sk, const struct doip_msg *m, uint64_t now)
 {
-	/* one activation at a time per socket checked */
-	if (j->alive_for || doip_conn_alive_check(&j->c, now))
-		return 0;
-	j->alive_for = k;
-	k->ra_wait++;
-	cio_ev_arm(j->g->loop, &j->tm, doip_conn_deadline(&j->c));
-	return 1;
-}
+	struct gwd_doip_conn *k = gwd_conn(sk);
+	struct gwd_doip *g = sk->srv->ctx;
 
-/*
- * Routing activation: a configured tester, a supported activation type;
- * one socket per tester address (0x03) and max_testers registered
- * sockets (0x01), each refusal only after the sockets in the way failed
- * an alive check (ISO 13400-2): a vanished tester must not lock the
- * gateway.
- */
-static void on_ra(struct gwd_doip_conn *k, const struct doip_msg *m, uint64_t now)
-{
-	struct gwd_doip *g = k->g;
-	struct gwd_doip_conn *same = NULL;
-	uint16_t sa = m->u.ra.sa;
-	size_t i, active = 0;
-
-	if (tester_of(g, sa) < 0) {
+	if (tester_of(g, m->u.ra.sa) < 0) {
 		g->ra_unknown++;
-		ra_decided(k, DOIP_RA_UNKNOWN_SA, 0);
+		doip_srv_ra_decided(sk, DOIP_RA_UNKNOWN_SA, 0);
 		return;
 	}
 	if (m->u.ra.type != DOIP_ACT_DEFAULT && m->u.ra.type != DOIP_ACT_WWH_OBD) {
-		ra_decided(k, DOIP_RA_BAD_TYPE, 0);
+		doip_srv_ra_decided(sk, DOIP_RA_BAD_TYPE, 0);
 		return;
 	}
 	k->act_type = m->u.ra.type;
-	if (k->c.active) { /* the same SA again on its own socket */
-		ra_decided(k, DOIP_RA_OK, 0);
-		return;
-	}
-	for (i = 0; i < g->nconns; i++) {
-		struct gwd_doip_conn *j = &g->conns[i];
-
-		if (j == k || j->fd < 0 || !j->c.active)
-			continue;
-		active++;
-		if (j->c.sa == sa)
-			same = j;
-	}
-	k->ra_wait = 0;
-	if (same) {
-		k->ra_code = DOIP_RA_SA_ELSEWHERE;
-		check_alive(k, same, now);
-		conn_flush(same);
-	} else if (active >= g->cfg.max_testers) {
-		k->ra_code = DOIP_RA_NO_SOCKET;
-		for (i = 0; i < g->nconns; i++) {
-			struct gwd_doip_conn *j = &g->conns[i];
-
-			if (j != k && j->fd >= 0 && j->c.active && check_alive(k, j, now))
-				conn_flush(j);
-		}
-	} else {
-		ra_decided(k, DOIP_RA_OK, 0);
-		return;
-	}
-	if (!k->ra_wait)
-		ra_decided(k, k->ra_code, 0);
-}
-
-static void on_alive(struct gwd_doip_conn *j)
-{
-	struct gwd_doip_conn *k = j->alive_for;
-
-	j->alive_for = NULL;
-	if (!k || k->fd < 0 || !k->ra_wait)
-		return;
-	if (--k->ra_wait == 0)
-		ra_decided(k, k->ra_code, 1);
+	doip_srv_ra_arbitrate(sk, m->u.ra.sa, g->cfg.max_testers, now);
 }
 
 /* ---- the ECUs */
@@ -294,7 +176,7 @@ static struct gwd_doip_conn *ecu_owner(struct gwd_doip_ecu *e)
 {
 	struct gwd_doip_conn *k = e->owner;
 
-	if (!k || k->fd < 0 || !k->c.active || k->c.sa != e->owner_sa)
+	if (!k || k->s.fd < 0 || !k->s.c.active || k->s.c.sa != e->owner_sa)
 		return NULL;
 	return k;
 }
@@ -306,28 +188,28 @@ static int answer(struct gwd_doip_conn *k, uint16_t from, const uint8_t *p, size
 	uint64_t now = gwd_now_ns();
 	int r;
 
-	r = doip_conn_send_diag(&k->c, from, k->c.sa, p, n, now);
+	r = doip_conn_send_diag(&k->s.c, from, k->s.c.sa, p, n, now);
 	if (r == -ENOBUFS) {
-		if (conn_flush(k))
+		if (doip_srv_flush(&k->s))
 			return -ENOTCONN;
-		r = doip_conn_send_diag(&k->c, from, k->c.sa, p, n, now);
+		r = doip_conn_send_diag(&k->s.c, from, k->s.c.sa, p, n, now);
 	}
 	if (!r)
-		conn_flush(k);
+		doip_srv_flush(&k->s);
 	return r;
 }
 
 static void refuse(struct gwd_doip_conn *k, uint16_t ta, uint8_t code, enum gwd_doip_refuse why)
 {
-	struct gwd_doip *g = k->g;
+	struct gwd_doip *g = k->s.srv->ctx;
 
 	if (k->tester >= 0)
 		g->tstat[k->tester].refused[why]++;
-	doip_conn_diag_ack(&k->c, ta, code, NULL, 0, gwd_now_ns());
+	doip_conn_diag_ack(&k->s.c, ta, code, NULL, 0, gwd_now_ns());
 	/* per message: only with -v, so a tester cannot flood the log */
 	if (g->d->verbose)
-		gwd_logmsg(LOG_INFO, "doip: tester 0x%04X to ECU 0x%04X: NACK 0x%02X (%s)", k->c.sa,
-			   ta, code, gwd_doip_refuse_name(why));
+		gwd_logmsg(LOG_INFO, "doip: tester 0x%04X to ECU 0x%04X: NACK 0x%02X (%s)",
+			   k->s.c.sa, ta, code, gwd_doip_refuse_name(why));
 }
 
 static void ecu_ev(struct isotp_io *io, unsigned int ev, void *ctx)
@@ -339,9 +221,9 @@ static void ecu_ev(struct isotp_io *io, unsigned int ev, void *ctx)
 	if (ev & ISOTP_EV_TX_DONE) {
 		e->sending = 0;
 		if (k) {
-			doip_conn_diag_ack(&k->c, e->cfg.address, DOIP_DIAG_ACK, NULL, 0,
+			doip_conn_diag_ack(&k->s.c, e->cfg.address, DOIP_DIAG_ACK, NULL, 0,
 					   gwd_now_ns());
-			conn_flush(k);
+			doip_srv_flush(&k->s);
 			k = ecu_owner(e);
 		}
 	}
@@ -350,7 +232,7 @@ static void ecu_ev(struct isotp_io *io, unsigned int ev, void *ctx)
 		e->tx_errors++;
 		if (k) {
 			refuse(k, e->cfg.address, DOIP_DN_UNREACHABLE, GWD_DOIP_REF_TP);
-			conn_flush(k);
+			doip_srv_flush(&k->s);
 			k = ecu_owner(e);
 		}
 	}
@@ -366,9 +248,10 @@ static void ecu_ev(struct isotp_io *io, unsigned int ev, void *ctx)
 }
 
 /* A diagnostic message (or its first piece) from tester socket k. */
-static void on_diag(struct gwd_doip_conn *k, const struct doip_ev *ev, uint64_t now)
+static void on_diag(struct doip_srv_conn *sk, const struct doip_ev *ev, uint64_t now)
 {
-	struct gwd_doip *g = k->g;
+	struct gwd_doip_conn *k = gwd_conn(sk);
+	struct gwd_doip *g = sk->srv->ctx;
 	uint16_t ta = ev->m.u.diag.ta;
 	const uint8_t *req = ev->m.u.diag.data;
 	size_t len = ev->m.u.diag.len;
@@ -392,12 +275,12 @@ static void on_diag(struct gwd_doip_conn *k, const struct doip_ev *ev, uint64_t 
 
 		if (k->tester >= 0)
 			g->tstat[k->tester].refused[GWD_DOIP_REF_FIREWALL]++;
-		doip_conn_diag_ack(&k->c, ta, DOIP_DIAG_ACK, NULL, 0, now);
+		doip_conn_diag_ack(&k->s.c, ta, DOIP_DIAG_ACK, NULL, 0, now);
 		if (g->d->verbose)
 			gwd_logmsg(LOG_NOTICE,
 				   "doip: tester 0x%04X to ECU 0x%04X: SID 0x%02X refused by its "
 				   "firewall",
-				   k->c.sa, ta, req[0]);
+				   k->s.c.sa, ta, req[0]);
 		answer(k, ta, nr, sizeof(nr));
 	} else if (!ecu_bus_up(e) || ecu_open(e)) {
 		refuse(k, ta, DOIP_DN_UNREACHABLE, GWD_DOIP_REF_UNREACHABLE);
@@ -405,14 +288,14 @@ static void on_diag(struct gwd_doip_conn *k, const struct doip_ev *ev, uint64_t 
 		uint8_t nr[3] = {0x7F, req[0], NRC_BUSY};
 
 		g->tstat[k->tester].refused[GWD_DOIP_REF_BUSY]++;
-		doip_conn_diag_ack(&k->c, ta, DOIP_DIAG_ACK, NULL, 0, now);
+		doip_conn_diag_ack(&k->s.c, ta, DOIP_DIAG_ACK, NULL, 0, now);
 		answer(k, ta, nr, sizeof(nr));
 	} else {
 		/* isotp borrows the request until TX_DONE: our copy, as the
 		 * engine's buffer is reused by the next message */
 		memcpy(e->req, req, len);
 		e->owner = k;
-		e->owner_sa = k->c.sa;
+		e->owner_sa = k->s.c.sa;
 		e->sending = 1;
 		if (isotp_io_send(&e->io, e->req, len)) {
 			e->sending = 0;
@@ -422,121 +305,16 @@ static void on_diag(struct gwd_doip_conn *k, const struct doip_ev *ev, uint64_t 
 			g->tstat[k->tester].forwarded++;
 		}
 	}
-	if (!whole && k->fd >= 0)
-		doip_conn_diag_drop(&k->c);
+	if (!whole && k->s.fd >= 0)
+		doip_conn_diag_drop(&k->s.c);
 }
 
-/* Feeds what was read to the engine until it is consumed or the output
- * is full (then reading pauses until the peer takes our bytes). */
-static void conn_process(struct gwd_doip_conn *k)
-{
-	struct doip_ev ev;
-	uint64_t now;
-	size_t n;
-
-	while (k->fd >= 0) {
-		now = gwd_now_ns();
-		n = doip_conn_input(&k->c, k->in + k->in_off, k->in_len - k->in_off, now, &ev);
-		k->in_off += n;
-		switch (ev.kind) {
-		case DOIP_EV_MSG:
-			if (ev.m.type == DOIP_T_RA_REQ)
-				on_ra(k, &ev.m, now);
-			else if (ev.m.type == DOIP_T_ALIVE_RSP)
-				on_alive(k);
-			break;
-		case DOIP_EV_DIAG:
-			on_diag(k, &ev, now);
-			break;
-		case DOIP_EV_TX_FULL:
-			conn_flush(k);
-			if (k->fd >= 0 && ev_is_active(&k->wio)) {
-				ev_io_stop(k->g->loop, &k->rio);
-				return;
-			}
-			break;
-		case DOIP_EV_CLOSED:
-			conn_flush(k);
-			conn_free(k);
-			return;
-		default:
-			break;
-		}
-		if (k->fd < 0)
-			return;
-		if (ev.kind == DOIP_EV_PAUSED || (ev.kind == DOIP_EV_MSG && k->c.ra_pending)) {
-			/* an activation waits for alive checks: so does this
-			 * socket's input (ra_decided() goes on with it) */
-			conn_flush(k);
-			if (k->fd >= 0) {
-				ev_io_stop(k->g->loop, &k->rio);
-				conn_arm(k);
-			}
-			return;
-		}
-		if (ev.kind == DOIP_EV_NONE)
-			break;
-	}
-	if (k->fd < 0)
-		return;
-	if (k->in_off == k->in_len)
-		k->in_off = k->in_len = 0;
-	conn_flush(k);
-	if (k->fd >= 0) {
-		ev_io_start(k->g->loop, &k->rio);
-		conn_arm(k);
-	}
-}
-
-static void on_read(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct gwd_doip_conn *k = w->data;
-	ssize_t r;
-
-	(void)loop;
-	(void)revents;
-	if (k->in_off < k->in_len)
-		return; /* still paused on output */
-	r = recv(k->fd, k->in, CONN_IN, 0);
-	if (r < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
-		return;
-	if (r <= 0) {
-		doip_conn_close(&k->c, DOIP_CL_CALLER);
-		conn_free(k);
-		return;
-	}
-	k->in_off = 0;
-	k->in_len = (size_t)r;
-	conn_process(k);
-}
-
-static void on_write(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct gwd_doip_conn *k = w->data;
-
-	(void)loop;
-	(void)revents;
-	if (conn_flush(k) || k->fd < 0)
-		return;
-	if (!ev_is_active(&k->wio) && k->in_off < k->in_len)
-		conn_process(k);
-}
-
-static void on_conn_timer(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct gwd_doip_conn *k = w->data;
-
-	(void)loop;
-	(void)revents;
-	if (doip_conn_timers(&k->c, gwd_now_ns()) != DOIP_CL_NONE) {
-		conn_flush(k);
-		conn_free(k);
-		return;
-	}
-	conn_flush(k);
-	if (k->fd >= 0)
-		conn_arm(k);
-}
+static const struct doip_srv_ops gwd_ops = {
+	.ra = on_ra,
+	.ra_done = on_ra_done,
+	.diag = on_diag,
+	.closed = on_closed,
+};
 
 static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 {
@@ -544,43 +322,33 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 	struct doip_conn_cfg cc;
 	struct sockaddr_in peer;
 	socklen_t pl = sizeof(peer);
-	struct gwd_doip_conn *k = NULL;
-	int fd, one = 1;
-	size_t i;
+	struct gwd_doip_conn *k;
+	struct doip_srv_conn *sk;
+	int fd;
 
+	(void)loop;
 	(void)revents;
 	fd = accept4(g->lfd, (struct sockaddr *)&peer, &pl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0)
 		return;
-	for (i = 0; i < g->nconns && !k; i++)
-		if (g->conns[i].fd < 0)
-			k = &g->conns[i];
-	if (!k) {
+	doip_conn_cfg_init(&cc, DOIP_ENTITY, g->ent.la);
+	/* no target table: on_diag() judges each target itself, to count
+	 * every refusal per tester and reason */
+	sk = doip_srv_accept(&g->srv, fd, &peer, &cc);
+	if (!sk) {
 		/* every socket taken, the one kept to refuse with 0x01 too:
 		 * ISO 13400-2 lets the entity refuse the connection */
 		g->refused++;
 		close(fd);
 		return;
 	}
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	k->fd = fd;
-	k->in_off = k->in_len = 0;
+	k = gwd_conn(sk);
 	k->tester = -1;
 	k->since = 0;
-	snprintf(k->peer, sizeof(k->peer), "%s:%u", inet_ntoa(peer.sin_addr), ntohs(peer.sin_port));
-	doip_conn_cfg_init(&cc, DOIP_ENTITY, g->ent.la);
-	/* no target table: on_diag() judges each target itself, to count
-	 * every refusal per tester and reason */
-	doip_conn_init(&k->c, &cc, k->rx, g->rx_cap, k->tx, g->tx_cap, gwd_now_ns());
-	ev_io_init(&k->rio, on_read, fd, EV_READ);
-	ev_io_init(&k->wio, on_write, fd, EV_WRITE);
-	k->rio.data = k->wio.data = k;
-	ev_io_start(loop, &k->rio);
 	g->st.ncts++;
 	g->accepted++;
-	conn_arm(k);
 	if (g->d->verbose)
-		gwd_logmsg(LOG_INFO, "doip: tester %s connected", k->peer);
+		gwd_logmsg(LOG_INFO, "doip: tester %s connected", k->s.peer);
 }
 
 /* ---- UDP: vehicle identification, entity status, power mode */
@@ -628,13 +396,13 @@ void gwd_doip_print(struct gwd *d, FILE *f, int stats)
 		for (i = 0; i < g->nconns; i++) {
 			const struct gwd_doip_conn *k = &g->conns[i];
 
-			if (k->fd < 0)
+			if (k->s.fd < 0)
 				continue;
-			if (!k->c.active)
-				fprintf(f, "doip tester ?: %s, not activated\n", k->peer);
+			if (!k->s.c.active)
+				fprintf(f, "doip tester ?: %s, not activated\n", k->s.peer);
 			else
 				fprintf(f, "doip tester 0x%04X: %s, activation %s, since %.1f s\n",
-					k->c.sa, k->peer,
+					k->s.c.sa, k->s.peer,
 					k->act_type == DOIP_ACT_WWH_OBD ? "wwh-obd" : "default",
 					(double)(now - k->since) / 1e9);
 		}
@@ -777,7 +545,7 @@ void gwd_doip_reloaded(struct gwd *d)
 		size_t j;
 
 		idx[i] = -2; /* not activated now: left alone below */
-		if (k->fd < 0 || k->tester < 0)
+		if (k->s.fd < 0 || k->tester < 0)
 			continue;
 		idx[i] = -1;
 		for (j = 0; j < c->ntesters; j++)
@@ -791,13 +559,13 @@ void gwd_doip_reloaded(struct gwd *d)
 		struct gwd_doip_conn *k = &g->conns[i];
 
 		/* activated meanwhile (a close above decided it): by the new list */
-		if (k->fd < 0 || idx[i] == -2)
+		if (k->s.fd < 0 || idx[i] == -2)
 			continue;
 		k->tester = idx[i];
 		if (idx[i] < 0) {
 			gone++;
-			doip_conn_close(&k->c, DOIP_CL_CALLER);
-			conn_free(k);
+			doip_conn_close(&k->s.c, DOIP_CL_CALLER);
+			doip_srv_free(&k->s);
 		}
 	}
 	gwd_logmsg(LOG_NOTICE, "reload: doip: %zu tester%s and their firewalls applied%s",
@@ -932,8 +700,7 @@ int gwd_doip_open(struct gwd *d)
 	if (!g->ecus || !g->conns)
 		goto out_nomem;
 	/* free slots before anything can fail: the cleanup closes the others */
-	for (i = 0; i < g->nconns; i++)
-		g->conns[i].fd = -1;
+	doip_srv_init(&g->srv, g->loop, &gwd_ops, g, g->conns, g->nconns, sizeof(*g->conns));
 	g->rx_cap = 8;
 	for (i = 0; i < c->necus; i++) {
 		struct gwd_doip_ecu *x = &g->ecus[i];
@@ -952,18 +719,18 @@ int gwd_doip_open(struct gwd *d)
 	}
 	/* room for an answer and a 0x78 behind what is unsent */
 	g->tx_cap = 2 * (g->rx_cap + 12) + 256;
+	g->srv.rx_cap = g->rx_cap;
+	g->srv.tx_cap = g->tx_cap;
 	for (i = 0; i < g->nconns; i++) {
 		struct gwd_doip_conn *k = &g->conns[i];
 
-		k->g = g;
 		k->tester = -1;
-		k->rx = malloc(g->rx_cap);
-		k->tx = malloc(g->tx_cap);
-		k->in = malloc(CONN_IN);
-		if (!k->rx || !k->tx || !k->in)
+		k->s.rx = malloc(g->rx_cap);
+		k->s.tx = malloc(g->tx_cap);
+		k->s.in = malloc(CONN_IN);
+		k->s.in_size = CONN_IN;
+		if (!k->s.rx || !k->s.tx || !k->s.in)
 			goto out_nomem;
-		ev_timer_init(&k->tm, on_conn_timer, 0, 0);
-		k->tm.data = k;
 	}
 	e = open_sock(SOCK_DGRAM, &sa);
 	if (e < 0)
@@ -998,11 +765,11 @@ void gwd_doip_close(struct gwd *d)
 
 	if (!g)
 		return;
+	doip_srv_close(&g->srv);
 	for (i = 0; g->conns && i < g->nconns; i++) {
-		conn_free(&g->conns[i]);
-		free(g->conns[i].rx);
-		free(g->conns[i].tx);
-		free(g->conns[i].in);
+		free(g->conns[i].s.rx);
+		free(g->conns[i].s.tx);
+		free(g->conns[i].s.in);
 	}
 	for (i = 0; g->ecus && i < g->necus; i++) {
 		if (g->ecus[i].open)

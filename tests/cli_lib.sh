@@ -51,6 +51,7 @@ cat >"$WORK/prog.c" <<'EOF'
 #include "doip.h"
 #include "doip_io.h"
 #include "doip_sim_io.h"
+#include "doip_srv_io.h"
 
 static const char text[] =
 	"VERSION \"\"\n"
@@ -127,12 +128,14 @@ int main(void)
 	}
 	{
 		/* the DoIP adapters: the tester's defaults, closing a
-		 * simulator entity never opened */
+		 * simulator entity and a socket table never opened */
 		struct doip_io_cfg dc;
 		static struct doip_sim ds;
+		static struct doip_srv dsrv;
 
 		doip_io_cfg_init(&dc, 0x10);
 		doip_sim_close(&ds);
+		doip_srv_close(&dsrv);
 		printf("doip_io: %04X %s\n", (unsigned int)dc.sa, doip_io_ra_name(DOIP_RA_OK));
 	}
 	{
