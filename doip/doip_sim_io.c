@@ -126,27 +126,19 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct doip_sim *d = w->data;
 	struct doip_conn_cfg cc;
-	struct sockaddr_in peer;
-	socklen_t pl = sizeof(peer);
 	struct doip_srv_conn *k;
-	int fd;
+	int r;
 
 	(void)loop;
 	(void)revents;
-	fd = accept4(d->lfd, (struct sockaddr *)&peer, &pl, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0)
-		return;
 	doip_conn_cfg_init(&cc, DOIP_ENTITY, d->ent.la);
 	cc.targets = d->targets;
 	cc.n_targets = d->cfg->necus;
-	k = doip_srv_accept(&d->srv, fd, &peer, &cc);
-	if (!k) {
-		/* every socket is taken: ISO 13400-2 lets the entity refuse
-		 * the connection itself */
+	r = doip_srv_accept(&d->srv, d->lfd, &cc, &k);
+	if (r == -EBUSY) /* every socket is taken: refused */
 		d->refused++;
-		close(fd);
+	if (r)
 		return;
-	}
 	d->st.ncts++;
 	say(d, UDS_SIM_IO_VERBOSE, "doip: %s connected", k->peer);
 }

@@ -298,30 +298,37 @@ static void on_conn_timer(struct ev_loop *loop, ev_timer *w, int revents)
 		conn_arm(k);
 }
 
-struct doip_srv_conn *doip_srv_accept(struct doip_srv *s, int fd, const struct sockaddr_in *peer,
-				      const struct doip_conn_cfg *cc)
+int doip_srv_accept(struct doip_srv *s, int lfd, const struct doip_conn_cfg *cc,
+		    struct doip_srv_conn **out)
 {
 	struct doip_srv_conn *k = NULL;
-	int one = 1;
+	struct sockaddr_in peer;
+	socklen_t pl = sizeof(peer);
+	int fd, one = 1;
 	size_t i;
 
+	fd = accept4(lfd, (struct sockaddr *)&peer, &pl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0)
+		return -errno;
 	for (i = 0; i < s->n && !k; i++)
 		if (doip_srv_at(s, i)->fd < 0)
 			k = doip_srv_at(s, i);
-	if (!k)
-		return NULL;
+	if (!k) {
+		close(fd);
+		return -EBUSY;
+	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	k->fd = fd;
 	k->in_off = k->in_len = 0;
-	snprintf(k->peer, sizeof(k->peer), "%s:%u", inet_ntoa(peer->sin_addr),
-		 ntohs(peer->sin_port));
+	snprintf(k->peer, sizeof(k->peer), "%s:%u", inet_ntoa(peer.sin_addr), ntohs(peer.sin_port));
 	doip_conn_init(&k->c, cc, k->rx, s->rx_cap, k->tx, s->tx_cap, cio_now_ns());
 	ev_io_init(&k->rio, on_read, fd, EV_READ);
 	ev_io_init(&k->wio, on_write, fd, EV_WRITE);
 	k->rio.data = k->wio.data = k;
 	ev_io_start(s->loop, &k->rio);
 	conn_arm(k);
-	return k;
+	*out = k;
+	return 0;
 }
 
 void doip_srv_close(struct doip_srv *s)

@@ -89,12 +89,14 @@ static inline struct doip_srv_conn *doip_srv_at(const struct doip_srv *s, size_t
 }
 
 /*
- * Takes the accepted socket fd (non-blocking) from peer into a free
- * slot, its engine set up by cc, and starts reading it.  Returns the
- * slot, or NULL when every one is taken (fd is then the caller's).
+ * Accepts one connection on the listening socket lfd (non-blocking) into
+ * a free slot, its engine set up by cc, and starts reading it; *out is
+ * the slot.  Returns 0; -EBUSY when every slot is taken (the connection
+ * is closed at once, as ISO 13400-2 lets the entity refuse it); or
+ * accept4()'s -errno (nothing to do).
  */
-struct doip_srv_conn *doip_srv_accept(struct doip_srv *s, int fd, const struct sockaddr_in *peer,
-				      const struct doip_conn_cfg *cc);
+int doip_srv_accept(struct doip_srv *s, int lfd, const struct doip_conn_cfg *cc,
+		    struct doip_srv_conn **out);
 
 /* Sends what the engine has; the rest waits for the write watcher.
  * Returns 0, or -errno when the socket failed or is closed (it is then

@@ -320,28 +320,20 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct gwd_doip *g = w->data;
 	struct doip_conn_cfg cc;
-	struct sockaddr_in peer;
-	socklen_t pl = sizeof(peer);
 	struct gwd_doip_conn *k;
 	struct doip_srv_conn *sk;
-	int fd;
+	int r;
 
 	(void)loop;
 	(void)revents;
-	fd = accept4(g->lfd, (struct sockaddr *)&peer, &pl, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0)
-		return;
 	doip_conn_cfg_init(&cc, DOIP_ENTITY, g->ent.la);
 	/* no target table: on_diag() judges each target itself, to count
 	 * every refusal per tester and reason */
-	sk = doip_srv_accept(&g->srv, fd, &peer, &cc);
-	if (!sk) {
-		/* every socket taken, the one kept to refuse with 0x01 too:
-		 * ISO 13400-2 lets the entity refuse the connection */
+	r = doip_srv_accept(&g->srv, g->lfd, &cc, &sk);
+	if (r == -EBUSY) /* every socket taken, the one kept to refuse with 0x01 too */
 		g->refused++;
-		close(fd);
+	if (r)
 		return;
-	}
 	k = gwd_conn(sk);
 	k->tester = -1;
 	k->since = 0;
