@@ -48,12 +48,12 @@ CUNIT_LIBS   = $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null || echo -lcunit)
 LIB_SRC  = lib/cf.c lib/cio.c lib/cio_ev.c lib/clog.c lib/clog_asc.c conf/yml.c \
            dbc/dbc_mem.c dbc/dbc_lex.c dbc/dbc_parse.c dbc/dbc_link.c dbc/dbc.c uds/isotp.c uds/isotp_io.c uds/uds.c \
            uds/uds_client.c uds/uds_io.c uds/uds_sim.c uds/uds_sim_conf.c uds/uds_sim_io.c gateway/gw_csum.c gateway/gw.c \
-           gateway/gw_cgw_plan.c gateway/gw_cgw_msg.c gateway/gw_conf.c
+           gateway/gw_cgw_plan.c gateway/gw_cgw_msg.c gateway/gw_conf.c gateway/gw_conf_doip.c
 PUB_HDR  = lib/cf.h lib/cio.h lib/cio_ev.h lib/clog.h conf/yml.h dbc/dbc.h uds/isotp.h uds/isotp_io.h \
            uds/uds.h uds/uds_client.h uds/uds_io.h uds/uds_sim.h uds/uds_sim_conf.h uds/uds_sim_io.h gateway/gw_csum.h gateway/gw.h \
            gateway/gw_conf.h
 # gw_cgw.h is not installed: its netlink part (gw_cgw.c) is canrigd's
-LIB_HDR  = $(PUB_HDR) dbc/dbc_priv.h dbc/dbc_parser.h gateway/gw_cgw.h gateway/gw_cgw_priv.h
+LIB_HDR  = $(PUB_HDR) dbc/dbc_priv.h dbc/dbc_parser.h gateway/gw_cgw.h gateway/gw_cgw_priv.h gateway/gw_conf_priv.h
 # DoIP (ISO 13400-2): the codec and the socket engine, no I/O (docs/doip.md)
 LIB_SRC += doip/doip_msg.c doip/doip_conn.c doip/doip_sim_io.c doip/doip_io.c doip/doip_srv_io.c
 # the doip: section of the ecu-sim YAML, apart from the ECU reader

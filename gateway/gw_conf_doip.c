@@ -1,0 +1,419 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gw_conf_doip.c - the doip: section of canrigd's configuration: the
+ * entity, its testers (each with the route firewall's schema) and the
+ * ECUs behind it.  Read by gw_conf.c's top-level table.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "doip.h"
+#include "gw_conf_priv.h"
+#include "isotp.h"
+
+/* ---- doip: canrigd as the vehicle's DoIP edge node ---- */
+
+/*
+ * ISO 13400-2 logical addresses: nodes (the gateway, its ECUs) are
+ * 0x0001..0x0DFF and 0x1000..0x7FFF, testers 0x0E00..0x0FFF; the rest is
+ * functional or reserved.  Refused at load: a tester address on an ECU
+ * would make answers and requests indistinguishable.
+ */
+static int node_addr(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	uint64_t x;
+
+	(void)i;
+	if (yml_uint(r->y, n, 0xFFFF, &x))
+		return -EINVAL;
+	if (!x || (x >= 0x0E00 && x <= 0x0FFF) || x > 0x7FFF)
+		return yml_error(r->y, n,
+				 "0x%04X is not a node's logical address (0x0001..0x0DFF, "
+				 "0x1000..0x7FFF)",
+				 (unsigned int)x);
+	*(uint16_t *)p = (uint16_t)x;
+	return 0;
+}
+
+static int tester_addr(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	uint64_t x;
+
+	(void)i;
+	if (yml_uint(r->y, n, 0xFFFF, &x))
+		return -EINVAL;
+	if (x < 0x0E00 || x > 0x0FFF)
+		return yml_error(r->y, n,
+				 "0x%04X is not a tester's logical address (0x0E00..0x0FFF)",
+				 (unsigned int)x);
+	*(uint16_t *)p = (uint16_t)x;
+	return 0;
+}
+
+/* An IPv4 address, or the name of the interface whose address it is. */
+static int doip_listen(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	struct ld *l = LD(r);
+	struct gw_doip_conf *d = &l->c->doip;
+	struct in_addr a;
+
+	(void)p;
+	(void)i;
+	if (gw_conf_name_into(l, n, d->listen, sizeof(d->listen)))
+		return -EINVAL;
+	if (inet_pton(AF_INET, d->listen, &a) == 1)
+		return 0;
+	if (strchr(d->listen, ':'))
+		return E(n,
+			 "listen: '%s': IPv6 is not supported; give an IPv4 address or an "
+			 "interface",
+			 d->listen);
+	/* digits and dots only: a mistyped address, not a name */
+	if (strlen(d->listen) >= 16 || strchr(d->listen, '/') ||
+	    !d->listen[strspn(d->listen, "0123456789.")])
+		return E(n, "listen: '%s' is neither an IPv4 address nor an interface name",
+			 d->listen);
+	d->listen_is_if = 1;
+	return 0;
+}
+
+static int doip_vin(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	const char *s;
+	size_t k;
+
+	(void)i;
+	if (yml_str(r->y, n, &s))
+		return -EINVAL;
+	if (strlen(s) != DOIP_VIN_LEN)
+		return yml_error(r->y, n, "a VIN has 17 characters, not %zu", strlen(s));
+	for (k = 0; k < DOIP_VIN_LEN; k++)
+		if (!isalnum((unsigned char)s[k]))
+			return yml_error(r->y, n, "VIN '%s': letters and digits only", s);
+	memcpy(p, s, DOIP_VIN_LEN);
+	return 0;
+}
+
+static int id6(struct yml_rd *r, const yaml_node_t *n, uint8_t *p, const char *key)
+{
+	size_t k;
+
+	if (yml_hex(r->y, n, NULL, 0, &k))
+		return -EINVAL;
+	if (k != DOIP_EID_LEN)
+		return yml_error(r->y, n, "%s has 6 bytes (a MAC address), not %zu", key, k);
+	return yml_hex(r->y, n, p, DOIP_EID_LEN, &k);
+}
+
+static int doip_eid(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	(void)i;
+	LD(r)->c->doip.has_eid = 1;
+	return id6(r, n, p, "eid");
+}
+
+static int doip_gid(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	(void)i;
+	LD(r)->c->doip.has_gid = 1;
+	return id6(r, n, p, "gid");
+}
+
+static int doip_further(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	uint64_t x;
+
+	(void)i;
+	if (yml_uint(r->y, n, 0xFF, &x))
+		return -EINVAL;
+	if (x >= 0x01 && x <= 0x0F)
+		return yml_error(r->y, n,
+				 "further_action: 0x00 (none), 0x10 (central security) or "
+				 "0x11..0xFF (the manufacturer's); 0x01..0x0F are reserved");
+	*(uint8_t *)p = (uint8_t)x;
+	return 0;
+}
+
+/* The route firewall's schema and compiler, but per tester: it judges
+ * whole requests (DoIP carries no ISO-TP frames), so an address byte has
+ * nothing to match; the ECU's own are its tx_ae / rx_ae. */
+static int tester_fw(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	const yaml_node_t *ab;
+
+	(void)i;
+	if (yml_map_check_table(r->y, n, &gw_conf_fw_keys[0].name, sizeof(gw_conf_fw_keys[0])))
+		return -EINVAL;
+	ab = yml_get(r->y, n, "address_byte");
+	if (ab)
+		return yml_error(r->y, ab,
+				 "address_byte: a tester's firewall judges whole requests; "
+				 "set an ECU's address bytes with tx_ae and rx_ae");
+	LD(r)->fw = p;
+	return yml_read_keys(r, n, gw_conf_fw_keys, p);
+}
+
+static const struct yml_key tester_keys[] = {
+	YML_KEY_FN("address", struct gw_doip_tester, address, tester_addr, YML_REQ),
+	YML_KEY_FN("firewall", struct gw_doip_tester, fw, tester_fw, YML_REQ),
+	{0},
+};
+
+static int doip_testers(struct yml_rd *r, const yaml_node_t *list, void *p, size_t i)
+{
+	struct ld *l = LD(r);
+	struct gw_doip_conf *d = &l->c->doip;
+	size_t n, k;
+	int e;
+
+	(void)p;
+	if (yml_seq(l->y, list, &n))
+		return -EINVAL;
+	if (!n || n > GW_DOIP_TESTERS_MAX)
+		return E(list, "1 to %d testers", GW_DOIP_TESTERS_MAX);
+	for (i = 0; i < n; i++) {
+		const yaml_node_t *it = yml_seq_item(l->y, list, i);
+		struct gw_doip_tester *t = &d->testers[i];
+
+		memset(t, 0, sizeof(*t));
+		e = yml_read_map(r, it, tester_keys, t);
+		if (e)
+			return e;
+		d->ntesters = i + 1;
+		for (k = 0; k < i; k++)
+			if (d->testers[k].address == t->address)
+				return E(yml_get(l->y, it, "address"),
+					 "tester 0x%04X is listed twice", t->address);
+	}
+	return 0;
+}
+
+static int ecu_if(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	(void)i;
+	return gw_conf_find_if(LD(r), n, p);
+}
+
+static int ecu_ae(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	uint64_t x;
+
+	(void)i;
+	if (yml_uint(r->y, n, 0xFF, &x))
+		return -EINVAL;
+	*(int16_t *)p = (int16_t)x;
+	return 0;
+}
+
+static int ecu_dl(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	uint64_t x;
+
+	(void)i;
+	if (yml_uint(r->y, n, 64, &x))
+		return -EINVAL;
+	if (x != 8 && (x < 12 || (x <= 24 && x % 4) || (x > 24 && x != 32 && x != 48 && x != 64)))
+		return yml_error(r->y, n,
+				 "tx_dl: 8 (classic), or 12, 16, 20, 24, 32, 48, 64 (CAN FD)");
+	*(uint8_t *)p = (uint8_t)x;
+	return 0;
+}
+
+static int ecu_stmin(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	uint64_t x;
+
+	(void)i;
+	if (yml_uint(r->y, n, 0xFF, &x))
+		return -EINVAL;
+	if (x > 0x7F && (x < 0xF1 || x > 0xF9))
+		return yml_error(r->y, n, "stmin: 0x00..0x7F (ms) or 0xF1..0xF9 (100..900 us)");
+	*(uint8_t *)p = (uint8_t)x;
+	return 0;
+}
+
+#define ECU_ID(KEY, f, eff)                                                                        \
+	{                                                                                          \
+		.name = (KEY), .type = YML_CANID, .flags = YML_REQ,                                \
+		YML_OFF(struct gw_doip_ecu, f), YML_OFF2(struct gw_doip_ecu, eff)                  \
+	}
+
+static const struct yml_key ecu_keys[] = {
+	YML_KEY_FN("address", struct gw_doip_ecu, address, node_addr, YML_REQ),
+	YML_KEY_FN("interface", struct gw_doip_ecu, ifidx, ecu_if, YML_REQ),
+	ECU_ID("tx", tp.tx_id, tp.tx_eff),
+	ECU_ID("rx", tp.rx_id, tp.rx_eff),
+	YML_KEY_FN("tx_ae", struct gw_doip_ecu, tp.tx_ae, ecu_ae, 0),
+	YML_KEY_FN("rx_ae", struct gw_doip_ecu, tp.rx_ae, ecu_ae, 0),
+	YML_KEY_FN("tx_dl", struct gw_doip_ecu, tp.tx_dl, ecu_dl, 0),
+	YML_KEY_BOOL("brs", struct gw_doip_ecu, tp.brs),
+	YML_KEY_BOOL("padding", struct gw_doip_ecu, tp.pad),
+	YML_KEY_UINT("pad_byte", struct gw_doip_ecu, tp.pad_byte, 0xFF, 0),
+	YML_KEY_UINT("bs", struct gw_doip_ecu, tp.bs, 0xFF, 0),
+	YML_KEY_FN("stmin", struct gw_doip_ecu, tp.stmin, ecu_stmin, 0),
+	{.name = "max_len",
+	 .type = YML_UINT,
+	 .flags = YML_DEF,
+	 YML_OFF(struct gw_doip_ecu, max_len),
+	 .min = 8,
+	 .max = GW_DOIP_MAX_LEN_MAX,
+	 .def = GW_DOIP_MAX_LEN_DEF},
+	{0},
+};
+
+/* What one ECU's keys cannot say alone: against its bus, the gateway and
+ * the ECUs before it (on one bus, two ECUs on one id would each take the
+ * other's answers). */
+static int ecu_check(struct ld *l, const yaml_node_t *it, size_t i)
+{
+	const struct gw_doip_conf *d = &l->c->doip;
+	const struct gw_doip_ecu *e = &d->ecus[i];
+	const struct isotp_cfg *t = &e->tp;
+	const char *bus = l->spec.ifs[e->ifidx].name;
+	size_t k;
+
+	if (e->address == d->la)
+		return E(yml_get(l->y, it, "address"),
+			 "ECU 0x%04X has the gateway's own logical address", e->address);
+	if ((t->tx_ae < 0) != (t->rx_ae < 0))
+		return E(it,
+			 "ECU 0x%04X: tx_ae and rx_ae go together (extended or mixed "
+			 "addressing)",
+			 e->address);
+	if (t->tx_dl > 8 && !l->spec.ifs[e->ifidx].fd)
+		return E(yml_get(l->y, it, "tx_dl"),
+			 "ECU 0x%04X: tx_dl %u needs CAN FD (fd: true on %s)", e->address, t->tx_dl,
+			 bus);
+	if (t->brs && t->tx_dl <= 8)
+		return E(yml_get(l->y, it, "brs"), "ECU 0x%04X: brs needs CAN FD (tx_dl 12..64)",
+			 e->address);
+	if (t->tx_id == t->rx_id && t->tx_eff == t->rx_eff && t->tx_ae == t->rx_ae)
+		return E(it, "ECU 0x%04X sends and receives on the same id 0x%X", e->address,
+			 t->rx_id);
+	for (k = 0; k < i; k++) {
+		const struct gw_doip_ecu *o = &d->ecus[k];
+
+		if (o->address == e->address)
+			return E(yml_get(l->y, it, "address"), "ECU 0x%04X is listed twice",
+				 e->address);
+		if (o->ifidx != e->ifidx)
+			continue;
+		if (o->tp.rx_id == t->rx_id && o->tp.rx_eff == t->rx_eff && o->tp.rx_ae == t->rx_ae)
+			return E(yml_get(l->y, it, "rx"),
+				 "ECUs 0x%04X and 0x%04X answer on the same id 0x%X on %s",
+				 o->address, e->address, t->rx_id, bus);
+		if (o->tp.tx_id == t->tx_id && o->tp.tx_eff == t->tx_eff && o->tp.tx_ae == t->tx_ae)
+			return E(yml_get(l->y, it, "tx"),
+				 "ECUs 0x%04X and 0x%04X take requests on the same id 0x%X on %s",
+				 o->address, e->address, t->tx_id, bus);
+	}
+	return 0;
+}
+
+static int doip_ecus(struct yml_rd *r, const yaml_node_t *list, void *p, size_t i)
+{
+	struct ld *l = LD(r);
+	struct gw_doip_conf *d = &l->c->doip;
+	size_t n;
+	int e;
+
+	(void)p;
+	if (yml_seq(l->y, list, &n))
+		return -EINVAL;
+	if (!n || n > GW_DOIP_ECUS_MAX)
+		return E(list, "1 to %d ECUs", GW_DOIP_ECUS_MAX);
+	for (i = 0; i < n; i++) {
+		const yaml_node_t *it = yml_seq_item(l->y, list, i);
+		struct gw_doip_ecu *c = &d->ecus[i];
+
+		memset(c, 0, sizeof(*c));
+		isotp_cfg_init(&c->tp);
+		e = yml_read_map(r, it, ecu_keys, c);
+		if (e)
+			return e;
+		d->necus = i + 1;
+		e = ecu_check(l, it, i);
+		if (e)
+			return e;
+	}
+	return 0;
+}
+
+/* Refused rather than ignored until the entity sends them (announcements
+ * need the link events of the listen interface): a key that does nothing
+ * would say the vehicle announces itself when it does not. */
+static int doip_announce(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	int b;
+
+	(void)i;
+	if (yml_bool(r->y, n, &b))
+		return -EINVAL;
+	if (b)
+		return yml_error(r->y, n,
+				 "announce: true is not supported yet; testers find canrigd "
+				 "by vehicle identification requests");
+	*(uint8_t *)p = 0;
+	return 0;
+}
+
+static int doip_max_testers(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	uint64_t x;
+
+	(void)i;
+	if (yml_uint(r->y, n, 255, &x))
+		return -EINVAL;
+	if (!x || x > GW_DOIP_SOCKETS_MAX)
+		return yml_error(r->y, n, "max_testers must be 1..%d", GW_DOIP_SOCKETS_MAX);
+	*(uint8_t *)p = (uint8_t)x;
+	return 0;
+}
+
+/* in this order: the gateway's address before the ECUs checked against it */
+static const struct yml_key doip_keys[] = {
+	YML_KEY_CALL("listen", doip_listen, YML_REQ),
+	{.name = "port",
+	 .type = YML_UINT,
+	 .flags = YML_DEF,
+	 YML_OFF(struct gw_doip_conf, port),
+	 .min = 1,
+	 .max = 65535,
+	 .def = DOIP_PORT},
+	YML_KEY_FN("logical_address", struct gw_doip_conf, la, node_addr, YML_REQ),
+	YML_KEY_FN("vin", struct gw_doip_conf, vin, doip_vin, 0),
+	YML_KEY_FN("eid", struct gw_doip_conf, eid, doip_eid, 0),
+	YML_KEY_FN("gid", struct gw_doip_conf, gid, doip_gid, 0),
+	YML_KEY_FN("further_action", struct gw_doip_conf, further_action, doip_further, 0),
+	YML_KEY_FN("announce", struct gw_doip_conf, announce, doip_announce, 0),
+	/* 255: so that 17 reads "must be 1..16", not "out of range (0..16)" */
+	{.name = "max_testers",
+	 .type = YML_FUNC,
+	 .flags = YML_DEF,
+	 YML_OFF(struct gw_doip_conf, max_testers),
+	 .fn = doip_max_testers,
+	 .def = 4},
+	YML_KEY_CALL("testers", doip_testers, YML_REQ),
+	YML_KEY_CALL("ecus", doip_ecus, YML_REQ),
+	{0},
+};
+
+int gw_conf_doip_key(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	struct gw_doip_conf *d = &LD(r)->c->doip;
+
+	(void)p;
+	(void)i;
+	memset(d, 0, sizeof(*d));
+	/* no VIN configured: ISO 13400-2 lets the entity send any fixed
+	 * value; '0's read as "none" on every tester seen */
+	memset(d->vin, '0', sizeof(d->vin));
+	d->on = 1;
+	return yml_read_map(r, n, doip_keys, d);
+}
