@@ -13,26 +13,6 @@ ROOT=$PWD
 CONF=$ROOT/tests/data/ecu-sim/three-ecus.yaml
 VIN=WVWZZZ1JZXW000001
 
-# A port free for both TCP and UDP on 127.0.0.1 (the kernel's choice).
-free_port() {
-	"$PY" - <<'EOF'
-import socket
-while True:
-    t = socket.socket()
-    t.bind(("127.0.0.1", 0))
-    p = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", p))
-    except OSError:
-        continue
-    finally:
-        u.close()
-        t.close()
-    print(p)
-    break
-EOF
-}
 
 listening() {
 	"$PY" -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' \

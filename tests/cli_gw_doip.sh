@@ -12,26 +12,6 @@
 . "$(dirname "$0")/harness.sh" || exit 1
 HOST=${GWD_DOIP_HOST:-$(dirname "$CANRIG")/gwd_doip_host}
 
-free_port() {
-	"$PY" - <<'EOF'
-import socket
-while True:
-    t = socket.socket()
-    t.bind(("127.0.0.1", 0))
-    p = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", p))
-    except OSError:
-        continue
-    finally:
-        u.close()
-        t.close()
-    print(p)
-    break
-EOF
-}
-
 ready() { grep -q '^ready$' host.out 2>/dev/null; }
 dumps() { grep -c '^--- end$' host.out 2>/dev/null || :; }
 dumped() { [ "$(dumps)" -gt "$DUMPS" ]; }

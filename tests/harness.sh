@@ -73,6 +73,28 @@ summary() {
 	[ "$fail" -eq 0 ]
 }
 
+# free_port: prints a port free for both TCP and UDP on 127.0.0.1 (the
+# kernel's choice), for a server a test starts (the DoIP tests)
+free_port() {
+	"$PY" - <<'EOF'
+import socket
+while True:
+    t = socket.socket()
+    t.bind(("127.0.0.1", 0))
+    p = t.getsockname()[1]
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        u.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    finally:
+        u.close()
+        t.close()
+    print(p)
+    break
+EOF
+}
+
 # run WANT OUT ERR CMD...: CMD (stdin /dev/null) with stdout in OUT, stderr
 # in ERR; fails, showing both, unless it exits WANT
 run() {
