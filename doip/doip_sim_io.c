@@ -15,8 +15,6 @@
 #include "cio_ev.h"
 #include "doip_sim_io.h"
 
-#define UDP_MAX 512 /* an identification request is 8..25 bytes */
-
 static void say(struct doip_sim *d, enum uds_sim_io_msg kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -174,47 +172,32 @@ static int sink(void *ctx, struct uds_sim_io_ecu *e, const uint8_t *p, size_t n)
 static void on_udp(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct doip_sim *d = w->data;
-	uint8_t in[UDP_MAX], out[UDP_MAX];
 	struct sockaddr_in from;
-	socklen_t fl = sizeof(from);
-	size_t olen = 0;
-	uint8_t nack;
-	ssize_t r;
+	size_t nin, nout;
+	int r;
 
 	(void)loop;
 	(void)revents;
-	r = recvfrom(d->ufd, in, sizeof(in), 0, (struct sockaddr *)&from, &fl);
-	if (r < 0)
+	r = doip_srv_udp_answer(d->ufd, &d->ent, &d->st, &from, &nin, &nout);
+	if (r == -EAGAIN)
 		return;
 	d->udp_in++;
-	if (doip_entity_udp(&d->ent, &d->st, in, (size_t)r, out, sizeof(out), &olen, &nack) ||
-	    !olen)
+	if (!r)
 		return;
-	if (sendto(d->ufd, out, olen, 0, (struct sockaddr *)&from, fl) == (ssize_t)olen)
+	if (r == 1)
 		d->udp_out++;
 	say(d, UDS_SIM_IO_VERBOSE, "doip: udp %s:%u: %zu bytes in, %zu out",
-	    inet_ntoa(from.sin_addr), ntohs(from.sin_port), (size_t)r, olen);
+	    inet_ntoa(from.sin_addr), ntohs(from.sin_port), nin, nout);
 }
 
 /* ---- setup */
 
 static int open_sock(struct doip_sim *d, int type, const struct sockaddr_in *sa)
 {
-	int fd, one = 1, e;
+	int fd = doip_srv_open_sock(type, sa), e;
 
-	fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	/* TCP: a restart must not wait out TIME_WAIT; UDP: never, there it
-	 * would let a second entity share the port silently */
-	if (type == SOCK_STREAM)
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	else
-		setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one));
-	if (bind(fd, (const struct sockaddr *)sa, sizeof(*sa)) ||
-	    (type == SOCK_STREAM && listen(fd, 8))) {
-		e = -errno;
-		close(fd);
+	if (fd < 0) {
+		e = fd;
 		say(d, UDS_SIM_IO_ERR, "doip: %s port %u on %s: %s",
 		    type == SOCK_STREAM ? "TCP" : "UDP", ntohs(sa->sin_port),
 		    inet_ntoa(sa->sin_addr), strerror(-e));

@@ -338,3 +338,46 @@ void doip_srv_close(struct doip_srv *s)
 	for (i = 0; s->base && i < s->n; i++)
 		doip_srv_free(doip_srv_at(s, i));
 }
+
+int doip_srv_open_sock(int type, const struct sockaddr_in *sa)
+{
+	int fd, one = 1, e;
+
+	fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (type == SOCK_STREAM)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	else
+		setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one));
+	if (bind(fd, (const struct sockaddr *)sa, sizeof(*sa)) ||
+	    (type == SOCK_STREAM && listen(fd, 8))) {
+		e = -errno;
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+#define UDP_MAX 512 /* an identification request is 8..25 bytes */
+
+int doip_srv_udp_answer(int fd, const struct doip_entity *ent, const struct doip_entity_state *st,
+			struct sockaddr_in *from, size_t *n_in, size_t *n_out)
+{
+	uint8_t in[UDP_MAX], out[UDP_MAX];
+	socklen_t fl = sizeof(*from);
+	uint8_t nack;
+	ssize_t r;
+
+	*n_in = *n_out = 0;
+	r = recvfrom(fd, in, sizeof(in), 0, (struct sockaddr *)from, &fl);
+	if (r < 0)
+		return -EAGAIN;
+	*n_in = (size_t)r;
+	if (doip_entity_udp(ent, st, in, (size_t)r, out, sizeof(out), n_out, &nack) || !*n_out)
+		return 0;
+	r = sendto(fd, out, *n_out, 0, (struct sockaddr *)from, fl);
+	if (r < 0)
+		return -errno;
+	return r == (ssize_t)*n_out ? 1 : -EIO;
+}

@@ -121,6 +121,25 @@ void doip_srv_ra_decided(struct doip_srv_conn *k, uint8_t code, int resume);
  */
 unsigned int doip_srv_ra_arbitrate(struct doip_srv_conn *k, uint16_t sa, size_t mcts, uint64_t now);
 
+/*
+ * Opens an entity's socket: type SOCK_DGRAM (broadcasts allowed) or
+ * SOCK_STREAM (listening), non-blocking, bound to sa.  TCP reuses its
+ * address (a restart must not wait out TIME_WAIT); UDP does not (two
+ * entities would share the port silently).  Returns the fd or -errno;
+ * the message is the caller's.
+ */
+int doip_srv_open_sock(int type, const struct sockaddr_in *sa);
+
+/*
+ * Reads one datagram from the entity's UDP socket fd and answers it
+ * (doip_entity_udp()) to its sender.  Returns -EAGAIN when nothing was
+ * read, else 1 answered, 0 nothing to answer, or -errno of the failed
+ * send.  *from, *n_in and *n_out (bytes) are for the caller's counters
+ * and log.
+ */
+int doip_srv_udp_answer(int fd, const struct doip_entity *ent, const struct doip_entity_state *st,
+			struct sockaddr_in *from, size_t *n_in, size_t *n_out);
+
 /* Closes every socket (ops->closed for each open one); the buffers stay
  * the owner's.  Safe to call twice. */
 void doip_srv_close(struct doip_srv *s);

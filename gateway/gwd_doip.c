@@ -35,7 +35,6 @@
 #include "gw_conf.h"
 #include "isotp_io.h"
 
-#define UDP_MAX	 512  /* an identification request is 8..25 bytes */
 #define CONN_IN	 4096 /* recv() chunk per socket */
 #define NRC_SEC	 0x33 /* securityAccessDenied: the firewall refused */
 #define NRC_BUSY 0x21 /* busyRepeatRequest: the ECU's channel is sending */
@@ -348,25 +347,19 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 static void on_udp(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct gwd_doip *g = w->data;
-	uint8_t in[UDP_MAX], out[UDP_MAX];
 	struct sockaddr_in from;
-	socklen_t fl = sizeof(from);
-	size_t olen = 0;
-	uint8_t nack;
-	ssize_t r;
+	size_t nin, nout;
+	int r;
 
 	(void)loop;
 	(void)revents;
-	r = recvfrom(g->ufd, in, sizeof(in), 0, (struct sockaddr *)&from, &fl);
-	if (r < 0)
+	r = doip_srv_udp_answer(g->ufd, &g->ent, &g->st, &from, &nin, &nout);
+	if (r == -EAGAIN)
 		return;
 	g->udp_in++;
-	if (doip_entity_udp(&g->ent, &g->st, in, (size_t)r, out, sizeof(out), &olen, &nack) ||
-	    !olen) {
+	if (!r)
 		g->udp_unanswered++;
-		return;
-	}
-	if (sendto(g->ufd, out, olen, 0, (struct sockaddr *)&from, fl) == (ssize_t)olen)
+	else if (r == 1)
 		g->udp_out++;
 	else
 		g->udp_send_err++;
@@ -617,21 +610,10 @@ static void eid_of(struct in_addr a, uint8_t *eid)
 
 static int open_sock(int type, const struct sockaddr_in *sa)
 {
-	int fd, one = 1, e;
+	int fd = doip_srv_open_sock(type, sa), e;
 
-	fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	/* TCP: a restart must not wait out TIME_WAIT; UDP: never, there it
-	 * would let a second entity share the port silently */
-	if (type == SOCK_STREAM)
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	else
-		setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one));
-	if (bind(fd, (const struct sockaddr *)sa, sizeof(*sa)) ||
-	    (type == SOCK_STREAM && listen(fd, 8))) {
-		e = -errno;
-		close(fd);
+	if (fd < 0) {
+		e = fd;
 		gwd_logmsg(LOG_ERR, "doip: %s port %u on %s: %s",
 			   type == SOCK_STREAM ? "TCP" : "UDP", ntohs(sa->sin_port),
 			   inet_ntoa(sa->sin_addr), strerror(-e));
