@@ -183,6 +183,7 @@ bench: deps
 	@$(MAKE) --no-print-directory all $(B)/dbc_bench $(B)/gw_lat $(B)/gw_reload
 	@CANRIG=$(CURDIR)/$(B)/canrig bench/run.sh
 	@CANRIG=$(CURDIR)/$(B)/canrig DBCB=$(CURDIR)/$(B)/dbc_bench bench/dbc.sh
+	@CANRIG=$(CURDIR)/$(B)/canrig bench/pcapng.sh
 
 $(B)/dbc_bench: bench/dbc_bench.c $(B)/libcanrig.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/libcanrig.a $(LIBS)

@@ -736,11 +736,11 @@ static unsigned int ng_iface(struct clog_writer *w, const struct clog_rec *rec, 
 	uint8_t *s, *p;
 
 	if (i < w->nchan && w->chan_len[i] == nlen && w->pc_digits[i] == digits &&
-	    !memcmp(w->chan[i], rec->ifname, nlen))
+	    (!nlen || !memcmp(w->chan[i], rec->ifname, nlen)))
 		return i;
 	for (i = 0; i < w->nchan; i++)
 		if (w->chan_len[i] == nlen && w->pc_digits[i] == digits &&
-		    !memcmp(w->chan[i], rec->ifname, nlen))
+		    (!nlen || !memcmp(w->chan[i], rec->ifname, nlen)))
 			return w->pc_last = i;
 	if (w->nchan == CLOG_MAX_CHANNELS)
 		return CLOG_MAX_CHANNELS;

@@ -138,9 +138,10 @@ static void test_ng_golden(void)
 static void test_ng_fdf(void)
 {
 	static const char in[] = "(1700000000.000001) can0 123##1AA\n";
-	static const uint8_t opt[] = {0x01, 0x00, 0x13, 0x00, 'c',  'a',  'n',	'r', 'i', 'g',
-				      ' ',  'f',  'd',	'f',  0x6C, 'a',  'g',	's', '=', '0',
-				      'x',  '0',  '1',	0x00, 0x00, 0x00, 0x00, 0x00};
+	/* opt_comment (1), 19 bytes and a pad, then opt_endofopt */
+	static const char opt[28] = "\x01\x00\x13\x00"
+				    "canrig fdflags=0x01\0"
+				    "\0\0\0";
 	size_t n, cn, epb;
 	char *ng, *back;
 	int bad;
