@@ -48,7 +48,7 @@ printf '%-34s %8s s wall  %8s s cpu\n' "canrig log convert --to pcapng" "$cw" "$
 # CPU too: on a loaded machine the wall clock says more about the others
 awk -v a="$tw" -v b="$cw" -v ac="$tc" -v bc="$cc" -v n="$LINES" 'BEGIN {
 	if (b <= 0) b = 0.01
-	if (bc <= 0) bc = 0.01 # below time(1)'s resolution
+	if (bc <= 0) bc = 0.01 # below the resolution of time(1)
 	printf "candump -> pcapng: canrig %.2f M frames/s, tshark %.2f M frames/s: ratio %.1fx (target >= 10x); CPU ratio %.1fx\n",
 		n / b / 1e6, n / a / 1e6, a / b, ac / bc }'
 echo "candump -> pcapng: $same"
