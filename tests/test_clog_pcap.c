@@ -333,11 +333,19 @@ static size_t build_two_sections(struct bld *x)
 	bopt(x, 9, &res_ns, 1);
 	b32(x, 0);
 	bclose(x);
+	bopen(x, 1); /* no if_tsresol: microseconds */
+	b16(x, 227);
+	b16(x, 0);
+	b32(x, 0);
+	bopt(x, 2, "dflt", 4);
+	b32(x, 0);
+	bclose(x);
 	bepb(x, 0, 1, 0x123, 1, 0, 16, 0);
 	/* FD without FDF (older writers): 72 bytes say FD; BRS */
 	bepb(x, 1, 1700000000ull * 1024 + 512, 0x7FF, 12, 0x01, 72, 2);
 	bepb(x, 2, 1700000000123456789ull, 0x40000000u | 0x321, 5, 0, 16, 1);
 	bepb(x, 2, 1700000000123456790ull, 0x20000000u | 0x80, 8, 0, 16, 0);
+	bepb(x, 3, 1700000000000001ull, 0x456, 0, 0, 16, 0);
 	return x->n;
 }
 
@@ -355,7 +363,8 @@ static void test_ng_read_foreign(void)
 	CU_ASSERT_STRING_EQUAL(out, "(1700000000.123000) can0 01ABCDEF#A0A1A2\n"
 				    "(1700000010.500000) busB 7FF##1A0A1A2A3A4A5A6A7A8A9AAAB T\n"
 				    "(1700000000.123456789) long_bus 321#R5 R\n"
-				    "(1700000000.123456790) long_bus 20000080#A0A1A2A3A4A5A6A7\n");
+				    "(1700000000.123456790) long_bus 20000080#A0A1A2A3A4A5A6A7\n"
+				    "(1700000000.000001) dflt 456#\n");
 	free(out);
 	/* the Ethernet packet and the unknown block were counted */
 	CU_ASSERT_EQUAL_FATAL(clog_reader_open_mem(&r, "x", (const char *)x.b, n, NULL), 0);
@@ -367,7 +376,7 @@ static void test_ng_read_foreign(void)
 			;
 	}
 	CU_ASSERT_EQUAL(r.pc_nskipped, 2);
-	CU_ASSERT_EQUAL(r.nread, 4);
+	CU_ASSERT_EQUAL(r.nread, 5);
 	clog_reader_close(&r);
 }
 
@@ -569,7 +578,7 @@ static void test_corrupt(void)
 		       "c: corrupt block at byte 76: length 44 does not match its trailer 0");
 	memcpy(x.b + epb + 4, "\x7F\x00\x00\x00", 4);
 	expect_corrupt((const char *)x.b, n,
-		       "c: truncated at byte 76: the block there needs 2130706432 bytes, 468 left");
+		       "c: truncated at byte 76: the block there needs 2130706432 bytes, 548 left");
 	memcpy(x.b + epb + 4, save, 4);
 	/* a packet longer than its block: that block is reported, the rest read */
 	memcpy(x.b + epb + 20, "\x00\x00\x01\x00", 4);
