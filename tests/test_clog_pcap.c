@@ -433,6 +433,8 @@ static void test_roundtrip_data(void)
 	roundtrip_file("asc2log-err.log");
 	roundtrip_file("dbc-json.log");
 	roundtrip_file("demo.log");
+	roundtrip_file("screen/L.log");
+	roundtrip_file("screen/Lx.log");
 }
 
 /* pcap keeps the frames and times, not the names: all read back as can0 */
