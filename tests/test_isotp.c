@@ -688,8 +688,10 @@ static void test_stream_pieces(void)
 				c.tx_dl = 64;
 			whole = transfer(&c, lens[li], &bus);
 			for (piece = 1; piece <= 130; piece++) {
-				CU_ASSERT_EQUAL(stream_transfer(&c, lens[li], 64, piece, MS), whole);
-				CU_ASSERT_EQUAL(stream_transfer(&c, lens[li], 100, piece, 0), whole);
+				CU_ASSERT_EQUAL(stream_transfer(&c, lens[li], 64, piece, MS),
+						whole);
+				CU_ASSERT_EQUAL(stream_transfer(&c, lens[li], 100, piece, 0),
+						whole);
 			}
 		}
 	}
@@ -748,8 +750,7 @@ static void test_stream_starve(void)
 	CU_ASSERT(!memcmp(got, msg, sizeof(msg)));
 	for (i = n + 1; i < bus.n; i++)
 		if (bus.fr[i].f.id == 0x7E0)
-			CU_ASSERT(bus.t[i] - bus.t[i - 1] >= 5 * MS ||
-				  bus.fr[i - 1].f.id != 0x7E0);
+			CU_ASSERT(bus.t[i] - bus.t[i - 1] >= 5 * MS || bus.fr[i - 1].f.id != 0x7E0);
 }
 
 /* The 32-bit length of an escape FF, up to 2^32-1, without the bytes. */

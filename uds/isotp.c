@@ -212,8 +212,7 @@ static size_t tx_need(const struct isotp *c)
 /* A streamed send whose next frame's bytes are not fed yet. */
 static int tx_starved(const struct isotp *c)
 {
-	return c->tx_ring &&
-	       (c->tx_state == ISOTP_TX_FIRST || c->tx_state == ISOTP_TX_CF) &&
+	return c->tx_ring && (c->tx_state == ISOTP_TX_FIRST || c->tx_state == ISOTP_TX_CF) &&
 	       c->tx_fed - c->tx_pos < tx_need(c);
 }
 
