@@ -164,12 +164,11 @@ struct gwd_doip_ecu {
 	char ifname[GW_NAME_MAX];
 	struct isotp_io io;
 	int open, sending;
-	uint8_t *rx, *req;	     /* cfg.max_len each: the answer, the request sent */
+	uint8_t *rx, *req;	      /* cfg.max_len each: the answer, the request sent */
 	uint8_t *ring;		      /* GWD_DOIP_RING: a streamed request in transit */
 	struct gwd_doip_conn *feeder; /* whose streamed request is not all in ring */
 	const uint8_t *held;	      /* feeder's bytes waiting for room (held_len) */
 	size_t held_len;
-	uint64_t streamed; /* requests larger than max_len, streamed */
 	struct gwd_doip_conn *owner; /* answers go to the last requester */
 	uint16_t owner_sa;
 	uint64_t requests, answers, tx_errors, rx_errors;

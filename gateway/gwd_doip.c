@@ -275,8 +275,8 @@ static void stream_feed(struct gwd_doip_ecu *e)
 /* Bytes p[0..n) of k's request streaming into e (called from k's
  * ops->diag): into the ring, and what does not fit is held there (k
  * reads nothing more) until TX_ROOM.  last: no more pieces come. */
-static void stream_in(struct gwd_doip_ecu *e, struct gwd_doip_conn *k, const uint8_t *p,
-		      size_t n, int last)
+static void stream_in(struct gwd_doip_ecu *e, struct gwd_doip_conn *k, const uint8_t *p, size_t n,
+		      int last)
 {
 	size_t took;
 
@@ -320,8 +320,8 @@ static void ecu_ev(struct isotp_io *io, unsigned int ev, void *ctx)
 	if (ev & ISOTP_EV_TX_ERR) {
 		/* a streamed request whose bytes stopped coming (N_Cs): the
 		 * tester's transfer failed, not the ECU's bus */
-		int stalled = e->feeder && !e->held_len && io->tp.timer &&
-			      !strcmp(io->tp.timer, "N_Cs");
+		int stalled =
+			e->feeder && !e->held_len && io->tp.timer && !strcmp(io->tp.timer, "N_Cs");
 		struct gwd_doip_conn *f = stream_end(e);
 
 		e->sending = 0;
@@ -441,7 +441,6 @@ static void on_diag(struct doip_srv_conn *sk, const struct doip_ev *ev, uint64_t
 		e->owner_sa = k->s.c.sa;
 		e->sending = 1;
 		e->requests++;
-		e->streamed++;
 		g->tstat[k->tester].forwarded++;
 		e->feeder = k;
 		k->stream = whole ? NULL : e;
