@@ -169,6 +169,7 @@ struct gwd_doip_ecu {
 	struct gwd_doip_conn *feeder; /* whose streamed request is not all in ring */
 	const uint8_t *held;	      /* feeder's bytes waiting for room (held_len) */
 	size_t held_len;
+	uint8_t feeding;	     /* in stream_feed(): a TX_ROOM from within waits */
 	struct gwd_doip_conn *owner; /* answers go to the last requester */
 	uint16_t owner_sa;
 	uint64_t requests, answers, tx_errors, rx_errors;

@@ -257,13 +257,19 @@ static void stream_feed(struct gwd_doip_ecu *e)
 	struct gwd_doip_conn *k = e->feeder;
 	size_t n;
 
+	/* a feed sends frames, whose confirmation (an echo read outside the
+	 * pump) may say TX_ROOM again from within: this loop goes on */
+	if (e->feeding)
+		return;
+	e->feeding = 1;
 	while (e->held_len && e->feeder == k) {
 		n = isotp_io_feed(&e->io, e->held, e->held_len);
 		if (!n || e->feeder != k)
-			return; /* full: TX_ROOM comes back; or ended meanwhile */
+			break; /* full: TX_ROOM comes back; or ended meanwhile */
 		e->held += n;
 		e->held_len -= n;
 	}
+	e->feeding = 0;
 	if (e->feeder != k || e->held_len)
 		return;
 	e->held = NULL;
@@ -326,6 +332,10 @@ static void ecu_ev(struct isotp_io *io, unsigned int ev, void *ctx)
 
 		e->sending = 0;
 		e->tx_errors++;
+		if (g->d->verbose)
+			gwd_logmsg(LOG_INFO, "doip: ECU 0x%04X: transfer failed: %s%s%s",
+				   e->cfg.address, isotp_strerror(io->tp.tx_err),
+				   io->tp.timer ? " " : "", io->tp.timer ? io->tp.timer : "");
 		if (k) {
 			refuse(k, e->cfg.address, stalled ? DOIP_DN_TP_ERROR : DOIP_DN_UNREACHABLE,
 			       GWD_DOIP_REF_TP);
