@@ -36,8 +36,8 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -Ilib -Iconf -Idbc -Iuds -Idoip -Igate
              -DCANRIG_VERSION='"$(VERSION)"'
 ALL_LDFLAGS = $(LDFLAGS)
 
-# libev ships no .pc file: plain -lev (its header is <ev.h>)
-LIBS     = $(YAML_LIBS) -lev -lm
+# libev ships no .pc file: plain -lev (its header is <ev.h>); zlib: BLF containers
+LIBS     = $(YAML_LIBS) -lev -lz -lm
 
 # CUnit is found through pkg-config; a missing .pc file is a deps problem.
 CUNIT_CFLAGS = $(shell $(PKG_CONFIG) --cflags cunit 2>/dev/null)
@@ -45,7 +45,7 @@ CUNIT_LIBS   = $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null || echo -lcunit)
 
 # the configuration loaders (conf/, and each engine's beside it) are in the
 # library too: a program links one archive, whatever it loads
-LIB_SRC  = lib/cf.c lib/cio.c lib/cio_ev.c lib/clog.c lib/clog_asc.c conf/yml.c \
+LIB_SRC  = lib/cf.c lib/cio.c lib/cio_ev.c lib/clog.c lib/clog_asc.c lib/clog_blf.c conf/yml.c \
            dbc/dbc_mem.c dbc/dbc_lex.c dbc/dbc_parse.c dbc/dbc_link.c dbc/dbc.c uds/isotp.c uds/isotp_io.c uds/uds.c \
            uds/uds_client.c uds/uds_io.c uds/uds_sim.c uds/uds_sim_conf.c uds/uds_sim_io.c gateway/gw_csum.c gateway/gw.c \
            gateway/gw_cgw_plan.c gateway/gw_cgw_msg.c gateway/gw_conf.c gateway/gw_conf_doip.c

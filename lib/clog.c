@@ -14,7 +14,7 @@
 #include "clog.h"
 
 static const struct clog_format *const formats[] = {&clog_fmt_candump, &clog_fmt_asc,
-						    &clog_fmt_screen};
+						    &clog_fmt_screen, &clog_fmt_blf};
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))
 
 static int is_space(char c)
@@ -38,7 +38,7 @@ const struct clog_format *clog_format_find(const char *name)
 
 const char *clog_format_names(void)
 {
-	return "candump (alias log), asc, candump-screen (alias screen; read only)";
+	return "candump (alias log), asc, blf, candump-screen (alias screen; read only)";
 }
 
 int clog_fail(struct clog_reader *r, size_t col, const char *msg)
@@ -57,6 +57,7 @@ static int refill(struct clog_reader *r)
 	if (r->mapped || r->eof)
 		return 0;
 	if (r->pos) {
+		r->sbase += r->pos;
 		memmove(r->sbuf, r->sbuf + r->pos, r->len - r->pos);
 		r->len -= r->pos;
 		r->pos = 0;
@@ -73,6 +74,23 @@ static int refill(struct clog_reader *r)
 	r->len += (size_t)n;
 	r->buf = r->sbuf;
 	return (int)(n > 0);
+}
+
+ssize_t clog_need(struct clog_reader *r, size_t want)
+{
+	int e;
+
+	while (r->len - r->pos < want && !r->mapped && !r->eof) {
+		e = refill(r);
+		if (e < 0)
+			return e;
+	}
+	return (ssize_t)(r->len - r->pos);
+}
+
+uint64_t clog_offset(const struct clog_reader *r)
+{
+	return r->sbase + r->pos;
 }
 
 int clog_next_line(struct clog_reader *r, const char **line, size_t *n)
@@ -252,6 +270,8 @@ out_close:
 
 void clog_reader_close(struct clog_reader *r)
 {
+	if (r->fmt && r->fmt->reader_close)
+		r->fmt->reader_close(r);
 	if (r->mapped && r->fd >= 0 && r->buf)
 		munmap((void *)(uintptr_t)r->buf, r->len);
 	free(r->sbuf);
