@@ -72,7 +72,7 @@ TEST_OBJ = $(TEST_SRC:%.c=$(B)/%.o)
 TEST_DAEMON_OBJ = $(B)/gateway/gw_cgw.o
 FUZZERS  = fuzz_cf_parse fuzz_clog_read fuzz_dbc_parse fuzz_dbc_decode fuzz_isotp_rx \
            fuzz_uds_sim fuzz_ecusim_cfg fuzz_uds_rsp fuzz_gw_csum fuzz_gw_conf fuzz_cio_link \
-           fuzz_gw_cgw fuzz_gw_fw fuzz_doip
+           fuzz_gw_cgw fuzz_gw_fw fuzz_doip fuzz_clog_blf
 
 all: $(B)/libcanrig.a $(B)/canrig $(B)/canrigd $(B)/canrig.pc
 
@@ -181,6 +181,7 @@ bench: deps
 	@$(MAKE) --no-print-directory all $(B)/dbc_bench $(B)/gw_lat $(B)/gw_reload
 	@CANRIG=$(CURDIR)/$(B)/canrig bench/run.sh
 	@CANRIG=$(CURDIR)/$(B)/canrig DBCB=$(CURDIR)/$(B)/dbc_bench bench/dbc.sh
+	@CANRIG=$(CURDIR)/$(B)/canrig bench/blf.sh
 
 $(B)/dbc_bench: bench/dbc_bench.c $(B)/libcanrig.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/libcanrig.a $(LIBS)
