@@ -36,8 +36,9 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -Ilib -Iconf -Idbc -Iuds -Idoip -Igate
              -DCANRIG_VERSION='"$(VERSION)"'
 ALL_LDFLAGS = $(LDFLAGS)
 
-# libev ships no .pc file: plain -lev (its header is <ev.h>); zlib: BLF containers
-LIBS     = $(YAML_LIBS) -lev -lz -lm
+# libev ships no .pc file: plain -lev (its header is <ev.h>); zlib: BLF containers,
+# deflated by a worker thread (-pthread)
+LIBS     = $(YAML_LIBS) -lev -lz -lm -pthread
 
 # CUnit is found through pkg-config; a missing .pc file is a deps problem.
 CUNIT_CFLAGS = $(shell $(PKG_CONFIG) --cflags cunit 2>/dev/null)

@@ -28,6 +28,8 @@
 #define _GNU_SOURCE
 #define ZLIB_CONST
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -743,9 +745,19 @@ static int blf_read(struct clog_reader *r, struct clog_rec *rec)
 
 /* ==== writer ==== */
 
+/* Deflate's worst case for a full container (deflateBound's, with room). */
+#define BLF_ZOUT_MAX (BLF_CONT_SIZE + BLF_CONT_SIZE / 8 + 64)
+
+/* One container: objects in, the finished container object out. */
+struct blf_slot {
+	size_t in_len;
+	size_t out_len; /* 0: nothing to write out */
+	int err;
+	uint8_t in[BLF_CONT_SIZE];
+	uint8_t out[BLF_CONT_HDR + BLF_ZOUT_MAX];
+};
+
 struct clog_blf_wr {
-	z_stream zs;
-	int zinit;
 	int64_t hdr_off; /* where the file header is, -1 if fd cannot seek */
 	uint64_t base_ns;
 	uint64_t last_ns;
@@ -755,8 +767,22 @@ struct clog_blf_wr {
 	unsigned int fdraw; /* last "fdflags" written */
 	int xdir;	    /* last "xdir" written */
 	uint8_t named[CLOG_MAX_CHANNELS];
-	size_t cb_len;
-	uint8_t cb[BLF_CONT_SIZE];
+	/*
+	 * Deflate is most of the writer's work: from the second container on
+	 * a worker thread deflates one slot while the caller fills the other
+	 * (threaded), so parsing and compressing overlap.  zs is the worker's
+	 * while it runs.  The output is the same either way.
+	 */
+	z_stream zs;
+	int threaded, tried;
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int busy;	  /* the worker owns slot[job] */
+	int quit;	  /* the worker is to end */
+	unsigned int job; /* the slot being deflated */
+	unsigned int cur; /* the slot being filled */
+	struct blf_slot slot[2];
 };
 
 static void put_systemtime(uint8_t *p, uint64_t ns)
@@ -794,25 +820,22 @@ static void file_header(const struct clog_blf_wr *st, uint8_t *h)
 	put_systemtime(h + 56, st->nobj ? st->last_ns : st->base_ns);
 }
 
-/* Deflates cb into one container in the output buffer. */
-static int flush_container(struct clog_writer *w, struct clog_blf_wr *st)
+/* Deflates a slot's objects into its container object. */
+static void deflate_slot(z_stream *zs, struct blf_slot *sl)
 {
-	uLong bound;
-	uint8_t *p;
+	uint8_t *p = sl->out;
 	size_t osize;
 
-	if (!st->cb_len)
-		return 0;
-	bound = deflateBound(&st->zs, (uLong)st->cb_len);
-	p = (uint8_t *)clog_wreserve(w, BLF_CONT_HDR + bound + 4);
-	deflateReset(&st->zs);
-	st->zs.next_in = st->cb;
-	st->zs.avail_in = (uInt)st->cb_len;
-	st->zs.next_out = p + BLF_CONT_HDR;
-	st->zs.avail_out = (uInt)bound + 4;
-	if (deflate(&st->zs, Z_FINISH) != Z_STREAM_END)
-		return -EIO; /* cannot happen with deflateBound's room */
-	osize = BLF_CONT_HDR + st->zs.total_out;
+	deflateReset(zs);
+	zs->next_in = sl->in;
+	zs->avail_in = (uInt)sl->in_len;
+	zs->next_out = p + BLF_CONT_HDR;
+	zs->avail_out = BLF_ZOUT_MAX;
+	if (deflate(zs, Z_FINISH) != Z_STREAM_END) {
+		sl->err = -EIO; /* cannot happen with deflateBound's room */
+		return;
+	}
+	osize = BLF_CONT_HDR + zs->total_out;
 	/* pad inside the object: its size stays a multiple of 4 */
 	while (osize % 4)
 		p[osize++] = 0;
@@ -823,24 +846,144 @@ static int flush_container(struct clog_writer *w, struct clog_blf_wr *st)
 	put32(p + 8, (uint32_t)osize);
 	put32(p + 12, BLF_T_LOG_CONTAINER);
 	put16(p + 16, 2); /* zlib */
-	put32(p + 24, (uint32_t)st->cb_len);
-	clog_wcommit(w, osize);
-	st->file_size += osize;
-	st->raw_size += BLF_CONT_HDR + st->cb_len;
-	st->cb_len = 0;
+	put32(p + 24, (uint32_t)sl->in_len);
+	sl->out_len = osize;
+}
+
+/* Appends a deflated slot's container to the output; empties the slot. */
+static int emit_slot(struct clog_writer *w, struct clog_blf_wr *st, struct blf_slot *sl)
+{
+	char *p;
+	int e = sl->err;
+
+	if (sl->out_len && !e) {
+		p = clog_wreserve(w, sl->out_len);
+		memcpy(p, sl->out, sl->out_len);
+		clog_wcommit(w, sl->out_len);
+		st->file_size += sl->out_len;
+		st->raw_size += BLF_CONT_HDR + sl->in_len;
+	}
+	sl->in_len = sl->out_len = 0;
+	sl->err = 0;
+	return e;
+}
+
+static void *zworker(void *arg)
+{
+	struct clog_blf_wr *st = arg;
+
+	pthread_mutex_lock(&st->mu);
+	for (;;) {
+		while (!st->busy && !st->quit)
+			pthread_cond_wait(&st->cv, &st->mu);
+		if (!st->busy)
+			break;
+		pthread_mutex_unlock(&st->mu);
+		deflate_slot(&st->zs, &st->slot[st->job]);
+		pthread_mutex_lock(&st->mu);
+		st->busy = 0;
+		pthread_cond_broadcast(&st->cv);
+	}
+	pthread_mutex_unlock(&st->mu);
+	return NULL;
+}
+
+static void wait_idle(struct clog_blf_wr *st)
+{
+	pthread_mutex_lock(&st->mu);
+	while (st->busy)
+		pthread_cond_wait(&st->cv, &st->mu);
+	pthread_mutex_unlock(&st->mu);
+}
+
+/* The worker, started once a second container is coming; 0 or -errno
+ * (then the caller deflates itself). */
+static int start_worker(struct clog_blf_wr *st)
+{
+	sigset_t all, old;
+	int e;
+
+	st->tried = 1;
+	if (pthread_mutex_init(&st->mu, NULL))
+		return -ENOMEM;
+	if (pthread_cond_init(&st->cv, NULL)) {
+		pthread_mutex_destroy(&st->mu);
+		return -ENOMEM;
+	}
+	/* signals are the caller's to handle (Ctrl-C ends a conversion) */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	e = pthread_create(&st->th, NULL, zworker, st);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e) {
+		pthread_cond_destroy(&st->cv);
+		pthread_mutex_destroy(&st->mu);
+		return -e;
+	}
+	st->threaded = 1;
 	return 0;
+}
+
+/*
+ * Closes the container being filled: hands it to the worker (and writes
+ * out the one the worker finished before), or deflates it here.  last: no
+ * more will follow (no worker is started for it).  Returns 0 or -errno.
+ */
+static int flush_container(struct clog_writer *w, struct clog_blf_wr *st, int last)
+{
+	struct blf_slot *sl = &st->slot[st->cur];
+	int e;
+
+	if (!sl->in_len)
+		return 0;
+	if (!st->threaded && (last || st->tried || start_worker(st))) {
+		deflate_slot(&st->zs, sl);
+		return emit_slot(w, st, sl);
+	}
+	wait_idle(st);
+	e = emit_slot(w, st, &st->slot[st->cur ^ 1]);
+	pthread_mutex_lock(&st->mu);
+	st->job = st->cur;
+	st->busy = 1;
+	pthread_cond_broadcast(&st->cv);
+	pthread_mutex_unlock(&st->mu);
+	st->cur ^= 1;
+	return e;
+}
+
+/* Writes out everything and stops the worker.  Returns 0 or -errno. */
+static int finish_containers(struct clog_writer *w, struct clog_blf_wr *st)
+{
+	int e = flush_container(w, st, 1), e2;
+
+	if (!st->threaded)
+		return e;
+	pthread_mutex_lock(&st->mu);
+	st->quit = 1;
+	pthread_cond_broadcast(&st->cv);
+	pthread_mutex_unlock(&st->mu);
+	pthread_join(st->th, NULL);
+	pthread_cond_destroy(&st->cv);
+	pthread_mutex_destroy(&st->mu);
+	st->threaded = 0;
+	e2 = emit_slot(w, st, &st->slot[st->cur ^ 1]);
+	return e ? e : e2;
 }
 
 /* Room for an object of n bytes in the container; returns where it goes. */
 static uint8_t *obj_start(struct clog_writer *w, struct clog_blf_wr *st, size_t n, uint32_t type,
 			  uint64_t ts_ns)
 {
-	uint8_t *o;
+	struct blf_slot *sl = &st->slot[st->cur];
 	uint64_t rel = ts_ns > st->base_ns ? ts_ns - st->base_ns : 0;
+	uint8_t *o;
 
-	if (st->cb_len + n > sizeof(st->cb) && flush_container(w, st))
-		return NULL;
-	o = st->cb + st->cb_len;
+	if (sl->in_len + n > sizeof(sl->in)) {
+		if (flush_container(w, st, 0))
+			return NULL;
+		sl = &st->slot[st->cur];
+	}
+	o = sl->in + sl->in_len;
 	memset(o, 0, n);
 	memcpy(o, "LOBJ", 4);
 	put16(o + 4, BLF_HDR_V1);
@@ -849,7 +992,7 @@ static uint8_t *obj_start(struct clog_writer *w, struct clog_blf_wr *st, size_t 
 	put32(o + 12, type);
 	put32(o + 16, BLF_TIME_1NS);
 	put64(o + 24, rel);
-	st->cb_len += n;
+	sl->in_len += n;
 	st->nobj++;
 	return o;
 }
@@ -914,12 +1057,14 @@ static int blf_begin(struct clog_writer *w, const struct clog_rec *first)
 	st = malloc(sizeof(*st));
 	if (!st)
 		return -ENOMEM;
-	memset(st, 0, offsetof(struct clog_blf_wr, cb));
+	memset(st, 0, offsetof(struct clog_blf_wr, slot));
+	st->slot[0].in_len = st->slot[0].out_len = 0;
+	st->slot[1].in_len = st->slot[1].out_len = 0;
+	st->slot[0].err = st->slot[1].err = 0;
 	if (deflateInit(&st->zs, BLF_ZLEVEL) != Z_OK) {
 		free(st);
 		return -ENOMEM;
 	}
-	st->zinit = 1;
 	w->blf = st;
 	st->digits = -1;
 	/* the header's start time has 1 ms steps: start at the first
@@ -1055,7 +1200,7 @@ static int blf_end(struct clog_writer *w)
 
 	if (!st)
 		return -ENOMEM;
-	e = flush_container(w, st);
+	e = finish_containers(w, st);
 	/* the statistics are known now: patch them in where we can seek */
 	if (!e && st->hdr_off >= 0 && !clog_writer_flush(w)) {
 		file_header(st, h);

@@ -130,6 +130,33 @@ static void test_roundtrip(void)
 	roundtrip_file("screen/Lx.log");
 }
 
+/* Many containers: the worker thread deflates while the next one fills. */
+static void test_many_containers(void)
+{
+	size_t cap = 64u << 20, n = 0, bn, cn, off, ncont = 0;
+	char *log = malloc(cap), *blf, *back;
+	int bad, i;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(log);
+	for (i = 0; i < 40000; i++)
+		n += (size_t)snprintf(log + n, cap - n, "(1700000000.%06d) can%d %03X##%d%064X\n",
+				      i * 7 % 1000000, i % 3, i % 2048, i % 4, i);
+	blf = conv(log, n, &clog_fmt_candump, &clog_fmt_blf, NULL, &bn, &bad, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(blf);
+	for (off = 144; off + 16 <= bn && !memcmp(blf + off, "LOBJ", 4); off += rd32(blf + off + 8))
+		ncont++;
+	CU_ASSERT_EQUAL(off, bn); /* containers end to end, the last one whole */
+	CU_ASSERT(ncont > 20);
+	CU_ASSERT_EQUAL(rd32(blf + 16), bn);
+	back = conv(blf, bn, NULL, &clog_fmt_candump, NULL, &cn, &bad, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(back);
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT(cn == n && !memcmp(back, log, n));
+	free(back);
+	free(blf);
+	free(log);
+}
+
 static void test_header_stats(void)
 {
 	const char *in = "(1700000000.123456) can0 123#11\n"
@@ -586,6 +613,7 @@ static int register_clog_blf_tests(void)
 
 	if (!s || !CU_add_test(s, "candump -> BLF -> candump byte for byte", test_roundtrip) ||
 	    !CU_add_test(s, "file header statistics", test_header_stats) ||
+	    !CU_add_test(s, "many containers", test_many_containers) ||
 	    !CU_add_test(s, "other writers' objects", test_foreign) ||
 	    !CU_add_test(s, "truncated at every byte", test_truncated) ||
 	    !CU_add_test(s, "corrupt containers and objects", test_corrupt) ||
