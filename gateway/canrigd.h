@@ -163,6 +163,25 @@ struct gwd_doip_ecu {
 	uint16_t owner_sa;
 	uint64_t requests, answers, tx_errors, rx_errors;
 	uint64_t answers_dropped; /* its tester gone, or not reading */
+	/* functional requests (gwd_doip.c, "functional"): the tester whose
+	 * functional request this ECU's answers with SID fsid go to until
+	 * f_until; await_until: a physical request waits for its answer */
+	struct gwd_doip_conn *fowner;
+	uint16_t fowner_sa;
+	uint8_t fsid;
+	uint64_t f_until, await_until;
+	uint64_t f_answers; /* answers to functional requests */
+};
+
+/* A functional address: its own send-only ISO-TP socket on its bus. */
+struct gwd_doip_func {
+	struct gwd_doip *g;
+	struct gw_doip_func cfg;
+	char ifname[GW_NAME_MAX];
+	struct isotp_io io;
+	int open, sending;
+	uint8_t rx[64], req[64]; /* one single frame at most */
+	uint64_t requests, ecus_asked, ecus_busy, tx_errors;
 };
 
 struct gwd_doip {
@@ -184,6 +203,12 @@ struct gwd_doip {
 	uint64_t ra_unknown;	    /* activations from addresses not in testers: */
 	uint64_t udp_in, udp_out, udp_unanswered, udp_send_err;
 	uint64_t closes[DOIP_CL_N];
+	struct gwd_doip_func *funcs; /* cfg.nfuncs */
+	/* announce: true: the vehicle announcements still to send */
+	ev_timer ann_tm;
+	int ann_left;
+	struct sockaddr_in ann_to;
+	uint64_t ann_sent, ann_err;
 };
 
 struct gwd {
