@@ -309,6 +309,10 @@ const char *gwd_doip_refuse_name(enum gwd_doip_refuse r);
 void gwd_doip_print(struct gwd *d, FILE *f, int stats);
 void gwd_doip_reloaded(struct gwd *d);
 void gwd_doip_json(struct gwd *d, FILE *f);
+/* The control socket's "doip power [MODE]": MODE (ready, not-ready,
+ * not-supported) becomes the 0x4004 answer; NULL only prints it.  who
+ * is logged. */
+void gwd_doip_power(struct gwd *d, const char *mode, FILE *f, const struct ucred *who);
 
 /* "s" unless n is 1 (tools/cli.h has the same for the CLI). */
 static inline const char *gwd_plural(size_t n)

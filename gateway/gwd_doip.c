@@ -669,6 +669,52 @@ static void funcs_json(const struct gwd_doip *g, FILE *f)
 	fprintf(f, "]");
 }
 
+/* ---- diagnostic power mode (0x4003 / 0x4004), set by the control socket */
+
+static const char *const power_names[] = {"not-ready", "ready", "not-supported"};
+
+static const char *power_name(uint8_t p)
+{
+	return p < 3 ? power_names[p] : "?";
+}
+
+void gwd_doip_power(struct gwd *d, const char *mode, FILE *f, const struct ucred *who)
+{
+	struct gwd_doip *g = d->doip;
+	uint8_t p;
+
+	if (!g) {
+		fprintf(f, "error: doip power: %s has no doip: section\n", d->path);
+		return;
+	}
+	if (!mode) {
+		fprintf(f, "doip power mode %s\n", power_name(g->st.power));
+		return;
+	}
+	for (p = 0; p < 3 && strcmp(mode, power_names[p]); p++)
+		;
+	if (p == 3) {
+		fprintf(f, "error: doip power: ready, not-ready or not-supported, not '%.32s'\n",
+			mode);
+		return;
+	}
+	/* plain state: the next 0x4003 is answered with it */
+	g->st.power = p;
+	gwd_logmsg(LOG_NOTICE, "doip: power mode %s by uid %u pid %d", power_name(p), who->uid,
+		   who->pid);
+	fprintf(f, "doip power mode %s\n", power_name(p));
+}
+
+/* status: what the entity says of itself beyond its sockets */
+static void status_more(const struct gwd_doip *g, FILE *f)
+{
+	fprintf(f, "doip: power mode %s", power_name(g->st.power));
+	if (g->cfg.announce)
+		fprintf(f, ", announcements sent %llu, failed %llu",
+			(unsigned long long)g->ann_sent, (unsigned long long)g->ann_err);
+	fputc('\n', f);
+}
+
 /* ---- status and counters (the control socket's status, stats) */
 
 void gwd_doip_print(struct gwd *d, FILE *f, int stats)
@@ -682,6 +728,7 @@ void gwd_doip_print(struct gwd *d, FILE *f, int stats)
 	if (!stats) {
 		fprintf(f, "doip: entity 0x%04X, %u of %u tester sockets registered\n", g->ent.la,
 			(unsigned int)g->st.ncts, (unsigned int)g->cfg.max_testers);
+		status_more(g, f);
 		for (i = 0; i < g->nconns; i++) {
 			const struct gwd_doip_conn *k = &g->conns[i];
 
@@ -865,6 +912,80 @@ void gwd_doip_reloaded(struct gwd *d)
 		   gone ? "; sockets of removed testers closed" : "");
 }
 
+/* ---- vehicle announcements (announce: true)
+ *
+ * ISO 13400-2: A_DoIP_Announce_Num (3) announcements, the identification
+ * answer's body as payload 0x0004, A_DoIP_Announce_Interval (500 ms)
+ * apart, the first after A_DoIP_Announce_Wait (random, 0..500 ms, so
+ * that entities powered up together do not all speak at once); to UDP
+ * port `port` at the broadcast address of the listen address's network.
+ */
+#define ANN_NUM		3
+#define ANN_INTERVAL_S	0.5
+#define ANN_WAIT_MAX_MS 500
+
+static void on_announce(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct gwd_doip *g = w->data;
+	uint8_t out[128];
+	size_t n;
+
+	(void)revents;
+	if (!doip_entity_vid(&g->ent, &g->st, 0, out, sizeof(out), &n) &&
+	    sendto(g->ufd, out, n, 0, (const struct sockaddr *)&g->ann_to, sizeof(g->ann_to)) ==
+		    (ssize_t)n)
+		g->ann_sent++;
+	else
+		g->ann_err++;
+	if (--g->ann_left <= 0)
+		ev_timer_stop(loop, w);
+}
+
+/* Where announcements go: the broadcast address of a's interface, or of
+ * its network from the netmask where the interface has none (loopback:
+ * 127.255.255.255, which Linux delivers on the host); INADDR_ANY, or an
+ * address no interface holds: the limited broadcast 255.255.255.255. */
+static struct in_addr bcast_of(struct in_addr a)
+{
+	struct in_addr b = {.s_addr = INADDR_BROADCAST};
+	struct ifaddrs *ifa, *i;
+
+	if (getifaddrs(&ifa))
+		return b;
+	for (i = ifa; i; i = i->ifa_next) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)(void *)i->ifa_addr;
+
+		if (!in || in->sin_family != AF_INET || in->sin_addr.s_addr != a.s_addr)
+			continue;
+		if ((i->ifa_flags & IFF_BROADCAST) && i->ifa_broadaddr)
+			b = ((const struct sockaddr_in *)(void *)i->ifa_broadaddr)->sin_addr;
+		else if (i->ifa_netmask)
+			b.s_addr = a.s_addr | ~((const struct sockaddr_in *)(void *)i->ifa_netmask)
+						       ->sin_addr.s_addr;
+		break;
+	}
+	freeifaddrs(ifa);
+	return b;
+}
+
+static void announce_start(struct gwd_doip *g, const struct sockaddr_in *sa)
+{
+	double wait = (double)((gwd_now_ns() ^ (uint64_t)getpid()) % (ANN_WAIT_MAX_MS + 1)) / 1e3;
+
+	if (!g->cfg.announce)
+		return;
+	memset(&g->ann_to, 0, sizeof(g->ann_to));
+	g->ann_to.sin_family = AF_INET;
+	g->ann_to.sin_port = sa->sin_port;
+	g->ann_to.sin_addr = bcast_of(sa->sin_addr);
+	g->ann_left = ANN_NUM;
+	ev_timer_init(&g->ann_tm, on_announce, wait, ANN_INTERVAL_S);
+	g->ann_tm.data = g;
+	ev_timer_start(g->loop, &g->ann_tm);
+	gwd_logmsg(LOG_INFO, "doip: %d vehicle announcements to %s:%u, the first in %.0f ms",
+		   ANN_NUM, inet_ntoa(g->ann_to.sin_addr), ntohs(g->ann_to.sin_port), wait * 1e3);
+}
+
 /* ---- setup */
 
 /* The IPv4 address of interface name (listen: an interface). */
@@ -1028,6 +1149,7 @@ int gwd_doip_open(struct gwd *d)
 	g->uio.data = g->lio.data = g;
 	ev_io_start(g->loop, &g->uio);
 	ev_io_start(g->loop, &g->lio);
+	announce_start(g, &sa);
 	gwd_logmsg(LOG_NOTICE,
 		   "doip: entity 0x%04X on %s:%u (UDP and TCP), %zu tester%s, %zu ECU%s", c->la,
 		   inet_ntoa(sa.sin_addr), c->port, c->ntesters, gwd_plural(c->ntesters), c->necus,
@@ -1050,6 +1172,8 @@ void gwd_doip_close(struct gwd *d)
 		return;
 	doip_srv_close(&g->srv);
 	funcs_close(g);
+	if (g->cfg.announce)
+		ev_timer_stop(g->loop, &g->ann_tm);
 	for (i = 0; g->conns && i < g->nconns; i++) {
 		free(g->conns[i].s.rx);
 		free(g->conns[i].s.tx);
