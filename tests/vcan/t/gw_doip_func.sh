@@ -8,7 +8,8 @@
 #     their own addresses.  A 2E its firewall refuses is answered 7F 2E 33
 #     from 0xE400 and never on vcan0; a request longer than a single frame
 #     is NACKed 0x04.  A physical request after a functional one that nobody
-#     answered (3E 80) gets its answer, not the functional tester.  Then
+#     answered (3E 80) gets its answer, not the functional tester; an ECU
+#     waiting out another tester's 0x78 chain is left out.  Then
 #     canrig diag --doip -e E400 raw prints both answers, and the control
 #     socket's doip power sets the 0x4004 answer.
 t_gw_doip_func() {
@@ -26,7 +27,7 @@ doip:
     - address: 0x0E80
       firewall: {allow: [0x22, 0x3E]}
     - address: 0x0E81
-      firewall: {allow: [0x22, 0x3E]}
+      firewall: {allow: [0x22, 0x3E, 0x31]}
   ecus:
     - {address: 0x0010, interface: vcan0, tx: 0x7E0, rx: 0x7E8}
     - {address: 0x0011, interface: vcan0, tx: 0x7E1, rx: 0x7E9}
@@ -37,7 +38,10 @@ EOF
 	candump -L -r 8388608 vcan0 >can.log &
 	p1=$!
 	sync_listeners vcan0 can.log
-	start_sim vcan0 "$SIMCFG" 7E0
+	# the engine's routine FF00 answers 0x78 for 3 s, not 0.3
+	sed 's/pending_ms: 300$/pending_ms: 3000/' "$SIMCFG" >sim.yaml
+	grep -q 'pending_ms: 3000$' sim.yaml
+	start_sim vcan0 sim.yaml 7E0
 	"$CANRIGD" -f -v -c gw.yaml 2>gw.log &
 	GW=$!
 	wait_rx vcan0 7E8 2
@@ -140,6 +144,34 @@ got = a.answers(1)
 if got != {0x0011: "7e00"}:
     fail("A after its 3E 80: %r" % got)
 print("physical answer after a functional 3E 80 went to its own tester")
+
+# B's routine on 0010 is answered 0x78 for 3 s: 0010 is busy for A's 3E 00,
+# which only 0011 then answers to A
+b.send(0x0010, "3101FF00")
+b.ack(0x0010)
+r = b.msg()
+if r.source_address != 0x0010 or bytes(r.payload).hex() != "7f3178":
+    fail("routine: %r" % r)
+a.send(0xE400, "3E00")
+a.ack(0xE400)
+got = a.answers(1)
+if got != {0x0011: "7e00"}:
+    fail("3E 00 while 0010 is busy: %r" % got)
+a.send(0x0011, "3E00")
+a.ack(0x0011)
+got = a.answers(1)
+if got != {0x0011: "7e00"}:
+    fail("A after 3E 00 while 0010 was busy: %r" % got)
+while True:
+    r = b.msg()
+    d = bytes(r.payload).hex()
+    if r.payload_type != 0x8001 or r.source_address != 0x0010:
+        fail("routine: %r" % r)
+    if d == "7101ff0000":
+        break
+    if d not in ("7f3178", "7e00"):
+        fail("routine answered " + d)
+print("a busy ECU left out, the routine answered to B")
 a.t.close()
 b.t.close()
 
@@ -178,6 +210,7 @@ PY
 	wait $SIM || true
 	[ "$rc" = 0 ]
 	has tester.log 'physical answer after a functional 3E 80 went to its own tester'
+	has tester.log 'a busy ECU left out, the routine answered to B'
 	has raw '0010: 7E 00'
 	has raw '0011: 7E 00'
 	[ "$(grep -c ': 7E 00' raw)" = 2 ] || { cat raw; false; }
@@ -187,12 +220,12 @@ PY
 	has power.log 'power 16388 0'
 	# each functional request once on the bus, as one single frame; the
 	# refused 2E and the 8-byte request never
-	[ "$(grep -c ' vcan0 7DF#023E00' can.log)" = 2 ] || { grep 7DF can.log; false; }
+	[ "$(grep -c ' vcan0 7DF#023E00' can.log)" = 3 ] || { grep 7DF can.log; false; }
 	[ "$(grep -c ' vcan0 7DF#0322F190' can.log)" = 1 ] || { grep 7DF can.log; false; }
 	[ "$(grep -c ' vcan0 7DF#023E80' can.log)" = 1 ] || { grep 7DF can.log; false; }
-	[ "$(grep -c ' vcan0 7DF#' can.log)" = 4 ] || { grep 7DF can.log; false; }
+	[ "$(grep -c ' vcan0 7DF#' can.log)" = 5 ] || { grep 7DF can.log; false; }
 	absent ' vcan0 7DF#..2E' can.log
-	has stats 'doip functional 0xE400 on vcan0 (0x7DF): requests 4, ECUs asked 8, ECUs busy 0, transfer errors 0'
-	has stats 'doip tester 0x0E80: activations 1, activations refused 0, requests 7, forwarded 5, answers 7, firewall 1, too-large 1'
-	has stats 'doip tester 0x0E81: activations 1, activations refused 0, requests 1, forwarded 1, answers 1'
+	has stats 'doip functional 0xE400 on vcan0 (0x7DF): requests 5, ECUs asked 9, ECUs busy 1, transfer errors 0'
+	has stats 'doip tester 0x0E80: activations 2, activations refused 0, requests 9, forwarded 7, answers 9, firewall 1, too-large 1'
+	has stats 'doip tester 0x0E81: activations 1, activations refused 0, requests 2, forwarded 2, answers '
 }
