@@ -96,6 +96,10 @@ int cmd_gw(int argc, char **argv)
 		   (optind == argc - 2 || !strcmp(argv[optind + 2], "ready") ||
 		    !strcmp(argv[optind + 2], "not-ready") ||
 		    !strcmp(argv[optind + 2], "not-supported"))) {
+		if (json) {
+			cli_err("gw", "--json goes with stats only");
+			return EXIT_USAGE;
+		}
 		snprintf(line, sizeof(line), "doip power%s%s\n", optind == argc - 2 ? "" : " ",
 			 optind == argc - 2 ? "" : argv[optind + 2]);
 	} else {
