@@ -208,6 +208,8 @@ struct gwd_doip {
 	ev_timer ann_tm;
 	int ann_left;
 	struct sockaddr_in ann_to;
+	char ann_if[IF_NAMESIZE]; /* the interface holding the listen address */
+	int ann_if_running;	  /* as its last link event said */
 	uint64_t ann_sent, ann_err;
 };
 
@@ -313,6 +315,9 @@ void gwd_doip_json(struct gwd *d, FILE *f);
  * not-supported) becomes the 0x4004 answer; NULL only prints it.  who
  * is logged. */
 void gwd_doip_power(struct gwd *d, const char *mode, FILE *f, const struct ucred *who);
+/* Every rtnetlink link event: with announce: true the listen address's
+ * interface coming back up announces the vehicle again. */
+void gwd_doip_link(struct gwd *d, const struct cio_link_ev *ev);
 
 /* "s" unless n is 1 (tools/cli.h has the same for the CLI). */
 static inline const char *gwd_plural(size_t n)

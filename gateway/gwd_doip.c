@@ -945,7 +945,7 @@ static void on_announce(struct ev_loop *loop, ev_timer *w, int revents)
  * its network from the netmask where the interface has none (loopback:
  * 127.255.255.255, which Linux delivers on the host); INADDR_ANY, or an
  * address no interface holds: the limited broadcast 255.255.255.255. */
-static struct in_addr bcast_of(struct in_addr a)
+static struct in_addr bcast_of(struct in_addr a, char *ifname, size_t cap)
 {
 	struct in_addr b = {.s_addr = INADDR_BROADCAST};
 	struct ifaddrs *ifa, *i;
@@ -957,6 +957,7 @@ static struct in_addr bcast_of(struct in_addr a)
 
 		if (!in || in->sin_family != AF_INET || in->sin_addr.s_addr != a.s_addr)
 			continue;
+		snprintf(ifname, cap, "%s", i->ifa_name);
 		if ((i->ifa_flags & IFF_BROADCAST) && i->ifa_broadaddr)
 			b = ((const struct sockaddr_in *)(void *)i->ifa_broadaddr)->sin_addr;
 		else if (i->ifa_netmask)
@@ -977,13 +978,38 @@ static void announce_start(struct gwd_doip *g, const struct sockaddr_in *sa)
 	memset(&g->ann_to, 0, sizeof(g->ann_to));
 	g->ann_to.sin_family = AF_INET;
 	g->ann_to.sin_port = sa->sin_port;
-	g->ann_to.sin_addr = bcast_of(sa->sin_addr);
+	g->ann_to.sin_addr = bcast_of(sa->sin_addr, g->ann_if, sizeof(g->ann_if));
+	g->ann_if_running = 1; /* it holds the address we just bound */
 	g->ann_left = ANN_NUM;
 	ev_timer_init(&g->ann_tm, on_announce, wait, ANN_INTERVAL_S);
 	g->ann_tm.data = g;
 	ev_timer_start(g->loop, &g->ann_tm);
 	gwd_logmsg(LOG_INFO, "doip: %d vehicle announcements to %s:%u, the first in %.0f ms",
 		   ANN_NUM, inet_ntoa(g->ann_to.sin_addr), ntohs(g->ann_to.sin_port), wait * 1e3);
+}
+
+/* A link event (canrigd's rtnetlink watcher): the listen address's
+ * interface back up (up and running after it was not) announces the
+ * vehicle again, as ISO 13400-2 asks after every link-up. */
+void gwd_doip_link(struct gwd *d, const struct cio_link_ev *ev)
+{
+	struct gwd_doip *g = d->doip;
+	int run;
+	double wait;
+
+	if (!g || !g->cfg.announce || !g->ann_if[0] || strcmp(ev->ifname, g->ann_if))
+		return;
+	run = !ev->deleted && ev->up && ev->running;
+	if (run && !g->ann_if_running) {
+		wait = (double)((gwd_now_ns() ^ (uint64_t)getpid()) % (ANN_WAIT_MAX_MS + 1)) / 1e3;
+		g->ann_left = ANN_NUM;
+		ev_timer_stop(g->loop, &g->ann_tm);
+		ev_timer_set(&g->ann_tm, wait, ANN_INTERVAL_S);
+		ev_timer_start(g->loop, &g->ann_tm);
+		gwd_logmsg(LOG_INFO, "doip: %s up: %d vehicle announcements again", g->ann_if,
+			   ANN_NUM);
+	}
+	g->ann_if_running = run;
 }
 
 /* ---- setup */

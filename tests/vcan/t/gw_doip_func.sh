@@ -11,7 +11,8 @@
 #     answered (3E 80) gets its answer, not the functional tester; an ECU
 #     waiting out another tester's 0x78 chain is left out.  Then
 #     canrig diag --doip -e E400 raw prints both answers, and the control
-#     socket's doip power sets the 0x4004 answer.
+#     socket's doip power sets the 0x4004 answer, and lo taken down and up
+#     again brings three more vehicle announcements (announce: true).
 t_gw_doip_func() {
 	ip link set lo up
 	cat >gw.yaml <<EOF
@@ -23,6 +24,7 @@ doip:
   port: 13410
   logical_address: 0x1000
   vin: WVWZZZ1JZXW000001
+  announce: true
   testers:
     - address: 0x0E80
       firewall: {allow: [0x22, 0x3E]}
@@ -202,6 +204,27 @@ r = DoIP(u.recv(512))
 print("power", r.payload_type, r.diagnostic_power_mode)
 PY
 	xrc 0 stats gw -s "$PWD/ctl.sock" stats
+	# announce: true: three at start (nobody listened), three more when the
+	# listen interface (lo, the guest's own) comes back up
+	/usr/bin/python3 - >ann.log 2>&1 <<'PY' &
+import socket
+from scapy.contrib.automotive.doip import DoIP
+r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+r.bind(("127.255.255.255", 13410))
+print("listening", flush=True)
+r.settimeout(60)
+for i in range(3):
+    a = DoIP(r.recv(512))
+    print("announcement", a.payload_type, a.vin.decode(), "%04X" % a.logical_address,
+          flush=True)
+print("three", flush=True)
+PY
+	an=$!
+	wait_for ann.log '^listening'
+	ip link set lo down
+	ip link set lo up
+	wait $an || rc=1
+	xrc 0 st2 gw -s "$PWD/ctl.sock" status
 	finish vcan0 can.log
 	stop $p1
 	kill -TERM $GW
@@ -218,6 +241,9 @@ PY
 	has pw 'doip power mode not-ready'
 	has st 'doip: power mode not-ready'
 	has power.log 'power 16388 0'
+	[ "$(grep -c '^announcement 4 WVWZZZ1JZXW000001 1000$' ann.log)" = 3 ] || { cat ann.log; false; }
+	has st2 'doip: power mode not-ready, announcements sent 6, failed 0'
+	has gw.log 'doip: lo up: 3 vehicle announcements again'
 	# each functional request once on the bus, as one single frame; the
 	# refused 2E and the 8-byte request never
 	[ "$(grep -c ' vcan0 7DF#023E00' can.log)" = 3 ] || { grep 7DF can.log; false; }
