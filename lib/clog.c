@@ -13,8 +13,8 @@
 
 #include "clog.h"
 
-static const struct clog_format *const formats[] = {&clog_fmt_candump, &clog_fmt_asc,
-						    &clog_fmt_screen};
+static const struct clog_format *const formats[] = {
+	&clog_fmt_candump, &clog_fmt_asc, &clog_fmt_screen, &clog_fmt_pcapng, &clog_fmt_pcap};
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))
 
 static int is_space(char c)
@@ -38,7 +38,21 @@ const struct clog_format *clog_format_find(const char *name)
 
 const char *clog_format_names(void)
 {
-	return "candump (alias log), asc, candump-screen (alias screen; read only)";
+	return "candump (alias log), asc, pcapng, pcap, candump-screen (alias screen; read only)";
+}
+
+const char *clog_lost_str(unsigned int bit)
+{
+	switch (bit) {
+	case CLOG_LOST_IFNAME:
+		return "interface names";
+	case CLOG_LOST_EXTRA:
+		return "text after the frames";
+	case CLOG_LOST_FDF:
+		return "FD flags without FDF";
+	default:
+		return "";
+	}
 }
 
 int clog_fail(struct clog_reader *r, size_t col, const char *msg)
@@ -146,6 +160,21 @@ static void probe_all(struct clog_reader *r, size_t n)
 	}
 }
 
+/* A binary format's magic number decides on the first bytes alone. */
+static int probe_magic(struct clog_reader *r)
+{
+	size_t n = r->len - r->pos < 65536 ? r->len - r->pos : 65536;
+	unsigned int i;
+
+	for (i = 0; i < NFORMATS; i++) {
+		if (formats[i]->probe(r->buf + r->pos, n) >= CLOG_PROBE_MAGIC) {
+			r->fmt = formats[i];
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static int detect(struct clog_reader *r)
 {
 	const char *nl;
@@ -158,6 +187,8 @@ static int detect(struct clog_reader *r)
 	 * would hold back a live capture until the bus had filled it.
 	 */
 	for (;;) {
+		if (r->len - r->pos >= 4 && probe_magic(r))
+			break;
 		if (r->mapped || r->eof || have_first_line(r)) {
 			n = r->len - r->pos;
 			if (!r->mapped && !r->eof) {

@@ -245,9 +245,13 @@ static int convert(int argc, char **argv)
 		fprintf(stderr, "canrig log: skipped %llu malformed line%s\n",
 			(unsigned long long)bad, bad > 1 ? "s" : "");
 	if (w.nskipped)
-		fprintf(stderr,
-			"canrig log: %llu frame%s on interfaces not in --channels left out\n",
-			(unsigned long long)w.nskipped, cli_plural(w.nskipped));
+		fprintf(stderr, "canrig log: %llu frame%s on interfaces %s left out\n",
+			(unsigned long long)w.nskipped, cli_plural(w.nskipped),
+			wo.nchannels ? "not in --channels" : "beyond the format's limit");
+	for (e = 1; e <= 0x80; e <<= 1)
+		if (w.lost & (unsigned int)e) /* once: the frames went out, this did not */
+			fprintf(stderr, "canrig log: %s cannot hold the %s: lost\n", to->name,
+				clog_lost_str((unsigned int)e));
 	if (nchskip)
 		fprintf(stderr,
 			"canrig log: %llu frame%s on ASC channels not in --channels "
