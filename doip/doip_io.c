@@ -16,6 +16,11 @@
 #define DOIP_IO_ROUNDS 256	    /* rounds of one pump, against an engine bug */
 #define STALL_NS       100000000ull /* a timer this late: our host stood still */
 
+int doip_io_functional(uint16_t ta)
+{
+	return ta >= 0xE000 && ta <= 0xEFFF;
+}
+
 void doip_io_cfg_init(struct doip_io_cfg *c, uint16_t ta)
 {
 	memset(c, 0, sizeof(*c));
@@ -206,16 +211,21 @@ static void on_event(struct doip_io *u, const struct doip_ev *ev, uint64_t now)
 		}
 		break;
 	case DOIP_EV_DIAG:
-		if (m->u.diag.sa != u->cfg.ta)
+		/* to a functional address every ECU answers from its own */
+		if (m->u.diag.sa != u->cfg.ta &&
+		    !(doip_io_functional(u->cfg.ta) && (u->cl.flags & UDS_REQ_FUNCTIONAL) &&
+		      u->cl.state != UDS_IDLE))
 			break; /* another ECU's (another tester's leftovers) */
 		if (ev->off || m->u.diag.len != ev->total) {
 			/* longer than our buffer: no use in half an answer */
 			if (!ev->off)
-				report(u, uds_client_rx_error(&u->cl, u->cfg.ta, -EMSGSIZE, now));
+				report(u,
+				       uds_client_rx_error(&u->cl, m->u.diag.sa, -EMSGSIZE, now));
 			doip_conn_diag_drop(&u->c);
 			break;
 		}
-		report(u, uds_client_input(&u->cl, u->cfg.ta, m->u.diag.data, m->u.diag.len, now));
+		report(u,
+		       uds_client_input(&u->cl, m->u.diag.sa, m->u.diag.data, m->u.diag.len, now));
 		break;
 	default:
 		break;
@@ -416,7 +426,7 @@ int doip_io_request(struct doip_io *u, const uint8_t *req, size_t len, unsigned 
 		return u->err;
 	if (u->state != DOIP_IO_ACTIVE)
 		return -ENOTCONN;
-	if (flags & UDS_REQ_FUNCTIONAL)
+	if (!(flags & UDS_REQ_FUNCTIONAL) != !doip_io_functional(u->cfg.ta))
 		return -EINVAL;
 	if (len + DOIP_HDR_LEN + 4 + DOIP_CONN_TX_MIN > u->cfg.tx_cap)
 		return -EMSGSIZE;

@@ -101,9 +101,14 @@ int doip_io_open(struct doip_io *u, struct ev_loop *loop, const struct sockaddr_
 		 const struct doip_io_cfg *cfg, const struct uds_client_cfg *ccfg, doip_io_cb cb,
 		 void *ctx);
 
+/* ta is a functional logical address (ISO 13400-2: 0xE000..0xEFFF): every
+ * ECU behind it answers from its own address. */
+int doip_io_functional(uint16_t ta);
+
 /*
  * Starts a request (req borrowed until UDS_EV_DONE).  Returns 0, -EBUSY,
- * -EINVAL (functional: DoIP has no functional id here), -EMSGSIZE (longer
+ * -EINVAL (UDS_REQ_FUNCTIONAL to a physical cfg.ta, or a physical request
+ * to a functional one: only functional requests collect every answer), -EMSGSIZE (longer
  * than cfg.tx_cap allows), -ENOTCONN before activation, or u->err.
  */
 int doip_io_request(struct doip_io *u, const uint8_t *req, size_t len, unsigned int flags);

@@ -502,6 +502,7 @@ static void on_link_ev(void *arg, const struct cio_link_ev *ev)
 
 	for (i = 0; i < d->conf.nifs; i++)
 		link_ev_if(d, &d->ifs[i], ev);
+	gwd_doip_link(d, ev);
 }
 
 static void on_link(struct ev_loop *loop, ev_io *w, int revents)

@@ -174,6 +174,25 @@ struct gwd_doip_ecu {
 	uint16_t owner_sa;
 	uint64_t requests, answers, tx_errors, rx_errors;
 	uint64_t answers_dropped; /* its tester gone, or not reading */
+	/* functional requests (gwd_doip.c, "functional"): the tester whose
+	 * functional request this ECU's answers with SID fsid go to until
+	 * f_until; await_until: a physical request waits for its answer */
+	struct gwd_doip_conn *fowner;
+	uint16_t fowner_sa;
+	uint8_t fsid;
+	uint64_t f_until, await_until;
+	uint64_t f_answers; /* answers to functional requests */
+};
+
+/* A functional address: its own send-only ISO-TP socket on its bus. */
+struct gwd_doip_func {
+	struct gwd_doip *g;
+	struct gw_doip_func cfg;
+	char ifname[GW_NAME_MAX];
+	struct isotp_io io;
+	int open, sending;
+	uint8_t rx[64], req[64]; /* one single frame at most */
+	uint64_t requests, ecus_asked, ecus_busy, tx_errors;
 };
 
 struct gwd_doip {
@@ -195,6 +214,14 @@ struct gwd_doip {
 	uint64_t ra_unknown;	    /* activations from addresses not in testers: */
 	uint64_t udp_in, udp_out, udp_unanswered, udp_send_err;
 	uint64_t closes[DOIP_CL_N];
+	struct gwd_doip_func *funcs; /* cfg.nfuncs */
+	/* announce: true: the vehicle announcements still to send */
+	ev_timer ann_tm;
+	int ann_left;
+	struct sockaddr_in ann_to;
+	char ann_if[IF_NAMESIZE]; /* the interface holding the listen address */
+	int ann_if_running;	  /* as its last link event said */
+	uint64_t ann_sent, ann_err;
 };
 
 struct gwd {
@@ -295,6 +322,13 @@ const char *gwd_doip_refuse_name(enum gwd_doip_refuse r);
 void gwd_doip_print(struct gwd *d, FILE *f, int stats);
 void gwd_doip_reloaded(struct gwd *d);
 void gwd_doip_json(struct gwd *d, FILE *f);
+/* The control socket's "doip power [MODE]": MODE (ready, not-ready,
+ * not-supported) becomes the 0x4004 answer; NULL only prints it.  who
+ * is logged. */
+void gwd_doip_power(struct gwd *d, const char *mode, FILE *f, const struct ucred *who);
+/* Every rtnetlink link event: with announce: true the listen address's
+ * interface coming back up announces the vehicle again. */
+void gwd_doip_link(struct gwd *d, const struct cio_link_ev *ev);
 
 /* "s" unless n is 1 (tools/cli.h has the same for the CLI). */
 static inline const char *gwd_plural(size_t n)

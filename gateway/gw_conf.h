@@ -44,6 +44,7 @@ struct gw_ifpolicy {
 #define GW_DOIP_SOCKETS_MAX 16 /* max_testers (ISO 13400-2 MCTS) */
 #define GW_DOIP_MAX_LEN_DEF 4095
 #define GW_DOIP_MAX_LEN_MAX (16u << 20)
+#define GW_DOIP_FUNCS_MAX   16 /* functional: entries */
 
 /* A tester allowed to activate routing, and what it may send. */
 struct gw_doip_tester {
@@ -60,6 +61,14 @@ struct gw_doip_ecu {
 	uint32_t max_len;     /* largest answer, and largest request held whole */
 	uint32_t max_request; /* largest request: beyond max_len it streams
 			       * onto ISO-TP (gwd_doip.c); >= max_len */
+};
+
+/* A functional logical address (0xE000..0xEFFF): one single frame on its
+ * bus's functional id, every ECU of that bus answering from its own. */
+struct gw_doip_func {
+	uint16_t address;
+	uint8_t ifidx;	     /* interfaces: index of its bus */
+	struct isotp_cfg tp; /* tx (= rx): the functional id; padding, tx_dl */
 };
 
 struct gw_doip_conf {
@@ -80,6 +89,8 @@ struct gw_doip_conf {
 	size_t ntesters;
 	struct gw_doip_ecu ecus[GW_DOIP_ECUS_MAX];
 	size_t necus;
+	struct gw_doip_func funcs[GW_DOIP_FUNCS_MAX];
+	size_t nfuncs;
 };
 
 struct gw_conf {

@@ -357,21 +357,123 @@ static int doip_ecus(struct yml_rd *r, const yaml_node_t *list, void *p, size_t 
 	return 0;
 }
 
-/* Refused rather than ignored until the entity sends them (announcements
- * need the link events of the listen interface): a key that does nothing
- * would say the vehicle announces itself when it does not. */
-static int doip_announce(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+/*
+ * functional: a functional logical address per bus.  ISO 13400-2 gives
+ * functional group addresses 0xE000..0xE3FF (ISO/SAE; 0xE000 is WWH-OBD)
+ * and 0xE400..0xEFFF (the manufacturer's): no node, tester or entity can
+ * hold one, so only a second entry can clash.
+ */
+static int func_addr(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
 {
-	int b;
+	uint64_t x;
 
 	(void)i;
-	if (yml_bool(r->y, n, &b))
+	if (yml_uint(r->y, n, 0xFFFF, &x))
 		return -EINVAL;
-	if (b)
+	if (x < 0xE000 || x > 0xEFFF)
 		return yml_error(r->y, n,
-				 "announce: true is not supported yet; testers find canrigd "
-				 "by vehicle identification requests");
-	*(uint8_t *)p = 0;
+				 "0x%04X is not a functional logical address (0xE000..0xEFFF)",
+				 (unsigned int)x);
+	*(uint16_t *)p = (uint16_t)x;
+	return 0;
+}
+
+static const struct yml_key func_keys[] = {
+	YML_KEY_FN("address", struct gw_doip_func, address, func_addr, YML_REQ),
+	YML_KEY_FN("interface", struct gw_doip_func, ifidx, ecu_if, YML_REQ),
+	{.name = "tx",
+	 .type = YML_CANID,
+	 YML_OFF(struct gw_doip_func, tp.tx_id),
+	 YML_OFF2(struct gw_doip_func, tp.tx_eff)},
+	YML_KEY_FN("tx_dl", struct gw_doip_func, tp.tx_dl, ecu_dl, 0),
+	YML_KEY_BOOL("brs", struct gw_doip_func, tp.brs),
+	YML_KEY_BOOL("padding", struct gw_doip_func, tp.pad),
+	YML_KEY_UINT("pad_byte", struct gw_doip_func, tp.pad_byte, 0xFF, 0),
+	{0},
+};
+
+/* What one entry cannot say alone: its bus's ECUs (it needs one, and its
+ * id must be none of theirs) and the entries before it.  tx defaults to
+ * OBD's functional id: 0x7DF, or 0x18DB33F1 when every ECU of the bus
+ * is addressed in 29 bits (ISO 15765-4 normal fixed addressing). */
+static int func_check(struct ld *l, const yaml_node_t *it, size_t i)
+{
+	struct gw_doip_conf *d = &l->c->doip;
+	struct gw_doip_func *f = &d->funcs[i];
+	struct isotp_cfg *t = &f->tp;
+	const char *bus = l->spec.ifs[f->ifidx].name;
+	const yaml_node_t *tx = yml_get(l->y, it, "tx");
+	size_t k, n11 = 0, n29 = 0;
+
+	for (k = 0; k < d->necus; k++)
+		if (d->ecus[k].ifidx == f->ifidx) {
+			if (d->ecus[k].tp.tx_eff)
+				n29++;
+			else
+				n11++;
+		}
+	if (!n11 && !n29)
+		return E(yml_get(l->y, it, "interface"),
+			 "functional 0x%04X: no ECU in ecus: is on %s to answer it", f->address,
+			 bus);
+	if (!tx) {
+		t->tx_eff = !n11;
+		t->tx_id = n11 ? 0x7DF : 0x18DB33F1;
+	}
+	t->rx_id = t->tx_id;
+	t->rx_eff = t->tx_eff;
+	t->functional = 1;
+	if (t->tx_dl > 8 && !l->spec.ifs[f->ifidx].fd)
+		return E(yml_get(l->y, it, "tx_dl"),
+			 "functional 0x%04X: tx_dl %u needs CAN FD (fd: true on %s)", f->address,
+			 t->tx_dl, bus);
+	if (t->brs && t->tx_dl <= 8)
+		return E(yml_get(l->y, it, "brs"),
+			 "functional 0x%04X: brs needs CAN FD (tx_dl 12..64)", f->address);
+	for (k = 0; k < d->necus; k++) {
+		const struct isotp_cfg *e = &d->ecus[k].tp;
+
+		if (d->ecus[k].ifidx != f->ifidx)
+			continue;
+		if ((e->tx_id == t->tx_id && e->tx_eff == t->tx_eff) ||
+		    (e->rx_id == t->tx_id && e->rx_eff == t->tx_eff))
+			return E(tx ? tx : it,
+				 "functional 0x%04X: id 0x%X on %s is ECU 0x%04X's own", f->address,
+				 t->tx_id, bus, d->ecus[k].address);
+	}
+	for (k = 0; k < i; k++)
+		if (d->funcs[k].address == f->address)
+			return E(yml_get(l->y, it, "address"), "functional 0x%04X is listed twice",
+				 f->address);
+	return 0;
+}
+
+static int doip_funcs(struct yml_rd *r, const yaml_node_t *list, void *p, size_t i)
+{
+	struct ld *l = LD(r);
+	struct gw_doip_conf *d = &l->c->doip;
+	size_t n;
+	int e;
+
+	(void)p;
+	if (yml_seq(l->y, list, &n))
+		return -EINVAL;
+	if (n > GW_DOIP_FUNCS_MAX)
+		return E(list, "at most %d functional addresses", GW_DOIP_FUNCS_MAX);
+	for (i = 0; i < n; i++) {
+		const yaml_node_t *it = yml_seq_item(l->y, list, i);
+		struct gw_doip_func *f = &d->funcs[i];
+
+		memset(f, 0, sizeof(*f));
+		isotp_cfg_init(&f->tp);
+		e = yml_read_map(r, it, func_keys, f);
+		if (e)
+			return e;
+		d->nfuncs = i + 1;
+		e = func_check(l, it, i);
+		if (e)
+			return e;
+	}
 	return 0;
 }
 
@@ -403,7 +505,7 @@ static const struct yml_key doip_keys[] = {
 	YML_KEY_FN("eid", struct gw_doip_conf, eid, doip_eid, 0),
 	YML_KEY_FN("gid", struct gw_doip_conf, gid, doip_gid, 0),
 	YML_KEY_FN("further_action", struct gw_doip_conf, further_action, doip_further, 0),
-	YML_KEY_FN("announce", struct gw_doip_conf, announce, doip_announce, 0),
+	YML_KEY_BOOL("announce", struct gw_doip_conf, announce),
 	/* 255: so that 17 reads "must be 1..16", not "out of range (0..16)" */
 	{.name = "max_testers",
 	 .type = YML_FUNC,
@@ -413,6 +515,7 @@ static const struct yml_key doip_keys[] = {
 	 .def = 4},
 	YML_KEY_CALL("testers", doip_testers, YML_REQ),
 	YML_KEY_CALL("ecus", doip_ecus, YML_REQ),
+	YML_KEY_CALL("functional", doip_funcs, 0),
 	{0},
 };
 

@@ -244,10 +244,12 @@ static void command(struct gwd *d, const char *line, FILE *f, const struct ucred
 		gwd_logmsg(LOG_NOTICE, "workshop mode on for %g min by uid %u pid %d", m, who->uid,
 			   who->pid);
 		fprintf(f, "workshop mode on for %g min\n", m);
+	} else if (!strcmp(line, "doip power") || !strncmp(line, "doip power ", 11)) {
+		gwd_doip_power(d, line[10] ? line + 11 : NULL, f, who);
 	} else {
 		fprintf(f,
 			"error: unknown command '%.64s' (status, stats [--json], routes, "
-			"reload, workshop on [MINUTES]|off)\n",
+			"reload, workshop on [MINUTES]|off, doip power [MODE])\n",
 			line);
 	}
 }
@@ -255,7 +257,8 @@ static void command(struct gwd *d, const char *line, FILE *f, const struct ucred
 /* Changes something: only for those allowed to (see above). */
 static int ctl_is_write(const char *line)
 {
-	return !strcmp(line, "reload") || !strncmp(line, "workshop", 8);
+	return !strcmp(line, "reload") || !strncmp(line, "workshop", 8) ||
+	       !strncmp(line, "doip power ", 11);
 }
 
 static unsigned int ctl_rights(struct gwd *d, const struct ctl_conn *c)

@@ -144,6 +144,10 @@ static void on_ra(struct doip_srv_conn *sk, const struct doip_msg *m, uint64_t n
 /* ---- the ECUs */
 
 static void ecu_ev(struct isotp_io *io, unsigned int ev, void *ctx);
+/* functional addressing's part of an ECU's answers (below) */
+static struct gwd_doip_conn *ecu_answer_to(struct gwd_doip_ecu *e, const uint8_t *p, size_t n,
+					   struct gwd_doip_conn *phys);
+static void ecu_phys_sent(struct gwd_doip_ecu *e);
 
 /* Its bus as canrigd's own socket sees it: open and not held (bus-off,
  * carrier off).  By name: a reload may renumber the interfaces. */
@@ -316,6 +320,7 @@ static void ecu_ev(struct isotp_io *io, unsigned int ev, void *ctx)
 
 	if (ev & ISOTP_EV_TX_DONE) {
 		e->sending = 0;
+		ecu_phys_sent(e);
 		if (k) {
 			doip_conn_diag_ack(&k->s.c, e->cfg.address, DOIP_DIAG_ACK, NULL, 0,
 					   gwd_now_ns());
@@ -350,6 +355,7 @@ static void ecu_ev(struct isotp_io *io, unsigned int ev, void *ctx)
 		stream_feed(e);
 	k = ecu_owner(e);
 	if (ev & ISOTP_EV_RX) {
+		k = ecu_answer_to(e, io->tp.rx_buf, io->tp.rx_len, k);
 		e->answers++;
 		if (!k || answer(k, e->cfg.address, io->tp.rx_buf, io->tp.rx_len))
 			e->answers_dropped++;
@@ -358,6 +364,226 @@ static void ecu_ev(struct isotp_io *io, unsigned int ev, void *ctx)
 	}
 	if (ev & ISOTP_EV_RX_ERR)
 		e->rx_errors++;
+}
+
+/* ---- functional addressing (doip: functional:)
+ *
+ * A request to a functional address goes out once, as one single frame
+ * on its bus's functional id (its own send-only socket: the ECUs'
+ * sockets take only their answer ids).  Each ECU of that bus then
+ * "owes" that tester the answers with the request's SID (0x78s too) for
+ * FUNC_WINDOW_NS after the request or its last 0x78: its own socket
+ * carries them back from its own logical address, as a physical answer.
+ * An ECU that is sending another tester's request, or whose answer
+ * another tester is waiting for, is left out (counted busy): its answers
+ * could not be told apart, and they go to the tester that asked it
+ * physically.  A physical request to an ECU ends what it owed.
+ */
+#define FUNC_WINDOW_NS 5000000000ull /* ISO 14229-2 P2*server_max, 5 s */
+
+static void func_ev(struct isotp_io *io, unsigned int ev, void *ctx);
+
+static struct gwd_doip_func *func_of(struct gwd_doip *g, uint16_t ta)
+{
+	size_t i;
+
+	for (i = 0; g->funcs && i < g->cfg.nfuncs; i++)
+		if (g->funcs[i].cfg.address == ta)
+			return &g->funcs[i];
+	return NULL;
+}
+
+static int func_bus_up(const struct gwd_doip_func *f)
+{
+	const struct gwd *d = f->g->d;
+	size_t i;
+
+	for (i = 0; i < d->conf.nifs; i++)
+		if (!strcmp(d->conf.ifname[i], f->ifname))
+			return d->ifs[i].open && !d->ifs[i].held;
+	return 0;
+}
+
+static int func_open(struct gwd_doip_func *f)
+{
+	int r;
+
+	if (f->open && !f->io.err)
+		return 0;
+	if (f->open) {
+		isotp_io_close(&f->io);
+		f->open = 0;
+		f->sending = 0;
+	}
+	r = isotp_io_open(&f->io, f->g->loop, f->ifname, &f->cfg.tp, f->rx, sizeof(f->rx), func_ev,
+			  f);
+	if (!r)
+		f->open = 1;
+	return r;
+}
+
+/* The largest request one single frame of f carries. */
+static size_t func_sf_max(const struct gwd_doip_func *f)
+{
+	size_t ae = f->cfg.tp.tx_ae >= 0;
+
+	return f->cfg.tp.tx_dl > 8 ? (size_t)f->cfg.tp.tx_dl - 2 - ae : 7 - ae;
+}
+
+/* Our socket only sends: another tester's single frame on the id is
+ * read and ignored (FFs are not answered: cfg.functional). */
+static void func_ev(struct isotp_io *io, unsigned int ev, void *ctx)
+{
+	struct gwd_doip_func *f = ctx;
+
+	(void)io;
+	if (ev & (ISOTP_EV_TX_DONE | ISOTP_EV_TX_ERR))
+		f->sending = 0;
+	if (ev & ISOTP_EV_TX_ERR) {
+		size_t i;
+
+		f->tx_errors++;
+		/* nothing went out: nothing is owed */
+		for (i = 0; i < f->g->necus; i++)
+			if (f->g->ecus[i].cfg.ifidx == f->cfg.ifidx)
+				f->g->ecus[i].fowner = NULL;
+		gwd_logmsg(LOG_WARNING, "doip: functional 0x%04X on %s: the request did not go out",
+			   f->cfg.address, f->ifname);
+	}
+}
+
+/* Busy for a functional request of k: sending, or another tester waits
+ * for its answer. */
+static int ecu_busy_for(const struct gwd_doip_ecu *e, const struct gwd_doip_conn *k, uint64_t now)
+{
+	if (e->sending)
+		return 1;
+	return now < e->await_until && e->owner && e->owner != k;
+}
+
+/* The functional request req[0..len) of k to f: every check passed. */
+static int func_send(struct gwd_doip_conn *k, struct gwd_doip_func *f, const uint8_t *req,
+		     size_t len, uint64_t now)
+{
+	struct gwd_doip *g = f->g;
+	size_t i;
+	int r;
+
+	memcpy(f->req, req, len);
+	f->sending = 1;
+	r = isotp_io_send(&f->io, f->req, len);
+	if (r) {
+		f->sending = 0;
+		f->tx_errors++;
+		return r;
+	}
+	f->requests++;
+	for (i = 0; i < g->necus; i++) {
+		struct gwd_doip_ecu *e = &g->ecus[i];
+
+		if (e->cfg.ifidx != f->cfg.ifidx)
+			continue;
+		/* its socket must be open to hear the answer */
+		if (ecu_busy_for(e, k, now) || ecu_open(e)) {
+			f->ecus_busy++;
+			continue;
+		}
+		f->ecus_asked++;
+		e->fowner = k;
+		e->fowner_sa = k->s.c.sa;
+		e->fsid = req[0];
+		e->f_until = now + FUNC_WINDOW_NS;
+	}
+	return 0;
+}
+
+/* A functional request from k: refused as a physical one would be (the
+ * firewall answers 7F SID 33 from the functional address), else ACKed
+ * once its frame is handed to the socket: the ECUs' answers come in on
+ * their own sockets and could overtake a confirmation on this one. */
+static void func_diag(struct gwd_doip_conn *k, struct gwd_doip_func *f, const struct doip_ev *ev,
+		      uint64_t now)
+{
+	struct gwd_doip *g = f->g;
+	uint16_t ta = f->cfg.address;
+	const uint8_t *req = ev->m.u.diag.data;
+	size_t len = ev->m.u.diag.len;
+	int whole = !ev->off && len == ev->total;
+
+	if (!whole || ev->total > func_sf_max(f)) {
+		refuse(k, ta, DOIP_DN_TOO_LARGE, GWD_DOIP_REF_TOO_LARGE);
+	} else if (k->tester < 0 ||
+		   !gw_firewall_allows(&g->cfg.testers[k->tester].fw,
+				       gw_engine_workshop_on(g->d->conf.engine), req, len)) {
+		uint8_t nr[3] = {0x7F, req[0], NRC_SEC};
+
+		if (k->tester >= 0)
+			g->tstat[k->tester].refused[GWD_DOIP_REF_FIREWALL]++;
+		doip_conn_diag_ack(&k->s.c, ta, DOIP_DIAG_ACK, NULL, 0, now);
+		if (g->d->verbose)
+			gwd_logmsg(
+				LOG_NOTICE,
+				"doip: tester 0x%04X to functional 0x%04X: SID 0x%02X refused by "
+				"its firewall",
+				k->s.c.sa, ta, req[0]);
+		answer(k, ta, nr, sizeof(nr));
+	} else if (!func_bus_up(f) || func_open(f)) {
+		refuse(k, ta, DOIP_DN_UNREACHABLE, GWD_DOIP_REF_UNREACHABLE);
+	} else if (f->sending) {
+		uint8_t nr[3] = {0x7F, req[0], NRC_BUSY};
+
+		g->tstat[k->tester].refused[GWD_DOIP_REF_BUSY]++;
+		doip_conn_diag_ack(&k->s.c, ta, DOIP_DIAG_ACK, NULL, 0, now);
+		answer(k, ta, nr, sizeof(nr));
+	} else if (func_send(k, f, req, len, now)) {
+		refuse(k, ta, DOIP_DN_UNREACHABLE, GWD_DOIP_REF_TP);
+	} else {
+		g->tstat[k->tester].forwarded++;
+		doip_conn_diag_ack(&k->s.c, ta, DOIP_DIAG_ACK, NULL, 0, now);
+		doip_srv_flush(&k->s);
+	}
+	if (!whole && k->s.fd >= 0)
+		doip_conn_diag_drop(&k->s.c);
+}
+
+/* A physical request went out to e: what it owed a functional request
+ * is over, its answer is awaited. */
+static void ecu_phys_sent(struct gwd_doip_ecu *e)
+{
+	e->fowner = NULL;
+	e->await_until = gwd_now_ns() + FUNC_WINDOW_NS;
+}
+
+/*
+ * Whom ECU e's answer p[0..n) goes to: the tester of a functional
+ * request it still owes (same SID), else its physical owner (phys, from
+ * ecu_owner()).  Keeps the windows: a 0x78 extends one, a final answer
+ * ends it.
+ */
+static struct gwd_doip_conn *ecu_answer_to(struct gwd_doip_ecu *e, const uint8_t *p, size_t n,
+					   struct gwd_doip_conn *phys)
+{
+	uint64_t now = gwd_now_ns();
+	int neg = n >= 2 && p[0] == 0x7F;
+	uint8_t sid = neg ? p[1] : n ? (uint8_t)(p[0] - 0x40) : 0;
+	int pending = neg && n >= 3 && p[2] == 0x78;
+	struct gwd_doip_conn *k = e->fowner;
+
+	if (k && now < e->f_until && n && sid == e->fsid) {
+		if (pending)
+			e->f_until = now + FUNC_WINDOW_NS;
+		else
+			e->fowner = NULL;
+		e->f_answers++;
+		if (k->s.fd < 0 || !k->s.c.active || k->s.c.sa != e->fowner_sa)
+			return NULL; /* it left: dropped, counted by the caller */
+		return k;
+	}
+	if (pending)
+		e->await_until = now + FUNC_WINDOW_NS;
+	else
+		e->await_until = 0;
+	return phys;
 }
 
 /*
@@ -394,6 +620,10 @@ static void on_diag(struct doip_srv_conn *sk, const struct doip_ev *ev, uint64_t
 	} else {
 		if (k->tester >= 0)
 			g->tstat[k->tester].requests++;
+		if (!e && func_of(g, ta)) {
+			func_diag(k, func_of(g, ta), ev, now);
+			return;
+		}
 		if (!whole && len == 1 && e) {
 			k->head = data[0];
 			k->nhead = 1;
@@ -521,6 +751,126 @@ static void on_udp(struct ev_loop *loop, ev_io *w, int revents)
 		g->udp_send_err++;
 }
 
+/* ---- functional addresses: their sockets and counters */
+
+/* One socket per functional address, opened now if its bus is there
+ * (else at its first request, as an ECU's).  Returns 0 or -ENOMEM. */
+static int funcs_open(struct gwd_doip *g)
+{
+	size_t i;
+
+	if (!g->cfg.nfuncs)
+		return 0;
+	g->funcs = calloc(g->cfg.nfuncs, sizeof(*g->funcs));
+	if (!g->funcs)
+		return -ENOMEM;
+	for (i = 0; i < g->cfg.nfuncs; i++) {
+		struct gwd_doip_func *f = &g->funcs[i];
+
+		f->g = g;
+		f->cfg = g->cfg.funcs[i];
+		snprintf(f->ifname, sizeof(f->ifname), "%s", g->d->conf.ifname[f->cfg.ifidx]);
+		func_open(f);
+	}
+	return 0;
+}
+
+static void funcs_close(struct gwd_doip *g)
+{
+	size_t i;
+
+	for (i = 0; g->funcs && i < g->cfg.nfuncs; i++)
+		if (g->funcs[i].open)
+			isotp_io_close(&g->funcs[i].io);
+	free(g->funcs);
+	g->funcs = NULL;
+}
+
+static void funcs_print(const struct gwd_doip *g, FILE *f)
+{
+	size_t i;
+
+	for (i = 0; g->funcs && i < g->cfg.nfuncs; i++) {
+		const struct gwd_doip_func *x = &g->funcs[i];
+
+		fprintf(f,
+			"doip functional 0x%04X on %s (0x%X): requests %llu, ECUs asked %llu, "
+			"ECUs busy %llu, transfer errors %llu\n",
+			x->cfg.address, x->ifname, x->cfg.tp.tx_id, (unsigned long long)x->requests,
+			(unsigned long long)x->ecus_asked, (unsigned long long)x->ecus_busy,
+			(unsigned long long)x->tx_errors);
+	}
+	for (i = 0; g->funcs && i < g->necus; i++)
+		if (g->ecus[i].f_answers)
+			fprintf(f, "doip ecu 0x%04X: answers to functional requests %llu\n",
+				g->ecus[i].cfg.address, (unsigned long long)g->ecus[i].f_answers);
+}
+
+/* The "functional" member of the doip object of stats --json. */
+static void funcs_json(const struct gwd_doip *g, FILE *f)
+{
+	size_t i;
+
+	fprintf(f, ",\"functional\":[");
+	for (i = 0; g->funcs && i < g->cfg.nfuncs; i++) {
+		const struct gwd_doip_func *x = &g->funcs[i];
+
+		fprintf(f,
+			"%s{\"address\":%u,\"interface\":\"%s\",\"id\":%u,\"requests\":%llu,"
+			"\"ecus_asked\":%llu,\"ecus_busy\":%llu,\"tx_errors\":%llu}",
+			i ? "," : "", x->cfg.address, x->ifname, x->cfg.tp.tx_id,
+			(unsigned long long)x->requests, (unsigned long long)x->ecus_asked,
+			(unsigned long long)x->ecus_busy, (unsigned long long)x->tx_errors);
+	}
+	fprintf(f, "]");
+}
+
+/* ---- diagnostic power mode (0x4003 / 0x4004), set by the control socket */
+
+static const char *const power_names[] = {"not-ready", "ready", "not-supported"};
+
+static const char *power_name(uint8_t p)
+{
+	return p < 3 ? power_names[p] : "?";
+}
+
+void gwd_doip_power(struct gwd *d, const char *mode, FILE *f, const struct ucred *who)
+{
+	struct gwd_doip *g = d->doip;
+	uint8_t p;
+
+	if (!g) {
+		fprintf(f, "error: doip power: %s has no doip: section\n", d->path);
+		return;
+	}
+	if (!mode) {
+		fprintf(f, "doip power mode %s\n", power_name(g->st.power));
+		return;
+	}
+	for (p = 0; p < 3 && strcmp(mode, power_names[p]); p++)
+		;
+	if (p == 3) {
+		fprintf(f, "error: doip power: ready, not-ready or not-supported, not '%.32s'\n",
+			mode);
+		return;
+	}
+	/* plain state: the next 0x4003 is answered with it */
+	g->st.power = p;
+	gwd_logmsg(LOG_NOTICE, "doip: power mode %s by uid %u pid %d", power_name(p), who->uid,
+		   who->pid);
+	fprintf(f, "doip power mode %s\n", power_name(p));
+}
+
+/* status: what the entity says of itself beyond its sockets */
+static void status_more(const struct gwd_doip *g, FILE *f)
+{
+	fprintf(f, "doip: power mode %s", power_name(g->st.power));
+	if (g->cfg.announce)
+		fprintf(f, ", announcements sent %llu, failed %llu",
+			(unsigned long long)g->ann_sent, (unsigned long long)g->ann_err);
+	fputc('\n', f);
+}
+
 /* ---- status and counters (the control socket's status, stats) */
 
 void gwd_doip_print(struct gwd *d, FILE *f, int stats)
@@ -534,6 +884,7 @@ void gwd_doip_print(struct gwd *d, FILE *f, int stats)
 	if (!stats) {
 		fprintf(f, "doip: entity 0x%04X, %u of %u tester sockets registered\n", g->ent.la,
 			(unsigned int)g->st.ncts, (unsigned int)g->cfg.max_testers);
+		status_more(g, f);
 		for (i = 0; i < g->nconns; i++) {
 			const struct gwd_doip_conn *k = &g->conns[i];
 
@@ -582,6 +933,7 @@ void gwd_doip_print(struct gwd *d, FILE *f, int stats)
 			(unsigned long long)e->answers, (unsigned long long)e->tx_errors,
 			(unsigned long long)e->rx_errors, (unsigned long long)e->answers_dropped);
 	}
+	funcs_print(g, f);
 }
 
 /* The counters as the "doip" member of stats --json (its leading comma
@@ -628,7 +980,9 @@ void gwd_doip_json(struct gwd *d, FILE *f)
 			(unsigned long long)e->answers, (unsigned long long)e->tx_errors,
 			(unsigned long long)e->rx_errors, (unsigned long long)e->answers_dropped);
 	}
-	fprintf(f, "]}");
+	fprintf(f, "]");
+	funcs_json(g, f);
+	fprintf(f, "}");
 }
 
 /* Only the testers (and their firewalls) differ between a and b? */
@@ -712,6 +1066,106 @@ void gwd_doip_reloaded(struct gwd *d)
 	gwd_logmsg(LOG_NOTICE, "reload: doip: %zu tester%s and their firewalls applied%s",
 		   c->ntesters, gwd_plural(c->ntesters),
 		   gone ? "; sockets of removed testers closed" : "");
+}
+
+/* ---- vehicle announcements (announce: true)
+ *
+ * ISO 13400-2: A_DoIP_Announce_Num (3) announcements, the identification
+ * answer's body as payload 0x0004, A_DoIP_Announce_Interval (500 ms)
+ * apart, the first after A_DoIP_Announce_Wait (random, 0..500 ms, so
+ * that entities powered up together do not all speak at once); to UDP
+ * port `port` at the broadcast address of the listen address's network.
+ */
+#define ANN_NUM		3
+#define ANN_INTERVAL_S	0.5
+#define ANN_WAIT_MAX_MS 500
+
+static void on_announce(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct gwd_doip *g = w->data;
+	uint8_t out[128];
+	size_t n;
+
+	(void)revents;
+	if (!doip_entity_vid(&g->ent, &g->st, 0, out, sizeof(out), &n) &&
+	    sendto(g->ufd, out, n, 0, (const struct sockaddr *)&g->ann_to, sizeof(g->ann_to)) ==
+		    (ssize_t)n)
+		g->ann_sent++;
+	else
+		g->ann_err++;
+	if (--g->ann_left <= 0)
+		ev_timer_stop(loop, w);
+}
+
+/* Where announcements go: the broadcast address of a's interface, or of
+ * its network from the netmask where the interface has none (loopback:
+ * 127.255.255.255, which Linux delivers on the host); INADDR_ANY, or an
+ * address no interface holds: the limited broadcast 255.255.255.255. */
+static struct in_addr bcast_of(struct in_addr a, char *ifname, size_t cap)
+{
+	struct in_addr b = {.s_addr = INADDR_BROADCAST};
+	struct ifaddrs *ifa, *i;
+
+	if (getifaddrs(&ifa))
+		return b;
+	for (i = ifa; i; i = i->ifa_next) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)(void *)i->ifa_addr;
+
+		if (!in || in->sin_family != AF_INET || in->sin_addr.s_addr != a.s_addr)
+			continue;
+		snprintf(ifname, cap, "%s", i->ifa_name);
+		if ((i->ifa_flags & IFF_BROADCAST) && i->ifa_broadaddr)
+			b = ((const struct sockaddr_in *)(void *)i->ifa_broadaddr)->sin_addr;
+		else if (i->ifa_netmask)
+			b.s_addr = a.s_addr | ~((const struct sockaddr_in *)(void *)i->ifa_netmask)
+						       ->sin_addr.s_addr;
+		break;
+	}
+	freeifaddrs(ifa);
+	return b;
+}
+
+static void announce_start(struct gwd_doip *g, const struct sockaddr_in *sa)
+{
+	double wait = (double)((gwd_now_ns() ^ (uint64_t)getpid()) % (ANN_WAIT_MAX_MS + 1)) / 1e3;
+
+	if (!g->cfg.announce)
+		return;
+	memset(&g->ann_to, 0, sizeof(g->ann_to));
+	g->ann_to.sin_family = AF_INET;
+	g->ann_to.sin_port = sa->sin_port;
+	g->ann_to.sin_addr = bcast_of(sa->sin_addr, g->ann_if, sizeof(g->ann_if));
+	g->ann_if_running = 1; /* it holds the address we just bound */
+	g->ann_left = ANN_NUM;
+	ev_timer_init(&g->ann_tm, on_announce, wait, ANN_INTERVAL_S);
+	g->ann_tm.data = g;
+	ev_timer_start(g->loop, &g->ann_tm);
+	gwd_logmsg(LOG_INFO, "doip: %d vehicle announcements to %s:%u, the first in %.0f ms",
+		   ANN_NUM, inet_ntoa(g->ann_to.sin_addr), ntohs(g->ann_to.sin_port), wait * 1e3);
+}
+
+/* A link event (canrigd's rtnetlink watcher): the listen address's
+ * interface back up (up and running after it was not) announces the
+ * vehicle again, as ISO 13400-2 asks after every link-up. */
+void gwd_doip_link(struct gwd *d, const struct cio_link_ev *ev)
+{
+	struct gwd_doip *g = d->doip;
+	int run;
+	double wait;
+
+	if (!g || !g->cfg.announce || !g->ann_if[0] || strcmp(ev->ifname, g->ann_if))
+		return;
+	run = !ev->deleted && ev->up && ev->running;
+	if (run && !g->ann_if_running) {
+		wait = (double)((gwd_now_ns() ^ (uint64_t)getpid()) % (ANN_WAIT_MAX_MS + 1)) / 1e3;
+		g->ann_left = ANN_NUM;
+		ev_timer_stop(g->loop, &g->ann_tm);
+		ev_timer_set(&g->ann_tm, wait, ANN_INTERVAL_S);
+		ev_timer_start(g->loop, &g->ann_tm);
+		gwd_logmsg(LOG_INFO, "doip: %s up: %d vehicle announcements again", g->ann_if,
+			   ANN_NUM);
+	}
+	g->ann_if_running = run;
 }
 
 /* ---- setup */
@@ -849,6 +1303,8 @@ int gwd_doip_open(struct gwd *d)
 		/* absent bus: opened at its first request */
 		ecu_open(x);
 	}
+	if (funcs_open(g))
+		goto out_nomem;
 	/* room for an answer and a 0x78 behind what is unsent */
 	g->tx_cap = 2 * (g->rx_cap + 12) + 256;
 	g->srv.rx_cap = g->rx_cap;
@@ -877,6 +1333,7 @@ int gwd_doip_open(struct gwd *d)
 	g->uio.data = g->lio.data = g;
 	ev_io_start(g->loop, &g->uio);
 	ev_io_start(g->loop, &g->lio);
+	announce_start(g, &sa);
 	gwd_logmsg(LOG_NOTICE,
 		   "doip: entity 0x%04X on %s:%u (UDP and TCP), %zu tester%s, %zu ECU%s", c->la,
 		   inet_ntoa(sa.sin_addr), c->port, c->ntesters, gwd_plural(c->ntesters), c->necus,
@@ -898,6 +1355,9 @@ void gwd_doip_close(struct gwd *d)
 	if (!g)
 		return;
 	doip_srv_close(&g->srv);
+	funcs_close(g);
+	if (g->cfg.announce)
+		ev_timer_stop(g->loop, &g->ann_tm);
 	for (i = 0; g->conns && i < g->nconns; i++) {
 		free(g->conns[i].s.rx);
 		free(g->conns[i].s.tx);

@@ -515,7 +515,10 @@ diag_errors() {
 	run 2 out err diag -i lo -e 0010 read F190
 	is err 'canrig diag: give -i or --doip, not both'
 	run 2 out err diag -e 0010 raw 3E00 --functional
-	is err "canrig diag: raw --functional: DoIP here reaches one ECU, -e; try 'canrig diag --help'"
+	is err "canrig diag: raw --functional over DoIP: -e is then a functional address (E000..EFFF, e.g. E400); try 'canrig diag --help'"
+	# a functional -e collects every answer: raw only
+	run 2 out err diag -e E400 read F190
+	is err "canrig diag: -e E400 is a functional address: only raw (each ECU's answer printed); try 'canrig diag --help'"
 	run 2 out err "$CANRIG" diag --doip 127.0.0.1:0 -e 10 read F190
 	is err "canrig diag: bad value '127.0.0.1:0' for --doip (HOST[:PORT]); try 'canrig diag --help'"
 	run 2 out err "$CANRIG" ecu-sim --doip 127.0.0.1:x -c "$CONF"

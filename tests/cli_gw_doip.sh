@@ -301,6 +301,125 @@ EOF
 	wait "$ENT"
 }
 
+# announce: true: exactly three vehicle announcements (0x0004: the VIN,
+# logical address and EID configured) to the listen address's broadcast
+# address, for loopback 127.255.255.255, on the entity's port.
+announce() {
+	PORT=$(free_port)
+	gwyaml '0x22'
+	sed -i 's/^  vin: .*/&\n  eid: "02 00 00 00 10 00"\n  announce: true/' gw.yaml
+	cat >listen.py <<'EOF'
+import socket, sys
+from scapy.contrib.automotive.doip import DoIP
+
+r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+r.bind(("127.255.255.255", int(sys.argv[1])))
+print("listening", flush=True)
+r.settimeout(30)
+for i in range(3):
+    a = DoIP(r.recv(512))
+    if (a.payload_type != 0x0004 or a.vin != b"WVWZZZ1JZXW000001" or
+            a.logical_address != 0x1000 or a.eid != bytes.fromhex("020000001000")):
+        print("FAIL announcement", i + 1, repr(a))
+        sys.exit(1)
+    print("announcement", i + 1, flush=True)
+# a fourth would follow the third within 500 ms
+r.settimeout(1.5)
+try:
+    a = r.recv(512)
+    print("FAIL a fourth announcement", a.hex())
+    sys.exit(1)
+except socket.timeout:
+    pass
+print("three", flush=True)
+EOF
+	"$PY" listen.py "$PORT" >listen.log 2>&1 &
+	L=$!
+	PIDS="$PIDS $L"
+	poll "the listener" has_line listen.log '^listening'
+	"$HOST" gw.yaml >host.out 2>host.err &
+	ENT=$!
+	PIDS="$PIDS $ENT"
+	poll "the entity listening" ready
+	wait "$L" || { cat listen.log host.err; false; }
+	grep -qx three listen.log
+	dump
+	grep -qx 'doip: power mode ready, announcements sent 3, failed 0' host.out ||
+		{ cat host.out; false; }
+	grep -q "doip: 3 vehicle announcements to 127.255.255.255:$PORT" host.err
+	kill -TERM "$ENT"
+	wait "$ENT"
+}
+
+# A functional address (0xE400 on vcan0): what needs no bus.  The
+# firewall refuses from the functional address (ACK + 7F 2E 33), a
+# request longer than one single frame gets NACK 0x04, an allowed one
+# NACK 0x06 (the bus is down here); counted per tester and address.
+functional_host() {
+	PORT=$(free_port)
+	gwyaml '0x22, 0x3E'
+	printf '  functional:\n    - {address: 0xE400, interface: vcan0}\n' >>gw.yaml
+	"$HOST" gw.yaml >host.out 2>host.err &
+	ENT=$!
+	PIDS="$PIDS $ENT"
+	poll "the entity listening" ready
+	cat >tester.py <<'EOF'
+import socket, struct, sys
+from scapy.contrib.automotive.doip import DoIP
+
+t = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+buf = b""
+def msg():
+    global buf
+    while True:
+        if len(buf) >= 8:
+            n = 8 + struct.unpack(">I", buf[4:8])[0]
+            if len(buf) >= n:
+                m, buf = buf[:n], buf[n:]
+                return DoIP(m)
+        d = t.recv(4096)
+        if not d:
+            return None
+        buf += d
+
+def diag(uds):
+    t.sendall(bytes(DoIP(payload_type=0x8001, source_address=0x0E80, target_address=0xE400) /
+                    bytes.fromhex(uds)))
+    a = msg()
+    if a.source_address != 0xE400:
+        return "ack from %04x" % a.source_address
+    if a.payload_type == 0x8003:
+        return "nack %02x" % a.nack_code
+    r = msg()
+    return "%04x %s" % (r.source_address, bytes(r.payload).hex())
+
+t.sendall(bytes(DoIP(payload_type=0x0005, source_address=0x0E80, activation_type=0)))
+assert msg().routing_activation_response == 0x10
+for uds in ("2EF19041", "22F190F18CF187F1", "3E00"):
+    print(uds, diag(uds), flush=True)
+EOF
+	"$PY" tester.py "$PORT" >tester.log 2>&1 || { cat tester.log host.err; false; }
+	grep -qx '2EF19041 e400 7f2e33' tester.log || { cat tester.log; false; }
+	grep -qx '22F190F18CF187F1 nack 04' tester.log
+	grep -qx '3E00 nack 06' tester.log
+	dump
+	grep -qx 'doip tester 0x0E80: activations 1, activations refused 0, requests 3, forwarded 0, answers 0, firewall 1, too-large 1, unreachable 1' host.out ||
+		{ cat host.out; false; }
+	grep -qx 'doip functional 0xE400 on vcan0 (0x7DF): requests 0, ECUs asked 0, ECUs busy 0, transfer errors 0' host.out
+	sed -n '/^--- json$/,/^--- end$/p' host.out | sed '1d;$d' >stats.json
+	"$PY" - stats.json <<'EOF'
+import json, sys
+f = json.load(open(sys.argv[1]))["doip"]["functional"]
+assert f == [{"address": 0xE400, "interface": "vcan0", "id": 0x7DF, "requests": 0,
+              "ecus_asked": 0, "ecus_busy": 0, "tx_errors": 0}], f
+EOF
+	grep -q 'to functional 0xE400: SID 0x2E refused by its firewall' host.err
+	kill -TERM "$ENT"
+	wait "$ENT"
+}
+
 check entity entity
 check reload reload
+check announce announce
+check functional functional_host
 summary

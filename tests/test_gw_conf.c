@@ -512,7 +512,7 @@ static void test_doip_full(void)
 		"  eid: \"02 00 00 00 10 00\"\n"
 		"  gid: 0x0A0B0C0D0E0F\n"
 		"  further_action: 0x10\n"
-		"  announce: false\n"
+		"  announce: true\n"
 		"  max_testers: 2\n"
 		"  testers:\n"
 		"    - address: 0x0E80\n"
@@ -526,7 +526,11 @@ static void test_doip_full(void)
 		"64,\n"
 		"       brs: true}\n"
 		"    - {address: 0x0011, interface: vcan0, tx: 0x6F1, rx: 0x6F2, tx_ae: 0x11,\n"
-		"       rx_ae: 0xF1}\n";
+		"       rx_ae: 0xF1}\n"
+		"  functional:\n"
+		"    - {address: 0xE400, interface: vcan0}\n"
+		"    - {address: 0xE401, interface: vcan1, tx_dl: 64, brs: true}\n"
+		"    - {address: 0xE000, interface: vcan0, tx: 0x7DE, padding: false}\n";
 	const struct gw_doip_conf *d = &conf.doip;
 
 	CU_ASSERT_EQUAL_FATAL(load(yaml), 0);
@@ -535,7 +539,7 @@ static void test_doip_full(void)
 	CU_ASSERT_EQUAL(d->port, 13401);
 	CU_ASSERT_EQUAL(d->la, 0x2000);
 	CU_ASSERT_EQUAL(memcmp(d->vin, "00000000000000000", 17), 0);
-	CU_ASSERT(d->has_eid && d->has_gid && !d->announce);
+	CU_ASSERT(d->has_eid && d->has_gid && d->announce);
 	CU_ASSERT_EQUAL(d->eid[4], 0x10);
 	CU_ASSERT_EQUAL(d->gid[5], 0x0F);
 	CU_ASSERT_EQUAL(d->further_action, 0x10);
@@ -559,6 +563,20 @@ static void test_doip_full(void)
 	CU_ASSERT(d->ecus[1].tp.brs);
 	CU_ASSERT_EQUAL(d->ecus[2].tp.tx_ae, 0x11);
 	CU_ASSERT_EQUAL(d->ecus[2].tp.rx_ae, 0xF1);
+	/* functional: the bus's OBD id unless given (29-bit when its ECUs are) */
+	CU_ASSERT_EQUAL_FATAL(d->nfuncs, 3);
+	CU_ASSERT_EQUAL(d->funcs[0].address, 0xE400);
+	CU_ASSERT_EQUAL(d->funcs[0].ifidx, 0);
+	CU_ASSERT_EQUAL(d->funcs[0].tp.tx_id, 0x7DF);
+	CU_ASSERT(!d->funcs[0].tp.tx_eff && d->funcs[0].tp.functional && d->funcs[0].tp.pad);
+	CU_ASSERT_EQUAL(d->funcs[0].tp.rx_id, 0x7DF);
+	CU_ASSERT_EQUAL(d->funcs[1].ifidx, 1);
+	CU_ASSERT_EQUAL(d->funcs[1].tp.tx_id, 0x18DB33F1);
+	CU_ASSERT(d->funcs[1].tp.tx_eff && d->funcs[1].tp.rx_eff && d->funcs[1].tp.brs);
+	CU_ASSERT_EQUAL(d->funcs[1].tp.tx_dl, 64);
+	CU_ASSERT_EQUAL(d->funcs[2].address, 0xE000);
+	CU_ASSERT_EQUAL(d->funcs[2].tp.tx_id, 0x7DE);
+	CU_ASSERT(!d->funcs[2].tp.pad);
 	gw_conf_fini(&conf);
 }
 
@@ -595,9 +613,8 @@ static void test_doip_errors(void)
 		 "t.yaml:8:8: eid has 6 bytes (a MAC address), not 3"},
 		{DOIP_HEAD "  listen: lo\n  logical_address: 0x1000\n  further_action: 1\n",
 		 "t.yaml:8:19: further_action: 0x00 (none), 0x10 (central security)"},
-		{DOIP_HEAD "  listen: lo\n  logical_address: 0x1000\n  announce: true\n",
-		 "t.yaml:8:13: announce: true is not supported yet; testers find canrigd by "
-		 "vehicle identification requests"},
+		{DOIP_HEAD "  listen: lo\n  logical_address: 0x1000\n  announce: 3\n",
+		 "t.yaml:8:13: expected true or false, found '3'"},
 		{DOIP_HEAD "  listen: lo\n  logical_address: 0x1000\n  max_testers: 17\n",
 		 "t.yaml:8:16: max_testers must be 1..16"},
 		{DOIP_T0 "  ecus: []\n", "t.yaml:6:3: missing required key 'testers'"},
@@ -656,6 +673,27 @@ static void test_doip_errors(void)
 		 "t.yaml:10:7: ECU 0x0010 sends and receives on the same id 0x7E0"},
 		{DOIP_T "  ecus:\n    - {address: 0x0010, interface: vcan0, rx: 0x7E8}\n",
 		 "t.yaml:10:7: missing required key 'tx'"},
+		{DOIP_E "}\n  functional: [{address: 0x0E80, interface: vcan0}]\n",
+		 "t.yaml:11:26: 0x0E80 is not a functional logical address (0xE000..0xEFFF)"},
+		{DOIP_E "}\n  functional: [{address: 0xE400, interface: vcan9}]\n",
+		 "t.yaml:11:45: unknown interface 'vcan9'"},
+		{DOIP_E "}\n  functional: [{address: 0xE400, interface: vcan1}]\n",
+		 "t.yaml:11:45: functional 0xE400: no ECU in ecus: is on vcan1 to answer it"},
+		{DOIP_E "}\n  functional: [{address: 0xE400, interface: vcan0, tx: 0x7E8}]\n",
+		 "t.yaml:11:56: functional 0xE400: id 0x7E8 on vcan0 is ECU 0x0010's own"},
+		{DOIP_E "}\n  functional: [{address: 0xE400, interface: vcan0, tx: 0x7E0}]\n",
+		 "t.yaml:11:56: functional 0xE400: id 0x7E0 on vcan0 is ECU 0x0010's own"},
+		{DOIP_E "}\n  functional:\n    - {address: 0xE400, interface: vcan0}\n"
+			"    - {address: 0xE400, interface: vcan0, tx: 0x7DE}\n",
+		 "t.yaml:13:17: functional 0xE400 is listed twice"},
+		{DOIP_E "}\n  functional: [{address: 0xE400, interface: vcan0, tx_dl: 64}]\n",
+		 "t.yaml:11:59: functional 0xE400: tx_dl 64 needs CAN FD (fd: true on vcan0)"},
+		{DOIP_E "}\n  functional: [{address: 0xE400, interface: vcan0, brs: true}]\n",
+		 "t.yaml:11:57: functional 0xE400: brs needs CAN FD (tx_dl 12..64)"},
+		{DOIP_E "}\n  functional: [{address: 0xE400, interface: vcan0, rx: 0x7E8}]\n",
+		 "t.yaml:11:52: unknown key 'rx'"},
+		{DOIP_E "}\n  functional: [{interface: vcan0}]\n",
+		 "t.yaml:11:16: missing required key 'address'"},
 	};
 	size_t i;
 

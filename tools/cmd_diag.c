@@ -1218,8 +1218,12 @@ static int c_raw(struct diag *d, int argc, char **argv)
 
 	if (argc != 2 || (n = ucli_hex(argv[1], d->req, sizeof(d->req))) <= 0)
 		return usage_err("raw HEX (e.g. '22 F1 90')");
-	if (flags && d->c.doip)
-		return usage_err("raw --functional: DoIP here reaches one ECU, -e");
+	/* over DoIP a functional -e says it: every ECU behind it answers */
+	if (d->c.doip && d->c.ecu >= 0 && doip_io_functional((uint16_t)d->c.ecu))
+		flags = UDS_REQ_FUNCTIONAL;
+	else if (flags && d->c.doip)
+		return usage_err("raw --functional over DoIP: -e is then a functional "
+				 "address (E000..EFFF, e.g. E400)");
 	if (d->checking)
 		return 0;
 	r = ucli_xfer(&d->c, d->req, (size_t)n, flags);
@@ -1469,7 +1473,9 @@ static void usage(FILE *f)
 		"      --check-crc            flash: fail unless the 0x37 answer is the\n"
 		"                             image's CRC-32\n"
 		"      --mask HEX             io: controlEnableMaskRecord\n"
-		"      --functional           raw: send to the functional address\n"
+		"      --functional           raw: send to the functional address (with\n"
+		"                             --doip: -e E000..EFFF, a functional logical\n"
+		"                             address, implies it; each ECU answers from its own)\n"
 		"  -v, --verbose              report 0x78 response-pending answers\n"
 		"%s"
 		"%s"
@@ -1633,6 +1639,17 @@ int cmd_diag(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	/* a functional address collects every ECU's answer: raw prints them */
+	for (k = 0; k < n && d->c.doip && d->c.ecu >= 0 && doip_io_functional((uint16_t)d->c.ecu);
+	     k++)
+		if (steps[k].cmd->fn != c_raw) {
+			cli_err(CMD,
+				"-e %04X is a functional address: only raw (each ECU's answer "
+				"printed); try 'canrig diag --help'",
+				(unsigned int)d->c.ecu);
+			rc = EXIT_USAGE;
+			goto out;
+		}
 	/* check every command of the chain (arguments, names, files) before
 	 * the first request: a chain must not stop half-way on a typo,
 	 * leaving the ECU in another session */

@@ -17,13 +17,17 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: canrig gw [-s SOCKET] status | stats [--json] | routes | reload |\n"
-		   "                 workshop on [MINUTES] | workshop off\n"
+		   "                 workshop on [MINUTES] | workshop off |\n"
+		   "                 doip power [ready|not-ready|not-supported]\n"
 		   "\n"
 		   "Asks the running canrigd through its control socket (default\n" DEFAULT_SOCKET
 		   ", or $CANRIGD_CONTROL).\n"
 		   "workshop on closes by itself after MINUTES (default 60, at most 1440,\n"
 		   "fractions allowed); a reload sets it to what the file says.\n"
-		   "status, stats and routes need read rights, workshop and reload write\n"
+		   "doip power sets what the DoIP entity answers a diagnostic power mode\n"
+		   "request (0x4003) with (default ready), or without MODE shows it.\n"
+		   "status, stats, routes and doip power need read rights; workshop,\n"
+		   "reload and doip power MODE write\n"
 		   "rights (canrigd(8), CONTROL).\n"
 		   "\n"
 		   "Options:\n"
@@ -87,9 +91,21 @@ int cmd_gw(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 		snprintf(line, sizeof(line), "workshop on %s\n", argv[optind + 2]);
+	} else if (optind >= argc - 3 && optind <= argc - 2 && !strcmp(argv[optind], "doip") &&
+		   !strcmp(argv[optind + 1], "power") &&
+		   (optind == argc - 2 || !strcmp(argv[optind + 2], "ready") ||
+		    !strcmp(argv[optind + 2], "not-ready") ||
+		    !strcmp(argv[optind + 2], "not-supported"))) {
+		if (json) {
+			cli_err("gw", "--json goes with stats only");
+			return EXIT_USAGE;
+		}
+		snprintf(line, sizeof(line), "doip power%s%s\n", optind == argc - 2 ? "" : " ",
+			 optind == argc - 2 ? "" : argv[optind + 2]);
 	} else {
-		cli_err("gw", "expected status, stats [--json], routes, reload or "
-			      "workshop on [MINUTES]|off; try 'canrig gw --help'");
+		cli_err("gw",
+			"expected status, stats [--json], routes, reload, "
+			"workshop on [MINUTES]|off or doip power [MODE]; try 'canrig gw --help'");
 		return EXIT_USAGE;
 	}
 	memset(&a, 0, sizeof(a));
