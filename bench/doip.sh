@@ -20,7 +20,8 @@
 #     flash alone timed the same way; classic CAN.
 # 16. isolation: ECU 0x0010 answers a routine start with a 10 s chain of
 #     0x78 (every 100 ms) to tester 0x0E81; meanwhile tester 0x0E80 reads
-#     F190 from 0x0011..0x0013 in turn (bench/doip_lat.c): p50/p99.
+#     F190 from 0x0011..0x0013 in turn (bench/doip_lat.c, for at most 8 s
+#     from the first 0x78): p50/p99.
 # 17. added latency: 22 F190 (a 20-byte answer: first frame, flow control,
 #     two consecutive frames on classic CAN) request to answer, through
 #     canrigd to 0x0011, minus the same exchange direct with its twin on
@@ -148,16 +149,18 @@ head -c $((PKIB * 1024)) /dev/urandom >"$W/par.bin"
 flash_rate() {
 	sed -n 's/^flash: .*(\([0-9.]*\) kB\/s).*/\1/p' "$1"
 }
+# P2 5 s for both: on a host shared with other guests a late answer is
+# a slower figure, not a failed run
 # direct_flash IF DL IMAGE OUT: to the twin (7E1), over ISO-TP on IF
 direct_flash() {
 	local fd=()
 	[ "$2" = 8 ] || fd=(--fd="$2")
-	"$CANRIG" diag -i "$1" -e 7E1 "${fd[@]}" session programming + \
+	"$CANRIG" diag -i "$1" -e 7E1 "${fd[@]}" --p2 5000 session programming + \
 		flash "$3" --address 0 --check-crc >"$4" 2>"$4.err"
 }
 # doip_flash ECU SA IMAGE OUT: through canrigd
 doip_flash() {
-	"$CANRIG" diag --doip 127.0.0.1:$PORT --sa "$2" -e "$1" session programming + \
+	"$CANRIG" diag --doip 127.0.0.1:$PORT --sa "$2" -e "$1" --p2 5000 session programming + \
 		flash "$3" --address 0 --check-crc >"$4" 2>"$4.err"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
@@ -256,14 +259,15 @@ done
 echo "added by the gateway: p50 $((G_p50 - D_p50)) us, p99 $((G_p99 - D_p99)) us (through canrigd p50 $G_p50 / p99 $G_p99 us, direct p50 $D_p50 / p99 $D_p99 us)"
 
 echo
-echo "== bench 16: isolation, ECU 0x0010 in a 10 s 0x78 chain (every 100 ms) while 0x0011..0x0013 are read in turn, $PROBES requests 2 ms apart"
-"$CANRIG" diag --doip 127.0.0.1:$PORT --sa 0E81 -e 0010 -v --p2star 1000 \
+echo "== bench 16: isolation, ECU 0x0010 in a 10 s 0x78 chain (every 100 ms) while 0x0011..0x0013 are read in turn, up to $PROBES requests 2 ms apart in 8 s"
+"$CANRIG" diag --doip 127.0.0.1:$PORT --sa 0E81 -e 0010 -v \
 	routine start FF00 >"$W/chain.out" 2>"$W/chain.err" &
 chain=$!
 BG=("$chain")
 wait_for "$W/chain.err" 'responsePending'
 t0=$(now_ns)
-load i "$("$LAT" doip 127.0.0.1:$PORT 0E80 0011,0012,0013 "$PROBES" 2000)"
+# at most 8 s of requests: all inside the 10 s chain even on a slow host
+load i "$("$LAT" -t 8000 doip 127.0.0.1:$PORT 0E80 0011,0012,0013 "$PROBES" 2000)"
 t1=$(now_ns)
 during=no
 kill -0 "$chain" 2>/dev/null && during=yes
@@ -271,7 +275,7 @@ crc=0
 wait "$chain" || crc=$?
 BG=()
 lat_line "during the chain" i
-echo "  the chain: $(grep -c responsePending "$W/chain.err") x 0x78 to tester 0x0E81, then \"$(head -1 "$W/chain.out")\" (exit $crc); all $PROBES requests ($(secs "$t0" "$t1") s) inside it: $during"
+echo "  the chain: $(grep -c responsePending "$W/chain.err") x 0x78 to tester 0x0E81, then \"$(head -1 "$W/chain.out")\" (exit $crc); the $i_n requests ($(secs "$t0" "$t1") s) all inside it: $during"
 echo "  the same probe to 0x0011 alone with no chain (bench 17): p50 $G_p50 us, p99 $G_p99 us"
 echo "isolation: p99 $(awk -v p="$i_p99" 'BEGIN { printf "%.2f", p / 1000 }') ms while another ECU is pending (target < 20 ms): $(verdict "$i_p99" '<' 20000)"
 down
