@@ -135,6 +135,12 @@ up() {
 	wait_for "$W/gw.log" 'doip: entity 0x1000 on 127.0.0.1'
 }
 
+# canrigd's DoIP counters, when a run failed: where the request or the
+# answer went (transfer and receive errors, answers dropped)
+gw_counters() {
+	"$CANRIG" gw -s "$W/ctl.sock" stats | grep '^doip ' | sed 's/^/  canrigd: /' || true
+}
+
 down() {
 	kill -TERM $GW "${SIMS[@]}" 2>/dev/null || true
 	wait $GW "${SIMS[@]}" 2>/dev/null || true
@@ -205,6 +211,7 @@ for dl in 8 64; do
 		g=$(flash_rate "$W/doip.out")
 		echo "round $round: canrig diag -i vcan0 (anchor) $(grep '^flash:' "$W/direct.out")"
 		echo "         canrig diag --doip canrigd    $(grep '^flash:' "$W/doip.out")"
+		[ -n "$g" ] || gw_counters
 		! faster "$d" "$best_d" || best_d=$d
 		! faster "$g" "$best_g" || best_g=$g
 	done
@@ -236,7 +243,10 @@ all=$(awk -v a="$t0" -v b="$t1" -v k="$PKIB" 'BEGIN { printf "%.1f", 4 * k * 102
 for i in 0 1 2 3; do
 	echo "  ECU 0x001$i: $(grep '^flash:' "$W/par$i.out" || cat "$W/par$i.out.err")"
 done
-[ "$bad" = 0 ] || echo "  $bad of the four flashes FAILED"
+if [ "$bad" != 0 ]; then
+	echo "  $bad of the four flashes FAILED"
+	gw_counters
+fi
 r=$(ratio "$all" "$one")
 echo "four at once: $((4 * PKIB)) KiB in $(secs "$t0" "$t1") s wall: $all kB/s aggregate; ratio ${r}x one ECU (target >= 3.5): $(verdict "$r" '>=' 3.5)"
 echo "  (vcan has no bit rate: every transfer runs as fast as the CPUs let it, and this guest has $(nproc) CPU(s) for 4 ecu-sims, 4 testers and canrigd)"
@@ -249,6 +259,7 @@ for round in 1 2; do
 	lat_line "round $round: direct (anchor)" d
 	load g "$("$LAT" doip 127.0.0.1:$PORT 0E80 0011 "$PROBES" 2000)"
 	lat_line "         through canrigd" g
+	[ "$g_fail" = 0 ] || gw_counters
 	if [ "$round" = 1 ] || [ "$d_p99" -lt "$D_p99" ]; then
 		for k in p50 p90 p99 max n fail; do eval "D_$k=\$d_$k"; done
 	fi
@@ -275,6 +286,7 @@ crc=0
 wait "$chain" || crc=$?
 BG=()
 lat_line "during the chain" i
+[ "$i_fail" = 0 ] || gw_counters
 echo "  the chain: $(grep -c responsePending "$W/chain.err") x 0x78 to tester 0x0E81, then \"$(head -1 "$W/chain.out")\" (exit $crc); the $i_n requests ($(secs "$t0" "$t1") s) all inside it: $during"
 echo "  the same probe to 0x0011 alone with no chain (bench 17): p50 $G_p50 us, p99 $G_p99 us"
 echo "isolation: p99 $(awk -v p="$i_p99" 'BEGIN { printf "%.2f", p / 1000 }') ms while another ECU is pending (target < 20 ms): $(verdict "$i_p99" '<' 20000)"
