@@ -20,7 +20,7 @@
 #     flash alone timed the same way; classic CAN.
 # 16. isolation: ECU 0x0010 answers a routine start with a 10 s chain of
 #     0x78 (every 100 ms) to tester 0x0E81; meanwhile tester 0x0E80 reads
-#     F190 from 0x0011..0x0013 in turn (bench/doip_lat.c, for at most 8 s
+#     F190 from 0x0011..0x0013 in turn (bench/doip_lat.c, for at most 7 s
 #     from the first 0x78): p50/p99.
 # 17. added latency: 22 F190 (a 20-byte answer: first frame, flow control,
 #     two consecutive frames on classic CAN) request to answer, through
@@ -270,15 +270,15 @@ done
 echo "added by the gateway: p50 $((G_p50 - D_p50)) us, p99 $((G_p99 - D_p99)) us (through canrigd p50 $G_p50 / p99 $G_p99 us, direct p50 $D_p50 / p99 $D_p99 us)"
 
 echo
-echo "== bench 16: isolation, ECU 0x0010 in a 10 s 0x78 chain (every 100 ms) while 0x0011..0x0013 are read in turn, up to $PROBES requests 2 ms apart in 8 s"
+echo "== bench 16: isolation, ECU 0x0010 in a 10 s 0x78 chain (every 100 ms) while 0x0011..0x0013 are read in turn, up to $PROBES requests 2 ms apart in 7 s"
 "$CANRIG" diag --doip 127.0.0.1:$PORT --sa 0E81 -e 0010 -v \
 	routine start FF00 >"$W/chain.out" 2>"$W/chain.err" &
 chain=$!
 BG=("$chain")
 wait_for "$W/chain.err" 'responsePending'
 t0=$(now_ns)
-# at most 8 s of requests: all inside the 10 s chain even on a slow host
-load i "$("$LAT" -t 8000 doip 127.0.0.1:$PORT 0E80 0011,0012,0013 "$PROBES" 2000)"
+# at most 7 s of requests: all inside the 10 s chain even on a slow host
+load i "$("$LAT" -t 7000 doip 127.0.0.1:$PORT 0E80 0011,0012,0013 "$PROBES" 2000)"
 t1=$(now_ns)
 during=no
 kill -0 "$chain" 2>/dev/null && during=yes
