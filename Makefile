@@ -181,7 +181,7 @@ demo: deps
 	@CANRIG=$(CURDIR)/$(B)/canrig tests/vcan/demo.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory all $(B)/dbc_bench $(B)/gw_lat $(B)/gw_reload
+	@$(MAKE) --no-print-directory all $(B)/dbc_bench $(B)/gw_lat $(B)/gw_reload $(B)/doip_lat
 	@CANRIG=$(CURDIR)/$(B)/canrig bench/run.sh
 	@CANRIG=$(CURDIR)/$(B)/canrig DBCB=$(CURDIR)/$(B)/dbc_bench bench/dbc.sh
 	@CANRIG=$(CURDIR)/$(B)/canrig bench/pcapng.sh
@@ -194,6 +194,10 @@ $(B)/dbc_bench: bench/dbc_bench.c $(B)/libcanrig.a
 $(B)/gw_lat: bench/gw_lat.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $<
+
+# the DoIP benchmarks' request-to-answer probe (bench/doip.sh)
+$(B)/doip_lat: bench/doip_lat.c $(B)/libcanrig.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/libcanrig.a $(LIBS)
 
 # a reload's CPU work, timed natively (no CAN needed)
 $(B)/gw_reload: bench/gw_reload.c $(B)/libcanrig.a

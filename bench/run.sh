@@ -9,6 +9,8 @@
 #  alone (bench/gw_reload.c), since the guest's CPU is emulated.
 #  13. buses held at a 1 Mbit/s bus's rate with zero loss, canrigd as
 #  shipped against can-gw (bench/gw_buses.sh).
+#  14-17. canrigd as the DoIP edge node: flash through it, four ECUs at
+#  once, isolation from a 0x78 chain, added latency (bench/doip.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CANRIG=${CANRIG:-$PWD/build/canrig}
@@ -86,6 +88,13 @@ if tests/vm/run-in-guest.sh --check-native && [ "$(id -u)" -eq 0 ]; then
 	bench/gw_buses.sh
 else
 	tests/vm/run-in-guest.sh bench/gw_buses.sh
+fi
+
+echo
+if tests/vm/run-in-guest.sh --check-native && [ "$(id -u)" -eq 0 ]; then
+	bench/doip.sh
+else
+	tests/vm/run-in-guest.sh bench/doip.sh
 fi
 
 echo

@@ -2,7 +2,8 @@
 # demo.sh - "make demo": bring up vcan (natively, or in the qemu guest),
 # replay a short bundled log in real time and show it live in canrig dump,
 # decode with a DBC, run a diagnostic session against the ECU simulator,
-# then put canrigd between three domains with the ECU behind it.
+# then put canrigd between three domains with the ECU behind it, and in
+# front of it as the DoIP edge node for a tester on Ethernet.
 set -eu
 cd "$(dirname "$0")/../.."
 CANRIG=${CANRIG:-$PWD/build/canrig}
@@ -111,6 +112,29 @@ echo; echo "\$ $C $GW routes"
 cr $GW routes || true
 echo; echo "\$ $C $GW stats                # live counters, a reason for every drop"
 cr $GW stats || true
+kill -TERM $gwd $sim
+wait $gwd $sim || true
+
+# DoIP: the tester is on Ethernet (here loopback), canrigd is the edge node
+# in front of the same ECU on vcan0
+ip link set lo up 2>/dev/null || true
+DOIP="gw -s /dev/shm/canrig-demo/doip.sock"
+echo
+echo "---- DoIP: a tester on Ethernet (loopback here), canrigd the vehicle's edge node, the ECU on vcan0"
+echo "\$ canrigd -f -c tests/data/gw/doip.yaml &"
+"$CANRIGD" -f -c tests/data/gw/doip.yaml &
+gwd=$!
+ECUSIM_DIR=$DL "$CANRIG" ecu-sim -i vcan0 -c tests/data/ecu-sim/three-ecus.yaml &
+sim=$!
+sleep 1.5
+echo; echo "\$ $C diag --doip 127.0.0.1 discover          # UDP vehicle identification"
+cr diag --doip 127.0.0.1 discover || true
+echo; echo "\$ $C diag --doip 127.0.0.1 -e 0010 read F190   # TCP, routing activation as 0E80, then UDS"
+cr diag --doip 127.0.0.1 -e 0010 read F190 || true
+echo; echo "\$ $C diag --doip 127.0.0.1 -e 0010 write 0100 1234   # tester 0E80 may not send 0x2E"
+cr diag --doip 127.0.0.1 -e 0010 write 0100 1234 || echo "(exit status $?: canrigd answered 7F 2E 33 itself; nothing reached vcan0)"
+echo; echo "\$ $C $DOIP stats | grep doip"
+cr $DOIP stats | grep doip || true
 kill -TERM $gwd $sim
 wait $gwd $sim || true
 rm -rf "$DL"
