@@ -14,7 +14,7 @@
 #include "clog.h"
 
 static const struct clog_format *const formats[] = {&clog_fmt_candump, &clog_fmt_asc,
-						    &clog_fmt_screen};
+						    &clog_fmt_screen, &clog_fmt_trc};
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))
 
 static int is_space(char c)
@@ -38,7 +38,29 @@ const struct clog_format *clog_format_find(const char *name)
 
 const char *clog_format_names(void)
 {
-	return "candump (alias log), asc, candump-screen (alias screen; read only)";
+	return "candump (alias log), asc, candump-screen (alias screen; read only), trc";
+}
+
+char *clog_lost_text(unsigned int lost, char *out, size_t n)
+{
+	static const char *const what[] = {
+		"interface names (channel N reads back as can<N-1>)",
+		"time below a microsecond",
+		"error frame details",
+		"candump -x flags other than T",
+		"FD flag bits other than BRS and ESI",
+		"times before the first frame (written as its time)",
+	};
+	size_t k = 0, i;
+
+	if (n)
+		out[0] = '\0';
+	for (i = 0; i < sizeof(what) / sizeof(what[0]); i++) {
+		if (!(lost & (1u << i)) || k >= n)
+			continue;
+		k += (size_t)snprintf(out + k, n - k, "%s%s", k ? ", " : "", what[i]);
+	}
+	return out;
 }
 
 int clog_fail(struct clog_reader *r, size_t col, const char *msg)

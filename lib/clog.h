@@ -72,6 +72,7 @@ struct clog_format {
 extern const struct clog_format clog_fmt_candump;
 extern const struct clog_format clog_fmt_asc;
 extern const struct clog_format clog_fmt_screen;
+extern const struct clog_format clog_fmt_trc; /* PEAK TRC, clog_trc.c */
 
 /*
  * Returns the format called name ("candump"/"log", "asc",
@@ -116,6 +117,12 @@ struct clog_reader {
 	uint64_t scr_rel_ns; /* -t d: the deltas added up so far */
 	char scr_lt_key[16]; /* -t A: "YYYY-MM-DD HH:MM" of scr_lt_sec */
 	int64_t scr_lt_sec;  /* its epoch seconds (mktime is slow per line) */
+	/* TRC state (clog_trc.c) */
+	unsigned int trc_ver;		  /* $FILEVERSION: 11 for 1.1, 21 for 2.1 */
+	unsigned int trc_ncol;		  /* letters in trc_cols; 0 until known */
+	char trc_cols[16];		  /* $COLUMNS letters in line order */
+	uint64_t trc_base_ns;		  /* $STARTTIME, down to a microsecond */
+	char trc_ifname[CLOG_IFNAME_MAX]; /* "can<bus-1>" of the last record */
 };
 
 /*
@@ -186,8 +193,28 @@ struct clog_writer {
 	int werr;	   /* sticky -errno from write(2) */
 	uint64_t nwritten; /* records written */
 	uint64_t nskipped; /* records the format cannot hold */
+	unsigned int lost; /* CLOG_LOST_*: what records lost on the way in */
 	char wbuf[CLOG_WBUF];
 };
+
+/*
+ * What a writer could not keep of the records it wrote (struct
+ * clog_writer.lost), so a tool can say it once.  Set by the formats that
+ * lose something; a record's loss is only counted when it happened.
+ */
+#define CLOG_LOST_IFNAME  0x01 /* names other than can<N-1> for channel N */
+#define CLOG_LOST_SUBUS	  0x02 /* time below a microsecond */
+#define CLOG_LOST_ERRBITS 0x04 /* error frame details the format has no room for */
+#define CLOG_LOST_EXTRA	  0x08 /* candump's trailing flags other than "T" */
+#define CLOG_LOST_FDRAW	  0x10 /* FD flag bits other than BRS and ESI */
+#define CLOG_LOST_EARLY	  0x20 /* times before the file's start (written as 0) */
+
+/*
+ * Writes the CLOG_LOST_* bits of lost as words ("interface names, time
+ * below a microsecond") into out (NUL-terminated, truncated to n).
+ * Returns out.
+ */
+char *clog_lost_text(unsigned int lost, char *out, size_t n);
 
 /*
  * Start a writer on fd (not owned: the caller closes it).  o may be NULL.

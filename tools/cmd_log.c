@@ -36,8 +36,9 @@ static void log_usage(FILE *f)
 		"  --from FMT           input format\n"
 		"  --to FMT             output format (required)\n"
 		"  -o, --output OUT     output file (default stdout); written atomically\n"
-		"  --channels A,B,...   ASC: interface for channel 1, 2, ...; others are\n"
-		"                       skipped (default: number by first appearance)\n"
+		"  --channels A,B,...   ASC, TRC: interface for channel (bus) 1, 2, ...;\n"
+		"                       others are skipped (default: number by first\n"
+		"                       appearance)\n"
 		"  --ns | --us          candump output: 9 or 6 fractional digits\n"
 		"                       (default: as read)\n"
 		"  --skip-bad           skip malformed lines (reported, counted)\n"
@@ -161,9 +162,9 @@ static int convert(int argc, char **argv)
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
-	if (wo.nchannels && to != &clog_fmt_asc) {
-		/* ASC in, another format out: the list names channel 1, 2, ... */
-		if (rd.fmt != &clog_fmt_asc) {
+	if (wo.nchannels && to != &clog_fmt_asc && to != &clog_fmt_trc) {
+		/* ASC (or TRC) in, another format out: the list names channel 1, 2, ... */
+		if (rd.fmt != &clog_fmt_asc && rd.fmt != &clog_fmt_trc) {
 			cli_err("log",
 				"--channels names ASC channels: it needs ASC input "
 				"or output (%s is %s)",
@@ -240,6 +241,14 @@ static int convert(int argc, char **argv)
 	if (clog_writer_fini(&w) && w.werr != -EPIPE) {
 		cli_err("log", "write: %s", strerror(-w.werr));
 		rc = EXIT_RUNTIME;
+	}
+	if (w.lost) {
+		char lost[512];
+
+		/* once, at the end: the file is written, and the user learns
+		 * what a round trip through this format will not give back */
+		fprintf(stderr, "canrig log: %s cannot keep %s\n", to->name,
+			clog_lost_text(w.lost, lost, sizeof(lost)));
 	}
 	if (skip_bad && bad)
 		fprintf(stderr, "canrig log: skipped %llu malformed line%s\n",
