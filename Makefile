@@ -60,6 +60,10 @@ LIB_SRC += doip/doip_msg.c doip/doip_conn.c doip/doip_sim_io.c doip/doip_io.c do
 LIB_SRC += uds/uds_sim_conf_doip.c
 # PEAK TRC logs, a format of the log layer (lib/clog.h)
 LIB_SRC += lib/clog_trc.c
+# recording into numbered files (canrig dump -l --rotate): when, and the
+# names; canrig's own, so its header is not installed
+LIB_SRC += lib/clog_rot.c
+LIB_HDR += lib/clog_rot.h
 FUZZERS += fuzz_clog_trc
 PUB_HDR += doip/doip.h doip/doip_sim_io.h doip/doip_io.h doip/doip_srv_io.h
 LIB_OBJ  = $(LIB_SRC:%.c=$(B)/%.o)

@@ -47,7 +47,7 @@ char *clog_lost_text(unsigned int lost, char *out, size_t n)
 		"interface names (channel N reads back as can<N-1>)",
 		"time below a microsecond",
 		"error frame details",
-		"candump -x flags other than T",
+		"candump -x flags other than R and T",
 		"FD flag bits other than BRS and ESI",
 		"times before the first frame (written as its time)",
 	};
@@ -341,6 +341,7 @@ char *clog_wreserve(struct clog_writer *w, size_t n)
 void clog_wcommit(struct clog_writer *w, size_t n)
 {
 	w->wlen += n;
+	w->nbytes += n; /* for dump -l --rotate SIZE, without a syscall per frame */
 }
 
 int clog_write(struct clog_writer *w, const struct clog_rec *rec)

@@ -194,6 +194,7 @@ struct clog_writer {
 	uint64_t nwritten; /* records written */
 	uint64_t nskipped; /* records the format cannot hold */
 	unsigned int lost; /* CLOG_LOST_*: what records lost on the way in */
+	uint64_t nbytes;   /* bytes committed since init: the file's size so far */
 	char wbuf[CLOG_WBUF];
 };
 
@@ -205,7 +206,7 @@ struct clog_writer {
 #define CLOG_LOST_IFNAME  0x01 /* names other than can<N-1> for channel N */
 #define CLOG_LOST_SUBUS	  0x02 /* time below a microsecond */
 #define CLOG_LOST_ERRBITS 0x04 /* error frame details the format has no room for */
-#define CLOG_LOST_EXTRA	  0x08 /* candump's trailing flags other than "T" */
+#define CLOG_LOST_EXTRA	  0x08 /* candump's trailing text other than "R" or "T" */
 #define CLOG_LOST_FDRAW	  0x10 /* FD flag bits other than BRS and ESI */
 #define CLOG_LOST_EARLY	  0x20 /* times before the file's start (written as 0) */
 

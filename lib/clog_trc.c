@@ -652,7 +652,9 @@ static void note_loss(struct clog_writer *w, const struct clog_rec *rec, unsigne
 		w->lost |= CLOG_LOST_SUBUS;
 	if (rec->f.ts_ns < w->first_ns)
 		w->lost |= CLOG_LOST_EARLY;
-	if (rec->extra_len && !(rec->extra_len == 1 && rec->extra[0] == 'T'))
+	/* candump -x's R and T are the Rx/Tx column */
+	if (rec->extra_len &&
+	    !(rec->extra_len == 1 && (rec->extra[0] == 'T' || rec->extra[0] == 'R')))
 		w->lost |= CLOG_LOST_EXTRA;
 	if ((rec->f.flags & CF_FD) && (rec->f.fd_raw_flags & ~0x03u))
 		w->lost |= CLOG_LOST_FDRAW;
