@@ -1,18 +1,22 @@
 # dump_rotate.sh - vcan test, run by tests/vcan/run.sh (lib.sh is sourced).
 
 # the files of a recording, in order: x-0001.log x-0002.log ...
-rot_files() { ls "$1"-[0-9][0-9][0-9][0-9]*."$2" 2>/dev/null | sort -V; }
+rot_files() {
+	for _f in "$1"-[0-9][0-9][0-9][0-9]*."$2"; do
+		[ ! -e "$_f" ] || echo "$_f"
+	done | sort -V
+}
 
 # rot_has_end BASE EXT: the recording holds the end frame (in whichever file)
 rot_has_end() {
 	# shellcheck disable=SC2046 # the names have no blanks
-	cat $(rot_files "$1" "$2") 2>/dev/null | grep -qE "$END_RE"
+	grep -qE "$END_RE" $(rot_files "$1" "$2") </dev/null
 }
 
 # canrig dump -l x.log --rotate 20K (and x.trc beside it) under a paced
-# flood: rotated while running and while draining after SIGINT, every file
-# complete, together exactly the frames candump saw, none lost at a
-# rotation.
+# flood: rotated while running and while draining after SIGINT (SIGTERM
+# for the .trc one), every file complete, together exactly the frames
+# candump saw, none lost at a rotation.
 t_dump_rotate() {
 	# -x: TRC has an Rx/Tx column, so the .log keeps the direction too
 	candump -x -L -r 8388608 vcan0 >cd.log &
@@ -36,19 +40,20 @@ t_dump_rotate() {
 	# rotations while they run: classic, 29-bit, RTR and FD frames
 	cangen vcan0 -m -g 1 -n 700
 	# ... and while they drain after the signal: stopped, they read
-	# nothing; SIGINT is the first thing they see when they go on
+	# nothing; the signal is the first thing they see when they go on
 	kill -STOP "$dl" "$dt"
 	cangen vcan0 -g 1 -n 700 -L 8
 	finish vcan0 cd.log
-	kill -INT "$dl" "$dt"
+	kill -INT "$dl"
+	kill -TERM "$dt"
 	kill -CONT "$dl" "$dt"
 	poll "canrig dump -l x.log did not exit after SIGINT" test -s rc.log
-	poll "canrig dump -l x.trc did not exit after SIGINT" test -s rc.trc
+	poll "canrig dump -l x.trc did not exit after SIGTERM" test -s rc.trc
 	stop $c1
 	wait
 	echo "exit status $(cat rc.log) $(cat rc.trc)"
 	[ "$(cat rc.log)" -eq 130 ]
-	[ "$(cat rc.trc)" -eq 130 ]
+	[ "$(cat rc.trc)" -eq 143 ]
 	rot_has_end x log
 	rot_has_end x trc
 	# the candump series: numbered from 1 without a gap, each file but
@@ -62,8 +67,10 @@ t_dump_rotate() {
 		[ "$f" = "$(printf 'x-%04d.log' $i)" ]
 		sz=$(stat -c %s "$f")
 		if [ "$i" -lt "$n" ]; then
-			[ "$sz" -ge 20480 ] && [ "$sz" -lt $((20480 + 200)) ] ||
-				{ echo "$f: $sz bytes" >&2; false; }
+			if [ "$sz" -lt 20480 ] || [ "$sz" -ge $((20480 + 200)) ]; then
+				echo "$f: $sz bytes, not the first frame past 20K" >&2
+				false
+			fi
 		fi
 		[ "$(tail -c1 "$f" | od -An -c | tr -d ' ')" = '\n' ]
 		"$CANRIG" log convert --from candump --to candump "$f" >/dev/null
@@ -82,7 +89,7 @@ t_dump_rotate() {
 	[ "$n" -ge 3 ]
 	: >all.trc.log
 	for f in $(rot_files x trc); do
-		head -1 "$f" | grep -qx ';$FILEVERSION=2.1'
+		head -1 "$f" | grep -qx ";\$FILEVERSION=2.1"
 		[ "$(tail -c1 "$f" | od -An -c | tr -d ' ')" = '\n' ]
 		"$CANRIG" log convert --to candump "$f" >>all.trc.log
 	done
