@@ -45,7 +45,7 @@ CUNIT_LIBS   = $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null || echo -lcunit)
 
 # the configuration loaders (conf/, and each engine's beside it) are in the
 # library too: a program links one archive, whatever it loads
-LIB_SRC  = lib/cf.c lib/cio.c lib/cio_ev.c lib/clog.c lib/clog_asc.c conf/yml.c \
+LIB_SRC  = lib/cf.c lib/cio.c lib/cio_ev.c lib/clog.c lib/clog_asc.c lib/clog_pcap.c conf/yml.c \
            dbc/dbc_mem.c dbc/dbc_lex.c dbc/dbc_parse.c dbc/dbc_link.c dbc/dbc.c uds/isotp.c uds/isotp_io.c uds/uds.c \
            uds/uds_client.c uds/uds_io.c uds/uds_sim.c uds/uds_sim_conf.c uds/uds_sim_io.c gateway/gw_csum.c gateway/gw.c \
            gateway/gw_cgw_plan.c gateway/gw_cgw_msg.c gateway/gw_conf.c gateway/gw_conf_doip.c
@@ -88,6 +88,8 @@ all: $(B)/libcanrig.a $(B)/canrig $(B)/canrigd $(B)/canrig.pc
 LIB_SRC += conf/yml_read.c uds/uds_did.c
 PUB_HDR += conf/yml_read.h uds/uds_did.h
 FUZZERS += fuzz_uds_did
+# pcapng / pcap readers (lib/clog_pcap.c)
+FUZZERS += fuzz_clog_pcap
 
 # the gateway daemon: the engine and its loader are in the library
 CANRIGD_OBJ = $(B)/gateway/canrigd.o $(B)/gateway/gwd_reload.o $(B)/gateway/gwd_offload.o \
@@ -188,6 +190,7 @@ bench: deps
 	@$(MAKE) --no-print-directory all $(B)/dbc_bench $(B)/gw_lat $(B)/gw_reload
 	@CANRIG=$(CURDIR)/$(B)/canrig bench/run.sh
 	@CANRIG=$(CURDIR)/$(B)/canrig DBCB=$(CURDIR)/$(B)/dbc_bench bench/dbc.sh
+	@CANRIG=$(CURDIR)/$(B)/canrig bench/pcapng.sh
 
 $(B)/dbc_bench: bench/dbc_bench.c $(B)/libcanrig.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/libcanrig.a $(LIBS)

@@ -14,7 +14,8 @@
 #include "clog.h"
 
 static const struct clog_format *const formats[] = {&clog_fmt_candump, &clog_fmt_asc,
-						    &clog_fmt_screen, &clog_fmt_trc};
+						    &clog_fmt_screen,  &clog_fmt_pcapng,
+						    &clog_fmt_pcap,    &clog_fmt_trc};
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))
 
 static int is_space(char c)
@@ -38,29 +39,30 @@ const struct clog_format *clog_format_find(const char *name)
 
 const char *clog_format_names(void)
 {
-	return "candump (alias log), asc, candump-screen (alias screen; read only), trc";
+	return "candump (alias log), asc, pcapng, pcap, trc, candump-screen (alias screen; read "
+	       "only)";
 }
 
-char *clog_lost_text(unsigned int lost, char *out, size_t n)
+const char *clog_lost_str(unsigned int bit)
 {
-	static const char *const what[] = {
-		"interface names (channel N reads back as can<N-1>)",
-		"time below a microsecond",
-		"error frame details",
-		"candump -x flags other than R and T",
-		"FD flag bits other than BRS and ESI",
-		"times before the first frame (written as its time)",
-	};
-	size_t k = 0, i;
-
-	if (n)
-		out[0] = '\0';
-	for (i = 0; i < sizeof(what) / sizeof(what[0]); i++) {
-		if (!(lost & (1u << i)) || k >= n)
-			continue;
-		k += (size_t)snprintf(out + k, n - k, "%s%s", k ? ", " : "", what[i]);
+	switch (bit) {
+	case CLOG_LOST_IFNAME:
+		return "interface names";
+	case CLOG_LOST_EXTRA:
+		return "text after the frames";
+	case CLOG_LOST_FDF:
+		return "FD flags without FDF";
+	case CLOG_LOST_SUBUS:
+		return "time below a microsecond";
+	case CLOG_LOST_ERRBITS:
+		return "error frame details";
+	case CLOG_LOST_FDRAW:
+		return "FD flag bits other than BRS and ESI";
+	case CLOG_LOST_EARLY:
+		return "times before the first frame";
+	default:
+		return "";
 	}
-	return out;
 }
 
 int clog_fail(struct clog_reader *r, size_t col, const char *msg)
@@ -168,6 +170,21 @@ static void probe_all(struct clog_reader *r, size_t n)
 	}
 }
 
+/* A binary format's magic number decides on the first bytes alone. */
+static int probe_magic(struct clog_reader *r)
+{
+	size_t n = r->len - r->pos < 65536 ? r->len - r->pos : 65536;
+	unsigned int i;
+
+	for (i = 0; i < NFORMATS; i++) {
+		if (formats[i]->probe(r->buf + r->pos, n) >= CLOG_PROBE_MAGIC) {
+			r->fmt = formats[i];
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static int detect(struct clog_reader *r)
 {
 	const char *nl;
@@ -180,6 +197,8 @@ static int detect(struct clog_reader *r)
 	 * would hold back a live capture until the bus had filled it.
 	 */
 	for (;;) {
+		if (r->len - r->pos >= 4 && probe_magic(r))
+			break;
 		if (r->mapped || r->eof || have_first_line(r)) {
 			n = r->len - r->pos;
 			if (!r->mapped && !r->eof) {

@@ -72,7 +72,15 @@ struct clog_format {
 extern const struct clog_format clog_fmt_candump;
 extern const struct clog_format clog_fmt_asc;
 extern const struct clog_format clog_fmt_screen;
-extern const struct clog_format clog_fmt_trc; /* PEAK TRC, clog_trc.c */
+extern const struct clog_format clog_fmt_pcapng; /* clog_pcap.c */
+extern const struct clog_format clog_fmt_pcap;	 /* clog_pcap.c */
+extern const struct clog_format clog_fmt_trc;	 /* PEAK TRC, clog_trc.c */
+
+/*
+ * A probe's score for a binary format's magic number: above every text
+ * probe, and enough on its own (a pipe needs no whole line to decide).
+ */
+#define CLOG_PROBE_MAGIC 100
 
 /*
  * Returns the format called name ("candump"/"log", "asc",
@@ -82,6 +90,20 @@ const struct clog_format *clog_format_find(const char *name);
 
 /* Returns a static, comma separated list of known format names. */
 const char *clog_format_names(void);
+
+/* pcapng: the interfaces one section describes (clog_pcap.c) */
+#define CLOG_PCAP_MAX_IF 64
+
+struct clog_pcap_if {
+	char name[CLOG_IFNAME_MAX];
+	uint8_t name_len;
+	uint8_t digits;	   /* 6 or 9: what the resolution can tell apart */
+	uint8_t pow2;	   /* if_tsresol is 2^-shift, else 10^-exp */
+	uint8_t shift;	   /* pow2: the exponent */
+	uint16_t linktype; /* only 227 (SocketCAN) is read, the rest skipped */
+	uint64_t mul, div; /* 10^-exp: ns = ts * mul / div */
+	int64_t tsoffset;  /* if_tsoffset, seconds */
+};
 
 struct clog_reader {
 	const struct clog_format *fmt;
@@ -117,6 +139,14 @@ struct clog_reader {
 	uint64_t scr_rel_ns; /* -t d: the deltas added up so far */
 	char scr_lt_key[16]; /* -t A: "YYYY-MM-DD HH:MM" of scr_lt_sec */
 	int64_t scr_lt_sec;  /* its epoch seconds (mktime is slow per line) */
+	/* pcap / pcapng state (clog_pcap.c) */
+	uint64_t pc_base;     /* file offset of buf[0]: a stream moves its buffer */
+	uint64_t pc_nskipped; /* blocks of unknown type, packets not SocketCAN */
+	int pc_state;	      /* 0 before the file header, 1 reading, 2 stopped */
+	int pc_swap;	      /* the file (section) is in the other byte order */
+	int pc_nano;	      /* pcap: nanosecond magic */
+	unsigned int pc_nif;  /* pcapng: interfaces of the current section */
+	struct clog_pcap_if pc_if[CLOG_PCAP_MAX_IF];
 	/* TRC state (clog_trc.c) */
 	unsigned int trc_ver;		  /* $FILEVERSION: 11 for 1.1, 21 for 2.1 */
 	unsigned int trc_ncol;		  /* letters in trc_cols; 0 until known */
@@ -193,29 +223,28 @@ struct clog_writer {
 	int werr;	   /* sticky -errno from write(2) */
 	uint64_t nwritten; /* records written */
 	uint64_t nskipped; /* records the format cannot hold */
-	unsigned int lost; /* CLOG_LOST_*: what records lost on the way in */
-	uint64_t nbytes;   /* bytes committed since init: the file's size so far */
+	unsigned int lost; /* CLOG_LOST_*: what the format could not carry */
+	/* pcapng: chan[] are its interfaces, each with its stamps' digits */
+	uint8_t pc_digits[CLOG_MAX_CHANNELS];
+	unsigned int pc_last; /* interface of the last record (a cache) */
+	uint64_t nbytes;      /* bytes committed since init: the file's size so far */
 	char wbuf[CLOG_WBUF];
 };
 
 /*
- * What a writer could not keep of the records it wrote (struct
- * clog_writer.lost), so a tool can say it once.  Set by the formats that
- * lose something; a record's loss is only counted when it happened.
+ * What a format could not carry (struct clog_writer.lost): the frames are
+ * written, this part of them is not.  A converter says so once.
  */
-#define CLOG_LOST_IFNAME  0x01 /* names other than can<N-1> for channel N */
-#define CLOG_LOST_SUBUS	  0x02 /* time below a microsecond */
-#define CLOG_LOST_ERRBITS 0x04 /* error frame details the format has no room for */
-#define CLOG_LOST_EXTRA	  0x08 /* candump's trailing text other than "R" or "T" */
-#define CLOG_LOST_FDRAW	  0x10 /* FD flag bits other than BRS and ESI */
-#define CLOG_LOST_EARLY	  0x20 /* times before the file's start (written as 0) */
+#define CLOG_LOST_IFNAME  0x01 /* interface names (pcap has none: read back as can0) */
+#define CLOG_LOST_EXTRA	  0x02 /* text after a frame other than candump -x's R / T */
+#define CLOG_LOST_FDF	  0x04 /* an FD flags byte without FDF (pcap: comes back with it) */
+#define CLOG_LOST_SUBUS	  0x08 /* time below a microsecond (TRC) */
+#define CLOG_LOST_ERRBITS 0x10 /* error frame details the format has no room for (TRC) */
+#define CLOG_LOST_FDRAW	  0x20 /* FD flag bits other than BRS and ESI, FDF too (TRC) */
+#define CLOG_LOST_EARLY	  0x40 /* times before the file's start, written as it (TRC) */
 
-/*
- * Writes the CLOG_LOST_* bits of lost as words ("interface names, time
- * below a microsecond") into out (NUL-terminated, truncated to n).
- * Returns out.
- */
-char *clog_lost_text(unsigned int lost, char *out, size_t n);
+/* Returns what a CLOG_LOST_* bit names, e.g. "interface names", or "". */
+const char *clog_lost_str(unsigned int bit);
 
 /*
  * Start a writer on fd (not owned: the caller closes it).  o may be NULL.

@@ -667,12 +667,11 @@ int cmd_dump(int argc, char **argv)
 	/* the last file complete (a format's trailer) on every way out */
 	if (log_close(d) && (rc == EXIT_OK || intr))
 		rc = EXIT_RUNTIME;
-	if (d->lost) {
-		char lost[512];
-
-		fprintf(stderr, "canrig dump: %s cannot keep %s\n", d->recfmt->name,
-			clog_lost_text(d->lost, lost, sizeof(lost)));
-	}
+	/* as log convert says it: once each, after the files are written */
+	for (v = 1; v <= 0x80; v <<= 1)
+		if (d->lost & (unsigned int)v)
+			fprintf(stderr, "canrig dump: %s cannot hold the %s: lost\n",
+				d->recfmt->name, clog_lost_str((unsigned int)v));
 	if (stats || intr) {
 		fprintf(stderr, "canrig dump: %s%llu frame%s received, %llu dropped by the kernel",
 			intr ? "interrupted; " : "", (unsigned long long)d->count,

@@ -242,21 +242,17 @@ static int convert(int argc, char **argv)
 		cli_err("log", "write: %s", strerror(-w.werr));
 		rc = EXIT_RUNTIME;
 	}
-	if (w.lost) {
-		char lost[512];
-
-		/* once, at the end: the file is written, and the user learns
-		 * what a round trip through this format will not give back */
-		fprintf(stderr, "canrig log: %s cannot keep %s\n", to->name,
-			clog_lost_text(w.lost, lost, sizeof(lost)));
-	}
 	if (skip_bad && bad)
 		fprintf(stderr, "canrig log: skipped %llu malformed line%s\n",
 			(unsigned long long)bad, bad > 1 ? "s" : "");
 	if (w.nskipped)
-		fprintf(stderr,
-			"canrig log: %llu frame%s on interfaces not in --channels left out\n",
-			(unsigned long long)w.nskipped, cli_plural(w.nskipped));
+		fprintf(stderr, "canrig log: %llu frame%s on interfaces %s left out\n",
+			(unsigned long long)w.nskipped, cli_plural(w.nskipped),
+			wo.nchannels ? "not in --channels" : "beyond the format's limit");
+	for (e = 1; e <= 0x80; e <<= 1)
+		if (w.lost & (unsigned int)e) /* once: the frames went out, this did not */
+			fprintf(stderr, "canrig log: %s cannot hold the %s: lost\n", to->name,
+				clog_lost_str((unsigned int)e));
 	if (nchskip)
 		fprintf(stderr,
 			"canrig log: %llu frame%s on ASC channels not in --channels "

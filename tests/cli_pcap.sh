@@ -1,0 +1,216 @@
+#!/bin/bash
+# cli_pcap.sh - pcapng and pcap (issue 22) against a reader and writer
+# nobody on the project wrote: tshark reads canrig's files frame for frame
+# (interface names, FD flags, RTR, error frames, nanosecond times) with no
+# malformed packet, and canrig reads what tshark and editcap write back to
+# the same frames.  Also: detection by magic number, pipes, torn and
+# corrupt files, the lossy pcap note.  Prints one PASS/FAIL line per check
+# and "cli_pcap: N passed, N failed"; exits 1 on any failure.
+# shellcheck source=SCRIPTDIR/harness.sh
+. "$(dirname "$0")/harness.sh" || exit 1
+D=$PWD/tests/data
+MIX=$D/mixed-fd-ns.log
+# its CAN payload heuristics take test data for AUTOSAR NM and call it malformed
+TSHARK=(tshark --disable-protocol autosar-nm --disable-protocol signal_pdu
+	--disable-protocol ipdum)
+FIELDS=(frame.interface_name frame.time_epoch can.id can.flags.xtd can.flags.rtr
+	can.flags.err can.len canfd.flags.brs canfd.flags.esi data.data can.err.ctrl
+	can.err.buserror can.err.restarted _ws.malformed _ws.expert.severity)
+
+# tshark_fields FILE: one tab-separated line per frame, FIELDS in order
+tshark_fields() {
+	local a=() f
+	for f in "${FIELDS[@]}"; do a+=(-e "$f"); done
+	"${TSHARK[@]}" -r "$1" -T fields -E occurrence=f "${a[@]}" 2>tshark.err
+}
+
+# same_frames LOG TSV [names]: the frames of candump LOG are those tshark
+# printed, in order; names=0 when the file holds none (pcap)
+same_frames() {
+	"$PY" - "$1" "$2" "${3:-1}" <<'EOF'
+import sys
+log, tsv, names = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+want = []
+for l in open(log):
+    l = l.split()
+    if not l:
+        continue
+    ts, ifn, fr = l[0][1:-1], l[1], l[2]
+    sec, frac = ts.split(".")
+    ns = int(sec) * 10**9 + int(frac.ljust(9, "0"))
+    cid, rest = fr.split("#", 1)
+    v = int(cid, 16)
+    err = len(cid) == 8 and v & 0x20000000 != 0
+    ext = len(cid) == 8 and not err
+    fd = rest.startswith("#")
+    rtr = rest.startswith("R")
+    brs = esi = 0
+    data = ""
+    if fd:
+        fl = int(rest[1], 16)
+        brs, esi, data = fl & 1, (fl >> 1) & 1, rest[2:].lower()
+        n = len(data) // 2
+    elif rtr:
+        n = int(rest[1:] or "0")
+    else:
+        data = rest.lower()
+        n = len(data) // 2
+    cls = v & 0x1FFFFFFF if err else 0
+    want.append((ifn if names else "-", ns, 0 if err else v & 0x1FFFFFFF, int(ext), int(rtr),
+                 int(err), n, int(fd), brs, esi, "" if rtr or err else data,
+                 (cls >> 2) & 1 if err else 0, (cls >> 7) & 1 if err else 0,
+                 (cls >> 8) & 1 if err else 0))
+got = []
+for l in open(tsv):
+    f = l.rstrip("\n").split("\t")
+    (ifn, t, cid, xtd, rtr, err, n, brs, esi, data, ctrl, buse, rest, mal, sev) = f
+    if mal or sev in ("error", "warning") or sev.isdigit() and int(sev) >= 6291456:
+        sys.exit(f"tshark: malformed or expert error: {l!r}")
+    sec, frac = t.split(".")
+    b = lambda s: int(s or "0")
+    fd = brs != ""
+    err = b(err)
+    got.append((ifn if names else "-", int(sec) * 10**9 + int(frac.ljust(9, "0")[:9]),
+                0 if err else b(cid), b(xtd), b(rtr), err, b(n), int(fd), b(brs), b(esi),
+                "" if b(rtr) or err else data, b(ctrl), b(buse), b(rest)))
+if want != got:
+    for i, (w, g) in enumerate(zip(want, got)):
+        if w != g:
+            sys.exit(f"frame {i + 1}: want {w} got {g}")
+    sys.exit(f"{len(want)} frames in the log, {len(got)} from tshark")
+print(f"{len(got)} frames alike")
+EOF
+}
+
+tshark_reads_our_pcapng() {
+	for f in "$MIX" "$D/sample.log" "$D/asc2log-err.log"; do
+		"$CANRIG" log convert --to pcapng "$f" -o ours.pcapng
+		tshark_fields ours.pcapng >ours.tsv
+		same_frames "$f" ours.tsv
+		[ ! -s tshark.err ] || grep -v '^Running as user' tshark.err | { ! grep .; }
+	done
+	# frame count: every line of the log is a packet
+	[ "$(wc -l <ours.tsv)" -eq "$(wc -l <"$D/asc2log-err.log")" ]
+}
+
+tshark_reads_our_pcap() {
+	"$CANRIG" log convert --to pcap "$MIX" -o ours.pcap 2>err
+	tshark_fields ours.pcap >ours.tsv
+	same_frames "$MIX" ours.tsv 0
+	# said once what pcap cannot hold
+	[ "$(grep -c 'pcap cannot hold the interface names: lost' err)" -eq 1 ]
+	[ "$(grep -c 'pcap cannot hold the text after the frames: lost' err)" -eq 1 ]
+	[ "$(grep -c 'pcap cannot hold the FD flags without FDF: lost' err)" -eq 1 ]
+	[ "$(wc -l <err)" -eq 3 ]
+}
+
+# canrig reads back what tshark writes, in each format it offers
+we_read_tsharks() {
+	"$CANRIG" log convert --to pcapng "$MIX" -o ours.pcapng
+	tshark -r ours.pcapng -F pcapng -w ts.pcapng 2>/dev/null
+	"$CANRIG" log convert --to candump ts.pcapng -o back.log
+	cmp "$MIX" back.log # names, precision, FD flags, R/T all kept
+	tshark -r ours.pcapng -F nsecpcap -w ts-ns.pcap 2>/dev/null
+	"$CANRIG" log convert --to candump ts-ns.pcap -o ns.log
+	tshark_fields ts-ns.pcap >ns.tsv
+	same_frames ns.log ns.tsv 0
+	# the frames of the original, every name can0, R/T gone, FD with FDF
+	sed -E 's/^(\([0-9.]*\)) [^ ]+ ([^ ]+).*/\1 can0 \2/; s/##0/##4/; s/##1/##5/;
+		s/##2/##6/; s/##3/##7/' "$MIX" >want.log
+	"$PY" - want.log <<'EOF' >want9.log
+import sys
+for l in open(sys.argv[1]):
+    ts, rest = l.split(")", 1)
+    sec, frac = ts[1:].split(".")
+    print(f"({sec}.{frac.ljust(9, '0')}){rest}", end="")
+EOF
+	cmp want9.log ns.log
+	tshark -r ours.pcapng -F pcap -w ts-us.pcap 2>/dev/null
+	"$CANRIG" log convert --to candump ts-us.pcap -o us.log
+	# microseconds: the nanosecond digits are cut
+	sed -E 's/^\(([0-9]+\.[0-9]{6})[0-9]*\)/(\1)/' want.log >want6.log
+	cmp want6.log us.log
+}
+
+we_read_editcap() {
+	command -v editcap >/dev/null
+	"$CANRIG" log convert --to pcapng "$MIX" -o ours.pcapng
+	editcap -F pcapng ours.pcapng ed.pcapng
+	"$CANRIG" log convert --to candump ed.pcapng | cmp "$MIX" -
+	# a slice: editcap -r keeps packets 5-9, with their interfaces
+	editcap -r ours.pcapng part.pcapng 5-9
+	"$CANRIG" log convert --to candump part.pcapng | cmp <(sed -n 5,9p "$MIX") -
+	# two captures merged: several sections or interfaces, all read
+	"$CANRIG" log convert --to pcapng "$D/sample.log" -o s.pcapng
+	mergecap -F pcapng -w merged.pcapng s.pcapng ours.pcapng
+	[ "$("$CANRIG" log convert --to candump merged.pcapng | wc -l)" -eq \
+		$(($(wc -l <"$MIX") + $(wc -l <"$D/sample.log"))) ]
+}
+
+# no --from: the magic number decides, for every tool that reads logs
+detected_everywhere() {
+	"$CANRIG" log convert --to pcapng "$D/demo.log" -o demo.pcapng
+	"$CANRIG" log convert --to pcap "$D/demo.log" -o demo.pcap 2>/dev/null
+	"$CANRIG" log convert --to candump demo.pcapng | cmp "$D/demo.log" -
+	"$CANRIG" dbc decode "$D/demo.dbc" "$D/demo.log" >a
+	"$CANRIG" dbc decode "$D/demo.dbc" demo.pcapng >b
+	cmp a b
+	"$CANRIG" dbc decode "$D/demo.dbc" - <demo.pcapng >c
+	cmp a c
+	# pcap: the same signals, the interface is can0 and times have 9 digits
+	"$CANRIG" dbc decode -s "$D/demo.dbc" demo.pcap | sed 's/^.* :: //' >d
+	"$CANRIG" dbc decode -s "$D/demo.dbc" "$D/demo.log" | sed 's/^.* :: //' >e
+	cmp d e
+	# --from overrides: a candump log named pcapng is not one
+	rc=0
+	"$CANRIG" log convert --from pcapng --to candump "$D/demo.log" >/dev/null 2>err || rc=$?
+	[ "$rc" -eq 1 ]
+	grep -q 'no section header block first' err
+}
+
+from_a_pipe() {
+	"$CANRIG" log convert --to pcapng "$MIX" | "$CANRIG" log convert --to candump | cmp "$MIX" -
+	"$CANRIG" log convert --to pcap "$MIX" 2>/dev/null | "$CANRIG" log convert --to candump >p.log
+	[ "$(wc -l <p.log)" -eq "$(wc -l <"$MIX")" ]
+}
+
+torn_and_corrupt() {
+	"$CANRIG" log convert --to pcapng "$MIX" -o ours.pcapng
+	n=$(stat -c %s ours.pcapng)
+	head -c $((n - 10)) ours.pcapng >torn.pcapng
+	rc=0
+	"$CANRIG" log convert --to candump torn.pcapng >out 2>err || rc=$?
+	[ "$rc" -eq 1 ]
+	# every frame before the torn block, then where it tore
+	cmp out <(head -n -1 "$MIX")
+	last=$((n - $(tail -c 4 ours.pcapng | od -An -tu4 | tr -d ' ')))
+	grep -qx "torn.pcapng: truncated at byte $last: the block there needs .* bytes, .* left" err
+	# the same from a pipe
+	rc=0
+	"$CANRIG" log convert --to candump <torn.pcapng >out 2>err || rc=$?
+	[ "$rc" -eq 1 ]
+	grep -q "<stdin>: truncated at byte $last" err
+	# a block length that does not match its trailer: its offset named
+	cp ours.pcapng bad.pcapng
+	printf '\x2c\x00\x00\x00' | dd of=bad.pcapng bs=1 seek=$((last + 4)) conv=notrunc 2>/dev/null
+	rc=0
+	"$CANRIG" log convert --to candump bad.pcapng >/dev/null 2>err || rc=$?
+	[ "$rc" -eq 1 ]
+	grep -qx "bad.pcapng: corrupt block at byte $last: length 44 does not match its trailer .*" err
+	# pcap: a torn record
+	"$CANRIG" log convert --to pcap "$MIX" -o ours.pcap 2>/dev/null
+	head -c 100 ours.pcap >torn.pcap
+	rc=0
+	"$CANRIG" log convert --to candump torn.pcap >/dev/null 2>err || rc=$?
+	[ "$rc" -eq 1 ]
+	grep -qx 'torn.pcap: truncated at byte 24: the record there needs 88 bytes, 76 left' err
+}
+
+check tshark_reads_our_pcapng tshark_reads_our_pcapng
+check tshark_reads_our_pcap tshark_reads_our_pcap
+check we_read_tsharks we_read_tsharks
+check we_read_editcap we_read_editcap
+check detected_everywhere detected_everywhere
+check from_a_pipe from_a_pipe
+check torn_and_corrupt torn_and_corrupt
+summary
