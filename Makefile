@@ -36,8 +36,9 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -Ilib -Iconf -Idbc -Iuds -Idoip -Igate
              -DCANRIG_VERSION='"$(VERSION)"'
 ALL_LDFLAGS = $(LDFLAGS)
 
-# libev ships no .pc file: plain -lev (its header is <ev.h>)
-LIBS     = $(YAML_LIBS) -lev -lm
+# libev ships no .pc file: plain -lev (its header is <ev.h>); zlib: BLF containers,
+# deflated by a worker thread (-pthread)
+LIBS     = $(YAML_LIBS) -lev -lz -lm -pthread
 
 # CUnit is found through pkg-config; a missing .pc file is a deps problem.
 CUNIT_CFLAGS = $(shell $(PKG_CONFIG) --cflags cunit 2>/dev/null)
@@ -45,7 +46,7 @@ CUNIT_LIBS   = $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null || echo -lcunit)
 
 # the configuration loaders (conf/, and each engine's beside it) are in the
 # library too: a program links one archive, whatever it loads
-LIB_SRC  = lib/cf.c lib/cio.c lib/cio_ev.c lib/clog.c lib/clog_asc.c lib/clog_pcap.c conf/yml.c \
+LIB_SRC  = lib/cf.c lib/cio.c lib/cio_ev.c lib/clog.c lib/clog_asc.c lib/clog_pcap.c lib/clog_blf.c conf/yml.c \
            dbc/dbc_mem.c dbc/dbc_lex.c dbc/dbc_parse.c dbc/dbc_link.c dbc/dbc.c uds/isotp.c uds/isotp_io.c uds/uds.c \
            uds/uds_client.c uds/uds_io.c uds/uds_sim.c uds/uds_sim_conf.c uds/uds_sim_io.c gateway/gw_csum.c gateway/gw.c \
            gateway/gw_cgw_plan.c gateway/gw_cgw_msg.c gateway/gw_conf.c gateway/gw_conf_doip.c
@@ -79,7 +80,7 @@ TEST_OBJ = $(TEST_SRC:%.c=$(B)/%.o)
 TEST_DAEMON_OBJ = $(B)/gateway/gw_cgw.o
 FUZZERS  = fuzz_cf_parse fuzz_clog_read fuzz_dbc_parse fuzz_dbc_decode fuzz_isotp_rx \
            fuzz_uds_sim fuzz_ecusim_cfg fuzz_uds_rsp fuzz_gw_csum fuzz_gw_conf fuzz_cio_link \
-           fuzz_gw_cgw fuzz_gw_fw fuzz_doip
+           fuzz_gw_cgw fuzz_gw_fw fuzz_doip fuzz_clog_blf
 
 all: $(B)/libcanrig.a $(B)/canrig $(B)/canrigd $(B)/canrig.pc
 
@@ -191,6 +192,7 @@ bench: deps
 	@CANRIG=$(CURDIR)/$(B)/canrig bench/run.sh
 	@CANRIG=$(CURDIR)/$(B)/canrig DBCB=$(CURDIR)/$(B)/dbc_bench bench/dbc.sh
 	@CANRIG=$(CURDIR)/$(B)/canrig bench/pcapng.sh
+	@CANRIG=$(CURDIR)/$(B)/canrig bench/blf.sh
 
 $(B)/dbc_bench: bench/dbc_bench.c $(B)/libcanrig.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/libcanrig.a $(LIBS)

@@ -116,6 +116,7 @@ static void fail(struct doip_io *u, int err)
 	else if (u->cl.state == UDS_WAIT)
 		report(u, uds_client_rx_error(&u->cl, u->cfg.ta, err, now));
 	u->tx_kind = 0;
+	u->await_ack = 0;
 }
 
 /* Sends what the engine has; confirms the client's message once all of
@@ -150,7 +151,11 @@ static int flush(struct doip_io *u)
 		int k = u->tx_kind;
 
 		u->tx_kind = 0;
-		report(u, uds_client_sent(&u->cl, k, cio_now_ns()));
+		/* a request is sent once the entity acknowledges it */
+		if (k == UDS_TX_REQUEST)
+			u->await_ack = 1;
+		else
+			report(u, uds_client_sent(&u->cl, k, cio_now_ns()));
 	}
 	return 0;
 }
@@ -175,12 +180,17 @@ static void on_event(struct doip_io *u, const struct doip_ev *ev, uint64_t now)
 			break;
 		case DOIP_T_DIAG_ACK:
 			u->acks++;
+			if (u->await_ack && m->u.diag.sa == u->cfg.ta) {
+				u->await_ack = 0;
+				report(u, uds_client_sent(&u->cl, UDS_TX_REQUEST, now));
+			}
 			break;
 		case DOIP_T_DIAG_NACK:
 			u->nacks++;
 			if (m->u.diag.sa != u->cfg.ta)
 				break;
 			u->nack = m->u.diag.code;
+			u->await_ack = 0;
 			report(u,
 			       u->cl.state == UDS_SEND
 				       ? uds_client_tx_error(&u->cl, UDS_TX_REQUEST, -ENOLINK, now)
@@ -334,6 +344,8 @@ static int pump_step(void *ctx, uint64_t now)
 			continue;
 		}
 		u->tx_kind = tx.kind;
+		if (tx.kind == UDS_TX_REQUEST)
+			u->await_ack = 0;
 		if (flush(u))
 			break;
 	}

@@ -9,7 +9,9 @@
  * until the callback reports DOIP_IO_EV_SETUP (u->state is then
  * DOIP_IO_ACTIVE or DOIP_IO_FAILED, with u->err and u->ra_code).  Each
  * request goes out as one 0x8001 from cfg.sa to cfg.ta; the entity's
- * 0x8002 is counted, its 0x8003 ends the request with -ECOMM (u->nack has
+ * 0x8002 confirms it (P2 runs from there, as ISO 14229-2 has it over
+ * DoIP: a gateway may take a long request off the socket well before the
+ * ECU has it all), its 0x8003 ends the request with -ECOMM (u->nack has
  * the code), its 0x8001 answers are the client's input (0x78 included, so
  * P2 / P2* are the client's as over ISO-TP), and alive checks are answered
  * by the engine.  Nothing is allocated per message: the buffers are
@@ -76,6 +78,7 @@ struct doip_io {
 	struct uds_client cl;
 	struct cio_ev_pump pump; /* the client's output and timer */
 	int tx_kind;		 /* UDS_TX_* written, not yet all on the socket */
+	int await_ack;		 /* our request is on the socket, its 0x8002 not in */
 	enum doip_io_state state;
 	enum doip_io_state failed_in; /* the state the setup ended in */
 	int err;		      /* setup: -ECONNREFUSED, -ETIMEDOUT, -EACCES (refused

@@ -54,6 +54,7 @@ void doip_srv_free(struct doip_srv_conn *k)
 		if (doip_srv_at(s, i)->alive_for == k)
 			doip_srv_at(s, i)->alive_for = NULL;
 	k->ra_wait = 0;
+	k->hold = 0;
 	ev_io_stop(s->loop, &k->rio);
 	ev_io_stop(s->loop, &k->wio);
 	ev_timer_stop(s->loop, &k->tm);
@@ -193,6 +194,8 @@ static void conn_process(struct doip_srv_conn *k)
 	uint64_t now;
 	size_t n;
 
+	if (k->hold)
+		return; /* doip_srv_release() goes on */
 	while (k->fd >= 0) {
 		now = cio_now_ns();
 		n = doip_conn_input(&k->c, k->in + k->in_off, k->in_len - k->in_off, now, &ev);
@@ -206,6 +209,15 @@ static void conn_process(struct doip_srv_conn *k)
 			break;
 		case DOIP_EV_DIAG:
 			o->diag(k, &ev, now);
+			if (k->fd >= 0 && k->hold) {
+				/* the piece's view into in[] must stay: no recv */
+				doip_srv_flush(k);
+				if (k->fd >= 0) {
+					ev_io_stop(k->srv->loop, &k->rio);
+					conn_arm(k);
+				}
+				return;
+			}
 			break;
 		case DOIP_EV_TX_FULL:
 			doip_srv_flush(k);
@@ -278,7 +290,7 @@ static void on_write(struct ev_loop *loop, ev_io *w, int revents)
 	(void)revents;
 	if (doip_srv_flush(k) || k->fd < 0)
 		return;
-	if (!ev_is_active(&k->wio) && k->in_off < k->in_len)
+	if (!ev_is_active(&k->wio) && k->in_off < k->in_len && !k->hold)
 		conn_process(k);
 }
 
@@ -296,6 +308,19 @@ static void on_conn_timer(struct ev_loop *loop, ev_timer *w, int revents)
 	doip_srv_flush(k);
 	if (k->fd >= 0)
 		conn_arm(k);
+}
+
+void doip_srv_hold(struct doip_srv_conn *k)
+{
+	k->hold = 1;
+}
+
+void doip_srv_release(struct doip_srv_conn *k)
+{
+	if (k->fd < 0 || !k->hold)
+		return;
+	k->hold = 0;
+	conn_process(k);
 }
 
 int doip_srv_accept(struct doip_srv *s, int lfd, const struct doip_conn_cfg *cc,
@@ -319,6 +344,7 @@ int doip_srv_accept(struct doip_srv *s, int lfd, const struct doip_conn_cfg *cc,
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	k->fd = fd;
+	k->hold = 0;
 	k->in_off = k->in_len = 0;
 	snprintf(k->peer, sizeof(k->peer), "%s:%u", inet_ntoa(peer.sin_addr), ntohs(peer.sin_port));
 	doip_conn_init(&k->c, cc, k->rx, s->rx_cap, k->tx, s->tx_cap, cio_now_ns());

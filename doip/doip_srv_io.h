@@ -47,6 +47,9 @@ struct doip_srv_conn {
 	unsigned int ra_wait;		 /* answers still due */
 	uint8_t ra_code;		 /* to send if all answer (0x01 or 0x03) */
 	struct doip_srv_conn *alive_for; /* our alive check decides its RA */
+	/* the owner holds the bytes of the last DOIP_EV_DIAG piece (a view
+	 * of in[]): nothing more is read or fed until doip_srv_release() */
+	uint8_t hold;
 };
 
 /* The owner's part.  Each may close sockets (doip_srv_free()); the
@@ -102,6 +105,15 @@ int doip_srv_accept(struct doip_srv *s, int lfd, const struct doip_conn_cfg *cc,
  * Returns 0, or -errno when the socket failed or is closed (it is then
  * free). */
 int doip_srv_flush(struct doip_srv_conn *k);
+
+/* From ops->diag: the piece's bytes stay where they are (the owner
+ * consumes them later); k reads nothing more until doip_srv_release().
+ * Backpressure for a request streaming onto a slower bus. */
+void doip_srv_hold(struct doip_srv_conn *k);
+
+/* The held bytes are consumed: k's input goes on (may call ops->diag
+ * again, and close k). */
+void doip_srv_release(struct doip_srv_conn *k);
 
 /* Closes k (nothing if free): stops its watchers, calls ops->closed, and
  * answers an activation that was waiting for k's alive check. */

@@ -128,10 +128,11 @@ struct reload_job {
 enum gwd_doip_refuse {
 	GWD_DOIP_REF_FIREWALL,	  /* the tester's firewall: 7F SID 33 */
 	GWD_DOIP_REF_UNKNOWN,	  /* no such ECU: NACK 0x03 */
-	GWD_DOIP_REF_TOO_LARGE,	  /* over the ECU's max_len: NACK 0x04 */
+	GWD_DOIP_REF_TOO_LARGE,	  /* over the ECU's max_request: NACK 0x04 */
 	GWD_DOIP_REF_UNREACHABLE, /* its bus is down or held: NACK 0x06 */
 	GWD_DOIP_REF_BUSY,	  /* its channel still sending: 7F SID 21 */
-	GWD_DOIP_REF_TP,	  /* the ISO-TP transfer failed: NACK 0x06 */
+	GWD_DOIP_REF_TP,	  /* the ISO-TP transfer failed: NACK 0x06, or
+				   * 0x08 when a streamed request stalled */
 	GWD_DOIP_REF_N
 };
 
@@ -149,6 +150,11 @@ struct gwd_doip_conn {
 	int tester;		/* index in the doip: testers once activated, else -1 */
 	uint64_t since;		/* activated at (gwd_now_ns()) */
 	uint8_t act_type;	/* its routing activation type */
+	/* a request streaming onto an ECU (gwd_doip.c): its ECU while
+	 * pieces are still to come; its first byte while the firewall
+	 * waits for the second */
+	struct gwd_doip_ecu *stream;
+	uint8_t head, nhead;
 };
 
 /* An ECU: its own ISO-TP socket (gwd_doip.c says why). */
@@ -158,7 +164,12 @@ struct gwd_doip_ecu {
 	char ifname[GW_NAME_MAX];
 	struct isotp_io io;
 	int open, sending;
-	uint8_t *rx, *req;	     /* cfg.max_len each: the answer, the request sent */
+	uint8_t *rx, *req;	      /* cfg.max_len each: the answer, the request sent */
+	uint8_t *ring;		      /* GWD_DOIP_RING: a streamed request in transit */
+	struct gwd_doip_conn *feeder; /* whose streamed request is not all in ring */
+	const uint8_t *held;	      /* feeder's bytes waiting for room (held_len) */
+	size_t held_len;
+	uint8_t feeding;	     /* in stream_feed(): a TX_ROOM from within waits */
 	struct gwd_doip_conn *owner; /* answers go to the last requester */
 	uint16_t owner_sa;
 	uint64_t requests, answers, tx_errors, rx_errors;

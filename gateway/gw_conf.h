@@ -54,10 +54,12 @@ struct gw_doip_tester {
 /* An ECU behind the gateway: its DoIP address and its ISO-TP channel. */
 struct gw_doip_ecu {
 	uint16_t address;
-	uint8_t ifidx;	     /* interfaces: index of its bus */
-	struct isotp_cfg tp; /* tx: the id canrigd sends requests on, rx: the
-			      * ECU's answers; per-ECU options */
-	uint32_t max_len;    /* largest request and answer (buffers) */
+	uint8_t ifidx;	      /* interfaces: index of its bus */
+	struct isotp_cfg tp;  /* tx: the id canrigd sends requests on, rx: the
+			       * ECU's answers; per-ECU options */
+	uint32_t max_len;     /* largest answer, and largest request held whole */
+	uint32_t max_request; /* largest request: beyond max_len it streams
+			       * onto ISO-TP (gwd_doip.c); >= max_len */
 };
 
 struct gw_doip_conf {

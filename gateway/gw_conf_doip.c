@@ -264,6 +264,14 @@ static const struct yml_key ecu_keys[] = {
 	 .min = 8,
 	 .max = GW_DOIP_MAX_LEN_MAX,
 	 .def = GW_DOIP_MAX_LEN_DEF},
+	/* default: what DoIP and ISO-TP can carry; larger requests stream */
+	{.name = "max_request",
+	 .type = YML_UINT,
+	 .flags = YML_DEF,
+	 YML_OFF(struct gw_doip_ecu, max_request),
+	 .min = 8,
+	 .max = 0xFFFFFFFFu,
+	 .def = 0xFFFFFFFFu},
 	{0},
 };
 
@@ -293,6 +301,10 @@ static int ecu_check(struct ld *l, const yaml_node_t *it, size_t i)
 	if (t->brs && t->tx_dl <= 8)
 		return E(yml_get(l->y, it, "brs"), "ECU 0x%04X: brs needs CAN FD (tx_dl 12..64)",
 			 e->address);
+	if (e->max_request < e->max_len)
+		return E(yml_get(l->y, it, "max_request"),
+			 "ECU 0x%04X: max_request %u is below max_len %u", e->address,
+			 e->max_request, e->max_len);
 	if (t->tx_id == t->rx_id && t->tx_eff == t->rx_eff && t->tx_ae == t->rx_ae)
 		return E(it, "ECU 0x%04X sends and receives on the same id 0x%X", e->address,
 			 t->rx_id);

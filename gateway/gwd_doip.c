@@ -38,6 +38,9 @@
 #define CONN_IN	 4096 /* recv() chunk per socket */
 #define NRC_SEC	 0x33 /* securityAccessDenied: the firewall refused */
 #define NRC_BUSY 0x21 /* busyRepeatRequest: the ECU's channel is sending */
+/* Per ECU: a request beyond max_len streams through this much; a few
+ * hundred ms of a classic bus, so a tester's TCP bursts never stall it */
+#define GWD_DOIP_RING (64u << 10)
 
 static const char *const refuse_names[GWD_DOIP_REF_N] = {
 	"firewall", "unknown-target", "too-large", "unreachable", "busy", "transfer-failed",
@@ -55,6 +58,8 @@ static struct gwd_doip_conn *gwd_conn(struct doip_srv_conn *k)
 	return (struct gwd_doip_conn *)(void *)k; /* its first member */
 }
 
+static struct gwd_doip_conn *stream_end(struct gwd_doip_ecu *e);
+
 static void on_closed(struct doip_srv_conn *sk)
 {
 	struct gwd_doip_conn *k = gwd_conn(sk);
@@ -64,9 +69,22 @@ static void on_closed(struct doip_srv_conn *sk)
 	if (g->st.ncts)
 		g->st.ncts--;
 	/* answers still due go nowhere now: counted at the ECU */
-	for (i = 0; i < g->necus; i++)
-		if (g->ecus[i].owner == k)
-			g->ecus[i].owner = NULL;
+	for (i = 0; i < g->necus; i++) {
+		struct gwd_doip_ecu *e = &g->ecus[i];
+
+		if (e->owner == k)
+			e->owner = NULL;
+		if (e->feeder == k) {
+			/* its request cannot be completed: the ECU's N_Cr
+			 * ends its side, the channel is free now */
+			isotp_tx_abort(&e->io.tp);
+			stream_end(e);
+			e->sending = 0;
+			e->tx_errors++;
+		}
+	}
+	k->stream = NULL;
+	k->nhead = 0;
 	g->closes[k->s.c.close_reason < DOIP_CL_N ? k->s.c.close_reason : DOIP_CL_CALLER]++;
 	if (g->d->verbose)
 		gwd_logmsg(LOG_INFO, "doip: tester %s (0x%04X) closed (%s)", k->s.peer, k->s.c.sa,
@@ -211,6 +229,85 @@ static void refuse(struct gwd_doip_conn *k, uint16_t ta, uint8_t code, enum gwd_
 			   k->s.c.sa, ta, code, gwd_doip_refuse_name(why));
 }
 
+/* e's streamed request ends here (sent, failed, its tester gone): its
+ * tester's socket reads on, the rest of its message dropped if some is
+ * still to come.  Returns the feeder, or NULL. */
+static struct gwd_doip_conn *stream_end(struct gwd_doip_ecu *e)
+{
+	struct gwd_doip_conn *k = e->feeder;
+
+	e->feeder = NULL;
+	e->held = NULL;
+	e->held_len = 0;
+	if (!k)
+		return NULL;
+	if (k->stream == e) {
+		k->stream = NULL;
+		if (k->s.fd >= 0)
+			doip_conn_diag_drop(&k->s.c);
+	}
+	return k;
+}
+
+/* Moves bytes of e's feeder into the ring until it is full; once all it
+ * holds is in, its socket reads on (its next piece may come at once).
+ * The feeder's bytes stay valid while it is held (doip_srv_hold()). */
+static void stream_feed(struct gwd_doip_ecu *e)
+{
+	struct gwd_doip_conn *k = e->feeder;
+	size_t n;
+
+	/* a feed sends frames, whose confirmation (an echo read outside the
+	 * pump) may say TX_ROOM again from within: this loop goes on */
+	if (e->feeding)
+		return;
+	e->feeding = 1;
+	while (e->held_len && e->feeder == k) {
+		n = isotp_io_feed(&e->io, e->held, e->held_len);
+		if (!n || e->feeder != k)
+			break; /* full: TX_ROOM comes back; or ended meanwhile */
+		e->held += n;
+		e->held_len -= n;
+	}
+	e->feeding = 0;
+	if (e->feeder != k || e->held_len)
+		return;
+	e->held = NULL;
+	if (k->stream != e)
+		e->feeder = NULL; /* its last piece is in: nothing more to come */
+	doip_srv_release(&k->s);
+}
+
+/* Bytes p[0..n) of k's request streaming into e (called from k's
+ * ops->diag): into the ring, and what does not fit is held there (k
+ * reads nothing more) until TX_ROOM.  last: no more pieces come. */
+static void stream_in(struct gwd_doip_ecu *e, struct gwd_doip_conn *k, const uint8_t *p, size_t n,
+		      int last)
+{
+	size_t took;
+
+	if (e->feeder != k)
+		return;
+	if (last)
+		k->stream = NULL;
+	while (n && e->feeder == k) {
+		took = isotp_io_feed(&e->io, p, n);
+		if (!took)
+			break;
+		p += took;
+		n -= took;
+	}
+	if (e->feeder != k)
+		return; /* the transfer ended meanwhile (TX_ERR) */
+	if (n) {
+		e->held = p;
+		e->held_len = n;
+		doip_srv_hold(&k->s);
+	} else if (last) {
+		e->feeder = NULL;
+	}
+}
+
 static void ecu_ev(struct isotp_io *io, unsigned int ev, void *ctx)
 {
 	struct gwd_doip_ecu *e = ctx;
@@ -227,14 +324,31 @@ static void ecu_ev(struct isotp_io *io, unsigned int ev, void *ctx)
 		}
 	}
 	if (ev & ISOTP_EV_TX_ERR) {
+		/* a streamed request whose bytes stopped coming (N_Cs): the
+		 * tester's transfer failed, not the ECU's bus */
+		int stalled =
+			e->feeder && !e->held_len && io->tp.timer && !strcmp(io->tp.timer, "N_Cs");
+		struct gwd_doip_conn *f = stream_end(e);
+
 		e->sending = 0;
 		e->tx_errors++;
+		if (g->d->verbose)
+			gwd_logmsg(LOG_INFO, "doip: ECU 0x%04X: transfer failed: %s%s%s",
+				   e->cfg.address, isotp_strerror(io->tp.tx_err),
+				   io->tp.timer ? " " : "", io->tp.timer ? io->tp.timer : "");
 		if (k) {
-			refuse(k, e->cfg.address, DOIP_DN_UNREACHABLE, GWD_DOIP_REF_TP);
+			refuse(k, e->cfg.address, stalled ? DOIP_DN_TP_ERROR : DOIP_DN_UNREACHABLE,
+			       GWD_DOIP_REF_TP);
 			doip_srv_flush(&k->s);
-			k = ecu_owner(e);
 		}
+		/* its socket reads on: the rest of the message is dropped */
+		if (f && f->s.fd >= 0)
+			doip_srv_release(&f->s);
+		k = ecu_owner(e);
 	}
+	if ((ev & ISOTP_EV_TX_ROOM) && e->held_len)
+		stream_feed(e);
+	k = ecu_owner(e);
 	if (ev & ISOTP_EV_RX) {
 		e->answers++;
 		if (!k || answer(k, e->cfg.address, io->tp.rx_buf, io->tp.rx_len))
@@ -246,28 +360,53 @@ static void ecu_ev(struct isotp_io *io, unsigned int ev, void *ctx)
 		e->rx_errors++;
 }
 
-/* A diagnostic message (or its first piece) from tester socket k. */
+/*
+ * A diagnostic message (or a piece of one) from tester socket k.  Whole
+ * and up to the ECU's max_len: copied and sent as one ISO-TP message.
+ * Larger, up to max_request: streamed through the ECU's ring as it
+ * arrives (isotp_send_stream()), k's input held while the ring is full,
+ * so memory stays at the ring whatever the length.
+ */
 static void on_diag(struct doip_srv_conn *sk, const struct doip_ev *ev, uint64_t now)
 {
 	struct gwd_doip_conn *k = gwd_conn(sk);
 	struct gwd_doip *g = sk->srv->ctx;
 	uint16_t ta = ev->m.u.diag.ta;
-	const uint8_t *req = ev->m.u.diag.data;
-	size_t len = ev->m.u.diag.len;
+	const uint8_t *data = ev->m.u.diag.data, *req = data;
+	size_t len = ev->m.u.diag.len, rlen = len;
 	struct gwd_doip_ecu *e = ecu_of(g, ta);
-	int whole = !ev->off && len == ev->total;
+	int whole = !ev->off && len == ev->total, refused = 1;
+	uint8_t hd[2];
 
-	if (ev->off)
-		return; /* the rest of one already refused: dropped by the engine */
-	if (k->tester >= 0)
-		g->tstat[k->tester].requests++;
+	if (ev->off && k->stream) {
+		stream_in(k->stream, k, data, len, ev->off + len == ev->total);
+		return;
+	}
+	if (ev->off && !(ev->off == 1 && k->nhead))
+		return; /* the rest of one refused: dropped by the engine */
+	if (ev->off) {
+		/* the firewall judges SID and sub-function: both are here now */
+		hd[0] = k->head;
+		hd[1] = data[0];
+		k->nhead = 0;
+		req = hd;
+		rlen = 2;
+	} else {
+		if (k->tester >= 0)
+			g->tstat[k->tester].requests++;
+		if (!whole && len == 1 && e) {
+			k->head = data[0];
+			k->nhead = 1;
+			return;
+		}
+	}
 	if (!e) {
 		refuse(k, ta, DOIP_DN_UNKNOWN_TA, GWD_DOIP_REF_UNKNOWN);
-	} else if (!whole || ev->total > e->cfg.max_len) {
+	} else if (ev->total > e->cfg.max_request) {
 		refuse(k, ta, DOIP_DN_TOO_LARGE, GWD_DOIP_REF_TOO_LARGE);
 	} else if (k->tester < 0 ||
 		   !gw_firewall_allows(&g->cfg.testers[k->tester].fw,
-				       gw_engine_workshop_on(g->d->conf.engine), req, len)) {
+				       gw_engine_workshop_on(g->d->conf.engine), req, rlen)) {
 		/* acknowledged, then refused in UDS as the ECU would: the
 		 * tester's stack sees an answer, CAN sees nothing */
 		uint8_t nr[3] = {0x7F, req[0], NRC_SEC};
@@ -289,9 +428,10 @@ static void on_diag(struct doip_srv_conn *sk, const struct doip_ev *ev, uint64_t
 		g->tstat[k->tester].refused[GWD_DOIP_REF_BUSY]++;
 		doip_conn_diag_ack(&k->s.c, ta, DOIP_DIAG_ACK, NULL, 0, now);
 		answer(k, ta, nr, sizeof(nr));
-	} else {
+	} else if (whole && len <= e->cfg.max_len) {
 		/* isotp borrows the request until TX_DONE: our copy, as the
 		 * engine's buffer is reused by the next message */
+		refused = 0;
 		memcpy(e->req, req, len);
 		e->owner = k;
 		e->owner_sa = k->s.c.sa;
@@ -303,8 +443,22 @@ static void on_diag(struct doip_srv_conn *sk, const struct doip_ev *ev, uint64_t
 			e->requests++;
 			g->tstat[k->tester].forwarded++;
 		}
+	} else if (isotp_io_send_stream(&e->io, (size_t)ev->total, e->ring, GWD_DOIP_RING)) {
+		refuse(k, ta, DOIP_DN_UNREACHABLE, GWD_DOIP_REF_TP);
+	} else {
+		refused = 0;
+		e->owner = k;
+		e->owner_sa = k->s.c.sa;
+		e->sending = 1;
+		e->requests++;
+		g->tstat[k->tester].forwarded++;
+		e->feeder = k;
+		k->stream = whole ? NULL : e;
+		if (ev->off) /* the first byte, kept for the firewall */
+			isotp_io_feed(&e->io, &k->head, 1);
+		stream_in(e, k, data, len, whole || ev->off + len == ev->total);
 	}
-	if (!whole && k->s.fd >= 0)
+	if (refused && !whole && k->s.fd >= 0)
 		doip_conn_diag_drop(&k->s.c);
 }
 
@@ -336,6 +490,8 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 	k = gwd_conn(sk);
 	k->tester = -1;
 	k->since = 0;
+	k->stream = NULL;
+	k->nhead = 0;
 	g->st.ncts++;
 	g->accepted++;
 	if (g->d->verbose)
@@ -684,7 +840,9 @@ int gwd_doip_open(struct gwd *d)
 		snprintf(x->ifname, sizeof(x->ifname), "%s", d->conf.ifname[x->cfg.ifidx]);
 		x->rx = malloc(x->cfg.max_len);
 		x->req = malloc(x->cfg.max_len);
-		if (!x->rx || !x->req)
+		/* only with requests beyond max_len; untouched pages cost nothing */
+		x->ring = x->cfg.max_request > x->cfg.max_len ? malloc(GWD_DOIP_RING) : NULL;
+		if (!x->rx || !x->req || (!x->ring && x->cfg.max_request > x->cfg.max_len))
 			goto out_nomem;
 		if (x->cfg.max_len > g->rx_cap)
 			g->rx_cap = x->cfg.max_len;
@@ -750,6 +908,7 @@ void gwd_doip_close(struct gwd *d)
 			isotp_io_close(&g->ecus[i].io);
 		free(g->ecus[i].rx);
 		free(g->ecus[i].req);
+		free(g->ecus[i].ring);
 	}
 	if (g->ufd >= 0) {
 		ev_io_stop(g->loop, &g->uio);

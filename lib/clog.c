@@ -13,9 +13,9 @@
 
 #include "clog.h"
 
-static const struct clog_format *const formats[] = {&clog_fmt_candump, &clog_fmt_asc,
-						    &clog_fmt_screen,  &clog_fmt_pcapng,
-						    &clog_fmt_pcap,    &clog_fmt_trc};
+static const struct clog_format *const formats[] = {
+	&clog_fmt_candump, &clog_fmt_asc, &clog_fmt_screen, &clog_fmt_pcapng,
+	&clog_fmt_pcap,	   &clog_fmt_blf, &clog_fmt_trc};
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))
 
 static int is_space(char c)
@@ -39,7 +39,8 @@ const struct clog_format *clog_format_find(const char *name)
 
 const char *clog_format_names(void)
 {
-	return "candump (alias log), asc, pcapng, pcap, trc, candump-screen (alias screen; read "
+	return "candump (alias log), asc, blf, pcapng, pcap, trc, candump-screen (alias screen; "
+	       "read "
 	       "only)";
 }
 
@@ -81,6 +82,7 @@ static int refill(struct clog_reader *r)
 	if (r->mapped || r->eof)
 		return 0;
 	if (r->pos) {
+		r->sbase += r->pos;
 		memmove(r->sbuf, r->sbuf + r->pos, r->len - r->pos);
 		r->len -= r->pos;
 		r->pos = 0;
@@ -97,6 +99,23 @@ static int refill(struct clog_reader *r)
 	r->len += (size_t)n;
 	r->buf = r->sbuf;
 	return (int)(n > 0);
+}
+
+ssize_t clog_need(struct clog_reader *r, size_t want)
+{
+	int e;
+
+	while (r->len - r->pos < want && !r->mapped && !r->eof) {
+		e = refill(r);
+		if (e < 0)
+			return e;
+	}
+	return (ssize_t)(r->len - r->pos);
+}
+
+uint64_t clog_offset(const struct clog_reader *r)
+{
+	return r->sbase + r->pos;
 }
 
 int clog_next_line(struct clog_reader *r, const char **line, size_t *n)
@@ -293,6 +312,8 @@ out_close:
 
 void clog_reader_close(struct clog_reader *r)
 {
+	if (r->fmt && r->fmt->reader_close)
+		r->fmt->reader_close(r);
 	if (r->mapped && r->fd >= 0 && r->buf)
 		munmap((void *)(uintptr_t)r->buf, r->len);
 	free(r->sbuf);

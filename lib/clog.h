@@ -4,7 +4,8 @@
  * yield cf_frame views and buffered writers.
  *
  * Formats today: "candump" (can-utils compact log, read+write), "asc"
- * (Vector ASCII, read+write) and "candump-screen" (what candump prints
+ * (Vector ASCII, read+write), "blf" (Vector binary, read+write, in
+ * clog_blf.c) and "candump-screen" (what candump prints
  * without -L, with any -t a|d|z|A, -x, -a or -e; read only).  A format is a struct clog_format with
  * a probe for autodetection and optional read / write callbacks, so binary formats (BLF, pcap) slot
  * in later without touching callers.
@@ -19,6 +20,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "cf.h"
 
@@ -67,6 +69,8 @@ struct clog_format {
 	int (*write_begin)(struct clog_writer *w, const struct clog_rec *first);
 	int (*write)(struct clog_writer *w, const struct clog_rec *rec);
 	int (*write_end)(struct clog_writer *w);
+	/* Frees what read allocated in the reader (may be NULL). */
+	void (*reader_close)(struct clog_reader *r);
 };
 
 extern const struct clog_format clog_fmt_candump;
@@ -81,9 +85,10 @@ extern const struct clog_format clog_fmt_trc;	 /* PEAK TRC, clog_trc.c */
  * probe, and enough on its own (a pipe needs no whole line to decide).
  */
 #define CLOG_PROBE_MAGIC 100
+extern const struct clog_format clog_fmt_blf;
 
 /*
- * Returns the format called name ("candump"/"log", "asc",
+ * Returns the format called name ("candump"/"log", "asc", "blf",
  * "candump-screen"/"screen"), or NULL.
  */
 const struct clog_format *clog_format_find(const char *name);
@@ -147,6 +152,12 @@ struct clog_reader {
 	int pc_nano;	      /* pcap: nanosecond magic */
 	unsigned int pc_nif;  /* pcapng: interfaces of the current section */
 	struct clog_pcap_if pc_if[CLOG_PCAP_MAX_IF];
+	/* binary formats */
+	uint64_t sbase;	 /* stream mode: file offset of buf[0], for messages */
+	uint64_t nother; /* objects of kinds the reader does not know, skipped */
+	/* BLF state (lib/clog_blf.c): allocated by the first read, freed by
+	 * clog_reader_close() */
+	struct clog_blf_rd *blf;
 	/* TRC state (clog_trc.c) */
 	unsigned int trc_ver;		  /* $FILEVERSION: 11 for 1.1, 21 for 2.1 */
 	unsigned int trc_ncol;		  /* letters in trc_cols; 0 until known */
@@ -196,6 +207,17 @@ void clog_reader_close(struct clog_reader *r);
  */
 int clog_next_line(struct clog_reader *r, const char **line, size_t *n);
 
+/*
+ * Binary-format helper for format implementations: makes at least want
+ * bytes (<= CLOG_STREAM_BUF) readable at r->buf + r->pos, reading more from
+ * a stream as needed.  Returns how many are there (fewer than want only at
+ * the end of the input), -EINTR (see stop) or -errno.
+ */
+ssize_t clog_need(struct clog_reader *r, size_t want);
+
+/* Returns the input offset of r->buf + r->pos (for messages). */
+uint64_t clog_offset(const struct clog_reader *r);
+
 /* Record a "file:line:col: msg" error in r and return -EINVAL. */
 int clog_fail(struct clog_reader *r, size_t col, const char *msg);
 
@@ -227,7 +249,10 @@ struct clog_writer {
 	/* pcapng: chan[] are its interfaces, each with its stamps' digits */
 	uint8_t pc_digits[CLOG_MAX_CHANNELS];
 	unsigned int pc_last; /* interface of the last record (a cache) */
-	uint64_t nbytes;      /* bytes committed since init: the file's size so far */
+	/* BLF state (lib/clog_blf.c): allocated by write_begin, freed by
+	 * write_end (clog_writer_fini()) */
+	struct clog_blf_wr *blf;
+	uint64_t nbytes; /* bytes committed since init: the file's size so far */
 	char wbuf[CLOG_WBUF];
 };
 

@@ -8,6 +8,8 @@ set -eu
 
 # build + unit tests
 PKGS="gcc make pkg-config libev-dev libyaml-dev libcunit1-dev"
+# BLF log containers are zlib streams
+PKGS="$PKGS zlib1g-dev"
 # C++ programs against the installed library (tests/cli_lib.sh)
 PKGS="$PKGS g++"
 # make test checks the formatting against the repository's .clang-format

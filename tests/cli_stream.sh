@@ -132,7 +132,7 @@ channels_asc_to_candump() {
 		>/dev/null 2>err || rc=$?
 	[ "$rc" -eq 2 ]
 	[ "$(wc -l <err)" -eq 1 ]
-	grep -q 'canrig log: --channels names ASC channels: it needs ASC input or output' err
+	grep -q 'canrig log: --channels names ASC or BLF channels: it needs ASC or BLF input or output' err
 }
 
 # run CMD... on a pseudo terminal: print what it writes until WANT shows

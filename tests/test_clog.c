@@ -227,7 +227,7 @@ static void test_detect(void)
 	CU_ASSERT(strstr(r.err, "unknown log format") != NULL);
 	CU_ASSERT_PTR_EQUAL(clog_format_find("asc"), &clog_fmt_asc);
 	CU_ASSERT_PTR_EQUAL(clog_format_find("log"), &clog_fmt_candump);
-	CU_ASSERT_PTR_NULL(clog_format_find("blf"));
+	CU_ASSERT_PTR_EQUAL(clog_format_find("blf"), &clog_fmt_blf);
 	CU_ASSERT_PTR_EQUAL(clog_format_find("candump-screen"), &clog_fmt_screen);
 	CU_ASSERT_PTR_EQUAL(clog_format_find("screen"), &clog_fmt_screen);
 }

@@ -482,6 +482,7 @@ static void test_doip_minimal(void)
 	CU_ASSERT_EQUAL(d->ecus[1].tp.tx_ae, -1);
 	CU_ASSERT_EQUAL(d->ecus[1].tp.tx_dl, 8);
 	CU_ASSERT_EQUAL(d->ecus[1].max_len, GW_DOIP_MAX_LEN_DEF);
+	CU_ASSERT_EQUAL(d->ecus[1].max_request, 0xFFFFFFFFu);
 	/* the tester's firewall, compiled as a route's */
 	fw = &d->testers[0].fw;
 	CU_ASSERT(fw_req(fw, 0, "22F190"));
@@ -520,7 +521,7 @@ static void test_doip_full(void)
 		"      firewall: {allow: [0x22, 0x2E]}\n"
 		"  ecus:\n"
 		"    - {address: 0x0010, interface: vcan0, tx: 0x7E0, rx: 0x7E8, padding: false,\n"
-		"       pad_byte: 0xAA, bs: 8, stmin: 0xF5, max_len: 65536}\n"
+		"       pad_byte: 0xAA, bs: 8, stmin: 0xF5, max_len: 65536, max_request: 1048576}\n"
 		"    - {address: 0x1010, interface: vcan1, tx: 0x18DA10F1, rx: 0x18DAF110, tx_dl: "
 		"64,\n"
 		"       brs: true}\n"
@@ -551,6 +552,7 @@ static void test_doip_full(void)
 	CU_ASSERT_EQUAL(d->ecus[0].tp.bs, 8);
 	CU_ASSERT_EQUAL(d->ecus[0].tp.stmin, 0xF5);
 	CU_ASSERT_EQUAL(d->ecus[0].max_len, 65536);
+	CU_ASSERT_EQUAL(d->ecus[0].max_request, 1048576);
 	CU_ASSERT_EQUAL(d->ecus[1].ifidx, 1);
 	CU_ASSERT(d->ecus[1].tp.tx_eff && d->ecus[1].tp.rx_eff);
 	CU_ASSERT_EQUAL(d->ecus[1].tp.tx_dl, 64);
@@ -645,6 +647,10 @@ static void test_doip_errors(void)
 		 "t.yaml:10:7: ECU 0x0010: tx_ae and rx_ae go together (extended or mixed "
 		 "addressing)"},
 		{DOIP_E ", max_len: 4}\n", "t.yaml:10:74: max_len must be 8..16777216"},
+		{DOIP_E ", max_len: 5000, max_request: 4999}\n",
+		 "t.yaml:10:93: ECU 0x0010: max_request 4999 is below max_len 5000"},
+		{DOIP_E ", max_request: 0x100000000}\n",
+		 "t.yaml:10:78: number '0x100000000' out of range (0..4294967295)"},
 		{DOIP_T
 		 "  ecus:\n    - {address: 0x0010, interface: vcan0, tx: 0x7E0, rx: 0x7E0}\n",
 		 "t.yaml:10:7: ECU 0x0010 sends and receives on the same id 0x7E0"},

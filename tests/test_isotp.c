@@ -631,6 +631,207 @@ static void test_functional(void)
 	CU_ASSERT_EQUAL(isotp_timers(&b, 1500 * MS), ISOTP_EV_RX_ERR);
 }
 
+/*
+ * A streamed send A -> B of len bytes, fed piece bytes per round with
+ * step of fake time between rounds, through a ring of ring_cap bytes.
+ * Checks B got the message intact and returns the frames on the bus
+ * (the same as isotp_send() of the whole message would need).
+ */
+static unsigned int stream_transfer(struct isotp_cfg *cfg, size_t len, size_t ring_cap,
+				    size_t piece, uint64_t step)
+{
+	static uint8_t msg[70000], got[70000], ring[4096];
+	struct isotp a, b;
+	uint64_t now = 0;
+	size_t fed = 0, i, guard;
+
+	for (i = 0; i < len; i++)
+		msg[i] = (uint8_t)(i * 13 + (i >> 8));
+	memset(&bus, 0, sizeof(bus));
+	pair(&a, &b, cfg, got, sizeof(got));
+	CU_ASSERT_EQUAL_FATAL(isotp_send_stream(&a, len, ring, ring_cap, 0), 0);
+	for (guard = 0; guard < 4 * len + 1000; guard++) {
+		size_t k = len - fed < piece ? len - fed : piece;
+
+		fed += isotp_feed(&a, msg + fed, k);
+		pump(&bus, &a, &b, now);
+		if (bus.ev_a & (ISOTP_EV_TX_DONE | ISOTP_EV_TX_ERR))
+			break;
+		now += step;
+	}
+	CU_ASSERT_EQUAL(fed, len);
+	CU_ASSERT(bus.ev_a & ISOTP_EV_TX_DONE);
+	CU_ASSERT_EQUAL(bus.ev_a & ISOTP_EV_TX_ERR, 0);
+	CU_ASSERT(bus.ev_b & ISOTP_EV_RX);
+	CU_ASSERT_EQUAL(b.rx_len, len);
+	CU_ASSERT(!memcmp(got, msg, len));
+	CU_ASSERT_EQUAL(a.tx_state, ISOTP_TX_IDLE);
+	CU_ASSERT_PTR_NULL(a.tx_ring);
+	return bus.n;
+}
+
+/* Pieces of every size up to past two frames, rings of the smallest size
+ * and a little more (wrapping mid-frame), classic and FD, with and
+ * without the escape first frame: the same frames as the whole message. */
+static void test_stream_pieces(void)
+{
+	static const size_t lens[] = {1, 7, 8, 62, 100, 4095, 4096, 5000};
+	struct isotp_cfg c;
+	size_t li, piece, fd;
+
+	for (fd = 0; fd < 2; fd++) {
+		for (li = 0; li < sizeof(lens) / sizeof(lens[0]); li++) {
+			unsigned int whole;
+
+			cfg_classic(&c);
+			if (fd)
+				c.tx_dl = 64;
+			whole = transfer(&c, lens[li], &bus);
+			for (piece = 1; piece <= 130; piece++) {
+				CU_ASSERT_EQUAL(stream_transfer(&c, lens[li], 64, piece, MS),
+						whole);
+				CU_ASSERT_EQUAL(stream_transfer(&c, lens[li], 100, piece, 0),
+						whole);
+			}
+		}
+	}
+}
+
+/* Starved: the FF and FC go, then no CF until bytes come, however late
+ * (within N_Cs); fed, the CFs go at once, and STmin still holds. */
+static void test_stream_starve(void)
+{
+	static uint8_t msg[200], got[300], ring[64];
+	struct isotp_cfg c;
+	struct isotp a, b;
+	unsigned int n, i;
+	size_t fed;
+	uint64_t t;
+
+	for (i = 0; i < sizeof(msg); i++)
+		msg[i] = (uint8_t)i;
+	cfg_classic(&c);
+	c.stmin = 5;
+	memset(&bus, 0, sizeof(bus));
+	pair(&a, &b, &c, got, sizeof(got));
+	CU_ASSERT_EQUAL(isotp_send_stream(&a, sizeof(msg), ring, sizeof(ring), 0), 0);
+	/* nothing fed: nothing sent, the FF waits (deadline: N_Cs) */
+	pump(&bus, &a, &b, 0);
+	CU_ASSERT_EQUAL(bus.n, 0);
+	CU_ASSERT_EQUAL(isotp_deadline(&a), ISOTP_STREAM_WAIT_MS * MS);
+	CU_ASSERT_EQUAL(isotp_feed(&a, msg, 5), 5);
+	pump(&bus, &a, &b, 0);
+	CU_ASSERT_EQUAL(bus.n, 0); /* the FF needs 6 */
+	CU_ASSERT_EQUAL(isotp_feed(&a, msg + 5, 10), 10);
+	pump(&bus, &a, &b, 10 * MS);
+	CU_ASSERT_EQUAL(bus.n, 3); /* FF, FC, one CF of the 9 bytes left */
+	n = bus.n;
+	/* starved 500 ms: no frame, no error; N_Cs counts from the CF due */
+	pump(&bus, &a, &b, 500 * MS);
+	CU_ASSERT_EQUAL(bus.n, n);
+	CU_ASSERT_EQUAL(bus.ev_a & ISOTP_EV_TX_ERR, 0);
+	CU_ASSERT(isotp_deadline(&a) > 500 * MS && isotp_deadline(&a) < UINT64_MAX);
+	/* the ring takes no more than it holds */
+	CU_ASSERT_EQUAL(isotp_feed_room(&a), 64 - 2);
+	CU_ASSERT_EQUAL(isotp_feed(&a, msg + 15, 185), 62);
+	pump(&bus, &a, &b, 600 * MS);
+	CU_ASSERT_EQUAL(bus.n, n + 1); /* at once, the next after STmin */
+	CU_ASSERT_EQUAL(bus.t[n], 600 * MS);
+	/* the 77 bytes fed go within 11 STmins, then it starves again */
+	run(&bus, &a, &b, 600 * MS, 700 * MS);
+	CU_ASSERT(bus.ev_a & ISOTP_EV_TX_ROOM);
+	CU_ASSERT_EQUAL(bus.ev_a & ISOTP_EV_TX_ERR, 0);
+	for (fed = 77, t = 700 * MS; fed < sizeof(msg); t += 100 * MS) {
+		fed += isotp_feed(&a, msg + fed, sizeof(msg) - fed);
+		run(&bus, &a, &b, t, t + 100 * MS);
+	}
+	CU_ASSERT(bus.ev_a & ISOTP_EV_TX_DONE);
+	CU_ASSERT(bus.ev_b & ISOTP_EV_RX);
+	CU_ASSERT(!memcmp(got, msg, sizeof(msg)));
+	for (i = n + 1; i < bus.n; i++)
+		if (bus.fr[i].f.id == 0x7E0)
+			CU_ASSERT(bus.t[i] - bus.t[i - 1] >= 5 * MS || bus.fr[i - 1].f.id != 0x7E0);
+}
+
+/* The 32-bit length of an escape FF, up to 2^32-1, without the bytes. */
+static void test_stream_ff32(void)
+{
+	static uint8_t ring[64], msg[64];
+	struct isotp_cfg c;
+	struct isotp a;
+	struct cf_buf out[4];
+
+	cfg_classic(&c);
+	isotp_init(&a, &c, NULL, 0);
+	CU_ASSERT_EQUAL(isotp_send_stream(&a, 0xFFFFFFFFu, ring, sizeof(ring), 0), 0);
+	CU_ASSERT_EQUAL(isotp_feed(&a, msg, sizeof(msg)), 64);
+	CU_ASSERT_EQUAL(isotp_output(&a, 0, out, 4), 1);
+	cf_buf_view(&out[0]);
+	CU_ASSERT(!memcmp(out[0].f.data, "\x10\x00\xFF\xFF\xFF\xFF", 6));
+	isotp_tx_abort(&a);
+	isotp_init(&a, &c, NULL, 0);
+	CU_ASSERT_EQUAL(isotp_send_stream(&a, 5000, ring, sizeof(ring), 0), 0);
+	isotp_feed(&a, msg, 2);
+	CU_ASSERT_EQUAL(isotp_output(&a, 0, out, 4), 1);
+	cf_buf_view(&out[0]);
+	CU_ASSERT(!memcmp(out[0].f.data, "\x10\x00\x00\x00\x13\x88", 6));
+	/* refusals: too long, a ring too small, busy */
+	isotp_init(&a, &c, NULL, 0);
+	if (sizeof(size_t) > 4)
+		CU_ASSERT_EQUAL(isotp_send_stream(&a, (size_t)0xFFFFFFFFu + 1, ring, 64, 0),
+				-EMSGSIZE);
+	CU_ASSERT_EQUAL(isotp_send_stream(&a, 100, ring, 63, 0), -EINVAL);
+	CU_ASSERT_EQUAL(isotp_send_stream(&a, 0, ring, 64, 0), -EMSGSIZE);
+	CU_ASSERT_EQUAL(isotp_send_stream(&a, 100, ring, 64, 0), 0);
+	CU_ASSERT_EQUAL(isotp_send_stream(&a, 100, ring, 64, 0), -EBUSY);
+	CU_ASSERT_EQUAL(isotp_send(&a, msg, 10, 0), -EBUSY);
+}
+
+/* A feeder that stops: N_Cs ends the transfer (ISOTP_STREAM_WAIT_MS past
+ * the frame due, or cfg.n_cs); an abort frees the channel. */
+static void test_stream_abort(void)
+{
+	static uint8_t msg[100], got[200], ring[64];
+	struct isotp_cfg c;
+	struct isotp a, b;
+	unsigned int n;
+
+	cfg_classic(&c);
+	memset(&bus, 0, sizeof(bus));
+	pair(&a, &b, &c, got, sizeof(got));
+	isotp_send_stream(&a, sizeof(msg), ring, sizeof(ring), 0);
+	isotp_feed(&a, msg, 20);
+	pump(&bus, &a, &b, 10 * MS);
+	n = bus.n;
+	CU_ASSERT_EQUAL(n, 4); /* FF, FC, 2 CFs: 6 + 7 + 7 */
+	CU_ASSERT_EQUAL(isotp_deadline(&a), (10 + ISOTP_STREAM_WAIT_MS) * MS);
+	pump(&bus, &a, &b, (9 + ISOTP_STREAM_WAIT_MS) * MS);
+	CU_ASSERT_EQUAL(bus.ev_a & ISOTP_EV_TX_ERR, 0);
+	pump(&bus, &a, &b, (10 + ISOTP_STREAM_WAIT_MS) * MS);
+	CU_ASSERT(bus.ev_a & ISOTP_EV_TX_ERR);
+	CU_ASSERT_EQUAL(a.tx_err, -ETIMEDOUT);
+	CU_ASSERT_STRING_EQUAL(a.timer, "N_Cs");
+	CU_ASSERT_EQUAL(a.tx_state, ISOTP_TX_IDLE);
+	CU_ASSERT_EQUAL(isotp_feed(&a, msg + 20, 10), 0);
+	CU_ASSERT_EQUAL(bus.n, n);
+	/* starved before the FF, with cfg.n_cs */
+	c.n_cs = 50;
+	isotp_init(&a, &c, NULL, 0);
+	isotp_send_stream(&a, sizeof(msg), ring, sizeof(ring), 100 * MS);
+	CU_ASSERT_EQUAL(isotp_deadline(&a), 150 * MS);
+	CU_ASSERT_EQUAL(isotp_timers(&a, 149 * MS), 0);
+	CU_ASSERT_EQUAL(isotp_timers(&a, 150 * MS), ISOTP_EV_TX_ERR);
+	/* abort: idle, nothing more taken, a new send goes */
+	isotp_init(&a, &c, NULL, 0);
+	isotp_send_stream(&a, sizeof(msg), ring, sizeof(ring), 0);
+	isotp_feed(&a, msg, 30);
+	isotp_tx_abort(&a);
+	CU_ASSERT_EQUAL(isotp_feed(&a, msg, 10), 0);
+	CU_ASSERT_EQUAL(isotp_feed_room(&a), 0);
+	CU_ASSERT_EQUAL(isotp_deadline(&a), UINT64_MAX);
+	CU_ASSERT_EQUAL(isotp_send(&a, msg, 10, 0), 0);
+}
+
 static int register_isotp_tests(void)
 {
 	CU_pSuite s = CU_add_suite("isotp (ISO 15765-2 engine)", NULL, NULL);
@@ -644,7 +845,11 @@ static int register_isotp_tests(void)
 	    !CU_add_test(s, "STmin ms and us, forced", test_stmin) ||
 	    !CU_add_test(s, "receive padding checks", test_padding_checks) ||
 	    !CU_add_test(s, "garbage frames", test_garbage) ||
-	    !CU_add_test(s, "functional channel: single frames only", test_functional))
+	    !CU_add_test(s, "functional channel: single frames only", test_functional) ||
+	    !CU_add_test(s, "stream: pieces split at every boundary", test_stream_pieces) ||
+	    !CU_add_test(s, "stream: starved, then fed; STmin holds", test_stream_starve) ||
+	    !CU_add_test(s, "stream: 32-bit FF length, refusals", test_stream_ff32) ||
+	    !CU_add_test(s, "stream: N_Cs on a stalled feeder, abort", test_stream_abort))
 		return CU_get_error();
 	return 0;
 }

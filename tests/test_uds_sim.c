@@ -1047,6 +1047,16 @@ static void test_yaml_doip(void)
 		CU_ASSERT(!memcmp(c.doip.vin, "00000000000000000", 17));
 		ecusim_cfg_fini(&c);
 	}
+	/* the flow control it asks for: a block size paces a fast sender */
+	{
+		static const char fc[] = "ecus: [{name: a, rx: 1, tx: 2, bs: 32, stmin: 0xF5}]\n";
+
+		CU_ASSERT_FATAL(ecusim_cfg_load(&c, "t.yaml", fc, strlen(fc), err, sizeof(err)) ==
+				0);
+		CU_ASSERT_EQUAL(c.ecus[0].phys.bs, 32);
+		CU_ASSERT_EQUAL(c.ecus[0].phys.stmin, 0xF5);
+		ecusim_cfg_fini(&c);
+	}
 	mem_expect_error("ecus:\n  - {name: a, rx: 1, tx: 2}\n  - {name: b, rx: 3, tx: 4, "
 			 "doip_address: 0x10}\n",
 			 "t.yaml:3:5: ECUs 'a' and 'b' have the same DoIP address 0x0010");

@@ -36,8 +36,8 @@ static void log_usage(FILE *f)
 		"  --from FMT           input format\n"
 		"  --to FMT             output format (required)\n"
 		"  -o, --output OUT     output file (default stdout); written atomically\n"
-		"  --channels A,B,...   ASC, TRC: interface for channel (bus) 1, 2, ...;\n"
-		"                       others are skipped (default: number by first\n"
+		"  --channels A,B,...   ASC, BLF, TRC: interface for channel (bus) 1, 2,\n"
+		"                       ...; others are skipped (default: number by first\n"
 		"                       appearance)\n"
 		"  --ns | --us          candump output: 9 or 6 fractional digits\n"
 		"                       (default: as read)\n"
@@ -87,7 +87,9 @@ static int convert(int argc, char **argv)
 				goto out;
 			}
 			if (opt == 2 && !f->write) {
-				cli_err("log", "%s is read only; --to takes candump or asc",
+				cli_err("log",
+					"%s is read only; --to takes candump, asc, blf, pcapng "
+					"or pcap",
 					f->name);
 				rc = EXIT_USAGE;
 				goto out;
@@ -162,12 +164,12 @@ static int convert(int argc, char **argv)
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
-	if (wo.nchannels && to != &clog_fmt_asc && to != &clog_fmt_trc) {
-		/* ASC (or TRC) in, another format out: the list names channel 1, 2, ... */
-		if (rd.fmt != &clog_fmt_asc && rd.fmt != &clog_fmt_trc) {
+	if (wo.nchannels && to != &clog_fmt_asc && to != &clog_fmt_blf && to != &clog_fmt_trc) {
+		/* ASC, BLF or TRC in, another format out: the list names channel 1, 2, ... */
+		if (rd.fmt != &clog_fmt_asc && rd.fmt != &clog_fmt_blf && rd.fmt != &clog_fmt_trc) {
 			cli_err("log",
-				"--channels names ASC channels: it needs ASC input "
-				"or output (%s is %s)",
+				"--channels names ASC or BLF channels: it needs ASC or BLF "
+				"input or output (%s is %s)",
 				in, rd.fmt->name);
 			rc = EXIT_USAGE;
 			goto out_close;
@@ -255,9 +257,13 @@ static int convert(int argc, char **argv)
 				clog_lost_str((unsigned int)e));
 	if (nchskip)
 		fprintf(stderr,
-			"canrig log: %llu frame%s on ASC channels not in --channels "
+			"canrig log: %llu frame%s on %s channels not in --channels "
 			"left out\n",
-			(unsigned long long)nchskip, cli_plural(nchskip));
+			(unsigned long long)nchskip, cli_plural(nchskip),
+			rd.fmt == &clog_fmt_blf ? "BLF" : "ASC");
+	if (rd.nother)
+		fprintf(stderr, "canrig log: %s: %llu object%s of other types skipped\n", rd.path,
+			(unsigned long long)rd.nother, cli_plural(rd.nother));
 	if (tmp) {
 		if (close(fd) < 0 && rc == EXIT_OK) {
 			cli_err("log", "%s: %s", out, strerror(errno));

@@ -125,6 +125,7 @@ int isotp_send(struct isotp *c, const uint8_t *msg, size_t len, uint64_t now)
 	if (!len || len > isotp_max_len(c))
 		return -EMSGSIZE;
 	c->tx_buf = msg;
+	c->tx_ring = NULL;
 	c->tx_len = len;
 	c->tx_pos = 0;
 	c->tx_sn = 1;
@@ -135,10 +136,99 @@ int isotp_send(struct isotp *c, const uint8_t *msg, size_t len, uint64_t now)
 	return 0;
 }
 
+int isotp_send_stream(struct isotp *c, size_t len, uint8_t *ring, size_t ring_cap, uint64_t now)
+{
+	int e;
+
+	if (!ring || ring_cap < 64)
+		return -EINVAL;
+	e = isotp_send(c, NULL, len, now);
+	if (e)
+		return e;
+	c->tx_ring = ring;
+	c->tx_ring_cap = ring_cap;
+	c->tx_fed = 0;
+	/* the first frame is due now: N_Cs counts from here if starved */
+	c->tx_due = now;
+	return 0;
+}
+
+size_t isotp_feed_room(const struct isotp *c)
+{
+	size_t room, left;
+
+	if (!c->tx_ring || c->tx_state == ISOTP_TX_IDLE)
+		return 0;
+	room = c->tx_ring_cap - (c->tx_fed - c->tx_pos);
+	left = c->tx_len - c->tx_fed;
+	return room < left ? room : left;
+}
+
+size_t isotp_feed(struct isotp *c, const uint8_t *p, size_t n)
+{
+	size_t room = isotp_feed_room(c), at, first;
+
+	if (n > room)
+		n = room;
+	if (!n)
+		return 0;
+	at = c->tx_fed % c->tx_ring_cap;
+	first = c->tx_ring_cap - at < n ? c->tx_ring_cap - at : n;
+	memcpy(c->tx_ring + at, p, first);
+	memcpy(c->tx_ring, p + first, n - first);
+	c->tx_fed += n;
+	return n;
+}
+
+/* Copies the next n message bytes (from tx_pos) to dst. */
+static void tx_copy(const struct isotp *c, uint8_t *dst, size_t n)
+{
+	size_t at, first;
+
+	if (!c->tx_ring) {
+		memcpy(dst, c->tx_buf + c->tx_pos, n);
+		return;
+	}
+	at = c->tx_pos % c->tx_ring_cap;
+	first = c->tx_ring_cap - at < n ? c->tx_ring_cap - at : n;
+	memcpy(dst, c->tx_ring + at, first);
+	memcpy(dst + first, c->tx_ring, n - first);
+}
+
+/* Payload bytes of the next frame to send (first or consecutive). */
+static size_t tx_need(const struct isotp *c)
+{
+	size_t a = ae_len(c->cfg.tx_ae), room;
+
+	if (c->tx_state == ISOTP_TX_FIRST) {
+		if (c->tx_len <= sf_max(c))
+			return c->tx_len;
+		return c->cfg.tx_dl - a - (c->tx_len <= 4095 ? 2u : 6u);
+	}
+	room = c->cfg.tx_dl - a - 1u;
+	return c->tx_len - c->tx_pos < room ? c->tx_len - c->tx_pos : room;
+}
+
+/* A streamed send whose next frame's bytes are not fed yet. */
+static int tx_starved(const struct isotp *c)
+{
+	return c->tx_ring && (c->tx_state == ISOTP_TX_FIRST || c->tx_state == ISOTP_TX_CF) &&
+	       c->tx_fed - c->tx_pos < tx_need(c);
+}
+
+/* How long past tx_due the next frame may wait (N_Cs), 0: no limit. */
+static uint64_t cs_wait_ns(const struct isotp *c)
+{
+	if (c->cfg.n_cs)
+		return c->cfg.n_cs * MS;
+	return tx_starved(c) ? ISOTP_STREAM_WAIT_MS * MS : 0;
+}
+
 void isotp_tx_abort(struct isotp *c)
 {
 	c->tx_state = ISOTP_TX_IDLE;
 	c->tx_buf = NULL;
+	c->tx_ring = NULL;
 	c->tx_deadline = 0;
 }
 
@@ -180,12 +270,12 @@ static void out_first(struct isotp *c, struct cf_buf *o)
 	if (c->tx_len <= sf_max(c)) {
 		if (c->tx_len <= 7u - hdr) {
 			p[0] = (uint8_t)c->tx_len;
-			memcpy(p + 1, c->tx_buf, c->tx_len);
+			tx_copy(c, p + 1, c->tx_len);
 			frame_end(c, o, hdr + 1 + c->tx_len);
 		} else {
 			p[0] = 0;
 			p[1] = (uint8_t)c->tx_len;
-			memcpy(p + 2, c->tx_buf, c->tx_len);
+			tx_copy(c, p + 2, c->tx_len);
 			frame_end(c, o, hdr + 2 + c->tx_len);
 		}
 		c->tx_pos = c->tx_len;
@@ -206,7 +296,7 @@ static void out_first(struct isotp *c, struct cf_buf *o)
 		p += 6;
 	}
 	room = c->cfg.tx_dl - (size_t)(p - o->d);
-	memcpy(p, c->tx_buf, room);
+	tx_copy(c, p, room);
 	c->tx_pos = room;
 	/* a first frame always fills the link's frame */
 	o->f.len = c->cfg.tx_dl;
@@ -228,7 +318,7 @@ static void out_cf(struct isotp *c, struct cf_buf *o)
 		n = room;
 	p[0] = (uint8_t)(0x20 | (c->tx_sn & 0x0F));
 	c->tx_sn = (uint8_t)((c->tx_sn + 1) & 0x0F);
-	memcpy(p + 1, c->tx_buf + c->tx_pos, n);
+	tx_copy(c, p + 1, n);
 	c->tx_pos += n;
 	if (n == room) {
 		/* full frames are full link frames, padded or not */
@@ -259,13 +349,15 @@ unsigned int isotp_output(struct isotp *c, uint64_t now, struct cf_buf *out, uns
 		out_fc(c, &out[n++]);
 	while (n < max) {
 		if (c->tx_state == ISOTP_TX_FIRST) {
+			if (tx_starved(c))
+				break;
 			out_first(c, &out[n++]);
 			c->unconfirmed_tx++;
 			if (c->tx_state == ISOTP_TX_WAIT_FC)
 				c->tx_deadline = now + c->cfg.n_bs * MS;
 			break;
 		}
-		if (c->tx_state != ISOTP_TX_CF || now < c->tx_due)
+		if (c->tx_state != ISOTP_TX_CF || now < c->tx_due || tx_starved(c))
 			break;
 		out_cf(c, &out[n++]);
 		c->unconfirmed_tx++;
@@ -305,8 +397,12 @@ unsigned int isotp_sent(struct isotp *c, unsigned int n, uint64_t now)
 	if (c->tx_state == ISOTP_TX_LAST && !c->unconfirmed_tx) {
 		c->tx_state = ISOTP_TX_IDLE;
 		c->tx_buf = NULL;
+		c->tx_ring = NULL;
 		return ISOTP_EV_TX_DONE;
 	}
+	/* what went out left the ring: the caller may feed again */
+	if (tx && c->tx_ring && c->tx_fed < c->tx_len)
+		return ISOTP_EV_TX_ROOM;
 	return 0;
 }
 
@@ -519,8 +615,9 @@ unsigned int isotp_timers(struct isotp *c, uint64_t now)
 	}
 	if (c->tx_state == ISOTP_TX_WAIT_FC && c->tx_deadline && now >= c->tx_deadline)
 		ev |= tx_fail(c, -ETIMEDOUT, "N_Bs");
-	if (c->tx_state == ISOTP_TX_CF && c->cfg.n_cs && !c->unconfirmed_tx &&
-	    now >= c->tx_due + c->cfg.n_cs * MS)
+	/* N_Cs: the next frame is late, ours (n_cs) or its bytes (a stream) */
+	if ((c->tx_state == ISOTP_TX_CF || (c->tx_state == ISOTP_TX_FIRST && c->tx_ring)) &&
+	    !c->unconfirmed_tx && cs_wait_ns(c) && now >= c->tx_due + cs_wait_ns(c))
 		ev |= tx_fail(c, -ETIMEDOUT, "N_Cs");
 	if (c->rx_state == ISOTP_RX_CF && c->rx_deadline && now >= c->rx_deadline)
 		ev |= rx_fail(c, -ETIMEDOUT, "N_Cr");
@@ -541,9 +638,13 @@ uint64_t isotp_deadline(const struct isotp *c)
 {
 	uint64_t d = UINT64_MAX;
 
-	if (!c->unconfirmed && (c->fc_pending || c->tx_state == ISOTP_TX_FIRST))
+	if (!c->unconfirmed && (c->fc_pending || (c->tx_state == ISOTP_TX_FIRST && !tx_starved(c))))
 		return 0;
-	if (c->tx_state == ISOTP_TX_CF && !c->unconfirmed)
+	/* starved: nothing until isotp_feed(), but N_Cs still runs */
+	if ((c->tx_state == ISOTP_TX_FIRST || c->tx_state == ISOTP_TX_CF) && !c->unconfirmed &&
+	    tx_starved(c))
+		d = c->tx_due + cs_wait_ns(c);
+	else if (c->tx_state == ISOTP_TX_CF && !c->unconfirmed)
 		d = c->tx_due;
 	if (c->tx_state == ISOTP_TX_WAIT_FC && c->tx_deadline && c->tx_deadline < d)
 		d = c->tx_deadline;

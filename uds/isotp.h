@@ -77,6 +77,12 @@ void isotp_cfg_fixed(struct isotp_cfg *c, uint8_t ta, uint8_t sa, int functional
 #define ISOTP_EV_RX_ERR	 0x04 /* a reception was aborted (rx_err) */
 #define ISOTP_EV_TX_ERR	 0x08 /* a transmission was aborted (tx_err) */
 #define ISOTP_EV_RX_FF	 0x10 /* a first frame arrived (rx_len = total) */
+#define ISOTP_EV_TX_ROOM 0x20 /* a streamed send took bytes: isotp_feed() more */
+
+/* A streamed send waits at most this long for the bytes of a frame that is
+ * due, when cfg.n_cs is 0: below the usual N_Cr of 1000 ms, after which
+ * the receiver drops the message anyway. */
+#define ISOTP_STREAM_WAIT_MS 900
 
 enum isotp_tx_state { ISOTP_TX_IDLE, ISOTP_TX_FIRST, ISOTP_TX_WAIT_FC, ISOTP_TX_CF, ISOTP_TX_LAST };
 enum isotp_rx_state { ISOTP_RX_IDLE, ISOTP_RX_CF };
@@ -88,6 +94,10 @@ struct isotp {
 	enum isotp_tx_state tx_state;
 	const uint8_t *tx_buf; /* borrowed until TX_DONE / TX_ERR */
 	size_t tx_len, tx_pos;
+	/* a streamed send: bytes [tx_pos, tx_fed) wait in the caller's ring
+	 * at offset (position % tx_ring_cap); NULL for a whole message */
+	uint8_t *tx_ring;
+	size_t tx_ring_cap, tx_fed;
 	uint8_t tx_sn;
 	uint8_t tx_bs; /* peer's block size; 0 = unlimited */
 	unsigned int tx_bs_left;
@@ -132,6 +142,27 @@ size_t isotp_max_len(const struct isotp *c);
  * or too long.
  */
 int isotp_send(struct isotp *c, const uint8_t *msg, size_t len, uint64_t now);
+
+/*
+ * Starts sending a message of len bytes whose bytes are not all there
+ * yet: the caller feeds them in order with isotp_feed(), which copies them
+ * into ring (ring_cap >= 64 bytes, the caller's, borrowed until TX_DONE,
+ * TX_ERR or isotp_tx_abort()).  Each frame goes out once it is due (FC,
+ * STmin, BS as for isotp_send()) and its bytes are fed; until then nothing
+ * is sent.  A frame due whose bytes do not come within N_Cs (cfg.n_cs, or
+ * ISOTP_STREAM_WAIT_MS when 0) ends the transfer: ISOTP_EV_TX_ERR,
+ * -ETIMEDOUT, timer "N_Cs".  ISOTP_EV_TX_ROOM says the ring has room
+ * again.  Returns as isotp_send(), and -EINVAL for a ring under 64 bytes.
+ */
+int isotp_send_stream(struct isotp *c, size_t len, uint8_t *ring, size_t ring_cap, uint64_t now);
+
+/* Copies up to n bytes of the streamed message into its ring.  Returns
+ * how many it took: 0 when the ring is full, all is fed, or no streamed
+ * send runs. */
+size_t isotp_feed(struct isotp *c, const uint8_t *p, size_t n);
+
+/* Bytes isotp_feed() would take now. */
+size_t isotp_feed_room(const struct isotp *c);
 
 /* Aborts the transmission in progress (no event). */
 void isotp_tx_abort(struct isotp *c);

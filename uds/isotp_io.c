@@ -393,6 +393,32 @@ int isotp_io_send(struct isotp_io *io, const uint8_t *msg, size_t len)
 	return isotp_io_send_on(io, &io->tp, msg, len);
 }
 
+int isotp_io_send_stream(struct isotp_io *io, size_t len, uint8_t *ring, size_t ring_cap)
+{
+	int e;
+
+	if (io->err)
+		return io->err;
+	e = isotp_send_stream(&io->tp, len, ring, ring_cap, cio_now_ns());
+	if (!e)
+		kick(io);
+	return e;
+}
+
+size_t isotp_io_feed(struct isotp_io *io, const uint8_t *p, size_t n)
+{
+	size_t took;
+
+	if (io->err)
+		return 0;
+	took = isotp_feed(&io->tp, p, n);
+	/* the pump guards against re-entry: from a callback it runs again
+	 * when the outer round ends */
+	if (took)
+		kick(io);
+	return took;
+}
+
 void isotp_io_close(struct isotp_io *io)
 {
 	if (!io->loop)

@@ -88,6 +88,14 @@ int isotp_io_open(struct isotp_io *io, struct ev_loop *loop, const char *ifname,
 /* Starts sending msg (borrowed until TX_DONE/TX_ERR); see isotp_send(). */
 int isotp_io_send(struct isotp_io *io, const uint8_t *msg, size_t len);
 
+/* Starts a streamed send on io's channel (ring borrowed until TX_DONE,
+ * TX_ERR or close); see isotp_send_stream(). */
+int isotp_io_send_stream(struct isotp_io *io, size_t len, uint8_t *ring, size_t ring_cap);
+
+/* Feeds bytes of io's streamed send and sends what became due; returns
+ * how many it took (isotp_feed()).  May be called from io's callback. */
+size_t isotp_io_feed(struct isotp_io *io, const uint8_t *p, size_t n);
+
 /*
  * Adds channel c (set up by the caller with isotp_init(), borrowed until
  * isotp_io_close()) on the same socket: frames with its rx_id go to it and

@@ -938,6 +938,8 @@ static const char *const ecu_names[] = {"name",
 					"pad_byte",
 					"tx_dl",
 					"brs",
+					"bs",
+					"stmin",
 					"s3_ms",
 					"max_response",
 					"prng_seed",
@@ -971,6 +973,10 @@ static const struct yml_key ecu_addr_keys[] = {
 	YML_KEY_UINT("pad_byte", struct ecu_rd, e.phys.pad_byte, 0xFF, 0),
 	YML_KEY_UINT("tx_dl", struct ecu_rd, e.phys.tx_dl, 64, 0),
 	YML_KEY_BOOL("brs", struct ecu_rd, e.phys.brs),
+	/* what its flow control asks of a tester (or a gateway) sending a
+	 * long request: a small block paces a sender it cannot keep up with */
+	YML_KEY_UINT("bs", struct ecu_rd, e.phys.bs, 0xFF, 0),
+	YML_KEY_UINT("stmin", struct ecu_rd, e.phys.stmin, 0xFF, 0),
 	YML_KEY_KNOWN("functional"),
 	{0},
 };
