@@ -59,6 +59,13 @@ LIB_HDR  = $(PUB_HDR) dbc/dbc_priv.h dbc/dbc_parser.h gateway/gw_cgw.h gateway/g
 LIB_SRC += doip/doip_msg.c doip/doip_conn.c doip/doip_sim_io.c doip/doip_io.c doip/doip_srv_io.c
 # the doip: section of the ecu-sim YAML, apart from the ECU reader
 LIB_SRC += uds/uds_sim_conf_doip.c
+# PEAK TRC logs, a format of the log layer (lib/clog.h)
+LIB_SRC += lib/clog_trc.c
+# recording into numbered files (canrig dump -l --rotate): when, and the
+# names; canrig's own, so its header is not installed
+LIB_SRC += lib/clog_rot.c
+LIB_HDR += lib/clog_rot.h
+FUZZERS += fuzz_clog_trc
 PUB_HDR += doip/doip.h doip/doip_sim_io.h doip/doip_io.h doip/doip_srv_io.h
 LIB_OBJ  = $(LIB_SRC:%.c=$(B)/%.o)
 TOOL_SRC = tools/canrig.c tools/cmd_dump.c tools/cmd_send.c tools/cmd_replay.c \

@@ -13,9 +13,9 @@
 
 #include "clog.h"
 
-static const struct clog_format *const formats[] = {&clog_fmt_candump, &clog_fmt_asc,
-						    &clog_fmt_screen,  &clog_fmt_pcapng,
-						    &clog_fmt_pcap,    &clog_fmt_blf};
+static const struct clog_format *const formats[] = {
+	&clog_fmt_candump, &clog_fmt_asc, &clog_fmt_screen, &clog_fmt_pcapng,
+	&clog_fmt_pcap,	   &clog_fmt_blf, &clog_fmt_trc};
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))
 
 static int is_space(char c)
@@ -39,7 +39,8 @@ const struct clog_format *clog_format_find(const char *name)
 
 const char *clog_format_names(void)
 {
-	return "candump (alias log), asc, blf, pcapng, pcap, candump-screen (alias screen; read "
+	return "candump (alias log), asc, blf, pcapng, pcap, trc, candump-screen (alias screen; "
+	       "read "
 	       "only)";
 }
 
@@ -52,6 +53,14 @@ const char *clog_lost_str(unsigned int bit)
 		return "text after the frames";
 	case CLOG_LOST_FDF:
 		return "FD flags without FDF";
+	case CLOG_LOST_SUBUS:
+		return "time below a microsecond";
+	case CLOG_LOST_ERRBITS:
+		return "error frame details";
+	case CLOG_LOST_FDRAW:
+		return "FD flag bits other than BRS and ESI";
+	case CLOG_LOST_EARLY:
+		return "times before the first frame";
 	default:
 		return "";
 	}
@@ -372,6 +381,7 @@ char *clog_wreserve(struct clog_writer *w, size_t n)
 void clog_wcommit(struct clog_writer *w, size_t n)
 {
 	w->wlen += n;
+	w->nbytes += n; /* for dump -l --rotate SIZE, without a syscall per frame */
 }
 
 int clog_write(struct clog_writer *w, const struct clog_rec *rec)

@@ -78,6 +78,7 @@ extern const struct clog_format clog_fmt_asc;
 extern const struct clog_format clog_fmt_screen;
 extern const struct clog_format clog_fmt_pcapng; /* clog_pcap.c */
 extern const struct clog_format clog_fmt_pcap;	 /* clog_pcap.c */
+extern const struct clog_format clog_fmt_trc;	 /* PEAK TRC, clog_trc.c */
 
 /*
  * A probe's score for a binary format's magic number: above every text
@@ -157,6 +158,12 @@ struct clog_reader {
 	/* BLF state (lib/clog_blf.c): allocated by the first read, freed by
 	 * clog_reader_close() */
 	struct clog_blf_rd *blf;
+	/* TRC state (clog_trc.c) */
+	unsigned int trc_ver;		  /* $FILEVERSION: 11 for 1.1, 21 for 2.1 */
+	unsigned int trc_ncol;		  /* letters in trc_cols; 0 until known */
+	char trc_cols[16];		  /* $COLUMNS letters in line order */
+	uint64_t trc_base_ns;		  /* $STARTTIME, down to a microsecond */
+	char trc_ifname[CLOG_IFNAME_MAX]; /* "can<bus-1>" of the last record */
 };
 
 /*
@@ -245,6 +252,7 @@ struct clog_writer {
 	/* BLF state (lib/clog_blf.c): allocated by write_begin, freed by
 	 * write_end (clog_writer_fini()) */
 	struct clog_blf_wr *blf;
+	uint64_t nbytes; /* bytes committed since init: the file's size so far */
 	char wbuf[CLOG_WBUF];
 };
 
@@ -252,9 +260,13 @@ struct clog_writer {
  * What a format could not carry (struct clog_writer.lost): the frames are
  * written, this part of them is not.  A converter says so once.
  */
-#define CLOG_LOST_IFNAME 0x01 /* interface names (pcap has none: read back as can0) */
-#define CLOG_LOST_EXTRA	 0x02 /* text after a frame other than candump -x's R / T */
-#define CLOG_LOST_FDF	 0x04 /* an FD flags byte without FDF (pcap: comes back with it) */
+#define CLOG_LOST_IFNAME  0x01 /* interface names (pcap has none: read back as can0) */
+#define CLOG_LOST_EXTRA	  0x02 /* text after a frame other than candump -x's R / T */
+#define CLOG_LOST_FDF	  0x04 /* an FD flags byte without FDF (pcap: comes back with it) */
+#define CLOG_LOST_SUBUS	  0x08 /* time below a microsecond (TRC) */
+#define CLOG_LOST_ERRBITS 0x10 /* error frame details the format has no room for (TRC) */
+#define CLOG_LOST_FDRAW	  0x20 /* FD flag bits other than BRS and ESI, FDF too (TRC) */
+#define CLOG_LOST_EARLY	  0x40 /* times before the file's start, written as it (TRC) */
 
 /* Returns what a CLOG_LOST_* bit names, e.g. "interface names", or "". */
 const char *clog_lost_str(unsigned int bit);

@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -17,6 +18,7 @@
 
 #include "cio.h"
 #include "clog.h"
+#include "clog_rot.h"
 #include "cli.h"
 #include "dbcout.h"
 
@@ -70,6 +72,12 @@ static void dump_usage(FILE *f)
 		   "  -T MSECS     exit after MSECS without a frame\n"
 		   "  -D           don't exit when an interface goes down\n"
 		   "  -9           nanosecond timestamps in -L and -t a output\n"
+		   "  -l FILE      write a log file instead, in the format its extension\n"
+		   "               names (.log candump, .asc, .trc, ...)\n"
+		   "  --rotate SIZE|TIME\n"
+		   "               with -l: start a new file at SIZE (20K, 100M, 1G) or\n"
+		   "               after TIME of frames (30s, 10min, 2h, 1d); FILE x.log\n"
+		   "               becomes x-0001.log, x-0002.log, ...\n"
 		   "  --stats      print received and dropped counts to stderr at exit\n"
 		   "  -h, --help   this text\n"
 		   "\n"
@@ -98,7 +106,73 @@ struct dump {
 	uint32_t last_drops[MAXSOCK];
 	uint64_t drops;
 	uint64_t batches;
+	/* -l FILE: the recording, one file or a numbered series */
+	const char *logpath;		  /* FILE as given; NULL: no -l */
+	const struct clog_format *recfmt; /* what its extension names */
+	struct clog_rot rot;
+	struct clog_wopts wo;
+	const char *chans[MAXSOCK]; /* bus/channel N of ASC, TRC: the Nth interface */
+	int logfd;		    /* the file being written; -1: none */
+	int logerr;		    /* the next file could not be started: exit 1 */
+	unsigned int lost;	    /* CLOG_LOST_* of the files finished */
+	char logname[4096];	    /* the file being written */
 };
+
+/* Opens file d->rot.seq of the recording and starts the writer on it.
+ * Returns 0, or -errno (said on stderr). */
+static int log_open(struct dump *d)
+{
+	int e = 0;
+
+	if (d->rot.max_bytes || d->rot.max_ns)
+		e = clog_rot_name(d->logpath, d->rot.seq, d->logname, sizeof(d->logname));
+	else if (strlen(d->logpath) >= sizeof(d->logname))
+		e = -ENAMETOOLONG;
+	else
+		strcpy(d->logname, d->logpath);
+	if (e) {
+		cli_err("dump", "%s: %s", d->logpath, strerror(-e));
+		return e;
+	}
+	d->logfd = open(d->logname, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (d->logfd < 0) {
+		e = -errno;
+		cli_err("dump", "%s: %s", d->logname, strerror(-e));
+		return e;
+	}
+	clog_writer_init(d->w, d->logfd, d->recfmt, &d->wo);
+	d->w->ifname_width = d->names.maxlen; /* candump: aligned as in -L */
+	return 0;
+}
+
+/* Finishes the file being written: trailer, flush, close.  Returns 0 or
+ * -errno (said on stderr). */
+static int log_close(struct dump *d)
+{
+	int e;
+
+	if (d->logfd < 0)
+		return 0;
+	d->lost |= d->w->lost;
+	e = clog_writer_fini(d->w);
+	if (close(d->logfd) < 0 && !e)
+		e = -errno;
+	d->logfd = -1;
+	if (e)
+		cli_err("dump", "%s: %s", d->logname, strerror(-e));
+	return e;
+}
+
+/* The current file is full: close it complete and start the next. */
+static int log_rotate(struct dump *d)
+{
+	int e = log_close(d);
+
+	if (e)
+		return e;
+	clog_rot_next(&d->rot);
+	return log_open(d);
+}
 
 static void put_ts(struct dump *d, const struct cf_frame *f)
 {
@@ -148,7 +222,7 @@ static void out_frame(struct dump *d, const struct cf_frame *f)
 	if (f->flags & CF_EFF)
 		d->view |= CF_LONG_INDENT_SFF;
 	d->w->ifname_width = d->names.maxlen;
-	if (d->logfmt || d->dbc) {
+	if (d->logfmt || d->dbc || d->logpath) {
 		struct clog_rec rec;
 
 		memset(&rec, 0, sizeof(rec));
@@ -162,10 +236,20 @@ static void out_frame(struct dump *d, const struct cf_frame *f)
 			rec.extra = f->dir == CF_DIR_TX ? "T" : "R";
 			rec.extra_len = 1;
 		}
-		if (d->dbc)
-			dbcout_frame(d->dbc, d->w, &rec);
-		else
+		if (d->logpath) {
+			/* the frame goes to this file or, past its limit, the next:
+			 * never nowhere (on failure logerr ends the capture) */
+			if (clog_rot_due(&d->rot, d->w->nbytes, rec.f.ts_ns) && log_rotate(d)) {
+				d->logerr = 1;
+				return;
+			}
 			clog_write(d->w, &rec);
+			clog_rot_frame(&d->rot, rec.f.ts_ns);
+		} else if (d->dbc) {
+			dbcout_frame(d->dbc, d->w, &rec);
+		} else {
+			clog_write(d->w, &rec);
+		}
 		return;
 	}
 	p = s = clog_wreserve(d->w, 8);
@@ -208,6 +292,12 @@ static void check_drops(struct dump *d, unsigned int i)
 	d->last_drops[i] = s->kernel_drops;
 	if (!d->dropmon)
 		return;
+	if (d->logpath) { /* not into a log file: a reader would choke on it */
+		fprintf(stderr,
+			"DROPCOUNT: dropped %u CAN frame%s on '%s' socket (total drops %u)\n", n,
+			n > 1 ? "s" : "", s->ifname, s->kernel_drops);
+		return;
+	}
 	p = clog_wreserve(d->w, 160);
 	k = snprintf(p, 160, "DROPCOUNT: dropped %u CAN frame%s on '%s' socket (total drops %u)\n",
 		     n, n > 1 ? "s" : "", s->ifname, s->kernel_drops);
@@ -241,6 +331,8 @@ static int drain(struct dump *d, unsigned int i)
 		d->batches++;
 		for (k = 0; k < n; k++) {
 			out_frame(d, &d->ring.views[k]);
+			if (d->logerr)
+				return 100 + EXIT_RUNTIME;
 			if (d->limit && ++d->count >= d->limit)
 				return 1;
 			if (!d->limit)
@@ -306,8 +398,9 @@ int cmd_dump(int argc, char **argv)
 					   {"no-decode-choices", no_argument, NULL, 6},
 					   {"j1939", no_argument, NULL, 7},
 					   {"dbc", required_argument, NULL, 'd'},
+					   {"rotate", required_argument, NULL, 8},
 					   {NULL, 0, NULL, 0}};
-	const char *dbcpath = NULL;
+	const char *dbcpath = NULL, *rotarg = NULL, *why;
 	unsigned int dmode = DBCOUT_HUMAN, dextra = 0, dflags = 0;
 	struct dbc_db *db = NULL;
 	static struct clog_writer w;
@@ -321,8 +414,9 @@ int cmd_dump(int argc, char **argv)
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return EXIT_RUNTIME;
+	d->logfd = -1;
 	optind = 1;
-	while ((opt = cli_getopt(argc, argv, "t:Ln:xead:r:T:D9h", lo)) != -1) {
+	while ((opt = cli_getopt(argc, argv, "t:Ln:xead:r:T:D9hl:", lo)) != -1) {
 		switch (opt) {
 		case 't':
 			if (strlen(optarg) != 1 || !strchr("adzA", optarg[0])) {
@@ -398,11 +492,41 @@ int cmd_dump(int argc, char **argv)
 		case 1:
 			stats = 1;
 			break;
+		case 'l':
+			d->logpath = optarg;
+			break;
+		case 8:
+			rotarg = optarg;
+			break;
 		case 'h':
 			dump_usage(stdout);
 			goto out;
 		default:
 			rc = cli_opt_error("dump", opt, argv);
+			goto out;
+		}
+	}
+	if (rotarg && !d->logpath) {
+		cli_err("dump", "--rotate needs -l FILE");
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (rotarg && clog_rot_parse(&d->rot, rotarg, &why)) {
+		cli_err("dump", "--rotate %s: %s", rotarg, why);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (d->logpath) {
+		d->recfmt = clog_format_for_path(d->logpath, &why);
+		if (!d->recfmt) {
+			cli_err("dump", "-l %s: %s (known: %s)", d->logpath, why,
+				clog_format_names());
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		if (dbcpath || d->errtext || d->ascii || d->tsmode) {
+			cli_err("dump", "-l writes a log file: no -t, -e, -a or -d with it");
+			rc = EXIT_USAGE;
 			goto out;
 		}
 	}
@@ -455,6 +579,22 @@ int cmd_dump(int argc, char **argv)
 	}
 	clog_writer_init(&w, STDOUT_FILENO, &clog_fmt_candump, NULL);
 	d->w = &w;
+	if (d->logpath) {
+		/* ASC channels and TRC buses: the Nth interface given is N in
+		 * every file of the series (by first appearance with "any") */
+		for (i = 0; i < d->nsock && strcmp(d->sock[i].ifname, "any"); i++)
+			d->chans[i] = d->sock[i].ifname;
+		if (i == d->nsock) {
+			d->wo.channels = d->chans;
+			d->wo.nchannels = d->nsock;
+		}
+		d->wo.ts_digits = d->ns ? 9 : 6;
+		d->rot.seq = 1;
+		if (log_open(d)) {
+			rc = EXIT_RUNTIME;
+			goto out_ring;
+		}
+	}
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -524,6 +664,14 @@ int cmd_dump(int argc, char **argv)
 		cli_err("dump", "write: %s", strerror(-w.werr));
 		rc = EXIT_RUNTIME;
 	}
+	/* the last file complete (a format's trailer) on every way out */
+	if (log_close(d) && (rc == EXIT_OK || intr))
+		rc = EXIT_RUNTIME;
+	/* as log convert says it: once each, after the files are written */
+	for (v = 1; v <= 0x80; v <<= 1)
+		if (d->lost & (unsigned int)v)
+			fprintf(stderr, "canrig dump: %s cannot hold the %s: lost\n",
+				d->recfmt->name, clog_lost_str((unsigned int)v));
 	if (stats || intr) {
 		fprintf(stderr, "canrig dump: %s%llu frame%s received, %llu dropped by the kernel",
 			intr ? "interrupted; " : "", (unsigned long long)d->count,
@@ -533,6 +681,7 @@ int cmd_dump(int argc, char **argv)
 				d->batches == 1 ? "" : "es");
 		fputc('\n', stderr);
 	}
+out_ring:
 	cio_ring_fini(&d->ring);
 out_close:
 	for (i = 0; i < d->nsock; i++)

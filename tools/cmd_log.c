@@ -36,8 +36,9 @@ static void log_usage(FILE *f)
 		"  --from FMT           input format\n"
 		"  --to FMT             output format (required)\n"
 		"  -o, --output OUT     output file (default stdout); written atomically\n"
-		"  --channels A,B,...   ASC, BLF: interface for channel 1, 2, ...; others\n"
-		"                       are skipped (default: number by first appearance)\n"
+		"  --channels A,B,...   ASC, BLF, TRC: interface for channel (bus) 1, 2,\n"
+		"                       ...; others are skipped (default: number by first\n"
+		"                       appearance)\n"
 		"  --ns | --us          candump output: 9 or 6 fractional digits\n"
 		"                       (default: as read)\n"
 		"  --skip-bad           skip malformed lines (reported, counted)\n"
@@ -163,9 +164,9 @@ static int convert(int argc, char **argv)
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
-	if (wo.nchannels && to != &clog_fmt_asc && to != &clog_fmt_blf) {
-		/* ASC or BLF in, another format out: the list names channel 1, 2, ... */
-		if (rd.fmt != &clog_fmt_asc && rd.fmt != &clog_fmt_blf) {
+	if (wo.nchannels && to != &clog_fmt_asc && to != &clog_fmt_blf && to != &clog_fmt_trc) {
+		/* ASC, BLF or TRC in, another format out: the list names channel 1, 2, ... */
+		if (rd.fmt != &clog_fmt_asc && rd.fmt != &clog_fmt_blf && rd.fmt != &clog_fmt_trc) {
 			cli_err("log",
 				"--channels names ASC or BLF channels: it needs ASC or BLF "
 				"input or output (%s is %s)",
