@@ -161,6 +161,7 @@ struct gwd_doip_ecu {
 	uint8_t *rx, *req;	     /* cfg.max_len each: the answer, the request sent */
 	struct gwd_doip_conn *owner; /* answers go to the last requester */
 	uint16_t owner_sa;
+	uint64_t await_until; /* owner awaits its answer until (gwd_now_ns()) */
 	uint64_t requests, answers, tx_errors, rx_errors;
 	uint64_t answers_dropped; /* its tester gone, or not reading */
 };

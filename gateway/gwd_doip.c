@@ -38,6 +38,11 @@
 #define CONN_IN	 4096 /* recv() chunk per socket */
 #define NRC_SEC	 0x33 /* securityAccessDenied: the firewall refused */
 #define NRC_BUSY 0x21 /* busyRepeatRequest: the ECU's channel is sending */
+/* How long a tester awaits its ECU's answer, from the request or the last
+ * 0x78: P2*server_max's default (ISO 14229-2).  Meanwhile another
+ * tester's request to that ECU is refused busy: the ECU's answers go to
+ * the last requester, so it would take the first tester's answer. */
+#define AWAIT_NS 5000000000ull
 
 static const char *const refuse_names[GWD_DOIP_REF_N] = {
 	"firewall", "unknown-target", "too-large", "unreachable", "busy", "transfer-failed",
@@ -228,6 +233,7 @@ static void ecu_ev(struct isotp_io *io, unsigned int ev, void *ctx)
 	}
 	if (ev & ISOTP_EV_TX_ERR) {
 		e->sending = 0;
+		e->await_until = 0;
 		e->tx_errors++;
 		if (k) {
 			refuse(k, e->cfg.address, DOIP_DN_UNREACHABLE, GWD_DOIP_REF_TP);
@@ -236,6 +242,13 @@ static void ecu_ev(struct isotp_io *io, unsigned int ev, void *ctx)
 		}
 	}
 	if (ev & ISOTP_EV_RX) {
+		const uint8_t *a = io->tp.rx_buf;
+
+		/* a 0x78 promises more: the wait goes on; anything else ends it */
+		if (io->tp.rx_len >= 3 && a[0] == 0x7F && a[2] == 0x78)
+			e->await_until = gwd_now_ns() + AWAIT_NS;
+		else
+			e->await_until = 0;
 		e->answers++;
 		if (!k || answer(k, e->cfg.address, io->tp.rx_buf, io->tp.rx_len))
 			e->answers_dropped++;
@@ -283,7 +296,8 @@ static void on_diag(struct doip_srv_conn *sk, const struct doip_ev *ev, uint64_t
 		answer(k, ta, nr, sizeof(nr));
 	} else if (!ecu_bus_up(e) || ecu_open(e)) {
 		refuse(k, ta, DOIP_DN_UNREACHABLE, GWD_DOIP_REF_UNREACHABLE);
-	} else if (e->sending) {
+	} else if (e->sending ||
+		   (ecu_owner(e) && ecu_owner(e) != k && gwd_now_ns() < e->await_until)) {
 		uint8_t nr[3] = {0x7F, req[0], NRC_BUSY};
 
 		g->tstat[k->tester].refused[GWD_DOIP_REF_BUSY]++;
@@ -301,6 +315,7 @@ static void on_diag(struct doip_srv_conn *sk, const struct doip_ev *ev, uint64_t
 			refuse(k, ta, DOIP_DN_UNREACHABLE, GWD_DOIP_REF_TP);
 		} else {
 			e->requests++;
+			e->await_until = gwd_now_ns() + AWAIT_NS;
 			g->tstat[k->tester].forwarded++;
 		}
 	}
