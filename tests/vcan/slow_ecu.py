@@ -6,7 +6,8 @@
 # Each request is logged (SID and length) to GO_DIR/ecu.log and answered
 # once the file GO_DIR/go.N exists (N = 1, 2, ... per request), so the
 # test decides when: by order, never by time.  Answers, single frames:
-# 22 xx yy -> 62 xx yy 41, any other SID -> SID+0x40.
+# 22 xx yy -> 62 xx yy 41, 2E xx yy ... -> 6E xx yy, any other SID ->
+# SID+0x40.
 import os
 import socket
 import struct
@@ -56,6 +57,8 @@ while True:
         time.sleep(0.05)
     if req[0] == 0x22:
         ans = b"\x62" + req[1:3] + b"\x41"
+    elif req[0] == 0x2E:
+        ans = b"\x6e" + req[1:3]
     else:
         ans = bytes([req[0] + 0x40])
     send(bytes([len(ans)]) + ans)

@@ -68,7 +68,7 @@ if "7E5#21" not in open("can.log").read():
     fail("the request was not on the bus")
 open("go.1", "w").close()               # now the ECU answers
 wait_file("ecu.log", "request 1: SID 2E, 303 bytes")
-wait_file("can.log", "vcan0 7ED#016E")
+wait_file("can.log", "vcan0 7ED#036EF190")
 until("the answer counted as dropped",
       lambda: "doip ecu 0x0012 on vcan0: requests 1, answers 1, transfer errors 0, "
               "receive errors 0, answers dropped 1" in gw("stats"))
