@@ -231,7 +231,10 @@ static void ecu_ev(struct isotp_io *io, unsigned int ev, void *ctx)
 			k = ecu_owner(e);
 		}
 	}
-	if (ev & ISOTP_EV_TX_ERR) {
+	/* a socket error (its bus went down) reaches every channel, sending
+	 * or not: only a transfer in flight failed, and only its tester is
+	 * NACKed, not the last one that asked */
+	if ((ev & ISOTP_EV_TX_ERR) && e->sending) {
 		e->sending = 0;
 		e->await_until = 0;
 		e->tx_errors++;
