@@ -328,7 +328,10 @@ static void ecu_ev(struct isotp_io *io, unsigned int ev, void *ctx)
 			k = ecu_owner(e);
 		}
 	}
-	if (ev & ISOTP_EV_TX_ERR) {
+	/* a socket error (its bus went down) reaches every channel, sending
+	 * or not: only a transfer in flight failed, and only its tester is
+	 * NACKed, not the last one that asked */
+	if ((ev & ISOTP_EV_TX_ERR) && e->sending) {
 		/* a streamed request whose bytes stopped coming (N_Cs): the
 		 * tester's transfer failed, not the ECU's bus */
 		int stalled =
@@ -652,7 +655,9 @@ static void on_diag(struct doip_srv_conn *sk, const struct doip_ev *ev, uint64_t
 		answer(k, ta, nr, sizeof(nr));
 	} else if (!ecu_bus_up(e) || ecu_open(e)) {
 		refuse(k, ta, DOIP_DN_UNREACHABLE, GWD_DOIP_REF_UNREACHABLE);
-	} else if (e->sending) {
+	} else if (ecu_busy_for(e, k, now)) {
+		/* sending, or another tester awaits its answer: the answers go
+		 * to the last requester, so this one would take them */
 		uint8_t nr[3] = {0x7F, req[0], NRC_BUSY};
 
 		g->tstat[k->tester].refused[GWD_DOIP_REF_BUSY]++;
