@@ -1,7 +1,7 @@
 # gw_doip_paths.sh - vcan test, run by tests/vcan/run.sh (lib.sh is sourced).
 
 # Issue 21: the refusals of canrigd's DoIP entity that only a bus shows.
-#     - NACK 0x04: 100 bytes to an ECU whose max_len is 64; nothing on
+#     - NACK 0x04: 100 bytes to an ECU whose max_request is 64; nothing on
 #       vcan0.
 #     - 7F 22 21: a second request (another tester's) to an ECU whose
 #       channel is still sending the first (a slow ECU, STmin 100 ms);
@@ -33,7 +33,7 @@ doip:
       firewall: {allow: [0x22, 0x2E, 0x3E]}
   ecus:
     - {address: 0x0012, interface: vcan0, tx: 0x7E2, rx: 0x7EA}
-    - {address: 0x0013, interface: vcan0, tx: 0x7E3, rx: 0x7EB, max_len: 64}
+    - {address: 0x0013, interface: vcan0, tx: 0x7E3, rx: 0x7EB, max_len: 64, max_request: 64}
     - {address: 0x0014, interface: vcan0, tx: 0x7E4, rx: 0x7EC}
     - {address: 0x0015, interface: vcan3, tx: 0x7E0, rx: 0x7E8}
 options: {control: $PWD/ctl.sock}
@@ -75,10 +75,10 @@ VIN = (b"\x62\xf1\x90" + b"WVWZZZ1JZXW000001").hex()
 a = Tester(13412, 0x0E80)
 b = Tester(13412, 0x0E81)
 
-# NACK 0x04: larger than the ECU's max_len
+# NACK 0x04: larger than the ECU's max_request (beyond max_len a request streams)
 got = a.diag(0x0013, "2EF190" + "00" * 97)
 if got != "nack 04":
-    fail("100 bytes to max_len 64: " + got)
+    fail("100 bytes to max_request 64: " + got)
 say("too large: nack 04")
 
 # 7F 22 21 while the ECU's channel sends a's request
