@@ -405,7 +405,20 @@ int clog_writer_fini(struct clog_writer *w)
 {
 	int e = 0;
 
-	if (w->began && w->fmt->write_end)
+	/* no record at all (a quiet bus, an empty log): the format's header
+	 * still goes out, so a BLF, pcapng or ASC file is valid and opens */
+	if (!w->began && w->fmt->write_begin && !w->werr) {
+		struct clog_rec none;
+		struct timespec ts;
+
+		memset(&none, 0, sizeof(none));
+		clock_gettime(CLOCK_REALTIME, &ts);
+		none.f.ts_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+		none.ts_digits = 6;
+		w->began = 1;
+		e = w->fmt->write_begin(w, &none);
+	}
+	if (w->began && w->fmt->write_end && !e)
 		e = w->fmt->write_end(w);
 	if (clog_writer_flush(w))
 		return w->werr;

@@ -595,6 +595,41 @@ static void test_regressions(void)
  * output (TZ=UTC, en_US locale so it parses the "pm" date).  Error frames
  * must carry CAN_ERR_BUSERROR and the date's milliseconds must be kept.
  */
+/* No record at all (a recording of a quiet bus): every format that has a
+ * header still writes it, and the file reads back, detected, as empty. */
+static void test_empty_is_valid(void)
+{
+	static const char *const names[] = {"blf", "pcapng", "pcap", "asc", "trc"};
+	static struct clog_writer w;
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const struct clog_format *f = clog_format_find(names[i]);
+		struct clog_reader r;
+		struct clog_rec rec;
+		FILE *tmp = tmpfile();
+		char *buf;
+		long n;
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(tmp);
+		CU_ASSERT_EQUAL(clog_writer_init(&w, fileno(tmp), f, NULL), 0);
+		CU_ASSERT_EQUAL(clog_writer_fini(&w), 0);
+		n = lseek(fileno(tmp), 0, SEEK_END);
+		CU_ASSERT(n > 0);
+		buf = calloc(1, (size_t)n + 1);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+		CU_ASSERT_EQUAL(pread(fileno(tmp), buf, (size_t)n, 0), n);
+		/* NULL: detected from the content, as the tools do */
+		CU_ASSERT_EQUAL(clog_reader_open_mem(&r, names[i], buf, (size_t)n, NULL), 0);
+		CU_ASSERT_PTR_EQUAL(r.fmt, f);
+		CU_ASSERT_EQUAL(clog_read(&r, &rec), 0);
+		clog_reader_close(&r);
+		free(buf);
+		fclose(tmp);
+	}
+}
+
 static void test_asc_matches_asc2log(void)
 {
 	char *asc = slurp(test_data("asc2log-err.asc"));
@@ -633,7 +668,8 @@ static int register_clog_tests(void)
 	    !CU_add_test(s, "screen -t d deltas add up", test_screen_delta) ||
 	    !CU_add_test(s, "timestamp text", test_format_ts) ||
 	    !CU_add_test(s, "fuzzer crash inputs", test_regressions) ||
-	    !CU_add_test(s, "ASC to candump equals asc2log", test_asc_matches_asc2log))
+	    !CU_add_test(s, "ASC to candump equals asc2log", test_asc_matches_asc2log) ||
+	    !CU_add_test(s, "no record: a valid, empty file", test_empty_is_valid))
 		return CU_get_error();
 	return 0;
 }
