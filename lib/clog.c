@@ -401,6 +401,30 @@ int clog_write(struct clog_writer *w, const struct clog_rec *rec)
 	return e ? e : w->werr;
 }
 
+unsigned int clog_writer_channel(struct clog_writer *w, const struct clog_rec *rec)
+{
+	unsigned int i;
+
+	if (!w->nchan && w->o.nchannels) {
+		/* copy the fixed list once; unknown names then map to 0 */
+		for (i = 0; i < w->o.nchannels && i < CLOG_MAX_CHANNELS; i++) {
+			snprintf(w->chan[i], CLOG_IFNAME_MAX, "%s", w->o.channels[i]);
+			w->chan_len[i] = (uint8_t)strlen(w->chan[i]);
+		}
+		w->nchan = i;
+	}
+	for (i = 0; i < w->nchan; i++)
+		if (w->chan_len[i] == rec->ifname_len &&
+		    !memcmp(w->chan[i], rec->ifname, rec->ifname_len))
+			return i + 1;
+	if (w->o.nchannels || w->nchan == CLOG_MAX_CHANNELS || rec->ifname_len >= CLOG_IFNAME_MAX)
+		return 0;
+	memcpy(w->chan[w->nchan], rec->ifname, rec->ifname_len);
+	w->chan[w->nchan][rec->ifname_len] = '\0';
+	w->chan_len[w->nchan] = (uint8_t)rec->ifname_len;
+	return ++w->nchan;
+}
+
 int clog_writer_fini(struct clog_writer *w)
 {
 	int e = 0;

@@ -294,6 +294,14 @@ char *clog_wreserve(struct clog_writer *w, size_t n);
 void clog_wcommit(struct clog_writer *w, size_t n);
 
 /*
+ * For writers with numbered channels (ASC, BLF, TRC): the 1-based channel
+ * of rec's interface, from o.channels when given, else numbered by first
+ * appearance; 0 when it has none (not listed, or more than
+ * CLOG_MAX_CHANNELS): the caller skips the record.
+ */
+unsigned int clog_writer_channel(struct clog_writer *w, const struct clog_rec *rec);
+
+/*
  * Format "(SSSSSSSSSS.FFFFFF)" for ts_ns with digits 6 or 9 into out
  * (>= 32 bytes).  Returns the length.
  */

@@ -393,30 +393,6 @@ static int asc_read(struct clog_reader *r, struct clog_rec *rec)
 
 /* ---- writer: byte-compatible with can-utils log2asc ---- */
 
-static unsigned int channel_of(struct clog_writer *w, const struct clog_rec *rec)
-{
-	unsigned int i;
-
-	if (!w->nchan && w->o.nchannels) {
-		/* copy the fixed list once; unknown names then map to 0 */
-		for (i = 0; i < w->o.nchannels && i < CLOG_MAX_CHANNELS; i++) {
-			snprintf(w->chan[i], CLOG_IFNAME_MAX, "%s", w->o.channels[i]);
-			w->chan_len[i] = (uint8_t)strlen(w->chan[i]);
-		}
-		w->nchan = i;
-	}
-	for (i = 0; i < w->nchan; i++)
-		if (w->chan_len[i] == rec->ifname_len &&
-		    !memcmp(w->chan[i], rec->ifname, rec->ifname_len))
-			return i + 1;
-	if (w->o.nchannels || w->nchan == CLOG_MAX_CHANNELS || rec->ifname_len >= CLOG_IFNAME_MAX)
-		return 0;
-	memcpy(w->chan[w->nchan], rec->ifname, rec->ifname_len);
-	w->chan[w->nchan][rec->ifname_len] = '\0';
-	w->chan_len[w->nchan] = (uint8_t)rec->ifname_len;
-	return ++w->nchan;
-}
-
 static int asc_begin(struct clog_writer *w, const struct clog_rec *first)
 {
 	time_t t = (time_t)(first->f.ts_ns / 1000000000ull);
@@ -458,7 +434,7 @@ static size_t put_asc_id(char *p, const struct cf_frame *f)
 static int asc_write(struct clog_writer *w, const struct clog_rec *rec)
 {
 	const struct cf_frame *f = &rec->f;
-	unsigned int ch = channel_of(w, rec), i, len = f->len;
+	unsigned int ch = clog_writer_channel(w, rec), i, len = f->len;
 	uint64_t us0 = w->first_ns / 1000, us = f->ts_ns / 1000;
 	const char *dir = (rec->extra_len && rec->extra[0] == 'T') ? "Tx" : "Rx";
 	char *p, *s, id[12];

@@ -1031,19 +1031,8 @@ static int name_channel(struct clog_writer *w, struct clog_blf_wr *st, unsigned 
 /* Returns the 1-based channel of rec, 0 when it has none (skipped). */
 static unsigned int blf_channel(struct clog_writer *w, const struct clog_rec *rec)
 {
-	unsigned int i;
-
-	for (i = 0; i < w->nchan; i++)
-		if (w->chan_len[i] == rec->ifname_len &&
-		    !memcmp(w->chan[i], rec->ifname, rec->ifname_len))
-			return i + 1;
-	if (w->o.nchannels || w->nchan == CLOG_MAX_CHANNELS || !rec->ifname_len ||
-	    rec->ifname_len >= CLOG_IFNAME_MAX)
-		return 0;
-	memcpy(w->chan[w->nchan], rec->ifname, rec->ifname_len);
-	w->chan[w->nchan][rec->ifname_len] = '\0';
-	w->chan_len[w->nchan] = (uint8_t)rec->ifname_len;
-	return ++w->nchan;
+	/* a nameless record gets no channel: it could not be named back */
+	return rec->ifname_len ? clog_writer_channel(w, rec) : 0;
 }
 
 static int blf_begin(struct clog_writer *w, const struct clog_rec *first)

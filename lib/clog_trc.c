@@ -568,30 +568,6 @@ static int trc_read(struct clog_reader *r, struct clog_rec *rec)
 
 /* ---- writer: version 2.1 ---- */
 
-/* Bus of rec's interface: 1-based, by first appearance or o.channels; 0 if none. */
-static unsigned int bus_of(struct clog_writer *w, const struct clog_rec *rec)
-{
-	unsigned int i;
-
-	if (!w->nchan && w->o.nchannels) {
-		for (i = 0; i < w->o.nchannels && i < CLOG_MAX_CHANNELS; i++) {
-			snprintf(w->chan[i], CLOG_IFNAME_MAX, "%s", w->o.channels[i]);
-			w->chan_len[i] = (uint8_t)strlen(w->chan[i]);
-		}
-		w->nchan = i;
-	}
-	for (i = 0; i < w->nchan; i++)
-		if (w->chan_len[i] == rec->ifname_len &&
-		    !memcmp(w->chan[i], rec->ifname, rec->ifname_len))
-			return i + 1;
-	if (w->o.nchannels || w->nchan == CLOG_MAX_CHANNELS || rec->ifname_len >= CLOG_IFNAME_MAX)
-		return 0;
-	memcpy(w->chan[w->nchan], rec->ifname, rec->ifname_len);
-	w->chan[w->nchan][rec->ifname_len] = '\0';
-	w->chan_len[w->nchan] = (uint8_t)rec->ifname_len;
-	return ++w->nchan;
-}
-
 static int trc_begin(struct clog_writer *w, const struct clog_rec *first)
 {
 	uint64_t ts = first->f.ts_ns, local_ns, days, frac;
@@ -674,7 +650,7 @@ static void note_loss(struct clog_writer *w, const struct clog_rec *rec, unsigne
 static int trc_write(struct clog_writer *w, const struct clog_rec *rec)
 {
 	const struct cf_frame *f = &rec->f;
-	unsigned int bus = bus_of(w, rec), i, len = f->len, dlc = len;
+	unsigned int bus = clog_writer_channel(w, rec), i, len = f->len, dlc = len;
 	uint64_t us = f->ts_ns > w->first_ns ? (f->ts_ns - w->first_ns) / 1000 : 0;
 	int tx = f->dir == CF_DIR_TX || (rec->extra_len && rec->extra[0] == 'T');
 	const uint8_t *data = f->data;
