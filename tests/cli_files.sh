@@ -8,6 +8,7 @@
 # shellcheck source=SCRIPTDIR/harness.sh
 . "$(dirname "$0")/harness.sh" || exit 1
 DBC=$PWD/tests/data/demo.dbc
+LOG=$PWD/tests/data/sample.log
 mkdir "$WORK/dir"
 
 # one_line RC PREFIX FILE REASON CMD...: CMD exits RC with exactly one
@@ -79,9 +80,24 @@ yaml_wrong() {
 	one_line 2 "canrigd" gw.yaml "bogus" "$CANRIGD" -n -c gw.yaml
 }
 
+# -o naming a FIFO (or a device such as /dev/null) is written into, not
+# replaced by a file: renaming a temp file over it would have done that
+out_not_regular() {
+	local got
+	mkfifo "$WORK/fifo"
+	# bounded: with the bug nobody ever opens the FIFO to write
+	timeout 10 sh -c 'wc -l <"$1"' _ "$WORK/fifo" >"$WORK/fifo.n" &
+	"$CANRIG" log convert --to asc "$LOG" -o "$WORK/fifo" || return 1
+	wait $!
+	got=$(cat "$WORK/fifo.n")
+	[ -p "$WORK/fifo" ] || { echo "  the FIFO was replaced" >&2; return 1; }
+	[ "$got" -gt 3 ] || { echo "  the FIFO's reader got $got lines" >&2; return 1; }
+}
+
 check dbc_files dbc_files
 check log_files log_files
 check yaml_files yaml_files
 check diag_files diag_files
 check yaml_wrong yaml_wrong
+check out_not_regular out_not_regular
 summary

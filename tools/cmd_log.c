@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "clog.h"
 #include "cli.h"
@@ -69,6 +70,8 @@ static int convert(int argc, char **argv)
 	struct clog_reader rd;
 	struct clog_rec rec;
 	struct sigaction sa;
+	struct stat ost;
+	int own_fd = 0;
 	uint64_t bad = 0, nchskip = 0;
 	int opt, rc = EXIT_OK, fd = STDOUT_FILENO, e, skip_bad = 0, delta = 0, chmap = 0;
 
@@ -188,7 +191,17 @@ static int convert(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	rd.stop = &stop;
-	if (out && strcmp(out, "-")) {
+	if (out && strcmp(out, "-") && !stat(out, &ost) && !S_ISREG(ost.st_mode)) {
+		/* a device, FIFO or socket is written as it is: renaming over
+		 * it would replace /dev/null or a pipe with a file */
+		fd = open(out, O_WRONLY | O_CLOEXEC);
+		if (fd < 0) {
+			cli_err("log", "%s: %s", out, strerror(errno));
+			rc = EXIT_RUNTIME;
+			goto out_close;
+		}
+		own_fd = 1;
+	} else if (out && strcmp(out, "-")) {
 		/* write beside the target and rename: a failed run leaves no torso */
 		if (asprintf(&tmp, "%s.tmp.%ld", out, (long)getpid()) < 0) {
 			tmp = NULL;
@@ -264,6 +277,10 @@ static int convert(int argc, char **argv)
 	if (rd.nother)
 		fprintf(stderr, "canrig log: %s: %llu object%s of other types skipped\n", rd.path,
 			(unsigned long long)rd.nother, cli_plural(rd.nother));
+	if (own_fd && close(fd) < 0 && rc == EXIT_OK) {
+		cli_err("log", "%s: %s", out, strerror(errno));
+		rc = EXIT_RUNTIME;
+	}
 	if (tmp) {
 		if (close(fd) < 0 && rc == EXIT_OK) {
 			cli_err("log", "%s: %s", out, strerror(errno));
