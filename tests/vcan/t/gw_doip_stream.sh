@@ -57,7 +57,11 @@ EOF
 	has flash "ECU answered $crc"
 	hwm1=$(awk '/^VmHWM/ {print $2}' /proc/$GW/status)
 	echo "canrigd VmRSS ${rss0} kB before the flash, VmHWM ${hwm1} kB after"
-	if [ $((hwm1 - rss0)) -ge 256 ]; then
+	# ASan's quarantine and shadow memory count in RSS: the bound is the
+	# plain build's to check (make test); ASan still checks every access
+	if ldd "$CANRIGD" | grep -q libasan; then
+		echo "memory bound not judged on an ASan build"
+	elif [ $((hwm1 - rss0)) -ge 256 ]; then
 		echo "canrigd grew by $((hwm1 - rss0)) kB for 512 KiB blocks" >&2
 		return 1
 	fi
