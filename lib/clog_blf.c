@@ -748,11 +748,18 @@ static int blf_read(struct clog_reader *r, struct clog_rec *rec)
 /* Deflate's worst case for a full container (deflateBound's, with room). */
 #define BLF_ZOUT_MAX (BLF_CONT_SIZE + BLF_CONT_SIZE / 8 + 64)
 
+/* Worker threads at most, and slots: one more than the workers, so the
+ * caller fills one while each worker deflates another. */
+#define BLF_MAX_WORKERS 4
+
+enum { BLF_SLOT_FREE, BLF_SLOT_QUEUED, BLF_SLOT_RUNNING, BLF_SLOT_DONE };
+
 /* One container: objects in, the finished container object out. */
 struct blf_slot {
 	size_t in_len;
 	size_t out_len; /* 0: nothing to write out */
 	int err;
+	int state; /* BLF_SLOT_*, under mu while threaded */
 	uint8_t in[BLF_CONT_SIZE];
 	uint8_t out[BLF_CONT_HDR + BLF_ZOUT_MAX];
 };
@@ -769,20 +776,32 @@ struct clog_blf_wr {
 	uint8_t named[CLOG_MAX_CHANNELS];
 	/*
 	 * Deflate is most of the writer's work: from the second container on
-	 * a worker thread deflates one slot while the caller fills the other
-	 * (threaded), so parsing and compressing overlap.  zs is the worker's
-	 * while it runs.  The output is the same either way.
+	 * up to one worker thread per CPU deflates the filled slots, each
+	 * container its own zlib stream, while the caller fills the next, so
+	 * parsing and compressing use every core.  The caller writes the
+	 * containers out strictly in the order it filled them, so the output
+	 * is the same whatever the number of workers.  zs[i] is worker i's
+	 * while it runs; zs[0] is the caller's when there is no worker.
 	 */
-	z_stream zs;
-	int threaded, tried;
-	pthread_t th;
+	z_stream zs[BLF_MAX_WORKERS];
+	unsigned int nzs;     /* zs[0..nzs) are initialised */
+	unsigned int nworker; /* running workers */
+	int tried;
+	pthread_t th[BLF_MAX_WORKERS];
+	struct blf_wk {
+		struct clog_blf_wr *st;
+		unsigned int i;
+	} wk[BLF_MAX_WORKERS];
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int busy;	  /* the worker owns slot[job] */
-	int quit;	  /* the worker is to end */
-	unsigned int job; /* the slot being deflated */
-	unsigned int cur; /* the slot being filled */
-	struct blf_slot slot[2];
+	pthread_cond_t work; /* a slot was queued, or quit */
+	pthread_cond_t done; /* a slot was deflated */
+	int quit;	     /* the workers are to end */
+	unsigned int next;   /* the next slot a worker takes */
+	unsigned int cur;    /* the slot being filled */
+	unsigned int head;   /* the oldest slot not written out */
+	unsigned int npend;  /* slots handed to the workers, not written out */
+	unsigned int nslot;
+	struct blf_slot slot[];
 };
 
 static void put_systemtime(uint8_t *p, uint64_t ns)
@@ -870,103 +889,155 @@ static int emit_slot(struct clog_writer *w, struct clog_blf_wr *st, struct blf_s
 
 static void *zworker(void *arg)
 {
-	struct clog_blf_wr *st = arg;
+	struct blf_wk *wk = arg;
+	struct clog_blf_wr *st = wk->st;
+	struct blf_slot *sl;
 
 	pthread_mutex_lock(&st->mu);
 	for (;;) {
-		while (!st->busy && !st->quit)
-			pthread_cond_wait(&st->cv, &st->mu);
-		if (!st->busy)
+		/* slots are queued in ring order: take them in that order */
+		while (st->slot[st->next].state != BLF_SLOT_QUEUED && !st->quit)
+			pthread_cond_wait(&st->work, &st->mu);
+		sl = &st->slot[st->next];
+		if (sl->state != BLF_SLOT_QUEUED)
 			break;
+		sl->state = BLF_SLOT_RUNNING;
+		st->next = (st->next + 1) % st->nslot;
 		pthread_mutex_unlock(&st->mu);
-		deflate_slot(&st->zs, &st->slot[st->job]);
+		deflate_slot(&st->zs[wk->i], sl);
 		pthread_mutex_lock(&st->mu);
-		st->busy = 0;
-		pthread_cond_broadcast(&st->cv);
+		sl->state = BLF_SLOT_DONE;
+		pthread_cond_signal(&st->done);
 	}
 	pthread_mutex_unlock(&st->mu);
 	return NULL;
 }
 
-static void wait_idle(struct clog_blf_wr *st)
+/*
+ * Writes out the oldest pending slots in order: those already deflated,
+ * and, waiting for it, the one at the slot to be filled next (all: every
+ * pending one).  Returns the first error, having written out all it could.
+ */
+static int drain(struct clog_writer *w, struct clog_blf_wr *st, int all)
 {
+	struct blf_slot *sl;
+	int e = 0, e2;
+
 	pthread_mutex_lock(&st->mu);
-	while (st->busy)
-		pthread_cond_wait(&st->cv, &st->mu);
+	while (st->npend) {
+		sl = &st->slot[st->head];
+		if (sl->state != BLF_SLOT_DONE && !all && st->head != st->cur)
+			break;
+		while (sl->state != BLF_SLOT_DONE)
+			pthread_cond_wait(&st->done, &st->mu);
+		pthread_mutex_unlock(&st->mu);
+		e2 = emit_slot(w, st, sl);
+		if (!e)
+			e = e2;
+		pthread_mutex_lock(&st->mu);
+		sl->state = BLF_SLOT_FREE;
+		st->head = (st->head + 1) % st->nslot;
+		st->npend--;
+	}
 	pthread_mutex_unlock(&st->mu);
+	return e;
 }
 
-/* The worker, started once a second container is coming; 0 or -errno
- * (then the caller deflates itself). */
-static int start_worker(struct clog_blf_wr *st)
+/* Ends and joins the workers. */
+static void stop_workers(struct clog_blf_wr *st)
+{
+	unsigned int i;
+
+	pthread_mutex_lock(&st->mu);
+	st->quit = 1;
+	pthread_cond_broadcast(&st->work);
+	pthread_mutex_unlock(&st->mu);
+	for (i = 0; i < st->nworker; i++)
+		pthread_join(st->th[i], NULL);
+	st->nworker = 0;
+	pthread_cond_destroy(&st->done);
+	pthread_cond_destroy(&st->work);
+	pthread_mutex_destroy(&st->mu);
+}
+
+/* The workers, started once a second container is coming: one per slot
+ * but the caller's.  Returns 0 when at least one runs, else -errno (then
+ * the caller deflates itself). */
+static int start_workers(struct clog_blf_wr *st)
 {
 	sigset_t all, old;
-	int e;
+	unsigned int i;
+	int e = 0;
 
 	st->tried = 1;
 	if (pthread_mutex_init(&st->mu, NULL))
 		return -ENOMEM;
-	if (pthread_cond_init(&st->cv, NULL)) {
-		pthread_mutex_destroy(&st->mu);
-		return -ENOMEM;
-	}
+	if (pthread_cond_init(&st->work, NULL))
+		goto out_mu;
+	if (pthread_cond_init(&st->done, NULL))
+		goto out_work;
 	/* signals are the caller's to handle (Ctrl-C ends a conversion) */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	e = pthread_create(&st->th, NULL, zworker, st);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (e) {
-		pthread_cond_destroy(&st->cv);
-		pthread_mutex_destroy(&st->mu);
-		return -e;
+	for (i = 0; i < st->nslot - 1 && i < BLF_MAX_WORKERS; i++) {
+		if (i >= st->nzs) {
+			if (deflateInit(&st->zs[i], BLF_ZLEVEL) != Z_OK)
+				break;
+			st->nzs++;
+		}
+		st->wk[i].st = st;
+		st->wk[i].i = i;
+		e = pthread_create(&st->th[i], NULL, zworker, &st->wk[i]);
+		if (e)
+			break;
+		st->nworker++;
 	}
-	st->threaded = 1;
-	return 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (st->nworker)
+		return 0;
+	pthread_cond_destroy(&st->done);
+out_work:
+	pthread_cond_destroy(&st->work);
+out_mu:
+	pthread_mutex_destroy(&st->mu);
+	return e ? -e : -ENOMEM;
 }
 
 /*
- * Closes the container being filled: hands it to the worker (and writes
- * out the one the worker finished before), or deflates it here.  last: no
- * more will follow (no worker is started for it).  Returns 0 or -errno.
+ * Closes the container being filled: queues it for the workers (and
+ * writes out those they finished before, in order), or deflates it here.
+ * last: no more will follow (no worker is started for it).  Returns 0 or
+ * -errno.
  */
 static int flush_container(struct clog_writer *w, struct clog_blf_wr *st, int last)
 {
 	struct blf_slot *sl = &st->slot[st->cur];
-	int e;
 
 	if (!sl->in_len)
 		return 0;
-	if (!st->threaded && (last || st->tried || start_worker(st))) {
-		deflate_slot(&st->zs, sl);
+	if (!st->nworker && (last || st->tried || start_workers(st))) {
+		deflate_slot(&st->zs[0], sl);
 		return emit_slot(w, st, sl);
 	}
-	wait_idle(st);
-	e = emit_slot(w, st, &st->slot[st->cur ^ 1]);
 	pthread_mutex_lock(&st->mu);
-	st->job = st->cur;
-	st->busy = 1;
-	pthread_cond_broadcast(&st->cv);
+	sl->state = BLF_SLOT_QUEUED;
+	st->npend++;
+	pthread_cond_signal(&st->work);
 	pthread_mutex_unlock(&st->mu);
-	st->cur ^= 1;
-	return e;
+	st->cur = (st->cur + 1) % st->nslot;
+	/* the slot to fill next is free once written out */
+	return drain(w, st, 0);
 }
 
-/* Writes out everything and stops the worker.  Returns 0 or -errno. */
+/* Writes out everything and stops the workers.  Returns 0 or -errno. */
 static int finish_containers(struct clog_writer *w, struct clog_blf_wr *st)
 {
 	int e = flush_container(w, st, 1), e2;
 
-	if (!st->threaded)
+	if (!st->nworker)
 		return e;
-	pthread_mutex_lock(&st->mu);
-	st->quit = 1;
-	pthread_cond_broadcast(&st->cv);
-	pthread_mutex_unlock(&st->mu);
-	pthread_join(st->th, NULL);
-	pthread_cond_destroy(&st->cv);
-	pthread_mutex_destroy(&st->mu);
-	st->threaded = 0;
-	e2 = emit_slot(w, st, &st->slot[st->cur ^ 1]);
+	e2 = drain(w, st, 1);
+	stop_workers(st);
 	return e ? e : e2;
 }
 
@@ -1041,19 +1112,28 @@ static int blf_begin(struct clog_writer *w, const struct clog_rec *first)
 	uint8_t *h;
 	char t[64];
 	unsigned int i;
+	unsigned int nslot;
+	long ncpu;
 	int k;
 
-	st = malloc(sizeof(*st));
+	/* a worker per online CPU: the caller's parsing is the smaller part */
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	nslot = 1 + (ncpu < 1 ? 1 : ncpu > BLF_MAX_WORKERS ? BLF_MAX_WORKERS : (unsigned int)ncpu);
+	st = malloc(offsetof(struct clog_blf_wr, slot) + nslot * sizeof(struct blf_slot));
 	if (!st)
 		return -ENOMEM;
 	memset(st, 0, offsetof(struct clog_blf_wr, slot));
-	st->slot[0].in_len = st->slot[0].out_len = 0;
-	st->slot[1].in_len = st->slot[1].out_len = 0;
-	st->slot[0].err = st->slot[1].err = 0;
-	if (deflateInit(&st->zs, BLF_ZLEVEL) != Z_OK) {
+	st->nslot = nslot;
+	for (i = 0; i < nslot; i++) {
+		st->slot[i].in_len = st->slot[i].out_len = 0;
+		st->slot[i].err = 0;
+		st->slot[i].state = BLF_SLOT_FREE;
+	}
+	if (deflateInit(&st->zs[0], BLF_ZLEVEL) != Z_OK) {
 		free(st);
 		return -ENOMEM;
 	}
+	st->nzs = 1;
 	w->blf = st;
 	st->digits = -1;
 	/* the header's start time has 1 ms steps: start at the first
@@ -1196,7 +1276,8 @@ static int blf_end(struct clog_writer *w)
 		if (pwrite(w->fd, h, sizeof(h), st->hdr_off) != (ssize_t)sizeof(h))
 			e = -errno;
 	}
-	deflateEnd(&st->zs);
+	while (st->nzs)
+		deflateEnd(&st->zs[--st->nzs]);
 	free(st);
 	w->blf = NULL;
 	return e;
