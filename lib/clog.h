@@ -221,6 +221,29 @@ uint64_t clog_offset(const struct clog_reader *r);
 /* Record a "file:line:col: msg" error in r and return -EINVAL. */
 int clog_fail(struct clog_reader *r, size_t col, const char *msg);
 
+/*
+ * Text-format helper: the blank-separated (space, tab) words of one line
+ * l..end, p the next position.  clog_next_tok() puts the next word in *s
+ * and *n (a view into the line) and returns 1, or 0 at the line's end.
+ * Inline: ASC and TRC readers call it for every word of every frame.
+ */
+struct clog_tok {
+	const char *l, *p, *end;
+};
+
+static inline int clog_next_tok(struct clog_tok *t, const char **s, size_t *n)
+{
+	while (t->p < t->end && (*t->p == ' ' || *t->p == '\t'))
+		t->p++;
+	if (t->p == t->end)
+		return 0;
+	*s = t->p;
+	while (t->p < t->end && *t->p != ' ' && *t->p != '\t')
+		t->p++;
+	*n = (size_t)(t->p - *s);
+	return 1;
+}
+
 /* Writer options. */
 struct clog_wopts {
 	const char *const *channels; /* ASC: interface per channel 1..n, or NULL */

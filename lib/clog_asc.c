@@ -58,24 +58,6 @@ static int asc_probe(const char *buf, size_t n)
 	return 0;
 }
 
-/* Tokenizer over one line. */
-struct tok {
-	const char *l, *p, *end;
-};
-
-static int next_tok(struct tok *t, const char **s, size_t *n)
-{
-	while (t->p < t->end && sp(*t->p))
-		t->p++;
-	if (t->p == t->end)
-		return 0;
-	*s = t->p;
-	while (t->p < t->end && !sp(*t->p))
-		t->p++;
-	*n = (size_t)(t->p - *s);
-	return 1;
-}
-
 static int parse_num(const char *s, size_t n, int base, uint64_t *v)
 {
 	uint64_t x = 0;
@@ -158,7 +140,7 @@ static void parse_date(struct clog_reader *r, const char *l, size_t n)
 	}
 }
 
-static int fill_payload(struct clog_reader *r, struct tok *t, struct clog_rec *rec,
+static int fill_payload(struct clog_reader *r, struct clog_tok *t, struct clog_rec *rec,
 			unsigned int count)
 {
 	const char *s;
@@ -167,7 +149,7 @@ static int fill_payload(struct clog_reader *r, struct tok *t, struct clog_rec *r
 	unsigned int i;
 
 	for (i = 0; i < count; i++) {
-		if (!next_tok(t, &s, &n))
+		if (!clog_next_tok(t, &s, &n))
 			return clog_fail(r, (size_t)(t->p - t->l) + 1,
 					 "fewer data bytes than the length says");
 		if (parse_num(s, n, r->asc_hex ? 16 : 10, &v) || v > 255)
@@ -223,33 +205,33 @@ static void set_ifname(struct clog_reader *r, struct clog_rec *rec, uint64_t ch)
 	}
 }
 
-static int asc_fd_line(struct clog_reader *r, struct tok *t, struct clog_rec *rec)
+static int asc_fd_line(struct clog_reader *r, struct clog_tok *t, struct clog_rec *rec)
 {
 	const char *s;
 	size_t n;
 	uint64_t ch, brs, esi, dlc, dlen;
 	int e;
 
-	if (!next_tok(t, &s, &n) || parse_num(s, n, 10, &ch) || ch > 255)
+	if (!clog_next_tok(t, &s, &n) || parse_num(s, n, 10, &ch) || ch > 255)
 		return clog_fail(r, (size_t)(t->p - t->l) + 1, "bad CANFD channel");
-	if (!next_tok(t, &s, &n))
+	if (!clog_next_tok(t, &s, &n))
 		return clog_fail(r, (size_t)(t->p - t->l) + 1, "expected Rx or Tx");
 	if ((e = set_dir(r, s, n, t->l, rec)))
 		return e > 0 ? 2 : e; /* TxRq: no frame on the bus */
-	if (!next_tok(t, &s, &n) || (e = parse_id(r, s, n, t->l, rec)))
+	if (!clog_next_tok(t, &s, &n) || (e = parse_id(r, s, n, t->l, rec)))
 		return e ? e : clog_fail(r, (size_t)(t->p - t->l) + 1, "missing CAN id");
 	/* optional symbolic name before the BRS column */
-	if (!next_tok(t, &s, &n))
+	if (!clog_next_tok(t, &s, &n))
 		return clog_fail(r, (size_t)(t->p - t->l) + 1, "missing BRS");
-	if (!(n == 1 && (*s == '0' || *s == '1')) && !next_tok(t, &s, &n))
+	if (!(n == 1 && (*s == '0' || *s == '1')) && !clog_next_tok(t, &s, &n))
 		return clog_fail(r, (size_t)(t->p - t->l) + 1, "missing BRS");
 	if (parse_num(s, n, 10, &brs) || brs > 1)
 		return clog_fail(r, (size_t)(s - t->l) + 1, "bad BRS flag");
-	if (!next_tok(t, &s, &n) || parse_num(s, n, 10, &esi) || esi > 1)
+	if (!clog_next_tok(t, &s, &n) || parse_num(s, n, 10, &esi) || esi > 1)
 		return clog_fail(r, (size_t)(t->p - t->l) + 1, "bad ESI flag");
-	if (!next_tok(t, &s, &n) || parse_num(s, n, 16, &dlc) || dlc > 15)
+	if (!clog_next_tok(t, &s, &n) || parse_num(s, n, 16, &dlc) || dlc > 15)
 		return clog_fail(r, (size_t)(t->p - t->l) + 1, "bad DLC");
-	if (!next_tok(t, &s, &n) || parse_num(s, n, 10, &dlen) || dlen > 64)
+	if (!clog_next_tok(t, &s, &n) || parse_num(s, n, 10, &dlen) || dlen > 64)
 		return clog_fail(r, (size_t)(t->p - t->l) + 1, "bad data length");
 	if ((e = fill_payload(r, t, rec, (unsigned int)dlen)))
 		return e;
@@ -259,8 +241,9 @@ static int asc_fd_line(struct clog_reader *r, struct tok *t, struct clog_rec *re
 		size_t n1, n2, n3;
 		uint64_t fl;
 
-		if (next_tok(t, &f1, &n1) && next_tok(t, &f2, &n2) && next_tok(t, &f3, &n3) &&
-		    !parse_num(f3, n3, 16, &fl) && !(fl & ASC_F_FDF)) {
+		if (clog_next_tok(t, &f1, &n1) && clog_next_tok(t, &f2, &n2) &&
+		    clog_next_tok(t, &f3, &n3) && !parse_num(f3, n3, 16, &fl) &&
+		    !(fl & ASC_F_FDF)) {
 			/* classic frame in FD notation */
 			if (fl & ASC_F_RTR) {
 				rec->f.flags |= CF_RTR;
@@ -288,7 +271,7 @@ static int asc_read_line(struct clog_reader *r, struct clog_rec *rec)
 {
 	const char *l, *s;
 	size_t n, tn;
-	struct tok t;
+	struct clog_tok t;
 	uint64_t ts, ch, dlc;
 	int e;
 
@@ -299,7 +282,7 @@ static int asc_read_line(struct clog_reader *r, struct clog_rec *rec)
 		t.l = l;
 		t.p = l;
 		t.end = l + n;
-		if (!next_tok(&t, &s, &tn))
+		if (!clog_next_tok(&t, &s, &tn))
 			continue;
 		if (tn == 4 && !strncmp(s, "date", 4)) {
 			parse_date(r, s, n - (size_t)(s - l));
@@ -309,9 +292,9 @@ static int asc_read_line(struct clog_reader *r, struct clog_rec *rec)
 			const char *b;
 			size_t bn;
 
-			if (next_tok(&t, &b, &bn))
+			if (clog_next_tok(&t, &b, &bn))
 				r->asc_hex = !(bn >= 3 && !strncmp(b, "dec", 3));
-			while (next_tok(&t, &b, &bn))
+			while (clog_next_tok(&t, &b, &bn))
 				if (bn == 8 && !strncmp(b, "relative", 8))
 					r->asc_relative = 1;
 			continue;
@@ -327,7 +310,7 @@ static int asc_read_line(struct clog_reader *r, struct clog_rec *rec)
 	}
 	rec->f.ts_ns = r->asc_base_ns + ts;
 	rec->ts_digits = 6;
-	if (!next_tok(&t, &s, &tn))
+	if (!clog_next_tok(&t, &s, &tn))
 		return clog_fail(r, n + 1, "missing channel");
 	if (tn == 5 && !strncmp(s, "CANFD", 5))
 		return asc_fd_line(r, &t, rec);
@@ -335,7 +318,7 @@ static int asc_read_line(struct clog_reader *r, struct clog_rec *rec)
 		/* named events (Start of measurement, ...) carry no frame */
 		return 2;
 	}
-	if (!next_tok(&t, &s, &tn))
+	if (!clog_next_tok(&t, &s, &tn))
 		return clog_fail(r, n + 1, "missing CAN id");
 	if (tn == 10 && !strncmp(s, "ErrorFrame", 10)) {
 		/*
@@ -359,21 +342,21 @@ static int asc_read_line(struct clog_reader *r, struct clog_rec *rec)
 		}
 		return e;
 	}
-	if (!next_tok(&t, &s, &tn))
+	if (!clog_next_tok(&t, &s, &tn))
 		return clog_fail(r, n + 1, "expected Rx or Tx");
 	if ((e = set_dir(r, s, tn, l, rec)))
 		return e > 0 ? 2 : e;
-	if (!next_tok(&t, &s, &tn) || tn != 1 || (*s != 'd' && *s != 'r'))
+	if (!clog_next_tok(&t, &s, &tn) || tn != 1 || (*s != 'd' && *s != 'r'))
 		return clog_fail(r, (size_t)(t.p - l) + 1, "expected 'd' or 'r'");
 	if (*s == 'r') {
 		rec->f.flags |= CF_RTR;
-		if (next_tok(&t, &s, &tn)) {
+		if (clog_next_tok(&t, &s, &tn)) {
 			if (parse_num(s, tn, 16, &dlc) || dlc > 8)
 				return clog_fail(r, (size_t)(s - l) + 1, "bad DLC");
 			rec->f.len = (uint8_t)dlc;
 		}
 	} else {
-		if (!next_tok(&t, &s, &tn) || parse_num(s, tn, 16, &dlc) || dlc > 15)
+		if (!clog_next_tok(&t, &s, &tn) || parse_num(s, tn, 16, &dlc) || dlc > 15)
 			return clog_fail(r, (size_t)(t.p - l) + 1, "bad DLC");
 		if ((e = fill_payload(r, &t, rec, dlc > 8 ? 8 : (unsigned int)dlc)))
 			return e;

@@ -135,24 +135,7 @@ static int parse_start(const char *s, size_t n, uint64_t *ns)
 
 /* ---- reader ---- */
 
-struct tok {
-	const char *l, *p, *end;
-};
-
-static int next_tok(struct tok *t, const char **s, size_t *n)
-{
-	while (t->p < t->end && sp(*t->p))
-		t->p++;
-	if (t->p == t->end)
-		return 0;
-	*s = t->p;
-	while (t->p < t->end && !sp(*t->p))
-		t->p++;
-	*n = (size_t)(t->p - *s);
-	return 1;
-}
-
-static int col_of(const struct tok *t, const char *s)
+static int col_of(const struct clog_tok *t, const char *s)
 {
 	return (int)(s - t->l) + 1;
 }
@@ -394,7 +377,7 @@ static int trc_read_line(struct clog_reader *r, struct clog_rec *rec)
 {
 	const char *l, *s = NULL, *lenpos = NULL, *idpos = NULL;
 	size_t n, tn, lenn = 0, idn = 0;
-	struct tok t;
+	struct clog_tok t;
 	uint64_t bus = 1, v;
 	int64_t off = 0;
 	unsigned int i, len = 0, want;
@@ -409,7 +392,7 @@ static int trc_read_line(struct clog_reader *r, struct clog_rec *rec)
 	t.l = l;
 	t.p = l;
 	t.end = l + n;
-	if (!next_tok(&t, &s, &tn))
+	if (!clog_next_tok(&t, &s, &tn))
 		return 2;
 	if (s[0] == ';') {
 		e = header_line(r, s, n - (size_t)(s - l));
@@ -427,7 +410,7 @@ static int trc_read_line(struct clog_reader *r, struct clog_rec *rec)
 
 		if (c == 'D')
 			break; /* the data run to the end of the line */
-		if (!next_tok(&t, &s, &tn)) {
+		if (!clog_next_tok(&t, &s, &tn)) {
 			if (c == 'L' && kind == K_SKIP)
 				return 2;
 			return clog_fail(r, (size_t)(t.p - l) + 1, "line ends early");
@@ -507,9 +490,9 @@ static int trc_read_line(struct clog_reader *r, struct clog_rec *rec)
 	/* data bytes; 1.x writes "RTR" for a remote request */
 	want = kind == K_RTR ? 0 : len;
 	if (v1 && kind == K_DATA) {
-		struct tok peek = t;
+		struct clog_tok peek = t;
 
-		if (next_tok(&peek, &s, &tn) && tn == 3 && !strncasecmp(s, "RTR", 3)) {
+		if (clog_next_tok(&peek, &s, &tn) && tn == 3 && !strncasecmp(s, "RTR", 3)) {
 			kind = K_RTR;
 			want = 0;
 			t = peek;
@@ -518,7 +501,7 @@ static int trc_read_line(struct clog_reader *r, struct clog_rec *rec)
 	if (kind == K_ERR)
 		want = len < 5 ? len : 5;
 	for (i = 0; i < want; i++) {
-		if (!next_tok(&t, &s, &tn))
+		if (!clog_next_tok(&t, &s, &tn))
 			return clog_fail(r, (size_t)(t.p - l) + 1,
 					 "fewer data bytes than the length says");
 		if (parse_uint(s, tn, 16, 2, &v))
