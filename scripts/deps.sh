@@ -20,6 +20,8 @@ PKGS="$PKGS can-utils iproute2 kmod"
 PKGS="$PKGS python3-scapy"
 # the DoIP dissector that checks every loopback capture (tests/cli_doip_sim.sh)
 PKGS="$PKGS tshark"
+# the independent BLF / TRC / ASC reader and writer of the log-format tests
+PKGS="$PKGS python3-can"
 # the qemu vcan guest, needed where the host kernel has no AF_CAN
 PKGS="$PKGS qemu-system-x86 busybox-static cpio"
 PKGS="$PKGS ${CANRIG_DEPS_EXTRA:-}"
