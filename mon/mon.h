@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mon.h - the live table behind `canrig monitor`: one row per
+ * (interface, id), per-interface bus load, and with a DBC each row's
+ * decoded signals.  An engine like the others: frames and a monotonic
+ * time in, a table out; no I/O, no terminal, no clock of its own, so the
+ * unit tests drive it on a fake clock and the screen and the --once
+ * snapshot read the same numbers.
+ *
+ * Memory is bounded by the number of distinct ids, never the number of
+ * frames: a row is allocated when its id is first seen (mon_frame() on a
+ * new id), up to mon_opts.max_rows; a frame of a new id past that is
+ * counted in mon.rows_full and dropped from the table.  No allocation for
+ * a frame of a known id.
+ */
+#ifndef CANRIG_MON_H
+#define CANRIG_MON_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cf.h"
+#include "dbc.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MON_MAX_IFS   16
+#define MON_IFNAMSIZ  16
+#define MON_FADE_NS   1000000000ull /* a changed byte stays marked this long */
+#define MON_RATE_NS   1000000000ull /* fps / load window */
+
+struct mon_opts {
+	unsigned int max_rows; /* distinct (interface, id) rows; 0: 65536 */
+	const struct dbc_db *db; /* borrowed, may be NULL; must outlive the mon */
+	unsigned int dbc_flags;	 /* DBC_J1939 when the DBC was loaded so */
+};
+
+/* Per-signal state of a row (only with a DBC). */
+struct mon_sig {
+	struct dbc_value v; /* last decoded value; v.present 0: not seen or
+			     * its mux branch inactive in the last frame */
+	double min, max;    /* physical, over every frame it was present in */
+	uint8_t seen;	    /* present at least once since the last clear */
+};
+
+struct mon_row {
+	uint8_t bus;  /* index into mon.ifs */
+	uint8_t ext;  /* 29-bit id */
+	uint8_t len;  /* last frame's payload length */
+	uint8_t flags; /* last frame's CF_* flags (FD, BRS, RTR...) */
+	uint32_t id;
+	const struct dbc_message *msg; /* NULL without a DBC or unknown id */
+	uint64_t count;
+	uint64_t first_ns, last_ns;	/* monotonic times given to mon_frame() */
+	double hz;			/* smoothed 1 / period; 0 until two frames */
+	double jitter_ms;		/* smoothed |period - mean period| */
+	uint8_t data[CF_MAX_LEN];	/* last payload */
+	uint64_t changed_ns[CF_MAX_LEN]; /* when each byte last changed; 0 never */
+	struct mon_sig *sigs; /* msg->nsigs entries, owned by the mon; NULL if !msg */
+	uint8_t expanded;     /* view state kept with the row (the screen's) */
+};
+
+struct mon_if {
+	char name[MON_IFNAMSIZ];
+	uint32_t bitrate, dbitrate; /* bit/s, 0 unknown (then load is -1) */
+	uint64_t frames, errors;    /* error frames are counted, not rows */
+	uint64_t drops;		    /* the kernel's, as last given by mon_drops() */
+	double fps;		    /* over the last MON_RATE_NS window */
+	double load;		    /* 0..1 (can exceed 1 on vcan), -1 unknown */
+	/* private: the window being filled */
+	uint64_t win_start_ns, win_frames, win_bits_nom, win_bits_data;
+};
+
+enum mon_sort { MON_SORT_ID, MON_SORT_NAME, MON_SORT_RATE, MON_SORT_CHANGE };
+
+struct mon {
+	struct mon_opts o;
+	struct mon_if ifs[MON_MAX_IFS];
+	unsigned int nifs;
+	struct mon_row *rows; /* nrows in first-seen order; owned */
+	size_t nrows, cap;
+	uint64_t rows_full; /* frames of new ids refused: table full */
+	uint64_t frames;    /* every frame given */
+	/* private: the (bus, id, ext) -> row index */
+	uint32_t *hash;
+	size_t hmask;
+};
+
+/* Returns 0 or -ENOMEM.  o is copied; o->db is borrowed. */
+int mon_init(struct mon *m, const struct mon_opts *o);
+/* Frees everything mon_init()/mon_frame() allocated; m may be zeroed. */
+void mon_fini(struct mon *m);
+
+/* Adds an interface; returns its bus index (>= 0) or -ENOSPC / -EINVAL
+ * (name too long).  bitrate/dbitrate 0 when unknown. */
+int mon_add_if(struct mon *m, const char *name, uint32_t bitrate, uint32_t dbitrate);
+
+/* One frame of bus at monotonic time now_ns (not the frame's stamp: a
+ * replay passes its own clock).  Returns 0, or -ENOSPC when the frame's
+ * id is new and the table is full (counted in rows_full). */
+int mon_frame(struct mon *m, unsigned int bus, const struct cf_frame *f, uint64_t now_ns);
+
+/* The kernel's drop counter of bus as now read (SO_RXQ_OVFL total). */
+void mon_drops(struct mon *m, unsigned int bus, uint64_t total);
+
+/* Closes the rate windows that ended by now_ns: fps and load.  Call at
+ * least every MON_RATE_NS (the screen does at each redraw). */
+void mon_tick(struct mon *m, uint64_t now_ns);
+
+/* Age of a row in ns at now_ns. */
+static inline uint64_t mon_age(const struct mon_row *r, uint64_t now_ns)
+{
+	return now_ns > r->last_ns ? now_ns - r->last_ns : 0;
+}
+
+/* 1 if byte i of r changed within MON_FADE_NS before now_ns. */
+static inline int mon_byte_hot(const struct mon_row *r, unsigned int i, uint64_t now_ns)
+{
+	return r->changed_ns[i] && now_ns - r->changed_ns[i] < MON_FADE_NS;
+}
+
+/* Forgets counts, rates, min/max and change marks; keeps the rows (and
+ * their expanded state) and the interfaces. */
+void mon_clear(struct mon *m);
+
+/*
+ * Fills out[] with the indices of the rows whose id (hex, as printed) or
+ * message name contains filter (case-insensitive; NULL or "" matches
+ * every row), sorted by key (ties by bus then id).  Returns how many
+ * matched (may exceed n: only n are written).
+ */
+size_t mon_select(const struct mon *m, enum mon_sort key, const char *filter, uint64_t now_ns,
+		  uint32_t *out, size_t n);
+
+/* Bits a frame occupies on the wire: *nom at the nominal rate, *data at
+ * the data rate (FD with BRS; else 0).  Stuff bits as the worst case. */
+void mon_frame_bits(const struct cf_frame *f, uint64_t *nom, uint64_t *data);
+
+/* The --once snapshot.  Return 0 or -errno (a write error). */
+int mon_write_text(const struct mon *m, FILE *out, uint64_t now_ns);
+int mon_write_json(const struct mon *m, FILE *out, uint64_t now_ns);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CANRIG_MON_H */
