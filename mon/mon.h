@@ -27,13 +27,13 @@
 extern "C" {
 #endif
 
-#define MON_MAX_IFS   16
-#define MON_IFNAMSIZ  16
-#define MON_FADE_NS   1000000000ull /* a changed byte stays marked this long */
-#define MON_RATE_NS   1000000000ull /* fps / load window */
+#define MON_MAX_IFS  16
+#define MON_IFNAMSIZ 16
+#define MON_FADE_NS  1000000000ull /* a changed byte stays marked this long */
+#define MON_RATE_NS  1000000000ull /* fps / load window */
 
 struct mon_opts {
-	unsigned int max_rows; /* distinct (interface, id) rows; 0: 65536 */
+	unsigned int max_rows;	 /* distinct (interface, id) rows; 0: 65536 */
 	const struct dbc_db *db; /* borrowed, may be NULL; must outlive the mon */
 	unsigned int dbc_flags;	 /* DBC_J1939 when the DBC was loaded so */
 };
@@ -47,20 +47,22 @@ struct mon_sig {
 };
 
 struct mon_row {
-	uint8_t bus;  /* index into mon.ifs */
-	uint8_t ext;  /* 29-bit id */
-	uint8_t len;  /* last frame's payload length */
+	uint8_t bus;   /* index into mon.ifs */
+	uint8_t ext;   /* 29-bit id */
+	uint8_t len;   /* last frame's payload length */
 	uint8_t flags; /* last frame's CF_* flags (FD, BRS, RTR...) */
 	uint32_t id;
 	const struct dbc_message *msg; /* NULL without a DBC or unknown id */
 	uint64_t count;
-	uint64_t first_ns, last_ns;	/* monotonic times given to mon_frame() */
-	double hz;			/* smoothed 1 / period; 0 until two frames */
-	double jitter_ms;		/* smoothed |period - mean period| */
-	uint8_t data[CF_MAX_LEN];	/* last payload */
+	uint64_t first_ns, last_ns;	 /* monotonic times given to mon_frame() */
+	double hz;			 /* smoothed 1 / period; 0 until two frames */
+	double jitter_ms;		 /* smoothed |period - mean period| */
+	uint8_t data[CF_MAX_LEN];	 /* last payload */
 	uint64_t changed_ns[CF_MAX_LEN]; /* when each byte last changed; 0 never */
-	struct mon_sig *sigs; /* msg->nsigs entries, owned by the mon; NULL if !msg */
-	uint8_t expanded;     /* view state kept with the row (the screen's) */
+	struct mon_sig *sigs;		 /* msg->nsigs entries, owned by the mon; NULL if !msg */
+	uint8_t expanded;		 /* view state kept with the row (the screen's) */
+	/* private: the period estimator (docs/monitor.md), in ns */
+	double per_ns, dev_ns;
 };
 
 struct mon_if {
@@ -72,6 +74,8 @@ struct mon_if {
 	double load;		    /* 0..1 (can exceed 1 on vcan), -1 unknown */
 	/* private: the window being filled */
 	uint64_t win_start_ns, win_frames, win_bits_nom, win_bits_data;
+	uint64_t drops_total, drops_base; /* the kernel's total; its value at mon_clear() */
+	uint8_t gone;			  /* the interface went away (the command says so) */
 };
 
 enum mon_sort { MON_SORT_ID, MON_SORT_NAME, MON_SORT_RATE, MON_SORT_CHANGE };
@@ -87,6 +91,8 @@ struct mon {
 	/* private: the (bus, id, ext) -> row index */
 	uint32_t *hash;
 	size_t hmask;
+	struct dbc_value *scratch; /* one decode, the DBC's largest message */
+	unsigned int nscratch;
 };
 
 /* Returns 0 or -ENOMEM.  o is copied; o->db is borrowed. */
@@ -109,6 +115,10 @@ void mon_drops(struct mon *m, unsigned int bus, uint64_t total);
 /* Closes the rate windows that ended by now_ns: fps and load.  Call at
  * least every MON_RATE_NS (the screen does at each redraw). */
 void mon_tick(struct mon *m, uint64_t now_ns);
+
+/* As mon_tick(), but closes the window being filled whatever its length
+ * (when it is not empty of time): the --once snapshot's last figures. */
+void mon_flush_rates(struct mon *m, uint64_t now_ns);
 
 /* Age of a row in ns at now_ns. */
 static inline uint64_t mon_age(const struct mon_row *r, uint64_t now_ns)
