@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "cio.h"
 #include "cio_ev.h"
 
 #ifndef CANRIG_VERSION
@@ -185,6 +186,47 @@ int cli_parse_pos_double(const char *s, double *v)
 		return -1;
 	*v = x;
 	return 0;
+}
+
+int cli_open_ifarg(const char *cmd, struct cio_sock *s, const char *arg, int rcvbuf,
+		   uint32_t err_mask)
+{
+	char ifname[64], buf[256];
+	const char *comma = strchr(arg, ','), *msg;
+	size_t nl = comma ? (size_t)(comma - arg) : strlen(arg);
+	struct cio_opts o;
+	char *list, *tok, *save = NULL;
+	int e;
+
+	if (!nl || nl >= sizeof(ifname)) {
+		cli_err(cmd, "'%s': bad interface name", arg);
+		return 1;
+	}
+	memcpy(ifname, arg, nl);
+	ifname[nl] = '\0';
+	cio_opts_init(&o);
+	o.rcvbuf = rcvbuf;
+	if (comma) {
+		list = strdup(comma + 1);
+		if (!list) {
+			cli_err(cmd, "%s", strerror(ENOMEM));
+			return -ENOMEM;
+		}
+		for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			if (cio_filter_add(&o, tok, &msg)) {
+				cli_err(cmd, "%s: filter '%s': %s", ifname, tok, msg);
+				free(list);
+				return 1;
+			}
+		}
+		free(list);
+	}
+	if (!o.err_mask)
+		o.err_mask = err_mask;
+	e = cio_open(s, ifname, &o);
+	if (e)
+		cli_err(cmd, "%s", cio_open_strerror(e, ifname, buf, sizeof(buf)));
+	return e;
 }
 
 static void usage(FILE *f)

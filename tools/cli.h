@@ -69,6 +69,18 @@ int cli_parse_pos_double(const char *s, double *v);
  */
 #define EXIT_SIGNAL(sig) (128 + (sig))
 
+struct cio_sock;
+
+/*
+ * Opens one IF[,FILTER]... argument as canrig dump takes it (candump's
+ * filters, cio_filter_add()) into s, with receive buffer rcvbuf (0: the
+ * kernel's) and err_mask for error frames when the filters name none.
+ * Says what is wrong as "canrig CMD: ..." and returns 0, 1 for bad syntax
+ * (a name, a filter), or cio_open()'s -errno.
+ */
+int cli_open_ifarg(const char *cmd, struct cio_sock *s, const char *arg, int rcvbuf,
+		   uint32_t err_mask);
+
 /* "s" unless n is 1: "1 frame", "0 frames", "2 frames". */
 static inline const char *cli_plural(uint64_t n)
 {
