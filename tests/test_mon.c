@@ -148,6 +148,16 @@ static void test_load(void)
 	CU_ASSERT_EQUAL(m.ifs[1].frames, 100);
 	CU_ASSERT_EQUAL(m.nrows, 3);
 	CU_ASSERT_EQUAL(mon_frame(&m, 7, &c, 4 * S), -EINVAL);
+	/* a bitrate learnt late (the kernel's answer): the load is known
+	 * from the next window on */
+	mon_set_bitrate(&m, 1, 125000, 0);
+	CU_ASSERT_EQUAL(m.ifs[1].load, 0);
+	CU_ASSERT_EQUAL(m.ifs[1].dbitrate, 125000);
+	for (i = 0; i < 10; i++)
+		mon_frame(&m, 1, &c, 4 * S + (uint64_t)i * MS);
+	mon_tick(&m, 5 * S);
+	/* the window opened by the flush at 3.5 s: 1.5 s long */
+	CU_ASSERT_DOUBLE_EQUAL(m.ifs[1].load, 10 * 135 / 125000.0 / 1.5, 1e-12);
 	mon_fini(&m);
 }
 
