@@ -533,10 +533,10 @@ static int open_ifs(struct monc *mc, int argc, char **argv, int first, int rcvbu
 
 		/* error frames of every class unless the filters say which */
 		e = cli_open_ifarg("monitor", &s->s, argv[i], rcvbuf, CAN_ERR_MASK);
-		if (e == 1)
-			return EXIT_USAGE;
+		/* as canrig dump (man canrig): a missing, down or non-CAN
+		 * interface is the arguments', no AF_CAN the machine's */
 		if (e)
-			return EXIT_RUNTIME; /* no such interface, no CAN: said */
+			return e == -EAFNOSUPPORT || e == -ENOMEM ? EXIT_RUNTIME : EXIT_USAGE;
 		mc->nsk++;
 		s->open = 1;
 		s->mc = mc;
