@@ -331,7 +331,7 @@ static int replay_next(struct monc *mc)
 	cf_buf_set(&mc->pend, &rec.f);
 	n = rec.ifname_len < CLOG_IFNAME_MAX ? rec.ifname_len : CLOG_IFNAME_MAX;
 	if (n >= MON_IFNAMSIZ)
-		n = MON_IFNAMSIZ - 1; /* the model's names are shorter */
+		n = MON_IFNAMSIZ - 1;
 	memcpy(mc->pend_if, rec.ifname, n);
 	mc->pend_if[n] = '\0';
 	if (!n)
