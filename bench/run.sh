@@ -11,6 +11,8 @@
 #  shipped against can-gw (bench/gw_buses.sh).
 #  14-17. canrigd as the DoIP edge node: flash through it, four ECUs at
 #  once, isolation from a 0x78 chain, added latency (bench/doip.sh).
+#  18. canrig monitor's CPU per frame beside candump's, two FD interfaces
+#  flooded (bench/monitor.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CANRIG=${CANRIG:-$PWD/build/canrig}
@@ -114,4 +116,13 @@ if [ -x "$GW_RELOAD" ]; then
 		printf "reload native: max %s ms, %s 10 ms (the target is judged on the guest run, bench 12; this is what a CPU without emulation takes)\n", v["total_max"], (v["total_max"] + 0 < 10 ? "within" : "over") }'
 else
 	echo "(no gw_reload at $GW_RELOAD: make bench builds it)"
+fi
+
+echo
+# 18. canrig monitor beside candump under a two-interface FD flood
+if tests/vm/run-in-guest.sh --check-native && [ "$(id -u)" -eq 0 ]; then
+	./vcan-setup.sh >/dev/null
+	bench/monitor.sh
+else
+	tests/vm/run-in-guest.sh bench/monitor.sh
 fi

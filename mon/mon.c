@@ -293,16 +293,14 @@ int mon_frame(struct mon *m, unsigned int bus, const struct cf_frame *f, uint64_
 	} else if (!r->count) {
 		memcpy(r->data, f->data, len);
 		changed = 1; /* first since the start or a clear: decode, mark none */
+	} else if (len == r->len && !memcmp(f->data, r->data, len)) {
+		changed = 0; /* the steady bus: one compare */
 	} else {
-		changed = len != r->len;
-		for (i = 0; i < len; i++) {
-			if (i >= r->len || f->data[i] != r->data[i]) {
+		changed = 1;
+		for (i = 0; i < len; i++)
+			if (i >= r->len || f->data[i] != r->data[i])
 				r->changed_ns[i] = now_ns ? now_ns : 1;
-				changed = 1;
-			}
-		}
-		if (changed)
-			memcpy(r->data, f->data, len);
+		memcpy(r->data, f->data, len);
 	}
 	if (r->count) {
 		per = now_ns > r->last_ns ? now_ns - r->last_ns : 0;
