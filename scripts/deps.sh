@@ -14,6 +14,8 @@ PKGS="$PKGS zlib1g-dev"
 PKGS="$PKGS g++"
 # make test checks the formatting against the repository's .clang-format
 PKGS="$PKGS clang-format"
+# canrig monitor's screen, and the terminal its screen tests drive
+PKGS="$PKGS libncurses-dev tmux"
 # integration peer
 PKGS="$PKGS can-utils iproute2 kmod"
 # an independent DoIP implementation for the codec cross-check (tests/cli_doip.sh)
