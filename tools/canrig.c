@@ -247,7 +247,7 @@ static void usage(FILE *f)
 		   "  obd -i IF CMD...        OBD-II: PIDs, DTCs, VIN, per ECU\n"
 		   "  gw status|stats|routes|reload|workshop   control a running canrigd\n"
 		   "  ecu-sim -i IF -c FILE.yaml  simulated UDS / OBD-II ECUs from a YAML file\n"
-		   "  monitor IF[,filter]...  live decoded table of the buses (--once: a snapshot)\n"
+		   "  monitor IF[,filter]...  a live decoded table of the buses\n"
 		   "\n"
 		   "Options:\n"
 		   "  -h, --help              this text\n"
