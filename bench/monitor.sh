@@ -52,16 +52,17 @@ one_run() { # $1 label, $2... monitor options
 		listeners vcan0 2 && listeners vcan1 2 && break
 		sleep 0.1
 	done
+	# sync and end on a 29-bit id: cangen -I i sends every 11-bit one
 	until grep -q 5359 "$W/cd.log" 2>/dev/null; do
-		cansend vcan0 7FE#5359
+		cansend vcan0 1FFFFFFE#5359
 		sleep 0.2
 	done
 	cangen vcan0 -g 0 -p 10 -f -b -I i -L 64 -D r -n "$N" &
 	i=$!
 	cangen vcan1 -g 0 -p 10 -f -b -I i -L 64 -D r -n "$N"
 	wait $i
-	cansend vcan0 7FE#454E44
-	cansend vcan1 7FE#454E44
+	cansend vcan0 1FFFFFFE#454E44
+	cansend vcan1 1FFFFFFE#454E44
 	for _ in $(seq 600); do
 		[ "$(grep -c 454E44 "$W/cd.log")" -ge 2 ] && break
 		sleep 0.1
@@ -80,10 +81,10 @@ for l in open(cdlog):
     w = l.split()
     if l.startswith("DROPCOUNT"):
         dropped[l.split("'")[1]] = int(l.rsplit(" ", 1)[1].strip(")\n"))
-    elif len(w) == 3 and w[1] in rx and not w[2].startswith("7FE#"):
+    elif len(w) == 3 and w[1] in rx and not w[2].startswith("1FFFFFFE#"):
         rx[w[1]] += 1
 d = json.load(open(mjson))
-mrx = {k: sum(m["count"] for m in d["messages"] if m["bus"] == k and m["id"] != 0x7FE)
+mrx = {k: sum(m["count"] for m in d["messages"] if m["bus"] == k and m["id"] != 0x1FFFFFFE)
        for k in rx}
 mdrops = sum(v["drops"] for v in d["interfaces"].values())
 drops = sum(dropped.values())
