@@ -21,6 +21,10 @@ cpu_of() { # utime+stime of PID in seconds
 	awk -v hz="$HZ" '{ print ($14 + $15) / hz }' "/proc/$1/stat"
 }
 
+split_of() { # "user U s, sys S s" of PID
+	awk -v hz="$HZ" '{ printf "user %.2f s, sys %.2f s", $14 / hz, $15 / hz }' "/proc/$1/stat"
+}
+
 listeners() { # IF N: at least N sockets take every frame of IF
 	[ "$(grep -cE "^ +$1 " /proc/net/can/rcvlist_all 2>/dev/null)" -ge "$2" ]
 }
@@ -69,6 +73,7 @@ one_run() { # $1 label, $2... monitor options
 	done
 	c1=$(cpu_of $pc)
 	c2=$(cpu_of $pm)
+	echo "$label: candump $(split_of $pc); canrig monitor $(split_of $pm)"
 	kill -INT $pc $pm
 	wait $pc $pm || true
 	python3 - "$label" "$W/cd.log" "$W/m.json" "$c1" "$c2" "$N" <<'EOF'
