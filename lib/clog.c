@@ -151,6 +151,7 @@ int clog_next_line(struct clog_reader *r, const char **line, size_t *n)
 	*line = r->buf + r->pos;
 	l = nl ? (size_t)(nl - *line) : r->len - r->pos;
 	r->pos += l + (nl ? 1 : 0);
+	r->line_open = !nl;
 	if (l && (*line)[l - 1] == '\r')
 		l--;
 	*n = l;
@@ -334,6 +335,22 @@ int clog_read(struct clog_reader *r, struct clog_rec *rec)
 	e = r->fmt->read(r, rec);
 	if (e > 0)
 		r->nread++;
+	if (e == -EINVAL && r->line_open && !r->fatal && r->pos >= r->len) {
+		/* a text file cut inside its last line: torn, not a bad line */
+		char msg[CLOG_ERRMSG_MAX];
+		const char *c = strchr(r->err, ':');
+
+		/* "file:line:col: msg" -> "file:line:col: truncated ... (msg)" */
+		c = c ? strchr(c + 1, ':') : NULL;
+		c = c ? strchr(c + 1, ':') : NULL;
+		if (c && c[1] == ' ') {
+			snprintf(msg, sizeof(msg), "%.*s: truncated at byte %llu: the file ends "
+				 "inside this line (%s)", (int)(c - r->err), r->err,
+				 (unsigned long long)clog_offset(r), c + 2);
+			memcpy(r->err, msg, sizeof(r->err));
+		}
+		r->fatal = 1;
+	}
 	return e;
 }
 

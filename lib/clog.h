@@ -124,6 +124,15 @@ struct clog_reader {
 	uint64_t nread;		   /* records returned */
 	uint64_t nbad;		   /* malformed lines seen */
 	char err[CLOG_ERRMSG_MAX]; /* "file:line:col: message" of the last error */
+	/*
+	 * Set with an -EINVAL that ends the input: the file is truncated
+	 * (inside an object, block or its last line) or its framing is
+	 * corrupt, so nothing after it can be read.  Data was lost: a caller
+	 * fails (exit 1) even when it skips bad lines, after writing every
+	 * record returned before it.
+	 */
+	int fatal;
+	int line_open; /* text: the last line had no newline (the input ended) */
 	struct cf_buf cur;	   /* bytes of the current record (its f.data) */
 	/* ASC state */
 	uint64_t asc_base_ns;
@@ -192,8 +201,10 @@ int clog_reader_open_mem(struct clog_reader *r, const char *name, const char *bu
 /*
  * Read the next record.  Returns 1 (rec filled), 0 (end of input), -EINVAL
  * (malformed line: r->err holds "file:line:col: message"; the reader has
- * moved past the line, so the caller may skip it and go on), -EINTR (see
- * stop), or -errno.
+ * moved past the line, so the caller may skip it and go on, unless
+ * r->fatal says the input ends there: truncated or corrupt), -EINTR (see
+ * stop), or -errno.  A malformed last line without a newline is taken for
+ * a file cut there: fatal, with "truncated at byte N" in r->err.
  */
 int clog_read(struct clog_reader *r, struct clog_rec *rec);
 

@@ -167,8 +167,10 @@ static int rd_fail(struct clog_reader *r, int fatal, const char *fmt, ...)
 	vsnprintf(r->err + n, sizeof(r->err) - (size_t)n, fmt, ap);
 	va_end(ap);
 	r->nbad++;
-	if (fatal)
+	if (fatal) {
 		r->blf->done = 1;
+		r->fatal = 1;
+	}
 	return -EINVAL;
 }
 

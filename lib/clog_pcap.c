@@ -110,8 +110,10 @@ __attribute__((format(printf, 3, 4))) static int pc_fail(struct clog_reader *r, 
 	vsnprintf(r->err + n, sizeof(r->err) - (size_t)n, fmt, ap);
 	va_end(ap);
 	r->nbad++;
-	if (fatal)
+	if (fatal) {
 		r->pc_state = 2;
+		r->fatal = 1;
+	}
 	return -EINVAL;
 }
 

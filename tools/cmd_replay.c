@@ -461,9 +461,10 @@ int cmd_replay(int argc, char **argv)
 		idx = 0;
 		while (!stop && (e = clog_read(&rd, &rec)) != 0) {
 			if (e == -EINVAL) {
-				bad++;
+				bad += !rd.fatal;
 				fprintf(stderr, "canrig replay: %s\n", rd.err);
-				if (skip_bad)
+				/* a torn or corrupt file is lost data: no skipping it */
+				if (skip_bad && !rd.fatal)
 					continue;
 				rc = EXIT_RUNTIME;
 				break;
