@@ -344,9 +344,11 @@ int clog_read(struct clog_reader *r, struct clog_rec *rec)
 		c = c ? strchr(c + 1, ':') : NULL;
 		c = c ? strchr(c + 1, ':') : NULL;
 		if (c && c[1] == ' ') {
-			snprintf(msg, sizeof(msg), "%.*s: truncated at byte %llu: the file ends "
-				 "inside this line (%s)", (int)(c - r->err), r->err,
-				 (unsigned long long)clog_offset(r), c + 2);
+			snprintf(msg, sizeof(msg),
+				 "%.*s: truncated at byte %llu: the file ends "
+				 "inside this line (%s)",
+				 (int)(c - r->err), r->err, (unsigned long long)clog_offset(r),
+				 c + 2);
 			memcpy(r->err, msg, sizeof(r->err));
 		}
 		r->fatal = 1;

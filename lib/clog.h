@@ -132,8 +132,8 @@ struct clog_reader {
 	 * record returned before it.
 	 */
 	int fatal;
-	int line_open; /* text: the last line had no newline (the input ended) */
-	struct cf_buf cur;	   /* bytes of the current record (its f.data) */
+	int line_open;	   /* text: the last line had no newline (the input ended) */
+	struct cf_buf cur; /* bytes of the current record (its f.data) */
 	/* ASC state */
 	uint64_t asc_base_ns;
 	int asc_hex;	  /* base hex (1) or dec (0) */
