@@ -44,6 +44,12 @@ const char *clog_format_names(void)
 	       "only)";
 }
 
+const char *clog_format_write_names(void)
+{
+	/* tests/test_clog.c checks it against the formats' write callbacks */
+	return "candump (alias log), asc, blf, pcapng, pcap, trc";
+}
+
 const char *clog_lost_str(unsigned int bit)
 {
 	switch (bit) {

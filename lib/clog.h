@@ -96,6 +96,9 @@ const struct clog_format *clog_format_find(const char *name);
 /* Returns a static, comma separated list of known format names. */
 const char *clog_format_names(void);
 
+/* Returns the same list for the formats that can be written (--to, dump -l). */
+const char *clog_format_write_names(void);
+
 /* pcapng: the interfaces one section describes (clog_pcap.c) */
 #define CLOG_PCAP_MAX_IF 64
 

@@ -73,7 +73,8 @@ static void dump_usage(FILE *f)
 		   "  -D           don't exit when an interface goes down\n"
 		   "  -9           nanosecond timestamps in -L and -t a output\n"
 		   "  -l FILE      write a log file instead, in the format its extension\n"
-		   "               names (.log candump, .asc, .trc, ...)\n"
+		   "               names: .log (candump -L), .asc, .blf, .pcapng,\n"
+		   "               .pcap, .trc\n"
 		   "  --rotate SIZE|TIME\n"
 		   "               with -l: start a new file at SIZE (20K, 100M, 1G) or\n"
 		   "               after TIME of frames (30s, 10min, 2h, 1d); FILE x.log\n"
@@ -520,7 +521,7 @@ int cmd_dump(int argc, char **argv)
 		d->recfmt = clog_format_for_path(d->logpath, &why);
 		if (!d->recfmt) {
 			cli_err("dump", "-l %s: %s (known: %s)", d->logpath, why,
-				clog_format_names());
+				clog_format_write_names());
 			rc = EXIT_USAGE;
 			goto out;
 		}

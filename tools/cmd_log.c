@@ -92,10 +92,8 @@ static int convert(int argc, char **argv)
 				goto out;
 			}
 			if (opt == 2 && !f->write) {
-				cli_err("log",
-					"%s is read only; --to takes candump, asc, blf, pcapng "
-					"or pcap",
-					f->name);
+				cli_err("log", "%s is read only; --to takes %s", f->name,
+					clog_format_write_names());
 				rc = EXIT_USAGE;
 				goto out;
 			}
