@@ -44,6 +44,11 @@ const char *clog_format_names(void)
 	       "only)";
 }
 
+uint64_t clog_writer_size(struct clog_writer *w, uint64_t limit)
+{
+	return w->blf ? clog_blf_size(w, limit) : w->nbytes;
+}
+
 const char *clog_format_write_names(void)
 {
 	/* tests/test_clog.c checks it against the formats' write callbacks */

@@ -324,6 +324,20 @@ int clog_writer_flush(struct clog_writer *w);
 /* Finish the format (trailer), flush.  Returns 0 or -errno. */
 int clog_writer_fini(struct clog_writer *w);
 
+/*
+ * The bytes the output would hold if it were finished now, for a rotation
+ * by size (dump -l --rotate SIZE): w->nbytes for the text formats and
+ * pcap/pcapng.  BLF adds the containers not written out yet, each deflated
+ * one at its size and the one being filled (and any still deflating) at
+ * zlib's bound for its objects, so the value never falls short of the
+ * file; when that bound reaches limit, it first waits for the deflating
+ * ones to be exact.  Returns the byte count.
+ */
+uint64_t clog_writer_size(struct clog_writer *w, uint64_t limit);
+
+/* BLF's part of clog_writer_size() (clog_blf.c). */
+uint64_t clog_blf_size(struct clog_writer *w, uint64_t limit);
+
 /* Reserve n bytes in the output buffer, flushing first if needed. */
 char *clog_wreserve(struct clog_writer *w, size_t n);
 

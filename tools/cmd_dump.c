@@ -225,6 +225,7 @@ static void out_frame(struct dump *d, const struct cf_frame *f)
 	d->w->ifname_width = d->names.maxlen;
 	if (d->logfmt || d->dbc || d->logpath) {
 		struct clog_rec rec;
+		uint64_t sz;
 
 		memset(&rec, 0, sizeof(rec));
 		rec.f = *f;
@@ -240,7 +241,9 @@ static void out_frame(struct dump *d, const struct cf_frame *f)
 		if (d->logpath) {
 			/* the frame goes to this file or, past its limit, the next:
 			 * never nowhere (on failure logerr ends the capture) */
-			if (clog_rot_due(&d->rot, d->w->nbytes, rec.f.ts_ns) && log_rotate(d)) {
+			/* BLF: containers still deflating count too (a bound) */
+			sz = d->rot.max_bytes ? clog_writer_size(d->w, d->rot.max_bytes) : 0;
+			if (clog_rot_due(&d->rot, sz, rec.f.ts_ns) && log_rotate(d)) {
 				d->logerr = 1;
 				return;
 			}
