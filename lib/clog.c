@@ -72,6 +72,8 @@ const char *clog_lost_str(unsigned int bit)
 		return "FD flag bits other than BRS and ESI";
 	case CLOG_LOST_EARLY:
 		return "times before the first frame";
+	case CLOG_LOST_LEN8DLC:
+		return "DLC 9-15 of classic frames (candump's _X)";
 	default:
 		return "";
 	}
@@ -425,6 +427,10 @@ int clog_write(struct clog_writer *w, const struct clog_rec *rec)
 		if (w->fmt->write_begin && (e = w->fmt->write_begin(w, rec)))
 			return e;
 	}
+	/* only these carry can_frame.len8_dlc: the others write the 8 bytes */
+	if (rec->f.len8_dlc && w->fmt != &clog_fmt_candump && w->fmt != &clog_fmt_pcapng &&
+	    w->fmt != &clog_fmt_pcap)
+		w->lost |= CLOG_LOST_LEN8DLC;
 	e = w->fmt->write(w, rec);
 	if (!e)
 		w->nwritten++;

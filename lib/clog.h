@@ -167,6 +167,7 @@ struct clog_reader {
 	/* binary formats */
 	uint64_t sbase;	 /* stream mode: file offset of buf[0], for messages */
 	uint64_t nother; /* objects of kinds the reader does not know, skipped */
+	uint64_t nxl;	 /* pcap(ng): CAN XL frames, skipped (in pc_nskipped too) */
 	/* BLF state (lib/clog_blf.c): allocated by the first read, freed by
 	 * clog_reader_close() */
 	struct clog_blf_rd *blf;
@@ -304,6 +305,7 @@ struct clog_writer {
 #define CLOG_LOST_ERRBITS 0x10 /* error frame details the format has no room for (TRC) */
 #define CLOG_LOST_FDRAW	  0x20 /* FD flag bits other than BRS and ESI, FDF too (TRC) */
 #define CLOG_LOST_EARLY	  0x40 /* times before the file's start, written as it (TRC) */
+#define CLOG_LOST_LEN8DLC 0x80 /* a classic frame's DLC 9..15 (all but candump, pcap(ng)) */
 
 /* Returns what a CLOG_LOST_* bit names, e.g. "interface names", or "". */
 const char *clog_lost_str(unsigned int bit);

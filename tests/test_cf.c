@@ -91,6 +91,10 @@ static void test_parse_good(void)
 		"456##5112233445566778899AABBCC",
 		"20000080#0000000000000000",
 		"00000001#11",
+		/* candump's raw DLC 9..F of a classic 8-byte frame (len8_dlc) */
+		"123#1122334455667788_C",
+		"12345678#0102030405060708_9",
+		"123#R8_F",
 	};
 	unsigned int i;
 	int err;
@@ -126,6 +130,10 @@ static void test_parse_fields(void)
 	CU_ASSERT_EQUAL(cf_parse(&f, buf, "20000004#0004", 13, NULL), 0);
 	CU_ASSERT_EQUAL(f.flags, CF_ERR);
 	CU_ASSERT_EQUAL(f.id, 0x4);
+	CU_ASSERT_EQUAL(cf_parse(&f, buf, "123#R8_A", 8, NULL), 0);
+	CU_ASSERT_EQUAL(f.len8_dlc, 10);
+	CU_ASSERT_EQUAL(f.len, 8);
+	CU_ASSERT_EQUAL(f.flags, CF_RTR);
 	/* n bounds the input: no NUL needed */
 	CU_ASSERT_EQUAL(cf_parse(&f, buf, "123#11XYZ", 6, NULL), 0);
 	CU_ASSERT_EQUAL(f.len, 1);
@@ -145,6 +153,9 @@ static void test_parse_bad(void)
 		{"800#", -ERANGE, 4},	    {"123##1112233445566778899", -EMSGSIZE, 4},
 		{"20000001#R", -EINVAL, 9}, {"C0000000#11", -EINVAL, 0},
 		{"ccc#R", -ERANGE, 4}, /* fuzz: RTR path left msg unset */
+		{"123#11_C", -EINVAL, 6},  {"123#1122334455667788_8", -EINVAL, 20},
+		{"123#R_9", -EINVAL, 5},   {"123#1122334455667788_", -EINVAL, 20},
+		{"123##01122334455667788_C", -EINVAL, 22},
 	};
 	uint8_t buf[CF_MAX_LEN];
 	struct cf_frame f;

@@ -286,6 +286,11 @@ static int convert(int argc, char **argv)
 	if (rd.nother)
 		fprintf(stderr, "canrig log: %s: %llu object%s of other types skipped\n", rd.path,
 			(unsigned long long)rd.nother, cli_plural(rd.nother));
+	if (rd.nxl)
+		fprintf(stderr,
+			"canrig log: %s: %llu CAN XL frame%s skipped (canrig reads CAN and "
+			"CAN FD)\n",
+			rd.path, (unsigned long long)rd.nxl, cli_plural(rd.nxl));
 	if (own_fd && close(fd) < 0 && rc == EXIT_OK) {
 		cli_err("log", "%s: %s", out, strerror(errno));
 		rc = EXIT_RUNTIME;

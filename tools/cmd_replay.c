@@ -550,6 +550,11 @@ int cmd_replay(int argc, char **argv)
 			summary(r, &rd, idx, r->sent - sent0, pass, forever ? 0 : nloops);
 			rc = EXIT_SIGNAL(stop);
 		}
+		if (pass == 1 && rd.nxl) /* once, not per loop */
+			fprintf(stderr,
+				"canrig replay: %s: %llu CAN XL frame%s skipped (canrig sends CAN "
+				"and CAN FD)\n",
+				rd.path, (unsigned long long)rd.nxl, cli_plural(rd.nxl));
 		clog_reader_close(&rd);
 		if (rc != EXIT_OK)
 			break;
