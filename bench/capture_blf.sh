@@ -73,8 +73,8 @@ one_run() {
 	rb=$("$CANRIG" log convert --to candump "$W/x.blf" | grep -c ' 5A5#' || true)
 	dl=$(sed -n 's/.*, \([0-9]*\) dropped by the kernel.*/\1/p' "$W/log.err")
 	db=$(sed -n 's/.*, \([0-9]*\) dropped by the kernel.*/\1/p' "$W/blf.err")
-	cl=$(awk '{ print $1 + $2 }' "$W/log.time")
-	cb=$(awk '{ print $1 + $2 }' "$W/blf.time")
+	cl=$(tail -1 "$W/log.time" | awk '{ print $1 + $2 }')
+	cb=$(tail -1 "$W/blf.time" | awk '{ print $1 + $2 }')
 	for w in "dump -L > x.log:$rl:${dl:-?}:$cl:$sl:$(stat -c %s "$W/x.log")" \
 		"dump -l x.blf:$rb:${db:-?}:$cb:$sb:$(stat -c %s "$W/x.blf")"; do
 		IFS=: read -r what r d c s sz <<<"$w"
