@@ -39,7 +39,7 @@ settled() {
 }
 
 one_run() {
-	local n0 pl pb ql qb sl sb i
+	local n0 pl pb ql qb sl sb
 	rm -f "$W"/x*.blf "$W/x.log" "$W"/*.time "$W"/*.err
 	n0=$(rcv_count vcan0)
 	/usr/bin/time -o "$W/log.time" -f '%U %S' \
@@ -49,7 +49,7 @@ one_run() {
 		"$CANRIG" dump --stats -l "$W/x.blf" -r 8388608 vcan0 2>"$W/blf.err" &
 	pb=$!
 	# both bound: the kernel lists two more sockets on vcan0
-	for i in $(seq 600); do
+	for _ in $(seq 600); do
 		[ "$(rcv_count vcan0)" -ge $((n0 + 2)) ] && break
 		sleep 0.1
 	done
@@ -58,11 +58,11 @@ one_run() {
 	qb=$(pgrep -P $pb)
 	cangen vcan0 -g 0 -p 10 -n "$N" -I 5A5 -L 8 -D i
 	cansend vcan0 7FE#454E44
-	for i in $(seq 600); do
+	for _ in $(seq 600); do
 		grep -q 454E44 "$W/x.log" && break
 		sleep 0.1
 	done
-	for i in $(seq 120); do
+	for _ in $(seq 120); do
 		settled "$qb" && break
 	done
 	sl=$(cpu_of "$ql")

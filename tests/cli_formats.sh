@@ -46,11 +46,12 @@ refusals_list_writers() {
 	run 2 out err "$CANRIG" log convert --to candump-screen "$D/sample.log"
 	[ "$(wc -l <err)" -eq 1 ]
 	has_all err "${WRITES[@]}"
-	! grep -q 'screen.*screen' err
+	# screen is named once: as the format refused, not in the list
+	if grep -q 'screen.*screen' err; then cat err; false; fi
 	run 2 out err "$CANRIG" dump -l x.nosuch vcan0
 	[ "$(wc -l <err)" -eq 1 ]
 	has_all err "${WRITES[@]}"
-	! grep -q screen err
+	if grep -q screen err; then cat err; false; fi
 	# the list matches --to's: a name it gives is accepted by -l's extension
 	run 2 out err "$CANRIG" dump -l x.screen vcan0
 	grep -q 'names no format this build writes' err
@@ -61,8 +62,8 @@ helps_list_all() {
 	grep -E '^  (replay|log convert) ' top >lines
 	grep -q 'every log format' lines
 	has_all lines "${WRITES[@]}"
-	"$CANRIG" log convert --help >log
-	has_all log "${WRITES[@]}" candump-screen
+	"$CANRIG" log convert --help >lc.txt
+	has_all lc.txt "${WRITES[@]}" candump-screen
 	"$CANRIG" replay --help >rp
 	has_all rp candump asc blf pcapng pcap trc candump-screen
 	"$CANRIG" dump --help | grep -A2 -- '-l FILE' >dl
