@@ -292,6 +292,9 @@ EOF
 	printf '%s\n' '(1700000000.000000000) can0 123#01' '(1700000000.000003000) can0 124#0203' |
 		diff - out
 	is err 'canrig log: xl.pcapng: 3 CAN XL frames skipped (canrig reads CAN and CAN FD)'
+	# dbc decode says it too
+	"$CANRIG" dbc decode "$D/demo.dbc" xl.pcapng >/dev/null 2>err || true
+	grep -qx 'canrig dbc: xl.pcapng: 3 CAN XL frames skipped (canrig reads CAN and CAN FD)' err
 }
 
 check tshark_reads_our_pcapng tshark_reads_our_pcapng
