@@ -3,7 +3,8 @@
 #  1. log throughput: canrig log convert --to asc vs can-utils log2asc on a
 #     1,000,000-line candump log (outputs must be byte-identical).
 #  2. capture without loss: canrig dump vs candump under a cangen flood on
-#     vcan (natively, or in the qemu guest).
+#     vcan (natively, or in the qemu guest).  2b: recording the same kind
+#     of flood to BLF against dump -L, CPU per frame (bench/capture_blf.sh).
 #  3-6. DBC (bench/dbc.sh), 7-8. ISO-TP (bench/isotp.sh), 9-12. gateway
 #  (bench/gw.sh): see those files; 12 once more natively, a reload's CPU work
 #  alone (bench/gw_reload.c), since the guest's CPU is emulated.
@@ -66,6 +67,15 @@ if tests/vm/run-in-guest.sh --check-native && [ "$(id -u)" -eq 0 ]; then
 else
 	echo "(no AF_CAN here: measuring inside the qemu guest, under TCG emulation)"
 	tests/vm/run-in-guest.sh bench/capture.sh
+fi
+
+echo
+echo "== bench 2b (issue 22's BLF 4): recording a flood to BLF against dump -L, CPU per frame"
+if tests/vm/run-in-guest.sh --check-native && [ "$(id -u)" -eq 0 ]; then
+	./vcan-setup.sh >/dev/null
+	bench/capture_blf.sh
+else
+	tests/vm/run-in-guest.sh bench/capture_blf.sh
 fi
 
 echo

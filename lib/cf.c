@@ -53,6 +53,10 @@ int cf_validate(const struct cf_frame *f)
 	}
 	if (fd ? !cf_fd_len_valid(f->len) : f->len > CF_CLASSIC_MAX_LEN)
 		return -EMSGSIZE;
+	/* a DLC above 8 is only for a classic frame of 8 bytes */
+	if (f->len8_dlc && (f->len8_dlc < 9 || f->len8_dlc > 15 || fd || (f->flags & CF_ERR) ||
+			    f->len != CF_CLASSIC_MAX_LEN))
+		return -EMSGSIZE;
 	return 0;
 }
 
@@ -112,6 +116,21 @@ static int parse_fail(struct cf_perr *err, size_t col, const char *msg)
 	return -EINVAL;
 }
 
+/* "_X" (s, n bytes) after a classic frame of 8 bytes: its DLC X, 9..F, into
+ * f->len8_dlc.  Returns 0, or -1 when it is not that. */
+static int len8_suffix(struct cf_frame *f, const char *s, size_t n)
+{
+	int v;
+
+	if (n != 2 || s[0] != '_' || f->len != CF_CLASSIC_MAX_LEN)
+		return -1;
+	v = cf_hexval(s[1]);
+	if (v < 9)
+		return -1;
+	f->len8_dlc = (uint8_t)v;
+	return 0;
+}
+
 int cf_parse(struct cf_frame *f, uint8_t *buf, const char *s, size_t n, struct cf_perr *err)
 {
 	size_t i, idlen, pos;
@@ -152,13 +171,16 @@ int cf_parse(struct cf_frame *f, uint8_t *buf, const char *s, size_t n, struct c
 			return parse_fail(err, pos, "error frames cannot be RTR");
 		f->flags |= CF_RTR;
 		pos++;
-		if (pos < n) {
+		if (pos < n && s[pos] != '_') {
 			v = cf_hexval(s[pos]);
-			if (v < 0 || v > 8 || pos + 1 != n)
+			if (v < 0 || v > 8 || (pos + 1 != n && s[pos + 1] != '_'))
 				return parse_fail(err, pos, "RTR length must be one digit 0-8");
 			f->len = (uint8_t)v;
+			pos++;
 		}
 		f->data = NULL;
+		if (pos < n && (v = len8_suffix(f, s + pos, n - pos)) < 0)
+			return parse_fail(err, pos, "_DLC must be one hex digit 9-F after 8 bytes");
 		goto out_validate;
 	}
 	if (pos < n && s[pos] == '#') {
@@ -181,6 +203,13 @@ int cf_parse(struct cf_frame *f, uint8_t *buf, const char *s, size_t n, struct c
 		if (s[pos] == '.') {
 			pos++;
 			continue;
+		}
+		if (s[pos] == '_' && !(f->flags & (CF_FD | CF_ERR))) {
+			/* candump's raw DLC of a classic 8-byte frame: 123#..._C */
+			if (len8_suffix(f, s + pos, n - pos) < 0)
+				return parse_fail(err, pos,
+						  "_DLC must be one hex digit 9-F after 8 bytes");
+			break;
 		}
 		if (f->len >= maxlen)
 			return parse_fail(err, pos,
@@ -254,13 +283,17 @@ size_t cf_format_compact(const struct cf_frame *f, char *out)
 			*p++ = 'R';
 			if (len)
 				*p++ = hexdig[len];
-			*p = '\0';
-			return (size_t)(p - out);
+			goto out_dlc;
 		}
 	}
 	for (i = 0; i < len; i++) {
 		*p++ = hexdig[f->data[i] >> 4];
 		*p++ = hexdig[f->data[i] & 0xF];
+	}
+out_dlc:
+	if (f->len8_dlc > 8 && len == CF_CLASSIC_MAX_LEN && !(f->flags & (CF_FD | CF_ERR))) {
+		*p++ = '_';
+		*p++ = hexdig[f->len8_dlc & 0xF];
 	}
 	*p = '\0';
 	return (size_t)(p - out);

@@ -57,6 +57,9 @@ struct cf_frame {
 	uint8_t fd_raw_flags; /* FD flags byte exactly as seen (kernel may set FDF 0x04) */
 	uint8_t dir;	      /* enum cf_dir */
 	uint8_t own;	      /* sent by the very socket that received it */
+	uint8_t len8_dlc;     /* classic frame of len 8 (data or RTR): the DLC 9..15
+			       * it was sent with (can_frame.len8_dlc, candump's
+			       * "_X" suffix), else 0 */
 };
 
 /*

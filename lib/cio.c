@@ -369,6 +369,12 @@ static void view_from_kernel(struct cf_frame *v, const struct canfd_frame *k, si
 		if ((k->can_id & CAN_RTR_FLAG) && !(v->flags & CF_ERR))
 			v->flags |= CF_RTR;
 		v->len = k->len > CAN_MAX_DLEN ? CAN_MAX_DLEN : k->len;
+		/* can_frame.len8_dlc (the byte after the padding): the DLC of an
+		 * 8-byte frame when a CC_LEN8_DLC device saw 9..15 */
+		v->len8_dlc = 0;
+		if (v->len == CAN_MAX_DLEN && k->__res1 > 8 && k->__res1 <= 15 &&
+		    !(v->flags & CF_ERR))
+			v->len8_dlc = k->__res1;
 	}
 }
 
@@ -449,6 +455,8 @@ static void frame_to_kernel(struct canfd_frame *k, const struct cf_frame *f)
 			k->flags |= CANFD_BRS;
 		if (f->flags & CF_ESI)
 			k->flags |= CANFD_ESI;
+	} else if (f->len8_dlc) {
+		k->__res1 = f->len8_dlc; /* can_frame.len8_dlc */
 	}
 	if (f->len && f->data && !(f->flags & CF_RTR))
 		memcpy(k->data, f->data, f->len);

@@ -44,6 +44,17 @@ const char *clog_format_names(void)
 	       "only)";
 }
 
+uint64_t clog_writer_size(struct clog_writer *w, uint64_t limit)
+{
+	return w->blf ? clog_blf_size(w, limit) : w->nbytes;
+}
+
+const char *clog_format_write_names(void)
+{
+	/* tests/test_clog.c checks it against the formats' write callbacks */
+	return "candump (alias log), asc, blf, pcapng, pcap, trc";
+}
+
 const char *clog_lost_str(unsigned int bit)
 {
 	switch (bit) {
@@ -61,6 +72,8 @@ const char *clog_lost_str(unsigned int bit)
 		return "FD flag bits other than BRS and ESI";
 	case CLOG_LOST_EARLY:
 		return "times before the first frame";
+	case CLOG_LOST_LEN8DLC:
+		return "DLC 9-15 of classic frames (candump's _X)";
 	default:
 		return "";
 	}
@@ -151,6 +164,7 @@ int clog_next_line(struct clog_reader *r, const char **line, size_t *n)
 	*line = r->buf + r->pos;
 	l = nl ? (size_t)(nl - *line) : r->len - r->pos;
 	r->pos += l + (nl ? 1 : 0);
+	r->line_open = !nl;
 	if (l && (*line)[l - 1] == '\r')
 		l--;
 	*n = l;
@@ -334,6 +348,24 @@ int clog_read(struct clog_reader *r, struct clog_rec *rec)
 	e = r->fmt->read(r, rec);
 	if (e > 0)
 		r->nread++;
+	if (e == -EINVAL && r->line_open && !r->fatal && r->pos >= r->len) {
+		/* a text file cut inside its last line: torn, not a bad line */
+		char msg[CLOG_ERRMSG_MAX];
+		const char *c = strchr(r->err, ':');
+
+		/* "file:line:col: msg" -> "file:line:col: truncated ... (msg)" */
+		c = c ? strchr(c + 1, ':') : NULL;
+		c = c ? strchr(c + 1, ':') : NULL;
+		if (c && c[1] == ' ') {
+			snprintf(msg, sizeof(msg),
+				 "%.*s: truncated at byte %llu: the file ends "
+				 "inside this line (%s)",
+				 (int)(c - r->err), r->err, (unsigned long long)clog_offset(r),
+				 c + 2);
+			memcpy(r->err, msg, sizeof(r->err));
+		}
+		r->fatal = 1;
+	}
 	return e;
 }
 
@@ -395,6 +427,10 @@ int clog_write(struct clog_writer *w, const struct clog_rec *rec)
 		if (w->fmt->write_begin && (e = w->fmt->write_begin(w, rec)))
 			return e;
 	}
+	/* only these carry can_frame.len8_dlc: the others write the 8 bytes */
+	if (rec->f.len8_dlc && w->fmt != &clog_fmt_candump && w->fmt != &clog_fmt_pcapng &&
+	    w->fmt != &clog_fmt_pcap)
+		w->lost |= CLOG_LOST_LEN8DLC;
 	e = w->fmt->write(w, rec);
 	if (!e)
 		w->nwritten++;

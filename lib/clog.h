@@ -96,6 +96,9 @@ const struct clog_format *clog_format_find(const char *name);
 /* Returns a static, comma separated list of known format names. */
 const char *clog_format_names(void);
 
+/* Returns the same list for the formats that can be written (--to, dump -l). */
+const char *clog_format_write_names(void);
+
 /* pcapng: the interfaces one section describes (clog_pcap.c) */
 #define CLOG_PCAP_MAX_IF 64
 
@@ -124,7 +127,16 @@ struct clog_reader {
 	uint64_t nread;		   /* records returned */
 	uint64_t nbad;		   /* malformed lines seen */
 	char err[CLOG_ERRMSG_MAX]; /* "file:line:col: message" of the last error */
-	struct cf_buf cur;	   /* bytes of the current record (its f.data) */
+	/*
+	 * Set with an -EINVAL that ends the input: the file is truncated
+	 * (inside an object, block or its last line) or its framing is
+	 * corrupt, so nothing after it can be read.  Data was lost: a caller
+	 * fails (exit 1) even when it skips bad lines, after writing every
+	 * record returned before it.
+	 */
+	int fatal;
+	int line_open;	   /* text: the last line had no newline (the input ended) */
+	struct cf_buf cur; /* bytes of the current record (its f.data) */
 	/* ASC state */
 	uint64_t asc_base_ns;
 	int asc_hex;	  /* base hex (1) or dec (0) */
@@ -155,6 +167,7 @@ struct clog_reader {
 	/* binary formats */
 	uint64_t sbase;	 /* stream mode: file offset of buf[0], for messages */
 	uint64_t nother; /* objects of kinds the reader does not know, skipped */
+	uint64_t nxl;	 /* pcap(ng): CAN XL frames, skipped (in pc_nskipped too) */
 	/* BLF state (lib/clog_blf.c): allocated by the first read, freed by
 	 * clog_reader_close() */
 	struct clog_blf_rd *blf;
@@ -192,8 +205,10 @@ int clog_reader_open_mem(struct clog_reader *r, const char *name, const char *bu
 /*
  * Read the next record.  Returns 1 (rec filled), 0 (end of input), -EINVAL
  * (malformed line: r->err holds "file:line:col: message"; the reader has
- * moved past the line, so the caller may skip it and go on), -EINTR (see
- * stop), or -errno.
+ * moved past the line, so the caller may skip it and go on, unless
+ * r->fatal says the input ends there: truncated or corrupt), -EINTR (see
+ * stop), or -errno.  A malformed last line without a newline is taken for
+ * a file cut there: fatal, with "truncated at byte N" in r->err.
  */
 int clog_read(struct clog_reader *r, struct clog_rec *rec);
 
@@ -290,6 +305,7 @@ struct clog_writer {
 #define CLOG_LOST_ERRBITS 0x10 /* error frame details the format has no room for (TRC) */
 #define CLOG_LOST_FDRAW	  0x20 /* FD flag bits other than BRS and ESI, FDF too (TRC) */
 #define CLOG_LOST_EARLY	  0x40 /* times before the file's start, written as it (TRC) */
+#define CLOG_LOST_LEN8DLC 0x80 /* a classic frame's DLC 9..15 (all but candump, pcap(ng)) */
 
 /* Returns what a CLOG_LOST_* bit names, e.g. "interface names", or "". */
 const char *clog_lost_str(unsigned int bit);
@@ -309,6 +325,20 @@ int clog_writer_flush(struct clog_writer *w);
 
 /* Finish the format (trailer), flush.  Returns 0 or -errno. */
 int clog_writer_fini(struct clog_writer *w);
+
+/*
+ * The bytes the output would hold if it were finished now, for a rotation
+ * by size (dump -l --rotate SIZE): w->nbytes for the text formats and
+ * pcap/pcapng.  BLF adds the containers not written out yet, each deflated
+ * one at its size and the one being filled (and any still deflating) at
+ * zlib's bound for its objects, so the value never falls short of the
+ * file; when that bound reaches limit, it first waits for the deflating
+ * ones to be exact.  Returns the byte count.
+ */
+uint64_t clog_writer_size(struct clog_writer *w, uint64_t limit);
+
+/* BLF's part of clog_writer_size() (clog_blf.c). */
+uint64_t clog_blf_size(struct clog_writer *w, uint64_t limit);
 
 /* Reserve n bytes in the output buffer, flushing first if needed. */
 char *clog_wreserve(struct clog_writer *w, size_t n);

@@ -167,8 +167,10 @@ static int rd_fail(struct clog_reader *r, int fatal, const char *fmt, ...)
 	vsnprintf(r->err + n, sizeof(r->err) - (size_t)n, fmt, ap);
 	va_end(ap);
 	r->nbad++;
-	if (fatal)
+	if (fatal) {
 		r->blf->done = 1;
+		r->fatal = 1;
+	}
 	return -EINVAL;
 }
 
@@ -1039,6 +1041,58 @@ static int finish_containers(struct clog_writer *w, struct clog_blf_wr *st)
 	e2 = drain(w, st, 1);
 	stop_workers(st);
 	return e ? e : e2;
+}
+
+/* The most a slot of n bytes of objects can take as a container. */
+static uint64_t slot_bound(size_t n)
+{
+	/* compressBound: zlib's bound for deflateInit's default window and
+	 * memory level, which BLF_ZLEVEL keeps; then the padding to 4 */
+	return n ? BLF_CONT_HDR + compressBound((uLong)n) + 3 : 0;
+}
+
+/* What the slots not written out will add: the deflated at their size, the
+ * others at their bound (*unsure then set).  Under mu. */
+static uint64_t pending_bytes(const struct clog_blf_wr *st, int *unsure)
+{
+	const struct blf_slot *sl;
+	uint64_t n = 0;
+	unsigned int i, k;
+
+	*unsure = 0;
+	for (i = 0, k = st->head; i < st->npend; i++, k = (k + 1) % st->nslot) {
+		sl = &st->slot[k];
+		if (sl->state == BLF_SLOT_DONE) {
+			n += sl->err ? 0 : sl->out_len;
+		} else {
+			n += slot_bound(sl->in_len);
+			*unsure = 1;
+		}
+	}
+	return n + slot_bound(st->slot[st->cur].in_len);
+}
+
+uint64_t clog_blf_size(struct clog_writer *w, uint64_t limit)
+{
+	struct clog_blf_wr *st = w->blf;
+	uint64_t n;
+	int unsure;
+
+	if (!st)
+		return w->nbytes;
+	if (!st->nworker)
+		return w->nbytes + slot_bound(st->slot[st->cur].in_len);
+	pthread_mutex_lock(&st->mu);
+	n = pending_bytes(st, &unsure);
+	pthread_mutex_unlock(&st->mu);
+	if (unsure && w->nbytes + n >= limit) {
+		/* near the limit: what the workers make of their slots decides */
+		drain(w, st, 1);
+		pthread_mutex_lock(&st->mu);
+		n = pending_bytes(st, &unsure);
+		pthread_mutex_unlock(&st->mu);
+	}
+	return w->nbytes + n;
 }
 
 /* Room for an object of n bytes in the container; returns where it goes. */

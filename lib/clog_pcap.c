@@ -110,8 +110,10 @@ __attribute__((format(printf, 3, 4))) static int pc_fail(struct clog_reader *r, 
 	vsnprintf(r->err + n, sizeof(r->err) - (size_t)n, fmt, ap);
 	va_end(ap);
 	r->nbad++;
-	if (fatal)
+	if (fatal) {
 		r->pc_state = 2;
+		r->fatal = 1;
+	}
 	return -EINVAL;
 }
 
@@ -235,6 +237,9 @@ static int sc_frame(struct clog_rec *rec, const uint8_t *p, uint32_t caplen, uin
 	}
 	f->len = len;
 	f->data = (f->flags & CF_RTR) ? NULL : p + 8;
+	/* can_frame.len8_dlc: a classic 8-byte frame's DLC 9..15 */
+	if (!(f->flags & (CF_FD | CF_ERR)) && len == CF_CLASSIC_MAX_LEN && p[7] > 8 && p[7] <= 15)
+		f->len8_dlc = p[7];
 	e = cf_validate(f);
 	if (e) {
 		*why = cf_strerror(e);
@@ -406,6 +411,7 @@ static int ng_packet(struct clog_reader *r, struct clog_rec *rec, uint32_t type,
 	e = sc_frame(rec, data, cap, orig, &why);
 	if (e == 0) {
 		r->pc_nskipped++;
+		r->nxl++;
 		return 0;
 	}
 	if (e < 0)
@@ -630,6 +636,7 @@ static int pcap_read(struct clog_reader *r, struct clog_rec *rec)
 		e = sc_frame(rec, b + PCAP_REC_HDR, incl, get32(r, b + 12), &why);
 		if (e == 0) {
 			r->pc_nskipped++;
+			r->nxl++;
 			continue;
 		}
 		if (e < 0)
@@ -690,7 +697,8 @@ static size_t sc_put(uint8_t *p, const struct cf_frame *f)
 	 */
 	if (f->flags & CF_FD)
 		p[5] = (uint8_t)(fd_flags(f) | SC_FDF);
-	p[6] = p[7] = 0;
+	p[6] = 0;
+	p[7] = (f->flags & CF_FD) ? 0 : f->len8_dlc; /* can_frame.len8_dlc */
 	memset(p + 8, 0, n - 8);
 	if (f->data && !(f->flags & CF_RTR))
 		memcpy(p + 8, f->data, len);

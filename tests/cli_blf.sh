@@ -200,6 +200,14 @@ bad_input() {
 	"$CANRIG" dbc decode "$D/demo.dbc" cut.blf >/dev/null 2>err || rc=$?
 	[ "$rc" -eq 1 ]
 	grep -q "canrig dbc: cut.blf: truncated at byte $n" err
+	# --skip-bad does not make a torn file exit 0 (data was lost), and
+	# every whole frame before the tear is written, with -o too
+	run 1 out.log err "$CANRIG" log convert --skip-bad --to candump cut.blf
+	cmp cut.log out.log
+	is err "cut.blf: truncated at byte $n"
+	run 1 out err "$CANRIG" log convert --skip-bad --to candump cut.blf -o o.log
+	cmp cut.log o.log
+	is err "cut.blf: truncated at byte $n"
 	# a container whose zlib stream is damaged
 	"$PY" -c "
 import sys
@@ -209,6 +217,8 @@ open('bad.blf', 'wb').write(d)"
 	"$CANRIG" log convert --to candump bad.blf >/dev/null 2>err || rc=$?
 	[ "$rc" -eq 1 ]
 	grep -qx "bad.blf: corrupt container at byte 144: bad zlib stream" err
+	run 1 out err "$CANRIG" log convert --skip-bad --to candump bad.blf
+	is err "bad.blf: corrupt container at byte 144: bad zlib stream"
 	# an object type canrig does not know is skipped and counted
 	"$PY" - <<'EOF'
 import struct, zlib

@@ -90,10 +90,11 @@ top_help_current() {
 	[ "$("$CANRIG" --version)" = "$(sed -n 's/^\.TH .* "\(canrig [^"]*\)" .*/\1/p' "$MAN")" ]
 	"$CANRIG" diag --help | grep -q '3 negative response'
 	grep -q '3 negative' top
-	"$CANRIG" replay --help | grep -q 'an ASC log'
-	grep -Eq '^  replay .*ASC' top
-	"$CANRIG" log --help | grep -q 'candump-screen'
-	grep -Eq "^  log convert .*screen" top
+	# replay reads every format (tests/cli_formats.sh checks each name)
+	"$CANRIG" replay --help | grep -q 'ASC, BLF, pcapng, pcap'
+	grep -Eq '^  replay .*every log format' top
+	"$CANRIG" log --help | grep -q 'trc'
+	grep -Eq "^  log convert .*trc" top
 }
 
 # every option a --help prints is in the man page: -h/--help in OPTIONS,

@@ -206,6 +206,97 @@ torn_and_corrupt() {
 	grep -qx 'torn.pcap: truncated at byte 24: the record there needs 88 bytes, 76 left' err
 }
 
+# --skip-bad passes over a bad packet, never a torn file: that is data lost,
+# so the exit status says so; every whole frame before the tear is written,
+# to stdout and to -o alike (docs/log-formats.md, "Bad input")
+torn_skip_bad() {
+	"$CANRIG" log convert --to pcapng "$MIX" -o ours.pcapng
+	n=$(stat -c %s ours.pcapng)
+	head -c $((n - 10)) ours.pcapng >torn.pcapng
+	last=$((n - $(tail -c 4 ours.pcapng | od -An -tu4 | tr -d ' ')))
+	run 1 out err "$CANRIG" log convert --skip-bad --to candump torn.pcapng
+	head -n -1 "$MIX" | cmp - out
+	grep -qx "torn.pcapng: truncated at byte $last: the block there needs .* bytes, .* left" err
+	[ "$(wc -l <err)" -eq 1 ]
+	run 1 out err "$CANRIG" log convert --skip-bad --to candump torn.pcapng -o o.log
+	head -n -1 "$MIX" | cmp - o.log
+	[ ! -s out ]
+	[ "$(ls)" = "$(ls | grep -v '\.tmp\.')" ]
+	# the same from a pipe, and for pcap
+	"$CANRIG" log convert --skip-bad --to candump <torn.pcapng >out 2>err && exit 1
+	head -n -1 "$MIX" | cmp - out
+	"$CANRIG" log convert --to pcap "$MIX" -o ours.pcap 2>/dev/null
+	head -c 100 ours.pcap >torn.pcap
+	run 1 out err "$CANRIG" log convert --skip-bad --to candump torn.pcap
+	is err 'torn.pcap: truncated at byte 24: the record there needs 88 bytes, 76 left'
+}
+
+# a classic frame's DLC 9..15 (can_frame.len8_dlc, candump's _X suffix, as
+# can-utils since 2021 print and read it) goes through pcapng and pcap and
+# back; formats without room for it say so once; tshark reads the packets
+len8_dlc() {
+	printf '%s\n' '(1700000000.000001) can0 123#1122334455667788_C' \
+		'(1700000000.000002) can0 12345678#R8_F' \
+		'(1700000000.000003) can0 124#1122334455667788' \
+		'(1700000000.000004) can0 125#1122334455667788_9' >l8.log
+	"$CANRIG" log convert --to candump l8.log | cmp l8.log -
+	"$CANRIG" log convert --to pcapng l8.log -o l8.pcapng
+	"$CANRIG" log convert --to candump l8.pcapng | cmp l8.log -
+	"$CANRIG" log convert --to pcap l8.log -o l8.pcap 2>/dev/null
+	"$CANRIG" log convert --us --to candump l8.pcap | cmp l8.log -
+	# the DLC is the byte after the length's padding (the kernel's len8_dlc)
+	[ "$(od -An -tx1 -j$((24 + 16 + 7)) -N1 l8.pcap | tr -d ' ')" = 0c ]
+	"${TSHARK[@]}" -r l8.pcapng -T fields -e can.id -e can.len -e _ws.malformed >ts
+	[ "$(cut -f2 ts | sort -u)" = 8 ]
+	[ "$(wc -l <ts)" -eq 4 ]
+	[ -z "$(cut -f3 ts | tr -d '\n')" ]
+	for f in asc blf trc; do
+		"$CANRIG" log convert --to $f l8.log >/dev/null 2>err
+		[ "$(grep -c "^canrig log: $f cannot hold the DLC 9-15 of classic frames (candump's _X): lost$" err)" -eq 1 ]
+	done
+	# candump's grammar: only after 8 bytes, one digit 9-F
+	for bad in '123#11_C' '123#1122334455667788_8' '123#1122334455667788_CC' '123#R_9'; do
+		echo "(1700000000.000001) can0 $bad" >bad.log
+		run 1 out err "$CANRIG" log convert --to candump bad.log
+		grep -q '_DLC must be one hex digit 9-F after 8 bytes' err
+	done
+}
+
+# CAN XL packets in a pcapng (as Wireshark 4.2+ and the kernel write them):
+# skipped, counted, said once; the CAN frames around them are read
+can_xl_skipped() {
+	"$PY" - <<'EOF'
+import struct
+def blk(t, body):
+    body += b"\0" * (-len(body) % 4)
+    n = 12 + len(body)
+    return struct.pack("<II", t, n) + body + struct.pack("<I", n)
+shb = blk(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+name = b"can0"
+opts = struct.pack("<HH", 2, len(name)) + name + b"\0" * (-len(name) % 4)
+opts += struct.pack("<HHB3x", 9, 1, 9) + struct.pack("<HH", 0, 0)
+idb = blk(1, struct.pack("<HHI", 227, 0, 0) + opts)
+def epb(ns, pkt):
+    return blk(6, struct.pack("<IIIII", 0, ns >> 32, ns & 0xFFFFFFFF, len(pkt), len(pkt)) + pkt)
+def can(cid, data):
+    return struct.pack(">I", cid) + bytes([len(data), 0, 0, 0]) + data.ljust(8, b"\0")
+def xl(prio, data):
+    # priority/VCID, flags (XLF), SDU type, length, acceptance field, data
+    return struct.pack(">I", prio) + bytes([0x80, 0x01]) + struct.pack("<HI", len(data), 0) + data
+t = 1700000000 * 10**9
+pk = [can(0x123, b"\x01"), xl(0x242, bytes(range(16))), xl(0x243, bytes(100)),
+      can(0x124, b"\x02\x03"), xl(0x244, bytes(1))]
+open("xl.pcapng", "wb").write(shb + idb + b"".join(epb(t + i * 1000, p) for i, p in enumerate(pk)))
+EOF
+	run 0 out err "$CANRIG" log convert --to candump xl.pcapng
+	printf '%s\n' '(1700000000.000000000) can0 123#01' '(1700000000.000003000) can0 124#0203' |
+		diff - out
+	is err 'canrig log: xl.pcapng: 3 CAN XL frames skipped (canrig reads CAN and CAN FD)'
+	# dbc decode says it too
+	"$CANRIG" dbc decode "$D/demo.dbc" xl.pcapng >/dev/null 2>err || true
+	grep -qx 'canrig dbc: xl.pcapng: 3 CAN XL frames skipped (canrig reads CAN and CAN FD)' err
+}
+
 check tshark_reads_our_pcapng tshark_reads_our_pcapng
 check tshark_reads_our_pcap tshark_reads_our_pcap
 check we_read_tsharks we_read_tsharks
@@ -213,4 +304,7 @@ check we_read_editcap we_read_editcap
 check detected_everywhere detected_everywhere
 check from_a_pipe from_a_pipe
 check torn_and_corrupt torn_and_corrupt
+check torn_skip_bad torn_skip_bad
+check len8_dlc len8_dlc
+check can_xl_skipped can_xl_skipped
 summary

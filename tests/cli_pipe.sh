@@ -117,7 +117,7 @@ hints_name_real_options() {
 	rc=0
 	"$CANRIG" log convert --to screen "$G/L.log" 2>err || rc=$?
 	[ "$rc" -eq 2 ]
-	grep -q 'read only; --to takes candump, asc, blf, pcapng or pcap' err
+	grep -q 'read only; --to takes candump (alias log), asc, blf, pcapng, pcap, trc' err
 }
 
 check screen_decodes_like_log screen_decodes_like_log

@@ -166,6 +166,24 @@ loss_said_once() {
 	sed '15s/ DT / XX /' "$D/sample.trc" >bad.trc
 	run 1 out.log err "$CANRIG" log convert --to candump bad.trc
 	is err 'bad.trc:15:23: unknown message type'
+	# ... which --skip-bad passes over (the user's choice), counted, exit 0
+	run 0 out.log err "$CANRIG" log convert --skip-bad --to candump bad.trc
+	printf '%s\n' 'bad.trc:15:23: unknown message type' \
+		'canrig log: skipped 1 malformed line' | diff - err
+	"$CANRIG" log convert --to candump "$D/sample.trc" >all.log
+	[ "$(wc -l <out.log)" -eq $(($(wc -l <all.log) - 1)) ]
+	# a file cut inside its last line is torn, not a bad line: exit 1 even
+	# with --skip-bad, every whole line before it converted
+	"$CANRIG" log convert --to trc "$D/mixed-fd.log" -o m.trc 2>/dev/null
+	n=$(($(grep -b -m1 '^ *16 ' m.trc | cut -d: -f1) + 40))
+	head -c "$n" m.trc >cut.trc
+	run 1 whole.log err "$CANRIG" log convert --to candump cut.trc
+	grep -q "^cut.trc:[0-9]*:[0-9]*: truncated at byte $n: the file ends inside this line" err
+	run 1 out.log err "$CANRIG" log convert --skip-bad --to candump cut.trc
+	grep -q "^cut.trc:[0-9]*:[0-9]*: truncated at byte $n: the file ends inside this line" err
+	[ "$(wc -l <err)" -eq 1 ]
+	cmp whole.log out.log
+	[ "$(wc -l <out.log)" -ge 10 ]
 }
 
 check python_reads_canrig python_reads_canrig

@@ -91,6 +91,10 @@ static void test_parse_good(void)
 		"456##5112233445566778899AABBCC",
 		"20000080#0000000000000000",
 		"00000001#11",
+		/* candump's raw DLC 9..F of a classic 8-byte frame (len8_dlc) */
+		"123#1122334455667788_C",
+		"12345678#0102030405060708_9",
+		"123#R8_F",
 	};
 	unsigned int i;
 	int err;
@@ -126,6 +130,10 @@ static void test_parse_fields(void)
 	CU_ASSERT_EQUAL(cf_parse(&f, buf, "20000004#0004", 13, NULL), 0);
 	CU_ASSERT_EQUAL(f.flags, CF_ERR);
 	CU_ASSERT_EQUAL(f.id, 0x4);
+	CU_ASSERT_EQUAL(cf_parse(&f, buf, "123#R8_A", 8, NULL), 0);
+	CU_ASSERT_EQUAL(f.len8_dlc, 10);
+	CU_ASSERT_EQUAL(f.len, 8);
+	CU_ASSERT_EQUAL(f.flags, CF_RTR);
 	/* n bounds the input: no NUL needed */
 	CU_ASSERT_EQUAL(cf_parse(&f, buf, "123#11XYZ", 6, NULL), 0);
 	CU_ASSERT_EQUAL(f.len, 1);
@@ -156,6 +164,24 @@ static void test_parse_bad(void)
 		CU_ASSERT_EQUAL(cf_parse(&f, buf, bad[i].s, strlen(bad[i].s), &pe), bad[i].err);
 		CU_ASSERT_EQUAL(pe.col, bad[i].col);
 		CU_ASSERT_PTR_NOT_NULL(pe.msg);
+	}
+}
+
+/* candump's _DLC suffix: only after 8 bytes of a classic frame, one digit 9-F */
+static void test_parse_len8_bad(void)
+{
+	static const char *const bad[] = {"123#11_C", "123#1122334455667788_8", "123#R_9",
+					  "123#1122334455667788_", "123##01122334455667788_C"};
+	static const size_t col[] = {6, 20, 5, 20, 22};
+	uint8_t buf[CF_MAX_LEN];
+	struct cf_frame f;
+	struct cf_perr pe;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&pe, 0, sizeof(pe));
+		CU_ASSERT_EQUAL(cf_parse(&f, buf, bad[i], strlen(bad[i]), &pe), -EINVAL);
+		CU_ASSERT_EQUAL(pe.col, col[i]);
 	}
 }
 
@@ -215,6 +241,7 @@ static int register_cf_tests(void)
 	    !CU_add_test(s, "cansend syntax round trip", test_parse_good) ||
 	    !CU_add_test(s, "parsed fields and zero copy", test_parse_fields) ||
 	    !CU_add_test(s, "bad frames give column and reason", test_parse_bad) ||
+	    !CU_add_test(s, "bad _DLC suffixes", test_parse_len8_bad) ||
 	    !CU_add_test(s, "candump screen format", test_format_long) ||
 	    !CU_add_test(s, "error frame text", test_format_error))
 		return CU_get_error();

@@ -92,8 +92,12 @@ static void expect_error(const char *line, const char *want)
 	struct clog_reader r;
 	struct clog_rec rec;
 
+	char buf[256];
+
+	/* a whole line, newline included: without it the file is torn there */
+	snprintf(buf, sizeof(buf), "%s\n", line);
 	CU_ASSERT_EQUAL_FATAL(
-		clog_reader_open_mem(&r, "f.log", line, strlen(line), &clog_fmt_candump), 0);
+		clog_reader_open_mem(&r, "f.log", buf, strlen(buf), &clog_fmt_candump), 0);
 	CU_ASSERT_EQUAL(clog_read(&r, &rec), -EINVAL);
 	CU_ASSERT_STRING_EQUAL(r.err, want);
 	clog_reader_close(&r);
@@ -135,6 +139,67 @@ static void test_skip_bad_goes_on(void)
 	CU_ASSERT_EQUAL(r.nbad, 2);
 	CU_ASSERT_EQUAL(r.nread, 2);
 	clog_reader_close(&r);
+}
+
+/* a bad line in the middle is skippable; a bad last line with no newline is a
+ * file cut there: fatal, "truncated at byte N" */
+static void test_torn_last_line(void)
+{
+	const char *in = "(1700000000.000001) vcan0 123#11\n"
+			 "garbage\n"
+			 "(1700000000.000002) vcan0 124#2";
+	const char *ok = "(1700000000.000001) vcan0 123#11\n(1700000000.000002) vcan0 124#22";
+	struct clog_reader r;
+	struct clog_rec rec;
+
+	clog_reader_open_mem(&r, "f", in, strlen(in), NULL);
+	CU_ASSERT_EQUAL(clog_read(&r, &rec), 1);
+	CU_ASSERT_EQUAL(clog_read(&r, &rec), -EINVAL);
+	CU_ASSERT_FALSE(r.fatal);
+	CU_ASSERT_EQUAL(clog_read(&r, &rec), -EINVAL);
+	CU_ASSERT_TRUE(r.fatal);
+	CU_ASSERT_STRING_EQUAL(r.err, "f:3:32: truncated at byte 72: the file ends inside this "
+				      "line (data bytes need two hex digits)");
+	CU_ASSERT_EQUAL(clog_read(&r, &rec), 0);
+	clog_reader_close(&r);
+	/* a last line without a newline that reads whole is a record */
+	clog_reader_open_mem(&r, "f", ok, strlen(ok), NULL);
+	CU_ASSERT_EQUAL(clog_read(&r, &rec), 1);
+	CU_ASSERT_EQUAL(clog_read(&r, &rec), 1);
+	CU_ASSERT_EQUAL(clog_read(&r, &rec), 0);
+	CU_ASSERT_FALSE(r.fatal);
+	clog_reader_close(&r);
+}
+
+/* the list --to and dump -l give is every format with a writer, and only those */
+static void test_write_names(void)
+{
+	char names[512], wnames[512], *tok, *save = NULL, *p;
+	const struct clog_format *f;
+	int n = 0;
+
+	snprintf(wnames, sizeof(wnames), "%s", clog_format_write_names());
+	for (tok = strtok_r(wnames, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		tok += strspn(tok, " ");
+		tok[strcspn(tok, " ")] = 0;
+		f = clog_format_find(tok);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+		CU_ASSERT_PTR_NOT_NULL(f->write);
+		n++;
+	}
+	snprintf(names, sizeof(names), "%s", clog_format_names());
+	save = NULL;
+	for (tok = strtok_r(names, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		tok += strspn(tok, " ");
+		tok[strcspn(tok, " ")] = 0;
+		f = clog_format_find(tok);
+		if (!f) /* "read only)" of the alias note */
+			continue;
+		p = strstr(clog_format_write_names(), tok);
+		CU_ASSERT_EQUAL(!!f->write, p != NULL);
+		n -= !!f->write;
+	}
+	CU_ASSERT_EQUAL(n, 0);
 }
 
 static char *slurp(const char *path)
@@ -476,8 +541,12 @@ static void expect_screen_error(const char *line, const char *want)
 	struct clog_reader r;
 	struct clog_rec rec;
 
-	CU_ASSERT_EQUAL_FATAL(
-		clog_reader_open_mem(&r, "s.txt", line, strlen(line), &clog_fmt_screen), 0);
+	char buf[256];
+
+	/* a whole line, newline included: without it the file is torn there */
+	snprintf(buf, sizeof(buf), "%s\n", line);
+	CU_ASSERT_EQUAL_FATAL(clog_reader_open_mem(&r, "s.txt", buf, strlen(buf), &clog_fmt_screen),
+			      0);
 	CU_ASSERT_EQUAL(clog_read(&r, &rec), -EINVAL);
 	CU_ASSERT_STRING_EQUAL(r.err, want);
 	if (strcmp(r.err, want))
@@ -657,6 +726,8 @@ static int register_clog_tests(void)
 	    !CU_add_test(s, "candump input variants", test_candump_normalises) ||
 	    !CU_add_test(s, "malformed lines: file:line:col", test_candump_errors) ||
 	    !CU_add_test(s, "bad lines can be skipped", test_skip_bad_goes_on) ||
+	    !CU_add_test(s, "a torn last line is fatal", test_torn_last_line) ||
+	    !CU_add_test(s, "the writable formats' list", test_write_names) ||
 	    !CU_add_test(s, "ASC output equals log2asc", test_asc_write_matches_log2asc) ||
 	    !CU_add_test(s, "ASC input", test_asc_read) ||
 	    !CU_add_test(s, "format detection", test_detect) ||

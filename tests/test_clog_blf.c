@@ -17,6 +17,7 @@
 #include <zlib.h>
 
 #include "clog.h"
+#include "clog_rot.h"
 #include "unit.h"
 
 static char *slurp_n(const char *path, size_t *n)
@@ -607,6 +608,85 @@ static void test_write_pipe(void)
 	CU_ASSERT_STRING_EQUAL(out, in);
 }
 
+/*
+ * dump -l x.blf --rotate SIZE: with the size clog_writer_size() gives,
+ * every file but the last ends within one container of SIZE (at most a
+ * frame's objects past it, never a container or the ones still deflating
+ * past it; at most one container's worth of objects short), and the
+ * files together hold every frame.
+ */
+static void test_rotate_size(void)
+{
+	const uint64_t limit = 512 * 1024;
+	size_t cap = 32u << 20, n = 0, fn, cn, all = 0;
+	char *log = malloc(cap), *back = malloc(cap), *f, *c;
+	static struct clog_writer w;
+	struct clog_reader r;
+	struct clog_rec rec;
+	struct clog_rot rot;
+	const char *why;
+	uint32_t x = 22;
+	FILE *tmp = NULL;
+	int i, j, bad, nfiles = 0;
+
+	CU_ASSERT_FATAL(log && back);
+	for (i = 0; i < 60000; i++) {
+		/* half the bytes random: containers deflate to about half */
+		n += (size_t)snprintf(log + n, cap - n, "(1700000000.%06d) can%d %03X##1", i * 13,
+				      i % 2, i % 2048);
+		for (j = 0; j < 64; j++) {
+			x = x * 1103515245u + 12345u;
+			n += (size_t)snprintf(log + n, cap - n, "%02X",
+					      j % 2 ? (x >> 16) & 0xff : (uint32_t)j);
+		}
+		log[n++] = '\n';
+	}
+	memset(&rot, 0, sizeof(rot));
+	CU_ASSERT_EQUAL_FATAL(clog_rot_parse(&rot, "512K", &why), 0);
+	rot.seq = 1;
+	CU_ASSERT_EQUAL_FATAL(clog_reader_open_mem(&r, "in.log", log, n, &clog_fmt_candump), 0);
+	for (;;) {
+		i = clog_read(&r, &rec);
+		CU_ASSERT_FATAL(i >= 0);
+		if (tmp && (!i || clog_rot_due(&rot, clog_writer_size(&w, limit), rec.f.ts_ns))) {
+			CU_ASSERT_EQUAL(clog_writer_fini(&w), 0);
+			f = fd_contents(fileno(tmp), &fn);
+			fclose(tmp);
+			tmp = NULL;
+			CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+			if (i) { /* not the last file */
+				CU_ASSERT(fn <= limit + 512);
+				CU_ASSERT(fn + 128 * 1024 + 512 >= limit);
+				if (fn > limit + 512 || fn + 128 * 1024 + 512 < limit)
+					fprintf(stderr, "\n  file %d: %zu bytes\n", nfiles + 1, fn);
+			}
+			c = conv(f, fn, NULL, &clog_fmt_candump, NULL, &cn, &bad, NULL);
+			CU_ASSERT_EQUAL(bad, 0);
+			CU_ASSERT_FATAL(c && all + cn <= cap);
+			memcpy(back + all, c, cn);
+			all += cn;
+			free(c);
+			free(f);
+			nfiles++;
+			clog_rot_next(&rot);
+		}
+		if (!i)
+			break;
+		if (!tmp) {
+			tmp = tmpfile();
+			CU_ASSERT_PTR_NOT_NULL_FATAL(tmp);
+			clog_writer_init(&w, fileno(tmp), &clog_fmt_blf, NULL);
+		}
+		clog_write(&w, &rec);
+		clog_rot_frame(&rot, rec.f.ts_ns);
+	}
+	clog_reader_close(&r);
+	CU_ASSERT(nfiles >= 4);
+	CU_ASSERT(all == n && !memcmp(back, log, n));
+	free(back);
+	free(log);
+}
+
 static int register_clog_blf_tests(void)
 {
 	CU_pSuite s = CU_add_suite("clog_blf (BLF log format)", NULL, NULL);
@@ -614,6 +694,7 @@ static int register_clog_blf_tests(void)
 	if (!s || !CU_add_test(s, "candump -> BLF -> candump byte for byte", test_roundtrip) ||
 	    !CU_add_test(s, "file header statistics", test_header_stats) ||
 	    !CU_add_test(s, "many containers", test_many_containers) ||
+	    !CU_add_test(s, "--rotate SIZE: within one container", test_rotate_size) ||
 	    !CU_add_test(s, "other writers' objects", test_foreign) ||
 	    !CU_add_test(s, "truncated at every byte", test_truncated) ||
 	    !CU_add_test(s, "corrupt containers and objects", test_corrupt) ||

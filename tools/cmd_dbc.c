@@ -422,6 +422,11 @@ static int do_decode(struct dbc_db *db, const char *path, unsigned int mode,
 			bad == 1 ? "" : "s");
 		rc = EXIT_RUNTIME;
 	}
+	if (r.nxl)
+		fprintf(stderr,
+			"canrig dbc: %s: %llu CAN XL frame%s skipped (canrig reads CAN and "
+			"CAN FD)\n",
+			r.path, (unsigned long long)r.nxl, r.nxl == 1 ? "" : "s");
 	clog_reader_close(&r);
 	dbcout_free(o);
 	return rc;

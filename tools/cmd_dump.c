@@ -73,7 +73,8 @@ static void dump_usage(FILE *f)
 		   "  -D           don't exit when an interface goes down\n"
 		   "  -9           nanosecond timestamps in -L and -t a output\n"
 		   "  -l FILE      write a log file instead, in the format its extension\n"
-		   "               names (.log candump, .asc, .trc, ...)\n"
+		   "               names: .log (candump -L), .asc, .blf, .pcapng,\n"
+		   "               .pcap, .trc\n"
 		   "  --rotate SIZE|TIME\n"
 		   "               with -l: start a new file at SIZE (20K, 100M, 1G) or\n"
 		   "               after TIME of frames (30s, 10min, 2h, 1d); FILE x.log\n"
@@ -224,6 +225,7 @@ static void out_frame(struct dump *d, const struct cf_frame *f)
 	d->w->ifname_width = d->names.maxlen;
 	if (d->logfmt || d->dbc || d->logpath) {
 		struct clog_rec rec;
+		uint64_t sz;
 
 		memset(&rec, 0, sizeof(rec));
 		rec.f = *f;
@@ -239,7 +241,9 @@ static void out_frame(struct dump *d, const struct cf_frame *f)
 		if (d->logpath) {
 			/* the frame goes to this file or, past its limit, the next:
 			 * never nowhere (on failure logerr ends the capture) */
-			if (clog_rot_due(&d->rot, d->w->nbytes, rec.f.ts_ns) && log_rotate(d)) {
+			/* BLF: containers still deflating count too (a bound) */
+			sz = d->rot.max_bytes ? clog_writer_size(d->w, d->rot.max_bytes) : 0;
+			if (clog_rot_due(&d->rot, sz, rec.f.ts_ns) && log_rotate(d)) {
 				d->logerr = 1;
 				return;
 			}
@@ -492,7 +496,7 @@ int cmd_dump(int argc, char **argv)
 		d->recfmt = clog_format_for_path(d->logpath, &why);
 		if (!d->recfmt) {
 			cli_err("dump", "-l %s: %s (known: %s)", d->logpath, why,
-				clog_format_names());
+				clog_format_write_names());
 			rc = EXIT_USAGE;
 			goto out;
 		}

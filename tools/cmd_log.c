@@ -42,7 +42,8 @@ static void log_usage(FILE *f)
 		"                       appearance)\n"
 		"  --ns | --us          candump output: 9 or 6 fractional digits\n"
 		"                       (default: as read)\n"
-		"  --skip-bad           skip malformed lines (reported, counted)\n"
+		"  --skip-bad           skip malformed lines (reported, counted); a\n"
+		"                       truncated or corrupt file still exits 1\n"
 		"  --delta              relative input times are candump -t d deltas\n"
 		"                       (default: -t z, time since the first frame)\n"
 		"  -h, --help           this text\n",
@@ -74,6 +75,7 @@ static int convert(int argc, char **argv)
 	int own_fd = 0;
 	uint64_t bad = 0, nchskip = 0;
 	int opt, rc = EXIT_OK, fd = STDOUT_FILENO, e, skip_bad = 0, delta = 0, chmap = 0;
+	int torn = 0; /* the input ended torn: rc is 1, the output is still whole */
 
 	memset(&wo, 0, sizeof(wo));
 	optind = 1;
@@ -90,10 +92,8 @@ static int convert(int argc, char **argv)
 				goto out;
 			}
 			if (opt == 2 && !f->write) {
-				cli_err("log",
-					"%s is read only; --to takes candump, asc, blf, pcapng "
-					"or pcap",
-					f->name);
+				cli_err("log", "%s is read only; --to takes %s", f->name,
+					clog_format_write_names());
 				rc = EXIT_USAGE;
 				goto out;
 			}
@@ -223,6 +223,14 @@ static int convert(int argc, char **argv)
 	while (!stop && (e = clog_read(&rd, &rec)) != 0) {
 		if (e == -EINTR && stop)
 			break;
+		if (e == -EINVAL && rd.fatal) {
+			/* torn or corrupt: data is lost, whatever --skip-bad says;
+			 * what was read before it is written (and kept, with -o) */
+			fprintf(stderr, "%s\n", rd.err);
+			rc = EXIT_RUNTIME;
+			torn = 1;
+			break;
+		}
 		if (e == -EINVAL) {
 			if (bad++ < MAX_WARN || !skip_bad)
 				fprintf(stderr, "%s\n", rd.err);
@@ -256,6 +264,7 @@ static int convert(int argc, char **argv)
 	if (clog_writer_fini(&w) && w.werr != -EPIPE) {
 		cli_err("log", "write: %s", strerror(-w.werr));
 		rc = EXIT_RUNTIME;
+		torn = 0;
 	}
 	if (skip_bad && bad)
 		fprintf(stderr, "canrig log: skipped %llu malformed line%s\n",
@@ -277,25 +286,34 @@ static int convert(int argc, char **argv)
 	if (rd.nother)
 		fprintf(stderr, "canrig log: %s: %llu object%s of other types skipped\n", rd.path,
 			(unsigned long long)rd.nother, cli_plural(rd.nother));
+	if (rd.nxl)
+		fprintf(stderr,
+			"canrig log: %s: %llu CAN XL frame%s skipped (canrig reads CAN and "
+			"CAN FD)\n",
+			rd.path, (unsigned long long)rd.nxl, cli_plural(rd.nxl));
 	if (own_fd && close(fd) < 0 && rc == EXIT_OK) {
 		cli_err("log", "%s: %s", out, strerror(errno));
 		rc = EXIT_RUNTIME;
 	}
 	if (tmp) {
-		if (close(fd) < 0 && rc == EXIT_OK) {
+		if (close(fd) < 0 && (rc == EXIT_OK || torn)) {
 			cli_err("log", "%s: %s", out, strerror(errno));
 			rc = EXIT_RUNTIME;
+			torn = 0;
 		}
 		/* a signal now still stops it: OUT is replaced whole or not at all */
-		if (rc == EXIT_OK && stop) {
+		if ((rc == EXIT_OK || torn) && stop) {
 			fprintf(stderr, "canrig log: interrupted; %s left as it was\n", out);
 			rc = EXIT_SIGNAL(stop);
+			torn = 0;
 		}
-		if (rc == EXIT_OK && rename(tmp, out) < 0) {
+		/* a torn input still gives a whole OUT: every record before the tear */
+		if ((rc == EXIT_OK || torn) && rename(tmp, out) < 0) {
 			cli_err("log", "%s: %s", out, strerror(errno));
 			rc = EXIT_RUNTIME;
+			torn = 0;
 		}
-		if (rc != EXIT_OK)
+		if (rc != EXIT_OK && !torn)
 			unlink(tmp);
 	}
 out_close:

@@ -34,8 +34,9 @@ static void replay_usage(FILE *f)
 {
 	fprintf(f, "Usage: canrig replay [options] FILE|- [DST=SRC]...\n"
 		   "\n"
-		   "Send the frames of a candump log (-L, or candump's screen output with\n"
-		   "-t a, d, z or A; or an ASC log) with their original timing.\n"
+		   "Send the frames of a log with their original timing: candump -L, or\n"
+		   "candump's screen output with -t a, d, z or A, ASC, BLF, pcapng, pcap\n"
+		   "or TRC (detected from the content).\n"
 		   "DST=SRC sends frames logged on interface SRC out on DST, as canplayer's\n"
 		   "<write-if>=<log-if>; with mappings, frames of unmapped interfaces are\n"
 		   "skipped.  Without mappings frames go out where they were logged.\n"
@@ -49,8 +50,8 @@ static void replay_usage(FILE *f)
 		   "  -s SECONDS              skip gaps in the log longer than SECONDS\n"
 		   "  -x                      don't loop sent frames back to local sockets\n"
 		   "  -v                      print each frame sent (log format)\n"
-		   "      --from FMT          input format (candump, asc, candump-screen);\n"
-		   "                          default: detect\n"
+		   "      --from FMT          input format (candump, asc, blf, pcapng, pcap,\n"
+		   "                          trc, candump-screen); default: detect\n"
 		   "      --delta             relative times are candump -t d deltas\n"
 		   "                          (default: -t z, time since the first frame)\n"
 		   "      --skip-bad          skip malformed lines (counted) instead of stopping\n"
@@ -461,9 +462,10 @@ int cmd_replay(int argc, char **argv)
 		idx = 0;
 		while (!stop && (e = clog_read(&rd, &rec)) != 0) {
 			if (e == -EINVAL) {
-				bad++;
+				bad += !rd.fatal;
 				fprintf(stderr, "canrig replay: %s\n", rd.err);
-				if (skip_bad)
+				/* a torn or corrupt file is lost data: no skipping it */
+				if (skip_bad && !rd.fatal)
 					continue;
 				rc = EXIT_RUNTIME;
 				break;
@@ -548,6 +550,11 @@ int cmd_replay(int argc, char **argv)
 			summary(r, &rd, idx, r->sent - sent0, pass, forever ? 0 : nloops);
 			rc = EXIT_SIGNAL(stop);
 		}
+		if (pass == 1 && rd.nxl) /* once, not per loop */
+			fprintf(stderr,
+				"canrig replay: %s: %llu CAN XL frame%s skipped (canrig sends CAN "
+				"and CAN FD)\n",
+				rd.path, (unsigned long long)rd.nxl, cli_plural(rd.nxl));
 		clog_reader_close(&rd);
 		if (rc != EXIT_OK)
 			break;
