@@ -75,12 +75,20 @@ TOOL_SRC = tools/canrig.c tools/cmd_dump.c tools/cmd_send.c tools/cmd_replay.c \
            tools/cmd_log.c tools/cmd_dbc.c tools/dbcout.c tools/cmd_isotp.c \
            tools/ucli.c tools/cmd_diag.c tools/cmd_obd.c tools/diddict.c tools/keycmd.c tools/cmd_gw.c \
            tools/cmd_ecusim.c
+# canrig monitor's screen (tools/monui.c): Debian's libncursesw, linked
+# into canrig and into the unit tests of its cell formats
+NCURSES_LIBS = $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
+TOOL_SRC += tools/monui.c
+$(B)/canrig: LIBS += $(NCURSES_LIBS)
+$(B)/test_unit: LIBS += $(NCURSES_LIBS)
 TOOL_OBJ = $(TOOL_SRC:%.c=$(B)/%.o)
 # one file per suite, each registering itself (UNIT_SUITE in tests/unit.h)
 TEST_SRC = tests/unit.c $(sort $(wildcard tests/test_*.c))
 TEST_OBJ = $(TEST_SRC:%.c=$(B)/%.o)
 # the parts of canrigd the unit tests link (the netlink socket of can-gw)
 TEST_DAEMON_OBJ = $(B)/gateway/gw_cgw.o
+# and the monitor's screen, whose cell formats tests/test_monui.c checks
+TEST_DAEMON_OBJ += $(B)/tools/monui.o
 FUZZERS  = fuzz_cf_parse fuzz_clog_read fuzz_dbc_parse fuzz_dbc_decode fuzz_isotp_rx \
            fuzz_uds_sim fuzz_ecusim_cfg fuzz_uds_rsp fuzz_gw_csum fuzz_gw_conf fuzz_cio_link \
            fuzz_gw_cgw fuzz_gw_fw fuzz_doip fuzz_clog_blf

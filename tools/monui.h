@@ -20,6 +20,10 @@
 
 #define MONUI_NO_COLOR 0x01 /* NO_COLOR set, or the terminal has none */
 
+/* Smaller than this, the screen is one line saying so. */
+#define MONUI_MIN_W 40
+#define MONUI_MIN_H 5
+
 /* What a key asks of the caller. */
 enum monui_act {
 	MONUI_NONE = 0,	 /* handled (or ignored) */
@@ -42,8 +46,11 @@ struct monui {
 	void *priv;
 };
 
-/* Enters curses mode on the terminal.  Returns 0, -ENOTTY (not a
- * terminal), or -ENOMEM.  flags: MONUI_*. */
+/* Enters curses mode on the terminal.  Returns 0, -ENOTTY (stdin or
+ * stdout not a terminal, or one curses cannot drive: TERM unknown or
+ * dumb), or -ENOMEM.  flags: MONUI_*; NO_COLOR in the environment (any
+ * value) adds MONUI_NO_COLOR, as does a terminal without colours: then
+ * changed bytes are reversed and followed by '*'. */
 int monui_init(struct monui *u, struct mon *m, unsigned int flags);
 /* Leaves curses mode, restores the terminal; safe on a zeroed u and
  * twice (the caller calls it from its signal path too). */
@@ -61,5 +68,31 @@ void monui_resize(struct monui *u);
 
 /* The terminal's file descriptor to watch for keys (stdin). */
 int monui_fd(const struct monui *u);
+
+/* The next key typed, as monui_key() takes it, or -1 when none is
+ * waiting (never blocks), so the command needs no curses header. */
+int monui_getch(struct monui *u);
+
+/*
+ * The screen's cell formats, pure (no terminal; the unit tests use them).
+ * Each writes a NUL-terminated string into out (n bytes) and returns its
+ * length.
+ */
+/* An age: "0.05s", "12.3s", "999s", "16m", "27h", "3d" (at most 6 columns). */
+size_t monui_fmt_age(uint64_t ns, char *out, size_t n);
+/* A count: exact up to 9999999, then "12.3M", "4.6G" (at most 7 columns). */
+size_t monui_fmt_count(uint64_t c, char *out, size_t n);
+/* A rate in Hz: "-" before two frames, "9.99", "100.0", "12345" (<= 7). */
+size_t monui_fmt_hz(double hz, char *out, size_t n);
+/*
+ * r's payload as hex bytes in width columns (3 a byte, separator after):
+ * the bytes that do not fit are replaced, with the last one that did, by
+ * "+N"; a remote frame is "remote".  With mark, a byte changed within
+ * MON_FADE_NS before now_ns is followed by '*' instead of ' '.  *hot (may
+ * be NULL) gets bit i set for each such byte shown.  out holds
+ * 3 * CF_MAX_LEN + 1 bytes.
+ */
+size_t monui_fmt_data(const struct mon_row *r, uint64_t now_ns, unsigned int width, int mark,
+		      char *out, uint64_t *hot);
 
 #endif /* CANRIG_MONUI_H */
