@@ -38,7 +38,7 @@ struct tree {
 
 struct priv {
 	SCREEN *scr;
-	int mono;      /* no colours: attributes, and '*' after a changed byte */
+	int mono; /* no colours: attributes, and '*' after a changed byte */
 	/* the frozen copy shown while paused */
 	struct mon fz;
 	int fz_valid, refreeze;
@@ -49,7 +49,7 @@ struct priv {
 	size_t nshown, matched;
 	uint32_t sel_row; /* the model row under the cursor, followed across re-sorts */
 	int have_sel;
-	int dirty;	  /* sort, filter or model changed: select again */
+	int dirty; /* sort, filter or model changed: select again */
 	const struct mon *sel_m;
 	size_t sel_nrows;
 	/* column widths, grown as rows appear (rows are never removed) */
@@ -213,7 +213,7 @@ static void fmt_phys_d(const struct dbc_signal *s, double d, char *out)
 
 struct lay {
 	int w, h;
-	int hdr;	   /* header lines */
+	int hdr; /* header lines */
 	int body_y, body_h;
 	int x_bus, w_bus, x_id, w_id, x_name, w_name, x_cnt, w_cnt, x_hz, w_hz, x_jit, w_jit;
 	int x_len, w_len, x_data, w_data, x_age, w_age;
@@ -676,7 +676,8 @@ static void draw_titles(struct monui *u, const struct lay *L)
 	lb_put(&l, L->x_data, L->w_data, 0, "DATA");
 	if (L->w_age)
 		lb_put(&l, L->x_age, L->w_age, 1, "AGE");
-	draw_line(L->body_y - 1, &l, p->mono ? A_UNDERLINE | A_BOLD : (attr_t)COLOR_PAIR(PAIR_TITLE));
+	draw_line(L->body_y - 1, &l,
+		  p->mono ? A_UNDERLINE | A_BOLD : (attr_t)COLOR_PAIR(PAIR_TITLE));
 }
 
 static void draw_row(struct monui *u, const struct mon *m, const struct lay *L, int y,
@@ -711,9 +712,10 @@ static void draw_row(struct monui *u, const struct mon *m, const struct lay *L, 
 	}
 	if (L->w_jit) {
 		if (r->hz > 0 && r->jitter_ms < 99999.5)
-			snprintf(s, sizeof(s), r->jitter_ms < 9.995	? "%.2f"
-					       : r->jitter_ms < 99.95 ? "%.1f"
-								       : "%.0f",
+			snprintf(s, sizeof(s),
+				 r->jitter_ms < 9.995	? "%.2f"
+				 : r->jitter_ms < 99.95 ? "%.1f"
+							: "%.0f",
 				 r->jitter_ms);
 		else
 			snprintf(s, sizeof(s), "-");
@@ -812,9 +814,9 @@ static void draw_status(struct monui *u, const struct mon *m, const struct lay *
 		return;
 	}
 	put_text(f, sizeof(f), u->filter);
-	n = snprintf(s, sizeof(s), "sort %s%s%s%s%s  rows %zu/%zu  frames %llu",
-		     sorts[u->sort & 3], u->filter[0] ? "  filter \"" : "", f,
-		     u->filter[0] ? "\"" : "", u->paused ? "  PAUSED" : "", p->matched, m->nrows,
+	n = snprintf(s, sizeof(s), "sort %s%s%s%s%s  rows %zu/%zu  frames %llu", sorts[u->sort & 3],
+		     u->filter[0] ? "  filter \"" : "", f, u->filter[0] ? "\"" : "",
+		     u->paused ? "  PAUSED" : "", p->matched, m->nrows,
 		     (unsigned long long)m->frames);
 	if (m->rows_full)
 		n += snprintf(s + n, sizeof(s) - (size_t)n, "  table full: %llu frames not shown",
@@ -870,7 +872,7 @@ void monui_draw(struct monui *u, uint64_t now_ns)
 	int w, h, y;
 	size_t k;
 
-	if (!p || !p->scr)
+	if (!p)
 		return;
 	mon_tick(u->m, now_ns);
 	m = u->m;
@@ -882,13 +884,21 @@ void monui_draw(struct monui *u, uint64_t now_ns)
 			now = p->fz_now;
 		}
 	}
-	erase();
-	curs_set(0);
-	getmaxyx(stdscr, h, w);
+	if (p->scr) {
+		erase();
+		curs_set(0);
+		getmaxyx(stdscr, h, w);
+	} else {
+		w = MONUI_HEADLESS_W; /* the view's state, as on such a screen */
+		h = MONUI_HEADLESS_H;
+	}
+	if (!p->scr && (u->help || w < MONUI_MIN_W || h < MONUI_MIN_H))
+		return;
 	if (w < MONUI_MIN_W || h < MONUI_MIN_H) {
 		char s[80];
-		int n = snprintf(s, sizeof(s), "canrig monitor: terminal too small (%dx%d, needs %dx%d)",
-				 w, h, MONUI_MIN_W, MONUI_MIN_H);
+		int n = snprintf(s, sizeof(s),
+				 "canrig monitor: terminal too small (%dx%d, needs %dx%d)", w, h,
+				 MONUI_MIN_W, MONUI_MIN_H);
 
 		if (n > w)
 			snprintf(s, sizeof(s), "too small: %dx%d < %dx%d", w, h, MONUI_MIN_W,
@@ -908,6 +918,8 @@ void monui_draw(struct monui *u, uint64_t now_ns)
 	do_select(u, m, now);
 	place_sel(u);
 	place_top(u, m, L.body_h);
+	if (!p->scr)
+		return;
 	draw_header(u, m, &L);
 	draw_titles(u, &L);
 	y = L.body_y;
@@ -1111,7 +1123,8 @@ enum monui_act monui_key(struct monui *u, int key, uint64_t now_ns)
 			set_expanded(u, &u->m->rows[i], key == 'e');
 		break;
 	case 12: /* Ctrl-L */
-		clearok(curscr, TRUE);
+		if (p->scr)
+			clearok(curscr, TRUE);
 		break;
 	default:
 		break;
@@ -1121,7 +1134,7 @@ enum monui_act monui_key(struct monui *u, int key, uint64_t now_ns)
 
 /* ---- terminal */
 
-int monui_init(struct monui *u, struct mon *m, unsigned int flags)
+int monui_init_headless(struct monui *u, struct mon *m, unsigned int flags)
 {
 	struct priv *p;
 
@@ -1131,19 +1144,36 @@ int monui_init(struct monui *u, struct mon *m, unsigned int flags)
 	if (getenv("NO_COLOR"))
 		flags |= MONUI_NO_COLOR; /* no-color.org, any value */
 	u->flags = flags;
-	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
-		return -ENOTTY;
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
+	p->mono = !!(flags & MONUI_NO_COLOR);
+	p->dirty = 1;
+	u->priv = p;
+	return 0;
+}
+
+int monui_init(struct monui *u, struct mon *m, unsigned int flags)
+{
+	struct priv *p;
+	int rc;
+
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		memset(u, 0, sizeof(*u));
+		return -ENOTTY;
+	}
+	rc = monui_init_headless(u, m, flags);
+	if (rc)
+		return rc;
+	p = u->priv;
+	flags = u->flags;
 	/* newterm, not initscr: a terminal curses cannot drive (TERM unknown,
 	 * or dumb: no cursor addressing) is an error to report, not an exit */
 	p->scr = newterm(NULL, stdout, stdin);
 	if (!p->scr) {
-		free(p);
+		monui_fini(u);
 		return -ENOTTY;
 	}
-	u->priv = p;
 	set_term(p->scr);
 	cbreak(); /* Ctrl-C stays a signal: the command's clean exit */
 	noecho();
@@ -1164,7 +1194,6 @@ int monui_init(struct monui *u, struct mon *m, unsigned int flags)
 		u->flags |= MONUI_NO_COLOR;
 		p->mono = 1;
 	}
-	p->dirty = 1;
 	return 0;
 }
 
@@ -1205,6 +1234,13 @@ void monui_resize(struct monui *u)
 	    (ws.ws_row != LINES || ws.ws_col != COLS))
 		resizeterm(ws.ws_row, ws.ws_col);
 	clearok(curscr, TRUE);
+}
+
+const struct mon *monui_view(const struct monui *u)
+{
+	const struct priv *p = u->priv;
+
+	return p && u->paused && p->fz_valid ? &p->fz : u->m;
 }
 
 int monui_fd(const struct monui *u)

@@ -21,8 +21,10 @@
 #define MONUI_NO_COLOR 0x01 /* NO_COLOR set, or the terminal has none */
 
 /* Smaller than this, the screen is one line saying so. */
-#define MONUI_MIN_W 40
-#define MONUI_MIN_H 5
+#define MONUI_MIN_W	 40
+#define MONUI_MIN_H	 5
+#define MONUI_HEADLESS_W 100
+#define MONUI_HEADLESS_H 30
 
 /* What a key asks of the caller. */
 enum monui_act {
@@ -32,11 +34,11 @@ enum monui_act {
 };
 
 struct monui {
-	struct mon *m;	  /* borrowed, outlives the monui */
+	struct mon *m; /* borrowed, outlives the monui */
 	enum mon_sort sort;
-	char filter[64];  /* substring of id or name; "" none */
-	int paused;	  /* the view frozen; capture goes on */
-	int help;	  /* the ? page shown */
+	char filter[64]; /* substring of id or name; "" none */
+	int paused;	 /* the view frozen; capture goes on */
+	int help;	 /* the ? page shown */
 	unsigned int flags;
 	/* private: selection, scroll, filter editing, the frozen copy */
 	size_t sel, top;
@@ -52,6 +54,10 @@ struct monui {
  * value) adds MONUI_NO_COLOR, as does a terminal without colours: then
  * changed bytes are reversed and followed by '*'. */
 int monui_init(struct monui *u, struct mon *m, unsigned int flags);
+/* As monui_init() without a terminal (the unit tests): keys and
+ * monui_draw() change the view state (selection, scroll, frozen copy) as
+ * on a MONUI_HEADLESS_W x _H screen, and nothing is drawn.  0 or -ENOMEM. */
+int monui_init_headless(struct monui *u, struct mon *m, unsigned int flags);
 /* Leaves curses mode, restores the terminal; safe on a zeroed u and
  * twice (the caller calls it from its signal path too). */
 void monui_fini(struct monui *u);
@@ -62,6 +68,10 @@ enum monui_act monui_key(struct monui *u, int key, uint64_t now_ns);
 /* Redraws the whole screen from the model (or the frozen copy when
  * paused).  A terminal too small gets one line saying so. */
 void monui_draw(struct monui *u, uint64_t now_ns);
+
+/* The table as drawn: the frozen copy while paused (valid until the
+ * next key or draw), else u->m. */
+const struct mon *monui_view(const struct monui *u);
 
 /* The terminal changed size. */
 void monui_resize(struct monui *u);
