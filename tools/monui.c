@@ -22,7 +22,7 @@
 
 #define LINE_MAX_W 1024 /* wider terminals are drawn this wide */
 
-enum { PAIR_BAR = 1, PAIR_HOT, PAIR_TITLE, PAIR_SEL, PAIR_SIG, PAIR_WARN };
+enum { PAIR_BAR = 1, PAIR_HOT, PAIR_TITLE, PAIR_SEL, PAIR_SIG, PAIR_HOT_SEL };
 
 /* One signal line of an expanded row, in display order. */
 struct tree_ent {
@@ -740,7 +740,11 @@ static void draw_row(struct monui *u, const struct mon *m, const struct lay *L, 
 	ah = p->mono ? A_REVERSE | (selected ? A_BOLD : 0) : A_BOLD;
 	for (i = 0; i < 64 && 3 * i + 2 <= (unsigned int)L->w_data; i++)
 		if (hot & (1ull << i))
-			mvchgat(y, L->x_data + 3 * (int)i, 2, ah, p->mono ? 0 : PAIR_HOT, NULL);
+			mvchgat(y, L->x_data + 3 * (int)i, 2, ah,
+				p->mono	   ? 0
+				: selected ? PAIR_HOT_SEL
+					   : PAIR_HOT,
+				NULL);
 }
 
 struct sig_draw {
@@ -1189,7 +1193,7 @@ int monui_init(struct monui *u, struct mon *m, unsigned int flags)
 		init_pair(PAIR_TITLE, COLOR_BLACK, COLOR_GREEN);
 		init_pair(PAIR_SEL, COLOR_BLACK, COLOR_CYAN);
 		init_pair(PAIR_SIG, COLOR_CYAN, -1);
-		init_pair(PAIR_WARN, COLOR_YELLOW, COLOR_BLUE);
+		init_pair(PAIR_HOT_SEL, COLOR_RED, COLOR_CYAN);
 	} else {
 		u->flags |= MONUI_NO_COLOR;
 		p->mono = 1;
