@@ -40,6 +40,10 @@ ALL_LDFLAGS = $(LDFLAGS)
 # deflated by a worker thread (-pthread)
 LIBS     = $(YAML_LIBS) -lev -lz -lm -pthread
 
+# the monitor's screen: ncurses (wide), for canrig only
+CURSES_CFLAGS = $(shell $(PKG_CONFIG) --cflags ncursesw 2>/dev/null)
+CURSES_LIBS   = $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncursesw)
+
 # CUnit is found through pkg-config; a missing .pc file is a deps problem.
 CUNIT_CFLAGS = $(shell $(PKG_CONFIG) --cflags cunit 2>/dev/null)
 CUNIT_LIBS   = $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null || echo -lcunit)
@@ -75,13 +79,12 @@ TOOL_SRC = tools/canrig.c tools/cmd_dump.c tools/cmd_send.c tools/cmd_replay.c \
            tools/cmd_log.c tools/cmd_dbc.c tools/dbcout.c tools/cmd_isotp.c \
            tools/ucli.c tools/cmd_diag.c tools/cmd_obd.c tools/diddict.c tools/keycmd.c tools/cmd_gw.c \
            tools/cmd_ecusim.c
-# canrig monitor's screen (tools/monui.c): Debian's libncursesw, linked
-# into canrig and into the unit tests of its cell formats
-NCURSES_LIBS = $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
-TOOL_SRC += tools/monui.c
-$(B)/canrig: LIBS += $(NCURSES_LIBS)
-$(B)/test_unit: LIBS += $(NCURSES_LIBS)
-TOOL_OBJ = $(TOOL_SRC:%.c=$(B)/%.o)
+# canrig monitor: the command here, its screen (tools/monui.c) when present;
+# sort drops a second mention of it
+TOOL_SRC += tools/cmd_monitor.c $(wildcard tools/monui.c)
+TOOL_OBJ = $(sort $(TOOL_SRC:%.c=$(B)/%.o))
+# the unit tests of the screen's key map and cell formats link it too
+$(B)/test_unit: LIBS += $(CURSES_LIBS)
 # one file per suite, each registering itself (UNIT_SUITE in tests/unit.h)
 TEST_SRC = tests/unit.c $(sort $(wildcard tests/test_*.c))
 TEST_OBJ = $(TEST_SRC:%.c=$(B)/%.o)
@@ -116,7 +119,7 @@ $(B)/canrigd: $(CANRIGD_OBJ) $(B)/libcanrig.a
 $(B)/%.o: %.c $(B)/%.d
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP $(if $(filter tests/%,$<),$(CUNIT_CFLAGS) -Itools) \
-	    $(if $(filter tools/%,$<),-Itools) -c $< -o $@
+	    $(if $(filter tools/%,$<),-Itools $(CURSES_CFLAGS)) -c $< -o $@
 DEPS = $(patsubst %.c,$(B)/%.d,$(wildcard lib/*.c conf/*.c dbc/*.c uds/*.c doip/*.c gateway/*.c mon/*.c \
        tools/*.c tests/*.c))
 $(DEPS): ;
@@ -127,7 +130,7 @@ $(B)/libcanrig.a: $(LIB_OBJ)
 	$(AR) rcs $@ $(LIB_OBJ)
 
 $(B)/canrig: $(TOOL_OBJ) $(B)/libcanrig.a
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(TOOL_OBJ) $(B)/libcanrig.a $(LIBS) -ldl
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(TOOL_OBJ) $(B)/libcanrig.a $(LIBS) $(CURSES_LIBS) -ldl
 
 $(B)/test_unit: $(TEST_OBJ) $(TEST_DAEMON_OBJ) $(B)/libcanrig.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(TEST_OBJ) $(TEST_DAEMON_OBJ) \

@@ -620,12 +620,24 @@ static const struct rtattr *rta_next(const unsigned char **p, size_t *rem, int *
 	return a;
 }
 
-/* IFLA_LINKINFO -> IFLA_INFO_DATA -> IFLA_CAN_STATE, if the link is CAN. */
-static int link_can_state(const struct rtattr *li, int *bad)
+/* The bitrate, the first field of struct can_bittiming, of attribute b. */
+static uint32_t link_bitrate(const struct rtattr *b)
+{
+	uint32_t v = 0;
+
+	if (RTA_PAYLOAD(b) >= sizeof(v))
+		memcpy(&v, RTA_DATA(b), sizeof(v));
+	return v;
+}
+
+/* IFLA_LINKINFO -> IFLA_INFO_DATA -> IFLA_CAN_STATE, if the link is CAN;
+ * its bit timings' rates into ev on the way. */
+static int link_can_state(const struct rtattr *li, int *bad, struct cio_link_ev *ev)
 {
 	const unsigned char *p = RTA_DATA(li);
 	size_t rem = RTA_PAYLOAD(li);
 	const struct rtattr *a, *b;
+	int state = -1;
 
 	while ((a = rta_next(&p, &rem, bad))) {
 		const unsigned char *q = RTA_DATA(a);
@@ -633,15 +645,20 @@ static int link_can_state(const struct rtattr *li, int *bad)
 
 		if (a->rta_type != IFLA_INFO_DATA)
 			continue;
-		while ((b = rta_next(&q, &qrem, bad)))
+		while ((b = rta_next(&q, &qrem, bad))) {
 			if (b->rta_type == IFLA_CAN_STATE && RTA_PAYLOAD(b) >= sizeof(uint32_t)) {
 				uint32_t v;
 
 				memcpy(&v, RTA_DATA(b), sizeof(v));
-				return v > 0xffff ? -1 : (int)v;
+				state = v > 0xffff ? -1 : (int)v;
+			} else if (b->rta_type == IFLA_CAN_BITTIMING) {
+				ev->bitrate = link_bitrate(b);
+			} else if (b->rta_type == IFLA_CAN_DATA_BITTIMING) {
+				ev->dbitrate = link_bitrate(b);
 			}
+		}
 	}
-	return -1;
+	return state;
 }
 
 int cio_link_parse(const void *buf, size_t len, cio_link_cb cb, void *arg)
@@ -689,7 +706,7 @@ int cio_link_parse(const void *buf, size_t len, cio_link_cb cb, void *arg)
 				memcpy(ev.ifname, RTA_DATA(a), k);
 				ev.ifname[k] = 0;
 			} else if (a->rta_type == IFLA_LINKINFO) {
-				ev.can_state = link_can_state(a, &bad);
+				ev.can_state = link_can_state(a, &bad, &ev);
 			}
 		}
 		if (bad)

@@ -207,6 +207,8 @@ struct cio_link_ev {
 	int up;			  /* IFF_UP */
 	int running;		  /* IFF_RUNNING: carrier on */
 	int can_state;		  /* enum can_state, or -1: not reported */
+	/* IFLA_CAN_(DATA_)BITTIMING bit/s; 0: not reported (vcan has none) */
+	uint32_t bitrate, dbitrate;
 };
 
 typedef void (*cio_link_cb)(void *arg, const struct cio_link_ev *ev);

@@ -95,6 +95,21 @@ int mon_add_if(struct mon *m, const char *name, uint32_t bitrate, uint32_t dbitr
 	return (int)m->nifs++;
 }
 
+void mon_set_bitrate(struct mon *m, unsigned int bus, uint32_t bitrate, uint32_t dbitrate)
+{
+	struct mon_if *p;
+
+	if (bus >= m->nifs)
+		return;
+	p = &m->ifs[bus];
+	p->bitrate = bitrate;
+	p->dbitrate = dbitrate ? dbitrate : bitrate;
+	if (!bitrate)
+		p->load = -1;
+	else if (p->load < 0)
+		p->load = 0;
+}
+
 /*
  * Bits on the wire as can-utils' canbusload counts them in its default
  * worst-case mode (its canframelen.c): every bit that can be followed by a

@@ -104,6 +104,10 @@ void mon_fini(struct mon *m);
  * (name too long).  bitrate/dbitrate 0 when unknown. */
 int mon_add_if(struct mon *m, const char *name, uint32_t bitrate, uint32_t dbitrate);
 
+/* The bitrates of bus learnt late (from the kernel, after mon_add_if());
+ * 0 leaves the load unknown. */
+void mon_set_bitrate(struct mon *m, unsigned int bus, uint32_t bitrate, uint32_t dbitrate);
+
 /* One frame of bus at monotonic time now_ns (not the frame's stamp: a
  * replay passes its own clock).  Returns 0, or -ENOSPC when the frame's
  * id is new and the table is full (counted in rows_full). */

@@ -173,10 +173,18 @@ static void put_link(struct nlbuf *m, int type, int ifindex, unsigned int flags,
 		struct rtattr *li = put_attr(m, IFLA_LINKINFO, NULL, 0);
 		struct rtattr *data;
 		uint32_t v = (uint32_t)state;
+		struct can_bittiming bt;
+
+		memset(&bt, 0, sizeof(bt));
 
 		put_attr(m, IFLA_INFO_KIND, "can", 4);
 		data = put_attr(m, IFLA_INFO_DATA, NULL, 0);
 		put_attr(m, IFLA_CAN_STATE, &v, sizeof(v));
+		/* after the state: the parser must not stop at it */
+		bt.bitrate = 500000;
+		put_attr(m, IFLA_CAN_BITTIMING, &bt, sizeof(bt));
+		bt.bitrate = 2000000;
+		put_attr(m, IFLA_CAN_DATA_BITTIMING, &bt, sizeof(bt));
 		data->rta_len = (unsigned short)(m->u.b + m->len - (unsigned char *)data);
 		li->rta_len = (unsigned short)(m->u.b + m->len - (unsigned char *)li);
 	}
@@ -217,6 +225,11 @@ static void test_link_parse(void)
 	CU_ASSERT_STRING_EQUAL(evs[1].ifname, "can0");
 	CU_ASSERT(evs[1].up && !evs[1].running);
 	CU_ASSERT_EQUAL(evs[1].can_state, CAN_STATE_BUS_OFF);
+	/* the rates canrig monitor's load needs; vcan reports none */
+	CU_ASSERT_EQUAL(evs[1].bitrate, 500000);
+	CU_ASSERT_EQUAL(evs[1].dbitrate, 2000000);
+	CU_ASSERT_EQUAL(evs[0].bitrate, 0);
+	CU_ASSERT_EQUAL(evs[0].dbitrate, 0);
 	CU_ASSERT(evs[2].deleted && !evs[2].up);
 
 	/* cut anywhere: an error or fewer events, never a read past the end */

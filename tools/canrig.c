@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "cio.h"
 #include "cio_ev.h"
 
 #ifndef CANRIG_VERSION
@@ -187,6 +188,47 @@ int cli_parse_pos_double(const char *s, double *v)
 	return 0;
 }
 
+int cli_open_ifarg(const char *cmd, struct cio_sock *s, const char *arg, int rcvbuf,
+		   uint32_t err_mask)
+{
+	char ifname[64], buf[256];
+	const char *comma = strchr(arg, ','), *msg;
+	size_t nl = comma ? (size_t)(comma - arg) : strlen(arg);
+	struct cio_opts o;
+	char *list, *tok, *save = NULL;
+	int e;
+
+	if (!nl || nl >= sizeof(ifname)) {
+		cli_err(cmd, "'%s': bad interface name", arg);
+		return 1;
+	}
+	memcpy(ifname, arg, nl);
+	ifname[nl] = '\0';
+	cio_opts_init(&o);
+	o.rcvbuf = rcvbuf;
+	if (comma) {
+		list = strdup(comma + 1);
+		if (!list) {
+			cli_err(cmd, "%s", strerror(ENOMEM));
+			return -ENOMEM;
+		}
+		for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			if (cio_filter_add(&o, tok, &msg)) {
+				cli_err(cmd, "%s: filter '%s': %s", ifname, tok, msg);
+				free(list);
+				return 1;
+			}
+		}
+		free(list);
+	}
+	if (!o.err_mask)
+		o.err_mask = err_mask;
+	e = cio_open(s, ifname, &o);
+	if (e)
+		cli_err(cmd, "%s", cio_open_strerror(e, ifname, buf, sizeof(buf)));
+	return e;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: canrig COMMAND [ARGS]...\n"
@@ -205,6 +247,7 @@ static void usage(FILE *f)
 		   "  obd -i IF CMD...        OBD-II: PIDs, DTCs, VIN, per ECU\n"
 		   "  gw status|stats|routes|reload|workshop   control a running canrigd\n"
 		   "  ecu-sim -i IF -c FILE.yaml  simulated UDS / OBD-II ECUs from a YAML file\n"
+		   "  monitor IF[,filter]...  live decoded table of the buses (--once: a snapshot)\n"
 		   "\n"
 		   "Options:\n"
 		   "  -h, --help              this text\n"
@@ -225,7 +268,7 @@ int main(int argc, char **argv)
 	opterr = 0;
 	if (argc < 2)
 		return cli_usage_err("", "no command given (dump, send, replay, log, dbc, "
-					 "isotp, diag, obd, gw, ecu-sim)");
+					 "isotp, diag, obd, gw, ecu-sim, monitor)");
 	cmd = argv[1];
 	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
 		usage(stdout);
@@ -255,6 +298,8 @@ int main(int argc, char **argv)
 		return cmd_gw(argc - 1, argv + 1);
 	if (!strcmp(cmd, "ecu-sim"))
 		return cmd_ecusim(argc - 1, argv + 1);
+	if (!strcmp(cmd, "monitor"))
+		return cmd_monitor(argc - 1, argv + 1);
 	if (cmd[0] == '-' && cmd[1])
 		return cli_bad_option("", cmd);
 	fprintf(stderr, "canrig: unknown command '%s'; try 'canrig --help'\n", cmd);

@@ -24,6 +24,7 @@ int cmd_diag(int argc, char **argv);
 int cmd_obd(int argc, char **argv);
 int cmd_gw(int argc, char **argv);
 int cmd_ecusim(int argc, char **argv);
+int cmd_monitor(int argc, char **argv);
 
 /* Prints "canrig CMD: message" and a newline to stderr. */
 void cli_err(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -68,6 +69,18 @@ int cli_parse_pos_double(const char *s, double *v);
  * candump exits with, so scripts see an interruption either way.
  */
 #define EXIT_SIGNAL(sig) (128 + (sig))
+
+struct cio_sock;
+
+/*
+ * Opens one IF[,FILTER]... argument as canrig dump takes it (candump's
+ * filters, cio_filter_add()) into s, with receive buffer rcvbuf (0: the
+ * kernel's) and err_mask for error frames when the filters name none.
+ * Says what is wrong as "canrig CMD: ..." and returns 0, 1 for bad syntax
+ * (a name, a filter), or cio_open()'s -errno.
+ */
+int cli_open_ifarg(const char *cmd, struct cio_sock *s, const char *arg, int rcvbuf,
+		   uint32_t err_mask);
 
 /* "s" unless n is 1: "1 frame", "0 frames", "2 frames". */
 static inline const char *cli_plural(uint64_t n)

@@ -347,40 +347,12 @@ static int drain(struct dump *d, unsigned int i)
 
 static int open_arg(struct dump *d, const char *arg, int rcvbuf)
 {
-	char ifname[64], buf[256];
-	const char *comma = strchr(arg, ','), *msg;
-	size_t nl = comma ? (size_t)(comma - arg) : strlen(arg);
-	struct cio_opts o;
-	char *list, *tok, *save = NULL;
-	int e;
+	size_t nl = strcspn(arg, ",");
+	int e = cli_open_ifarg("dump", &d->sock[d->nsock], arg, rcvbuf, 0);
 
-	if (!nl || nl >= sizeof(ifname)) {
-		cli_err("dump", "'%s': bad interface name", arg);
-		return EXIT_USAGE;
-	}
-	memcpy(ifname, arg, nl);
-	ifname[nl] = '\0';
-	cio_opts_init(&o);
-	o.rcvbuf = rcvbuf;
-	if (comma) {
-		list = strdup(comma + 1);
-		if (!list)
-			return EXIT_RUNTIME;
-		for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			if (cio_filter_add(&o, tok, &msg)) {
-				cli_err("dump", "%s: filter '%s': %s", ifname, tok, msg);
-				free(list);
-				return EXIT_USAGE;
-			}
-		}
-		free(list);
-	}
-	e = cio_open(&d->sock[d->nsock], ifname, &o);
-	if (e) {
-		fprintf(stderr, "canrig dump: %s\n",
-			cio_open_strerror(e, ifname, buf, sizeof(buf)));
-		return e == -EAFNOSUPPORT ? EXIT_RUNTIME : EXIT_USAGE;
-	}
+	/* no AF_CAN or no memory is the machine's, the rest the arguments' */
+	if (e)
+		return e == -EAFNOSUPPORT || e == -ENOMEM ? EXIT_RUNTIME : EXIT_USAGE;
 	if ((int)nl > d->names.maxlen)
 		d->names.maxlen = (int)nl;
 	d->nsock++;
