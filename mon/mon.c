@@ -697,16 +697,15 @@ int mon_write_text(const struct mon *m, FILE *out, uint64_t now_ns)
 		fprintf(out, ", %llu errors, %llu drops%s\n", (unsigned long long)p->errors,
 			(unsigned long long)p->drops, p->gone ? " (gone)" : "");
 	}
-	fprintf(out, "%-*s %-8s %-20s %10s %9s %8s %7s %3s %s\n", MON_IFNAMSIZ - 8, "BUS", "ID",
-		"NAME", "COUNT", "HZ", "JIT(ms)", "AGE(s)", "LEN", "DATA");
+	fprintf(out, "%-8s %-8s %-20s %10s %9s %8s %7s %3s %s\n", "BUS", "ID", "NAME", "COUNT",
+		"HZ", "JIT(ms)", "AGE(s)", "LEN", "DATA");
 	for (i = 0; i < n; i++) {
 		const struct mon_row *r = &m->rows[idx[i]];
 
 		fmt_id(r, id);
-		fprintf(out, "%-*s %-8s %-20s %10llu %9.2f %8.3f %7.2f %3u ", MON_IFNAMSIZ - 8,
-			m->ifs[r->bus].name, id, r->msg ? r->msg->name : "-",
-			(unsigned long long)r->count, r->hz, r->jitter_ms,
-			r->count ? (double)mon_age(r, now_ns) / 1e9 : 0.0, r->len);
+		fprintf(out, "%-8s %-8s %-20s %10llu %9.2f %8.3f %7.2f %3u ", m->ifs[r->bus].name,
+			id, r->msg ? r->msg->name : "-", (unsigned long long)r->count, r->hz,
+			r->jitter_ms, r->count ? (double)mon_age(r, now_ns) / 1e9 : 0.0, r->len);
 		put_hex(out, r, " ");
 		fputc('\n', out);
 		for (k = 0; r->sigs && k < r->msg->nsigs; k++) {

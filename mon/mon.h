@@ -28,7 +28,7 @@ extern "C" {
 #endif
 
 #define MON_MAX_IFS  16
-#define MON_IFNAMSIZ 16
+#define MON_IFNAMSIZ 32		   /* a log's bus names (clog.h) run longer than the kernel's */
 #define MON_FADE_NS  1000000000ull /* a changed byte stays marked this long */
 #define MON_RATE_NS  1000000000ull /* fps / load window */
 

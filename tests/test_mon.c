@@ -115,7 +115,7 @@ static void test_load(void)
 	b1 = mon_add_if(&m, "vcan0", 0, 0);
 	CU_ASSERT_EQUAL(b0, 0);
 	CU_ASSERT_EQUAL(b1, 1);
-	CU_ASSERT_EQUAL(mon_add_if(&m, "a-name-far-too-long", 0, 0), -EINVAL);
+	CU_ASSERT_EQUAL(mon_add_if(&m, "a-bus-name-far-too-long-for-the-table", 0, 0), -EINVAL);
 	CU_ASSERT_EQUAL(m.ifs[1].load, -1);
 	/* 100 FD frames and 100 classic ones in the first second */
 	for (i = 0; i < 100; i++) {

@@ -331,7 +331,7 @@ static int replay_next(struct monc *mc)
 	cf_buf_set(&mc->pend, &rec.f);
 	n = rec.ifname_len < CLOG_IFNAME_MAX ? rec.ifname_len : CLOG_IFNAME_MAX;
 	if (n >= MON_IFNAMSIZ)
-		n = MON_IFNAMSIZ - 1; /* the model's names are shorter */
+		n = MON_IFNAMSIZ - 1;
 	memcpy(mc->pend_if, rec.ifname, n);
 	mc->pend_if[n] = '\0';
 	if (!n)
@@ -533,10 +533,10 @@ static int open_ifs(struct monc *mc, int argc, char **argv, int first, int rcvbu
 
 		/* error frames of every class unless the filters say which */
 		e = cli_open_ifarg("monitor", &s->s, argv[i], rcvbuf, CAN_ERR_MASK);
-		if (e == 1)
-			return EXIT_USAGE;
+		/* as canrig dump (man canrig): a missing, down or non-CAN
+		 * interface is the arguments', no AF_CAN the machine's */
 		if (e)
-			return EXIT_RUNTIME; /* no such interface, no CAN: said */
+			return e == -EAFNOSUPPORT || e == -ENOMEM ? EXIT_RUNTIME : EXIT_USAGE;
 		mc->nsk++;
 		s->open = 1;
 		s->mc = mc;
