@@ -32,17 +32,24 @@ tm_stop() {
 	[ -z "$SOCK" ] || tm kill-server 2>/dev/null || :
 }
 
-# start ENV...: the monitor in a 100x30 window, with ENV (e.g. NO_COLOR=1);
-# its exit status goes to $WORK/rc when it ends
-start() {
+# launch WxH ENV...: the monitor in a WxH window, with ENV (e.g.
+# NO_COLOR=1); its exit status goes to $WORK/rc when it ends
+launch() {
+	local size=$1
+	shift
 	tm_stop
 	NSTART=$((NSTART + 1))
 	SOCK=$WORK/tmux.$BASHPID.$NSTART.sock
 	rm -f "$WORK/rc"
-	tm -f /dev/null new-session -d -x 100 -y 30 -s mon \
+	tm -f /dev/null new-session -d -x "${size%x*}" -y "${size#*x}" -s mon \
 		"env -u NO_COLOR TERM=screen LC_ALL=C.UTF-8 $* $CANRIG monitor -d $DBC --replay $LOG --speed 0 2>$WORK/err; echo \$? >$WORK/rc; sleep 600"
 	# killed by check() if the check stops early (tm_stop otherwise)
 	PIDS="$PIDS $(tm display-message -p '#{pid}')"
+}
+
+# start ENV...: launched at 100x30, and the replay done
+start() {
+	launch 100x30 "$@"
 	poll "the replay's $FRAMES frames on screen" has "frames $FRAMES "
 }
 
@@ -165,6 +172,36 @@ colours() {
 	tm_stop
 }
 
+# started in a window too small: the one line, then the table once the
+# window is big enough; q still quits
+small_at_start() {
+	launch 30x4 NO_COLOR=1
+	screen small
+	tm resize-window -t mon -x 100 -y 30
+	screen start
+	keys q
+	poll "the monitor to quit on q" test -s "$WORK/rc"
+	[ "$(cat "$WORK/rc")" = 0 ]
+	tm_stop
+}
+
+# a terminal curses cannot drive a full screen on (dumb: no cursor
+# addressing; an unknown TERM): exit 1 with one line, nothing drawn
+dumb_terminal() {
+	local t
+	for t in dumb no-such-terminal; do
+		launch 100x30 TERM=$t
+		poll "the monitor to exit on TERM=$t" test -s "$WORK/rc"
+		[ "$(cat "$WORK/rc")" = 1 ]
+		[ "$(wc -l <"$WORK/err")" = 1 ]
+		grep -q '^canrig monitor: ' "$WORK/err"
+		! has "frames"
+		tm_stop
+	done
+}
+
 check steps steps
+[ -n "$UPDATE" ] || check small_at_start small_at_start
+[ -n "$UPDATE" ] || check dumb_terminal dumb_terminal
 [ -n "$UPDATE" ] || check colours colours
 summary

@@ -243,7 +243,7 @@ static void scan_rows(struct priv *p, const struct mon *m)
 
 static int if_segment(const struct mon_if *f, char *out, size_t n)
 {
-	char fps[16], load[16];
+	char fps[16], load[16], name[MON_IFNAMSIZ];
 
 	if (f->fps >= 99.95)
 		snprintf(fps, sizeof(fps), "%.0f", f->fps);
@@ -253,8 +253,11 @@ static int if_segment(const struct mon_if *f, char *out, size_t n)
 		snprintf(load, sizeof(load), "?");
 	else
 		snprintf(load, sizeof(load), "%.1f%%", f->load * 100);
-	return snprintf(out, n, "%s %s fps load %s err %llu drop %llu", f->name, fps, load,
-			(unsigned long long)f->errors, (unsigned long long)f->drops);
+	put_text(name, sizeof(name), f->name);
+	/* an interface that went away keeps its rows; its figures stop */
+	return snprintf(out, n, "%s%s %s fps load %s err %llu drop %llu", name,
+			f->gone ? " GONE" : "", fps, load, (unsigned long long)f->errors,
+			(unsigned long long)f->drops);
 }
 
 #define TITLE "canrig monitor"
@@ -695,7 +698,8 @@ static void draw_row(struct monui *u, const struct mon *m, const struct lay *L, 
 		lb_put(&l, 0, 1, 0, ">");
 	if (r->msg && r->msg->nsigs)
 		lb_put(&l, 1, 1, 0, r->expanded ? "-" : "+");
-	lb_put(&l, L->x_bus, L->w_bus, 0, r->bus < m->nifs ? m->ifs[r->bus].name : "?");
+	put_text(s, sizeof(s), r->bus < m->nifs ? m->ifs[r->bus].name : "?");
+	lb_put(&l, L->x_bus, L->w_bus, 0, s);
 	snprintf(s, sizeof(s), r->ext ? "%08X" : "%03X", (unsigned int)r->id);
 	lb_put(&l, L->x_id, L->w_id, 1, s);
 	if (L->w_name && r->msg) {
@@ -1160,6 +1164,7 @@ int monui_init_headless(struct monui *u, struct mon *m, unsigned int flags)
 int monui_init(struct monui *u, struct mon *m, unsigned int flags)
 {
 	struct priv *p;
+	const char *cup;
 	int rc;
 
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
@@ -1179,6 +1184,13 @@ int monui_init(struct monui *u, struct mon *m, unsigned int flags)
 		return -ENOTTY;
 	}
 	set_term(p->scr);
+	/* curses accepts TERM=dumb, then draws garbage: no full screen
+	 * without cursor addressing */
+	cup = tigetstr("cup");
+	if (!cup || cup == (char *)-1) {
+		monui_fini(u);
+		return -ENOTTY;
+	}
 	cbreak(); /* Ctrl-C stays a signal: the command's clean exit */
 	noecho();
 	nonl();
