@@ -1142,6 +1142,8 @@ enum monui_act monui_key(struct monui *u, int key, uint64_t now_ns)
 
 /* ---- terminal */
 
+static int term_can_draw(void);
+
 int monui_init_headless(struct monui *u, struct mon *m, unsigned int flags)
 {
 	struct priv *p;
@@ -1164,7 +1166,6 @@ int monui_init_headless(struct monui *u, struct mon *m, unsigned int flags)
 int monui_init(struct monui *u, struct mon *m, unsigned int flags)
 {
 	struct priv *p;
-	const char *cup;
 	int rc;
 
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
@@ -1176,21 +1177,18 @@ int monui_init(struct monui *u, struct mon *m, unsigned int flags)
 		return rc;
 	p = u->priv;
 	flags = u->flags;
-	/* newterm, not initscr: a terminal curses cannot drive (TERM unknown,
-	 * or dumb: no cursor addressing) is an error to report, not an exit */
+	/* newterm, not initscr: a terminal curses cannot drive is an error
+	 * to report, not an exit */
+	if (!term_can_draw()) {
+		monui_fini(u);
+		return -ENOTTY;
+	}
 	p->scr = newterm(NULL, stdout, stdin);
 	if (!p->scr) {
 		monui_fini(u);
 		return -ENOTTY;
 	}
 	set_term(p->scr);
-	/* curses accepts TERM=dumb, then draws garbage: no full screen
-	 * without cursor addressing */
-	cup = tigetstr("cup");
-	if (!cup || cup == (char *)-1) {
-		monui_fini(u);
-		return -ENOTTY;
-	}
 	cbreak(); /* Ctrl-C stays a signal: the command's clean exit */
 	noecho();
 	nonl();
@@ -1274,4 +1272,26 @@ int monui_getch(struct monui *u)
 		return -1;
 	c = getch();
 	return c == ERR ? -1 : c;
+}
+
+/*
+ * 1 if TERM names a terminal with cursor addressing.  Asked before
+ * newterm(): it accepts TERM=dumb and then draws garbage, and on an
+ * unknown TERM it fails leaving memory behind that nothing frees.
+ * Last in the file: <term.h> defines capability names (lines, columns...)
+ * as macros.
+ */
+#include <term.h>
+
+static int term_can_draw(void)
+{
+	const char *cup;
+	int err = 0, ok;
+
+	if (setupterm(NULL, STDOUT_FILENO, &err) != OK)
+		return 0;
+	cup = tigetstr("cup");
+	ok = cup && cup != (char *)-1;
+	del_curterm(cur_term);
+	return ok;
 }
