@@ -293,6 +293,33 @@ static void test_pause(void)
 	fix_fini(&x);
 }
 
+/* by recent change the order is redone every MONUI_RESORT_NS, not at
+ * each redraw; a key sorts at once */
+static void test_resort(void)
+{
+	struct fix x;
+	uint64_t t = 2 * S;
+
+	CU_ASSERT_EQUAL_FATAL(fix_init(&x), 0);
+	feed(&x, 0x100, 5, t); /* byte 0 changed */
+	keys(&x, "sss", t);
+	CU_ASSERT_EQUAL(x.u.sort, MON_SORT_CHANGE);
+	monui_draw(&x.u, t);
+	CU_ASSERT_EQUAL(x.m.rows[x.u.idx[0]].id, 0x100);
+	feed(&x, 0x7ff, 6, t + 100 * MS);
+	monui_draw(&x.u, t + 200 * MS);
+	CU_ASSERT_EQUAL(x.m.rows[x.u.idx[0]].id, 0x100); /* held */
+	monui_draw(&x.u, t + MONUI_RESORT_NS);
+	CU_ASSERT_EQUAL(x.m.rows[x.u.idx[0]].id, 0x7ff);
+	feed(&x, 0x200, 7, t + 510 * MS);
+	monui_draw(&x.u, t + 520 * MS);
+	CU_ASSERT_EQUAL(x.m.rows[x.u.idx[0]].id, 0x7ff);
+	keys(&x, "sS", t + 530 * MS); /* and back: sorted now */
+	monui_draw(&x.u, t + 530 * MS);
+	CU_ASSERT_EQUAL(x.m.rows[x.u.idx[0]].id, 0x200);
+	fix_fini(&x);
+}
+
 /* a page of rows moves the cursor a body's height; the view scrolls with
  * it and never leaves the cursor off screen, expanded rows included */
 static void test_scroll(void)
@@ -348,7 +375,8 @@ static int register_monui_tests(void)
 	    !CU_add_test(s, "bytes, change marks and overflow", test_fmt_data) ||
 	    !CU_add_test(s, "key map: move, sort, expand, filter, help", test_keys) ||
 	    !CU_add_test(s, "pause freezes the view, capture goes on", test_pause) ||
-	    !CU_add_test(s, "scrolling keeps the cursor on screen", test_scroll))
+	    !CU_add_test(s, "scrolling keeps the cursor on screen", test_scroll) ||
+	    !CU_add_test(s, "rate/change order redone twice a second", test_resort))
 		return CU_get_error();
 	return 0;
 }

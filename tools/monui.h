@@ -21,8 +21,11 @@
 #define MONUI_NO_COLOR 0x01 /* NO_COLOR set, or the terminal has none */
 
 /* Smaller than this, the screen is one line saying so. */
-#define MONUI_MIN_W	 40
-#define MONUI_MIN_H	 5
+#define MONUI_MIN_W 40
+#define MONUI_MIN_H 5
+/* Sorted by rate or recent change, the rows are re-sorted this often
+ * (and at once on a key, a new row or a new filter). */
+#define MONUI_RESORT_NS	 500000000ull
 #define MONUI_HEADLESS_W 100
 #define MONUI_HEADLESS_H 30
 
