@@ -309,8 +309,8 @@ static void layout(struct lay *L, struct priv *p, const struct mon *m, int w, in
 	L->w_jit = 6;
 	L->w_len = 3;
 	L->w_age = 6;
-	/* narrow: drop jitter, count, age, rate, then shorten the name, so the
-	 * bytes keep at least 4 columns of three */
+	/* narrow: drop jitter, count, age, rate, then shorten the name and
+	 * the bus, so the bytes keep at least 4 columns of three */
 	for (;;) {
 		need = 2 + L->w_bus + 1 + L->w_id + 1 + (L->w_name ? L->w_name + 1 : 0) +
 		       (L->w_cnt ? L->w_cnt + 1 : 0) + (L->w_hz ? L->w_hz + 1 : 0) +
@@ -327,6 +327,8 @@ static void layout(struct lay *L, struct priv *p, const struct mon *m, int w, in
 			L->w_hz = 0;
 		else if (L->w_name > 8)
 			L->w_name = 8;
+		else if (L->w_bus > 8)
+			L->w_bus = 8; /* a log's long bus names, cut */
 		else
 			break;
 	}
