@@ -469,6 +469,7 @@ static void on_once(struct ev_loop *loop, ev_timer *w, int revents)
 static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	struct monc *mc = w->data;
+	unsigned int i;
 
 	(void)loop;
 	(void)revents;
@@ -479,8 +480,13 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	}
 	mc->sig = w->signum;
 	ui_off(mc);
-	if (mc->once)
-		snapshot(mc, clock_now(mc)); /* what was seen so far is the user's */
+	if (mc->once) {
+		/* what was seen so far is the user's, the queued frames too */
+		for (i = 0; i < mc->nsk; i++)
+			if (mc->sk[i].open)
+				on_sock(mc->loop, &mc->sk[i].w, EV_READ);
+		snapshot(mc, clock_now(mc));
+	}
 	stop_all(mc);
 }
 
