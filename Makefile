@@ -83,11 +83,15 @@ TOOL_SRC = tools/canrig.c tools/cmd_dump.c tools/cmd_send.c tools/cmd_replay.c \
 # sort drops a second mention of it
 TOOL_SRC += tools/cmd_monitor.c $(wildcard tools/monui.c)
 TOOL_OBJ = $(sort $(TOOL_SRC:%.c=$(B)/%.o))
+# the unit tests of the screen's key map and cell formats link it too
+$(B)/test_unit: LIBS += $(CURSES_LIBS)
 # one file per suite, each registering itself (UNIT_SUITE in tests/unit.h)
 TEST_SRC = tests/unit.c $(sort $(wildcard tests/test_*.c))
 TEST_OBJ = $(TEST_SRC:%.c=$(B)/%.o)
 # the parts of canrigd the unit tests link (the netlink socket of can-gw)
 TEST_DAEMON_OBJ = $(B)/gateway/gw_cgw.o
+# and the monitor's screen, whose cell formats tests/test_monui.c checks
+TEST_DAEMON_OBJ += $(B)/tools/monui.o
 FUZZERS  = fuzz_cf_parse fuzz_clog_read fuzz_dbc_parse fuzz_dbc_decode fuzz_isotp_rx \
            fuzz_uds_sim fuzz_ecusim_cfg fuzz_uds_rsp fuzz_gw_csum fuzz_gw_conf fuzz_cio_link \
            fuzz_gw_cgw fuzz_gw_fw fuzz_doip fuzz_clog_blf

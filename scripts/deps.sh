@@ -26,6 +26,8 @@ PKGS="$PKGS tshark"
 PKGS="$PKGS python3-can"
 # the qemu vcan guest, needed where the host kernel has no AF_CAN
 PKGS="$PKGS qemu-system-x86 busybox-static cpio"
+# canrig monitor's screen, and the terminal its golden-screen test runs it in
+PKGS="$PKGS libncurses-dev tmux"
 PKGS="$PKGS ${CANRIG_DEPS_EXTRA:-}"
 
 missing=""
