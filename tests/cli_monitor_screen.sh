@@ -194,7 +194,7 @@ dumb_terminal() {
 		poll "the monitor to exit on TERM=$t" test -s "$WORK/rc"
 		[ "$(cat "$WORK/rc")" = 1 ]
 		[ "$(wc -l <"$WORK/err")" = 1 ]
-		grep -q '^canrig monitor: ' "$WORK/err"
+		grep -q "^canrig monitor: TERM=$t: not a terminal the screen can drive; use --once" "$WORK/err"
 		! has "frames"
 		tm_stop
 	done

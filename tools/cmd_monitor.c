@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <curses.h>
 #include <ev.h>
 
 #include "cio.h"
@@ -27,18 +26,6 @@
 #include "dbc.h"
 #include "mon.h"
 #include "monui.h"
-
-/*
- * The screen (tools/monui.c) is built on a branch of its own; until both
- * are merged this command links without it and says so when asked for
- * the screen.  Weak references resolve to NULL when monui.o is absent.
- */
-#pragma weak monui_init
-#pragma weak monui_fini
-#pragma weak monui_key
-#pragma weak monui_draw
-#pragma weak monui_resize
-#pragma weak monui_fd
 
 #define RING_SLOTS    256
 #define BATCHES_MAX   16   /* per socket per wake-up: the others get their turn */
@@ -436,7 +423,7 @@ static void on_keys(struct ev_loop *loop, ev_io *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	while (mc->ui_on && (ch = getch()) != ERR) {
+	while (mc->ui_on && (ch = monui_getch(&mc->ui)) >= 0) {
 		switch (monui_key(&mc->ui, ch, now)) {
 		case MONUI_QUIT:
 			stop_all(mc);
@@ -681,11 +668,6 @@ int cmd_monitor(int argc, char **argv)
 					      "file or pipe use --once SECONDS [--json]");
 		goto out;
 	}
-	if (!mc->once && !monui_init) {
-		cli_err("monitor", "this build has no screen (tools/monui.c); use --once SECONDS");
-		rc = EXIT_RUNTIME;
-		goto out;
-	}
 	if (dbcpath) {
 		/* strict: a line the parser skips would be signals missing
 		 * from a screen that hides stderr; 'canrig dbc check' lists them */
@@ -775,7 +757,13 @@ int cmd_monitor(int argc, char **argv)
 	} else {
 		e = monui_init(&mc->ui, &mc->m, getenv("NO_COLOR") ? MONUI_NO_COLOR : 0);
 		if (e) {
-			cli_err("monitor", "terminal: %s", strerror(-e));
+			if (e == -ENOTTY)
+				cli_err("monitor",
+					"TERM=%s: not a terminal the screen can drive; "
+					"use --once SECONDS [--json]",
+					getenv("TERM") ? getenv("TERM") : "");
+			else
+				cli_err("monitor", "terminal: %s", strerror(-e));
 			rc = EXIT_RUNTIME;
 			goto out_loop;
 		}
