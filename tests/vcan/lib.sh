@@ -20,11 +20,13 @@ WAIT_SECS=${CANRIG_VCAN_WAIT:-90}
 # once, by the caller: a condition on live state (a count in a log) must
 # be a function that reads it on every call.
 poll() {
-	local _what=$1 _n=0
+	local _what=$1 _n=0 _end=$((SECONDS + 3 * WAIT_SECS))
 	shift
 	until "$@"; do
 		_n=$((_n + 1))
-		if [ "$_n" -gt $((WAIT_SECS * 20)) ]; then
+		# rounds, so a slow guest is not failed early; and a wall
+		# bound, so a loaded host cannot stretch a failure for hours
+		if [ "$_n" -gt $((WAIT_SECS * 20)) ] || [ "$SECONDS" -gt "$_end" ]; then
 			echo "$_what" >&2
 			return 1
 		fi
