@@ -226,7 +226,7 @@ has_line() { grep -q "$2" "$1" 2>/dev/null; }
 
 # A reload applies the testers' list and firewalls to the sockets already
 # activated (counters kept per address; a removed tester's socket is
-# closed); any other change is only logged.
+# closed); a new port too (the old one answers no more).
 reload() {
 	start_entity
 	cat >tester.py <<'EOF'
@@ -276,7 +276,8 @@ EOF
 	gwyaml '0x22, 0x2E, 0x3E'
 	kill -HUP "$ENT"
 	poll "reload 1" reloads_ge 1
-	grep -q 'reload: doip: 1 tester and their firewalls applied$' host.err
+	grep -q "reload: doip: entity 0x1000 on 127.0.0.1:$PORT, 1 tester, 2 ECUs (0 added, 0 changed, 0 removed)$" host.err ||
+		{ cat host.err; false; }
 	touch go2
 	poll "phase 2" has_line tester.log '^phase2'
 	grep -qx 'phase2 nack 06' tester.log
@@ -286,14 +287,31 @@ EOF
 	gwyaml '0x22' 0x0E81
 	kill -HUP "$ENT"
 	poll "reload 2" reloads_ge 2
-	grep -q 'applied; sockets of removed testers closed$' host.err
+	grep -q '1 tester (sockets of removed testers closed), 2 ECUs' host.err
 	touch go3
 	wait "$T"
 	grep -qx 'phase3 closed' tester.log
-	gwyaml '0x22' 0x0E81 1
+	P2=$(free_port)
+	gwyaml '0x22' 0x0E81 "$P2"
 	kill -HUP "$ENT"
 	poll "reload 3" reloads_ge 3
-	grep -q 'reload: the doip: section changed beyond its testers; that takes effect at the next start of canrigd$' host.err
+	grep -q "reload: doip: entity 0x1000 on 127.0.0.1:$P2, .*; new listening sockets, tester sockets kept$" host.err ||
+		{ cat host.err; false; }
+	"$PY" - "$PORT" "$P2" <<'EOF2'
+import socket, sys
+from scapy.contrib.automotive.doip import DoIP
+old, new = int(sys.argv[1]), int(sys.argv[2])
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.settimeout(5)
+u.sendto(bytes(DoIP(payload_type=0x0001)), ("127.0.0.1", new))
+assert DoIP(u.recv(512)).logical_address == 0x1000
+try:
+    socket.create_connection(("127.0.0.1", old), timeout=5)
+    sys.exit("the old port still accepts")
+except ConnectionRefusedError:
+    pass
+socket.create_connection(("127.0.0.1", new), timeout=5).close()
+EOF2
 	dump
 	grep -q '^doip tester 0x0E81: activations 0, activations refused 0, requests 0,' host.out ||
 		{ cat host.out; false; }
