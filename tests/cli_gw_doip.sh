@@ -379,10 +379,11 @@ print("phase4", diag(0x11), diag(0x13), flush=True)
 wait("ecus5")
 print("phase5", "closed" if msg() is None else "open", flush=True)
 EOF
+	rm -f tester.log # the reload check's is in the same directory
 	"$PY" tester.py "$PORT" >tester.log 2>&1 &
 	T=$!
 	PIDS="$PIDS $T"
-	poll "phase 1" has_line tester.log '^phase'
+	poll "phase 1" has_line tester.log '^phase1 '
 	grep -qx 'phase1 nack 06 nack 03 WVWZZZ1JZXW000001' tester.log || { cat tester.log; false; }
 	# an ECU added, another VIN
 	gwyaml '0x22'
