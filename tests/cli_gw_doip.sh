@@ -400,6 +400,12 @@ EOF
 	kill -HUP "$ENT"
 	poll "reload 2" reloads_ge 2
 	grep -q "2 ECUs (0 added, 0 changed, 1 removed)$" host.err || { cat host.err; false; }
+	# its slot stays free: the JSON lists the others, and is JSON
+	dump
+	sed -n '/^--- json$/,/^--- end$/p' host.out | sed '1d;$d' | tail -1 >stats.json
+	"$PY" -c 'import json, sys
+e = json.load(open(sys.argv[1]))["doip"]["ecus"]
+assert [x["address"] for x in e] == [0x11, 0x12], e' stats.json
 	# a reload onto a port another program holds (TCP: the UDP socket the
 	# reload opened first must be closed again) adds no 0x0013
 	P3=$(free_port)
@@ -458,6 +464,39 @@ u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 u.settimeout(5)
 u.sendto(bytes(DoIP(payload_type=0x0001)), ("127.0.0.1", int(sys.argv[1])))
 assert DoIP(u.recv(512)).vin == b"WVWZZZ1JZXW000002"
+EOF
+	kill -TERM "$ENT"
+	wait "$ENT"
+}
+
+# The entity's own keys on reload: max_testers answers the next entity
+# status (0x4002), and an ECU whose ISO-TP settings changed is reopened
+# (counted as changed, still routed).
+reload_entity() {
+	start_entity
+	gwyaml '0x22'
+	sed -i 's/^  vin: .*/&\n  max_testers: 2/' gw.yaml
+	sed -i 's/tx: 0x7E1, rx: 0x7E9}/tx: 0x7E1, rx: 0x7E9, bs: 8}/' gw.yaml
+	kill -HUP "$ENT"
+	poll "reload 1" reloads_ge 1
+	grep -q "1 tester, 2 ECUs (0 added, 1 changed, 0 removed)$" host.err || { cat host.err; false; }
+	"$PY" - "$PORT" <<'EOF'
+import socket, struct, sys
+from scapy.contrib.automotive.doip import DoIP
+port = int(sys.argv[1])
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.settimeout(5)
+u.sendto(bytes(DoIP(payload_type=0x4001)), ("127.0.0.1", port))
+a = DoIP(u.recv(512))
+assert a.payload_type == 0x4002 and a.max_open_sockets == 2, repr(a)
+t = socket.create_connection(("127.0.0.1", port), timeout=10)
+t.sendall(bytes(DoIP(payload_type=0x0005, source_address=0x0E80, activation_type=0)))
+r = t.recv(512)
+assert DoIP(r).routing_activation_response == 0x10
+t.sendall(bytes(DoIP(payload_type=0x8001, source_address=0x0E80, target_address=0x11) /
+                bytes.fromhex("22F190")))
+a = DoIP(t.recv(512))
+assert a.payload_type == 0x8003 and a.nack_code == 0x06, repr(a)
 EOF
 	kill -TERM "$ENT"
 	wait "$ENT"
@@ -583,6 +622,7 @@ EOF
 check entity entity
 check reload reload
 check reload_ecus reload_ecus
+check reload_entity reload_entity
 check announce announce
 check functional functional_host
 summary
