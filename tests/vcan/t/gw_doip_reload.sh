@@ -53,10 +53,11 @@ t_gw_doip_reload() {
 	E12='{address: 0x0012, interface: vcan0, tx: 0x7E2, rx: 0x7EA}'
 	E13='{address: 0x0013, interface: vcan0, tx: 0x7E3, rx: 0x7EB}'
 	S="gw -s $PWD/ctl.sock"
-	# 32 KiB blocks, paced in blocks of 8 frames (a loaded host's ecu-sim
-	# must not lose frames): a flash of seconds
-	sed -e 's/max_block: 0x402/max_block: 0x8002/' -e 's/s3_ms: 5000/s3_ms: 60000/' \
-		-e '/tx: 0x7E8/a\    bs: 8' -e '/tx: 0x7EA/a\    stmin: 0x7F' "$SIMCFG" >sim.yaml
+	# 8 KiB blocks paced by an STmin of 1 ms (one flow control per block:
+	# none to miss on a loaded host, and ecu-sim loses no frame): a flash
+	# of seconds
+	sed -e 's/max_block: 0x402/max_block: 0x2002/' -e 's/s3_ms: 5000/s3_ms: 60000/' \
+		-e '/tx: 0x7E8/a\    stmin: 1' -e '/tx: 0x7EA/a\    stmin: 0x7F' "$SIMCFG" >sim.yaml
 	drl_yaml 13430 "$E10" "$E11"
 	candump -L -r 8388608 vcan0 >cd.log &
 	p1=$!
@@ -73,7 +74,7 @@ def fail(msg):
     print("FAIL", msg, flush=True)
     sys.exit(1)
 
-t = socket.create_connection(("127.0.0.1", 13430), timeout=30)
+t = socket.create_connection(("127.0.0.1", 13430), timeout=90)
 buf = b""
 def msg():
     global buf
@@ -123,10 +124,10 @@ for n in range(1, 6):
     if n > 1:
         wait("go%d" % n)
     print("phase%d" % n, diag(0x10), diag(0x11), diag(0x12), diag(0x13), flush=True)
-# 201 bytes to 0x0012, whose STmin of 127 ms makes their sending last
-# seconds: the reload that removes it meanwhile NACKs them 0x06
+# 2001 bytes to 0x0012, whose STmin of 127 ms makes their sending last
+# 36 s: the reload that removes it meanwhile NACKs them 0x06
 wait("go6")
-print("phase6", diag(0x12, "22" + "F190" * 100), flush=True)
+print("phase6", diag(0x12, "22" + "F190" * 1000), flush=True)
 print("phase7", diag(0x10), diag(0x12), flush=True)
 PY
 	T=$!
@@ -156,14 +157,14 @@ PY
 	touch go4
 	poll "phase 4" drl_phase phase4
 	drl_has 'phase4 vin nack-03 vin nack-03'
-	# a 64 KiB flash of 0x0010 through the new port; once its first
+	# a 16 KiB flash of 0x0010 through the new port; once its first
 	# block is on vcan0, an unrelated reload (another VIN, a third
 	# tester, 0x0011 back) while it runs
-	head -c 65536 /dev/urandom >img.bin
+	head -c 16384 /dev/urandom >img.bin
 	"$CANRIG" diag --doip 127.0.0.1:13431 --sa 0E81 -e 0010 session programming + \
 		unlock 1 --key-cmd "$KEY1" + flash img.bin --address 100000 --check-crc >flash 2>&1 &
 	FL=$!
-	wait_for cd.log ' vcan0 7E0#1000000080023601'
+	wait_for cd.log ' vcan0 7E0#1000000020023601'
 	DRL_VIN=WVWZZZ1JZXW000002 DRL_TESTER2=1 drl_yaml 13431 "$E10" "$E12" "$E11"
 	xrc 0 rl4 $S reload
 	if ! kill -0 $FL 2>/dev/null; then
@@ -176,7 +177,7 @@ PY
 		tail -5 sim.log
 		return 1
 	}
-	has flash 'flash: 65536 bytes in 2 blocks of up to 32768'
+	has flash 'flash: 16384 bytes in 2 blocks of up to 8192'
 	cmp img.bin engine-flash.bin
 	crc=$(grep -o 'CRC32 [0-9A-F]*' flash | cut -d' ' -f2)
 	has flash "ECU answered $crc"
@@ -208,7 +209,7 @@ PY
 	has stats 'doip ecu 0x0012 on vcan0: requests 5, answers 5'
 	# 0x0012 removed while the long request is being sent to it
 	touch go6
-	wait_for cd.log ' vcan0 7E2#10C922F190'
+	wait_for cd.log ' vcan0 7E2#17D122F190'
 	DRL_VIN=WVWZZZ1JZXW000002 DRL_TESTER2=1 drl_yaml 13431 "$E10" "$E11"
 	xrc 0 rl6 $S reload
 	poll "phase 7" drl_phase phase7
