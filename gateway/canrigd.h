@@ -143,6 +143,7 @@ struct gwd_doip_tstat {
 };
 
 struct gwd_doip;
+struct gwd_doip_prep;
 
 /* A TCP_DATA socket. */
 struct gwd_doip_conn {
@@ -227,6 +228,8 @@ struct gwd_doip {
 struct gwd {
 	struct ev_loop *loop;
 	struct gwd_doip *doip; /* NULL: no doip: section */
+	/* a reload's, from gwd_doip_prepare() to gwd_doip_reloaded() */
+	struct gwd_doip_prep *doip_prep;
 	struct offload off;
 	struct reload_job rl;
 	struct ctl_conn *conns;
@@ -320,7 +323,20 @@ int gwd_doip_open(struct gwd *d);
 void gwd_doip_close(struct gwd *d);
 const char *gwd_doip_refuse_name(enum gwd_doip_refuse r);
 void gwd_doip_print(struct gwd *d, FILE *f, int stats);
+/*
+ * A reload of the doip: section, in two steps around the swap of
+ * d->conf.  gwd_doip_prepare(), before it (d->conf still the running
+ * file, nc the new one): everything that can fail (new UDP and TCP
+ * sockets for another listen or port, the entity of an added doip:
+ * section, buffers of added or changed ECUs and of grown tester
+ * sockets); returns 0, or -errno with the message in err and nothing
+ * changed.  gwd_doip_reloaded(), after it (d->conf is nc): applies what
+ * was prepared and cannot fail.  gwd_doip_unprepare() drops a prepared
+ * reload that is not applied.
+ */
+int gwd_doip_prepare(struct gwd *d, const struct gw_conf *nc, char *err, size_t cap);
 void gwd_doip_reloaded(struct gwd *d);
+void gwd_doip_unprepare(struct gwd *d);
 void gwd_doip_json(struct gwd *d, FILE *f);
 /* The control socket's "doip power [MODE]": MODE (ready, not-ready,
  * not-supported) becomes the 0x4004 answer; NULL only prints it.  who

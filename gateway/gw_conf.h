@@ -137,6 +137,34 @@ int gw_conf_load_yml(struct gw_conf *c, struct yml *y, char *err, size_t cap);
 /* Frees c's engine; safe on a zeroed or finished struct. */
 void gw_conf_fini(struct gw_conf *c);
 
+/*
+ * What a reload changes in the doip: section, from a (running) to b (the
+ * new file); canrigd's gwd_doip.c applies it.  ECUs and functional
+ * addresses are compared with their interface's name, not its index (a
+ * reload may renumber the interfaces).  Both must come from zeroed memory
+ * (the loaders' structs do): structs are compared byte for byte.
+ */
+struct gw_doip_diff {
+	uint8_t same;	 /* nothing of the doip: section differs */
+	uint8_t sockets; /* listen or port: new UDP and TCP sockets */
+	uint8_t entity;	 /* logical address, vin, eid, gid, further_action,
+			  * announce or max_testers */
+	uint8_t testers; /* the testers: list or a firewall */
+	uint8_t funcs;	 /* functional: */
+	/* per ECU of b: the ECU of a with its address, or -1 (added);
+	 * kept: it continues that one unchanged (bus, ids, ISO-TP options,
+	 * max_len, max_request) */
+	int16_t from[GW_DOIP_ECUS_MAX];
+	uint8_t kept[GW_DOIP_ECUS_MAX];
+	/* per ECU of a: its index in b, or -1 (removed) */
+	int16_t to[GW_DOIP_ECUS_MAX];
+	size_t added, changed, removed;
+};
+
+/* Fills df from a->doip to b->doip (either may be off: then only same
+ * says anything).  No I/O, nothing allocated. */
+void gw_doip_diff(const struct gw_conf *a, const struct gw_conf *b, struct gw_doip_diff *df);
+
 #ifdef __cplusplus
 }
 #endif

@@ -532,3 +532,78 @@ int gw_conf_doip_key(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
 	d->on = 1;
 	return yml_read_map(r, n, doip_keys, d);
 }
+
+/* ---- reload: what changed (canrigd's gwd_doip.c applies it) */
+
+/* ECU x of a and y of b: the same bus by name, and the rest the same */
+static int ecu_same(const struct gw_conf *a, const struct gw_doip_ecu *x, const struct gw_conf *b,
+		    const struct gw_doip_ecu *y)
+{
+	struct gw_doip_ecu t = *y;
+
+	if (strcmp(a->ifname[x->ifidx], b->ifname[y->ifidx]))
+		return 0;
+	t.ifidx = x->ifidx;
+	return !memcmp(x, &t, sizeof(t));
+}
+
+static int funcs_same(const struct gw_conf *a, const struct gw_conf *b)
+{
+	const struct gw_doip_conf *x = &a->doip, *y = &b->doip;
+	size_t i;
+
+	if (x->nfuncs != y->nfuncs)
+		return 0;
+	for (i = 0; i < x->nfuncs; i++) {
+		struct gw_doip_func t = y->funcs[i];
+
+		if (strcmp(a->ifname[x->funcs[i].ifidx], b->ifname[t.ifidx]))
+			return 0;
+		t.ifidx = x->funcs[i].ifidx;
+		if (memcmp(&x->funcs[i], &t, sizeof(t)))
+			return 0;
+	}
+	return 1;
+}
+
+void gw_doip_diff(const struct gw_conf *a, const struct gw_conf *b, struct gw_doip_diff *df)
+{
+	const struct gw_doip_conf *x = &a->doip, *y = &b->doip;
+	size_t i, j;
+
+	memset(df, 0, sizeof(*df));
+	for (i = 0; i < GW_DOIP_ECUS_MAX; i++)
+		df->from[i] = df->to[i] = -1;
+	if (!x->on || !y->on) {
+		df->same = x->on == y->on;
+		return;
+	}
+	df->sockets = strcmp(x->listen, y->listen) || x->listen_is_if != y->listen_is_if ||
+		      x->port != y->port;
+	df->entity = x->la != y->la || memcmp(x->vin, y->vin, sizeof(x->vin)) ||
+		     x->has_eid != y->has_eid || memcmp(x->eid, y->eid, sizeof(x->eid)) ||
+		     x->has_gid != y->has_gid || memcmp(x->gid, y->gid, sizeof(x->gid)) ||
+		     x->further_action != y->further_action || x->announce != y->announce ||
+		     x->max_testers != y->max_testers;
+	df->testers = x->ntesters != y->ntesters ||
+		      memcmp(x->testers, y->testers, sizeof(x->testers[0]) * x->ntesters);
+	df->funcs = !funcs_same(a, b);
+	for (j = 0; j < y->necus; j++) {
+		for (i = 0; i < x->necus && x->ecus[i].address != y->ecus[j].address; i++)
+			;
+		if (i == x->necus) {
+			df->added++;
+			continue;
+		}
+		df->from[j] = (int16_t)i;
+		df->to[i] = (int16_t)j;
+		df->kept[j] = (uint8_t)ecu_same(a, &x->ecus[i], b, &y->ecus[j]);
+		if (!df->kept[j])
+			df->changed++;
+	}
+	for (i = 0; i < x->necus; i++)
+		if (df->to[i] < 0)
+			df->removed++;
+	df->same = !df->sockets && !df->entity && !df->testers && !df->funcs && !df->added &&
+		   !df->changed && !df->removed;
+}

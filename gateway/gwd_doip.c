@@ -187,7 +187,7 @@ static struct gwd_doip_ecu *ecu_of(struct gwd_doip *g, uint16_t ta)
 	size_t i;
 
 	for (i = 0; i < g->necus; i++)
-		if (g->ecus[i].cfg.address == ta)
+		if (g->ecus[i].g && g->ecus[i].cfg.address == ta) /* g: not a free slot */
 			return &g->ecus[i];
 	return NULL;
 }
@@ -931,6 +931,8 @@ void gwd_doip_print(struct gwd *d, FILE *f, int stats)
 	for (i = 0; i < g->necus; i++) {
 		const struct gwd_doip_ecu *e = &g->ecus[i];
 
+		if (!e->g)
+			continue; /* a slot a reload freed */
 		fprintf(f,
 			"doip ecu 0x%04X on %s: requests %llu, answers %llu, transfer errors %llu, "
 			"receive errors %llu, answers dropped %llu\n",
@@ -974,103 +976,22 @@ void gwd_doip_json(struct gwd *d, FILE *f)
 		fprintf(f, "}}");
 	}
 	fprintf(f, "],\"ecus\":[");
-	for (i = 0; i < g->necus; i++) {
+	for (i = 0, r = 0; i < g->necus; i++) {
 		const struct gwd_doip_ecu *e = &g->ecus[i];
 
+		if (!e->g)
+			continue; /* a slot a reload freed */
 		fprintf(f,
 			"%s{\"address\":%u,\"interface\":\"%s\",\"requests\":%llu,"
 			"\"answers\":%llu,\"tx_errors\":%llu,\"rx_errors\":%llu,"
 			"\"answers_dropped\":%llu}",
-			i ? "," : "", e->cfg.address, e->ifname, (unsigned long long)e->requests,
+			r++ ? "," : "", e->cfg.address, e->ifname, (unsigned long long)e->requests,
 			(unsigned long long)e->answers, (unsigned long long)e->tx_errors,
 			(unsigned long long)e->rx_errors, (unsigned long long)e->answers_dropped);
 	}
 	fprintf(f, "]");
 	funcs_json(g, f);
 	fprintf(f, "}");
-}
-
-/* Only the testers (and their firewalls) differ between a and b? */
-static int only_testers_differ(const struct gw_doip_conf *a, const struct gw_doip_conf *b)
-{
-	static struct gw_doip_conf t; /* ~20 KiB: not on the stack; the loop's thread only */
-
-	t = *a;
-	memcpy(t.testers, b->testers, sizeof(t.testers));
-	t.ntesters = b->ntesters;
-	return !memcmp(&t, b, sizeof(t));
-}
-
-/*
- * A reload: the testers and their firewalls apply at once (plain data;
- * counters follow each address, sockets of a tester no longer listed
- * close); anything else (listen, addresses, ECUs) needs new sockets and
- * is only logged, to take effect at the next start.  Both sides come
- * from zeroed memory, so memcmp is exact.
- */
-void gwd_doip_reloaded(struct gwd *d)
-{
-	const struct gw_doip_conf *c = &d->conf.doip;
-	static struct gwd_doip_tstat ts[GW_DOIP_TESTERS_MAX];
-	struct gwd_doip *g = d->doip;
-	int idx[GW_DOIP_SOCKETS_MAX + 1];
-	size_t i, gone = 0;
-
-	if (!g || !c->on) {
-		if (!g != !c->on)
-			gwd_logmsg(LOG_WARNING,
-				   "reload: the doip: section was %s; that takes effect "
-				   "at the next start of canrigd",
-				   g ? "removed" : "added");
-		return;
-	}
-	if (!memcmp(c, &g->cfg, sizeof(*c)))
-		return;
-	if (!only_testers_differ(c, &g->cfg)) {
-		gwd_logmsg(LOG_WARNING, "reload: the doip: section changed beyond its testers; "
-					"that takes effect at the next start of canrigd");
-		return;
-	}
-	/* first the new list and counters, then the closes: closing one
-	 * socket may answer another's activation, which reads the list */
-	memset(ts, 0, sizeof(ts));
-	for (i = 0; i < c->ntesters; i++) {
-		int o = tester_of(g, c->testers[i].address);
-
-		if (o >= 0)
-			ts[i] = g->tstat[o];
-	}
-	for (i = 0; i < g->nconns; i++) {
-		const struct gwd_doip_conn *k = &g->conns[i];
-		size_t j;
-
-		idx[i] = -2; /* not activated now: left alone below */
-		if (k->s.fd < 0 || k->tester < 0)
-			continue;
-		idx[i] = -1;
-		for (j = 0; j < c->ntesters; j++)
-			if (c->testers[j].address == g->cfg.testers[k->tester].address)
-				idx[i] = (int)j;
-	}
-	memcpy(g->tstat, ts, sizeof(ts));
-	memcpy(g->cfg.testers, c->testers, sizeof(c->testers));
-	g->cfg.ntesters = c->ntesters;
-	for (i = 0; i < g->nconns; i++) {
-		struct gwd_doip_conn *k = &g->conns[i];
-
-		/* activated meanwhile (a close above decided it): by the new list */
-		if (k->s.fd < 0 || idx[i] == -2)
-			continue;
-		k->tester = idx[i];
-		if (idx[i] < 0) {
-			gone++;
-			doip_conn_close(&k->s.c, DOIP_CL_CALLER);
-			doip_srv_free(&k->s);
-		}
-	}
-	gwd_logmsg(LOG_NOTICE, "reload: doip: %zu tester%s and their firewalls applied%s",
-		   c->ntesters, gwd_plural(c->ntesters),
-		   gone ? "; sockets of removed testers closed" : "");
 }
 
 /* ---- vehicle announcements (announce: true)
@@ -1237,39 +1158,57 @@ static int open_sock(int type, const struct sockaddr_in *sa)
 	return fd;
 }
 
-int gwd_doip_open(struct gwd *d)
+static void doip_free(struct gwd_doip *g);
+static int funcs_open(struct gwd_doip *g);
+
+/* Where c's entity listens (listen: an address, or an interface's). */
+static int listen_addr(const struct gw_doip_conf *c, struct sockaddr_in *sa)
 {
-	const struct gw_doip_conf *c = &d->conf.doip;
+	memset(sa, 0, sizeof(*sa));
+	sa->sin_family = AF_INET;
+	sa->sin_port = htons(c->port);
+	if (c->listen_is_if)
+		return if_addr(c->listen, &sa->sin_addr);
+	if (inet_pton(AF_INET, c->listen, &sa->sin_addr) != 1)
+		return -EINVAL; /* the loader checked it */
+	return 0;
+}
+
+/*
+ * The entity of conf's doip: section (conf->ifname names its ECUs'
+ * buses), in *out.  ufd, lfd: its sockets already open (a reload's), or
+ * -1 to open them here (taken over either way).  funcs: open the
+ * functional addresses' sockets now (a reload does it after the swap:
+ * funcs_open() names buses from d->conf).  Returns 0 or -errno (logged).
+ */
+static int doip_new(struct gwd *d, const struct gw_conf *conf, int ufd, int lfd, int funcs,
+		    struct gwd_doip **out)
+{
+	const struct gw_doip_conf *c = &conf->doip;
 	struct sockaddr_in sa;
 	struct gwd_doip *g;
 	size_t i;
 	int e;
 
-	if (!c->on)
-		return 0;
 	g = calloc(1, sizeof(*g));
-	if (!g)
+	if (!g) {
+		if (ufd >= 0)
+			close(ufd);
+		if (lfd >= 0)
+			close(lfd);
 		goto out_nomem;
-	d->doip = g;
+	}
 	g->d = d;
 	g->loop = d->loop;
-	/* the entity keeps the doip: section it started with (a reload
-	 * does not change it yet: docs/doip-gateway-plan.md) */
+	/* the doip: section in force; a reload changes it (gwd_doip_reloaded()) */
 	g->cfg = *c;
-	g->ufd = g->lfd = -1;
+	g->ufd = ufd;
+	g->lfd = lfd;
 	g->nconns = (size_t)c->max_testers + 1; /* + one to refuse with 0x01 */
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons(c->port);
-	if (c->listen_is_if) {
-		e = if_addr(c->listen, &sa.sin_addr);
-		if (e) {
-			gwd_logmsg(LOG_ERR, "doip: listen: %s has no IPv4 address: %s", c->listen,
-				   strerror(-e));
-			goto out_err;
-		}
-	} else if (inet_pton(AF_INET, c->listen, &sa.sin_addr) != 1) {
-		e = -EINVAL; /* the loader checked it */
+	e = listen_addr(c, &sa);
+	if (e) {
+		gwd_logmsg(LOG_ERR, "doip: listen: %s has no IPv4 address: %s", c->listen,
+			   strerror(-e));
 		goto out_err;
 	}
 	doip_entity_init(&g->ent);
@@ -1284,19 +1223,26 @@ int gwd_doip_open(struct gwd *d)
 	g->ent.mcts = c->max_testers;
 	g->st.power = DOIP_PM_READY;
 	g->necus = c->necus;
-	g->ecus = calloc(c->necus, sizeof(*g->ecus));
-	g->conns = calloc(g->nconns, sizeof(*g->conns));
+	/* slots for as many as a reload may bring: an ECU's or a socket's
+	 * watchers cannot move, so neither table is ever reallocated
+	 * (untouched pages cost nothing) */
+	g->ecus = calloc(GW_DOIP_ECUS_MAX, sizeof(*g->ecus));
+	g->conns = calloc(GW_DOIP_SOCKETS_MAX + 1, sizeof(*g->conns));
 	if (!g->ecus || !g->conns)
 		goto out_nomem;
 	/* free slots before anything can fail: the cleanup closes the others */
-	doip_srv_init(&g->srv, g->loop, &gwd_ops, g, g->conns, g->nconns, sizeof(*g->conns));
+	doip_srv_init(&g->srv, g->loop, &gwd_ops, g, g->conns, GW_DOIP_SOCKETS_MAX + 1,
+		      sizeof(*g->conns));
+	g->srv.n = g->nconns;
+	for (i = c->necus; i < GW_DOIP_ECUS_MAX; i++)
+		g->ecus[i].cfg.ifidx = UINT8_MAX; /* free slot: on no bus */
 	g->rx_cap = 8;
 	for (i = 0; i < c->necus; i++) {
 		struct gwd_doip_ecu *x = &g->ecus[i];
 
 		x->g = g;
 		x->cfg = c->ecus[i];
-		snprintf(x->ifname, sizeof(x->ifname), "%s", d->conf.ifname[x->cfg.ifidx]);
+		snprintf(x->ifname, sizeof(x->ifname), "%s", conf->ifname[x->cfg.ifidx]);
 		x->rx = malloc(x->cfg.max_len);
 		x->req = malloc(x->cfg.max_len);
 		/* only with requests beyond max_len; untouched pages cost nothing */
@@ -1308,7 +1254,7 @@ int gwd_doip_open(struct gwd *d)
 		/* absent bus: opened at its first request */
 		ecu_open(x);
 	}
-	if (funcs_open(g))
+	if (funcs && funcs_open(g))
 		goto out_nomem;
 	/* room for an answer and a 0x78 behind what is unsent */
 	g->tx_cap = 2 * (g->rx_cap + 12) + 256;
@@ -1325,14 +1271,18 @@ int gwd_doip_open(struct gwd *d)
 		if (!k->s.rx || !k->s.tx || !k->s.in)
 			goto out_nomem;
 	}
-	e = open_sock(SOCK_DGRAM, &sa);
-	if (e < 0)
-		goto out_err;
-	g->ufd = e;
-	e = open_sock(SOCK_STREAM, &sa);
-	if (e < 0)
-		goto out_err;
-	g->lfd = e;
+	if (g->ufd < 0) {
+		e = open_sock(SOCK_DGRAM, &sa);
+		if (e < 0)
+			goto out_err;
+		g->ufd = e;
+	}
+	if (g->lfd < 0) {
+		e = open_sock(SOCK_STREAM, &sa);
+		if (e < 0)
+			goto out_err;
+		g->lfd = e;
+	}
 	ev_io_init(&g->uio, on_udp, g->ufd, EV_READ);
 	ev_io_init(&g->lio, on_accept, g->lfd, EV_READ);
 	g->uio.data = g->lio.data = g;
@@ -1343,18 +1293,31 @@ int gwd_doip_open(struct gwd *d)
 		   "doip: entity 0x%04X on %s:%u (UDP and TCP), %zu tester%s, %zu ECU%s", c->la,
 		   inet_ntoa(sa.sin_addr), c->port, c->ntesters, gwd_plural(c->ntesters), c->necus,
 		   gwd_plural(c->necus));
+	*out = g;
 	return 0;
 out_nomem:
 	gwd_logmsg(LOG_ERR, "doip: out of memory");
 	e = -ENOMEM;
 out_err:
-	gwd_doip_close(d);
+	doip_free(g);
 	return e;
+}
+
+int gwd_doip_open(struct gwd *d)
+{
+	if (!d->conf.doip.on)
+		return 0;
+	return doip_new(d, &d->conf, -1, -1, 1, &d->doip);
 }
 
 void gwd_doip_close(struct gwd *d)
 {
-	struct gwd_doip *g = d->doip;
+	doip_free(d->doip);
+	d->doip = NULL;
+}
+
+static void doip_free(struct gwd_doip *g)
+{
 	size_t i;
 
 	if (!g)
@@ -1386,5 +1349,470 @@ void gwd_doip_close(struct gwd *d)
 	free(g->conns);
 	free(g->ecus);
 	free(g);
-	d->doip = NULL;
+}
+
+/* ---- reload (docs/doip.md, "Reload")
+ *
+ * Everything that can fail is done first, in gwd_doip_prepare(), while
+ * the running file is still in force: new sockets, the buffers of added
+ * or changed ECUs and of grown tester sockets.  gwd_doip_reloaded() then
+ * only moves what was made into place.  Unchanged ECUs keep their
+ * ISO-TP socket and whatever is in flight on it; a tester's socket stays
+ * unless its tester left the list.
+ */
+struct gwd_doip_prep {
+	struct gw_doip_diff df;
+	struct gwd_doip *add;	   /* the doip: section added: its entity, open */
+	int ufd, lfd;		   /* listen or port changed: the new sockets, else -1 */
+	struct sockaddr_in sa;	   /* where the entity listens after the reload */
+	uint8_t eid[DOIP_EID_LEN]; /* the default EID there (no eid:) */
+	struct {
+		uint8_t *rx, *req, *ring;
+	} ecu[GW_DOIP_ECUS_MAX]; /* per ECU of the new list, added or changed */
+	struct {
+		uint8_t *rx, *tx, *in;
+	} conn[GW_DOIP_SOCKETS_MAX + 1]; /* grown buffers, or a new slot's */
+	size_t nconns, rx_cap, tx_cap;
+};
+
+static void prep_free(struct gwd_doip_prep *p)
+{
+	size_t i;
+
+	if (!p)
+		return;
+	doip_free(p->add);
+	if (p->ufd >= 0)
+		close(p->ufd);
+	if (p->lfd >= 0)
+		close(p->lfd);
+	for (i = 0; i < GW_DOIP_ECUS_MAX; i++) {
+		free(p->ecu[i].rx);
+		free(p->ecu[i].req);
+		free(p->ecu[i].ring);
+	}
+	for (i = 0; i <= GW_DOIP_SOCKETS_MAX; i++) {
+		free(p->conn[i].rx);
+		free(p->conn[i].tx);
+		free(p->conn[i].in);
+	}
+	free(p);
+}
+
+/* One of the entity's sockets for a reload; the message goes to err. */
+static int prep_sock(int type, const struct sockaddr_in *sa, char *err, size_t cap)
+{
+	int fd = doip_srv_open_sock(type, sa);
+
+	if (fd < 0)
+		snprintf(err, cap, "doip: %s port %u on %s: %s",
+			 type == SOCK_STREAM ? "TCP" : "UDP", ntohs(sa->sin_port),
+			 inet_ntoa(sa->sin_addr), strerror(-fd));
+	return fd;
+}
+
+int gwd_doip_prepare(struct gwd *d, const struct gw_conf *nc, char *err, size_t cap)
+{
+	const struct gw_doip_conf *c = &nc->doip;
+	struct gwd_doip *g = d->doip;
+	struct gwd_doip_prep *p;
+	socklen_t sl = sizeof(struct sockaddr_in);
+	size_t i, rx = 8;
+	int e = -ENOMEM;
+
+	gwd_doip_unprepare(d);
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		snprintf(err, cap, "doip: out of memory");
+		return -ENOMEM;
+	}
+	p->ufd = p->lfd = -1;
+	gw_doip_diff(&d->conf, nc, &p->df);
+	if (!c->on)
+		goto out_ok;
+	if (g ? p->df.sockets : 1) {
+		e = listen_addr(c, &p->sa);
+		if (e) {
+			snprintf(err, cap, "doip: listen: %s has no IPv4 address: %s", c->listen,
+				 strerror(-e));
+			goto out_err;
+		}
+		/* the new sockets first: a port taken refuses the reload */
+		e = prep_sock(SOCK_DGRAM, &p->sa, err, cap);
+		if (e < 0)
+			goto out_err;
+		p->ufd = e;
+		e = prep_sock(SOCK_STREAM, &p->sa, err, cap);
+		if (e < 0)
+			goto out_err;
+		p->lfd = e;
+	}
+	if (!g) {
+		e = doip_new(d, nc, p->ufd, p->lfd, 0, &p->add);
+		p->ufd = p->lfd = -1; /* taken over, closed on failure */
+		if (e) {
+			snprintf(err, cap, "doip: the entity of the new doip: section: %s",
+				 strerror(-e));
+			goto out_err;
+		}
+		goto out_ok;
+	}
+	if (!p->df.sockets && getsockname(g->ufd, (struct sockaddr *)&p->sa, &sl))
+		memset(&p->sa, 0, sizeof(p->sa));
+	if (!c->has_eid)
+		eid_of(p->sa.sin_addr, p->eid);
+	e = -ENOMEM;
+	for (i = 0; i < c->necus; i++) {
+		const struct gw_doip_ecu *x = &c->ecus[i];
+
+		if (x->max_len > rx)
+			rx = x->max_len;
+		if (p->df.from[i] >= 0 && p->df.kept[i])
+			continue;
+		p->ecu[i].rx = malloc(x->max_len);
+		p->ecu[i].req = malloc(x->max_len);
+		p->ecu[i].ring = x->max_request > x->max_len ? malloc(GWD_DOIP_RING) : NULL;
+		if (!p->ecu[i].rx || !p->ecu[i].req ||
+		    (!p->ecu[i].ring && x->max_request > x->max_len)) {
+			snprintf(err, cap, "doip: ECU 0x%04X: out of memory", x->address);
+			goto out_err;
+		}
+	}
+	/* tester sockets: buffers grow with max_len (never shrink: a
+	 * message may be in them), the table with max_testers */
+	p->rx_cap = rx > g->rx_cap ? rx : g->rx_cap;
+	p->tx_cap = 2 * (p->rx_cap + 12) + 256; /* as gwd_doip_open() */
+	if (p->tx_cap < g->tx_cap)
+		p->tx_cap = g->tx_cap;
+	p->nconns = (size_t)c->max_testers + 1;
+	if (p->nconns < g->nconns)
+		p->nconns = g->nconns;
+	for (i = 0; i < p->nconns; i++) {
+		int fresh = i >= g->nconns;
+
+		if (!fresh && p->rx_cap == g->rx_cap && p->tx_cap == g->tx_cap)
+			continue;
+		p->conn[i].rx = malloc(p->rx_cap);
+		p->conn[i].tx = malloc(p->tx_cap);
+		p->conn[i].in = fresh ? malloc(CONN_IN) : NULL;
+		if (!p->conn[i].rx || !p->conn[i].tx || (fresh && !p->conn[i].in)) {
+			snprintf(err, cap, "doip: tester sockets: out of memory");
+			goto out_err;
+		}
+	}
+out_ok:
+	d->doip_prep = p;
+	return 0;
+out_err:
+	prep_free(p);
+	return e < 0 ? e : -EINVAL;
+}
+
+void gwd_doip_unprepare(struct gwd *d)
+{
+	prep_free(d->doip_prep);
+	d->doip_prep = NULL;
+}
+
+/* The testers' list and firewalls: counters follow each address,
+ * sockets of a tester no longer listed close.  Returns how many closed. */
+static size_t testers_apply(struct gwd_doip *g, const struct gw_doip_conf *c)
+{
+	static struct gwd_doip_tstat ts[GW_DOIP_TESTERS_MAX];
+	int idx[GW_DOIP_SOCKETS_MAX + 1];
+	size_t i, gone = 0;
+
+	/* first the new list and counters, then the closes: closing one
+	 * socket may answer another's activation, which reads the list */
+	memset(ts, 0, sizeof(ts));
+	for (i = 0; i < c->ntesters; i++) {
+		int o = tester_of(g, c->testers[i].address);
+
+		if (o >= 0)
+			ts[i] = g->tstat[o];
+	}
+	for (i = 0; i < g->nconns; i++) {
+		const struct gwd_doip_conn *k = &g->conns[i];
+		size_t j;
+
+		idx[i] = -2; /* not activated now: left alone below */
+		if (k->s.fd < 0 || k->tester < 0)
+			continue;
+		idx[i] = -1;
+		for (j = 0; j < c->ntesters; j++)
+			if (c->testers[j].address == g->cfg.testers[k->tester].address)
+				idx[i] = (int)j;
+	}
+	memcpy(g->tstat, ts, sizeof(ts));
+	memcpy(g->cfg.testers, c->testers, sizeof(c->testers));
+	g->cfg.ntesters = c->ntesters;
+	for (i = 0; i < g->nconns; i++) {
+		struct gwd_doip_conn *k = &g->conns[i];
+
+		/* activated meanwhile (a close above decided it): by the new list */
+		if (k->s.fd < 0 || idx[i] == -2)
+			continue;
+		k->tester = idx[i];
+		if (idx[i] < 0) {
+			gone++;
+			doip_conn_close(&k->s.c, DOIP_CL_CALLER);
+			doip_srv_free(&k->s);
+		}
+	}
+	return gone;
+}
+
+/*
+ * ECU e leaves (removed, or its settings changed): a request still being
+ * sent to it is aborted and its tester NACKed 0x06 (the answer to one
+ * already sent and ACKed cannot come any more: the tester's own timer
+ * ends that wait); its socket and buffers go.  A tester whose streamed
+ * request fed it is returned in *held (its input resumes once the
+ * ECUs are consistent again), else NULL.
+ */
+static void ecu_leave(struct gwd_doip_ecu *e, struct gwd_doip_conn **held)
+{
+	struct gwd_doip_conn *k = ecu_owner(e);
+
+	*held = NULL;
+	if (e->sending) {
+		if (e->open)
+			isotp_tx_abort(&e->io.tp);
+		*held = stream_end(e);
+		e->sending = 0;
+		if (k) {
+			refuse(k, e->cfg.address, DOIP_DN_UNREACHABLE, GWD_DOIP_REF_UNREACHABLE);
+			if (e->g->d->verbose)
+				gwd_logmsg(LOG_INFO,
+					   "doip: reload: ECU 0x%04X left while tester 0x%04X's "
+					   "request was being sent: NACK 0x06",
+					   e->cfg.address, k->s.c.sa);
+		}
+	}
+	if (e->open)
+		isotp_io_close(&e->io);
+	e->open = 0;
+	free(e->rx);
+	free(e->req);
+	free(e->ring);
+	e->rx = e->req = e->ring = NULL;
+	e->owner = e->fowner = e->feeder = NULL;
+	e->held = NULL;
+	e->held_len = 0;
+	e->f_until = e->await_until = 0;
+}
+
+/* The ECUs: removed ones leave their slot free, changed ones reopen in
+ * theirs with the new settings (their counters follow the address),
+ * added ones take a free slot, unchanged ones are left as they are (only
+ * their interface's index may change).  Testers whose streamed request
+ * fed a leaving ECU are added to held[]. */
+static void ecus_apply(struct gwd_doip *g, const struct gw_conf *nc, struct gwd_doip_prep *p,
+		       struct gwd_doip_conn **held, size_t *nheld)
+{
+	const struct gw_doip_conf *c = &nc->doip;
+	struct gwd_doip_ecu *slot[GW_DOIP_ECUS_MAX];
+	size_t i, j;
+
+	for (j = 0; j < c->necus; j++)
+		slot[j] = p->df.from[j] >= 0 ? ecu_of(g, c->ecus[j].address) : NULL;
+	for (i = 0; i < g->necus; i++) {
+		struct gwd_doip_ecu *e = &g->ecus[i];
+
+		if (!e->g)
+			continue;
+		for (j = 0; j < c->necus && slot[j] != e; j++)
+			;
+		if (j < c->necus && p->df.kept[j])
+			continue;
+		ecu_leave(e, &held[*nheld]);
+		if (held[*nheld])
+			(*nheld)++;
+		if (j == c->necus) { /* removed: its slot is free */
+			memset(e, 0, sizeof(*e));
+			e->cfg.ifidx = UINT8_MAX;
+		}
+	}
+	for (j = 0; j < c->necus; j++) {
+		struct gwd_doip_ecu *e = slot[j];
+		const struct gw_doip_ecu *x = &c->ecus[j];
+
+		if (e && p->df.kept[j]) {
+			e->cfg = *x;
+			continue;
+		}
+		if (!e) {
+			/* there is one: c has at most GW_DOIP_ECUS_MAX */
+			for (i = 0; i < GW_DOIP_ECUS_MAX && g->ecus[i].g; i++)
+				;
+			e = &g->ecus[i];
+			memset(e, 0, sizeof(*e));
+			e->g = g;
+		}
+		e->cfg = *x;
+		snprintf(e->ifname, sizeof(e->ifname), "%s", nc->ifname[x->ifidx]);
+		e->rx = p->ecu[j].rx;
+		e->req = p->ecu[j].req;
+		e->ring = p->ecu[j].ring;
+		p->ecu[j].rx = p->ecu[j].req = p->ecu[j].ring = NULL;
+		ecu_open(e); /* absent bus: opened at its first request */
+	}
+	for (g->necus = GW_DOIP_ECUS_MAX; g->necus && !g->ecus[g->necus - 1].g; g->necus--)
+		;
+}
+
+/* Tester sockets: grown buffers (what they hold copied), more slots. */
+static void conns_apply(struct gwd_doip *g, struct gwd_doip_prep *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nconns; i++) {
+		struct gwd_doip_conn *k = &g->conns[i];
+
+		if (!p->conn[i].rx)
+			continue;
+		if (i >= g->nconns) {
+			k->tester = -1;
+			k->s.in = p->conn[i].in;
+			k->s.in_size = CONN_IN;
+		} else {
+			/* both are linear buffers: what is in them stays where it is */
+			if (k->s.fd >= 0) {
+				memcpy(p->conn[i].rx, k->s.rx, g->rx_cap);
+				memcpy(p->conn[i].tx, k->s.tx, g->tx_cap);
+				k->s.c.rx_buf = p->conn[i].rx;
+				k->s.c.rx_cap = p->rx_cap;
+				k->s.c.tx_buf = p->conn[i].tx;
+				k->s.c.tx_cap = p->tx_cap;
+			}
+			free(k->s.rx);
+			free(k->s.tx);
+		}
+		k->s.rx = p->conn[i].rx;
+		k->s.tx = p->conn[i].tx;
+		p->conn[i].rx = p->conn[i].tx = p->conn[i].in = NULL;
+	}
+	g->nconns = g->srv.n = p->nconns;
+	g->rx_cap = g->srv.rx_cap = p->rx_cap;
+	g->tx_cap = g->srv.tx_cap = p->tx_cap;
+}
+
+/* Functional addresses: made anew when they changed (a request on one is
+ * a single frame, sent at once: nothing is in flight), else only their
+ * interface's index follows a renumbering. */
+static void funcs_apply(struct gwd_doip *g, const struct gw_doip_diff *df)
+{
+	size_t i;
+
+	if (df->funcs || !g->funcs) {
+		funcs_close(g);
+		if (funcs_open(g))
+			gwd_logmsg(LOG_ERR, "reload: doip: functional addresses: out of memory; "
+					    "requests to them get NACK 0x03");
+		return;
+	}
+	for (i = 0; i < g->cfg.nfuncs; i++)
+		g->funcs[i].cfg = g->cfg.funcs[i];
+}
+
+/* The listening sockets: the new ones (open already) replace the old;
+ * tester sockets accepted on the old address stay. */
+static void sockets_apply(struct gwd_doip *g, struct gwd_doip_prep *p)
+{
+	ev_io_stop(g->loop, &g->uio);
+	ev_io_stop(g->loop, &g->lio);
+	close(g->ufd);
+	close(g->lfd);
+	g->ufd = p->ufd;
+	g->lfd = p->lfd;
+	p->ufd = p->lfd = -1;
+	ev_io_set(&g->uio, g->ufd, EV_READ);
+	ev_io_set(&g->lio, g->lfd, EV_READ);
+	ev_io_start(g->loop, &g->uio);
+	ev_io_start(g->loop, &g->lio);
+}
+
+/* What the entity says of itself: answered from the next message on. */
+static void entity_apply(struct gwd_doip *g, const struct gw_doip_conf *c,
+			 const struct gwd_doip_prep *p)
+{
+	size_t i;
+
+	g->ent.la = c->la;
+	memcpy(g->ent.vin, c->vin, DOIP_VIN_LEN);
+	memcpy(g->ent.eid, c->has_eid ? c->eid : p->eid, DOIP_EID_LEN);
+	memcpy(g->ent.gid, c->has_gid ? c->gid : g->ent.eid, DOIP_EID_LEN);
+	g->ent.further_action = c->further_action;
+	/* fewer than are registered now: those stay, the next activation
+	 * is refused (0x01, after alive checks) until one leaves */
+	g->ent.mcts = c->max_testers;
+	for (i = 0; i < g->nconns; i++)
+		if (g->conns[i].s.fd >= 0)
+			g->conns[i].s.c.cfg.la = c->la;
+}
+
+void gwd_doip_reloaded(struct gwd *d)
+{
+	struct gwd_doip_prep *p = d->doip_prep;
+	const struct gw_doip_conf *c = &d->conf.doip;
+	struct gwd_doip_conn *held[GW_DOIP_ECUS_MAX];
+	struct gwd_doip *g = d->doip;
+	size_t i, nheld = 0, gone;
+	int ann_was;
+
+	d->doip_prep = NULL;
+	if (!p)
+		return; /* not prepared: nothing to apply */
+	if (g && !c->on) {
+		gwd_doip_close(d);
+		gwd_logmsg(LOG_NOTICE, "reload: doip: section removed, the entity stopped");
+		goto out;
+	}
+	if (!g && c->on) {
+		d->doip = g = p->add;
+		p->add = NULL;
+		funcs_apply(g, &p->df);
+		gwd_logmsg(LOG_NOTICE, "reload: doip: section added, the entity started");
+		goto out;
+	}
+	if (!g)
+		goto out;
+	ann_was = g->cfg.announce;
+	if (p->df.entity || p->df.sockets)
+		entity_apply(g, c, p);
+	if (p->ufd >= 0)
+		sockets_apply(g, p);
+	conns_apply(g, p);
+	ecus_apply(g, &d->conf, p, held, &nheld);
+	gone = testers_apply(g, c);
+	/* the rest of the section as it now is; the testers are in already */
+	{
+		struct gw_doip_tester t[GW_DOIP_TESTERS_MAX];
+
+		memcpy(t, g->cfg.testers, sizeof(t));
+		g->cfg = *c;
+		memcpy(g->cfg.testers, t, sizeof(t));
+	}
+	funcs_apply(g, &p->df);
+	if (ann_was && (!c->announce || p->df.sockets))
+		ev_timer_stop(g->loop, &g->ann_tm);
+	if (c->announce && (!ann_was || p->df.sockets))
+		announce_start(g, &p->sa);
+	/* the NACKs queued above out; testers held by a leaving ECU read on */
+	for (i = 0; i < g->nconns; i++)
+		if (g->conns[i].s.fd >= 0)
+			doip_srv_flush(&g->conns[i].s);
+	for (i = 0; i < nheld; i++)
+		doip_srv_release(&held[i]->s);
+	if (p->df.same)
+		goto out;
+	gwd_logmsg(LOG_NOTICE,
+		   "reload: doip: entity 0x%04X on %s:%u, %zu tester%s%s, %zu ECU%s (%zu added, "
+		   "%zu changed, %zu removed)%s",
+		   c->la, inet_ntoa(p->sa.sin_addr), c->port, c->ntesters, gwd_plural(c->ntesters),
+		   gone ? " (sockets of removed testers closed)" : "", c->necus,
+		   gwd_plural(c->necus), p->df.added, p->df.changed, p->df.removed,
+		   p->df.sockets ? "; new listening sockets, tester sockets kept" : "");
+out:
+	prep_free(p);
 }

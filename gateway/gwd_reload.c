@@ -115,6 +115,16 @@ static void reload_apply(struct gwd *d, char *res, size_t cap)
 		snprintf(res, cap, "error: reload refused, old rules kept: %s", d->rl.err);
 		return;
 	}
+	/* the DoIP entity's part that can fail (sockets of another port, an
+	 * ECU's buffers) before anything is swapped: it refuses the whole */
+	if (gwd_doip_prepare(d, &nc, d->rl.err, sizeof(d->rl.err))) {
+		gw_conf_fini(&d->rl.nc);
+		free(d->rl.plan);
+		d->rl.plan = NULL;
+		gwd_logmsg(LOG_ERR, "reload refused, old rules kept: %s", d->rl.err);
+		snprintf(res, cap, "error: reload refused, old rules kept: %s", d->rl.err);
+		return;
+	}
 	/* the kernel's share of the counters first, so they carry over */
 	gwd_offload_fold(d);
 	gw_engine_adopt(nc.engine, d->conf.engine);

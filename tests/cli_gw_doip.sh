@@ -226,7 +226,7 @@ has_line() { grep -q "$2" "$1" 2>/dev/null; }
 
 # A reload applies the testers' list and firewalls to the sockets already
 # activated (counters kept per address; a removed tester's socket is
-# closed); any other change is only logged.
+# closed); a new port too (the old one answers no more).
 reload() {
 	start_entity
 	cat >tester.py <<'EOF'
@@ -276,7 +276,8 @@ EOF
 	gwyaml '0x22, 0x2E, 0x3E'
 	kill -HUP "$ENT"
 	poll "reload 1" reloads_ge 1
-	grep -q 'reload: doip: 1 tester and their firewalls applied$' host.err
+	grep -q "reload: doip: entity 0x1000 on 127.0.0.1:$PORT, 1 tester, 2 ECUs (0 added, 0 changed, 0 removed)$" host.err ||
+		{ cat host.err; false; }
 	touch go2
 	poll "phase 2" has_line tester.log '^phase2'
 	grep -qx 'phase2 nack 06' tester.log
@@ -286,17 +287,217 @@ EOF
 	gwyaml '0x22' 0x0E81
 	kill -HUP "$ENT"
 	poll "reload 2" reloads_ge 2
-	grep -q 'applied; sockets of removed testers closed$' host.err
+	grep -q '1 tester (sockets of removed testers closed), 2 ECUs' host.err
 	touch go3
 	wait "$T"
 	grep -qx 'phase3 closed' tester.log
-	gwyaml '0x22' 0x0E81 1
+	P2=$(free_port)
+	gwyaml '0x22' 0x0E81 "$P2"
 	kill -HUP "$ENT"
 	poll "reload 3" reloads_ge 3
-	grep -q 'reload: the doip: section changed beyond its testers; that takes effect at the next start of canrigd$' host.err
+	grep -q "reload: doip: entity 0x1000 on 127.0.0.1:$P2, .*; new listening sockets, tester sockets kept$" host.err ||
+		{ cat host.err; false; }
+	"$PY" - "$PORT" "$P2" <<'EOF2'
+import socket, sys
+from scapy.contrib.automotive.doip import DoIP
+old, new = int(sys.argv[1]), int(sys.argv[2])
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.settimeout(5)
+u.sendto(bytes(DoIP(payload_type=0x0001)), ("127.0.0.1", new))
+assert DoIP(u.recv(512)).logical_address == 0x1000
+try:
+    socket.create_connection(("127.0.0.1", old), timeout=5)
+    sys.exit("the old port still accepts")
+except ConnectionRefusedError:
+    pass
+socket.create_connection(("127.0.0.1", new), timeout=5).close()
+EOF2
 	dump
 	grep -q '^doip tester 0x0E81: activations 0, activations refused 0, requests 0,' host.out ||
 		{ cat host.out; false; }
+	kill -TERM "$ENT"
+	wait "$ENT"
+}
+
+refusals_ge() { [ "$(grep -c '^reload refused: ' host.out 2>/dev/null)" -ge "$1" ]; }
+
+# ECUs and the entity on reload, the tester's socket staying up: an ECU
+# added is reachable (NACK 0x06 here: its bus is down, not 0x03), one
+# removed is unknown (0x03), a new VIN answers at once; a reload whose
+# port is taken is refused whole (the ECU it adds stays unknown, nothing
+# stays bound on that port); the doip: section removed stops the entity,
+# added back starts it.
+reload_ecus() {
+	start_entity
+	cat >tester.py <<'EOF'
+import os, socket, struct, sys, time
+from scapy.contrib.automotive.doip import DoIP
+
+port = int(sys.argv[1])
+t = socket.create_connection(("127.0.0.1", port), timeout=10)
+buf = b""
+def msg():
+    global buf
+    while True:
+        if len(buf) >= 8:
+            n = 8 + struct.unpack(">I", buf[4:8])[0]
+            if len(buf) >= n:
+                m, buf = buf[:n], buf[n:]
+                return DoIP(m)
+        d = t.recv(4096)
+        if not d:
+            return None
+        buf += d
+
+def diag(ta):
+    t.sendall(bytes(DoIP(payload_type=0x8001, source_address=0x0E80, target_address=ta) /
+                    bytes.fromhex("22F190")))
+    a = msg()
+    if a is None:
+        return "closed"
+    return "nack %02x" % a.nack_code if a.payload_type == 0x8003 else "ack"
+
+def vin():
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.settimeout(5)
+    u.sendto(bytes(DoIP(payload_type=0x0001)), ("127.0.0.1", port))
+    return DoIP(u.recv(512)).vin.decode()
+
+def wait(f):
+    while not os.path.exists(f):
+        time.sleep(0.05)
+
+t.sendall(bytes(DoIP(payload_type=0x0005, source_address=0x0E80, activation_type=0)))
+assert msg().routing_activation_response == 0x10
+print("phase1", diag(0x10), diag(0x12), vin(), flush=True)
+wait("ecus2")
+print("phase2", diag(0x10), diag(0x12), vin(), flush=True)
+wait("ecus3")
+print("phase3", diag(0x10), diag(0x11), diag(0x12), diag(0x13), flush=True)
+wait("ecus4")
+print("phase4", diag(0x11), diag(0x13), flush=True)
+wait("ecus5")
+print("phase5", "closed" if msg() is None else "open", flush=True)
+EOF
+	rm -f tester.log # the reload check's is in the same directory
+	"$PY" tester.py "$PORT" >tester.log 2>&1 &
+	T=$!
+	PIDS="$PIDS $T"
+	poll "phase 1" has_line tester.log '^phase1 '
+	grep -qx 'phase1 nack 06 nack 03 WVWZZZ1JZXW000001' tester.log || { cat tester.log; false; }
+	# an ECU added, another VIN
+	gwyaml '0x22'
+	sed -i 's/^  vin: .*/  vin: WVWZZZ1JZXW000002/' gw.yaml
+	echo '    - {address: 0x0012, interface: vcan1, tx: 0x7E2, rx: 0x7EA}' >>gw.yaml
+	kill -HUP "$ENT"
+	poll "reload 1" reloads_ge 1
+	grep -q "1 tester, 3 ECUs (1 added, 0 changed, 0 removed)$" host.err || { cat host.err; false; }
+	touch ecus2
+	poll "phase 2" has_line tester.log '^phase2'
+	grep -qx 'phase2 nack 06 nack 06 WVWZZZ1JZXW000002' tester.log || { cat tester.log; false; }
+	# 0x0010 removed (0x0011 and 0x0012 stay)
+	sed -i '/address: 0x0010, interface/d' gw.yaml
+	kill -HUP "$ENT"
+	poll "reload 2" reloads_ge 2
+	grep -q "2 ECUs (0 added, 0 changed, 1 removed)$" host.err || { cat host.err; false; }
+	# its slot stays free: the JSON lists the others, and is JSON
+	dump
+	sed -n '/^--- json$/,/^--- end$/p' host.out | sed '1d;$d' | tail -1 >stats.json
+	"$PY" -c 'import json, sys
+e = json.load(open(sys.argv[1]))["doip"]["ecus"]
+assert [x["address"] for x in e] == [0x11, 0x12], e' stats.json
+	# a reload onto a port another program holds (TCP: the UDP socket the
+	# reload opened first must be closed again) adds no 0x0013
+	P3=$(free_port)
+	"$PY" -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1)
+print("bound", flush=True); time.sleep(600)' "$P3" >hold.log 2>&1 &
+	H=$!
+	PIDS="$PIDS $H"
+	poll "the port taken" has_line hold.log '^bound'
+	cp gw.yaml gw.good
+	sed -i "s/^  port: .*/  port: $P3/" gw.yaml
+	echo '    - {address: 0x0013, interface: vcan1, tx: 0x7E3, rx: 0x7EB}' >>gw.yaml
+	kill -HUP "$ENT"
+	poll "the refusal" refusals_ge 1
+	grep -q "^reload refused: doip: TCP port $P3 on 127.0.0.1: Address already in use$" host.out ||
+		{ cat host.out; false; }
+	kill "$H"
+	wait "$H" 2>/dev/null || :
+	"$PY" -c 'import socket, sys
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", int(sys.argv[1])))' "$P3"
+	touch ecus3
+	poll "phase 3" has_line tester.log '^phase3'
+	grep -qx 'phase3 nack 03 nack 06 nack 06 nack 03' tester.log || { cat tester.log; false; }
+	# the same file once the port is free: applied
+	kill -HUP "$ENT"
+	poll "reload 3" reloads_ge 3
+	touch ecus4
+	poll "phase 4" has_line tester.log '^phase4'
+	grep -qx 'phase4 nack 06 nack 06' tester.log || { cat tester.log; false; }
+	dump
+	grep -qx 'doip ecu 0x0013 on vcan1: requests 0, answers 0, transfer errors 0, receive errors 0, answers dropped 0' host.out ||
+		{ cat host.out; false; }
+	! grep -q '^doip ecu 0x0010' host.out || { cat host.out; false; }
+	# no doip: the entity stops, its tester's socket with it
+	sed -i '/^doip:/,$d' gw.yaml
+	kill -HUP "$ENT"
+	poll "reload 4" reloads_ge 4
+	grep -q 'reload: doip: section removed, the entity stopped$' host.err
+	touch ecus5
+	wait "$T"
+	grep -qx 'phase5 closed' tester.log || { cat tester.log; false; }
+	"$PY" -c 'import socket, sys
+try:
+    socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+    sys.exit("still listening")
+except ConnectionRefusedError:
+    pass' "$P3"
+	cp gw.good gw.yaml
+	kill -HUP "$ENT"
+	poll "reload 5" reloads_ge 5
+	grep -q 'reload: doip: section added, the entity started$' host.err
+	"$PY" - "$PORT" <<'EOF'
+import socket, sys
+from scapy.contrib.automotive.doip import DoIP
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.settimeout(5)
+u.sendto(bytes(DoIP(payload_type=0x0001)), ("127.0.0.1", int(sys.argv[1])))
+assert DoIP(u.recv(512)).vin == b"WVWZZZ1JZXW000002"
+EOF
+	kill -TERM "$ENT"
+	wait "$ENT"
+}
+
+# The entity's own keys on reload: max_testers answers the next entity
+# status (0x4002), and an ECU whose ISO-TP settings changed is reopened
+# (counted as changed, still routed).
+reload_entity() {
+	start_entity
+	gwyaml '0x22'
+	sed -i 's/^  vin: .*/&\n  max_testers: 2/' gw.yaml
+	sed -i 's/tx: 0x7E1, rx: 0x7E9}/tx: 0x7E1, rx: 0x7E9, bs: 8}/' gw.yaml
+	kill -HUP "$ENT"
+	poll "reload 1" reloads_ge 1
+	grep -q "1 tester, 2 ECUs (0 added, 1 changed, 0 removed)$" host.err || { cat host.err; false; }
+	"$PY" - "$PORT" <<'EOF'
+import socket, struct, sys
+from scapy.contrib.automotive.doip import DoIP
+port = int(sys.argv[1])
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.settimeout(5)
+u.sendto(bytes(DoIP(payload_type=0x4001)), ("127.0.0.1", port))
+a = DoIP(u.recv(512))
+assert a.payload_type == 0x4002 and a.max_open_sockets == 2, repr(a)
+t = socket.create_connection(("127.0.0.1", port), timeout=10)
+t.sendall(bytes(DoIP(payload_type=0x0005, source_address=0x0E80, activation_type=0)))
+r = t.recv(512)
+assert DoIP(r).routing_activation_response == 0x10
+t.sendall(bytes(DoIP(payload_type=0x8001, source_address=0x0E80, target_address=0x11) /
+                bytes.fromhex("22F190")))
+a = DoIP(t.recv(512))
+assert a.payload_type == 0x8003 and a.nack_code == 0x06, repr(a)
+EOF
 	kill -TERM "$ENT"
 	wait "$ENT"
 }
@@ -420,6 +621,8 @@ EOF
 
 check entity entity
 check reload reload
+check reload_ecus reload_ecus
+check reload_entity reload_entity
 check announce announce
 check functional functional_host
 summary

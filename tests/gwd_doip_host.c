@@ -35,7 +35,8 @@ void gwd_logmsg(int prio, const char *fmt, ...)
 static struct gwd d;
 static const char *path;
 
-/* What canrigd's reload_apply() does for the entity: the new file's
+/* What canrigd's reload_apply() does for the entity: gwd_doip_prepare()
+ * (its failure refuses the reload, the old conf stays), the new file's
  * conf in place, then gwd_doip_reloaded(). */
 static void reload(void)
 {
@@ -43,6 +44,11 @@ static void reload(void)
 	char err[512];
 
 	if (gw_conf_load_file(&nc, path, err, sizeof(err))) {
+		printf("reload refused: %s\n", err);
+		return;
+	}
+	if (gwd_doip_prepare(&d, &nc, err, sizeof(err))) {
+		gw_conf_fini(&nc);
 		printf("reload refused: %s\n", err);
 		return;
 	}

@@ -709,6 +709,89 @@ static void test_doip_errors(void)
 	}
 }
 
+/* ---- doip: what a reload changes (gw_doip_diff) ---- */
+
+#define DIFF_IFS	 "interfaces:\n  - {name: vcan0}\n  - {name: vcan1}\nroutes: []\n"
+#define DIFF_IFS_SWAPPED "interfaces:\n  - {name: vcan1}\n  - {name: vcan0}\nroutes: []\n"
+#define DIFF_DOIP(port, vin, allow, ecus, funcs)                                                   \
+	"doip:\n  listen: 127.0.0.1\n  port: " port "\n  logical_address: 0x1000\n  vin: " vin     \
+	"\n  testers:\n    - {address: 0x0E80, firewall: {allow: [" allow                          \
+	"]}}\n  ecus:\n" ecus funcs
+#define ECU10  "    - {address: 0x0010, interface: vcan0, tx: 0x7E0, rx: 0x7E8}\n"
+#define ECU11  "    - {address: 0x0011, interface: vcan1, tx: 0x7E1, rx: 0x7E9}\n"
+#define ECU11X "    - {address: 0x0011, interface: vcan1, tx: 0x7E1, rx: 0x7E9, bs: 8}\n"
+#define ECU12  "    - {address: 0x0012, interface: vcan1, tx: 0x7E2, rx: 0x7EA}\n"
+#define FUNC0  "  functional:\n    - {address: 0xE400, interface: vcan0}\n"
+#define FUNC1  "  functional:\n    - {address: 0xE400, interface: vcan1}\n"
+#define VIN1   "WVWZZZ1JZXW000001"
+
+static struct gw_conf conf_b;
+
+static void diff_of(const char *a, const char *b, struct gw_doip_diff *df)
+{
+	CU_ASSERT_EQUAL_FATAL(load(a), 0);
+	if (gw_conf_load_mem(&conf_b, "b.yaml", b, strlen(b), err, sizeof(err)))
+		fprintf(stderr, "\n  %s\n", err);
+	CU_ASSERT_EQUAL_FATAL(conf_b.nifs, 2);
+	gw_doip_diff(&conf, &conf_b, df);
+	gw_conf_fini(&conf);
+	gw_conf_fini(&conf_b);
+}
+
+static void test_doip_diff(void)
+{
+	static const char base[] = DIFF_IFS DIFF_DOIP("13400", VIN1, "0x22", ECU10 ECU11, FUNC1);
+	struct gw_doip_diff df;
+
+	diff_of(base, base, &df);
+	CU_ASSERT(df.same);
+	CU_ASSERT(df.from[0] == 0 && df.from[1] == 1 && df.kept[0] && df.kept[1]);
+	/* the interfaces renumbered, ECUs and functional address on the same
+	 * names: nothing to reopen */
+	diff_of(base, DIFF_IFS_SWAPPED DIFF_DOIP("13400", VIN1, "0x22", ECU10 ECU11, FUNC1), &df);
+	CU_ASSERT(df.same);
+	CU_ASSERT(df.kept[0] && df.kept[1]);
+	/* an ECU added (and the list reordered), one changed, one removed */
+	diff_of(base, DIFF_IFS DIFF_DOIP("13400", VIN1, "0x22", ECU12 ECU11X, FUNC1), &df);
+	CU_ASSERT(!df.same);
+	CU_ASSERT(!df.sockets && !df.entity && !df.testers && !df.funcs);
+	CU_ASSERT_EQUAL(df.added, 1);
+	CU_ASSERT_EQUAL(df.changed, 1);
+	CU_ASSERT_EQUAL(df.removed, 1);
+	CU_ASSERT_EQUAL(df.from[0], -1);
+	CU_ASSERT_EQUAL(df.from[1], 1);
+	CU_ASSERT(!df.kept[1]);
+	CU_ASSERT_EQUAL(df.to[0], -1);
+	CU_ASSERT_EQUAL(df.to[1], 1);
+	/* an ECU moved to the other bus is changed, not kept */
+	diff_of(base,
+		DIFF_IFS DIFF_DOIP(
+			"13400", VIN1, "0x22",
+			"    - {address: 0x0010, interface: vcan1, tx: 0x7E0, rx: 0x7E8}\n" ECU11,
+			FUNC1),
+		&df);
+	CU_ASSERT(!df.kept[0] && df.kept[1] && df.changed == 1 && !df.added && !df.removed);
+	/* each part on its own */
+	diff_of(base, DIFF_IFS DIFF_DOIP("13401", VIN1, "0x22", ECU10 ECU11, FUNC1), &df);
+	CU_ASSERT(df.sockets && !df.entity && !df.testers && !df.funcs && !df.same);
+	diff_of(base, DIFF_IFS DIFF_DOIP("13400", "WVWZZZ1JZXW000002", "0x22", ECU10 ECU11, FUNC1),
+		&df);
+	CU_ASSERT(!df.sockets && df.entity && !df.testers && !df.funcs && !df.same);
+	diff_of(base, DIFF_IFS DIFF_DOIP("13400", VIN1, "0x22, 0x2E", ECU10 ECU11, FUNC1), &df);
+	CU_ASSERT(!df.sockets && !df.entity && df.testers && !df.funcs && !df.same);
+	diff_of(base, DIFF_IFS DIFF_DOIP("13400", VIN1, "0x22", ECU10 ECU11, FUNC0), &df);
+	CU_ASSERT(!df.sockets && !df.entity && !df.testers && df.funcs && !df.same);
+	diff_of(base, DIFF_IFS DIFF_DOIP("13400", VIN1, "0x22", ECU10 ECU11, ""), &df);
+	CU_ASSERT(df.funcs && !df.same);
+	/* the section added or removed; absent on both sides */
+	diff_of(base, DIFF_IFS, &df);
+	CU_ASSERT(!df.same);
+	diff_of(DIFF_IFS, base, &df);
+	CU_ASSERT(!df.same);
+	diff_of(DIFF_IFS, DIFF_IFS, &df);
+	CU_ASSERT(df.same);
+}
+
 static int register_gw_conf_tests(void)
 {
 	CU_pSuite s = CU_add_suite("gw_conf (canrigd YAML)", NULL, NULL);
@@ -723,7 +806,8 @@ static int register_gw_conf_tests(void)
 	    !CU_add_test(s, "trust boundaries (issue 18)", test_trust) ||
 	    !CU_add_test(s, "doip: the issue's minimal file", test_doip_minimal) ||
 	    !CU_add_test(s, "doip: every key", test_doip_full) ||
-	    !CU_add_test(s, "doip: every error, one line with file:line:col", test_doip_errors))
+	    !CU_add_test(s, "doip: every error, one line with file:line:col", test_doip_errors) ||
+	    !CU_add_test(s, "doip: what a reload changes", test_doip_diff))
 		return CU_get_error();
 	return 0;
 }
