@@ -8,7 +8,8 @@
 #   dbc uds  engines (and their loaders and adapters); neither uses the other
 #   doip     DoIP engine and its adapters (the tester runs uds' client,
 #            the entity uds' simulator)
-#   gateway  the gateway engine (uses uds' ISO-TP classifier, later doip) and canrigd
+#   gateway  the gateway engine (uses uds' ISO-TP classifier, doip) and canrigd
+#            (dbc: the DoIP power mode's signal, later the MQTT uplink's)
 #   tools    the canrig CLI: may use everything
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -18,7 +19,7 @@ declare -A may=(
 	[dbc]="lib conf dbc"
 	[uds]="lib conf uds"
 	[doip]="lib conf uds doip"
-	[gateway]="lib conf uds doip gateway"
+	[gateway]="lib conf dbc uds doip gateway"
 	[tools]="lib conf dbc uds doip gateway tools"
 )
 bad=0
