@@ -28,6 +28,7 @@
 
 #include "cio.h"
 #include "cio_ev.h"
+#include "dbc.h"
 #include "doip.h"
 #include "doip_srv_io.h"
 #include "gw.h"
@@ -193,10 +194,31 @@ struct gwd_doip_func {
 	int open, sending;
 	uint8_t rx[64], req[64]; /* one single frame at most */
 	uint64_t requests, ecus_asked, ecus_busy, tx_errors;
+	uint64_t bus_down; /* requests not sent on this bus: down or held */
+};
+
+/* power_mode: the power mode follows a DBC signal (gwd_doip.c). */
+struct gwd_doip_pm {
+	struct gwd_doip *g;
+	struct gw_doip_power cfg;
+	struct dbc_db *db; /* owned: taken from gw_conf's power_dbc */
+	const struct dbc_message *msg;
+	const struct dbc_signal *sig;
+	struct dbc_value *vals; /* msg->nsigs */
+	char ifname[GW_NAME_MAX];
+	struct cio_sock sock; /* CAN_RAW, its kernel filter: the message's id */
+	struct cio_ring ring;
+	int open;
+	ev_io rd;
+	ev_timer tm; /* timeout_ms without a frame: stale */
+	int fresh;   /* a frame with the signal within timeout_ms */
+	int64_t raw; /* its last raw value */
+	uint64_t frames, absent, stale, sock_errors;
 };
 
 struct gwd_doip {
 	struct gwd *d;
+	struct gwd_doip_pm *pm; /* NULL: power mode set by the control socket */
 	struct ev_loop *loop;
 	struct gw_doip_conf cfg; /* as started */
 	struct doip_entity ent;

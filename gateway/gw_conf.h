@@ -78,13 +78,13 @@ struct gw_doip_func {
 /* power_mode: the diagnostic power mode (0x4004) follows a DBC signal. */
 #define GW_DOIP_PM_READY_MAX 16
 struct gw_doip_power {
-	uint8_t on;		      /* power_mode: is given */
-	uint8_t ifidx;		      /* interfaces: index of the signal's bus */
-	uint8_t ext;		      /* its message has a 29-bit id */
-	uint32_t id;		      /* its message's CAN id */
-	char dbc[GW_PATH_MAX];	      /* the DBC, relative to the YAML's directory */
-	char msg[GW_NAME_MAX];	      /* the message in the DBC */
-	char sig[GW_NAME_MAX];	      /* the signal in it */
+	uint8_t on;			     /* power_mode: is given */
+	uint8_t ifidx;			     /* interfaces: index of the signal's bus */
+	uint8_t ext;			     /* its message has a 29-bit id */
+	uint32_t id;			     /* its message's CAN id */
+	char dbc[GW_PATH_MAX];		     /* the DBC, relative to the YAML's directory */
+	char msg[GW_NAME_MAX];		     /* the message in the DBC */
+	char sig[GW_NAME_MAX];		     /* the signal in it */
 	int64_t ready[GW_DOIP_PM_READY_MAX]; /* raw values meaning "ready" */
 	size_t nready;
 	uint32_t timeout_ms; /* no frame for this long: "not ready" */

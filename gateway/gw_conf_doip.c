@@ -452,8 +452,8 @@ static int func_check(struct ld *l, const yaml_node_t *it, size_t i, size_t firs
 				n11++;
 		}
 	if (!n11 && !n29)
-		return E(at, "functional 0x%04X: no ECU in ecus: is on %s to answer it",
-			 f->address, bus);
+		return E(at, "functional 0x%04X: no ECU in ecus: is on %s to answer it", f->address,
+			 bus);
 	if (!tx) {
 		t->tx_eff = !n11;
 		t->tx_id = n11 ? 0x7DF : 0x18DB33F1;
@@ -810,7 +810,8 @@ static int doip_power(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
 			return e;
 		for (j = 0; j < k; j++)
 			if (pm->ready[j] == pm->ready[k])
-				return E(it, "ready: %lld is listed twice", (long long)pm->ready[k]);
+				return E(it, "ready: %lld is listed twice",
+					 (long long)pm->ready[k]);
 		pm->nready = k + 1;
 	}
 	pm->on = 1;

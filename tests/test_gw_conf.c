@@ -750,7 +750,8 @@ static void test_doip_func_buses(void)
 }
 
 #define DOIP_F                                                                                     \
-	DOIP_E "}\n    - {address: 0x1010, interface: vcan1, tx: 0x7E0, rx: 0x7E8}\n  functional:\n"
+	DOIP_E "}\n    - {address: 0x1010, interface: vcan1, tx: 0x7E0, rx: 0x7E8}\n  "            \
+	       "functional:\n"
 
 static void test_doip_func_errors(void)
 {
@@ -780,8 +781,9 @@ static void test_doip_func_errors(void)
 		 "t.yaml:13:60: functional 0xE400: tx_dl 64 needs CAN FD (fd: true on vcan0)"},
 		{DOIP_E "}\n  functional:\n    - {address: 0xE400, interfaces: [vcan0, vcan1]}\n",
 		 "t.yaml:12:45: functional 0xE400: no ECU in ecus: is on vcan1 to answer it"},
-		{sixteen, "t.yaml:28:37: interfaces: at most 16 functional entries, one per bus, in "
-			  "all"},
+		{sixteen,
+		 "t.yaml:28:37: interfaces: at most 16 functional entries, one per bus, in "
+		 "all"},
 	};
 	size_t i;
 	int k;
@@ -805,17 +807,18 @@ static void test_doip_func_errors(void)
 
 /* the signal's DBC: a 3-bit mode with labels, a signed one, a float,
  * one name in two messages, a 29-bit message */
-static const char pm_dbc[] = "VERSION \"\"\n\nNS_ :\n\nBS_:\n\nBU_: VCU BCM\n\n"
-			     "BO_ 801 VehicleState: 8 VCU\n"
-			     " SG_ VehiclePowerMode : 0|3@1+ (1,0) [0|7] \"\" BCM\n"
-			     " SG_ Trim : 8|4@1- (1,0) [-8|7] \"\" BCM\n"
-			     " SG_ Level : 32|32@1+ (1,0) [0|0] \"\" BCM\n"
-			     " SG_ Counter : 16|8@1+ (1,0) [0|255] \"\" BCM\n\n"
-			     "BO_ 2566848768 BodyState: 8 BCM\n"
-			     " SG_ Counter : 0|8@1+ (1,0) [0|255] \"\" VCU\n"
-			     " SG_ Mode : 8|2@1+ (1,0) [0|3] \"\" VCU\n\n"
-			     "VAL_ 801 VehiclePowerMode 0 \"Off\" 1 \"Acc\" 2 \"Run\" 3 \"Crank\" ;\n"
-			     "SIG_VALTYPE_ 801 Level : 1;\n";
+static const char pm_dbc[] =
+	"VERSION \"\"\n\nNS_ :\n\nBS_:\n\nBU_: VCU BCM\n\n"
+	"BO_ 801 VehicleState: 8 VCU\n"
+	" SG_ VehiclePowerMode : 0|3@1+ (1,0) [0|7] \"\" BCM\n"
+	" SG_ Trim : 8|4@1- (1,0) [-8|7] \"\" BCM\n"
+	" SG_ Level : 32|32@1+ (1,0) [0|0] \"\" BCM\n"
+	" SG_ Counter : 16|8@1+ (1,0) [0|255] \"\" BCM\n\n"
+	"BO_ 2566848768 BodyState: 8 BCM\n"
+	" SG_ Counter : 0|8@1+ (1,0) [0|255] \"\" VCU\n"
+	" SG_ Mode : 8|2@1+ (1,0) [0|3] \"\" VCU\n\n"
+	"VAL_ 801 VehiclePowerMode 0 \"Off\" 1 \"Acc\" 2 \"Run\" 3 \"Crank\" ;\n"
+	"SIG_VALTYPE_ 801 Level : 1;\n";
 
 static char pm_dir[] = "/tmp/canrig-pm.XXXXXX";
 static char pm_yaml[128];
@@ -927,7 +930,8 @@ static void test_doip_power_errors(void)
 	} t[] = {
 		{DOIP_P "    {interface: vcan1, signal: VehiclePowerMode, ready: 2}\n",
 		 "t.yaml:12:5: missing required key 'dbc'"},
-		{DOIP_P "    {dbc: none.dbc, interface: vcan1, signal: VehiclePowerMode, ready: 2}\n",
+		{DOIP_P
+		 "    {dbc: none.dbc, interface: vcan1, signal: VehiclePowerMode, ready: 2}\n",
 		 "t.yaml:12:11: dbc: %s/none.dbc: No such file or directory"},
 		{DOIP_P "    {dbc: bad.dbc, interface: vcan1, signal: A, ready: 2}\n",
 		 "t.yaml:12:11: dbc: %s/bad.dbc:4:"},
@@ -937,7 +941,8 @@ static void test_doip_power_errors(void)
 		 "t.yaml:12:5: missing required key 'ready'"},
 		{DOIP_P "    {dbc: body.dbc, signal: VehiclePowerMode, ready: 2}\n",
 		 "t.yaml:12:5: missing required key 'interface'"},
-		{DOIP_P "    {dbc: body.dbc, interface: vcan7, signal: VehiclePowerMode, ready: 2}\n",
+		{DOIP_P
+		 "    {dbc: body.dbc, interface: vcan7, signal: VehiclePowerMode, ready: 2}\n",
 		 "t.yaml:12:32: unknown interface 'vcan7'"},
 		{DOIP_P "    " PM_OK "signal: PowerMode, ready: 2}\n",
 		 "t.yaml:12:47: signal: no signal 'PowerMode' in %s/body.dbc"},
@@ -951,7 +956,8 @@ static void test_doip_power_errors(void)
 		{DOIP_P "    " PM_OK "signal: BodyState., ready: 2}\n",
 		 "t.yaml:12:47: signal: a signal's name, or Message.Signal, not 'BodyState.'"},
 		{DOIP_P "    " PM_OK "signal: Level, ready: 2}\n",
-		 "t.yaml:12:47: signal: VehicleState.Level is a float; power_mode: needs an integer "
+		 "t.yaml:12:47: signal: VehicleState.Level is a float; power_mode: needs an "
+		 "integer "
 		 "signal"},
 		{DOIP_P "    " PM_OK "signal: VehiclePowerMode, ready: 8}\n",
 		 "t.yaml:12:72: ready: raw value 8 does not fit VehiclePowerMode (0..7)"},
