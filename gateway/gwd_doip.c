@@ -439,11 +439,14 @@ static size_t func_sf_max(const struct gwd_doip_func *f)
 static void func_ev(struct isotp_io *io, unsigned int ev, void *ctx)
 {
 	struct gwd_doip_func *f = ctx;
+	int sending = f->sending;
 
 	(void)io;
 	if (ev & (ISOTP_EV_TX_DONE | ISOTP_EV_TX_ERR))
 		f->sending = 0;
-	if (ev & ISOTP_EV_TX_ERR) {
+	/* a socket error (its bus went down) reaches an idle socket too:
+	 * only a request in flight failed */
+	if ((ev & ISOTP_EV_TX_ERR) && sending) {
 		size_t i;
 
 		f->tx_errors++;
