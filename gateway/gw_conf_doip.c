@@ -570,7 +570,8 @@ static int pm_read(int dirfd, const char *path, char **buf, size_t *len)
 	int fd, e = 0;
 
 	*buf = NULL;
-	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO named here must not hang the loader */
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st)) {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "dbc.h"
@@ -835,6 +836,14 @@ static void pm_write(const char *name, const char *text)
 	fclose(f);
 }
 
+static const char *pm_yaml_dir_file(const char *name)
+{
+	static char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", pm_dir, name);
+	return path;
+}
+
 /* the YAML named as if in pm_dir: dbc: names are relative to it */
 static int pm_load(const char *yaml)
 {
@@ -848,16 +857,17 @@ static void pm_setup(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(pm_dir));
 	snprintf(pm_yaml, sizeof(pm_yaml), "%s/t.yaml", pm_dir);
 	pm_write("body.dbc", pm_dbc);
+	CU_ASSERT_EQUAL(mkfifo(pm_yaml_dir_file("fifo"), 0600), 0);
 	pm_write("bad.dbc", "VERSION \"\"\n\nBO_ 801 X: 8 VCU\n SG_ A : 0|3@1+ (1,0 [0|7] \"\"\n");
 }
 
 static void pm_teardown(void)
 {
 	char path[256];
-	const char *const f[] = {"body.dbc", "bad.dbc"};
+	const char *const f[] = {"body.dbc", "bad.dbc", "fifo"};
 	size_t i;
 
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 3; i++) {
 		snprintf(path, sizeof(path), "%s/%s", pm_dir, f[i]);
 		unlink(path);
 	}
@@ -937,6 +947,8 @@ static void test_doip_power_errors(void)
 		 "t.yaml:12:11: dbc: %s/bad.dbc:4:"},
 		{DOIP_P "    {dbc: ., interface: vcan1, signal: A, ready: 2}\n",
 		 "t.yaml:12:11: dbc: %s/.: Is a directory"},
+		{DOIP_P "    {dbc: fifo, interface: vcan1, signal: A, ready: 2}\n",
+		 "t.yaml:12:11: dbc: %s/fifo: Invalid argument"},
 		{DOIP_P "    " PM_OK "signal: VehiclePowerMode}\n",
 		 "t.yaml:12:5: missing required key 'ready'"},
 		{DOIP_P "    {dbc: body.dbc, signal: VehiclePowerMode, ready: 2}\n",
