@@ -210,9 +210,10 @@ struct gwd_doip_pm {
 	struct cio_ring ring;
 	int open;
 	ev_io rd;
-	ev_timer tm; /* timeout_ms without a frame: stale */
-	int fresh;   /* a frame with the signal within timeout_ms */
-	int64_t raw; /* its last raw value */
+	ev_timer tm;	 /* timeout_ms without a frame: stale */
+	int fresh;	 /* a frame with the signal within timeout_ms */
+	int64_t raw;	 /* its last raw value */
+	uint64_t logged; /* the last mode change logged (gwd_now_ns()) */
 	uint64_t frames, absent, stale, sock_errors;
 };
 
@@ -345,8 +346,9 @@ void gwd_doip_print(struct gwd *d, FILE *f, int stats);
 void gwd_doip_reloaded(struct gwd *d);
 void gwd_doip_json(struct gwd *d, FILE *f);
 /* The control socket's "doip power [MODE]": MODE (ready, not-ready,
- * not-supported) becomes the 0x4004 answer; NULL only prints it.  who
- * is logged. */
+ * not-supported) becomes the 0x4004 answer (refused while power_mode:
+ * sets it from a signal); NULL only prints it, and its source.  who is
+ * logged. */
 void gwd_doip_power(struct gwd *d, const char *mode, FILE *f, const struct ucred *who);
 /* Every rtnetlink link event: with announce: true the listen address's
  * interface coming back up announces the vehicle again. */

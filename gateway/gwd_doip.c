@@ -892,14 +892,23 @@ static void pm_set(struct gwd_doip_pm *pm)
 	uint8_t p = DOIP_PM_NOT_READY;
 	size_t i;
 
+	uint64_t now;
+
 	for (i = 0; pm->fresh && i < pm->cfg.nready; i++)
 		if (pm->raw == pm->cfg.ready[i])
 			p = DOIP_PM_READY;
-	if (p != g->st.power)
-		gwd_logmsg(LOG_NOTICE, "doip: power mode %s (%s.%s on %s: %s%lld)", power_name(p),
-			   pm->cfg.msg, pm->cfg.sig, pm->ifname,
-			   pm->fresh ? "raw " : "stale, last raw ", (long long)pm->raw);
+	if (p == g->st.power)
+		return;
 	g->st.power = p;
+	/* the bus decides how often it changes: one line a second at most
+	 * (every change with -v), so a flapping signal cannot flood the log */
+	now = gwd_now_ns();
+	if (!g->d->verbose && now - pm->logged < 1000000000ull && pm->logged)
+		return;
+	pm->logged = now;
+	gwd_logmsg(LOG_NOTICE, "doip: power mode %s (%s.%s on %s: %s%lld)", power_name(p),
+		   pm->cfg.msg, pm->cfg.sig, pm->ifname, pm->fresh ? "raw " : "stale, last raw ",
+		   (long long)pm->raw);
 }
 
 static void pm_sock_close(struct gwd_doip_pm *pm)
