@@ -28,6 +28,7 @@
 
 #include "cio.h"
 #include "cio_ev.h"
+#include "dbc.h"
 #include "doip.h"
 #include "doip_srv_io.h"
 #include "gw.h"
@@ -194,10 +195,32 @@ struct gwd_doip_func {
 	int open, sending;
 	uint8_t rx[64], req[64]; /* one single frame at most */
 	uint64_t requests, ecus_asked, ecus_busy, tx_errors;
+	uint64_t bus_down; /* requests not sent on this bus: down or held */
+};
+
+/* power_mode: the power mode follows a DBC signal (gwd_doip.c). */
+struct gwd_doip_pm {
+	struct gwd_doip *g;
+	struct gw_doip_power cfg;
+	struct dbc_db *db; /* owned: taken from gw_conf's power_dbc */
+	const struct dbc_message *msg;
+	const struct dbc_signal *sig;
+	struct dbc_value *vals; /* msg->nsigs */
+	char ifname[GW_NAME_MAX];
+	struct cio_sock sock; /* CAN_RAW, its kernel filter: the message's id */
+	struct cio_ring ring;
+	int open;
+	ev_io rd;
+	ev_timer tm;	 /* timeout_ms without a frame: stale */
+	int fresh;	 /* a frame with the signal within timeout_ms */
+	int64_t raw;	 /* its last raw value */
+	uint64_t logged; /* the last mode change logged (gwd_now_ns()) */
+	uint64_t frames, absent, stale, sock_errors;
 };
 
 struct gwd_doip {
 	struct gwd *d;
+	struct gwd_doip_pm *pm; /* NULL: power mode set by the control socket */
 	struct ev_loop *loop;
 	struct gw_doip_conf cfg; /* as started */
 	struct doip_entity ent;
@@ -339,8 +362,9 @@ void gwd_doip_reloaded(struct gwd *d);
 void gwd_doip_unprepare(struct gwd *d);
 void gwd_doip_json(struct gwd *d, FILE *f);
 /* The control socket's "doip power [MODE]": MODE (ready, not-ready,
- * not-supported) becomes the 0x4004 answer; NULL only prints it.  who
- * is logged. */
+ * not-supported) becomes the 0x4004 answer (refused while power_mode:
+ * sets it from a signal); NULL only prints it, and its source.  who is
+ * logged. */
 void gwd_doip_power(struct gwd *d, const char *mode, FILE *f, const struct ucred *who);
 /* Every rtnetlink link event: with announce: true the listen address's
  * interface coming back up announces the vehicle again. */

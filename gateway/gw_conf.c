@@ -9,11 +9,13 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dbc.h"
 #include "doip.h"
 #include "gw_conf.h"
 #include "uds.h"
@@ -1075,7 +1077,7 @@ static void defaults(struct gw_conf *c)
 	strcpy(c->control, "/run/canrigd/control.sock");
 }
 
-int gw_conf_load_yml(struct gw_conf *c, struct yml *y, char *err, size_t cap)
+int gw_conf_load_yml_at(struct gw_conf *c, struct yml *y, int dirfd, char *err, size_t cap)
 {
 	struct ld *l = calloc(1, sizeof(*l));
 	int e;
@@ -1087,13 +1089,21 @@ int gw_conf_load_yml(struct gw_conf *c, struct yml *y, char *err, size_t cap)
 	}
 	l->c = c;
 	l->y = y;
+	l->dirfd = dirfd;
 	e = load(l, err, cap);
 	free(l->route_node);
 	free(l->names);
 	free(l);
-	if (e)
+	if (e) {
+		dbc_free(c->power_dbc);
 		defaults(c);
+	}
 	return e;
+}
+
+int gw_conf_load_yml(struct gw_conf *c, struct yml *y, char *err, size_t cap)
+{
+	return gw_conf_load_yml_at(c, y, AT_FDCWD, err, cap);
 }
 
 /* Loads from a file (buf NULL: name is its path) or from buf. */
@@ -1130,4 +1140,6 @@ void gw_conf_fini(struct gw_conf *c)
 {
 	gw_engine_free(c->engine);
 	c->engine = NULL;
+	dbc_free(c->power_dbc);
+	c->power_dbc = NULL;
 }

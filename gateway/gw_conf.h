@@ -63,12 +63,31 @@ struct gw_doip_ecu {
 			       * onto ISO-TP (gwd_doip.c); >= max_len */
 };
 
-/* A functional logical address (0xE000..0xEFFF): one single frame on its
- * bus's functional id, every ECU of that bus answering from its own. */
+/* A functional logical address (0xE000..0xEFFF) on one bus: one single
+ * frame on that bus's functional id, every ECU of the bus answering from
+ * its own.  An address over several buses (interfaces: [a, b]) is one
+ * entry per bus, next to each other, the first with nbus set. */
 struct gw_doip_func {
 	uint16_t address;
 	uint8_t ifidx;	     /* interfaces: index of its bus */
+	uint8_t nbus;	     /* the first entry of an address: its entries
+			      * (buses), these and the next nbus - 1; 0 on those */
 	struct isotp_cfg tp; /* tx (= rx): the functional id; padding, tx_dl */
+};
+
+/* power_mode: the diagnostic power mode (0x4004) follows a DBC signal. */
+#define GW_DOIP_PM_READY_MAX 16
+struct gw_doip_power {
+	uint8_t on;			     /* power_mode: is given */
+	uint8_t ifidx;			     /* interfaces: index of the signal's bus */
+	uint8_t ext;			     /* its message has a 29-bit id */
+	uint32_t id;			     /* its message's CAN id */
+	char dbc[GW_PATH_MAX];		     /* the DBC, relative to the YAML's directory */
+	char msg[GW_NAME_MAX];		     /* the message in the DBC */
+	char sig[GW_NAME_MAX];		     /* the signal in it */
+	int64_t ready[GW_DOIP_PM_READY_MAX]; /* raw values meaning "ready" */
+	size_t nready;
+	uint32_t timeout_ms; /* no frame for this long: "not ready" */
 };
 
 struct gw_doip_conf {
@@ -91,7 +110,10 @@ struct gw_doip_conf {
 	size_t necus;
 	struct gw_doip_func funcs[GW_DOIP_FUNCS_MAX];
 	size_t nfuncs;
+	struct gw_doip_power power;
 };
+
+struct dbc_db;
 
 struct gw_conf {
 	struct gw_engine *engine; /* owned */
@@ -113,6 +135,10 @@ struct gw_conf {
 	char control_users[GW_CTL_USERS_MAX][GW_NAME_MAX];
 	size_t ncontrol_users;
 	struct gw_doip_conf doip;
+	/* power_mode:'s DBC, loaded and checked (owned; not in doip, which
+	 * is plain data compared with memcmp).  canrigd's DoIP entity takes
+	 * it over and sets this NULL; gw_conf_fini() frees it otherwise. */
+	struct dbc_db *power_dbc;
 };
 
 /*
@@ -134,7 +160,13 @@ struct yml;
  */
 int gw_conf_load_yml(struct gw_conf *c, struct yml *y, char *err, size_t cap);
 
-/* Frees c's engine; safe on a zeroed or finished struct. */
+/* As gw_conf_load_yml(), with the files the YAML names (power_mode:'s
+ * DBC) opened relative to dirfd (AT_FDCWD: the current directory) and
+ * to the YAML's own directory: a reload runs after daemon()'s
+ * chdir("/"). */
+int gw_conf_load_yml_at(struct gw_conf *c, struct yml *y, int dirfd, char *err, size_t cap);
+
+/* Frees c's engine and DBC; safe on a zeroed or finished struct. */
 void gw_conf_fini(struct gw_conf *c);
 
 /*

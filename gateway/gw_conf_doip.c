@@ -8,11 +8,15 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "dbc.h"
 #include "doip.h"
 #include "gw_conf_priv.h"
 #include "isotp.h"
@@ -378,9 +382,40 @@ static int func_addr(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
 	return 0;
 }
 
+/* interfaces: [a, b, ...]: the buses of one functional address, each
+ * into an entry of its own from p's (its ifidx) on, nbus on the first. */
+static int func_ifs(struct yml_rd *r, const yaml_node_t *list, void *p, size_t i)
+{
+	struct ld *l = LD(r);
+	struct gw_doip_func *f =
+		(struct gw_doip_func *)(void *)((char *)p - offsetof(struct gw_doip_func, ifidx));
+	size_t room = (size_t)(l->c->doip.funcs + GW_DOIP_FUNCS_MAX - f), n, k;
+
+	if (yml_seq(l->y, list, &n))
+		return -EINVAL;
+	if (!n)
+		return E(list, "interfaces: one bus at least");
+	if (n > room)
+		return E(list, "interfaces: at most %d functional entries, one per bus, in all",
+			 GW_DOIP_FUNCS_MAX);
+	for (i = 0; i < n; i++) {
+		const yaml_node_t *it = yml_seq_item(l->y, list, i);
+
+		if (gw_conf_find_if(l, it, &f[i].ifidx))
+			return -EINVAL;
+		for (k = 0; k < i; k++)
+			if (f[k].ifidx == f[i].ifidx)
+				return E(it, "interfaces: %s is listed twice",
+					 l->spec.ifs[f[i].ifidx].name);
+	}
+	f->nbus = (uint8_t)n;
+	return 0;
+}
+
 static const struct yml_key func_keys[] = {
 	YML_KEY_FN("address", struct gw_doip_func, address, func_addr, YML_REQ),
-	YML_KEY_FN("interface", struct gw_doip_func, ifidx, ecu_if, YML_REQ),
+	YML_KEY_FN("interface", struct gw_doip_func, ifidx, ecu_if, 0),
+	YML_KEY_FN("interfaces", struct gw_doip_func, ifidx, func_ifs, 0),
 	{.name = "tx",
 	 .type = YML_CANID,
 	 YML_OFF(struct gw_doip_func, tp.tx_id),
@@ -396,14 +431,18 @@ static const struct yml_key func_keys[] = {
  * id must be none of theirs) and the entries before it.  tx defaults to
  * OBD's functional id: 0x7DF, or 0x18DB33F1 when every ECU of the bus
  * is addressed in 29 bits (ISO 15765-4 normal fixed addressing). */
-static int func_check(struct ld *l, const yaml_node_t *it, size_t i)
+static int func_check(struct ld *l, const yaml_node_t *it, size_t i, size_t first)
 {
 	struct gw_doip_conf *d = &l->c->doip;
 	struct gw_doip_func *f = &d->funcs[i];
 	struct isotp_cfg *t = &f->tp;
 	const char *bus = l->spec.ifs[f->ifidx].name;
 	const yaml_node_t *tx = yml_get(l->y, it, "tx");
+	const yaml_node_t *at = yml_get(l->y, it, "interface");
 	size_t k, n11 = 0, n29 = 0;
+
+	if (!at) /* interfaces: the item naming this bus */
+		at = yml_seq_item(l->y, yml_get(l->y, it, "interfaces"), i - first);
 
 	for (k = 0; k < d->necus; k++)
 		if (d->ecus[k].ifidx == f->ifidx) {
@@ -413,8 +452,7 @@ static int func_check(struct ld *l, const yaml_node_t *it, size_t i)
 				n11++;
 		}
 	if (!n11 && !n29)
-		return E(yml_get(l->y, it, "interface"),
-			 "functional 0x%04X: no ECU in ecus: is on %s to answer it", f->address,
+		return E(at, "functional 0x%04X: no ECU in ecus: is on %s to answer it", f->address,
 			 bus);
 	if (!tx) {
 		t->tx_eff = !n11;
@@ -441,7 +479,8 @@ static int func_check(struct ld *l, const yaml_node_t *it, size_t i)
 				 "functional 0x%04X: id 0x%X on %s is ECU 0x%04X's own", f->address,
 				 t->tx_id, bus, d->ecus[k].address);
 	}
-	for (k = 0; k < i; k++)
+	/* one entry per address: its buses in one list */
+	for (k = 0; k < first; k++)
 		if (d->funcs[k].address == f->address)
 			return E(yml_get(l->y, it, "address"), "functional 0x%04X is listed twice",
 				 f->address);
@@ -462,18 +501,321 @@ static int doip_funcs(struct yml_rd *r, const yaml_node_t *list, void *p, size_t
 		return E(list, "at most %d functional addresses", GW_DOIP_FUNCS_MAX);
 	for (i = 0; i < n; i++) {
 		const yaml_node_t *it = yml_seq_item(l->y, list, i);
-		struct gw_doip_func *f = &d->funcs[i];
+		size_t at = d->nfuncs, k;
+		struct gw_doip_func *f = &d->funcs[at];
 
+		if (at == GW_DOIP_FUNCS_MAX)
+			return E(it, "at most %d functional entries, one per bus, in all",
+				 GW_DOIP_FUNCS_MAX);
 		memset(f, 0, sizeof(*f));
 		isotp_cfg_init(&f->tp);
 		e = yml_read_map(r, it, func_keys, f);
 		if (e)
 			return e;
-		d->nfuncs = i + 1;
-		e = func_check(l, it, i);
+		if (!yml_get(l->y, it, "interface") == !yml_get(l->y, it, "interfaces"))
+			return E(it, "%s",
+				 yml_get(l->y, it, "interface")
+					 ? "interface: or interfaces:, not both"
+					 : "missing required key 'interface' (or 'interfaces')");
+		if (!f->nbus)
+			f->nbus = 1;
+		/* every bus's entry: the keys read, its own bus */
+		for (k = 1; k < f->nbus; k++) {
+			uint8_t ifidx = f[k].ifidx;
+
+			f[k] = *f;
+			f[k].ifidx = ifidx;
+			f[k].nbus = 0;
+		}
+		d->nfuncs = at + f->nbus;
+		for (k = at; k < d->nfuncs; k++) {
+			e = func_check(l, it, k, at);
+			if (e)
+				return e;
+		}
+	}
+	return 0;
+}
+
+/*
+ * power_mode: the diagnostic power mode from a DBC signal.  The DBC is
+ * loaded here, on the loader's thread (a reload parses off canrigd's
+ * loop), and kept in c->power_dbc for canrigd; everything the file says
+ * is checked against it now, so canrigd -n catches every mistake.
+ */
+#define PM_DBC_MAX (64u << 20) /* as a YAML file: a database, not data */
+
+/* p[0..) resolved against the YAML file's directory: a name relative to
+ * it, as the file's author sees it, into out.  Returns 0 or -ENAMETOOLONG. */
+static int pm_path(const struct ld *l, const char *p, char *out, size_t cap)
+{
+	const char *y = l->y->name ? l->y->name : "";
+	const char *slash = strrchr(y, '/');
+	int n;
+
+	if (p[0] == '/' || !slash)
+		n = snprintf(out, cap, "%s", p);
+	else
+		n = snprintf(out, cap, "%.*s/%s", (int)(slash - y), y, p);
+	return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
+}
+
+/* Reads path (relative to dirfd) whole into *buf (malloc'ed, the
+ * caller's).  Returns 0 or -errno (-EFBIG beyond PM_DBC_MAX). */
+static int pm_read(int dirfd, const char *path, char **buf, size_t *len)
+{
+	struct stat st;
+	size_t n = 0;
+	ssize_t k;
+	int fd, e = 0;
+
+	*buf = NULL;
+	/* O_NONBLOCK: a FIFO named here must not hang the loader */
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st)) {
+		e = -errno;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		e = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		goto out;
+	}
+	if ((uint64_t)st.st_size > PM_DBC_MAX) {
+		e = -EFBIG;
+		goto out;
+	}
+	*buf = malloc((size_t)st.st_size + 1);
+	if (!*buf) {
+		e = -ENOMEM;
+		goto out;
+	}
+	while (n < (size_t)st.st_size) {
+		k = read(fd, *buf + n, (size_t)st.st_size - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			e = -errno;
+			goto out;
+		}
+		if (!k)
+			break; /* shrunk meanwhile: what is there */
+		n += (size_t)k;
+	}
+	*len = n;
+out:
+	if (e) {
+		free(*buf);
+		*buf = NULL;
+	}
+	close(fd);
+	return e;
+}
+
+/* dbc: the DBC, loaded into c->power_dbc (strict: a warning is a
+ * mistake in a file canrigd acts on). */
+static int pm_dbc(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	struct ld *l = LD(r);
+	struct gw_doip_power *pm = &l->c->doip.power;
+	struct dbc_opts o = {.flags = DBC_STRICT};
+	char derr[DBC_ERRMSG_MAX];
+	const char *s;
+	char *buf;
+	size_t len = 0;
+	int e;
+
+	(void)p;
+	(void)i;
+	if (yml_str(r->y, n, &s))
+		return -EINVAL;
+	if (!s[0])
+		return E(n, "dbc: a file name");
+	if (pm_path(l, s, pm->dbc, sizeof(pm->dbc)))
+		return E(n, "dbc: '%s': name too long", s);
+	e = pm_read(l->dirfd, pm->dbc, &buf, &len);
+	if (e)
+		return E(n, "dbc: %s: %s", pm->dbc, strerror(-e));
+	e = dbc_load_mem(pm->dbc, buf, len, &o, &l->c->power_dbc, derr, sizeof(derr));
+	free(buf);
+	if (e == -ENOMEM)
+		return E(n, "dbc: %s: out of memory", pm->dbc);
+	if (e)
+		return E(n, "dbc: %s", derr);
+	return 0;
+}
+
+/* signal: Signal, or Message.Signal; looked up once the DBC is in. */
+static int pm_name(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	struct gw_doip_power *pm = &LD(r)->c->doip.power;
+	const char *s, *dot;
+
+	(void)p;
+	(void)i;
+	if (yml_str(r->y, n, &s))
+		return -EINVAL;
+	dot = strchr(s, '.');
+	if (!s[0] || (dot && (dot == s || !dot[1] || strchr(dot + 1, '.'))))
+		return yml_error(r->y, n, "signal: a signal's name, or Message.Signal, not '%s'",
+				 s);
+	if (strlen(s) >= sizeof(pm->sig))
+		return yml_error(r->y, n, "signal: '%s': name too long", s);
+	if (dot) {
+		snprintf(pm->msg, sizeof(pm->msg), "%.*s", (int)(dot - s), s);
+		snprintf(pm->sig, sizeof(pm->sig), "%s", dot + 1);
+	} else {
+		pm->msg[0] = 0;
+		snprintf(pm->sig, sizeof(pm->sig), "%s", s);
+	}
+	return 0;
+}
+
+static int pm_if(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	(void)i;
+	return gw_conf_find_if(LD(r), n, p);
+}
+
+static const struct yml_key pm_keys[] = {
+	YML_KEY_CALL("dbc", pm_dbc, YML_REQ),
+	YML_KEY_FN("interface", struct gw_doip_power, ifidx, pm_if, YML_REQ),
+	YML_KEY_CALL("signal", pm_name, YML_REQ),
+	YML_KEY_KNOWN("ready"), /* read against the signal, below */
+	{.name = "timeout_ms",
+	 .type = YML_UINT,
+	 .flags = YML_DEF,
+	 YML_OFF(struct gw_doip_power, timeout_ms),
+	 .min = 1,
+	 .max = 3600000,
+	 .def = 1000},
+	{0},
+};
+
+/* The signal pm names in db: by Message.Signal, or by its name alone
+ * when exactly one message has it. */
+static const struct dbc_signal *pm_find(struct ld *l, const yaml_node_t *n,
+					const struct gw_doip_power *pm, const struct dbc_db *db)
+{
+	const struct dbc_message *m = NULL;
+	const struct dbc_signal *s = NULL, *x;
+	unsigned int k;
+
+	if (pm->msg[0]) {
+		m = dbc_find_msg(db, pm->msg);
+		if (!m) {
+			E(n, "signal: %s has no message '%s'", pm->dbc, pm->msg);
+			return NULL;
+		}
+		s = dbc_find_sig(m, pm->sig);
+		if (!s)
+			E(n, "signal: message %s in %s has no signal '%s'", pm->msg, pm->dbc,
+			  pm->sig);
+		return s;
+	}
+	for (k = 0; k < db->nmsgs; k++) {
+		x = dbc_find_sig(&db->msgs[k], pm->sig);
+		if (!x)
+			continue;
+		if (s) {
+			E(n, "signal: '%s' is in messages %s and %s of %s: give Message.Signal",
+			  pm->sig, s->msg->name, x->msg->name, pm->dbc);
+			return NULL;
+		}
+		s = x;
+	}
+	if (!s)
+		E(n, "signal: no signal '%s' in %s", pm->sig, pm->dbc);
+	return s;
+}
+
+/* One ready: value: a raw value of s (a number, sign allowed when s is
+ * signed), or one of its value labels (VAL_). */
+static int pm_value(struct ld *l, const yaml_node_t *n, const struct dbc_signal *s, int64_t *v)
+{
+	const char *t;
+	char *end;
+	unsigned int k;
+	long long x;
+	int64_t lo = 0, hi;
+
+	if (yml_str(l->y, n, &t))
+		return -EINVAL;
+	errno = 0;
+	x = strtoll(t, &end, 0);
+	if (end == t || *end || errno) {
+		for (k = 0; k < s->nchoices; k++)
+			if (!strcmp(s->choices[k].label, t)) {
+				*v = s->choices[k].value;
+				return 0;
+			}
+		return E(n, "ready: '%s' is neither a raw value nor a value label of %s", t,
+			 s->name);
+	}
+	if (s->size >= 63) {
+		hi = INT64_MAX;
+		lo = s->is_signed ? INT64_MIN : 0;
+	} else if (s->is_signed) {
+		hi = ((int64_t)1 << (s->size - 1)) - 1;
+		lo = -hi - 1;
+	} else {
+		hi = ((int64_t)1 << s->size) - 1;
+	}
+	if (x < lo || x > hi)
+		return E(n, "ready: raw value %lld does not fit %s (%lld..%lld)", x, s->name,
+			 (long long)lo, (long long)hi);
+	*v = x;
+	return 0;
+}
+
+static int doip_power(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
+{
+	struct ld *l = LD(r);
+	struct gw_doip_power *pm = &l->c->doip.power;
+	const yaml_node_t *rd, *it;
+	const struct dbc_signal *s;
+	size_t k, j, nr;
+	int e;
+
+	(void)p;
+	(void)i;
+	memset(pm, 0, sizeof(*pm));
+	e = yml_read_map(r, n, pm_keys, pm);
+	if (e)
+		return e;
+	s = pm_find(l, yml_get(l->y, n, "signal"), pm, l->c->power_dbc);
+	if (!s)
+		return -EINVAL;
+	snprintf(pm->msg, sizeof(pm->msg), "%s", s->msg->name);
+	pm->id = s->msg->id;
+	pm->ext = s->msg->ext;
+	if (s->kind != DBC_INT)
+		return E(yml_get(l->y, n, "signal"),
+			 "signal: %s.%s is a float; power_mode: needs an integer signal", pm->msg,
+			 s->name);
+	rd = yml_get(l->y, n, "ready");
+	if (!rd)
+		return E(n, "missing required key 'ready'");
+	if (yml_is_scalar(rd)) {
+		nr = 1;
+	} else if (yml_seq(l->y, rd, &nr)) {
+		return -EINVAL;
+	}
+	if (!nr || nr > GW_DOIP_PM_READY_MAX)
+		return E(rd, "ready: 1 to %d values", GW_DOIP_PM_READY_MAX);
+	for (k = 0; k < nr; k++) {
+		it = yml_is_scalar(rd) ? rd : yml_seq_item(l->y, rd, k);
+		e = pm_value(l, it, s, &pm->ready[k]);
 		if (e)
 			return e;
+		for (j = 0; j < k; j++)
+			if (pm->ready[j] == pm->ready[k])
+				return E(it, "ready: %lld is listed twice",
+					 (long long)pm->ready[k]);
+		pm->nready = k + 1;
 	}
+	pm->on = 1;
 	return 0;
 }
 
@@ -516,6 +858,7 @@ static const struct yml_key doip_keys[] = {
 	YML_KEY_CALL("testers", doip_testers, YML_REQ),
 	YML_KEY_CALL("ecus", doip_ecus, YML_REQ),
 	YML_KEY_CALL("functional", doip_funcs, 0),
+	YML_KEY_CALL("power_mode", doip_power, 0),
 	{0},
 };
 

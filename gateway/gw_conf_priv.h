@@ -28,6 +28,7 @@ struct ld {
 	yaml_node_t **route_node;    /* each route's mapping, for messages */
 	char (*names)[GW_NAME_MAX];  /* kept for messages after compiling */
 	const yaml_node_t *routes_key;
+	int dirfd; /* where relative file names start (gw_conf_load_yml_at()) */
 };
 
 #define E(n, ...) yml_error(l->y, (n), __VA_ARGS__)

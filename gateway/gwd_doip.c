@@ -371,9 +371,10 @@ static void ecu_ev(struct isotp_io *io, unsigned int ev, void *ctx)
 
 /* ---- functional addressing (doip: functional:)
  *
- * A request to a functional address goes out once, as one single frame
- * on its bus's functional id (its own send-only socket: the ECUs'
- * sockets take only their answer ids).  Each ECU of that bus then
+ * A request to a functional address goes out once on each of its buses
+ * that is up (interfaces:; one down is skipped and counted), as one single
+ * frame on that bus's functional id (its own send-only socket per bus:
+ * the ECUs' sockets take only their answer ids).  Each ECU of those buses then
  * "owes" that tester the answers with the request's SID (0x78s too) for
  * FUNC_WINDOW_NS after the request or its last 0x78: its own socket
  * carries them back from its own logical address, as a physical answer.
@@ -438,11 +439,14 @@ static size_t func_sf_max(const struct gwd_doip_func *f)
 static void func_ev(struct isotp_io *io, unsigned int ev, void *ctx)
 {
 	struct gwd_doip_func *f = ctx;
+	int sending = f->sending;
 
 	(void)io;
 	if (ev & (ISOTP_EV_TX_DONE | ISOTP_EV_TX_ERR))
 		f->sending = 0;
-	if (ev & ISOTP_EV_TX_ERR) {
+	/* a socket error (its bus went down) reaches an idle socket too:
+	 * only a request in flight failed */
+	if ((ev & ISOTP_EV_TX_ERR) && sending) {
 		size_t i;
 
 		f->tx_errors++;
@@ -500,6 +504,26 @@ static int func_send(struct gwd_doip_conn *k, struct gwd_doip_func *f, const uin
 	return 0;
 }
 
+/* Which buses of the functional address whose first entry is f are up
+ * (up[i] for f[i]; a bus down or held is skipped and counted), and
+ * whether one of those still sends (*busy).  Returns how many are up. */
+static size_t func_buses(struct gwd_doip_func *f, uint8_t *up, int *busy)
+{
+	size_t nb = f->cfg.nbus ? f->cfg.nbus : 1, i, n = 0;
+
+	for (i = 0; i < nb; i++) {
+		up[i] = func_bus_up(&f[i]) && !func_open(&f[i]);
+		if (!up[i]) {
+			f[i].bus_down++;
+			continue;
+		}
+		n++;
+		if (f[i].sending)
+			*busy = 1;
+	}
+	return n;
+}
+
 /* A functional request from k: refused as a physical one would be (the
  * firewall answers 7F SID 33 from the functional address), else ACKed
  * once its frame is handed to the socket: the ECUs' answers come in on
@@ -510,8 +534,9 @@ static void func_diag(struct gwd_doip_conn *k, struct gwd_doip_func *f, const st
 	struct gwd_doip *g = f->g;
 	uint16_t ta = f->cfg.address;
 	const uint8_t *req = ev->m.u.diag.data;
-	size_t len = ev->m.u.diag.len;
-	int whole = !ev->off && len == ev->total;
+	size_t len = ev->m.u.diag.len, nb = f->cfg.nbus ? f->cfg.nbus : 1, i, sent = 0;
+	int whole = !ev->off && len == ev->total, busy = 0;
+	uint8_t up[GW_DOIP_FUNCS_MAX];
 
 	if (!whole || ev->total > func_sf_max(f)) {
 		refuse(k, ta, DOIP_DN_TOO_LARGE, GWD_DOIP_REF_TOO_LARGE);
@@ -530,20 +555,27 @@ static void func_diag(struct gwd_doip_conn *k, struct gwd_doip_func *f, const st
 				"its firewall",
 				k->s.c.sa, ta, req[0]);
 		answer(k, ta, nr, sizeof(nr));
-	} else if (!func_bus_up(f) || func_open(f)) {
+	} else if (!func_buses(f, up, &busy)) {
 		refuse(k, ta, DOIP_DN_UNREACHABLE, GWD_DOIP_REF_UNREACHABLE);
-	} else if (f->sending) {
+	} else if (busy) {
 		uint8_t nr[3] = {0x7F, req[0], NRC_BUSY};
 
 		g->tstat[k->tester].refused[GWD_DOIP_REF_BUSY]++;
 		doip_conn_diag_ack(&k->s.c, ta, DOIP_DIAG_ACK, NULL, 0, now);
 		answer(k, ta, nr, sizeof(nr));
-	} else if (func_send(k, f, req, len, now)) {
-		refuse(k, ta, DOIP_DN_UNREACHABLE, GWD_DOIP_REF_TP);
 	} else {
-		g->tstat[k->tester].forwarded++;
-		doip_conn_diag_ack(&k->s.c, ta, DOIP_DIAG_ACK, NULL, 0, now);
-		doip_srv_flush(&k->s);
+		/* one frame per bus that is up; those whose send fails are
+		 * counted at their entry, NACKed only if none went */
+		for (i = 0; i < nb; i++)
+			if (up[i] && !func_send(k, &f[i], req, len, now))
+				sent++;
+		if (!sent) {
+			refuse(k, ta, DOIP_DN_UNREACHABLE, GWD_DOIP_REF_TP);
+		} else {
+			g->tstat[k->tester].forwarded++;
+			doip_conn_diag_ack(&k->s.c, ta, DOIP_DIAG_ACK, NULL, 0, now);
+			doip_srv_flush(&k->s);
+		}
 	}
 	if (!whole && k->s.fd >= 0)
 		doip_conn_diag_drop(&k->s.c);
@@ -800,10 +832,10 @@ static void funcs_print(const struct gwd_doip *g, FILE *f)
 
 		fprintf(f,
 			"doip functional 0x%04X on %s (0x%X): requests %llu, ECUs asked %llu, "
-			"ECUs busy %llu, transfer errors %llu\n",
+			"ECUs busy %llu, transfer errors %llu, bus down %llu\n",
 			x->cfg.address, x->ifname, x->cfg.tp.tx_id, (unsigned long long)x->requests,
 			(unsigned long long)x->ecus_asked, (unsigned long long)x->ecus_busy,
-			(unsigned long long)x->tx_errors);
+			(unsigned long long)x->tx_errors, (unsigned long long)x->bus_down);
 	}
 	for (i = 0; g->funcs && i < g->necus; i++)
 		if (g->ecus[i].f_answers)
@@ -822,21 +854,271 @@ static void funcs_json(const struct gwd_doip *g, FILE *f)
 
 		fprintf(f,
 			"%s{\"address\":%u,\"interface\":\"%s\",\"id\":%u,\"requests\":%llu,"
-			"\"ecus_asked\":%llu,\"ecus_busy\":%llu,\"tx_errors\":%llu}",
+			"\"ecus_asked\":%llu,\"ecus_busy\":%llu,\"tx_errors\":%llu,"
+			"\"bus_down\":%llu}",
 			i ? "," : "", x->cfg.address, x->ifname, x->cfg.tp.tx_id,
 			(unsigned long long)x->requests, (unsigned long long)x->ecus_asked,
-			(unsigned long long)x->ecus_busy, (unsigned long long)x->tx_errors);
+			(unsigned long long)x->ecus_busy, (unsigned long long)x->tx_errors,
+			(unsigned long long)x->bus_down);
 	}
 	fprintf(f, "]");
 }
 
-/* ---- diagnostic power mode (0x4003 / 0x4004), set by the control socket */
+/* ---- diagnostic power mode (0x4003 / 0x4004), set by the control socket
+ * or, with power_mode:, by a DBC signal */
 
 static const char *const power_names[] = {"not-ready", "ready", "not-supported"};
 
 static const char *power_name(uint8_t p)
 {
 	return p < 3 ? power_names[p] : "?";
+}
+
+/*
+ * power_mode: a CAN_RAW socket of its own on the signal's bus, its kernel
+ * filter the message's id alone: the routing sockets' filters stay as
+ * the routes made them, and the loop wakes for nothing else.  "ready"
+ * while the last frame's raw value is one of ready: and that frame is
+ * less than timeout_ms old; else "not ready" (no frame yet, stale, or
+ * another value).  A frame without the signal (another multiplexer
+ * branch, too short) changes nothing.  The timer also reopens a socket
+ * that failed (its bus absent or gone).
+ */
+#define PM_RING 16
+
+static void pm_set(struct gwd_doip_pm *pm)
+{
+	struct gwd_doip *g = pm->g;
+	uint8_t p = DOIP_PM_NOT_READY;
+	size_t i;
+
+	uint64_t now;
+
+	for (i = 0; pm->fresh && i < pm->cfg.nready; i++)
+		if (pm->raw == pm->cfg.ready[i])
+			p = DOIP_PM_READY;
+	if (p == g->st.power)
+		return;
+	g->st.power = p;
+	/* the bus decides how often it changes: one line a second at most
+	 * (every change with -v), so a flapping signal cannot flood the log */
+	now = gwd_now_ns();
+	if (!g->d->verbose && now - pm->logged < 1000000000ull && pm->logged)
+		return;
+	pm->logged = now;
+	gwd_logmsg(LOG_NOTICE, "doip: power mode %s (%s.%s on %s: %s%lld)", power_name(p),
+		   pm->cfg.msg, pm->cfg.sig, pm->ifname, pm->fresh ? "raw " : "stale, last raw ",
+		   (long long)pm->raw);
+}
+
+static void pm_sock_close(struct gwd_doip_pm *pm)
+{
+	if (!pm->open)
+		return;
+	ev_io_stop(pm->g->loop, &pm->rd);
+	cio_close(&pm->sock);
+	pm->open = 0;
+}
+
+static void pm_on_read(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct gwd_doip_pm *pm = w->data;
+	const struct dbc_value *v;
+	unsigned int i, batches;
+	int r;
+
+	(void)loop;
+	(void)revents;
+	/* a few batches at most: the loop has other work */
+	for (batches = 0; batches < 4; batches++) {
+		r = cio_recv(&pm->sock, &pm->ring);
+		if (r == -EAGAIN)
+			return;
+		if (r < 0) {
+			/* its bus went down or away: the timer reopens it */
+			pm->sock_errors++;
+			pm_sock_close(pm);
+			return;
+		}
+		for (i = 0; i < pm->ring.count; i++) {
+			const struct cf_frame *f = &pm->ring.views[i];
+
+			if ((f->flags & (CF_ERR | CF_RTR)) || f->id != pm->cfg.id ||
+			    !(f->flags & CF_EFF) != !pm->cfg.ext)
+				continue;
+			dbc_decode(pm->msg, f, 0, pm->vals, NULL);
+			v = &pm->vals[pm->sig->index];
+			if (!v->present) {
+				pm->absent++;
+				continue;
+			}
+			pm->raw = pm->sig->is_signed ? v->raw.i : (int64_t)v->raw.u;
+			pm->frames++;
+			pm->fresh = 1;
+			ev_timer_again(pm->g->loop, &pm->tm);
+			pm_set(pm);
+		}
+	}
+}
+
+/* Opens the signal's socket if it is not.  Returns 0 or -errno. */
+static int pm_sock_open(struct gwd_doip_pm *pm)
+{
+	struct cio_opts o;
+	int r;
+
+	if (pm->open)
+		return 0;
+	cio_opts_init(&o);
+	o.filters[0].can_id = pm->cfg.id | (pm->cfg.ext ? CAN_EFF_FLAG : 0);
+	o.filters[0].can_mask =
+		(pm->cfg.ext ? CAN_EFF_MASK : CAN_SFF_MASK) | CAN_EFF_FLAG | CAN_RTR_FLAG;
+	o.nfilters = 1;
+	r = cio_open(&pm->sock, pm->ifname, &o);
+	if (r)
+		return r;
+	pm->open = 1;
+	ev_io_init(&pm->rd, pm_on_read, pm->sock.fd, EV_READ);
+	pm->rd.data = pm;
+	ev_io_start(pm->g->loop, &pm->rd);
+	return 0;
+}
+
+static void pm_on_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct gwd_doip_pm *pm = w->data;
+
+	(void)loop;
+	(void)revents;
+	if (pm->fresh) {
+		pm->fresh = 0;
+		pm->stale++;
+		gwd_logmsg(LOG_WARNING, "doip: power mode signal %s.%s on %s: no frame for %u ms",
+			   pm->cfg.msg, pm->cfg.sig, pm->ifname, pm->cfg.timeout_ms);
+		pm_set(pm);
+	}
+	pm_sock_open(pm);
+}
+
+static void pm_free(struct gwd_doip *g)
+{
+	struct gwd_doip_pm *pm = g->pm;
+
+	if (!pm)
+		return;
+	pm_sock_close(pm);
+	ev_timer_stop(g->loop, &pm->tm);
+	cio_ring_fini(&pm->ring);
+	free(pm->vals);
+	dbc_free(pm->db);
+	free(pm);
+	g->pm = NULL;
+}
+
+/*
+ * The power mode's source from c, with db (c's DBC, loaded and checked by
+ * the loader; taken over, freed on failure too).  Same bus and message
+ * as now (a reload): socket, state and counters stay, the rest (DBC,
+ * ready values, timeout) is swapped.  Returns 0 or -ENOMEM.
+ */
+static int pm_apply(struct gwd_doip *g, const struct gw_doip_power *c, struct dbc_db *db)
+{
+	struct gwd_doip_pm *pm = g->pm;
+	const char *ifname = g->d->conf.ifname[c->ifidx];
+	const struct dbc_message *m = db ? dbc_find_msg(db, c->msg) : NULL;
+	const struct dbc_signal *s = m ? dbc_find_sig(m, c->sig) : NULL;
+	struct dbc_value *vals;
+	struct dbc_db *old;
+
+	if (!c->on || !s) {
+		dbc_free(db);
+		if (pm) {
+			pm_free(g);
+			g->st.power = DOIP_PM_READY;
+			gwd_logmsg(LOG_NOTICE, "doip: power mode by the control socket again: %s",
+				   power_name(g->st.power));
+		}
+		return 0;
+	}
+	if (pm && (strcmp(pm->ifname, ifname) || pm->cfg.id != c->id || pm->cfg.ext != c->ext))
+		pm_free(g);
+	pm = g->pm;
+	if (!pm) {
+		pm = calloc(1, sizeof(*pm));
+		if (!pm || cio_ring_init(&pm->ring, PM_RING)) {
+			free(pm);
+			dbc_free(db);
+			return -ENOMEM;
+		}
+		pm->g = g;
+		snprintf(pm->ifname, sizeof(pm->ifname), "%s", ifname);
+		ev_timer_init(&pm->tm, pm_on_timer, 0, 0);
+		pm->tm.data = pm;
+		g->pm = pm;
+	}
+	vals = calloc(m->nsigs ? m->nsigs : 1, sizeof(*vals));
+	if (!vals) {
+		dbc_free(db);
+		pm_free(g);
+		return -ENOMEM;
+	}
+	free(pm->vals);
+	pm->vals = vals;
+	old = pm->db;
+	pm->db = db;
+	pm->msg = m;
+	pm->sig = s;
+	dbc_free(old);
+	pm->cfg = *c;
+	pm->tm.repeat = (double)c->timeout_ms / 1e3;
+	ev_timer_again(g->loop, &pm->tm);
+	pm_sock_open(pm); /* an absent bus: the timer tries again, status says so */
+	pm_set(pm);
+	return 0;
+}
+
+/* power_mode:'s counters: a line of gw stats, or the "power_mode" member
+ * of stats --json (nothing without power_mode:). */
+static void pm_stats(const struct gwd_doip *g, FILE *f, int json)
+{
+	const struct gwd_doip_pm *pm = g->pm;
+
+	if (!pm)
+		return;
+	if (json)
+		fprintf(f,
+			",\"power_mode\":{\"signal\":\"%s.%s\",\"interface\":\"%s\","
+			"\"mode\":\"%s\",\"frames\":%llu,\"absent\":%llu,\"stale\":%llu,"
+			"\"socket_errors\":%llu}",
+			pm->cfg.msg, pm->cfg.sig, pm->ifname, power_name(g->st.power),
+			(unsigned long long)pm->frames, (unsigned long long)pm->absent,
+			(unsigned long long)pm->stale, (unsigned long long)pm->sock_errors);
+	else
+		fprintf(f,
+			"doip power mode signal %s.%s on %s: frames %llu, without the signal %llu, "
+			"stale %llu, socket errors %llu\n",
+			pm->cfg.msg, pm->cfg.sig, pm->ifname, (unsigned long long)pm->frames,
+			(unsigned long long)pm->absent, (unsigned long long)pm->stale,
+			(unsigned long long)pm->sock_errors);
+}
+
+/* A reload: power_mode: re-read (its DBC too) and applied at once, the
+ * rest of doip: as gwd_doip_reloaded() decides.  The new conf's DBC is
+ * taken (or freed) here in every case, so no conf keeps one. */
+static void pm_reloaded(struct gwd *d)
+{
+	struct gwd_doip *g = d->doip;
+	struct dbc_db *db = d->conf.power_dbc;
+
+	d->conf.power_dbc = NULL;
+	if (!g || !d->conf.doip.on) {
+		dbc_free(db);
+		return;
+	}
+	if (pm_apply(g, &d->conf.doip.power, db))
+		gwd_logmsg(LOG_ERR, "reload: doip: power_mode: out of memory");
+	/* applied: the comparisons of the rest see no difference here */
+	g->cfg.power = d->conf.doip.power;
 }
 
 void gwd_doip_power(struct gwd *d, const char *mode, FILE *f, const struct ucred *who)
@@ -849,7 +1131,20 @@ void gwd_doip_power(struct gwd *d, const char *mode, FILE *f, const struct ucred
 		return;
 	}
 	if (!mode) {
-		fprintf(f, "doip power mode %s\n", power_name(g->st.power));
+		fprintf(f, "doip power mode %s", power_name(g->st.power));
+		if (g->pm)
+			fprintf(f, " (from signal %s.%s on %s)", g->pm->cfg.msg, g->pm->cfg.sig,
+				g->pm->ifname);
+		fputc('\n', f);
+		return;
+	}
+	/* the file's signal wins: a command would only hold until its
+	 * next frame, and would say "ready" for a vehicle that is not */
+	if (g->pm) {
+		fprintf(f,
+			"error: doip power: the mode follows signal %s.%s on %s (power_mode: in "
+			"%s); remove it there to set the mode by command\n",
+			g->pm->cfg.msg, g->pm->cfg.sig, g->pm->ifname, d->path);
 		return;
 	}
 	for (p = 0; p < 3 && strcmp(mode, power_names[p]); p++)
@@ -869,7 +1164,21 @@ void gwd_doip_power(struct gwd *d, const char *mode, FILE *f, const struct ucred
 /* status: what the entity says of itself beyond its sockets */
 static void status_more(const struct gwd_doip *g, FILE *f)
 {
+	const struct gwd_doip_pm *pm = g->pm;
+
 	fprintf(f, "doip: power mode %s", power_name(g->st.power));
+	if (pm) {
+		fprintf(f, " from signal %s.%s on %s (", pm->cfg.msg, pm->cfg.sig, pm->ifname);
+		if (!pm->open)
+			fprintf(f, "socket not open: %s", pm->frames ? "bus gone" : "bus absent");
+		else if (pm->fresh)
+			fprintf(f, "raw %lld", (long long)pm->raw);
+		else if (pm->frames)
+			fprintf(f, "stale: no frame for %u ms", pm->cfg.timeout_ms);
+		else
+			fprintf(f, "no frame yet");
+		fputc(')', f);
+	}
 	if (g->cfg.announce)
 		fprintf(f, ", announcements sent %llu, failed %llu",
 			(unsigned long long)g->ann_sent, (unsigned long long)g->ann_err);
@@ -941,6 +1250,7 @@ void gwd_doip_print(struct gwd *d, FILE *f, int stats)
 			(unsigned long long)e->rx_errors, (unsigned long long)e->answers_dropped);
 	}
 	funcs_print(g, f);
+	pm_stats(g, f, 0);
 }
 
 /* The counters as the "doip" member of stats --json (its leading comma
@@ -991,6 +1301,7 @@ void gwd_doip_json(struct gwd *d, FILE *f)
 	}
 	fprintf(f, "]");
 	funcs_json(g, f);
+	pm_stats(g, f, 1);
 	fprintf(f, "}");
 }
 
@@ -1256,6 +1567,15 @@ static int doip_new(struct gwd *d, const struct gw_conf *conf, int ufd, int lfd,
 	}
 	if (funcs && funcs_open(g))
 		goto out_nomem;
+	/* power_mode:'s DBC is the entity's from here on; a reload's new
+	 * entity takes it after the swap (pm_reloaded()), from the conf
+	 * that is then d->conf */
+	if (funcs) {
+		e = pm_apply(g, &c->power, d->conf.power_dbc);
+		d->conf.power_dbc = NULL;
+		if (e)
+			goto out_nomem;
+	}
 	/* room for an answer and a 0x78 behind what is unsent */
 	g->tx_cap = 2 * (g->rx_cap + 12) + 256;
 	g->srv.rx_cap = g->rx_cap;
@@ -1324,6 +1644,7 @@ static void doip_free(struct gwd_doip *g)
 		return;
 	doip_srv_close(&g->srv);
 	funcs_close(g);
+	pm_free(g);
 	if (g->cfg.announce)
 		ev_timer_stop(g->loop, &g->ann_tm);
 	for (i = 0; g->conns && i < g->nconns; i++) {
@@ -1761,10 +2082,13 @@ void gwd_doip_reloaded(struct gwd *d)
 	int ann_was;
 
 	d->doip_prep = NULL;
-	if (!p)
-		return; /* not prepared: nothing to apply */
+	if (!p) {
+		pm_reloaded(d); /* its DBC is read again at every reload */
+		return;		/* not prepared: nothing else to apply */
+	}
 	if (g && !c->on) {
 		gwd_doip_close(d);
+		pm_reloaded(d); /* frees the new conf's DBC, if any */
 		gwd_logmsg(LOG_NOTICE, "reload: doip: section removed, the entity stopped");
 		goto out;
 	}
@@ -1772,12 +2096,14 @@ void gwd_doip_reloaded(struct gwd *d)
 		d->doip = g = p->add;
 		p->add = NULL;
 		funcs_apply(g, &p->df);
+		pm_reloaded(d);
 		gwd_logmsg(LOG_NOTICE, "reload: doip: section added, the entity started");
 		goto out;
 	}
 	if (!g)
 		goto out;
 	ann_was = g->cfg.announce;
+	pm_reloaded(d);
 	if (p->df.entity || p->df.sockets)
 		entity_apply(g, c, p);
 	if (p->ufd >= 0)

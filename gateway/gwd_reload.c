@@ -183,7 +183,8 @@ static void *reload_main(void *arg)
 	d->rl.rc = reload_read(d, &y, d->rl.err, sizeof(d->rl.err));
 	t1 = gwd_now_ns();
 	if (!d->rl.rc)
-		d->rl.rc = gw_conf_load_yml(&d->rl.nc, &y, d->rl.err, sizeof(d->rl.err));
+		d->rl.rc =
+			gw_conf_load_yml_at(&d->rl.nc, &y, d->dirfd, d->rl.err, sizeof(d->rl.err));
 	yml_fini(&y);
 	/* an interface that is there but not CAN: refused, as at start */
 	if (!d->rl.rc) {

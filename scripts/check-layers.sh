@@ -8,7 +8,8 @@
 #   dbc uds  engines (and their loaders and adapters); neither uses the other
 #   doip     DoIP engine and its adapters (the tester runs uds' client,
 #            the entity uds' simulator)
-#   gateway  the gateway engine (uses uds' ISO-TP classifier, later doip) and canrigd
+#   gateway  the gateway engine (uses uds' ISO-TP classifier, doip) and canrigd
+#            (dbc: the DoIP power mode's signal, later the MQTT uplink's)
 #   mon      canrig monitor's table model (uses dbc to decode)
 #   tools    the canrig CLI: may use everything
 set -u
@@ -19,7 +20,7 @@ declare -A may=(
 	[dbc]="lib conf dbc"
 	[uds]="lib conf uds"
 	[doip]="lib conf uds doip"
-	[gateway]="lib conf uds doip gateway"
+	[gateway]="lib conf dbc uds doip gateway"
 	[mon]="lib conf dbc mon"
 	[tools]="lib conf dbc uds doip gateway mon tools"
 )

@@ -606,18 +606,158 @@ EOF
 	dump
 	grep -qx 'doip tester 0x0E80: activations 1, activations refused 0, requests 3, forwarded 0, answers 0, firewall 1, too-large 1, unreachable 1' host.out ||
 		{ cat host.out; false; }
-	grep -qx 'doip functional 0xE400 on vcan0 (0x7DF): requests 0, ECUs asked 0, ECUs busy 0, transfer errors 0' host.out
+	grep -qx 'doip functional 0xE400 on vcan0 (0x7DF): requests 0, ECUs asked 0, ECUs busy 0, transfer errors 0, bus down 1' host.out
 	sed -n '/^--- json$/,/^--- end$/p' host.out | sed '1d;$d' >stats.json
 	"$PY" - stats.json <<'EOF'
 import json, sys
 f = json.load(open(sys.argv[1]))["doip"]["functional"]
 assert f == [{"address": 0xE400, "interface": "vcan0", "id": 0x7DF, "requests": 0,
-              "ecus_asked": 0, "ecus_busy": 0, "tx_errors": 0}], f
+              "ecus_asked": 0, "ecus_busy": 0, "tx_errors": 0, "bus_down": 1}], f
 EOF
 	grep -q 'to functional 0xE400: SID 0x2E refused by its firewall' host.err
 	kill -TERM "$ENT"
 	wait "$ENT"
 }
+
+# One functional address over two buses: one entry per bus, each with
+# its bus's functional id (0x7DF; 0x18DB33F1 where the ECUs are 29-bit);
+# both buses down here: each skipped and counted, the request NACKed
+# 0x06 as for one bus.
+functional_buses() {
+	PORT=$(free_port)
+	gwyaml '0x22, 0x3E'
+	cat >>gw.yaml <<'EOF'
+    - {address: 0x0012, interface: vcan1, tx: 0x18DA12F1, rx: 0x18DAF112}
+  functional:
+    - {address: 0xE400, interfaces: [vcan0, vcan1]}
+EOF
+	"$HOST" gw.yaml >host.out 2>host.err &
+	ENT=$!
+	PIDS="$PIDS $ENT"
+	poll "the entity listening" ready
+	cat >tester.py <<'EOF'
+import socket, struct, sys
+from scapy.contrib.automotive.doip import DoIP
+
+t = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+buf = b""
+def msg():
+    global buf
+    while True:
+        if len(buf) >= 8:
+            n = 8 + struct.unpack(">I", buf[4:8])[0]
+            if len(buf) >= n:
+                m, buf = buf[:n], buf[n:]
+                return DoIP(m)
+        d = t.recv(4096)
+        if not d:
+            return None
+        buf += d
+
+t.sendall(bytes(DoIP(payload_type=0x0005, source_address=0x0E80, activation_type=0)))
+assert msg().routing_activation_response == 0x10
+t.sendall(bytes(DoIP(payload_type=0x8001, source_address=0x0E80, target_address=0xE400) /
+                bytes.fromhex("3E00")))
+a = msg()
+print("%04x %04x %02x" % (a.payload_type, a.source_address,
+                          a.nack_code if a.payload_type == 0x8003 else 0), flush=True)
+EOF
+	"$PY" tester.py "$PORT" >tester.log 2>&1 || { cat tester.log host.err; false; }
+	grep -qx '8003 e400 06' tester.log || { cat tester.log; false; }
+	dump
+	grep -qx 'doip functional 0xE400 on vcan0 (0x7DF): requests 0, ECUs asked 0, ECUs busy 0, transfer errors 0, bus down 1' host.out ||
+		{ cat host.out; false; }
+	grep -qx 'doip functional 0xE400 on vcan1 (0x18DB33F1): requests 0, ECUs asked 0, ECUs busy 0, transfer errors 0, bus down 1' host.out
+	grep -q 'requests 1, forwarded 0, answers 0, unreachable 1$' host.out
+	kill -TERM "$ENT"
+	wait "$ENT"
+}
+
+# power_mode: the diagnostic power mode from a DBC signal (dbc: relative
+# to the YAML's directory).  Here its bus is absent: "not ready" in the
+# entity's 0x4004 to a real tester, the source in status, its counters;
+# a reload whose DBC lacks the signal, or does not parse, is refused (the
+# DBC's own file:line:col in the message); one without power_mode: gives
+# the mode back to the control socket ("ready", as at start).
+power_host() {
+	PORT=$(free_port)
+	gwyaml '0x22'
+	mkdir -p conf
+	mv gw.yaml conf/gw.yaml
+	cat >conf/body.dbc <<'EOF'
+VERSION ""
+
+NS_ :
+
+BS_:
+
+BU_: VCU BCM
+
+BO_ 801 VehicleState: 8 VCU
+ SG_ VehiclePowerMode : 0|3@1+ (1,0) [0|7] "" BCM
+
+VAL_ 801 VehiclePowerMode 0 "Off" 1 "Acc" 2 "Run" 3 "Crank" ;
+EOF
+	cp conf/gw.yaml conf/plain.yaml
+	cat >>conf/gw.yaml <<'EOF'
+  power_mode:
+    dbc: body.dbc
+    interface: vcan1
+    signal: VehiclePowerMode
+    ready: [Run, 3]
+EOF
+	"$HOST" conf/gw.yaml >host.out 2>host.err &
+	ENT=$!
+	PIDS="$PIDS $ENT"
+	poll "the entity listening" ready
+	cat >power.py <<'EOF'
+import socket, sys
+from scapy.contrib.automotive.doip import DoIP
+
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.settimeout(5)
+u.sendto(bytes(DoIP(payload_type=0x4003)), ("127.0.0.1", int(sys.argv[1])))
+a = DoIP(u.recv(512))
+print("%04x %02x" % (a.payload_type, a.diagnostic_power_mode))
+EOF
+	"$PY" power.py "$PORT" >power.log 2>&1 || { cat power.log host.err; false; }
+	grep -qx '4004 00' power.log || { cat power.log; false; }
+	dump
+	grep -qx 'doip: power mode not-ready from signal VehicleState.VehiclePowerMode on vcan1 (socket not open: bus absent)' host.out ||
+		{ cat host.out; false; }
+	grep -qx 'doip power mode signal VehicleState.VehiclePowerMode on vcan1: frames 0, without the signal 0, stale 0, socket errors 0' host.out
+	sed -n '/^--- json$/,/^--- end$/p' host.out | sed '1d;$d' >stats.json
+	"$PY" - stats.json <<'EOF'
+import json, sys
+p = json.load(open(sys.argv[1]))["doip"]["power_mode"]
+assert p == {"signal": "VehicleState.VehiclePowerMode", "interface": "vcan1",
+             "mode": "not-ready", "frames": 0, "absent": 0, "stale": 0,
+             "socket_errors": 0}, p
+EOF
+	# the DBC changed under it: the reload is refused, the DBC named
+	sed -i 's/VehiclePowerMode/PowerMode/' conf/body.dbc
+	kill -HUP "$ENT"
+	poll "reload refused" has_line host.out '^reload refused'
+	grep -qx "reload refused: conf/gw.yaml:21:13: signal: no signal 'VehiclePowerMode' in conf/body.dbc" host.out ||
+		{ cat host.out; false; }
+	printf 'VERSION ""\nBO_ 801 VehicleState: 8 VCU\n SG_ VehiclePowerMode : 0|3@1+ (1,0 [0|7] ""\n' >conf/body.dbc
+	kill -HUP "$ENT"
+	poll "reload refused again" refused_ge 2
+	grep -q "^reload refused: conf/gw.yaml:19:10: dbc: conf/body.dbc:3:" host.out ||
+		{ cat host.out; false; }
+	# without power_mode: the control socket's again, "ready" as at start
+	cp conf/plain.yaml conf/gw.yaml
+	kill -HUP "$ENT"
+	poll "reload" reloads_ge 1
+	grep -q 'doip: power mode by the control socket again: ready' host.err
+	"$PY" power.py "$PORT" >power.log 2>&1 || { cat power.log host.err; false; }
+	grep -qx '4004 01' power.log || { cat power.log; false; }
+	dump
+	sed -n '/^--- status$/,/^--- stats$/p' host.out | tail -n 20 | grep -qx 'doip: power mode ready'
+	kill -TERM "$ENT"
+	wait "$ENT"
+}
+refused_ge() { [ "$(grep -c '^reload refused' host.out 2>/dev/null)" -ge "$1" ]; }
 
 check entity entity
 check reload reload
@@ -625,4 +765,6 @@ check reload_ecus reload_ecus
 check reload_entity reload_entity
 check announce announce
 check functional functional_host
+check functional-buses functional_buses
+check power power_host
 summary

@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "dbc.h"
 #include "gw_conf.h"
 #include "unit.h"
 
@@ -792,6 +795,304 @@ static void test_doip_diff(void)
 	CU_ASSERT(df.same);
 }
 
+/* ---- doip: functional: over several buses, power_mode: ---- */
+
+static void test_doip_func_buses(void)
+{
+	static const char yaml[] = DOIP_HEAD
+		"  listen: lo\n"
+		"  logical_address: 0x1000\n"
+		"  testers: [{address: 0x0E80, firewall: {allow: [0x22]}}]\n"
+		"  ecus:\n"
+		"    - {address: 0x0010, interface: vcan0, tx: 0x7E0, rx: 0x7E8}\n"
+		"    - {address: 0x1010, interface: vcan1, tx: 0x18DA10F1, rx: 0x18DAF110}\n"
+		"  functional:\n"
+		"    - {address: 0xE400, interfaces: [vcan0, vcan1], padding: false}\n"
+		"    - {address: 0xE401, interface: vcan1}\n"
+		"    - {address: 0xE402, interfaces: [vcan1]}\n";
+	const struct gw_doip_conf *d = &conf.doip;
+
+	CU_ASSERT_EQUAL_FATAL(load(yaml), 0);
+	CU_ASSERT_EQUAL_FATAL(d->nfuncs, 4);
+	/* one entry per bus, each bus its own functional id, the keys on each */
+	CU_ASSERT_EQUAL(d->funcs[0].address, 0xE400);
+	CU_ASSERT_EQUAL(d->funcs[0].nbus, 2);
+	CU_ASSERT_EQUAL(d->funcs[0].ifidx, 0);
+	CU_ASSERT_EQUAL(d->funcs[0].tp.tx_id, 0x7DF);
+	CU_ASSERT(!d->funcs[0].tp.tx_eff && !d->funcs[0].tp.pad && d->funcs[0].tp.functional);
+	CU_ASSERT_EQUAL(d->funcs[1].address, 0xE400);
+	CU_ASSERT_EQUAL(d->funcs[1].nbus, 0);
+	CU_ASSERT_EQUAL(d->funcs[1].ifidx, 1);
+	CU_ASSERT_EQUAL(d->funcs[1].tp.tx_id, 0x18DB33F1);
+	CU_ASSERT(d->funcs[1].tp.tx_eff && !d->funcs[1].tp.pad && d->funcs[1].tp.functional);
+	CU_ASSERT_EQUAL(d->funcs[2].address, 0xE401);
+	CU_ASSERT_EQUAL(d->funcs[2].nbus, 1);
+	CU_ASSERT_EQUAL(d->funcs[3].address, 0xE402);
+	CU_ASSERT_EQUAL(d->funcs[3].nbus, 1);
+	CU_ASSERT_EQUAL(d->funcs[3].ifidx, 1);
+	gw_conf_fini(&conf);
+}
+
+#define DOIP_F                                                                                     \
+	DOIP_E "}\n    - {address: 0x1010, interface: vcan1, tx: 0x7E0, rx: 0x7E8}\n  "            \
+	       "functional:\n"
+
+static void test_doip_func_errors(void)
+{
+	static char sixteen[2048];
+	static const struct {
+		const char *yaml, *msg;
+	} t[] = {
+		{DOIP_F "    - {address: 0xE400, interfaces: [vcan0, vcan9]}\n",
+		 "t.yaml:13:45: unknown interface 'vcan9'"},
+		{DOIP_F "    - {address: 0xE400, interfaces: [vcan0, vcan0]}\n",
+		 "t.yaml:13:45: interfaces: vcan0 is listed twice"},
+		{DOIP_F "    - {address: 0xE400, interfaces: []}\n",
+		 "t.yaml:13:37: interfaces: one bus at least"},
+		{DOIP_F "    - {address: 0xE400, interfaces: vcan0}\n",
+		 "t.yaml:13:37: expected a list, found a scalar"},
+		{DOIP_F "    - {address: 0xE400, interface: vcan0, interfaces: [vcan1]}\n",
+		 "t.yaml:13:7: interface: or interfaces:, not both"},
+		{DOIP_F "    - {address: 0xE400}\n",
+		 "t.yaml:13:7: missing required key 'interface' (or 'interfaces')"},
+		{DOIP_F "    - {address: 0xE400, interfaces: [vcan0]}\n"
+			"    - {address: 0xE400, interfaces: [vcan1]}\n",
+		 "t.yaml:14:17: functional 0xE400 is listed twice"},
+		{DOIP_F "    - {address: 0xE400, interfaces: [vcan0, vcan1], tx: 0x7E0}\n",
+		 "t.yaml:13:57: functional 0xE400: id 0x7E0 on vcan0 is ECU 0x0010's own"},
+		/* vcan1 is FD, vcan0 is not: the option is checked on each bus */
+		{DOIP_F "    - {address: 0xE400, interfaces: [vcan1, vcan0], tx_dl: 64}\n",
+		 "t.yaml:13:60: functional 0xE400: tx_dl 64 needs CAN FD (fd: true on vcan0)"},
+		{DOIP_E "}\n  functional:\n    - {address: 0xE400, interfaces: [vcan0, vcan1]}\n",
+		 "t.yaml:12:45: functional 0xE400: no ECU in ecus: is on vcan1 to answer it"},
+		{sixteen,
+		 "t.yaml:28:37: interfaces: at most 16 functional entries, one per bus, in "
+		 "all"},
+	};
+	size_t i;
+	int k;
+
+	/* 15 entries on one bus, then two more buses: 17 in all */
+	snprintf(sixteen, sizeof(sixteen), "%s", DOIP_F);
+	for (k = 0; k < 15; k++)
+		snprintf(sixteen + strlen(sixteen), sizeof(sixteen) - strlen(sixteen),
+			 "    - {address: 0x%04X, interface: vcan0}\n", 0xE400 + k);
+	snprintf(sixteen + strlen(sixteen), sizeof(sixteen) - strlen(sixteen),
+		 "    - {address: 0xE40F, interfaces: [vcan0, vcan1]}\n");
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		CU_ASSERT_EQUAL(load(t[i].yaml), -EINVAL);
+		CU_ASSERT(!conf.doip.on);
+		if (strncmp(err, t[i].msg, strlen(t[i].msg)))
+			fprintf(stderr, "\n  func case %zu: got '%s'\n  wanted '%s'\n", i, err,
+				t[i].msg);
+		CU_ASSERT_EQUAL(strncmp(err, t[i].msg, strlen(t[i].msg)), 0);
+	}
+}
+
+/* the signal's DBC: a 3-bit mode with labels, a signed one, a float,
+ * one name in two messages, a 29-bit message */
+static const char pm_dbc[] =
+	"VERSION \"\"\n\nNS_ :\n\nBS_:\n\nBU_: VCU BCM\n\n"
+	"BO_ 801 VehicleState: 8 VCU\n"
+	" SG_ VehiclePowerMode : 0|3@1+ (1,0) [0|7] \"\" BCM\n"
+	" SG_ Trim : 8|4@1- (1,0) [-8|7] \"\" BCM\n"
+	" SG_ Level : 32|32@1+ (1,0) [0|0] \"\" BCM\n"
+	" SG_ Counter : 16|8@1+ (1,0) [0|255] \"\" BCM\n\n"
+	"BO_ 2566848768 BodyState: 8 BCM\n"
+	" SG_ Counter : 0|8@1+ (1,0) [0|255] \"\" VCU\n"
+	" SG_ Mode : 8|2@1+ (1,0) [0|3] \"\" VCU\n\n"
+	"VAL_ 801 VehiclePowerMode 0 \"Off\" 1 \"Acc\" 2 \"Run\" 3 \"Crank\" ;\n"
+	"SIG_VALTYPE_ 801 Level : 1;\n";
+
+static char pm_dir[] = "/tmp/canrig-pm.XXXXXX";
+static char pm_yaml[128];
+
+static void pm_write(const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", pm_dir, name);
+	f = fopen(path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static const char *pm_yaml_dir_file(const char *name)
+{
+	static char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", pm_dir, name);
+	return path;
+}
+
+/* the YAML named as if in pm_dir: dbc: names are relative to it */
+static int pm_load(const char *yaml)
+{
+	return gw_conf_load_mem(&conf, pm_yaml, yaml, strlen(yaml), err, sizeof(err));
+}
+
+#define DOIP_P DOIP_E "}\n  power_mode:\n"
+
+static void pm_setup(void)
+{
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(pm_dir));
+	snprintf(pm_yaml, sizeof(pm_yaml), "%s/t.yaml", pm_dir);
+	pm_write("body.dbc", pm_dbc);
+	CU_ASSERT_EQUAL(mkfifo(pm_yaml_dir_file("fifo"), 0600), 0);
+	pm_write("bad.dbc", "VERSION \"\"\n\nBO_ 801 X: 8 VCU\n SG_ A : 0|3@1+ (1,0 [0|7] \"\"\n");
+}
+
+static void pm_teardown(void)
+{
+	char path[256];
+	const char *const f[] = {"body.dbc", "bad.dbc", "fifo"};
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s", pm_dir, f[i]);
+		unlink(path);
+	}
+	rmdir(pm_dir);
+}
+
+static void test_doip_power(void)
+{
+	static const char yaml[] = DOIP_P "    dbc: body.dbc\n"
+					  "    interface: vcan1\n"
+					  "    signal: VehiclePowerMode\n"
+					  "    ready: [2, Crank]\n"
+					  "    timeout_ms: 500\n";
+	static const char yaml2[] = DOIP_P "    {dbc: body.dbc, interface: vcan0, "
+					   "signal: BodyState.Mode, ready: 1}\n";
+	static const char yaml3[] = DOIP_P "    {dbc: body.dbc, interface: vcan0, "
+					   "signal: Trim, ready: [-8, 7, 0x3]}\n";
+	const struct gw_doip_power *pm = &conf.doip.power;
+	char path[256];
+
+	pm_setup();
+	CU_ASSERT_EQUAL_FATAL(pm_load(yaml), 0);
+	CU_ASSERT(pm->on);
+	snprintf(path, sizeof(path), "%s/body.dbc", pm_dir);
+	CU_ASSERT_STRING_EQUAL(pm->dbc, path);
+	CU_ASSERT_EQUAL(pm->ifidx, 1);
+	CU_ASSERT_STRING_EQUAL(pm->msg, "VehicleState");
+	CU_ASSERT_STRING_EQUAL(pm->sig, "VehiclePowerMode");
+	CU_ASSERT_EQUAL(pm->id, 801);
+	CU_ASSERT(!pm->ext);
+	CU_ASSERT_EQUAL_FATAL(pm->nready, 2);
+	CU_ASSERT_EQUAL(pm->ready[0], 2);
+	CU_ASSERT_EQUAL(pm->ready[1], 3); /* the label's raw value */
+	CU_ASSERT_EQUAL(pm->timeout_ms, 500);
+	/* the DBC, loaded and kept for canrigd */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(conf.power_dbc);
+	CU_ASSERT_PTR_NOT_NULL(dbc_find_msg(conf.power_dbc, "VehicleState"));
+	gw_conf_fini(&conf);
+	CU_ASSERT_PTR_NULL(conf.power_dbc);
+	/* Message.Signal, a 29-bit message, one value, the default timeout */
+	CU_ASSERT_EQUAL_FATAL(pm_load(yaml2), 0);
+	CU_ASSERT_STRING_EQUAL(pm->msg, "BodyState");
+	CU_ASSERT_EQUAL(pm->id, 0x18FF0100);
+	CU_ASSERT(pm->ext);
+	CU_ASSERT_EQUAL(pm->ifidx, 0);
+	CU_ASSERT_EQUAL_FATAL(pm->nready, 1);
+	CU_ASSERT_EQUAL(pm->ready[0], 1);
+	CU_ASSERT_EQUAL(pm->timeout_ms, 1000);
+	gw_conf_fini(&conf);
+	/* a signed signal: its whole range, negative values too */
+	CU_ASSERT_EQUAL_FATAL(pm_load(yaml3), 0);
+	CU_ASSERT_EQUAL_FATAL(pm->nready, 3);
+	CU_ASSERT_EQUAL(pm->ready[0], -8);
+	CU_ASSERT_EQUAL(pm->ready[1], 7);
+	CU_ASSERT_EQUAL(pm->ready[2], 3);
+	gw_conf_fini(&conf);
+	/* none without power_mode: */
+	CU_ASSERT_EQUAL_FATAL(load(DOIP_E "}\n"), 0);
+	CU_ASSERT(!pm->on);
+	CU_ASSERT_PTR_NULL(conf.power_dbc);
+	gw_conf_fini(&conf);
+}
+
+#define PM_OK "{dbc: body.dbc, interface: vcan1, "
+
+static void test_doip_power_errors(void)
+{
+	static const struct {
+		const char *yaml, *msg;
+	} t[] = {
+		{DOIP_P "    {interface: vcan1, signal: VehiclePowerMode, ready: 2}\n",
+		 "t.yaml:12:5: missing required key 'dbc'"},
+		{DOIP_P
+		 "    {dbc: none.dbc, interface: vcan1, signal: VehiclePowerMode, ready: 2}\n",
+		 "t.yaml:12:11: dbc: %s/none.dbc: No such file or directory"},
+		{DOIP_P "    {dbc: bad.dbc, interface: vcan1, signal: A, ready: 2}\n",
+		 "t.yaml:12:11: dbc: %s/bad.dbc:4:"},
+		{DOIP_P "    {dbc: ., interface: vcan1, signal: A, ready: 2}\n",
+		 "t.yaml:12:11: dbc: %s/.: Is a directory"},
+		{DOIP_P "    {dbc: fifo, interface: vcan1, signal: A, ready: 2}\n",
+		 "t.yaml:12:11: dbc: %s/fifo: Invalid argument"},
+		{DOIP_P "    " PM_OK "signal: VehiclePowerMode}\n",
+		 "t.yaml:12:5: missing required key 'ready'"},
+		{DOIP_P "    {dbc: body.dbc, signal: VehiclePowerMode, ready: 2}\n",
+		 "t.yaml:12:5: missing required key 'interface'"},
+		{DOIP_P
+		 "    {dbc: body.dbc, interface: vcan7, signal: VehiclePowerMode, ready: 2}\n",
+		 "t.yaml:12:32: unknown interface 'vcan7'"},
+		{DOIP_P "    " PM_OK "signal: PowerMode, ready: 2}\n",
+		 "t.yaml:12:47: signal: no signal 'PowerMode' in %s/body.dbc"},
+		{DOIP_P "    " PM_OK "signal: Counter, ready: 2}\n",
+		 "t.yaml:12:47: signal: 'Counter' is in messages VehicleState and BodyState of "
+		 "%s/body.dbc: give Message.Signal"},
+		{DOIP_P "    " PM_OK "signal: Body.Mode, ready: 2}\n",
+		 "t.yaml:12:47: signal: %s/body.dbc has no message 'Body'"},
+		{DOIP_P "    " PM_OK "signal: BodyState.Trim, ready: 2}\n",
+		 "t.yaml:12:47: signal: message BodyState in %s/body.dbc has no signal 'Trim'"},
+		{DOIP_P "    " PM_OK "signal: BodyState., ready: 2}\n",
+		 "t.yaml:12:47: signal: a signal's name, or Message.Signal, not 'BodyState.'"},
+		{DOIP_P "    " PM_OK "signal: Level, ready: 2}\n",
+		 "t.yaml:12:47: signal: VehicleState.Level is a float; power_mode: needs an "
+		 "integer "
+		 "signal"},
+		{DOIP_P "    " PM_OK "signal: VehiclePowerMode, ready: 8}\n",
+		 "t.yaml:12:72: ready: raw value 8 does not fit VehiclePowerMode (0..7)"},
+		{DOIP_P "    " PM_OK "signal: VehiclePowerMode, ready: -1}\n",
+		 "t.yaml:12:72: ready: raw value -1 does not fit VehiclePowerMode (0..7)"},
+		{DOIP_P "    " PM_OK "signal: Trim, ready: [8]}\n",
+		 "t.yaml:12:61: ready: raw value 8 does not fit Trim (-8..7)"},
+		{DOIP_P "    " PM_OK "signal: VehiclePowerMode, ready: [Run, Drive]}\n",
+		 "t.yaml:12:78: ready: 'Drive' is neither a raw value nor a value label of "
+		 "VehiclePowerMode"},
+		{DOIP_P "    " PM_OK "signal: VehiclePowerMode, ready: [Run, 2]}\n",
+		 "t.yaml:12:78: ready: 2 is listed twice"},
+		{DOIP_P "    " PM_OK "signal: VehiclePowerMode, ready: []}\n",
+		 "t.yaml:12:72: ready: 1 to 16 values"},
+		{DOIP_P "    " PM_OK "signal: VehiclePowerMode, ready: {a: 1}}\n",
+		 "t.yaml:12:72: expected a list, found a mapping"},
+		{DOIP_P "    " PM_OK "signal: VehiclePowerMode, ready: 2, timeout_ms: 0}\n",
+		 "t.yaml:12:87: timeout_ms must be 1..3600000"},
+		{DOIP_P "    " PM_OK "signal: VehiclePowerMode, ready: 2, stale: 1}\n",
+		 "t.yaml:12:75: unknown key 'stale'"},
+	};
+	char want[1024];
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		CU_ASSERT_EQUAL(pm_load(t[i].yaml), -EINVAL);
+		CU_ASSERT(!conf.doip.on);
+		CU_ASSERT_PTR_NULL(conf.power_dbc); /* freed with the rest */
+		snprintf(want, sizeof(want), t[i].msg, pm_dir, pm_dir);
+		memmove(want + strlen(pm_dir) + 1, want, strlen(want) + 1);
+		memcpy(want, pm_yaml, strlen(pm_dir) + 1); /* the YAML's directory first */
+		if (strncmp(err, want, strlen(want)))
+			fprintf(stderr, "\n  power case %zu: got '%s'\n  wanted '%s'\n", i, err,
+				want);
+		CU_ASSERT_EQUAL(strncmp(err, want, strlen(want)), 0);
+		CU_ASSERT_PTR_NULL(strchr(err, '\n'));
+	}
+	pm_teardown();
+}
+
 static int register_gw_conf_tests(void)
 {
 	CU_pSuite s = CU_add_suite("gw_conf (canrigd YAML)", NULL, NULL);
@@ -807,7 +1108,13 @@ static int register_gw_conf_tests(void)
 	    !CU_add_test(s, "doip: the issue's minimal file", test_doip_minimal) ||
 	    !CU_add_test(s, "doip: every key", test_doip_full) ||
 	    !CU_add_test(s, "doip: every error, one line with file:line:col", test_doip_errors) ||
-	    !CU_add_test(s, "doip: what a reload changes", test_doip_diff))
+	    !CU_add_test(s, "doip: what a reload changes", test_doip_diff) ||
+	    !CU_add_test(s, "doip: one functional address over several buses",
+			 test_doip_func_buses) ||
+	    !CU_add_test(s, "doip: functional buses' errors", test_doip_func_errors) ||
+	    !CU_add_test(s, "doip: power_mode from a DBC signal", test_doip_power) ||
+	    !CU_add_test(s, "doip: power_mode's errors, the DBC's own included",
+			 test_doip_power_errors))
 		return CU_get_error();
 	return 0;
 }
