@@ -9,6 +9,7 @@
 #   doip     DoIP engine and its adapters (the tester runs uds' client,
 #            the entity uds' simulator)
 #   gateway  the gateway engine (uses uds' ISO-TP classifier, later doip) and canrigd
+#   uplink   canrig uplink: collection, spool, its loader (uses dbc), MQTT adapter
 #   tools    the canrig CLI: may use everything
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -19,7 +20,8 @@ declare -A may=(
 	[uds]="lib conf uds"
 	[doip]="lib conf uds doip"
 	[gateway]="lib conf uds doip gateway"
-	[tools]="lib conf dbc uds doip gateway tools"
+	[uplink]="lib conf dbc uplink"
+	[tools]="lib conf dbc uds doip gateway uplink tools"
 )
 bad=0
 for dir in "${!may[@]}"; do
@@ -29,7 +31,7 @@ for dir in "${!may[@]}"; do
 			h=$(sed -n 's/^#include "\(.*\)".*/\1/p' <<<"$inc")
 			[ -n "$h" ] || continue
 			home=""
-			for d in lib conf dbc uds doip gateway tools; do
+			for d in lib conf dbc uds doip gateway uplink tools; do
 				[ -e "$d/$h" ] && home=$d
 			done
 			if [ -z "$home" ]; then
