@@ -32,7 +32,7 @@ WARN      = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 ifeq ($(CI),true)
 WARN     += -Werror
 endif
-ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -Ilib -Iconf -Idbc -Iuds -Idoip -Igateway $(YAML_CFLAGS) \
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -Ilib -Iconf -Idbc -Iuds -Idoip -Igateway -Iuplink $(YAML_CFLAGS) \
              -DCANRIG_VERSION='"$(VERSION)"'
 ALL_LDFLAGS = $(LDFLAGS)
 
@@ -67,6 +67,10 @@ LIB_SRC += lib/clog_rot.c
 LIB_HDR += lib/clog_rot.h
 FUZZERS += fuzz_clog_trc
 PUB_HDR += doip/doip.h doip/doip_sim_io.h doip/doip_io.h doip/doip_srv_io.h
+# canrig uplink (docs/uplink.md): spool, loader and collection engine, no
+# sockets; canrig's own, so their headers are not installed
+LIB_SRC += uplink/upl_spool.c
+LIB_HDR += uplink/upl_spool.h
 LIB_OBJ  = $(LIB_SRC:%.c=$(B)/%.o)
 TOOL_SRC = tools/canrig.c tools/cmd_dump.c tools/cmd_send.c tools/cmd_replay.c \
            tools/cmd_log.c tools/cmd_dbc.c tools/dbcout.c tools/cmd_isotp.c \
@@ -89,6 +93,8 @@ all: $(B)/libcanrig.a $(B)/canrig $(B)/canrigd $(B)/canrig.pc
 LIB_SRC += conf/yml_read.c uds/uds_did.c
 PUB_HDR += conf/yml_read.h uds/uds_did.h
 FUZZERS += fuzz_uds_did
+# the uplink spool's segment reader (FUZZERS = above would undo an earlier +=)
+FUZZERS += fuzz_upl_spool
 # pcapng / pcap readers (lib/clog_pcap.c)
 FUZZERS += fuzz_clog_pcap
 
@@ -106,7 +112,8 @@ $(B)/%.o: %.c $(B)/%.d
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP $(if $(filter tests/%,$<),$(CUNIT_CFLAGS) -Itools) \
 	    $(if $(filter tools/%,$<),-Itools) -c $< -o $@
-DEPS = $(patsubst %.c,$(B)/%.d,$(wildcard lib/*.c conf/*.c dbc/*.c uds/*.c doip/*.c gateway/*.c tools/*.c tests/*.c))
+DEPS = $(patsubst %.c,$(B)/%.d,$(wildcard lib/*.c conf/*.c dbc/*.c uds/*.c doip/*.c gateway/*.c uplink/*.c \
+	    tools/*.c tests/*.c))
 $(DEPS): ;
 -include $(wildcard $(DEPS))
 
@@ -143,7 +150,7 @@ test: deps
 	@B=$(B) tests/run-all.sh
 
 # the tree as the repository's .clang-format writes it; `make format` fixes
-FMT_SRC = $(sort $(wildcard lib/*.[ch] conf/*.[ch] dbc/*.[ch] uds/*.[ch] doip/*.[ch] gateway/*.[ch] \
+FMT_SRC = $(sort $(wildcard lib/*.[ch] conf/*.[ch] dbc/*.[ch] uds/*.[ch] doip/*.[ch] gateway/*.[ch] uplink/*.[ch] \
 	    tools/*.[ch] tests/*.[ch] tests/fuzz/*.c tests/plugin/*.c bench/*.c))
 format-check:
 	@if clang-format --dry-run --Werror $(FMT_SRC) 2>$(B).fmt.log; then \
@@ -154,7 +161,7 @@ format:
 	clang-format -i $(FMT_SRC)
 
 # every header compiles on its own, as the first include of a file
-ALL_HDR = $(sort $(wildcard lib/*.h conf/*.h dbc/*.h uds/*.h doip/*.h gateway/*.h tools/*.h))
+ALL_HDR = $(sort $(wildcard lib/*.h conf/*.h dbc/*.h uds/*.h doip/*.h gateway/*.h uplink/*.h tools/*.h))
 headers: $(ALL_HDR:%.h=$(B)/hdr/%.ok)
 $(B)/hdr/%.ok: %.h
 	@mkdir -p $(@D)
@@ -237,7 +244,7 @@ asan: deps
 FUZZ_SECONDS ?= 60
 FUZZ_CC = clang
 FUZZ_FLAGS = -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-             -Ilib -Iconf -Idbc -Iuds -Idoip -Igateway $(YAML_CFLAGS)
+             -Ilib -Iconf -Idbc -Iuds -Idoip -Igateway -Iuplink $(YAML_CFLAGS)
 fuzz: $(FUZZERS:%=$(B)/fuzz/%)
 	@set -o pipefail; for f in $(FUZZERS); do \
 	    mkdir -p $(B)/fuzz/corpus-$$f; \
