@@ -70,6 +70,9 @@ PUB_HDR += doip/doip.h doip/doip_sim_io.h doip/doip_io.h doip/doip_srv_io.h
 # canrig uplink (docs/uplink.md): spool, loader and collection engine, no
 # sockets; canrig's own, so their headers are not installed
 LIB_SRC += uplink/upl_spool.c
+# decoded frames as JSON: canrig dbc decode --json and the uplink's samples
+LIB_SRC += dbc/dbc_json.c
+PUB_HDR += dbc/dbc_json.h
 LIB_HDR += uplink/upl_spool.h
 LIB_OBJ  = $(LIB_SRC:%.c=$(B)/%.o)
 TOOL_SRC = tools/canrig.c tools/cmd_dump.c tools/cmd_send.c tools/cmd_replay.c \
