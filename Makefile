@@ -69,16 +69,16 @@ FUZZERS += fuzz_clog_trc
 PUB_HDR += doip/doip.h doip/doip_sim_io.h doip/doip_io.h doip/doip_srv_io.h
 # canrig uplink (docs/uplink.md): spool, loader and collection engine, no
 # sockets; canrig's own, so their headers are not installed
-LIB_SRC += uplink/upl_spool.c
+LIB_SRC += uplink/upl_spool.c uplink/upl_conf.c
+LIB_HDR += uplink/upl_spool.h uplink/upl_conf.h
 # decoded frames as JSON: canrig dbc decode --json and the uplink's samples
 LIB_SRC += dbc/dbc_json.c
 PUB_HDR += dbc/dbc_json.h
-LIB_HDR += uplink/upl_spool.h
 LIB_OBJ  = $(LIB_SRC:%.c=$(B)/%.o)
 TOOL_SRC = tools/canrig.c tools/cmd_dump.c tools/cmd_send.c tools/cmd_replay.c \
            tools/cmd_log.c tools/cmd_dbc.c tools/dbcout.c tools/cmd_isotp.c \
            tools/ucli.c tools/cmd_diag.c tools/cmd_obd.c tools/diddict.c tools/keycmd.c tools/cmd_gw.c \
-           tools/cmd_ecusim.c
+           tools/cmd_ecusim.c tools/cmd_uplink.c
 TOOL_OBJ = $(TOOL_SRC:%.c=$(B)/%.o)
 # one file per suite, each registering itself (UNIT_SUITE in tests/unit.h)
 TEST_SRC = tests/unit.c $(sort $(wildcard tests/test_*.c))
@@ -97,7 +97,7 @@ LIB_SRC += conf/yml_read.c uds/uds_did.c
 PUB_HDR += conf/yml_read.h uds/uds_did.h
 FUZZERS += fuzz_uds_did
 # the uplink spool's segment reader (FUZZERS = above would undo an earlier +=)
-FUZZERS += fuzz_upl_spool
+FUZZERS += fuzz_upl_spool fuzz_upl_conf
 # pcapng / pcap readers (lib/clog_pcap.c)
 FUZZERS += fuzz_clog_pcap
 
