@@ -69,8 +69,8 @@ FUZZERS += fuzz_clog_trc
 PUB_HDR += doip/doip.h doip/doip_sim_io.h doip/doip_io.h doip/doip_srv_io.h
 # canrig uplink (docs/uplink.md): spool, loader and collection engine, no
 # sockets; canrig's own, so their headers are not installed
-LIB_SRC += uplink/upl_spool.c uplink/upl_conf.c
-LIB_HDR += uplink/upl_spool.h uplink/upl_conf.h
+LIB_SRC += uplink/upl_spool.c uplink/upl_conf.c uplink/upl_coll.c
+LIB_HDR += uplink/upl_spool.h uplink/upl_conf.h uplink/upl_coll.h
 # decoded frames as JSON: canrig dbc decode --json and the uplink's samples
 LIB_SRC += dbc/dbc_json.c
 PUB_HDR += dbc/dbc_json.h

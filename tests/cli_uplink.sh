@@ -34,6 +34,42 @@ unreadable_is_1() {
 	grep -q "^canrig uplink: .*none.yaml: No such file or directory" err
 }
 
+# every frame, all signals: byte for byte what dbc decode --json prints
+# for the collected messages, on each log the DBCs decode
+same_as_decode() {
+	local dbc log
+	for p in demo.dbc:demo.log demo.dbc:dbc-json.log test.dbc:mixed-fd.log; do
+		dbc=$SRC/tests/data/${p%%:*} log=$SRC/tests/data/${p#*:}
+		"$CANRIG" dbc decode --json "$dbc" "$log" >dec
+		[ "$(grep -vc '"msg":null' dec)" -gt 0 ]
+		$PY "$SRC/tests/uplink_expect.py" yaml dec all.yaml "$dbc" all
+		"$CANRIG" uplink -c all.yaml --from-log "$log" >got
+		grep -v '"msg":null' dec >want
+		cmp want got
+	done
+}
+
+# selected signals, every_ms and on_change: the samples the decoder's
+# objects say there must be (tests/uplink_expect.py)
+modes_as_decode() {
+	local dbc log m
+	for p in demo.dbc:demo.log test.dbc:mixed-fd.log; do
+		dbc=$SRC/tests/data/${p%%:*} log=$SRC/tests/data/${p#*:}
+		"$CANRIG" dbc decode --json "$dbc" "$log" >dec
+		for m in select every_ms on_change; do
+			$PY "$SRC/tests/uplink_expect.py" yaml dec $m.yaml "$dbc" $m
+			$PY "$SRC/tests/uplink_expect.py" expect dec $m.yaml >want.$m
+			[ -s want.$m ]
+			"$CANRIG" uplink -c $m.yaml --from-log "$log" >got.$m
+			$PY "$SRC/tests/uplink_expect.py" same want.$m got.$m
+		done
+		# demo.log repeats its messages: there the modes thin the stream
+		[ "${p#*:}" = demo.log ] || continue
+		[ "$(wc -l <got.every_ms)" -lt "$(grep -vc '"msg":null' dec)" ]
+		[ "$(wc -l <got.on_change)" -lt "$(grep -vc '"msg":null' dec)" ]
+	done
+}
+
 usage_is_2() {
 	rc=0
 	"$CANRIG" uplink -n 2>err || rc=$?
@@ -48,4 +84,6 @@ check minimal_checks minimal_checks
 check bad_file_is_2 bad_file_is_2
 check unreadable_is_1 unreadable_is_1
 check usage_is_2 usage_is_2
+check same_as_decode same_as_decode
+check modes_as_decode modes_as_decode
 summary
