@@ -79,6 +79,9 @@ TOOL_SRC = tools/canrig.c tools/cmd_dump.c tools/cmd_send.c tools/cmd_replay.c \
            tools/cmd_log.c tools/cmd_dbc.c tools/dbcout.c tools/cmd_isotp.c \
            tools/ucli.c tools/cmd_diag.c tools/cmd_obd.c tools/diddict.c tools/keycmd.c tools/cmd_gw.c \
            tools/cmd_ecusim.c tools/cmd_uplink.c
+# canrig uplink's MQTT adapter: libmosquitto is canrig's alone, not the library's
+TOOL_SRC += uplink/upl_mqtt.c
+MQTT_LIBS = -lmosquitto
 TOOL_OBJ = $(TOOL_SRC:%.c=$(B)/%.o)
 # one file per suite, each registering itself (UNIT_SUITE in tests/unit.h)
 TEST_SRC = tests/unit.c $(sort $(wildcard tests/test_*.c))
@@ -125,7 +128,7 @@ $(B)/libcanrig.a: $(LIB_OBJ)
 	$(AR) rcs $@ $(LIB_OBJ)
 
 $(B)/canrig: $(TOOL_OBJ) $(B)/libcanrig.a
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(TOOL_OBJ) $(B)/libcanrig.a $(LIBS) -ldl
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(TOOL_OBJ) $(B)/libcanrig.a $(LIBS) $(MQTT_LIBS) -ldl
 
 $(B)/test_unit: $(TEST_OBJ) $(TEST_DAEMON_OBJ) $(B)/libcanrig.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(TEST_OBJ) $(TEST_DAEMON_OBJ) \
