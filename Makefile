@@ -71,9 +71,10 @@ PUB_HDR += doip/doip.h doip/doip_sim_io.h doip/doip_io.h doip/doip_srv_io.h
 # sockets; canrig's own, so their headers are not installed
 LIB_SRC += uplink/upl_spool.c uplink/upl_conf.c uplink/upl_coll.c
 LIB_HDR += uplink/upl_spool.h uplink/upl_conf.h uplink/upl_coll.h
-# decoded frames as JSON: canrig dbc decode --json and the uplink's samples
+# decoded frames as JSON: canrig dbc decode --json and the uplink's samples (not
+# installed: canrig's own)
 LIB_SRC += dbc/dbc_json.c
-PUB_HDR += dbc/dbc_json.h
+LIB_HDR += dbc/dbc_json.h
 LIB_OBJ  = $(LIB_SRC:%.c=$(B)/%.o)
 TOOL_SRC = tools/canrig.c tools/cmd_dump.c tools/cmd_send.c tools/cmd_replay.c \
            tools/cmd_log.c tools/cmd_dbc.c tools/dbcout.c tools/cmd_isotp.c \
