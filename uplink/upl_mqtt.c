@@ -31,6 +31,7 @@ struct upl_mqtt {
 	ev_timer misc, retry;
 	double backoff;
 	int up, down_said;
+	int closing; /* mosquitto_disconnect() calls back: nothing to retry */
 	char last_err[256];
 };
 
@@ -62,6 +63,8 @@ static void update_write(struct upl_mqtt *m)
 /* The connection is gone: stop, tell the caller once, retry later. */
 static void lost(struct upl_mqtt *m, const char *why)
 {
+	if (m->closing)
+		return;
 	ev_io_stop(m->loop, &m->rd);
 	ev_io_stop(m->loop, &m->wr);
 	ev_timer_stop(m->loop, &m->misc);
@@ -289,6 +292,7 @@ void upl_mqtt_close(struct upl_mqtt *m)
 {
 	if (!m)
 		return;
+	m->closing = 1;
 	ev_io_stop(m->loop, &m->rd);
 	ev_io_stop(m->loop, &m->wr);
 	ev_timer_stop(m->loop, &m->misc);
