@@ -32,7 +32,7 @@ WARN      = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 ifeq ($(CI),true)
 WARN     += -Werror
 endif
-ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -Ilib -Iconf -Idbc -Iuds -Idoip -Igateway -Imon $(YAML_CFLAGS) \
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -Ilib -Iconf -Idbc -Iuds -Idoip -Igateway -Imon -Iuplink $(YAML_CFLAGS) \
              -DCANRIG_VERSION='"$(VERSION)"'
 ALL_LDFLAGS = $(LDFLAGS)
 
@@ -74,14 +74,25 @@ PUB_HDR += doip/doip.h doip/doip_sim_io.h doip/doip_io.h doip/doip_srv_io.h
 # canrig monitor's table model (docs/monitor.md), an engine like dbc/
 LIB_SRC += mon/mon.c
 LIB_HDR += mon/mon.h
+# canrig uplink (docs/uplink.md): spool, loader and collection engine, no
+# sockets; canrig's own, so their headers are not installed
+LIB_SRC += uplink/upl_spool.c uplink/upl_conf.c uplink/upl_coll.c
+LIB_HDR += uplink/upl_spool.h uplink/upl_conf.h uplink/upl_coll.h
+# decoded frames as JSON: canrig dbc decode --json and the uplink's samples (not
+# installed: canrig's own)
+LIB_SRC += dbc/dbc_json.c
+LIB_HDR += dbc/dbc_json.h
 LIB_OBJ  = $(LIB_SRC:%.c=$(B)/%.o)
 TOOL_SRC = tools/canrig.c tools/cmd_dump.c tools/cmd_send.c tools/cmd_replay.c \
            tools/cmd_log.c tools/cmd_dbc.c tools/dbcout.c tools/cmd_isotp.c \
            tools/ucli.c tools/cmd_diag.c tools/cmd_obd.c tools/diddict.c tools/keycmd.c tools/cmd_gw.c \
-           tools/cmd_ecusim.c
+           tools/cmd_ecusim.c tools/cmd_uplink.c
 # canrig monitor: the command here, its screen (tools/monui.c) when present;
 # sort drops a second mention of it
 TOOL_SRC += tools/cmd_monitor.c $(wildcard tools/monui.c)
+# canrig uplink's MQTT adapter: libmosquitto is canrig's alone, not the library's
+TOOL_SRC += uplink/upl_mqtt.c
+MQTT_LIBS = -lmosquitto
 TOOL_OBJ = $(sort $(TOOL_SRC:%.c=$(B)/%.o))
 # the unit tests of the screen's key map and cell formats link it too
 $(B)/test_unit: LIBS += $(CURSES_LIBS)
@@ -103,6 +114,8 @@ all: $(B)/libcanrig.a $(B)/canrig $(B)/canrigd $(B)/canrig.pc
 LIB_SRC += conf/yml_read.c uds/uds_did.c
 PUB_HDR += conf/yml_read.h uds/uds_did.h
 FUZZERS += fuzz_uds_did
+# the uplink spool's segment reader (FUZZERS = above would undo an earlier +=)
+FUZZERS += fuzz_upl_spool fuzz_upl_conf
 # pcapng / pcap readers (lib/clog_pcap.c)
 FUZZERS += fuzz_clog_pcap
 
@@ -120,7 +133,7 @@ $(B)/%.o: %.c $(B)/%.d
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP $(if $(filter tests/%,$<),$(CUNIT_CFLAGS) -Itools) \
 	    $(if $(filter tools/%,$<),-Itools $(CURSES_CFLAGS)) -c $< -o $@
-DEPS = $(patsubst %.c,$(B)/%.d,$(wildcard lib/*.c conf/*.c dbc/*.c uds/*.c doip/*.c gateway/*.c mon/*.c \
+DEPS = $(patsubst %.c,$(B)/%.d,$(wildcard lib/*.c conf/*.c dbc/*.c uds/*.c doip/*.c gateway/*.c mon/*.c uplink/*.c \
        tools/*.c tests/*.c))
 $(DEPS): ;
 -include $(wildcard $(DEPS))
@@ -130,7 +143,7 @@ $(B)/libcanrig.a: $(LIB_OBJ)
 	$(AR) rcs $@ $(LIB_OBJ)
 
 $(B)/canrig: $(TOOL_OBJ) $(B)/libcanrig.a
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(TOOL_OBJ) $(B)/libcanrig.a $(LIBS) $(CURSES_LIBS) -ldl
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(TOOL_OBJ) $(B)/libcanrig.a $(LIBS) $(CURSES_LIBS) $(MQTT_LIBS) -ldl
 
 $(B)/test_unit: $(TEST_OBJ) $(TEST_DAEMON_OBJ) $(B)/libcanrig.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(TEST_OBJ) $(TEST_DAEMON_OBJ) \
@@ -159,7 +172,7 @@ test: deps
 
 # the tree as the repository's .clang-format writes it; `make format` fixes
 FMT_SRC = $(sort $(wildcard lib/*.[ch] conf/*.[ch] dbc/*.[ch] uds/*.[ch] doip/*.[ch] gateway/*.[ch] \
-	    mon/*.[ch] tools/*.[ch] tests/*.[ch] tests/fuzz/*.c tests/plugin/*.c bench/*.c))
+	    mon/*.[ch] uplink/*.[ch] tools/*.[ch] tests/*.[ch] tests/fuzz/*.c tests/plugin/*.c bench/*.c))
 format-check:
 	@if clang-format --dry-run --Werror $(FMT_SRC) 2>$(B).fmt.log; then \
 	    echo "format: $(words $(FMT_SRC)) files as .clang-format writes them"; rm -f $(B).fmt.log; \
@@ -169,7 +182,7 @@ format:
 	clang-format -i $(FMT_SRC)
 
 # every header compiles on its own, as the first include of a file
-ALL_HDR = $(sort $(wildcard lib/*.h conf/*.h dbc/*.h uds/*.h doip/*.h gateway/*.h mon/*.h tools/*.h))
+ALL_HDR = $(sort $(wildcard lib/*.h conf/*.h dbc/*.h uds/*.h doip/*.h gateway/*.h mon/*.h uplink/*.h tools/*.h))
 headers: $(ALL_HDR:%.h=$(B)/hdr/%.ok)
 $(B)/hdr/%.ok: %.h
 	@mkdir -p $(@D)
@@ -252,7 +265,7 @@ asan: deps
 FUZZ_SECONDS ?= 60
 FUZZ_CC = clang
 FUZZ_FLAGS = -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-             -Ilib -Iconf -Idbc -Iuds -Idoip -Igateway -Imon $(YAML_CFLAGS)
+             -Ilib -Iconf -Idbc -Iuds -Idoip -Igateway -Imon -Iuplink $(YAML_CFLAGS)
 fuzz: $(FUZZERS:%=$(B)/fuzz/%)
 	@set -o pipefail; for f in $(FUZZERS); do \
 	    mkdir -p $(B)/fuzz/corpus-$$f; \

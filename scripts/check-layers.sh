@@ -11,6 +11,7 @@
 #   gateway  the gateway engine (uses uds' ISO-TP classifier, doip) and canrigd
 #            (dbc: the DoIP power mode's signal, later the MQTT uplink's)
 #   mon      canrig monitor's table model (uses dbc to decode)
+#   uplink   canrig uplink: collection, spool, its loader (uses dbc), MQTT adapter
 #   tools    the canrig CLI: may use everything
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -22,7 +23,8 @@ declare -A may=(
 	[doip]="lib conf uds doip"
 	[gateway]="lib conf dbc uds doip gateway"
 	[mon]="lib conf dbc mon"
-	[tools]="lib conf dbc uds doip gateway mon tools"
+	[uplink]="lib conf dbc uplink"
+	[tools]="lib conf dbc uds doip gateway mon uplink tools"
 )
 bad=0
 for dir in "${!may[@]}"; do
@@ -32,7 +34,7 @@ for dir in "${!may[@]}"; do
 			h=$(sed -n 's/^#include "\(.*\)".*/\1/p' <<<"$inc")
 			[ -n "$h" ] || continue
 			home=""
-			for d in lib conf dbc uds doip gateway mon tools; do
+			for d in lib conf dbc uds doip gateway mon uplink tools; do
 				[ -e "$d/$h" ] && home=$d
 			done
 			if [ -z "$home" ]; then

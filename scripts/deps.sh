@@ -24,6 +24,9 @@ PKGS="$PKGS python3-scapy"
 PKGS="$PKGS tshark"
 # the independent BLF / TRC / ASC reader and writer of the log-format tests
 PKGS="$PKGS python3-can"
+# canrig uplink: libmosquitto, its MQTT client; the broker and the
+# subscriber its tests run against (tests/vcan/t/uplink_basic.sh)
+PKGS="$PKGS libmosquitto-dev mosquitto mosquitto-clients"
 # the qemu vcan guest, needed where the host kernel has no AF_CAN
 PKGS="$PKGS qemu-system-x86 busybox-static cpio"
 # canrig monitor's screen, and the terminal its golden-screen test runs it in

@@ -16,7 +16,7 @@ MAN=$SRC/man/canrig.1
 # Every command and subcommand, as typed after "canrig".
 CMDS=("dump" "send" "replay" "log" "log convert" "dbc" "dbc dump" "dbc decode"
 	"dbc encode" "dbc check" "isotp" "isotp send" "isotp recv" "isotp dump"
-	"diag" "obd" "gw" "ecu-sim" "monitor")
+	"diag" "obd" "gw" "ecu-sim" "monitor" "uplink")
 
 # The man page section(s) that document CMD's options.
 sections_of() {
@@ -68,7 +68,7 @@ help_names_every_option() {
 	local p c f o bad=0
 	for p in dump:cmd_dump.c send:cmd_send.c replay:cmd_replay.c "log convert:cmd_log.c" \
 		dbc:cmd_dbc.c isotp:cmd_isotp.c "isotp dump:cmd_isotp.c" diag:cmd_diag.c \
-		obd:cmd_obd.c gw:cmd_gw.c ecu-sim:cmd_ecusim.c monitor:cmd_monitor.c; do
+		obd:cmd_obd.c gw:cmd_gw.c ecu-sim:cmd_ecusim.c monitor:cmd_monitor.c uplink:cmd_uplink.c; do
 		c=${p%%:*}
 		f=("$SRC/tools/${p#*:}")
 		case $c in diag | obd) f+=("$SRC/tools/ucli.h") ;; esac

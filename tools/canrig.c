@@ -248,6 +248,7 @@ static void usage(FILE *f)
 		   "  gw status|stats|routes|reload|workshop   control a running canrigd\n"
 		   "  ecu-sim -i IF -c FILE.yaml  simulated UDS / OBD-II ECUs from a YAML file\n"
 		   "  monitor IF[,filter]...  a live decoded table of the buses\n"
+		   "  uplink -c FILE.yaml     decoded signals to an MQTT broker, spooled on disk\n"
 		   "\n"
 		   "Options:\n"
 		   "  -h, --help              this text\n"
@@ -268,7 +269,7 @@ int main(int argc, char **argv)
 	opterr = 0;
 	if (argc < 2)
 		return cli_usage_err("", "no command given (dump, send, replay, log, dbc, "
-					 "isotp, diag, obd, gw, ecu-sim, monitor)");
+					 "isotp, diag, obd, gw, ecu-sim, monitor, uplink)");
 	cmd = argv[1];
 	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
 		usage(stdout);
@@ -300,6 +301,8 @@ int main(int argc, char **argv)
 		return cmd_ecusim(argc - 1, argv + 1);
 	if (!strcmp(cmd, "monitor"))
 		return cmd_monitor(argc - 1, argv + 1);
+	if (!strcmp(cmd, "uplink"))
+		return cmd_uplink(argc - 1, argv + 1);
 	if (cmd[0] == '-' && cmd[1])
 		return cli_bad_option("", cmd);
 	fprintf(stderr, "canrig: unknown command '%s'; try 'canrig --help'\n", cmd);

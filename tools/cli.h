@@ -25,6 +25,7 @@ int cmd_obd(int argc, char **argv);
 int cmd_gw(int argc, char **argv);
 int cmd_ecusim(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
+int cmd_uplink(int argc, char **argv);
 
 /* Prints "canrig CMD: message" and a newline to stderr. */
 void cli_err(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -10,6 +10,7 @@
 
 #include "clog.h"
 #include "dbc.h"
+#include "dbc_json.h"
 
 #define DBCOUT_HUMAN	0
 #define DBCOUT_SINGLE	1
@@ -33,7 +34,7 @@ void dbcout_free(struct dbcout *o);
 int dbcout_frame(struct dbcout *o, struct clog_writer *w, const struct clog_rec *rec);
 
 /* Longest output of dbcout_json_frame(). */
-#define DBCOUT_JSON_FRAME_MAX (2 * CF_MAX_LEN + 128)
+#define DBCOUT_JSON_FRAME_MAX DBC_JSON_FRAME_MAX
 
 /*
  * Writes frame f as the JSON members every decoded object starts with:

@@ -1,0 +1,89 @@
+#!/bin/bash
+# cli_uplink.sh - canrig uplink without a bus or a broker: -n on the
+# issue's minimal file, FILE:LINE:COL errors with exit 2 for a wrong file,
+# 1 for one that cannot be read.  Prints one PASS/FAIL line per check and
+# "cli_uplink: N passed, N failed"; exits 1 on any failure.
+# shellcheck source=SCRIPTDIR/harness.sh
+. "$(dirname "$0")/harness.sh" || exit 1
+SRC=$PWD
+
+minimal_checks() {
+	(cd "$SRC" && "$CANRIG" uplink -n -c tests/data/uplink.yaml) >out
+	grep -qx 'tests/data/uplink.yaml: ok: 2 messages, 5 signals from 1 interface to 127.0.0.1:1883 topic fleet/WVWZZZ1JZXW000001/signals' out
+}
+
+bad_file_is_2() {
+	sed 's/DoorStatus/DoorStatuz/' "$SRC/tests/data/uplink.yaml" |
+		sed "s|tests/data/demo.dbc|$SRC/tests/data/demo.dbc|" >bad.yaml
+	rc=0
+	"$CANRIG" uplink -n -c bad.yaml 2>err || rc=$?
+	[ "$rc" -eq 2 ]
+	[ "$(wc -l <err)" -eq 1 ]
+	grep -q "^canrig uplink: bad.yaml:8:15: no message 'DoorStatuz' in " err
+	printf 'vehicle: v\nwhen: 1\n' >bad2.yaml
+	rc=0
+	"$CANRIG" uplink -n -c bad2.yaml 2>err || rc=$?
+	[ "$rc" -eq 2 ]
+	grep -q "^canrig uplink: bad2.yaml:2:1: unknown key 'when'" err
+}
+
+unreadable_is_1() {
+	rc=0
+	"$CANRIG" uplink -n -c "$WORK/none.yaml" 2>err || rc=$?
+	[ "$rc" -eq 1 ]
+	grep -q "^canrig uplink: .*none.yaml: No such file or directory" err
+}
+
+# every frame, all signals: byte for byte what dbc decode --json prints
+# for the collected messages, on each log the DBCs decode
+same_as_decode() {
+	local dbc log
+	for p in demo.dbc:demo.log demo.dbc:dbc-json.log test.dbc:mixed-fd.log; do
+		dbc=$SRC/tests/data/${p%%:*} log=$SRC/tests/data/${p#*:}
+		"$CANRIG" dbc decode --json "$dbc" "$log" >dec
+		[ "$(grep -vc '"msg":null' dec)" -gt 0 ]
+		$PY "$SRC/tests/uplink_expect.py" yaml dec all.yaml "$dbc" all
+		"$CANRIG" uplink -c all.yaml --from-log "$log" >got
+		grep -v '"msg":null' dec >want
+		cmp want got
+	done
+}
+
+# selected signals, every_ms and on_change: the samples the decoder's
+# objects say there must be (tests/uplink_expect.py)
+modes_as_decode() {
+	local dbc log m
+	for p in demo.dbc:demo.log test.dbc:mixed-fd.log; do
+		dbc=$SRC/tests/data/${p%%:*} log=$SRC/tests/data/${p#*:}
+		"$CANRIG" dbc decode --json "$dbc" "$log" >dec
+		for m in select every_ms on_change; do
+			$PY "$SRC/tests/uplink_expect.py" yaml dec $m.yaml "$dbc" $m
+			$PY "$SRC/tests/uplink_expect.py" expect dec $m.yaml >want.$m
+			[ -s want.$m ]
+			"$CANRIG" uplink -c $m.yaml --from-log "$log" >got.$m
+			$PY "$SRC/tests/uplink_expect.py" same want.$m got.$m
+		done
+		# demo.log repeats its messages: there the modes thin the stream
+		[ "${p#*:}" = demo.log ] || continue
+		[ "$(wc -l <got.every_ms)" -lt "$(grep -vc '"msg":null' dec)" ]
+		[ "$(wc -l <got.on_change)" -lt "$(grep -vc '"msg":null' dec)" ]
+	done
+}
+
+usage_is_2() {
+	rc=0
+	"$CANRIG" uplink -n 2>err || rc=$?
+	[ "$rc" -eq 2 ]
+	grep -q "^canrig uplink: needs -c FILE.yaml" err
+	rc=0
+	"$CANRIG" uplink -c x extra 2>err || rc=$?
+	[ "$rc" -eq 2 ]
+}
+
+check minimal_checks minimal_checks
+check bad_file_is_2 bad_file_is_2
+check unreadable_is_1 unreadable_is_1
+check usage_is_2 usage_is_2
+check same_as_decode same_as_decode
+check modes_as_decode modes_as_decode
+summary
