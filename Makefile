@@ -69,7 +69,6 @@ LIB_SRC += lib/clog_trc.c
 # names; canrig's own, so its header is not installed
 LIB_SRC += lib/clog_rot.c
 LIB_HDR += lib/clog_rot.h
-FUZZERS += fuzz_clog_trc
 PUB_HDR += doip/doip.h doip/doip_sim_io.h doip/doip_io.h doip/doip_srv_io.h
 # canrig monitor's table model (docs/monitor.md), an engine like dbc/
 LIB_SRC += mon/mon.c
@@ -114,8 +113,10 @@ all: $(B)/libcanrig.a $(B)/canrig $(B)/canrigd $(B)/canrig.pc
 LIB_SRC += conf/yml_read.c uds/uds_did.c
 PUB_HDR += conf/yml_read.h uds/uds_did.h
 FUZZERS += fuzz_uds_did
-# the uplink spool's segment reader (FUZZERS = above would undo an earlier +=)
+# the uplink spool's segment reader and its loader
 FUZZERS += fuzz_upl_spool fuzz_upl_conf
+# the TRC reader (make fuzz never ran it while it sat above FUZZERS =)
+FUZZERS += fuzz_clog_trc
 # pcapng / pcap readers (lib/clog_pcap.c)
 FUZZERS += fuzz_clog_pcap
 
