@@ -416,8 +416,7 @@ int doip_conn_send_diag(struct doip_conn *c, uint16_t sa, uint16_t ta, const uin
  * 0, -EBUSY while one is open or messages wait, -ENOBUFS without room for
  * the 12 header bytes, -EINVAL for len 0 or beyond 2^32 - 5, -ENOTCONN.
  */
-int doip_conn_diag_begin(struct doip_conn *c, uint16_t sa, uint16_t ta, uint64_t len,
-			 uint64_t now);
+int doip_conn_diag_begin(struct doip_conn *c, uint16_t sa, uint16_t ta, uint64_t len, uint64_t now);
 
 /* Bytes of the open message doip_conn_diag_put() takes now (output room,
  * at most what is left of it); 0 when none is open. */

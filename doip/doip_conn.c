@@ -162,8 +162,7 @@ void doip_conn_sent(struct doip_conn *c, size_t n, uint64_t now)
 	later_flush(c);
 }
 
-int doip_conn_diag_begin(struct doip_conn *c, uint16_t sa, uint16_t ta, uint64_t len,
-			 uint64_t now)
+int doip_conn_diag_begin(struct doip_conn *c, uint16_t sa, uint16_t ta, uint64_t len, uint64_t now)
 {
 	uint8_t *p;
 

@@ -403,9 +403,9 @@ static void longans_cut(struct gwd_doip_ecu *e)
 	gwd_logmsg(LOG_WARNING,
 		   "doip: ECU 0x%04X: its answer of %zu bytes stopped after %zu (%s%s%s); closing "
 		   "tester %s (0x%04X): a DoIP message cannot be cut short",
-		   e->cfg.address, e->io.tp.rx_len, e->io.tp.rx_pos, isotp_strerror(e->io.tp.rx_err),
-		   e->io.tp.timer ? " " : "", e->io.tp.timer ? e->io.tp.timer : "", k->s.peer,
-		   k->s.c.sa);
+		   e->cfg.address, e->io.tp.rx_len, e->io.tp.rx_pos,
+		   isotp_strerror(e->io.tp.rx_err), e->io.tp.timer ? " " : "",
+		   e->io.tp.timer ? e->io.tp.timer : "", k->s.peer, k->s.c.sa);
 	k->ans_from = NULL;
 	e->ans_to = NULL;
 	e->nstash = 0;
@@ -1160,7 +1160,8 @@ void gwd_doip_json(struct gwd *d, FILE *f)
 			i ? "," : "", e->cfg.address, e->ifname, (unsigned long long)e->requests,
 			(unsigned long long)e->answers, (unsigned long long)e->tx_errors,
 			(unsigned long long)e->rx_errors, (unsigned long long)e->answers_dropped,
-			(unsigned long long)e->answers_streamed, (unsigned long long)e->answers_cut);
+			(unsigned long long)e->answers_streamed,
+			(unsigned long long)e->answers_cut);
 	}
 	fprintf(f, "]");
 	funcs_json(g, f);
