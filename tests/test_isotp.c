@@ -986,9 +986,12 @@ static void test_rx_stream_pieces(void)
 	rx_stream_transfer(&c, 5000, 70, 1 * MS);
 	CU_ASSERT_EQUAL(bus.fr[1].f.data[0], 0x30);
 	CU_ASSERT_EQUAL(bus.fr[1].f.data[1], 9); /* (70 - 6) / 7 */
-	/* everything fits: no further FC asked for */
+	/* everything fits: blocks of ISOTP_RX_STREAM_BS all the same */
 	rx_stream_transfer(&c, 5000, 5000, 1 * MS);
-	CU_ASSERT_EQUAL(bus.fr[1].f.data[1], 0);
+	CU_ASSERT_EQUAL(bus.fr[1].f.data[1], ISOTP_RX_STREAM_BS);
+	/* the last block: only the frames left */
+	rx_stream_transfer(&c, 6 + 7 * 10, 5000, 1 * MS);
+	CU_ASSERT_EQUAL(bus.fr[1].f.data[1], 10);
 }
 
 /* A consumer without room: FC WAIT every ISOTP_RX_WAIT_MS (N_Cr does not
@@ -1021,7 +1024,7 @@ static void test_rx_stream_wait(void)
 	CU_ASSERT_EQUAL(isotp_deadline(&b), ISOTP_RX_WAIT_MS * MS);
 	for (i = 1; i <= 4; i++)
 		sink_pump(&bus, &a, &b, &k, i * ISOTP_RX_WAIT_MS * MS);
-	/* the sender (N_Bs 1000 ms) kept waiting, 5 WAITs in 1 s */
+	/* the sender (N_Bs 1000 ms) kept waiting through 5 WAITs */
 	CU_ASSERT_EQUAL(k.wait_fc, 5);
 	CU_ASSERT_EQUAL(bus.ev_a & ISOTP_EV_TX_ERR, 0);
 	CU_ASSERT_EQUAL(bus.ev_b & ISOTP_EV_RX_ERR, 0);
@@ -1032,13 +1035,13 @@ static void test_rx_stream_wait(void)
 	k.room = 100;
 	isotp_rx_room(&b, 100);
 	CU_ASSERT_EQUAL(isotp_deadline(&b), 0);
-	sink_pump(&bus, &a, &b, &k, 1001 * MS);
+	sink_pump(&bus, &a, &b, &k, (4 * ISOTP_RX_WAIT_MS + 1) * MS);
 	CU_ASSERT_EQUAL(bus.fr[w].f.data[0], 0x30);
-	CU_ASSERT_EQUAL(bus.t[w], 1001 * MS);
+	CU_ASSERT_EQUAL(bus.t[w], (4 * ISOTP_RX_WAIT_MS + 1) * MS);
 	CU_ASSERT_EQUAL(k.pos, 6 + 27 * 7);
 	k.drain_ns = 10 * MS;
-	k.next_drain = 1010 * MS;
-	sink_run(&bus, &a, &b, &k, 1001 * MS, 100000 * MS);
+	k.next_drain = (4 * ISOTP_RX_WAIT_MS + 10) * MS;
+	sink_run(&bus, &a, &b, &k, (4 * ISOTP_RX_WAIT_MS + 1) * MS, 100000 * MS);
 	CU_ASSERT(bus.ev_a & ISOTP_EV_TX_DONE);
 	CU_ASSERT_EQUAL(bus.ev_b & ISOTP_EV_RX_ERR, 0);
 	CU_ASSERT_EQUAL(k.bad, 0);

@@ -258,7 +258,7 @@ static size_t rx_cf_room(const struct isotp *c)
 
 /*
  * The FC due in a streamed reception: CTS for the frames the consumer has
- * room for (all that is left: the configured BS), else WAIT; past
+ * room for, at most cfg.bs (ISOTP_RX_STREAM_BS when 0), else WAIT; past
  * WFTmax nothing is sent and isotp_timers() aborts at once.
  */
 static void rx_fc_decide(struct isotp *c, uint64_t now)
@@ -267,11 +267,12 @@ static void rx_fc_decide(struct isotp *c, uint64_t now)
 
 	c->rx_fc_due = 0;
 	if (c->rx_room >= left || c->rx_room >= cfp) {
-		n = c->rx_room >= left ? 0 : c->rx_room / cfp;
-		if (n > 255)
-			n = 255;
-		if (!n || (c->cfg.bs && c->cfg.bs < n))
-			n = c->cfg.bs;
+		size_t bs = c->cfg.bs ? c->cfg.bs : ISOTP_RX_STREAM_BS;
+
+		/* all that is left fits: its frames, the last may be short */
+		n = c->rx_room >= left ? (left + cfp - 1) / cfp : c->rx_room / cfp;
+		if (n > bs)
+			n = bs;
 		c->rx_fc_bs = (uint8_t)n;
 		c->rx_bs_count = 0;
 		c->rx_fc_wait = 0;

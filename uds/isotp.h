@@ -93,8 +93,14 @@ void isotp_cfg_fixed(struct isotp_cfg *c, uint8_t ta, uint8_t sa, int functional
 #define ISOTP_STREAM_WAIT_MS 900
 
 /* A streamed reception whose consumer has no room repeats FC WAIT this
- * often: well inside the sender's N_Bs (1000 ms by default). */
-#define ISOTP_RX_WAIT_MS 250
+ * often: inside the sender's N_Bs (1000 ms by default) with room for a
+ * late wakeup; WFTmax (10) of them hold a sender 5 s. */
+#define ISOTP_RX_WAIT_MS 500
+
+/* Its CTS asks for blocks of at most this many frames when cfg.bs is 0:
+ * a burst the receiving socket holds even when its reader is late, and
+ * an FC soon enough for the consumer to pause the sender. */
+#define ISOTP_RX_STREAM_BS 32
 
 enum isotp_tx_state { ISOTP_TX_IDLE, ISOTP_TX_FIRST, ISOTP_TX_WAIT_FC, ISOTP_TX_CF, ISOTP_TX_LAST };
 enum isotp_rx_state { ISOTP_RX_IDLE, ISOTP_RX_CF };
