@@ -388,6 +388,13 @@ static void longans_put(struct gwd_doip_ecu *e, const uint8_t *p, size_t n)
 		longans_end(e);
 		return;
 	}
+	/* a TCP segment per block (its FC due) or KiB, not per CAN frame:
+	 * both stacks pay per segment, and the first frame's goes at once */
+	doip_conn_output(&k->s.c, &t);
+	if (!e->io.tp.rx_fc_due && t < 1024 && p) {
+		longans_room(e);
+		return;
+	}
 	if (doip_srv_flush(&k->s) || k->s.fd < 0)
 		return; /* closed: on_closed() ended it */
 	longans_room(e);
