@@ -316,6 +316,9 @@ const char *doip_close_name(enum doip_close r);
 enum doip_rx_state { DOIP_RX_HDR, DOIP_RX_FIXED, DOIP_RX_WHOLE, DOIP_RX_STREAM, DOIP_RX_SKIP };
 
 #define DOIP_CONN_TX_MIN 64 /* smallest output buffer doip_conn_init takes */
+/* Messages queued while a streamed message goes out wait in this much
+ * (ACKs, NACKs, short answers; doip_conn_diag_begin()). */
+#define DOIP_CONN_LATER 512
 
 struct doip_conn {
 	struct doip_conn_cfg cfg;
@@ -341,6 +344,12 @@ struct doip_conn {
 	/* output: a byte stream in the caller's buffer */
 	uint8_t *tx_buf;
 	size_t tx_cap, tx_head, tx_tail;
+	/* a diagnostic message streaming out (doip_conn_diag_begin()): its
+	 * user data bytes still to put; what is queued meanwhile waits in
+	 * later[], since nothing may come between its bytes */
+	uint64_t tx_open;
+	uint8_t later[DOIP_CONN_LATER];
+	size_t later_len;
 
 	/* timers (monotonic ns; 0 off) */
 	uint64_t inactivity_deadline, alive_deadline;
@@ -394,6 +403,32 @@ int doip_conn_queue(struct doip_conn *c, const uint8_t *msg, size_t len, uint64_
  * as doip_conn_queue(), and -EINVAL if len is 0. */
 int doip_conn_send_diag(struct doip_conn *c, uint16_t sa, uint16_t ta, const uint8_t *data,
 			size_t len, uint64_t now);
+
+/*
+ * Starts a diagnostic message from sa to ta of len user data bytes that
+ * follow with doip_conn_diag_put() as they come (a gateway passing on an
+ * answer it does not hold whole): its header is queued now.  Until its
+ * last byte is put nothing may come between, so meanwhile: messages
+ * queued (doip_conn_queue(), _send_diag(), _diag_ack() ...) wait behind it
+ * in DOIP_CONN_LATER bytes (beyond: -ENOBUFS); input stops before the
+ * next message (DOIP_EV_TX_FULL, see doip_conn_tx_busy()); no alive
+ * check is sent (-EBUSY: the peer reading the stream is alive).  Returns
+ * 0, -EBUSY while one is open or messages wait, -ENOBUFS without room for
+ * the 12 header bytes, -EINVAL for len 0 or beyond 2^32 - 5, -ENOTCONN.
+ */
+int doip_conn_diag_begin(struct doip_conn *c, uint16_t sa, uint16_t ta, uint64_t len, uint64_t now);
+
+/* Bytes of the open message doip_conn_diag_put() takes now (output room,
+ * at most what is left of it); 0 when none is open. */
+size_t doip_conn_diag_room(const struct doip_conn *c);
+
+/* Queues up to n bytes (copied) of the open message; returns how many it
+ * took.  After the last one the messages that waited follow. */
+size_t doip_conn_diag_put(struct doip_conn *c, const uint8_t *p, size_t n, uint64_t now);
+
+/* A streamed message is open, or messages queued behind it still wait:
+ * input waits too (an I/O adapter stops reading until this is 0). */
+int doip_conn_tx_busy(const struct doip_conn *c);
 
 /*
  * Entity: answers the pending routing activation with code (DOIP_RA_*).

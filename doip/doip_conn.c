@@ -121,6 +121,27 @@ static uint8_t *tx_room(struct doip_conn *c, size_t n)
 	return c->tx_buf + c->tx_tail;
 }
 
+/* What waited behind a streamed message follows it once it is all put
+ * and the output has room for all of it. */
+static void later_flush(struct doip_conn *c)
+{
+	uint8_t *p;
+
+	if (c->tx_open || !c->later_len)
+		return;
+	p = tx_room(c, c->later_len);
+	if (!p)
+		return;
+	memcpy(p, c->later, c->later_len);
+	c->tx_tail += c->later_len;
+	c->later_len = 0;
+}
+
+int doip_conn_tx_busy(const struct doip_conn *c)
+{
+	return c->tx_open || c->later_len;
+}
+
 const uint8_t *doip_conn_output(const struct doip_conn *c, size_t *len)
 {
 	*len = c->tx_tail - c->tx_head;
@@ -138,6 +159,56 @@ void doip_conn_sent(struct doip_conn *c, size_t n, uint64_t now)
 		c->tx_head = c->tx_tail = 0;
 	if (n)
 		activity(c, now);
+	later_flush(c);
+}
+
+int doip_conn_diag_begin(struct doip_conn *c, uint16_t sa, uint16_t ta, uint64_t len, uint64_t now)
+{
+	uint8_t *p;
+
+	if (c->close_reason)
+		return -ENOTCONN;
+	later_flush(c);
+	if (doip_conn_tx_busy(c))
+		return -EBUSY;
+	if (!len || len > UINT32_MAX - 4u)
+		return -EINVAL;
+	p = tx_room(c, DOIP_HDR_LEN + 4);
+	if (!p)
+		return -ENOBUFS;
+	doip_diag_hdr_put(p, c->ver, sa, ta, len);
+	c->tx_tail += DOIP_HDR_LEN + 4;
+	c->tx_open = len;
+	c->msgs_out++;
+	activity(c, now);
+	return 0;
+}
+
+size_t doip_conn_diag_room(const struct doip_conn *c)
+{
+	size_t f = tx_free(c);
+
+	if (!c->tx_open || c->close_reason)
+		return 0;
+	return f < c->tx_open ? f : (size_t)c->tx_open;
+}
+
+size_t doip_conn_diag_put(struct doip_conn *c, const uint8_t *p, size_t n, uint64_t now)
+{
+	size_t room = doip_conn_diag_room(c);
+	uint8_t *d;
+
+	if (n > room)
+		n = room;
+	if (!n)
+		return 0;
+	d = tx_room(c, n);
+	memcpy(d, p, n);
+	c->tx_tail += n;
+	c->tx_open -= n;
+	activity(c, now);
+	later_flush(c);
+	return n;
 }
 
 /*
@@ -149,13 +220,23 @@ void doip_conn_sent(struct doip_conn *c, size_t n, uint64_t now)
 #define RESERVE CTRL_MAX
 static int put_msg(struct doip_conn *c, struct doip_msg *m, size_t keep)
 {
-	size_t len, room = tx_free(c);
+	size_t len, room;
 	uint8_t *p;
 	int err;
 
+	m->ver = c->ver;
+	later_flush(c);
+	if (doip_conn_tx_busy(c)) {
+		/* behind a streamed message: nothing may come between its bytes */
+		if (doip_build(m, c->later + c->later_len, sizeof(c->later) - c->later_len, &len))
+			return -ENOBUFS;
+		c->later_len += len;
+		c->msgs_out++;
+		return 0;
+	}
+	room = tx_free(c);
 	if (room < keep)
 		return -ENOBUFS;
-	m->ver = c->ver;
 	/* the whole free space contiguous at the tail, then build into it */
 	p = tx_room(c, room);
 	if (!p)
@@ -174,6 +255,16 @@ int doip_conn_queue(struct doip_conn *c, const uint8_t *msg, size_t len, uint64_
 
 	if (c->close_reason)
 		return -ENOTCONN;
+	later_flush(c);
+	if (doip_conn_tx_busy(c)) {
+		if (len > sizeof(c->later) - c->later_len)
+			return -ENOBUFS;
+		memcpy(c->later + c->later_len, msg, len);
+		c->later_len += len;
+		c->msgs_out++;
+		activity(c, now);
+		return 0;
+	}
 	if (len > SIZE_MAX - RESERVE || tx_free(c) < len + RESERVE)
 		return -ENOBUFS;
 	p = tx_room(c, len);
@@ -306,6 +397,9 @@ int doip_conn_alive_check(struct doip_conn *c, uint64_t now)
 		return -ENOTCONN;
 	if (c->alive_deadline)
 		return 0;
+	/* its answer could not be read before the stream ends */
+	if (doip_conn_tx_busy(c))
+		return -EBUSY;
 	memset(&m, 0, sizeof(m));
 	m.type = DOIP_T_ALIVE_REQ;
 	err = put_msg(c, &m, RESERVE);
@@ -598,7 +692,7 @@ size_t doip_conn_input(struct doip_conn *c, const uint8_t *buf, size_t len, uint
 	while (pos < len || (c->rx == DOIP_RX_WHOLE && !c->body_len)) {
 		switch (c->rx) {
 		case DOIP_RX_HDR:
-			if (!c->fix_have && tx_free(c) < CTRL_MAX) {
+			if (!c->fix_have && (tx_free(c) < CTRL_MAX || doip_conn_tx_busy(c))) {
 				c->bytes_in -= len - pos;
 				ev->kind = DOIP_EV_TX_FULL;
 				return pos;

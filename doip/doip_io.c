@@ -232,6 +232,17 @@ static void on_event(struct doip_io *u, const struct doip_ev *ev, uint64_t now)
 	}
 }
 
+/* A diagnostic message from our ECU is arriving: its header is in, not
+ * all its bytes.  A gateway passing on a long answer sends the header at
+ * once and the bytes as the ECU sends them, for as long as that takes. */
+static int answer_arriving(const struct doip_io *u)
+{
+	const struct doip_conn *c = &u->c;
+
+	return (c->rx == DOIP_RX_WHOLE || c->rx == DOIP_RX_STREAM) && c->h.type == DOIP_T_DIAG &&
+	       (uint16_t)(c->fix[8] << 8 | c->fix[9]) == u->cfg.ta;
+}
+
 static void on_read(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct doip_io *u = w->data;
@@ -244,6 +255,7 @@ static void on_read(struct ev_loop *loop, ev_io *w, int revents)
 	r = recv(u->fd, u->in, sizeof(u->in), 0);
 	if (r < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
 		return;
+
 	if (r <= 0) {
 		fail(u, r < 0 ? -errno : -ECONNRESET);
 		return;
@@ -270,6 +282,13 @@ static void on_read(struct ev_loop *loop, ev_io *w, int revents)
 		on_event(u, &ev, cio_now_ns());
 		if (ev.kind == DOIP_EV_NONE)
 			break;
+	}
+	/* its header came: P2 is suspended, as by ISO-TP's first frame; the
+	 * entity closes the socket if the rest cannot come (a gateway whose
+	 * ECU stopped mid-way), which ends the request */
+	if (u->fd >= 0 && !u->err && answer_arriving(u) && u->rx_arriving != u->c.msgs_in) {
+		u->rx_arriving = u->c.msgs_in;
+		report(u, uds_client_rx_start(&u->cl, u->cfg.ta, cio_now_ns()));
 	}
 	if (u->fd >= 0 && !u->err)
 		flush(u);

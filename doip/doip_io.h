@@ -87,6 +87,7 @@ struct doip_io {
 	uint8_t ra_code;	      /* the routing activation response code (0xFF: none) */
 	uint16_t ent_la;	      /* the entity's logical address (0x0006) */
 	int nack;		      /* the last 0x8003 code, or -1 */
+	uint64_t rx_arriving;	      /* c.msgs_in of the answer P2 was suspended for */
 	uint64_t acks, nacks, stalls;
 	doip_io_cb cb;
 	void *ctx;

@@ -221,7 +221,8 @@ static void conn_process(struct doip_srv_conn *k)
 			break;
 		case DOIP_EV_TX_FULL:
 			doip_srv_flush(k);
-			if (k->fd >= 0 && ev_is_active(&k->wio)) {
+			/* a message streaming out ends first: doip_srv_resume() */
+			if (k->fd >= 0 && (ev_is_active(&k->wio) || doip_conn_tx_busy(&k->c))) {
 				/* the peer does not read: neither do we */
 				ev_io_stop(k->srv->loop, &k->rio);
 				return;
@@ -290,7 +291,14 @@ static void on_write(struct ev_loop *loop, ev_io *w, int revents)
 	(void)revents;
 	if (doip_srv_flush(k) || k->fd < 0)
 		return;
-	if (!ev_is_active(&k->wio) && k->in_off < k->in_len && !k->hold)
+	/* room in the output: a message streaming out may go on */
+	if (k->srv->ops->drained) {
+		k->srv->ops->drained(k);
+		if (k->fd < 0)
+			return;
+	}
+	if (!ev_is_active(&k->wio) && k->in_off < k->in_len && !k->hold &&
+	    !doip_conn_tx_busy(&k->c))
 		conn_process(k);
 }
 
@@ -313,6 +321,13 @@ static void on_conn_timer(struct ev_loop *loop, ev_timer *w, int revents)
 void doip_srv_hold(struct doip_srv_conn *k)
 {
 	k->hold = 1;
+}
+
+void doip_srv_resume(struct doip_srv_conn *k)
+{
+	if (k->fd < 0 || k->hold || doip_conn_tx_busy(&k->c))
+		return;
+	conn_process(k);
 }
 
 void doip_srv_release(struct doip_srv_conn *k)

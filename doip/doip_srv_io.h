@@ -65,6 +65,9 @@ struct doip_srv_ops {
 	void (*diag)(struct doip_srv_conn *k, const struct doip_ev *ev, uint64_t now);
 	/* k's fd is closed (k->c still tells why and who): forget it. */
 	void (*closed)(struct doip_srv_conn *k);
+	/* Optional: the peer took some of k's output (its socket was full),
+	 * so a message streaming out (doip_conn_diag_begin()) may go on. */
+	void (*drained)(struct doip_srv_conn *k);
 };
 
 struct doip_srv {
@@ -114,6 +117,11 @@ void doip_srv_hold(struct doip_srv_conn *k);
 /* The held bytes are consumed: k's input goes on (may call ops->diag
  * again, and close k). */
 void doip_srv_release(struct doip_srv_conn *k);
+
+/* A message that streamed out (doip_conn_diag_begin()) is all put: k's
+ * input, stopped before its next message meanwhile, goes on (may call
+ * ops->diag, and close k).  Nothing while k is held or still busy. */
+void doip_srv_resume(struct doip_srv_conn *k);
 
 /* Closes k (nothing if free): stops its watchers, calls ops->closed, and
  * answers an activation that was waiting for k's alive check. */

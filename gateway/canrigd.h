@@ -157,6 +157,8 @@ struct gwd_doip_conn {
 	 * waits for the second */
 	struct gwd_doip_ecu *stream;
 	uint8_t head, nhead;
+	/* the ECU whose answer beyond its max_len streams out here now */
+	struct gwd_doip_ecu *ans_from;
 };
 
 /* An ECU: its own ISO-TP socket (gwd_doip.c says why). */
@@ -184,6 +186,12 @@ struct gwd_doip_ecu {
 	uint8_t fsid;
 	uint64_t f_until, await_until;
 	uint64_t f_answers; /* answers to functional requests */
+	/* an answer beyond max_len streaming to ans_to (gwd_doip.c, "long
+	 * answers"); stash: bytes its output had no room for yet */
+	struct gwd_doip_conn *ans_to;
+	uint8_t stash[64];
+	size_t nstash;
+	uint64_t answers_streamed, answers_cut; /* cut: the ECU stopped mid-way */
 };
 
 /* A functional address: its own send-only ISO-TP socket on its bus. */

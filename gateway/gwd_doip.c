@@ -59,6 +59,7 @@ static struct gwd_doip_conn *gwd_conn(struct doip_srv_conn *k)
 }
 
 static struct gwd_doip_conn *stream_end(struct gwd_doip_ecu *e);
+static void longans_closed(struct gwd_doip_conn *k);
 
 static void on_closed(struct doip_srv_conn *sk)
 {
@@ -68,6 +69,7 @@ static void on_closed(struct doip_srv_conn *sk)
 
 	if (g->st.ncts)
 		g->st.ncts--;
+	longans_closed(k);
 	/* answers still due go nowhere now: counted at the ECU */
 	for (i = 0; i < g->necus; i++) {
 		struct gwd_doip_ecu *e = &g->ecus[i];
@@ -179,6 +181,9 @@ static int ecu_open(struct gwd_doip_ecu *e)
 			  e);
 	if (!r)
 		e->open = 1;
+	/* an answer beyond max_len streams to its tester ("long answers") */
+	if (!r)
+		e->io.tp.cfg.rx_stream = 1;
 	return r;
 }
 
@@ -312,6 +317,173 @@ static void stream_in(struct gwd_doip_ecu *e, struct gwd_doip_conn *k, const uin
 	}
 }
 
+/* ---- long answers: beyond the ECU's max_len, streamed, never held
+ *
+ * ISO-TP hands such an answer out frame by frame (cfg.rx_stream).  Its
+ * first frame opens a 0x8001 of the whole length on its tester's socket
+ * (doip_conn_diag_begin()); each frame's bytes go into that socket's
+ * output as they come, and the ECU is allowed (FC CTS block size) only
+ * as many as the output has room for: a tester that does not read fills
+ * it, and the ECU gets FC WAIT until the socket drains (ops->drained).
+ * The socket's output buffer, allocated once, is the only buffer, so
+ * memory stays the same whatever the length.  Once the header is out the
+ * tester counts on that many bytes, and a DoIP message cannot be cut
+ * short nor taken back: if the ECU's transfer fails mid-way (N_Cr, a
+ * wrong sequence number, its bus gone, WFTmax), that tester's socket is
+ * closed, the only way to tell it the answer is void (counted: cut).
+ * While it streams, the socket's input waits before its next message and
+ * other answers to it wait behind (doip_conn's later[], 512 bytes); an
+ * answer that does not fit there, or a second long answer, is dropped
+ * (counted).
+ */
+
+/* What e's tester has room for beyond the stash: the ECU may send that. */
+static void longans_room(struct gwd_doip_ecu *e)
+{
+	struct gwd_doip_conn *k = e->ans_to;
+	size_t room = k ? doip_conn_diag_room(&k->s.c) : 0;
+
+	isotp_io_rx_room(&e->io, room > e->nstash ? room - e->nstash : 0);
+}
+
+/* The stream to k ended (all put, or cut): k reads on. */
+static void longans_end(struct gwd_doip_ecu *e)
+{
+	struct gwd_doip_conn *k = e->ans_to;
+
+	e->ans_to = NULL;
+	e->nstash = 0;
+	if (!k)
+		return;
+	k->ans_from = NULL;
+	doip_srv_flush(&k->s);
+	if (k->s.fd >= 0)
+		doip_srv_resume(&k->s);
+}
+
+/* Puts the stash, then p[0..n), into the tester's output; what does not
+ * fit is stashed (only a first frame's bytes can be: the others come
+ * within the room given).  Ends the stream when all is put. */
+static void longans_put(struct gwd_doip_ecu *e, const uint8_t *p, size_t n)
+{
+	struct gwd_doip_conn *k = e->ans_to;
+	uint64_t now = gwd_now_ns();
+	size_t t;
+
+	if (e->nstash) {
+		t = doip_conn_diag_put(&k->s.c, e->stash, e->nstash, now);
+		memmove(e->stash, e->stash + t, e->nstash - t);
+		e->nstash -= t;
+	}
+	if (!e->nstash) {
+		t = doip_conn_diag_put(&k->s.c, p, n, now);
+		p += t;
+		n -= t;
+	}
+	if (n > sizeof(e->stash) - e->nstash)
+		n = sizeof(e->stash) - e->nstash; /* cannot happen: room was given */
+	memcpy(e->stash + e->nstash, p, n);
+	e->nstash += n;
+	if (!k->s.c.tx_open) {
+		longans_end(e);
+		return;
+	}
+	/* a TCP segment per block (its FC due) or KiB, not per CAN frame:
+	 * both stacks pay per segment, and the first frame's goes at once */
+	doip_conn_output(&k->s.c, &t);
+	if (!e->io.tp.rx_fc_due && t < 1024 && p) {
+		longans_room(e);
+		return;
+	}
+	if (doip_srv_flush(&k->s) || k->s.fd < 0)
+		return; /* closed: on_closed() ended it */
+	longans_room(e);
+}
+
+/* The ECU's stream to its tester failed after its header went: the
+ * tester's socket is closed (see above). */
+static void longans_cut(struct gwd_doip_ecu *e)
+{
+	struct gwd_doip_conn *k = e->ans_to;
+
+	e->answers_cut++;
+	gwd_logmsg(LOG_WARNING,
+		   "doip: ECU 0x%04X: its answer of %zu bytes stopped after %zu (%s%s%s); closing "
+		   "tester %s (0x%04X): a DoIP message cannot be cut short",
+		   e->cfg.address, e->io.tp.rx_len, e->io.tp.rx_pos,
+		   isotp_strerror(e->io.tp.rx_err), e->io.tp.timer ? " " : "",
+		   e->io.tp.timer ? e->io.tp.timer : "", k->s.peer, k->s.c.sa);
+	k->ans_from = NULL;
+	e->ans_to = NULL;
+	e->nstash = 0;
+	doip_conn_close(&k->s.c, DOIP_CL_CALLER);
+	doip_srv_free(&k->s);
+}
+
+/* Tester k is gone: the ECU streaming to it is stopped (FC overflow). */
+static void longans_closed(struct gwd_doip_conn *k)
+{
+	struct gwd_doip_ecu *e = k->ans_from;
+
+	k->ans_from = NULL;
+	if (!e || e->ans_to != k)
+		return;
+	e->ans_to = NULL;
+	e->nstash = 0;
+	e->answers_dropped++;
+	isotp_io_rx_abort(&e->io);
+}
+
+/* Tester k's socket took bytes: the ECU streaming to it may go on. */
+static void on_drained(struct doip_srv_conn *sk)
+{
+	struct gwd_doip_ecu *e = gwd_conn(sk)->ans_from;
+
+	if (!e)
+		return;
+	if (e->nstash)
+		longans_put(e, NULL, 0);
+	else
+		longans_room(e);
+}
+
+/* ISO-TP's streamed reception events of ECU e (k: whom its answer is for). */
+static void longans_ev(struct gwd_doip_ecu *e, unsigned int ev, struct gwd_doip_conn *k)
+{
+	struct isotp *tp = &e->io.tp;
+	struct gwd_doip *g = e->g;
+
+	/* first: a stream cut (its reception failed, or a new message
+	 * interrupted it: then a new one may start below) */
+	if ((ev & ISOTP_EV_RX_ERR) && e->ans_to)
+		longans_cut(e);
+	if (!(ev & ISOTP_EV_RX_PIECE))
+		return;
+	if (ev & ISOTP_EV_RX_FF) {
+		k = ecu_answer_to(e, tp->rx_piece, tp->rx_piece_len, k);
+		e->answers++;
+		/* no tester, or its output taken by another long answer */
+		if (!k || k->ans_from ||
+		    doip_conn_diag_begin(&k->s.c, e->cfg.address, k->s.c.sa, tp->rx_len,
+					 gwd_now_ns())) {
+			e->answers_dropped++;
+			isotp_io_rx_abort(&e->io);
+			return;
+		}
+		e->ans_to = k;
+		e->nstash = 0;
+		k->ans_from = e;
+		e->answers_streamed++;
+		if (k->tester >= 0)
+			g->tstat[k->tester].answers++;
+		if (g->d->verbose)
+			gwd_logmsg(LOG_INFO, "doip: ECU 0x%04X: answer of %zu bytes streams to %s",
+				   e->cfg.address, tp->rx_len, k->s.peer);
+	}
+	if (e->ans_to)
+		longans_put(e, tp->rx_piece, tp->rx_piece_len);
+}
+
 static void ecu_ev(struct isotp_io *io, unsigned int ev, void *ctx)
 {
 	struct gwd_doip_ecu *e = ctx;
@@ -357,6 +529,8 @@ static void ecu_ev(struct isotp_io *io, unsigned int ev, void *ctx)
 	if ((ev & ISOTP_EV_TX_ROOM) && e->held_len)
 		stream_feed(e);
 	k = ecu_owner(e);
+	if (ev & (ISOTP_EV_RX_ERR | ISOTP_EV_RX_PIECE))
+		longans_ev(e, ev, k);
 	if (ev & ISOTP_EV_RX) {
 		k = ecu_answer_to(e, io->tp.rx_buf, io->tp.rx_len, k);
 		e->answers++;
@@ -463,7 +637,7 @@ static void func_ev(struct isotp_io *io, unsigned int ev, void *ctx)
  * for its answer. */
 static int ecu_busy_for(const struct gwd_doip_ecu *e, const struct gwd_doip_conn *k, uint64_t now)
 {
-	if (e->sending)
+	if (e->sending || (e->ans_to && e->ans_to != k))
 		return 1;
 	return now < e->await_until && e->owner && e->owner != k;
 }
@@ -734,6 +908,7 @@ static const struct doip_srv_ops gwd_ops = {
 	.ra_done = on_ra_done,
 	.diag = on_diag,
 	.closed = on_closed,
+	.drained = on_drained,
 };
 
 static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
@@ -759,6 +934,7 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 	k->since = 0;
 	k->stream = NULL;
 	k->nhead = 0;
+	k->ans_from = NULL;
 	g->st.ncts++;
 	g->accepted++;
 	if (g->d->verbose)
@@ -841,6 +1017,13 @@ static void funcs_print(const struct gwd_doip *g, FILE *f)
 		if (g->ecus[i].f_answers)
 			fprintf(f, "doip ecu 0x%04X: answers to functional requests %llu\n",
 				g->ecus[i].cfg.address, (unsigned long long)g->ecus[i].f_answers);
+	/* beyond max_len ("long answers"): only where there were some */
+	for (i = 0; i < g->necus; i++)
+		if (g->ecus[i].answers_streamed)
+			fprintf(f, "doip ecu 0x%04X: long answers streamed %llu, cut %llu\n",
+				g->ecus[i].cfg.address,
+				(unsigned long long)g->ecus[i].answers_streamed,
+				(unsigned long long)g->ecus[i].answers_cut);
 }
 
 /* The "functional" member of the doip object of stats --json. */
@@ -1294,10 +1477,12 @@ void gwd_doip_json(struct gwd *d, FILE *f)
 		fprintf(f,
 			"%s{\"address\":%u,\"interface\":\"%s\",\"requests\":%llu,"
 			"\"answers\":%llu,\"tx_errors\":%llu,\"rx_errors\":%llu,"
-			"\"answers_dropped\":%llu}",
+			"\"answers_dropped\":%llu,\"answers_streamed\":%llu,\"answers_cut\":%llu}",
 			r++ ? "," : "", e->cfg.address, e->ifname, (unsigned long long)e->requests,
 			(unsigned long long)e->answers, (unsigned long long)e->tx_errors,
-			(unsigned long long)e->rx_errors, (unsigned long long)e->answers_dropped);
+			(unsigned long long)e->rx_errors, (unsigned long long)e->answers_dropped,
+			(unsigned long long)e->answers_streamed,
+			(unsigned long long)e->answers_cut);
 	}
 	fprintf(f, "]");
 	funcs_json(g, f);

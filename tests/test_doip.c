@@ -1092,6 +1092,71 @@ static void test_tester_bare_ack(void)
 	free(f);
 }
 
+/* An answer streamed out (a gateway passing on what it cannot hold): the
+ * header with the whole length first, then its bytes as they are put,
+ * nothing between them at any split; what is queued meanwhile follows it;
+ * input and alive checks wait for its end. */
+static void test_diag_stream_out(void)
+{
+	static uint8_t big[20000];
+	struct fx *f = activated(NULL, 0), *t = fx_new(DOIP_TESTER, 4096, 4096, NULL, 0);
+	const uint8_t *p;
+	size_t pos = 0, step = 1, n, len;
+	struct doip_ev ev;
+	uint8_t req[64];
+
+	for (n = 0; n < sizeof(big); n++)
+		big[n] = (uint8_t)(n * 7 + (n >> 8));
+	CU_ASSERT_EQUAL(doip_conn_diag_begin(&f->c, 0x10, SA, 0, 0), -EINVAL);
+	CU_ASSERT_EQUAL(doip_conn_diag_begin(&f->c, 0x10, SA, sizeof(big), 0), 0);
+	CU_ASSERT_EQUAL(doip_conn_diag_begin(&f->c, 0x11, SA, 10, 0), -EBUSY);
+	CU_ASSERT(doip_conn_tx_busy(&f->c));
+	CU_ASSERT_EQUAL(doip_conn_diag_room(&f->c), 4096 - 12);
+	/* queued meanwhile: they wait, in order */
+	CU_ASSERT_EQUAL(doip_conn_diag_ack(&f->c, 0x11, DOIP_DIAG_ACK, NULL, 0, 0), 0);
+	CU_ASSERT_EQUAL(doip_conn_send_diag(&f->c, 0x11, SA, (const uint8_t *)"\x62\xF1\x90", 3, 0),
+			0);
+	CU_ASSERT_EQUAL(doip_conn_send_diag(&f->c, 0x11, SA, big, 600, 0), -ENOBUFS);
+	CU_ASSERT_EQUAL(doip_conn_alive_check(&f->c, 0), -EBUSY);
+	/* a request comes in: not read before the stream's end */
+	n = unhex(DIAG_HEX, req);
+	CU_ASSERT_EQUAL(doip_conn_input(&f->c, req, n, 0, &ev), 0);
+	CU_ASSERT_EQUAL(ev.kind, DOIP_EV_TX_FULL);
+	while (pos < sizeof(big)) {
+		len = doip_conn_diag_put(&f->c, big + pos, step, 0);
+		CU_ASSERT_FATAL(len > 0);
+		pos += len;
+		step = step % 61 + 1;
+		if (step % 5)
+			continue; /* output drained now and then: puts stop at its room */
+		p = doip_conn_output(&f->c, &n);
+		feed(t, p, n, 0);
+		doip_conn_sent(&f->c, n, 0);
+	}
+	CU_ASSERT_EQUAL(doip_conn_diag_put(&f->c, big, 1, 0), 0);
+	CU_ASSERT(!doip_conn_tx_busy(&f->c));
+	p = doip_conn_output(&f->c, &n);
+	feed(t, p, n, 0);
+	doip_conn_sent(&f->c, n, 0);
+	CU_ASSERT_EQUAL_FATAL(t->n, 3);
+	CU_ASSERT_EQUAL(t->r[0].kind, DOIP_EV_DIAG);
+	CU_ASSERT_EQUAL(t->r[0].total, sizeof(big));
+	CU_ASSERT_EQUAL(t->r[0].len, sizeof(big));
+	CU_ASSERT(t->r[0].sa == 0x10 && t->r[0].ta == SA);
+	CU_ASSERT(!memcmp(t->data, big, sizeof(big)));
+	CU_ASSERT_EQUAL(t->r[1].type, DOIP_T_DIAG_ACK);
+	CU_ASSERT_EQUAL(t->r[1].sa, 0x11);
+	CU_ASSERT_EQUAL(t->r[2].kind, DOIP_EV_DIAG);
+	CU_ASSERT_EQUAL(t->r[2].len, 3);
+	/* input goes on */
+	feed(f, req, n = unhex(DIAG_HEX, req), 0);
+	CU_ASSERT_EQUAL(f->n, 1);
+	CU_ASSERT_EQUAL(f->r[0].kind, DOIP_EV_DIAG);
+	CU_ASSERT_EQUAL(doip_conn_diag_room(&f->c), 0);
+	free(f);
+	free(t);
+}
+
 static int register_doip_tests(void)
 {
 	CU_pSuite s = CU_add_suite("doip (ISO 13400-2 codec and socket engine)", NULL, NULL);
@@ -1107,6 +1172,7 @@ static int register_doip_tests(void)
 	    !CU_add_test(s, "large message in pieces", test_large_in_pieces) ||
 	    !CU_add_test(s, "inactivity and alive check timers", test_timers) ||
 	    !CU_add_test(s, "output full pauses input", test_output_full) ||
+	    !CU_add_test(s, "a diagnostic message streamed out", test_diag_stream_out) ||
 	    !CU_add_test(s, "tester side", test_tester) ||
 	    !CU_add_test(s, "tester: bare ACK/NACK at the end of a read", test_tester_bare_ack))
 		return CU_get_error();

@@ -832,6 +832,351 @@ static void test_stream_abort(void)
 	CU_ASSERT_EQUAL(isotp_send(&a, msg, 10, 0), 0);
 }
 
+/* ---- a streamed reception: B hands pieces to a consumer with a sink of
+ * cap bytes, emptied every drain_ns (0: never) */
+
+struct sink {
+	uint8_t *got;
+	size_t pos, used, cap, room; /* room: what B was last told */
+	unsigned int pieces, bad, wait_fc, cts_fc;
+	uint64_t drain_ns, next_drain;
+};
+
+static void sink_ev(struct sink *k, struct isotp *b, unsigned int ev)
+{
+	if (!(ev & ISOTP_EV_RX_PIECE))
+		return;
+	/* in order, contiguous, and never beyond the room given (the first
+	 * frame's bytes come whatever the room) */
+	if (b->rx_pos - b->rx_piece_len != k->pos)
+		k->bad++;
+	if (!(ev & ISOTP_EV_RX_FF) && b->rx_piece_len > k->room)
+		k->bad++;
+	memcpy(k->got + k->pos, b->rx_piece, b->rx_piece_len);
+	k->pos += b->rx_piece_len;
+	k->used += b->rx_piece_len;
+	k->pieces++;
+	k->room = k->used < k->cap ? k->cap - k->used : 0;
+	isotp_rx_room(b, k->room);
+}
+
+static void sink_pump(struct bus *bu, struct isotp *a, struct isotp *b, struct sink *k,
+		      uint64_t now)
+{
+	struct cf_buf out[64];
+	unsigned int n, i, moved, ev;
+
+	if (k->drain_ns && now >= k->next_drain) {
+		k->used = 0;
+		k->room = k->cap;
+		isotp_rx_room(b, k->room);
+		k->next_drain = now + k->drain_ns;
+	}
+	/* timers first, as isotp_io's rounds do: a WAIT due goes out now */
+	bu->ev_b |= isotp_timers(b, now);
+	do {
+		moved = 0;
+		n = isotp_output(a, now, out, 64);
+		for (i = 0; i < n; i++) {
+			note(bu, &out[i], now);
+			ev = isotp_input(b, &out[i].f, now);
+			sink_ev(k, b, ev);
+			bu->ev_b |= ev;
+		}
+		if (n)
+			bu->ev_a |= isotp_sent(a, n, now);
+		moved += n;
+		n = isotp_output(b, now, out, 64);
+		for (i = 0; i < n; i++) {
+			note(bu, &out[i], now);
+			if (out[i].f.data[0] == 0x31)
+				k->wait_fc++;
+			if (out[i].f.data[0] == 0x30)
+				k->cts_fc++;
+			bu->ev_a |= isotp_input(a, &out[i].f, now);
+		}
+		if (n)
+			bu->ev_b |= isotp_sent(b, n, now);
+		moved += n;
+	} while (moved);
+	bu->ev_a |= isotp_timers(a, now);
+	ev = isotp_timers(b, now);
+	bu->ev_b |= ev;
+}
+
+static uint64_t sink_run(struct bus *bu, struct isotp *a, struct isotp *b, struct sink *k,
+			 uint64_t now, uint64_t limit)
+{
+	while (now < limit) {
+		uint64_t da, db, d;
+
+		sink_pump(bu, a, b, k, now);
+		da = isotp_deadline(a);
+		db = isotp_deadline(b);
+		d = da < db ? da : db;
+		if (d == UINT64_MAX)
+			break; /* both idle: nothing more to drain for */
+		if (k->drain_ns && k->next_drain < d)
+			d = k->next_drain;
+		now = d > now ? d : now + 1;
+	}
+	return now;
+}
+
+/* len bytes A -> B through a sink of cap bytes drained every drain_ns;
+ * B's own buffer holds 64.  Returns the FC WAITs B sent. */
+static unsigned int rx_stream_transfer(struct isotp_cfg *c, size_t len, size_t cap,
+				       uint64_t drain_ns)
+{
+	static uint8_t msg[300000], got[300000], small[64];
+	struct isotp a, b;
+	struct sink k;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		msg[i] = (uint8_t)(i * 13 + (i >> 9));
+	memset(&bus, 0, sizeof(bus));
+	memset(&k, 0, sizeof(k));
+	memset(got, 0, len);
+	k.got = got;
+	k.cap = k.room = cap;
+	k.drain_ns = drain_ns;
+	pair(&a, &b, c, small, sizeof(small));
+	b.cfg.rx_stream = 1;
+	isotp_rx_room(&b, cap);
+	CU_ASSERT_EQUAL_FATAL(isotp_send(&a, msg, len, 0), 0);
+	sink_run(&bus, &a, &b, &k, 0, 3600 * 1000 * MS);
+	CU_ASSERT(bus.ev_a & ISOTP_EV_TX_DONE);
+	CU_ASSERT_EQUAL(bus.ev_a & ISOTP_EV_TX_ERR, 0);
+	CU_ASSERT_EQUAL(bus.ev_b & (ISOTP_EV_RX_ERR | ISOTP_EV_RX), 0);
+	CU_ASSERT_EQUAL(k.bad, 0);
+	CU_ASSERT_EQUAL(k.pos, len);
+	CU_ASSERT_EQUAL(b.rx_pos, len);
+	CU_ASSERT(b.rx_streamed);
+	CU_ASSERT(!memcmp(got, msg, len));
+	return k.wait_fc;
+}
+
+/* Pieces in order whatever the consumer's room (so at every block size
+ * the FC can give), classic and FD, 12- and 32-bit first frames. */
+static void test_rx_stream_pieces(void)
+{
+	static const size_t lens[] = {65, 100, 4095, 4096, 5000, 70000};
+	/* from one consecutive frame's bytes up: less never gets a CTS */
+	static const size_t caps[] = {7, 8, 13, 14, 62, 63, 64, 100, 127, 1000, 300000};
+	struct isotp_cfg c;
+	size_t li, ci, fd;
+
+	for (fd = 0; fd < 2; fd++)
+		for (li = 0; li < sizeof(lens) / sizeof(lens[0]); li++)
+			for (ci = 0; ci < sizeof(caps) / sizeof(caps[0]); ci++) {
+				cfg_classic(&c);
+				if (fd)
+					c.tx_dl = 64;
+				if ((fd && caps[ci] < 63) || (lens[li] > 5000 && caps[ci] < 100))
+					continue;
+				rx_stream_transfer(&c, lens[li], caps[ci], 1 * MS);
+			}
+	/* the consumer's room bounds the blocks, the configured BS too */
+	cfg_classic(&c);
+	c.bs = 3;
+	rx_stream_transfer(&c, 5000, 1000, 1 * MS);
+	CU_ASSERT_EQUAL(bus.fr[1].f.data[1], 3);
+	cfg_classic(&c);
+	rx_stream_transfer(&c, 5000, 70, 1 * MS);
+	CU_ASSERT_EQUAL(bus.fr[1].f.data[0], 0x30);
+	CU_ASSERT_EQUAL(bus.fr[1].f.data[1], 9); /* (70 - 6) / 7 */
+	/* everything fits: blocks of ISOTP_RX_STREAM_BS all the same */
+	rx_stream_transfer(&c, 5000, 5000, 1 * MS);
+	CU_ASSERT_EQUAL(bus.fr[1].f.data[1], ISOTP_RX_STREAM_BS);
+	/* the last block: only the frames left */
+	rx_stream_transfer(&c, 6 + 7 * 10, 5000, 1 * MS);
+	CU_ASSERT_EQUAL(bus.fr[1].f.data[1], 10);
+}
+
+/* A consumer without room: FC WAIT every ISOTP_RX_WAIT_MS (N_Cr does not
+ * run meanwhile), then CTS once room comes back, and the rest arrives. */
+static void test_rx_stream_wait(void)
+{
+	static uint8_t msg[2000], got[2000], small[64];
+	struct isotp_cfg c;
+	struct isotp a, b;
+	struct sink k;
+	unsigned int i, w;
+
+	for (i = 0; i < sizeof(msg); i++)
+		msg[i] = (uint8_t)(i ^ (i >> 3));
+	cfg_classic(&c);
+	memset(&bus, 0, sizeof(bus));
+	memset(&k, 0, sizeof(k));
+	k.got = got;
+	k.cap = k.room = 100;
+	pair(&a, &b, &c, small, sizeof(small));
+	b.cfg.rx_stream = 1;
+	isotp_rx_room(&b, 100);
+	CU_ASSERT_EQUAL(isotp_send(&a, msg, sizeof(msg), 0), 0);
+	sink_pump(&bus, &a, &b, &k, 0);
+	CU_ASSERT(bus.ev_b & ISOTP_EV_RX_FF);
+	/* FF, CTS BS 13 (the 94 bytes left / 7), 13 CFs, the sink full: WAIT */
+	CU_ASSERT_EQUAL(bus.fr[1].f.data[1], 13);
+	CU_ASSERT_EQUAL(k.pos, 6 + 13 * 7);
+	CU_ASSERT_EQUAL(k.wait_fc, 1);
+	CU_ASSERT_EQUAL(isotp_deadline(&b), ISOTP_RX_WAIT_MS * MS);
+	for (i = 1; i <= 4; i++)
+		sink_pump(&bus, &a, &b, &k, i * ISOTP_RX_WAIT_MS * MS);
+	/* the sender (N_Bs 1000 ms) kept waiting through 5 WAITs */
+	CU_ASSERT_EQUAL(k.wait_fc, 5);
+	CU_ASSERT_EQUAL(bus.ev_a & ISOTP_EV_TX_ERR, 0);
+	CU_ASSERT_EQUAL(bus.ev_b & ISOTP_EV_RX_ERR, 0);
+	CU_ASSERT_EQUAL(k.pos, 6 + 13 * 7);
+	/* room again: CTS at once, the next block comes */
+	w = bus.n;
+	k.used = 0;
+	k.room = 100;
+	isotp_rx_room(&b, 100);
+	CU_ASSERT_EQUAL(isotp_deadline(&b), 0);
+	sink_pump(&bus, &a, &b, &k, (4 * ISOTP_RX_WAIT_MS + 1) * MS);
+	CU_ASSERT_EQUAL(bus.fr[w].f.data[0], 0x30);
+	CU_ASSERT_EQUAL(bus.t[w], (4 * ISOTP_RX_WAIT_MS + 1) * MS);
+	CU_ASSERT_EQUAL(k.pos, 6 + 27 * 7);
+	k.drain_ns = 10 * MS;
+	k.next_drain = (4 * ISOTP_RX_WAIT_MS + 10) * MS;
+	sink_run(&bus, &a, &b, &k, (4 * ISOTP_RX_WAIT_MS + 1) * MS, 100000 * MS);
+	CU_ASSERT(bus.ev_a & ISOTP_EV_TX_DONE);
+	CU_ASSERT_EQUAL(bus.ev_b & ISOTP_EV_RX_ERR, 0);
+	CU_ASSERT_EQUAL(k.bad, 0);
+	CU_ASSERT_EQUAL(k.pos, sizeof(msg));
+	CU_ASSERT(!memcmp(got, msg, sizeof(msg)));
+	/* a slower consumer still completes, through many WAITs */
+	cfg_classic(&c);
+	CU_ASSERT(rx_stream_transfer(&c, 3000, 50, 600 * MS) > 10);
+}
+
+/* Past WFTmax WAITs in a row: FC overflow, the reception reported
+ * aborted (N_WFTmax), the sender stopped; WFTmax 0: no WAIT at all. */
+static void test_rx_stream_wftmax(void)
+{
+	static uint8_t msg[1000], got[1000], small[64];
+	struct isotp_cfg c;
+	struct isotp a, b;
+	struct sink k;
+	unsigned int wft;
+
+	for (wft = 0; wft <= 3; wft++) {
+		cfg_classic(&c);
+		memset(&bus, 0, sizeof(bus));
+		memset(&k, 0, sizeof(k));
+		k.got = got;
+		k.cap = k.room = 50;
+		pair(&a, &b, &c, small, sizeof(small));
+		b.cfg.rx_stream = 1;
+		b.cfg.wftmax = (uint8_t)wft;
+		isotp_rx_room(&b, 50);
+		isotp_send(&a, msg, sizeof(msg), 0);
+		sink_run(&bus, &a, &b, &k, 0, 100000 * MS);
+		CU_ASSERT_EQUAL(k.wait_fc, wft);
+		CU_ASSERT(bus.ev_b & ISOTP_EV_RX_ERR);
+		CU_ASSERT_EQUAL(b.rx_err, -ECONNABORTED);
+		CU_ASSERT_STRING_EQUAL(b.timer, "N_WFTmax");
+		CU_ASSERT_EQUAL(b.rx_state, ISOTP_RX_IDLE);
+		CU_ASSERT(b.rx_streamed);
+		/* the last frame on the bus: B's overflow, which ends A's send */
+		CU_ASSERT_EQUAL(bus.fr[bus.n - 1].f.data[0], 0x32);
+		CU_ASSERT(bus.ev_a & ISOTP_EV_TX_ERR);
+		CU_ASSERT_EQUAL(a.tx_err, -EOVERFLOW);
+		/* at the WAIT due after the last (the same round, or the next ns) */
+		CU_ASSERT(bus.t[bus.n - 1] - wft * ISOTP_RX_WAIT_MS * MS <= 1);
+	}
+}
+
+/* Streaming only beyond the buffer and only when asked: a message that
+ * fits comes whole; without rx_stream a longer one gets FC overflow as
+ * before; a stream cut mid-way (sender gone: N_Cr; a new message) is
+ * reported as RX_ERR with rx_streamed set. */
+static void test_rx_stream_edges(void)
+{
+	static uint8_t msg[1000], got[1000], small[64];
+	struct isotp_cfg c;
+	struct isotp a, b;
+	struct sink k;
+	struct cf_frame sf;
+	uint8_t sfd[8] = {0x02, 0x50, 0x01, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC};
+
+	cfg_classic(&c);
+	memset(&bus, 0, sizeof(bus));
+	memset(&k, 0, sizeof(k));
+	k.got = got;
+	k.cap = k.room = 1000;
+	pair(&a, &b, &c, small, sizeof(small));
+	b.cfg.rx_stream = 1;
+	isotp_send(&a, msg, 64, 0);
+	sink_run(&bus, &a, &b, &k, 0, 100000 * MS);
+	CU_ASSERT(bus.ev_b & ISOTP_EV_RX);
+	CU_ASSERT_EQUAL(bus.ev_b & ISOTP_EV_RX_PIECE, 0);
+	CU_ASSERT_EQUAL(b.rx_len, 64);
+	CU_ASSERT(!b.rx_streamed);
+	/* not streaming: overflow, as always */
+	memset(&bus, 0, sizeof(bus));
+	pair(&a, &b, &c, small, sizeof(small));
+	isotp_send(&a, msg, 65, 0);
+	run(&bus, &a, &b, 0, 100000 * MS);
+	CU_ASSERT_EQUAL(bus.n, 2);
+	CU_ASSERT_EQUAL(bus.fr[1].f.data[0], 0x32);
+	CU_ASSERT_EQUAL(b.rx_err, -EMSGSIZE);
+	CU_ASSERT_EQUAL(bus.ev_b & ISOTP_EV_RX_PIECE, 0);
+	/* the sender vanishes mid-way: N_Cr ends the stream */
+	memset(&bus, 0, sizeof(bus));
+	memset(&k, 0, sizeof(k));
+	k.got = got;
+	k.cap = k.room = 1000;
+	pair(&a, &b, &c, small, sizeof(small));
+	b.cfg.rx_stream = 1;
+	b.cfg.stmin = 10; /* one CF per 10 ms */
+	isotp_rx_room(&b, 1000);
+	isotp_send(&a, msg, sizeof(msg), 0);
+	sink_pump(&bus, &a, &b, &k, 0);
+	sink_pump(&bus, &a, &b, &k, 11 * MS);
+	CU_ASSERT_EQUAL(k.pos, 6 + 2 * 7);
+	CU_ASSERT_EQUAL(bus.ev_b & ISOTP_EV_RX_ERR, 0);
+	isotp_tx_abort(&a);
+	CU_ASSERT_EQUAL(isotp_deadline(&b), 1011 * MS);
+	sink_run(&bus, &a, &b, &k, 12 * MS, 100000 * MS);
+	CU_ASSERT(bus.ev_b & ISOTP_EV_RX_ERR);
+	CU_ASSERT_EQUAL(b.rx_err, -ETIMEDOUT);
+	CU_ASSERT_STRING_EQUAL(b.timer, "N_Cr");
+	CU_ASSERT(b.rx_streamed && b.rx_pos < b.rx_len);
+	/* a single frame in the middle: the stream reported cut, the new
+	 * message delivered */
+	memset(&bus, 0, sizeof(bus));
+	pair(&a, &b, &c, small, sizeof(small));
+	b.cfg.rx_stream = 1;
+	isotp_rx_room(&b, 1000);
+	isotp_send(&a, msg, sizeof(msg), 0);
+	sink_pump(&bus, &a, &b, &k, 0);
+	CU_ASSERT_EQUAL(b.rx_state, ISOTP_RX_CF);
+	memset(&sf, 0, sizeof(sf));
+	sf.id = 0x7E0;
+	sf.len = 8;
+	sf.data = sfd;
+	isotp_tx_abort(&a);
+	CU_ASSERT_EQUAL(isotp_input(&b, &sf, 2 * MS), ISOTP_EV_RX_ERR | ISOTP_EV_RX);
+	CU_ASSERT_EQUAL(b.rx_err, -ECONNRESET);
+	CU_ASSERT_EQUAL(b.rx_len, 2);
+	/* the consumer gives up: overflow tells the sender, nothing more */
+	memset(&bus, 0, sizeof(bus));
+	pair(&a, &b, &c, small, sizeof(small));
+	b.cfg.rx_stream = 1;
+	isotp_send(&a, msg, sizeof(msg), 0);
+	pump(&bus, &a, &b, 0);
+	CU_ASSERT(bus.ev_b & ISOTP_EV_RX_FF);
+	isotp_rx_abort(&b);
+	run(&bus, &a, &b, 0, 100000 * MS);
+	CU_ASSERT_EQUAL(bus.fr[bus.n - 1].f.data[0], 0x32);
+	CU_ASSERT_EQUAL(a.tx_err, -EOVERFLOW);
+	CU_ASSERT_EQUAL(bus.ev_b & ISOTP_EV_RX_ERR, 0);
+	CU_ASSERT_EQUAL(b.rx_state, ISOTP_RX_IDLE);
+}
+
 static int register_isotp_tests(void)
 {
 	CU_pSuite s = CU_add_suite("isotp (ISO 15765-2 engine)", NULL, NULL);
@@ -849,7 +1194,11 @@ static int register_isotp_tests(void)
 	    !CU_add_test(s, "stream: pieces split at every boundary", test_stream_pieces) ||
 	    !CU_add_test(s, "stream: starved, then fed; STmin holds", test_stream_starve) ||
 	    !CU_add_test(s, "stream: 32-bit FF length, refusals", test_stream_ff32) ||
-	    !CU_add_test(s, "stream: N_Cs on a stalled feeder, abort", test_stream_abort))
+	    !CU_add_test(s, "stream: N_Cs on a stalled feeder, abort", test_stream_abort) ||
+	    !CU_add_test(s, "rx stream: pieces in order at every split", test_rx_stream_pieces) ||
+	    !CU_add_test(s, "rx stream: FC WAIT, then CTS with room", test_rx_stream_wait) ||
+	    !CU_add_test(s, "rx stream: WFTmax exceeded aborts", test_rx_stream_wftmax) ||
+	    !CU_add_test(s, "rx stream: fits whole, off, cut mid-way", test_rx_stream_edges))
 		return CU_get_error();
 	return 0;
 }

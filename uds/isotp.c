@@ -246,7 +246,69 @@ static unsigned int rx_fail(struct isotp *c, int err, const char *timer)
 	c->timer = timer;
 	c->rx_state = ISOTP_RX_IDLE;
 	c->rx_deadline = 0;
+	c->rx_fc_due = c->rx_fc_wait = 0;
 	return ISOTP_EV_RX_ERR;
+}
+
+/* Payload bytes of each consecutive frame of the reception but the last. */
+static size_t rx_cf_room(const struct isotp *c)
+{
+	return c->rx_dl - ae_len(c->cfg.rx_ae) - 1u;
+}
+
+/*
+ * The FC due in a streamed reception: CTS for the frames the consumer has
+ * room for, at most cfg.bs (ISOTP_RX_STREAM_BS when 0), else WAIT; past
+ * WFTmax nothing is sent and isotp_timers() aborts at once.
+ */
+static void rx_fc_decide(struct isotp *c, uint64_t now)
+{
+	size_t cfp = rx_cf_room(c), left = c->rx_len - c->rx_pos, n;
+
+	c->rx_fc_due = 0;
+	if (c->rx_room >= left || c->rx_room >= cfp) {
+		size_t bs = c->cfg.bs ? c->cfg.bs : ISOTP_RX_STREAM_BS;
+
+		/* all that is left fits: its frames, the last may be short */
+		n = c->rx_room >= left ? (left + cfp - 1) / cfp : c->rx_room / cfp;
+		if (n > bs)
+			n = bs;
+		c->rx_fc_bs = (uint8_t)n;
+		c->rx_bs_count = 0;
+		c->rx_fc_wait = 0;
+		c->rx_wft = 0;
+		c->fc_pending = 0x30 + FS_CTS + 1;
+		c->rx_deadline = now + c->cfg.n_cr * MS;
+		return;
+	}
+	/* we hold the sender: our N_Cr waits too */
+	c->rx_fc_wait = 1;
+	c->rx_deadline = 0;
+	if (c->rx_wft >= c->cfg.wftmax) {
+		c->rx_wait_due = now;
+		return;
+	}
+	c->rx_wft++;
+	c->rx_wait_due = now + ISOTP_RX_WAIT_MS * MS;
+	c->fc_pending = 0x30 + FS_WAIT + 1;
+}
+
+void isotp_rx_room(struct isotp *c, size_t room)
+{
+	c->rx_room = room;
+	if (c->rx_state == ISOTP_RX_CF && c->rx_streamed && c->rx_fc_wait &&
+	    (room >= c->rx_len - c->rx_pos || room >= rx_cf_room(c)))
+		c->rx_fc_due = 1;
+}
+
+void isotp_rx_abort(struct isotp *c)
+{
+	if (c->rx_state != ISOTP_RX_CF)
+		return;
+	c->rx_state = ISOTP_RX_IDLE;
+	c->rx_deadline = 0;
+	c->rx_fc_due = c->rx_fc_wait = 0;
+	c->fc_pending = 0x30 + FS_OVFLW + 1;
 }
 
 /* ---- output */
@@ -256,7 +318,7 @@ static void out_fc(struct isotp *c, struct cf_buf *o)
 	uint8_t *p = frame_begin(c, o);
 
 	p[0] = (uint8_t)(c->fc_pending - 1);
-	p[1] = c->cfg.bs;
+	p[1] = c->rx_streamed ? c->rx_fc_bs : c->cfg.bs;
 	p[2] = c->cfg.stmin;
 	frame_end(c, o, (size_t)(p + 3 - o->d));
 	c->fc_pending = 0;
@@ -345,6 +407,8 @@ unsigned int isotp_output(struct isotp *c, uint64_t now, struct cf_buf *out, uns
 	/* one batch at a time: confirm it before asking for the next */
 	if (c->unconfirmed)
 		return 0;
+	if (c->rx_fc_due && !c->fc_pending)
+		rx_fc_decide(c, now);
 	if (c->fc_pending && n < max)
 		out_fc(c, &out[n++]);
 	while (n < max) {
@@ -506,6 +570,26 @@ static unsigned int in_ff(struct isotp *c, const struct cf_frame *f, const uint8
 		return 0;
 	if (c->rx_state == ISOTP_RX_CF)
 		ev |= rx_fail(c, -ECONNRESET, NULL);
+	if (len > c->rx_cap && c->cfg.rx_stream) {
+		/* the first frame's bytes go at once; the FC waits for the
+		 * consumer's room (isotp_output()) */
+		c->rx_streamed = 1;
+		c->rx_len = len;
+		c->rx_piece = p + hdr;
+		c->rx_piece_len = n - hdr < len ? n - hdr : len;
+		c->rx_pos = c->rx_piece_len;
+		c->rx_room = c->rx_room > c->rx_pos ? c->rx_room - c->rx_pos : 0;
+		c->rx_sn = 1;
+		c->rx_dl = f->len;
+		c->rx_bs_count = 0;
+		c->rx_wft = 0;
+		c->rx_fc_wait = 0;
+		c->rx_fc_due = 1;
+		c->rx_state = ISOTP_RX_CF;
+		c->rx_deadline = 0;
+		return ev | ISOTP_EV_RX_FF | ISOTP_EV_RX_PIECE;
+	}
+	c->rx_streamed = 0;
 	if (len > c->rx_cap) {
 		c->fc_pending = 0x30 + FS_OVFLW + 1;
 		return ev | rx_fail(c, -EMSGSIZE, NULL);
@@ -524,6 +608,29 @@ static unsigned int in_ff(struct isotp *c, const struct cf_frame *f, const uint8
 	return ev | ISOTP_EV_RX_FF;
 }
 
+/* A streamed reception's consecutive frame: its bytes handed out as they
+ * lie; at a block's end the next FC is decided. */
+static unsigned int rx_piece(struct isotp *c, const uint8_t *p, size_t take, uint64_t now)
+{
+	c->rx_piece = p;
+	c->rx_piece_len = take;
+	c->rx_pos += take;
+	c->rx_room = c->rx_room > take ? c->rx_room - take : 0;
+	c->rx_sn = (uint8_t)((c->rx_sn + 1) & 0x0F);
+	if (c->rx_pos == c->rx_len) {
+		c->rx_state = ISOTP_RX_IDLE;
+		c->rx_deadline = 0;
+		return ISOTP_EV_RX_PIECE;
+	}
+	c->rx_deadline = now + c->cfg.n_cr * MS;
+	if (c->rx_fc_bs && ++c->rx_bs_count == c->rx_fc_bs) {
+		c->rx_bs_count = 0;
+		c->rx_fc_due = 1;
+		c->rx_deadline = 0;
+	}
+	return ISOTP_EV_RX_PIECE;
+}
+
 static unsigned int in_cf(struct isotp *c, const struct cf_frame *f, const uint8_t *p, size_t n,
 			  uint64_t now)
 {
@@ -531,6 +638,11 @@ static unsigned int in_cf(struct isotp *c, const struct cf_frame *f, const uint8
 
 	if (c->rx_state != ISOTP_RX_CF)
 		return 0;
+	if (c->rx_streamed && (c->rx_fc_wait || c->rx_fc_due)) {
+		/* before our CTS: the consumer has no room for it */
+		c->frames_ignored++;
+		return 0;
+	}
 	if ((p[0] & 0x0F) != c->rx_sn)
 		return rx_fail(c, -EILSEQ, NULL);
 	take = n - 1;
@@ -540,6 +652,8 @@ static unsigned int in_cf(struct isotp *c, const struct cf_frame *f, const uint8
 		return 0; /* not the last CF: must be as long as the FF */
 	if (!pad_ok(c, f, (size_t)(p - f->data) + 1 + take))
 		return rx_fail(c, -EBADMSG, NULL);
+	if (c->rx_streamed)
+		return rx_piece(c, p + 1, take, now);
 	memcpy(c->rx_buf + c->rx_pos, p + 1, take);
 	c->rx_pos += take;
 	c->rx_sn = (uint8_t)((c->rx_sn + 1) & 0x0F);
@@ -621,6 +735,15 @@ unsigned int isotp_timers(struct isotp *c, uint64_t now)
 		ev |= tx_fail(c, -ETIMEDOUT, "N_Cs");
 	if (c->rx_state == ISOTP_RX_CF && c->rx_deadline && now >= c->rx_deadline)
 		ev |= rx_fail(c, -ETIMEDOUT, "N_Cr");
+	/* a streamed reception without room: WAIT again, or give up */
+	if (c->rx_state == ISOTP_RX_CF && c->rx_fc_wait && !c->rx_fc_due && now >= c->rx_wait_due) {
+		if (c->rx_wft >= c->cfg.wftmax) {
+			c->fc_pending = 0x30 + FS_OVFLW + 1;
+			ev |= rx_fail(c, -ECONNABORTED, "N_WFTmax");
+		} else {
+			c->rx_fc_due = 1;
+		}
+	}
 	return ev;
 }
 
@@ -630,6 +753,8 @@ void isotp_stalled(struct isotp *c, uint64_t ns)
 		c->tx_deadline += ns;
 	if (c->rx_state == ISOTP_RX_CF && c->rx_deadline)
 		c->rx_deadline += ns;
+	if (c->rx_state == ISOTP_RX_CF && c->rx_fc_wait)
+		c->rx_wait_due += ns;
 	if (c->unconfirmed && c->confirm_deadline)
 		c->confirm_deadline += ns;
 }
@@ -638,7 +763,8 @@ uint64_t isotp_deadline(const struct isotp *c)
 {
 	uint64_t d = UINT64_MAX;
 
-	if (!c->unconfirmed && (c->fc_pending || (c->tx_state == ISOTP_TX_FIRST && !tx_starved(c))))
+	if (!c->unconfirmed &&
+	    (c->fc_pending || c->rx_fc_due || (c->tx_state == ISOTP_TX_FIRST && !tx_starved(c))))
 		return 0;
 	/* starved: nothing until isotp_feed(), but N_Cs still runs */
 	if ((c->tx_state == ISOTP_TX_FIRST || c->tx_state == ISOTP_TX_CF) && !c->unconfirmed &&
@@ -650,6 +776,8 @@ uint64_t isotp_deadline(const struct isotp *c)
 		d = c->tx_deadline;
 	if (c->rx_state == ISOTP_RX_CF && c->rx_deadline && c->rx_deadline < d)
 		d = c->rx_deadline;
+	if (c->rx_state == ISOTP_RX_CF && c->rx_fc_wait && !c->rx_fc_due && c->rx_wait_due < d)
+		d = c->rx_wait_due;
 	if (c->unconfirmed && c->confirm_deadline && c->confirm_deadline < d)
 		d = c->confirm_deadline;
 	return d;

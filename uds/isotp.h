@@ -53,6 +53,11 @@ struct isotp_cfg {
 				 * allows single frames only, so FF and CF
 				 * received are ignored (no FC, no N_Cr) and
 				 * longer messages are not sent (-EMSGSIZE) */
+	uint8_t rx_stream;	/* a message longer than the receive buffer is
+				 * delivered in pieces (ISOTP_EV_RX_PIECE),
+				 * the sender paced by FC CTS/WAIT as the
+				 * consumer makes room (isotp_rx_room());
+				 * 0: FC overflow, as without it */
 	/* ISO 15765-2 timers, milliseconds */
 	uint32_t n_as; /* our frame sent (confirmed) after output */
 	uint32_t n_ar; /* our FC sent (confirmed) after output */
@@ -78,11 +83,24 @@ void isotp_cfg_fixed(struct isotp_cfg *c, uint8_t ta, uint8_t sa, int functional
 #define ISOTP_EV_TX_ERR	 0x08 /* a transmission was aborted (tx_err) */
 #define ISOTP_EV_RX_FF	 0x10 /* a first frame arrived (rx_len = total) */
 #define ISOTP_EV_TX_ROOM 0x20 /* a streamed send took bytes: isotp_feed() more */
+/* a streamed reception's next bytes: rx_piece, rx_piece_len; the last
+ * when rx_pos == rx_len */
+#define ISOTP_EV_RX_PIECE 0x40
 
 /* A streamed send waits at most this long for the bytes of a frame that is
  * due, when cfg.n_cs is 0: below the usual N_Cr of 1000 ms, after which
  * the receiver drops the message anyway. */
 #define ISOTP_STREAM_WAIT_MS 900
+
+/* A streamed reception whose consumer has no room repeats FC WAIT this
+ * often: inside the sender's N_Bs (1000 ms by default) with room for a
+ * late wakeup; WFTmax (10) of them hold a sender 5 s. */
+#define ISOTP_RX_WAIT_MS 500
+
+/* Its CTS asks for blocks of at most this many frames when cfg.bs is 0:
+ * a burst the receiving socket holds even when its reader is late, and
+ * an FC soon enough for the consumer to pause the sender. */
+#define ISOTP_RX_STREAM_BS 32
 
 enum isotp_tx_state { ISOTP_TX_IDLE, ISOTP_TX_FIRST, ISOTP_TX_WAIT_FC, ISOTP_TX_CF, ISOTP_TX_LAST };
 enum isotp_rx_state { ISOTP_RX_IDLE, ISOTP_RX_CF };
@@ -117,6 +135,17 @@ struct isotp {
 	uint64_t rx_deadline; /* N_Cr */
 	int rx_err;
 	int fc_pending; /* an FC to send: 0 none, else 0x30|FS + 1 */
+	/* a streamed reception (cfg.rx_stream, longer than rx_cap): nothing
+	 * is copied, each frame's bytes are handed out where they lie */
+	uint8_t rx_streamed;	 /* the current (or last) reception streams */
+	uint8_t rx_fc_due;	 /* its FC is to be decided at the next output */
+	uint8_t rx_fc_wait;	 /* its FC is withheld (WAIT sent) for room */
+	uint8_t rx_fc_bs;	 /* the block size of its last CTS */
+	unsigned int rx_wft;	 /* WAITs sent in a row */
+	uint64_t rx_wait_due;	 /* when the next WAIT (or the abort) is due */
+	size_t rx_room;		 /* bytes the consumer takes (isotp_rx_room()) */
+	const uint8_t *rx_piece; /* ISOTP_EV_RX_PIECE: borrowed until the next */
+	size_t rx_piece_len;	 /* isotp_input() */
 
 	/* frames handed out but not confirmed by isotp_sent() */
 	unsigned int unconfirmed;
@@ -166,6 +195,22 @@ size_t isotp_feed_room(const struct isotp *c);
 
 /* Aborts the transmission in progress (no event). */
 void isotp_tx_abort(struct isotp *c);
+
+/*
+ * A streamed reception (cfg.rx_stream): the consumer can take room more
+ * bytes from now on (absolute, not added).  Pieces handed out count
+ * against it; the FC due after the first frame and after each block is
+ * CTS with a block size whose frames fit room (the first frame's own
+ * bytes are delivered whatever the room), else FC WAIT every
+ * ISOTP_RX_WAIT_MS, at most cfg.wftmax in a row: then FC overflow and
+ * ISOTP_EV_RX_ERR, -ECONNABORTED, timer "N_WFTmax".  Room given while a
+ * WAIT runs sends CTS at the next isotp_output().
+ */
+void isotp_rx_room(struct isotp *c, size_t room);
+
+/* Ends the reception in progress (no event); the sender is told FC
+ * overflow, which stops one waiting for an FC. */
+void isotp_rx_abort(struct isotp *c);
 
 /*
  * Feeds one received frame.  Frames for other ids (or address bytes) are

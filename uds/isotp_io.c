@@ -419,6 +419,22 @@ size_t isotp_io_feed(struct isotp_io *io, const uint8_t *p, size_t n)
 	return took;
 }
 
+void isotp_io_rx_room(struct isotp_io *io, size_t room)
+{
+	if (io->err)
+		return;
+	isotp_rx_room(&io->tp, room);
+	kick(io);
+}
+
+void isotp_io_rx_abort(struct isotp_io *io)
+{
+	if (io->err)
+		return;
+	isotp_rx_abort(&io->tp);
+	kick(io);
+}
+
 void isotp_io_close(struct isotp_io *io)
 {
 	if (!io->loop)

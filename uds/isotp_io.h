@@ -129,6 +129,13 @@ void isotp_io_input(struct isotp_io *io, struct isotp *c, const struct cf_frame 
 /* Stops the watchers and closes the socket; safe to call twice. */
 void isotp_io_close(struct isotp_io *io);
 
+/* A streamed reception on tp (cfg.rx_stream): the consumer takes room
+ * bytes from now on (isotp_rx_room()); the FC it allows goes out now. */
+void isotp_io_rx_room(struct isotp_io *io, size_t room);
+
+/* Ends tp's reception in progress (isotp_rx_abort()), no event. */
+void isotp_io_rx_abort(struct isotp_io *io);
+
 #ifdef __cplusplus
 }
 #endif

@@ -19,7 +19,7 @@
 #define MAX_MEM_AREA  (16u << 20) /* memory areas are held in RAM */
 #define MAX_MEM_TOTAL (64u << 20) /* ... all of them, in one file */
 #define MAX_BLOCK     (16u << 20) /* the receive buffer is this big */
-#define MAX_RESPONSE  65535u
+#define MAX_RESPONSE  (16u << 20) /* one buffer, allocated once */
 
 /* One ECU while it is read: the addressing keys that are no field of
  * struct ecusim_ecu land beside it. */
