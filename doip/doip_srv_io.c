@@ -338,13 +338,16 @@ void doip_srv_release(struct doip_srv_conn *k)
 	conn_process(k);
 }
 
+/* a tester socket's kernel send buffer (the kernel doubles it) */
+#define SRV_SNDBUF (64 * 1024)
+
 int doip_srv_accept(struct doip_srv *s, int lfd, const struct doip_conn_cfg *cc,
 		    struct doip_srv_conn **out)
 {
 	struct doip_srv_conn *k = NULL;
 	struct sockaddr_in peer;
 	socklen_t pl = sizeof(peer);
-	int fd, one = 1;
+	int fd, one = 1, sndbuf = SRV_SNDBUF;
 	size_t i;
 
 	fd = accept4(lfd, (struct sockaddr *)&peer, &pl, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -358,6 +361,11 @@ int doip_srv_accept(struct doip_srv *s, int lfd, const struct doip_conn_cfg *cc,
 		return -EBUSY;
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* a fixed send buffer, not the kernel's autotuned one (up to
+	 * tcp_wmem's 4 MiB): a tester that stops reading then stops a long
+	 * answer within SRV_SNDBUF (FC WAIT to its ECU), and cannot make
+	 * the kernel hold megabytes per socket for it */
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	k->fd = fd;
 	k->hold = 0;
 	k->in_off = k->in_len = 0;
