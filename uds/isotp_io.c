@@ -6,6 +6,8 @@
 #include <time.h>
 
 #include <linux/can.h>
+#include <linux/can/raw.h>
+#include <sys/socket.h>
 
 #include "isotp_io.h"
 
@@ -68,6 +70,20 @@ static void fail_all(struct isotp_io *io)
 	}
 }
 
+/*
+ * Our frames' echoes on (on: 1) or off.  Only STmin needs them: without
+ * it each one is copied to us and read for nothing while the receiver
+ * works, 585 per 4 KiB classic block, on the CPU the receiver needs.
+ * Returns whether they are on now.
+ */
+static int own_echo(struct isotp_io *io, int on)
+{
+	if (on != io->own_on &&
+	    !setsockopt(io->sock.fd, SOL_CAN_RAW, CAN_RAW_RECV_OWN_MSGS, &on, sizeof(on)))
+		io->own_on = on;
+	return io->own_on;
+}
+
 /* Pushes the rest of the current batch; returns 1 when it is all out. */
 static int flush(struct isotp_io *io)
 {
@@ -77,7 +93,9 @@ static int flush(struct isotp_io *io)
 
 	if (!n)
 		return 1;
-	echo = wants_echo(io, n);
+	/* no echo to wait for (it could not be turned on): confirmed now,
+	 * STmin counted from the send */
+	echo = own_echo(io, wants_echo(io, n)) && wants_echo(io, n);
 	for (i = 0; i < n; i++)
 		fv[i] = io->out[io->next + i].f;
 	e = cio_send(&io->sock, fv, n, &sent);
@@ -304,6 +322,7 @@ int isotp_io_open(struct isotp_io *io, struct ev_loop *loop, const char *ifname,
 	o.filters[1] = io->filt[1];
 	o.nfilters = 2;
 	o.recv_own = 1;
+	io->own_on = 1;
 	o.rcvbuf = 1 << 20;
 	/* a classic interface is refused now, not at the first FD frame */
 	o.need_fd = cfg->tx_dl > 8;

@@ -61,6 +61,7 @@ struct isotp_io {
 	unsigned int nout, next; /* batch handed out, frames taken so far */
 	unsigned int owner;	 /* channel the batch came from */
 	int await_echo;		 /* a CF's confirmation waits for its echo */
+	int own_on;		 /* CAN_RAW_RECV_OWN_MSGS as set on sock now */
 	uint32_t await_id;
 	int err;	 /* socket error that stopped the channel */
 	uint64_t stalls; /* times the timer fired ISOTP_IO_STALL_NS late */
