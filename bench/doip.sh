@@ -278,7 +278,18 @@ echo "-- paced like a 500 kbit/s bus: every ECU asks STmin $QSTMIN, $QKIB KiB ea
 up 8 "$QSTMIN"
 par "$W/paced.bin" "$QKIB"
 down
-echo "four at once, paced: ratio ${PAR_R}x one ECU (target >= 3.5): $(verdict "$PAR_R" '>=' 3.5)"
+# Four paced buses cannot beat four times one: a ratio above that means
+# the one-ECU pass ran slower than its pacing, as an idle guest wakes late
+# from each STmin timer (the busy one does not), and the figure is void.
+if awk -v r="$PAR_R" 'BEGIN { exit !(r > 4.2) }'; then
+	echo "four at once, paced: ratio ${PAR_R}x one ECU: NOT VALID (above 4x: the one-ECU pass" \
+		"ran slower than its STmin allows, an idle guest waking late from each STmin timer;" \
+		"the floor for $QKIB KiB at STmin $QSTMIN is" \
+		"$(awk -v k="$QKIB" -v m=$((QSTMIN)) 'BEGIN { st = m >= 241 ? (m - 240) * 1e-4 : m * 1e-3
+			printf "%.2f", k * 1024 / 7 * st }') s)"
+else
+	echo "four at once, paced: ratio ${PAR_R}x one ECU (target >= 3.5): $(verdict "$PAR_R" '>=' 3.5)"
+fi
 echo "-- unpaced (STmin 0), $PKIB KiB each: vcan has no bit rate, so this measures the CPUs, not the gateway"
 up 8
 par "$W/par.bin" "$PKIB"
