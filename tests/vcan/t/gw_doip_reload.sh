@@ -190,7 +190,10 @@ print("bound", flush=True); time.sleep(600)' >hold.log 2>&1 &
 	DRL_VIN=WVWZZZ1JZXW000002 DRL_TESTER2=1 drl_yaml 13432 "$E10" "$E12" "$E11" "$E13"
 	xrc 1 rl5 $S reload
 	has rl5 'reload refused, old rules kept: doip: TCP port 13432 on 127.0.0.1: Address already in use'
-	stop $H
+	# TERM: a background job of this shell ignores SIGINT, and the
+	# holder would sleep its 600 s out
+	kill -TERM "$H"
+	wait "$H" 2>/dev/null || true
 	touch go5
 	poll "phase 5" drl_phase phase5
 	drl_has 'phase5 vin vin vin nack-03'
