@@ -11,15 +11,10 @@ mkdir -p /dev/shm
 mountpoint -q /dev/shm || mount -t tmpfs tmpfs /dev/shm
 W=$(mktemp -d /dev/shm/capture.XXXXXX)
 trap 'rm -rf "$W"' EXIT
-HZ=$(getconf CLK_TCK)
+# shellcheck source=SCRIPTDIR/proc_cpu.sh
+. bench/proc_cpu.sh
 
-cpu_of() { # utime+stime of PID in seconds
-	awk -v hz="$HZ" '{ print ($14 + $15) / hz }' "/proc/$1/stat"
-}
 
-split_of() { # "user U s, sys S s" of PID
-	awk -v hz="$HZ" '{ printf "user %.2f s, sys %.2f s", $14 / hz, $15 / hz }' "/proc/$1/stat"
-}
 
 one_run() { # $1 = label, $2 = receive buffer option ("" for default)
 	local rb=$2 p1 p2 c1 c2

@@ -18,11 +18,9 @@ mkdir -p /dev/shm
 mountpoint -q /dev/shm || mount -t tmpfs tmpfs /dev/shm
 W=$(mktemp -d /dev/shm/capture-blf.XXXXXX)
 trap 'rm -rf "$W"' EXIT
-HZ=$(getconf CLK_TCK)
+# shellcheck source=SCRIPTDIR/proc_cpu.sh
+. bench/proc_cpu.sh
 
-cpu_of() { # utime+stime of PID (all its threads) in seconds
-	awk -v hz="$HZ" '{ print ($14 + $15) / hz }' "/proc/$1/stat"
-}
 
 # rcv_count IF: receive filters the kernel lists on IF (one per socket at least)
 rcv_count() {

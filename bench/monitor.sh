@@ -14,16 +14,11 @@ mkdir -p /dev/shm
 mountpoint -q /dev/shm || mount -t tmpfs tmpfs /dev/shm
 W=$(mktemp -d /dev/shm/monitor.XXXXXX)
 trap 'rm -rf "$W"' EXIT
-HZ=$(getconf CLK_TCK)
+# shellcheck source=SCRIPTDIR/proc_cpu.sh
+. bench/proc_cpu.sh
 RB="-r 8388608"
 
-cpu_of() { # utime+stime of PID in seconds
-	awk -v hz="$HZ" '{ print ($14 + $15) / hz }' "/proc/$1/stat"
-}
 
-split_of() { # "user U s, sys S s" of PID
-	awk -v hz="$HZ" '{ printf "user %.2f s, sys %.2f s", $14 / hz, $15 / hz }' "/proc/$1/stat"
-}
 
 listeners() { # IF N: at least N sockets take every frame of IF
 	[ "$(grep -cE "^ +$1 " /proc/net/can/rcvlist_all 2>/dev/null)" -ge "$2" ]
