@@ -14,8 +14,6 @@ trap 'rm -rf "$W"' EXIT
 # shellcheck source=SCRIPTDIR/proc_cpu.sh
 . bench/proc_cpu.sh
 
-
-
 one_run() { # $1 = label, $2 = receive buffer option ("" for default)
 	local rb=$2 p1 p2 c1 c2
 	# shellcheck disable=SC2086

@@ -21,7 +21,6 @@ trap 'rm -rf "$W"' EXIT
 # shellcheck source=SCRIPTDIR/proc_cpu.sh
 . bench/proc_cpu.sh
 
-
 # rcv_count IF: receive filters the kernel lists on IF (one per socket at least)
 rcv_count() {
 	cat /proc/net/can/rcvlist_* 2>/dev/null | grep -cE "^ +$1 " || true

@@ -18,8 +18,6 @@ trap 'rm -rf "$W"' EXIT
 . bench/proc_cpu.sh
 RB="-r 8388608"
 
-
-
 listeners() { # IF N: at least N sockets take every frame of IF
 	[ "$(grep -cE "^ +$1 " /proc/net/can/rcvlist_all 2>/dev/null)" -ge "$2" ]
 }
