@@ -95,7 +95,8 @@ static int flush(struct isotp_io *io)
 		return 1;
 	/* no echo to wait for (it could not be turned on): confirmed now,
 	 * STmin counted from the send */
-	echo = own_echo(io, wants_echo(io, n)) && wants_echo(io, n);
+	echo = wants_echo(io, n);
+	echo = own_echo(io, echo) && echo;
 	for (i = 0; i < n; i++)
 		fv[i] = io->out[io->next + i].f;
 	e = cio_send(&io->sock, fv, n, &sent);
