@@ -11,7 +11,9 @@
 #     entry's default max_len, so a block is one DoIP message) by
 #     canrig diag --doip through canrigd, against canrig diag flashing the
 #     same image directly over ISO-TP on the bus; classic CAN, then CAN FD
-#     (TX_DL 64); BS 0 and STmin 0 on every hop. The figure is diag's own
+#     (TX_DL 64); BS 0 and STmin 0 on every hop; then, for scale, CAN FD
+#     paced by the ECU's STmin (300 us per frame, as on a real FD bus),
+#     which has no target. The figure is diag's own
 #     (0x34 answered to 0x37 answered). Direct and gateway alternately,
 #     twice each; the faster pass counts (a busy host only slows a pass).
 # 15. parallelism: the four ECUs flashed at once through the one canrigd,
@@ -222,17 +224,30 @@ lat_line() { # LABEL PREFIX
 if [ "$ONLY" != 15p ]; then
 	echo "== bench 14: flash throughput through canrigd (DoIP -> ISO-TP -> ecu-sim), $KIB KiB in 0x36 blocks of 4093 bytes, BS 0, STmin 0"
 	echo "   direct and through the gateway alternately, twice each; the faster pass counts"
-	for dl in 8 64; do
+	for dl in 8 64 64p; do
 		name=classic
+		img=$W/image.bin
+		stmin=0
+		tgt="(target >= 0.9): "
 		[ "$dl" = 8 ] || name="CAN FD (TX_DL 64)"
+		if [ "$dl" = 64p ]; then
+			# not the issue's figure: the ECUs' STmin 300 us, about a
+			# 64-byte frame's time on a 500 kbit/s / 2 Mbit/s FD bus, so
+			# the block's bus time is there as in a car
+			dl=64
+			name="CAN FD (TX_DL 64) paced, STmin 0xF3, $PKIB KiB (not the issue's figure)"
+			img=$W/par.bin
+			stmin=0xF3
+			tgt=
+		fi
 		echo "-- $name"
-		up "$dl"
+		up "$dl" "$stmin"
 		best_d=0
 		best_g=0
 		for round in 1 2; do
-			direct_flash vcan0 "$dl" "$W/image.bin" "$W/direct.out" ||
+			direct_flash vcan0 "$dl" "$img" "$W/direct.out" ||
 				echo "direct flash FAILED: $(cat "$W/direct.out.err")"
-			doip_flash 0010 0E80 "$W/image.bin" "$W/doip.out" ||
+			doip_flash 0010 0E80 "$img" "$W/doip.out" ||
 				echo "DoIP flash FAILED: $(cat "$W/doip.out.err")"
 			d=$(flash_rate "$W/direct.out")
 			g=$(flash_rate "$W/doip.out")
@@ -244,7 +259,7 @@ if [ "$ONLY" != 15p ]; then
 		done
 		down
 		r=$(ratio "$best_g" "$best_d")
-		echo "flash through the gateway, $name: $best_g kB/s vs $best_d kB/s direct: ratio ${r}x (target >= 0.9): $(verdict "$r" '>=' 0.9)"
+		echo "flash through the gateway, $name: $best_g kB/s vs $best_d kB/s direct: ratio ${r}x ${tgt:+$tgt$(verdict "$r" '>=' 0.9)}"
 	done
 fi
 
@@ -281,7 +296,7 @@ par() {
 }
 
 echo "== bench 15: parallelism, four ECUs on vcan0..vcan3 flashed at once through one canrigd, classic CAN"
-echo "-- paced like a 500 kbit/s bus: every ECU asks STmin $QSTMIN, $QKIB KiB each (the issue's figure)"
+echo "-- paced like a 125 kbit/s bus: every ECU asks STmin $QSTMIN, $QKIB KiB each (the issue's figure)"
 up 8 "$QSTMIN"
 par "$W/paced.bin" "$QKIB"
 down
