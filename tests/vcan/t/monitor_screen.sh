@@ -66,6 +66,9 @@ ms_steps() {
 	poll "canrig monitor never listened on vcan1" mon_listeners vcan1 1
 	# recorded times: canplayer -t would outrun a receiver under TCG
 	canplayer -I "$MS_GOLD/mon.log"
+	# the cursor follows its row, and which row was first on screen
+	# depends on when the first redraw came: to the top, as a user would
+	ms_keys g
 	ms_screen start
 	ms_keys s
 	ms_screen sort-name
