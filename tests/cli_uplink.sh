@@ -72,13 +72,15 @@ modes_as_decode() {
 
 # when: with before_ms / after_ms: the samples tests/uplink_expect.py's own
 # reading of the conditions and windows selects from the decoder's objects,
-# in order; the windows must matter on this log (without them, fewer)
+# in order, on a log made to hit the windows' bounds; the windows must
+# matter on it (without them, fewer samples)
 when_as_decode() {
-	local dbc=$SRC/tests/data/demo.dbc log=$SRC/tests/data/demo.log
+	local dbc=$SRC/tests/data/demo.dbc log=when.log
+	$PY "$SRC/tests/uplink_expect.py" when-log "$log"
 	"$CANRIG" dbc decode --json "$dbc" "$log" >dec
 	$PY "$SRC/tests/uplink_expect.py" when-yaml dec when.yaml "$dbc"
-	grep -q 'before_ms: 120' when.yaml
-	grep -q 'after_ms: 70' when.yaml
+	grep -q 'before_ms: 100' when.yaml
+	grep -q 'after_ms: 50' when.yaml
 	grep -q '!(' when.yaml
 	$PY "$SRC/tests/uplink_expect.py" when-expect dec when.yaml "$dbc" >want
 	"$CANRIG" uplink -c when.yaml --from-log "$log" >got

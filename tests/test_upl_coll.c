@@ -402,6 +402,20 @@ static void test_when_modes(void)
 	CU_ASSERT_EQUAL(lines(), 2);
 	stop();
 
+	/* a rise within after_ms is the same window: no new first sample */
+	start("  - {message: DoorStatus, on_change: true, when: \"EngineData.Counter > 0\",\n"
+	      "     after_ms: 10}",
+	      "{max_ms: 100000}");
+	CU_ASSERT_EQUAL(frame(0, 0xC0, "01", 1), 0);
+	CU_ASSERT_EQUAL(frame(0, 0x3B4, "01", 2), 1);
+	CU_ASSERT_EQUAL(frame(0, 0xC0, "00", 3), 0);  /* falls: open until 13 */
+	CU_ASSERT_EQUAL(frame(0, 0x3B4, "01", 4), 0); /* unchanged */
+	CU_ASSERT_EQUAL(frame(0, 0xC0, "01", 5), 0);  /* rises within it */
+	CU_ASSERT_EQUAL(frame(0, 0x3B4, "01", 6), 0); /* still unchanged */
+	CU_ASSERT_EQUAL(frame(0, 0x3B4, "00", 7), 1);
+	upl_coll_flush(co, 20 * MS);
+	stop();
+
 	start("  - {message: EngineData, every_ms: 100, when: \"DoorStatus.DriverDoor == 1\",\n"
 	      "     before_ms: 200}",
 	      "{max_ms: 100000}");

@@ -15,11 +15,15 @@ from `canrig dbc decode --json` of the same log (tests/cli_uplink.sh).
       every_ms, whose samples are made at the interval's end)
   uplink_expect.py when-yaml DECODE.json OUT.yaml DBC
       writes a config with a when: condition per message (on the signals
-      whose value crosses its median most often), before_ms where the DBC
+      whose value crosses its median about every 20th frame), before_ms where the DBC
       gives the message a cycle time, after_ms on every other one
   uplink_expect.py when-expect DECODE.json OUT.yaml DBC
       prints the samples that config must give, in order: this file's own
       reading of the condition language and of the windows (docs/uplink.md)
+  uplink_expect.py when-log OUT.log
+      writes a candump log for tests/data/demo.dbc whose timing hits the
+      windows' bounds: EngineData every 10 ms on vcan0 (some truncated),
+      DoorStatus every 30 ms on vcan1, values from a fixed random sequence
   uplink_expect.py same-order WANT GOT
       as same, but the order must match too
   uplink_expect.py inflate RAW OUT
@@ -28,6 +32,7 @@ from `canrig dbc decode --json` of the same log (tests/cli_uplink.sh).
 """
 import collections
 import json
+import random
 import re
 import sys
 import zlib
@@ -167,7 +172,9 @@ def when_conf(argv):
             msgs.append(o["msg"])
         for k, v in o["sig"].items():
             series.setdefault((o["msg"], k), []).append(v)
-    # drivers: the signals whose value crosses its median most often
+    # drivers: the signals whose value crosses its median about every 20th
+    # frame: windows that open and close, with history and after_ms
+    # making a difference
     drv = []
     for key, vs in sorted(series.items()):
         d = sorted(set(vs))
@@ -175,9 +182,12 @@ def when_conf(argv):
             continue
         med = d[len(d) // 2]
         flips = sum((a >= med) != (b >= med) for a, b in zip(vs, vs[1:]))
-        drv.append((-flips, key, med, d))
+        if flips:
+            drv.append((abs(flips - len(vs) / 20), key, med, d))
     drv.sort()
-    d1, d2 = drv[0], drv[1 % len(drv)]
+    d1 = drv[0]
+    # the second from another message if there is one: a cross-message term
+    d2 = ([d for d in drv if d[1][0] != d1[1][0]] + [drv[1 % len(drv)]])[0]
     n1 = "%s.%s" % d1[1]
     n2 = "%s.%s" % d2[1]
     lines = ["vehicle: V", "broker: {host: h}", "topic: t", "dbc: " + dbc,
@@ -190,9 +200,9 @@ def when_conf(argv):
                 n1, d1[2], n2, d2[2], n2, d2[3][0])
         extra = ', when: "%s"' % cond
         if m in cyc:
-            extra += ", before_ms: 120"
+            extra += ", before_ms: 100"
         if i % 2 == 0:
-            extra += ", after_ms: 70"
+            extra += ", after_ms: 50"
         sigs = sorted({k for (mm, k) in series if mm == m})
         if i == 1 and sigs:
             extra += ", on_change: true, signals: [%s]" % sigs[-1]
@@ -337,6 +347,28 @@ def when_expect(argv):
     return 0
 
 
+def when_log(argv):
+    rnd = random.Random(24)
+    ev = []
+    throttle, door = 0x20, 0
+    for i in range(300):
+        if rnd.random() < 0.15:
+            throttle = rnd.choice([0x10, 0x20, 0x90, 0xA0])
+        data = "%02X%02X%02X%02X" % (i & 255, throttle, 0x40 + i % 7, i % 3)
+        if rnd.random() < 0.05:
+            data = data[:2]  # truncated: Throttle absent
+        ev.append((i * 10000, "vcan0", "0C0#" + data))
+    for i in range(100):
+        if rnd.random() < 0.3:
+            door ^= 1
+        ev.append((i * 30000 + 5000, "vcan1", "3B4#%02X" % door))
+    ev.sort()
+    with open(argv[2], "w") as f:
+        for t, bus, fr in ev:
+            f.write("(%d.%06d) %s %s\n" % (1700000000 + t // 1000000, t % 1000000, bus, fr))
+    return 0
+
+
 def mode_same_order(argv):
     want = [json.dumps(o, sort_keys=True) for o in load(argv[2])]
     got = [json.dumps(o, sort_keys=True) for o in load(argv[3])]
@@ -371,4 +403,4 @@ def mode_inflate(argv):
 if __name__ == "__main__":
     sys.exit({"yaml": mode_conf, "expect": mode_expect, "same": mode_same,
               "when-yaml": when_conf, "when-expect": when_expect,
-              "same-order": mode_same_order, "inflate": mode_inflate}[sys.argv[1]](sys.argv))
+              "same-order": mode_same_order, "when-log": when_log, "inflate": mode_inflate}[sys.argv[1]](sys.argv))
