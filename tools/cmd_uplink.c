@@ -423,6 +423,15 @@ static int run(const struct upl_conf *c)
 		(unsigned long long)cs.batches, (unsigned long long)u->published,
 		(unsigned long long)ss.acked, (unsigned long long)ss.pending,
 		(unsigned long long)ss.dropped);
+	if (cs.triggers || cs.outside || cs.overrun)
+		fprintf(stderr,
+			"canrig uplink: when: %llu triggers, %llu samples outside the windows, "
+			"%llu lost to the before_ms bound\n",
+			(unsigned long long)cs.triggers, (unsigned long long)cs.outside,
+			(unsigned long long)cs.overrun);
+	if (c->batch.compress)
+		fprintf(stderr, "canrig uplink: deflate: %llu bytes of JSON in %llu\n",
+			(unsigned long long)cs.json, (unsigned long long)cs.bytes);
 	rc = u->err || u->spool_err ? EXIT_RUNTIME : u->sig ? EXIT_SIGNAL(u->sig) : EXIT_OK;
 out:
 	upl_mqtt_close(u->mq);
