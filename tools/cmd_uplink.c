@@ -435,6 +435,14 @@ int cmd_uplink(int argc, char **argv)
 		cli_err("uplink", "%s", err);
 		return e == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 	}
+	/* the TLS and credentials files' contents, which the loader leaves
+	 * to the MQTT adapter (it alone links OpenSSL) */
+	e = log ? 0 : upl_mqtt_check(&c.broker, err, sizeof(err));
+	if (e) {
+		cli_err("uplink", "%s: broker: %s", path, err);
+		upl_conf_fini(&c);
+		return e == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
+	}
 	if (check) {
 		summary(&c, path);
 		upl_conf_fini(&c);
