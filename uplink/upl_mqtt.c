@@ -168,15 +168,16 @@ static int why_failed(struct upl_mqtt *m, int rc, int err, char *buf, size_t cap
 {
 	if (m->tls_err[0]) {
 		snprintf(buf, cap, "TLS: %s", m->tls_err);
-		return WHY_CAUSE;
+		/* before CONNACK it is why we got no session; after, a loss */
+		return m->up ? WHY_PLAIN : WHY_CAUSE;
 	}
+	/* a TLS read or write failed without a reason from OpenSSL
+	 * (libmosquitto's errno is EPROTO then): a reset or a close */
 	if (!m->up && m->b->cafile && rc == MOSQ_ERR_ERRNO) {
-		/* a TLS read or write failed without a reason from OpenSSL
-		 * (libmosquitto's errno is EPROTO then): a reset, mostly */
 		snprintf(buf, cap, "TLS: the broker closed the connection before CONNACK");
 		return WHY_TLS_CLOSED;
 	}
-	if (rc == MOSQ_ERR_CONN_LOST || (rc == MOSQ_ERR_ERRNO && !err))
+	if (rc == MOSQ_ERR_CONN_LOST || (rc == MOSQ_ERR_ERRNO && (!err || err == EPROTO)))
 		snprintf(buf, cap, "connection lost");
 	else if (rc == MOSQ_ERR_ERRNO)
 		snprintf(buf, cap, "%s", strerror(err));
