@@ -32,6 +32,8 @@
 #define HOW_SIGNED 0x01 /* raw lo/hi as int64_t, else uint64_t */
 #define HOW_DOWN   0x02 /* negative scale: the least raw is the greatest value */
 #define HOW_PHYS   0x04 /* physical lo/hi, decoded per frame (floats, odd scales) */
+#define HOW_LE	   0x08 /* raw = (little-endian word at "at" >> shift) & mask */
+#define HOW_BE	   0x10 /* the same of a big-endian word (Motorola) */
 
 #define SFF_IDS 2048u
 
@@ -185,6 +187,53 @@ static struct mon_row *find(const struct mon *m, uint64_t key, size_t *slot)
 	return NULL;
 }
 
+/* 8 bytes as a little-endian word: byte i in bits 8i..8i+7. */
+static inline uint64_t le64_at(const uint8_t *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, sizeof(w));
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
+	return w;
+}
+
+/* 8 bytes as a big-endian word: byte 0 in bits 56..63. */
+static inline uint64_t be64_at(const uint8_t *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, sizeof(w));
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
+	return w;
+}
+
+/*
+ * Where one load and shift get the bits of sd out of a row's data (64
+ * bytes: a word at byte 56 at most): Intel, its least bit at start;
+ * Motorola, its top bit at start, the bits that follow in the next bytes'
+ * top bits, which a big-endian word keeps in a row.  Others (a word past
+ * the row, bits past one word) go step by step (extract()).
+ */
+static void word_of(const struct dbc_signal *sd, struct mon_sig *s)
+{
+	unsigned int at = sd->start / 8, bit = sd->start % 8;
+
+	if (at > CF_MAX_LEN - 8 || !sd->size || sd->size > 64)
+		return;
+	if (!sd->big_endian && bit + sd->size <= 64) {
+		s->how |= HOW_LE;
+		s->shift = (uint8_t)bit;
+	} else if (sd->big_endian && sd->size <= 57 + bit) {
+		s->how |= HOW_BE;
+		s->shift = (uint8_t)(57 + bit - sd->size);
+	}
+	s->at = (uint8_t)at;
+}
+
 /*
  * How the range of sd is kept: raw integers when the physical value is a
  * monotonic function of them, x * scale + offset with both finite and
@@ -253,8 +302,10 @@ static struct mon_row *add_row(struct mon *m, unsigned int bus, const struct cf_
 		r->sigs = calloc(msg->nsigs, sizeof(*r->sigs));
 		if (!r->sigs)
 			return NULL;
-		for (k = 0; k < msg->nsigs; k++)
+		for (k = 0; k < msg->nsigs; k++) {
 			r->sigs[k].how = how_of(&msg->sigs[k]);
+			word_of(&msg->sigs[k], &r->sigs[k]);
+		}
 	}
 	r->msg = msg;
 	if (dir) {
@@ -298,10 +349,10 @@ static inline int in_ranges(const struct dbc_signal *sd, uint64_t v)
  * (mon_sig_value()), and the range is kept in raw integers where that
  * gives the same min/max (how_of()).
  */
-static void decode(struct mon_row *r, const struct cf_frame *f)
+static void decode(struct mon_row *r)
 {
 	const struct dbc_message *msg = r->msg;
-	unsigned int k, len = f->data ? f->len : 0;
+	unsigned int k, len = r->len;
 
 	for (k = 0; k < msg->nsigs; k++) {
 		unsigned int i = msg->order[k];
@@ -318,7 +369,17 @@ static void decode(struct mon_row *r, const struct cf_frame *f)
 			if (!sel->present || !in_ranges(sd, sel->raw.u))
 				continue;
 		}
-		raw = extract(sd, f->data);
+		/* from the row's copy: 64 bytes, so a word may pass the frame's
+		 * end (the bits past it are masked off) */
+		if (s->how & (HOW_LE | HOW_BE)) {
+			raw = (s->how & HOW_LE) ? le64_at(r->data + s->at)
+						: be64_at(r->data + s->at);
+			raw >>= s->shift;
+			if (sd->size < 64)
+				raw &= ((uint64_t)1 << sd->size) - 1;
+		} else {
+			raw = extract(sd, r->data);
+		}
 		if (sd->kind == DBC_INT && sd->is_signed && sd->size < 64 &&
 		    (raw >> (sd->size - 1)) & 1)
 			raw |= ~(uint64_t)0 << sd->size;
@@ -392,18 +453,6 @@ double mon_jitter_ms(const struct mon_row *r)
 	return r->count >= 2 ? (double)r->dev_q8 / 256e6 : 0;
 }
 
-/* 8 bytes as a little-endian word: byte i in bits 8i..8i+7. */
-static inline uint64_t le64_at(const uint8_t *p)
-{
-	uint64_t w;
-
-	memcpy(&w, p, sizeof(w));
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	w = __builtin_bswap64(w);
-#endif
-	return w;
-}
-
 /* Bit i set for each byte i of x that is not zero: the top bit of each
  * byte says so, then one multiply gathers the eight (no two of its
  * partial products meet, so nothing carries into the top byte). */
@@ -415,17 +464,23 @@ static inline uint64_t nonzero_bytes(uint64_t x)
 	return ((y >> 7) * 0x0102040810204080ull) >> 56;
 }
 
-/* Mask of the bytes of a (len) that differ from b, without a loop per byte. */
-static inline uint64_t diff_mask(const uint8_t *a, const uint8_t *b, unsigned int len)
+/* Mask of the bytes of a (len) that differ from b, without a loop per
+ * byte; b becomes a. */
+static inline uint64_t diff_copy(const uint8_t *a, uint8_t *b, unsigned int len)
 {
-	uint64_t mk = 0;
+	uint64_t mk = 0, x;
 	unsigned int w, i;
 
-	for (w = 0; w + 8 <= len; w += 8)
+	for (w = 0; w + 8 <= len; w += 8) {
+		memcpy(&x, a + w, sizeof(x));
 		mk |= nonzero_bytes(le64_at(a + w) ^ le64_at(b + w)) << w;
-	for (i = w; i < len; i++)
+		memcpy(b + w, &x, sizeof(x));
+	}
+	for (i = w; i < len; i++) {
 		if (a[i] != b[i])
 			mk |= 1ull << i;
+		b[i] = a[i];
+	}
 	return mk;
 }
 
@@ -502,15 +557,14 @@ int mon_frame(struct mon *m, unsigned int bus, const struct cf_frame *f, uint64_
 		memcpy(r->data, f->data, len);
 		changed = 1; /* first since the start or a clear: decode, mark none */
 	} else {
-		/* a longer frame's new bytes count as changed */
-		mk = diff_mask(f->data, r->data, len < r->len ? len : r->len);
+		/* a longer frame's new bytes count as changed, whatever the
+		 * bytes past the old length held */
+		mk = diff_copy(f->data, r->data, len);
 		if (len > r->len)
 			mk |= bit_range(r->len, len);
 		changed = mk || len != r->len; /* the steady bus: no change */
 		if (mk)
 			mark_changed(r, mk, now_ns ? now_ns : 1);
-		if (changed)
-			memcpy(r->data, f->data, len);
 	}
 	if (r->count) {
 		int64_t p8, err;
@@ -535,7 +589,7 @@ int mon_frame(struct mon *m, unsigned int bus, const struct cf_frame *f, uint64_
 		r->len = (uint8_t)len;
 		/* same bytes, same values: a steady bus costs no decoding */
 		if (changed && r->sigs)
-			decode(r, f);
+			decode(r);
 	}
 	return 0;
 }

@@ -53,8 +53,10 @@ struct mon_sig {
 	} raw;		    /* the last frame's, as dbc_decode() gives it */
 	uint8_t present;    /* 0: not seen or its mux branch inactive in the last frame */
 	uint8_t seen;	    /* present at least once since the last clear */
-	/* private: the range seen (raw ints, or physical) and how to read it */
-	uint8_t how;
+	/* private: the range seen (raw ints, or physical) and how to read it;
+	 * where the signal's bits are one shift of a 64-bit word of the row's
+	 * data at byte "at" */
+	uint8_t how, at, shift;
 	union {
 		int64_t i;
 		uint64_t u;

@@ -637,6 +637,18 @@ static const char kinds_dbc[] = "VERSION \"\"\n"
 				" SG_ NZ : 60|4@1- (-1,-0) [0|0] \"\" N\n"
 				"SIG_VALTYPE_ 1 F : 1;\n"
 				"SIG_VALTYPE_ 1 D : 2;\n"
+				/* bits one word load cannot reach, Intel and Motorola, ends of
+				 * 64 bytes, and Motorola ones it can */
+				"BO_ 2 Tail: 64 N\n"
+				" SG_ W : 4|61@1+ (1,0) [0|0] \"\" N\n"
+				" SG_ T : 500|12@1- (0.5,0) [0|0] \"\" N\n"
+				" SG_ TB : 487|16@0- (-1,2) [0|0] \"\" N\n"
+				" SG_ MB : 71|57@0+ (1,0) [0|0] \"\" N\n"
+				" SG_ MB2 : 131|61@0+ (2,0) [0|0] \"\" N\n"
+				" SG_ M7 : 455|64@0- (1,0) [0|0] \"\" N\n"
+				" SG_ L64 : 448|64@1- (1,0) [0|0] \"\" N\n"
+				" SG_ Odd : 203|11@0+ (0.25,-3) [0|0] \"\" N\n"
+				" SG_ Odd2 : 261|9@1- (4,0) [0|0] \"\" N\n"
 				"VAL_ 1 Neg 0 \"Zero\" 1 \"One\" 255 \"Max\" ;\n"
 				"VAL_ 1 Sel 0 \"Off\" 1 \"On\" ;\n";
 
@@ -647,90 +659,103 @@ static int same_double(double a, double b)
 
 static void test_sig_raw(void)
 {
+	static const uint8_t lens[] = {8, 12, 16, 20, 24, 32, 48, 64, 64, 64, 64, 64};
 	struct dbc_db *db = NULL;
 	char err[DBC_ERRMSG_MAX];
-	const struct dbc_message *msg;
+	const struct dbc_message *msg[2];
 	struct dbc_value ref[16], v;
-	double rmin[16], rmax[16];
-	uint8_t rseen[16], d[32];
+	double rmin[2][16], rmax[2][16];
+	uint8_t rseen[2][16], d[2][64];
 	uint64_t x = 0x9E3779B97F4A7C15ull;
 	struct mon_opts o;
 	struct mon m;
 	struct mon_row *r;
-	struct cf_frame f = fr(1, CF_FD, d, 32);
-	unsigned int i, k, bad = 0;
+	struct cf_frame f;
+	unsigned int i, k, b, bad = 0;
 
 	CU_ASSERT_EQUAL_FATAL(dbc_load_mem("kinds.dbc", kinds_dbc, strlen(kinds_dbc), NULL, &db,
 					   err, sizeof(err)),
 			      0);
-	msg = dbc_find_id(db, 1, 0);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
-	CU_ASSERT_EQUAL_FATAL(msg->nsigs, 12);
-	CU_ASSERT_EQUAL(msg->sigs[6].kind, DBC_FLOAT32);
-	CU_ASSERT_EQUAL(msg->sigs[8].kind, DBC_FLOAT64);
+	msg[0] = dbc_find_id(db, 1, 0);
+	msg[1] = dbc_find_id(db, 2, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(msg[0]);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(msg[1]);
+	CU_ASSERT_EQUAL_FATAL(msg[0]->nsigs, 12);
+	CU_ASSERT_EQUAL(msg[0]->sigs[6].kind, DBC_FLOAT32);
+	CU_ASSERT_EQUAL(msg[0]->sigs[8].kind, DBC_FLOAT64);
 	/* the parser makes a scale of 0 a 1: set it, a table built otherwise
 	 * may have it (negative raws then give -0, the others +0) */
-	CU_ASSERT_STRING_EQUAL(msg->sigs[10].name, "Flat");
-	msg->sigs[10].scale = 0;
+	CU_ASSERT_STRING_EQUAL(msg[0]->sigs[10].name, "Flat");
+	msg[0]->sigs[10].scale = 0;
 	memset(&o, 0, sizeof(o));
 	o.db = db;
 	CU_ASSERT_EQUAL_FATAL(mon_init(&m, &o), 0);
 	mon_add_if(&m, "vcan0", 0, 0);
 	memset(rseen, 0, sizeof(rseen));
-	for (i = 0; i < 20000; i++) {
-		/* random bytes; every 7th frame the same again; a clear now
-		 * and then (min/max start over) */
+	memset(d, 0, sizeof(d));
+	for (i = 0; i < 40000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		b = (x >> 32) & 1;
+		f = fr(b + 1, CF_FD, d[b], b ? lens[(x >> 40) % sizeof(lens)] : 32);
+		/* random bytes; now and then the same again; a clear now and
+		 * then (min/max start over) */
 		if (i % 7) {
-			for (k = 0; k < sizeof(d); k++) {
+			for (k = 0; k < f.len; k++) {
 				x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-				d[k] = (uint8_t)x;
+				d[b][k] = (uint8_t)x;
 			}
 			/* small values too, where the signs and the choices are */
 			if (i % 5 == 0)
-				memset(d, (int)(x >> 60), sizeof(d) / 2);
+				memset(d[b], (int)(x >> 60), f.len / 2);
 		}
-		if (i % 4999 == 4998) {
+		if (i % 9999 == 9998 && i < 30000) {
 			mon_clear(&m);
 			memset(rseen, 0, sizeof(rseen));
 			/* NaN first: not a min or max, and not "seen" */
-			memset(d + 8, 0xFF, 4);
-			memset(d + 16, 0xFF, 8);
+			memset(d[0] + 8, 0xFF, 4);
+			memset(d[0] + 16, 0xFF, 8);
 		}
 		mon_frame(&m, 0, &f, S + i * MS);
-		dbc_decode(msg, &f, DBC_DEC_LABELS, ref, NULL);
-		r = row_of(&m, 0, 1);
+		dbc_decode(msg[b], &f, DBC_DEC_LABELS, ref, NULL);
+		r = row_of(&m, 0, b + 1);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(r);
-		for (k = 0; k < msg->nsigs; k++) {
+		for (k = 0; k < msg[b]->nsigs; k++) {
+			const struct dbc_signal *sd = &msg[b]->sigs[k];
 			const struct dbc_value *e = &ref[k];
 			double lo = 0, hi = 0;
 			int seen;
 
 			if (e->present && !isnan(e->phys)) {
-				if (!rseen[k] || e->phys < rmin[k])
-					rmin[k] = e->phys;
-				if (!rseen[k] || e->phys > rmax[k])
-					rmax[k] = e->phys;
-				rseen[k] = 1;
+				if (!rseen[b][k] || e->phys < rmin[b][k])
+					rmin[b][k] = e->phys;
+				if (!rseen[b][k] || e->phys > rmax[b][k])
+					rmax[b][k] = e->phys;
+				rseen[b][k] = 1;
 			}
-			mon_sig_value(&msg->sigs[k], &r->sigs[k], &v);
-			seen = mon_sig_range(&msg->sigs[k], &r->sigs[k], &lo, &hi);
-			if (v.present != e->present || seen != rseen[k] ||
+			mon_sig_value(sd, &r->sigs[k], &v);
+			seen = mon_sig_range(sd, &r->sigs[k], &lo, &hi);
+			if (v.present != e->present || seen != rseen[b][k] ||
 			    (e->present && (v.raw.u != e->raw.u || !same_double(v.phys, e->phys) ||
 					    v.label != e->label)) ||
-			    (seen && (!same_double(lo, rmin[k]) || !same_double(hi, rmax[k])))) {
+			    (seen &&
+			     (!same_double(lo, rmin[b][k]) || !same_double(hi, rmax[b][k])))) {
 				if (bad++ < 5)
-					printf("\n  frame %u, %s: present %d/%d phys %g/%g min "
-					       "%g/%g "
-					       "max %g/%g",
-					       i, msg->sigs[k].name, v.present, e->present, v.phys,
-					       e->phys, lo, rmin[k], hi, rmax[k]);
+					printf("\n  frame %u, %s: present %d/%d raw %llx/%llx "
+					       "min %g/%g max %g/%g",
+					       i, sd->name, v.present, e->present,
+					       (unsigned long long)v.raw.u,
+					       (unsigned long long)e->raw.u, lo, rmin[b][k], hi,
+					       rmax[b][k]);
 			}
 		}
 	}
 	CU_ASSERT_EQUAL(bad, 0);
-	/* the ranges were exercised: negative values, NaN-free float ranges */
+	/* the ranges were exercised: negative values, a mux branch, floats */
 	r = row_of(&m, 0, 1);
 	CU_ASSERT(r->sigs[3].seen && r->sigs[5].seen && r->sigs[6].seen);
+	r = row_of(&m, 0, 2);
+	for (k = 0; k < msg[1]->nsigs; k++)
+		CU_ASSERT(r->sigs[k].seen);
 	mon_fini(&m);
 	dbc_free(db);
 }
