@@ -34,6 +34,8 @@
 #define HOW_PHYS   0x04 /* physical lo/hi, decoded per frame (floats, odd scales) */
 #define HOW_LE	   0x08 /* raw = (little-endian word at "at" >> shift) & mask */
 #define HOW_BE	   0x10 /* the same of a big-endian word (Motorola) */
+#define HOW_SEXT   0x20 /* a signed integer narrower than 64 bits */
+#define HOW_MUXED  0x40 /* present only for some values of its selector */
 
 #define SFF_IDS 2048u
 
@@ -303,9 +305,22 @@ static struct mon_row *add_row(struct mon *m, unsigned int bus, const struct cf_
 		if (!r->sigs)
 			return NULL;
 		for (k = 0; k < msg->nsigs; k++) {
-			r->sigs[k].how = how_of(&msg->sigs[k]);
-			word_of(&msg->sigs[k], &r->sigs[k]);
+			const struct dbc_signal *sd = &msg->sigs[k];
+			struct mon_sig *s = &r->sigs[k];
+
+			s->how = how_of(sd);
+			if (sd->kind == DBC_INT && sd->is_signed && sd->size && sd->size < 64)
+				s->how |= HOW_SEXT;
+			if (sd->selector)
+				s->how |= HOW_MUXED;
+			s->size = (uint8_t)sd->size;
+			s->last = sd->last_byte;
+			word_of(sd, s);
 		}
+		r->flat = 1;
+		for (k = 0; k < msg->nsigs; k++)
+			if (msg->sigs[k].selector)
+				r->flat = 0;
 	}
 	r->msg = msg;
 	if (dir) {
@@ -352,18 +367,19 @@ static inline int in_ranges(const struct dbc_signal *sd, uint64_t v)
 static void decode(struct mon_row *r)
 {
 	const struct dbc_message *msg = r->msg;
-	unsigned int k, len = r->len;
+	unsigned int k, n = msg->nsigs, len = r->len;
 
-	for (k = 0; k < msg->nsigs; k++) {
-		unsigned int i = msg->order[k];
-		const struct dbc_signal *sd = &msg->sigs[i];
+	for (k = 0; k < n; k++) {
+		unsigned int i = r->flat ? k : msg->order[k];
 		struct mon_sig *s = &r->sigs[i];
+		unsigned int how = s->how;
 		uint64_t raw;
 
 		s->present = 0;
-		if (sd->last_byte >= len)
+		if (s->last >= len)
 			continue;
-		if (sd->selector) {
+		if (how & HOW_MUXED) {
+			const struct dbc_signal *sd = &msg->sigs[i];
 			const struct mon_sig *sel = &r->sigs[sd->selector->index];
 
 			if (!sel->present || !in_ranges(sd, sel->raw.u))
@@ -371,22 +387,18 @@ static void decode(struct mon_row *r)
 		}
 		/* from the row's copy: 64 bytes, so a word may pass the frame's
 		 * end (the bits past it are masked off) */
-		if (s->how & (HOW_LE | HOW_BE)) {
-			raw = (s->how & HOW_LE) ? le64_at(r->data + s->at)
-						: be64_at(r->data + s->at);
-			raw >>= s->shift;
-			if (sd->size < 64)
-				raw &= ((uint64_t)1 << sd->size) - 1;
-		} else {
-			raw = extract(sd, r->data);
-		}
-		if (sd->kind == DBC_INT && sd->is_signed && sd->size < 64 &&
-		    (raw >> (sd->size - 1)) & 1)
-			raw |= ~(uint64_t)0 << sd->size;
+		if (how & HOW_LE)
+			raw = (le64_at(r->data + s->at) >> s->shift) & (~0ull >> (64 - s->size));
+		else if (how & HOW_BE)
+			raw = (be64_at(r->data + s->at) >> s->shift) & (~0ull >> (64 - s->size));
+		else
+			raw = extract(&msg->sigs[i], r->data);
+		if ((how & HOW_SEXT) && (raw >> (s->size - 1)) & 1)
+			raw |= ~0ull << s->size;
 		s->raw.u = raw;
 		s->present = 1;
-		if (s->how & HOW_PHYS) {
-			double x = dbc_phys(sd, raw);
+		if (how & HOW_PHYS) {
+			double x = dbc_phys(&msg->sigs[i], raw);
 
 			if (isnan(x))
 				continue;
@@ -396,7 +408,7 @@ static void decode(struct mon_row *r)
 				s->hi.phys = x;
 		} else if (!s->seen) {
 			s->lo.u = s->hi.u = raw;
-		} else if (s->how & HOW_SIGNED) {
+		} else if (how & HOW_SIGNED) {
 			if ((int64_t)raw < s->lo.i)
 				s->lo.i = (int64_t)raw;
 			else if ((int64_t)raw > s->hi.i)

@@ -55,8 +55,9 @@ struct mon_sig {
 	uint8_t seen;	    /* present at least once since the last clear */
 	/* private: the range seen (raw ints, or physical) and how to read it;
 	 * where the signal's bits are one shift of a 64-bit word of the row's
-	 * data at byte "at" */
-	uint8_t how, at, shift;
+	 * data at byte "at"; its size and last byte, so that the frame path
+	 * reads these 32 bytes, not the DBC's signal */
+	uint8_t how, at, shift, size, last;
 	union {
 		int64_t i;
 		uint64_t u;
@@ -82,6 +83,7 @@ struct mon_row {
 	uint64_t chg_mask, chg_ns;
 	struct mon_sig *sigs; /* msg->nsigs entries, owned by the mon; NULL if !msg */
 	uint8_t expanded;     /* view state kept with the row (the screen's) */
+	uint8_t flat;	      /* private: no mux, the signals decode in file order */
 	/* private: the period estimator (docs/monitor.md), in 1/256 ns;
 	 * mon_hz() and mon_jitter_ms() read it */
 	int64_t per_q8, dev_q8;
