@@ -11,6 +11,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "mon.h"
 
@@ -481,9 +484,20 @@ static inline uint64_t nonzero_bytes(uint64_t x)
 static inline uint64_t diff_copy(const uint8_t *a, uint8_t *b, unsigned int len)
 {
 	uint64_t mk = 0, x;
-	unsigned int w, i;
+	unsigned int w = 0, i;
 
-	for (w = 0; w + 8 <= len; w += 8) {
+#ifdef __SSE2__
+	/* x86-64 always has it: 16 bytes compared in three instructions */
+	for (; w + 16 <= len; w += 16) {
+		__m128i va = _mm_loadu_si128((const __m128i *)(const void *)(a + w));
+		__m128i vb = _mm_loadu_si128((const __m128i *)(const void *)(b + w));
+		unsigned int eq = (unsigned int)_mm_movemask_epi8(_mm_cmpeq_epi8(va, vb));
+
+		mk |= (uint64_t)(~eq & 0xFFFFu) << w;
+		_mm_storeu_si128((__m128i *)(void *)(b + w), va);
+	}
+#endif
+	for (; w + 8 <= len; w += 8) {
 		memcpy(&x, a + w, sizeof(x));
 		mk |= nonzero_bytes(le64_at(a + w) ^ le64_at(b + w)) << w;
 		memcpy(b + w, &x, sizeof(x));
@@ -547,11 +561,12 @@ int mon_frame(struct mon *m, unsigned int bus, const struct cf_frame *f, uint64_
 	p->win_bits_data += dat;
 
 	ext = (f->flags & CF_EFF) != 0;
-	key = key_of(bus, f->id, ext);
+	key = 0;
 	if (direct(ext, f->id)) {
 		idx = m->sff[bus] ? m->sff[bus][f->id] : 0;
 		r = idx ? &m->rows[idx - 1] : NULL;
 	} else {
+		key = key_of(bus, f->id, ext);
 		r = find(m, key, &slot);
 	}
 	if (!r) {
