@@ -240,6 +240,10 @@ $(B)/doip_lat: bench/doip_lat.c $(B)/libcanrig.a
 $(B)/gw_reload: bench/gw_reload.c $(B)/libcanrig.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/libcanrig.a $(LIBS)
 
+# the monitor model's CPU per frame on bench 18's stream, no bus needed
+$(B)/mon_bench: bench/mon_bench.c $(B)/libcanrig.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/libcanrig.a $(LIBS)
+
 # --- sanitizers: the whole suite on an ASan+UBSan build
 ASAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
              -fno-sanitize-recover=undefined

@@ -381,8 +381,16 @@ static void view_from_kernel(struct cf_frame *v, const struct canfd_frame *k, si
 int cio_recv(struct cio_sock *s, struct cio_ring *r)
 {
 	unsigned int i;
-	int n;
+	int n, named = s->ifindex == 0;
 
+	/* a socket bound to one interface gets only its frames: asking the
+	 * kernel for each one's address would be two copies per frame for
+	 * an answer known already */
+	if (named == r->no_names) {
+		for (i = 0; i < r->cap; i++)
+			r->msgs[i].msg_hdr.msg_name = named ? &r->addrs[i] : NULL;
+		r->no_names = !named;
+	}
 	/* the kernel only touched the slots it filled last time */
 	for (i = 0; i < r->dirty; i++) {
 		struct msghdr *h = &r->msgs[i].msg_hdr;
@@ -415,7 +423,7 @@ int cio_recv(struct cio_sock *s, struct cio_ring *r)
 			r->bufs[i].len = 0;
 		}
 		view_from_kernel(v, &r->bufs[i], nb);
-		v->ifindex = r->addrs[i].can_ifindex;
+		v->ifindex = named ? r->addrs[i].can_ifindex : s->ifindex;
 		v->dir = (h->msg_flags & MSG_DONTROUTE) ? CF_DIR_TX : CF_DIR_RX;
 		v->own = !!(h->msg_flags & MSG_CONFIRM);
 		v->ts_ns = 0;

@@ -83,6 +83,8 @@ struct cio_ring {
 	struct sockaddr_can *addrs;
 	char *ctrl;
 	size_t ctrl_len;
+	int no_names; /* the slots ask for no source address (the last
+		       * socket was bound to one interface: it is that one) */
 };
 
 /* Returns 0 or -ENOMEM.  cap is clamped to 1..1024. */

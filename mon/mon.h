@@ -38,12 +38,31 @@ struct mon_opts {
 	unsigned int dbc_flags;	 /* DBC_J1939 when the DBC was loaded so */
 };
 
-/* Per-signal state of a row (only with a DBC). */
+/*
+ * Per-signal state of a row (only with a DBC).  The frame path keeps raw
+ * integers only (floating point is what an emulated CPU does slowest, and
+ * a changing 64-byte frame has dozens of signals): the physical value, its
+ * choice label and the physical min/max are worked out when read, by
+ * mon_sig_value() and mon_sig_range(), with the same results as decoding
+ * every frame (docs/monitor.md).
+ */
 struct mon_sig {
-	struct dbc_value v; /* last decoded value; v.present 0: not seen or
-			     * its mux branch inactive in the last frame */
-	double min, max;    /* physical, over every frame it was present in */
+	union {
+		int64_t i;  /* signed integer signals (sign-extended) */
+		uint64_t u; /* unsigned ones, float bit patterns */
+	} raw;		    /* the last frame's, as dbc_decode() gives it */
+	uint8_t present;    /* 0: not seen or its mux branch inactive in the last frame */
 	uint8_t seen;	    /* present at least once since the last clear */
+	/* private: the range seen (raw ints, or physical) and how to read it;
+	 * where the signal's bits are one shift of a 64-bit word of the row's
+	 * data at byte "at"; its size and last byte, so that the frame path
+	 * reads these 32 bytes, not the DBC's signal */
+	uint8_t how, at, shift, size, last;
+	union {
+		int64_t i;
+		uint64_t u;
+		double phys;
+	} lo, hi;
 };
 
 struct mon_row {
@@ -54,15 +73,20 @@ struct mon_row {
 	uint32_t id;
 	const struct dbc_message *msg; /* NULL without a DBC or unknown id */
 	uint64_t count;
-	uint64_t first_ns, last_ns;	 /* monotonic times given to mon_frame() */
-	double hz;			 /* smoothed 1 / period; 0 until two frames */
-	double jitter_ms;		 /* smoothed |period - mean period| */
-	uint8_t data[CF_MAX_LEN];	 /* last payload */
-	uint64_t changed_ns[CF_MAX_LEN]; /* when each byte last changed; 0 never */
-	struct mon_sig *sigs;		 /* msg->nsigs entries, owned by the mon; NULL if !msg */
-	uint8_t expanded;		 /* view state kept with the row (the screen's) */
-	/* private: the period estimator (docs/monitor.md), in ns */
-	double per_ns, dev_ns;
+	uint64_t first_ns, last_ns; /* monotonic times given to mon_frame() */
+	uint8_t data[CF_MAX_LEN];   /* last payload */
+	/* when each byte last changed (0 never): changed_ns[i], except the
+	 * bytes in chg_mask, which changed at chg_ns (later); read it with
+	 * mon_byte_changed().  A frame that changes every byte so writes one
+	 * time, not 64. */
+	uint64_t changed_ns[CF_MAX_LEN];
+	uint64_t chg_mask, chg_ns;
+	struct mon_sig *sigs; /* msg->nsigs entries, owned by the mon; NULL if !msg */
+	uint8_t expanded;     /* view state kept with the row (the screen's) */
+	uint8_t flat;	      /* private: no mux, the signals decode in file order */
+	/* private: the period estimator (docs/monitor.md), in 1/256 ns;
+	 * mon_hz() and mon_jitter_ms() read it */
+	int64_t per_q8, dev_q8;
 };
 
 struct mon_if {
@@ -88,11 +112,11 @@ struct mon {
 	size_t nrows, cap;
 	uint64_t rows_full; /* frames of new ids refused: table full */
 	uint64_t frames;    /* every frame given */
-	/* private: the (bus, id, ext) -> row index */
+	/* private: (bus, 11-bit id) -> row index + 1 directly (2048 slots a
+	 * bus, made with its first such row); 29-bit ids through a hash */
+	uint32_t *sff[MON_MAX_IFS];
 	uint32_t *hash;
-	size_t hmask;
-	struct dbc_value *scratch; /* one decode, the DBC's largest message */
-	unsigned int nscratch;
+	size_t hmask, nhashed;
 };
 
 /* Returns 0 or -ENOMEM.  o is copied; o->db is borrowed. */
@@ -130,11 +154,34 @@ static inline uint64_t mon_age(const struct mon_row *r, uint64_t now_ns)
 	return now_ns > r->last_ns ? now_ns - r->last_ns : 0;
 }
 
+/* When byte i (< CF_MAX_LEN) of r last changed; 0 never (since a clear). */
+static inline uint64_t mon_byte_changed(const struct mon_row *r, unsigned int i)
+{
+	return (r->chg_mask >> i) & 1 ? r->chg_ns : r->changed_ns[i];
+}
+
 /* 1 if byte i of r changed within MON_FADE_NS before now_ns. */
 static inline int mon_byte_hot(const struct mon_row *r, unsigned int i, uint64_t now_ns)
 {
-	return r->changed_ns[i] && now_ns - r->changed_ns[i] < MON_FADE_NS;
+	uint64_t t = mon_byte_changed(r, i);
+
+	return t && now_ns - t < MON_FADE_NS;
 }
+
+/* The row's smoothed rate, 1 / mean period in Hz; 0 until two frames. */
+double mon_hz(const struct mon_row *r);
+
+/* The row's smoothed jitter, mean |period - mean period| in ms. */
+double mon_jitter_ms(const struct mon_row *r);
+
+/* Signal sd of a row (r->msg->sigs[k] for s = &r->sigs[k]) as of its last
+ * frame, as dbc_decode() with DBC_DEC_LABELS gives it: present, raw, phys
+ * and label (the DBC's, borrowed). */
+void mon_sig_value(const struct dbc_signal *sd, const struct mon_sig *s, struct dbc_value *v);
+
+/* Returns s->seen; if seen, *min and *max get the physical range over the
+ * frames sd was present in since the last clear (NaN values left out). */
+int mon_sig_range(const struct dbc_signal *sd, const struct mon_sig *s, double *min, double *max);
 
 /* Forgets counts, rates, min/max and change marks; keeps the rows (and
  * their expanded state) and the interfaces. */

@@ -58,6 +58,39 @@ static struct mon_row *row_of(struct mon *m, unsigned int bus, uint32_t id)
 	return NULL;
 }
 
+/* Signal k of r as the screen reads it. */
+static double sig_phys(const struct mon_row *r, unsigned int k)
+{
+	struct dbc_value v;
+
+	mon_sig_value(&r->msg->sigs[k], &r->sigs[k], &v);
+	return v.phys;
+}
+
+static const char *sig_label(const struct mon_row *r, unsigned int k)
+{
+	struct dbc_value v;
+
+	mon_sig_value(&r->msg->sigs[k], &r->sigs[k], &v);
+	return v.label ? v.label : "(none)";
+}
+
+static double sig_min(const struct mon_row *r, unsigned int k)
+{
+	double lo = NAN, hi;
+
+	mon_sig_range(&r->msg->sigs[k], &r->sigs[k], &lo, &hi);
+	return lo;
+}
+
+static double sig_max(const struct mon_row *r, unsigned int k)
+{
+	double lo, hi = NAN;
+
+	mon_sig_range(&r->msg->sigs[k], &r->sigs[k], &lo, &hi);
+	return hi;
+}
+
 static void test_bits(void)
 {
 	static const uint8_t d[64];
@@ -175,13 +208,13 @@ static void test_rates(void)
 	mon_frame(&m, 0, &f, t);
 	r = row_of(&m, 0, 0x100);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
-	CU_ASSERT_EQUAL(r->hz, 0); /* one frame: no rate yet */
+	CU_ASSERT_EQUAL(mon_hz(r), 0); /* one frame: no rate yet */
 	/* exactly every 10 ms: 100 Hz and no jitter from the second frame */
 	for (i = 0; i < 20; i++) {
 		t += 10 * MS;
 		mon_frame(&m, 0, &f, t);
-		CU_ASSERT_DOUBLE_EQUAL(r->hz, 100, 1e-9);
-		CU_ASSERT_DOUBLE_EQUAL(r->jitter_ms, 0, 1e-12);
+		CU_ASSERT_DOUBLE_EQUAL(mon_hz(r), 100, 1e-9);
+		CU_ASSERT_DOUBLE_EQUAL(mon_jitter_ms(r), 0, 1e-12);
 	}
 	CU_ASSERT_EQUAL(r->count, 21);
 	CU_ASSERT_EQUAL(r->first_ns, S);
@@ -193,19 +226,19 @@ static void test_rates(void)
 		t += (i & 1) ? 12 * MS : 8 * MS;
 		mon_frame(&m, 0, &f, t);
 	}
-	CU_ASSERT(r->hz > 97 && r->hz < 103);
-	CU_ASSERT(r->jitter_ms > 1.5 && r->jitter_ms <= 2.5);
+	CU_ASSERT(mon_hz(r) > 97 && mon_hz(r) < 103);
+	CU_ASSERT(mon_jitter_ms(r) > 1.5 && mon_jitter_ms(r) <= 2.5);
 	/* one late frame moves the rate by an eighth of its error at most */
 	{
-		double before = 1e3 / r->hz;
+		double before = 1e3 / mon_hz(r);
 
 		t += 50 * MS;
 		mon_frame(&m, 0, &f, t);
-		CU_ASSERT_DOUBLE_EQUAL(1e3 / r->hz, before + (50 - before) / 8, 1e-6);
+		CU_ASSERT_DOUBLE_EQUAL(1e3 / mon_hz(r), before + (50 - before) / 8, 1e-6);
 	}
 	/* a clock that steps back gives a zero period, never a huge one */
 	mon_frame(&m, 0, &f, t - 1 * MS);
-	CU_ASSERT(r->hz > 0 && isfinite(r->hz));
+	CU_ASSERT(mon_hz(r) > 0 && isfinite(mon_hz(r)));
 	mon_fini(&m);
 }
 
@@ -224,12 +257,12 @@ static void test_changed(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
 	/* the first frame marks nothing: nothing changed yet */
 	for (i = 0; i < CF_MAX_LEN; i++)
-		CU_ASSERT_EQUAL(r->changed_ns[i], 0);
+		CU_ASSERT_EQUAL(mon_byte_changed(r, i), 0);
 	f.data = b;
 	mon_frame(&m, 0, &f, S + 10 * MS);
-	CU_ASSERT_EQUAL(r->changed_ns[0], 0);
-	CU_ASSERT_EQUAL(r->changed_ns[1], 0);
-	CU_ASSERT_EQUAL(r->changed_ns[2], S + 10 * MS);
+	CU_ASSERT_EQUAL(mon_byte_changed(r, 0), 0);
+	CU_ASSERT_EQUAL(mon_byte_changed(r, 1), 0);
+	CU_ASSERT_EQUAL(mon_byte_changed(r, 2), S + 10 * MS);
 	CU_ASSERT_EQUAL(memcmp(r->data, b, 3), 0);
 	CU_ASSERT(mon_byte_hot(r, 2, S + 500 * MS));
 	CU_ASSERT(!mon_byte_hot(r, 1, S + 500 * MS));
@@ -238,14 +271,14 @@ static void test_changed(void)
 	CU_ASSERT(!mon_byte_hot(r, 2, S + 10 * MS + MON_FADE_NS));
 	/* the same bytes again: the mark keeps its time */
 	mon_frame(&m, 0, &f, S + 20 * MS);
-	CU_ASSERT_EQUAL(r->changed_ns[2], S + 10 * MS);
+	CU_ASSERT_EQUAL(mon_byte_changed(r, 2), S + 10 * MS);
 	/* longer: the new byte counts as changed */
 	f.data = c;
 	f.len = 4;
 	mon_frame(&m, 0, &f, S + 30 * MS);
-	CU_ASSERT_EQUAL(r->changed_ns[0], S + 30 * MS);
-	CU_ASSERT_EQUAL(r->changed_ns[2], S + 10 * MS);
-	CU_ASSERT_EQUAL(r->changed_ns[3], S + 30 * MS);
+	CU_ASSERT_EQUAL(mon_byte_changed(r, 0), S + 30 * MS);
+	CU_ASSERT_EQUAL(mon_byte_changed(r, 2), S + 10 * MS);
+	CU_ASSERT_EQUAL(mon_byte_changed(r, 3), S + 30 * MS);
 	CU_ASSERT_EQUAL(r->len, 4);
 	/* a remote frame of the id counts but leaves the bytes */
 	f = fr(0x7FF, CF_RTR, NULL, 4);
@@ -328,35 +361,35 @@ static void test_signals(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r->msg);
 	CU_ASSERT_STRING_EQUAL(r->msg->name, "Mux");
 	/* Sel 0: A present (7), B not */
-	CU_ASSERT(r->sigs[0].v.present);
-	CU_ASSERT_STRING_EQUAL(r->sigs[0].v.label, "Zero");
-	CU_ASSERT(r->sigs[1].v.present);
-	CU_ASSERT_EQUAL(r->sigs[1].v.phys, 7);
-	CU_ASSERT(!r->sigs[2].v.present);
+	CU_ASSERT(r->sigs[0].present);
+	CU_ASSERT_STRING_EQUAL(sig_label(r, 0), "Zero");
+	CU_ASSERT(r->sigs[1].present);
+	CU_ASSERT_EQUAL(sig_phys(r, 1), 7);
+	CU_ASSERT(!r->sigs[2].present);
 	CU_ASSERT(!r->sigs[2].seen);
 	f.data = d1;
 	mon_frame(&m, 0, &f, S + 10 * MS);
-	CU_ASSERT(!r->sigs[1].v.present);
-	CU_ASSERT(r->sigs[2].v.present);
-	CU_ASSERT_EQUAL(r->sigs[2].v.phys, 4);
+	CU_ASSERT(!r->sigs[1].present);
+	CU_ASSERT(r->sigs[2].present);
+	CU_ASSERT_EQUAL(sig_phys(r, 2), 4);
 	f.data = d2;
 	mon_frame(&m, 0, &f, S + 20 * MS);
-	CU_ASSERT_EQUAL(r->sigs[2].v.phys, 1);
+	CU_ASSERT_EQUAL(sig_phys(r, 2), 1);
 	/* min/max over the frames each signal was present in */
-	CU_ASSERT_EQUAL(r->sigs[2].min, 1);
-	CU_ASSERT_EQUAL(r->sigs[2].max, 4);
-	CU_ASSERT_EQUAL(r->sigs[1].min, 7);
-	CU_ASSERT_EQUAL(r->sigs[1].max, 7);
-	CU_ASSERT_EQUAL(r->sigs[0].min, 0);
-	CU_ASSERT_EQUAL(r->sigs[0].max, 1);
+	CU_ASSERT_EQUAL(sig_min(r, 2), 1);
+	CU_ASSERT_EQUAL(sig_max(r, 2), 4);
+	CU_ASSERT_EQUAL(sig_min(r, 1), 7);
+	CU_ASSERT_EQUAL(sig_max(r, 1), 7);
+	CU_ASSERT_EQUAL(sig_min(r, 0), 0);
+	CU_ASSERT_EQUAL(sig_max(r, 0), 1);
 	/* the same bytes are not decoded again: a value planted in the row
 	 * survives an identical frame, and a changed frame replaces it */
-	r->sigs[2].v.phys = 99;
+	r->sigs[2].raw.u = 198; /* B = 99 */
 	mon_frame(&m, 0, &f, S + 30 * MS);
-	CU_ASSERT_EQUAL(r->sigs[2].v.phys, 99);
+	CU_ASSERT_EQUAL(sig_phys(r, 2), 99);
 	f.data = d1;
 	mon_frame(&m, 0, &f, S + 40 * MS);
-	CU_ASSERT_EQUAL(r->sigs[2].v.phys, 4);
+	CU_ASSERT_EQUAL(sig_phys(r, 2), 4);
 	/* an id the DBC lacks: a row without a name */
 	f = fr(0x555, 0, d0, 8);
 	mon_frame(&m, 0, &f, S);
@@ -368,8 +401,8 @@ static void test_signals(void)
 	CU_ASSERT(!r->sigs[2].seen);
 	mon_frame(&m, 0, &(struct cf_frame){.id = 0x100, .data = d1, .len = 8}, 2 * S);
 	CU_ASSERT(r->sigs[2].seen);
-	CU_ASSERT_EQUAL(r->sigs[2].min, 4);
-	CU_ASSERT_EQUAL(r->sigs[2].max, 4);
+	CU_ASSERT_EQUAL(sig_min(r, 2), 4);
+	CU_ASSERT_EQUAL(sig_max(r, 2), 4);
 	mon_fini(&m);
 	dbc_free(db);
 }
@@ -476,7 +509,7 @@ static void test_clear(void)
 	mon_clear(&m);
 	CU_ASSERT_EQUAL(m.nrows, 4); /* rows stay */
 	CU_ASSERT_EQUAL(r->count, 0);
-	CU_ASSERT_EQUAL(r->hz, 0);
+	CU_ASSERT_EQUAL(mon_hz(r), 0);
 	CU_ASSERT_EQUAL(r->changed_ns[0], 0);
 	CU_ASSERT_EQUAL(r->expanded, 1);
 	CU_ASSERT_EQUAL(m.ifs[0].frames, 0);
@@ -493,9 +526,9 @@ static void test_clear(void)
 		struct cf_frame f = fr(0x100, 0, d, 8);
 
 		mon_frame(&m, 0, &f, 5 * S);
-		CU_ASSERT_EQUAL(r->hz, 0);
+		CU_ASSERT_EQUAL(mon_hz(r), 0);
 		mon_frame(&m, 0, &f, 5 * S + 20 * MS);
-		CU_ASSERT_DOUBLE_EQUAL(r->hz, 50, 1e-9);
+		CU_ASSERT_DOUBLE_EQUAL(mon_hz(r), 50, 1e-9);
 	}
 	mon_fini(&m);
 	mon_fini(&m); /* on a zeroed mon */
@@ -578,6 +611,248 @@ static void test_snapshots(void)
 	mon_fini(&m);
 }
 
+/*
+ * The frame path keeps raw integers and reads values, labels and min/max
+ * when asked (mon_sig_value(), mon_sig_range()): the results must be those
+ * of decoding every frame with dbc_decode() and keeping the physical
+ * min/max as the model did before, on every kind of signal: unsigned,
+ * signed, Motorola, negative scales, a mux branch, a 64-bit raw past 2^53,
+ * float32/float64 (random bits: NaN and infinities too), scale 0, an
+ * offset of -0.
+ */
+static const char kinds_dbc[] = "VERSION \"\"\n"
+				"BU_: N\n"
+				"BO_ 1 Kinds: 32 N\n"
+				" SG_ U : 0|12@1+ (0.1,-5) [0|0] \"\" N\n"
+				" SG_ Sg : 23|16@0- (0.01,3) [0|0] \"\" N\n"
+				" SG_ Neg : 32|8@1+ (-2.5,100) [0|0] \"\" N\n"
+				" SG_ NegS : 40|10@1- (-0.3,0) [0|0] \"\" N\n"
+				" SG_ Sel M : 56|1@1+ (1,0) [0|0] \"\" N\n"
+				" SG_ X m1 : 50|6@1- (2,1) [0|0] \"\" N\n"
+				" SG_ F : 64|32@1- (0.5,1) [0|0] \"\" N\n"
+				" SG_ SBig : 96|32@1- (0.001,0) [0|0] \"\" N\n"
+				" SG_ D : 128|64@1- (1,0) [0|0] \"\" N\n"
+				" SG_ Big : 192|64@1+ (3,-1) [0|0] \"\" N\n"
+				" SG_ Flat : 57|3@1- (0,-0) [0|0] \"\" N\n"
+				" SG_ NZ : 60|4@1- (-1,-0) [0|0] \"\" N\n"
+				"SIG_VALTYPE_ 1 F : 1;\n"
+				"SIG_VALTYPE_ 1 D : 2;\n"
+				/* bits one word load cannot reach, Intel and Motorola, ends of
+				 * 64 bytes, and Motorola ones it can */
+				"BO_ 2 Tail: 64 N\n"
+				" SG_ W : 4|61@1+ (1,0) [0|0] \"\" N\n"
+				" SG_ T : 500|12@1- (0.5,0) [0|0] \"\" N\n"
+				" SG_ TB : 487|16@0- (-1,2) [0|0] \"\" N\n"
+				" SG_ MB : 71|57@0+ (1,0) [0|0] \"\" N\n"
+				" SG_ MB2 : 131|61@0+ (2,0) [0|0] \"\" N\n"
+				" SG_ M7 : 455|64@0- (1,0) [0|0] \"\" N\n"
+				" SG_ L64 : 448|64@1- (1,0) [0|0] \"\" N\n"
+				" SG_ Odd : 203|11@0+ (0.25,-3) [0|0] \"\" N\n"
+				" SG_ Odd2 : 261|9@1- (4,0) [0|0] \"\" N\n"
+				"VAL_ 1 Neg 0 \"Zero\" 1 \"One\" 255 \"Max\" ;\n"
+				"VAL_ 1 Sel 0 \"Off\" 1 \"On\" ;\n";
+
+static int same_double(double a, double b)
+{
+	return (isnan(a) && isnan(b)) || (a == b && signbit(a) == signbit(b));
+}
+
+static void test_sig_raw(void)
+{
+	static const uint8_t lens[] = {8, 12, 16, 20, 24, 32, 48, 64, 64, 64, 64, 64};
+	struct dbc_db *db = NULL;
+	char err[DBC_ERRMSG_MAX];
+	const struct dbc_message *msg[2];
+	struct dbc_value ref[16], v;
+	double rmin[2][16], rmax[2][16];
+	uint8_t rseen[2][16], d[2][64];
+	uint64_t x = 0x9E3779B97F4A7C15ull;
+	struct mon_opts o;
+	struct mon m;
+	struct mon_row *r;
+	struct cf_frame f;
+	unsigned int i, k, b, bad = 0;
+
+	CU_ASSERT_EQUAL_FATAL(dbc_load_mem("kinds.dbc", kinds_dbc, strlen(kinds_dbc), NULL, &db,
+					   err, sizeof(err)),
+			      0);
+	msg[0] = dbc_find_id(db, 1, 0);
+	msg[1] = dbc_find_id(db, 2, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(msg[0]);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(msg[1]);
+	CU_ASSERT_EQUAL_FATAL(msg[0]->nsigs, 12);
+	CU_ASSERT_EQUAL(msg[0]->sigs[6].kind, DBC_FLOAT32);
+	CU_ASSERT_EQUAL(msg[0]->sigs[8].kind, DBC_FLOAT64);
+	/* the parser makes a scale of 0 a 1: set it, a table built otherwise
+	 * may have it (negative raws then give -0, the others +0) */
+	CU_ASSERT_STRING_EQUAL(msg[0]->sigs[10].name, "Flat");
+	msg[0]->sigs[10].scale = 0;
+	memset(&o, 0, sizeof(o));
+	o.db = db;
+	CU_ASSERT_EQUAL_FATAL(mon_init(&m, &o), 0);
+	mon_add_if(&m, "vcan0", 0, 0);
+	memset(rseen, 0, sizeof(rseen));
+	memset(d, 0, sizeof(d));
+	for (i = 0; i < 40000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		b = (x >> 32) & 1;
+		f = fr(b + 1, CF_FD, d[b], b ? lens[(x >> 40) % sizeof(lens)] : 32);
+		/* random bytes; now and then the same again; a clear now and
+		 * then (min/max start over) */
+		if (i % 7) {
+			for (k = 0; k < f.len; k++) {
+				x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+				d[b][k] = (uint8_t)x;
+			}
+			/* small values too, where the signs and the choices are */
+			if (i % 5 == 0)
+				memset(d[b], (int)(x >> 60), f.len / 2);
+		}
+		if (i % 9999 == 9998 && i < 30000) {
+			mon_clear(&m);
+			memset(rseen, 0, sizeof(rseen));
+			/* NaN first: not a min or max, and not "seen" */
+			memset(d[0] + 8, 0xFF, 4);
+			memset(d[0] + 16, 0xFF, 8);
+		}
+		mon_frame(&m, 0, &f, S + i * MS);
+		dbc_decode(msg[b], &f, DBC_DEC_LABELS, ref, NULL);
+		r = row_of(&m, 0, b + 1);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+		for (k = 0; k < msg[b]->nsigs; k++) {
+			const struct dbc_signal *sd = &msg[b]->sigs[k];
+			const struct dbc_value *e = &ref[k];
+			double lo = 0, hi = 0;
+			int seen;
+
+			if (e->present && !isnan(e->phys)) {
+				if (!rseen[b][k] || e->phys < rmin[b][k])
+					rmin[b][k] = e->phys;
+				if (!rseen[b][k] || e->phys > rmax[b][k])
+					rmax[b][k] = e->phys;
+				rseen[b][k] = 1;
+			}
+			mon_sig_value(sd, &r->sigs[k], &v);
+			seen = mon_sig_range(sd, &r->sigs[k], &lo, &hi);
+			if (v.present != e->present || seen != rseen[b][k] ||
+			    (e->present && (v.raw.u != e->raw.u || !same_double(v.phys, e->phys) ||
+					    v.label != e->label)) ||
+			    (seen &&
+			     (!same_double(lo, rmin[b][k]) || !same_double(hi, rmax[b][k])))) {
+				if (bad++ < 5)
+					printf("\n  frame %u, %s: present %d/%d raw %llx/%llx "
+					       "min %g/%g max %g/%g",
+					       i, sd->name, v.present, e->present,
+					       (unsigned long long)v.raw.u,
+					       (unsigned long long)e->raw.u, lo, rmin[b][k], hi,
+					       rmax[b][k]);
+			}
+		}
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	/* the ranges were exercised: negative values, a mux branch, floats */
+	r = row_of(&m, 0, 1);
+	CU_ASSERT(r->sigs[3].seen && r->sigs[5].seen && r->sigs[6].seen);
+	r = row_of(&m, 0, 2);
+	for (k = 0; k < msg[1]->nsigs; k++)
+		CU_ASSERT(r->sigs[k].seen);
+	mon_fini(&m);
+	dbc_free(db);
+}
+
+/* The integer period estimator against the same one in doubles (the model
+ * before): random periods, a step back, a long gap. */
+static void test_rates_fixed(void)
+{
+	static const uint8_t d[1];
+	struct cf_frame f = fr(0x123, 0, d, 1);
+	struct mon m;
+	struct mon_row *r;
+	uint64_t x = 12345, t = S, per;
+	double ref_per = 0, ref_dev = 0, worst = 0;
+	unsigned int i;
+
+	CU_ASSERT_EQUAL_FATAL(mon_init(&m, NULL), 0);
+	mon_add_if(&m, "vcan0", 0, 0);
+	mon_frame(&m, 0, &f, t);
+	r = row_of(&m, 0, 0x123);
+	for (i = 1; i < 5000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		per = 100000 + x % (50 * MS); /* 0.1 .. 50 ms, any ns */
+		if (i == 2000)
+			per = 3600 * S; /* an hour away */
+		t += per;
+		if (i == 3000)
+			t -= 2 * per; /* a step back: a zero period */
+		per = t > r->last_ns ? t - r->last_ns : 0;
+		if (i == 1) {
+			ref_per = (double)per;
+		} else {
+			ref_dev += 0.25 * (fabs((double)per - ref_per) - ref_dev);
+			ref_per += 0.125 * ((double)per - ref_per);
+		}
+		mon_frame(&m, 0, &f, t);
+		/* within a tenth of a ns of the double estimator: the integer
+		 * one truncates below 1/256 ns a step, and forgets as it goes */
+		if (fabs(1e9 / mon_hz(r) - ref_per) > worst)
+			worst = fabs(1e9 / mon_hz(r) - ref_per);
+		if (fabs(mon_jitter_ms(r) * 1e6 - ref_dev) > worst)
+			worst = fabs(mon_jitter_ms(r) * 1e6 - ref_dev);
+	}
+	CU_ASSERT(worst < 0.1);
+	if (worst >= 0.1)
+		printf("\n  off by %g ns", worst);
+	mon_clear(&m);
+	CU_ASSERT_EQUAL(mon_hz(r), 0);
+	CU_ASSERT_EQUAL(mon_jitter_ms(r), 0);
+	mon_fini(&m);
+}
+
+/* Byte marks through the mask and time against a time per byte kept the
+ * way the model did before (a loop over the bytes), payloads of every
+ * length, bytes from a small alphabet so that many stay the same. */
+static void test_changed_random(void)
+{
+	uint8_t d[CF_MAX_LEN], old[CF_MAX_LEN];
+	uint64_t ref[CF_MAX_LEN], x = 777, t;
+	struct cf_frame f = fr(0x42, CF_FD, d, 0);
+	struct mon m;
+	struct mon_row *r = NULL;
+	unsigned int i, k, len, oldlen = 0, bad = 0;
+
+	CU_ASSERT_EQUAL_FATAL(mon_init(&m, NULL), 0);
+	mon_add_if(&m, "vcan0", 0, 0);
+	memset(ref, 0, sizeof(ref));
+	for (i = 0; i < 20000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		len = (x >> 8) % 4 ? oldlen : (unsigned int)(x >> 16) % (CF_MAX_LEN + 1);
+		if (i == 0)
+			len = 64;
+		for (k = 0; k < len; k++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			/* mostly unchanged, some bytes change */
+			d[k] = (x & 0xF0) ? (k < oldlen ? old[k] : 0) : (uint8_t)(x >> 8) & 3;
+		}
+		t = S + (uint64_t)i * MS;
+		f.len = (uint8_t)len;
+		mon_frame(&m, 0, &f, t);
+		if (i)
+			for (k = 0; k < len; k++)
+				if (k >= oldlen || d[k] != old[k])
+					ref[k] = t;
+		memcpy(old, d, len);
+		oldlen = len;
+		r = row_of(&m, 0, 0x42);
+		for (k = 0; k < CF_MAX_LEN; k++)
+			if (mon_byte_changed(r, k) != ref[k] ||
+			    mon_byte_hot(r, k, t + 500 * MS) !=
+				    (ref[k] && t + 500 * MS - ref[k] < MON_FADE_NS))
+				bad++;
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	mon_fini(&m);
+}
+
 static int register_mon_tests(void)
 {
 	CU_pSuite s = CU_add_suite("mon (canrig monitor's table model)", NULL, NULL);
@@ -590,7 +865,10 @@ static int register_mon_tests(void)
 	    !CU_add_test(s, "signals: mux, min/max, decode on change", test_signals) ||
 	    !CU_add_test(s, "select: sort and filter", test_select) ||
 	    !CU_add_test(s, "clear", test_clear) ||
-	    !CU_add_test(s, "JSON and text snapshots", test_snapshots))
+	    !CU_add_test(s, "JSON and text snapshots", test_snapshots) ||
+	    !CU_add_test(s, "signals: raw min/max as decoding every frame", test_sig_raw) ||
+	    !CU_add_test(s, "rate: integer estimator as the double one", test_rates_fixed) ||
+	    !CU_add_test(s, "changed bytes: mask and time as a time per byte", test_changed_random))
 		return CU_get_error();
 	return 0;
 }

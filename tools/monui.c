@@ -463,7 +463,7 @@ static int walk_sigs(struct priv *p, const struct mon *m, const struct mon_row *
 		if (e->depth > skip_depth)
 			continue;
 		skip_depth = ~0u;
-		if (s->selector && !ms->seen && !ms->v.present) {
+		if (s->selector && !ms->seen && !ms->present) {
 			skip_depth = e->depth;
 			continue;
 		}
@@ -700,6 +700,7 @@ static void draw_row(struct monui *u, const struct mon *m, const struct lay *L, 
 	uint64_t hot;
 	attr_t a = A_NORMAL, ah;
 	unsigned int i;
+	double hz = mon_hz(r), jit = mon_jitter_ms(r);
 
 	lb_init(&l, L->w);
 	if (selected)
@@ -719,16 +720,16 @@ static void draw_row(struct monui *u, const struct mon *m, const struct lay *L, 
 		lb_put(&l, L->x_cnt, L->w_cnt, 1, s);
 	}
 	if (L->w_hz) {
-		monui_fmt_hz(r->hz, s, sizeof(s));
+		monui_fmt_hz(hz, s, sizeof(s));
 		lb_put(&l, L->x_hz, L->w_hz, 1, s);
 	}
 	if (L->w_jit) {
-		if (r->hz > 0 && r->jitter_ms < 99999.5)
+		if (hz > 0 && jit < 99999.5)
 			snprintf(s, sizeof(s),
-				 r->jitter_ms < 9.995	? "%.2f"
-				 : r->jitter_ms < 99.95 ? "%.1f"
-							: "%.0f",
-				 r->jitter_ms);
+				 jit < 9.995   ? "%.2f"
+				 : jit < 99.95 ? "%.1f"
+					       : "%.0f",
+				 jit);
 		else
 			snprintf(s, sizeof(s), "-");
 		lb_put(&l, L->x_jit, L->w_jit, 1, s);
@@ -775,18 +776,21 @@ static void draw_sig(void *ctx, const struct mon_row *r, const struct dbc_signal
 	char name[64], val[48], unit[24], label[40], lo[40], hi[40], txt[LINE_MAX_W];
 	int x = L->w_name ? L->x_name : L->x_id, nw;
 	const char *lab = NULL;
+	struct dbc_value v;
+	double vlo, vhi;
 	attr_t a;
 
 	(void)r;
 	lb_init(&l, L->w);
 	put_text(name, sizeof(name), s->name);
 	put_text(unit, sizeof(unit), s->unit);
-	if (ms->v.present) {
+	mon_sig_value(s, ms, &v);
+	if (v.present) {
 		if (dbc_is_integral(s))
-			dbc_fmt_phys(s, &ms->v, val); /* exact, also past 2^53 */
+			dbc_fmt_phys(s, &v, val); /* exact, also past 2^53 */
 		else
-			fmt_phys_d(s, ms->v.phys, val);
-		lab = ms->v.label ? ms->v.label : s->nchoices ? dbc_label(s, ms->v.raw.u) : NULL;
+			fmt_phys_d(s, v.phys, val);
+		lab = v.label;
 	} else {
 		snprintf(val, sizeof(val), "-");
 	}
@@ -798,16 +802,16 @@ static void draw_sig(void *ctx, const struct mon_row *r, const struct dbc_signal
 		snprintf(label, sizeof(label), "\"%s\"", t);
 	}
 	lo[0] = hi[0] = 0;
-	if (ms->seen) {
-		fmt_phys_d(s, ms->min, lo);
-		fmt_phys_d(s, ms->max, hi);
+	if (mon_sig_range(s, ms, &vlo, &vhi)) {
+		fmt_phys_d(s, vlo, lo);
+		fmt_phys_d(s, vhi, hi);
 	}
 	nw = 22 - 2 * (int)depth;
 	snprintf(txt, sizeof(txt), "%*s%-*s %12s %-6s %-14s%s%s%s%s", 2 * (int)depth + 2, "", nw,
 		 name, val, unit, label, ms->seen ? "min " : "", lo, ms->seen ? "  max " : "", hi);
 	lb_put(&l, x, 0, 0, txt);
 	a = p->mono ? A_NORMAL : (attr_t)COLOR_PAIR(PAIR_SIG);
-	if (!ms->v.present)
+	if (!ms->present)
 		a = A_DIM; /* a branch not in the last frame, or not seen */
 	draw_line(d->y++, &l, a);
 }
