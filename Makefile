@@ -77,6 +77,10 @@ LIB_HDR += mon/mon.h
 # sockets; canrig's own, so their headers are not installed
 LIB_SRC += uplink/upl_spool.c uplink/upl_conf.c uplink/upl_coll.c
 LIB_HDR += uplink/upl_spool.h uplink/upl_conf.h uplink/upl_coll.h
+# its --status: the lines (no I/O) and the control socket (a unix socket
+# on libev), here so the unit tests reach them
+LIB_SRC += uplink/upl_status.c uplink/upl_ctl.c
+LIB_HDR += uplink/upl_status.h uplink/upl_ctl.h
 # decoded frames as JSON: canrig dbc decode --json and the uplink's samples (not
 # installed: canrig's own)
 LIB_SRC += dbc/dbc_json.c

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <mosquitto.h>
 
@@ -33,6 +34,8 @@ struct upl_mqtt {
 	int up, down_said;
 	int closing; /* mosquitto_disconnect() calls back: nothing to retry */
 	char last_err[256];
+	char kept_err[256]; /* last_err, kept after a reconnect, for --status */
+	uint64_t kept_ns;   /* when it happened (wall clock) */
 };
 
 static void say(struct upl_mqtt *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -69,7 +72,12 @@ static void lost(struct upl_mqtt *m, const char *why)
 	ev_io_stop(m->loop, &m->wr);
 	ev_timer_stop(m->loop, &m->misc);
 	if (why && strcmp(why, m->last_err)) {
+		struct timespec ts;
+
 		snprintf(m->last_err, sizeof(m->last_err), "%s", why);
+		snprintf(m->kept_err, sizeof(m->kept_err), "%s", why);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		m->kept_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 		say(m, "broker %s:%u: %s", m->b->host, m->b->port, why);
 	}
 	if (m->up || !m->down_said) {
@@ -334,4 +342,10 @@ int upl_mqtt_publish(struct upl_mqtt *m, const char *topic, const void *data, si
 const char *upl_mqtt_last_error(const struct upl_mqtt *m)
 {
 	return m->last_err;
+}
+
+const char *upl_mqtt_error(const struct upl_mqtt *m, uint64_t *t_ns)
+{
+	*t_ns = m->kept_ns;
+	return m->kept_err;
 }
