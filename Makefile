@@ -297,6 +297,9 @@ install: all
 	sed 's|@BINDIR@|$(BINDIR)|g' dist/canrigd.service.in >$(DESTDIR)$(UNITDIR)/canrigd.service
 	install -m 644 dist/canrigd-offload.conf $(DESTDIR)$(SHAREDIR)/canrigd-offload.conf
 	install -m 644 dist/canrigd.sysusers $(DESTDIR)$(SYSUSERSDIR)/canrigd.conf
+	sed 's|@BINDIR@|$(BINDIR)|g' dist/canrig-uplink.service.in \
+	    >$(DESTDIR)$(UNITDIR)/canrig-uplink.service
+	install -m 644 dist/canrig-uplink.sysusers $(DESTDIR)$(SYSUSERSDIR)/canrig-uplink.conf
 	install -m 644 $(B)/libcanrig.a $(DESTDIR)$(LIBDIR)/libcanrig.a
 	install -m 644 $(PUB_HDR) $(DESTDIR)$(INCDIR)/
 	install -m 644 man/canrig.1 $(DESTDIR)$(MANDIR)/man1/canrig.1
@@ -306,6 +309,8 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/canrigd $(DESTDIR)$(MANDIR)/man8/canrigd.8 \
 	    $(DESTDIR)$(UNITDIR)/canrigd.service $(DESTDIR)$(SHAREDIR)/canrigd-offload.conf \
 	    $(DESTDIR)$(SYSUSERSDIR)/canrigd.conf
+	rm -f $(DESTDIR)$(UNITDIR)/canrig-uplink.service \
+	    $(DESTDIR)$(SYSUSERSDIR)/canrig-uplink.conf
 	-rmdir $(DESTDIR)$(SHAREDIR) 2>/dev/null
 	rm -f $(DESTDIR)$(BINDIR)/canrig $(DESTDIR)$(LIBDIR)/libcanrig.a \
 	    $(DESTDIR)$(MANDIR)/man1/canrig.1 $(DESTDIR)$(PKGDIR)/canrig.pc

@@ -146,6 +146,24 @@ time.sleep(600)' spool/lock &
 	fi
 }
 
+# the systemd unit as make install writes it: systemd-analyze finds nothing
+# to say, and its user and group are the ones its sysusers file makes
+unit_verifies() {
+	local bindir
+	bindir=$(cd "$(dirname "$CANRIG")" && pwd)
+	sed "s|@BINDIR@|$bindir|g" "$SRC/dist/canrig-uplink.service.in" >canrig-uplink.service
+	systemd-analyze verify --man=no "$PWD/canrig-uplink.service" >out 2>&1
+	if [ -s out ]; then
+		cat out >&2
+		return 1
+	fi
+	grep -qx 'User=canrig-uplink' canrig-uplink.service
+	grep -qx 'Group=canrig' canrig-uplink.service
+	grep -qE '^u +canrig-uplink ' "$SRC/dist/canrig-uplink.sysusers"
+	grep -qE '^g +canrig ' "$SRC/dist/canrig-uplink.sysusers"
+	grep -qx 'RestrictAddressFamilies=AF_CAN AF_INET AF_INET6 AF_UNIX' canrig-uplink.service
+}
+
 check minimal_checks minimal_checks
 check bad_file_is_2 bad_file_is_2
 check unreadable_is_1 unreadable_is_1
@@ -154,4 +172,5 @@ check same_as_decode same_as_decode
 check modes_as_decode modes_as_decode
 CHECK_OWN_DIR=1 check status_checks status_checks
 CHECK_OWN_DIR=1 check lock_refuses lock_refuses
+CHECK_OWN_DIR=1 check unit_verifies unit_verifies
 summary
