@@ -277,7 +277,7 @@ static void test_ctl_path(void)
 	struct ev_loop *loop = ev_loop_new(0);
 	struct upl_ctl_opts o = {.path = spath, .answer = answer};
 	struct sockaddr_un a;
-	struct upl_ctl *c = NULL;
+	struct upl_ctl *c = NULL, *c2 = NULL;
 	char err[256], longp[200];
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0), calls = 0;
 
@@ -288,6 +288,10 @@ static void test_ctl_path(void)
 	close(fd); /* its file stays: a dead one's */
 	o.ctx = &calls;
 	CU_ASSERT_EQUAL(upl_ctl_open(loop, &o, &c, err, sizeof(err)), 0);
+	/* a live one is never taken away */
+	CU_ASSERT_EQUAL(upl_ctl_open(loop, &o, &c2, err, sizeof(err)), -EADDRINUSE);
+	CU_ASSERT_PTR_NULL(c2);
+	CU_ASSERT_EQUAL(access(spath, F_OK), 0);
 	upl_ctl_close(c);
 	fd = open(spath, O_WRONLY | O_CREAT, 0600);
 	close(fd);

@@ -183,9 +183,9 @@ static void up_log(void *ctx, const char *msg)
 }
 
 /* A spool error: said, counted, and kept for --status. */
-static void spool_err(struct up *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void spool_fail(struct up *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-static void spool_err(struct up *u, const char *fmt, ...)
+static void spool_fail(struct up *u, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -221,7 +221,7 @@ static void pump(struct up *u)
 	while (u->mq && upl_mqtt_is_up(u->mq) && u->nfl < UPL_INFLIGHT) {
 		r = upl_spool_next(u->sp, &data, &len, &seq);
 		if (r < 0)
-			spool_err(u, "spool: read: %s", strerror(-r));
+			spool_fail(u, "spool: read: %s", strerror(-r));
 		if (r != 1)
 			return;
 		if (upl_mqtt_publish(u->mq, u->c->topic, data, len, &mid))
@@ -242,7 +242,7 @@ static void on_batch(void *ctx, const char *data, size_t len)
 
 	if (e) {
 		/* not on disk means not sent: said and counted, never silent */
-		spool_err(u, "spool: append: %s (%zu bytes lost)", strerror(-e), len);
+		spool_fail(u, "spool: append: %s (%zu bytes lost)", strerror(-e), len);
 		return;
 	}
 	pump(u);
@@ -284,7 +284,7 @@ static void on_acked(void *ctx, int mid)
 	u->acked_samples += u->fl[i].nsamples;
 	e = upl_spool_ack(u->sp, u->fl[i].seq);
 	if (e && e != -ENOENT)
-		spool_err(u, "spool: ack cursor: %s", strerror(-e));
+		spool_fail(u, "spool: ack cursor: %s", strerror(-e));
 	u->fl[i] = u->fl[--u->nfl];
 	pump(u);
 }

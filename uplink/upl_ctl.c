@@ -252,6 +252,20 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 	}
 }
 
+/* Does a process listen on the socket at a?  (A dead one's refuses.) */
+static int alive(const struct sockaddr_un *a)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), r;
+
+	if (fd < 0)
+		return 0;
+	/* non-blocking: a full backlog (EAGAIN) is alive too, and no wait */
+	r = connect(fd, (const struct sockaddr *)a, sizeof(*a)) == 0 ||
+	    (errno != ECONNREFUSED && errno != ENOENT);
+	close(fd);
+	return r;
+}
+
 int upl_ctl_open(struct ev_loop *loop, const struct upl_ctl_opts *o, struct upl_ctl **out,
 		 char *err, size_t cap)
 {
@@ -287,6 +301,13 @@ int upl_ctl_open(struct ev_loop *loop, const struct upl_ctl_opts *o, struct upl_
 	a.sun_family = AF_UNIX;
 	memcpy(a.sun_path, o->path, strlen(o->path) + 1);
 	memcpy(c->path, o->path, strlen(o->path) + 1);
+	/* --ctl may name one path for two uplinks of two spools: the second
+	 * must not take the first one's socket away */
+	if (alive(&a)) {
+		snprintf(err, cap, "%s: in use by a running process", o->path);
+		free(c);
+		return -EADDRINUSE;
+	}
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0) {
 		e = -errno;

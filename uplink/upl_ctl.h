@@ -43,10 +43,10 @@ struct upl_ctl;
 
 /*
  * Makes the socket at o->path (a socket left there by a process that died
- * is replaced; any other file is -EEXIST: the caller holds the lock that
- * makes "died" true) and serves it on loop.  Returns 0 with *out, or
- * -errno with a one-line reason in err (-ENAMETOOLONG: the path does not
- * fit a unix socket address).
+ * is replaced; one a process listens on is -EADDRINUSE; any other file is
+ * -EEXIST) and serves it on loop.  Returns 0 with *out, or -errno with a
+ * one-line reason in err (-ENAMETOOLONG: the path does not fit a unix
+ * socket address).
  */
 int upl_ctl_open(struct ev_loop *loop, const struct upl_ctl_opts *o, struct upl_ctl **out,
 		 char *err, size_t cap);

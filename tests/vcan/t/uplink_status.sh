@@ -151,6 +151,12 @@ EOF
 	[ "$rc" = 1 ]
 	[ "$(wc -l <second.err)" = 1 ]
 	grep -qx "canrig uplink: spool spool in use by pid $UPL (lock spool/lock)" second.err
+	# and one on another spool never takes the first one's socket
+	sed 's/dir: spool,/dir: spool2,/' uplink.yaml >other.yaml
+	rc=0
+	"$CANRIG" uplink -c other.yaml --ctl "$UST_CTL" >other.out 2>other.err || rc=$?
+	[ "$rc" = 1 ]
+	grep -qx "canrig uplink: control socket $UST_CTL: in use by a running process" other.err
 	ust_status e.json
 	[ "$(ust_jv e.json pid)" = "$UPL" ]
 
