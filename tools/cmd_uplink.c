@@ -364,6 +364,7 @@ static void ctl_answer(void *ctx, const char *line, FILE *f)
 	struct upl_spool_stats ss;
 	struct upl_status st;
 	uint64_t mq_ns = 0;
+	unsigned int i;
 	const char *mq_err = u->mq ? upl_mqtt_error(u->mq, &mq_ns) : "";
 
 	if (strcmp(line, "status") && strcmp(line, "status --json")) {
@@ -394,7 +395,8 @@ static void ctl_answer(void *ctx, const char *line, FILE *f)
 	st.dropped_segments = ss.dropped_segments;
 	st.skipped = ss.skipped;
 	st.spool_errors = u->spool_err;
-	st.kernel_drops = u->kernel_drops;
+	for (i = 0; i < u->nsock; i++) /* u->kernel_drops is the last one's */
+		st.kernel_drops += u->sock[i].kernel_drops;
 	/* the later of the broker's and our own */
 	st.last_error = mq_err;
 	st.last_error_ns = mq_ns;
