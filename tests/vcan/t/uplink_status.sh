@@ -9,9 +9,25 @@
 # the socket's rights; a kill -9 leaves a lock and a socket that block
 # nothing; with no uplink running, --status is one line and exit 1.
 
-# ust_jv FILE KEY: a value of the status object (python's spelling)
-ust_jv() {
-	$PY -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"
+# ust_ok [-q] EXPR FILE...: EXPR (python) holds of the status objects in
+# FILE..., named a, b, c... in that order; said on failure unless -q (a
+# poll's condition fails quietly until its deadline)
+ust_ok() {
+	local q=0
+	[ "$1" = -q ] && q=1 && shift
+	$PY - "$q" "$@" <<'PY'
+import json, sys
+q, expr, files = sys.argv[1] == "1", sys.argv[2], sys.argv[3:]
+env = {}
+for i, f in enumerate(files):
+    env[chr(ord("a") + i)] = json.load(open(f))
+if not eval("(" + expr + ")", env):
+    if not q:
+        print("status check failed: %s on %s" % (expr, files), file=sys.stderr)
+        for f in files:
+            print("  %s: %s" % (f, open(f).read().strip()), file=sys.stderr)
+    sys.exit(1)
+PY
 }
 
 ust_status() { "$CANRIG" uplink --status --json --ctl "$UST_CTL" >"$1"; }
@@ -21,25 +37,22 @@ ust_nsub() { grep -c '^{' sub.out || true; }
 
 # everything collected is acknowledged and nothing waits: the status in st.json
 ust_settled() {
-	ust_status st.json || return 1
-	[ "$(ust_jv st.json in_flight)" = 0 ] && [ "$(ust_jv st.json spooled)" = 0 ] &&
-		[ "$(ust_jv st.json samples)" = "$(ust_jv st.json acknowledged_samples)" ]
+	ust_status st.json &&
+		ust_ok -q 'a["in_flight"] == 0 and a["spooled"] == 0 and
+			   a["samples"] == a["acknowledged_samples"]' st.json
 }
 
 ust_down() {
-	ust_status st.json || return 1
-	[ "$(ust_jv st.json connected)" = False ] && [ "$(ust_jv st.json last_error)" != None ]
+	ust_status st.json &&
+		ust_ok -q 'not a["connected"] and a["last_error"] is not None' st.json
 }
 
 # the outage's 11 samples (5 + 5 + the end marker) are in the spool
 ust_spooled() {
-	ust_status st.json || return 1
-	[ "$(($(ust_jv st.json samples) - $(ust_jv b.json samples)))" = 11 ] &&
-		[ "$(ust_jv st.json spooled)" -ge 1 ] && [ "$(ust_jv st.json spooled_bytes)" -gt 0 ]
+	ust_status st.json &&
+		ust_ok -q 'a["samples"] - b["samples"] == 11 and a["spooled"] >= 1 and
+			   a["spooled_bytes"] > 0' st.json b.json
 }
-
-# ust_delta A B KEY: B's KEY minus A's
-ust_delta() { echo $(($(ust_jv "$2" "$3") - $(ust_jv "$1" "$3"))); }
 
 ust_as() { # UID WANT OUT: canrig uplink --status as UID, exit WANT
 	local rc=0
@@ -101,13 +114,12 @@ EOF
 	poll "the status never settled" ust_settled
 	cp st.json a.json
 	nsub_a=$(ust_nsub)
-	[ "$(ust_jv a.json connected)" = True ]
-	[ "$(ust_jv a.json pid)" = "$UPL" ]
-	[ "$(ust_jv a.json port)" = "$UPL_PORT" ]
-	[ "$(ust_jv a.json last_error)" = None ]
+	ust_ok "a['connected'] and a['pid'] == $UPL and a['port'] == $UPL_PORT and
+		a['last_error'] is None and a['last_error_at'] is None" a.json
 	"$CANRIG" uplink --status --ctl "$UST_CTL" >a.txt
 	grep -q "^broker 127.0.0.1:$UPL_PORT: connected since 20" a.txt
-	grep -q "^collected: $(ust_jv a.json frames) frames" a.txt
+	frames_a=$($PY -c 'import json, sys; print(json.load(open(sys.argv[1]))["frames"])' a.json)
+	grep -q "^collected: $frames_a frames" a.txt
 	grep -qx 'last error: none' a.txt
 	upl_frames 10
 	upl_end 1
@@ -117,13 +129,11 @@ EOF
 	nsub_b=$(ust_nsub)
 	# 10 of each of four messages and the marker; 10 EngineData, 10
 	# DoorStatus and the marker collected, published, acknowledged, received
-	[ "$(ust_delta a.json b.json frames)" = 41 ]
-	[ "$(ust_delta a.json b.json samples)" = 21 ]
-	[ "$(ust_delta a.json b.json published_samples)" = 21 ]
-	[ "$(ust_delta a.json b.json acknowledged_samples)" = 21 ]
+	ust_ok 'all(b[k] - a[k] == n for k, n in (("frames", 41), ("samples", 21),
+		("published_samples", 21), ("acknowledged_samples", 21))) and
+		b["acknowledged"] - a["acknowledged"] == b["published"] - a["published"] >= 1' \
+		a.json b.json
 	[ "$((nsub_b - nsub_a))" = 21 ]
-	[ "$(ust_delta a.json b.json acknowledged)" = "$(ust_delta a.json b.json published)" ]
-	[ "$(ust_delta a.json b.json acknowledged)" -ge 1 ]
 
 	# 2: the broker stopped: disconnected, with the error; what comes
 	#    waits in the spool, and goes once it is back
@@ -139,11 +149,10 @@ EOF
 	wait_for sub.out '"C":50\}'
 	poll "the status never settled after the outage" ust_settled
 	cp st.json c.json
-	[ "$(ust_jv c.json connected)" = True ]
-	[ "$(ust_delta b.json c.json acknowledged_samples)" = 11 ]
-	[ "$(($(ust_nsub) - nsub_b))" -ge 11 ]
 	# the error stays to be seen after the reconnect
-	[ "$(ust_jv c.json last_error)" != None ]
+	ust_ok 'b["connected"] and b["acknowledged_samples"] - a["acknowledged_samples"] == 11 and
+		b["last_error"] is not None and b["last_error_at"] is not None' b.json c.json
+	[ "$(($(ust_nsub) - nsub_b))" -ge 11 ]
 
 	# 3: one uplink per spool: the second is refused, the first goes on
 	rc=0
@@ -158,7 +167,7 @@ EOF
 	[ "$rc" = 1 ]
 	grep -qx "canrig uplink: control socket $UST_CTL: in use by a running process" other.err
 	ust_status e.json
-	[ "$(ust_jv e.json pid)" = "$UPL" ]
+	ust_ok "a['pid'] == $UPL" e.json
 
 	# 4: rights: the socket's mode keeps others out; with the mode
 	#    loosened their credentials do; a member of the group may read
@@ -205,7 +214,7 @@ EOF
 	UPL=$!
 	poll "the uplink never answered after the kill -9" "$CANRIG" uplink --status -c uplink.yaml
 	"$CANRIG" uplink --status --json -c uplink.yaml >f.json
-	[ "$(ust_jv f.json pid)" = "$UPL" ]
+	ust_ok "a['pid'] == $UPL" f.json
 	stop "$UPL"
 	upl_broker_stop
 	rm -rf "$UST_DIR"
