@@ -11,7 +11,9 @@
 #     entry's default max_len, so a block is one DoIP message) by
 #     canrig diag --doip through canrigd, against canrig diag flashing the
 #     same image directly over ISO-TP on the bus; classic CAN, then CAN FD
-#     (TX_DL 64); BS 0 and STmin 0 on every hop. The figure is diag's own
+#     (TX_DL 64); BS 0 and STmin 0 on every hop; then, for scale, CAN FD
+#     paced by the ECU's STmin (300 us per frame, as on a real FD bus),
+#     which has no target. The figure is diag's own
 #     (0x34 answered to 0x37 answered). Direct and gateway alternately,
 #     twice each; the faster pass counts (a busy host only slows a pass).
 # 15. parallelism: the four ECUs flashed at once through the one canrigd,
@@ -22,9 +24,12 @@
 #     runs as fast as the guest's CPUs let it and four at once share two
 #     vCPUs with nine processes (that measures the CPU count, not whether
 #     canrigd serialises ECUs).  Paced, every ECU's flow control asks
-#     STmin 0xF2 (200 us; isotp adds a 1/16 guard and the echo's wake-up):
-#     about one consecutive frame per 0.22-0.27 ms, what an 8-byte classic
-#     frame takes on a 500 kbit/s bus, 64 KiB each.  Not a tc qdisc: vcan
+#     STmin 1 ms: about one consecutive frame per 1.1-1.3 ms, what an
+#     8-byte classic frame takes on a 125 kbit/s body bus, 32 KiB each.
+#     Not 200 us (a 500 kbit/s bus): a timer wake-up in the guest costs
+#     some 150 us (a 200 us timerfd sleeps 340 us idle), as much as the
+#     pacing, so that figure said how busy the guest was, not whether
+#     canrigd serialises.  Not a tc qdisc: vcan
 #     has no IFF_ECHO, so af_can hands a frame to the local sockets before
 #     the device's qdisc; a qdisc would pace nothing that is read.  The
 #     unpaced figure (256 KiB each, STmin 0) is printed too, labelled.
@@ -43,7 +48,8 @@
 # bench 14, 1024), CANRIG_BENCH_DOIP_PAR_KIB (each image of bench 15
 # unpaced, 256), CANRIG_BENCH_DOIP_PACED_KIB (paced, 64),
 # CANRIG_BENCH_DOIP_STMIN (the ECUs' STmin byte when paced, 0xF2),
-# CANRIG_BENCH_DOIP_PROBES (requests per latency pass, 400).
+# CANRIG_BENCH_DOIP_PROBES (requests per latency pass, 400),
+# CANRIG_BENCH_DOIP_ONLY=15p (bench 15's paced pass alone).
 # Figures and ratios only; no pass/fail on timings.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,9 +58,10 @@ CANRIGD=${CANRIGD:-$(dirname "$CANRIG")/canrigd}
 LAT=${CANRIG_DOIP_LAT:-$(dirname "$CANRIG")/doip_lat}
 KIB=${CANRIG_BENCH_DOIP_KIB:-1024}
 PKIB=${CANRIG_BENCH_DOIP_PAR_KIB:-256}
-QKIB=${CANRIG_BENCH_DOIP_PACED_KIB:-64}
-QSTMIN=${CANRIG_BENCH_DOIP_STMIN:-0xF2}
+QKIB=${CANRIG_BENCH_DOIP_PACED_KIB:-32}
+QSTMIN=${CANRIG_BENCH_DOIP_STMIN:-0x01}
 PROBES=${CANRIG_BENCH_DOIP_PROBES:-400}
+ONLY=${CANRIG_BENCH_DOIP_ONLY:-}
 PORT=13410
 . tests/vcan/lib.sh
 mkdir -p /dev/shm
@@ -214,32 +221,47 @@ lat_line() { # LABEL PREFIX
 		\"\$1\" \"\$${p}_p50\" \"\$${p}_p90\" \"\$${p}_p99\" \"\$${p}_max\" \"\$${p}_n\" \"\$${p}_fail\""
 }
 
-echo "== bench 14: flash throughput through canrigd (DoIP -> ISO-TP -> ecu-sim), $KIB KiB in 0x36 blocks of 4093 bytes, BS 0, STmin 0"
-echo "   direct and through the gateway alternately, twice each; the faster pass counts"
-for dl in 8 64; do
-	name=classic
-	[ "$dl" = 8 ] || name="CAN FD (TX_DL 64)"
-	echo "-- $name"
-	up "$dl"
-	best_d=0
-	best_g=0
-	for round in 1 2; do
-		direct_flash vcan0 "$dl" "$W/image.bin" "$W/direct.out" ||
-			echo "direct flash FAILED: $(cat "$W/direct.out.err")"
-		doip_flash 0010 0E80 "$W/image.bin" "$W/doip.out" ||
-			echo "DoIP flash FAILED: $(cat "$W/doip.out.err")"
-		d=$(flash_rate "$W/direct.out")
-		g=$(flash_rate "$W/doip.out")
-		echo "round $round: canrig diag -i vcan0 (anchor) $(grep '^flash:' "$W/direct.out")"
-		echo "         canrig diag --doip canrigd    $(grep '^flash:' "$W/doip.out")"
-		[ -n "$g" ] || gw_counters
-		! faster "$d" "$best_d" || best_d=$d
-		! faster "$g" "$best_g" || best_g=$g
+if [ "$ONLY" != 15p ]; then
+	echo "== bench 14: flash throughput through canrigd (DoIP -> ISO-TP -> ecu-sim), $KIB KiB in 0x36 blocks of 4093 bytes, BS 0, STmin 0"
+	echo "   direct and through the gateway alternately, twice each; the faster pass counts"
+	for dl in 8 64 64p; do
+		name=classic
+		img=$W/image.bin
+		stmin=0
+		tgt="(target >= 0.9): "
+		[ "$dl" = 8 ] || name="CAN FD (TX_DL 64)"
+		if [ "$dl" = 64p ]; then
+			# not the issue's figure: the ECUs' STmin 300 us, about a
+			# 64-byte frame's time on a 500 kbit/s / 2 Mbit/s FD bus, so
+			# the block's bus time is there as in a car
+			dl=64
+			name="CAN FD (TX_DL 64) paced, STmin 0xF3, $PKIB KiB (not the issue's figure)"
+			img=$W/par.bin
+			stmin=0xF3
+			tgt=
+		fi
+		echo "-- $name"
+		up "$dl" "$stmin"
+		best_d=0
+		best_g=0
+		for round in 1 2; do
+			direct_flash vcan0 "$dl" "$img" "$W/direct.out" ||
+				echo "direct flash FAILED: $(cat "$W/direct.out.err")"
+			doip_flash 0010 0E80 "$img" "$W/doip.out" ||
+				echo "DoIP flash FAILED: $(cat "$W/doip.out.err")"
+			d=$(flash_rate "$W/direct.out")
+			g=$(flash_rate "$W/doip.out")
+			echo "round $round: canrig diag -i vcan0 (anchor) $(grep '^flash:' "$W/direct.out")"
+			echo "         canrig diag --doip canrigd    $(grep '^flash:' "$W/doip.out")"
+			[ -n "$g" ] || gw_counters
+			! faster "$d" "$best_d" || best_d=$d
+			! faster "$g" "$best_g" || best_g=$g
+		done
+		down
+		r=$(ratio "$best_g" "$best_d")
+		echo "flash through the gateway, $name: $best_g kB/s vs $best_d kB/s direct: ratio ${r}x ${tgt:+$tgt$(verdict "$r" '>=' 0.9)}"
 	done
-	down
-	r=$(ratio "$best_g" "$best_d")
-	echo "flash through the gateway, $name: $best_g kB/s vs $best_d kB/s direct: ratio ${r}x (target >= 0.9): $(verdict "$r" '>=' 0.9)"
-done
+fi
 
 echo
 # par IMAGE KIB: one flash alone, then the four at once, through canrigd
@@ -274,7 +296,7 @@ par() {
 }
 
 echo "== bench 15: parallelism, four ECUs on vcan0..vcan3 flashed at once through one canrigd, classic CAN"
-echo "-- paced like a 500 kbit/s bus: every ECU asks STmin $QSTMIN, $QKIB KiB each (the issue's figure)"
+echo "-- paced like a 125 kbit/s bus: every ECU asks STmin $QSTMIN, $QKIB KiB each (the issue's figure)"
 up 8 "$QSTMIN"
 par "$W/paced.bin" "$QKIB"
 down
@@ -290,6 +312,7 @@ if awk -v r="$PAR_R" 'BEGIN { exit !(r > 4.2) }'; then
 else
 	echo "four at once, paced: ratio ${PAR_R}x one ECU (target >= 3.5): $(verdict "$PAR_R" '>=' 3.5)"
 fi
+[ "$ONLY" != 15p ] || exit 0
 echo "-- unpaced (STmin 0), $PKIB KiB each: vcan has no bit rate, so this measures the CPUs, not the gateway"
 up 8
 par "$W/par.bin" "$PKIB"

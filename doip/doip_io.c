@@ -460,7 +460,7 @@ void doip_io_close(struct doip_io *u)
 {
 	if (!u->loop)
 		return;
-	cio_ev_pump_stop(&u->pump);
+	cio_ev_pump_fini(&u->pump);
 	ev_timer_stop(u->loop, &u->setup_tm);
 	if (u->fd >= 0) {
 		ev_io_stop(u->loop, &u->rio);

@@ -46,9 +46,21 @@ typedef int (*cio_ev_step_fn)(void *ctx, uint64_t now);
 /* The engine's next deadline (cio_now_ns() time), or UINT64_MAX. */
 typedef uint64_t (*cio_ev_deadline_fn)(void *ctx);
 
+/*
+ * Deadlines closer than this are kept by a timerfd rather than by tm:
+ * libev's epoll backend sleeps at least 1 ms and in whole ms rounded up,
+ * so a 200 us ISO-TP STmin took over 1 ms per frame.  Farther deadlines
+ * (timeouts) keep the cheaper ev_timer, where a ms does not matter.
+ */
+#define CIO_EV_FINE_NS 50000000ull
+
 struct cio_ev_pump {
 	struct ev_loop *loop;
 	ev_timer tm; /* armed for deadline() after each run; data = ctx */
+	ev_io fine;  /* the timerfd's watcher, for near deadlines */
+	int tfd;     /* that timerfd: -1 until first needed, -2 unavailable */
+	uint64_t fine_at; /* what tfd is armed for; 0 disarmed */
+	void (*on_timer)(struct ev_loop *loop, ev_timer *w, int revents);
 	cio_ev_step_fn step;
 	cio_ev_deadline_fn deadline;
 	void *ctx;
@@ -58,10 +70,13 @@ struct cio_ev_pump {
 };
 
 /*
- * Sets up p on loop (nothing is started): step and deadline get ctx,
- * and so does on_timer, through p->tm.data; on_timer is the adapter's
- * (it may read what arrived first) and usually ends in
- * cio_ev_pump_run().  max_rounds (>= 1) bounds the rounds of one run.
+ * Sets up p on loop (nothing is started, nothing is opened): step and
+ * deadline get ctx, and so does on_timer, through p->tm.data; on_timer
+ * is the adapter's (it may read what arrived first) and usually ends in
+ * cio_ev_pump_run().  It is called with &p->tm whichever clock fired.
+ * max_rounds (>= 1) bounds the rounds of one run.  The first deadline
+ * nearer than CIO_EV_FINE_NS opens a timerfd (where that fails, tm keeps
+ * the deadline, to the ms), which cio_ev_pump_fini() closes.
  */
 void cio_ev_pump_init(struct cio_ev_pump *p, struct ev_loop *loop, cio_ev_step_fn step,
 		      cio_ev_deadline_fn deadline, void *ctx, unsigned int max_rounds,
@@ -87,6 +102,10 @@ static inline uint64_t cio_ev_pump_late(const struct cio_ev_pump *p, uint64_t no
 /* Stops the timer (until the next run); safe on a stopped or zeroed
  * (never set up) pump. */
 void cio_ev_pump_stop(struct cio_ev_pump *p);
+
+/* Stops the timer and closes the timerfd, if any: the pump's end (it may
+ * be set up again).  Safe on a zeroed pump and twice. */
+void cio_ev_pump_fini(struct cio_ev_pump *p);
 
 #ifdef __cplusplus
 }

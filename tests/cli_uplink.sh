@@ -70,6 +70,65 @@ modes_as_decode() {
 	done
 }
 
+# when: with before_ms / after_ms: the samples tests/uplink_expect.py's own
+# reading of the conditions and windows selects from the decoder's objects,
+# in order, on a log made to hit the windows' bounds; the windows must
+# matter on it (without them, fewer samples)
+when_as_decode() {
+	local dbc=$SRC/tests/data/demo.dbc log=when.log
+	$PY "$SRC/tests/uplink_expect.py" when-log "$log"
+	"$CANRIG" dbc decode --json "$dbc" "$log" >dec
+	$PY "$SRC/tests/uplink_expect.py" when-yaml dec when.yaml "$dbc"
+	grep -q 'before_ms: 100' when.yaml
+	grep -q 'after_ms: 50' when.yaml
+	grep -q '!(' when.yaml
+	$PY "$SRC/tests/uplink_expect.py" when-expect dec when.yaml "$dbc" >want
+	"$CANRIG" uplink -c when.yaml --from-log "$log" >got
+	$PY "$SRC/tests/uplink_expect.py" same-order want got
+	[ -s got ]
+	[ "$(wc -l <got)" -lt "$(grep -vc '"msg":null' dec)" ]
+	sed -e 's/, before_ms: [0-9]*//' -e 's/, after_ms: [0-9]*//' when.yaml >bare.yaml
+	"$CANRIG" uplink -c bare.yaml --from-log "$log" >bare
+	[ "$(wc -l <bare)" -lt "$(wc -l <got)" ]
+}
+
+# a bad condition: exit 2, one line, the column of the bad token
+when_bad_is_2() {
+	sed 's|{message: DoorStatus}|{message: DoorStatus, when: "DriverDoor == 1 \&\& Bogus > 1"}|' \
+		"$SRC/tests/data/uplink.yaml" |
+		sed "s|tests/data/demo.dbc|$SRC/tests/data/demo.dbc|" >bad.yaml
+	grep -q Bogus bad.yaml
+	rc=0
+	"$CANRIG" uplink -n -c bad.yaml 2>err || rc=$?
+	[ "$rc" -eq 2 ]
+	[ "$(wc -l <err)" -eq 1 ]
+	grep -q "^canrig uplink: bad.yaml:8:53: when: no signal 'Bogus' in the DBC" err
+}
+
+# batch: compress: deflate: --raw prints one zlib stream per batch, which
+# python3's zlib inflates to exactly the JSON batches made without it;
+# without --raw, --from-log prints that JSON
+compress_payload() {
+	local dbc=$SRC/tests/data/demo.dbc log=$SRC/tests/data/demo.log
+	"$CANRIG" dbc decode --json "$dbc" "$log" >dec
+	$PY "$SRC/tests/uplink_expect.py" yaml dec plain.yaml "$dbc" all
+	cp plain.yaml z.yaml
+	echo 'batch: {max_bytes: 1024}' >>plain.yaml
+	echo 'batch: {max_bytes: 1024, compress: deflate}' >>z.yaml
+	"$CANRIG" uplink -c plain.yaml --from-log "$log" >plain
+	"$CANRIG" uplink -c z.yaml --from-log "$log" --raw >raw
+	n=$($PY "$SRC/tests/uplink_expect.py" inflate raw inflated)
+	[ "$n" -gt 1 ]
+	cmp plain inflated
+	[ "$(wc -c <raw)" -lt "$(($(wc -c <plain) / 2))" ]
+	"$CANRIG" uplink -c z.yaml --from-log "$log" >json
+	cmp plain json
+	grep -vq '"msg":null' plain
+	rc=0
+	"$CANRIG" uplink -c z.yaml --raw 2>err || rc=$?
+	[ "$rc" -eq 2 ]
+}
+
 usage_is_2() {
 	rc=0
 	"$CANRIG" uplink -n 2>err || rc=$?
@@ -170,6 +229,9 @@ check unreadable_is_1 unreadable_is_1
 check usage_is_2 usage_is_2
 check same_as_decode same_as_decode
 check modes_as_decode modes_as_decode
+check when_as_decode when_as_decode
+check when_bad_is_2 when_bad_is_2
+check compress_payload compress_payload
 CHECK_OWN_DIR=1 check status_checks status_checks
 CHECK_OWN_DIR=1 check lock_refuses lock_refuses
 CHECK_OWN_DIR=1 check unit_verifies unit_verifies

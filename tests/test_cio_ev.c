@@ -3,7 +3,9 @@
  * test_cio_ev.c - the adapters' clock, deadline timer and pump, on a
  * private libev loop with a fake engine.
  */
+#include <fcntl.h>
 #include <stdint.h>
+#include <sys/timerfd.h>
 #include <time.h>
 
 #include "cio_ev.h"
@@ -222,6 +224,78 @@ static void test_pump(void)
 	ev_loop_destroy(loop);
 }
 
+/* A deadline under CIO_EV_FINE_NS goes to a timerfd armed for exactly
+ * that time (ev_timer's epoll wait is whole ms, at least one), fires
+ * through on_timer with ctx, never before it; a far one goes back to tm;
+ * fini closes the fd. */
+static void test_pump_fine(void)
+{
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	struct fake f = {0};
+	struct itimerspec its;
+	uint64_t d, at;
+	int fd, n;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(loop);
+	fired = 0;
+	fired_data = NULL;
+	cio_ev_pump_init(&f.p, loop, fake_step, fake_deadline, &f, 100, on_fire);
+	CU_ASSERT_EQUAL(f.p.tfd, -1); /* nothing opened until needed */
+
+	d = cio_now_ns() + MS / 5;
+	f.deadline = d;
+	cio_ev_pump_run(&f.p);
+	fd = f.p.tfd;
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT(!ev_is_active(&f.p.tm));
+	CU_ASSERT(ev_is_active(&f.p.fine));
+	CU_ASSERT_EQUAL(f.p.due, d);
+	CU_ASSERT_EQUAL(timerfd_gettime(fd, &its), 0);
+	CU_ASSERT(its.it_value.tv_sec == 0 && its.it_value.tv_nsec > 0 &&
+		  its.it_value.tv_nsec <= (long)(MS / 5));
+	/* a second run for the same deadline keeps it */
+	cio_ev_pump_run(&f.p);
+	CU_ASSERT_EQUAL(f.p.tfd, fd);
+	f.deadline = UINT64_MAX; /* the engine has nothing more after it fires */
+	for (n = 0; !fired && n < 1000; n++)
+		ev_run(loop, EVRUN_ONCE);
+	at = cio_now_ns();
+	CU_ASSERT_EQUAL(fired, 1);
+	CU_ASSERT_PTR_EQUAL(fired_data, &f);
+	CU_ASSERT(at >= d);
+	CU_ASSERT(!ev_is_active(&f.p.fine));
+
+	/* far: ev_timer again, the timerfd disarmed */
+	f.deadline = d = cio_now_ns() + 1000 * MS;
+	cio_ev_pump_run(&f.p);
+	CU_ASSERT_EQUAL(f.p.tfd, fd);
+	CU_ASSERT(ev_is_active(&f.p.tm));
+	CU_ASSERT(!ev_is_active(&f.p.fine));
+	/* near again, then far: the timerfd is disarmed, not left to fire */
+	f.deadline = cio_now_ns() + 10 * MS;
+	cio_ev_pump_run(&f.p);
+	CU_ASSERT(ev_is_active(&f.p.fine));
+	CU_ASSERT(!ev_is_active(&f.p.tm));
+	f.deadline = d;
+	cio_ev_pump_run(&f.p);
+	CU_ASSERT_EQUAL(timerfd_gettime(fd, &its), 0);
+	CU_ASSERT(its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0);
+	CU_ASSERT(!ev_is_active(&f.p.fine));
+
+	/* stop disarms both; fini closes the fd, twice is harmless */
+	f.deadline = cio_now_ns() + 10 * MS;
+	cio_ev_pump_run(&f.p);
+	cio_ev_pump_stop(&f.p);
+	CU_ASSERT(!ev_is_active(&f.p.fine));
+	CU_ASSERT_EQUAL(timerfd_gettime(fd, &its), 0);
+	CU_ASSERT(its.it_value.tv_nsec == 0);
+	cio_ev_pump_fini(&f.p);
+	CU_ASSERT_EQUAL(fcntl(fd, F_GETFD), -1);
+	CU_ASSERT_EQUAL(f.p.tfd, -1);
+	cio_ev_pump_fini(&f.p);
+	ev_loop_destroy(loop);
+}
+
 static int register_cio_ev_tests(void)
 {
 	CU_pSuite s = CU_add_suite("cio_ev (adapter clock, timer, pump)", NULL, NULL);
@@ -230,7 +304,8 @@ static int register_cio_ev_tests(void)
 	    !CU_add_test(s, "arm: deadline gone by fires at once", test_arm_past) ||
 	    !CU_add_test(s, "arm: future deadline, not early", test_arm_future) ||
 	    !CU_add_test(s, "arm: UINT64_MAX stops the timer", test_arm_none) ||
-	    !CU_add_test(s, "pump: rounds, no nesting, bound, timer", test_pump))
+	    !CU_add_test(s, "pump: rounds, no nesting, bound, timer", test_pump) ||
+	    !CU_add_test(s, "pump: near deadlines on a timerfd", test_pump_fine))
 		return CU_get_error();
 	return 0;
 }

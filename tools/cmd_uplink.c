@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include <ev.h>
+#define ZLIB_CONST /* inflate reads the batch, borrowed const */
+#include <zlib.h>
 
 #include "cio.h"
 #include "cio_ev.h"
@@ -46,6 +48,9 @@ static void usage(FILE *f)
 		   "      --from-log LOG   collect from a log (any format dbc decode reads)\n"
 		   "                       instead of the interfaces, on the log's clock, and\n"
 		   "                       print what would be published instead of sending it\n"
+		   "                       (compressed batches decompressed: the JSON)\n"
+		   "      --raw            with --from-log: the payloads as published, compressed\n"
+		   "                       batches as their zlib streams\n"
 		   "      --status         ask the running uplink (FILE.yaml's, or the one at\n"
 		   "                       --ctl PATH): broker, counters, spool, last error\n"
 		   "      --json           --status as one JSON object\n"
@@ -72,22 +77,52 @@ static void summary(const struct upl_conf *c, const char *path)
 	       c->broker.cafile ? " (TLS)" : "");
 }
 
+struct printer {
+	int raw;
+	uint64_t bad; /* compressed batches that did not inflate (a bug) */
+};
+
+/* --from-log's batches: as published with --raw, else the JSON. */
 static void print_batch(void *ctx, const char *data, size_t len)
 {
-	(void)ctx;
-	fwrite(data, 1, len, stdout);
+	struct printer *p = ctx;
+	unsigned char out[16384];
+	z_stream z;
+	int r;
+
+	if (p->raw || !upl_payload_deflated(data, len)) {
+		fwrite(data, 1, len, stdout);
+		return;
+	}
+	memset(&z, 0, sizeof(z));
+	if (inflateInit(&z) != Z_OK) {
+		p->bad++;
+		return;
+	}
+	z.next_in = (const Bytef *)data;
+	z.avail_in = (uInt)len;
+	do {
+		z.next_out = out;
+		z.avail_out = sizeof(out);
+		r = inflate(&z, Z_NO_FLUSH);
+		fwrite(out, 1, sizeof(out) - z.avail_out, stdout);
+	} while (r == Z_OK);
+	if (r != Z_STREAM_END || z.avail_in)
+		p->bad++;
+	inflateEnd(&z);
 }
 
 /* --from-log: the collection engine on a log, its batches on stdout. */
-static int from_log(const struct upl_conf *c, const char *path)
+static int from_log(const struct upl_conf *c, const char *path, int raw)
 {
+	struct printer pr = {.raw = raw};
 	struct clog_reader r;
 	struct clog_rec rec;
 	struct upl_coll *co;
 	uint64_t now = 0, bad = 0;
 	int e, rc = EXIT_OK;
 
-	e = upl_coll_new(c, print_batch, NULL, &co);
+	e = upl_coll_new(c, print_batch, &pr, &co);
 	if (e) {
 		cli_err("uplink", "%s",
 			e == -E2BIG ? "a collected message's sample is larger than "
@@ -129,6 +164,11 @@ static int from_log(const struct upl_conf *c, const char *path)
 		upl_coll_frame(co, &rec, (unsigned int)i, now);
 	}
 	upl_coll_flush(co, now);
+	if (pr.bad && rc == EXIT_OK) {
+		cli_err("uplink", "%llu compressed batch%s did not decompress",
+			(unsigned long long)pr.bad, pr.bad == 1 ? "" : "es");
+		rc = EXIT_RUNTIME;
+	}
 	if (fflush(stdout) && rc == EXIT_OK) {
 		cli_err("uplink", "write: %s", strerror(errno));
 		rc = EXIT_RUNTIME;
@@ -154,6 +194,7 @@ struct up {
 	struct upl_spool *sp;
 	struct upl_mqtt *mq;
 	struct upl_ctl *ctl;
+	char *ztopic; /* the topic of compressed payloads on MQTT 3.1.1 */
 	struct cio_sock sock[UPL_IFS_MAX];
 	ev_io rx[UPL_IFS_MAX];
 	unsigned int nsock;
@@ -216,7 +257,7 @@ static void pump(struct up *u)
 	const void *data;
 	size_t len;
 	uint64_t seq;
-	int mid, r;
+	int mid, r, z;
 
 	while (u->mq && upl_mqtt_is_up(u->mq) && u->nfl < UPL_INFLIGHT) {
 		r = upl_spool_next(u->sp, &data, &len, &seq);
@@ -224,7 +265,12 @@ static void pump(struct up *u)
 			spool_fail(u, "spool: read: %s", strerror(-r));
 		if (r != 1)
 			return;
-		if (upl_mqtt_publish(u->mq, u->c->topic, data, len, &mid))
+		z = upl_payload_deflated(data, len);
+		/* MQTT 5 says what the payload is in its content type; 3.1.1 has
+		 * none, so compressed payloads go to their own topic */
+		if (upl_mqtt_publish_as(u->mq,
+					z && u->c->broker.protocol != 5 ? u->ztopic : u->c->topic,
+					z ? UPL_CT_DEFLATE : UPL_CT_JSON, data, len, &mid))
 			return; /* in flight in the spool: sent again after the reconnect */
 		u->fl[u->nfl].mid = mid;
 		u->fl[u->nfl].seq = seq;
@@ -431,6 +477,12 @@ static int run(const struct upl_conf *c, const char *ctl_path)
 	u->c = c;
 	u->loop = ev_default_loop(0);
 	u->since_ns = cli_real_ns();
+	u->ztopic = malloc(strlen(c->topic) + sizeof(UPL_TOPIC_DEFLATE));
+	if (!u->ztopic) {
+		cli_err("uplink", "out of memory");
+		goto out;
+	}
+	strcat(strcpy(u->ztopic, c->topic), UPL_TOPIC_DEFLATE);
 	mo.ctx = u;
 	co.ctx = u;
 	e = upl_spool_open(&so, &u->sp, err, sizeof(err));
@@ -492,6 +544,15 @@ static int run(const struct upl_conf *c, const char *ctl_path)
 		(unsigned long long)cs.batches, (unsigned long long)u->published,
 		(unsigned long long)ss.acked, (unsigned long long)ss.pending,
 		(unsigned long long)ss.dropped);
+	if (cs.triggers || cs.outside || cs.overrun)
+		fprintf(stderr,
+			"canrig uplink: when: %llu triggers, %llu samples outside the windows, "
+			"%llu lost to the before_ms bound\n",
+			(unsigned long long)cs.triggers, (unsigned long long)cs.outside,
+			(unsigned long long)cs.overrun);
+	if (c->batch.compress)
+		fprintf(stderr, "canrig uplink: deflate: %llu bytes of JSON in %llu\n",
+			(unsigned long long)cs.json, (unsigned long long)cs.bytes);
 	rc = u->err || u->spool_err ? EXIT_RUNTIME : u->sig ? EXIT_SIGNAL(u->sig) : EXIT_OK;
 out:
 	upl_ctl_close(u->ctl);
@@ -508,6 +569,7 @@ out:
 	cio_ring_fini(&u->ring);
 	upl_coll_free(u->co);
 	upl_spool_close(u->sp);
+	free(u->ztopic);
 	free(u);
 	return rc;
 }
@@ -586,7 +648,7 @@ static int ask_status(const char *path, int json)
 	return rc;
 }
 
-enum { O_FROM_LOG = 0x200, O_STATUS, O_JSON, O_CTL };
+enum { O_FROM_LOG = 0x200, O_RAW, O_STATUS, O_JSON, O_CTL };
 
 int cmd_uplink(int argc, char **argv)
 {
@@ -597,11 +659,12 @@ int cmd_uplink(int argc, char **argv)
 					   {"status", no_argument, NULL, O_STATUS},
 					   {"json", no_argument, NULL, O_JSON},
 					   {"ctl", required_argument, NULL, O_CTL},
+					   {"raw", no_argument, NULL, O_RAW},
 					   {NULL, 0, NULL, 0}};
 	const char *path = NULL, *log = NULL, *ctl = NULL;
 	struct upl_conf c;
 	char err[1024], ctlbuf[4200];
-	int opt, check = 0, status = 0, json = 0, e;
+	int opt, check = 0, raw = 0, status = 0, json = 0, e;
 
 	optind = 1;
 	while ((opt = cli_getopt(argc, argv, "c:nh", lo)) != -1) {
@@ -617,6 +680,9 @@ int cmd_uplink(int argc, char **argv)
 			return EXIT_OK;
 		case O_FROM_LOG:
 			log = optarg;
+			break;
+		case O_RAW:
+			raw = 1;
 			break;
 		case O_STATUS:
 			status = 1;
@@ -648,6 +714,8 @@ int cmd_uplink(int argc, char **argv)
 						      : "needs -c FILE.yaml");
 	if (check && log)
 		return cli_usage_err("uplink", "-n and --from-log exclude each other");
+	if (raw && !log)
+		return cli_usage_err("uplink", "--raw goes with --from-log");
 	e = upl_conf_load(&c, path, err, sizeof(err));
 	if (e) {
 		/* a file that cannot be read is 1, a wrong one 2 */
@@ -673,7 +741,7 @@ int cmd_uplink(int argc, char **argv)
 		return e;
 	}
 	if (log) {
-		int rc = from_log(&c, log);
+		int rc = from_log(&c, log, raw);
 
 		upl_conf_fini(&c);
 		return rc;

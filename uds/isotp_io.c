@@ -461,7 +461,7 @@ void isotp_io_close(struct isotp_io *io)
 		return;
 	ev_io_stop(io->loop, &io->wr);
 	ev_io_stop(io->loop, &io->rd);
-	cio_ev_pump_stop(&io->pump);
+	cio_ev_pump_fini(&io->pump);
 	cio_ring_fini(&io->ring);
 	cio_close(&io->sock);
 	io->loop = NULL;

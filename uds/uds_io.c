@@ -269,7 +269,7 @@ void uds_io_close(struct uds_io *u)
 
 	if (!u->loop)
 		return;
-	cio_ev_pump_stop(&u->pump);
+	cio_ev_pump_fini(&u->pump);
 	isotp_io_close(&u->io);
 	free(u->phys.buf);
 	for (i = 0; i < UDS_IO_MAX_PEERS; i++)

@@ -306,7 +306,7 @@ static void close_ecu(struct uds_sim_io_ecu *e)
 {
 	/* e->s: set up (at least begun); the rest of the table is zeroes */
 	if (e->s)
-		cio_ev_pump_stop(&e->pump);
+		cio_ev_pump_fini(&e->pump);
 	if (e->phys_open)
 		isotp_io_close(&e->phys);
 	if (e->func_open)

@@ -18,6 +18,13 @@
  * upl_coll_flush().  Within a batch samples are in the order they were
  * made; every_ms samples are made at their interval's end, so their "t"
  * may be older than an every-frame sample before them.
+ *
+ * An entry with when: collects only while its window is open: from the
+ * condition's rise (re-evaluated on each frame of a message it names) until
+ * after_ms after its fall.  At the rise, the samples the entry made in the
+ * before_ms before it (kept in a ring of upl_collect.hist frames) go into
+ * the batch first, in order.  With batch: compress: deflate, a batch is
+ * handed out as one zlib stream, or as it is if that is not smaller.
  */
 #ifndef CANRIG_UPL_COLL_H
 #define CANRIG_UPL_COLL_H
@@ -28,8 +35,23 @@
 #include "clog.h"
 #include "upl_conf.h"
 
-/* A finished batch: data (len bytes, newline-separated samples) is
- * borrowed for the call. */
+/* How a payload is announced: MQTT 5 content type, or (3.1.1) a topic
+ * suffix for a compressed one. */
+#define UPL_CT_JSON	  "application/x-ndjson"
+#define UPL_CT_DEFLATE	  "application/x-ndjson+deflate"
+#define UPL_TOPIC_DEFLATE "/deflate"
+
+/* Returns 1 if payload (a batch, or a spool record) is a zlib stream, 0 if
+ * it is JSON: samples start with '{', a zlib stream never does.  Judged by
+ * the bytes, so a record spooled before the configuration changed is still
+ * announced as what it is. */
+static inline int upl_payload_deflated(const void *data, size_t len)
+{
+	return len > 0 && *(const unsigned char *)data != '{';
+}
+
+/* A finished batch: data (len bytes, newline-separated samples, or their
+ * zlib stream with batch: compress: deflate) is borrowed for the call. */
 typedef void (*upl_batch_fn)(void *ctx, const char *data, size_t len);
 
 struct upl_coll_stats {
@@ -39,7 +61,12 @@ struct upl_coll_stats {
 	uint64_t unchanged; /* on_change frames equal to the last sample */
 	uint64_t replaced;  /* every_ms frames a later one in the interval replaced */
 	uint64_t batches;   /* handed out */
-	uint64_t bytes;	    /* in those batches */
+	uint64_t bytes;	    /* in those batches (compressed, if they were) */
+	uint64_t json;	    /* JSON bytes in those batches before compression */
+	uint64_t stored;    /* batches deflate did not make smaller: sent as JSON */
+	uint64_t triggers;  /* when: conditions that became true */
+	uint64_t outside;   /* when: samples outside every window: not sent */
+	uint64_t overrun;   /* before_ms history lost to the ring's bound */
 };
 
 struct upl_coll;

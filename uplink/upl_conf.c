@@ -5,6 +5,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,20 +16,6 @@
 #include "upl_conf.h"
 #include "yml.h"
 #include "yml_read.h"
-
-/* Planned by issue 24, not done yet: an error, never silently ignored.
- * yml_read's callbacks do not see the key: each planned key gets its own. */
-#define NOT_YET(NAME)                                                                              \
-	static int not_yet_##NAME(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)       \
-	{                                                                                          \
-		(void)p;                                                                           \
-		(void)i;                                                                           \
-		return yml_error(r->y, n, "'" #NAME "' is not supported yet");                     \
-	}
-NOT_YET(when)
-NOT_YET(before_ms)
-NOT_YET(after_ms)
-NOT_YET(compress)
 
 /* A word that goes into an MQTT topic: no wildcard, no level separator. */
 static int topic_word(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
@@ -222,6 +210,352 @@ static int ifs_fn(struct yml_rd *r, const yaml_node_t *n, void *p, size_t i)
 	return 0;
 }
 
+/* ---- when: "SIGNAL OP NUMBER" terms with && || ! ( ), compiled once
+ * into postfix ops; errors carry the byte offset of the bad token. */
+
+struct wparse {
+	const char *s;
+	size_t pos;
+	const struct dbc_db *db;
+	const struct dbc_message *own;
+	struct upl_op *ops;
+	unsigned int nops, nest;
+	size_t errpos;
+	char err[200];
+};
+
+static int wfail(struct wparse *w, size_t at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int wfail(struct wparse *w, size_t at, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(w->err, sizeof(w->err), fmt, ap);
+	va_end(ap);
+	w->errpos = at;
+	return -EINVAL;
+}
+
+static void wskip(struct wparse *w)
+{
+	while (w->s[w->pos] == ' ' || w->s[w->pos] == '\t' || w->s[w->pos] == '\n' ||
+	       w->s[w->pos] == '\r')
+		w->pos++;
+}
+
+static int wemit(struct wparse *w, size_t at, uint8_t op)
+{
+	if (w->nops == UPL_WHEN_OPS_MAX)
+		return wfail(w, at, "when: more than %d terms and operators", UPL_WHEN_OPS_MAX);
+	memset(&w->ops[w->nops], 0, sizeof(w->ops[0]));
+	w->ops[w->nops].op = op;
+	w->nops++;
+	return 0;
+}
+
+static int is_word(char ch, int first)
+{
+	return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || ch == '_' ||
+	       (!first && ch >= '0' && ch <= '9');
+}
+
+/* A word at w->pos into buf; 0 or an error. */
+static int wword(struct wparse *w, char *buf, size_t cap)
+{
+	size_t at = w->pos, n;
+
+	if (!is_word(w->s[at], 1)) {
+		if (!w->s[at])
+			return wfail(w, at, "when: expected a signal name at the end");
+		return wfail(w, at, "when: expected a signal name, found '%c'",
+			     (unsigned char)w->s[at] > ' ' ? w->s[at] : '?');
+	}
+	while (is_word(w->s[w->pos], 0))
+		w->pos++;
+	n = w->pos - at;
+	if (n >= cap)
+		return wfail(w, at, "when: name longer than %zu characters", cap - 1);
+	memcpy(buf, w->s + at, n);
+	buf[n] = 0;
+	return 0;
+}
+
+/* A signal: NAME (of the collected message, else of the one message in the
+ * DBC that has it) or MESSAGE.NAME. */
+static int wsignal(struct wparse *w, const struct dbc_signal **out)
+{
+	const struct dbc_message *m = NULL, *other = NULL;
+	const struct dbc_signal *sig;
+	char a[256], b[256];
+	size_t at = w->pos, at2;
+	unsigned int i;
+	int e;
+
+	e = wword(w, a, sizeof(a));
+	if (e)
+		return e;
+	if (w->s[w->pos] == '.') {
+		w->pos++;
+		at2 = w->pos;
+		e = wword(w, b, sizeof(b));
+		if (e)
+			return e;
+		m = dbc_find_msg(w->db, a);
+		if (!m)
+			return wfail(w, at, "when: no message '%s' in the DBC", a);
+		*out = dbc_find_sig(m, b);
+		if (!*out)
+			return wfail(w, at2, "when: message %s has no signal '%s'", m->name, b);
+		return 0;
+	}
+	*out = dbc_find_sig(w->own, a);
+	if (*out)
+		return 0;
+	for (i = 0; i < w->db->nmsgs; i++) {
+		sig = dbc_find_sig(&w->db->msgs[i], a);
+		if (!sig)
+			continue;
+		if (m) {
+			other = sig->msg;
+			break;
+		}
+		m = sig->msg;
+		*out = sig;
+	}
+	if (!m)
+		return wfail(w, at, "when: no signal '%s' in the DBC", a);
+	if (other)
+		return wfail(w, at, "when: signal '%s' is in %s and %s: write MESSAGE.%s", a,
+			     m->name, other->name, a);
+	return 0;
+}
+
+/* A number as strtod reads it, but only decimal: no hex, inf or nan. */
+static int wnumber(struct wparse *w, double *v)
+{
+	const char *s = w->s;
+	size_t at = w->pos, p = at, digits = 0;
+	char buf[64];
+
+	if (s[p] == '+' || s[p] == '-')
+		p++;
+	while (s[p] >= '0' && s[p] <= '9')
+		p++, digits++;
+	if (s[p] == '.')
+		for (p++; s[p] >= '0' && s[p] <= '9'; p++)
+			digits++;
+	if (digits && (s[p] == 'e' || s[p] == 'E')) {
+		size_t q = p + 1;
+
+		if (s[q] == '+' || s[q] == '-')
+			q++;
+		if (s[q] >= '0' && s[q] <= '9') {
+			while (s[q] >= '0' && s[q] <= '9')
+				q++;
+			p = q;
+		}
+	}
+	if (!digits || is_word(s[p], 0) || s[p] == '.')
+		return wfail(w, at, "when: expected a number");
+	if (p - at >= sizeof(buf))
+		return wfail(w, at, "when: number longer than %zu characters", sizeof(buf) - 1);
+	memcpy(buf, s + at, p - at);
+	buf[p - at] = 0;
+	*v = strtod(buf, NULL);
+	if (!isfinite(*v))
+		return wfail(w, at, "when: number out of range");
+	w->pos = p;
+	return 0;
+}
+
+static int wcompare(struct wparse *w)
+{
+	static const struct {
+		const char *text;
+		uint8_t op;
+	} ops[] = {{"<=", UPL_OP_LE}, {">=", UPL_OP_GE}, {"==", UPL_OP_EQ},
+		   {"!=", UPL_OP_NE}, {"<", UPL_OP_LT},	 {">", UPL_OP_GT}};
+	const struct dbc_signal *sig;
+	size_t at = w->pos, k;
+	double num = 0;
+	int e;
+
+	e = wsignal(w, &sig);
+	if (e)
+		return e;
+	wskip(w);
+	for (k = 0; k < sizeof(ops) / sizeof(ops[0]); k++)
+		if (!strncmp(w->s + w->pos, ops[k].text, strlen(ops[k].text)))
+			break;
+	if (k == sizeof(ops) / sizeof(ops[0]))
+		return wfail(w, w->pos, "when: expected <, <=, >, >=, == or != after %s",
+			     sig->name);
+	w->pos += strlen(ops[k].text);
+	wskip(w);
+	e = wnumber(w, &num);
+	if (!e)
+		e = wemit(w, at, ops[k].op);
+	if (e)
+		return e;
+	w->ops[w->nops - 1].num = num;
+	w->ops[w->nops - 1].msg = (uint32_t)(sig->msg - w->db->msgs);
+	w->ops[w->nops - 1].sig = (uint16_t)sig->index;
+	return 0;
+}
+
+static int wor(struct wparse *w);
+
+static int wunary(struct wparse *w)
+{
+	size_t at;
+	int e;
+
+	wskip(w);
+	at = w->pos;
+	if (++w->nest > UPL_WHEN_NEST_MAX)
+		return wfail(w, at, "when: nested deeper than %d", UPL_WHEN_NEST_MAX);
+	if (w->s[at] == '!' && w->s[at + 1] != '=') {
+		w->pos++;
+		e = wunary(w);
+		if (!e)
+			e = wemit(w, at, UPL_OP_NOT);
+	} else if (w->s[at] == '(') {
+		w->pos++;
+		e = wor(w);
+		if (!e) {
+			wskip(w);
+			if (w->s[w->pos] != ')')
+				e = wfail(w, w->s[w->pos] ? w->pos : at,
+					  w->s[w->pos] ? "when: expected ')'"
+						       : "when: this '(' is never closed");
+			else
+				w->pos++;
+		}
+	} else {
+		e = wcompare(w);
+	}
+	w->nest--;
+	return e;
+}
+
+/* a && b && ...: left to right */
+static int wand(struct wparse *w)
+{
+	int e = wunary(w);
+	size_t at;
+
+	while (!e) {
+		wskip(w);
+		at = w->pos;
+		if (w->s[at] != '&' || w->s[at + 1] != '&')
+			break;
+		w->pos += 2;
+		e = wunary(w);
+		if (!e)
+			e = wemit(w, at, UPL_OP_AND);
+	}
+	return e;
+}
+
+static int wor(struct wparse *w)
+{
+	int e = wand(w);
+	size_t at;
+
+	while (!e) {
+		wskip(w);
+		at = w->pos;
+		if (w->s[at] != '|' || w->s[at + 1] != '|')
+			break;
+		w->pos += 2;
+		e = wand(w);
+		if (!e)
+			e = wemit(w, at, UPL_OP_OR);
+	}
+	return e;
+}
+
+/* The error at byte pos of when's text, at its column in the file when the
+ * scalar is on one line as written (plain or quoted, no escapes); else at
+ * the scalar's start. */
+static int when_error(struct yml_rd *r, const yaml_node_t *n, size_t pos, const char *msg)
+{
+	yaml_node_t at = *n;
+	size_t len = n->data.scalar.length, q;
+
+	q = n->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+	    n->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+	if (n->type == YAML_SCALAR_NODE && n->start_mark.line == n->end_mark.line &&
+	    (q || n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) &&
+	    n->end_mark.column - n->start_mark.column == len + 2 * q && pos <= len)
+		at.start_mark.column += q + pos;
+	return yml_error(r->y, &at, "%s", msg);
+}
+
+static int when_compile(struct yml_rd *r, struct upl_collect *it, const yaml_node_t *n)
+{
+	struct upl_conf *c = r->ctx;
+	struct upl_op ops[UPL_WHEN_OPS_MAX];
+	struct wparse w = {.s = it->when, .db = c->db, .own = it->msg, .ops = ops};
+	struct upl_op *keep;
+	int e;
+
+	wskip(&w);
+	if (!w.s[w.pos])
+		return when_error(r, n, w.pos, "when: empty condition");
+	e = wor(&w);
+	if (!e) {
+		wskip(&w);
+		if (w.s[w.pos] == ')')
+			e = wfail(&w, w.pos, "when: ')' without its '('");
+		else if (w.s[w.pos])
+			e = wfail(&w, w.pos, "when: expected && or || or the end, found '%c'",
+				  (unsigned char)w.s[w.pos] > ' ' ? w.s[w.pos] : '?');
+	}
+	if (e)
+		return when_error(r, n, w.errpos, w.err);
+	keep = yml_alloc(r, w.nops * sizeof(*keep));
+	if (!keep)
+		return -ENOMEM;
+	memcpy(keep, ops, w.nops * sizeof(*keep));
+	it->ops = keep;
+	it->nops = w.nops;
+	return 0;
+}
+
+/* before_ms: how much history to keep, bounded from the file alone: at
+ * most one sample per every_ms interval, else twice what the DBC's cycle
+ * time lets the message send. */
+static int hist_bound(struct yml_rd *r, struct upl_collect *arr, size_t i, const yaml_node_t *n)
+{
+	struct upl_conf *c = r->ctx;
+	struct upl_collect *it = arr + i;
+	uint64_t per, total = 0;
+	size_t j;
+
+	if (it->every_ms)
+		per = it->before_ms / it->every_ms + 1;
+	else if (it->msg->cycle_time > 0)
+		per = 2 * (it->before_ms / (uint64_t)it->msg->cycle_time + 1);
+	else
+		return yml_error(r->y, n,
+				 "before_ms: %s has no GenMsgCycleTime in the DBC to bound the "
+				 "history kept: sample it with every_ms",
+				 it->msg->name);
+	for (j = 0; j < i; j++)
+		total += arr[j].hist;
+	total += per * c->nifs;
+	if (total > UPL_HIST_MAX)
+		return yml_error(r->y, n,
+				 "before_ms: %llu samples of history in all, more than %u: "
+				 "shorten before_ms or sample with every_ms",
+				 (unsigned long long)total, UPL_HIST_MAX);
+	it->hist = (uint32_t)(per * c->nifs);
+	return 0;
+}
+
 static const struct yml_key collect_keys[] = {
 	{.name = "message",
 	 .type = YML_STR,
@@ -234,9 +568,15 @@ static const struct yml_key collect_keys[] = {
 	 .min = 1,
 	 .max = UPL_EVERY_MS_MAX},
 	YML_KEY_BOOL("on_change", struct upl_collect, on_change),
-	YML_KEY_CALL("when", not_yet_when, 0),
-	YML_KEY_CALL("before_ms", not_yet_before_ms, 0),
-	YML_KEY_CALL("after_ms", not_yet_after_ms, 0),
+	{.name = "when", .type = YML_STR, YML_OFF(struct upl_collect, when)},
+	{.name = "before_ms",
+	 .type = YML_UINT,
+	 YML_OFF(struct upl_collect, before_ms),
+	 .max = UPL_EVERY_MS_MAX},
+	{.name = "after_ms",
+	 .type = YML_UINT,
+	 YML_OFF(struct upl_collect, after_ms),
+	 .max = UPL_EVERY_MS_MAX},
 	{0},
 };
 
@@ -303,8 +643,24 @@ static int collect_item(struct yml_rd *r, const yaml_node_t *n, void *arr, size_
 	if (it->every_ms && it->on_change)
 		return yml_error(r->y, n, "every_ms and on_change exclude each other");
 	it->mode = it->every_ms ? UPL_EVERY_MS : it->on_change ? UPL_ON_CHANGE : UPL_EVERY_FRAME;
+	if (it->when) {
+		int e = when_compile(r, it, yml_get(r->y, n, "when"));
+
+		if (e)
+			return e;
+	} else if (it->before_ms || it->after_ms) {
+		return yml_error(r->y, yml_get(r->y, n, it->before_ms ? "before_ms" : "after_ms"),
+				 "%s needs a when: condition",
+				 it->before_ms ? "before_ms" : "after_ms");
+	}
+	if (it->before_ms)
+		return hist_bound(r, arr, i, yml_get(r->y, n, "before_ms"));
 	return 0;
 }
+
+/* zstd would be a new build dependency (libzstd-dev) that python3 cannot
+ * check: deflate (zlib, linked already) only */
+static const char *const zips[] = {"none", "deflate", NULL};
 
 static const struct yml_key batch_keys[] = {
 	{.name = "max_ms",
@@ -319,7 +675,12 @@ static const struct yml_key batch_keys[] = {
 	 .size = sizeof(uint32_t),
 	 .min = UPL_BATCH_BYTES_MIN,
 	 .max = UPL_BATCH_BYTES_MAX},
-	YML_KEY_CALL("compress", not_yet_compress, 0),
+	{.name = "compress",
+	 .type = YML_ENUM,
+	 .off = offsetof(struct upl_conf, batch.compress) - offsetof(struct upl_conf, batch),
+	 .size = sizeof(uint32_t),
+	 .names = zips,
+	 .what = "compression"},
 	{0},
 };
 

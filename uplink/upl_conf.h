@@ -2,9 +2,10 @@
 /*
  * upl_conf.h - canrig uplink's YAML file, loaded and checked completely
  * (against the DBC it names too) or refused with one "FILE:LINE:COL:
- * message" line.  The schema is in docs/uplink.md.  Keys the issue plans
- * but canrig does not do yet (when:, before_ms:, after_ms:, compress:) are
- * refused as "not supported yet", never ignored.
+ * message" line.  The schema is in docs/uplink.md.  A collect entry's
+ * when: condition is compiled here, once, into a small postfix program
+ * (struct upl_op) that the collection engine runs without parsing or
+ * allocating; an error in it points at the column of the bad token.
  */
 #ifndef CANRIG_UPL_CONF_H
 #define CANRIG_UPL_CONF_H
@@ -23,12 +24,39 @@
 #define UPL_BATCH_BYTES_MAX (1u << 20) /* a spool record (UPL_REC_MAX) */
 #define UPL_SPOOL_MB_DEF    16
 #define UPL_EVERY_MS_MAX    3600000u
+#define UPL_WHEN_OPS_MAX    64	  /* terms and operators of one when: (a 64-bit stack) */
+#define UPL_WHEN_NEST_MAX   32	  /* nested ( and ! in one when: */
+#define UPL_HIST_MAX	    16384 /* before_ms history, samples over all entries */
 
 enum upl_mode {
 	UPL_EVERY_FRAME = 0, /* a sample per frame */
 	UPL_EVERY_MS,	     /* the latest frame of each every_ms interval */
 	UPL_ON_CHANGE,	     /* a frame whose selected signals changed */
 };
+
+/* when: ops.  A comparison pushes "signal OP num" (false when the signal's
+ * latest frame lacked it, or none came yet); NOT, AND, OR work on the top
+ * of the stack.  The program leaves one value: the condition. */
+enum upl_op_kind {
+	UPL_OP_LT = 0,
+	UPL_OP_LE,
+	UPL_OP_GT,
+	UPL_OP_GE,
+	UPL_OP_EQ,
+	UPL_OP_NE,
+	UPL_OP_NOT,
+	UPL_OP_AND,
+	UPL_OP_OR,
+};
+
+struct upl_op {
+	double num;   /* comparisons: the constant */
+	uint32_t msg; /* comparisons: index in db->msgs */
+	uint16_t sig; /* comparisons: index in that message's sigs */
+	uint8_t op;   /* enum upl_op_kind */
+};
+
+enum upl_zip { UPL_ZIP_NONE = 0, UPL_ZIP_DEFLATE };
 
 /* One collect: entry. */
 struct upl_collect {
@@ -39,7 +67,14 @@ struct upl_collect {
 	uint8_t mode;		       /* enum upl_mode */
 	uint8_t on_change;	       /* as read */
 	uint32_t every_ms;
-	unsigned int line; /* 1-based, for messages */
+	unsigned int line;	  /* 1-based, for messages */
+	const char *when;	  /* as written; NULL: always collected */
+	const struct upl_op *ops; /* when, compiled: nops ops, postfix */
+	unsigned int nops;
+	uint32_t before_ms; /* history kept before the condition rises */
+	uint32_t after_ms;  /* collected on after it falls */
+	uint32_t hist;	    /* before_ms: history kept at most (samples, all
+			     * interfaces): the engine's ring for this entry */
 };
 
 struct upl_broker {
@@ -64,6 +99,7 @@ struct upl_conf {
 	size_t ncollect;
 	struct {
 		uint32_t max_ms, max_bytes;
+		uint32_t compress; /* enum upl_zip */
 	} batch;
 	struct {
 		const char *dir;

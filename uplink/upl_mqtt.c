@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include <mosquitto.h>
+#include <mqtt_protocol.h>
 
 #include "upl_mqtt.h"
 
@@ -322,13 +323,25 @@ int upl_mqtt_is_up(const struct upl_mqtt *m)
 
 int upl_mqtt_publish(struct upl_mqtt *m, const char *topic, const void *data, size_t len, int *mid)
 {
+	return upl_mqtt_publish_as(m, topic, NULL, data, len, mid);
+}
+
+int upl_mqtt_publish_as(struct upl_mqtt *m, const char *topic, const char *content_type,
+			const void *data, size_t len, int *mid)
+{
+	mosquitto_property *props = NULL;
 	int rc;
 
 	if (!m->up)
 		return -ENOTCONN;
 	if (len > 268435455u)
 		return -EMSGSIZE;
-	rc = mosquitto_publish(m->mosq, mid, topic, (int)len, data, 1, false);
+	if (content_type && m->b->protocol == 5 &&
+	    mosquitto_property_add_string(&props, MQTT_PROP_CONTENT_TYPE, content_type))
+		return -ENOMEM;
+	/* libmosquitto copies the properties with the message */
+	rc = mosquitto_publish_v5(m->mosq, mid, topic, (int)len, data, 1, false, props);
+	mosquitto_property_free_all(&props);
 	if (rc == MOSQ_ERR_NOMEM)
 		return -ENOMEM;
 	if (rc == MOSQ_ERR_PAYLOAD_SIZE)

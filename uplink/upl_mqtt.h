@@ -49,6 +49,11 @@ int upl_mqtt_is_up(const struct upl_mqtt *m);
  */
 int upl_mqtt_publish(struct upl_mqtt *m, const char *topic, const void *data, size_t len, int *mid);
 
+/* As upl_mqtt_publish(), with content_type (NULL: none) as the MQTT 5
+ * content type property when the broker protocol is 5 (3.1.1 has none). */
+int upl_mqtt_publish_as(struct upl_mqtt *m, const char *topic, const char *content_type,
+			const void *data, size_t len, int *mid);
+
 /* The last connection error as text ("" if none), for --status lines. */
 const char *upl_mqtt_last_error(const struct upl_mqtt *m);
 
