@@ -94,8 +94,9 @@ TOOL_SRC = tools/canrig.c tools/cmd_dump.c tools/cmd_send.c tools/cmd_replay.c \
 # sort drops a second mention of it
 TOOL_SRC += tools/cmd_monitor.c $(wildcard tools/monui.c)
 # canrig uplink's MQTT adapter: libmosquitto is canrig's alone, not the library's
+# (OpenSSL too: it reads the TLS handshake's state and checks the TLS files)
 TOOL_SRC += uplink/upl_mqtt.c
-MQTT_LIBS = -lmosquitto
+MQTT_LIBS = -lmosquitto -lssl -lcrypto
 TOOL_OBJ = $(sort $(TOOL_SRC:%.c=$(B)/%.o))
 # the unit tests of the screen's key map and cell formats link it too
 $(B)/test_unit: LIBS += $(CURSES_LIBS)

@@ -56,9 +56,9 @@ typedef uint64_t (*cio_ev_deadline_fn)(void *ctx);
 
 struct cio_ev_pump {
 	struct ev_loop *loop;
-	ev_timer tm; /* armed for deadline() after each run; data = ctx */
-	ev_io fine;  /* the timerfd's watcher, for near deadlines */
-	int tfd;     /* that timerfd: -1 until first needed, -2 unavailable */
+	ev_timer tm;	  /* armed for deadline() after each run; data = ctx */
+	ev_io fine;	  /* the timerfd's watcher, for near deadlines */
+	int tfd;	  /* that timerfd: -1 until first needed, -2 unavailable */
 	uint64_t fine_at; /* what tfd is armed for; 0 disarmed */
 	void (*on_timer)(struct ev_loop *loop, ev_timer *w, int revents);
 	cio_ev_step_fn step;

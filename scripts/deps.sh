@@ -27,6 +27,9 @@ PKGS="$PKGS python3-can"
 # canrig uplink: libmosquitto, its MQTT client; the broker and the
 # subscriber its tests run against (tests/vcan/t/uplink_basic.sh)
 PKGS="$PKGS libmosquitto-dev mosquitto mosquitto-clients"
+# canrig uplink's TLS: OpenSSL's headers (the handshake's state, the check
+# of the TLS files) and its CLI, which makes the tests' CA and certificates
+PKGS="$PKGS libssl-dev openssl"
 # the qemu vcan guest, needed where the host kernel has no AF_CAN
 PKGS="$PKGS qemu-system-x86 busybox-static cpio"
 # canrig monitor's screen, and the terminal its golden-screen test runs it in

@@ -44,7 +44,8 @@ static void usage(FILE *f)
 		   "\n"
 		   "Options:\n"
 		   "  -c, --config FILE    the uplink's configuration (YAML)\n"
-		   "  -n, --check          check the file (and its DBC) and exit\n"
+		   "  -n, --check          check the file (its DBC, TLS and credentials files)\n"
+		   "                       and exit\n"
 		   "      --from-log LOG   collect from a log (any format dbc decode reads)\n"
 		   "                       instead of the interfaces, on the log's clock, and\n"
 		   "                       print what would be published instead of sending it\n"
@@ -537,13 +538,15 @@ static int run(const struct upl_conf *c, const char *ctl_path)
 	upl_coll_flush(u->co, cio_now_ns());
 	upl_coll_stats(u->co, &cs);
 	upl_spool_stats(u->sp, &ss);
+	/* the last error: why the broker has not taken the samples, if so */
 	fprintf(stderr,
 		"canrig uplink: %llu frames, %llu samples in %llu batches, %llu published, "
-		"%llu acknowledged, %llu pending in the spool, %llu dropped for space\n",
+		"%llu acknowledged, %llu pending in the spool, %llu dropped for space%s%s\n",
 		(unsigned long long)cs.frames, (unsigned long long)cs.samples,
 		(unsigned long long)cs.batches, (unsigned long long)u->published,
 		(unsigned long long)ss.acked, (unsigned long long)ss.pending,
-		(unsigned long long)ss.dropped);
+		(unsigned long long)ss.dropped, *upl_mqtt_last_error(u->mq) ? ", last error: " : "",
+		upl_mqtt_last_error(u->mq));
 	if (cs.triggers || cs.outside || cs.overrun)
 		fprintf(stderr,
 			"canrig uplink: when: %llu triggers, %llu samples outside the windows, "
@@ -720,6 +723,14 @@ int cmd_uplink(int argc, char **argv)
 	if (e) {
 		/* a file that cannot be read is 1, a wrong one 2 */
 		cli_err("uplink", "%s", err);
+		return e == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
+	}
+	/* the TLS and credentials files' contents, which the loader leaves
+	 * to the MQTT adapter (it alone links OpenSSL) */
+	e = log ? 0 : upl_mqtt_check(&c.broker, err, sizeof(err));
+	if (e) {
+		cli_err("uplink", "%s: broker: %s", path, err);
+		upl_conf_fini(&c);
 		return e == -EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
 	}
 	if (check) {

@@ -30,12 +30,23 @@ struct upl_mqtt;
 
 /*
  * Starts connecting to b (borrowed: must outlive m) on loop.  Returns 0
- * with *out, or -errno with a reason in err (the credentials file cannot
- * be read, libmosquitto refuses an option).  Connection failures are not
- * errors: they are reported (log, down) and retried.
+ * with *out, or -errno with a reason in err (upl_mqtt_check() fails,
+ * libmosquitto refuses an option).  Connection failures are not errors:
+ * each is said once in one line through ops->log ("broker HOST:PORT:
+ * why": a TLS handshake's reason, a refused CONNACK's), kept as the last
+ * error, reported (down) and retried with the back-off.
  */
 int upl_mqtt_open(struct ev_loop *loop, const struct upl_broker *b, const struct upl_mqtt_ops *ops,
 		  struct upl_mqtt **out, char *err, size_t cap);
+
+/*
+ * Checks the files b's connection will use, as it will use them: the
+ * credentials file holds one USER:PASSWORD line; cafile, certfile and
+ * keyfile load (PEM; the key without a passphrase, and the key of the
+ * certificate).  Returns 0; -EINVAL with the reason in err (cap bytes);
+ * -errno if a file cannot be read; -ENOMEM.  upl_mqtt_open() does it too.
+ */
+int upl_mqtt_check(const struct upl_broker *b, char *err, size_t cap);
 
 /* Disconnects and frees m; NULL is a no-op. */
 void upl_mqtt_close(struct upl_mqtt *m);
