@@ -77,6 +77,10 @@ LIB_HDR += mon/mon.h
 # sockets; canrig's own, so their headers are not installed
 LIB_SRC += uplink/upl_spool.c uplink/upl_conf.c uplink/upl_coll.c
 LIB_HDR += uplink/upl_spool.h uplink/upl_conf.h uplink/upl_coll.h
+# its --status: the lines (no I/O) and the control socket (a unix socket
+# on libev), here so the unit tests reach them
+LIB_SRC += uplink/upl_status.c uplink/upl_ctl.c
+LIB_HDR += uplink/upl_status.h uplink/upl_ctl.h
 # decoded frames as JSON: canrig dbc decode --json and the uplink's samples (not
 # installed: canrig's own)
 LIB_SRC += dbc/dbc_json.c
@@ -300,6 +304,9 @@ install: all
 	sed 's|@BINDIR@|$(BINDIR)|g' dist/canrigd.service.in >$(DESTDIR)$(UNITDIR)/canrigd.service
 	install -m 644 dist/canrigd-offload.conf $(DESTDIR)$(SHAREDIR)/canrigd-offload.conf
 	install -m 644 dist/canrigd.sysusers $(DESTDIR)$(SYSUSERSDIR)/canrigd.conf
+	sed 's|@BINDIR@|$(BINDIR)|g' dist/canrig-uplink.service.in \
+	    >$(DESTDIR)$(UNITDIR)/canrig-uplink.service
+	install -m 644 dist/canrig-uplink.sysusers $(DESTDIR)$(SYSUSERSDIR)/canrig-uplink.conf
 	install -m 644 $(B)/libcanrig.a $(DESTDIR)$(LIBDIR)/libcanrig.a
 	install -m 644 $(PUB_HDR) $(DESTDIR)$(INCDIR)/
 	install -m 644 man/canrig.1 $(DESTDIR)$(MANDIR)/man1/canrig.1
@@ -309,6 +316,8 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/canrigd $(DESTDIR)$(MANDIR)/man8/canrigd.8 \
 	    $(DESTDIR)$(UNITDIR)/canrigd.service $(DESTDIR)$(SHAREDIR)/canrigd-offload.conf \
 	    $(DESTDIR)$(SYSUSERSDIR)/canrigd.conf
+	rm -f $(DESTDIR)$(UNITDIR)/canrig-uplink.service \
+	    $(DESTDIR)$(SYSUSERSDIR)/canrig-uplink.conf
 	-rmdir $(DESTDIR)$(SHAREDIR) 2>/dev/null
 	rm -f $(DESTDIR)$(BINDIR)/canrig $(DESTDIR)$(LIBDIR)/libcanrig.a \
 	    $(DESTDIR)$(MANDIR)/man1/canrig.1 $(DESTDIR)$(PKGDIR)/canrig.pc

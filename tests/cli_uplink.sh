@@ -139,6 +139,90 @@ usage_is_2() {
 	[ "$rc" -eq 2 ]
 }
 
+# --status and its options: bad combinations are 2; nothing answering
+# (no socket, or a dead one's) is one line and 1
+status_checks() {
+	local o
+	sed -e "s|tests/data/demo.dbc|$SRC/tests/data/demo.dbc|" \
+		-e "s|/tmp/canrig-uplink|$PWD/spool|" "$SRC/tests/data/uplink.yaml" >s.yaml
+	for o in "--json -c s.yaml" "--status -n -c s.yaml" "--status" "--status --ctl ''" \
+		"--status --from-log x.log -c s.yaml" "--ctl c --from-log x.log -c s.yaml"; do
+		rc=0
+		eval "\"\$CANRIG\" uplink $o" 2>err || rc=$?
+		[ "$rc" -eq 2 ]
+		grep -q "^canrig uplink: " err
+	done
+	rc=0
+	"$CANRIG" uplink --status -c s.yaml >out 2>err || rc=$?
+	[ "$rc" -eq 1 ]
+	[ ! -s out ]
+	[ "$(wc -l <err)" -eq 1 ]
+	grep -qx "canrig uplink: no uplink answers at $PWD/spool/ctl: No such file or directory" err
+	# a socket file whose process died
+	mkdir -p spool
+	$PY -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' spool/ctl
+	rc=0
+	"$CANRIG" uplink --status --json --ctl spool/ctl >out 2>err || rc=$?
+	[ "$rc" -eq 1 ]
+	[ ! -s out ]
+	[ "$(wc -l <err)" -eq 1 ]
+	grep -qx "canrig uplink: no uplink answers at spool/ctl: Connection refused" err
+	"$CANRIG" uplink --help | grep -q -- '--ctl PATH'
+}
+
+# one uplink per spool: a held SPOOLDIR/lock refuses the second with the
+# holder's pid, before anything in the spool is touched; a dead holder's
+# lock refuses nothing
+lock_refuses() {
+	sed -e "s|tests/data/demo.dbc|$SRC/tests/data/demo.dbc|" \
+		-e "s|/tmp/canrig-uplink|$PWD/spool|" "$SRC/tests/data/uplink.yaml" >s.yaml
+	mkdir spool
+	printf 'torn' >spool/0000000000000000.seg
+	# the holder: one process that writes its pid and locks, as an uplink does
+	$PY -c 'import fcntl, os, sys, time
+f = open(sys.argv[1], "w")
+f.write("%d\n" % os.getpid())
+f.flush()
+fcntl.flock(f, fcntl.LOCK_EX)
+time.sleep(600)' spool/lock &
+	holder=$!
+	PIDS="$PIDS $holder"
+	until ! flock -n spool/lock true; do sleep 0.05; done
+	rc=0
+	"$CANRIG" uplink -c s.yaml 2>err || rc=$?
+	[ "$rc" -eq 1 ]
+	[ "$(wc -l <err)" -eq 1 ]
+	grep -qx "canrig uplink: spool $PWD/spool in use by pid $holder (lock $PWD/spool/lock)" err
+	[ "$(cat spool/0000000000000000.seg)" = torn ] # not scanned, not cut
+	kill -KILL "$holder"
+	wait "$holder" 2>/dev/null || true
+	rc=0
+	"$CANRIG" uplink -c s.yaml 2>err || rc=$?
+	# on a host without AF_CAN it stops at the interface, past the lock
+	if grep -q "in use by pid" err; then
+		cat err >&2
+		return 1
+	fi
+}
+
+# the systemd unit as make install writes it: systemd-analyze finds nothing
+# to say, and its user and group are the ones its sysusers file makes
+unit_verifies() {
+	local bindir
+	bindir=$(cd "$(dirname "$CANRIG")" && pwd)
+	sed "s|@BINDIR@|$bindir|g" "$SRC/dist/canrig-uplink.service.in" >canrig-uplink.service
+	systemd-analyze verify --man=no "$PWD/canrig-uplink.service" >out 2>&1
+	if [ -s out ]; then
+		cat out >&2
+		return 1
+	fi
+	grep -qx 'User=canrig-uplink' canrig-uplink.service
+	grep -qx 'Group=canrig' canrig-uplink.service
+	grep -qE '^u +canrig-uplink ' "$SRC/dist/canrig-uplink.sysusers"
+	grep -qE '^g +canrig ' "$SRC/dist/canrig-uplink.sysusers"
+	grep -qx 'RestrictAddressFamilies=AF_CAN AF_INET AF_INET6 AF_UNIX' canrig-uplink.service
+}
+
 check minimal_checks minimal_checks
 check bad_file_is_2 bad_file_is_2
 check unreadable_is_1 unreadable_is_1
@@ -148,4 +232,7 @@ check modes_as_decode modes_as_decode
 check when_as_decode when_as_decode
 check when_bad_is_2 when_bad_is_2
 check compress_payload compress_payload
+CHECK_OWN_DIR=1 check status_checks status_checks
+CHECK_OWN_DIR=1 check lock_refuses lock_refuses
+CHECK_OWN_DIR=1 check unit_verifies unit_verifies
 summary

@@ -6,10 +6,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "unit.h"
@@ -173,27 +175,36 @@ static void test_append_ack_reopen(void)
 	upl_spool_close(sp);
 }
 
-/* kill -9: a second spool opens the directory the first never closed. */
+/* kill -9: a second spool opens the directory the first never closed (a
+ * child process that kills itself: the lock must not outlive it). */
 static void test_kill9(void)
 {
 	struct upl_spool *a, *b;
 	unsigned int i;
+	int st = 0;
+	pid_t pid;
 
 	clear_dir();
-	a = sopen(1 << 20, 64 << 10);
-	for (i = 0; i < 6; i++)
-		put(a, i, 200);
-	for (i = 0; i < 6; i++)
-		expect(a, i);
-	CU_ASSERT_EQUAL(upl_spool_ack(a, 0), 0);
-	CU_ASSERT_EQUAL(upl_spool_ack(a, 1), 0);
-	CU_ASSERT_EQUAL(upl_spool_ack(a, 2), 0);
+	pid = fork();
+	CU_ASSERT_FATAL(pid >= 0);
+	if (pid == 0) {
+		a = sopen(1 << 20, 64 << 10);
+		for (i = 0; i < 6; i++)
+			put(a, i, 200);
+		for (i = 0; i < 6; i++)
+			expect(a, i);
+		if (upl_spool_ack(a, 0) || upl_spool_ack(a, 1) || upl_spool_ack(a, 2))
+			_exit(1);
+		raise(SIGKILL);
+		_exit(1);
+	}
+	CU_ASSERT_EQUAL(waitpid(pid, &st, 0), pid);
+	CU_ASSERT(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
 	b = sopen(1 << 20, 64 << 10);
 	for (i = 3; i < 6; i++) /* only what was in flight, in order */
 		CU_ASSERT_EQUAL(expect(b, i), i);
 	expect_none(b);
 	upl_spool_close(b);
-	upl_spool_close(a);
 }
 
 /* A broken connection: what was in flight comes again, nothing else. */
@@ -434,6 +445,25 @@ static void test_seg_read(void)
 	CU_ASSERT_EQUAL(upl_spool_append(NULL, "", 0, NULL), -EMSGSIZE);
 }
 
+/* One process per directory: a second open is refused with the holder's
+ * pid, and the lock goes when the holder closes (or dies: flock). */
+static void test_lock(void)
+{
+	struct upl_spool_opts o = {.dir = dir, .max_bytes = 1 << 20, .no_sync = 1, .log = logcb};
+	struct upl_spool *a, *b = NULL;
+	char err[256], want[64];
+
+	clear_dir();
+	a = sopen(1 << 20, 0);
+	snprintf(want, sizeof(want), "in use by pid %ld (lock ", (long)getpid());
+	CU_ASSERT_EQUAL(upl_spool_open(&o, &b, err, sizeof(err)), -EBUSY);
+	CU_ASSERT_PTR_NULL(b);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, want));
+	upl_spool_close(a);
+	CU_ASSERT_EQUAL(upl_spool_open(&o, &b, err, sizeof(err)), 0);
+	upl_spool_close(b);
+}
+
 static int register_upl_spool_tests(void)
 {
 	CU_pSuite s = CU_add_suite("upl_spool", setup, teardown);
@@ -446,7 +476,8 @@ static int register_upl_spool_tests(void)
 	    !CU_add_test(s, "max_bytes bound and drops", test_size_bound) ||
 	    !CU_add_test(s, "drop of records in flight", test_drop_inflight) ||
 	    !CU_add_test(s, "damaged cursor", test_bad_cursor) ||
-	    !CU_add_test(s, "segment reader", test_seg_read))
+	    !CU_add_test(s, "segment reader", test_seg_read) ||
+	    !CU_add_test(s, "one process per directory", test_lock))
 		return CU_get_error();
 	return 0;
 }

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
@@ -51,6 +52,8 @@ struct upl_mqtt {
 	int held;	   /* a WHY_TLS_CLOSED not said yet (lost()) */
 	char tls_err[200]; /* libmosquitto's first error line of this attempt */
 	char last_err[256];
+	char kept_err[256]; /* last_err, kept after a reconnect, for --status */
+	uint64_t kept_ns;   /* when it happened (wall clock) */
 };
 
 static void say(struct upl_mqtt *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -126,6 +129,8 @@ enum why { WHY_PLAIN, WHY_CAUSE, WHY_TLS_CLOSED };
  * reason-less TLS close waits one attempt for its alert. */
 static void say_why(struct upl_mqtt *m, const char *why, int kind)
 {
+	struct timespec ts;
+
 	if (!strcmp(why, m->last_err))
 		return;
 	if (kind != WHY_CAUSE && m->last_err[0] && m->last_kind == WHY_CAUSE)
@@ -134,6 +139,10 @@ static void say_why(struct upl_mqtt *m, const char *why, int kind)
 		return;
 	snprintf(m->last_err, sizeof(m->last_err), "%s", why);
 	m->last_kind = kind;
+	/* kept after a reconnect, with its time, for --status */
+	snprintf(m->kept_err, sizeof(m->kept_err), "%s", why);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	m->kept_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 	say(m, "broker %s:%u: %s", m->b->host, m->b->port, why);
 }
 
@@ -621,4 +630,10 @@ int upl_mqtt_publish_as(struct upl_mqtt *m, const char *topic, const char *conte
 const char *upl_mqtt_last_error(const struct upl_mqtt *m)
 {
 	return m->last_err;
+}
+
+const char *upl_mqtt_error(const struct upl_mqtt *m, uint64_t *t_ns)
+{
+	*t_ns = m->kept_ns;
+	return m->kept_err;
 }

@@ -12,6 +12,7 @@
 #define CANRIG_UPL_MQTT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <ev.h>
 
@@ -66,5 +67,10 @@ int upl_mqtt_publish_as(struct upl_mqtt *m, const char *topic, const char *conte
 
 /* The last connection error as text ("" if none), for --status lines. */
 const char *upl_mqtt_last_error(const struct upl_mqtt *m);
+
+/* The last connection error ("" if none), kept after a reconnect, and in
+ * *t_ns when it happened (wall clock, ns; 0: none).  Borrowed until the
+ * next call into m. */
+const char *upl_mqtt_error(const struct upl_mqtt *m, uint64_t *t_ns);
 
 #endif

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -41,6 +42,7 @@ struct infl {
 
 struct upl_spool {
 	int dfd;
+	int lfd; /* "lock", flocked for the spool's life: one process per directory */
 	struct seg *segs;
 	size_t nseg, capseg;
 	int wfd; /* the append segment, segs[nseg - 1], or -1 */
@@ -434,6 +436,45 @@ static int scan_seg(struct upl_spool *sp, size_t i)
 	return 0;
 }
 
+/*
+ * Locks DIR/lock (flock, so a killed holder's lock is gone with it) and
+ * writes our pid into it, for the message of the next one that tries.
+ */
+static int lock_dir(struct upl_spool *sp, const char *dir, char *err, size_t cap)
+{
+	char pid[32];
+	struct stat st;
+	ssize_t n;
+	int k;
+
+	sp->lfd = openat(sp->dfd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (sp->lfd < 0 || fstat(sp->lfd, &st) || !S_ISREG(st.st_mode)) {
+		int e = sp->lfd < 0 ? -errno : -EINVAL;
+
+		snprintf(err, cap, "%s/lock: %s", dir,
+			 sp->lfd < 0 ? strerror(errno) : "not a regular file");
+		return e;
+	}
+	if (flock(sp->lfd, LOCK_EX | LOCK_NB)) {
+		int e = errno;
+
+		if (e != EWOULDBLOCK) {
+			snprintf(err, cap, "%s/lock: %s", dir, strerror(e));
+			return -e;
+		}
+		n = pread(sp->lfd, pid, sizeof(pid) - 1, 0);
+		pid[n > 0 ? n : 0] = 0;
+		pid[strcspn(pid, "\n")] = 0;
+		snprintf(err, cap, "spool %s in use by pid %s (lock %s/lock)", dir,
+			 pid[0] ? pid : "?", dir);
+		return -EBUSY;
+	}
+	k = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(sp->lfd, 0) || pwrite(sp->lfd, pid, (size_t)k, 0) != k)
+		logf_(sp, "%s/lock: cannot write the pid: %s", dir, strerror(errno));
+	return 0;
+}
+
 int upl_spool_open(const struct upl_spool_opts *o, struct upl_spool **out, char *err, size_t cap)
 {
 	struct upl_spool *sp = calloc(1, sizeof(*sp));
@@ -446,6 +487,7 @@ int upl_spool_open(const struct upl_spool_opts *o, struct upl_spool **out, char 
 		return -ENOMEM;
 	}
 	sp->dfd = -1;
+	sp->lfd = -1;
 	sp->wfd = -1;
 	sp->max_bytes = o->max_bytes;
 	sp->seg_bytes = o->seg_bytes;
@@ -476,6 +518,11 @@ int upl_spool_open(const struct upl_spool_opts *o, struct upl_spool **out, char 
 		snprintf(err, cap, "%s: %s", o->dir, strerror(errno));
 		goto out_free;
 	}
+	/* before anything in the directory is read or changed: a second
+	 * process would cut "torn" tails the first is writing */
+	e = lock_dir(sp, o->dir, err, cap);
+	if (e)
+		goto out_free;
 	unlinkat(sp->dfd, "ack.tmp", 0);
 	read_cursor(sp);
 	e = list_segs(sp);
@@ -508,6 +555,8 @@ void upl_spool_close(struct upl_spool *sp)
 		close(sp->wfd);
 	if (sp->dfd >= 0)
 		close(sp->dfd);
+	if (sp->lfd >= 0)
+		close(sp->lfd); /* the lock goes with it */
 	free(sp->segs);
 	free(sp->buf);
 	free(sp);

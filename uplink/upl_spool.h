@@ -20,7 +20,9 @@
  * the records they held that were not acknowledged are counted as
  * dropped and logged.
  *
- * Not thread-safe; one process per directory (nothing locks it).
+ * Not thread-safe; one process per directory: "lock" in it is flocked
+ * from open to close (a killed process's lock goes with it) and names the
+ * holder's pid.
  * Functions return 0 or -errno unless they say otherwise.
  */
 #ifndef CANRIG_UPL_SPOOL_H
@@ -71,7 +73,9 @@ struct upl_spool;
  * segment (checking each record, logging what it skips, cutting a torn
  * tail off the newest segment) and positions the reader at the first
  * unacknowledged record.  Returns 0 with *sp set (free with
- * upl_spool_close()), or -errno with a one-line reason in err.
+ * upl_spool_close()), or -errno with a one-line reason in err: -EBUSY
+ * when another open spool (any process) holds the directory, err then
+ * naming its pid.
  */
 int upl_spool_open(const struct upl_spool_opts *o, struct upl_spool **sp, char *err, size_t cap);
 
