@@ -32,8 +32,8 @@ PKGS="$PKGS libmosquitto-dev mosquitto mosquitto-clients"
 PKGS="$PKGS libssl-dev openssl"
 # the qemu vcan guest, needed where the host kernel has no AF_CAN
 PKGS="$PKGS qemu-system-x86 busybox-static cpio"
-# canrig monitor's screen, and the terminal its golden-screen test runs it in
-PKGS="$PKGS libncurses-dev tmux"
+# systemd-analyze, which checks the shipped units (tests/cli_uplink.sh)
+PKGS="$PKGS systemd"
 PKGS="$PKGS ${CANRIG_DEPS_EXTRA:-}"
 
 missing=""
