@@ -119,21 +119,37 @@ sub_start() {
 		-t "fleet/$VEH/signals" -F '%U %p' >>"$1" 2>>sub.err &
 	SUB=$!
 }
-sub_stop() {
-	kill -TERM "$SUB"
+sub_stop() { # it may have gone already when the broker went
+	kill -TERM "$SUB" 2>/dev/null || true
 	wait "$SUB" 2>/dev/null || true
 }
 has() { grep -qE -- "$2" "$1" 2>/dev/null; }
-spooled() { grep -qE -- "$1" spool/*.seg 2>/dev/null; } # the glob at each call
-poll() { # WHAT CMD...: every 50 ms until CMD succeeds, at most 300 s
-	local what=$1
+# spooled RE: the newest segment has RE (the glob at each call)
+spooled() { grep -qE -- "$1" "$(find spool -name '*.seg' | sort | tail -1)" 2>/dev/null; }
+poll() { # WHAT CMD...: every 50 ms until CMD succeeds, at most 300 s of wall time
+	local what=$1 end=$((SECONDS + 300))
 	shift
-	for _ in $(seq 6000); do
-		"$@" && return 0
+	until "$@"; do
+		if [ "$SECONDS" -gt "$end" ]; then
+			echo "uplink.sh: $what never happened" >&2
+			return 1
+		fi
 		sleep 0.05
 	done
-	echo "uplink.sh: $what never happened" >&2
-	return 1
+}
+# until_marker K CMD...: send marker K every second until CMD succeeds
+# (a busy socket's queue may drop one), at most 300 s
+until_marker() {
+	local k=$1 end=$((SECONDS + 300))
+	shift
+	until "$@"; do
+		if [ "$SECONDS" -gt "$end" ]; then
+			echo "uplink.sh: marker $k never got through" >&2
+			return 1
+		fi
+		marker "$k"
+		sleep 1
+	done
 }
 settled() { # PID: its CPU time did not move for half a second
 	local a b
@@ -259,19 +275,20 @@ poll "the spool full" has upl.err 'spool full: dropped'
 kill -TERM $PR
 wait $PR 2>/dev/null || true
 t=$(since "$EPOCHREALTIME" "$t")
-marker 2
 # the marker's batch is on disk (max_ms 1 s)
-poll "the marker spooled" spooled '"C":50\}'
+until_marker 2 spooled '"C":50\}'
 bytes=$(cat spool/*.seg | wc -c)
 segs=$(ls spool/*.seg | wc -l)
 ndrop=$(grep -c 'spool full: dropped' upl.err)
 broker_start
 sub_start sub3.out
-poll "the subscriber got the last spooled sample" has sub3.out '"C":50\}'
+n2=$(cat spool/*.seg | grep -ao '"C":50}' | wc -l)
+got2() { [ "$(grep -ao '"C":50}' sub3.out | wc -l)" -ge "$n2" ]; }
+poll "the subscriber got the last spooled sample" got2
 arrivals sub3.out "" 50 >arr.txt
 tc=$(stamped 'connected')
 read -r s3m s3s s3b < <(sed -n 's/^msgs=\([0-9]*\) samples=\([0-9]*\) bytes=\([0-9]*\)/\1 \2 \3/p' arr.txt)
-tl=$(val marker_at)
+tl=$(val marker_at | tail -1)
 echo "bench 21: broker down, $t s of traffic at $FILL frames/s filled the 16 MB spool: $bytes bytes in $segs segments, $ndrop segment(s) dropped for space"
 echo "bench 21: broker started; uplink connected after $(since "$tc" "$T0") s; the subscriber had the last spooled sample after $(since "$tl" "$T0") s"
 awk -v d="$(since "$tl" "$tc")" -v b="$s3b" -v s="$s3s" -v m="$s3m" 'BEGIN {
@@ -293,8 +310,7 @@ tr=$EPOCHREALTIME
 poll "live samples (frames after the restart) arriving" awk -v t0="$T0" -F'"t":' '$2 + 0 >= t0 { f = 1; exit } END { exit !f }' sub4.out
 kill -TERM $PR
 wait $PR 2>/dev/null || true
-marker 3
-poll "the subscriber got the third marker" has sub4.out '"C":51\}'
+until_marker 3 has sub4.out '"C":51\}'
 arrivals sub4.out "$T0" >arr.txt
 tc=$(stamped 'connected')
 echo "bench 22: broker stopped for 2 s at $RATE frames/s, then started: uplink connected after $(since "$tc" "$T0") s,"
