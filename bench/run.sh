@@ -14,6 +14,9 @@
 #  once, isolation from a 0x78 chain, added latency (bench/doip.sh).
 #  18. canrig monitor's CPU per frame beside candump's, two FD interfaces
 #  flooded (bench/monitor.sh).
+#  19-22. canrig uplink to a local mosquitto: CPU per frame against the
+#  decode alone, resident memory, draining a full spool, resuming after a
+#  broker restart (bench/uplink.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CANRIG=${CANRIG:-$PWD/build/canrig}
@@ -135,4 +138,13 @@ if tests/vm/run-in-guest.sh --check-native && [ "$(id -u)" -eq 0 ]; then
 	bench/monitor.sh
 else
 	tests/vm/run-in-guest.sh bench/monitor.sh
+fi
+
+echo
+# 19-22. canrig uplink to a real mosquitto (issue 24)
+if tests/vm/run-in-guest.sh --check-native && [ "$(id -u)" -eq 0 ]; then
+	./vcan-setup.sh >/dev/null
+	bench/uplink.sh
+else
+	tests/vm/run-in-guest.sh bench/uplink.sh
 fi
