@@ -477,6 +477,9 @@ static int run(const struct upl_conf *c, const char *ctl_path)
 	}
 	u->c = c;
 	u->loop = ev_default_loop(0);
+	/* a busy bus woke us for every frame: read in 1 ms batches instead,
+	 * as canrig dump does; batches leave every max_ms, so nobody sees it */
+	ev_set_io_collect_interval(u->loop, 0.001);
 	u->since_ns = cli_real_ns();
 	u->ztopic = malloc(strlen(c->topic) + sizeof(UPL_TOPIC_DEFLATE));
 	if (!u->ztopic) {
