@@ -16,6 +16,43 @@ upl_broker_up() {
 	mosquitto_pub -h 127.0.0.1 -p "$UPL_PORT" -t canrig/probe -m x 2>/dev/null
 }
 
+# upl_demo_dbc: vcan.dbc, the demo DBC and the markers' Sync message
+upl_demo_dbc() {
+	cat "$DATA/demo.dbc" - >vcan.dbc <<'DBC'
+
+BO_ 2684354558 Sync: 3 Vector__XXX
+ SG_ A : 0|8@1+ (1,0) [0|0] "" Vector__XXX
+ SG_ B : 8|8@1+ (1,0) [0|0] "" Vector__XXX
+ SG_ C : 16|8@1+ (1,0) [0|0] "" Vector__XXX
+DBC
+}
+
+# upl_demo_cfg: UPL_PORT (free), broker.conf (anonymous, persistent) and
+# uplink.yaml collecting EngineData, DoorStatus and Sync from vcan0
+upl_demo_cfg() {
+	UPL_PORT=$(upl_port)
+	cat >broker.conf <<EOF
+listener $UPL_PORT 127.0.0.1
+allow_anonymous true
+persistence true
+persistence_location $PWD/
+user root
+EOF
+	cat >uplink.yaml <<EOF
+vehicle: WVWZZZ1JZXW000001
+broker: {host: 127.0.0.1, port: $UPL_PORT, keepalive: 5}
+topic: fleet/{vehicle}/signals
+dbc: vcan.dbc
+interfaces: [vcan0]
+collect:
+  - {message: EngineData}
+  - {message: DoorStatus}
+  - {message: Sync}
+batch: {max_ms: 50}
+spool: {dir: spool, max_mb: 1}
+EOF
+}
+
 upl_broker_start() {
 	"$MOSQUITTO" -c broker.conf >>broker.log 2>&1 &
 	UPL_BROKER=$!
@@ -68,34 +105,8 @@ upl_all_arrived() {
 }
 
 t_uplink_basic() {
-	cat "$DATA/demo.dbc" - >vcan.dbc <<'DBC'
-
-BO_ 2684354558 Sync: 3 Vector__XXX
- SG_ A : 0|8@1+ (1,0) [0|0] "" Vector__XXX
- SG_ B : 8|8@1+ (1,0) [0|0] "" Vector__XXX
- SG_ C : 16|8@1+ (1,0) [0|0] "" Vector__XXX
-DBC
-	UPL_PORT=$(upl_port)
-	cat >broker.conf <<EOF
-listener $UPL_PORT 127.0.0.1
-allow_anonymous true
-persistence true
-persistence_location $PWD/
-user root
-EOF
-	cat >uplink.yaml <<EOF
-vehicle: WVWZZZ1JZXW000001
-broker: {host: 127.0.0.1, port: $UPL_PORT, keepalive: 5}
-topic: fleet/{vehicle}/signals
-dbc: vcan.dbc
-interfaces: [vcan0]
-collect:
-  - {message: EngineData}
-  - {message: DoorStatus}
-  - {message: Sync}
-batch: {max_ms: 50}
-spool: {dir: spool, max_mb: 1}
-EOF
+	upl_demo_dbc
+	upl_demo_cfg
 	"$CANRIG" uplink -n -c uplink.yaml
 	upl_broker_start
 	# a persistent session (-c): what the broker holds for the subscriber

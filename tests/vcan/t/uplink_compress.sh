@@ -51,13 +51,7 @@ upz_ready() {
 
 t_uplink_compress() {
 	local v n=0
-	cat "$DATA/demo.dbc" - >vcan.dbc <<'DBC'
-
-BO_ 2684354558 Sync: 3 Vector__XXX
- SG_ A : 0|8@1+ (1,0) [0|0] "" Vector__XXX
- SG_ B : 8|8@1+ (1,0) [0|0] "" Vector__XXX
- SG_ C : 16|8@1+ (1,0) [0|0] "" Vector__XXX
-DBC
+	upl_demo_dbc
 	UPL_PORT=$(upl_port)
 	printf 'listener %s 127.0.0.1\nallow_anonymous true\nuser root\n' "$UPL_PORT" >broker.conf
 	for v in 5 4; do

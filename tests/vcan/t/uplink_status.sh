@@ -67,34 +67,8 @@ ust_as() { # UID WANT OUT: canrig uplink --status as UID, exit WANT
 
 t_uplink_status() {
 	PY=/usr/bin/python3
-	cat "$DATA/demo.dbc" - >vcan.dbc <<'DBC'
-
-BO_ 2684354558 Sync: 3 Vector__XXX
- SG_ A : 0|8@1+ (1,0) [0|0] "" Vector__XXX
- SG_ B : 8|8@1+ (1,0) [0|0] "" Vector__XXX
- SG_ C : 16|8@1+ (1,0) [0|0] "" Vector__XXX
-DBC
-	UPL_PORT=$(upl_port)
-	cat >broker.conf <<EOF
-listener $UPL_PORT 127.0.0.1
-allow_anonymous true
-persistence true
-persistence_location $PWD/
-user root
-EOF
-	cat >uplink.yaml <<EOF
-vehicle: WVWZZZ1JZXW000001
-broker: {host: 127.0.0.1, port: $UPL_PORT, keepalive: 5}
-topic: fleet/{vehicle}/signals
-dbc: vcan.dbc
-interfaces: [vcan0]
-collect:
-  - {message: EngineData}
-  - {message: DoorStatus}
-  - {message: Sync}
-batch: {max_ms: 50}
-spool: {dir: spool, max_mb: 1}
-EOF
+	upl_demo_dbc
+	upl_demo_cfg
 	# the socket where others may reach it (for the rights below)
 	UST_DIR=$(mktemp -d /dev/shm/canrig-uplctl.XXXXXX)
 	chmod 755 "$UST_DIR"

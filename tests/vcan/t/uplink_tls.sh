@@ -113,13 +113,7 @@ uplt_refused() {
 }
 
 t_uplink_tls() {
-	cat "$DATA/demo.dbc" - >vcan.dbc <<'DBC'
-
-BO_ 2684354558 Sync: 3 Vector__XXX
- SG_ A : 0|8@1+ (1,0) [0|0] "" Vector__XXX
- SG_ B : 8|8@1+ (1,0) [0|0] "" Vector__XXX
- SG_ C : 16|8@1+ (1,0) [0|0] "" Vector__XXX
-DBC
+	upl_demo_dbc
 	upl_certs
 	mosquitto_passwd -b -c pw car s3cret
 	mosquitto_passwd -b pw sub subpw
