@@ -304,29 +304,6 @@ void gwd_ctl_rights_resolve(struct gwd *d)
 	}
 }
 
-/* Is the peer on fd in group g: its primary group or a supplementary one? */
-static int peer_in_group(int fd, gid_t primary, gid_t g)
-{
-	gid_t small[64], *v = small;
-	socklen_t len = sizeof(small);
-	int in = primary == g;
-	size_t i;
-
-	if (in)
-		return 1;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, v, &len)) {
-		if (errno != ERANGE || !(v = malloc(len)))
-			return 0;
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, v, &len))
-			len = 0;
-	}
-	for (i = 0; i < len / sizeof(gid_t); i++)
-		in |= v[i] == g;
-	if (v != small)
-		free(v);
-	return in;
-}
-
 static void ctl_close(struct ctl_conn *c)
 {
 	struct gwd *d = c->d;
@@ -531,7 +508,7 @@ static void on_ctl(struct ev_loop *loop, ev_io *w, int revents)
 			free(c);
 			continue;
 		}
-		c->in_group = peer_in_group(fd, c->who.gid, d->ctl_gid);
+		c->in_group = cio_peer_in_group(fd, c->who.gid, d->ctl_gid);
 		d->nconns++;
 		ev_io_init(&c->io, on_ctl_io, fd, EV_READ);
 		c->io.data = c;

@@ -761,3 +761,26 @@ int cio_link_read(int fd, cio_link_cb cb, void *arg)
 		total += n;
 	}
 }
+
+int cio_peer_in_group(int fd, gid_t primary, gid_t g)
+{
+	gid_t small[64], *v = small;
+	socklen_t len = sizeof(small);
+	int in = 0;
+	size_t i;
+
+	if (primary == g)
+		return 1;
+	/* more groups than fit: the kernel says how many (ERANGE) */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, v, &len)) {
+		if (errno != ERANGE || !(v = malloc(len)))
+			return 0;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, v, &len))
+			len = 0;
+	}
+	for (i = 0; i < len / sizeof(gid_t); i++)
+		in |= v[i] == g;
+	if (v != small)
+		free(v);
+	return in;
+}

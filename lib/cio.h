@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <net/if.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <linux/can.h>
 
 #include "cf.h"
@@ -242,6 +243,14 @@ int cio_link_parse(const void *buf, size_t len, cio_link_cb cb, void *arg);
  * for a dump), or another -errno.
  */
 int cio_link_read(int fd, cio_link_cb cb, void *arg);
+
+/*
+ * Is the peer of the unix socket fd in group g: primary (its SO_PEERCRED
+ * gid) equal to g, or g among its supplementary groups (SO_PEERGROUPS)?
+ * Returns 1 or 0; 0 when the kernel cannot say.  For the control sockets
+ * of canrigd and canrig uplink.
+ */
+int cio_peer_in_group(int fd, gid_t primary, gid_t g);
 
 #ifdef __cplusplus
 }

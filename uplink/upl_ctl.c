@@ -10,6 +10,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "cio.h"
 #include "upl_ctl.h"
 
 struct conn {
@@ -94,24 +95,9 @@ static void conn_write(struct conn *k)
 /* Is the peer root, our user, or in our group (primary or supplementary)? */
 static int allowed(int fd, const struct ucred *who)
 {
-	gid_t small[64], *v = small, g = getegid();
-	socklen_t len = sizeof(small);
-	int in = 0;
-	size_t i;
-
-	if (who->uid == 0 || who->uid == geteuid() || who->gid == g)
+	if (who->uid == 0 || who->uid == geteuid())
 		return 1;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, v, &len)) {
-		if (errno != ERANGE || !(v = malloc(len)))
-			return 0;
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, v, &len))
-			len = 0;
-	}
-	for (i = 0; i < len / sizeof(gid_t); i++)
-		in |= v[i] == g;
-	if (v != small)
-		free(v);
-	return in;
+	return cio_peer_in_group(fd, who->gid, getegid());
 }
 
 /* A whole line arrived (or too much): answer it. */
